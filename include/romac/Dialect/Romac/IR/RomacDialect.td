@@ -1,0 +1,53 @@
+//===- RomacDialect.td - romac dialect definition ----------*- tablegen -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ROMAC_DIALECT_ROMAC_IR_ROMACDIALECT_TD
+#define ROMAC_DIALECT_ROMAC_IR_ROMACDIALECT_TD
+
+include "mlir/IR/OpBase.td"
+
+def Romac_Dialect : Dialect {
+  let name = "romac";
+  let cppNamespace = "::romac";
+  let summary = "Memory-aware compilation of neural networks for edge accelerators";
+  let description = [{
+    The `romac` dialect carries the decisions of the romac compiler on top of
+    upstream `linalg`/`tensor` IR: which accelerator a module is compiled for
+    (`#romac.target`), and, as the compiler grows, the tile mapping of every
+    contraction and the DRAM placement of every tensor.
+
+    The dialect holds no computation of its own: the imported program stays in
+    upstream dialects and romac attaches attributes to it.
+
+    Example:
+
+    ```mlir
+    module attributes {romac.target = #romac.target<"edge-npu-lpddr4">} {
+      func.func @main(%arg0: tensor<1x3x224x224xf32>) -> tensor<1x3x224x224xf32> {
+        return %arg0 : tensor<1x3x224x224xf32>
+      }
+    }
+    ```
+  }];
+  let useDefaultAttributePrinterParser = 1;
+  let hasOperationAttrVerify = 1;
+  let extraClassDeclaration = [{
+    /// Registers the attributes of RomacAttrs.td (defined in RomacAttrs.cpp,
+    /// where their storage classes are complete).
+    void registerAttributes();
+
+    /// Name of the module attribute that names the compilation target.
+    static constexpr ::llvm::StringLiteral getTargetAttrName() {
+      return ::llvm::StringLiteral("romac.target");
+    }
+  }];
+}
+
+class Romac_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Romac_Dialect, mnemonic, traits>;
+
+#endif // ROMAC_DIALECT_ROMAC_IR_ROMACDIALECT_TD

@@ -1,0 +1,49 @@
+//===- Passes.h - romac passes and pipelines --------------------*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ROMAC_DIALECT_ROMAC_TRANSFORMS_PASSES_H
+#define ROMAC_DIALECT_ROMAC_TRANSFORMS_PASSES_H
+
+#include "romac/Dialect/Romac/IR/RomacDialect.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace romac {
+
+#define GEN_PASS_DECL
+#include "romac/Dialect/Romac/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "romac/Dialect/Romac/Transforms/Passes.h.inc"
+
+/// Options of `romac-compile-pipeline`; `romac compile` fills the same struct.
+struct CompilePipelineOptions
+    : public mlir::PassPipelineOptions<CompilePipelineOptions> {
+  Option<std::string> target{*this, "target",
+                             llvm::cl::desc("Target description name or path"),
+                             llvm::cl::init("edge-npu-lpddr4")};
+};
+
+/// Adds the stages of `romac compile` to `pm`, in order. This is the one
+/// place where the pass order lives.
+void buildCompilePipeline(mlir::OpPassManager &pm,
+                          const CompilePipelineOptions &options);
+
+/// Registers `romac-compile-pipeline` with the global pass registry.
+void registerCompilePipeline();
+
+/// Registers every romac pass and pipeline.
+inline void registerAllRomacPasses() {
+  registerRomacPasses();
+  registerCompilePipeline();
+}
+
+} // namespace romac
+
+#endif // ROMAC_DIALECT_ROMAC_TRANSFORMS_PASSES_H

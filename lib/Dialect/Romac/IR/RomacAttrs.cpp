@@ -1,0 +1,45 @@
+//===- RomacAttrs.cpp - romac attributes ------------------------*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "romac/Dialect/Romac/IR/RomacAttrs.h"
+#include "romac/Dialect/Romac/IR/RomacDialect.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace romac;
+
+#define GET_ATTRDEF_CLASSES
+#include "romac/Dialect/Romac/IR/RomacAttrs.cpp.inc"
+
+void RomacDialect::registerAttributes() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "romac/Dialect/Romac/IR/RomacAttrs.cpp.inc"
+      >();
+}
+
+bool TargetAttr::isValidName(llvm::StringRef name) {
+  if (name.empty())
+    return false;
+  return llvm::all_of(name, [](char c) {
+    return llvm::isAlnum(c) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+LogicalResult
+TargetAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
+                   llvm::StringRef name) {
+  if (name.empty())
+    return emitError() << "target name must not be empty";
+  if (!isValidName(name))
+    return emitError() << "target name '" << name
+                       << "' may only contain letters, digits, '-', '_' and "
+                          "'.'";
+  return success();
+}

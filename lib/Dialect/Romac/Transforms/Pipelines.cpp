@@ -1,0 +1,37 @@
+//===- Pipelines.cpp - romac-compile-pipeline ------------------*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// The order of romac's stages lives here and only here: `romac-opt
+// --romac-compile-pipeline` and `romac compile` both call
+// buildCompilePipeline().
+//
+//===----------------------------------------------------------------------===//
+
+#include "romac/Dialect/Romac/Transforms/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void romac::buildCompilePipeline(OpPassManager &pm,
+                                 const CompilePipelineOptions &options) {
+  RomacAttachTargetPassOptions attach;
+  attach.targetName = options.target;
+  pm.addPass(createRomacAttachTargetPass(attach));
+  // Normalize: fold constants and simplify the imported program.
+  pm.addPass(createCanonicalizerPass());
+}
+
+void romac::registerCompilePipeline() {
+  PassPipelineRegistration<CompilePipelineOptions>(
+      "romac-compile-pipeline",
+      "The stages of `romac compile`: attach the target, then normalize "
+      "(canonicalize)",
+      buildCompilePipeline);
+}

@@ -1,0 +1,39 @@
+// RUN: romac-opt %s -split-input-file -verify-diagnostics
+
+// expected-error @+1 {{target name must not be empty}}
+module attributes {romac.target = #romac.target<"">} {}
+
+// -----
+
+// expected-error @+1 {{target name 'a/b' may only contain letters, digits}}
+module attributes {romac.target = #romac.target<"a/b">} {}
+
+// -----
+
+// expected-error @+1 {{'romac.target' must be a #romac.target attribute}}
+module attributes {romac.target = "edge-npu-lpddr4"} {}
+
+// -----
+
+module {
+  // expected-error @+1 {{'romac.target' may only be attached to a builtin.module}}
+  func.func @f() attributes {romac.target = #romac.target<"x">} {
+    return
+  }
+}
+
+// -----
+
+// expected-error @+1 {{unknown romac attribute 'romac.nonsense'}}
+module attributes {romac.nonsense = 1 : i32} {}
+
+// -----
+
+// expected-error @+2 {{expected string}}
+// expected-error @+1 {{failed to parse Romac_TargetAttr parameter 'name'}}
+module attributes {t = #romac.target<edge>} {}
+
+// -----
+
+// expected-error @+1 {{expected '<'}}
+module attributes {t = #romac.target} {}
