@@ -10,11 +10,14 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "romac/Import/ONNX.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 
 int main(int argc, char **argv) {
+  romac::registerOnnxImportTranslation();
   return mlir::failed(
       mlir::mlirTranslateMain(argc, argv, "romac translation driver\n"));
 }
