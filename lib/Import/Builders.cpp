@@ -107,14 +107,31 @@ Value romac::onnximport::elementwise(OpBuilder &b, Location loc,
                                      ValueRange operands,
                                      ArrayRef<int64_t> outShape, Type outElem,
                                      const BodyFn &body) {
+  // Numpy broadcasting: operand dims align with the trailing output dims.
+  SmallVector<SmallVector<int64_t>> dims;
+  int64_t rank = outShape.size();
+  for (Value v : operands) {
+    int64_t r = cast<RankedTensorType>(v.getType()).getRank();
+    SmallVector<int64_t> d;
+    for (int64_t k = 0; k < r; ++k)
+      d.push_back(rank - r + k);
+    dims.push_back(d);
+  }
+  return elementwiseMapped(b, loc, operands, dims, outShape, outElem, body);
+}
+
+Value romac::onnximport::elementwiseMapped(
+    OpBuilder &b, Location loc, ValueRange operands,
+    ArrayRef<SmallVector<int64_t>> operandDims, ArrayRef<int64_t> outShape,
+    Type outElem, const BodyFn &body) {
   MLIRContext *ctx = b.getContext();
   int64_t rank = outShape.size();
   SmallVector<AffineMap> maps;
-  for (Value v : operands) {
+  for (auto [v, dims] : llvm::zip(operands, operandDims)) {
     ArrayRef<int64_t> s = cast<RankedTensorType>(v.getType()).getShape();
     SmallVector<AffineExpr> exprs;
     for (size_t k = 0; k < s.size(); ++k) {
-      int64_t d = rank - s.size() + k;
+      int64_t d = dims[k];
       exprs.push_back(s[k] == 1 && outShape[d] != 1
                           ? getAffineConstantExpr(0, ctx)
                           : getAffineDimExpr(d, ctx));
@@ -133,23 +150,105 @@ Value romac::onnximport::elementwise(OpBuilder &b, Location loc,
   return op.getResult(0);
 }
 
+/// Finds the coarsest shape `mid` that both `src` and `dst` refine into:
+/// src -> mid is a tensor.expand_shape (each src dim splits into a group of
+/// mid dims) and mid -> dst a tensor.collapse_shape. Fails when a dim of one
+/// side straddles a boundary of the other (e.g. [2,3] -> [3,2]).
+static LogicalResult commonRefinement(ArrayRef<int64_t> src,
+                                      ArrayRef<int64_t> dst,
+                                      SmallVectorImpl<int64_t> &mid,
+                                      SmallVectorImpl<ReassociationIndices> &toSrc,
+                                      SmallVectorImpl<ReassociationIndices> &toDst) {
+  auto hasZero = [](ArrayRef<int64_t> s) { return llvm::is_contained(s, 0); };
+  if (src.empty() || dst.empty() || hasZero(src) || hasZero(dst))
+    return failure();
+  toSrc.assign(src.size(), {});
+  toDst.assign(dst.size(), {});
+  size_t i = 0, j = 0;
+  int64_t remS = src[0], remD = dst[0];
+  auto emit = [&](int64_t size) {
+    toSrc[i].push_back(mid.size());
+    toDst[j].push_back(mid.size());
+    mid.push_back(size);
+  };
+  while (i < src.size() && j < dst.size()) {
+    if (remS == 1 && remD == 1) {
+      // Close both dims (a unit dim on either side gets its own mid dim).
+      if (toSrc[i].empty() || toDst[j].empty())
+        emit(1);
+      ++i;
+      ++j;
+      remS = i < src.size() ? src[i] : 1;
+      remD = j < dst.size() ? dst[j] : 1;
+      continue;
+    }
+    if (remS == 1) { // a unit src dim inside a dst dim
+      if (toSrc[i].empty())
+        emit(1);
+      if (++i < src.size())
+        remS = src[i];
+      continue;
+    }
+    if (remD == 1) {
+      if (toDst[j].empty())
+        emit(1);
+      if (++j < dst.size())
+        remD = dst[j];
+      continue;
+    }
+    int64_t f = std::min(remS, remD);
+    if (remS % f || remD % f)
+      return failure();
+    emit(f);
+    remS /= f;
+    remD /= f;
+  }
+  // Trailing unit dims on one side join the last group of the other.
+  for (; i < src.size(); ++i) {
+    if (src[i] != 1 || toDst.empty())
+      return failure();
+    if (toSrc[i].empty()) {
+      toSrc[i].push_back(mid.size());
+      toDst.back().push_back(mid.size());
+      mid.push_back(1);
+    }
+  }
+  for (; j < dst.size(); ++j) {
+    if (dst[j] != 1 || toSrc.empty())
+      return failure();
+    if (toDst[j].empty()) {
+      toDst[j].push_back(mid.size());
+      toSrc.back().push_back(mid.size());
+      mid.push_back(1);
+    }
+  }
+  return success(llvm::all_of(toSrc, [](auto &g) { return !g.empty(); }) &&
+                 llvm::all_of(toDst, [](auto &g) { return !g.empty(); }));
+}
+
 Value romac::onnximport::reshapeTensor(OpBuilder &b, Location loc, Value v,
                                        ArrayRef<int64_t> shape) {
   auto srcType = cast<RankedTensorType>(v.getType());
   if (srcType.getShape() == shape)
     return v;
-  auto dstType = RankedTensorType::get(shape, srcType.getElementType());
+  Type elem = srcType.getElementType();
+  auto dstType = RankedTensorType::get(shape, elem);
   ArrayRef<int64_t> src = srcType.getShape();
-  if (shape.size() < src.size()) {
-    if (auto re = getReassociationIndicesForCollapse(src, shape))
-      return tensor::CollapseShapeOp::create(b, loc, dstType, v, *re);
-  } else if (shape.size() > src.size()) {
-    if (auto re = getReassociationIndicesForCollapse(shape, src))
-      return tensor::ExpandShapeOp::create(b, loc, dstType, v, *re);
+  // Through the common refinement: expand, then collapse.
+  SmallVector<int64_t> mid;
+  SmallVector<ReassociationIndices> toSrc, toDst;
+  if (succeeded(commonRefinement(src, shape, mid, toSrc, toDst))) {
+    Value m = v;
+    if (ArrayRef<int64_t>(mid) != src)
+      m = tensor::ExpandShapeOp::create(
+          b, loc, RankedTensorType::get(mid, elem), v, toSrc);
+    if (ArrayRef<int64_t>(mid) != shape)
+      m = tensor::CollapseShapeOp::create(b, loc, dstType, m, toDst);
+    return m;
   }
   // General case: through a 1-D tensor.
   int64_t n = srcType.getNumElements();
-  auto flatType = RankedTensorType::get({n}, srcType.getElementType());
+  auto flatType = RankedTensorType::get({n}, elem);
   Value flat = v;
   if (src.size() != 1) {
     SmallVector<ReassociationIndices> all(1);

@@ -181,3 +181,8 @@ const llvm::StringMap<OpConverter> &romac::onnximport::opRegistry() {
 bool romac::isOnnxOpSupported(llvm::StringRef opType) {
   return onnximport::opRegistry().count(opType);
 }
+
+mlir::Type romac::onnxElementType(mlir::MLIRContext *context,
+                                  int32_t onnxType) {
+  return onnximport::toMlirType(context, onnxType);
+}

@@ -32,6 +32,7 @@
 #include "llvm/Support/Path.h"
 
 #include <memory>
+#include <queue>
 
 using namespace mlir;
 using namespace romac;
@@ -191,6 +192,16 @@ llvm::Error OnnxImportOptions::addShape(StringRef spec) {
   return llvm::Error::success();
 }
 
+llvm::Error OnnxImportOptions::addFrozenInput(StringRef spec) {
+  auto [name, file] = spec.split('=');
+  if (name.empty() || file.empty())
+    return llvm::createStringError(
+        "invalid frozen input '%s': expected NAME=FILE.pb",
+        spec.str().c_str());
+  frozenInputs[name] = file.str();
+  return llvm::Error::success();
+}
+
 //===----------------------------------------------------------------------===//
 // Importer
 //===----------------------------------------------------------------------===//
@@ -244,6 +255,7 @@ public:
 
 private:
   LogicalResult checkModel();
+  LogicalResult freezeInputs();
   LogicalResult bindInputShapes();
   LogicalResult checkInitializers();
   LogicalResult sortNodes(SmallVectorImpl<const onnx::NodeProto *> &order);
@@ -279,6 +291,44 @@ LogicalResult Importer::checkModel() {
   if (opset > 18)
     return error("opset " + Twine(opset) +
                  " is newer than this importer supports (7 to 18)");
+  return success();
+}
+
+/// Turns the inputs named by --freeze into initializers holding the given
+/// TensorProto files.
+LogicalResult Importer::freezeInputs() {
+  onnx::GraphProto *graph = model->mutable_graph();
+  for (const auto &entry : options.frozenInputs) {
+    StringRef name = entry.getKey();
+    auto *inputs = graph->mutable_input();
+    auto it = llvm::find_if(*inputs, [&](const onnx::ValueInfoProto &v) {
+      return v.name() == name;
+    });
+    if (it == inputs->end())
+      return error("--freeze names '" + name +
+                   "', which is not an input of the model");
+    auto buf = llvm::MemoryBuffer::getFile(entry.getValue(), /*IsText=*/false,
+                                           /*RequiresNullTerminator=*/false);
+    if (!buf)
+      return error("--freeze " + name + ": cannot read '" + entry.getValue() +
+                   "': " + buf.getError().message());
+    onnx::TensorProto tensor;
+    if ((*buf)->getBufferSize() > (1u << 30) ||
+        !tensor.ParseFromArray((*buf)->getBufferStart(),
+                               static_cast<int>((*buf)->getBufferSize())))
+      return error("--freeze " + name + ": '" + entry.getValue() +
+                   "' is not a serialized TensorProto");
+    if (tensor.data_location() == onnx::TensorProto::EXTERNAL)
+      return error("--freeze " + name + ": external data is not allowed");
+    if (it->type().has_tensor_type() &&
+        it->type().tensor_type().elem_type() != tensor.data_type())
+      return error("--freeze " + name + ": the file holds " +
+                   typeName(tensor.data_type()) + ", the input is " +
+                   typeName(it->type().tensor_type().elem_type()));
+    tensor.set_name(name.str());
+    *graph->add_initializer() = std::move(tensor);
+    inputs->erase(it);
+  }
   return success();
 }
 
@@ -698,17 +748,19 @@ Importer::sortNodes(SmallVectorImpl<const onnx::NodeProto *> &order) {
       return error("node '" + node.name() + "': control flow (" +
                    node.op_type() + ") is not supported");
   }
-  SmallVector<int> ready;
-  for (int n = graph.node_size() - 1; n >= 0; --n)
+  // Kahn's algorithm, always taking the ready node that comes first in the
+  // file, so the IR follows the model's order.
+  std::priority_queue<int, std::vector<int>, std::greater<int>> ready;
+  for (int n = 0; n < graph.node_size(); ++n)
     if (pending[n] == 0)
-      ready.push_back(n);
+      ready.push(n);
   while (!ready.empty()) {
-    int n = ready.pop_back_val();
+    int n = ready.top();
+    ready.pop();
     order.push_back(&graph.node(n));
-    // Keep the file's order among ready nodes: push users in reverse.
-    for (int u : llvm::reverse(users[n]))
+    for (int u : users[n])
       if (--pending[u] == 0)
-        ready.push_back(u);
+        ready.push(u);
   }
   if (static_cast<int>(order.size()) != graph.node_size()) {
     for (int n = 0; n < graph.node_size(); ++n)
@@ -806,7 +858,8 @@ LogicalResult Importer::convertNode(const onnx::NodeProto &node) {
 
 OwningOpRef<ModuleOp> Importer::run(std::shared_ptr<onnx::ModelProto> m) {
   model = std::move(m);
-  if (failed(checkModel()) || failed(bindInputShapes()) ||
+  if (failed(checkModel()) || failed(freezeInputs()) ||
+      failed(bindInputShapes()) ||
       failed(checkInitializers()))
     return {};
   {

@@ -199,6 +199,14 @@ mlir::Value elementwise(mlir::OpBuilder &b, mlir::Location loc,
                         llvm::ArrayRef<int64_t> outShape, mlir::Type outElem,
                         const BodyFn &body);
 
+/// Like elementwise(), but operand `i`'s dim `k` indexes output dim
+/// `operandDims[i][k]` (e.g. a per-channel bias [C] maps to dim 1 of NCHW).
+mlir::Value elementwiseMapped(mlir::OpBuilder &b, mlir::Location loc,
+                              mlir::ValueRange operands,
+                              llvm::ArrayRef<llvm::SmallVector<int64_t>> operandDims,
+                              llvm::ArrayRef<int64_t> outShape,
+                              mlir::Type outElem, const BodyFn &body);
+
 /// Reshapes a static tensor (collapse to 1-D then expand).
 mlir::Value reshapeTensor(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value v, llvm::ArrayRef<int64_t> shape);

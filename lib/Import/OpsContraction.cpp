@@ -228,10 +228,10 @@ LogicalResult convertConv(NodeContext &nc) {
     if (nc.inputShape(2) != ArrayRef<int64_t>{m})
       return nc.fail("bias " + shapeString(nc.inputShape(2)) +
                      " does not match " + Twine(m) + " output channels");
-    SmallVector<int64_t> bshape(k + 1, 1);
-    bshape[0] = m;
-    bias = reshapeTensor(b, loc, bias, bshape);
-    y = elementwise(b, loc, {y, bias}, outShape, elem,
+    SmallVector<SmallVector<int64_t>> dims = {{}, {1}};
+    for (int64_t d = 0; d < k + 2; ++d)
+      dims[0].push_back(d);
+    y = elementwiseMapped(b, loc, {y, bias}, dims, outShape, elem,
                     [](OpBuilder &nb, Location l, ValueRange a) -> Value {
                       return arith::AddFOp::create(nb, l, a[0], a[1]);
                     });

@@ -296,16 +296,16 @@ LogicalResult convertSoftmax(NodeContext &nc) {
   return success();
 }
 
-/// Reshapes a per-channel vector [C] to [C, 1, ...] for broadcasting
-/// against an N, C, spatial... tensor of `rank`.
-Value channelVector(NodeContext &nc, unsigned input, int64_t rank) {
-  Value v = nc.input(input);
-  if (!v)
-    return {};
-  int64_t c = nc.inputShape(input).empty() ? 1 : nc.inputShape(input)[0];
-  SmallVector<int64_t> shape(rank - 1, 1);
-  shape[0] = c;
-  return reshapeTensor(nc.b, nc.loc, v, shape);
+/// Operand dims for an element-wise op over an N, C, spatial... tensor of
+/// `rank` (first operand) and `numChannel` per-channel vectors [C].
+SmallVector<SmallVector<int64_t>> channelDims(int64_t rank,
+                                              unsigned numChannel) {
+  SmallVector<SmallVector<int64_t>> dims(1);
+  for (int64_t d = 0; d < rank; ++d)
+    dims[0].push_back(d);
+  for (unsigned i = 0; i < numChannel; ++i)
+    dims.push_back({1});
+  return dims;
 }
 
 LogicalResult convertBatchNorm(NodeContext &nc) {
@@ -324,12 +324,13 @@ LogicalResult convertBatchNorm(NodeContext &nc) {
   Value x = nc.input(0);
   SmallVector<Value> ops = {x};
   for (unsigned i = 1; i <= 4; ++i)
-    ops.push_back(channelVector(nc, i, rank));
+    ops.push_back(nc.input(i));
   if (llvm::any_of(ops, [](Value v) { return !v; }))
     return failure();
   Type elem = cast<RankedTensorType>(x.getType()).getElementType();
-  Value y = elementwise(
-      nc.b, nc.loc, ops, xs, elem, [&](OpBuilder &b, Location l, ValueRange a) {
+  Value y = elementwiseMapped(
+      nc.b, nc.loc, ops, channelDims(rank, 4), xs, elem,
+      [&](OpBuilder &b, Location l, ValueRange a) {
         // (x - mean) / sqrt(var + eps) * scale + bias
         Value d = arith::SubFOp::create(b, l, a[0], a[3]);
         Value v = arith::AddFOp::create(b, l, a[4], scalarConstant(b, l, elem, eps));
@@ -394,7 +395,7 @@ LogicalResult convertInstanceNorm(NodeContext &nc) {
     if (nc.inputShape(i) != ArrayRef<int64_t>{xs[1]})
       return nc.fail("scale and B must have shape [" + Twine(xs[1]) + "]");
   Value x = nc.input(0);
-  Value scale = channelVector(nc, 1, rank), bias = channelVector(nc, 2, rank);
+  Value scale = nc.input(1), bias = nc.input(2);
   if (!x || !scale || !bias)
     return failure();
   SmallVector<int64_t> axes;
@@ -402,8 +403,9 @@ LogicalResult convertInstanceNorm(NodeContext &nc) {
     axes.push_back(d);
   Normalized n = normalize(nc.b, nc.loc, x, axes, nc.attrFloat("epsilon", 1e-5f));
   Type elem = cast<RankedTensorType>(x.getType()).getElementType();
-  Value y = elementwise(nc.b, nc.loc, {n.y, scale, bias}, xs, elem,
-                        [](OpBuilder &b, Location l, ValueRange a) -> Value {
+  Value y = elementwiseMapped(nc.b, nc.loc, {n.y, scale, bias},
+                              channelDims(rank, 2), xs, elem,
+                              [](OpBuilder &b, Location l, ValueRange a) -> Value {
                           return arith::AddFOp::create(
                               b, l, arith::MulFOp::create(b, l, a[0], a[1]), a[2]);
                         });

@@ -164,8 +164,8 @@ FailureOr<SliceParams> sliceParams(NodeContext &nc, ArrayRef<int64_t> shape) {
       e = std::clamp<int64_t>(e, -1, dim - 1);
     }
     int64_t n = step > 0 ? (e - s + step - 1) / step : (s - e - step - 1) / -step;
-    p.start[a] = s;
     p.size[a] = std::max<int64_t>(0, n);
+    p.start[a] = p.size[a] == 0 ? 0 : s;
     p.step[a] = step;
   }
   return p;
@@ -215,6 +215,15 @@ FailureOr<SmallVector<int64_t>> squeezeShape(NodeContext &nc,
     if (!llvm::is_contained(nAxes, int64_t(k)))
       out.push_back(d);
   return out;
+}
+
+/// Flatten's axis lies in [-rank, rank]; negative counts from the end.
+FailureOr<int64_t> flattenAxis(NodeContext &nc, int64_t rank) {
+  int64_t axis = nc.attrInt("axis", 1);
+  if (axis < -rank || axis > rank)
+    return nc.fail("axis " + Twine(axis) + " is out of range for rank " +
+                   Twine(rank));
+  return axis < 0 ? axis + rank : axis;
 }
 
 SmallVector<int64_t> flattenShape(NodeContext &nc, ArrayRef<int64_t> in,
@@ -331,7 +340,7 @@ romac::onnximport::evaluateTensorOpOnHost(NodeContext &nc,
     return one(withShape(x, *shape));
   }
   if (op == "Flatten") {
-    auto axis = nc.normalizeAxis(nc.attrInt("axis", 1), x.shape.size() + 1);
+    auto axis = flattenAxis(nc, x.shape.size());
     if (failed(axis))
       return std::nullopt;
     return one(withShape(x, flattenShape(nc, x.shape, *axis)));
@@ -634,7 +643,7 @@ LogicalResult convertReshape(NodeContext &nc) {
 
 LogicalResult convertFlatten(NodeContext &nc) {
   ArrayRef<int64_t> in = nc.inputShape(0);
-  auto axis = nc.normalizeAxis(nc.attrInt("axis", 1), in.size() + 1);
+  auto axis = flattenAxis(nc, in.size());
   if (failed(axis))
     return failure();
   return setReshaped(nc, flattenShape(nc, in, *axis));

@@ -11,7 +11,18 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "romac/Import/ONNX.h"
+#include "romac/InitRomac.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OperationSupport.h"
+
 #include "llvm/Config/llvm-config.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <CLI/CLI.hpp>
 
@@ -33,6 +44,121 @@ int notBuiltYet(const std::string &command, const std::string &what) {
   return kUsageError;
 }
 
+/// Prints every MLIR diagnostic as one "romac CMD: error: ..." line.
+class DiagnosticPrinter {
+public:
+  DiagnosticPrinter(mlir::MLIRContext &ctx, std::string command)
+      : handler(&ctx, [command = std::move(command)](mlir::Diagnostic &d) {
+          const char *kind =
+              d.getSeverity() == mlir::DiagnosticSeverity::Error     ? "error"
+              : d.getSeverity() == mlir::DiagnosticSeverity::Warning ? "warning"
+                                                                     : "note";
+          llvm::errs() << "romac " << command << ": " << kind << ": " << d.str()
+                       << "\n";
+          return mlir::success();
+        }) {}
+
+private:
+  mlir::ScopedDiagnosticHandler handler;
+};
+
+/// Writes `text` to `path` through a temporary file in the same folder and a
+/// rename, so a failed run never leaves a half-written file. "-" is stdout.
+bool writeFileAtomically(const std::string &command, llvm::StringRef path,
+                         llvm::function_ref<void(llvm::raw_ostream &)> write) {
+  if (path == "-") {
+    write(llvm::outs());
+    return true;
+  }
+  llvm::SmallString<256> tmp;
+  int fd;
+  llvm::SmallString<256> model(path);
+  model += ".tmp-%%%%%%";
+  if (std::error_code ec = llvm::sys::fs::createUniqueFile(model, fd, tmp)) {
+    llvm::errs() << "romac " << command << ": error: cannot write '" << path
+                 << "': " << ec.message() << "\n";
+    return false;
+  }
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    write(os);
+    os.flush();
+    if (os.has_error()) {
+      os.clear_error();
+      llvm::sys::fs::remove(tmp);
+      llvm::errs() << "romac " << command << ": error: cannot write '" << path
+                   << "'\n";
+      return false;
+    }
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(tmp, path)) {
+    llvm::sys::fs::remove(tmp);
+    llvm::errs() << "romac " << command << ": error: cannot write '" << path
+                 << "': " << ec.message() << "\n";
+    return false;
+  }
+  return true;
+}
+
+/// Fills `options` from the --dim/--shape/--freeze flags; false on error.
+bool parseImportFlags(const std::string &command,
+                      const std::vector<std::string> &dims,
+                      const std::vector<std::string> &shapes,
+                      const std::vector<std::string> &frozen,
+                      romac::OnnxImportOptions &options) {
+  auto check = [&](llvm::Error e, const char *flag) {
+    if (!e)
+      return true;
+    llvm::errs() << "romac " << command << ": error: " << flag << ": "
+                 << llvm::toString(std::move(e)) << "\n";
+    return false;
+  };
+  for (const std::string &d : dims)
+    if (!check(options.addDim(d), "--dim"))
+      return false;
+  for (const std::string &s : shapes)
+    if (!check(options.addShape(s), "--shape"))
+      return false;
+  for (const std::string &f : frozen)
+    if (!check(options.addFrozenInput(f), "--freeze"))
+      return false;
+  return true;
+}
+
+struct ImportArgs {
+  std::string model, output = "-";
+  std::vector<std::string> dims, shapes, frozen;
+  bool noLocations = false;
+  bool elideWeights = false;
+};
+
+int runImport(const ImportArgs &args) {
+  romac::OnnxImportOptions options;
+  if (!parseImportFlags("import", args.dims, args.shapes, args.frozen,
+                        options))
+    return kUsageError;
+  mlir::DialectRegistry registry;
+  romac::registerRomacDialects(registry);
+  mlir::MLIRContext ctx(registry);
+  DiagnosticPrinter printer(ctx, "import");
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      romac::importOnnxFile(args.model, ctx, options);
+  if (!module)
+    return 1;
+  mlir::OpPrintingFlags flags;
+  if (!args.noLocations)
+    flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
+  if (args.elideWeights)
+    flags.elideLargeResourceString(64);
+  return writeFileAtomically("import", args.output,
+                             [&](llvm::raw_ostream &os) {
+                               module->print(os, flags);
+                               os << "\n";
+                             })
+             ? 0
+             : 1;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -44,11 +170,28 @@ int main(int argc, char **argv) {
   app.require_subcommand(1);
   app.fallthrough(false);
 
-  std::string modelPath;
+  ImportArgs importArgs;
   auto *importCmd = app.add_subcommand(
       "import", "Import an ONNX model into MLIR (linalg on tensors)");
-  importCmd->add_option("model", modelPath, "ONNX model (.onnx, text or JSON)")
+  importCmd
+      ->add_option("model", importArgs.model,
+                   "ONNX model: binary .onnx, protobuf text, protobuf JSON or "
+                   "the ONNX text syntax")
       ->required();
+  importCmd->add_option("-o,--output", importArgs.output,
+                        "Output .mlir file ('-' for stdout, the default)");
+  importCmd->add_option("--dim", importArgs.dims,
+                        "Bind a symbolic dim: NAME=N (repeatable)");
+  importCmd->add_option("--shape", importArgs.shapes,
+                        "Give an input's shape: NAME=D0xD1x... (repeatable)");
+  importCmd->add_option("--freeze", importArgs.frozen,
+                        "Freeze an input to the TensorProto in FILE.pb: "
+                        "NAME=FILE.pb (repeatable)");
+  importCmd->add_flag("--no-locations", importArgs.noLocations,
+                      "Do not print the ONNX node names as locations");
+  importCmd->add_flag("--elide-weights", importArgs.elideWeights,
+                      "Print weight blobs as elided (the IR cannot be "
+                      "re-imported bit-exact)");
 
   std::string compileModel;
   auto *compileCmd = app.add_subcommand(
@@ -107,7 +250,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (importCmd->parsed())
-    return notBuiltYet("import", "the ONNX importer");
+    return runImport(importArgs);
   if (compileCmd->parsed())
     return notBuiltYet("compile", "the tile search");
   if (inspectCmd->parsed())

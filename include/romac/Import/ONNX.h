@@ -28,6 +28,7 @@
 
 namespace mlir {
 class DialectRegistry;
+class Type;
 class MLIRContext;
 } // namespace mlir
 
@@ -39,6 +40,10 @@ struct OnnxImportOptions {
   llvm::StringMap<int64_t> dims;
   /// Whole input shapes by input name: `--shape sample=2x9x64x64`.
   llvm::StringMap<llvm::SmallVector<int64_t>> shapes;
+  /// Inputs frozen to constants, by name: a serialized TensorProto file each
+  /// (`--freeze NAME=FILE.pb`). The input becomes an initializer, so shape
+  /// inputs (Reshape's shape, Resize's sizes) fold at import time.
+  llvm::StringMap<std::string> frozenInputs;
   /// Name of the emitted function.
   std::string funcName = "main";
 
@@ -46,6 +51,8 @@ struct OnnxImportOptions {
   llvm::Error addDim(llvm::StringRef spec);
   /// Parses `NAME=D0xD1x...` into `shapes`.
   llvm::Error addShape(llvm::StringRef spec);
+  /// Parses `NAME=FILE.pb` into `frozenInputs`.
+  llvm::Error addFrozenInput(llvm::StringRef spec);
 };
 
 /// Imports the model file at `path`. External data is resolved relative to
@@ -68,6 +75,10 @@ void registerOnnxImportDialects(mlir::DialectRegistry &registry);
 /// Registers `--import-onnx` (with `--onnx-dim`, `--onnx-shape`) for
 /// mlir-translate style tools.
 void registerOnnxImportTranslation();
+
+/// The MLIR element type the importer uses for an ONNX element type
+/// (onnx::TensorProto::DataType), or null when unsupported.
+mlir::Type onnxElementType(mlir::MLIRContext *context, int32_t onnxType);
 
 /// True if the importer can convert `opType` in the default domain.
 bool isOnnxOpSupported(llvm::StringRef opType);
