@@ -115,6 +115,12 @@ Type romac::onnximport::toMlirType(MLIRContext *ctx, OnnxType t) {
   }
 }
 
+std::string romac::onnximport::nodeName(const onnx::NodeProto &node) {
+  if (!node.name().empty())
+    return node.name();
+  return node.op_type() + ":" + (node.output_size() ? node.output(0) : "");
+}
+
 //===----------------------------------------------------------------------===//
 // HostTensor
 //===----------------------------------------------------------------------===//
@@ -259,6 +265,7 @@ private:
   LogicalResult bindInputShapes();
   LogicalResult checkInitializers();
   LogicalResult sortNodes(SmallVectorImpl<const onnx::NodeProto *> &order);
+  LogicalResult checkSupport(ArrayRef<const onnx::NodeProto *> order);
   LogicalResult convertNode(const onnx::NodeProto &node);
   LogicalResult checkResultTypes(const onnx::NodeProto &node);
   FailureOr<RankedTensorType> staticType(const onnx::TypeProto &type,
@@ -738,14 +745,14 @@ Importer::sortNodes(SmallVectorImpl<const onnx::NodeProto *> &order) {
         continue;
       auto it = producer.find(in);
       if (it == producer.end())
-        return error("node '" + node.name() + "' (" + node.op_type() +
+        return error("node '" + nodeName(node) + "' (" + node.op_type() +
                      ") uses value '" + in + "', which nothing defines");
       ++pending[n];
       users[it->second].push_back(n);
     }
     if (node.op_type() == "If" || node.op_type() == "Loop" ||
         node.op_type() == "Scan")
-      return error("node '" + node.name() + "': control flow (" +
+      return error("node '" + nodeName(node) + "': control flow (" +
                    node.op_type() + ") is not supported");
   }
   // Kahn's algorithm, always taking the ready node that comes first in the
@@ -766,7 +773,7 @@ Importer::sortNodes(SmallVectorImpl<const onnx::NodeProto *> &order) {
     for (int n = 0; n < graph.node_size(); ++n)
       if (pending[n] > 0)
         return error("the graph has a cycle through node '" +
-                     graph.node(n).name() + "' (" + graph.node(n).op_type() +
+                     nodeName(graph.node(n)) + "' (" + graph.node(n).op_type() +
                      ")");
   }
   return success();
@@ -779,7 +786,7 @@ LogicalResult Importer::checkResultTypes(const onnx::NodeProto &node) {
       continue;
     ValueEntry *entry = lookup(out);
     if (!entry)
-      return error("internal error: node '" + node.name() + "' (" +
+      return error("internal error: node '" + nodeName(node) + "' (" +
                    node.op_type() + ") did not define '" + out + "'");
     auto it = inferredTypes.find(out);
     if (it == inferredTypes.end() || !it->second->has_tensor_type() ||
@@ -804,7 +811,7 @@ LogicalResult Importer::checkResultTypes(const onnx::NodeProto &node) {
       SmallVector<int64_t> theirs;
       for (const auto &d : shape.dim())
         theirs.push_back(d.has_dim_value() ? d.dim_value() : -1);
-      return error("node '" + node.name() + "' (" + node.op_type() +
+      return error("node '" + nodeName(node) + "' (" + node.op_type() +
                    "): result '" + out + "' has shape " + shapeString(ours) +
                    " but ONNX shape inference gives " + shapeString(theirs));
     }
@@ -812,21 +819,27 @@ LogicalResult Importer::checkResultTypes(const onnx::NodeProto &node) {
   return success();
 }
 
-LogicalResult Importer::convertNode(const onnx::NodeProto &node) {
-  if (!node.domain().empty() && node.domain() != "ai.onnx")
-    return error("node '" + node.name() + "' (" + node.op_type() +
-                 ") is in unknown domain '" + node.domain() + "'");
+/// Rejects nodes in unknown domains and ops (or opset versions) that have no
+/// converter, naming the first such node.
+LogicalResult
+Importer::checkSupport(ArrayRef<const onnx::NodeProto *> order) {
   const auto &registry = opRegistry();
-  auto it = registry.find(node.op_type());
-  if (it == registry.end() || opset < it->second.minOpset ||
-      opset > it->second.maxOpset)
-    return error("unsupported op '" + node.op_type() + "' (node '" +
-                 node.name() + "', opset " + Twine(opset) + ")");
-  std::string locName =
-      node.name().empty()
-          ? node.op_type() + ":" + (node.output_size() ? node.output(0) : "")
-          : node.name();
-  Location loc = NameLoc::get(StringAttr::get(&ctx, locName));
+  for (const onnx::NodeProto *node : order) {
+    if (!node->domain().empty() && node->domain() != "ai.onnx")
+      return error("node '" + nodeName(*node) + "' (" + node->op_type() +
+                   ") is in unknown domain '" + node->domain() + "'");
+    auto it = registry.find(node->op_type());
+    if (it == registry.end() || opset < it->second.minOpset ||
+        opset > it->second.maxOpset)
+      return error("unsupported op '" + node->op_type() + "' (node '" +
+                   nodeName(*node) + "', opset " + Twine(opset) + ")");
+  }
+  return success();
+}
+
+LogicalResult Importer::convertNode(const onnx::NodeProto &node) {
+  auto it = opRegistry().find(node.op_type());
+  Location loc = NameLoc::get(StringAttr::get(&ctx, nodeName(node)));
   NodeContext nc(*this, node, loc, opset);
 
   // Fold on the host when every input is known at import time.
@@ -859,21 +872,9 @@ LogicalResult Importer::convertNode(const onnx::NodeProto &node) {
 OwningOpRef<ModuleOp> Importer::run(std::shared_ptr<onnx::ModelProto> m) {
   model = std::move(m);
   if (failed(checkModel()) || failed(freezeInputs()) ||
-      failed(bindInputShapes()) ||
-      failed(checkInitializers()))
+      failed(bindInputShapes()) || failed(checkInitializers()))
     return {};
-  {
-    std::string err;
-    if (!inferShapes(*model, err)) {
-      (void)error(err);
-      return {};
-    }
-  }
   const auto &graph = model->graph();
-  for (const auto &vi : graph.value_info())
-    inferredTypes[vi.name()] = &vi.type();
-  for (const auto &vi : graph.output())
-    inferredTypes[vi.name()] = &vi.type();
 
   // Initializers first; graph inputs with the same name (IR < 4) are
   // constants, not arguments.
@@ -882,26 +883,40 @@ OwningOpRef<ModuleOp> Importer::run(std::shared_ptr<onnx::ModelProto> m) {
     e.initializer = &init;
     e.type = init.data_type();
   }
+  SmallVector<const onnx::ValueInfoProto *> args;
+  for (const auto &in : graph.input())
+    if (!values.count(in.name()))
+      args.push_back(&in);
+  for (const auto *a : args)
+    values[a->name()]; // defined before any node
+
+  // Structure and op support before ONNX's shape inference, whose messages
+  // for such models are less clear.
+  SmallVector<const onnx::NodeProto *> order;
+  if (failed(sortNodes(order)) || failed(checkSupport(order)))
+    return {};
+  {
+    std::string err;
+    if (!inferShapes(*model, err)) {
+      (void)error(err);
+      return {};
+    }
+  }
+  for (const auto &vi : graph.value_info())
+    inferredTypes[vi.name()] = &vi.type();
+  for (const auto &vi : graph.output())
+    inferredTypes[vi.name()] = &vi.type();
+
   OwningOpRef<ModuleOp> module = ModuleOp::create(UnknownLoc::get(&ctx));
   builder.setInsertionPointToEnd(module->getBody());
-
   SmallVector<Type> argTypes;
-  SmallVector<const onnx::ValueInfoProto *> args;
-  for (const auto &in : graph.input()) {
-    if (values.count(in.name()))
-      continue;
+  for (const auto *a : args) {
     FailureOr<RankedTensorType> t =
-        staticType(in.type(), "input '" + in.name() + "'");
+        staticType(a->type(), "input '" + a->name() + "'");
     if (failed(t))
       return {};
     argTypes.push_back(*t);
-    args.push_back(&in);
   }
-  SmallVector<const onnx::NodeProto *> order;
-  for (const auto *a : args)
-    values[a->name()]; // defined before any node
-  if (failed(sortNodes(order)))
-    return {};
 
   auto func = func::FuncOp::create(builder, UnknownLoc::get(&ctx),
                                    options.funcName,
@@ -1073,7 +1088,7 @@ Value NodeContext::tensorConstant(const onnx::TensorProto &t) {
 }
 
 LogicalResult NodeContext::fail(const Twine &msg) {
-  return importer.error("node '" + node.name() + "' (" + node.op_type() +
+  return importer.error("node '" + nodeName(node) + "' (" + node.op_type() +
                         "): " + msg);
 }
 

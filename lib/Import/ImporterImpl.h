@@ -54,6 +54,10 @@ std::string typeName(OnnxType t);
 /// MLIR element type for an ONNX element type (signless integers), or null.
 mlir::Type toMlirType(mlir::MLIRContext *ctx, OnnxType t);
 
+/// A node's name for messages and locations: its ONNX name, or
+/// "OpType:first-output" for the many exporters that leave names empty.
+std::string nodeName(const onnx::NodeProto &node);
+
 /// A constant known at import time: shapes, axes, the attention scale.
 /// Floats are held as double, integers and bools as int64.
 struct HostTensor {
