@@ -11,7 +11,7 @@ JOBS      ?= 2
 PYTHON    := /usr/bin/python3
 CMAKE_ARGS ?=
 
-.PHONY: all deps configure build test demo docs models models-full format clean
+.PHONY: all deps configure build test demo docs models models-full format clean fuzz
 
 all: build
 
@@ -41,6 +41,18 @@ models: deps
 
 models-full: deps
 	PYTHONPATH=python $(PYTHON) -m romac.models export-all --out $(BUILD_DIR)/models --variants full
+
+# libFuzzer on the importer (clang-22, ASan): FUZZ_SECONDS per entry point,
+# seeded with the committed models.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	cmake -G Ninja -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Release \
+	  -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 -DROMAC_BUILD_FUZZERS=ON
+	cmake --build build-fuzz -j $(JOBS) --target romac-import-fuzzer-proto romac-import-fuzzer-json
+	mkdir -p build-fuzz/corpus-proto build-fuzz/corpus-json
+	cp models/onnx-light/*.onnx models/alexnet/light/model.onnx build-fuzz/corpus-proto/
+	build-fuzz/bin/romac-import-fuzzer-proto -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 build-fuzz/corpus-proto
+	build-fuzz/bin/romac-import-fuzzer-json -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 build-fuzz/corpus-json
 
 format:
 	git ls-files '*.cpp' '*.h' | xargs clang-format -i

@@ -129,6 +129,10 @@ bool romac::onnximport::parseModel(llvm::StringRef bytes,
       auto status = onnx::OnnxParser::Parse(model, text.c_str());
       if (!status.IsOK()) {
         error = "invalid ONNX text syntax: " + status.ErrorMessage();
+        // ONNX's parser spreads its message over lines: keep one line.
+        for (char &c : error)
+          if (c == '\n')
+            c = ' ';
         return false;
       }
       return true;

@@ -260,9 +260,10 @@ LogicalResult convertMod(NodeContext &nc) {
             return r;
           // Python modulo: the result takes the sign of the divisor.
           Value zero = s.cst(x, 0);
-          Value fix = s.b.create<arith::AndIOp>(
-              s.loc, s.cmp(arith::CmpFPredicate::ONE, {}, {}, r, zero),
-              s.b.create<arith::XOrIOp>(s.loc, s.lt(r, zero), s.lt(y, zero)));
+          Value nonzero = s.cmp(arith::CmpFPredicate::ONE, {}, {}, r, zero);
+          Value signsDiffer =
+              arith::XOrIOp::create(s.b, s.loc, s.lt(r, zero), s.lt(y, zero));
+          Value fix = arith::AndIOp::create(s.b, s.loc, nonzero, signsDiffer);
           return s.select(fix, s.add(r, y), r);
         }
         if (s.isUnsigned)

@@ -943,7 +943,6 @@ LogicalResult convertPad(NodeContext &nc) {
   int64_t rank = in.size();
   SmallVector<int64_t> pads;
   double constant = 0;
-  std::optional<Value> constantTensor;
   std::string mode = nc.attrString("mode", "constant");
   if (nc.opset < 11) {
     pads = nc.attrInts(nc.opset < 2 ? "paddings" : "pads");
