@@ -166,52 +166,61 @@ LogicalResult convertConv(NodeContext &nc) {
   Type elem = cast<RankedTensorType>(x.getType()).getElementType();
   OpBuilder &b = nc.b;
   Location loc = nc.loc;
-  x = padSpatial(b, loc, x, win->padBegin, win->padEnd, scalarAttr(elem, 0.0));
+  TypedAttr zero = scalarAttr(elem, 0.0);
   SmallVector<int64_t> outShape = {n, m};
   outShape.append(win->out.begin(), win->out.end());
   auto outType = RankedTensorType::get(outShape, elem);
   auto strides = i64Vector(b, win->strides);
   auto dilations = i64Vector(b, win->dilations);
+  bool grouped = group != 1 && !(k == 2 && group == c && m == c);
+  // The pad is the direct producer of the conv's input (after the group
+  // split, if any), so the workload analysis folds it into the projection.
+  if (!grouped)
+    x = padSpatial(b, loc, x, win->padBegin, win->padEnd, zero);
   Value y;
   if (group == 1 && k == 2) {
-    Value init = filledTensor(b, loc, outShape, elem, scalarAttr(elem, 0.0));
+    Value init = filledTensor(b, loc, outShape, elem, zero);
     y = linalg::Conv2DNchwFchwOp::create(b, loc, TypeRange{outType},
                                          ValueRange{x, w}, ValueRange{init},
                                          strides, dilations)
             .getResult(0);
   } else if (group == 1 && k == 1) {
-    Value init = filledTensor(b, loc, outShape, elem, scalarAttr(elem, 0.0));
+    Value init = filledTensor(b, loc, outShape, elem, zero);
     y = linalg::Conv1DNcwFcwOp::create(b, loc, TypeRange{outType},
                                        ValueRange{x, w}, ValueRange{init},
                                        strides, dilations)
             .getResult(0);
   } else if (group == 1 && k == 3) {
-    Value init = filledTensor(b, loc, outShape, elem, scalarAttr(elem, 0.0));
+    Value init = filledTensor(b, loc, outShape, elem, zero);
     y = linalg::Conv3DNcdhwFcdhwOp::create(b, loc, TypeRange{outType},
                                            ValueRange{x, w}, ValueRange{init},
                                            strides, dilations)
             .getResult(0);
-  } else if (k == 2 && group == c && m == c) {
+  } else if (!grouped) {
     // Depthwise: W [C, 1, KH, KW] -> [C, KH, KW].
     Value w3 = reshapeTensor(b, loc, w, {c, ws[2], ws[3]});
-    Value init = filledTensor(b, loc, outShape, elem, scalarAttr(elem, 0.0));
+    Value init = filledTensor(b, loc, outShape, elem, zero);
     y = linalg::DepthwiseConv2DNchwChwOp::create(
             b, loc, TypeRange{outType}, ValueRange{x, w3}, ValueRange{init},
             strides, dilations)
             .getResult(0);
   } else {
-    // Grouped: split the channel dims into [G, C/G] and [G, M/G].
-    auto px = cast<RankedTensorType>(x.getType()).getShape();
+    // Grouped: split the channel dims into [G, C/G] and [G, M/G], then pad
+    // the spatial dims (3 on).
     SmallVector<int64_t> xg = {n, group, c / group};
-    xg.append(px.begin() + 2, px.end());
+    xg.append(xs.begin() + 2, xs.end());
     SmallVector<int64_t> wg = {group, m / group, c / group};
     wg.append(kernel.begin(), kernel.end());
     Value x5 = reshapeTensor(b, loc, x, xg);
+    SmallVector<int64_t> lo = {0}, hi = {0};
+    lo.append(win->padBegin.begin(), win->padBegin.end());
+    hi.append(win->padEnd.begin(), win->padEnd.end());
+    x5 = padSpatial(b, loc, x5, lo, hi, zero);
     Value w5 = reshapeTensor(b, loc, w, wg);
     SmallVector<int64_t> og = {n, group, m / group};
     og.append(win->out.begin(), win->out.end());
     if (k == 2) {
-      Value init = filledTensor(b, loc, og, elem, scalarAttr(elem, 0.0));
+      Value init = filledTensor(b, loc, og, elem, zero);
       y = linalg::Conv2DNgchwGfchwOp::create(
               b, loc, TypeRange{RankedTensorType::get(og, elem)},
               ValueRange{x5, w5}, ValueRange{init}, strides, dilations)
