@@ -70,6 +70,21 @@ bool writeFileAtomically(const std::string &command, llvm::StringRef path,
     write(llvm::outs());
     return true;
   }
+  // Devices and pipes (/dev/null) are written directly.
+  llvm::sys::fs::file_status status;
+  if (!llvm::sys::fs::status(path, status) &&
+      status.type() != llvm::sys::fs::file_type::regular_file &&
+      status.type() != llvm::sys::fs::file_type::file_not_found) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec);
+    if (ec) {
+      llvm::errs() << "romac " << command << ": error: cannot write '" << path
+                   << "': " << ec.message() << "\n";
+      return false;
+    }
+    write(os);
+    return true;
+  }
   llvm::SmallString<256> tmp;
   int fd;
   llvm::SmallString<256> model(path);

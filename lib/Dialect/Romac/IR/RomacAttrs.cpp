@@ -9,6 +9,7 @@
 #include "romac/Dialect/Romac/IR/RomacDialect.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -41,5 +42,34 @@ TargetAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "target name '" << name
                        << "' may only contain letters, digits, '-', '_' and "
                           "'.'";
+  return success();
+}
+
+LogicalResult
+MappingAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
+                    StringAttr reuse, DictionaryAttr tile, ArrayAttr order) {
+  if (!reuse || reuse.getValue().empty())
+    return emitError() << "mapping needs a reuse scheme";
+  for (NamedAttribute entry : tile) {
+    auto size = dyn_cast<IntegerAttr>(entry.getValue());
+    if (!size || size.getInt() <= 0)
+      return emitError() << "tile size of '" << entry.getName().getValue()
+                         << "' must be a positive integer";
+  }
+  llvm::StringSet<> seen;
+  for (Attribute a : order) {
+    auto name = dyn_cast<StringAttr>(a);
+    if (!name)
+      return emitError() << "order must list dim names as strings";
+    if (!tile.contains(name.getValue()))
+      return emitError() << "order names dim '" << name.getValue()
+                         << "', which has no tile size";
+    if (!seen.insert(name.getValue()).second)
+      return emitError() << "order names dim '" << name.getValue()
+                         << "' twice";
+  }
+  if (seen.size() != tile.size())
+    return emitError() << "order must name every tiled dim (" << tile.size()
+                       << " dims, " << seen.size() << " in order)";
   return success();
 }

@@ -19,6 +19,12 @@ void RomacDialect::initialize() { registerAttributes(); }
 
 LogicalResult RomacDialect::verifyOperationAttribute(Operation *op,
                                                      NamedAttribute attr) {
+  if (attr.getName() == getMappingAttrName()) {
+    if (!isa<MappingAttr>(attr.getValue()))
+      return op->emitError() << "'" << getMappingAttrName()
+                             << "' must be a #romac.mapping attribute";
+    return success();
+  }
   if (attr.getName() == getTargetAttrName()) {
     if (!isa<ModuleOp>(op))
       return op->emitError() << "'" << getTargetAttrName()

@@ -42,4 +42,33 @@ def Romac_TargetAttr : Romac_Attr<"Target", "target"> {
   }];
 }
 
+def Romac_MappingAttr : Romac_Attr<"Mapping", "mapping"> {
+  let summary = "The tile mapping the search chose for one contraction";
+  let description = [{
+    Attached by `romac-tile-search` to every contraction as `romac.mapping`.
+    It records the DRAM->SRAM level of the schedule: the reuse scheme, the
+    tile size of every loop dim (the full bound when a dim is not tiled) and
+    the tile loop order, outermost first, using the dim names of the layer's
+    workload (`romac-test-print-workloads` prints them).
+
+    Example:
+
+    ```mlir
+    %0 = linalg.conv_2d_nchw_fchw {romac.mapping = #romac.mapping<
+           reuse = "weight-stationary",
+           tile = {C = 64 : i64, K = 32 : i64, N = 1 : i64, P = 16 : i64,
+                   Q = 64 : i64, R = 3 : i64, S = 3 : i64},
+           order = ["K", "C", "P", "Q", "N", "R", "S"]>} ...
+    ```
+
+    The verifier checks that tiles are positive and that `order` names each
+    tiled dim exactly once.
+  }];
+  let parameters = (ins "::mlir::StringAttr":$reuse,
+                        "::mlir::DictionaryAttr":$tile,
+                        "::mlir::ArrayAttr":$order);
+  let assemblyFormat = "`<` `reuse` `=` $reuse `,` `tile` `=` $tile `,` `order` `=` $order `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // ROMAC_DIALECT_ROMAC_IR_ROMACATTRS_TD

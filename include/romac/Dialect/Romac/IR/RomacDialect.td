@@ -40,6 +40,10 @@ def Romac_Dialect : Dialect {
     /// where their storage classes are complete).
     void registerAttributes();
 
+    /// Name of the op attribute that holds a contraction's tile mapping.
+    static constexpr ::llvm::StringLiteral getMappingAttrName() {
+      return ::llvm::StringLiteral("romac.mapping");
+    }
     /// Name of the module attribute that names the compilation target.
     static constexpr ::llvm::StringLiteral getTargetAttrName() {
       return ::llvm::StringLiteral("romac.target");
