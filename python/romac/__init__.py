@@ -1,0 +1,1 @@
+"""romac Python tools: model generators (the model zoo), plotting and helpers."""
