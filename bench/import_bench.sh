@@ -3,8 +3,10 @@
 #
 # Imports MODEL_DIR/model.onnx (with its external data) RUNS times (default 5)
 # under /usr/bin/time and prints each run, then the median wall time and the
-# median peak RSS. Weights are printed elided (the point is the import, not
-# writing gigabytes of hex). Bind the SD2 UNet's dims by default.
+# median peak RSS. `--summary` prints a summary instead of the IR: the point
+# is the import, not writing gigabytes of weights as hex (MLIR's printer
+# hex-encodes a blob before it decides to elide it). Binds the SD2 UNet's
+# dims by default (override with DIMS=...).
 #
 #   make models-full   # writes build/models/sd2-inpainting/full/...
 #   bench/import_bench.sh build build/models/sd2-inpainting/full/unet
@@ -20,7 +22,7 @@ echo "import_bench: $model ($data with external data), $RUNS runs, $(nproc) core
 walls=() rss=()
 for i in $(seq 1 "$RUNS"); do
   out=$( { /usr/bin/time -f '%e %M' "$BUILD_DIR/bin/romac" import "$model" $DIMS \
-            --elide-weights -o /dev/null; } 2>&1 )
+            --summary -o /dev/null; } 2>&1 )
   read -r wall kb <<<"$(tail -n1 <<<"$out")"
   walls+=("$wall") rss+=("$kb")
   printf '  run %d: %6.2f s  %7.1f MiB peak RSS\n' "$i" "$wall" "$(awk -v k="$kb" 'BEGIN {print k / 1024}')"

@@ -14,19 +14,24 @@
 #include "romac/Import/ONNX.h"
 #include "romac/InitRomac.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
 
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <cstdio>
+#include <map>
 #include <string>
 
 namespace {
@@ -145,7 +150,35 @@ struct ImportArgs {
   std::vector<std::string> dims, shapes, frozen;
   bool noLocations = false;
   bool elideWeights = false;
+  bool summary = false;
 };
+
+/// Prints what an imported module holds: ops by name and weight bytes.
+void printImportSummary(llvm::StringRef model, mlir::ModuleOp module,
+                        double seconds, llvm::raw_ostream &os) {
+  std::map<std::string, int64_t> ops;
+  int64_t weights = 0, weightBytes = 0, total = 0;
+  module.walk([&](mlir::Operation *op) {
+    if (op == module.getOperation())
+      return;
+    ++total;
+    ++ops[op->getName().getStringRef().str()];
+    if (auto cst = llvm::dyn_cast<mlir::arith::ConstantOp>(op))
+      if (auto res = llvm::dyn_cast<mlir::DenseResourceElementsAttr>(
+              cst.getValue())) {
+        ++weights;
+        auto type = llvm::cast<mlir::ShapedType>(res.getType());
+        weightBytes +=
+            type.getNumElements() * (type.getElementTypeBitWidth() / 8);
+      }
+  });
+  os << model << ": imported in " << llvm::format("%.2f", seconds) << " s, "
+     << total << " ops, " << weights << " weight blobs ("
+     << llvm::format("%.1f", weightBytes / 1048576.0)
+     << " MiB, memory-mapped, not copied)\n";
+  for (const auto &[name, count] : ops)
+    os << "  " << llvm::format("%-36s", name.c_str()) << " " << count << "\n";
+}
 
 int runImport(const ImportArgs &args) {
   romac::OnnxImportOptions options;
@@ -156,10 +189,18 @@ int runImport(const ImportArgs &args) {
   romac::registerRomacDialects(registry);
   mlir::MLIRContext ctx(registry);
   DiagnosticPrinter printer(ctx, "import");
+  auto start = std::chrono::steady_clock::now();
   mlir::OwningOpRef<mlir::ModuleOp> module =
       romac::importOnnxFile(args.model, ctx, options);
   if (!module)
     return 1;
+  if (args.summary) {
+    double seconds = std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+    printImportSummary(args.model, *module, seconds, llvm::outs());
+    return 0;
+  }
   mlir::OpPrintingFlags flags;
   if (!args.noLocations)
     flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
@@ -207,6 +248,8 @@ int main(int argc, char **argv) {
   importCmd->add_flag("--elide-weights", importArgs.elideWeights,
                       "Print weight blobs as elided (the IR cannot be "
                       "re-imported bit-exact)");
+  importCmd->add_flag("--summary", importArgs.summary,
+                      "Print ops by kind and weight bytes instead of the IR");
 
   std::string compileModel;
   auto *compileCmd = app.add_subcommand(
