@@ -1,0 +1,274 @@
+//===- RowBufferState.cpp - state shared by the DRAM engines --------------===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "RowBufferState.h"
+
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
+
+using namespace romac;
+using namespace romac::detail;
+
+TimingTable::TimingTable(const DramParams &p) {
+  int64_t burst = static_cast<int64_t>(p.getBurstCycles());
+  for (int prevWrite = 0; prevWrite < 2; ++prevWrite)
+    for (int same = 0; same < 2; ++same)
+      for (int write = 0; write < 2; ++write) {
+        int64_t gap;
+        if (prevWrite == write)
+          gap = static_cast<int64_t>(same ? p.tCCD_L : p.tCCD_S);
+        else if (!prevWrite)
+          // Read to write: the read data must leave the bus before the write
+          // data arrives (RL + BL/2 + 2 - WL).
+          gap = static_cast<int64_t>(p.CL) + burst + 2 -
+                static_cast<int64_t>(p.CWL);
+        else
+          // Write to read: write data, then tWTR before the read command.
+          gap = static_cast<int64_t>(p.CWL) + burst +
+                static_cast<int64_t>(same ? p.tWTR_L : p.tWTR_S);
+        slots[prevWrite][same][write] =
+            static_cast<uint64_t>(std::max(gap, burst));
+      }
+  tails[0] = p.tRTP;
+  tails[1] = p.CWL + p.getBurstCycles() + p.tWR;
+}
+
+RowBufferState::RowBufferState(const DramParams &params,
+                               const AddressMapping &mapping)
+    : params(params), mapping(mapping), timing(params),
+      open(params.policy == RowPolicy::Open) {
+  const DramGeometry &g = mapping.getGeometry();
+  banksPerChannel = g.ranks * g.getBanksPerRank();
+  channelShift = llvm::Log2_64(banksPerChannel);
+  groupShift = llvm::Log2_64(g.banksPerGroup);
+  uint64_t banks = g.getTotalBanks();
+  counters.banks.resize(banks);
+  counters.channels.resize(g.channels);
+  openRow.assign(banks, -1);
+  lastWrite.assign(banks, 0);
+  chLastBank.assign(g.channels, -1);
+  chLastRow.assign(g.channels, 0);
+  chLastWrite.assign(g.channels, 0);
+}
+
+void RowBufferState::access(uint64_t burst, bool write) {
+  uint64_t b = mapping.getBankIndex(burst);
+  uint64_t row = mapping.getRow(burst);
+  uint64_t c = b >> channelShift;
+  (write ? counters.writes : counters.reads) += 1;
+  BankCounters &bank = counters.banks[b];
+  if (open) {
+    if (openRow[b] < 0) {
+      ++counters.misses;
+      ++counters.acts;
+      ++bank.acts;
+    } else if (static_cast<uint64_t>(openRow[b]) == row) {
+      ++counters.hits;
+    } else {
+      ++counters.conflicts;
+      ++counters.pres;
+      ++counters.acts;
+      ++bank.acts;
+      bank.tails += timing.tail(lastWrite[b]);
+    }
+    openRow[b] = static_cast<int64_t>(row);
+    lastWrite[b] = write;
+  } else {
+    if (chLastBank[c] == static_cast<int64_t>(b) && chLastRow[c] == row) {
+      ++counters.hits;
+    } else {
+      if (chLastBank[c] >= 0) {
+        ++counters.pres;
+        counters.banks[chLastBank[c]].tails += timing.tail(chLastWrite[c]);
+      }
+      ++counters.misses;
+      ++counters.acts;
+      ++bank.acts;
+    }
+  }
+  ++bank.bursts;
+  ChannelCounters &channel = counters.channels[c];
+  if (chLastBank[c] >= 0)
+    channel.slots += timing.slot(
+        chLastWrite[c],
+        static_cast<uint64_t>(chLastBank[c]) >> groupShift == b >> groupShift,
+        write);
+  ++channel.bursts;
+  chLastBank[c] = static_cast<int64_t>(b);
+  chLastRow[c] = row;
+  chLastWrite[c] = write;
+}
+
+void RowBufferState::applyTile(llvm::ArrayRef<BankEntry> banks,
+                               llvm::ArrayRef<ChannelEntry> channels,
+                               uint64_t bursts, bool write) {
+  (write ? counters.writes : counters.reads) += bursts;
+  uint64_t tail = timing.tail(write);
+  if (open) {
+    for (const BankEntry &e : banks) {
+      uint64_t b = e.bank;
+      BankCounters &bank = counters.banks[b];
+      if (openRow[b] < 0) {
+        ++counters.misses;
+        ++counters.acts;
+        ++bank.acts;
+      } else if (static_cast<uint64_t>(openRow[b]) == e.firstRow) {
+        ++counters.hits;
+      } else {
+        ++counters.conflicts;
+        ++counters.pres;
+        ++counters.acts;
+        ++bank.acts;
+        bank.tails += timing.tail(lastWrite[b]);
+      }
+      counters.hits += e.hits;
+      counters.conflicts += e.conflicts;
+      counters.pres += e.conflicts;
+      counters.acts += e.conflicts;
+      bank.acts += e.conflicts;
+      bank.tails += e.conflicts * tail;
+      bank.bursts += e.bursts;
+      openRow[b] = static_cast<int64_t>(e.lastRow);
+      lastWrite[b] = write;
+    }
+  } else {
+    for (const BankEntry &e : banks) {
+      BankCounters &bank = counters.banks[e.bank];
+      bank.bursts += e.bursts;
+      bank.acts += e.closedActs;
+      bank.tails += e.closedPres * tail;
+    }
+  }
+  uint64_t sameSlot = timing.slot(write, true, write);
+  uint64_t otherSlot = timing.slot(write, false, write);
+  for (const ChannelEntry &e : channels) {
+    uint64_t c = e.channel;
+    if (!open) {
+      if (chLastBank[c] == static_cast<int64_t>(e.firstBank) &&
+          chLastRow[c] == e.firstRow) {
+        ++counters.hits;
+      } else {
+        if (chLastBank[c] >= 0) {
+          ++counters.pres;
+          counters.banks[chLastBank[c]].tails += timing.tail(chLastWrite[c]);
+        }
+        ++counters.misses;
+        ++counters.acts;
+        ++counters.banks[e.firstBank].acts;
+      }
+      counters.misses += e.breaks;
+      counters.acts += e.breaks;
+      counters.pres += e.breaks;
+      counters.hits += e.bursts - 1 - e.breaks;
+    }
+    ChannelCounters &channel = counters.channels[c];
+    if (chLastBank[c] >= 0)
+      channel.slots +=
+          timing.slot(chLastWrite[c],
+                      static_cast<uint64_t>(chLastBank[c]) >> groupShift ==
+                          e.firstBank >> groupShift,
+                      write);
+    channel.slots +=
+        e.samePairs * sameSlot + (e.bursts - 1 - e.samePairs) * otherSlot;
+    channel.bursts += e.bursts;
+    chLastBank[c] = static_cast<int64_t>(e.lastBank);
+    chLastRow[c] = e.lastRow;
+    chLastWrite[c] = write;
+  }
+}
+
+void RowBufferState::finish() {
+  if (open) {
+    for (size_t b = 0; b < openRow.size(); ++b) {
+      if (openRow[b] < 0)
+        continue;
+      ++counters.pres;
+      counters.banks[b].tails += timing.tail(lastWrite[b]);
+      openRow[b] = -1;
+    }
+    return;
+  }
+  for (size_t c = 0; c < chLastBank.size(); ++c) {
+    if (chLastBank[c] < 0)
+      continue;
+    ++counters.pres;
+    counters.banks[chLastBank[c]].tails += timing.tail(chLastWrite[c]);
+    chLastBank[c] = -1;
+  }
+}
+
+void RowBufferState::computeStats(DramStats &stats) const {
+  const Counters &k = counters;
+  const DramParams &p = params;
+  const DramGeometry &g = mapping.getGeometry();
+  stats.reads = k.reads;
+  stats.writes = k.writes;
+  stats.bursts = k.reads + k.writes;
+  stats.rowHits = k.hits;
+  stats.rowMisses = k.misses;
+  stats.rowConflicts = k.conflicts;
+  stats.activates = k.acts;
+  stats.precharges = k.pres;
+
+  // Cycles: per channel the busiest resource — the data bus (column slots),
+  // a bank (activations and their accesses), the activation window of a
+  // rank — plus the latency of the first access; channels run in parallel.
+  uint64_t burstCycles = p.getBurstCycles();
+  uint64_t columnGap = std::max(burstCycles, p.tCCD_L);
+  uint64_t banksPerRank = g.getBanksPerRank();
+  uint64_t ranks = g.channels * g.ranks;
+  std::vector<uint64_t> rankActs(ranks, 0), rankOpen(ranks, 0);
+  uint64_t raw = 0;
+  for (uint64_t c = 0; c < g.channels; ++c) {
+    const ChannelCounters &channel = k.channels[c];
+    if (channel.bursts == 0)
+      continue;
+    uint64_t busy = burstCycles + channel.slots;
+    for (uint64_t b = c * banksPerChannel; b < (c + 1) * banksPerChannel; ++b) {
+      const BankCounters &bank = k.banks[b];
+      if (bank.acts == 0)
+        continue;
+      uint64_t work = bank.acts * (p.tRCD + p.tRP) +
+                      (bank.bursts - bank.acts) * columnGap + bank.tails;
+      busy = std::max({busy, bank.acts * p.tRC, work});
+      rankActs[b / banksPerRank] += bank.acts;
+      rankOpen[b / banksPerRank] +=
+          std::max(bank.acts * p.tRAS,
+                   bank.acts * p.tRCD + (bank.bursts - bank.acts) * columnGap +
+                       bank.tails);
+    }
+    for (uint64_t r = c * g.ranks; r < (c + 1) * g.ranks; ++r)
+      busy = std::max({busy, rankActs[r] * p.tRRD_S, rankActs[r] * p.tFAW / 4});
+    raw = std::max(raw, busy + p.tRCD + p.CL);
+  }
+  // Refresh takes tRFC of every tREFI.
+  uint64_t refreshStalls = p.tREFI > p.tRFC ? raw / (p.tREFI - p.tRFC) : 0;
+  stats.cycles = raw + refreshStalls * p.tRFC;
+
+  // Energy (DRAMPower): commands, then standby and refresh of every rank.
+  DramEnergy &e = stats.energyPJ;
+  e.actPre = static_cast<double>(k.acts) * p.getActPreEnergyPJ();
+  e.rdWr = static_cast<double>(k.reads) * p.getReadBurstEnergyPJ() +
+           static_cast<double>(k.writes) * p.getWriteBurstEnergyPJ();
+  double cycles = static_cast<double>(stats.cycles);
+  e.background = 0;
+  for (uint64_t r = 0; r < ranks; ++r) {
+    // Open page keeps a row open from the first activation on; closed page
+    // only while an activation lasts.
+    double active = 0;
+    if (rankActs[r] > 0)
+      active =
+          open ? cycles : std::min(cycles, static_cast<double>(rankOpen[r]));
+    e.background += active * p.getActiveStandbyEnergyPJPerCycle() +
+                    (cycles - active) * p.getPrechargeStandbyEnergyPJPerCycle();
+  }
+  e.refresh = p.tREFI == 0
+                  ? 0
+                  : static_cast<double>(ranks) * p.getRefreshEnergyPJ() *
+                        cycles / static_cast<double>(p.tREFI);
+}

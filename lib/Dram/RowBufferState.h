@@ -1,0 +1,134 @@
+//===- RowBufferState.h - state shared by the DRAM engines ------*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Private to lib/Dram. The row-buffer state (per bank the open row, per
+// channel the last request) and the counters both engines fill: the replay
+// one burst at a time (access()), the fast engine one tile summary at a time
+// (applyTile()). finish() closes the rows left open and
+// computeStats() turns the counters into cycles and energy.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ROMAC_LIB_DRAM_ROWBUFFERSTATE_H
+#define ROMAC_LIB_DRAM_ROWBUFFERSTATE_H
+
+#include "romac/Dram/DramModel.h"
+
+#include "llvm/ADT/ArrayRef.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace romac::detail {
+
+/// What the model counts per bank.
+struct BankCounters {
+  uint64_t acts = 0;
+  uint64_t bursts = 0;
+  /// Cycles from the last column command of each activation to its PRE
+  /// (tRTP after a read, CWL + BL/2 + tWR after a write), summed.
+  uint64_t tails = 0;
+};
+
+/// What the model counts per channel.
+struct ChannelCounters {
+  uint64_t bursts = 0;
+  /// Cycles between consecutive column commands, summed (see slot()).
+  uint64_t slots = 0;
+};
+
+/// Counters both engines fill identically.
+struct Counters {
+  uint64_t reads = 0, writes = 0;
+  uint64_t hits = 0, misses = 0, conflicts = 0;
+  uint64_t acts = 0, pres = 0;
+  std::vector<BankCounters> banks;
+  std::vector<ChannelCounters> channels;
+};
+
+/// What one tile transfer does to one bank, independent of the direction.
+struct BankEntry {
+  uint64_t bank = 0;
+  uint64_t firstRow = 0, lastRow = 0;
+  uint64_t bursts = 0;
+  /// Open page: hits and conflicts between consecutive bursts of the bank
+  /// inside the transfer.
+  uint64_t hits = 0, conflicts = 0;
+  /// Closed page: activations and precharges inside the transfer (groups of
+  /// the bank that do not start / end the transfer's sequence on the
+  /// channel).
+  uint64_t closedActs = 0, closedPres = 0;
+};
+
+/// What one tile transfer does to one channel.
+struct ChannelEntry {
+  uint64_t channel = 0;
+  uint64_t firstBank = 0, firstRow = 0, lastBank = 0, lastRow = 0;
+  uint64_t bursts = 0;
+  /// Consecutive bursts of the channel in the same bank group.
+  uint64_t samePairs = 0;
+  /// Consecutive bursts of the channel to another bank or row.
+  uint64_t breaks = 0;
+};
+
+/// Per-pair timing of the data path.
+class TimingTable {
+public:
+  explicit TimingTable(const DramParams &params);
+  /// Cycles between two consecutive column commands of a channel.
+  uint64_t slot(bool prevWrite, bool sameBankGroup, bool write) const {
+    return slots[prevWrite][sameBankGroup][write];
+  }
+  /// Cycles from the last column command of an activation to its PRE.
+  uint64_t tail(bool write) const { return tails[write]; }
+
+private:
+  uint64_t slots[2][2][2];
+  uint64_t tails[2];
+};
+
+/// Row-buffer state and counters.
+class RowBufferState {
+public:
+  RowBufferState(const DramParams &params, const AddressMapping &mapping);
+
+  /// One burst (the replay).
+  void access(uint64_t burst, bool write);
+  /// One tile transfer summarised by \p banks and \p channels (the fast
+  /// engine).
+  void applyTile(llvm::ArrayRef<BankEntry> banks,
+                 llvm::ArrayRef<ChannelEntry> channels, uint64_t bursts,
+                 bool write);
+  /// Precharges the rows left open.
+  void finish();
+
+  /// Fills the counts, cycles and energy of \p stats (not its operands).
+  void computeStats(DramStats &stats) const;
+
+  Counters counters;
+
+private:
+  const DramParams &params;
+  const AddressMapping &mapping;
+  TimingTable timing;
+  bool open;
+  uint64_t banksPerChannel;
+  /// log2 of the banks per channel and per bank group (powers of two).
+  unsigned channelShift, groupShift;
+  // Per bank: the open row (-1: precharged) and whether the last access was
+  // a write.
+  std::vector<int64_t> openRow;
+  std::vector<uint8_t> lastWrite;
+  // Per channel: the last burst's bank (-1: none yet), row and direction.
+  std::vector<int64_t> chLastBank;
+  std::vector<uint64_t> chLastRow;
+  std::vector<uint8_t> chLastWrite;
+};
+
+} // namespace romac::detail
+
+#endif // ROMAC_LIB_DRAM_ROWBUFFERSTATE_H
