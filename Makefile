@@ -51,6 +51,10 @@ fuzz: deps
 	cmake --build build-fuzz -j $(JOBS) --target romac-import-fuzzer-proto romac-import-fuzzer-json
 	mkdir -p build-fuzz/corpus-proto build-fuzz/corpus-json
 	cp models/onnx-light/*.onnx models/alexnet/light/model.onnx build-fuzz/corpus-proto/
+	for m in models/onnx-light/light_squeezenet.onnx models/alexnet/light/model.onnx; do \
+	  $(PYTHON) -c "import sys, onnx; from google.protobuf import json_format; \
+	    print(json_format.MessageToJson(onnx.load(sys.argv[1]))[1:])" $$m \
+	    > build-fuzz/corpus-json/$$(echo $$m | tr / _).json; done
 	build-fuzz/bin/romac-import-fuzzer-proto -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 build-fuzz/corpus-proto
 	build-fuzz/bin/romac-import-fuzzer-json -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 build-fuzz/corpus-json
 
