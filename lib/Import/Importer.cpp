@@ -897,6 +897,13 @@ OwningOpRef<ModuleOp> Importer::run(std::shared_ptr<onnx::ModelProto> m) {
     return {};
   {
     std::string err;
+    int nodeIndex = 0;
+    if (!verifyNodes(*model, opset, nodeIndex, err)) {
+      const onnx::NodeProto &node = graph.node(nodeIndex);
+      (void)error("node '" + nodeName(node) + "' (" + node.op_type() +
+                  "): " + err);
+      return {};
+    }
     if (!inferShapes(*model, err)) {
       (void)error(err);
       return {};

@@ -21,6 +21,8 @@
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/json_util.h>
 
+#include "llvm/ADT/STLExtras.h"
+
 #include <cctype>
 #include <exception>
 #include <limits>
@@ -144,6 +146,53 @@ bool romac::onnximport::parseModel(llvm::StringRef bytes,
   }
   error = "unknown model encoding";
   return false;
+}
+
+bool romac::onnximport::verifyNodes(const onnx::ModelProto &model,
+                                    int64_t opset, int &nodeIndex,
+                                    std::string &error) {
+  const auto &graph = model.graph();
+  for (int n = 0; n < graph.node_size(); ++n) {
+    const onnx::NodeProto &node = graph.node(n);
+    nodeIndex = n;
+    const onnx::OpSchema *schema = onnx::OpSchemaRegistry::Schema(
+        node.op_type(), static_cast<int>(opset), node.domain());
+    if (!schema) {
+      error = "ONNX has no schema for this op at opset " +
+              std::to_string(opset);
+      return false;
+    }
+    try {
+      schema->Verify(node);
+    } catch (const std::exception &e) {
+      error = e.what();
+      for (char &c : error)
+        if (c == '\n')
+          c = ' ';
+      return false;
+    }
+    llvm::StringRef op = node.op_type();
+    bool convOrPool = op.contains("Conv") || op.contains("Pool");
+    for (const onnx::AttributeProto &a : node.attribute()) {
+      llvm::StringRef name = a.name();
+      bool positive = name == "strides" || name == "dilations" ||
+                      name == "kernel_shape" || name == "blocksize" ||
+                      name == "group";
+      bool nonNegative = convOrPool && name == "pads";
+      if (!positive && !nonNegative)
+        continue;
+      auto bad = [&](int64_t v) { return positive ? v <= 0 : v < 0; };
+      bool wrong = a.type() == onnx::AttributeProto::INT
+                       ? bad(a.i())
+                       : llvm::any_of(a.ints(), bad);
+      if (wrong) {
+        error = "attribute '" + a.name() + "' must be " +
+                (positive ? "positive" : "non-negative");
+        return false;
+      }
+    }
+  }
+  return true;
 }
 
 bool romac::onnximport::inferShapes(onnx::ModelProto &model,

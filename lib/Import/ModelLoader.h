@@ -17,6 +17,7 @@
 
 #include "llvm/ADT/StringRef.h"
 
+#include <cstdint>
 #include <string>
 
 namespace onnx {
@@ -35,6 +36,15 @@ ModelEncoding detectEncoding(llvm::StringRef bytes);
 /// sets `error` to a one-line description (without the file name).
 bool parseModel(llvm::StringRef bytes, onnx::ModelProto &model,
                 std::string &error);
+
+/// Checks each default-domain node of `model` against its ONNX schema at
+/// `opset` (input and output counts, attribute types) and checks the
+/// attributes ONNX's shape inference divides by or sizes with (strides,
+/// dilations, kernel_shape, group, blocksize must be positive; conv and pool
+/// pads non-negative), since libonnx crashes on some of them. On failure sets
+/// `nodeIndex` and `error`.
+bool verifyNodes(const onnx::ModelProto &model, int64_t opset, int &nodeIndex,
+                 std::string &error);
 
 /// Runs ONNX shape inference with data propagation over `model`, in place.
 bool inferShapes(onnx::ModelProto &model, std::string &error);
