@@ -36,21 +36,21 @@ using namespace romac;
 // Enums
 //===----------------------------------------------------------------------===//
 
-StringRef romac::stringifyOperand(Operand operand) {
+StringRef romac::stringifyOperandKind(OperandKind operand) {
   switch (operand) {
-  case Operand::Input:
+  case OperandKind::Input:
     return "input";
-  case Operand::Weight:
+  case OperandKind::Weight:
     return "weight";
-  case Operand::Output:
+  case OperandKind::Output:
     return "output";
   }
   llvm_unreachable("unknown operand");
 }
 
-std::optional<Operand> romac::symbolizeOperand(StringRef name) {
-  for (Operand operand : kAllOperands)
-    if (name == stringifyOperand(operand))
+std::optional<OperandKind> romac::symbolizeOperandKind(StringRef name) {
+  for (OperandKind operand : kAllOperands)
+    if (name == stringifyOperandKind(operand))
       return operand;
   return std::nullopt;
 }
@@ -175,7 +175,7 @@ double DramConfig::getPeakBandwidthGBps() const {
          (static_cast<double>(getBusWidthBits()) / 8.0) * 2.0 / timing.tCK;
 }
 
-const OnChipMemory *Target::getMemoryFor(Operand operand) const {
+const OnChipMemory *Target::getMemoryFor(OperandKind operand) const {
   for (const OnChipMemory &memory : memories)
     if (memory.holds(operand))
       return &memory;

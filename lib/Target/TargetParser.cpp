@@ -503,8 +503,8 @@ bool TargetParser::parseCompute(const YNode &node, ComputeArray &compute) {
   if (!openMapping(*fields.get("bytes_per_element"),
                    fields.pathOf("bytes_per_element"), typeSpec, types))
     return false;
-  for (Operand operand : kAllOperands) {
-    StringRef key = stringifyOperand(operand);
+  for (OperandKind operand : kAllOperands) {
+    StringRef key = stringifyOperandKind(operand);
     const YNode &value = *types.get(key);
     uint64_t &bytes = compute.bytesPerElement[static_cast<unsigned>(operand)];
     if (!readUInt(value, types.pathOf(key), bytes))
@@ -555,7 +555,7 @@ bool TargetParser::parseMemory(const YNode &node, StringRef path,
                                : holdsPath;
     if (!expectScalar(*item, itemPath, "an operand name"))
       return false;
-    std::optional<Operand> operand = symbolizeOperand(item->value);
+    std::optional<OperandKind> operand = symbolizeOperandKind(item->value);
     if (!operand)
       return fail(*item, itemPath,
                   "unknown operand '" + item->value +
@@ -605,7 +605,7 @@ bool TargetParser::parseMemories(const YNode &node,
   // Every operand is held by exactly one memory. Indices are only taken once
   // the vector no longer grows.
   for (auto [index, memory] : llvm::enumerate(memories)) {
-    for (Operand operand : kAllOperands) {
+    for (OperandKind operand : kAllOperands) {
       if (!memory.holds(operand))
         continue;
       const OnChipMemory *&slot = holder[static_cast<unsigned>(operand)];
@@ -617,17 +617,17 @@ bool TargetParser::parseMemories(const YNode &node,
           if (key.value == "holds")
             holds = &value;
         return fail(holds ? *holds : item, path,
-                    "operand '" + stringifyOperand(operand) +
+                    "operand '" + stringifyOperandKind(operand) +
                         "' is already held by memory '" + slot->name +
                         "' (each operand lives in exactly one memory)");
       }
       slot = &memory;
     }
   }
-  for (Operand operand : kAllOperands)
+  for (OperandKind operand : kAllOperands)
     if (!holder[static_cast<unsigned>(operand)])
       return failAtKey(node, "memories",
-                       "no memory holds operand '" + stringifyOperand(operand) +
+                       "no memory holds operand '" + stringifyOperandKind(operand) +
                            "'");
   return true;
 }

@@ -126,14 +126,14 @@ TEST(TargetErrorTest, BaseIsValid) {
   const Target &t = *parsed;
   EXPECT_EQ(t.name, "test-target");
   EXPECT_EQ(t.sourcePath, "t.yaml");
-  EXPECT_EQ(t.compute.getBytesPerElement(Operand::Output), 2u);
+  EXPECT_EQ(t.compute.getBytesPerElement(OperandKind::Output), 2u);
   ASSERT_EQ(t.memories.size(), 2u);
   EXPECT_EQ(t.memories[0].bytes, 1024u);
   EXPECT_EQ(t.memories[1].bytes, 2048u); // 2KiB
   EXPECT_FALSE(t.memories[0].isShared());
   EXPECT_TRUE(t.memories[1].isShared());
-  EXPECT_EQ(t.getMemoryFor(Operand::Input), &t.memories[0]);
-  EXPECT_EQ(t.getMemoryFor(Operand::Output), &t.memories[1]);
+  EXPECT_EQ(t.getMemoryFor(OperandKind::Input), &t.memories[0]);
+  EXPECT_EQ(t.getMemoryFor(OperandKind::Output), &t.memories[1]);
   EXPECT_EQ(t.findMemory("nope"), nullptr);
   EXPECT_EQ(t.dram.pagePolicy, PagePolicy::Closed);
   EXPECT_EQ(t.dram.addressMapping, "RoRaBaCoCh");

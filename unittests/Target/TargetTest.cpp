@@ -55,7 +55,7 @@ TEST(TargetTest, ShippedTargetsAreNamedAfterTheirFile) {
     EXPECT_EQ(target.dram.timing.tRC,
               target.dram.timing.tRAS + target.dram.timing.tRP)
         << name;
-    for (Operand operand : kAllOperands)
+    for (OperandKind operand : kAllOperands)
       EXPECT_NE(target.getMemoryFor(operand), nullptr) << name;
   }
 }
@@ -65,9 +65,9 @@ TEST(TargetTest, RomanetDdr3) {
   EXPECT_EQ(t.compute.getNumMacs(), 64u);
   EXPECT_EQ(t.memories.size(), 3u);
   for (auto [name, operand] :
-       {std::pair<const char *, Operand>{"iBuff", Operand::Input},
-        {"wBuff", Operand::Weight},
-        {"oBuff", Operand::Output}}) {
+       {std::pair<const char *, OperandKind>{"iBuff", OperandKind::Input},
+        {"wBuff", OperandKind::Weight},
+        {"oBuff", OperandKind::Output}}) {
     const OnChipMemory *memory = t.findMemory(name);
     ASSERT_NE(memory, nullptr) << name;
     EXPECT_EQ(memory->bytes, 64 * kKiB);
@@ -122,11 +122,11 @@ TEST(TargetTest, EdgeNpuLpddr4) {
   EXPECT_EQ(t.compute.getNumMacs(), 1024u);
   EXPECT_DOUBLE_EQ(t.compute.frequencyMHz, 800);
   EXPECT_DOUBLE_EQ(t.compute.getCyclePeriodNs(), 1.25);
-  for (Operand operand : kAllOperands)
+  for (OperandKind operand : kAllOperands)
     EXPECT_EQ(t.compute.getBytesPerElement(operand), 1u);
-  EXPECT_EQ(t.getMemoryFor(Operand::Input)->name, "iBuff");
-  EXPECT_EQ(t.getMemoryFor(Operand::Weight)->name, "wBuff");
-  EXPECT_EQ(t.getMemoryFor(Operand::Output)->name, "oBuff");
+  EXPECT_EQ(t.getMemoryFor(OperandKind::Input)->name, "iBuff");
+  EXPECT_EQ(t.getMemoryFor(OperandKind::Weight)->name, "wBuff");
+  EXPECT_EQ(t.getMemoryFor(OperandKind::Output)->name, "oBuff");
   EXPECT_EQ(t.findMemory("oBuff")->bytes, 64 * kKiB);
 
   // LPDDR4-2400 8Gb x16, 2 devices per 32-bit channel, 2 channels, BL16.
@@ -172,7 +172,7 @@ TEST(TargetTest, EyerissLike) {
   EXPECT_EQ(glb.bytes, 108 * kKiB);
   EXPECT_TRUE(glb.isShared());
   EXPECT_EQ(glb.getNumOperands(), 3u);
-  for (Operand operand : kAllOperands)
+  for (OperandKind operand : kAllOperands)
     EXPECT_EQ(t.getMemoryFor(operand), &glb);
   EXPECT_DOUBLE_EQ(glb.readEnergyPJPerByte, 18.2 / 8); // per 64 bits
   EXPECT_DOUBLE_EQ(glb.writeEnergyPJPerByte, 14.1 / 8);
@@ -279,9 +279,9 @@ TEST(TargetTest, DefaultTargetsDirHonoursEnvironment) {
 }
 
 TEST(TargetTest, EnumNames) {
-  EXPECT_EQ(stringifyOperand(Operand::Weight), "weight");
-  EXPECT_EQ(symbolizeOperand("output"), Operand::Output);
-  EXPECT_EQ(symbolizeOperand("psum"), std::nullopt);
+  EXPECT_EQ(stringifyOperandKind(OperandKind::Weight), "weight");
+  EXPECT_EQ(symbolizeOperandKind("output"), OperandKind::Output);
+  EXPECT_EQ(symbolizeOperandKind("psum"), std::nullopt);
   EXPECT_EQ(stringifyDramStandard(DramStandard::HBM2), "HBM2");
   EXPECT_EQ(symbolizeDramStandard("lpddr4"), DramStandard::LPDDR4);
   EXPECT_EQ(symbolizeDramStandard("DDR5"), std::nullopt);

@@ -32,20 +32,20 @@ namespace romac {
 //===----------------------------------------------------------------------===//
 
 /// The operand roles of a contraction that on-chip memories hold.
-enum class Operand : uint8_t { Input = 0, Weight = 1, Output = 2 };
+enum class OperandKind : uint8_t { Input = 0, Weight = 1, Output = 2 };
 
-/// Number of `Operand` values; arrays indexed by operand have this size.
+/// Number of `OperandKind` values; arrays indexed by operand have this size.
 inline constexpr unsigned kNumOperands = 3;
 
 /// All operands, in enum order.
-inline constexpr std::array<Operand, kNumOperands> kAllOperands = {
-    Operand::Input, Operand::Weight, Operand::Output};
+inline constexpr std::array<OperandKind, kNumOperands> kAllOperands = {
+    OperandKind::Input, OperandKind::Weight, OperandKind::Output};
 
 /// Returns the YAML spelling of \p operand: "input", "weight" or "output".
-llvm::StringRef stringifyOperand(Operand operand);
+llvm::StringRef stringifyOperandKind(OperandKind operand);
 
 /// Parses the YAML spelling of an operand; std::nullopt when unknown.
-std::optional<Operand> symbolizeOperand(llvm::StringRef name);
+std::optional<OperandKind> symbolizeOperandKind(llvm::StringRef name);
 
 //===----------------------------------------------------------------------===//
 // Compute array
@@ -58,7 +58,7 @@ struct ComputeArray {
   uint64_t cols = 0;
   /// Clock frequency in MHz.
   double frequencyMHz = 0;
-  /// Bytes per element of each operand (the data types), indexed by Operand.
+  /// Bytes per element of each operand (the data types), indexed by OperandKind.
   std::array<uint64_t, kNumOperands> bytesPerElement = {0, 0, 0};
   /// Energy of one MAC in pJ.
   double macEnergyPJ = 0;
@@ -66,7 +66,7 @@ struct ComputeArray {
   /// Number of MACs, rows × cols (saturates at UINT64_MAX).
   uint64_t getNumMacs() const;
   /// Bytes per element of \p operand.
-  uint64_t getBytesPerElement(Operand operand) const {
+  uint64_t getBytesPerElement(OperandKind operand) const {
     return bytesPerElement[static_cast<unsigned>(operand)];
   }
   /// Clock period in ns.
@@ -83,7 +83,7 @@ struct OnChipMemory {
   std::string name;
   /// Capacity in bytes.
   uint64_t bytes = 0;
-  /// Bit `1 << unsigned(Operand)` is set for every operand the buffer holds.
+  /// Bit `1 << unsigned(OperandKind)` is set for every operand the buffer holds.
   uint8_t operandMask = 0;
   /// Energy per byte read / written, in pJ.
   double readEnergyPJPerByte = 0;
@@ -92,7 +92,7 @@ struct OnChipMemory {
   double bandwidthBytesPerCycle = 0;
 
   /// Whether this buffer holds \p operand.
-  bool holds(Operand operand) const {
+  bool holds(OperandKind operand) const {
     return operandMask & (1u << static_cast<unsigned>(operand));
   }
   /// Number of operands held.
@@ -236,7 +236,7 @@ struct Target {
   std::vector<DvfsPoint> dvfs;
 
   /// The buffer that holds \p operand, or nullptr (never for a loaded target).
-  const OnChipMemory *getMemoryFor(Operand operand) const;
+  const OnChipMemory *getMemoryFor(OperandKind operand) const;
   /// The buffer called \p memoryName, or nullptr.
   const OnChipMemory *findMemory(llvm::StringRef memoryName) const;
 };
