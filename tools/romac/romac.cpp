@@ -11,8 +11,16 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "romac/Dialect/Romac/Analysis/ScheduleBuilder.h"
+#include "romac/Dialect/Romac/Transforms/Passes.h"
 #include "romac/Import/ONNX.h"
 #include "romac/InitRomac.h"
+#include "romac/Schedule/Schedule.h"
+#include "romac/Search/Search.h"
+#include "romac/Target/Target.h"
+
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/AsmState.h"
@@ -23,7 +31,9 @@
 
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -215,6 +225,222 @@ int runImport(const ImportArgs &args) {
              : 1;
 }
 
+/// Imports an ONNX model, or parses an .mlir file, into `ctx`.
+mlir::OwningOpRef<mlir::ModuleOp>
+loadModel(const std::string &command, const std::string &path,
+          const romac::OnnxImportOptions &options, mlir::MLIRContext &ctx) {
+  if (llvm::StringRef(path).ends_with(".mlir")) {
+    auto module = mlir::parseSourceFile<mlir::ModuleOp>(path, &ctx);
+    if (!module)
+      llvm::errs() << "romac " << command << ": error: " << path
+                   << ": cannot parse the MLIR file\n";
+    return module;
+  }
+  return romac::importOnnxFile(path, ctx, options);
+}
+
+struct CompileArgs {
+  std::string model, output, target = "edge-npu-lpddr4";
+  std::string objective = "energy", policy = "adaptive", emitMlir;
+  std::vector<std::string> dims, shapes, frozen;
+  unsigned threads = 0;
+  bool verify = false, quiet = false;
+};
+
+int runCompile(const CompileArgs &args) {
+  const std::string cmd = "compile";
+  // Flags first: a wrong name is a usage error, before any work.
+  std::optional<romac::Objective> objective =
+      romac::symbolizeObjective(args.objective);
+  if (!objective) {
+    llvm::errs() << "romac compile: error: unknown objective '"
+                 << args.objective
+                 << "' (expected energy, edp, latency or dram-accesses)\n";
+    return kUsageError;
+  }
+  std::optional<romac::ReusePolicy> policy =
+      romac::symbolizeReusePolicy(args.policy);
+  if (!policy) {
+    llvm::errs() << "romac compile: error: unknown policy '" << args.policy
+                 << "' (expected adaptive, input-stationary, "
+                    "weight-stationary or output-stationary)\n";
+    return kUsageError;
+  }
+  llvm::Expected<romac::Target> target = romac::loadTarget(args.target);
+  if (!target) {
+    llvm::errs() << "romac compile: error: "
+                 << llvm::toString(target.takeError()) << "\n";
+    return kUsageError;
+  }
+  romac::OnnxImportOptions importOptions;
+  if (!parseImportFlags(cmd, args.dims, args.shapes, args.frozen,
+                        importOptions))
+    return kUsageError;
+
+  mlir::DialectRegistry registry;
+  romac::registerRomacDialects(registry);
+  mlir::MLIRContext ctx(registry);
+  DiagnosticPrinter printer(ctx, cmd);
+  auto start = std::chrono::steady_clock::now();
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      loadModel(cmd, args.model, importOptions, ctx);
+  if (!module)
+    return 1;
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                         start)
+        .count();
+  };
+  {
+    size_t layers = 0;
+    llvm::StringSet<> distinct;
+    for (auto func : module->getOps<mlir::func::FuncOp>())
+      for (const romac::Layer &l : romac::collectLayers(func))
+        if (l.kind == romac::LayerKind::Contraction) {
+          ++layers;
+          distinct.insert(l.workload.getCanonicalKey());
+        }
+    if (!args.quiet)
+      llvm::errs() << llvm::formatv(
+          "romac compile: imported {0} in {1:f2} s; searching {2} "
+          "contractions ({3} distinct) for '{4}'...\n",
+          args.model, elapsed(), layers, distinct.size(), target->name);
+  }
+
+  // The same stages as romac-opt --romac-compile-pipeline.
+  mlir::PassManager pm(&ctx);
+  romac::CompilePipelineOptions pipeline;
+  pipeline.target = args.target;
+  pipeline.objective = args.objective;
+  pipeline.policy = args.policy;
+  pipeline.threads = args.threads;
+  romac::buildCompilePipeline(pm, pipeline);
+  if (mlir::failed(pm.run(*module)))
+    return 1;
+
+  romac::SearchOptions options;
+  options.objective = *objective;
+  options.policy = *policy;
+  options.threads = args.threads;
+  llvm::Expected<romac::Schedule> schedule = romac::buildSchedule(
+      *module, llvm::sys::path::filename(args.model), *target, options);
+  if (!schedule) {
+    llvm::errs() << "romac compile: error: "
+                 << llvm::toString(schedule.takeError()) << "\n";
+    return 1;
+  }
+  if (!args.quiet)
+    llvm::errs() << llvm::formatv(
+        "romac compile: searched {0} layers in {1:f2} s total\n",
+        schedule->layers.size(), elapsed());
+  if (args.verify) {
+    if (llvm::Error e = romac::verifySchedule(*schedule)) {
+      llvm::errs() << "romac compile: error: the schedule does not verify: "
+                   << llvm::toString(std::move(e)) << "\n";
+      return 1;
+    }
+    if (!args.quiet)
+      llvm::errs() << llvm::formatv(
+          "romac compile: Z3 proved every tiling covers its iteration space "
+          "once and fits its buffers ({0:f2} s total)\n",
+          elapsed());
+  }
+  if (!args.quiet)
+    romac::printScheduleTable(llvm::outs(), *schedule);
+  if (!args.output.empty())
+    if (llvm::Error e = romac::writeScheduleFile(args.output, *schedule)) {
+      llvm::errs() << "romac compile: error: " << llvm::toString(std::move(e))
+                   << "\n";
+      return 1;
+    }
+  if (!args.emitMlir.empty() &&
+      !writeFileAtomically(cmd, args.emitMlir, [&](llvm::raw_ostream &os) {
+        mlir::OpPrintingFlags flags;
+        flags.elideLargeResourceString(64);
+        module->print(os, flags);
+        os << "\n";
+      }))
+    return 1;
+  return 0;
+}
+
+struct InspectArgs {
+  std::string schedule, layer, compare;
+};
+
+/// Prints one layer of a schedule in detail.
+void printLayerDetail(llvm::raw_ostream &os, const romac::LayerSchedule &l) {
+  const romac::Workload &w = l.workload;
+  os << "layer '" << w.name << "' (" << w.op << ")\n  dims:";
+  for (const romac::LoopDim &d : w.dims)
+    os << " " << d.name << "=" << d.bound
+       << (d.kind == romac::LoopKind::Reduction ? "(red)" : "");
+  os << "\n  operands:\n";
+  for (auto [k, o] : llvm::enumerate(w.operands)) {
+    os << "    " << o.name << " '" << o.tensor << "' "
+       << romac::stringifyOperandRole(o.role) << ", " << o.bytesPerElement
+       << " B/elem, [";
+    for (unsigned d = 0; d < o.projection.size(); ++d)
+      os << (d ? ", " : "") << w.projectionString(k, d);
+    os << "] extent [";
+    for (auto [d, e] : llvm::enumerate(o.extent))
+      os << (d ? ", " : "") << e;
+    os << "]\n";
+  }
+  os << "  mapping: " << l.mapping.str(w) << ", reuse " << l.reuse
+     << ", spatial " << l.spatial.str(w) << "\n";
+  os << llvm::formatv("  MACs {0}, utilisation {1:f1}%\n", l.cost.macs,
+                      100 * l.cost.utilization);
+  os << llvm::formatv("  energy pJ: MAC {0:f0}, SRAM {1:f0}, DRAM {2:f0}, "
+                      "total {3:f0}\n",
+                      l.cost.macEnergyPJ, l.cost.sramEnergyPJ,
+                      l.cost.dramEnergyPJ, l.cost.totalEnergyPJ);
+  os << llvm::formatv("  cycles {0:f0} (compute {1}, DRAM {2:f0})\n",
+                      l.cost.cycles, l.cost.computeCycles, l.cost.dramCycles);
+  os << "  per operand: DRAM read/write bytes, SRAM read/write bytes, tile "
+        "bytes, tile visits\n";
+  for (auto [k, c] : llvm::enumerate(l.cost.operands))
+    if (k < w.operands.size())
+      os << llvm::formatv("    {0,-8} {1,12} {2,12} {3,12} {4,12} {5,10} "
+                          "{6,8}\n",
+                          w.operands[k].name, c.dramReadBytes,
+                          c.dramWriteBytes, c.sramReadBytes, c.sramWriteBytes,
+                          c.tileBytes, c.visits);
+}
+
+int runInspect(const InspectArgs &args) {
+  llvm::Expected<romac::Schedule> schedule =
+      romac::readScheduleFile(args.schedule);
+  if (!schedule) {
+    llvm::errs() << "romac inspect: error: "
+                 << llvm::toString(schedule.takeError()) << "\n";
+    return 1;
+  }
+  if (!args.compare.empty()) {
+    llvm::Expected<romac::Schedule> other =
+        romac::readScheduleFile(args.compare);
+    if (!other) {
+      llvm::errs() << "romac inspect: error: "
+                   << llvm::toString(other.takeError()) << "\n";
+      return 1;
+    }
+    romac::printScheduleComparison(llvm::outs(), *schedule, *other);
+    return 0;
+  }
+  if (!args.layer.empty()) {
+    for (const romac::LayerSchedule &l : schedule->layers)
+      if (l.workload.name == args.layer) {
+        printLayerDetail(llvm::outs(), l);
+        return 0;
+      }
+    llvm::errs() << "romac inspect: error: " << args.schedule
+                 << ": no layer named '" << args.layer << "'\n";
+    return 1;
+  }
+  romac::printScheduleTable(llvm::outs(), *schedule);
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -251,17 +477,49 @@ int main(int argc, char **argv) {
   importCmd->add_flag("--summary", importArgs.summary,
                       "Print ops by kind and weight bytes instead of the IR");
 
-  std::string compileModel;
+  CompileArgs compileArgs;
   auto *compileCmd = app.add_subcommand(
-      "compile", "Search tilings and DRAM mappings for a model and write its "
-                 "schedule");
-  compileCmd->add_option("model", compileModel, "ONNX model")->required();
-
-  std::string schedulePath;
-  auto *inspectCmd =
-      app.add_subcommand("inspect", "Print or compare saved schedules");
-  inspectCmd->add_option("schedule", schedulePath, "Schedule JSON")
+      "compile", "Search the tiling of every layer of a model for a target, "
+                 "print the per-layer table and write the schedule");
+  compileCmd
+      ->add_option("model", compileArgs.model,
+                   "ONNX model (any encoding) or an .mlir file")
       ->required();
+  compileCmd->add_option("-t,--target", compileArgs.target,
+                         "Target name (targets/NAME.yaml) or YAML path "
+                         "(default edge-npu-lpddr4)");
+  compileCmd->add_option("-o,--output", compileArgs.output,
+                         "Write the schedule JSON here");
+  compileCmd->add_option("--objective", compileArgs.objective,
+                         "energy (default), edp, latency or dram-accesses");
+  compileCmd->add_option("--policy", compileArgs.policy,
+                         "adaptive (default), input-stationary, "
+                         "weight-stationary or output-stationary");
+  compileCmd->add_option("--threads", compileArgs.threads,
+                         "Search threads (default: one per core)");
+  compileCmd->add_flag("--verify", compileArgs.verify,
+                       "Prove every tiling with Z3 (coverage, capacity)");
+  compileCmd->add_option("--emit-mlir", compileArgs.emitMlir,
+                         "Also write the compiled IR (with #romac.mapping)");
+  compileCmd->add_flag("-q,--quiet", compileArgs.quiet,
+                       "No table or progress lines");
+  compileCmd->add_option("--dim", compileArgs.dims,
+                         "Bind a symbolic dim: NAME=N (repeatable)");
+  compileCmd->add_option("--shape", compileArgs.shapes,
+                         "Give an input's shape: NAME=D0xD1x... (repeatable)");
+  compileCmd->add_option("--freeze", compileArgs.frozen,
+                         "Freeze an input: NAME=FILE.pb (repeatable)");
+
+  InspectArgs inspectArgs;
+  auto *inspectCmd = app.add_subcommand(
+      "inspect", "Print a saved schedule, one layer in detail, or compare "
+                 "two schedules");
+  inspectCmd->add_option("schedule", inspectArgs.schedule, "Schedule JSON")
+      ->required();
+  inspectCmd->add_option("--layer", inspectArgs.layer,
+                         "Print this layer in detail");
+  inspectCmd->add_option("--compare", inspectArgs.compare,
+                         "Compare with this schedule (ratios other/base)");
 
   auto *runCmd = app.add_subcommand("run", "Execute a compiled model");
   runCmd->allow_extras();
@@ -310,9 +568,9 @@ int main(int argc, char **argv) {
   if (importCmd->parsed())
     return runImport(importArgs);
   if (compileCmd->parsed())
-    return notBuiltYet("compile", "the tile search");
+    return runCompile(compileArgs);
   if (inspectCmd->parsed())
-    return notBuiltYet("inspect", "schedule inspection");
+    return runInspect(inspectArgs);
   if (runCmd->parsed())
     return notBuiltYet("run", "code generation and execution");
   if (zoomCmd->parsed())

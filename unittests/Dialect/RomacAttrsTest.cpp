@@ -27,12 +27,13 @@ protected:
 
 TEST_F(TargetAttrTest, ValidNames) {
   for (const char *name :
-       {"edge-npu-lpddr4", "romanet-ddr3", "a", "x_1.yaml", "A-B_C.9"})
+       {"edge-npu-lpddr4", "romanet-ddr3", "a", "x_1.yaml", "A-B_C.9",
+        "targets/my-npu.yaml", "/abs/path.yaml"})
     EXPECT_TRUE(TargetAttr::isValidName(name)) << name;
 }
 
 TEST_F(TargetAttrTest, InvalidNames) {
-  for (const char *name : {"", "a/b", "a b", "../x", "t<", "\"q\"", "a\nb"})
+  for (const char *name : {"", "a b", "t<", "\"q\"", "a\nb", "x:y"})
     EXPECT_FALSE(TargetAttr::isValidName(name)) << name;
 }
 
@@ -43,9 +44,9 @@ TEST_F(TargetAttrTest, GetCheckedReportsTheProblem) {
     return success();
   });
   auto bad = TargetAttr::getChecked(
-      [&] { return emitError(UnknownLoc::get(&ctx)); }, &ctx, llvm::StringRef("no/slash"));
+      [&] { return emitError(UnknownLoc::get(&ctx)); }, &ctx, llvm::StringRef("no space"));
   EXPECT_FALSE(bad);
-  EXPECT_NE(message.find("'no/slash'"), std::string::npos) << message;
+  EXPECT_NE(message.find("'no space'"), std::string::npos) << message;
 
   auto good = TargetAttr::getChecked(
       [&] { return emitError(UnknownLoc::get(&ctx)); }, &ctx, llvm::StringRef("simba-like"));

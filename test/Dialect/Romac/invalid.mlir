@@ -5,8 +5,8 @@ module attributes {romac.target = #romac.target<"">} {}
 
 // -----
 
-// expected-error @+1 {{target name 'a/b' may only contain letters, digits}}
-module attributes {romac.target = #romac.target<"a/b">} {}
+// expected-error @+1 {{target name 'a b' may only contain letters, digits}}
+module attributes {romac.target = #romac.target<"a b">} {}
 
 // -----
 

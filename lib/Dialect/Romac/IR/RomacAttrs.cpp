@@ -29,7 +29,7 @@ bool TargetAttr::isValidName(llvm::StringRef name) {
   if (name.empty())
     return false;
   return llvm::all_of(name, [](char c) {
-    return llvm::isAlnum(c) || c == '-' || c == '_' || c == '.';
+    return llvm::isAlnum(c) || c == '-' || c == '_' || c == '.' || c == '/';
   });
 }
 
@@ -40,14 +40,15 @@ TargetAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "target name must not be empty";
   if (!isValidName(name))
     return emitError() << "target name '" << name
-                       << "' may only contain letters, digits, '-', '_' and "
-                          "'.'";
+                       << "' may only contain letters, digits, '-', '_', '.' "
+                          "and '/'";
   return success();
 }
 
 LogicalResult
 MappingAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
-                    StringAttr reuse, DictionaryAttr tile, ArrayAttr order) {
+                    StringAttr reuse, DictionaryAttr tile, ArrayAttr order,
+                    DictionaryAttr spatial) {
   if (!reuse || reuse.getValue().empty())
     return emitError() << "mapping needs a reuse scheme";
   for (NamedAttribute entry : tile) {
@@ -71,5 +72,14 @@ MappingAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
   if (seen.size() != tile.size())
     return emitError() << "order must name every tiled dim (" << tile.size()
                        << " dims, " << seen.size() << " in order)";
+  for (NamedAttribute axis : spatial) {
+    if (axis.getName() != "rows" && axis.getName() != "cols")
+      return emitError() << "spatial axes are 'rows' and 'cols', not '"
+                         << axis.getName().getValue() << "'";
+    auto dim = dyn_cast<StringAttr>(axis.getValue());
+    if (!dim || !tile.contains(dim.getValue()))
+      return emitError() << "spatial " << axis.getName().getValue()
+                         << " must name a tiled dim";
+  }
   return success();
 }

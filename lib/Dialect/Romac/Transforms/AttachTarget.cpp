@@ -26,7 +26,7 @@ struct AttachTargetPass
     if (!TargetAttr::isValidName(targetName)) {
       module.emitError() << "romac-attach-target: invalid target name '"
                          << targetName
-                         << "' (letters, digits, '-', '_' and '.' only)";
+                         << "' (letters, digits, '-', '_', '.' and '/' only)";
       return signalPassFailure();
     }
     module->setAttr(RomacDialect::getTargetAttrName(),

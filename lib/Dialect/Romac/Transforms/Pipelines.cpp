@@ -26,12 +26,18 @@ void romac::buildCompilePipeline(OpPassManager &pm,
   pm.addPass(createRomacAttachTargetPass(attach));
   // Normalize: fold constants and simplify the imported program.
   pm.addPass(createCanonicalizerPass());
+  // Tile search: one #romac.mapping per contraction.
+  RomacTileSearchPassOptions search;
+  search.objective = options.objective;
+  search.policy = options.policy;
+  search.threads = options.threads;
+  pm.addPass(createRomacTileSearchPass(search));
 }
 
 void romac::registerCompilePipeline() {
   PassPipelineRegistration<CompilePipelineOptions>(
       "romac-compile-pipeline",
-      "The stages of `romac compile`: attach the target, then normalize "
-      "(canonicalize)",
+      "The stages of `romac compile`: attach the target, normalize "
+      "(canonicalize), search every contraction's tiling",
       buildCompilePipeline);
 }

@@ -24,8 +24,8 @@ def Romac_TargetAttr : Romac_Attr<"Target", "target"> {
     given by the user. It is attached to the module as `romac.target`; the
     tile search and the DRAM model read the named description.
 
-    A target name is a non-empty run of letters, digits, `-`, `_` and `.`
-    (the base name of its YAML file).
+    A target is named by the base name of its YAML file (letters, digits,
+    `-`, `_`, `.`) or by a path to one (which may also contain `/`).
 
     Example:
 
@@ -47,8 +47,10 @@ def Romac_MappingAttr : Romac_Attr<"Mapping", "mapping"> {
   let description = [{
     Attached by `romac-tile-search` to every contraction as `romac.mapping`.
     It records the DRAM->SRAM level of the schedule: the reuse scheme, the
-    tile size of every loop dim (the full bound when a dim is not tiled) and
-    the tile loop order, outermost first, using the dim names of the layer's
+    tile size of every loop dim (the full bound when a dim is not tiled), the
+    tile loop order, outermost first, and the spatial mapping (which dims are
+    unrolled on the PE array's rows and columns; an empty list or a missing
+    axis means that axis is unused), using the dim names of the layer's
     workload (`romac-test-print-workloads` prints them).
 
     Example:
@@ -58,16 +60,18 @@ def Romac_MappingAttr : Romac_Attr<"Mapping", "mapping"> {
            reuse = "weight-stationary",
            tile = {C = 64 : i64, K = 32 : i64, N = 1 : i64, P = 16 : i64,
                    Q = 64 : i64, R = 3 : i64, S = 3 : i64},
-           order = ["K", "C", "P", "Q", "N", "R", "S"]>} ...
+           order = ["K", "C", "P", "Q", "N", "R", "S"],
+           spatial = {cols = "C", rows = "K"}>} ...
     ```
 
-    The verifier checks that tiles are positive and that `order` names each
-    tiled dim exactly once.
+    The verifier checks that tiles are positive, that `order` names each
+    tiled dim exactly once and that the spatial dims are tiled dims.
   }];
   let parameters = (ins "::mlir::StringAttr":$reuse,
                         "::mlir::DictionaryAttr":$tile,
-                        "::mlir::ArrayAttr":$order);
-  let assemblyFormat = "`<` `reuse` `=` $reuse `,` `tile` `=` $tile `,` `order` `=` $order `>`";
+                        "::mlir::ArrayAttr":$order,
+                        "::mlir::DictionaryAttr":$spatial);
+  let assemblyFormat = "`<` `reuse` `=` $reuse `,` `tile` `=` $tile `,` `order` `=` $order `,` `spatial` `=` $spatial `>`";
   let genVerifyDecl = 1;
 }
 

@@ -29,6 +29,18 @@ struct CompilePipelineOptions
   Option<std::string> target{*this, "target",
                              llvm::cl::desc("Target description name or path"),
                              llvm::cl::init("edge-npu-lpddr4")};
+  Option<std::string> objective{
+      *this, "objective",
+      llvm::cl::desc("energy, edp, latency or dram-accesses"),
+      llvm::cl::init("energy")};
+  Option<std::string> policy{
+      *this, "policy",
+      llvm::cl::desc("adaptive, input-stationary, weight-stationary or "
+                     "output-stationary"),
+      llvm::cl::init("adaptive")};
+  Option<unsigned> threads{*this, "threads",
+                           llvm::cl::desc("Search threads (0: one per core)"),
+                           llvm::cl::init(0)};
 };
 
 /// Adds the stages of `romac compile` to `pm`, in order. This is the one

@@ -34,6 +34,42 @@ def RomacAttachTargetPass : Pass<"romac-attach-target", "::mlir::ModuleOp"> {
   ];
 }
 
+def RomacTileSearchPass : Pass<"romac-tile-search", "::mlir::ModuleOp"> {
+  let summary = "Search the tiling of every contraction against the target";
+  let description = [{
+    For every contraction of the module (see `romac-test-print-workloads`)
+    searches, per layer, the loop order (reuse scheme), the DRAM->SRAM tile
+    sizes within every on-chip buffer of the target named by the module's
+    `romac.target`, and the spatial mapping onto the PE array, minimising
+    `objective` under the reuse `policy`. Identical workloads are searched
+    once; the search is exact over a pruned space (docs/search.md) and
+    deterministic. The result is attached to each op as `romac.mapping`.
+    Operands take the target's data types (bytes per element).
+
+    A layer whose tiles cannot fit a buffer is an error naming the layer, the
+    operand, the buffer and the smallest footprint.
+
+    Example:
+
+    ```mlir
+    // romac-opt --romac-attach-target=target=romanet-ddr3 --romac-tile-search
+    %2 = linalg.conv_2d_nchw_fchw {romac.mapping = #romac.mapping<
+           reuse = "weight-stationary", tile = {...}, order = [...],
+           spatial = {cols = "C", rows = "K"}>, ...}
+    ```
+  }];
+  let dependentDialects = ["::romac::RomacDialect"];
+  let options = [
+    Option<"objective", "objective", "std::string", /*default=*/"\"energy\"",
+           "What to minimise: energy, edp, latency or dram-accesses">,
+    Option<"policy", "policy", "std::string", /*default=*/"\"adaptive\"",
+           "Reuse policy: adaptive, input-stationary, weight-stationary or "
+           "output-stationary">,
+    Option<"threads", "threads", "unsigned", /*default=*/"0",
+           "Search threads (0: one per core)">,
+  ];
+}
+
 def RomacTestPrintWorkloadsPass
     : Pass<"romac-test-print-workloads", "::mlir::func::FuncOp"> {
   let summary = "Print the Workload of every costed op (for lit tests)";

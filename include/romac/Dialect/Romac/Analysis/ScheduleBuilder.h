@@ -1,0 +1,57 @@
+//===- ScheduleBuilder.h - schedules from compiled IR -----------*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Glue between the IR and the search libraries: the contraction workloads of
+// a module with the target's data types, and the schedule that the
+// `#romac.mapping` attributes of a compiled module describe. The IR is the
+// source of truth: a schedule is recomputed from the attributes, so
+// `romac compile` and `romac-opt --romac-compile-pipeline` agree.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ROMAC_DIALECT_ROMAC_ANALYSIS_SCHEDULEBUILDER_H
+#define ROMAC_DIALECT_ROMAC_ANALYSIS_SCHEDULEBUILDER_H
+
+#include "romac/Dialect/Romac/Analysis/LinalgWorkload.h"
+#include "romac/Schedule/Schedule.h"
+#include "romac/Search/Search.h"
+#include "romac/Target/Target.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+namespace romac {
+
+/// Sets every operand's bytes per element to the target's data type for its
+/// class (input, weight, output).
+void applyTargetPrecision(Workload &workload, const Target &target);
+
+/// The target a compiled module names in `romac.target`, loaded from the
+/// targets folder (or a path). The error names the module attribute or the
+/// target file's problem.
+llvm::Expected<Target> loadModuleTarget(mlir::ModuleOp module);
+
+/// The contraction layers of every function of `module`, in program order,
+/// with the target's data types applied.
+std::vector<Layer> collectContractions(mlir::ModuleOp module,
+                                       const Target &target);
+
+/// The search result the `#romac.mapping` of `layer.op` describes, costed
+/// with `options`. Fails when the attribute is missing or does not match the
+/// layer's workload.
+llvm::Expected<LayerResult> resultFromMapping(const Layer &layer,
+                                              const CostTarget &target,
+                                              const SearchOptions &options);
+
+/// The schedule of a module compiled by romac-tile-search.
+llvm::Expected<Schedule> buildSchedule(mlir::ModuleOp module,
+                                       llvm::StringRef model,
+                                       const Target &target,
+                                       const SearchOptions &options);
+
+} // namespace romac
+
+#endif // ROMAC_DIALECT_ROMAC_ANALYSIS_SCHEDULEBUILDER_H

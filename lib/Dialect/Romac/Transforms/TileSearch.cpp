@@ -1,0 +1,105 @@
+//===- TileSearch.cpp - per-layer tile search ------------------*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// A thin pass over the search library: collects the contractions, searches
+// them (identical workloads once, in parallel), and records each result as a
+// #romac.mapping attribute on its op.
+//
+//===----------------------------------------------------------------------===//
+
+#include "romac/Dialect/Romac/Analysis/ScheduleBuilder.h"
+#include "romac/Dialect/Romac/IR/RomacAttrs.h"
+#include "romac/Dialect/Romac/Transforms/Passes.h"
+
+namespace romac {
+#define GEN_PASS_DEF_ROMACTILESEARCHPASS
+#include "romac/Dialect/Romac/Transforms/Passes.h.inc"
+} // namespace romac
+
+using namespace mlir;
+using namespace romac;
+
+namespace {
+
+/// The attribute that records `result` for `workload`.
+MappingAttr toAttr(MLIRContext *ctx, const Workload &workload,
+                   const LayerResult &result) {
+  Builder b(ctx);
+  SmallVector<NamedAttribute> tiles;
+  for (auto [k, dim] : llvm::enumerate(workload.dims))
+    tiles.push_back(b.getNamedAttr(
+        dim.name, b.getI64IntegerAttr(result.mapping.tileSizes[k])));
+  SmallVector<Attribute> order;
+  for (unsigned d : result.mapping.order)
+    order.push_back(b.getStringAttr(workload.dims[d].name));
+  SmallVector<NamedAttribute> spatial;
+  if (result.spatial.rowDim)
+    spatial.push_back(b.getNamedAttr(
+        "rows", b.getStringAttr(workload.dims[*result.spatial.rowDim].name)));
+  if (result.spatial.colDim)
+    spatial.push_back(b.getNamedAttr(
+        "cols", b.getStringAttr(workload.dims[*result.spatial.colDim].name)));
+  return MappingAttr::get(ctx, b.getStringAttr(result.reuse),
+                          b.getDictionaryAttr(tiles), b.getArrayAttr(order),
+                          b.getDictionaryAttr(spatial));
+}
+
+struct TileSearchPass
+    : public romac::impl::RomacTileSearchPassBase<TileSearchPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SearchOptions options;
+    std::optional<Objective> obj = symbolizeObjective(objective);
+    if (!obj) {
+      module.emitError() << "romac-tile-search: unknown objective '"
+                         << objective
+                         << "' (energy, edp, latency, dram-accesses)";
+      return signalPassFailure();
+    }
+    std::optional<ReusePolicy> pol = symbolizeReusePolicy(policy);
+    if (!pol) {
+      module.emitError() << "romac-tile-search: unknown policy '" << policy
+                         << "' (adaptive, input-stationary, "
+                            "weight-stationary, output-stationary)";
+      return signalPassFailure();
+    }
+    options.objective = *obj;
+    options.policy = *pol;
+    options.threads = threads;
+
+    llvm::Expected<Target> target = loadModuleTarget(module);
+    if (!target) {
+      module.emitError() << "romac-tile-search: "
+                         << llvm::toString(target.takeError());
+      return signalPassFailure();
+    }
+    std::vector<Layer> layers = collectContractions(module, *target);
+    std::vector<Workload> workloads;
+    for (const Layer &layer : layers)
+      workloads.push_back(layer.workload);
+    llvm::Expected<std::vector<LayerResult>> results =
+        searchLayers(workloads, *target, options);
+    if (!results) {
+      std::string message = llvm::toString(results.takeError());
+      // Report on the layer the message names, else on the module.
+      Operation *at = module;
+      for (const Layer &layer : layers)
+        if (StringRef(message).contains("'" + layer.workload.name + "'") ||
+            StringRef(message).starts_with(layer.workload.name + ":"))
+          at = layer.op;
+      at->emitError() << "romac-tile-search: " << message;
+      return signalPassFailure();
+    }
+    for (auto [layer, result] : llvm::zip(layers, *results))
+      layer.op->setAttr(RomacDialect::getMappingAttrName(),
+                        toAttr(&getContext(), layer.workload, result));
+  }
+};
+
+} // namespace
