@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# demo.sh BUILD_DIR - run romac's main job on a bundled input.
+# demo.sh BUILD_DIR - run romac's main job on a bundled model.
 #
-# Today the richest stage that works end to end is the compile pipeline on a
-# bundled linalg program (test/e2e/conv-block.mlir): it attaches the target and
-# normalizes the IR. Later stages (import, tile search) extend this script.
+# Compiles the bundled light export of the Stable Diffusion 2 inpainting UNet
+# (every layer at its real size, 512x512 images, 77 text tokens) for the
+# default target, edge-npu-lpddr4: imports the ONNX graph, searches the
+# tiling of every contraction, proves the schedule with Z3, prints the
+# per-layer table and totals, and writes the schedule JSON.
 set -euo pipefail
 BUILD_DIR=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN="$BUILD_DIR/bin"
+OUT="$BUILD_DIR/demo"
+mkdir -p "$OUT"
 
-echo "== romac version =="
-"$BIN/romac" version
+echo "== $("$BIN/romac" version)"
+echo "== romac compile models/sd2-inpainting/light/unet/model.onnx --target edge-npu-lpddr4 --verify"
+"$BIN/romac" compile "$ROOT/models/sd2-inpainting/light/unet/model.onnx" \
+  --dim batch_size=1 --dim height=64 --dim width=64 --dim sequence_length=77 \
+  --target edge-npu-lpddr4 --verify -o "$OUT/unet.schedule.json"
 echo
-echo "== romac-opt --romac-compile-pipeline=target=edge-npu-lpddr4 test/e2e/conv-block.mlir =="
-"$BIN/romac-opt" "$ROOT/test/e2e/conv-block.mlir" \
-  --romac-compile-pipeline=target=edge-npu-lpddr4
+echo "== schedule written to $OUT/unet.schedule.json; inspect it with:"
+echo "   $BIN/romac inspect $OUT/unet.schedule.json [--layer NAME] [--compare OTHER]"

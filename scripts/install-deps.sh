@@ -17,7 +17,7 @@ PACKAGES=(
   # ONNX
   libonnx-dev libprotobuf-dev protobuf-compiler
   # solver, CLI, tests
-  libz3-dev libcli11-dev googletest
+  libz3-dev libcli11-dev googletest libbenchmark-dev
   # python tools and conformance data
   python3-onnx python3-numpy python3-torch python3-torchvision
   python3-matplotlib python3-pytest libonnx-testdata
