@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# compile_bench.sh BUILD_DIR [RUNS] - time `romac compile` on the SD2 UNet.
+#
+# Compiles the committed light export of the SD2-inpainting UNet (every layer
+# at full size: import, tile search of all 346 contractions, schedule JSON)
+# for edge-npu-lpddr4, RUNS times (default 5), and prints the median wall
+# time and peak RSS; then the same with --verify (Z3 proofs of every distinct
+# layer).
+set -euo pipefail
+BUILD_DIR=${1:?usage: compile_bench.sh BUILD_DIR [RUNS]}
+RUNS=${2:-5}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+args=("$ROOT/models/sd2-inpainting/light/unet/model.onnx" --dim batch_size=1
+      --dim height=64 --dim width=64 --dim sequence_length=77
+      --target edge-npu-lpddr4 -q -o "$OUT/unet.json")
+echo "compile_bench: SD2 UNet (light), edge-npu-lpddr4, $(nproc) cores"
+"$ROOT/bench/median_time.sh" "$RUNS" "$BUILD_DIR/bin/romac" compile "${args[@]}"
+echo "with --verify:"
+"$ROOT/bench/median_time.sh" "$RUNS" "$BUILD_DIR/bin/romac" compile "${args[@]}" --verify
