@@ -303,8 +303,11 @@ int runCompile(const CompileArgs &args) {
   }
   llvm::Expected<romac::Target> target = romac::loadTarget(args.target);
   if (!target) {
-    llvm::errs() << "romac compile: error: "
-                 << llvm::toString(target.takeError()) << "\n";
+    // Target errors already read "FILE:LINE:COL: error: KEY: problem".
+    std::string message = llvm::toString(target.takeError());
+    llvm::errs() << "romac compile: "
+                 << (llvm::StringRef(message).contains("error: ") ? "" : "error: ")
+                 << message << "\n";
     return kUsageError;
   }
   romac::OnnxImportOptions importOptions;
