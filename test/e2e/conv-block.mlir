@@ -1,11 +1,11 @@
-// A conv + bias + ReLU block as the ONNX importer emits it (linalg on tensors).
-// `make demo` runs the compile pipeline on this file until the importer and the
-// tile search land.
+// A conv + bias + ReLU block as the ONNX importer emits it (linalg on tensors):
+// the compile pipeline attaches the target and tiles the convolution.
 //
 // RUN: romac-opt %s --romac-compile-pipeline=target=romanet-ddr3 | FileCheck %s
 // CHECK: module attributes {romac.target = #romac.target<"romanet-ddr3">}
 // CHECK-LABEL: func.func @main
 // CHECK: linalg.conv_2d_nchw_fchw
+// CHECK-SAME: romac.mapping = #romac.mapping<
 // CHECK-SAME: strides = dense<1> : tensor<2xi64>
 // CHECK: linalg.generic
 // CHECK: arith.maximumf
