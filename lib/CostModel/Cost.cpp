@@ -36,27 +36,6 @@ static llvm::Error makeError(const llvm::Twine &msg) {
 // Operand classes
 //===----------------------------------------------------------------------===//
 
-llvm::StringRef romac::stringifyOperandClass(OperandClass cls) {
-  switch (cls) {
-  case OperandClass::Input:
-    return "input";
-  case OperandClass::Weight:
-    return "weight";
-  case OperandClass::Output:
-    return "output";
-  }
-  llvm_unreachable("unknown operand class");
-}
-
-std::optional<OperandClass> romac::symbolizeOperandClass(llvm::StringRef name) {
-  if (name == "input")
-    return OperandClass::Input;
-  if (name == "weight")
-    return OperandClass::Weight;
-  if (name == "output")
-    return OperandClass::Output;
-  return std::nullopt;
-}
 
 OperandClass romac::classifyOperand(const Workload &workload,
                                     unsigned operand) {

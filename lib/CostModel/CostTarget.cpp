@@ -23,15 +23,7 @@ namespace {
 constexpr unsigned toIndex(OperandKind op) { return static_cast<unsigned>(op); }
 } // namespace
 
-static_assert(kNumOperands == kNumOperandClasses,
-              "operand classes must match the target's operands");
-static_assert(toIndex(kAllOperands[0]) ==
-                      static_cast<unsigned>(OperandClass::Input) &&
-                  toIndex(kAllOperands[1]) ==
-                      static_cast<unsigned>(OperandClass::Weight) &&
-                  toIndex(kAllOperands[2]) ==
-                      static_cast<unsigned>(OperandClass::Output),
-              "operand classes must be numbered like the target's operands");
+
 
 CostTarget CostTarget::get(const Target &target) {
   CostTarget result;

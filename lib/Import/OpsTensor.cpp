@@ -45,6 +45,17 @@ FailureOr<SmallVector<int64_t>> intsFromInputOrAttr(NodeContext &nc,
   return nc.attrInts(attrName);
 }
 
+/// A list that moved from attribute `name` to input 1 at opset `inputSince`
+/// (Squeeze's and Unsqueeze's axes, Split's sizes).
+FailureOr<SmallVector<int64_t>> versionedInts(NodeContext &nc, StringRef name,
+                                              int64_t inputSince,
+                                              bool &present) {
+  if (nc.opset >= inputSince)
+    return intsFromInputOrAttr(nc, 1, name, present);
+  present = nc.hasAttr(name);
+  return nc.attrInts(name);
+}
+
 FailureOr<SmallVector<int64_t>> normalizeAxes(NodeContext &nc,
                                               ArrayRef<int64_t> axes,
                                               int64_t rank) {
@@ -175,7 +186,7 @@ FailureOr<SliceParams> sliceParams(NodeContext &nc, ArrayRef<int64_t> shape) {
 FailureOr<SmallVector<int64_t>> unsqueezeShape(NodeContext &nc,
                                                ArrayRef<int64_t> in) {
   bool present;
-  auto axes = intsFromInputOrAttr(nc, nc.opset >= 13 ? 1 : 99, "axes", present);
+  auto axes = versionedInts(nc, "axes", 13, present);
   if (failed(axes))
     return failure();
   int64_t outRank = in.size() + axes->size();
@@ -192,7 +203,7 @@ FailureOr<SmallVector<int64_t>> unsqueezeShape(NodeContext &nc,
 FailureOr<SmallVector<int64_t>> squeezeShape(NodeContext &nc,
                                              ArrayRef<int64_t> in) {
   bool present;
-  auto axes = intsFromInputOrAttr(nc, nc.opset >= 13 ? 1 : 99, "axes", present);
+  auto axes = versionedInts(nc, "axes", 13, present);
   if (failed(axes))
     return failure();
   SmallVector<int64_t> nAxes;
@@ -255,7 +266,7 @@ FailureOr<SmallVector<int64_t>> transposePerm(NodeContext &nc, int64_t rank) {
 /// Sizes of Split's outputs along `axis`.
 FailureOr<SmallVector<int64_t>> splitSizes(NodeContext &nc, int64_t dim) {
   bool present;
-  auto split = intsFromInputOrAttr(nc, nc.opset >= 13 ? 1 : 99, "split", present);
+  auto split = versionedInts(nc, "split", 13, present);
   if (failed(split))
     return failure();
   unsigned n = nc.numOutputs();

@@ -19,14 +19,14 @@
 //  - cycles: per tile step the larger of compute and DRAM transfer time, with
 //    the next tile's transfers overlapping the current tile's compute.
 //
-// docs/search.md states every formula. This header includes no Target or
-// Workload header (only forward declarations), so it can be used next to
-// either of them.
+// docs/search.md states every formula.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef ROMAC_COSTMODEL_COST_H
 #define ROMAC_COSTMODEL_COST_H
+
+#include "romac/Target/Target.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
@@ -42,7 +42,6 @@
 
 namespace romac {
 
-struct Target;
 struct Workload;
 struct Mapping;
 struct AccessCounts;
@@ -52,17 +51,21 @@ class AccessCountModel;
 // Operand classes
 //===----------------------------------------------------------------------===//
 
-/// The three classes of operands that the target's buffers hold. Numerically
-/// equal to the target's operand enum (input 0, weight 1, output 2).
-enum class OperandClass : uint8_t { Input = 0, Weight = 1, Output = 2 };
+/// The three classes of operands that the target's buffers hold: the
+/// target's operand kinds (input, weight, output).
+using OperandClass = OperandKind;
 
 /// Number of operand classes.
-inline constexpr unsigned kNumOperandClasses = 3;
+inline constexpr unsigned kNumOperandClasses = kNumOperands;
 
 /// Returns "input", "weight" or "output".
-llvm::StringRef stringifyOperandClass(OperandClass cls);
+inline llvm::StringRef stringifyOperandClass(OperandClass cls) {
+  return stringifyOperandKind(cls);
+}
 /// Parses "input", "weight" or "output".
-std::optional<OperandClass> symbolizeOperandClass(llvm::StringRef name);
+inline std::optional<OperandClass> symbolizeOperandClass(llvm::StringRef name) {
+  return symbolizeOperandKind(name);
+}
 
 /// The class of operand `operand` of `workload`: an operand called "input",
 /// "weight" or "output" has that class; otherwise a read-write operand is an
