@@ -24,6 +24,9 @@ with open(os.path.join(HERE, "data", "op_histograms.json")) as f:
 
 SD2_KEYS = [f"sd2-inpainting/{v}/{c}" for v in ("light", "tiny") for c in SD2_COMPONENTS]
 CNN_KEYS = [f"{m}/light" for m in CNNS]
+# The light text encoder exported at opset 17 (native LayerNormalization),
+# committed for the importer's tests.
+OPSET17_KEYS = ["sd2-inpainting/light-opset17/text_encoder"]
 
 
 def histogram(key):
@@ -106,7 +109,7 @@ def sd2_modules():
         return sd2.build_components(sd2.SD2InpaintingConfig())
 
 
-@pytest.mark.parametrize("key", SD2_KEYS + CNN_KEYS)
+@pytest.mark.parametrize("key", SD2_KEYS + CNN_KEYS + OPSET17_KEYS)
 def test_histogram_matches_golden(key):
     assert histogram(key) == GOLDEN[key]
 
@@ -116,7 +119,7 @@ def test_golden_covers_exactly_the_fixtures():
         os.path.relpath(os.path.dirname(p), fixture_path())
         for p in glob.glob(fixture_path("**", "model.onnx"), recursive=True)
     )
-    assert found == sorted(GOLDEN) == sorted(SD2_KEYS + CNN_KEYS)
+    assert found == sorted(GOLDEN) == sorted(SD2_KEYS + CNN_KEYS + OPSET17_KEYS)
 
 
 @pytest.mark.parametrize("variant", ["light", "tiny"])
@@ -124,6 +127,14 @@ def test_golden_covers_exactly_the_fixtures():
 def test_sd2_compute_ops_follow_the_architecture(sd2_modules, component, variant):
     hist = histogram(f"sd2-inpainting/{variant}/{component}")
     for op, n in sd2_expected_ops(component, sd2_modules[component]).items():
+        assert hist.get(op, 0) == n, op
+
+
+def test_opset17_text_encoder_follows_the_architecture(sd2_modules):
+    hist = histogram(OPSET17_KEYS[0])
+    expected = sd2_expected_ops("text_encoder", sd2_modules["text_encoder"], opset=17)
+    assert expected["LayerNormalization"] == 2 * 23 + 1
+    for op, n in expected.items():
         assert hist.get(op, 0) == n, op
 
 
