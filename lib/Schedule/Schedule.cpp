@@ -28,6 +28,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <tuple>
 
 using namespace romac;
 using llvm::ArrayRef;
@@ -41,8 +42,17 @@ static llvm::Error makeError(const llvm::Twine &msg) {
 // Building
 //===----------------------------------------------------------------------===//
 
+double LayerDramInfo::getRelayoutEnergyPJ() const {
+  double sum = 0;
+  for (const Relayout &r : relayouts)
+    sum += r.energyPJ;
+  return sum;
+}
+
 ScheduleTotals Schedule::getTotals() const {
   ScheduleTotals t;
+  bool allStats = !layers.empty(), allInfo = !layers.empty(),
+       allParts = !layers.empty();
   for (const LayerSchedule &l : layers) {
     t.macs += l.cost.macs;
     t.dramReadBytes += l.cost.dramReadBytes;
@@ -53,6 +63,48 @@ ScheduleTotals Schedule::getTotals() const {
     t.totalEnergyPJ += l.cost.totalEnergyPJ;
     t.computeCycles += l.cost.computeCycles;
     t.cycles += l.cost.cycles;
+    t.dramCycles += l.cost.dramCycles;
+    const DramEstimate &d = l.cost.dram;
+    allStats &= d.bursts && d.rowHits && d.rowMisses && d.rowConflicts;
+    allInfo &= l.dram.has_value();
+    // The same kinds in the same order in every layer.
+    if (allParts && !d.energyBreakdownPJ.empty() &&
+        (t.dramEnergyBreakdownPJ.empty() ||
+         t.dramEnergyBreakdownPJ.size() == d.energyBreakdownPJ.size())) {
+      if (t.dramEnergyBreakdownPJ.empty())
+        for (const auto &[name, pj] : d.energyBreakdownPJ)
+          t.dramEnergyBreakdownPJ.push_back({name, 0});
+      for (auto [sum, part] :
+           llvm::zip_equal(t.dramEnergyBreakdownPJ, d.energyBreakdownPJ)) {
+        if (sum.first != part.first) {
+          allParts = false;
+          break;
+        }
+        sum.second += part.second;
+      }
+    } else {
+      allParts = false;
+    }
+    if (l.dram) {
+      t.relayouts += static_cast<int64_t>(l.dram->relayouts.size());
+      t.relayoutEnergyPJ += l.dram->getRelayoutEnergyPJ();
+    }
+  }
+  if (!allParts)
+    t.dramEnergyBreakdownPJ.clear();
+  if (allStats) {
+    t.bursts = t.rowHits = t.rowMisses = t.rowConflicts = 0;
+    for (const LayerSchedule &l : layers) {
+      *t.bursts += *l.cost.dram.bursts;
+      *t.rowHits += *l.cost.dram.rowHits;
+      *t.rowMisses += *l.cost.dram.rowMisses;
+      *t.rowConflicts += *l.cost.dram.rowConflicts;
+    }
+  }
+  if (allInfo) {
+    t.activates = 0;
+    for (const LayerSchedule &l : layers)
+      *t.activates += l.dram->activates;
   }
   return t;
 }
@@ -76,6 +128,30 @@ Schedule romac::makeSchedule(StringRef model, const CostTarget &target,
     l.spatial = r.spatial;
     l.reuse = r.reuse;
     l.cost = r.cost;
+  }
+  return s;
+}
+
+Schedule romac::makeSchedule(StringRef model, const CostTarget &target,
+                             ArrayRef<Workload> workloads,
+                             const DramSearchResult &result,
+                             const SearchOptions &options,
+                             const DramSearchOptions &dramOptions) {
+  assert(workloads.size() == result.layers.size() && "one result per workload");
+  std::vector<LayerResult> plain;
+  for (const DramLayerResult &r : result.layers)
+    plain.push_back(r.layer);
+  Schedule s = makeSchedule(model, target, workloads, plain, options);
+  s.search.dramObjective = stringifyDramObjective(dramOptions.objective).str();
+  for (auto [l, r] : llvm::zip_equal(s.layers, result.layers)) {
+    LayerDramInfo &info = l.dram.emplace();
+    info.addressMapping = r.addressMapping;
+    info.layout = r.layout;
+    info.activates = static_cast<int64_t>(r.stats.activates);
+    info.relayouts = r.relayouts;
+    l.cost.dramEnergyPJ += r.getRelayoutEnergyPJ();
+    l.cost.totalEnergyPJ += r.getRelayoutEnergyPJ();
+    l.cost.cycles += r.getRelayoutCycles();
   }
   return s;
 }
@@ -167,6 +243,35 @@ void writeTarget(Writer &w, const CostTarget &t) {
   });
 }
 
+/// {operand: {"kind", "base", "block", "order"}} of a layer's layout;
+/// `block` only for blocked layouts, `order` only when not the identity.
+void writeLayout(Writer &w, const Workload &wl, const LayerLayout &layout) {
+  w.object("layout", [&] {
+    for (auto [o, op] : llvm::enumerate(wl.operands)) {
+      if (o >= layout.operands.size())
+        break;
+      const TensorLayout &t = layout.operands[o];
+      w.object(op.name, [&] {
+        w.string("kind", stringifyLayoutKind(t.getKind()));
+        w.integer("base", static_cast<int64_t>(t.getBase()));
+        if (t.getKind() == LayoutKind::Blocked)
+          w.array("block", [&] {
+            for (int64_t b : t.getBlockSizes())
+              w.j.value(b);
+          });
+        bool identity = true;
+        for (auto [i, d] : llvm::enumerate(t.getDimOrder()))
+          identity &= d == i;
+        if (!identity)
+          w.array("order", [&] {
+            for (unsigned d : t.getDimOrder())
+              w.j.value(static_cast<int64_t>(d));
+          });
+      });
+    }
+  });
+}
+
 void writeLayer(Writer &w, const Schedule &s, const LayerSchedule &l) {
   const Workload &wl = l.workload;
   const CostBreakdown &c = l.cost;
@@ -242,6 +347,10 @@ void writeLayer(Writer &w, const Schedule &s, const LayerSchedule &l) {
     };
     w.object("dram", [&] {
       w.string("model", c.dramModel);
+      if (l.dram) {
+        w.string("address_mapping", l.dram->addressMapping);
+        writeLayout(w, wl, l.dram->layout);
+      }
       w.perOperand("read_bytes", wl,
                    [&](unsigned o) { return opCost(o).dramReadBytes; });
       w.perOperand("write_bytes", wl,
@@ -256,10 +365,26 @@ void writeLayer(Writer &w, const Schedule &s, const LayerSchedule &l) {
         w.integer("row_misses", *c.dram.rowMisses);
       if (c.dram.rowConflicts)
         w.integer("row_conflicts", *c.dram.rowConflicts);
+      if (l.dram)
+        w.integer("activates", l.dram->activates);
       if (!c.dram.energyBreakdownPJ.empty())
         w.object("energy_pj", [&] {
           for (const auto &[name, pj] : c.dram.energyBreakdownPJ)
             w.real(name, pj);
+        });
+      if (l.dram && !l.dram->relayouts.empty())
+        w.array("relayouts", [&] {
+          for (const Relayout &r : l.dram->relayouts)
+            w.j.object([&] {
+              w.string("operand", r.operand < wl.operands.size()
+                                      ? StringRef(wl.operands[r.operand].name)
+                                      : StringRef());
+              w.string("tensor", r.tensor);
+              w.string("producer", r.producer);
+              w.integer("bytes", r.bytes);
+              w.real("energy_pj", r.energyPJ);
+              w.real("cycles", r.cycles);
+            });
         });
     });
     w.object("sram", [&] {
@@ -292,6 +417,8 @@ void romac::writeScheduleJSON(llvm::raw_ostream &os, const Schedule &s) {
       w.string("objective", s.search.objective);
       w.string("policy", s.search.policy);
       w.string("refinements", s.search.refinements);
+      if (!s.search.dramObjective.empty())
+        w.string("dram_objective", s.search.dramObjective);
     });
     w.array("layers", [&] {
       for (const LayerSchedule &l : s.layers)
@@ -304,6 +431,25 @@ void romac::writeScheduleJSON(llvm::raw_ostream &os, const Schedule &s) {
       w.object("dram", [&] {
         w.integer("read_bytes", t.dramReadBytes);
         w.integer("write_bytes", t.dramWriteBytes);
+        // The row-buffer sums only when every layer has them.
+        if (t.bursts) {
+          w.real("cycles", t.dramCycles);
+          w.integer("bursts", *t.bursts);
+          w.integer("row_hits", *t.rowHits);
+          w.integer("row_misses", *t.rowMisses);
+          w.integer("row_conflicts", *t.rowConflicts);
+        }
+        if (t.activates)
+          w.integer("activates", *t.activates);
+        if (!t.dramEnergyBreakdownPJ.empty())
+          w.object("energy_pj", [&] {
+            for (const auto &[name, pj] : t.dramEnergyBreakdownPJ)
+              w.real(name, pj);
+          });
+        if (t.relayouts > 0) {
+          w.integer("relayouts", t.relayouts);
+          w.real("relayout_energy_pj", t.relayoutEnergyPJ);
+        }
       });
       w.object("energy_pj", [&] {
         w.real("mac", t.macEnergyPJ);
@@ -363,6 +509,15 @@ llvm::Error romac::writeScheduleFile(StringRef path, const Schedule &schedule) {
 //===----------------------------------------------------------------------===//
 
 namespace {
+
+/// The DRAM energy kinds of the row-buffer model, in schedule order.
+constexpr StringRef kDramEnergyKinds[] = {"act_pre", "rd_wr", "background",
+                                          "refresh"};
+
+/// Whether `a` and `b` agree to a relative 1e-9 (plus an absolute 1e-6 pJ).
+bool nearlyEqual(double a, double b) {
+  return std::fabs(a - b) <= 1e-6 + 1e-9 * std::max(std::fabs(a), std::fabs(b));
+}
 
 /// Walks a parsed schedule, keeping the JSON path of the value being read.
 class Reader {
@@ -491,6 +646,17 @@ private:
                           const std::string &path, LayerSchedule &l) const;
   llvm::Error readCosts(const llvm::json::Object &obj, const std::string &path,
                         LayerSchedule &l) const;
+  /// The DRAM placement (address mapping, layouts, activates, re-layouts)
+  /// of `l`, the last layer of `s`.
+  llvm::Error readDramInfo(const llvm::json::Object &obj,
+                           const std::string &path, const Schedule &s,
+                           LayerSchedule &l) const;
+  llvm::Expected<TensorLayout> readTensorLayout(const llvm::json::Object &obj,
+                                                const std::string &path,
+                                                const Operand &op) const;
+  /// Checks the DRAM sums of `totals` against the layers.
+  llvm::Error checkDramTotals(const llvm::json::Object &totals,
+                              const Schedule &s) const;
 
   std::string fileName;
 };
@@ -933,20 +1099,47 @@ llvm::Error Reader::readCosts(const llvm::json::Object &obj,
       return v.takeError();
     *field = *v;
   }
+  // Row-buffer counts come together and add up.
+  const DramEstimate &d = c.dram;
+  bool any = d.bursts || d.rowHits || d.rowMisses || d.rowConflicts;
+  bool all = d.bursts && d.rowHits && d.rowMisses && d.rowConflicts;
+  if (any && !all)
+    return fail(dp, "bursts, row_hits, row_misses and row_conflicts go "
+                    "together");
+  if (all) {
+    for (auto [key, v] : {std::pair{"bursts", *d.bursts},
+                          {"row_hits", *d.rowHits},
+                          {"row_misses", *d.rowMisses},
+                          {"row_conflicts", *d.rowConflicts}})
+      if (v < 0)
+        return fail(child(dp, key), "must not be negative");
+    if (*d.rowHits + *d.rowMisses + *d.rowConflicts != *d.bursts)
+      return fail(child(dp, "bursts"),
+                  "is " + llvm::Twine(*d.bursts) +
+                      " but row hits + misses + conflicts are " +
+                      llvm::Twine(*d.rowHits + *d.rowMisses + *d.rowConflicts));
+  }
   auto parts = getObject(**dram, dp, "energy_pj", false);
   if (!parts)
     return parts.takeError();
   if (*parts) {
-    // Keys in file order are not kept by the parser: sort by name.
-    llvm::SmallVector<std::string, 4> keys;
+    // Keys in file order are not kept by the parser: the known kinds in
+    // their fixed order.
+    std::string pp = child(dp, "energy_pj");
     for (const auto &kv : **parts)
-      keys.push_back(kv.first.str());
-    llvm::sort(keys);
-    for (const std::string &k : keys) {
-      auto v = getReal(**parts, child(dp, "energy_pj"), k);
+      if (!llvm::is_contained(kDramEnergyKinds, StringRef(kv.first)))
+        return fail(child(pp, kv.first),
+                    "unknown DRAM energy kind (expected act_pre, rd_wr, "
+                    "background or refresh)");
+    for (StringRef k : kDramEnergyKinds) {
+      if (!(*parts)->get(k))
+        continue;
+      auto v = getReal(**parts, pp, k);
       if (!v)
         return v.takeError();
-      c.dram.energyBreakdownPJ.push_back({k, *v});
+      if (!(*v >= 0) || !std::isfinite(*v))
+        return fail(child(pp, k), "must be a finite non-negative number");
+      c.dram.energyBreakdownPJ.push_back({k.str(), *v});
     }
   }
 
@@ -1013,7 +1206,260 @@ llvm::Error Reader::readLayer(const llvm::json::Object &obj,
   }
   if (llvm::Error err = readMapping(obj, path, l))
     return err;
-  return readCosts(obj, path, l);
+  if (llvm::Error err = readCosts(obj, path, l))
+    return err;
+  return readDramInfo(obj, path, s, l);
+}
+
+llvm::Expected<TensorLayout>
+Reader::readTensorLayout(const llvm::json::Object &obj, const std::string &path,
+                         const Operand &op) const {
+  for (const auto &kv : obj)
+    if (!llvm::is_contained({StringRef("kind"), StringRef("base"),
+                             StringRef("block"), StringRef("order")},
+                            StringRef(kv.first)))
+      return fail(child(path, kv.first), "unknown key");
+  auto kindName = getString(obj, path, "kind");
+  if (!kindName)
+    return kindName.takeError();
+  std::optional<LayoutKind> kind = symbolizeLayoutKind(*kindName);
+  if (!kind)
+    return fail(child(path, "kind"),
+                "expected \"row-major\" or \"blocked\", got \"" + *kindName +
+                    "\"");
+  auto base = getInt(obj, path, "base");
+  if (!base)
+    return base.takeError();
+  if (*base < 0)
+    return fail(child(path, "base"), "must not be negative");
+  llvm::SmallVector<unsigned, 4> order;
+  auto orderArray = getArray(obj, path, "order", false);
+  if (!orderArray)
+    return orderArray.takeError();
+  if (*orderArray)
+    for (auto [j, v] : llvm::enumerate(**orderArray)) {
+      auto d = asInt(v, index(child(path, "order"), j));
+      if (!d)
+        return d.takeError();
+      if (*d < 0 || *d >= static_cast<int64_t>(op.extent.size()))
+        return fail(index(child(path, "order"), j), "not a dim of the tensor");
+      order.push_back(static_cast<unsigned>(*d));
+    }
+  auto blockArray = getArray(obj, path, "block", *kind == LayoutKind::Blocked);
+  if (!blockArray)
+    return blockArray.takeError();
+  if (*kind == LayoutKind::RowMajor && *blockArray)
+    return fail(child(path, "block"), "only blocked layouts have blocks");
+  llvm::Expected<TensorLayout> layout = [&]() -> llvm::Expected<TensorLayout> {
+    if (*kind == LayoutKind::RowMajor)
+      return TensorLayout::getRowMajor(op.extent, op.bytesPerElement,
+                                       static_cast<uint64_t>(*base), order);
+    llvm::SmallVector<int64_t, 4> blocks;
+    for (auto [j, v] : llvm::enumerate(**blockArray)) {
+      auto b = asInt(v, index(child(path, "block"), j));
+      if (!b)
+        return b.takeError();
+      blocks.push_back(*b);
+    }
+    return TensorLayout::getBlocked(op.extent, op.bytesPerElement,
+                                    static_cast<uint64_t>(*base), blocks,
+                                    order);
+  }();
+  if (!layout)
+    return fail(path, llvm::toString(layout.takeError()));
+  return layout;
+}
+
+llvm::Error Reader::readDramInfo(const llvm::json::Object &obj,
+                                 const std::string &path, const Schedule &s,
+                                 LayerSchedule &l) const {
+  const Workload &w = l.workload;
+  std::string dp = child(path, "dram");
+  const llvm::json::Object &dram = *obj.getObject("dram");
+  // The layer's DRAM energy is the row-buffer model's (by kind) plus the
+  // re-layouts.
+  auto checkEnergy = [&](double relayoutPJ) -> llvm::Error {
+    if (l.cost.dram.energyBreakdownPJ.empty())
+      return llvm::Error::success();
+    double parts = 0;
+    for (const auto &[name, pj] : l.cost.dram.energyBreakdownPJ)
+      parts += pj;
+    double expected = parts + relayoutPJ;
+    if (!nearlyEqual(expected, l.cost.dramEnergyPJ))
+      return fail(child(path, "energy_pj.dram"),
+                  "is " + formatReal(l.cost.dramEnergyPJ) +
+                      " but dram.energy_pj" +
+                      (relayoutPJ > 0 ? " and the re-layouts add" : " adds") +
+                      " up to " + formatReal(expected));
+    l.cost.dram.energyPJ = parts;
+    return llvm::Error::success();
+  };
+  bool hasMapping = dram.get("address_mapping"), hasLayout = dram.get("layout"),
+       hasActs = dram.get("activates"), hasRelayouts = dram.get("relayouts");
+  if (!hasMapping && !hasLayout && !hasActs && !hasRelayouts)
+    return checkEnergy(0);
+  for (auto [key, present] : {std::pair{"address_mapping", hasMapping},
+                              {"layout", hasLayout},
+                              {"activates", hasActs}})
+    if (!present)
+      return fail(child(dp, key), "missing (a DRAM placement states "
+                                  "address_mapping, layout and activates)");
+  if (!l.cost.dram.bursts)
+    return fail(dp, "a DRAM placement needs the row-buffer counts (bursts, "
+                    "row_hits, row_misses, row_conflicts)");
+  LayerDramInfo &info = l.dram.emplace();
+  auto mapping = getString(dram, dp, "address_mapping");
+  if (!mapping)
+    return mapping.takeError();
+  if (mapping->empty())
+    return fail(child(dp, "address_mapping"), "must not be empty");
+  info.addressMapping = *mapping;
+
+  auto layout = getObject(dram, dp, "layout");
+  if (!layout)
+    return layout.takeError();
+  std::string lp = child(dp, "layout");
+  for (const auto &kv : **layout)
+    if (!w.findOperand(kv.first))
+      return fail(child(lp, kv.first), "unknown operand");
+  for (const Operand &op : w.operands) {
+    auto o = getObject(**layout, lp, op.name);
+    if (!o)
+      return o.takeError();
+    llvm::Expected<TensorLayout> t =
+        readTensorLayout(**o, child(lp, op.name), op);
+    if (!t)
+      return t.takeError();
+    info.layout.operands.push_back(std::move(*t));
+  }
+  if (llvm::Error err = info.layout.verify(w))
+    return fail(lp, llvm::toString(std::move(err)));
+
+  auto acts = getInt(dram, dp, "activates");
+  if (!acts)
+    return acts.takeError();
+  if (*acts != *l.cost.dram.rowMisses + *l.cost.dram.rowConflicts)
+    return fail(
+        child(dp, "activates"),
+        "is " + llvm::Twine(*acts) + " but row misses + conflicts are " +
+            llvm::Twine(*l.cost.dram.rowMisses + *l.cost.dram.rowConflicts));
+  info.activates = *acts;
+
+  auto relayouts = getArray(dram, dp, "relayouts", false);
+  if (!relayouts)
+    return relayouts.takeError();
+  if (*relayouts)
+    for (auto [i, v] : llvm::enumerate(**relayouts)) {
+      std::string rp = index(child(dp, "relayouts"), i);
+      const llvm::json::Object *r = v.getAsObject();
+      if (!r)
+        return fail(rp, "expected an object");
+      Relayout &rl = info.relayouts.emplace_back();
+      auto operand = getString(*r, rp, "operand");
+      if (!operand)
+        return operand.takeError();
+      std::optional<unsigned> o = w.findOperand(*operand);
+      if (!o)
+        return fail(child(rp, "operand"), "unknown operand '" + *operand + "'");
+      rl.operand = *o;
+      auto tensor = getString(*r, rp, "tensor");
+      if (!tensor)
+        return tensor.takeError();
+      rl.tensor = *tensor;
+      auto producer = getString(*r, rp, "producer");
+      if (!producer)
+        return producer.takeError();
+      rl.producer = *producer;
+      // The producer is an earlier layer (the latest of that name).
+      bool found = false;
+      for (size_t k = s.layers.size() - 1; k-- > 0;)
+        if (s.layers[k].workload.name == *producer) {
+          rl.producerIndex = static_cast<unsigned>(k);
+          found = true;
+          break;
+        }
+      if (!found)
+        return fail(child(rp, "producer"),
+                    "no earlier layer is called '" + *producer + "'");
+      auto bytes = getInt(*r, rp, "bytes");
+      if (!bytes)
+        return bytes.takeError();
+      if (*bytes < 0)
+        return fail(child(rp, "bytes"), "must not be negative");
+      rl.bytes = *bytes;
+      for (auto [key, field] :
+           {std::pair{"energy_pj", &rl.energyPJ}, {"cycles", &rl.cycles}}) {
+        auto x = getReal(*r, rp, key);
+        if (!x)
+          return x.takeError();
+        if (!(*x >= 0) || !std::isfinite(*x))
+          return fail(child(rp, key), "must be a finite non-negative number");
+        *field = *x;
+      }
+    }
+
+  return checkEnergy(info.getRelayoutEnergyPJ());
+}
+
+llvm::Error Reader::checkDramTotals(const llvm::json::Object &totals,
+                                    const Schedule &s) const {
+  auto dram = getObject(totals, "totals", "dram", false);
+  if (!dram)
+    return dram.takeError();
+  if (!*dram)
+    return llvm::Error::success();
+  std::string dp = "totals.dram";
+  ScheduleTotals t = s.getTotals();
+  auto checkInt = [&](StringRef key,
+                      std::optional<int64_t> expected) -> llvm::Error {
+    const llvm::json::Value *v = (*dram)->get(key);
+    if (!v && !expected)
+      return llvm::Error::success();
+    if (!v)
+      return fail(child(dp, key), "missing (every layer states it)");
+    if (!expected)
+      return fail(child(dp, key), "not every layer states it");
+    auto x = asInt(*v, child(dp, key));
+    if (!x)
+      return x.takeError();
+    if (*x != *expected)
+      return fail(child(dp, key), "is " + llvm::Twine(*x) +
+                                      " but the layers add up to " +
+                                      llvm::Twine(*expected));
+    return llvm::Error::success();
+  };
+  for (auto [key, value] : {std::pair{"bursts", t.bursts},
+                            {"row_hits", t.rowHits},
+                            {"row_misses", t.rowMisses},
+                            {"row_conflicts", t.rowConflicts},
+                            {"activates", t.activates}})
+    if (llvm::Error err = checkInt(key, value))
+      return err;
+  if (llvm::Error err = checkInt(
+          "relayouts", t.relayouts ? std::optional(t.relayouts) : std::nullopt))
+    return err;
+  auto parts = getObject(**dram, dp, "energy_pj", false);
+  if (!parts)
+    return parts.takeError();
+  if (bool(*parts) != !t.dramEnergyBreakdownPJ.empty())
+    return fail(child(dp, "energy_pj"),
+                *parts ? "not every layer states its DRAM energy by kind"
+                       : "missing (every layer states it)");
+  if (*parts) {
+    std::string pp = child(dp, "energy_pj");
+    if ((*parts)->size() != t.dramEnergyBreakdownPJ.size())
+      return fail(pp, "names other kinds than the layers");
+    for (const auto &[name, sum] : t.dramEnergyBreakdownPJ) {
+      auto x = getReal(**parts, pp, name);
+      if (!x)
+        return x.takeError();
+      if (!nearlyEqual(*x, sum))
+        return fail(child(pp, name), "is " + formatReal(*x) +
+                                         " but the layers add up to " +
+                                         formatReal(sum));
+    }
+  }
+  return llvm::Error::success();
 }
 
 llvm::Expected<Schedule> Reader::read(const llvm::json::Value &root) {
@@ -1064,6 +1510,13 @@ llvm::Expected<Schedule> Reader::read(const llvm::json::Value &root) {
         s.search.refinements != "double-buffering")
       return fail("search.refinements",
                   "expected \"none\" or \"double-buffering\"");
+    auto dramObjective = getString(**search, "search", "dram_objective", false);
+    if (!dramObjective)
+      return dramObjective.takeError();
+    if (!dramObjective->empty() && !symbolizeDramObjective(*dramObjective))
+      return fail("search.dram_objective",
+                  "unknown DRAM objective '" + *dramObjective + "'");
+    s.search.dramObjective = *dramObjective;
   }
   auto layers = getArray(*top, "", "layers");
   if (!layers)
@@ -1093,6 +1546,8 @@ llvm::Expected<Schedule> Reader::read(const llvm::json::Value &root) {
   auto macs = getInt(**totals, "totals", "macs");
   if (!macs)
     return macs.takeError();
+  if (llvm::Error err = checkDramTotals(**totals, s))
+    return std::move(err);
   return s;
 }
 
@@ -1129,6 +1584,50 @@ llvm::Error romac::verifySchedule(const Schedule &schedule,
             verifyTiling(l.workload, l.loops, schedule.target, options))
       return err;
   return llvm::Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// DRAM traces
+//===----------------------------------------------------------------------===//
+
+llvm::Expected<std::vector<LayerTraceFiles>>
+romac::writeScheduleTraces(const Schedule &schedule, const DramParams &dram,
+                           StringRef dir, const TraceOptions &options) {
+  if (llvm::none_of(schedule.layers,
+                    [](const LayerSchedule &l) { return l.dram.has_value(); }))
+    return makeError("schedule of '" + schedule.model +
+                     "': no layer has a DRAM placement (traces need the "
+                     "DRAM-aware search)");
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
+    return makeError(
+        dir + ": error: cannot create the trace directory: " + ec.message());
+  std::vector<LayerTraceFiles> files;
+  size_t width = std::to_string(schedule.layers.size()).size();
+  width = std::max<size_t>(width, 3);
+  for (auto [i, l] : llvm::enumerate(schedule.layers)) {
+    if (!l.dram)
+      continue;
+    llvm::Expected<DramModel> model =
+        getDramModel(dram, l.dram->addressMapping);
+    if (!model)
+      return makeError("layer '" + l.workload.name +
+                       "': " + llvm::toString(model.takeError()));
+    std::string name = std::to_string(i);
+    name.insert(0, width - std::min(width, name.size()), '0');
+    name += "-";
+    for (char ch : l.workload.name)
+      name +=
+          llvm::isAlnum(ch) || ch == '.' || ch == '_' || ch == '-' ? ch : '_';
+    llvm::SmallString<256> prefix(dir);
+    llvm::sys::path::append(prefix, name);
+    llvm::Expected<LayerTraceFiles> written = writeLayerTraces(
+        *model, l.workload, l.mapping, l.dram->layout, prefix, options);
+    if (!written)
+      return makeError("layer '" + l.workload.name +
+                       "': " + llvm::toString(written.takeError()));
+    files.push_back(std::move(*written));
+  }
+  return files;
 }
 
 //===----------------------------------------------------------------------===//
@@ -1236,6 +1735,34 @@ std::array<int64_t, kNumOperandClasses> dramByClass(const LayerSchedule &l) {
   return bytes;
 }
 
+/// Whether some layer has row-buffer statistics.
+bool hasRowStats(const Schedule &s) {
+  return llvm::any_of(s.layers, [](const LayerSchedule &l) {
+    return l.cost.dram.bursts.has_value();
+  });
+}
+
+/// "97.5" (percent), or "-" when unknown.
+std::string hitRate(std::optional<int64_t> hits,
+                    std::optional<int64_t> bursts) {
+  if (!hits || !bursts)
+    return "-";
+  if (*bursts == 0)
+    return "0.0";
+  return llvm::formatv("{0:f1}", 100.0 * static_cast<double>(*hits) /
+                                     static_cast<double>(*bursts))
+      .str();
+}
+
+/// Row activations of a layer, or "-" when unknown.
+std::string activations(const LayerSchedule &l) {
+  if (l.dram)
+    return std::to_string(l.dram->activates);
+  if (l.cost.dram.rowMisses && l.cost.dram.rowConflicts)
+    return std::to_string(*l.cost.dram.rowMisses + *l.cost.dram.rowConflicts);
+  return "-";
+}
+
 size_t nameWidth(const Schedule &s) {
   // Wide enough for "total (N layers)" and "total (matched)".
   size_t width = 7 + std::to_string(s.layers.size()).size() + 8;
@@ -1248,16 +1775,27 @@ size_t nameWidth(const Schedule &s) {
 
 void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s) {
   size_t nw = nameWidth(s);
+  bool rowStats = hasRowStats(s);
+  // The row-buffer columns (row-hit rate, activations, DRAM energy) of a
+  // row, or nothing without row-buffer statistics.
+  std::string extra;
   auto row = [&](StringRef name, StringRef op, StringRef dims, StringRef tiles,
                  StringRef order, StringRef reuse, StringRef spatial,
                  StringRef in, StringRef wt, StringRef out, StringRef energy,
                  StringRef cycles, StringRef util) {
     os << llvm::formatv("{0} {1,-14} {2,-26} {3,-22} {4,-12} {5,-5} {6,-7} "
-                        "{7,10} {8,10} {9,10} {10,11} {11,12} {12,5}\n",
+                        "{7,10} {8,10} {9,10} {10,11} {11,12} {12,5}",
                         padRight(fit(name, nw), nw), fit(op, 14), fit(dims, 26),
                         fit(tiles, 22), fit(order, 12), reuse, spatial, in, wt,
                         out, energy, cycles, util);
+    os << extra << "\n";
   };
+  auto dramColumns = [&](StringRef hit, StringRef acts, StringRef dram) {
+    extra = rowStats
+                ? llvm::formatv(" {0,6} {1,10} {2,11}", hit, acts, dram).str()
+                : std::string();
+  };
+  dramColumns("hit%", "ACTs", "DRAM uJ");
   os << "model '" << s.model << "' on target '" << s.target.name
      << "' (objective " << s.search.objective << ", policy " << s.search.policy
      << ", refinements " << s.search.refinements << ")\n";
@@ -1266,6 +1804,8 @@ void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s) {
       "util");
   for (const LayerSchedule &l : s.layers) {
     auto bytes = dramByClass(l);
+    dramColumns(hitRate(l.cost.dram.rowHits, l.cost.dram.bursts),
+                activations(l), formatEnergy(l.cost.dramEnergyPJ));
     row(l.workload.name, l.workload.op, dimsString(l.workload), tilesString(l),
         orderString(l), reuseString(l.reuse), spatialString(l),
         formatBytes(bytes[0]), formatBytes(bytes[1]), formatBytes(bytes[2]),
@@ -1284,6 +1824,12 @@ void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s) {
                           (static_cast<double>(t.computeCycles) *
                            static_cast<double>(s.target.rows * s.target.cols))
                     : 0;
+  dramColumns(hitRate(t.rowHits, t.bursts),
+              t.activates ? std::to_string(*t.activates)
+              : t.rowMisses && t.rowConflicts
+                  ? std::to_string(*t.rowMisses + *t.rowConflicts)
+                  : std::string("-"),
+              formatEnergy(t.dramEnergyPJ));
   row("total (" + std::to_string(s.layers.size()) + " layers)", "", "", "", "",
       "", "", formatBytes(bytes[0]), formatBytes(bytes[1]),
       formatBytes(bytes[2]), formatEnergy(t.totalEnergyPJ),
@@ -1294,22 +1840,54 @@ void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s) {
                       formatEnergy(t.dramEnergyPJ),
                       formatBytes(t.dramReadBytes),
                       formatBytes(t.dramWriteBytes));
+  if (rowStats) {
+    os << llvm::formatv("DRAM (row-buffer model{0}): ",
+                        s.layers.front().dram
+                            ? ", mapping " +
+                                  s.layers.front().dram->addressMapping
+                            : std::string());
+    if (t.bursts)
+      os << llvm::formatv("{0} bursts, {1} row hits, {2} misses, {3} "
+                          "conflicts",
+                          *t.bursts, *t.rowHits, *t.rowMisses, *t.rowConflicts);
+    for (const auto &[name, pj] : t.dramEnergyBreakdownPJ)
+      os << "; " << name << " " << formatEnergy(pj) << " uJ";
+    if (t.relayouts)
+      os << llvm::formatv("; {0} re-layouts {1} uJ", t.relayouts,
+                          formatEnergy(t.relayoutEnergyPJ));
+    os << "\n";
+  }
   os << "reuse: IS/WS/OS input/weight/output stationary, I+W etc. several "
         "classes fetched once per tile; rows|cols: dims unrolled on the "
-        "MAC array\n";
+        "MAC array";
+  if (rowStats)
+    os << "; hit%: row-buffer hits / bursts, ACTs: row activations";
+  os << "\n";
 }
 
 void romac::printScheduleComparison(llvm::raw_ostream &os, const Schedule &base,
                                     const Schedule &other) {
   size_t nw = std::max(nameWidth(base), nameWidth(other));
+  bool rowStats = hasRowStats(base) && hasRowStats(other);
+  std::string extra;
   auto row = [&](StringRef name, StringRef e1, StringRef e2, StringRef er,
                  StringRef d1, StringRef d2, StringRef dr, StringRef c1,
                  StringRef c2, StringRef cr) {
     os << llvm::formatv("{0} {1,11} {2,11} {3,7} {4,10} {5,10} {6,7} {7,12} "
-                        "{8,12} {9,7}\n",
+                        "{8,12} {9,7}",
                         padRight(fit(name, nw), nw), e1, e2, er, d1, d2, dr, c1,
                         c2, cr);
+    os << extra << "\n";
   };
+  // DRAM energy of each with the ratio, row-hit rates.
+  auto dramColumns = [&](StringRef q1, StringRef q2, StringRef qr, StringRef h1,
+                         StringRef h2) {
+    extra = rowStats ? llvm::formatv(" {0,11} {1,11} {2,7} {3,6} {4,6}", q1, q2,
+                                     qr, h1, h2)
+                           .str()
+                     : std::string();
+  };
+  dramColumns("DRAM uJ", "other", "ratio", "hit%", "other");
   os << "base:  '" << base.model << "' on '" << base.target.name << "' ("
      << base.search.objective << ", " << base.search.policy << ")\n";
   os << "other: '" << other.model << "' on '" << other.target.name << "' ("
@@ -1321,8 +1899,8 @@ void romac::printScheduleComparison(llvm::raw_ostream &os, const Schedule &base,
   for (auto [i, l] : llvm::enumerate(other.layers))
     byName[l.workload.name].push_back(i);
   std::vector<bool> used(other.layers.size(), false);
-  double e1 = 0, e2 = 0, c1 = 0, c2 = 0;
-  int64_t d1 = 0, d2 = 0;
+  double e1 = 0, e2 = 0, c1 = 0, c2 = 0, q1 = 0, q2 = 0;
+  int64_t d1 = 0, d2 = 0, h1 = 0, h2 = 0, b1 = 0, b2 = 0;
   std::vector<std::string> onlyBase;
   for (auto [i, l] : llvm::enumerate(base.layers)) {
     auto it = byName.find(l.workload.name);
@@ -1339,6 +1917,20 @@ void romac::printScheduleComparison(llvm::raw_ostream &os, const Schedule &base,
     }
     used[*match] = true;
     const LayerSchedule &r = other.layers[*match];
+    dramColumns(formatEnergy(l.cost.dramEnergyPJ),
+                formatEnergy(r.cost.dramEnergyPJ),
+                formatRatio(r.cost.dramEnergyPJ, l.cost.dramEnergyPJ),
+                hitRate(l.cost.dram.rowHits, l.cost.dram.bursts),
+                hitRate(r.cost.dram.rowHits, r.cost.dram.bursts));
+    q1 += l.cost.dramEnergyPJ;
+    q2 += r.cost.dramEnergyPJ;
+    for (auto [layer, hits, bursts] :
+         {std::tuple{&l, &h1, &b1}, std::tuple{&r, &h2, &b2}}) {
+      if (layer->cost.dram.rowHits && layer->cost.dram.bursts) {
+        *hits += *layer->cost.dram.rowHits;
+        *bursts += *layer->cost.dram.bursts;
+      }
+    }
     row(l.workload.name, formatEnergy(l.cost.totalEnergyPJ),
         formatEnergy(r.cost.totalEnergyPJ),
         formatRatio(r.cost.totalEnergyPJ, l.cost.totalEnergyPJ),
@@ -1354,6 +1946,8 @@ void romac::printScheduleComparison(llvm::raw_ostream &os, const Schedule &base,
     c1 += l.cost.cycles;
     c2 += r.cost.cycles;
   }
+  dramColumns(formatEnergy(q1), formatEnergy(q2), formatRatio(q2, q1),
+              hitRate(h1, b1), hitRate(h2, b2));
   row("total (matched)", formatEnergy(e1), formatEnergy(e2),
       formatRatio(e2, e1), formatBytes(d1), formatBytes(d2),
       formatRatio(static_cast<double>(d2), static_cast<double>(d1)),

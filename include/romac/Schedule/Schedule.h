@@ -10,8 +10,9 @@
 // and SRAM traffic, energy and cycles, plus totals. This header holds the
 // in-memory form, the JSON format of DESIGN.md §7 version 1
 // (docs/schedule-format.md) with a deterministic writer and a validating
-// reader, and the text reports (`romac compile` table, `romac inspect`
-// comparison). Plain C++ on LLVM Support; no MLIR.
+// reader, the text reports (`romac compile` table, `romac inspect`
+// comparison) and the DRAM traces of a schedule (`--dram-trace DIR`). Plain
+// C++ on LLVM Support; no MLIR.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,6 +22,10 @@
 #include "romac/Analysis/Workload.h"
 #include "romac/CostModel/Cost.h"
 #include "romac/CostModel/Mapping.h"
+#include "romac/Dram/DramCost.h"
+#include "romac/Dram/DramParams.h"
+#include "romac/Dram/Layout.h"
+#include "romac/Dram/Trace.h"
 #include "romac/Search/Search.h"
 #include "romac/Search/Verify.h"
 
@@ -30,7 +35,9 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace llvm {
@@ -43,6 +50,26 @@ namespace romac {
 /// and writes.
 inline constexpr llvm::StringLiteral kScheduleFormat = "romac-schedule";
 inline constexpr int64_t kScheduleVersion = 1;
+
+/// Where a layer's operands lie in DRAM and what the row-buffer model counted
+/// beyond `CostBreakdown::dram` (bursts, row hits / misses / conflicts and
+/// the energy by kind live there). Set for schedules of the DRAM-aware
+/// search (searchLayersDramAware()); absent otherwise, and then not written.
+struct LayerDramInfo {
+  /// The address mapping: a policy name or a field order.
+  std::string addressMapping;
+  /// The layout of every operand, in `Workload::operands` order.
+  LayerLayout layout;
+  /// Row activations (row misses + row conflicts).
+  int64_t activates = 0;
+  /// Re-layouts charged to the layer. Their energy and cycles are part of
+  /// the layer's `cost.dramEnergyPJ`, `cost.totalEnergyPJ` and `cost.cycles`
+  /// but not of `cost.dram` (the row-buffer model's numbers for the layer's
+  /// own traffic).
+  llvm::SmallVector<Relayout, 1> relayouts;
+
+  double getRelayoutEnergyPJ() const;
+};
 
 /// One layer of a schedule.
 struct LayerSchedule {
@@ -57,6 +84,8 @@ struct LayerSchedule {
   /// Costs. A schedule read from a file has what the file states: the
   /// per-operand array accesses and visits are not stored (zero).
   CostBreakdown cost;
+  /// The DRAM placement and row-buffer counts, when known.
+  std::optional<LayerDramInfo> dram;
 };
 
 /// How the schedule was searched.
@@ -65,6 +94,9 @@ struct ScheduleSearchInfo {
   std::string policy = "adaptive";
   /// CostOptions::str(): "none" or "double-buffering".
   std::string refinements = "none";
+  /// The DRAM-aware search's objective (stringifyDramObjective()); empty
+  /// when the schedule was not made by it.
+  std::string dramObjective;
 };
 
 /// Sums over the layers.
@@ -78,6 +110,17 @@ struct ScheduleTotals {
   double totalEnergyPJ = 0;
   int64_t computeCycles = 0;
   double cycles = 0;
+  /// DRAM busy time (compute clock) summed over the layers.
+  double dramCycles = 0;
+  /// Row-buffer counts summed over the layers; set only when every layer
+  /// has them (`activates`: when every layer has a LayerDramInfo).
+  std::optional<int64_t> bursts, rowHits, rowMisses, rowConflicts, activates;
+  /// The DRAM energy by kind summed over the layers; empty unless every
+  /// layer has a breakdown with the same kinds.
+  llvm::SmallVector<std::pair<std::string, double>, 4> dramEnergyBreakdownPJ;
+  /// Re-layouts over all layers and their energy (part of dramEnergyPJ).
+  int64_t relayouts = 0;
+  double relayoutEnergyPJ = 0;
 };
 
 /// A whole schedule.
@@ -97,6 +140,16 @@ Schedule makeSchedule(llvm::StringRef model, const CostTarget &target,
                       llvm::ArrayRef<Workload> workloads,
                       llvm::ArrayRef<LayerResult> results,
                       const SearchOptions &options);
+
+/// Builds a schedule from a DRAM-aware search (`result.layers[i]` for
+/// `workloads[i]`, e.g. searchLayersDramAware() or evaluateLayersDram()):
+/// costs with the row-buffer DRAM model, every layer's LayerDramInfo, and
+/// its re-layouts added to its DRAM energy, total energy and cycles.
+Schedule makeSchedule(llvm::StringRef model, const CostTarget &target,
+                      llvm::ArrayRef<Workload> workloads,
+                      const DramSearchResult &result,
+                      const SearchOptions &options,
+                      const DramSearchOptions &dramOptions);
 
 //===----------------------------------------------------------------------===//
 // JSON
@@ -127,17 +180,35 @@ llvm::Error verifySchedule(const Schedule &schedule,
                            VerifyOptions options = {});
 
 //===----------------------------------------------------------------------===//
+// DRAM traces
+//===----------------------------------------------------------------------===//
+
+/// Writes the DRAMsim3 and Ramulator 2 traces of every layer that has a
+/// LayerDramInfo into the directory \p dir (created if needed), with the
+/// layer's address mapping and layouts on the DRAM of \p dram (the target's
+/// DramParams, loadDramParams()): per layer `NNN-NAME.dramsim3.trace`,
+/// `.dramsim3.ini`, `.ramulator2.trace` and `.summary.json`
+/// (writeLayerTraces(); NNN is the layer's index, NAME its name with characters
+/// other than letters, digits, '.', '_' and '-' replaced by '_'). Fails when no
+/// layer has a DRAM placement or a file cannot be written.
+llvm::Expected<std::vector<LayerTraceFiles>>
+writeScheduleTraces(const Schedule &schedule, const DramParams &dram,
+                    llvm::StringRef dir, const TraceOptions &options = {});
+
+//===----------------------------------------------------------------------===//
 // Reports
 //===----------------------------------------------------------------------===//
 
 /// One line per layer (name, op, dims, tiles, order, reuse, spatial
 /// unrolling, DRAM bytes per operand class, energy, cycles, array
-/// utilisation) and a totals line.
+/// utilisation) and a totals line; with row-buffer statistics also the
+/// row-hit rate, the row activations and the DRAM energy.
 void printScheduleTable(llvm::raw_ostream &os, const Schedule &schedule);
 
 /// Two schedules side by side, layers matched by name (then position):
 /// energy, DRAM bytes and cycles of each with the ratio other / base, and
-/// totals.
+/// totals; when both have row-buffer statistics also the DRAM energy (with
+/// its ratio) and the row-hit rates.
 void printScheduleComparison(llvm::raw_ostream &os, const Schedule &base,
                              const Schedule &other);
 

@@ -1,0 +1,533 @@
+//===- romanet_table.cpp - romac against ROMANet's DRAM results -*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// The comparison of docs/romanet-comparison.md. For every network (the
+// committed light ONNX exports, imported with romac's importer; the
+// contraction layers with the target's data types) it computes, through the
+// row-buffer model, the DRAM energy and DRAM cycles of
+//
+//  - baseline (SmartShuttle-like): per layer the adaptive reuse scheme and
+//    tiles that minimise DRAM accesses (the search's `dram-accesses`
+//    objective; among tilings that move equally many bytes the fewest tile
+//    transfers), row-major tensors, the conventional RoBaRaCoCh mapping;
+//  - baseline-tuned: the same, but among the byte-minimal tilings the one
+//    the row-major RoBaRaCoCh DRAM serves best (refineTilingForDram() with
+//    the bytes capped): the strongest row-major baseline we can build;
+//  - baseline-naive: byte-minimal tiles with the search's own tie-break
+//    (it cannot see bursts; shows how much a careless tie-break costs);
+//  - romanet / romanet-tuned: the baseline's (tuned baseline's) tiles with
+//    ROMANet's mapping: the romanet address mapping and every tile's data
+//    contiguous (tile-blocked layouts); layers independent as in the paper
+//    (romanet+relayouts: the re-layouts it would owe between layers);
+//  - romac-tiling-only: the DRAM-aware search with row-major tensors and
+//    RoBaRaCoCh fixed (what tiling alone buys);
+//  - romac: the DRAM-aware search with default options (DRAM energy;
+//    mapping, per-operand layouts and tiles chosen; re-layouts charged);
+//  - floor: the baseline's useful bytes at the streaming rate (every burst
+//    full and a row hit at peak bandwidth, precharge standby): no layout or
+//    mapping can go below it without moving fewer bytes.
+//
+// Prints one table per target and writes a CSV for python/romac/plot.py.
+// With --runs N the DRAM-aware search is timed N times per network (median).
+//
+// Usage: romac-romanet-table [--models DIR] [--csv FILE] [--runs N]
+//                            [--threads N] [--only NAME] [--no-sd2]
+//                            [--layers]
+//
+//===----------------------------------------------------------------------===//
+
+#include "romac/CostModel/Cost.h"
+#include "romac/Dialect/Romac/Analysis/LinalgWorkload.h"
+#include "romac/Dram/DramCost.h"
+#include "romac/Import/ONNX.h"
+#include "romac/InitRomac.h"
+#include "romac/Search/Search.h"
+#include "romac/Target/Target.h"
+
+#include "mlir/IR/MLIRContext.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+using namespace romac;
+
+namespace {
+
+struct Network {
+  const char *name;
+  const char *path; ///< relative to the models directory
+  const char *target;
+  bool sd2;
+};
+
+const Network kNetworks[] = {
+    {"AlexNet", "alexnet/light/model.onnx", "romanet-ddr3", false},
+    {"VGG-16", "vgg16/light/model.onnx", "romanet-ddr3", false},
+    {"MobileNet-v1", "mobilenet-v1/light/model.onnx", "romanet-ddr3", false},
+    {"MobileNet-v2", "mobilenet-v2/light/model.onnx", "romanet-ddr3", false},
+    {"SD2 UNet", "sd2-inpainting/light/unet/model.onnx", "edge-npu-lpddr4",
+     true},
+    {"SD2 VAE decoder", "sd2-inpainting/light/vae_decoder/model.onnx",
+     "edge-npu-lpddr4", true},
+    {"SD2 text encoder", "sd2-inpainting/light/text_encoder/model.onnx",
+     "edge-npu-lpddr4", true},
+};
+
+/// ROMANet's published DRAM access energy savings against its baseline.
+double publishedSaving(llvm::StringRef network) {
+  if (network == "AlexNet")
+    return 12;
+  if (network == "VGG-16")
+    return 36;
+  if (network.starts_with("MobileNet"))
+    return 46;
+  return -1;
+}
+
+double seconds(std::chrono::steady_clock::time_point a,
+               std::chrono::steady_clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+double median(std::vector<double> v) {
+  if (v.empty())
+    return 0;
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/// Sums of one configuration over a network.
+struct Totals {
+  std::string config;
+  std::string mapping;
+  std::string layouts;
+  double energyPJ = 0;   ///< DRAM energy, re-layouts included
+  double accessPJ = 0;   ///< ACT/PRE + RD/WR
+  double dramCycles = 0; ///< tCK, re-layouts included
+  uint64_t bursts = 0, activates = 0, hits = 0;
+  uint64_t usefulBytes = 0;
+  double relayoutPJ = 0; ///< included in energyPJ
+  unsigned relayouts = 0;
+  double searchSeconds = 0;
+};
+
+Totals sum(llvm::StringRef config, const DramSearchResult &r,
+           const DramParams &params, double computeMHz) {
+  Totals t;
+  t.config = config.str();
+  t.mapping = r.addressMapping;
+  unsigned blocked = 0, all = 0;
+  for (const DramLayerResult &l : r.layers) {
+    const DramStats &s = l.stats;
+    t.energyPJ += s.energyPJ.getTotal() + l.getRelayoutEnergyPJ();
+    t.accessPJ += s.energyPJ.actPre + s.energyPJ.rdWr;
+    t.relayoutPJ += l.getRelayoutEnergyPJ();
+    t.relayouts += l.relayouts.size();
+    // Re-layout cycles are in the compute clock; back to tCK.
+    t.dramCycles += static_cast<double>(s.cycles) +
+                    l.getRelayoutCycles() * 1000.0 / (params.tCK * computeMHz);
+    t.bursts += s.bursts;
+    t.activates += s.activates;
+    t.hits += s.rowHits;
+    for (const DramOperandStats &o : s.operands)
+      t.usefulBytes += o.usefulReadBytes + o.usefulWriteBytes;
+    for (LayoutKind k : l.getLayoutKinds()) {
+      ++all;
+      blocked += k == LayoutKind::Blocked;
+    }
+  }
+  t.layouts = llvm::formatv("{0}/{1} blocked", blocked, all).str();
+  return t;
+}
+
+/// The streaming floor of `r`'s useful bytes: every useful byte in a full
+/// burst, every burst a row hit at the peak data rate (the search's
+/// Streaming estimate), in pJ and tCK.
+Totals floorOf(const DramSearchResult &r, const CostTarget &target,
+               const DramParams &params) {
+  RowBufferDramModel model(llvm::cantFail(getDramModel(params, "romanet")));
+  DramCostModel::LinearRates rates = model.getStreamingRates(target);
+  Totals t;
+  t.config = "floor";
+  t.mapping = "-";
+  t.layouts = "-";
+  double bytes = 0;
+  for (const DramLayerResult &l : r.layers)
+    for (const DramOperandStats &o : l.stats.operands) {
+      t.energyPJ +=
+          static_cast<double>(o.usefulReadBytes) * rates.readPJPerByte +
+          static_cast<double>(o.usefulWriteBytes) * rates.writePJPerByte;
+      bytes += static_cast<double>(o.usefulReadBytes + o.usefulWriteBytes);
+      t.usefulBytes += o.usefulReadBytes + o.usefulWriteBytes;
+    }
+  t.dramCycles = bytes /
+                 static_cast<double>(params.geometry.getBytesPerBurst()) *
+                 static_cast<double>(params.getBurstCycles()) /
+                 static_cast<double>(params.geometry.channels);
+  return t;
+}
+
+/// The configurations of a row, in order.
+enum Config {
+  kBaseline = 0,
+  kTuned,
+  kNaive,
+  kTunedAlt,
+  kRomanet,
+  kRomanetTuned,
+  kRomanetRelayouts,
+  kTilingOnly,
+  kRomac,
+  kFloor,
+  kNumConfigs
+};
+const char *const kConfigNames[kNumConfigs] = {"baseline",
+                                               "baseline-tuned",
+                                               "baseline-naive",
+                                               "baseline-tuned-ChRaBaRoCo",
+                                               "romanet",
+                                               "romanet-tuned",
+                                               "romanet+relayouts",
+                                               "romac-tiling-only",
+                                               "romac",
+                                               "floor"};
+
+double pct(double base, double x) {
+  return base > 0 ? 100.0 * (base - x) / base : 0.0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::string modelsDir = ROMAC_SOURCE_DIR "/models";
+  std::string csvPath;
+  std::string only;
+  unsigned runs = 1, threads = 0;
+  bool sd2 = true, perLayer = false;
+  for (int i = 1; i < argc; ++i) {
+    llvm::StringRef arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        llvm::errs() << "romac-romanet-table: " << arg << " needs a value\n";
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (arg == "--models")
+      modelsDir = value();
+    else if (arg == "--csv")
+      csvPath = value();
+    else if (arg == "--runs")
+      runs = std::max(1, std::atoi(value().c_str()));
+    else if (arg == "--threads")
+      threads = std::atoi(value().c_str());
+    else if (arg == "--only")
+      only = value();
+    else if (arg == "--no-sd2")
+      sd2 = false;
+    else if (arg == "--layers")
+      perLayer = true;
+    else {
+      llvm::errs() << "usage: romac-romanet-table [--models DIR] [--csv FILE] "
+                      "[--runs N] [--threads N] [--only NAME] [--no-sd2] "
+                      "[--layers]\n";
+      return 2;
+    }
+  }
+
+  mlir::DialectRegistry registry;
+  registerRomacDialects(registry);
+  mlir::MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+
+  struct Row {
+    const Network *net;
+    std::vector<Totals> configs;
+    double importSeconds = 0;
+    size_t layers = 0;
+  };
+  std::vector<Row> rows;
+  for (const Network &net : kNetworks) {
+    if (!only.empty() && !llvm::StringRef(net.name).contains(only))
+      continue;
+    if (net.sd2 && !sd2)
+      continue;
+    llvm::Expected<Target> target = loadTarget(net.target);
+    if (!target) {
+      llvm::errs() << llvm::toString(target.takeError()) << "\n";
+      return 1;
+    }
+    CostTarget costTarget = CostTarget::get(*target);
+    DramParams params = llvm::cantFail(DramParams::get(target->dram));
+    double mhz = costTarget.frequencyMHz;
+
+    // Import; the contractions with the target's data types; element-wise
+    // streaming layers become tensor aliases for the layout agreement.
+    OnnxImportOptions importOptions;
+    if (net.sd2)
+      for (const char *d :
+           {"batch_size=1", "height=64", "width=64", "height_latent=64",
+            "width_latent=64", "sequence_length=77"})
+        llvm::cantFail(importOptions.addDim(d));
+    llvm::SmallString<256> path(modelsDir);
+    llvm::sys::path::append(path, net.path);
+    auto t0 = std::chrono::steady_clock::now();
+    mlir::OwningOpRef<mlir::ModuleOp> module =
+        importOnnxFile(path, ctx, importOptions);
+    if (!module) {
+      llvm::errs() << "romac-romanet-table: cannot import " << path << "\n";
+      return 1;
+    }
+    std::vector<Workload> workloads, streaming;
+    for (auto func : module->getOps<mlir::func::FuncOp>())
+      for (Layer &layer : collectLayers(func)) {
+        if (layer.kind == LayerKind::Streaming)
+          streaming.push_back(layer.workload);
+        if (layer.kind != LayerKind::Contraction || layer.workload.dims.empty())
+          continue;
+        Workload w = std::move(layer.workload);
+        for (unsigned o = 0; o < w.operands.size(); ++o)
+          w.operands[o].bytesPerElement =
+              static_cast<int64_t>(target->compute.getBytesPerElement(
+                  static_cast<OperandKind>(classifyOperand(w, o))));
+        workloads.push_back(std::move(w));
+      }
+    std::map<std::string, std::string> aliases =
+        collectTensorAliases(streaming);
+    auto t1 = std::chrono::steady_clock::now();
+
+    // Baselines: byte-minimal tiles, three tie-breaks.
+    DramModel conventional = llvm::cantFail(getDramModel(params, "RoBaRaCoCh"));
+    RowBufferDramModel transfers(conventional, DramPlacement(),
+                                 DramEngine::Fast,
+                                 DramEstimateKind::StreamingWithActivations);
+    SearchOptions baseOptions;
+    baseOptions.objective = Objective::DramAccesses;
+    baseOptions.threads = threads;
+    auto search = [&](const SearchOptions &o) {
+      llvm::Expected<std::vector<LayerResult>> r =
+          searchLayers(workloads, costTarget, o);
+      if (!r) {
+        llvm::errs() << net.name << ": " << llvm::toString(r.takeError())
+                     << "\n";
+        std::exit(1);
+      }
+      return std::move(*r);
+    };
+    std::vector<LayerResult> naive = search(baseOptions);
+    baseOptions.cost.dramModel = &transfers;
+    std::vector<LayerResult> base = search(baseOptions);
+    std::vector<LayerResult> tuned = base;
+    {
+      RowBufferDramModel rowMajor(conventional);
+      llvm::StringMap<LayerResult> refined;
+      for (auto [w, r] : llvm::zip_equal(workloads, tuned)) {
+        auto [it, inserted] = refined.try_emplace(w.getCanonicalKey());
+        if (inserted)
+          it->second = refineTilingForDram(
+              w, r, costTarget, rowMajor, baseOptions,
+              DramObjective::DramEnergy, r.cost.getDramBytes());
+        r.mapping = it->second.mapping;
+        r.reuse = it->second.reuse;
+      }
+    }
+    auto evalFixed = [&](llvm::ArrayRef<LayerResult> tiles,
+                         llvm::StringRef mapping, LayoutKind layout) {
+      return llvm::cantFail(evaluateLayersDram(
+          workloads, tiles, costTarget, params, mapping, layout, baseOptions));
+    };
+
+    std::vector<Totals> configs(kNumConfigs);
+    auto put = [&](Config c, const DramSearchResult &r) {
+      configs[c] = sum(kConfigNames[c], r, params, mhz);
+    };
+    DramSearchResult baseline =
+        evalFixed(base, "RoBaRaCoCh", LayoutKind::RowMajor);
+    put(kBaseline, baseline);
+    DramSearchResult tunedBaseline =
+        evalFixed(tuned, "RoBaRaCoCh", LayoutKind::RowMajor);
+    put(kTuned, tunedBaseline);
+    put(kNaive, evalFixed(naive, "RoBaRaCoCh", LayoutKind::RowMajor));
+    put(kTunedAlt, evalFixed(tuned, "ChRaBaRoCo", LayoutKind::RowMajor));
+    DramSearchResult romanet = evalFixed(base, "romanet", LayoutKind::Blocked);
+    put(kRomanet, romanet);
+    put(kRomanetTuned, evalFixed(tuned, "romanet", LayoutKind::Blocked));
+    llvm::cantFail(chargeRelayouts(workloads, romanet, costTarget, params,
+                                   RelayoutCharge::RowBuffer, aliases));
+    put(kRomanetRelayouts, romanet);
+
+    SearchOptions romacOptions;
+    romacOptions.threads = threads;
+    DramSearchOptions tilingOnly;
+    tilingOnly.addressMapping = "RoBaRaCoCh";
+    tilingOnly.layout = LayoutKind::RowMajor;
+    tilingOnly.tensorAliases = aliases;
+    put(kTilingOnly,
+        llvm::cantFail(searchLayersDramAware(workloads, costTarget, params,
+                                             romacOptions, tilingOnly)));
+
+    DramSearchOptions full;
+    full.tensorAliases = aliases;
+    std::vector<double> times;
+    llvm::Expected<DramSearchResult> romac = DramSearchResult();
+    for (unsigned r = 0; r < runs; ++r) {
+      auto s0 = std::chrono::steady_clock::now();
+      romac = searchLayersDramAware(workloads, costTarget, params, romacOptions,
+                                    full);
+      auto s1 = std::chrono::steady_clock::now();
+      if (!romac) {
+        llvm::errs() << net.name << ": " << llvm::toString(romac.takeError())
+                     << "\n";
+        return 1;
+      }
+      times.push_back(seconds(s0, s1));
+    }
+    put(kRomac, *romac);
+    configs[kRomac].searchSeconds = median(times);
+    configs[kFloor] = floorOf(tunedBaseline, costTarget, params);
+
+    llvm::errs() << llvm::formatv(
+        "{0}: {1} contractions ({2} distinct), import {3:f2} s, DRAM-aware "
+        "search {4:f2} s (median of {5}: candidates {6:f2} s, evaluations "
+        "{7:f2} s, plans {8:f2} s, refinement {14:f2} s; {9} candidate "
+        "tilings, {10} DRAM evaluations), mapping {11}, {12} re-layouts, {13} "
+        "adopted; network objective per mapping:",
+        net.name, workloads.size(), romac->distinctWorkloads, seconds(t0, t1),
+        median(times), runs, romac->candidateSeconds, romac->evaluateSeconds,
+        romac->planSeconds, romac->candidateTilings, romac->evaluations,
+        romac->addressMapping, romac->relayouts, romac->adopted,
+        romac->refineSeconds);
+    for (auto &[m, obj] : romac->mappingObjectives)
+      llvm::errs() << llvm::formatv(" {0}={1:f1}uJ", m, obj * 1e-6);
+    llvm::errs() << "\n";
+
+    if (perLayer)
+      for (auto [i, w] : llvm::enumerate(workloads)) {
+        const DramLayerResult &x = baseline.layers[i],
+                              &t = tunedBaseline.layers[i],
+                              &y = romac->layers[i], &z = romanet.layers[i];
+        llvm::outs() << llvm::formatv(
+            "  {0,-40} base {1,10:f2} tuned {2,10:f2} romanet {3,10:f2} "
+            "romac {4,10:f2} uJ (act {5} -> {6}, relayout {7:f2}) {8} {9}\n",
+            w.name, x.stats.energyPJ.getTotal() * 1e-6,
+            t.stats.energyPJ.getTotal() * 1e-6,
+            z.stats.energyPJ.getTotal() * 1e-6,
+            y.stats.energyPJ.getTotal() * 1e-6, x.stats.activates,
+            y.stats.activates, y.getRelayoutEnergyPJ() * 1e-6, y.layer.reuse,
+            y.layer.mapping.str(w));
+      }
+    rows.push_back(
+        {&net, std::move(configs), seconds(t0, t1), workloads.size()});
+  }
+
+  // The tables: one per target and baseline.
+  auto &os = llvm::outs();
+  std::vector<std::string> targets;
+  for (const Row &r : rows)
+    if (!llvm::is_contained(targets, std::string(r.net->target)))
+      targets.push_back(r.net->target);
+  for (const std::string &targetName : targets)
+    for (auto [baseIndex, romanetIndex, title] :
+         {std::tuple{kBaseline, kRomanet,
+                     "baseline: byte-minimal tiles (fewest transfers among "
+                     "equals), row-major, RoBaRaCoCh"},
+          std::tuple{kTuned, kRomanetTuned,
+                     "baseline-tuned: byte-minimal tiles tuned for the "
+                     "row-major RoBaRaCoCh DRAM"}}) {
+      os << "\n"
+         << targetName << ", " << title
+         << "\nDRAM energy uJ | saving vs baseline | DRAM cycles (tCK) | "
+            "throughput vs baseline (baseline cycles / cycles - 1)\n";
+      os << llvm::formatv("{0,-17} {1,11} {2,11} {3,11} {4,8} {5,8} {6,9} "
+                          "{7,12} {8,8} {9,8} {10,6}\n",
+                          "network", "baseline", "romanet", "romac", "romanet",
+                          "romac", "ROMANet", "base cycles", "romanet", "romac",
+                          "floor");
+      for (const Row &r : rows) {
+        if (targetName != r.net->target)
+          continue;
+        const Totals &b = r.configs[baseIndex], &rn = r.configs[romanetIndex],
+                     &rc = r.configs[kRomac], &fl = r.configs[kFloor];
+        double published = publishedSaving(r.net->name);
+        os << llvm::formatv(
+            "{0,-17} {1,11:f1} {2,11:f1} {3,11:f1} {4,7:f1}% {5,7:f1}% {6,9} "
+            "{7,12:f0} {8,7:f1}% {9,7:f1}% {10,5:f1}%\n",
+            r.net->name, b.energyPJ * 1e-6, rn.energyPJ * 1e-6,
+            rc.energyPJ * 1e-6, pct(b.energyPJ, rn.energyPJ),
+            pct(b.energyPJ, rc.energyPJ),
+            published >= 0 ? llvm::formatv("{0:f0}%", published).str()
+                           : std::string("-"),
+            b.dramCycles, 100.0 * (b.dramCycles / rn.dramCycles - 1),
+            100.0 * (b.dramCycles / rc.dramCycles - 1),
+            pct(b.energyPJ, fl.energyPJ));
+      }
+    }
+  os << "\n(floor: the saving a perfect layout and mapping would reach with "
+        "the tuned baseline's bytes; ROMANet: its published DRAM access "
+        "energy saving)\n";
+  os << "\nAll configurations (DRAM energy uJ, ACT/PRE + RD/WR uJ, cycles "
+        "tCK, bursts, ACTs, row-hit rate, useful MB, re-layouts, their uJ):\n";
+  for (const Row &r : rows)
+    for (const Totals &t : r.configs)
+      os << llvm::formatv(
+          "{0,-17} {1,-25} {2,-11} {3,-16} {4,11:f1} {5,11:f1} {6,11:f0} "
+          "{7,10} {8,9} {9,6:f1}% {10,8:f2} {11,3} {12,8:f1}\n",
+          r.net->name, t.config, t.mapping, t.layouts, t.energyPJ * 1e-6,
+          t.accessPJ * 1e-6, t.dramCycles, t.bursts, t.activates,
+          t.bursts ? 100.0 * static_cast<double>(t.hits) /
+                         static_cast<double>(t.bursts)
+                   : 0.0,
+          static_cast<double>(t.usefulBytes) * 1e-6, t.relayouts,
+          t.relayoutPJ * 1e-6);
+
+  if (!csvPath.empty()) {
+    std::error_code ec;
+    llvm::raw_fd_ostream csv(csvPath, ec);
+    if (ec) {
+      llvm::errs() << "romac-romanet-table: cannot write " << csvPath << ": "
+                   << ec.message() << "\n";
+      return 1;
+    }
+    csv << "network,target,config,mapping,layouts,dram_energy_uj,"
+           "access_energy_uj,dram_cycles,bursts,activates,row_hit_rate,"
+           "useful_bytes,relayouts,relayout_energy_uj,saving_pct,"
+           "throughput_pct,saving_vs_tuned_pct,throughput_vs_tuned_pct,"
+           "published_saving_pct,search_s\n";
+    for (const Row &r : rows)
+      for (const Totals &t : r.configs) {
+        const Totals &b = r.configs[kBaseline], &tb = r.configs[kTuned];
+        csv << llvm::formatv(
+            "{0},{1},{2},{3},{4},{5},{6},{7},{8},{9},{10},{11},{12},{13},"
+            "{14},{15},{16},{17},{18},{19}\n",
+            r.net->name, r.net->target, t.config, t.mapping, t.layouts,
+            t.energyPJ * 1e-6, t.accessPJ * 1e-6, t.dramCycles, t.bursts,
+            t.activates,
+            t.bursts
+                ? static_cast<double>(t.hits) / static_cast<double>(t.bursts)
+                : 0.0,
+            t.usefulBytes, t.relayouts, t.relayoutPJ * 1e-6,
+            pct(b.energyPJ, t.energyPJ),
+            100.0 * (b.dramCycles / t.dramCycles - 1),
+            pct(tb.energyPJ, t.energyPJ),
+            100.0 * (tb.dramCycles / t.dramCycles - 1),
+            publishedSaving(r.net->name), t.searchSeconds);
+      }
+  }
+  return 0;
+}

@@ -1,0 +1,179 @@
+"""Plots of romac's benchmark results (matplotlib, no display needed).
+
+``romanet``: the bar chart of docs/romanet-comparison.md from the CSV that
+``romac-romanet-table --csv FILE`` writes: per network the DRAM energy and the
+DRAM throughput of each configuration relative to the baseline, with
+ROMANet's published savings as markers.
+
+    PYTHONPATH=python /usr/bin/python3 -m romac.plot romanet CSV -o PNG
+
+Bad input (a missing file, a CSV without the expected columns or rows)
+prints one line on stderr and exits with status 2; the PNG is written to a
+temporary file and renamed.
+"""
+
+import argparse
+import csv
+import os
+import sys
+import tempfile
+
+# The configurations plotted, in bar order, with their legend labels.
+ENERGY_BARS = (
+    ("baseline-tuned", "baseline tuned for its DRAM"),
+    ("romanet", "ROMANet-style (same tiles)"),
+    ("romac", "romac (DRAM-aware)"),
+    ("floor", "floor (baseline bytes, streaming)"),
+)
+THROUGHPUT_BARS = (
+    ("baseline-tuned", "baseline tuned for its DRAM"),
+    ("romanet", "ROMANet-style (same tiles)"),
+    ("romac", "romac (DRAM-aware)"),
+)
+# ROMANet's published DRAM throughput gain against its baseline (percent).
+PUBLISHED_THROUGHPUT = 10.0
+
+REQUIRED_COLUMNS = (
+    "network", "target", "config", "dram_energy_uj", "dram_cycles",
+    "published_saving_pct",
+)
+
+
+class PlotError(Exception):
+    """Bad input: the message is one line for the user."""
+
+
+def read_results(path):
+    """Rows of the CSV as {network: {config: row}} in file order, plus the
+    network order and each network's target."""
+    try:
+        with open(path, newline="") as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in REQUIRED_COLUMNS
+                       if c not in (reader.fieldnames or [])]
+            if missing:
+                raise PlotError(f"{path}: missing columns: {', '.join(missing)}")
+            rows = list(reader)
+    except OSError as e:
+        raise PlotError(f"{path}: {e.strerror}") from None
+    results, order, targets = {}, [], {}
+    for i, row in enumerate(rows, start=2):
+        net = row["network"]
+        if net not in results:
+            results[net] = {}
+            order.append(net)
+            targets[net] = row["target"]
+        try:
+            row["dram_energy_uj"] = float(row["dram_energy_uj"])
+            row["dram_cycles"] = float(row["dram_cycles"])
+            row["published_saving_pct"] = float(row["published_saving_pct"])
+        except ValueError:
+            raise PlotError(f"{path}:{i}: expected numbers") from None
+        results[net][row["config"]] = row
+    if not results:
+        raise PlotError(f"{path}: no results")
+    for net in order:
+        for config, _ in ("baseline", None), *ENERGY_BARS:
+            if config not in results[net]:
+                raise PlotError(f"{path}: network '{net}' has no '{config}' row")
+    return results, order, targets
+
+
+def relative(results, order):
+    """Per configuration of ENERGY_BARS: DRAM energy / baseline; per
+    configuration of THROUGHPUT_BARS: throughput change against the baseline
+    in percent (baseline cycles / cycles - 1)."""
+    energy, throughput = {}, {}
+    for config, _ in ENERGY_BARS:
+        energy[config] = [results[n][config]["dram_energy_uj"] /
+                          results[n]["baseline"]["dram_energy_uj"] for n in order]
+    for config, _ in THROUGHPUT_BARS:
+        throughput[config] = [
+            100.0 * (results[n]["baseline"]["dram_cycles"] /
+                     results[n][config]["dram_cycles"] - 1.0) for n in order]
+    return energy, throughput
+
+
+def plot_romanet(csv_path, png_path):
+    results, order, targets = read_results(csv_path)
+    energy, throughput = relative(results, order)
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(11, 8.5), sharex=True)
+    n = len(order)
+    width = 0.8 / len(ENERGY_BARS)
+    xs = range(n)
+    colors = ("#9e9e9e", "#4c72b0", "#dd8452", "#55a868")
+    for k, (config, label) in enumerate(ENERGY_BARS):
+        pos = [x - 0.4 + (k + 0.5) * width for x in xs]
+        ax1.bar(pos, energy[config], width, label=label, color=colors[k],
+                hatch="//" if config == "floor" else None,
+                edgecolor="white" if config == "floor" else None)
+    published = [(x, 1.0 - results[net]["baseline"]["published_saving_pct"] / 100)
+                 for x, net in zip(xs, order)
+                 if results[net]["baseline"]["published_saving_pct"] >= 0]
+    if published:
+        ax1.scatter([p[0] for p in published], [p[1] for p in published],
+                    marker="_", s=900, linewidths=3, color="black", zorder=5,
+                    label="ROMANet published (1 - saving)")
+    ax1.axhline(1.0, color="black", linewidth=0.8)
+    ax1.set_ylabel("DRAM energy / baseline")
+    ax1.set_ylim(0, 1.32)
+    ax1.set_title("DRAM energy and throughput against the SmartShuttle-like "
+                  "baseline (row-major, RoBaRaCoCh)")
+    ax1.legend(fontsize=7.5, ncol=5, loc="upper center", markerscale=0.4)
+    ax1.grid(axis="y", alpha=0.3)
+
+    width = 0.8 / len(THROUGHPUT_BARS)
+    for k, (config, label) in enumerate(THROUGHPUT_BARS):
+        pos = [x - 0.4 + (k + 0.5) * width for x in xs]
+        ax2.bar(pos, throughput[config], width, label=label, color=colors[k])
+    ax2.axhline(PUBLISHED_THROUGHPUT, color="black", linestyle="--",
+                linewidth=1, label="ROMANet published (+10 %)")
+    ax2.axhline(0, color="black", linewidth=0.8)
+    ax2.set_ylabel("DRAM throughput vs baseline (%)")
+    ax2.set_yscale("symlog", linthresh=20)
+    ax2.legend(fontsize=7.5, ncol=4, loc="upper center")
+    ax2.set_ylim(-10, 600)
+    ax2.grid(axis="y", alpha=0.3)
+    ax2.set_xticks(list(xs))
+    ax2.set_xticklabels([f"{net}\n({targets[net]})" for net in order],
+                        fontsize=8)
+    fig.tight_layout()
+
+    out_dir = os.path.dirname(os.path.abspath(png_path))
+    fd, tmp = tempfile.mkstemp(suffix=".png", dir=out_dir)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=110, metadata={"Software": None})
+        os.replace(tmp, png_path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    finally:
+        plt.close(fig)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="romac.plot", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("romanet", help="the ROMANet comparison bar chart")
+    p.add_argument("csv", help="CSV written by romac-romanet-table --csv")
+    p.add_argument("-o", "--output", required=True, help="PNG to write")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "romanet":
+            plot_romanet(args.csv, args.output)
+    except PlotError as e:
+        print(f"romac.plot: error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""romac.plot: the ROMANet comparison chart from romac-romanet-table's CSV."""
+
+import csv
+
+import pytest
+
+from romac import plot
+
+CONFIGS = ("baseline", "baseline-tuned", "romanet", "romac", "floor")
+
+
+def write_csv(path, networks, drop=None):
+    fields = ["network", "target", "config", "dram_energy_uj", "dram_cycles",
+              "published_saving_pct"]
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields)
+        w.writeheader()
+        for net, published, values in networks:
+            for config in CONFIGS:
+                if (net, config) == drop:
+                    continue
+                energy, cycles = values[config]
+                w.writerow({"network": net, "target": "t", "config": config,
+                            "dram_energy_uj": energy, "dram_cycles": cycles,
+                            "published_saving_pct": published})
+
+
+NETWORKS = [
+    ("AlexNet", 12, {"baseline": (100, 1000), "baseline-tuned": (90, 950),
+                     "romanet": (80, 800), "romac": (50, 500),
+                     "floor": (40, 400)}),
+    ("UNet", -1, {"baseline": (200, 2000), "baseline-tuned": (200, 2000),
+                  "romanet": (150, 1600), "romac": (100, 2500),
+                  "floor": (90, 1000)}),
+]
+
+
+def test_relative_values(tmp_path):
+    path = tmp_path / "r.csv"
+    write_csv(path, NETWORKS)
+    results, order, targets = plot.read_results(str(path))
+    assert order == ["AlexNet", "UNet"]
+    assert targets["UNet"] == "t"
+    energy, throughput = plot.relative(results, order)
+    assert energy["romac"] == [0.5, 0.5]
+    assert energy["floor"] == [0.4, 0.45]
+    assert throughput["romac"] == [pytest.approx(100.0), pytest.approx(-20.0)]
+    assert throughput["romanet"] == [pytest.approx(25.0), pytest.approx(25.0)]
+
+
+def test_writes_png(tmp_path):
+    path = tmp_path / "r.csv"
+    write_csv(path, NETWORKS)
+    png = tmp_path / "out.png"
+    assert plot.main(["romanet", str(path), "-o", str(png)]) == 0
+    data = png.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(data) > 10000
+    # Only the PNG is left behind (written to a temporary file, renamed).
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.png", "r.csv"]
+
+
+def test_bad_input(tmp_path, capsys):
+    missing = tmp_path / "missing.csv"
+    assert plot.main(["romanet", str(missing), "-o", str(tmp_path / "x.png")]) == 2
+    assert "romac.plot: error:" in capsys.readouterr().err
+
+    path = tmp_path / "r.csv"
+    write_csv(path, NETWORKS, drop=("UNet", "romac"))
+    with pytest.raises(plot.PlotError, match="network 'UNet' has no 'romac' row"):
+        plot.read_results(str(path))
+
+    path.write_text("network,config\nA,baseline\n")
+    with pytest.raises(plot.PlotError, match="missing columns: target"):
+        plot.read_results(str(path))
+    assert not (tmp_path / "x.png").exists()
