@@ -12,6 +12,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "romac/Dialect/Romac/Analysis/ScheduleBuilder.h"
+#include "romac/Dram/DramCost.h"
+#include "romac/Dram/DramParams.h"
 #include "romac/Dialect/Romac/Transforms/Passes.h"
 #include "romac/Import/ONNX.h"
 #include "romac/InitRomac.h"
@@ -277,6 +279,8 @@ llvm::Error verifyDistinctLayers(const romac::Schedule &schedule,
 struct CompileArgs {
   std::string model, output, target = "edge-npu-lpddr4";
   std::string objective = "energy", policy = "adaptive", emitMlir;
+  std::string dramMapping, dramTrace;
+  bool dram = false;
   std::vector<std::string> dims, shapes, frozen;
   unsigned threads = 0;
   bool verify = false, quiet = false;
@@ -367,6 +371,37 @@ int runCompile(const CompileArgs &args) {
                  << llvm::toString(schedule.takeError()) << "\n";
     return 1;
   }
+  bool dramAware = args.dram || !args.dramMapping.empty() ||
+                   !args.dramTrace.empty();
+  if (dramAware) {
+    // Tiling, loop order, tensor layouts and the address mapping chosen
+    // together against the row-buffer model (docs/dram-model.md).
+    std::vector<romac::Workload> workloads, streaming;
+    for (const romac::Layer &l : romac::collectContractions(*module, *target))
+      workloads.push_back(l.workload);
+    for (auto func : module->getOps<mlir::func::FuncOp>())
+      for (const romac::Layer &l : romac::collectLayers(func))
+        if (l.kind == romac::LayerKind::Streaming && !l.workload.dims.empty())
+          streaming.push_back(l.workload);
+    romac::DramSearchOptions dramOptions;
+    dramOptions.addressMapping = args.dramMapping;
+    dramOptions.tensorAliases = romac::collectTensorAliases(streaming);
+    llvm::Expected<romac::DramSearchResult> result =
+        romac::searchLayersDramAware(workloads, *target, options, dramOptions);
+    if (!result) {
+      llvm::errs() << "romac compile: error: "
+                   << llvm::toString(result.takeError()) << "\n";
+      return 1;
+    }
+    *schedule = romac::makeSchedule(
+        llvm::sys::path::filename(args.model),
+        romac::CostTarget::get(*target), workloads, *result, options,
+        dramOptions);
+    if (!args.quiet)
+      llvm::errs() << llvm::formatv(
+          "romac compile: DRAM-aware search done ({0:f2} s total)\n",
+          elapsed());
+  }
   if (!args.quiet)
     llvm::errs() << llvm::formatv(
         "romac compile: searched {0} layers in {1:f2} s total\n",
@@ -391,6 +426,31 @@ int runCompile(const CompileArgs &args) {
                    << "\n";
       return 1;
     }
+  if (!args.dramTrace.empty()) {
+    llvm::Expected<romac::DramParams> params =
+        romac::DramParams::get(target->dram);
+    if (!params) {
+      llvm::errs() << "romac compile: error: "
+                   << llvm::toString(params.takeError()) << "\n";
+      return 1;
+    }
+    if (std::error_code ec =
+            llvm::sys::fs::create_directories(args.dramTrace)) {
+      llvm::errs() << "romac compile: error: cannot create '"
+                   << args.dramTrace << "': " << ec.message() << "\n";
+      return 1;
+    }
+    auto files = romac::writeScheduleTraces(*schedule, *params, args.dramTrace);
+    if (!files) {
+      llvm::errs() << "romac compile: error: "
+                   << llvm::toString(files.takeError()) << "\n";
+      return 1;
+    }
+    if (!args.quiet)
+      llvm::errs() << "romac compile: wrote DRAMsim3 and Ramulator 2 traces "
+                      "of "
+                   << files->size() << " layers to " << args.dramTrace << "\n";
+  }
   if (!args.emitMlir.empty() &&
       !writeFileAtomically(cmd, args.emitMlir, [&](llvm::raw_ostream &os) {
         mlir::OpPrintingFlags flags;
@@ -535,6 +595,16 @@ int main(int argc, char **argv) {
                          "weight-stationary or output-stationary");
   compileCmd->add_option("--threads", compileArgs.threads,
                          "Search threads (default: one per core)");
+  compileCmd->add_flag("--dram", compileArgs.dram,
+                       "DRAM-aware search: choose tiling, tensor layouts and "
+                       "the address mapping against the row-buffer model");
+  compileCmd->add_option("--dram-mapping", compileArgs.dramMapping,
+                         "Fix the address mapping (romanet, drmap, "
+                         "row-interleaved or a field order such as "
+                         "RoBaRaCoCh); implies --dram");
+  compileCmd->add_option("--dram-trace", compileArgs.dramTrace,
+                         "Write DRAMsim3/Ramulator 2 traces per layer to this "
+                         "folder; implies --dram");
   compileCmd->add_flag("--verify", compileArgs.verify,
                        "Prove every tiling with Z3 (coverage, capacity)");
   compileCmd->add_option("--emit-mlir", compileArgs.emitMlir,
