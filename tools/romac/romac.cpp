@@ -377,7 +377,9 @@ int runCompile(const CompileArgs &args) {
     // Tiling, loop order, tensor layouts and the address mapping chosen
     // together against the row-buffer model (docs/dram-model.md).
     std::vector<romac::Workload> workloads, streaming;
-    for (const romac::Layer &l : romac::collectContractions(*module, *target))
+    std::vector<romac::Layer> contractions =
+        romac::collectContractions(*module, *target);
+    for (const romac::Layer &l : contractions)
       workloads.push_back(l.workload);
     for (auto func : module->getOps<mlir::func::FuncOp>())
       for (const romac::Layer &l : romac::collectLayers(func))
@@ -393,6 +395,10 @@ int runCompile(const CompileArgs &args) {
                    << llvm::toString(result.takeError()) << "\n";
       return 1;
     }
+    // The IR records the DRAM-aware tilings too (--emit-mlir).
+    for (auto [layer, r] : llvm::zip(contractions, result->layers))
+      layer.op->setAttr(romac::RomacDialect::getMappingAttrName(),
+                        romac::mappingAttr(&ctx, layer.workload, r.layer));
     *schedule = romac::makeSchedule(
         llvm::sys::path::filename(args.model),
         romac::CostTarget::get(*target), workloads, *result, options,

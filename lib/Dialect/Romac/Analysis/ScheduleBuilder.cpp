@@ -10,6 +10,7 @@
 #include "romac/Dialect/Romac/IR/RomacDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
 
 using namespace mlir;
 using namespace romac;
@@ -42,6 +43,28 @@ std::vector<Layer> romac::collectContractions(ModuleOp module,
         result.push_back(std::move(layer));
       }
   return result;
+}
+
+Attribute romac::mappingAttr(MLIRContext *ctx, const Workload &workload,
+                             const LayerResult &result) {
+  Builder b(ctx);
+  SmallVector<NamedAttribute> tiles;
+  for (auto [k, dim] : llvm::enumerate(workload.dims))
+    tiles.push_back(b.getNamedAttr(
+        dim.name, b.getI64IntegerAttr(result.mapping.tileSizes[k])));
+  SmallVector<Attribute> order;
+  for (unsigned d : result.mapping.order)
+    order.push_back(b.getStringAttr(workload.dims[d].name));
+  SmallVector<NamedAttribute> spatial;
+  if (result.spatial.rowDim)
+    spatial.push_back(b.getNamedAttr(
+        "rows", b.getStringAttr(workload.dims[*result.spatial.rowDim].name)));
+  if (result.spatial.colDim)
+    spatial.push_back(b.getNamedAttr(
+        "cols", b.getStringAttr(workload.dims[*result.spatial.colDim].name)));
+  return MappingAttr::get(ctx, b.getStringAttr(result.reuse),
+                          b.getDictionaryAttr(tiles), b.getArrayAttr(order),
+                          b.getDictionaryAttr(spatial));
 }
 
 llvm::Expected<LayerResult>

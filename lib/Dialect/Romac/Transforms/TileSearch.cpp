@@ -25,29 +25,6 @@ using namespace romac;
 
 namespace {
 
-/// The attribute that records `result` for `workload`.
-MappingAttr toAttr(MLIRContext *ctx, const Workload &workload,
-                   const LayerResult &result) {
-  Builder b(ctx);
-  SmallVector<NamedAttribute> tiles;
-  for (auto [k, dim] : llvm::enumerate(workload.dims))
-    tiles.push_back(b.getNamedAttr(
-        dim.name, b.getI64IntegerAttr(result.mapping.tileSizes[k])));
-  SmallVector<Attribute> order;
-  for (unsigned d : result.mapping.order)
-    order.push_back(b.getStringAttr(workload.dims[d].name));
-  SmallVector<NamedAttribute> spatial;
-  if (result.spatial.rowDim)
-    spatial.push_back(b.getNamedAttr(
-        "rows", b.getStringAttr(workload.dims[*result.spatial.rowDim].name)));
-  if (result.spatial.colDim)
-    spatial.push_back(b.getNamedAttr(
-        "cols", b.getStringAttr(workload.dims[*result.spatial.colDim].name)));
-  return MappingAttr::get(ctx, b.getStringAttr(result.reuse),
-                          b.getDictionaryAttr(tiles), b.getArrayAttr(order),
-                          b.getDictionaryAttr(spatial));
-}
-
 struct TileSearchPass
     : public romac::impl::RomacTileSearchPassBase<TileSearchPass> {
   using Base::Base;
@@ -98,7 +75,7 @@ struct TileSearchPass
     }
     for (auto [layer, result] : llvm::zip(layers, *results))
       layer.op->setAttr(RomacDialect::getMappingAttrName(),
-                        toAttr(&getContext(), layer.workload, result));
+                        mappingAttr(&getContext(), layer.workload, result));
   }
 };
 

@@ -39,6 +39,10 @@ llvm::Expected<Target> loadModuleTarget(mlir::ModuleOp module);
 std::vector<Layer> collectContractions(mlir::ModuleOp module,
                                        const Target &target);
 
+/// The `#romac.mapping` that records `result` for `workload`.
+mlir::Attribute mappingAttr(mlir::MLIRContext *ctx, const Workload &workload,
+                            const LayerResult &result);
+
 /// The search result the `#romac.mapping` of `layer.op` describes, costed
 /// with `options`. Fails when the attribute is missing or does not match the
 /// layer's workload.
