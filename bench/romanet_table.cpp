@@ -43,6 +43,7 @@
 #include "romac/CostModel/Cost.h"
 #include "romac/Dialect/Romac/Analysis/LinalgWorkload.h"
 #include "romac/Dram/DramCost.h"
+#include "romac/Dram/Fusion.h"
 #include "romac/Import/ONNX.h"
 #include "romac/InitRomac.h"
 #include "romac/Search/Search.h"
@@ -156,6 +157,43 @@ Totals sum(llvm::StringRef config, const DramSearchResult &r,
   return t;
 }
 
+/// Sums of the fused schedule: groups and unfused layers.
+Totals sumFused(llvm::StringRef config, const FusionResult &f,
+                const std::string &mapping, const DramParams &params,
+                double computeMHz) {
+  Totals t;
+  t.config = config.str();
+  t.mapping = mapping;
+  auto add = [&](const DramStats &s, llvm::ArrayRef<Relayout> relayouts) {
+    t.accessPJ += s.energyPJ.actPre + s.energyPJ.rdWr;
+    t.bursts += s.bursts;
+    t.activates += s.activates;
+    t.hits += s.rowHits;
+    for (const DramOperandStats &o : s.operands)
+      t.usefulBytes += o.usefulReadBytes + o.usefulWriteBytes;
+    for (const Relayout &r : relayouts) {
+      t.relayoutPJ += r.energyPJ;
+      ++t.relayouts;
+    }
+  };
+  unsigned fusedLayers = 0;
+  for (const FusedGroup &g : f.groups) {
+    add(g.stats, g.relayouts);
+    fusedLayers += g.last - g.first + 1;
+  }
+  for (auto [i, l] : llvm::enumerate(f.layers))
+    if (f.groupOf[i] < 0)
+      add(l.stats, l.relayouts);
+  t.energyPJ = f.energyPJ;
+  t.dramCycles = f.dramCycles;
+  t.layouts = llvm::formatv("{0} groups, {1}/{2} fused", f.groups.size(),
+                            fusedLayers, f.layers.size())
+                  .str();
+  (void)params;
+  (void)computeMHz;
+  return t;
+}
+
 /// The streaming floor of `r`'s useful bytes: every useful byte in a full
 /// burst, every burst a row hit at the peak data rate (the search's
 /// Streaming estimate), in pJ and tCK.
@@ -194,6 +232,7 @@ enum Config {
   kRomanetRelayouts,
   kTilingOnly,
   kRomac,
+  kFused,
   kFloor,
   kNumConfigs
 };
@@ -206,6 +245,7 @@ const char *const kConfigNames[kNumConfigs] = {"baseline",
                                                "romanet+relayouts",
                                                "romac-tiling-only",
                                                "romac",
+                                               "romac+fusion",
                                                "floor"};
 
 double pct(double base, double x) {
@@ -400,6 +440,28 @@ int main(int argc, char **argv) {
     }
     put(kRomac, *romac);
     configs[kRomac].searchSeconds = median(times);
+    auto f0 = std::chrono::steady_clock::now();
+    llvm::Expected<FusionResult> fused = fuseLayersDram(
+        workloads, streaming, aliases, *romac, costTarget, params);
+    auto f1 = std::chrono::steady_clock::now();
+    if (!fused) {
+      llvm::errs() << net.name << ": " << llvm::toString(fused.takeError())
+                   << "\n";
+      return 1;
+    }
+    configs[kFused] =
+        sumFused(kConfigNames[kFused], *fused, romac->addressMapping, params, mhz);
+    configs[kFused].searchSeconds = seconds(f0, f1);
+    if (perLayer)
+      for (const FusedGroup &g : fused->groups)
+        llvm::outs() << llvm::formatv(
+            "  group {0}..{1} ({2} layers): band {3} rows, weights {4}, "
+            "{5}, {6:f2} uJ, saved {7} bytes, relayouts {8}\n",
+            workloads[g.first].name, workloads[g.last].name,
+            g.last - g.first + 1, g.schedule.bandRows,
+            g.schedule.weightsResident ? "resident" : "streamed",
+            g.rowsOutermost ? "rows outermost" : "identity order",
+            g.getEnergyPJ() * 1e-6, g.counts.savedBytes, g.relayouts.size());
     configs[kFloor] = floorOf(tunedBaseline, costTarget, params);
 
     llvm::errs() << llvm::formatv(

@@ -85,6 +85,11 @@ std::string NameTable::tensor(Value v) const {
     if (auto res = dyn_cast<DenseResourceElementsAttr>(cst.getValue()))
       return res.getRawHandle().getKey().str();
   std::string name = layer(def);
+  // A constant or init has no entry of its own; its location is usually the
+  // node of the layer that uses it, so name it apart from that layer's
+  // result (".../Conv" and ".../Conv:arith.constant").
+  if (!names.count(def))
+    name += ":" + def->getName().getStringRef().str();
   if (def->getNumResults() > 1)
     name += "#" + std::to_string(cast<OpResult>(v).getResultNumber());
   return name;
