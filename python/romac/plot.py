@@ -23,12 +23,14 @@ ENERGY_BARS = (
     ("baseline-tuned", "baseline tuned for its DRAM"),
     ("romanet", "ROMANet-style (same tiles)"),
     ("romac", "romac (DRAM-aware)"),
+    ("romac+fusion", "romac + layer fusion"),
     ("floor", "floor (baseline bytes, streaming)"),
 )
 THROUGHPUT_BARS = (
     ("baseline-tuned", "baseline tuned for its DRAM"),
     ("romanet", "ROMANet-style (same tiles)"),
     ("romac", "romac (DRAM-aware)"),
+    ("romac+fusion", "romac + layer fusion"),
 )
 # ROMANet's published DRAM throughput gain against its baseline (percent).
 PUBLISHED_THROUGHPUT = 10.0
@@ -106,7 +108,7 @@ def plot_romanet(csv_path, png_path):
     n = len(order)
     width = 0.8 / len(ENERGY_BARS)
     xs = range(n)
-    colors = ("#9e9e9e", "#4c72b0", "#dd8452", "#55a868")
+    colors = ("#9e9e9e", "#4c72b0", "#dd8452", "#c44e52", "#55a868")
     for k, (config, label) in enumerate(ENERGY_BARS):
         pos = [x - 0.4 + (k + 0.5) * width for x in xs]
         ax1.bar(pos, energy[config], width, label=label, color=colors[k],

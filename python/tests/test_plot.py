@@ -6,7 +6,8 @@ import pytest
 
 from romac import plot
 
-CONFIGS = ("baseline", "baseline-tuned", "romanet", "romac", "floor")
+CONFIGS = ("baseline", "baseline-tuned", "romanet", "romac", "romac+fusion",
+           "floor")
 
 
 def write_csv(path, networks, drop=None):
@@ -28,10 +29,10 @@ def write_csv(path, networks, drop=None):
 NETWORKS = [
     ("AlexNet", 12, {"baseline": (100, 1000), "baseline-tuned": (90, 950),
                      "romanet": (80, 800), "romac": (50, 500),
-                     "floor": (40, 400)}),
+                     "romac+fusion": (30, 250), "floor": (40, 400)}),
     ("UNet", -1, {"baseline": (200, 2000), "baseline-tuned": (200, 2000),
                   "romanet": (150, 1600), "romac": (100, 2500),
-                  "floor": (90, 1000)}),
+                  "romac+fusion": (100, 2500), "floor": (90, 1000)}),
 ]
 
 
@@ -46,6 +47,9 @@ def test_relative_values(tmp_path):
     assert energy["floor"] == [0.4, 0.45]
     assert throughput["romac"] == [pytest.approx(100.0), pytest.approx(-20.0)]
     assert throughput["romanet"] == [pytest.approx(25.0), pytest.approx(25.0)]
+    assert energy["romac+fusion"] == [0.3, 0.5]
+    assert throughput["romac+fusion"] == [pytest.approx(300.0),
+                                          pytest.approx(-20.0)]
 
 
 def test_writes_png(tmp_path):

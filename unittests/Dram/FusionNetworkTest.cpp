@@ -1,0 +1,262 @@
+//===- FusionNetworkTest.cpp - choosing fused groups over a network -------===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// fuseLayersDram() on small networks: it never costs more than the unfused
+// DRAM-aware result, its total is the sum of its parts, every group fits the
+// buffers and repeats the row-buffer model's numbers, a group's intermediate
+// tensors are read by nobody else (a second consumer, or a residual add,
+// keeps a tensor in DRAM), element-wise aliases in between do not stop a
+// chain, and mismatched inputs are errors.
+//
+//===----------------------------------------------------------------------===//
+
+#include "romac/Dram/Fusion.h"
+#include "romac/Target/Target.h"
+
+#include "gtest/gtest.h"
+
+using namespace romac;
+
+namespace {
+
+struct TestTarget {
+  CostTarget cost;
+  DramParams dram;
+};
+
+TestTarget loadTestTarget(llvm::StringRef name) {
+  Target t = llvm::cantFail(loadTarget(name, ROMAC_SOURCE_TARGETS_DIR));
+  return {CostTarget::get(t), llvm::cantFail(DramParams::get(t.dram))};
+}
+
+Conv2dSpec conv(const char *name, const char *in, const char *out, int64_t c,
+                int64_t k, int64_t hw, int64_t rs, int64_t stride = 1) {
+  Conv2dSpec s;
+  s.name = name;
+  s.inputTensor = in;
+  s.weightTensor = std::string(name) + ".w";
+  s.outputTensor = out;
+  s.c = c;
+  s.k = k;
+  s.h = s.w = hw;
+  s.r = s.s = rs;
+  s.strideH = s.strideW = stride;
+  s.padTop = s.padBottom = s.padLeft = s.padRight = rs / 2;
+  return s;
+}
+
+/// A MobileNet-like stem: conv 3x3 / 2 -> (relu) -> depthwise 3x3 ->
+/// pointwise -> depthwise 3x3 / 2 -> pointwise, on a 112x112 input.
+std::vector<Workload> stem() {
+  std::vector<Workload> ws;
+  ws.push_back(llvm::cantFail(
+      Workload::conv2d(conv("c0", "x", "y0", 3, 32, 112, 3, 2))));
+  ws.push_back(llvm::cantFail(
+      Workload::depthwiseConv2d(conv("dw1", "r0", "y1", 32, 32, 56, 3))));
+  ws.push_back(llvm::cantFail(
+      Workload::conv2d(conv("pw1", "y1", "y2", 32, 64, 56, 1))));
+  ws.push_back(llvm::cantFail(
+      Workload::depthwiseConv2d(conv("dw2", "y2", "y3", 64, 64, 56, 3, 2))));
+  ws.push_back(llvm::cantFail(
+      Workload::conv2d(conv("pw2", "y3", "y4", 64, 128, 28, 1))));
+  return ws;
+}
+
+/// A streaming element-wise layer `out = f(in)` over a [1, c, hw, hw]
+/// tensor (a ReLU).
+Workload relu(const char *in, const char *out, int64_t c, int64_t hw) {
+  Workload w;
+  w.name = std::string("relu.") + out;
+  w.op = "elementwise";
+  for (const char *d : {"d0", "d1", "d2", "d3"})
+    w.dims.push_back({d, 1, LoopKind::Parallel});
+  w.dims[1].bound = c;
+  w.dims[2].bound = w.dims[3].bound = hw;
+  for (auto [name, tensor, role] :
+       {std::tuple{"input", in, OperandRole::Read},
+        std::tuple{"output", out, OperandRole::ReadWrite}}) {
+    Operand &op = w.operands.emplace_back();
+    op.name = name;
+    op.tensor = tensor;
+    op.role = role;
+    for (unsigned d = 0; d < 4; ++d) {
+      op.projection.push_back(IndexExpr{{AffineTerm{d, 1}}, 0});
+      op.extent.push_back(w.dims[d].bound);
+    }
+  }
+  llvm::cantFail(w.verify());
+  return w;
+}
+
+/// A residual add `out = a + b`: two full-size inputs.
+Workload add(const char *a, const char *b, const char *out, int64_t c,
+             int64_t hw) {
+  Workload w = relu(a, out, c, hw);
+  w.name = std::string("add.") + out;
+  Operand second = w.operands[0];
+  second.name = "input1";
+  second.tensor = b;
+  w.operands.insert(w.operands.begin() + 1, second);
+  llvm::cantFail(w.verify());
+  return w;
+}
+
+struct Fused {
+  DramSearchResult unfused;
+  FusionResult fused;
+};
+
+Fused fuse(const TestTarget &t, llvm::ArrayRef<Workload> ws,
+           llvm::ArrayRef<Workload> streaming) {
+  std::map<std::string, std::string> aliases =
+      collectTensorAliases(streaming);
+  DramSearchOptions dso;
+  dso.tensorAliases = aliases;
+  Fused f;
+  f.unfused =
+      llvm::cantFail(searchLayersDramAware(ws, t.cost, t.dram, {}, dso));
+  f.fused = llvm::cantFail(
+      fuseLayersDram(ws, streaming, aliases, f.unfused, t.cost, t.dram));
+  return f;
+}
+
+double unfusedEnergy(const DramSearchResult &r) {
+  double e = 0;
+  for (const DramLayerResult &l : r.layers)
+    e += l.stats.energyPJ.getTotal() + l.getRelayoutEnergyPJ();
+  return e;
+}
+
+/// Checks the invariants every fused result must satisfy.
+void checkInvariants(const TestTarget &t, llvm::ArrayRef<Workload> ws,
+                     const Fused &f) {
+  const FusionResult &r = f.fused;
+  ASSERT_EQ(r.groupOf.size(), ws.size());
+  ASSERT_EQ(r.layers.size(), ws.size());
+  // Never worse than not fusing (the dynamic program can always choose
+  // every layer alone).
+  EXPECT_LE(r.energyPJ, unfusedEnergy(f.unfused) * (1 + 1e-12));
+  double sum = 0;
+  RowBandCapacity cap = RowBandCapacity::get(t.cost);
+  DramModel model =
+      llvm::cantFail(getDramModel(t.dram, f.unfused.addressMapping));
+  for (auto [g, group] : llvm::enumerate(r.groups)) {
+    ASSERT_LT(group.first, group.last);
+    std::vector<RowBandLayer> chain;
+    std::vector<const Workload *> layers;
+    for (unsigned k = group.first; k <= group.last; ++k) {
+      EXPECT_EQ(r.groupOf[k], static_cast<int>(g));
+      chain.push_back(llvm::cantFail(getRowBandLayer(ws[k])));
+      layers.push_back(&ws[k]);
+    }
+    EXPECT_EQ(computeRowBandCounts(chain, group.schedule), group.counts);
+    EXPECT_TRUE(cap.fits(group.counts));
+    // The group's statistics are the row-buffer model's for its schedule
+    // (one of the two row-major placements).
+    bool matched = false;
+    for (bool ro : {false, true}) {
+      RowBandPlacement p = llvm::cantFail(
+          placeRowBandGroup(layers, chain, t.dram, ro));
+      DramStats s =
+          evaluateRowBandGroup(layers, chain, group.schedule, p, model);
+      matched |= s == group.stats;
+    }
+    EXPECT_TRUE(matched) << "group " << g << ": " << group.stats.str();
+    // Fusing moves fewer bytes than the unfused layers did.
+    uint64_t fusedBytes = 0, unfusedBytes = 0;
+    for (const DramOperandStats &o : group.stats.operands)
+      fusedBytes += o.usefulReadBytes + o.usefulWriteBytes;
+    for (unsigned k = group.first; k <= group.last; ++k)
+      for (const DramOperandStats &o : f.unfused.layers[k].stats.operands)
+        unfusedBytes += o.usefulReadBytes + o.usefulWriteBytes;
+    EXPECT_LT(fusedBytes, unfusedBytes);
+    sum += group.getEnergyPJ();
+  }
+  for (auto [i, l] : llvm::enumerate(r.layers))
+    if (r.groupOf[i] < 0)
+      sum += l.stats.energyPJ.getTotal() + l.getRelayoutEnergyPJ();
+  EXPECT_NEAR(r.energyPJ, sum, 1e-6 * sum);
+}
+
+TEST(FusionNetworkTest, StemFusesAndSavesEnergy) {
+  TestTarget t = loadTestTarget("romanet-ddr3");
+  std::vector<Workload> ws = stem();
+  std::vector<Workload> streaming = {relu("y0", "r0", 32, 56)};
+  Fused f = fuse(t, ws, streaming);
+  checkInvariants(t, ws, f);
+  // The intermediates (the 56x56 activations) are far larger than the
+  // weights: fusing the stem must pay off, through the ReLU alias.
+  ASSERT_FALSE(f.fused.groups.empty());
+  EXPECT_LT(f.fused.energyPJ, 0.8 * unfusedEnergy(f.unfused));
+  EXPECT_GE(f.fused.groupOf[1], 0);
+  EXPECT_EQ(f.fused.groupOf[0], f.fused.groupOf[1])
+      << "the ReLU between c0 and dw1 is an alias and must not stop fusion";
+}
+
+TEST(FusionNetworkTest, SecondConsumerKeepsTheTensorInDram) {
+  TestTarget t = loadTestTarget("romanet-ddr3");
+  std::vector<Workload> ws = stem();
+  // pw1's output y2 is also read by another pointwise conv.
+  ws.push_back(llvm::cantFail(
+      Workload::conv2d(conv("side", "y2", "y5", 64, 16, 56, 1))));
+  std::vector<Workload> streaming = {relu("y0", "r0", 32, 56)};
+  Fused f = fuse(t, ws, streaming);
+  checkInvariants(t, ws, f);
+  const FusionResult &r = f.fused;
+  ASSERT_FALSE(r.groups.empty()) << "the rest of the stem still fuses";
+  for (const FusedGroup &g : r.groups)
+    EXPECT_FALSE(g.first <= 2 && 2 < g.last)
+        << "y2 has two readers: no group may keep it on chip";
+}
+
+TEST(FusionNetworkTest, ResidualAddKeepsTheTensorInDram) {
+  TestTarget t = loadTestTarget("romanet-ddr3");
+  std::vector<Workload> ws = stem();
+  // y1 (dw1's output) is also added to something: a non-element-wise
+  // reader.
+  std::vector<Workload> streaming = {relu("y0", "r0", 32, 56),
+                                     add("y1", "x", "s1", 32, 56)};
+  Fused f = fuse(t, ws, streaming);
+  checkInvariants(t, ws, f);
+  const FusionResult &r = f.fused;
+  ASSERT_FALSE(r.groups.empty()) << "the rest of the stem still fuses";
+  for (const FusedGroup &g : r.groups)
+    EXPECT_FALSE(g.first <= 1 && 1 < g.last)
+        << "y1 is read by an add: no group may keep it on chip";
+}
+
+TEST(FusionNetworkTest, TinyBuffersFuseNothing) {
+  TestTarget t = loadTestTarget("romanet-ddr3");
+  // One row of the stem's first intermediate (32 x 56 bytes) does not fit
+  // any more: no group can run.
+  for (CostMemory &m : t.cost.memories)
+    if (!m.holds(OperandClass::Weight))
+      m.capacityBytes = 1024;
+  std::vector<Workload> ws = stem();
+  std::vector<Workload> streaming = {relu("y0", "r0", 32, 56)};
+  std::map<std::string, std::string> aliases =
+      collectTensorAliases(streaming);
+  DramSearchResult unfused = llvm::cantFail(searchLayersDramAware(
+      ws, loadTestTarget("romanet-ddr3").cost, t.dram, {}, {}));
+  FusionResult r = llvm::cantFail(
+      fuseLayersDram(ws, streaming, aliases, unfused, t.cost, t.dram));
+  EXPECT_TRUE(r.groups.empty());
+  EXPECT_NEAR(r.energyPJ, unfusedEnergy(unfused), 1e-9 * r.energyPJ);
+}
+
+TEST(FusionNetworkTest, MismatchedInputsAreErrors) {
+  TestTarget t = loadTestTarget("romanet-ddr3");
+  std::vector<Workload> ws = stem();
+  DramSearchResult empty;
+  llvm::Expected<FusionResult> r =
+      fuseLayersDram(ws, {}, {}, empty, t.cost, t.dram);
+  ASSERT_FALSE(static_cast<bool>(r));
+  EXPECT_NE(llvm::toString(r.takeError()).find("5 workloads"),
+            std::string::npos);
+}
+
+} // namespace
