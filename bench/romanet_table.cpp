@@ -27,6 +27,8 @@
 //    RoBaRaCoCh fixed (what tiling alone buys);
 //  - romac: the DRAM-aware search with default options (DRAM energy;
 //    mapping, per-operand layouts and tiles chosen; re-layouts charged);
+//  - romac+fusion: romac's result with chains of convolutions fused
+//    (fuseLayersDram(): intermediates stay on chip, docs/fusion.md);
 //  - floor: the baseline's useful bytes at the streaming rate (every burst
 //    full and a row hit at peak bandwidth, precharge standby): no layout or
 //    mapping can go below it without moving fewer bytes.
@@ -186,7 +188,7 @@ Totals sumFused(llvm::StringRef config, const FusionResult &f,
       add(l.stats, l.relayouts);
   t.energyPJ = f.energyPJ;
   t.dramCycles = f.dramCycles;
-  t.layouts = llvm::formatv("{0} groups, {1}/{2} fused", f.groups.size(),
+  t.layouts = llvm::formatv("{0} groups; {1}/{2} fused", f.groups.size(),
                             fusedLayers, f.layers.size())
                   .str();
   (void)params;
@@ -452,6 +454,11 @@ int main(int argc, char **argv) {
     configs[kFused] =
         sumFused(kConfigNames[kFused], *fused, romac->addressMapping, params, mhz);
     configs[kFused].searchSeconds = seconds(f0, f1);
+    llvm::errs() << llvm::formatv(
+        "{0}: fusion {1:f2} s ({2} band schedules evaluated), {3} groups, "
+        "DRAM energy {4:f1} uJ (unfused {5:f1} uJ)\n",
+        net.name, seconds(f0, f1), fused->evaluations, fused->groups.size(),
+        fused->energyPJ * 1e-6, configs[kRomac].energyPJ * 1e-6);
     if (perLayer)
       for (const FusedGroup &g : fused->groups)
         llvm::outs() << llvm::formatv(
@@ -516,33 +523,38 @@ int main(int argc, char **argv) {
          << targetName << ", " << title
          << "\nDRAM energy uJ | saving vs baseline | DRAM cycles (tCK) | "
             "throughput vs baseline (baseline cycles / cycles - 1)\n";
-      os << llvm::formatv("{0,-17} {1,11} {2,11} {3,11} {4,8} {5,8} {6,9} "
-                          "{7,12} {8,8} {9,8} {10,6}\n",
-                          "network", "baseline", "romanet", "romac", "romanet",
-                          "romac", "ROMANet", "base cycles", "romanet", "romac",
+      os << llvm::formatv("{0,-17} {1,11} {2,11} {3,11} {4,11} {5,8} {6,8} "
+                          "{7,8} {8,9} {9,12} {10,8} {11,8} {12,8} {13,6}\n",
+                          "network", "baseline", "romanet", "romac", "+fusion",
+                          "romanet", "romac", "+fusion", "ROMANet",
+                          "base cycles", "romanet", "romac", "+fusion",
                           "floor");
       for (const Row &r : rows) {
         if (targetName != r.net->target)
           continue;
         const Totals &b = r.configs[baseIndex], &rn = r.configs[romanetIndex],
-                     &rc = r.configs[kRomac], &fl = r.configs[kFloor];
+                     &rc = r.configs[kRomac], &fu = r.configs[kFused],
+                     &fl = r.configs[kFloor];
         double published = publishedSaving(r.net->name);
         os << llvm::formatv(
-            "{0,-17} {1,11:f1} {2,11:f1} {3,11:f1} {4,7:f1}% {5,7:f1}% {6,9} "
-            "{7,12:f0} {8,7:f1}% {9,7:f1}% {10,5:f1}%\n",
+            "{0,-17} {1,11:f1} {2,11:f1} {3,11:f1} {4,11:f1} {5,7:f1}% "
+            "{6,7:f1}% {7,7:f1}% {8,9} {9,12:f0} {10,7:f1}% {11,7:f1}% "
+            "{12,7:f1}% {13,5:f1}%\n",
             r.net->name, b.energyPJ * 1e-6, rn.energyPJ * 1e-6,
-            rc.energyPJ * 1e-6, pct(b.energyPJ, rn.energyPJ),
-            pct(b.energyPJ, rc.energyPJ),
+            rc.energyPJ * 1e-6, fu.energyPJ * 1e-6,
+            pct(b.energyPJ, rn.energyPJ), pct(b.energyPJ, rc.energyPJ),
+            pct(b.energyPJ, fu.energyPJ),
             published >= 0 ? llvm::formatv("{0:f0}%", published).str()
                            : std::string("-"),
             b.dramCycles, 100.0 * (b.dramCycles / rn.dramCycles - 1),
             100.0 * (b.dramCycles / rc.dramCycles - 1),
+            100.0 * (b.dramCycles / fu.dramCycles - 1),
             pct(b.energyPJ, fl.energyPJ));
       }
     }
-  os << "\n(floor: the saving a perfect layout and mapping would reach with "
-        "the tuned baseline's bytes; ROMANet: its published DRAM access "
-        "energy saving)\n";
+  os << "\n(+fusion: romac with layer fusion; floor: the saving a perfect "
+        "layout and mapping would reach with the tuned baseline's bytes, "
+        "without fusion; ROMANet: its published DRAM access energy saving)\n";
   os << "\nAll configurations (DRAM energy uJ, ACT/PRE + RD/WR uJ, cycles "
         "tCK, bursts, ACTs, row-hit rate, useful MB, re-layouts, their uJ):\n";
   for (const Row &r : rows)
