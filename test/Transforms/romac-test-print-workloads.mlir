@@ -37,6 +37,24 @@ func.func @conv(%x: tensor<1x3x32x32xf32> {onnx.name = "image"}, %w: tensor<16x3
 
 // -----
 
+// A weight that is an inline constant (not a dense_resource blob) carries the
+// node's location like the conv itself; its tensor is named apart from the
+// conv's result so that the two are never taken for one tensor.
+// CHECK-LABEL: layer "conv2" contraction conv2d
+// CHECK:   weight read 4B [K, C, R, S] extent [4, 3, 1, 1] tensor "conv2:arith.constant"
+// CHECK-NEXT:   output readwrite 4B [N, K, P, Q] extent [1, 4, 8, 8] tensor "conv2"
+func.func @inline_weight(%x: tensor<1x3x8x8xf32> {onnx.name = "image"}) -> tensor<1x4x8x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %w = arith.constant dense<0.5> : tensor<4x3x1x1xf32> loc("conv2")
+  %e = tensor.empty() : tensor<1x4x8x8xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x3x8x8xf32>, tensor<4x3x1x1xf32>) outs(%init : tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> loc("conv2")
+  return %c : tensor<1x4x8x8xf32>
+}
+
+// -----
+
 // Matmul (a Linear layer folded to 2-D) and attention's batch matmul.
 // CHECK-LABEL: layer "q_proj" contraction matmul
 // CHECK-NEXT:   dims M=154 N=1024 K=1024 (reduction: K)
