@@ -156,6 +156,43 @@ Schedule romac::makeSchedule(StringRef model, const CostTarget &target,
   return s;
 }
 
+ScheduleFusion romac::makeScheduleFusion(const FusionResult &result,
+                                         const DramParams &dram,
+                                         double computeMHz) {
+  ScheduleFusion f;
+  for (const FusedGroup &fg : result.groups) {
+    ScheduleGroup &g = f.groups.emplace_back();
+    g.first = fg.first;
+    g.last = fg.last;
+    g.bandRows = fg.schedule.bandRows;
+    g.bands = fg.counts.bands;
+    g.weightsResident = fg.schedule.weightsResident;
+    g.rowsOutermost = fg.rowsOutermost;
+    g.inputReadBytes = fg.counts.inputReadBytes;
+    g.weightReadBytes = fg.counts.weightReadBytes;
+    g.outputWriteBytes = fg.counts.outputWriteBytes;
+    g.savedBytes = fg.counts.savedBytes;
+    g.peakActivationBytes = fg.counts.peakActivationBytes;
+    g.weightBufferBytes = fg.counts.weightBufferBytes;
+    g.bursts = static_cast<int64_t>(fg.stats.bursts);
+    g.rowHits = static_cast<int64_t>(fg.stats.rowHits);
+    g.rowMisses = static_cast<int64_t>(fg.stats.rowMisses);
+    g.rowConflicts = static_cast<int64_t>(fg.stats.rowConflicts);
+    g.activates = static_cast<int64_t>(fg.stats.activates);
+    g.dramEnergyPJ = fg.getEnergyPJ();
+    // Re-layout cycles are compute cycles already; the group's own are tCK.
+    g.dramCycles = dramToComputeCycles(static_cast<double>(fg.stats.cycles),
+                                       dram, computeMHz);
+    for (const Relayout &r : fg.relayouts) {
+      g.relayoutEnergyPJ += r.energyPJ;
+      g.dramCycles += r.cycles;
+    }
+  }
+  f.dramEnergyPJ = result.energyPJ;
+  f.dramCycles = dramToComputeCycles(result.dramCycles, dram, computeMHz);
+  return f;
+}
+
 //===----------------------------------------------------------------------===//
 // Writing
 //===----------------------------------------------------------------------===//
@@ -272,12 +309,34 @@ void writeLayout(Writer &w, const Workload &wl, const LayerLayout &layout) {
   });
 }
 
-void writeLayer(Writer &w, const Schedule &s, const LayerSchedule &l) {
+/// The spellings of ScheduleGroup::weightsResident and rowsOutermost.
+StringRef weightsString(bool resident) {
+  return resident ? "resident" : "streamed";
+}
+StringRef groupLayoutString(bool rowsOutermost) {
+  return rowsOutermost ? "rows-outermost" : "row-major";
+}
+
+/// Per layer of `s`, the index of the fused group covering it, or -1.
+std::vector<int> getFusedGroupOf(const Schedule &s) {
+  std::vector<int> groupOf(s.layers.size(), -1);
+  if (s.fusion)
+    for (auto [g, group] : llvm::enumerate(s.fusion->groups))
+      for (size_t i = group.first; i <= group.last && i < groupOf.size(); ++i)
+        groupOf[i] = static_cast<int>(g);
+  return groupOf;
+}
+
+/// One layer; `group` is the index of the fused group covering it, or -1.
+void writeLayer(Writer &w, const Schedule &s, const LayerSchedule &l,
+                int group) {
   const Workload &wl = l.workload;
   const CostBreakdown &c = l.cost;
   w.j.object([&] {
     w.string("name", wl.name);
     w.string("op", wl.op);
+    if (group >= 0)
+      w.integer("fused_group", group);
     w.perDim("dims", wl, [&](unsigned d) { return wl.dims[d].bound; });
     w.array("loops", [&] {
       for (const LoopDim &d : wl.dims)
@@ -404,6 +463,51 @@ void writeLayer(Writer &w, const Schedule &s, const LayerSchedule &l) {
   });
 }
 
+/// The `fusion` section.
+void writeFusion(Writer &w, const Schedule &s, const ScheduleFusion &f) {
+  auto layerName = [&](unsigned i) {
+    return i < s.layers.size() ? StringRef(s.layers[i].workload.name)
+                               : StringRef();
+  };
+  w.object("fusion", [&] {
+    w.real("dram_energy_pj", f.dramEnergyPJ);
+    w.real("dram_cycles", f.dramCycles);
+    w.array("groups", [&] {
+      for (const ScheduleGroup &g : f.groups)
+        w.j.object([&] {
+          w.integer("first", g.first);
+          w.integer("last", g.last);
+          w.string("first_layer", layerName(g.first));
+          w.string("last_layer", layerName(g.last));
+          w.integer("band_rows", g.bandRows);
+          w.integer("bands", g.bands);
+          w.string("weights", weightsString(g.weightsResident));
+          w.string("layout", groupLayoutString(g.rowsOutermost));
+          w.object("bytes", [&] {
+            w.integer("input_read", g.inputReadBytes);
+            w.integer("weight_read", g.weightReadBytes);
+            w.integer("output_write", g.outputWriteBytes);
+            w.integer("saved", g.savedBytes);
+          });
+          w.object("on_chip_bytes", [&] {
+            w.integer("activations", g.peakActivationBytes);
+            w.integer("weights", g.weightBufferBytes);
+          });
+          w.object("dram", [&] {
+            w.real("energy_pj", g.dramEnergyPJ);
+            w.real("relayout_energy_pj", g.relayoutEnergyPJ);
+            w.real("cycles", g.dramCycles);
+            w.integer("bursts", g.bursts);
+            w.integer("row_hits", g.rowHits);
+            w.integer("row_misses", g.rowMisses);
+            w.integer("row_conflicts", g.rowConflicts);
+            w.integer("activates", g.activates);
+          });
+        });
+    });
+  });
+}
+
 } // namespace
 
 void romac::writeScheduleJSON(llvm::raw_ostream &os, const Schedule &s) {
@@ -420,9 +524,10 @@ void romac::writeScheduleJSON(llvm::raw_ostream &os, const Schedule &s) {
       if (!s.search.dramObjective.empty())
         w.string("dram_objective", s.search.dramObjective);
     });
+    std::vector<int> groupOf = getFusedGroupOf(s);
     w.array("layers", [&] {
-      for (const LayerSchedule &l : s.layers)
-        writeLayer(w, s, l);
+      for (auto [l, g] : llvm::zip_equal(s.layers, groupOf))
+        writeLayer(w, s, l, g);
     });
     ScheduleTotals t = s.getTotals();
     w.object("totals", [&] {
@@ -460,6 +565,8 @@ void romac::writeScheduleJSON(llvm::raw_ostream &os, const Schedule &s) {
       w.integer("compute_cycles", t.computeCycles);
       w.real("cycles", t.cycles);
     });
+    if (s.fusion)
+      writeFusion(w, s, *s.fusion);
   });
   os << "\n";
 }
@@ -657,6 +764,20 @@ private:
   /// Checks the DRAM sums of `totals` against the layers.
   llvm::Error checkDramTotals(const llvm::json::Object &totals,
                               const Schedule &s) const;
+  /// The `fusion` section (when present) of `top` into `s`, whose layers
+  /// are read; `stated` is every layer's `fused_group`, checked against the
+  /// groups.
+  llvm::Error readFusion(const llvm::json::Object &top, Schedule &s,
+                         ArrayRef<std::optional<int64_t>> stated) const;
+  llvm::Error readGroup(const llvm::json::Object &obj, const std::string &path,
+                        const Schedule &s, ScheduleGroup &g) const;
+  /// A finite non-negative number / a non-negative integer at `key`.
+  llvm::Error readNonNegative(const llvm::json::Object &obj,
+                              const std::string &path, StringRef key,
+                              double &out) const;
+  llvm::Error readNonNegative(const llvm::json::Object &obj,
+                              const std::string &path, StringRef key,
+                              int64_t &out) const;
 
   std::string fileName;
 };
@@ -1462,6 +1583,207 @@ llvm::Error Reader::checkDramTotals(const llvm::json::Object &totals,
   return llvm::Error::success();
 }
 
+llvm::Error Reader::readNonNegative(const llvm::json::Object &obj,
+                                    const std::string &path, StringRef key,
+                                    double &out) const {
+  auto x = getReal(obj, path, key);
+  if (!x)
+    return x.takeError();
+  if (!(*x >= 0) || !std::isfinite(*x))
+    return fail(child(path, key), "must be a finite non-negative number");
+  out = *x;
+  return llvm::Error::success();
+}
+
+llvm::Error Reader::readNonNegative(const llvm::json::Object &obj,
+                                    const std::string &path, StringRef key,
+                                    int64_t &out) const {
+  auto x = getInt(obj, path, key);
+  if (!x)
+    return x.takeError();
+  if (*x < 0)
+    return fail(child(path, key), "must not be negative");
+  out = *x;
+  return llvm::Error::success();
+}
+
+llvm::Error Reader::readGroup(const llvm::json::Object &obj,
+                              const std::string &path, const Schedule &s,
+                              ScheduleGroup &g) const {
+  int64_t n = static_cast<int64_t>(s.layers.size());
+  auto first = getInt(obj, path, "first");
+  if (!first)
+    return first.takeError();
+  if (*first < 0 || *first >= n)
+    return fail(child(path, "first"), "is " + llvm::Twine(*first) +
+                                          ", not a layer (the schedule has " +
+                                          llvm::Twine(n) + ")");
+  auto last = getInt(obj, path, "last");
+  if (!last)
+    return last.takeError();
+  if (*last <= *first || *last >= n)
+    return fail(child(path, "last"), "is " + llvm::Twine(*last) +
+                                         ", expected a layer after first (" +
+                                         llvm::Twine(*first) + ") and below " +
+                                         llvm::Twine(n));
+  g.first = static_cast<unsigned>(*first);
+  g.last = static_cast<unsigned>(*last);
+  for (auto [key, i] :
+       {std::pair{"first_layer", g.first}, std::pair{"last_layer", g.last}}) {
+    auto name = getString(obj, path, key);
+    if (!name)
+      return name.takeError();
+    const std::string &actual = s.layers[i].workload.name;
+    if (*name != actual)
+      return fail(child(path, key), "is '" + *name + "' but layers[" +
+                                        llvm::Twine(i) + "] is '" + actual +
+                                        "'");
+  }
+  for (auto [key, field] :
+       {std::pair{"band_rows", &g.bandRows}, std::pair{"bands", &g.bands}}) {
+    auto x = getInt(obj, path, key);
+    if (!x)
+      return x.takeError();
+    if (*x < 1)
+      return fail(child(path, key), "must be at least 1");
+    *field = *x;
+  }
+  auto weights = getString(obj, path, "weights");
+  if (!weights)
+    return weights.takeError();
+  if (*weights != weightsString(true) && *weights != weightsString(false))
+    return fail(child(path, "weights"),
+                "expected \"resident\" or \"streamed\", got \"" + *weights +
+                    "\"");
+  g.weightsResident = *weights == weightsString(true);
+  auto layout = getString(obj, path, "layout");
+  if (!layout)
+    return layout.takeError();
+  if (*layout != groupLayoutString(true) && *layout != groupLayoutString(false))
+    return fail(child(path, "layout"),
+                "expected \"rows-outermost\" or \"row-major\", got \"" +
+                    *layout + "\"");
+  g.rowsOutermost = *layout == groupLayoutString(true);
+
+  auto bytes = getObject(obj, path, "bytes");
+  if (!bytes)
+    return bytes.takeError();
+  std::string bp = child(path, "bytes");
+  for (auto [key, field] : {std::pair{"input_read", &g.inputReadBytes},
+                            {"weight_read", &g.weightReadBytes},
+                            {"output_write", &g.outputWriteBytes},
+                            {"saved", &g.savedBytes}})
+    if (llvm::Error err = readNonNegative(**bytes, bp, key, *field))
+      return err;
+  auto onChip = getObject(obj, path, "on_chip_bytes");
+  if (!onChip)
+    return onChip.takeError();
+  std::string op = child(path, "on_chip_bytes");
+  for (auto [key, field] : {std::pair{"activations", &g.peakActivationBytes},
+                            {"weights", &g.weightBufferBytes}})
+    if (llvm::Error err = readNonNegative(**onChip, op, key, *field))
+      return err;
+
+  auto dram = getObject(obj, path, "dram");
+  if (!dram)
+    return dram.takeError();
+  std::string dp = child(path, "dram");
+  for (auto [key, field] : {std::pair{"energy_pj", &g.dramEnergyPJ},
+                            {"relayout_energy_pj", &g.relayoutEnergyPJ},
+                            {"cycles", &g.dramCycles}})
+    if (llvm::Error err = readNonNegative(**dram, dp, key, *field))
+      return err;
+  for (auto [key, field] : {std::pair{"bursts", &g.bursts},
+                            {"row_hits", &g.rowHits},
+                            {"row_misses", &g.rowMisses},
+                            {"row_conflicts", &g.rowConflicts},
+                            {"activates", &g.activates}})
+    if (llvm::Error err = readNonNegative(**dram, dp, key, *field))
+      return err;
+  if (g.rowHits + g.rowMisses + g.rowConflicts != g.bursts)
+    return fail(child(dp, "bursts"),
+                "is " + llvm::Twine(g.bursts) +
+                    " but row hits + misses + conflicts are " +
+                    llvm::Twine(g.rowHits + g.rowMisses + g.rowConflicts));
+  if (g.activates != g.rowMisses + g.rowConflicts)
+    return fail(child(dp, "activates"),
+                "is " + llvm::Twine(g.activates) +
+                    " but row misses + conflicts are " +
+                    llvm::Twine(g.rowMisses + g.rowConflicts));
+  // The re-layouts are part of the group's DRAM energy.
+  if (g.relayoutEnergyPJ > g.dramEnergyPJ &&
+      !nearlyEqual(g.relayoutEnergyPJ, g.dramEnergyPJ))
+    return fail(child(dp, "relayout_energy_pj"),
+                "is " + formatReal(g.relayoutEnergyPJ) +
+                    ", more than the group's DRAM energy " +
+                    formatReal(g.dramEnergyPJ) + " it is part of");
+  return llvm::Error::success();
+}
+
+llvm::Error Reader::readFusion(const llvm::json::Object &top, Schedule &s,
+                               ArrayRef<std::optional<int64_t>> stated) const {
+  auto fusion = getObject(top, "", "fusion", false);
+  if (!fusion)
+    return fusion.takeError();
+  if (!*fusion) {
+    for (auto [i, g] : llvm::enumerate(stated))
+      if (g)
+        return fail(child(index("layers", i), "fused_group"),
+                    "the schedule has no fusion section");
+    return llvm::Error::success();
+  }
+  std::string fp = "fusion";
+  ScheduleFusion &f = s.fusion.emplace();
+  if (llvm::Error err =
+          readNonNegative(**fusion, fp, "dram_energy_pj", f.dramEnergyPJ))
+    return err;
+  if (llvm::Error err =
+          readNonNegative(**fusion, fp, "dram_cycles", f.dramCycles))
+    return err;
+  auto groups = getArray(**fusion, fp, "groups");
+  if (!groups)
+    return groups.takeError();
+  std::string gp = child(fp, "groups");
+  double groupEnergy = 0;
+  for (auto [i, v] : llvm::enumerate(**groups)) {
+    std::string p = index(gp, i);
+    const llvm::json::Object *o = v.getAsObject();
+    if (!o)
+      return fail(p, "expected an object");
+    ScheduleGroup &g = f.groups.emplace_back();
+    if (llvm::Error err = readGroup(*o, p, s, g))
+      return err;
+    if (i > 0 && g.first <= f.groups[i - 1].last)
+      return fail(child(p, "first"),
+                  "is " + llvm::Twine(g.first) + " but " + index(gp, i - 1) +
+                      " ends at layer " + llvm::Twine(f.groups[i - 1].last) +
+                      " (groups are disjoint and in layer order)");
+    groupEnergy += g.dramEnergyPJ;
+  }
+  // The network's DRAM energy is the groups' plus the unfused layers'.
+  if (groupEnergy > f.dramEnergyPJ && !nearlyEqual(groupEnergy, f.dramEnergyPJ))
+    return fail(child(fp, "dram_energy_pj"),
+                "is " + formatReal(f.dramEnergyPJ) +
+                    ", less than the groups' DRAM energy " +
+                    formatReal(groupEnergy));
+  // Every layer a group covers says so, and no other layer does.
+  std::vector<int> groupOf = getFusedGroupOf(s);
+  for (auto [i, g] : llvm::enumerate(stated)) {
+    std::string p = child(index("layers", i), "fused_group");
+    int expected = groupOf[i];
+    if (!g && expected >= 0)
+      return fail(p, "missing (" + index(gp, expected) + " covers layer " +
+                         llvm::Twine(i) + ")");
+    if (g && expected < 0)
+      return fail(p, "is " + llvm::Twine(*g) +
+                         " but no fused group covers layer " + llvm::Twine(i));
+    if (g && *g != expected)
+      return fail(p, "is " + llvm::Twine(*g) + " but " + index(gp, expected) +
+                         " covers layer " + llvm::Twine(i));
+  }
+  return llvm::Error::success();
+}
+
 llvm::Expected<Schedule> Reader::read(const llvm::json::Value &root) {
   const llvm::json::Object *top = root.getAsObject();
   if (!top)
@@ -1521,6 +1843,8 @@ llvm::Expected<Schedule> Reader::read(const llvm::json::Value &root) {
   auto layers = getArray(*top, "", "layers");
   if (!layers)
     return layers.takeError();
+  // Per layer its `fused_group`, checked against `fusion` below.
+  std::vector<std::optional<int64_t>> fusedGroups;
   for (auto [i, v] : llvm::enumerate(**layers)) {
     std::string p = index("layers", i);
     const llvm::json::Object *l = v.getAsObject();
@@ -1529,6 +1853,12 @@ llvm::Expected<Schedule> Reader::read(const llvm::json::Value &root) {
     LayerSchedule &layer = s.layers.emplace_back();
     if (llvm::Error err = readLayer(*l, p, s, layer))
       return std::move(err);
+    auto group = getOptionalInt(*l, p, "fused_group");
+    if (!group)
+      return group.takeError();
+    if (*group && **group < 0)
+      return fail(child(p, "fused_group"), "must not be negative");
+    fusedGroups.push_back(*group);
     if (s.target.rows > 0 && layer.cost.computeCycles > 0 &&
         layer.cost.utilization == 0)
       layer.cost.utilization =
@@ -1547,6 +1877,8 @@ llvm::Expected<Schedule> Reader::read(const llvm::json::Value &root) {
   if (!macs)
     return macs.takeError();
   if (llvm::Error err = checkDramTotals(**totals, s))
+    return std::move(err);
+  if (llvm::Error err = readFusion(*top, s, fusedGroups))
     return std::move(err);
   return s;
 }
@@ -1771,6 +2103,43 @@ size_t nameWidth(const Schedule &s) {
   return std::min<size_t>(width, 36);
 }
 
+/// The fused groups, one line each, and the network's DRAM energy and
+/// cycles with them against the unfused layers (`t`).
+void printFusion(llvm::raw_ostream &os, const Schedule &s,
+                 const ScheduleFusion &f, const ScheduleTotals &t) {
+  auto name = [&](unsigned i) {
+    return i < s.layers.size() ? s.layers[i].workload.name
+                               : "#" + std::to_string(i);
+  };
+  for (auto [g, group] : llvm::enumerate(f.groups))
+    os << llvm::formatv(
+        "fused group {0}: layers {1}..{2} ({3} layers), band {4} rows x {5} "
+        "bands, weights {6}, {7}, DRAM {8} uJ, saves {9} of intermediates, "
+        "peak on-chip {10} activations + {11} weights\n",
+        g, name(group.first), name(group.last),
+        group.last >= group.first ? group.last - group.first + 1 : 0,
+        group.bandRows, group.bands, weightsString(group.weightsResident),
+        groupLayoutString(group.rowsOutermost),
+        formatEnergy(group.dramEnergyPJ), formatBytes(group.savedBytes),
+        formatBytes(group.peakActivationBytes),
+        formatBytes(group.weightBufferBytes));
+  // The unfused DRAM time: the layers' and their re-layouts' (as the fused
+  // figure counts them).
+  double unfusedCycles = t.dramCycles;
+  for (const LayerSchedule &l : s.layers)
+    if (l.dram)
+      for (const Relayout &r : l.dram->relayouts)
+        unfusedCycles += r.cycles;
+  os << llvm::formatv(
+      "fusion ({0} group{1}): DRAM {2} uJ, {3} DRAM cycles; unfused {4} uJ, "
+      "{5} DRAM cycles; fused / unfused {6} (energy), {7} (cycles)\n",
+      f.groups.size(), f.groups.size() == 1 ? "" : "s",
+      formatEnergy(f.dramEnergyPJ), formatCycles(f.dramCycles),
+      formatEnergy(t.dramEnergyPJ), formatCycles(unfusedCycles),
+      formatRatio(f.dramEnergyPJ, t.dramEnergyPJ),
+      formatRatio(f.dramCycles, unfusedCycles));
+}
+
 } // namespace
 
 void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s) {
@@ -1857,6 +2226,8 @@ void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s) {
                           formatEnergy(t.relayoutEnergyPJ));
     os << "\n";
   }
+  if (s.fusion)
+    printFusion(os, s, *s.fusion, t);
   os << "reuse: IS/WS/OS input/weight/output stationary, I+W etc. several "
         "classes fetched once per tile; rows|cols: dims unrolled on the "
         "MAC array";

@@ -14,6 +14,7 @@
 #include "romac/Dialect/Romac/Analysis/ScheduleBuilder.h"
 #include "romac/Dram/DramCost.h"
 #include "romac/Dram/DramParams.h"
+#include "romac/Dram/Fusion.h"
 #include "romac/Dialect/Romac/Transforms/Passes.h"
 #include "romac/Import/ONNX.h"
 #include "romac/InitRomac.h"
@@ -280,7 +281,7 @@ struct CompileArgs {
   std::string model, output, target = "edge-npu-lpddr4";
   std::string objective = "energy", policy = "adaptive", emitMlir;
   std::string dramMapping, dramTrace;
-  bool dram = false;
+  bool dram = false, fuse = false;
   std::vector<std::string> dims, shapes, frozen;
   unsigned threads = 0;
   bool verify = false, quiet = false;
@@ -371,7 +372,7 @@ int runCompile(const CompileArgs &args) {
                  << llvm::toString(schedule.takeError()) << "\n";
     return 1;
   }
-  bool dramAware = args.dram || !args.dramMapping.empty() ||
+  bool dramAware = args.dram || args.fuse || !args.dramMapping.empty() ||
                    !args.dramTrace.empty();
   if (dramAware) {
     // Tiling, loop order, tensor layouts and the address mapping chosen
@@ -407,6 +408,40 @@ int runCompile(const CompileArgs &args) {
       llvm::errs() << llvm::formatv(
           "romac compile: DRAM-aware search done ({0:f2} s total)\n",
           elapsed());
+    if (args.fuse) {
+      // Chains of convolutions whose intermediates stay on chip
+      // (docs/fusion.md).
+      romac::CostTarget costTarget = romac::CostTarget::get(*target);
+      llvm::Expected<romac::DramParams> params =
+          romac::DramParams::get(target->dram);
+      llvm::Expected<romac::FusionResult> fused =
+          params ? romac::fuseLayersDram(workloads, streaming,
+                                         dramOptions.tensorAliases, *result,
+                                         costTarget, *params)
+                 : llvm::Expected<romac::FusionResult>(params.takeError());
+      if (!fused) {
+        llvm::errs() << "romac compile: error: "
+                     << llvm::toString(fused.takeError()) << "\n";
+        return 1;
+      }
+      schedule->fusion = romac::makeScheduleFusion(*fused, *params,
+                                                   costTarget.frequencyMHz);
+      for (auto [g, group] : llvm::enumerate(fused->groups))
+        for (unsigned k = group.first; k <= group.last; ++k)
+          contractions[k].op->setAttr(
+              "romac.fused_group",
+              mlir::IntegerAttr::get(mlir::IntegerType::get(&ctx, 64),
+                                     static_cast<int64_t>(g)));
+      if (!args.quiet) {
+        unsigned fusedLayers = 0;
+        for (const romac::FusedGroup &g : fused->groups)
+          fusedLayers += g.last - g.first + 1;
+        llvm::errs() << llvm::formatv(
+            "romac compile: fused {0} of {1} layers into {2} groups ({3:f2} "
+            "s total)\n",
+            fusedLayers, workloads.size(), fused->groups.size(), elapsed());
+      }
+    }
   }
   if (!args.quiet)
     llvm::errs() << llvm::formatv(
@@ -604,6 +639,10 @@ int main(int argc, char **argv) {
   compileCmd->add_flag("--dram", compileArgs.dram,
                        "DRAM-aware search: choose tiling, tensor layouts and "
                        "the address mapping against the row-buffer model");
+  compileCmd->add_flag("--fuse", compileArgs.fuse,
+                       "Fuse chains of convolutions so that their "
+                       "intermediates stay on chip (row bands, "
+                       "docs/fusion.md); implies --dram");
   compileCmd->add_option("--dram-mapping", compileArgs.dramMapping,
                          "Fix the address mapping (romanet, drmap, "
                          "row-interleaved or a field order such as "

@@ -21,33 +21,18 @@
 
 #include "gtest/gtest.h"
 
+#include "FusionTestNetwork.h"
+
 using namespace romac;
 
 namespace {
 
-struct TestTarget {
-  CostTarget cost;
-  DramParams dram;
-};
-
-TestTarget loadTestTarget(llvm::StringRef name) {
-  Target t = llvm::cantFail(loadTarget(name, ROMAC_SOURCE_TARGETS_DIR));
-  return {CostTarget::get(t), llvm::cantFail(DramParams::get(t.dram))};
-}
+using test::loadTestTarget;
+using test::TestTarget;
 
 Conv2dSpec conv(const char *name, const char *in, const char *out, int64_t c,
                 int64_t k, int64_t hw, int64_t rs = 3) {
-  Conv2dSpec s;
-  s.name = name;
-  s.inputTensor = in;
-  s.weightTensor = std::string(name) + ".w";
-  s.outputTensor = out;
-  s.c = c;
-  s.k = k;
-  s.h = s.w = hw;
-  s.r = s.s = rs;
-  s.padTop = s.padBottom = s.padLeft = s.padRight = rs / 2;
-  return s;
+  return test::convSpec(name, in, out, c, k, hw, rs);
 }
 
 /// A small network in program order: conv -> (relu alias) -> conv ->

@@ -15,7 +15,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "romac/Dram/Fusion.h"
-#include "romac/Target/Target.h"
+
+#include "FusionTestNetwork.h"
 
 #include "gtest/gtest.h"
 
@@ -23,79 +24,14 @@ using namespace romac;
 
 namespace {
 
-struct TestTarget {
-  CostTarget cost;
-  DramParams dram;
-};
-
-TestTarget loadTestTarget(llvm::StringRef name) {
-  Target t = llvm::cantFail(loadTarget(name, ROMAC_SOURCE_TARGETS_DIR));
-  return {CostTarget::get(t), llvm::cantFail(DramParams::get(t.dram))};
-}
-
-Conv2dSpec conv(const char *name, const char *in, const char *out, int64_t c,
-                int64_t k, int64_t hw, int64_t rs, int64_t stride = 1) {
-  Conv2dSpec s;
-  s.name = name;
-  s.inputTensor = in;
-  s.weightTensor = std::string(name) + ".w";
-  s.outputTensor = out;
-  s.c = c;
-  s.k = k;
-  s.h = s.w = hw;
-  s.r = s.s = rs;
-  s.strideH = s.strideW = stride;
-  s.padTop = s.padBottom = s.padLeft = s.padRight = rs / 2;
-  return s;
-}
-
-/// A MobileNet-like stem: conv 3x3 / 2 -> (relu) -> depthwise 3x3 ->
-/// pointwise -> depthwise 3x3 / 2 -> pointwise, on a 112x112 input.
-std::vector<Workload> stem() {
-  std::vector<Workload> ws;
-  ws.push_back(llvm::cantFail(
-      Workload::conv2d(conv("c0", "x", "y0", 3, 32, 112, 3, 2))));
-  ws.push_back(llvm::cantFail(
-      Workload::depthwiseConv2d(conv("dw1", "r0", "y1", 32, 32, 56, 3))));
-  ws.push_back(llvm::cantFail(
-      Workload::conv2d(conv("pw1", "y1", "y2", 32, 64, 56, 1))));
-  ws.push_back(llvm::cantFail(
-      Workload::depthwiseConv2d(conv("dw2", "y2", "y3", 64, 64, 56, 3, 2))));
-  ws.push_back(llvm::cantFail(
-      Workload::conv2d(conv("pw2", "y3", "y4", 64, 128, 28, 1))));
-  return ws;
-}
-
-/// A streaming element-wise layer `out = f(in)` over a [1, c, hw, hw]
-/// tensor (a ReLU).
-Workload relu(const char *in, const char *out, int64_t c, int64_t hw) {
-  Workload w;
-  w.name = std::string("relu.") + out;
-  w.op = "elementwise";
-  for (const char *d : {"d0", "d1", "d2", "d3"})
-    w.dims.push_back({d, 1, LoopKind::Parallel});
-  w.dims[1].bound = c;
-  w.dims[2].bound = w.dims[3].bound = hw;
-  for (auto [name, tensor, role] :
-       {std::tuple{"input", in, OperandRole::Read},
-        std::tuple{"output", out, OperandRole::ReadWrite}}) {
-    Operand &op = w.operands.emplace_back();
-    op.name = name;
-    op.tensor = tensor;
-    op.role = role;
-    for (unsigned d = 0; d < 4; ++d) {
-      op.projection.push_back(IndexExpr{{AffineTerm{d, 1}}, 0});
-      op.extent.push_back(w.dims[d].bound);
-    }
-  }
-  llvm::cantFail(w.verify());
-  return w;
-}
+using test::loadTestTarget;
+using test::mobileNetStem;
+using test::TestTarget;
 
 /// A residual add `out = a + b`: two full-size inputs.
 Workload add(const char *a, const char *b, const char *out, int64_t c,
              int64_t hw) {
-  Workload w = relu(a, out, c, hw);
+  Workload w = test::reluLayer(a, out, c, hw);
   w.name = std::string("add.") + out;
   Operand second = w.operands[0];
   second.name = "input1";
@@ -184,8 +120,8 @@ void checkInvariants(const TestTarget &t, llvm::ArrayRef<Workload> ws,
 
 TEST(FusionNetworkTest, StemFusesAndSavesEnergy) {
   TestTarget t = loadTestTarget("romanet-ddr3");
-  std::vector<Workload> ws = stem();
-  std::vector<Workload> streaming = {relu("y0", "r0", 32, 56)};
+  std::vector<Workload> ws = mobileNetStem();
+  std::vector<Workload> streaming = {test::reluLayer("y0", "r0", 32, 56)};
   Fused f = fuse(t, ws, streaming);
   checkInvariants(t, ws, f);
   // The intermediates (the 56x56 activations) are far larger than the
@@ -199,11 +135,11 @@ TEST(FusionNetworkTest, StemFusesAndSavesEnergy) {
 
 TEST(FusionNetworkTest, SecondConsumerKeepsTheTensorInDram) {
   TestTarget t = loadTestTarget("romanet-ddr3");
-  std::vector<Workload> ws = stem();
+  std::vector<Workload> ws = mobileNetStem();
   // pw1's output y2 is also read by another pointwise conv.
   ws.push_back(llvm::cantFail(
-      Workload::conv2d(conv("side", "y2", "y5", 64, 16, 56, 1))));
-  std::vector<Workload> streaming = {relu("y0", "r0", 32, 56)};
+      Workload::conv2d(test::convSpec("side", "y2", "y5", 64, 16, 56, 1))));
+  std::vector<Workload> streaming = {test::reluLayer("y0", "r0", 32, 56)};
   Fused f = fuse(t, ws, streaming);
   checkInvariants(t, ws, f);
   const FusionResult &r = f.fused;
@@ -215,10 +151,10 @@ TEST(FusionNetworkTest, SecondConsumerKeepsTheTensorInDram) {
 
 TEST(FusionNetworkTest, ResidualAddKeepsTheTensorInDram) {
   TestTarget t = loadTestTarget("romanet-ddr3");
-  std::vector<Workload> ws = stem();
+  std::vector<Workload> ws = mobileNetStem();
   // y1 (dw1's output) is also added to something: a non-element-wise
   // reader.
-  std::vector<Workload> streaming = {relu("y0", "r0", 32, 56),
+  std::vector<Workload> streaming = {test::reluLayer("y0", "r0", 32, 56),
                                      add("y1", "x", "s1", 32, 56)};
   Fused f = fuse(t, ws, streaming);
   checkInvariants(t, ws, f);
@@ -236,8 +172,8 @@ TEST(FusionNetworkTest, TinyBuffersFuseNothing) {
   for (CostMemory &m : t.cost.memories)
     if (!m.holds(OperandClass::Weight))
       m.capacityBytes = 1024;
-  std::vector<Workload> ws = stem();
-  std::vector<Workload> streaming = {relu("y0", "r0", 32, 56)};
+  std::vector<Workload> ws = mobileNetStem();
+  std::vector<Workload> streaming = {test::reluLayer("y0", "r0", 32, 56)};
   std::map<std::string, std::string> aliases =
       collectTensorAliases(streaming);
   DramSearchResult unfused = llvm::cantFail(searchLayersDramAware(
@@ -250,7 +186,7 @@ TEST(FusionNetworkTest, TinyBuffersFuseNothing) {
 
 TEST(FusionNetworkTest, MismatchedInputsAreErrors) {
   TestTarget t = loadTestTarget("romanet-ddr3");
-  std::vector<Workload> ws = stem();
+  std::vector<Workload> ws = mobileNetStem();
   DramSearchResult empty;
   llvm::Expected<FusionResult> r =
       fuseLayersDram(ws, {}, {}, empty, t.cost, t.dram);

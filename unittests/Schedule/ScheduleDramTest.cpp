@@ -24,6 +24,8 @@
 
 #include <gtest/gtest.h>
 
+#include "JsonEdit.h"
+
 using namespace romac;
 
 namespace {
@@ -99,18 +101,10 @@ Schedule withRelayout() {
                       DramSearchOptions());
 }
 
-std::string editJSON(const std::string &text,
-                     llvm::function_ref<void(llvm::json::Object &)> edit) {
-  llvm::json::Value v = llvm::cantFail(llvm::json::parse(text));
-  edit(*v.getAsObject());
-  std::string out;
-  llvm::raw_string_ostream os(out);
-  os << v;
-  return out;
-}
+using test::editJSON;
 
 llvm::json::Object &layer(llvm::json::Object &root, size_t i) {
-  return *(*root.getArray("layers"))[i].getAsObject();
+  return test::jsonLayer(root, i);
 }
 llvm::json::Object &dram(llvm::json::Object &root, size_t i = 0) {
   return *layer(root, i).getObject("dram");

@@ -21,6 +21,8 @@
 
 #include <gtest/gtest.h>
 
+#include "JsonEdit.h"
+
 using namespace romac;
 
 namespace {
@@ -62,16 +64,7 @@ Schedule makeTestSchedule(unsigned threads = 1,
   return makeSchedule("tiny.onnx", t, ws, rs, o);
 }
 
-/// Parses `text` as JSON, applies `edit` and prints it back.
-std::string editJSON(const std::string &text,
-                     llvm::function_ref<void(llvm::json::Object &)> edit) {
-  llvm::json::Value v = llvm::cantFail(llvm::json::parse(text));
-  edit(*v.getAsObject());
-  std::string out;
-  llvm::raw_string_ostream os(out);
-  os << v;
-  return out;
-}
+using test::editJSON;
 
 llvm::json::Object &layer0(llvm::json::Object &root) {
   return *(*root.getArray("layers"))[0].getAsObject();

@@ -24,6 +24,7 @@
 #include "romac/CostModel/Mapping.h"
 #include "romac/Dram/DramCost.h"
 #include "romac/Dram/DramParams.h"
+#include "romac/Dram/Fusion.h"
 #include "romac/Dram/Layout.h"
 #include "romac/Dram/Trace.h"
 #include "romac/Search/Search.h"
@@ -123,6 +124,44 @@ struct ScheduleTotals {
   double relayoutEnergyPJ = 0;
 };
 
+/// A chain of layers that runs fused (docs/fusion.md, FusedGroup): its band
+/// schedule, what it moves and what the row-buffer model counts for it.
+struct ScheduleGroup {
+  /// Positions in Schedule::layers of its first and last layer (first <
+  /// last; every layer in between belongs to the group).
+  unsigned first = 0, last = 0;
+  /// Final output rows per band, the number of bands, whether all weights
+  /// stay on chip (else fetched per band), and whether the group's input and
+  /// output are stored rows outermost (else in the identity order).
+  int64_t bandRows = 1, bands = 1;
+  bool weightsResident = true;
+  bool rowsOutermost = false;
+  /// DRAM bytes (RowBandCounts): input read, weights read, output written,
+  /// and the intermediate bytes the unfused schedule would move.
+  int64_t inputReadBytes = 0, weightReadBytes = 0, outputWriteBytes = 0,
+          savedBytes = 0;
+  /// Peak on-chip bytes of activation rows and of weights.
+  int64_t peakActivationBytes = 0, weightBufferBytes = 0;
+  /// Row-buffer model: bursts, hits / misses / conflicts, activations.
+  int64_t bursts = 0, rowHits = 0, rowMisses = 0, rowConflicts = 0,
+          activates = 0;
+  /// DRAM energy (pJ) of the group's traffic and of the re-layouts charged
+  /// to its input (included in dramEnergyPJ); DRAM busy time in cycles of
+  /// the compute clock.
+  double dramEnergyPJ = 0, relayoutEnergyPJ = 0, dramCycles = 0;
+};
+
+/// Layer fusion on top of a DRAM-aware schedule (`romac compile --fuse`).
+/// `Schedule::layers` and the totals stay those of the unfused schedule;
+/// this says which chains run fused and what the network's DRAM costs then.
+struct ScheduleFusion {
+  std::vector<ScheduleGroup> groups;
+  /// The network's DRAM energy (pJ) and DRAM busy time (compute cycles)
+  /// with the groups fused: the groups, the unfused layers (those reading a
+  /// group's output in its layout re-evaluated) and every re-layout.
+  double dramEnergyPJ = 0, dramCycles = 0;
+};
+
 /// A whole schedule.
 struct Schedule {
   /// The model's name (its file name for `romac compile`).
@@ -131,9 +170,18 @@ struct Schedule {
   CostTarget target;
   ScheduleSearchInfo search;
   std::vector<LayerSchedule> layers;
+  /// Set when chains of layers were fused (`romac compile --fuse`).
+  std::optional<ScheduleFusion> fusion;
 
   ScheduleTotals getTotals() const;
 };
+
+/// The fusion section of a schedule made from \p result (fuseLayersDram() on
+/// the same layers, in the same order as `Schedule::layers`), with DRAM
+/// cycles converted from tCK of \p dram to the compute clock of
+/// \p computeMHz.
+ScheduleFusion makeScheduleFusion(const FusionResult &result,
+                                  const DramParams &dram, double computeMHz);
 
 /// Builds a schedule from search results (`results[i]` for `workloads[i]`).
 Schedule makeSchedule(llvm::StringRef model, const CostTarget &target,
