@@ -11,8 +11,11 @@
 #include "romac/Dram/RequestStream.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/Path.h"
 
 #include <algorithm>
 #include <limits>
@@ -874,6 +877,7 @@ FusionResult Fuser::run() {
     fg.schedule = g.schedule;
     fg.counts = g.counts;
     fg.rowsOutermost = g.rowsOutermost;
+    fg.placement = g.placement;
     fg.stats = g.stats;
     for (unsigned k = seg.first; k <= seg.last; ++k)
       result.groupOf[k] = static_cast<int>(result.groups.size());
@@ -967,4 +971,57 @@ romac::fuseLayersDram(ArrayRef<Workload> workloads, ArrayRef<Workload> streaming
   Fuser fuser(workloads, streaming, aliases, unfused, target, params, options,
               *model);
   return fuser.run();
+}
+
+llvm::Expected<std::vector<LayerTraceFiles>>
+romac::writeFusedGroupTraces(const FusionResult &result,
+                             ArrayRef<Workload> workloads,
+                             const DramModel &model, llvm::StringRef dir,
+                             const TraceOptions &options) {
+  std::vector<LayerTraceFiles> files;
+  size_t width =
+      std::max<size_t>(2, std::to_string(result.groups.size()).size());
+  for (auto [g, group] : llvm::enumerate(result.groups)) {
+    if (!group.placement || group.last >= workloads.size())
+      return makeError("fused group " + llvm::Twine(g) +
+                       " has no placement for its layers");
+    SmallVector<RowBandLayer, 8> chain;
+    SmallVector<const Workload *, 8> layers;
+    for (unsigned k = group.first; k <= group.last; ++k) {
+      llvm::Expected<RowBandLayer> l = getRowBandLayer(workloads[k]);
+      if (!l)
+        return l.takeError();
+      chain.push_back(*l);
+      layers.push_back(&workloads[k]);
+    }
+    const std::string &firstName = workloads[group.first].name;
+    std::string name = std::to_string(g);
+    name.insert(0, width - std::min(width, name.size()), '0');
+    name = "group-" + name + "-";
+    for (char ch : firstName)
+      name +=
+          llvm::isAlnum(ch) || ch == '.' || ch == '_' || ch == '-' ? ch : '_';
+    llvm::SmallString<256> prefix(dir);
+    llvm::sys::path::append(prefix, name);
+    std::string traceName = firstName + ".." + workloads[group.last].name;
+    llvm::Expected<LayerTraceFiles> written = writeTraceFiles(
+        model, traceName, {"input", "weights", "output"},
+        [&](llvm::function_ref<void(const DramRequest &)> emit) {
+          forEachRowBandBurst(layers, chain, group.schedule, *group.placement,
+                              model.getMapping().getBurstOffsetBits(), emit);
+        },
+        prefix, options);
+    if (!written)
+      return makeError("fused group " + llvm::Twine(g) + " ('" + traceName +
+                       "'): " + llvm::toString(written.takeError()));
+    // The useful bytes a burst stream does not carry (as
+    // evaluateRowBandGroup() records them).
+    DramStats &stats = written->result.stats;
+    stats.operands.resize(3);
+    stats.operands[0].usefulReadBytes = group.counts.inputReadBytes;
+    stats.operands[1].usefulReadBytes = group.counts.weightReadBytes;
+    stats.operands[2].usefulWriteBytes = group.counts.outputWriteBytes;
+    files.push_back(std::move(*written));
+  }
+  return files;
 }

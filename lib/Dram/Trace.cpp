@@ -23,54 +23,93 @@ uint64_t romac::getTraceArrivalCycle(const DramParams &params, uint64_t index) {
   return index * params.getBurstCycles() / params.geometry.channels;
 }
 
+namespace {
+/// Writes bursts to the trace streams and replays them through the
+/// row-buffer model, stopping after TraceOptions::maxBursts.
+class TraceWriter {
+public:
+  TraceWriter(const DramModel &model, unsigned numOperands,
+              llvm::raw_ostream *dramsim3, llvm::raw_ostream *ramulator2,
+              const TraceOptions &options)
+      : params(model.getParams()), addressMapping(model.getMapping()),
+        // Ramulator 2's ChRaBaRoCo mapper, fields msb first Ch Ra Bg Ba Ro Co.
+        ramulatorMapping(llvm::cantFail(AddressMapping::get(
+            addressMapping.getGeometry(), "ChRaBgBaRoCo"))),
+        state(params, addressMapping), dramsim3(dramsim3),
+        ramulator2(ramulator2), options(options),
+        burstBits(addressMapping.getBurstOffsetBits()) {
+    summary.stats.operands.resize(numOperands);
+  }
+
+  bool full() const {
+    return options.maxBursts != 0 && index >= options.maxBursts;
+  }
+  DramStats &getStats() { return summary.stats; }
+
+  void emit(const DramRequest &request) {
+    if (full()) {
+      summary.truncated = true;
+      return;
+    }
+    uint64_t address = request.burst << burstBits;
+    if (dramsim3)
+      *dramsim3 << llvm::format_hex(address, 3)
+                << (request.isWrite ? " WRITE " : " READ ")
+                << getTraceArrivalCycle(params, index) << '\n';
+    if (ramulator2)
+      *ramulator2 << (request.isWrite ? "ST " : "LD ")
+                  << llvm::format_hex(ramulatorMapping.encode(
+                                          addressMapping.decode(address)),
+                                      3)
+                  << '\n';
+    state.access(request.burst, request.isWrite);
+    DramStats &stats = summary.stats;
+    if (request.operand >= stats.operands.size())
+      stats.operands.resize(request.operand + 1);
+    DramOperandStats &op = stats.operands[request.operand];
+    (request.isWrite ? op.writeBursts : op.readBursts) += 1;
+    ++index;
+  }
+
+  TraceSummary finish() {
+    DramStats &stats = summary.stats;
+    state.finish();
+    state.computeStats(stats);
+    uint64_t bytesPerBurst = addressMapping.getGeometry().getBytesPerBurst();
+    for (DramOperandStats &op : stats.operands) {
+      op.readBytes = op.readBursts * bytesPerBurst;
+      op.writeBytes = op.writeBursts * bytesPerBurst;
+    }
+    return summary;
+  }
+
+private:
+  const DramParams &params;
+  const AddressMapping &addressMapping;
+  AddressMapping ramulatorMapping;
+  RowBufferState state;
+  llvm::raw_ostream *dramsim3, *ramulator2;
+  const TraceOptions &options;
+  unsigned burstBits;
+  uint64_t index = 0;
+  TraceSummary summary;
+};
+} // namespace
+
 TraceSummary
 romac::writeTraces(const DramModel &model, const Workload &workload,
                    const Mapping &mapping, const LayerLayout &layout,
                    llvm::raw_ostream *dramsim3, llvm::raw_ostream *ramulator2,
                    const TraceOptions &options) {
-  const DramParams &params = model.getParams();
-  const AddressMapping &addressMapping = model.getMapping();
-  // Ramulator 2's ChRaBaRoCo mapper, fields msb first Ch Ra Bg Ba Ro Co.
-  llvm::Expected<AddressMapping> ramulatorMapping =
-      AddressMapping::get(addressMapping.getGeometry(), "ChRaBgBaRoCo");
-  assert(ramulatorMapping && "a plain field order is always valid");
-
-  RowBufferState state(params, addressMapping);
-  TraceSummary summary;
-  DramStats &stats = summary.stats;
-  stats.operands.resize(workload.operands.size());
-  unsigned burstBits = addressMapping.getBurstOffsetBits();
-  uint64_t index = 0;
-  auto full = [&]() {
-    return options.maxBursts != 0 && index >= options.maxBursts;
-  };
+  TraceWriter writer(model, workload.operands.size(), dramsim3, ramulator2,
+                     options);
   forEachBurst(
-      workload, mapping, layout, burstBits,
-      [&](const DramRequest &request) {
-        if (full()) {
-          summary.truncated = true;
-          return;
-        }
-        uint64_t address = request.burst << burstBits;
-        if (dramsim3)
-          *dramsim3 << llvm::format_hex(address, 3)
-                    << (request.isWrite ? " WRITE " : " READ ")
-                    << getTraceArrivalCycle(params, index) << '\n';
-        if (ramulator2)
-          *ramulator2 << (request.isWrite ? "ST " : "LD ")
-                      << llvm::format_hex(ramulatorMapping->encode(
-                                              addressMapping.decode(address)),
-                                          3)
-                      << '\n';
-        state.access(request.burst, request.isWrite);
-        DramOperandStats &op = stats.operands[request.operand];
-        (request.isWrite ? op.writeBursts : op.readBursts) += 1;
-        ++index;
-      },
+      workload, mapping, layout, model.getMapping().getBurstOffsetBits(),
+      [&](const DramRequest &request) { writer.emit(request); },
       [&](const TileTransfer &t) {
-        if (full())
+        if (writer.full())
           return;
-        DramOperandStats &op = stats.operands[t.operand];
+        DramOperandStats &op = writer.getStats().operands[t.operand];
         uint64_t bytes = static_cast<uint64_t>(t.elements) *
                          workload.operands[t.operand].bytesPerElement;
         if (t.isWrite) {
@@ -81,14 +120,17 @@ romac::writeTraces(const DramModel &model, const Workload &workload,
           op.usefulReadBytes += bytes;
         }
       });
-  state.finish();
-  state.computeStats(stats);
-  uint64_t bytesPerBurst = addressMapping.getGeometry().getBytesPerBurst();
-  for (DramOperandStats &op : stats.operands) {
-    op.readBytes = op.readBursts * bytesPerBurst;
-    op.writeBytes = op.writeBursts * bytesPerBurst;
-  }
-  return summary;
+  return writer.finish();
+}
+
+TraceSummary romac::writeStreamTraces(const DramModel &model,
+                                      BurstSource source, unsigned numOperands,
+                                      llvm::raw_ostream *dramsim3,
+                                      llvm::raw_ostream *ramulator2,
+                                      const TraceOptions &options) {
+  TraceWriter writer(model, numOperands, dramsim3, ramulator2, options);
+  source([&](const DramRequest &request) { writer.emit(request); });
+  return writer.finish();
 }
 
 llvm::Error romac::writeDramsim3Ini(llvm::raw_ostream &os,
@@ -186,13 +228,23 @@ llvm::Error romac::writeDramsim3Ini(llvm::raw_ostream &os,
 void romac::writeTraceSummary(llvm::raw_ostream &os, const DramModel &model,
                               const Workload &workload,
                               const TraceSummary &summary) {
+  std::vector<std::string> names;
+  for (const Operand &op : workload.operands)
+    names.push_back(op.name);
+  writeTraceSummary(os, model, workload.name, names, summary);
+}
+
+void romac::writeTraceSummary(llvm::raw_ostream &os, const DramModel &model,
+                              StringRef name,
+                              llvm::ArrayRef<std::string> operandNames,
+                              const TraceSummary &summary) {
   const DramStats &s = summary.stats;
   const DramParams &p = model.getParams();
   llvm::json::OStream j(os, 2);
   j.object([&] {
     j.attribute("format", "romac-dram-trace-summary");
     j.attribute("version", 1);
-    j.attribute("layer", workload.name);
+    j.attribute("layer", name);
     j.attribute("standard", p.standard);
     j.attribute("address_mapping", model.getMapping().getName());
     j.attribute("field_order", model.getMapping().getFieldOrder());
@@ -218,13 +270,11 @@ void romac::writeTraceSummary(llvm::raw_ostream &os, const DramModel &model,
     });
     j.attributeObject("read_bytes", [&] {
       for (auto [i, op] : llvm::enumerate(s.operands))
-        j.attribute(workload.operands[i].name,
-                    static_cast<int64_t>(op.readBytes));
+        j.attribute(operandNames[i], static_cast<int64_t>(op.readBytes));
     });
     j.attributeObject("write_bytes", [&] {
       for (auto [i, op] : llvm::enumerate(s.operands))
-        j.attribute(workload.operands[i].name,
-                    static_cast<int64_t>(op.writeBytes));
+        j.attribute(operandNames[i], static_cast<int64_t>(op.writeBytes));
     });
   });
   os << "\n";
@@ -278,10 +328,14 @@ private:
 };
 } // namespace
 
-llvm::Expected<LayerTraceFiles>
-romac::writeLayerTraces(const DramModel &model, const Workload &workload,
-                        const Mapping &mapping, const LayerLayout &layout,
-                        StringRef prefix, const TraceOptions &options) {
+/// Writes the four files of one trace; \p write streams the bursts to the
+/// two trace files and returns romac's prediction.
+static llvm::Expected<LayerTraceFiles> writeFiles(
+    const DramModel &model, StringRef name,
+    llvm::ArrayRef<std::string> operandNames,
+    llvm::function_ref<TraceSummary(llvm::raw_ostream *, llvm::raw_ostream *)>
+        write,
+    StringRef prefix) {
   LayerTraceFiles files;
   files.dramsim3Trace = (prefix + ".dramsim3.trace").str();
   files.dramsim3Ini = (prefix + ".dramsim3.ini").str();
@@ -294,9 +348,8 @@ romac::writeLayerTraces(const DramModel &model, const Workload &workload,
       return std::move(err);
   if (llvm::Error err = writeDramsim3Ini(ini.stream(), model))
     return std::move(err);
-  files.result = writeTraces(model, workload, mapping, layout, &trace.stream(),
-                             &ramulator.stream(), options);
-  writeTraceSummary(summary.stream(), model, workload, files.result);
+  files.result = write(&trace.stream(), &ramulator.stream());
+  writeTraceSummary(summary.stream(), model, name, operandNames, files.result);
   for (AtomicFile *file : {&trace, &ini, &ramulator, &summary})
     if (llvm::Error err = file->close())
       return std::move(err);
@@ -304,4 +357,34 @@ romac::writeLayerTraces(const DramModel &model, const Workload &workload,
     if (llvm::Error err = file->commit())
       return std::move(err);
   return files;
+}
+
+llvm::Expected<LayerTraceFiles>
+romac::writeTraceFiles(const DramModel &model, StringRef name,
+                       llvm::ArrayRef<std::string> operandNames,
+                       BurstSource source, StringRef prefix,
+                       const TraceOptions &options) {
+  return writeFiles(
+      model, name, operandNames,
+      [&](llvm::raw_ostream *dramsim3, llvm::raw_ostream *ramulator2) {
+        return writeStreamTraces(model, source, operandNames.size(), dramsim3,
+                                 ramulator2, options);
+      },
+      prefix);
+}
+
+llvm::Expected<LayerTraceFiles>
+romac::writeLayerTraces(const DramModel &model, const Workload &workload,
+                        const Mapping &mapping, const LayerLayout &layout,
+                        StringRef prefix, const TraceOptions &options) {
+  std::vector<std::string> names;
+  for (const Operand &op : workload.operands)
+    names.push_back(op.name);
+  return writeFiles(
+      model, workload.name, names,
+      [&](llvm::raw_ostream *dramsim3, llvm::raw_ostream *ramulator2) {
+        return writeTraces(model, workload, mapping, layout, dramsim3,
+                           ramulator2, options);
+      },
+      prefix);
 }

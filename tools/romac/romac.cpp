@@ -374,6 +374,11 @@ int runCompile(const CompileArgs &args) {
   }
   bool dramAware = args.dram || args.fuse || !args.dramMapping.empty() ||
                    !args.dramTrace.empty();
+  // With --fuse: the fused groups, the workloads they index and the address
+  // mapping (for --dram-trace).
+  std::optional<romac::FusionResult> fused;
+  std::vector<romac::Workload> fusedWorkloads;
+  std::string fusedMapping;
   if (dramAware) {
     // Tiling, loop order, tensor layouts and the address mapping chosen
     // together against the row-buffer model (docs/dram-model.md).
@@ -414,16 +419,19 @@ int runCompile(const CompileArgs &args) {
       romac::CostTarget costTarget = romac::CostTarget::get(*target);
       llvm::Expected<romac::DramParams> params =
           romac::DramParams::get(target->dram);
-      llvm::Expected<romac::FusionResult> fused =
+      llvm::Expected<romac::FusionResult> fusion =
           params ? romac::fuseLayersDram(workloads, streaming,
                                          dramOptions.tensorAliases, *result,
                                          costTarget, *params)
                  : llvm::Expected<romac::FusionResult>(params.takeError());
-      if (!fused) {
+      if (!fusion) {
         llvm::errs() << "romac compile: error: "
-                     << llvm::toString(fused.takeError()) << "\n";
+                     << llvm::toString(fusion.takeError()) << "\n";
         return 1;
       }
+      fused = std::move(*fusion);
+      fusedWorkloads = workloads;
+      fusedMapping = result->addressMapping;
       schedule->fusion = romac::makeScheduleFusion(*fused, *params,
                                                    costTarget.frequencyMHz);
       for (auto [g, group] : llvm::enumerate(fused->groups))
@@ -491,6 +499,23 @@ int runCompile(const CompileArgs &args) {
       llvm::errs() << "romac compile: wrote DRAMsim3 and Ramulator 2 traces "
                       "of "
                    << files->size() << " layers to " << args.dramTrace << "\n";
+    if (fused) {
+      llvm::Expected<romac::DramModel> model =
+          romac::getDramModel(*params, fusedMapping);
+      auto groups = model ? romac::writeFusedGroupTraces(
+                                *fused, fusedWorkloads, *model, args.dramTrace)
+                          : llvm::Expected<std::vector<romac::LayerTraceFiles>>(
+                                model.takeError());
+      if (!groups) {
+        llvm::errs() << "romac compile: error: "
+                     << llvm::toString(groups.takeError()) << "\n";
+        return 1;
+      }
+      if (!args.quiet)
+        llvm::errs() << "romac compile: wrote the traces of "
+                     << groups->size() << " fused groups to " << args.dramTrace
+                     << "\n";
+    }
   }
   if (!args.emitMlir.empty() &&
       !writeFileAtomically(cmd, args.emitMlir, [&](llvm::raw_ostream &os) {
@@ -648,8 +673,9 @@ int main(int argc, char **argv) {
                          "row-interleaved or a field order such as "
                          "RoBaRaCoCh); implies --dram");
   compileCmd->add_option("--dram-trace", compileArgs.dramTrace,
-                         "Write DRAMsim3/Ramulator 2 traces per layer to this "
-                         "folder; implies --dram");
+                         "Write DRAMsim3/Ramulator 2 traces per layer (and per "
+                         "fused group with --fuse) to this folder; implies "
+                         "--dram");
   compileCmd->add_flag("--verify", compileArgs.verify,
                        "Prove every tiling with Z3 (coverage, capacity)");
   compileCmd->add_option("--emit-mlir", compileArgs.emitMlir,

@@ -20,6 +20,9 @@
 
 #include "gtest/gtest.h"
 
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+
 using namespace romac;
 
 namespace {
@@ -182,6 +185,34 @@ TEST(FusionNetworkTest, TinyBuffersFuseNothing) {
       fuseLayersDram(ws, streaming, aliases, unfused, t.cost, t.dram));
   EXPECT_TRUE(r.groups.empty());
   EXPECT_NEAR(r.energyPJ, unfusedEnergy(unfused), 1e-9 * r.energyPJ);
+}
+
+TEST(FusionNetworkTest, GroupTracesRepeatTheGroups) {
+  TestTarget t = loadTestTarget("romanet-ddr3");
+  std::vector<Workload> ws = mobileNetStem();
+  std::vector<Workload> streaming = {test::reluLayer("y0", "r0", 32, 56)};
+  Fused f = fuse(t, ws, streaming);
+  ASSERT_FALSE(f.fused.groups.empty());
+  llvm::SmallString<128> dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("fusion-traces", dir));
+  DramModel model =
+      llvm::cantFail(getDramModel(t.dram, f.unfused.addressMapping));
+  std::vector<LayerTraceFiles> files = llvm::cantFail(
+      writeFusedGroupTraces(f.fused, ws, model, dir));
+  ASSERT_EQ(files.size(), f.fused.groups.size());
+  for (auto [file, group] : llvm::zip_equal(files, f.fused.groups)) {
+    // The traced bursts are the ones the group was costed with.
+    EXPECT_TRUE(file.result.stats.countsEqual(group.stats))
+        << file.result.stats.str() << " vs " << group.stats.str();
+    EXPECT_EQ(file.result.stats.energyPJ.getTotal(),
+              group.stats.energyPJ.getTotal());
+    auto trace = llvm::MemoryBuffer::getFile(file.dramsim3Trace);
+    ASSERT_TRUE(static_cast<bool>(trace));
+    EXPECT_EQ(static_cast<uint64_t>((*trace)->getBuffer().count('\n')),
+              group.stats.bursts);
+    EXPECT_NE(file.summary.find("group-0"), std::string::npos);
+  }
+  llvm::sys::fs::remove_directories(dir);
 }
 
 TEST(FusionNetworkTest, MismatchedInputsAreErrors) {

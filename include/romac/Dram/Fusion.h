@@ -57,6 +57,7 @@
 #include "romac/Dram/DramCost.h"
 #include "romac/Dram/DramModel.h"
 #include "romac/Dram/Layout.h"
+#include "romac/Dram/Trace.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
@@ -231,6 +232,9 @@ struct FusedGroup {
   RowBandSchedule schedule;
   RowBandCounts counts;
   bool rowsOutermost = false;
+  /// Where the group's tensors lie (the input possibly in its producer's
+  /// layout).
+  std::optional<RowBandPlacement> placement;
   DramStats stats;
   /// Re-layouts charged at the group's input (its producer wrote another
   /// layout) and output (read by unfused consumers in another layout).
@@ -268,6 +272,18 @@ fuseLayersDram(llvm::ArrayRef<Workload> workloads,
                const std::map<std::string, std::string> &aliases,
                const DramSearchResult &unfused, const CostTarget &target,
                const DramParams &params, const FusionOptions &options = {});
+
+/// Writes the DRAMsim3 and Ramulator 2 traces of every group of \p result
+/// (writeTraceFiles(), operands "input", "weights", "output") into \p dir,
+/// which must exist: per group `group-NN-FIRST.*` (FIRST the first layer's
+/// name with characters other than letters, digits, '.', '_' and '-' replaced
+/// by '_'). \p workloads are fuseLayersDram()'s, \p model its DRAM model (the
+/// unfused result's address mapping).
+llvm::Expected<std::vector<LayerTraceFiles>>
+writeFusedGroupTraces(const FusionResult &result,
+                      llvm::ArrayRef<Workload> workloads,
+                      const DramModel &model, llvm::StringRef dir,
+                      const TraceOptions &options = {});
 
 } // namespace romac
 

@@ -33,6 +33,8 @@
 #include "romac/Dram/DramModel.h"
 #include "romac/Dram/Layout.h"
 
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
@@ -70,6 +72,18 @@ TraceSummary writeTraces(const DramModel &model, const Workload &workload,
                          llvm::raw_ostream *ramulator2,
                          const TraceOptions &options = {});
 
+/// A burst stream: calls its argument for every burst, in order.
+using BurstSource = llvm::function_ref<void(
+    llvm::function_ref<void(const DramRequest &)>)>;
+/// Streams the bursts of \p source (their operands index `numOperands`
+/// operand slots) to \p dramsim3 and \p ramulator2 (either may be null) and
+/// returns romac's prediction for them (without useful bytes or transfers,
+/// which a burst stream does not carry).
+TraceSummary writeStreamTraces(const DramModel &model, BurstSource source,
+                               unsigned numOperands,
+                               llvm::raw_ostream *dramsim3,
+                               llvm::raw_ostream *ramulator2,
+                               const TraceOptions &options = {});
 /// Writes a DRAMsim3 `.ini` describing \p model's DRAM. Fails when the
 /// address mapping is not a field order DRAMsim3 can express.
 llvm::Error writeDramsim3Ini(llvm::raw_ostream &os, const DramModel &model);
@@ -77,6 +91,11 @@ llvm::Error writeDramsim3Ini(llvm::raw_ostream &os, const DramModel &model);
 /// Writes the JSON summary of a trace.
 void writeTraceSummary(llvm::raw_ostream &os, const DramModel &model,
                        const Workload &workload, const TraceSummary &summary);
+/// The same for a trace called \p name whose operands are \p operandNames.
+void writeTraceSummary(llvm::raw_ostream &os, const DramModel &model,
+                       llvm::StringRef name,
+                       llvm::ArrayRef<std::string> operandNames,
+                       const TraceSummary &summary);
 
 /// The files writeLayerTraces() produced.
 struct LayerTraceFiles {
@@ -91,6 +110,14 @@ llvm::Expected<LayerTraceFiles>
 writeLayerTraces(const DramModel &model, const Workload &workload,
                  const Mapping &mapping, const LayerLayout &layout,
                  llvm::StringRef prefix, const TraceOptions &options = {});
+
+/// writeLayerTraces() for any burst stream (a fused group's): the four
+/// files for \p source, the summary naming the trace \p name and its
+/// operands \p operandNames.
+llvm::Expected<LayerTraceFiles>
+writeTraceFiles(const DramModel &model, llvm::StringRef name,
+                llvm::ArrayRef<std::string> operandNames, BurstSource source,
+                llvm::StringRef prefix, const TraceOptions &options = {});
 
 } // namespace romac
 
