@@ -38,7 +38,10 @@
 //
 // Usage: romac-romanet-table [--models DIR] [--csv FILE] [--runs N]
 //                            [--threads N] [--only NAME] [--no-sd2]
-//                            [--layers]
+//                            [--layers] [--fusion-pool-kib N]
+//
+// --fusion-pool-kib N limits the on-chip activation pool fused groups may
+// use (default: the target's input and output buffers).
 //
 //===----------------------------------------------------------------------===//
 
@@ -261,6 +264,7 @@ int main(int argc, char **argv) {
   std::string csvPath;
   std::string only;
   unsigned runs = 1, threads = 0;
+  FusionOptions fusionOptions;
   bool sd2 = true, perLayer = false;
   for (int i = 1; i < argc; ++i) {
     llvm::StringRef arg = argv[i];
@@ -285,10 +289,13 @@ int main(int argc, char **argv) {
       sd2 = false;
     else if (arg == "--layers")
       perLayer = true;
+    else if (arg == "--fusion-pool-kib")
+      fusionOptions.activationBytesLimit =
+          1024 * std::max(1, std::atoi(value().c_str()));
     else {
       llvm::errs() << "usage: romac-romanet-table [--models DIR] [--csv FILE] "
                       "[--runs N] [--threads N] [--only NAME] [--no-sd2] "
-                      "[--layers]\n";
+                      "[--layers] [--fusion-pool-kib N]\n";
       return 2;
     }
   }
@@ -444,7 +451,8 @@ int main(int argc, char **argv) {
     configs[kRomac].searchSeconds = median(times);
     auto f0 = std::chrono::steady_clock::now();
     llvm::Expected<FusionResult> fused = fuseLayersDram(
-        workloads, streaming, aliases, *romac, costTarget, params);
+        workloads, streaming, aliases, *romac, costTarget, params,
+        fusionOptions);
     auto f1 = std::chrono::steady_clock::now();
     if (!fused) {
       llvm::errs() << net.name << ": " << llvm::toString(fused.takeError())

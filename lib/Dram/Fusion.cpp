@@ -496,7 +496,11 @@ public:
         DramModel model)
       : workloads(workloads), streaming(streaming), aliases(aliases),
         unfused(unfused), target(target), params(params), options(options),
-        model(std::move(model)), capacity(RowBandCapacity::get(target)) {}
+        model(std::move(model)), capacity(RowBandCapacity::get(target)) {
+    if (options.activationBytesLimit > 0)
+      capacity.activationBytes =
+          std::min(capacity.activationBytes, options.activationBytesLimit);
+  }
 
   FusionResult run();
 

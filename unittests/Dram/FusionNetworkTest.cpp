@@ -215,6 +215,51 @@ TEST(FusionNetworkTest, GroupTracesRepeatTheGroups) {
   llvm::sys::fs::remove_directories(dir);
 }
 
+TEST(FusionNetworkTest, CapacityFromTheTargetsBuffers) {
+  // Separate buffers: inputs and outputs pool, the weight buffer apart.
+  RowBandCapacity ddr3 =
+      RowBandCapacity::get(loadTestTarget("romanet-ddr3").cost);
+  EXPECT_EQ(ddr3.activationBytes, 128 * 1024);
+  EXPECT_EQ(ddr3.weightBytes, 64 * 1024);
+  EXPECT_EQ(ddr3.sharedBytes, 0);
+  // One shared global buffer.
+  RowBandCapacity eyeriss =
+      RowBandCapacity::get(loadTestTarget("eyeriss-like").cost);
+  EXPECT_EQ(eyeriss.activationBytes, 0);
+  EXPECT_EQ(eyeriss.weightBytes, 0);
+  EXPECT_EQ(eyeriss.sharedBytes, 108 * 1024);
+  RowBandCounts c;
+  c.peakActivationBytes = 100 * 1024;
+  c.weightBufferBytes = 8 * 1024;
+  EXPECT_TRUE(eyeriss.fits(c));
+  EXPECT_TRUE(ddr3.fits(c));
+  c.weightBufferBytes = 9 * 1024; // 109 KiB in all: too much when shared
+  EXPECT_FALSE(eyeriss.fits(c));
+  EXPECT_TRUE(ddr3.fits(c));
+  c.weightBufferBytes = 64 * 1024 + 1;
+  EXPECT_FALSE(ddr3.fits(c));
+  c.weightBufferBytes = 0;
+  c.peakActivationBytes = 128 * 1024 + 1;
+  EXPECT_FALSE(ddr3.fits(c));
+}
+
+TEST(FusionNetworkTest, SmallerPoolFusesLess) {
+  TestTarget t = loadTestTarget("romanet-ddr3");
+  std::vector<Workload> ws = mobileNetStem();
+  std::vector<Workload> streaming = {test::reluLayer("y0", "r0", 32, 56)};
+  std::map<std::string, std::string> aliases =
+      collectTensorAliases(streaming);
+  Fused f = fuse(t, ws, streaming);
+  FusionOptions small;
+  small.activationBytesLimit = 16 * 1024;
+  FusionResult r = llvm::cantFail(fuseLayersDram(
+      ws, streaming, aliases, f.unfused, t.cost, t.dram, small));
+  for (const FusedGroup &g : r.groups)
+    EXPECT_LE(g.counts.peakActivationBytes, 16 * 1024);
+  // Less room can only cost more (or the same).
+  EXPECT_GE(r.energyPJ, f.fused.energyPJ * (1 - 1e-12));
+}
+
 TEST(FusionNetworkTest, MismatchedInputsAreErrors) {
   TestTarget t = loadTestTarget("romanet-ddr3");
   std::vector<Workload> ws = mobileNetStem();

@@ -224,6 +224,9 @@ struct FusionOptions {
   unsigned maxGroupLayers = 16;
   /// Try rows-outermost input/output layouts (else identity only).
   bool rowsOutermostLayouts = true;
+  /// Limit the activation pool to this many bytes (0: the target's input
+  /// and output buffers, RowBandCapacity::get()); for sensitivity studies.
+  int64_t activationBytesLimit = 0;
 };
 
 /// A fused group of a network: layers [first, last] of the workload list.
