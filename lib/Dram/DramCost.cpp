@@ -468,6 +468,48 @@ double DramLayerResult::getRelayoutCycles() const {
 // The search
 //===----------------------------------------------------------------------===//
 
+llvm::Error romac::checkModelFitsDram(
+    ArrayRef<Workload> workloads, const DramParams &dram,
+    const std::map<std::string, std::string> &aliases) {
+  unsigned bits = dram.geometry.getTotalBits();
+  if (bits >= 64)
+    return llvm::Error::success();
+  uint64_t capacity = uint64_t(1) << bits;
+  uint64_t row = std::max<uint64_t>(getRowBytes(dram), 1);
+  auto roundUp = [&](uint64_t bytes) { return (bytes + row - 1) / row * row; };
+  for (const Workload &w : workloads) {
+    uint64_t end = 0;
+    for (auto [o, op] : llvm::enumerate(w.operands)) {
+      if (sharedWith(w, o) != o)
+        continue;
+      uint64_t bytes = static_cast<uint64_t>(op.getNumElements()) *
+                       static_cast<uint64_t>(op.bytesPerElement);
+      end = roundUp(end) + bytes;
+    }
+    if (end > capacity)
+      return makeError("layer '" + w.name + "' needs " + llvm::Twine(end) +
+                       " bytes of DRAM for its operands, more than the " +
+                       llvm::Twine(capacity) + "-byte DRAM of the target");
+  }
+  // Weights: tensors that no layer writes, once each.
+  std::vector<SmallVector<std::pair<int, int>, 3>> producers =
+      findProducers(workloads, aliases);
+  llvm::StringMap<uint64_t> weights;
+  for (auto [i, w] : llvm::enumerate(workloads))
+    for (auto [o, op] : llvm::enumerate(w.operands))
+      if (op.role == OperandRole::Read && producers[i][o].first < 0)
+        weights[op.tensor] = static_cast<uint64_t>(op.getNumElements()) *
+                             static_cast<uint64_t>(op.bytesPerElement);
+  uint64_t total = 0;
+  for (const auto &entry : weights)
+    total += entry.getValue();
+  if (total > capacity)
+    return makeError("the model's weights and inputs take " +
+                     llvm::Twine(total) + " bytes, more than the " +
+                     llvm::Twine(capacity) + "-byte DRAM of the target");
+  return llvm::Error::success();
+}
+
 namespace {
 
 /// A candidate tiling of one distinct workload.
@@ -968,6 +1010,9 @@ DramSearch::Plan DramSearch::planAgreement(unsigned m, bool screened) const {
 llvm::Expected<DramSearchResult> DramSearch::run() {
   if (llvm::Error err = target.verify())
     return std::move(err);
+  if (llvm::Error err =
+          checkModelFitsDram(workloads, params, dramOptions.tensorAliases))
+    return std::move(err);
   if (!dramOptions.addressMapping.empty()) {
     llvm::Expected<DramModel> model =
         getDramModel(params, dramOptions.addressMapping);
@@ -1176,6 +1221,8 @@ llvm::Expected<DramSearchResult> romac::evaluateLayersDram(
                      " results for " + llvm::Twine(workloads.size()) +
                      " workloads");
   if (llvm::Error err = target.verify())
+    return std::move(err);
+  if (llvm::Error err = checkModelFitsDram(workloads, dram))
     return std::move(err);
   llvm::Expected<DramModel> model = getDramModel(dram, addressMapping);
   if (!model)

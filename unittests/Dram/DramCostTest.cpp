@@ -165,6 +165,39 @@ TEST(DramCostTest, StreamingEstimateIsALowerBound) {
   }
 }
 
+TEST(DramCostTest, ModelLargerThanTheDramIsAnError) {
+  TestTarget t = loadTestTarget("romanet-ddr3");
+  t.dram.geometry.rows = 16; // 8 banks x 16 rows x 8 KiB = 1 MiB
+  ASSERT_EQ(uint64_t(1) << t.dram.geometry.getTotalBits(), 1u << 20);
+  // One layer whose operands alone exceed 1 MiB: 1 MiB of weights.
+  std::vector<Workload> big = {
+      llvm::cantFail(Workload::matmul(1, 1024, 1024, 1, "fc"))};
+  auto expectTooBig = [](llvm::Error err) {
+    ASSERT_TRUE(static_cast<bool>(err));
+    std::string msg = llvm::toString(std::move(err));
+    EXPECT_NE(msg.find("layer 'fc' needs"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("1048576-byte DRAM"), std::string::npos) << msg;
+  };
+  expectTooBig(checkModelFitsDram(big, t.dram));
+  expectTooBig(searchLayersDramAware(big, t.cost, t.dram).takeError());
+  // Layers that fit one at a time but whose weights do not fit together.
+  std::vector<Workload> many;
+  for (int i = 0; i < 6; ++i) {
+    Workload w = llvm::cantFail(Workload::matmul(
+        1, 512, 512, 1, ("fc" + std::to_string(i)).c_str()));
+    w.operands[1].tensor = "w" + std::to_string(i);
+    many.push_back(w);
+  }
+  llvm::Error err = checkModelFitsDram(many, t.dram);
+  ASSERT_TRUE(static_cast<bool>(err));
+  EXPECT_NE(llvm::toString(std::move(err)).find("weights and inputs take"),
+            std::string::npos);
+  // The same layers sharing one weight tensor fit.
+  for (Workload &w : many)
+    w.operands[1].tensor = "shared";
+  EXPECT_FALSE(static_cast<bool>(checkModelFitsDram(many, t.dram)));
+}
+
 TEST(DramCostTest, MappingCandidatesAndNames) {
   // One channel and rank: romanet, drmap, row-interleaved and RoBaRaCoCh
   // assign the address bits alike and are tried once.

@@ -343,6 +343,17 @@ struct DramSearchResult {
          refineSeconds = 0;
 };
 
+/// Checks that the model fits the DRAM of \p dram: every layer's operands,
+/// placed one after another from address 0 at DRAM-row boundaries (as the
+/// search places them), end inside the capacity, and the model's weights
+/// (tensors no layer writes, each counted once by name through \p aliases)
+/// fit it together. The error names the layer or the total and the
+/// capacity. searchLayersDramAware() and evaluateLayersDram() call it.
+llvm::Error checkModelFitsDram(llvm::ArrayRef<Workload> workloads,
+                               const DramParams &dram,
+                               const std::map<std::string, std::string>
+                                   &aliases = {});
+
 /// Searches `workloads` (in program order; tensors match by
 /// Operand::tensor) jointly over tilings, loop orders, per-operand layouts
 /// and the address mapping, minimising DramSearchOptions::objective as the
