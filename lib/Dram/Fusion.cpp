@@ -138,13 +138,16 @@ llvm::Error romac::verifyRowBandChain(ArrayRef<RowBandLayer> chain) {
                        " has invalid row-band numbers");
     if (j + 1 < chain.size() &&
         (chain[j + 1].inputRows != l.outputRows ||
-         chain[j + 1].inputRowBytes != l.outputRowBytes))
+         chain[j + 1].inputRowBytes != l.outputRowBytes ||
+         chain[j + 1].inputRowDim != l.outputRowDim))
       return makeError("chain layer " + llvm::Twine(j + 1) + " reads " +
                        llvm::Twine(chain[j + 1].inputRows) + " rows of " +
                        llvm::Twine(chain[j + 1].inputRowBytes) +
-                       " bytes but layer " + llvm::Twine(j) + " writes " +
-                       llvm::Twine(l.outputRows) + " rows of " +
-                       llvm::Twine(l.outputRowBytes) + " bytes");
+                       " bytes in tensor dim " +
+                       llvm::Twine(chain[j + 1].inputRowDim) + " but layer " +
+                       llvm::Twine(j) + " writes " + llvm::Twine(l.outputRows) +
+                       " rows of " + llvm::Twine(l.outputRowBytes) +
+                       " bytes in tensor dim " + llvm::Twine(l.outputRowDim));
   }
   return llvm::Error::success();
 }
@@ -275,6 +278,8 @@ RowBandCapacity RowBandCapacity::get(const CostTarget &target) {
 }
 
 bool RowBandCapacity::fits(const RowBandCounts &c) const {
+  if (activationLimit > 0 && c.peakActivationBytes > activationLimit)
+    return false;
   return c.peakActivationBytes <= activationBytes + sharedBytes &&
          c.weightBufferBytes <= weightBytes + sharedBytes &&
          c.peakActivationBytes + c.weightBufferBytes <=
@@ -497,14 +502,24 @@ public:
       : workloads(workloads), streaming(streaming), aliases(aliases),
         unfused(unfused), target(target), params(params), options(options),
         model(std::move(model)), capacity(RowBandCapacity::get(target)) {
-    if (options.activationBytesLimit > 0)
-      capacity.activationBytes =
-          std::min(capacity.activationBytes, options.activationBytesLimit);
+    capacity.activationLimit = options.activationBytesLimit;
   }
 
   FusionResult run();
 
 private:
+  /// A chosen group: layers [first, last] run as `choice`.
+  struct Segment {
+    unsigned first, last;
+    const GroupChoice *choice;
+  };
+  /// The fused result of running `segments` as groups and every other layer
+  /// unfused, with the real producers of every tensor.
+  FusionResult account(llvm::ArrayRef<Segment> segments);
+  /// What unfused layer k's energy changes by when its operand o reads a
+  /// tensor a group wrote with `placement` (adopting it or paying).
+  double singletonDelta(unsigned k, unsigned o,
+                        const RowBandPlacement &placement);
   std::string resolve(const std::string &tensor) const;
   void findLinks();
   /// The best schedule of chain [i, j] per layout variant (rows outermost
@@ -536,6 +551,8 @@ private:
   std::vector<SmallVector<std::pair<int, int>, 3>> producers;
   /// link[i]: layers i and i + 1 may share a group.
   std::vector<bool> link;
+  /// consumers[i]: the (layer, operand) pairs that read layer i's output.
+  std::vector<SmallVector<std::pair<unsigned, unsigned>, 2>> consumers;
   std::map<int64_t, Relayout> relayoutCache;
   uint64_t evaluations = 0;
 };
@@ -573,6 +590,12 @@ void Fuser::findLinks() {
       llvm::consumeError(l.takeError());
   }
   producers = findProducers(workloads, aliases);
+  consumers.assign(n, {});
+  for (size_t k = 0; k < n; ++k)
+    for (auto [o, p] : llvm::enumerate(producers[k]))
+      if (p.first >= 0)
+        consumers[p.first].push_back(
+            {static_cast<unsigned>(k), static_cast<unsigned>(o)});
   // Readers of every tensor (by its alias root) that would need it in DRAM:
   // contraction operands, and streaming layers other than element-wise
   // ones with a single full-size input (a fused ReLU / clip).
@@ -581,6 +604,8 @@ void Fuser::findLinks() {
     for (const Operand &op : w.operands)
       if (op.role == OperandRole::Read)
         ++readers[resolve(op.tensor)];
+  for (const std::string &t : options.keepInDram)
+    ++readers[resolve(t)];
   for (const Workload &s : streaming) {
     const Operand *out = nullptr;
     unsigned outputs = 0, fullInputs = 0;
@@ -592,12 +617,16 @@ void Fuser::findLinks() {
     for (const Operand &op : s.operands)
       fullInputs += op.role == OperandRole::Read && out &&
                     op.extent == out->extent;
-    bool elementwise = outputs == 1 && fullInputs == 1 &&
-                       aliases.count(out->tensor) != 0;
-    if (elementwise)
-      continue;
+    // A single-input element-wise layer (bias, ReLU, clip) runs on the band
+    // in place: its read of the tensor it aliases does not count. Its other
+    // reads (a bias vector, a broadcast scale) do.
+    std::string source;
+    if (outputs == 1 && fullInputs == 1)
+      if (auto it = aliases.find(out->tensor); it != aliases.end())
+        source = it->second;
     for (const Operand &op : s.operands)
-      if (op.role == OperandRole::Read)
+      if (op.role == OperandRole::Read &&
+          !(op.tensor == source && op.extent == out->extent))
         ++readers[resolve(op.tensor)];
   }
   link.assign(n, false);
@@ -610,6 +639,9 @@ void Fuser::findLinks() {
         p.second != static_cast<int>(rb[i]->output))
       continue;
     if (readers.lookup(resolve(out.tensor)) != 1)
+      continue;
+    // The same tensor, not a reshape of it (rows must mean the same rows).
+    if (workloads[i + 1].operands[rb[i + 1]->input].extent != out.extent)
       continue;
     RowBandLayer pair[2] = {*rb[i], *rb[i + 1]};
     if (llvm::Error e = verifyRowBandChain(pair)) {
@@ -760,6 +792,14 @@ Fuser::singleton(unsigned i,
   return take.energy < pay.energy ? take : pay;
 }
 
+double Fuser::singletonDelta(unsigned k, unsigned o,
+                             const RowBandPlacement &placement) {
+  std::pair<unsigned, const TensorLayout *> adopt[] = {{o, &placement.output}};
+  const DramLayerResult &orig = unfused.layers[k];
+  return singleton(k, adopt).energy -
+         (orig.stats.energyPJ.getTotal() + orig.getRelayoutEnergyPJ());
+}
+
 FusionResult Fuser::run() {
   findLinks();
   size_t n = workloads.size();
@@ -823,6 +863,11 @@ FusionResult Fuser::run() {
           break;
         for (auto [v, g] : llvm::enumerate(it->second)) {
           double c = g.energy;
+          // Unfused readers of the group's output other than layer j + 1
+          // (which the next step charges) adopt its layout or pay.
+          for (auto [k, o] : consumers[j])
+            if (k > j + 1)
+              c += singletonDelta(k, o, *g.placement);
           auto [p, po] = producers[i][rb[i]->input];
           if (p >= 0) {
             bool agree;
@@ -846,11 +891,7 @@ FusionResult Fuser::run() {
     }
 
   // Walk back the segments.
-  struct Segment {
-    unsigned first, last;
-    int variant; ///< -1: unfused
-  };
-  SmallVector<Segment, 16> segments;
+  std::vector<Segment> segments;
   {
     unsigned i = n, state = 0;
     for (unsigned s = 1; s < 3; ++s)
@@ -858,22 +899,51 @@ FusionResult Fuser::run() {
         state = s;
     while (i > 0) {
       const Cell &c = dp[i][state];
-      segments.push_back({static_cast<unsigned>(c.from), i - 1, c.variant});
+      if (c.variant >= 0)
+        segments.push_back({static_cast<unsigned>(c.from), i - 1,
+                            &groups.at({static_cast<unsigned>(c.from), i - 1})
+                                 [c.variant]});
       i = static_cast<unsigned>(c.from);
       state = static_cast<unsigned>(c.fromState);
     }
     std::reverse(segments.begin(), segments.end());
   }
 
-  // Exact accounting of the chosen segments, with the real producers.
+
+  // Exact accounting; then drop groups while that lowers the energy (the
+  // dynamic program's boundary charges are estimates), and never return
+  // more than the unfused schedule costs.
+  FusionResult best = account(segments);
+  for (bool improved = true; improved && !segments.empty();) {
+    improved = false;
+    for (size_t k = 0; k < segments.size(); ++k) {
+      std::vector<Segment> fewer = segments;
+      fewer.erase(fewer.begin() + k);
+      FusionResult r = account(fewer);
+      if (r.energyPJ < best.energyPJ) {
+        best = std::move(r);
+        segments = std::move(fewer);
+        improved = true;
+        break;
+      }
+    }
+  }
+  FusionResult none = account({});
+  if (none.energyPJ <= best.energyPJ)
+    best = std::move(none);
+  best.evaluations = evaluations;
+  return best;
+}
+
+FusionResult Fuser::account(llvm::ArrayRef<Segment> segments) {
+  size_t n = workloads.size();
+  // The chosen segments with the real producers of every tensor.
   FusionResult result;
   result.groupOf.assign(n, -1);
   result.layers.assign(unfused.layers.begin(), unfused.layers.end());
   std::vector<const GroupChoice *> chosen;
   for (const Segment &seg : segments) {
-    if (seg.variant < 0)
-      continue;
-    const GroupChoice &g = groups.at({seg.first, seg.last})[seg.variant];
+    const GroupChoice &g = *seg.choice;
     chosen.push_back(&g);
     FusedGroup fg;
     fg.first = seg.first;
@@ -881,6 +951,7 @@ FusionResult Fuser::run() {
     fg.schedule = g.schedule;
     fg.counts = g.counts;
     fg.rowsOutermost = g.rowsOutermost;
+    fg.producerInput = g.producerInput;
     fg.placement = g.placement;
     fg.stats = g.stats;
     for (unsigned k = seg.first; k <= seg.last; ++k)
@@ -953,7 +1024,6 @@ FusionResult Fuser::run() {
     result.dramCycles +=
         static_cast<double>(l.stats.cycles) + relayoutCycles(l.relayouts);
   }
-  result.evaluations = evaluations;
   return result;
 }
 

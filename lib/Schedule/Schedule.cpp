@@ -168,6 +168,7 @@ ScheduleFusion romac::makeScheduleFusion(const FusionResult &result,
     g.bands = fg.counts.bands;
     g.weightsResident = fg.schedule.weightsResident;
     g.rowsOutermost = fg.rowsOutermost;
+    g.producerInput = fg.producerInput;
     g.inputReadBytes = fg.counts.inputReadBytes;
     g.weightReadBytes = fg.counts.weightReadBytes;
     g.outputWriteBytes = fg.counts.outputWriteBytes;
@@ -483,6 +484,9 @@ void writeFusion(Writer &w, const Schedule &s, const ScheduleFusion &f) {
           w.integer("bands", g.bands);
           w.string("weights", weightsString(g.weightsResident));
           w.string("layout", groupLayoutString(g.rowsOutermost));
+          w.string("input_layout", g.producerInput
+                                       ? StringRef("producer")
+                                       : groupLayoutString(g.rowsOutermost));
           w.object("bytes", [&] {
             w.integer("input_read", g.inputReadBytes);
             w.integer("weight_read", g.weightReadBytes);
@@ -1664,6 +1668,15 @@ llvm::Error Reader::readGroup(const llvm::json::Object &obj,
                 "expected \"rows-outermost\" or \"row-major\", got \"" +
                     *layout + "\"");
   g.rowsOutermost = *layout == groupLayoutString(true);
+  auto inputLayout = getString(obj, path, "input_layout", /*required=*/false);
+  if (!inputLayout)
+    return inputLayout.takeError();
+  if (!inputLayout->empty() && *inputLayout != "producer" &&
+      *inputLayout != *layout)
+    return fail(child(path, "input_layout"),
+                "expected \"producer\" or the group's layout \"" + *layout +
+                    "\", got \"" + *inputLayout + "\"");
+  g.producerInput = *inputLayout == "producer";
 
   auto bytes = getObject(obj, path, "bytes");
   if (!bytes)
@@ -2119,7 +2132,8 @@ void printFusion(llvm::raw_ostream &os, const Schedule &s,
         g, name(group.first), name(group.last),
         group.last >= group.first ? group.last - group.first + 1 : 0,
         group.bandRows, group.bands, weightsString(group.weightsResident),
-        groupLayoutString(group.rowsOutermost),
+        groupLayoutString(group.rowsOutermost).str() +
+            (group.producerInput ? " (input in its producer's layout)" : ""),
         formatEnergy(group.dramEnergyPJ), formatBytes(group.savedBytes),
         formatBytes(group.peakActivationBytes),
         formatBytes(group.weightBufferBytes));

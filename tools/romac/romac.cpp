@@ -419,10 +419,14 @@ int runCompile(const CompileArgs &args) {
       romac::CostTarget costTarget = romac::CostTarget::get(*target);
       llvm::Expected<romac::DramParams> params =
           romac::DramParams::get(target->dram);
+      romac::FusionOptions fusionOptions;
+      for (auto func : module->getOps<mlir::func::FuncOp>())
+        for (const std::string &t : romac::collectOpaqueReads(func))
+          fusionOptions.keepInDram.insert(t);
       llvm::Expected<romac::FusionResult> fusion =
           params ? romac::fuseLayersDram(workloads, streaming,
                                          dramOptions.tensorAliases, *result,
-                                         costTarget, *params)
+                                         costTarget, *params, fusionOptions)
                  : llvm::Expected<romac::FusionResult>(params.takeError());
       if (!fusion) {
         llvm::errs() << "romac compile: error: "

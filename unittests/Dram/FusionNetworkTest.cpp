@@ -95,16 +95,18 @@ void checkInvariants(const TestTarget &t, llvm::ArrayRef<Workload> ws,
     EXPECT_EQ(computeRowBandCounts(chain, group.schedule), group.counts);
     EXPECT_TRUE(cap.fits(group.counts));
     // The group's statistics are the row-buffer model's for its schedule
-    // (one of the two row-major placements).
-    bool matched = false;
-    for (bool ro : {false, true}) {
-      RowBandPlacement p = llvm::cantFail(
-          placeRowBandGroup(layers, chain, t.dram, ro));
-      DramStats s =
-          evaluateRowBandGroup(layers, chain, group.schedule, p, model);
-      matched |= s == group.stats;
-    }
-    EXPECT_TRUE(matched) << "group " << g << ": " << group.stats.str();
+    // and placement, which is one of the two row-major placements (its
+    // input possibly in the producer's layout).
+    ASSERT_TRUE(group.placement.has_value());
+    EXPECT_EQ(evaluateRowBandGroup(layers, chain, group.schedule,
+                                   *group.placement, model),
+              group.stats)
+        << "group " << g;
+    RowBandPlacement own = llvm::cantFail(
+        placeRowBandGroup(layers, chain, t.dram, group.rowsOutermost));
+    EXPECT_TRUE(sameDataLayout(own.output, group.placement->output));
+    EXPECT_EQ(!group.producerInput,
+              sameDataLayout(own.input, group.placement->input));
     // Fusing moves fewer bytes than the unfused layers did.
     uint64_t fusedBytes = 0, unfusedBytes = 0;
     for (const DramOperandStats &o : group.stats.operands)
@@ -258,6 +260,72 @@ TEST(FusionNetworkTest, SmallerPoolFusesLess) {
     EXPECT_LE(g.counts.peakActivationBytes, 16 * 1024);
   // Less room can only cost more (or the same).
   EXPECT_GE(r.energyPJ, f.fused.energyPJ * (1 - 1e-12));
+}
+
+TEST(FusionNetworkTest, KeptTensorsStayInDram) {
+  TestTarget t = loadTestTarget("romanet-ddr3");
+  std::vector<Workload> ws = mobileNetStem();
+  std::vector<Workload> streaming = {test::reluLayer("y0", "r0", 32, 56)};
+  std::map<std::string, std::string> aliases =
+      collectTensorAliases(streaming);
+  Fused f = fuse(t, ws, streaming);
+  // Without the constraint the stem fuses across dw1 -> pw1 ...
+  ASSERT_TRUE(llvm::any_of(f.fused.groups, [](const FusedGroup &g) {
+    return g.first <= 1 && 1 < g.last;
+  }));
+  // ... with y1 read elsewhere (a graph output, a concat) it must not.
+  FusionOptions keep;
+  keep.keepInDram = {"y1"};
+  FusionResult r = llvm::cantFail(fuseLayersDram(
+      ws, streaming, aliases, f.unfused, t.cost, t.dram, keep));
+  ASSERT_FALSE(r.groups.empty());
+  for (const FusedGroup &g : r.groups)
+    EXPECT_FALSE(g.first <= 1 && 1 < g.last);
+}
+
+TEST(FusionNetworkTest, NeverWorseWithManyReadersOfAGroupOutput) {
+  // a (1x1, 128 -> 4) feeds b (3x3, 4 -> 256), and b's output is read by
+  // c and four more 1x1 convolutions: fusing a and b changes the layout
+  // five unfused readers see. The result must still not cost more than not
+  // fusing (the dynamic program alone charged only the adjacent reader).
+  TestTarget t = loadTestTarget("romanet-ddr3");
+  std::vector<Workload> ws;
+  ws.push_back(llvm::cantFail(
+      Workload::conv2d(test::convSpec("a", "x", "ya", 128, 4, 28, 1))));
+  ws.push_back(llvm::cantFail(
+      Workload::conv2d(test::convSpec("b", "ya", "yb", 4, 256, 28, 3))));
+  for (const char *name : {"c", "d0", "d1", "d2", "d3"})
+    ws.push_back(llvm::cantFail(Workload::conv2d(test::convSpec(
+        name, "yb", (std::string("y") + name).c_str(), 256, 32, 28, 1))));
+  Fused f = fuse(t, ws, {});
+  checkInvariants(t, ws, f);
+  EXPECT_LE(f.fused.energyPJ, unfusedEnergy(f.unfused) * (1 + 1e-12));
+}
+
+TEST(FusionNetworkTest, RowsMustBeTheSameTensorDim) {
+  // convA: 1x1 over 48x48. convB: a 48x1 kernel, so its output has one row
+  // and its "rows" are columns; each of them needs all 48 rows of convA's
+  // output. Equal row counts and row bytes must not make them a chain.
+  TestTarget t = loadTestTarget("romanet-ddr3");
+  Conv2dSpec a = test::convSpec("convA", "x", "ya", 32, 32, 48, 1);
+  Conv2dSpec b = test::convSpec("convB", "ya", "yb", 32, 32, 48, 1);
+  b.r = 48;
+  b.padTop = b.padBottom = b.padLeft = b.padRight = 0;
+  std::vector<Workload> ws = {llvm::cantFail(Workload::conv2d(a)),
+                              llvm::cantFail(Workload::conv2d(b))};
+  RowBandLayer ra = llvm::cantFail(getRowBandLayer(ws[0]));
+  RowBandLayer rb = llvm::cantFail(getRowBandLayer(ws[1]));
+  EXPECT_EQ(ra.outputRowDim, 2u);
+  EXPECT_EQ(rb.inputRowDim, 3u);
+  ASSERT_EQ(rb.inputRows, ra.outputRows);
+  ASSERT_EQ(rb.inputRowBytes, ra.outputRowBytes);
+  RowBandLayer chain[] = {ra, rb};
+  llvm::Error err = verifyRowBandChain(chain);
+  ASSERT_TRUE(static_cast<bool>(err));
+  EXPECT_NE(llvm::toString(std::move(err)).find("tensor dim"),
+            std::string::npos);
+  Fused f = fuse(t, ws, {});
+  EXPECT_TRUE(f.fused.groups.empty());
 }
 
 TEST(FusionNetworkTest, MismatchedInputsAreErrors) {

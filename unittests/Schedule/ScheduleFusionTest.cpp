@@ -117,6 +117,7 @@ void expectSameGroup(const ScheduleGroup &a, const ScheduleGroup &b) {
   EXPECT_EQ(a.bands, b.bands);
   EXPECT_EQ(a.weightsResident, b.weightsResident);
   EXPECT_EQ(a.rowsOutermost, b.rowsOutermost);
+  EXPECT_EQ(a.producerInput, b.producerInput);
   EXPECT_EQ(a.inputReadBytes, b.inputReadBytes);
   EXPECT_EQ(a.weightReadBytes, b.weightReadBytes);
   EXPECT_EQ(a.outputWriteBytes, b.outputWriteBytes);
@@ -331,6 +332,7 @@ TEST(ScheduleFusionTest, RoundTripIsByteIdentical) {
   for (ScheduleGroup &g : flipped.fusion->groups) {
     g.weightsResident = !g.weightsResident;
     g.rowsOutermost = !g.rowsOutermost;
+    g.producerInput = !g.producerInput;
   }
   for (const Schedule &s : {f.schedule, empty, flipped}) {
     std::string text = scheduleToJSON(s);
@@ -414,6 +416,13 @@ TEST(ScheduleFusionTest, CorruptedFusionFieldsAreRejected) {
       {"fusion.groups[0].layout: expected \"rows-outermost\" or "
        "\"row-major\", got \"blocked\"",
        [](llvm::json::Object &r) { group(r)["layout"] = "blocked"; }},
+      {"fusion.groups[0].input_layout: expected \"producer\" or the group's "
+       "layout",
+       [](llvm::json::Object &r) {
+         const llvm::json::Value *l = group(r).get("layout");
+         group(r)["input_layout"] =
+             *l->getAsString() == "row-major" ? "rows-outermost" : "row-major";
+       }},
       {"fusion.groups[0].dram.bursts: is ",
        [&](llvm::json::Object &r) {
          bump(*group(r).getObject("dram"), "row_hits", 1);

@@ -66,6 +66,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -102,7 +103,8 @@ struct RowBandLayer {
 llvm::Expected<RowBandLayer> getRowBandLayer(const Workload &workload);
 
 /// Checks that \p chain can run as one group: at least one layer, and layer
-/// j + 1's input has as many rows and row bytes as layer j's output.
+/// j + 1's input has as many rows and row bytes as layer j's output, in the
+/// same tensor dim.
 llvm::Error verifyRowBandChain(llvm::ArrayRef<RowBandLayer> chain);
 
 //===----------------------------------------------------------------------===//
@@ -166,6 +168,9 @@ RowBandCounts computeRowBandCounts(llvm::ArrayRef<RowBandLayer> chain,
 /// holds the weights; a buffer that holds weights and activations is shared.
 struct RowBandCapacity {
   int64_t activationBytes = 0, weightBytes = 0, sharedBytes = 0;
+  /// When > 0, at most this many activation bytes whatever the buffers hold
+  /// (FusionOptions::activationBytesLimit).
+  int64_t activationLimit = 0;
   static RowBandCapacity get(const CostTarget &target);
   /// Whether \p counts' peak activation and weight bytes fit.
   bool fits(const RowBandCounts &counts) const;
@@ -224,9 +229,13 @@ struct FusionOptions {
   unsigned maxGroupLayers = 16;
   /// Try rows-outermost input/output layouts (else identity only).
   bool rowsOutermostLayouts = true;
-  /// Limit the activation pool to this many bytes (0: the target's input
-  /// and output buffers, RowBandCapacity::get()); for sensitivity studies.
+  /// Limit the activation bytes on chip to this many (0: the target's
+  /// buffers decide, RowBandCapacity::get()); for sensitivity studies.
   int64_t activationBytesLimit = 0;
+  /// Tensors something other than the workloads reads (graph outputs, ops
+  /// without a workload such as a concat; collectOpaqueReads()): they stay
+  /// in DRAM, so no group keeps them on chip.
+  std::set<std::string> keepInDram;
 };
 
 /// A fused group of a network: layers [first, last] of the workload list.
@@ -235,6 +244,9 @@ struct FusedGroup {
   RowBandSchedule schedule;
   RowBandCounts counts;
   bool rowsOutermost = false;
+  /// The group reads its input in the layout its (unfused) producer wrote
+  /// instead of its own.
+  bool producerInput = false;
   /// Where the group's tensors lie (the input possibly in its producer's
   /// layout).
   std::optional<RowBandPlacement> placement;
@@ -258,7 +270,8 @@ struct FusionResult {
   double energyPJ = 0;
   /// DRAM cycles (tCK).
   double dramCycles = 0;
-  /// Segments and band schedules evaluated.
+  /// DRAM evaluations made: band schedules of candidate groups and unfused
+  /// layers re-evaluated reading a group's layout.
   uint64_t evaluations = 0;
 };
 
@@ -266,9 +279,13 @@ struct FusionResult {
 /// unfused DRAM-aware result \p unfused (searchLayersDramAware() on the same
 /// workloads and target): a dynamic program over the chains minimises DRAM
 /// energy, every group under its best band height, weight residency and
-/// input/output layout that fit the target's buffers. \p streaming are the
-/// network's streaming layers: an intermediate read by any of them (other
-/// than through an element-wise alias, \p aliases) is not fused away.
+/// input/output layout that fit the target's buffers; the chosen groups are
+/// then accounted exactly (real producers and readers), groups are dropped
+/// while that lowers the energy, and the result never costs more than
+/// \p unfused. \p streaming are the network's streaming layers: an
+/// intermediate read by any of them (other than through an element-wise
+/// alias, \p aliases), or listed in FusionOptions::keepInDram, is not fused
+/// away.
 llvm::Expected<FusionResult>
 fuseLayersDram(llvm::ArrayRef<Workload> workloads,
                llvm::ArrayRef<Workload> streaming,

@@ -136,6 +136,9 @@ struct ScheduleGroup {
   int64_t bandRows = 1, bands = 1;
   bool weightsResident = true;
   bool rowsOutermost = false;
+  /// The group reads its input in the layout its unfused producer wrote
+  /// (else in the group's own, `rowsOutermost`).
+  bool producerInput = false;
   /// DRAM bytes (RowBandCounts): input read, weights read, output written,
   /// and the intermediate bytes the unfused schedule would move.
   int64_t inputReadBytes = 0, weightReadBytes = 0, outputWriteBytes = 0,

@@ -14,6 +14,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
@@ -320,3 +321,23 @@ std::vector<Layer> romac::collectLayers(func::FuncOp func) {
   });
   return layers;
 }
+
+std::set<std::string> romac::collectOpaqueReads(func::FuncOp func) {
+  NameTable names(func);
+  llvm::DenseSet<Operation *> withWorkload;
+  for (const Layer &l : collectLayers(func))
+    if (!l.workload.dims.empty())
+      withWorkload.insert(l.op);
+  std::set<std::string> reads;
+  for (Operation &op : func.getBody().front()) {
+    bool opaque = isa<func::ReturnOp>(op) ||
+                  (!isFree(&op) && !withWorkload.contains(&op));
+    if (!opaque)
+      continue;
+    for (Value v : op.getOperands())
+      if (isa<RankedTensorType>(v.getType()))
+        reads.insert(names.tensor(v));
+  }
+  return reads;
+}
+

@@ -21,6 +21,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,12 @@ llvm::Expected<Workload> workloadFromLinalg(mlir::linalg::LinalgOp op,
 /// (expand/collapse_shape), tensor.empty, linalg.fill of an init and
 /// constants cost nothing and are skipped.
 std::vector<Layer> collectLayers(mlir::func::FuncOp func);
+/// Names (NameTable::tensor()) of the tensors of `func` that something other
+/// than a layer with a workload reads: the function's results and the
+/// operands of ops whose layer has no workload (concat, gathers, ...).
+/// Reshapes and folded pads are looked through. Layer fusion must keep these
+/// tensors in DRAM.
+std::set<std::string> collectOpaqueReads(mlir::func::FuncOp func);
 
 } // namespace romac
 
