@@ -115,6 +115,9 @@ llvm::Expected<RowBandLayer> romac::getRowBandLayer(const Workload &w) {
     rb.inputRows = input.extent[rowDim];
     rb.outputRows = output.extent[d];
     rb.pad = -ie.constant;
+    if (rb.pad < 0)
+      return fail("its input is cropped (negative pad " + llvm::Twine(rb.pad) +
+                  ")");
     rb.inputRowBytes =
         input.getNumElements() / rb.inputRows * input.bytesPerElement;
     rb.outputRowBytes =

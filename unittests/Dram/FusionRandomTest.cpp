@@ -566,6 +566,22 @@ TEST(FusionRandomTest, RowBandLayerRejects) {
     if (!l)
       llvm::consumeError(l.takeError());
   }
+  {
+    // A cropped input (a positive constant, i.e. a negative pad): rows
+    // before the first window would be produced but never needed.
+    llvm::Expected<Workload> w =
+        Workload::conv2d(makeSpec(1, 4, 12, 12, 4, 3, 1, 0));
+    ASSERT_TRUE(static_cast<bool>(w)) << llvm::toString(w.takeError());
+    unsigned in = *w->findOperand("input");
+    w->operands[in].projection[2].constant = 1;
+    w->dims[*w->findDim("P")].bound = 9;
+    w->operands[*w->findOperand("output")].extent[2] = 9;
+    ASSERT_FALSE(static_cast<bool>(w->verify()));
+    llvm::Expected<RowBandLayer> l = getRowBandLayer(*w);
+    ASSERT_FALSE(static_cast<bool>(l)) << "negative pad accepted";
+    EXPECT_NE(llvm::toString(l.takeError()).find("cropped"),
+              std::string::npos);
+  }
 }
 
 TEST(FusionRandomTest, VerifyRowBandChain) {
