@@ -17,6 +17,7 @@
 #include "romac/Dram/Fusion.h"
 
 #include "FusionTestNetwork.h"
+#include "TestTargets.h"
 
 #include "gtest/gtest.h"
 
@@ -326,6 +327,121 @@ TEST(FusionNetworkTest, RowsMustBeTheSameTensorDim) {
             std::string::npos);
   Fused f = fuse(t, ws, {});
   EXPECT_TRUE(f.fused.groups.empty());
+}
+
+TEST(FusionNetworkTest, RandomNetworksKeepTheInvariants) {
+  // Random chains of 3x3, depthwise and 1x1 convolutions (strides 1 and 2)
+  // with ReLU aliases, branches (a layer reading an older tensor) and
+  // tensors read outside the workloads. Whatever fuses: never more energy
+  // than unfused, every group fits and repeats the row-buffer model, and no
+  // group keeps on chip a tensor that anything else reads.
+  TestTarget t = loadTestTarget("romanet-ddr3");
+  test::Rng rng(0xf05e2);
+  unsigned networks = 0, withGroups = 0, withBranches = 0;
+  for (int n = 0; n < 24; ++n) {
+    struct Tensor {
+      std::string name;
+      int64_t c, hw;
+    };
+    std::vector<Tensor> tensors = {
+        {"x", rng.range(0, 1) ? 3 : 8, rng.range(12, 40)}};
+    std::vector<Workload> ws, streaming;
+    FusionOptions options;
+    int layers = static_cast<int>(rng.range(3, 7));
+    bool branched = false;
+    for (int k = 0; k < layers; ++k) {
+      size_t from = tensors.size() - 1;
+      if (tensors.size() > 2 && rng.range(0, 4) == 0) {
+        from = static_cast<size_t>(rng.range(0, tensors.size() - 2));
+        branched = true;
+      }
+      Tensor in = tensors[from];
+      std::string name = "l" + std::to_string(k);
+      std::string out = "y" + std::to_string(k);
+      int64_t stride = in.hw >= 8 && rng.range(0, 3) == 0 ? 2 : 1;
+      int kind = static_cast<int>(rng.range(0, 2));
+      Conv2dSpec spec;
+      if (kind == 0)
+        spec = test::convSpec(name.c_str(), in.name.c_str(), out.c_str(), in.c,
+                              8 * rng.range(1, 6), in.hw, 3, stride);
+      else if (kind == 1)
+        spec = test::convSpec(name.c_str(), in.name.c_str(), out.c_str(), in.c,
+                              in.c, in.hw, 3, stride);
+      else
+        spec = test::convSpec(name.c_str(), in.name.c_str(), out.c_str(), in.c,
+                              8 * rng.range(1, 8), in.hw, 1);
+      Workload w = llvm::cantFail(kind == 1 ? Workload::depthwiseConv2d(spec)
+                                            : Workload::conv2d(spec));
+      const Operand &o = w.operands[*w.findOperand("output")];
+      Tensor produced{out, o.extent[1], o.extent[2]};
+      ws.push_back(std::move(w));
+      if (rng.range(0, 2) == 0) {
+        std::string r = "r" + std::to_string(k);
+        streaming.push_back(test::reluLayer(out.c_str(), r.c_str(),
+                                            produced.c, produced.hw));
+        produced.name = r;
+      }
+      tensors.push_back(produced);
+      if (rng.range(0, 5) == 0)
+        options.keepInDram.insert(out);
+    }
+    SCOPED_TRACE("network " + std::to_string(n));
+    std::map<std::string, std::string> aliases =
+        collectTensorAliases(streaming);
+    DramSearchOptions dso;
+    dso.tensorAliases = aliases;
+    SearchOptions so;
+    so.threads = 1;
+    DramSearchResult unfused =
+        llvm::cantFail(searchLayersDramAware(ws, t.cost, t.dram, so, dso));
+    FusionResult r = llvm::cantFail(fuseLayersDram(
+        ws, streaming, aliases, unfused, t.cost, t.dram, options));
+    ++networks;
+    withGroups += !r.groups.empty();
+    withBranches += branched;
+    EXPECT_LE(r.energyPJ, unfusedEnergy(unfused) * (1 + 1e-12));
+    // Readers of every tensor (aliases resolved), plus outside readers.
+    auto root = [&](std::string name) {
+      for (auto it = aliases.find(name); it != aliases.end();
+           it = aliases.find(name))
+        name = it->second;
+      return name;
+    };
+    std::map<std::string, int> readers;
+    for (const Workload &w : ws)
+      for (const Operand &op : w.operands)
+        if (op.role == OperandRole::Read)
+          ++readers[root(op.tensor)];
+    for (const std::string &name : options.keepInDram)
+      ++readers[root(name)];
+    RowBandCapacity cap = RowBandCapacity::get(t.cost);
+    DramModel model = llvm::cantFail(getDramModel(t.dram, unfused.addressMapping));
+    for (const FusedGroup &g : r.groups) {
+      std::vector<RowBandLayer> chain;
+      std::vector<const Workload *> layers;
+      for (unsigned k = g.first; k <= g.last; ++k) {
+        chain.push_back(llvm::cantFail(getRowBandLayer(ws[k])));
+        layers.push_back(&ws[k]);
+        if (k < g.last) {
+          const std::string &mid =
+              ws[k].operands[*ws[k].findOperand("output")].tensor;
+          EXPECT_EQ(readers[root(mid)], 1) << mid << " read elsewhere";
+          RowBandLayer next = llvm::cantFail(getRowBandLayer(ws[k + 1]));
+          EXPECT_EQ(root(ws[k + 1].operands[next.input].tensor), root(mid));
+        }
+      }
+      EXPECT_TRUE(cap.fits(g.counts));
+      EXPECT_EQ(computeRowBandCounts(chain, g.schedule), g.counts);
+      ASSERT_TRUE(g.placement.has_value());
+      EXPECT_EQ(evaluateRowBandGroup(layers, chain, g.schedule, *g.placement,
+                                     model),
+                g.stats);
+    }
+  }
+  // The generator exercises what it is meant to.
+  EXPECT_EQ(networks, 24u);
+  EXPECT_GE(withGroups, 8u);
+  EXPECT_GE(withBranches, 4u);
 }
 
 TEST(FusionNetworkTest, MismatchedInputsAreErrors) {
