@@ -374,76 +374,39 @@ int runCompile(const CompileArgs &args) {
   }
   bool dramAware = args.dram || args.fuse || !args.dramMapping.empty() ||
                    !args.dramTrace.empty();
-  // With --fuse: the fused groups, the workloads they index and the address
-  // mapping (for --dram-trace).
-  std::optional<romac::FusionResult> fused;
-  std::vector<romac::Workload> fusedWorkloads;
-  std::string fusedMapping;
+  // The DRAM-aware compile (for --dram-trace with --fuse).
+  std::optional<romac::DramCompile> dramCompile;
   if (dramAware) {
     // Tiling, loop order, tensor layouts and the address mapping chosen
-    // together against the row-buffer model (docs/dram-model.md).
-    std::vector<romac::Workload> workloads, streaming;
-    std::vector<romac::Layer> contractions =
-        romac::collectContractions(*module, *target);
-    for (const romac::Layer &l : contractions)
-      workloads.push_back(l.workload);
-    for (auto func : module->getOps<mlir::func::FuncOp>())
-      for (const romac::Layer &l : romac::collectLayers(func))
-        if (l.kind == romac::LayerKind::Streaming && !l.workload.dims.empty())
-          streaming.push_back(l.workload);
-    romac::DramSearchOptions dramOptions;
-    dramOptions.addressMapping = args.dramMapping;
-    dramOptions.tensorAliases = romac::collectTensorAliases(streaming);
-    llvm::Expected<romac::DramSearchResult> result =
-        romac::searchLayersDramAware(workloads, *target, options, dramOptions);
-    if (!result) {
+    // together against the row-buffer model (docs/dram-model.md); with
+    // --fuse, chains of convolutions whose intermediates stay on chip
+    // (docs/fusion.md). The same as romac-opt --romac-dram-search.
+    llvm::Expected<romac::DramCompile> compiled =
+        romac::compileModuleDramAware(*module, *target, options,
+                                      args.dramMapping, args.fuse);
+    if (!compiled) {
       llvm::errs() << "romac compile: error: "
-                   << llvm::toString(result.takeError()) << "\n";
+                   << llvm::toString(compiled.takeError()) << "\n";
       return 1;
     }
-    // The IR records the DRAM-aware tilings too (--emit-mlir).
-    for (auto [layer, r] : llvm::zip(contractions, result->layers))
-      layer.op->setAttr(romac::RomacDialect::getMappingAttrName(),
-                        romac::mappingAttr(&ctx, layer.workload, r.layer));
+    dramCompile = std::move(*compiled);
+    // The IR records the DRAM-aware tilings, layouts and groups
+    // (--emit-mlir).
+    romac::annotateDramCompile(&ctx, *dramCompile);
+    romac::CostTarget costTarget = romac::CostTarget::get(*target);
     *schedule = romac::makeSchedule(
-        llvm::sys::path::filename(args.model),
-        romac::CostTarget::get(*target), workloads, *result, options,
-        dramOptions);
+        llvm::sys::path::filename(args.model), costTarget,
+        dramCompile->workloads, dramCompile->result, options,
+        dramCompile->dramOptions);
     if (!args.quiet)
       llvm::errs() << llvm::formatv(
           "romac compile: DRAM-aware search done ({0:f2} s total)\n",
           elapsed());
-    if (args.fuse) {
-      // Chains of convolutions whose intermediates stay on chip
-      // (docs/fusion.md).
-      romac::CostTarget costTarget = romac::CostTarget::get(*target);
-      llvm::Expected<romac::DramParams> params =
-          romac::DramParams::get(target->dram);
-      romac::FusionOptions fusionOptions;
-      for (auto func : module->getOps<mlir::func::FuncOp>())
-        for (const std::string &t : romac::collectOpaqueReads(func))
-          fusionOptions.keepInDram.insert(t);
-      llvm::Expected<romac::FusionResult> fusion =
-          params ? romac::fuseLayersDram(workloads, streaming,
-                                         dramOptions.tensorAliases, *result,
-                                         costTarget, *params, fusionOptions)
-                 : llvm::Expected<romac::FusionResult>(params.takeError());
-      if (!fusion) {
-        llvm::errs() << "romac compile: error: "
-                     << llvm::toString(fusion.takeError()) << "\n";
-        return 1;
-      }
-      fused = std::move(*fusion);
-      fusedWorkloads = workloads;
-      fusedMapping = result->addressMapping;
-      schedule->fusion = romac::makeScheduleFusion(*fused, *params,
-                                                   costTarget.frequencyMHz);
-      for (auto [g, group] : llvm::enumerate(fused->groups))
-        for (unsigned k = group.first; k <= group.last; ++k)
-          contractions[k].op->setAttr(
-              "romac.fused_group",
-              mlir::IntegerAttr::get(mlir::IntegerType::get(&ctx, 64),
-                                     static_cast<int64_t>(g)));
+    if (const std::optional<romac::FusionResult> &fused =
+            dramCompile->fusion) {
+      schedule->fusion = romac::makeScheduleFusion(
+          *fused, llvm::cantFail(romac::DramParams::get(target->dram)),
+          costTarget.frequencyMHz);
       if (!args.quiet) {
         unsigned fusedLayers = 0;
         for (const romac::FusedGroup &g : fused->groups)
@@ -451,7 +414,8 @@ int runCompile(const CompileArgs &args) {
         llvm::errs() << llvm::formatv(
             "romac compile: fused {0} of {1} layers into {2} groups ({3:f2} "
             "s total)\n",
-            fusedLayers, workloads.size(), fused->groups.size(), elapsed());
+            fusedLayers, dramCompile->workloads.size(), fused->groups.size(),
+            elapsed());
       }
     }
   }
@@ -503,11 +467,12 @@ int runCompile(const CompileArgs &args) {
       llvm::errs() << "romac compile: wrote DRAMsim3 and Ramulator 2 traces "
                       "of "
                    << files->size() << " layers to " << args.dramTrace << "\n";
-    if (fused) {
-      llvm::Expected<romac::DramModel> model =
-          romac::getDramModel(*params, fusedMapping);
+    if (dramCompile && dramCompile->fusion) {
+      llvm::Expected<romac::DramModel> model = romac::getDramModel(
+          *params, dramCompile->result.addressMapping);
       auto groups = model ? romac::writeFusedGroupTraces(
-                                *fused, fusedWorkloads, *model, args.dramTrace)
+                                *dramCompile->fusion, dramCompile->workloads,
+                                *model, args.dramTrace)
                           : llvm::Expected<std::vector<romac::LayerTraceFiles>>(
                                 model.takeError());
       if (!groups) {

@@ -37,3 +37,31 @@ module attributes {t = #romac.target<edge>} {}
 
 // expected-error @+1 {{expected '<'}}
 module attributes {t = #romac.target} {}
+
+// -----
+
+// expected-error @+1 {{'romac.dram' must be {address_mapping = string, layouts = [string, ...]}}}
+func.func @dram_without_layouts() attributes {romac.dram = {address_mapping = "romanet"}} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'romac.dram' must be {address_mapping = string, layouts = [string, ...]}}}
+func.func @dram_layout_not_a_string() attributes {romac.dram = {address_mapping = "romanet", layouts = [1]}} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'romac.fused_group' must be a non-negative i64}}
+func.func @negative_group() attributes {romac.fused_group = -1 : i64} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'romac.fused_group' must be a non-negative i64}}
+func.func @group_not_an_integer() attributes {romac.fused_group = "0"} {
+  return
+}

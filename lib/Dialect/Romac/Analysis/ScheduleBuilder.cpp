@@ -130,3 +130,65 @@ llvm::Expected<Schedule> romac::buildSchedule(ModuleOp module,
   }
   return makeSchedule(modelName, costTarget, workloads, results, options);
 }
+
+llvm::Expected<DramCompile>
+romac::compileModuleDramAware(ModuleOp module, const Target &target,
+                              const SearchOptions &options,
+                              llvm::StringRef addressMapping, bool fuse) {
+  DramCompile c;
+  c.contractions = collectContractions(module, target);
+  for (const Layer &l : c.contractions)
+    c.workloads.push_back(l.workload);
+  for (auto func : module.getOps<func::FuncOp>())
+    for (const Layer &l : collectLayers(func))
+      if (l.kind == LayerKind::Streaming && !l.workload.dims.empty())
+        c.streaming.push_back(l.workload);
+  c.dramOptions.addressMapping = addressMapping.str();
+  c.dramOptions.tensorAliases = collectTensorAliases(c.streaming);
+  llvm::Expected<DramSearchResult> result =
+      searchLayersDramAware(c.workloads, target, options, c.dramOptions);
+  if (!result)
+    return result.takeError();
+  c.result = std::move(*result);
+  if (!fuse)
+    return c;
+  llvm::Expected<DramParams> params = DramParams::get(target.dram);
+  if (!params)
+    return params.takeError();
+  FusionOptions fusionOptions;
+  for (auto func : module.getOps<func::FuncOp>())
+    for (const std::string &t : collectOpaqueReads(func))
+      fusionOptions.keepInDram.insert(t);
+  llvm::Expected<FusionResult> fusion = fuseLayersDram(
+      c.workloads, c.streaming, c.dramOptions.tensorAliases, c.result,
+      CostTarget::get(target), *params, fusionOptions);
+  if (!fusion)
+    return fusion.takeError();
+  c.fusion = std::move(*fusion);
+  return c;
+}
+
+void romac::annotateDramCompile(MLIRContext *ctx, const DramCompile &c) {
+  for (auto [layer, r] : llvm::zip(c.contractions, c.result.layers)) {
+    layer.op->setAttr(RomacDialect::getMappingAttrName(),
+                      mappingAttr(ctx, layer.workload, r.layer));
+    SmallVector<Attribute> layouts;
+    for (const TensorLayout &l : r.layout.operands)
+      layouts.push_back(StringAttr::get(ctx, l.str()));
+    NamedAttribute fields[] = {
+        NamedAttribute(StringAttr::get(ctx, "address_mapping"),
+                       StringAttr::get(ctx, r.addressMapping)),
+        NamedAttribute(StringAttr::get(ctx, "layouts"),
+                       ArrayAttr::get(ctx, layouts))};
+    layer.op->setAttr(RomacDialect::getDramAttrName(),
+                      DictionaryAttr::get(ctx, fields));
+  }
+  if (!c.fusion)
+    return;
+  for (auto [g, group] : llvm::enumerate(c.fusion->groups))
+    for (unsigned k = group.first; k <= group.last; ++k)
+      c.contractions[k].op->setAttr(
+          RomacDialect::getFusedGroupAttrName(),
+          IntegerAttr::get(IntegerType::get(ctx, 64), static_cast<int64_t>(g)));
+}
+

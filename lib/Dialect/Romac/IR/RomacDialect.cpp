@@ -34,6 +34,25 @@ LogicalResult RomacDialect::verifyOperationAttribute(Operation *op,
                              << "' must be a #romac.target attribute";
     return success();
   }
+  if (attr.getName() == getDramAttrName()) {
+    auto dict = dyn_cast<DictionaryAttr>(attr.getValue());
+    auto mapping = dict ? dict.getAs<StringAttr>("address_mapping") : nullptr;
+    auto layouts = dict ? dict.getAs<ArrayAttr>("layouts") : nullptr;
+    if (!mapping || !layouts ||
+        !llvm::all_of(layouts, [](Attribute a) { return isa<StringAttr>(a); }))
+      return op->emitError()
+             << "'" << getDramAttrName()
+             << "' must be {address_mapping = string, layouts = [string, "
+                "...]}";
+    return success();
+  }
+  if (attr.getName() == getFusedGroupAttrName()) {
+    auto index = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!index || !index.getType().isInteger(64) || index.getInt() < 0)
+      return op->emitError() << "'" << getFusedGroupAttrName()
+                             << "' must be a non-negative i64";
+    return success();
+  }
   return op->emitError() << "unknown romac attribute '" << attr.getName().getValue()
                          << "'";
 }

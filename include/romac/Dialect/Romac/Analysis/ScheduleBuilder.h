@@ -17,11 +17,15 @@
 #define ROMAC_DIALECT_ROMAC_ANALYSIS_SCHEDULEBUILDER_H
 
 #include "romac/Dialect/Romac/Analysis/LinalgWorkload.h"
+#include "romac/Dram/DramCost.h"
+#include "romac/Dram/Fusion.h"
 #include "romac/Schedule/Schedule.h"
 #include "romac/Search/Search.h"
 #include "romac/Target/Target.h"
 
 #include "mlir/IR/BuiltinOps.h"
+
+#include <optional>
 
 namespace romac {
 
@@ -55,6 +59,33 @@ llvm::Expected<Schedule> buildSchedule(mlir::ModuleOp module,
                                        llvm::StringRef model,
                                        const Target &target,
                                        const SearchOptions &options);
+
+/// The DRAM-aware compile of a module (docs/dram-model.md, docs/fusion.md):
+/// its contractions with the target's data types, its streaming layers, the
+/// DRAM-aware search of the contractions and, when asked, layer fusion.
+struct DramCompile {
+  std::vector<Layer> contractions;
+  std::vector<Workload> workloads, streaming;
+  DramSearchOptions dramOptions;
+  DramSearchResult result;
+  /// Set with `fuse`.
+  std::optional<FusionResult> fusion;
+};
+
+/// Runs searchLayersDramAware() on the contractions of \p module (element-
+/// wise streaming layers become tensor aliases) with the address mapping
+/// \p addressMapping (empty: chosen), then with \p fuse fuseLayersDram()
+/// (graph outputs and ops without a workload stay in DRAM).
+llvm::Expected<DramCompile>
+compileModuleDramAware(mlir::ModuleOp module, const Target &target,
+                       const SearchOptions &options,
+                       llvm::StringRef addressMapping, bool fuse);
+
+/// Records \p compile on its ops: `romac.mapping` (the DRAM-aware tiling),
+/// `romac.dram` (a dictionary: `address_mapping` and one layout string per
+/// operand, TensorLayout::str()) and, for fused layers, `romac.fused_group`
+/// (the group's index, i64).
+void annotateDramCompile(mlir::MLIRContext *ctx, const DramCompile &compile);
 
 } // namespace romac
 

@@ -48,6 +48,16 @@ def Romac_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getTargetAttrName() {
       return ::llvm::StringLiteral("romac.target");
     }
+    /// Name of the op attribute with a contraction's DRAM placement: a
+    /// dictionary {address_mapping = string, layouts = [string per operand]}.
+    static constexpr ::llvm::StringLiteral getDramAttrName() {
+      return ::llvm::StringLiteral("romac.dram");
+    }
+    /// Name of the op attribute with the index (i64) of the fused group a
+    /// contraction runs in.
+    static constexpr ::llvm::StringLiteral getFusedGroupAttrName() {
+      return ::llvm::StringLiteral("romac.fused_group");
+    }
   }];
 }
 

@@ -70,6 +70,52 @@ def RomacTileSearchPass : Pass<"romac-tile-search", "::mlir::ModuleOp"> {
   ];
 }
 
+def RomacDramSearchPass : Pass<"romac-dram-search", "::mlir::ModuleOp"> {
+  let summary = "DRAM-aware search: tiling, tensor layouts, address mapping "
+                "and (optionally) layer fusion against the row-buffer model";
+  let description = [{
+    The DRAM-aware counterpart of `romac-tile-search` (docs/dram-model.md):
+    for the contractions of the module, chooses per layer the tiling and loop
+    order, per operand the DRAM layout, and for the network one address
+    mapping, minimising DRAM energy as the row-buffer model of the module's
+    `romac.target` computes it; producers and consumers agree on layouts or
+    pay a re-layout. With `fuse`, chains of convolutions whose intermediates
+    nothing else reads then run as row-band groups that keep them on chip
+    (docs/fusion.md). `romac compile --dram` / `--fuse` run the same code.
+
+    Every contraction gets `romac.mapping` (its DRAM-aware tiling) and
+    `romac.dram = {address_mapping = "...", layouts = ["...", ...]}` (one
+    layout per operand); with `fuse`, every layer of a fused group gets
+    `romac.fused_group = N : i64`.
+
+    Example:
+
+    ```mlir
+    // romac-opt --romac-attach-target=target=romanet-ddr3 \
+    //           --romac-dram-search=fuse=true
+    %2 = linalg.conv_2d_nchw_fchw {romac.dram = {address_mapping = "romanet",
+           layouts = ["row-major[2,0,1,3] @0x0", ...]},
+           romac.fused_group = 0 : i64, romac.mapping = #romac.mapping<...>}
+    ```
+  }];
+  let dependentDialects = ["::romac::RomacDialect"];
+  let options = [
+    Option<"objective", "objective", "std::string", /*default=*/"\"energy\"",
+           "Objective of the candidate tilings' search: energy, edp, latency "
+           "or dram-accesses">,
+    Option<"policy", "policy", "std::string", /*default=*/"\"adaptive\"",
+           "Reuse policy: adaptive, input-stationary, weight-stationary or "
+           "output-stationary">,
+    Option<"threads", "threads", "unsigned", /*default=*/"0",
+           "Search threads (0: one per core)">,
+    Option<"mapping", "mapping", "std::string", /*default=*/"\"\"",
+           "Fix the address mapping (romanet, drmap, row-interleaved or a "
+           "field order such as RoBaRaCoCh); empty: chosen">,
+    Option<"fuse", "fuse", "bool", /*default=*/"false",
+           "Fuse chains of convolutions (row bands, intermediates on chip)">,
+  ];
+}
+
 def RomacTestPrintWorkloadsPass
     : Pass<"romac-test-print-workloads", "::mlir::func::FuncOp"> {
   let summary = "Print the Workload of every costed op (for lit tests)";
