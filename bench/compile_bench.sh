@@ -19,3 +19,11 @@ echo "compile_bench: SD2 UNet (light), edge-npu-lpddr4, $(nproc) cores"
 "$ROOT/bench/median_time.sh" "$RUNS" "$BUILD_DIR/bin/romac" compile "${args[@]}"
 echo "with --verify:"
 "$ROOT/bench/median_time.sh" "$RUNS" "$BUILD_DIR/bin/romac" compile "${args[@]}" --verify
+echo "with --dram:"
+"$ROOT/bench/median_time.sh" "$RUNS" "$BUILD_DIR/bin/romac" compile "${args[@]}" --dram
+echo "with --fuse:"
+"$ROOT/bench/median_time.sh" "$RUNS" "$BUILD_DIR/bin/romac" compile "${args[@]}" --fuse
+echo "MobileNet-v1 (light), romanet-ddr3, --fuse:"
+"$ROOT/bench/median_time.sh" "$RUNS" "$BUILD_DIR/bin/romac" compile \
+  "$ROOT/models/mobilenet-v1/light/model.onnx" --target romanet-ddr3 --fuse \
+  -q -o "$OUT/mobilenet.json"
