@@ -125,6 +125,26 @@ llvm::Expected<RowBandLayer> romac::getRowBandLayer(const Workload &w) {
     for (auto [o, op] : llvm::enumerate(w.operands))
       if (static_cast<int>(o) != in && static_cast<int>(o) != out)
         rb.weightBytes += op.getNumElements() * op.bytesPerElement;
+    // The output-channel dim that splits the weights finest.
+    for (auto [k, dim] : llvm::enumerate(w.dims)) {
+      if (k == p || dim.kind != LoopKind::Parallel || dim.bound <= 1 ||
+          !output.isIndexedBy(k))
+        continue;
+      int64_t chunk = 0;
+      bool splits = false;
+      for (auto [o, op] : llvm::enumerate(w.operands)) {
+        if (static_cast<int>(o) == in || static_cast<int>(o) == out)
+          continue;
+        int64_t bytes = op.getNumElements() * op.bytesPerElement;
+        if (op.isIndexedBy(k)) {
+          splits = true;
+          bytes = (bytes + dim.bound - 1) / dim.bound;
+        }
+        chunk += bytes;
+      }
+      if (splits && (rb.weightChunkBytes == 0 || chunk < rb.weightChunkBytes))
+        rb.weightChunkBytes = chunk;
+    }
     return rb;
   }
   return fail(why);
@@ -136,7 +156,8 @@ llvm::Error romac::verifyRowBandChain(ArrayRef<RowBandLayer> chain) {
   for (auto [j, l] : llvm::enumerate(chain)) {
     if (l.stride < 1 || l.kernelRows < l.stride || l.inputRows < 1 ||
         l.outputRows < 1 || l.inputRowBytes < 0 || l.outputRowBytes < 0 ||
-        l.weightBytes < 0)
+        l.weightBytes < 0 || l.weightChunkBytes < 0 ||
+        l.weightChunkBytes > l.weightBytes)
       return makeError("chain layer " + llvm::Twine(j) +
                        " has invalid row-band numbers");
     if (j + 1 < chain.size() &&
@@ -243,7 +264,8 @@ RowBandCounts romac::computeRowBandCounts(ArrayRef<RowBandLayer> chain,
     if (!s.isEmpty()) {
       if (!schedule.weightsResident) {
         c.weightReadBytes += chain[j].weightBytes;
-        stepWeights = chain[j].weightBytes;
+        stepWeights = chain[j].weightChunkBytes > 0 ? chain[j].weightChunkBytes
+                                                    : chain[j].weightBytes;
       } else if (!weightsFetched[j]) {
         weightsFetched[j] = true;
         c.weightReadBytes += chain[j].weightBytes;

@@ -50,7 +50,8 @@ std::string chainStr(llvm::ArrayRef<RowBandLayer> chain) {
          std::to_string(l.kernelRows) + " pad " + std::to_string(l.pad) +
          " rowBytes " + std::to_string(l.inputRowBytes) + " -> " +
          std::to_string(l.outputRowBytes) + " weightBytes " +
-         std::to_string(l.weightBytes) + "\n";
+         std::to_string(l.weightBytes) + " weightChunkBytes " +
+         std::to_string(l.weightChunkBytes) + "\n";
   }
   return s;
 }
@@ -200,7 +201,9 @@ SimResult simulate(llvm::ArrayRef<RowBandLayer> chain,
         }
       } else {
         c.weightReadBytes += layer.weightBytes;
-        weightsOnChip = layer.weightBytes;
+        // Streamed in output-channel chunks: one chunk on chip at a time.
+        weightsOnChip = layer.weightChunkBytes > 0 ? layer.weightChunkBytes
+                                                   : layer.weightBytes;
       }
     }
     int64_t activation = finalRows * chain.back().outputRowBytes;
@@ -308,6 +311,7 @@ std::vector<RowBandLayer> randomChain(Rng &rng) {
     l.inputRowBytes = rowBytes;
     l.outputRowBytes = rng.range(1, 64);
     l.weightBytes = rng.range(0, 500);
+    l.weightChunkBytes = rng.coin() ? 0 : rng.range(0, l.weightBytes);
     rows = l.outputRows;
     rowBytes = l.outputRowBytes;
     chain.push_back(l);
@@ -416,6 +420,13 @@ TEST(FusionRandomTest, HandWorkedChain) {
   SimResult streamed = simulate(chain, schedule);
   EXPECT_EQ(streamed.counts.weightReadBytes, 390);
   EXPECT_EQ(streamed.counts.weightBufferBytes, 100);
+  // In chunks of 25 and 30 bytes (4 filters of 25, one of 30): the largest
+  // chunk is on chip at a time, the DRAM still reads every weight per step.
+  chain[0].weightChunkBytes = 25;
+  chain[1].weightChunkBytes = 30;
+  SimResult chunked = simulate(chain, schedule);
+  EXPECT_EQ(chunked.counts.weightReadBytes, 390);
+  EXPECT_EQ(chunked.counts.weightBufferBytes, 30);
   checkSchedule(chain, schedule);
 }
 
@@ -438,6 +449,13 @@ RowBandLayer expectedLayer(const Conv2dSpec &s) {
   l.inputRowBytes = s.n * s.c * s.w * s.inputBytes;
   l.outputRowBytes = s.n * s.k * q * s.outputBytes;
   l.weightBytes = s.k * (s.c / s.groups) * s.r * s.s * s.weightBytes;
+  // One slice along the output-channel dim with the most values: K for a
+  // plain conv; C or the multiplier M for a depthwise one; G or K per group
+  // for a grouped one.
+  int64_t slices = s.k;
+  if (s.groups > 1)
+    slices = std::max(s.groups, s.k / s.groups);
+  l.weightChunkBytes = l.weightBytes / slices;
   return l;
 }
 
@@ -454,6 +472,7 @@ void expectLayer(const RowBandLayer &got, const RowBandLayer &want) {
   EXPECT_EQ(got.inputRowBytes, want.inputRowBytes);
   EXPECT_EQ(got.outputRowBytes, want.outputRowBytes);
   EXPECT_EQ(got.weightBytes, want.weightBytes);
+  EXPECT_EQ(got.weightChunkBytes, want.weightChunkBytes);
 }
 
 Conv2dSpec makeSpec(int64_t n, int64_t c, int64_t h, int64_t w, int64_t k,

@@ -38,8 +38,11 @@
 //    a final output row is written to DRAM at the end of its step. The peak
 //    activation bytes are the maximum over steps. Weights: all of the
 //    group's are resident (their sum counts), or a layer's weights are
-//    fetched at each of its non-empty steps and dropped after it (the
-//    largest counts).
+//    streamed: fetched at each of its non-empty steps, one output-channel
+//    chunk after the other (the step's rows are computed chunk by chunk
+//    from the input rows on chip), each dropped after use; the largest chunk
+//    (weightChunkBytes) counts. The weights move in the same order either
+//    way, so the DRAM sees one whole fetch per step.
 //
 // computeRowBandCounts() computes this with interval arithmetic per step;
 // unittests check it against a row-by-row simulation on random chains.
@@ -92,6 +95,12 @@ struct RowBandLayer {
   int64_t inputRowBytes = 0, outputRowBytes = 0;
   /// Bytes of all weight operands.
   int64_t weightBytes = 0;
+  /// Bytes of the smallest piece of the weights a step can fetch and use on
+  /// its own: one slice along the output-channel dim (the parallel loop dim
+  /// other than the rows that indexes the output and the weights, the one
+  /// with the most values), e.g. one filter of a convolution. 0 means the
+  /// weights cannot be split (the whole weightBytes).
+  int64_t weightChunkBytes = 0;
 
   /// The input rows output rows [outLo, outHi) need: [first, second),
   /// clipped to the input; (0, 0) when outLo >= outHi.
