@@ -1283,19 +1283,25 @@ llvm::Expected<DramSearchResult> romac::evaluateLayersDram(
   return out;
 }
 
+std::string
+romac::resolveTensorAlias(const std::map<std::string, std::string> &aliases,
+                          const std::string &tensor) {
+  const std::string *t = &tensor;
+  // A chain longer than the alias map has a cycle: stop there.
+  for (size_t steps = 0; steps <= aliases.size(); ++steps) {
+    auto it = aliases.find(*t);
+    if (it == aliases.end())
+      break;
+    t = &it->second;
+  }
+  return *t;
+}
+
 std::vector<SmallVector<std::pair<int, int>, 3>>
 romac::findProducers(ArrayRef<Workload> workloads,
                      const std::map<std::string, std::string> &aliases) {
   auto resolve = [&](const std::string &tensor) {
-    const std::string *t = &tensor;
-    // A chain longer than the alias map has a cycle: stop there.
-    for (size_t steps = 0; steps <= aliases.size(); ++steps) {
-      auto it = aliases.find(*t);
-      if (it == aliases.end())
-        break;
-      t = &it->second;
-    }
-    return *t;
+    return resolveTensorAlias(aliases, tensor);
   };
   std::vector<SmallVector<std::pair<int, int>, 3>> producers(workloads.size());
   llvm::StringMap<std::pair<int, int>> writer;

@@ -585,14 +585,7 @@ private:
 } // namespace
 
 std::string Fuser::resolve(const std::string &tensor) const {
-  const std::string *t = &tensor;
-  for (size_t steps = 0; steps <= aliases.size(); ++steps) {
-    auto it = aliases.find(*t);
-    if (it == aliases.end())
-      break;
-    t = &it->second;
-  }
-  return *t;
+  return resolveTensorAlias(aliases, tensor);
 }
 
 std::optional<unsigned> Fuser::chainOperand(unsigned i) const {

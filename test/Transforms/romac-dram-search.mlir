@@ -20,6 +20,10 @@
 // FIXED-LABEL: func.func @chain
 // FIXED: romac.dram = {address_mapping = "RoBaRaCoCh"
 // BAD: error: romac-dram-search: unknown or invalid DRAM address mapping 'nope'
+// RUN: not romac-opt %s -split-input-file --romac-dram-search=objective=speed 2>&1 | FileCheck %s --check-prefix=BADOBJ
+// BADOBJ: error: romac-dram-search: unknown objective 'speed' (energy, edp, latency, dram-accesses)
+// RUN: not romac-opt %s -split-input-file --romac-tile-search=policy=lazy 2>&1 | FileCheck %s --check-prefix=BADPOL
+// BADPOL: error: romac-tile-search: unknown policy 'lazy' (adaptive, input-stationary, weight-stationary, output-stationary)
 module attributes {romac.target = #romac.target<"romanet-ddr3">} {
 func.func @chain(%x: tensor<1x32x56x56xf32> {onnx.name = "image"}, %w1: tensor<32x32x3x3xf32> {onnx.name = "w1"},
                  %w2: tensor<32x32x3x3xf32> {onnx.name = "w2"}) -> tensor<1x32x56x56xf32> {

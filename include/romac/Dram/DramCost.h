@@ -411,6 +411,11 @@ chargeRelayouts(llvm::ArrayRef<Workload> workloads, DramSearchResult &result,
 std::map<std::string, std::string>
 collectTensorAliases(llvm::ArrayRef<Workload> layers);
 
+/// The tensor \p tensor is an alias of (through chains of \p aliases,
+/// alias -> source), or \p tensor itself; a cycle stops after as many steps
+/// as there are aliases.
+std::string resolveTensorAlias(const std::map<std::string, std::string> &aliases,
+                               const std::string &tensor);
 /// The producer of every read operand of `workloads` (in program order):
 /// `result[i][o]` is the (layer, operand) of the latest earlier read-write
 /// operand that wrote the operand's tensor (resolved through \p aliases), or

@@ -192,3 +192,26 @@ void romac::annotateDramCompile(MLIRContext *ctx, const DramCompile &c) {
           IntegerAttr::get(IntegerType::get(ctx, 64), static_cast<int64_t>(g)));
 }
 
+llvm::Expected<SearchOptions>
+romac::makeSearchOptions(llvm::StringRef objective, llvm::StringRef policy,
+                         unsigned threads) {
+  std::optional<Objective> obj = symbolizeObjective(objective);
+  if (!obj)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "unknown objective '" + objective +
+            "' (energy, edp, latency, dram-accesses)");
+  std::optional<ReusePolicy> pol = symbolizeReusePolicy(policy);
+  if (!pol)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "unknown policy '" + policy +
+            "' (adaptive, input-stationary, weight-stationary, "
+            "output-stationary)");
+  SearchOptions options;
+  options.objective = *obj;
+  options.policy = *pol;
+  options.threads = threads;
+  return options;
+}
+

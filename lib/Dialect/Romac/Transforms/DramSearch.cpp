@@ -30,24 +30,13 @@ struct DramSearchPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    std::optional<Objective> obj = symbolizeObjective(objective);
-    if (!obj) {
-      module.emitError() << "romac-dram-search: unknown objective '"
-                         << objective
-                         << "' (energy, edp, latency, dram-accesses)";
+    llvm::Expected<SearchOptions> options =
+        makeSearchOptions(objective, policy, threads);
+    if (!options) {
+      module.emitError() << "romac-dram-search: "
+                         << llvm::toString(options.takeError());
       return signalPassFailure();
     }
-    std::optional<ReusePolicy> pol = symbolizeReusePolicy(policy);
-    if (!pol) {
-      module.emitError() << "romac-dram-search: unknown policy '" << policy
-                         << "' (adaptive, input-stationary, "
-                            "weight-stationary, output-stationary)";
-      return signalPassFailure();
-    }
-    SearchOptions options;
-    options.objective = *obj;
-    options.policy = *pol;
-    options.threads = threads;
     llvm::Expected<Target> target = loadModuleTarget(module);
     if (!target) {
       module.emitError() << "romac-dram-search: "
@@ -55,7 +44,7 @@ struct DramSearchPass
       return signalPassFailure();
     }
     llvm::Expected<DramCompile> compiled =
-        compileModuleDramAware(module, *target, options, mapping, fuse);
+        compileModuleDramAware(module, *target, *options, mapping, fuse);
     if (!compiled) {
       module.emitError() << "romac-dram-search: "
                          << llvm::toString(compiled.takeError());

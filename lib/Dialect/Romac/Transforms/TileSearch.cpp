@@ -31,24 +31,13 @@ struct TileSearchPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SearchOptions options;
-    std::optional<Objective> obj = symbolizeObjective(objective);
-    if (!obj) {
-      module.emitError() << "romac-tile-search: unknown objective '"
-                         << objective
-                         << "' (energy, edp, latency, dram-accesses)";
+    llvm::Expected<SearchOptions> options =
+        makeSearchOptions(objective, policy, threads);
+    if (!options) {
+      module.emitError() << "romac-tile-search: "
+                         << llvm::toString(options.takeError());
       return signalPassFailure();
     }
-    std::optional<ReusePolicy> pol = symbolizeReusePolicy(policy);
-    if (!pol) {
-      module.emitError() << "romac-tile-search: unknown policy '" << policy
-                         << "' (adaptive, input-stationary, "
-                            "weight-stationary, output-stationary)";
-      return signalPassFailure();
-    }
-    options.objective = *obj;
-    options.policy = *pol;
-    options.threads = threads;
 
     llvm::Expected<Target> target = loadModuleTarget(module);
     if (!target) {
@@ -61,7 +50,7 @@ struct TileSearchPass
     for (const Layer &layer : layers)
       workloads.push_back(layer.workload);
     llvm::Expected<std::vector<LayerResult>> results =
-        searchLayers(workloads, *target, options);
+        searchLayers(workloads, *target, *options);
     if (!results) {
       std::string message = llvm::toString(results.takeError());
       // Report on the layer the message names, else on the module.

@@ -60,6 +60,12 @@ llvm::Expected<Schedule> buildSchedule(mlir::ModuleOp module,
                                        const Target &target,
                                        const SearchOptions &options);
 
+/// Search options from a pass's `objective`, `policy` and `threads`
+/// options; the error names the unknown spelling and the valid ones.
+llvm::Expected<SearchOptions> makeSearchOptions(llvm::StringRef objective,
+                                                llvm::StringRef policy,
+                                                unsigned threads);
+
 /// The DRAM-aware compile of a module (docs/dram-model.md, docs/fusion.md):
 /// its contractions with the target's data types, its streaming layers, the
 /// DRAM-aware search of the contractions and, when asked, layer fusion.
