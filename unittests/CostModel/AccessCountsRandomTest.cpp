@@ -15,6 +15,8 @@
 
 #include "BruteForce.h"
 
+#include "../Common/RandomWorkloads.h"
+
 #include "romac/CostModel/AccessCounts.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -36,26 +38,6 @@ using namespace romac::test;
 namespace {
 
 /// A small deterministic generator (the same numbers on every platform).
-class Rng {
-public:
-  explicit Rng(uint64_t seed) : state(seed) {}
-  /// Uniform in [lo, hi].
-  int64_t range(int64_t lo, int64_t hi) {
-    return lo +
-           static_cast<int64_t>(next() % static_cast<uint64_t>(hi - lo + 1));
-  }
-  bool coin() { return next() & 1; }
-
-private:
-  uint64_t next() {
-    // splitmix64
-    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  uint64_t state;
-};
 
 /// Random tile sizes, biased to sizes that do not divide the bound, with at
 /// most `maxTiles` tiles in total (to keep the brute force cheap).
@@ -117,42 +99,10 @@ std::optional<Workload> randomConv(Rng &rng, int kind) {
 /// A random loop nest with random affine projections (negative
 /// coefficients, constants, several loop dims per tensor dim and loop dims
 /// shared between tensor dims).
-Workload randomAffine(Rng &rng) {
-  Workload w;
-  w.name = "random";
-  w.op = "generic";
-  int numDims = rng.range(1, 5);
-  for (int d = 0; d < numDims; ++d)
-    w.dims.push_back({"d" + std::to_string(d), rng.range(1, 6),
-                      rng.coin() ? LoopKind::Parallel : LoopKind::Reduction});
-  int numOps = rng.range(1, 4);
-  for (int o = 0; o < numOps; ++o) {
-    Operand op;
-    op.name = "op" + std::to_string(o);
-    op.tensor = "t" + std::to_string(o);
-    // The last operand may be read-write (over parallel dims only).
-    op.role = o == numOps - 1 && rng.coin() ? OperandRole::ReadWrite
-                                            : OperandRole::Read;
-    op.bytesPerElement = rng.range(1, 4);
-    int rank = rng.range(1, 3);
-    for (int j = 0; j < rank; ++j) {
-      IndexExpr expr;
-      for (int d = 0; d < numDims; ++d) {
-        if (rng.range(0, 2) != 0)
-          continue;
-        if (op.role == OperandRole::ReadWrite &&
-            w.dims[d].kind == LoopKind::Reduction)
-          continue;
-        int64_t coeff = rng.range(1, 3) * (rng.coin() ? 1 : -1);
-        expr.terms.push_back({static_cast<unsigned>(d), coeff});
-      }
-      expr.constant = rng.range(-4, 4);
-      op.projection.push_back(expr);
-      op.extent.push_back(rng.range(1, 8));
-    }
-    w.operands.push_back(std::move(op));
-  }
-  return w;
+Workload randomNest(Rng &rng) {
+  return test::randomAffine(rng, {/*maxDims=*/5, /*maxOperands=*/4,
+                                  /*maxBytes=*/4, /*maxCoeff=*/3,
+                                  /*maxConstant=*/4});
 }
 
 /// Compares the closed form with the simulator; returns "" when equal.
@@ -267,7 +217,7 @@ TEST(AccessCountsRandomTest, ClosedFormEqualsBruteForce) {
   run("depthwise_conv2d", 150, 24, [&] { return randomConv(rng, 1); });
   run("grouped_conv2d", 12, 12, [&] { return randomConv(rng, 2); });
   run("affine", 200, 48,
-      [&]() -> std::optional<Workload> { return randomAffine(rng); });
+      [&]() -> std::optional<Workload> { return randomNest(rng); });
 
   EXPECT_EQ(stats.failures, 0);
   EXPECT_GE(stats.layers, 1000);

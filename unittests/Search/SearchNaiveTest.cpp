@@ -19,6 +19,8 @@
 
 #include "NaiveSearch.h"
 
+#include "../Common/RandomWorkloads.h"
+
 #include "romac/Analysis/Workload.h"
 
 #include <gtest/gtest.h>
@@ -34,24 +36,6 @@ using namespace romac::test;
 namespace {
 
 /// A small deterministic generator (splitmix64).
-class Rng {
-public:
-  explicit Rng(uint64_t seed) : state(seed) {}
-  int64_t range(int64_t lo, int64_t hi) {
-    return lo +
-           static_cast<int64_t>(next() % static_cast<uint64_t>(hi - lo + 1));
-  }
-  bool coin() { return next() & 1; }
-
-private:
-  uint64_t next() {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  uint64_t state;
-};
 
 std::optional<Workload> randomConv(Rng &rng, int kind) {
   Conv2dSpec s;
@@ -90,42 +74,6 @@ std::optional<Workload> randomConv(Rng &rng, int kind) {
   return std::move(*w);
 }
 
-Workload randomAffine(Rng &rng) {
-  Workload w;
-  w.name = "random";
-  w.op = "generic";
-  int numDims = rng.range(1, 4);
-  for (int d = 0; d < numDims; ++d)
-    w.dims.push_back({"d" + std::to_string(d), rng.range(1, 6),
-                      rng.coin() ? LoopKind::Parallel : LoopKind::Reduction});
-  int numOps = rng.range(1, 3);
-  for (int o = 0; o < numOps; ++o) {
-    Operand op;
-    op.name = "op" + std::to_string(o);
-    op.tensor = "t" + std::to_string(o);
-    op.role = o == numOps - 1 && rng.coin() ? OperandRole::ReadWrite
-                                            : OperandRole::Read;
-    op.bytesPerElement = rng.range(1, 3);
-    int rank = rng.range(1, 3);
-    for (int j = 0; j < rank; ++j) {
-      IndexExpr expr;
-      for (int d = 0; d < numDims; ++d) {
-        if (rng.range(0, 2) != 0)
-          continue;
-        if (op.role == OperandRole::ReadWrite &&
-            w.dims[d].kind == LoopKind::Reduction)
-          continue;
-        int64_t coeff = rng.range(1, 2) * (rng.coin() ? 1 : -1);
-        expr.terms.push_back({static_cast<unsigned>(d), coeff});
-      }
-      expr.constant = rng.range(-3, 3);
-      op.projection.push_back(expr);
-      op.extent.push_back(rng.range(1, 8));
-    }
-    w.operands.push_back(std::move(op));
-  }
-  return w;
-}
 
 std::optional<Workload> randomLayer(Rng &rng, int kind) {
   switch (kind) {
