@@ -468,40 +468,33 @@ double DramLayerResult::getRelayoutCycles() const {
 // The search
 //===----------------------------------------------------------------------===//
 
-llvm::Error romac::checkModelFitsDram(
-    ArrayRef<Workload> workloads, const DramParams &dram,
-    const std::map<std::string, std::string> &aliases) {
+llvm::Error romac::checkModelFitsDram(ArrayRef<Workload> workloads,
+                                      const DramParams &dram,
+                                      const std::set<std::string> &resident) {
   unsigned bits = dram.geometry.getTotalBits();
   if (bits >= 64)
     return llvm::Error::success();
   uint64_t capacity = uint64_t(1) << bits;
   uint64_t row = std::max<uint64_t>(getRowBytes(dram), 1);
   auto roundUp = [&](uint64_t bytes) { return (bytes + row - 1) / row * row; };
+  llvm::StringMap<uint64_t> residentBytes;
   for (const Workload &w : workloads) {
     uint64_t end = 0;
     for (auto [o, op] : llvm::enumerate(w.operands)) {
-      if (sharedWith(w, o) != o)
-        continue;
       uint64_t bytes = static_cast<uint64_t>(op.getNumElements()) *
                        static_cast<uint64_t>(op.bytesPerElement);
-      end = roundUp(end) + bytes;
+      if (op.role == OperandRole::Read && resident.count(op.tensor))
+        residentBytes[op.tensor] = bytes;
+      if (sharedWith(w, o) == o)
+        end = roundUp(end) + bytes;
     }
     if (end > capacity)
       return makeError("layer '" + w.name + "' needs " + llvm::Twine(end) +
                        " bytes of DRAM for its operands, more than the " +
                        llvm::Twine(capacity) + "-byte DRAM of the target");
   }
-  // Weights: tensors that no layer writes, once each.
-  std::vector<SmallVector<std::pair<int, int>, 3>> producers =
-      findProducers(workloads, aliases);
-  llvm::StringMap<uint64_t> weights;
-  for (auto [i, w] : llvm::enumerate(workloads))
-    for (auto [o, op] : llvm::enumerate(w.operands))
-      if (op.role == OperandRole::Read && producers[i][o].first < 0)
-        weights[op.tensor] = static_cast<uint64_t>(op.getNumElements()) *
-                             static_cast<uint64_t>(op.bytesPerElement);
   uint64_t total = 0;
-  for (const auto &entry : weights)
+  for (const auto &entry : residentBytes)
     total += entry.getValue();
   if (total > capacity)
     return makeError("the model's weights and inputs take " +
@@ -1011,7 +1004,7 @@ llvm::Expected<DramSearchResult> DramSearch::run() {
   if (llvm::Error err = target.verify())
     return std::move(err);
   if (llvm::Error err =
-          checkModelFitsDram(workloads, params, dramOptions.tensorAliases))
+          checkModelFitsDram(workloads, params, dramOptions.residentTensors))
     return std::move(err);
   if (!dramOptions.addressMapping.empty()) {
     llvm::Expected<DramModel> model =

@@ -125,25 +125,20 @@ llvm::Expected<RowBandLayer> romac::getRowBandLayer(const Workload &w) {
     for (auto [o, op] : llvm::enumerate(w.operands))
       if (static_cast<int>(o) != in && static_cast<int>(o) != out)
         rb.weightBytes += op.getNumElements() * op.bytesPerElement;
-    // The output-channel dim that splits the weights finest.
-    for (auto [k, dim] : llvm::enumerate(w.dims)) {
-      if (k == p || dim.kind != LoopKind::Parallel || dim.bound <= 1 ||
-          !output.isIndexedBy(k))
+    // One filter: the weights of one output channel, i.e. divided by every
+    // parallel dim other than the rows that indexes the output and them
+    // (K of a conv; C and the multiplier of a depthwise one; G and K of a
+    // grouped one). Those dims lead the weight tensors, so filters are
+    // contiguous and a chunk-by-chunk fetch walks them in storage order.
+    for (auto [o, op] : llvm::enumerate(w.operands)) {
+      if (static_cast<int>(o) == in || static_cast<int>(o) == out)
         continue;
-      int64_t chunk = 0;
-      bool splits = false;
-      for (auto [o, op] : llvm::enumerate(w.operands)) {
-        if (static_cast<int>(o) == in || static_cast<int>(o) == out)
-          continue;
-        int64_t bytes = op.getNumElements() * op.bytesPerElement;
-        if (op.isIndexedBy(k)) {
-          splits = true;
+      int64_t bytes = op.getNumElements() * op.bytesPerElement;
+      for (auto [k, dim] : llvm::enumerate(w.dims))
+        if (k != p && dim.kind == LoopKind::Parallel &&
+            output.isIndexedBy(k) && op.isIndexedBy(k))
           bytes = (bytes + dim.bound - 1) / dim.bound;
-        }
-        chunk += bytes;
-      }
-      if (splits && (rb.weightChunkBytes == 0 || chunk < rb.weightChunkBytes))
-        rb.weightChunkBytes = chunk;
+      rb.weightChunkBytes += bytes;
     }
     return rb;
   }

@@ -5,12 +5,16 @@
 
 // RUN: romac-opt %s -split-input-file --romac-dram-search=fuse=true | FileCheck %s --check-prefix=FUSE
 // RUN: romac-opt %s -split-input-file --romac-dram-search | FileCheck %s --check-prefix=PLAIN
+// Searching again without fusion drops the old groups.
+// RUN: romac-opt %s -split-input-file --romac-dram-search=fuse=true | romac-opt -split-input-file --romac-dram-search | FileCheck %s --check-prefix=PLAIN
 // RUN: romac-opt %s -split-input-file --romac-dram-search=mapping=RoBaRaCoCh | FileCheck %s --check-prefix=FIXED
 // RUN: not romac-opt %s -split-input-file --romac-dram-search=mapping=nope 2>&1 | FileCheck %s --check-prefix=BAD
 
+// A fused layer's romac.dram names the group's DRAM tensors and its band;
+// the intermediate between the two convolutions stays on chip.
 // FUSE-LABEL: func.func @chain
-// FUSE: linalg.conv_2d_nchw_fchw {{.*}}romac.dram = {address_mapping = "{{[A-Za-z-]+}}", layouts = ["{{[^"]+}}", "{{[^"]+}}", "{{[^"]+}}"]}, romac.fused_group = 0 : i64, romac.mapping = #romac.mapping<
-// FUSE: linalg.conv_2d_nchw_fchw {{.*}}romac.fused_group = 0 : i64, romac.mapping = #romac.mapping<
+// FUSE: linalg.conv_2d_nchw_fchw {{.*}}romac.dram = {address_mapping = "{{[A-Za-z-]+}}", band_rows = {{[0-9]+}} : i64, layouts = ["{{[^"]+}}", "{{[^"]+}}", "on-chip"]}, romac.fused_group = 0 : i64, romac.mapping = #romac.mapping<
+// FUSE: linalg.conv_2d_nchw_fchw {{.*}}romac.dram = {address_mapping = "{{[A-Za-z-]+}}", band_rows = {{[0-9]+}} : i64, layouts = ["on-chip", "{{[^"]+}}", "{{[^"]+}}"]}, romac.fused_group = 0 : i64, romac.mapping = #romac.mapping<
 // PLAIN-LABEL: func.func @chain
 // PLAIN-NOT: romac.fused_group
 // PLAIN: romac.dram = {address_mapping

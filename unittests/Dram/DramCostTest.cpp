@@ -188,14 +188,28 @@ TEST(DramCostTest, ModelLargerThanTheDramIsAnError) {
     w.operands[1].tensor = "w" + std::to_string(i);
     many.push_back(w);
   }
-  llvm::Error err = checkModelFitsDram(many, t.dram);
+  std::set<std::string> weights;
+  for (const Workload &w : many)
+    weights.insert(w.operands[1].tensor);
+  // Each layer alone fits; nothing is said to stay in DRAM.
+  EXPECT_FALSE(static_cast<bool>(checkModelFitsDram(many, t.dram)));
+  llvm::Error err = checkModelFitsDram(many, t.dram, weights);
   ASSERT_TRUE(static_cast<bool>(err));
   EXPECT_NE(llvm::toString(std::move(err)).find("weights and inputs take"),
+            std::string::npos);
+  // The search checks the same through DramSearchOptions.
+  DramSearchOptions dso;
+  dso.residentTensors = weights;
+  llvm::Error viaSearch =
+      searchLayersDramAware(many, t.cost, t.dram, {}, dso).takeError();
+  ASSERT_TRUE(static_cast<bool>(viaSearch));
+  EXPECT_NE(llvm::toString(std::move(viaSearch)).find("weights and inputs"),
             std::string::npos);
   // The same layers sharing one weight tensor fit.
   for (Workload &w : many)
     w.operands[1].tensor = "shared";
-  EXPECT_FALSE(static_cast<bool>(checkModelFitsDram(many, t.dram)));
+  EXPECT_FALSE(
+      static_cast<bool>(checkModelFitsDram(many, t.dram, {"shared"})));
 }
 
 TEST(DramCostTest, MappingCandidatesAndNames) {

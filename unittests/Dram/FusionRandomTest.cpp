@@ -449,13 +449,10 @@ RowBandLayer expectedLayer(const Conv2dSpec &s) {
   l.inputRowBytes = s.n * s.c * s.w * s.inputBytes;
   l.outputRowBytes = s.n * s.k * q * s.outputBytes;
   l.weightBytes = s.k * (s.c / s.groups) * s.r * s.s * s.weightBytes;
-  // One slice along the output-channel dim with the most values: K for a
-  // plain conv; C or the multiplier M for a depthwise one; G or K per group
-  // for a grouped one.
-  int64_t slices = s.k;
-  if (s.groups > 1)
-    slices = std::max(s.groups, s.k / s.groups);
-  l.weightChunkBytes = l.weightBytes / slices;
+  // One filter: the weights of one of the k output channels (K of a plain
+  // conv, C x multiplier of a depthwise one, G x K-per-group of a grouped
+  // one).
+  l.weightChunkBytes = l.weightBytes / s.k;
   return l;
 }
 

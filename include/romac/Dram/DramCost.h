@@ -42,6 +42,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -260,6 +261,10 @@ struct DramSearchOptions {
   /// streaming layer such as a norm or pooling in between reads and writes
   /// whole tensors in whatever layouts its neighbours use).
   std::map<std::string, std::string> tensorAliases;
+  /// Tensors that stay in DRAM for the whole run (weights, graph inputs;
+  /// collectResidentTensors()): the DRAM must hold them all at once
+  /// (checkModelFitsDram()). Empty: only every layer on its own is checked.
+  std::set<std::string> residentTensors;
   RelayoutCharge relayoutCharge = RelayoutCharge::RowBuffer;
   DramEngine engine = DramEngine::Fast;
   /// Screen the address mappings: only the first mapping (the target's, or
@@ -345,14 +350,14 @@ struct DramSearchResult {
 
 /// Checks that the model fits the DRAM of \p dram: every layer's operands,
 /// placed one after another from address 0 at DRAM-row boundaries (as the
-/// search places them), end inside the capacity, and the model's weights
-/// (tensors no layer writes, each counted once by name through \p aliases)
-/// fit it together. The error names the layer or the total and the
-/// capacity. searchLayersDramAware() and evaluateLayersDram() call it.
+/// search places them), end inside the capacity, and the operand tensors
+/// named in \p resident (weights and graph inputs, which stay in DRAM for the
+/// whole run; each counted once) fit it together. The error names the layer
+/// or the total and the capacity. searchLayersDramAware() calls it (with
+/// DramSearchOptions::residentTensors), evaluateLayersDram() too (per layer).
 llvm::Error checkModelFitsDram(llvm::ArrayRef<Workload> workloads,
                                const DramParams &dram,
-                               const std::map<std::string, std::string>
-                                   &aliases = {});
+                               const std::set<std::string> &resident = {});
 
 /// Searches `workloads` (in program order; tensors match by
 /// Operand::tensor) jointly over tilings, loop orders, per-operand layouts

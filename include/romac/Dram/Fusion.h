@@ -96,10 +96,11 @@ struct RowBandLayer {
   /// Bytes of all weight operands.
   int64_t weightBytes = 0;
   /// Bytes of the smallest piece of the weights a step can fetch and use on
-  /// its own: one slice along the output-channel dim (the parallel loop dim
-  /// other than the rows that indexes the output and the weights, the one
-  /// with the most values), e.g. one filter of a convolution. 0 means the
-  /// weights cannot be split (the whole weightBytes).
+  /// its own: one filter, i.e. the weights divided by every parallel loop
+  /// dim other than the rows that indexes both the output and the weights
+  /// (the whole weights when none does). 0 means the whole weightBytes.
+  /// A filter smaller than a DRAM burst shares bursts with its neighbours;
+  /// the footprint ignores that partial burst.
   int64_t weightChunkBytes = 0;
 
   /// The input rows output rows [outLo, outHi) need: [first, second),

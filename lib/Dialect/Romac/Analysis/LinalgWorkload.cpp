@@ -341,3 +341,14 @@ std::set<std::string> romac::collectOpaqueReads(func::FuncOp func) {
   return reads;
 }
 
+std::set<std::string> romac::collectResidentTensors(func::FuncOp func) {
+  NameTable names(func);
+  std::set<std::string> resident;
+  for (BlockArgument arg : func.getArguments())
+    resident.insert(names.tensor(arg));
+  for (auto cst : func.getBody().front().getOps<arith::ConstantOp>())
+    if (isa<RankedTensorType>(cst.getType()))
+      resident.insert(names.tensor(cst));
+  return resident;
+}
+

@@ -145,6 +145,9 @@ romac::compileModuleDramAware(ModuleOp module, const Target &target,
         c.streaming.push_back(l.workload);
   c.dramOptions.addressMapping = addressMapping.str();
   c.dramOptions.tensorAliases = collectTensorAliases(c.streaming);
+  for (auto func : module.getOps<func::FuncOp>())
+    for (const std::string &t : collectResidentTensors(func))
+      c.dramOptions.residentTensors.insert(t);
   llvm::Expected<DramSearchResult> result =
       searchLayersDramAware(c.workloads, target, options, c.dramOptions);
   if (!result)
@@ -169,27 +172,68 @@ romac::compileModuleDramAware(ModuleOp module, const Target &target,
 }
 
 void romac::annotateDramCompile(MLIRContext *ctx, const DramCompile &c) {
-  for (auto [layer, r] : llvm::zip(c.contractions, c.result.layers)) {
+  // Unfused layers as the fused result evaluated them (a layer reading a
+  // group's output may have adopted its layout).
+  const std::vector<DramLayerResult> &results =
+      c.fusion ? c.fusion->layers : c.result.layers;
+  auto dramAttr = [&](StringRef mapping, ArrayRef<std::string> layouts,
+                      std::optional<int64_t> bandRows) {
+    SmallVector<Attribute> strings;
+    for (const std::string &l : layouts)
+      strings.push_back(StringAttr::get(ctx, l));
+    SmallVector<NamedAttribute, 3> fields = {
+        NamedAttribute(StringAttr::get(ctx, "address_mapping"),
+                       StringAttr::get(ctx, mapping)),
+        NamedAttribute(StringAttr::get(ctx, "layouts"),
+                       ArrayAttr::get(ctx, strings))};
+    if (bandRows)
+      fields.push_back(NamedAttribute(
+          StringAttr::get(ctx, "band_rows"),
+          IntegerAttr::get(IntegerType::get(ctx, 64), *bandRows)));
+    return DictionaryAttr::get(ctx, fields);
+  };
+  for (auto [k, layer] : llvm::enumerate(c.contractions)) {
+    const DramLayerResult &r = results[k];
     layer.op->setAttr(RomacDialect::getMappingAttrName(),
                       mappingAttr(ctx, layer.workload, r.layer));
-    SmallVector<Attribute> layouts;
-    for (const TensorLayout &l : r.layout.operands)
-      layouts.push_back(StringAttr::get(ctx, l.str()));
-    NamedAttribute fields[] = {
-        NamedAttribute(StringAttr::get(ctx, "address_mapping"),
-                       StringAttr::get(ctx, r.addressMapping)),
-        NamedAttribute(StringAttr::get(ctx, "layouts"),
-                       ArrayAttr::get(ctx, layouts))};
+    layer.op->removeAttr(RomacDialect::getFusedGroupAttrName());
+    int g = c.fusion ? c.fusion->groupOf[k] : -1;
+    llvm::Expected<RowBandLayer> rb =
+        g >= 0 ? getRowBandLayer(layer.workload)
+               : llvm::Expected<RowBandLayer>(RowBandLayer());
+    if (!rb || g < 0 || !c.fusion->groups[g].placement) {
+      if (!rb)
+        llvm::consumeError(rb.takeError());
+      SmallVector<std::string> layouts;
+      for (const TensorLayout &l : r.layout.operands)
+        layouts.push_back(l.str());
+      layer.op->setAttr(RomacDialect::getDramAttrName(),
+                        dramAttr(r.addressMapping, layouts, std::nullopt));
+      continue;
+    }
+    // A fused layer: the group's DRAM tensors, its intermediates on chip.
+    const FusedGroup &group = c.fusion->groups[g];
+    const RowBandPlacement &placement = *group.placement;
+    size_t weight = 0;
+    for (unsigned j = group.first; j < k; ++j)
+      weight += c.workloads[j].operands.size() - 2;
+    SmallVector<std::string> layouts;
+    for (unsigned o = 0; o < layer.workload.operands.size(); ++o) {
+      if (o == rb->input)
+        layouts.push_back(k == group.first ? placement.input.str() : "on-chip");
+      else if (o == rb->output)
+        layouts.push_back(k == group.last ? placement.output.str()
+                                          : "on-chip");
+      else
+        layouts.push_back(placement.weights[weight++].str());
+    }
     layer.op->setAttr(RomacDialect::getDramAttrName(),
-                      DictionaryAttr::get(ctx, fields));
+                      dramAttr(c.result.addressMapping, layouts,
+                               group.schedule.bandRows));
+    layer.op->setAttr(
+        RomacDialect::getFusedGroupAttrName(),
+        IntegerAttr::get(IntegerType::get(ctx, 64), static_cast<int64_t>(g)));
   }
-  if (!c.fusion)
-    return;
-  for (auto [g, group] : llvm::enumerate(c.fusion->groups))
-    for (unsigned k = group.first; k <= group.last; ++k)
-      c.contractions[k].op->setAttr(
-          RomacDialect::getFusedGroupAttrName(),
-          IntegerAttr::get(IntegerType::get(ctx, 64), static_cast<int64_t>(g)));
 }
 
 llvm::Expected<SearchOptions>

@@ -86,6 +86,9 @@ std::vector<Layer> collectLayers(mlir::func::FuncOp func);
 /// Reshapes and folded pads are looked through. Layer fusion must keep these
 /// tensors in DRAM.
 std::set<std::string> collectOpaqueReads(mlir::func::FuncOp func);
+/// Names (NameTable::tensor()) of the tensors of `func` that stay in DRAM for
+/// the whole run: its arguments and its constants (weights).
+std::set<std::string> collectResidentTensors(mlir::func::FuncOp func);
 
 } // namespace romac
 

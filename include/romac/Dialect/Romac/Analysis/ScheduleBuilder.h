@@ -89,8 +89,9 @@ compileModuleDramAware(mlir::ModuleOp module, const Target &target,
 
 /// Records \p compile on its ops: `romac.mapping` (the DRAM-aware tiling),
 /// `romac.dram` (a dictionary: `address_mapping` and one layout string per
-/// operand, TensorLayout::str()) and, for fused layers, `romac.fused_group`
-/// (the group's index, i64).
+/// operand, TensorLayout::str(); for a fused layer the group's layouts with
+/// "on-chip" for its intermediates, and `band_rows`) and, for fused layers,
+/// `romac.fused_group` (the group's index, i64; removed from the others).
 void annotateDramCompile(mlir::MLIRContext *ctx, const DramCompile &compile);
 
 } // namespace romac
