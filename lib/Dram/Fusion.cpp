@@ -1072,6 +1072,10 @@ romac::writeFusedGroupTraces(const FusionResult &result,
     if (!group.placement || group.last >= workloads.size())
       return makeError("fused group " + llvm::Twine(g) +
                        " has no placement for its layers");
+    if (!options.layer.empty() &&
+        llvm::none_of(workloads.slice(group.first, group.last - group.first + 1),
+                      [&](const Workload &w) { return w.name == options.layer; }))
+      continue;
     SmallVector<RowBandLayer, 8> chain;
     SmallVector<const Workload *, 8> layers;
     for (unsigned k = group.first; k <= group.last; ++k) {

@@ -1949,8 +1949,14 @@ romac::writeScheduleTraces(const Schedule &schedule, const DramParams &dram,
   std::vector<LayerTraceFiles> files;
   size_t width = std::to_string(schedule.layers.size()).size();
   width = std::max<size_t>(width, 3);
+  if (!options.layer.empty() &&
+      llvm::none_of(schedule.layers, [&](const LayerSchedule &l) {
+        return l.workload.name == options.layer;
+      }))
+    return makeError("schedule of '" + schedule.model +
+                     "': no layer named '" + options.layer + "' to trace");
   for (auto [i, l] : llvm::enumerate(schedule.layers)) {
-    if (!l.dram)
+    if (!l.dram || (!options.layer.empty() && l.workload.name != options.layer))
       continue;
     llvm::Expected<DramModel> model =
         getDramModel(dram, l.dram->addressMapping);

@@ -280,7 +280,7 @@ llvm::Error verifyDistinctLayers(const romac::Schedule &schedule,
 struct CompileArgs {
   std::string model, output, target = "edge-npu-lpddr4";
   std::string objective = "energy", policy = "adaptive", emitMlir;
-  std::string dramMapping, dramTrace;
+  std::string dramMapping, dramTrace, traceLayer;
   bool dram = false, fuse = false;
   std::vector<std::string> dims, shapes, frozen;
   unsigned threads = 0;
@@ -423,6 +423,14 @@ int runCompile(const CompileArgs &args) {
     llvm::errs() << llvm::formatv(
         "romac compile: searched {0} layers in {1:f2} s total\n",
         schedule->layers.size(), elapsed());
+  if (!args.traceLayer.empty() &&
+      llvm::none_of(schedule->layers, [&](const romac::LayerSchedule &l) {
+        return l.workload.name == args.traceLayer;
+      })) {
+    llvm::errs() << "romac compile: error: --layer: no layer named '"
+                 << args.traceLayer << "' in " << args.model << "\n";
+    return 1;
+  }
   if (args.verify) {
     if (llvm::Error e = verifyDistinctLayers(*schedule, args.threads)) {
       llvm::errs() << "romac compile: error: the schedule does not verify: "
@@ -457,7 +465,10 @@ int runCompile(const CompileArgs &args) {
                    << args.dramTrace << "': " << ec.message() << "\n";
       return 1;
     }
-    auto files = romac::writeScheduleTraces(*schedule, *params, args.dramTrace);
+    romac::TraceOptions traceOptions;
+    traceOptions.layer = args.traceLayer;
+    auto files = romac::writeScheduleTraces(*schedule, *params, args.dramTrace,
+                                            traceOptions);
     if (!files) {
       llvm::errs() << "romac compile: error: "
                    << llvm::toString(files.takeError()) << "\n";
@@ -472,7 +483,7 @@ int runCompile(const CompileArgs &args) {
           *params, dramCompile->result.addressMapping);
       auto groups = model ? romac::writeFusedGroupTraces(
                                 *dramCompile->fusion, dramCompile->workloads,
-                                *model, args.dramTrace)
+                                *model, args.dramTrace, traceOptions)
                           : llvm::Expected<std::vector<romac::LayerTraceFiles>>(
                                 model.takeError());
       if (!groups) {
@@ -641,10 +652,16 @@ int main(int argc, char **argv) {
                          "Fix the address mapping (romanet, drmap, "
                          "row-interleaved or a field order such as "
                          "RoBaRaCoCh); implies --dram");
-  compileCmd->add_option("--dram-trace", compileArgs.dramTrace,
+  CLI::Option *traceOption = compileCmd->add_option(
+      "--dram-trace", compileArgs.dramTrace,
                          "Write DRAMsim3/Ramulator 2 traces per layer (and per "
                          "fused group with --fuse) to this folder; implies "
                          "--dram");
+  compileCmd
+      ->add_option("--layer", compileArgs.traceLayer,
+                   "With --dram-trace: trace only the layer of this name (and "
+                   "the fused group holding it)")
+      ->needs(traceOption);
   compileCmd->add_flag("--verify", compileArgs.verify,
                        "Prove every tiling with Z3 (coverage, capacity)");
   compileCmd->add_option("--emit-mlir", compileArgs.emitMlir,

@@ -308,7 +308,8 @@ fuseLayersDram(llvm::ArrayRef<Workload> workloads,
 /// which must exist: per group `group-NN-FIRST.*` (FIRST the first layer's
 /// name with characters other than letters, digits, '.', '_' and '-' replaced
 /// by '_'). \p workloads are fuseLayersDram()'s, \p model its DRAM model (the
-/// unfused result's address mapping).
+/// unfused result's address mapping). With TraceOptions::layer, only the
+/// group holding that layer (none when it is not fused).
 llvm::Expected<std::vector<LayerTraceFiles>>
 writeFusedGroupTraces(const FusionResult &result,
                       llvm::ArrayRef<Workload> workloads,

@@ -49,6 +49,9 @@ struct TraceOptions {
   /// Write at most this many bursts (0: all). The summary then describes the
   /// bursts written.
   uint64_t maxBursts = 0;
+  /// writeScheduleTraces() / writeFusedGroupTraces(): only the layer of this
+  /// name (the fused group holding it); empty: every layer and group.
+  std::string layer;
 };
 
 /// What the trace writers wrote.
