@@ -650,6 +650,30 @@ private:
     return path + "[" + std::to_string(i) + "]";
   }
 
+  /// Moves a successfully read value into `out`.
+  template <typename T, typename U>
+  static llvm::Error read(llvm::Expected<T> value, U &out) {
+    if (!value)
+      return value.takeError();
+    out = std::move(*value);
+    return llvm::Error::success();
+  }
+
+  /// A string member that must be `yes` or `no`; `out` is whether it is
+  /// `yes`.
+  llvm::Error readChoice(const llvm::json::Object &obj, const std::string &path,
+                         StringRef key, StringRef yes, StringRef no,
+                         bool &out) const {
+    auto v = getString(obj, path, key);
+    if (!v)
+      return v.takeError();
+    if (*v != yes && *v != no)
+      return fail(child(path, key), "expected \"" + yes + "\" or \"" + no +
+                                        "\", got \"" + *v + "\"");
+    out = *v == yes;
+    return llvm::Error::success();
+  }
+
   /// Typed accessors: the member `key` of `obj` (at `path`).
   llvm::Expected<const llvm::json::Value *>
   member(const llvm::json::Object &obj, const std::string &path, StringRef key,
@@ -843,10 +867,9 @@ llvm::Error Reader::readTarget(const llvm::json::Object &obj,
   if (!name)
     return name.takeError();
   t.name = *name;
-  auto desc = getString(obj, path, "description", false);
-  if (!desc)
-    return desc.takeError();
-  t.description = *desc;
+  if (llvm::Error err =
+          read(getString(obj, path, "description", false), t.description))
+    return err;
   // The rest is optional: a schedule may name its target only.
   auto array = getObject(obj, path, "array", false);
   if (!array)
@@ -880,10 +903,8 @@ llvm::Error Reader::readTarget(const llvm::json::Object &obj,
       if (!m)
         return fail(p, "expected an object");
       CostMemory &mem = t.memories.emplace_back();
-      auto mname = getString(*m, p, "name");
-      if (!mname)
-        return mname.takeError();
-      mem.name = *mname;
+      if (llvm::Error err = read(getString(*m, p, "name"), mem.name))
+        return err;
       auto bytes = getInt(*m, p, "bytes");
       if (!bytes)
         return bytes.takeError();
@@ -907,10 +928,8 @@ llvm::Error Reader::readTarget(const llvm::json::Object &obj,
            {std::pair{"read_energy_pj_per_byte", &mem.readPJPerByte},
             {"write_energy_pj_per_byte", &mem.writePJPerByte},
             {"bandwidth_bytes_per_cycle", &mem.bandwidthBytesPerCycle}}) {
-        auto r = getReal(*m, p, key, false);
-        if (!r)
-          return r.takeError();
-        *field = *r;
+        if (llvm::Error err = read(getReal(*m, p, key, false), *field))
+          return err;
       }
     }
   }
@@ -923,14 +942,13 @@ llvm::Error Reader::readTarget(const llvm::json::Object &obj,
     if (!std)
       return std.takeError();
     t.dramStandard = *std;
-    auto flat = getReal(**dram, p, "flat_energy_pj_per_bit", false);
-    if (!flat)
-      return flat.takeError();
-    t.dramFlatPJPerBit = *flat;
-    auto peak = getReal(**dram, p, "peak_gbps", false);
-    if (!peak)
-      return peak.takeError();
-    t.dramPeakGBps = *peak;
+    if (llvm::Error err =
+            read(getReal(**dram, p, "flat_energy_pj_per_bit", false),
+                 t.dramFlatPJPerBit))
+      return err;
+    if (llvm::Error err =
+            read(getReal(**dram, p, "peak_gbps", false), t.dramPeakGBps))
+      return err;
   }
   if (!t.memories.empty())
     if (llvm::Error err = t.verify())
@@ -944,10 +962,8 @@ llvm::Error Reader::readWorkload(const llvm::json::Object &obj,
   if (!name)
     return name.takeError();
   w.name = *name;
-  auto op = getString(obj, path, "op");
-  if (!op)
-    return op.takeError();
-  w.op = *op;
+  if (llvm::Error err = read(getString(obj, path, "op"), w.op))
+    return err;
 
   auto loops = getArray(obj, path, "loops");
   if (!loops)
@@ -1006,14 +1022,10 @@ llvm::Error Reader::readWorkload(const llvm::json::Object &obj,
     if (!o)
       return fail(p, "expected an object");
     auto &operand = w.operands.emplace_back();
-    auto oname = getString(*o, p, "name");
-    if (!oname)
-      return oname.takeError();
-    operand.name = *oname;
-    auto tensor = getString(*o, p, "tensor");
-    if (!tensor)
-      return tensor.takeError();
-    operand.tensor = *tensor;
+    if (llvm::Error err = read(getString(*o, p, "name"), operand.name))
+      return err;
+    if (llvm::Error err = read(getString(*o, p, "tensor"), operand.tensor))
+      return err;
     auto role = getString(*o, p, "role");
     if (!role)
       return role.takeError();
@@ -1022,10 +1034,9 @@ llvm::Error Reader::readWorkload(const llvm::json::Object &obj,
       return fail(child(p, "role"),
                   "expected \"read\" or \"readwrite\", got \"" + *role + "\"");
     operand.role = *r;
-    auto bytes = getInt(*o, p, "bytes_per_element");
-    if (!bytes)
-      return bytes.takeError();
-    operand.bytesPerElement = *bytes;
+    if (llvm::Error err =
+            read(getInt(*o, p, "bytes_per_element"), operand.bytesPerElement))
+      return err;
     auto proj = getArray(*o, p, "projection");
     if (!proj)
       return proj.takeError();
@@ -1062,10 +1073,8 @@ llvm::Error Reader::readMapping(const llvm::json::Object &obj,
   if (!mapping)
     return mapping.takeError();
   std::string mp = child(path, "mapping");
-  auto reuse = getString(**mapping, mp, "reuse");
-  if (!reuse)
-    return reuse.takeError();
-  l.reuse = *reuse;
+  if (llvm::Error err = read(getString(**mapping, mp, "reuse"), l.reuse))
+    return err;
   auto levels = getArray(**mapping, mp, "levels");
   if (!levels)
     return levels.takeError();
@@ -1167,10 +1176,9 @@ llvm::Error Reader::readMapping(const llvm::json::Object &obj,
       }
       if (llvm::Error err = l.spatial.verify(w))
         return fail(up, llvm::toString(std::move(err)));
-      auto util = getReal(*level, p, "utilization", false);
-      if (!util)
-        return util.takeError();
-      l.cost.utilization = *util;
+      if (llvm::Error err = read(getReal(*level, p, "utilization", false),
+                                 l.cost.utilization))
+        return err;
     } else {
       return fail(child(p, "memory"), "expected \"DRAM\" or \"PE-array\", got "
                                       "\"" +
@@ -1193,10 +1201,8 @@ llvm::Error Reader::readCosts(const llvm::json::Object &obj,
   if (!dram)
     return dram.takeError();
   std::string dp = child(path, "dram");
-  auto model = getString(**dram, dp, "model");
-  if (!model)
-    return model.takeError();
-  c.dramModel = *model;
+  if (llvm::Error err = read(getString(**dram, dp, "model"), c.dramModel))
+    return err;
   llvm::SmallVector<int64_t, 4> values;
   if (llvm::Error err = readPerOperand(**dram, dp, "read_bytes", w, values))
     return err;
@@ -1289,20 +1295,15 @@ llvm::Error Reader::readCosts(const llvm::json::Object &obj,
                             {"sram", &c.sramEnergyPJ},
                             {"dram", &c.dramEnergyPJ},
                             {"total", &c.totalEnergyPJ}}) {
-    auto v = getReal(**energy, ep, key);
-    if (!v)
-      return v.takeError();
-    *field = *v;
+    if (llvm::Error err = read(getReal(**energy, ep, key), *field))
+      return err;
   }
   c.dram.energyPJ = c.dramEnergyPJ;
-  auto compute = getInt(obj, path, "compute_cycles");
-  if (!compute)
-    return compute.takeError();
-  c.computeCycles = *compute;
-  auto total = getReal(obj, path, "cycles");
-  if (!total)
-    return total.takeError();
-  c.cycles = *total;
+  if (llvm::Error err =
+          read(getInt(obj, path, "compute_cycles"), c.computeCycles))
+    return err;
+  if (llvm::Error err = read(getReal(obj, path, "cycles"), c.cycles))
+    return err;
   return llvm::Error::success();
 }
 
@@ -1487,10 +1488,8 @@ llvm::Error Reader::readDramInfo(const llvm::json::Object &obj,
       if (!o)
         return fail(child(rp, "operand"), "unknown operand '" + *operand + "'");
       rl.operand = *o;
-      auto tensor = getString(*r, rp, "tensor");
-      if (!tensor)
-        return tensor.takeError();
-      rl.tensor = *tensor;
+      if (llvm::Error err = read(getString(*r, rp, "tensor"), rl.tensor))
+        return err;
       auto producer = getString(*r, rp, "producer");
       if (!producer)
         return producer.takeError();
@@ -1652,29 +1651,20 @@ llvm::Error Reader::readGroup(const llvm::json::Object &obj,
       return fail(child(path, key), "must be at least 1");
     *field = *x;
   }
-  auto weights = getString(obj, path, "weights");
-  if (!weights)
-    return weights.takeError();
-  if (*weights != weightsString(true) && *weights != weightsString(false))
-    return fail(child(path, "weights"),
-                "expected \"resident\" or \"streamed\", got \"" + *weights +
-                    "\"");
-  g.weightsResident = *weights == weightsString(true);
-  auto layout = getString(obj, path, "layout");
-  if (!layout)
-    return layout.takeError();
-  if (*layout != groupLayoutString(true) && *layout != groupLayoutString(false))
-    return fail(child(path, "layout"),
-                "expected \"rows-outermost\" or \"row-major\", got \"" +
-                    *layout + "\"");
-  g.rowsOutermost = *layout == groupLayoutString(true);
+  if (llvm::Error err = readChoice(obj, path, "weights", weightsString(true),
+                                   weightsString(false), g.weightsResident))
+    return err;
+  if (llvm::Error err = readChoice(obj, path, "layout", groupLayoutString(true),
+                                   groupLayoutString(false), g.rowsOutermost))
+    return err;
+  StringRef layout = groupLayoutString(g.rowsOutermost);
   auto inputLayout = getString(obj, path, "input_layout", /*required=*/false);
   if (!inputLayout)
     return inputLayout.takeError();
   if (!inputLayout->empty() && *inputLayout != "producer" &&
-      *inputLayout != *layout)
+      *inputLayout != layout)
     return fail(child(path, "input_layout"),
-                "expected \"producer\" or the group's layout \"" + *layout +
+                "expected \"producer\" or the group's layout \"" + layout +
                     "\", got \"" + *inputLayout + "\"");
   g.producerInput = *inputLayout == "producer";
 
@@ -1815,10 +1805,8 @@ llvm::Expected<Schedule> Reader::read(const llvm::json::Value &root) {
     return fail("version", "unsupported version " + llvm::Twine(*version) +
                                " (this romac reads version " +
                                llvm::Twine(kScheduleVersion) + ")");
-  auto model = getString(*top, "", "model");
-  if (!model)
-    return model.takeError();
-  s.model = *model;
+  if (llvm::Error err = read(getString(*top, "", "model"), s.model))
+    return err;
   auto target = getObject(*top, "", "target");
   if (!target)
     return target.takeError();
