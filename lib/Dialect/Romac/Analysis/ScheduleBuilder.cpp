@@ -236,9 +236,9 @@ void romac::annotateDramCompile(MLIRContext *ctx, const DramCompile &c) {
   }
 }
 
-llvm::Expected<SearchOptions>
-romac::makeSearchOptions(llvm::StringRef objective, llvm::StringRef policy,
-                         unsigned threads) {
+llvm::Expected<ModuleSearchSetup>
+romac::prepareModuleSearch(ModuleOp module, llvm::StringRef objective,
+                           llvm::StringRef policy, unsigned threads) {
   std::optional<Objective> obj = symbolizeObjective(objective);
   if (!obj)
     return llvm::createStringError(
@@ -252,10 +252,22 @@ romac::makeSearchOptions(llvm::StringRef objective, llvm::StringRef policy,
         "unknown policy '" + policy +
             "' (adaptive, input-stationary, weight-stationary, "
             "output-stationary)");
-  SearchOptions options;
-  options.objective = *obj;
-  options.policy = *pol;
-  options.threads = threads;
-  return options;
+  llvm::Expected<Target> target = loadModuleTarget(module);
+  if (!target)
+    return target.takeError();
+  ModuleSearchSetup setup{std::move(*target), SearchOptions()};
+  setup.options.objective = *obj;
+  setup.options.policy = *pol;
+  setup.options.threads = threads;
+  return setup;
 }
 
+Operation *romac::findLayerNamed(llvm::ArrayRef<Layer> layers,
+                                 llvm::StringRef message, Operation *fallback) {
+  Operation *at = fallback;
+  for (const Layer &layer : layers)
+    if (message.contains("'" + layer.workload.name + "'") ||
+        message.starts_with(layer.workload.name + ":"))
+      at = layer.op;
+  return at;
+}

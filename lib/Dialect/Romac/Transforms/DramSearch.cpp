@@ -30,24 +30,21 @@ struct DramSearchPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    llvm::Expected<SearchOptions> options =
-        makeSearchOptions(objective, policy, threads);
-    if (!options) {
+    llvm::Expected<ModuleSearchSetup> setup =
+        prepareModuleSearch(module, objective, policy, threads);
+    if (!setup) {
       module.emitError() << "romac-dram-search: "
-                         << llvm::toString(options.takeError());
+                         << llvm::toString(setup.takeError());
       return signalPassFailure();
     }
-    llvm::Expected<Target> target = loadModuleTarget(module);
-    if (!target) {
-      module.emitError() << "romac-dram-search: "
-                         << llvm::toString(target.takeError());
-      return signalPassFailure();
-    }
-    llvm::Expected<DramCompile> compiled =
-        compileModuleDramAware(module, *target, *options, mapping, fuse);
+    llvm::Expected<DramCompile> compiled = compileModuleDramAware(
+        module, setup->target, setup->options, mapping, fuse);
     if (!compiled) {
-      module.emitError() << "romac-dram-search: "
-                         << llvm::toString(compiled.takeError());
+      std::string message = llvm::toString(compiled.takeError());
+      findLayerNamed(collectContractions(module, setup->target), message,
+                     module)
+              ->emitError()
+          << "romac-dram-search: " << message;
       return signalPassFailure();
     }
     annotateDramCompile(&getContext(), *compiled);

@@ -31,35 +31,23 @@ struct TileSearchPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    llvm::Expected<SearchOptions> options =
-        makeSearchOptions(objective, policy, threads);
-    if (!options) {
+    llvm::Expected<ModuleSearchSetup> setup =
+        prepareModuleSearch(module, objective, policy, threads);
+    if (!setup) {
       module.emitError() << "romac-tile-search: "
-                         << llvm::toString(options.takeError());
+                         << llvm::toString(setup.takeError());
       return signalPassFailure();
     }
-
-    llvm::Expected<Target> target = loadModuleTarget(module);
-    if (!target) {
-      module.emitError() << "romac-tile-search: "
-                         << llvm::toString(target.takeError());
-      return signalPassFailure();
-    }
-    std::vector<Layer> layers = collectContractions(module, *target);
+    std::vector<Layer> layers = collectContractions(module, setup->target);
     std::vector<Workload> workloads;
     for (const Layer &layer : layers)
       workloads.push_back(layer.workload);
     llvm::Expected<std::vector<LayerResult>> results =
-        searchLayers(workloads, *target, *options);
+        searchLayers(workloads, setup->target, setup->options);
     if (!results) {
       std::string message = llvm::toString(results.takeError());
-      // Report on the layer the message names, else on the module.
-      Operation *at = module;
-      for (const Layer &layer : layers)
-        if (StringRef(message).contains("'" + layer.workload.name + "'") ||
-            StringRef(message).starts_with(layer.workload.name + ":"))
-          at = layer.op;
-      at->emitError() << "romac-tile-search: " << message;
+      findLayerNamed(layers, message, module)->emitError()
+          << "romac-tile-search: " << message;
       return signalPassFailure();
     }
     for (auto [layer, result] : llvm::zip(layers, *results))

@@ -60,11 +60,25 @@ llvm::Expected<Schedule> buildSchedule(mlir::ModuleOp module,
                                        const Target &target,
                                        const SearchOptions &options);
 
-/// Search options from a pass's `objective`, `policy` and `threads`
-/// options; the error names the unknown spelling and the valid ones.
-llvm::Expected<SearchOptions> makeSearchOptions(llvm::StringRef objective,
-                                                llvm::StringRef policy,
-                                                unsigned threads);
+/// What a search pass needs: the module's target and the search options.
+struct ModuleSearchSetup {
+  Target target;
+  SearchOptions options;
+};
+
+/// The target of \p module (loadModuleTarget()) and search options from a
+/// pass's `objective`, `policy` and `threads` options; the error names the
+/// unknown spelling and the valid ones, or the target problem.
+llvm::Expected<ModuleSearchSetup> prepareModuleSearch(mlir::ModuleOp module,
+                                                      llvm::StringRef objective,
+                                                      llvm::StringRef policy,
+                                                      unsigned threads);
+
+/// The op of the layer \p message names ('NAME' or a leading "NAME:"), else
+/// \p fallback: where a pass reports a search error.
+mlir::Operation *findLayerNamed(llvm::ArrayRef<Layer> layers,
+                                llvm::StringRef message,
+                                mlir::Operation *fallback);
 
 /// The DRAM-aware compile of a module (docs/dram-model.md, docs/fusion.md):
 /// its contractions with the target's data types, its streaming layers, the
