@@ -490,15 +490,9 @@ static std::optional<TensorLayout> reshapeLayout(const TensorLayout &layout,
 
 namespace {
 
-/// The best way found to run one chain.
-struct GroupChoice {
-  RowBandSchedule schedule;
-  RowBandCounts counts;
-  bool rowsOutermost = false;
-  /// The input is read in its producer's layout.
-  bool producerInput = false;
-  std::optional<RowBandPlacement> placement;
-  DramStats stats;
+/// The best way found to run one chain: the group (first, last and
+/// re-layouts are set when it is chosen) and its own DRAM energy.
+struct GroupChoice : FusedGroup {
   double energy = std::numeric_limits<double>::infinity();
   bool valid() const { return energy < std::numeric_limits<double>::infinity(); }
 };
@@ -958,15 +952,9 @@ FusionResult Fuser::account(llvm::ArrayRef<Segment> segments) {
   for (const Segment &seg : segments) {
     const GroupChoice &g = *seg.choice;
     chosen.push_back(&g);
-    FusedGroup fg;
+    FusedGroup fg = g;
     fg.first = seg.first;
     fg.last = seg.last;
-    fg.schedule = g.schedule;
-    fg.counts = g.counts;
-    fg.rowsOutermost = g.rowsOutermost;
-    fg.producerInput = g.producerInput;
-    fg.placement = g.placement;
-    fg.stats = g.stats;
     for (unsigned k = seg.first; k <= seg.last; ++k)
       result.groupOf[k] = static_cast<int>(result.groups.size());
     result.groups.push_back(std::move(fg));

@@ -139,6 +139,14 @@ TEST(FusionNetworkTest, StemFusesAndSavesEnergy) {
       << "the ReLU between c0 and dw1 is an alias and must not stop fusion";
 }
 
+/// Expects groups (the rest of the network still fuses) and none that keeps
+/// layer `producer`'s output on chip.
+void expectInDram(const FusionResult &r, unsigned producer, const char *why) {
+  ASSERT_FALSE(r.groups.empty()) << "the rest of the stem still fuses";
+  for (const FusedGroup &g : r.groups)
+    EXPECT_FALSE(g.first <= producer && producer < g.last) << why;
+}
+
 TEST(FusionNetworkTest, SecondConsumerKeepsTheTensorInDram) {
   TestTarget t = loadTestTarget("romanet-ddr3");
   std::vector<Workload> ws = mobileNetStem();
@@ -148,11 +156,7 @@ TEST(FusionNetworkTest, SecondConsumerKeepsTheTensorInDram) {
   std::vector<Workload> streaming = {test::reluLayer("y0", "r0", 32, 56)};
   Fused f = fuse(t, ws, streaming);
   checkInvariants(t, ws, f);
-  const FusionResult &r = f.fused;
-  ASSERT_FALSE(r.groups.empty()) << "the rest of the stem still fuses";
-  for (const FusedGroup &g : r.groups)
-    EXPECT_FALSE(g.first <= 2 && 2 < g.last)
-        << "y2 has two readers: no group may keep it on chip";
+  expectInDram(f.fused, 2, "y2 has two readers: no group may keep it");
 }
 
 TEST(FusionNetworkTest, ResidualAddKeepsTheTensorInDram) {
@@ -164,11 +168,7 @@ TEST(FusionNetworkTest, ResidualAddKeepsTheTensorInDram) {
                                      add("y1", "x", "s1", 32, 56)};
   Fused f = fuse(t, ws, streaming);
   checkInvariants(t, ws, f);
-  const FusionResult &r = f.fused;
-  ASSERT_FALSE(r.groups.empty()) << "the rest of the stem still fuses";
-  for (const FusedGroup &g : r.groups)
-    EXPECT_FALSE(g.first <= 1 && 1 < g.last)
-        << "y1 is read by an add: no group may keep it on chip";
+  expectInDram(f.fused, 1, "y1 is read by an add: no group may keep it");
 }
 
 TEST(FusionNetworkTest, TinyBuffersFuseNothing) {
@@ -279,9 +279,7 @@ TEST(FusionNetworkTest, KeptTensorsStayInDram) {
   keep.keepInDram = {"y1"};
   FusionResult r = llvm::cantFail(fuseLayersDram(
       ws, streaming, aliases, f.unfused, t.cost, t.dram, keep));
-  ASSERT_FALSE(r.groups.empty());
-  for (const FusedGroup &g : r.groups)
-    EXPECT_FALSE(g.first <= 1 && 1 < g.last);
+  expectInDram(r, 1, "y1 is read outside the workloads");
 }
 
 TEST(FusionNetworkTest, NeverWorseWithManyReadersOfAGroupOutput) {

@@ -262,7 +262,7 @@ struct FusedGroup {
   std::optional<RowBandPlacement> placement;
   DramStats stats;
   /// Re-layouts charged at the group's input (its producer wrote another
-  /// layout) and output (read by unfused consumers in another layout).
+  /// layout); an unfused reader of its output pays its own.
   llvm::SmallVector<Relayout, 1> relayouts;
   double getEnergyPJ() const;
 };
