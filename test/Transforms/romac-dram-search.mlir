@@ -4,6 +4,7 @@
 // in @returned the intermediate is also a result and must reach DRAM.
 
 // RUN: romac-opt %s -split-input-file --romac-dram-search=fuse=true | FileCheck %s --check-prefix=FUSE
+// RUN: romac-opt %s -split-input-file --romac-compile-pipeline="target=romanet-ddr3 search=dram fuse=true" | FileCheck %s --check-prefix=FUSE
 // RUN: romac-opt %s -split-input-file --romac-dram-search | FileCheck %s --check-prefix=PLAIN
 // Searching again without fusion drops the old groups.
 // RUN: romac-opt %s -split-input-file --romac-dram-search=fuse=true | romac-opt -split-input-file --romac-dram-search | FileCheck %s --check-prefix=PLAIN

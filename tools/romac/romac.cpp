@@ -350,13 +350,17 @@ int runCompile(const CompileArgs &args) {
           args.model, elapsed(), layers, distinct.size(), target->name);
   }
 
-  // The same stages as romac-opt --romac-compile-pipeline.
+  bool dramAware = args.dram || args.fuse || !args.dramMapping.empty() ||
+                   !args.dramTrace.empty();
+  // The same stages as romac-opt --romac-compile-pipeline (search=flat, or
+  // search=dram, whose search runs below where its results are kept).
   mlir::PassManager pm(&ctx);
   romac::CompilePipelineOptions pipeline;
   pipeline.target = args.target;
   pipeline.objective = args.objective;
   pipeline.policy = args.policy;
   pipeline.threads = args.threads;
+  pipeline.search = dramAware ? "none" : "flat";
   romac::buildCompilePipeline(pm, pipeline);
   if (mlir::failed(pm.run(*module)))
     return 1;
@@ -365,15 +369,17 @@ int runCompile(const CompileArgs &args) {
   options.objective = *objective;
   options.policy = *policy;
   options.threads = args.threads;
-  llvm::Expected<romac::Schedule> schedule = romac::buildSchedule(
-      *module, llvm::sys::path::filename(args.model), *target, options);
-  if (!schedule) {
-    llvm::errs() << "romac compile: error: "
-                 << llvm::toString(schedule.takeError()) << "\n";
-    return 1;
+  std::optional<romac::Schedule> schedule;
+  if (!dramAware) {
+    llvm::Expected<romac::Schedule> flat = romac::buildSchedule(
+        *module, llvm::sys::path::filename(args.model), *target, options);
+    if (!flat) {
+      llvm::errs() << "romac compile: error: "
+                   << llvm::toString(flat.takeError()) << "\n";
+      return 1;
+    }
+    schedule = std::move(*flat);
   }
-  bool dramAware = args.dram || args.fuse || !args.dramMapping.empty() ||
-                   !args.dramTrace.empty();
   // The DRAM-aware compile (for --dram-trace with --fuse).
   std::optional<romac::DramCompile> dramCompile;
   if (dramAware) {
@@ -394,10 +400,10 @@ int runCompile(const CompileArgs &args) {
     // (--emit-mlir).
     romac::annotateDramCompile(&ctx, *dramCompile);
     romac::CostTarget costTarget = romac::CostTarget::get(*target);
-    *schedule = romac::makeSchedule(
-        llvm::sys::path::filename(args.model), costTarget,
-        dramCompile->workloads, dramCompile->result, options,
-        dramCompile->dramOptions);
+    schedule =
+        romac::makeSchedule(llvm::sys::path::filename(args.model), costTarget,
+                            dramCompile->workloads, dramCompile->result,
+                            options, dramCompile->dramOptions);
     if (!args.quiet)
       llvm::errs() << llvm::formatv(
           "romac compile: DRAM-aware search done ({0:f2} s total)\n",

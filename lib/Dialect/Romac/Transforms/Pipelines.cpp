@@ -26,18 +26,30 @@ void romac::buildCompilePipeline(OpPassManager &pm,
   pm.addPass(createRomacAttachTargetPass(attach));
   // Normalize: fold constants and simplify the imported program.
   pm.addPass(createCanonicalizerPass());
-  // Tile search: one #romac.mapping per contraction.
-  RomacTileSearchPassOptions search;
-  search.objective = options.objective;
-  search.policy = options.policy;
-  search.threads = options.threads;
-  pm.addPass(createRomacTileSearchPass(search));
+  // Tile search: one #romac.mapping per contraction, against a flat DRAM
+  // or the row-buffer model (with layouts, address mapping and fusion).
+  if (options.search == "dram") {
+    RomacDramSearchPassOptions search;
+    search.objective = options.objective;
+    search.policy = options.policy;
+    search.threads = options.threads;
+    search.mapping = options.mapping;
+    search.fuse = options.fuse;
+    pm.addPass(createRomacDramSearchPass(search));
+  } else if (options.search != "none") {
+    RomacTileSearchPassOptions search;
+    search.objective = options.objective;
+    search.policy = options.policy;
+    search.threads = options.threads;
+    pm.addPass(createRomacTileSearchPass(search));
+  }
 }
 
 void romac::registerCompilePipeline() {
   PassPipelineRegistration<CompilePipelineOptions>(
       "romac-compile-pipeline",
       "The stages of `romac compile`: attach the target, normalize "
-      "(canonicalize), search every contraction's tiling",
+      "(canonicalize), search every contraction's tiling (search=flat|dram, "
+      "mapping=M, fuse=true)",
       buildCompilePipeline);
 }

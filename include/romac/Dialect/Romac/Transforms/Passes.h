@@ -41,6 +41,18 @@ struct CompilePipelineOptions
   Option<unsigned> threads{*this, "threads",
                            llvm::cl::desc("Search threads (0: one per core)"),
                            llvm::cl::init(0)};
+  Option<std::string> search{
+      *this, "search",
+      llvm::cl::desc("flat (romac-tile-search), dram (romac-dram-search) or "
+                     "none (the caller searches)"),
+      llvm::cl::init("flat")};
+  Option<std::string> mapping{
+      *this, "mapping",
+      llvm::cl::desc("search=dram: fix the address mapping (empty: chosen)"),
+      llvm::cl::init("")};
+  Option<bool> fuse{*this, "fuse",
+                    llvm::cl::desc("search=dram: fuse chains of convolutions"),
+                    llvm::cl::init(false)};
 };
 
 /// Adds the stages of `romac compile` to `pm`, in order. This is the one
