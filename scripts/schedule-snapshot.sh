@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # schedule-snapshot.sh BUILD_DIR OUT_DIR - compile every committed model into
-# OUT_DIR (schedule JSON, printed table, --emit-mlir attributes) for a matrix
+# OUT_DIR (schedule JSON, printed table, --emit-mlir IR, errors) for a matrix
 # of targets and search modes, so that a refactoring can be checked to leave
 # every schedule byte-identical:
 #
@@ -53,11 +53,11 @@ run() { # NAME TARGET MODE
   local base="$OUT/$name.$target.$mode"
   # shellcheck disable=SC2086
   "$ROMAC" compile "${MODELS[$name]}" ${DIMS[$name]:-} --target "$target" \
-    "${flags[@]}" -o "$base.json" --emit-mlir "$base.mlir.full" \
-    >"$base.table" 2>"$base.stderr" || echo "exit $?" >>"$base.stderr"
-  # Keep only the romac attributes of the IR (the rest is the importer's).
-  grep -o 'romac\.[a-z_]* = [^{]*' "$base.mlir.full" >"$base.attrs" 2>/dev/null || true
-  rm -f "$base.mlir.full"
+    "${flags[@]}" -o "$base.json" --emit-mlir "$base.mlir" \
+    >"$base.table" 2>"$base.log" || echo "exit $?" >>"$base.log"
+  # Progress lines carry timings and paths: keep only what must not change.
+  grep -E 'error|warning|exit' "$base.log" >"$base.stderr" || true
+  rm -f "$base.log"
 }
 
 for name in $(printf '%s\n' "${!MODELS[@]}" | sort); do
