@@ -279,7 +279,7 @@ int main(int argc, char **argv) {
                   "int8), target "
                << target << ", mapping " << model->getMapping().str()
                << ", page policy "
-               << stringifyRowPolicy(model->getParams().policy) << ", "
+               << stringifyPagePolicy(model->getParams().policy) << ", "
                << stringifyLayoutKind(layoutKind) << " layouts, " << runs
                << " runs (medians)\n\n";
 

@@ -16,6 +16,7 @@
 #include "romac/Analysis/Workload.h"
 #include "romac/CostModel/AccessCounts.h"
 #include "romac/CostModel/Mapping.h"
+#include "romac/Support/Error.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/MathExtras.h"
@@ -28,14 +29,9 @@ using namespace romac;
 using llvm::ArrayRef;
 using llvm::SmallVector;
 
-static llvm::Error makeError(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
-}
-
 //===----------------------------------------------------------------------===//
 // Operand classes
 //===----------------------------------------------------------------------===//
-
 
 OperandClass romac::classifyOperand(const Workload &workload,
                                     unsigned operand) {
@@ -66,31 +62,35 @@ double CostTarget::getDramBytesPerCycle() const {
 llvm::Error CostTarget::verify() const {
   std::string where = "target '" + name + "'";
   if (rows <= 0 || cols <= 0)
-    return makeError(where + ": the MAC array must have rows and columns");
+    return makeStringError(where +
+                           ": the MAC array must have rows and columns");
   if (!(frequencyMHz > 0))
-    return makeError(where + ": the clock frequency must be positive");
+    return makeStringError(where + ": the clock frequency must be positive");
   if (!(macEnergyPJ >= 0) || !(dramFlatPJPerBit >= 0) || !(dramPeakGBps >= 0))
-    return makeError(where + ": energies and bandwidths must not be negative");
+    return makeStringError(where +
+                           ": energies and bandwidths must not be negative");
   if (memories.empty())
-    return makeError(where + ": no on-chip buffer");
+    return makeStringError(where + ": no on-chip buffer");
   for (const CostMemory &m : memories) {
     if (m.capacityBytes <= 0)
-      return makeError(where + ": buffer '" + m.name + "' has no capacity");
+      return makeStringError(where + ": buffer '" + m.name +
+                             "' has no capacity");
     if (!(m.readPJPerByte >= 0) || !(m.writePJPerByte >= 0))
-      return makeError(where + ": buffer '" + m.name +
-                       "' has a negative energy");
+      return makeStringError(where + ": buffer '" + m.name +
+                             "' has a negative energy");
   }
   for (unsigned c = 0; c < kNumOperandClasses; ++c) {
     auto cls = static_cast<OperandClass>(c);
     unsigned holders = llvm::count_if(
         memories, [&](const CostMemory &m) { return m.holds(cls); });
     if (holders != 1)
-      return makeError(where + ": " + llvm::Twine(holders) +
-                       " buffers hold the " + stringifyOperandClass(cls) +
-                       ", expected exactly one");
+      return makeStringError(where + ": " + llvm::Twine(holders) +
+                             " buffers hold the " + stringifyOperandClass(cls) +
+                             ", expected exactly one");
     if (memoryOf[c] >= memories.size() || !memories[memoryOf[c]].holds(cls))
-      return makeError(where + ": memoryOf does not name the buffer of the " +
-                       stringifyOperandClass(cls));
+      return makeStringError(where +
+                             ": memoryOf does not name the buffer of the " +
+                             stringifyOperandClass(cls));
   }
   return llvm::Error::success();
 }
@@ -102,14 +102,14 @@ llvm::Error CostTarget::verify() const {
 llvm::Error SpatialMapping::verify(const Workload &workload) const {
   for (const std::optional<unsigned> &d : {rowDim, colDim})
     if (d && *d >= workload.dims.size())
-      return makeError("spatial mapping of '" + workload.name +
-                       "' names loop dim #" + llvm::Twine(*d) +
-                       " but there are only " +
-                       llvm::Twine(workload.dims.size()));
+      return makeStringError("spatial mapping of '" + workload.name +
+                             "' names loop dim #" + llvm::Twine(*d) +
+                             " but there are only " +
+                             llvm::Twine(workload.dims.size()));
   if (rowDim && colDim && *rowDim == *colDim)
-    return makeError("spatial mapping of '" + workload.name +
-                     "' unrolls dim '" + workload.dims[*rowDim].name +
-                     "' over both rows and columns");
+    return makeStringError("spatial mapping of '" + workload.name +
+                           "' unrolls dim '" + workload.dims[*rowDim].name +
+                           "' over both rows and columns");
   return llvm::Error::success();
 }
 
@@ -121,28 +121,6 @@ std::string SpatialMapping::str(const Workload &workload) const {
                                      : "#" + std::to_string(*d);
   };
   return "rows=" + name(rowDim) + " cols=" + name(colDim);
-}
-
-llvm::StringRef romac::stringifyObjective(Objective objective) {
-  switch (objective) {
-  case Objective::Energy:
-    return "energy";
-  case Objective::EDP:
-    return "edp";
-  case Objective::Latency:
-    return "latency";
-  case Objective::DramAccesses:
-    return "dram-accesses";
-  }
-  llvm_unreachable("unknown objective");
-}
-
-std::optional<Objective> romac::symbolizeObjective(llvm::StringRef name) {
-  for (Objective o : {Objective::Energy, Objective::EDP, Objective::Latency,
-                      Objective::DramAccesses})
-    if (name == stringifyObjective(o))
-      return o;
-  return std::nullopt;
 }
 
 static double objectiveValue(Objective objective, double energy, double cycles,
@@ -512,11 +490,12 @@ llvm::Error CostModel::checkCapacity(ArrayRef<int64_t> tileSizes) const {
     for (auto [o, op] : llvm::enumerate(workload.operands))
       if (memoryIndex[o] == m)
         names += (names.empty() ? "'" : ", '") + op.name + "'";
-    return makeError("layer '" + workload.name + "': the tiles of " + names +
-                     " need " + llvm::Twine(bytes[m]) + " bytes" +
-                     (options.doubleBuffering ? " (double-buffered)" : "") +
-                     " but buffer '" + mem.name + "' holds " +
-                     llvm::Twine(mem.capacityBytes));
+    return makeStringError(
+        "layer '" + workload.name + "': the tiles of " + names + " need " +
+        llvm::Twine(bytes[m]) + " bytes" +
+        (options.doubleBuffering ? " (double-buffered)" : "") +
+        " but buffer '" + mem.name + "' holds " +
+        llvm::Twine(mem.capacityBytes));
   }
   return llvm::Error::success();
 }

@@ -6,15 +6,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "romac/CostModel/Mapping.h"
+#include "romac/Support/Error.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace romac;
-
-static llvm::Error makeError(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
-}
 
 Mapping Mapping::untiled(const Workload &workload) {
   Mapping m;
@@ -34,15 +31,15 @@ Mapping::get(const Workload &workload,
   for (auto [name, size] : tiles) {
     std::optional<unsigned> dim = workload.findDim(name);
     if (!dim)
-      return makeError("mapping of '" + workload.name +
-                       "': tile for unknown loop dim '" + name + "'");
+      return makeStringError("mapping of '" + workload.name +
+                             "': tile for unknown loop dim '" + name + "'");
     m.tileSizes[*dim] = size;
   }
   for (llvm::StringRef name : order) {
     std::optional<unsigned> dim = workload.findDim(name);
     if (!dim)
-      return makeError("mapping of '" + workload.name +
-                       "': order names unknown loop dim '" + name + "'");
+      return makeStringError("mapping of '" + workload.name +
+                             "': order names unknown loop dim '" + name + "'");
     m.order.push_back(*dim);
   }
   if (llvm::Error err = m.verify(workload))
@@ -54,24 +51,26 @@ llvm::Error Mapping::verify(const Workload &workload) const {
   std::string where = "mapping of '" + workload.name + "'";
   size_t n = workload.dims.size();
   if (tileSizes.size() != n)
-    return makeError(where + ": " + llvm::Twine(tileSizes.size()) +
-                     " tile sizes for " + llvm::Twine(n) + " loop dims");
+    return makeStringError(where + ": " + llvm::Twine(tileSizes.size()) +
+                           " tile sizes for " + llvm::Twine(n) + " loop dims");
   for (auto [size, dim] : llvm::zip_equal(tileSizes, workload.dims))
     if (size < 1 || size > dim.bound)
-      return makeError(where + ": tile " + llvm::Twine(size) + " of dim '" +
-                       dim.name + "' is outside [1, " + llvm::Twine(dim.bound) +
-                       "]");
+      return makeStringError(where + ": tile " + llvm::Twine(size) +
+                             " of dim '" + dim.name + "' is outside [1, " +
+                             llvm::Twine(dim.bound) + "]");
   if (order.size() != n)
-    return makeError(where + ": order lists " + llvm::Twine(order.size()) +
-                     " loops, expected all " + llvm::Twine(n) + " loop dims");
+    return makeStringError(where + ": order lists " +
+                           llvm::Twine(order.size()) + " loops, expected all " +
+                           llvm::Twine(n) + " loop dims");
   llvm::SmallVector<bool, 8> seen(n, false);
   for (unsigned d : order) {
     if (d >= n)
-      return makeError(where + ": order names loop dim #" + llvm::Twine(d) +
-                       " but there are only " + llvm::Twine(n));
+      return makeStringError(where + ": order names loop dim #" +
+                             llvm::Twine(d) + " but there are only " +
+                             llvm::Twine(n));
     if (seen[d])
-      return makeError(where + ": order lists dim '" + workload.dims[d].name +
-                       "' twice");
+      return makeStringError(where + ": order lists dim '" +
+                             workload.dims[d].name + "' twice");
     seen[d] = true;
   }
   return llvm::Error::success();

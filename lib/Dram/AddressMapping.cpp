@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "romac/Dram/AddressMapping.h"
+#include "romac/Support/Error.h"
 #include "romac/Target/Target.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -17,10 +18,6 @@
 using namespace romac;
 using llvm::ArrayRef;
 using llvm::StringRef;
-
-static llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
 
 static constexpr std::array<DramField, kNumDramFields> kAllFields = {
     DramField::Channel, DramField::Rank, DramField::BankGroup,
@@ -51,15 +48,16 @@ StringRef romac::getDramFieldAbbrev(DramField field) {
 llvm::Expected<DramGeometry> DramGeometry::get(const DramConfig &config) {
   uint64_t busBits = config.chipsPerRank * config.deviceWidth;
   if (config.chipsPerRank == 0 || config.deviceWidth == 0)
-    return makeError("DRAM geometry: chips_per_rank and device_width must be "
-                     "positive, got " +
-                     llvm::Twine(config.chipsPerRank) + " and " +
-                     llvm::Twine(config.deviceWidth));
+    return makeStringError(
+        "DRAM geometry: chips_per_rank and device_width must be "
+        "positive, got " +
+        llvm::Twine(config.chipsPerRank) + " and " +
+        llvm::Twine(config.deviceWidth));
   if (busBits / config.deviceWidth != config.chipsPerRank || busBits % 8 != 0)
-    return makeError("DRAM geometry: the bus (chips_per_rank × device_width "
-                     "= " +
-                     llvm::Twine(busBits) +
-                     " bits) is not a whole number of bytes");
+    return makeStringError(
+        "DRAM geometry: the bus (chips_per_rank × device_width "
+        "= " +
+        llvm::Twine(busBits) + " bits) is not a whole number of bytes");
   DramGeometry geometry;
   geometry.channels = config.channels;
   geometry.ranks = config.ranks;
@@ -86,21 +84,23 @@ llvm::Error DramGeometry::validate() const {
       {"bus bytes (chips_per_rank × device_width / 8)", busBytes}};
   for (auto [key, value] : counts)
     if (!llvm::isPowerOf2_64(value))
-      return makeError("DRAM geometry: " + key +
-                       " must be a power of two (it selects address bits), "
-                       "got " +
-                       llvm::Twine(value));
+      return makeStringError(
+          "DRAM geometry: " + key +
+          " must be a power of two (it selects address bits), "
+          "got " +
+          llvm::Twine(value));
   if (burstLength > columns)
-    return makeError("DRAM geometry: burst_length " + llvm::Twine(burstLength) +
-                     " exceeds the " + llvm::Twine(columns) +
-                     " columns of a row");
+    return makeStringError("DRAM geometry: burst_length " +
+                           llvm::Twine(burstLength) + " exceeds the " +
+                           llvm::Twine(columns) + " columns of a row");
   unsigned total = 0;
   for (auto [key, value] : counts)
     if (key != "burst_length")
       total += llvm::Log2_64(value);
   if (total > 63)
-    return makeError("DRAM geometry: the address space needs " +
-                     llvm::Twine(total) + " bits; at most 63 are supported");
+    return makeStringError("DRAM geometry: the address space needs " +
+                           llvm::Twine(total) +
+                           " bits; at most 63 are supported");
   return llvm::Error::success();
 }
 
@@ -220,10 +220,11 @@ llvm::Expected<AddressMapping> AddressMapping::get(const DramGeometry &geometry,
     order = name;
 
   auto unknown = [&]() {
-    return makeError("unknown address mapping '" + name +
-                     "' (expected romanet, drmap, row-interleaved, or a "
-                     "field order such as RoBaRaCoCh made of Ch, Ra, Bg, Ba, "
-                     "Ro, Co)");
+    return makeStringError(
+        "unknown address mapping '" + name +
+        "' (expected romanet, drmap, row-interleaved, or a "
+        "field order such as RoBaRaCoCh made of Ch, Ra, Bg, Ba, "
+        "Ro, Co)");
   };
   if (order.empty() || order.size() % 2 != 0)
     return unknown();
@@ -237,21 +238,22 @@ llvm::Expected<AddressMapping> AddressMapping::get(const DramGeometry &geometry,
     if (field == kAllFields.end())
       return unknown();
     if (llvm::is_contained(fieldsMsbFirst, *field))
-      return makeError("field " + abbrev +
-                       " appears twice in address mapping '" + name + "'");
+      return makeStringError("field " + abbrev +
+                             " appears twice in address mapping '" + name +
+                             "'");
     fieldsMsbFirst.push_back(*field);
   }
   for (DramField field : {DramField::Row, DramField::Bank, DramField::Column})
     if (!llvm::is_contained(fieldsMsbFirst, field))
-      return makeError("address mapping '" + name + "' has no " +
-                       getDramFieldAbbrev(field) + " field");
+      return makeStringError("address mapping '" + name + "' has no " +
+                             getDramFieldAbbrev(field) + " field");
   for (DramField field : {DramField::Channel, DramField::Rank})
     if (!llvm::is_contained(fieldsMsbFirst, field) &&
         geometry.getFieldBits(field) > 0)
-      return makeError("address mapping '" + name + "' has no " +
-                       getDramFieldAbbrev(field) + " field but there are " +
-                       llvm::Twine(geometry.getFieldCount(field)) +
-                       (field == DramField::Channel ? " channels" : " ranks"));
+      return makeStringError(
+          "address mapping '" + name + "' has no " + getDramFieldAbbrev(field) +
+          " field but there are " + llvm::Twine(geometry.getFieldCount(field)) +
+          (field == DramField::Channel ? " channels" : " ranks"));
   if (!llvm::is_contained(fieldsMsbFirst, DramField::BankGroup)) {
     // The bank-group bits sit just above the bank bits.
     auto *bank = llvm::find(fieldsMsbFirst, DramField::Bank);
@@ -280,14 +282,14 @@ AddressMapping::getFromBits(const DramGeometry &geometry,
     FieldInfo &info = mapping.fields[static_cast<unsigned>(field)];
     unsigned need = geometry.getFieldBits(field);
     if (info.bits.size() != need)
-      return makeError("address mapping '" + name +
-                       "': address bits do not "
-                       "add up: " +
-                       llvm::Twine(info.bits.size()) + " " +
-                       getDramFieldAbbrev(field) +
-                       " bits given, the "
-                       "geometry needs " +
-                       llvm::Twine(need));
+      return makeStringError("address mapping '" + name +
+                             "': address bits do not "
+                             "add up: " +
+                             llvm::Twine(info.bits.size()) + " " +
+                             getDramFieldAbbrev(field) +
+                             " bits given, the "
+                             "geometry needs " +
+                             llvm::Twine(need));
     for (size_t i = 1; i < info.bits.size(); ++i)
       if (info.bits[i] != info.bits[i - 1] + 1)
         info.contiguous = false;
@@ -295,8 +297,8 @@ AddressMapping::getFromBits(const DramGeometry &geometry,
     info.mask = need == 0 ? 0 : llvm::maskTrailingOnes<uint64_t>(need);
   }
   if (mapping.burstOffsetBits + bitFields.size() != geometry.getTotalBits())
-    return makeError("address mapping '" + name +
-                     "': address bits do not add up");
+    return makeStringError("address mapping '" + name +
+                           "': address bits do not add up");
   return mapping;
 }
 

@@ -49,10 +49,6 @@ using llvm::SmallVector;
 // DramParams, DramStats
 //===----------------------------------------------------------------------===//
 
-llvm::StringRef romac::stringifyRowPolicy(RowPolicy policy) {
-  return policy == RowPolicy::Open ? "open" : "closed";
-}
-
 uint64_t DramParams::getBurstCycles() const {
   return std::max<uint64_t>(geometry.burstLength / 2, 1);
 }
@@ -151,7 +147,7 @@ llvm::Expected<DramModel> DramModel::get(const DramParams &params,
   return DramModel(params, std::move(*mapping));
 }
 
-DramModel DramModel::withPolicy(RowPolicy policy) const {
+DramModel DramModel::withPolicy(PagePolicy policy) const {
   DramModel copy = *this;
   copy.params.policy = policy;
   return copy;
@@ -539,39 +535,83 @@ constexpr size_t kCacheBudget = size_t(1) << 20;
 /// Most distinct tiles of one operand the engine keeps a slot for.
 constexpr int64_t kMaxCachedTiles = int64_t(1) << 20;
 
-} // namespace
+/// What the fast engine knows about one operand during an evaluation.
+struct FastOperand {
+  /// Innermost position in the moving loops of a dim the operand depends
+  /// on; -1.
+  int last = -1;
+  /// Stride of each loop dim in the linear tile id (0: not indexed).
+  SmallVector<int64_t, 8> stride;
+  int64_t distinct = 1;
+  bool readWrite = false;
+  bool cached = false;
+  std::vector<TileSummary> tiles;
+  std::vector<bool> visited;
+  int64_t current = 0;
+};
 
-DramStats DramModel::evaluateFast(const Workload &workload,
-                                  const Mapping &tiling,
-                                  const LayerLayout &layout) const {
-  size_t numDims = workload.dims.size();
-  size_t numOps = workload.operands.size();
-  unsigned burstBits = mapping.getBurstOffsetBits();
+/// One run of the fast engine (DramModel::evaluateFast()): walks the tile
+/// loops, summarises each operand tile's bursts per bank and channel once
+/// (cached when the tile is transferred again) and applies the summaries to
+/// the row-buffer state.
+class FastEvaluation {
+public:
+  FastEvaluation(const DramParams &params, const AddressMapping &mapping,
+                 const Workload &workload, const Mapping &tiling,
+                 const LayerLayout &layout)
+      : mapping(mapping), workload(workload), tiling(tiling), layout(layout),
+        numDims(workload.dims.size()), numOps(workload.operands.size()),
+        burstBits(mapping.getBurstOffsetBits()), state(params, mapping),
+        builder(mapping), tileIndex(numDims, 0) {}
 
-  SmallVector<int64_t, 8> numTiles(numDims);
+  DramStats run() {
+    initOperands();
+    stats.operands.resize(numOps);
+    walk();
+    state.finish();
+    state.computeStats(stats);
+    finishOperands(stats, mapping.getGeometry().getBytesPerBurst());
+    return std::move(stats);
+  }
+
+private:
+  void initOperands();
+  /// Summarises tile `id` of operand `o` into the arenas.
+  void build(unsigned o, int64_t id, TileSummary &summary);
+  /// Reads or writes tile `id` of operand `o`.
+  void transfer(unsigned o, int64_t id, bool write);
+  /// The tile loops in order: every operand transfer of the schedule.
+  void walk();
+
+  const AddressMapping &mapping;
+  const Workload &workload;
+  const Mapping &tiling;
+  const LayerLayout &layout;
+  size_t numDims, numOps;
+  unsigned burstBits;
+  RowBufferState state;
+  SummaryBuilder builder;
+  std::vector<BankEntry> bankArena;
+  std::vector<ChannelEntry> channelArena;
+  DramStats stats;
+  SmallVector<int64_t, 8> numTiles;
+  /// The loops that move, outermost first.
+  SmallVector<unsigned, 8> loops;
+  std::vector<FastOperand> ops;
+  SmallVector<int64_t, 8> tileIndex;
+  SmallVector<int64_t, 4> lo, size;
+};
+
+void FastEvaluation::initOperands() {
+  numTiles.resize(numDims);
   for (size_t d = 0; d < numDims; ++d)
     numTiles[d] = tiling.getNumTiles(workload, d);
-  // The loops that move, outermost first.
-  SmallVector<unsigned, 8> loops;
   for (unsigned d : tiling.order)
     if (numTiles[d] > 1)
       loops.push_back(d);
-
-  struct OperandInfo {
-    /// Innermost position in `loops` of a dim the operand depends on; -1.
-    int last = -1;
-    /// Stride of each loop dim in the linear tile id (0: not indexed).
-    SmallVector<int64_t, 8> stride;
-    int64_t distinct = 1;
-    bool readWrite = false;
-    bool cached = false;
-    std::vector<TileSummary> tiles;
-    std::vector<bool> visited;
-    int64_t current = 0;
-  };
-  std::vector<OperandInfo> ops(numOps);
+  ops.resize(numOps);
   for (size_t o = 0; o < numOps; ++o) {
-    OperandInfo &info = ops[o];
+    FastOperand &info = ops[o];
     const Operand &op = workload.operands[o];
     info.readWrite = op.role == OperandRole::ReadWrite;
     info.stride.assign(numDims, 0);
@@ -595,76 +635,69 @@ DramStats DramModel::evaluateFast(const Workload &workload,
     if (info.readWrite)
       info.visited.assign(info.distinct, false);
   }
+}
 
-  RowBufferState state(params, mapping);
-  SummaryBuilder builder(mapping);
-  std::vector<BankEntry> bankArena;
-  std::vector<ChannelEntry> channelArena;
-  DramStats stats;
-  stats.operands.resize(numOps);
+void FastEvaluation::build(unsigned o, int64_t id, TileSummary &summary) {
+  // Decode the tile id into loop tile indices.
+  const FastOperand &info = ops[o];
+  for (size_t d = 0; d < numDims; ++d)
+    tileIndex[d] =
+        info.stride[d] == 0 ? 0 : (id / info.stride[d]) % numTiles[d];
+  size_t rank = workload.operands[o].extent.size();
+  lo.resize(rank);
+  size.resize(rank);
+  int64_t elements =
+      getTileBox(workload, tiling.tileSizes, o, tileIndex, lo, size);
+  summary.bankBegin = bankArena.size();
+  summary.channelBegin = channelArena.size();
+  forEachBurstRange(
+      layout.operands[o], lo, size, burstBits,
+      [&](uint64_t first, uint64_t count) { builder.addRange(first, count); });
+  summary.bursts = builder.finish(bankArena, channelArena);
+  summary.bankEnd = bankArena.size();
+  summary.channelEnd = channelArena.size();
+  summary.usefulBytes =
+      static_cast<uint64_t>(elements) * workload.operands[o].bytesPerElement;
+  summary.built = true;
+}
 
-  SmallVector<int64_t, 8> tileIndex(numDims, 0);
-  SmallVector<int64_t, 4> lo, size;
-  auto build = [&](unsigned o, int64_t id, TileSummary &summary) {
-    // Decode the tile id into loop tile indices.
-    const OperandInfo &info = ops[o];
-    for (size_t d = 0; d < numDims; ++d)
-      tileIndex[d] =
-          info.stride[d] == 0 ? 0 : (id / info.stride[d]) % numTiles[d];
-    size_t rank = workload.operands[o].extent.size();
-    lo.resize(rank);
-    size.resize(rank);
-    int64_t elements =
-        getTileBox(workload, tiling.tileSizes, o, tileIndex, lo, size);
-    summary.bankBegin = bankArena.size();
-    summary.channelBegin = channelArena.size();
-    forEachBurstRange(layout.operands[o], lo, size, burstBits,
-                      [&](uint64_t first, uint64_t count) {
-                        builder.addRange(first, count);
-                      });
-    summary.bursts = builder.finish(bankArena, channelArena);
-    summary.bankEnd = bankArena.size();
-    summary.channelEnd = channelArena.size();
-    summary.usefulBytes =
-        static_cast<uint64_t>(elements) * workload.operands[o].bytesPerElement;
-    summary.built = true;
-  };
-  auto transfer = [&](unsigned o, int64_t id, bool write) {
-    OperandInfo &info = ops[o];
-    TileSummary local;
-    TileSummary *summary = &local;
-    bool keep = false;
-    if (info.cached) {
-      summary = &info.tiles[id];
-      keep = summary->built || bankArena.size() < kCacheBudget;
-    }
-    size_t bankMark = bankArena.size(), channelMark = channelArena.size();
-    if (!summary->built)
-      build(o, id, *summary);
-    state.applyTile(
-        ArrayRef(bankArena).slice(summary->bankBegin,
-                                  summary->bankEnd - summary->bankBegin),
-        ArrayRef(channelArena)
-            .slice(summary->channelBegin,
-                   summary->channelEnd - summary->channelBegin),
-        summary->bursts, write);
-    DramOperandStats &op = stats.operands[o];
-    if (write) {
-      ++op.writeTransfers;
-      op.writeBursts += summary->bursts;
-      op.usefulWriteBytes += summary->usefulBytes;
-    } else {
-      ++op.readTransfers;
-      op.readBursts += summary->bursts;
-      op.usefulReadBytes += summary->usefulBytes;
-    }
-    if (!keep) {
-      summary->built = false;
-      bankArena.resize(bankMark);
-      channelArena.resize(channelMark);
-    }
-  };
+void FastEvaluation::transfer(unsigned o, int64_t id, bool write) {
+  FastOperand &info = ops[o];
+  TileSummary local;
+  TileSummary *summary = &local;
+  bool keep = false;
+  if (info.cached) {
+    summary = &info.tiles[id];
+    keep = summary->built || bankArena.size() < kCacheBudget;
+  }
+  size_t bankMark = bankArena.size(), channelMark = channelArena.size();
+  if (!summary->built)
+    build(o, id, *summary);
+  state.applyTile(
+      ArrayRef(bankArena).slice(summary->bankBegin,
+                                summary->bankEnd - summary->bankBegin),
+      ArrayRef(channelArena)
+          .slice(summary->channelBegin,
+                 summary->channelEnd - summary->channelBegin),
+      summary->bursts, write);
+  DramOperandStats &op = stats.operands[o];
+  if (write) {
+    ++op.writeTransfers;
+    op.writeBursts += summary->bursts;
+    op.usefulWriteBytes += summary->usefulBytes;
+  } else {
+    ++op.readTransfers;
+    op.readBursts += summary->bursts;
+    op.usefulReadBytes += summary->usefulBytes;
+  }
+  if (!keep) {
+    summary->built = false;
+    bankArena.resize(bankMark);
+    channelArena.resize(channelMark);
+  }
+}
 
+void FastEvaluation::walk() {
   // The first step: every operand's first tile.
   SmallVector<int64_t, 8> idx(numDims, 0);
   for (size_t o = 0; o < numOps; ++o) {
@@ -689,7 +722,7 @@ DramStats DramModel::evaluateFast(const Workload &workload,
       if (ops[o].readWrite && ops[o].last >= k)
         transfer(o, ops[o].current, /*write=*/true);
     for (size_t o = 0; o < numOps; ++o) {
-      OperandInfo &info = ops[o];
+      FastOperand &info = ops[o];
       if (info.last < k)
         continue;
       int64_t id = 0;
@@ -708,9 +741,12 @@ DramStats DramModel::evaluateFast(const Workload &workload,
   for (size_t o = 0; o < numOps; ++o)
     if (ops[o].readWrite)
       transfer(o, ops[o].current, /*write=*/true);
+}
 
-  state.finish();
-  state.computeStats(stats);
-  finishOperands(stats, mapping.getGeometry().getBytesPerBurst());
-  return stats;
+} // namespace
+
+DramStats DramModel::evaluateFast(const Workload &workload,
+                                  const Mapping &tiling,
+                                  const LayerLayout &layout) const {
+  return FastEvaluation(params, mapping, workload, tiling, layout).run();
 }

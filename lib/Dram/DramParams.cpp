@@ -26,8 +26,7 @@ llvm::Expected<DramParams> DramParams::get(const DramConfig &config) {
   p.geometry = *geometry;
   p.chipsPerRank = config.chipsPerRank;
   p.deviceWidth = config.deviceWidth;
-  p.policy = config.pagePolicy == PagePolicy::Open ? RowPolicy::Open
-                                                   : RowPolicy::Closed;
+  p.policy = config.pagePolicy;
   const DramTiming &t = config.timing;
   if (!(t.tCK > 0))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "romac/Dram/Layout.h"
+#include "romac/Support/Error.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -22,22 +23,6 @@ using llvm::MutableArrayRef;
 using llvm::SmallVector;
 using llvm::StringRef;
 
-static llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
-StringRef romac::stringifyLayoutKind(LayoutKind kind) {
-  return kind == LayoutKind::RowMajor ? "row-major" : "blocked";
-}
-
-std::optional<LayoutKind> romac::symbolizeLayoutKind(StringRef name) {
-  if (name == "row-major")
-    return LayoutKind::RowMajor;
-  if (name == "blocked")
-    return LayoutKind::Blocked;
-  return std::nullopt;
-}
-
 //===----------------------------------------------------------------------===//
 // TensorLayout
 //===----------------------------------------------------------------------===//
@@ -49,22 +34,22 @@ static llvm::Error checkShape(ArrayRef<int64_t> extent, int64_t bytesPerElement,
                               SmallVector<unsigned, 4> &order,
                               uint64_t &sizeBytes) {
   if (bytesPerElement <= 0)
-    return makeError("layout: bytes per element must be positive, got " +
-                     llvm::Twine(bytesPerElement));
+    return makeStringError("layout: bytes per element must be positive, got " +
+                           llvm::Twine(bytesPerElement));
   uint64_t size = static_cast<uint64_t>(bytesPerElement);
   for (int64_t e : extent) {
     if (e <= 0)
-      return makeError("layout: extents must be positive, got " +
-                       llvm::Twine(e));
+      return makeStringError("layout: extents must be positive, got " +
+                             llvm::Twine(e));
     bool overflow = false;
     size = llvm::SaturatingMultiply(size, static_cast<uint64_t>(e), &overflow);
     if (overflow)
-      return makeError("layout: the tensor size overflows 64 bits");
+      return makeStringError("layout: the tensor size overflows 64 bits");
   }
   bool overflow = false;
   (void)llvm::SaturatingAdd(base, size, &overflow);
   if (overflow)
-    return makeError("layout: base + size overflows 64 bits");
+    return makeStringError("layout: base + size overflows 64 bits");
   order.clear();
   if (dimOrder.empty()) {
     order.resize(extent.size());
@@ -72,13 +57,14 @@ static llvm::Error checkShape(ArrayRef<int64_t> extent, int64_t bytesPerElement,
   } else {
     SmallVector<bool, 4> seen(extent.size(), false);
     if (dimOrder.size() != extent.size())
-      return makeError("layout: the dim order names " +
-                       llvm::Twine(dimOrder.size()) + " dims, the tensor has " +
-                       llvm::Twine(extent.size()));
+      return makeStringError(
+          "layout: the dim order names " + llvm::Twine(dimOrder.size()) +
+          " dims, the tensor has " + llvm::Twine(extent.size()));
     for (unsigned d : dimOrder) {
       if (d >= extent.size() || seen[d])
-        return makeError("layout: the dim order is not a permutation of the "
-                         "tensor dims");
+        return makeStringError(
+            "layout: the dim order is not a permutation of the "
+            "tensor dims");
       seen[d] = true;
     }
     order.assign(dimOrder.begin(), dimOrder.end());
@@ -111,13 +97,13 @@ TensorLayout::getBlocked(ArrayRef<int64_t> extent, int64_t bytesPerElement,
                                    layout.order, layout.sizeBytes))
     return std::move(err);
   if (blockSizes.size() != extent.size())
-    return makeError("layout: " + llvm::Twine(blockSizes.size()) +
-                     " block sizes for a tensor of rank " +
-                     llvm::Twine(extent.size()));
+    return makeStringError("layout: " + llvm::Twine(blockSizes.size()) +
+                           " block sizes for a tensor of rank " +
+                           llvm::Twine(extent.size()));
   for (auto [b, e] : llvm::zip_equal(blockSizes, extent))
     if (b < 1 || b > e)
-      return makeError("layout: block size " + llvm::Twine(b) +
-                       " is not in [1, " + llvm::Twine(e) + "]");
+      return makeStringError("layout: block size " + llvm::Twine(b) +
+                             " is not in [1, " + llvm::Twine(e) + "]");
   layout.kind = LayoutKind::Blocked;
   layout.base = base;
   layout.bytesPerElement = bytesPerElement;
@@ -298,17 +284,18 @@ std::string TensorLayout::str() const {
 
 llvm::Error LayerLayout::verify(const Workload &workload) const {
   if (operands.size() != workload.operands.size())
-    return makeError("layer layout of '" + workload.name + "' has " +
-                     llvm::Twine(operands.size()) + " tensors, the workload " +
-                     llvm::Twine(workload.operands.size()) + " operands");
+    return makeStringError("layer layout of '" + workload.name + "' has " +
+                           llvm::Twine(operands.size()) +
+                           " tensors, the workload " +
+                           llvm::Twine(workload.operands.size()) + " operands");
   for (auto [i, layout] : llvm::enumerate(operands)) {
     const Operand &op = workload.operands[i];
     if (ArrayRef<int64_t>(op.extent) != layout.getExtent() ||
         op.bytesPerElement != layout.getBytesPerElement())
-      return makeError("layout of operand '" + op.name + "' of '" +
-                       workload.name +
-                       "' does not match its shape or "
-                       "element size");
+      return makeStringError("layout of operand '" + op.name + "' of '" +
+                             workload.name +
+                             "' does not match its shape or "
+                             "element size");
   }
   for (size_t i = 0; i < operands.size(); ++i)
     for (size_t j = i + 1; j < operands.size(); ++j) {
@@ -317,10 +304,10 @@ llvm::Error LayerLayout::verify(const Workload &workload) const {
       const TensorLayout &a = operands[i], &b = operands[j];
       if (a.getBase() < b.getBase() + b.getSizeBytes() &&
           b.getBase() < a.getBase() + a.getSizeBytes())
-        return makeError("the DRAM ranges of operands '" +
-                         workload.operands[i].name + "' and '" +
-                         workload.operands[j].name + "' of '" + workload.name +
-                         "' overlap");
+        return makeStringError("the DRAM ranges of operands '" +
+                               workload.operands[i].name + "' and '" +
+                               workload.operands[j].name + "' of '" +
+                               workload.name + "' overlap");
     }
   return llvm::Error::success();
 }

@@ -41,7 +41,7 @@ TimingTable::TimingTable(const DramParams &p) {
 RowBufferState::RowBufferState(const DramParams &params,
                                const AddressMapping &mapping)
     : params(params), mapping(mapping), timing(params),
-      open(params.policy == RowPolicy::Open) {
+      open(params.policy == PagePolicy::Open) {
   const DramGeometry &g = mapping.getGeometry();
   banksPerChannel = g.ranks * g.getBanksPerRank();
   channelShift = llvm::Log2_64(banksPerChannel);

@@ -216,7 +216,7 @@ llvm::Error romac::writeDramsim3Ini(llvm::raw_ostream &os,
      << "queue_structure = PER_BANK\n"
      << "refresh_policy = RANK_LEVEL_STAGGERED\n"
      << "row_buf_policy = "
-     << (p.policy == RowPolicy::Open ? "OPEN_PAGE" : "CLOSE_PAGE") << "\n"
+     << (p.policy == PagePolicy::Open ? "OPEN_PAGE" : "CLOSE_PAGE") << "\n"
      << "cmd_queue_size = 8\n"
      << "trans_queue_size = 32\n";
   os << "\n[other]\n"
@@ -248,7 +248,7 @@ void romac::writeTraceSummary(llvm::raw_ostream &os, const DramModel &model,
     j.attribute("standard", p.standard);
     j.attribute("address_mapping", model.getMapping().getName());
     j.attribute("field_order", model.getMapping().getFieldOrder());
-    j.attribute("page_policy", stringifyRowPolicy(p.policy));
+    j.attribute("page_policy", stringifyPagePolicy(p.policy));
     j.attribute("bytes_per_burst",
                 static_cast<int64_t>(p.geometry.getBytesPerBurst()));
     j.attribute("truncated", summary.truncated);

@@ -30,6 +30,7 @@
 #include "romac/Search/Verify.h"
 #include "romac/Analysis/Workload.h"
 #include "romac/CostModel/Mapping.h"
+#include "romac/Support/Error.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -41,10 +42,6 @@
 
 using namespace romac;
 using llvm::ArrayRef;
-
-static llvm::Error makeError(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
-}
 
 llvm::SmallVector<TileLoop, 8> romac::getTileLoops(const Workload &workload,
                                                    const Mapping &mapping) {
@@ -111,8 +108,8 @@ Verifier::check(z3::solver &solver, const std::string &what) {
   case z3::unknown:
     break;
   }
-  return makeError(where() + ": Z3 could not decide " + what + " (" +
-                   solver.reason_unknown() + ")");
+  return makeStringError(where() + ": Z3 could not decide " + what + " (" +
+                         solver.reason_unknown() + ")");
 }
 
 int64_t Verifier::evalInt(const z3::model &m, const z3::expr &e) {
@@ -128,9 +125,9 @@ llvm::Error Verifier::checkCoverage(unsigned d) {
   const TileLoop &loop = loops[d];
   std::string dimWhere = where() + ": tile loop of dim '" + dim.name + "'";
   if (loop.size < 1 || loop.step < 1 || loop.count < 1)
-    return makeError(dimWhere + " has size " + llvm::Twine(loop.size) +
-                     ", step " + llvm::Twine(loop.step) + ", count " +
-                     llvm::Twine(loop.count) + "; all must be positive");
+    return makeStringError(dimWhere + " has size " + llvm::Twine(loop.size) +
+                           ", step " + llvm::Twine(loop.step) + ", count " +
+                           llvm::Twine(loop.count) + "; all must be positive");
   z3::expr bound = val(dim.bound), size = val(loop.size), step = val(loop.step),
            count = val(loop.count);
   z3::expr t = ctx.int_const("t"), i = ctx.int_const("i");
@@ -149,11 +146,12 @@ llvm::Error Verifier::checkCoverage(unsigned d) {
     if (!m)
       return m.takeError();
     if (*m)
-      return makeError(dimWhere + " leaves a gap: iteration " + dim.name + "=" +
-                       llvm::Twine(evalInt(**m, p)) + " is in no tile (size " +
-                       llvm::Twine(loop.size) + ", step " +
-                       llvm::Twine(loop.step) + ", " + llvm::Twine(loop.count) +
-                       " tiles, bound " + llvm::Twine(dim.bound) + ")");
+      return makeStringError(dimWhere + " leaves a gap: iteration " + dim.name +
+                             "=" + llvm::Twine(evalInt(**m, p)) +
+                             " is in no tile (size " + llvm::Twine(loop.size) +
+                             ", step " + llvm::Twine(loop.step) + ", " +
+                             llvm::Twine(loop.count) + " tiles, bound " +
+                             llvm::Twine(dim.bound) + ")");
   }
   // No iteration in two tiles.
   {
@@ -168,7 +166,7 @@ llvm::Error Verifier::checkCoverage(unsigned d) {
     if (!m)
       return m.takeError();
     if (*m)
-      return makeError(
+      return makeStringError(
           dimWhere + " overlaps: tiles " + llvm::Twine(evalInt(**m, t1)) +
           " and " + llvm::Twine(evalInt(**m, t2)) + " both cover iteration " +
           dim.name + "=" + llvm::Twine(evalInt(**m, p1)) + " (size " +
@@ -184,7 +182,7 @@ llvm::Error Verifier::checkCoverage(unsigned d) {
       return m.takeError();
     if (*m) {
       int64_t bad = evalInt(**m, t);
-      return makeError(
+      return makeStringError(
           dimWhere + " has tiles outside the dim: tile " + llvm::Twine(bad) +
           " starts at " + llvm::Twine(bad * loop.step) + ", past the bound " +
           llvm::Twine(dim.bound) + " (" + llvm::Twine(loop.count) + " tiles)");
@@ -267,7 +265,7 @@ llvm::Error Verifier::checkCapacity(unsigned memory) {
      << (held.size() > 1 ? " (" + std::to_string(sum) + " in all)"
                          : std::string())
      << (options.doubleBuffering ? ", double-buffered" : "");
-  return makeError(msg);
+  return makeStringError(msg);
 }
 
 llvm::Error Verifier::run() {
@@ -276,9 +274,9 @@ llvm::Error Verifier::run() {
   if (llvm::Error err = target.verify())
     return err;
   if (loops.size() != workload.dims.size())
-    return makeError(where() + ": " + llvm::Twine(loops.size()) +
-                     " tile loops for " + llvm::Twine(workload.dims.size()) +
-                     " loop dims");
+    return makeStringError(where() + ": " + llvm::Twine(loops.size()) +
+                           " tile loops for " +
+                           llvm::Twine(workload.dims.size()) + " loop dims");
   for (unsigned d = 0; d < workload.dims.size(); ++d)
     if (llvm::Error err = checkCoverage(d))
       return err;
@@ -299,7 +297,8 @@ llvm::Error romac::verifyTiling(const Workload &workload,
     Verifier verifier(workload, loops, target, options, stats);
     return verifier.run();
   } catch (const z3::exception &e) {
-    return makeError("layer '" + workload.name + "': Z3 failed: " + e.msg());
+    return makeStringError("layer '" + workload.name +
+                           "': Z3 failed: " + e.msg());
   }
 }
 

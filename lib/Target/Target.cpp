@@ -33,69 +33,6 @@ using namespace llvm;
 using namespace romac;
 
 //===----------------------------------------------------------------------===//
-// Enums
-//===----------------------------------------------------------------------===//
-
-StringRef romac::stringifyOperandKind(OperandKind operand) {
-  switch (operand) {
-  case OperandKind::Input:
-    return "input";
-  case OperandKind::Weight:
-    return "weight";
-  case OperandKind::Output:
-    return "output";
-  }
-  llvm_unreachable("unknown operand");
-}
-
-std::optional<OperandKind> romac::symbolizeOperandKind(StringRef name) {
-  for (OperandKind operand : kAllOperands)
-    if (name == stringifyOperandKind(operand))
-      return operand;
-  return std::nullopt;
-}
-
-StringRef romac::stringifyDramStandard(DramStandard standard) {
-  switch (standard) {
-  case DramStandard::DDR3:
-    return "DDR3";
-  case DramStandard::DDR4:
-    return "DDR4";
-  case DramStandard::LPDDR4:
-    return "LPDDR4";
-  case DramStandard::HBM2:
-    return "HBM2";
-  }
-  llvm_unreachable("unknown DRAM standard");
-}
-
-std::optional<DramStandard> romac::symbolizeDramStandard(StringRef name) {
-  for (DramStandard standard : {DramStandard::DDR3, DramStandard::DDR4,
-                                DramStandard::LPDDR4, DramStandard::HBM2})
-    if (name.equals_insensitive(stringifyDramStandard(standard)))
-      return standard;
-  return std::nullopt;
-}
-
-StringRef romac::stringifyPagePolicy(PagePolicy policy) {
-  switch (policy) {
-  case PagePolicy::Open:
-    return "open";
-  case PagePolicy::Closed:
-    return "closed";
-  }
-  llvm_unreachable("unknown page policy");
-}
-
-std::optional<PagePolicy> romac::symbolizePagePolicy(StringRef name) {
-  if (name == "open")
-    return PagePolicy::Open;
-  if (name == "closed")
-    return PagePolicy::Closed;
-  return std::nullopt;
-}
-
-//===----------------------------------------------------------------------===//
 // Derived values
 //===----------------------------------------------------------------------===//
 

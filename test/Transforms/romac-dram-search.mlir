@@ -26,9 +26,14 @@
 // FIXED: romac.dram = {address_mapping = "RoBaRaCoCh"
 // BAD: error: romac-dram-search: unknown or invalid DRAM address mapping 'nope'
 // RUN: not romac-opt %s -split-input-file --romac-dram-search=objective=speed 2>&1 | FileCheck %s --check-prefix=BADOBJ
-// BADOBJ: error: romac-dram-search: unknown objective 'speed' (energy, edp, latency, dram-accesses)
+// Objective, policy and search are enum options: a bad value fails when the
+// pipeline is parsed, before any pass runs.
+// BADOBJ: for the --objective option: Cannot find option named 'speed'!
 // RUN: not romac-opt %s -split-input-file --romac-tile-search=policy=lazy 2>&1 | FileCheck %s --check-prefix=BADPOL
-// BADPOL: error: romac-tile-search: unknown policy 'lazy' (adaptive, input-stationary, weight-stationary, output-stationary)
+// BADPOL: for the --policy option: Cannot find option named 'lazy'!
+// RUN: not romac-opt %s -split-input-file --romac-compile-pipeline=search=fast 2>&1 | FileCheck %s --check-prefix=BADSEARCH
+// BADSEARCH: for the --search option: Cannot find option named 'fast'!
+// BADSEARCH-NOT: romac.mapping
 module attributes {romac.target = #romac.target<"romanet-ddr3">} {
 func.func @chain(%x: tensor<1x32x56x56xf32> {onnx.name = "image"}, %w1: tensor<32x32x3x3xf32> {onnx.name = "w1"},
                  %w2: tensor<32x32x3x3xf32> {onnx.name = "w2"}) -> tensor<1x32x56x56xf32> {

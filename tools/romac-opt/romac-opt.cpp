@@ -6,12 +6,15 @@
 //===----------------------------------------------------------------------===//
 //
 // MlirOptMain with the upstream dialects romac uses, the upstream generic and
-// linalg passes, and every romac pass and pipeline.
+// linalg passes, every romac pass and pipeline, and the test-only passes
+// of test/lib (romac-test-print-*).
 //
 //===----------------------------------------------------------------------===//
 
 #include "romac/Dialect/Romac/Transforms/Passes.h"
 #include "romac/InitRomac.h"
+
+#include "TestPasses.h"
 
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
@@ -21,6 +24,7 @@ int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   mlir::registerLinalgPasses();
   romac::registerAllRomacPasses();
+  romac::test::registerRomacTestPasses();
 
   mlir::DialectRegistry registry;
   romac::registerRomacDialects(registry);

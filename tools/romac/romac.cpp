@@ -357,10 +357,11 @@ int runCompile(const CompileArgs &args) {
   mlir::PassManager pm(&ctx);
   romac::CompilePipelineOptions pipeline;
   pipeline.target = args.target;
-  pipeline.objective = args.objective;
-  pipeline.policy = args.policy;
+  pipeline.objective = *objective;
+  pipeline.policy = *policy;
   pipeline.threads = args.threads;
-  pipeline.search = dramAware ? "none" : "flat";
+  pipeline.search = dramAware ? romac::PipelineSearch::None
+                              : romac::PipelineSearch::Flat;
   romac::buildCompilePipeline(pm, pipeline);
   if (mlir::failed(pm.run(*module)))
     return 1;

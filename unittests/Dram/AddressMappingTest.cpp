@@ -299,7 +299,7 @@ TEST(DramParamsTest, Ddr3EnergiesByHand) {
   // IDD3N 38, IDD4R 157, IDD4W 125, IDD5AB 235 mA, tRFC 208, BL8.
   DramParams p = getTargetParams("romanet-ddr3");
   EXPECT_EQ(p.standard, "DDR3");
-  EXPECT_EQ(p.policy, RowPolicy::Open);
+  EXPECT_EQ(p.policy, PagePolicy::Open);
   EXPECT_EQ(p.addressMapping, "romanet");
   EXPECT_EQ(p.tRC, 39u);
   EXPECT_EQ(p.getBurstCycles(), 4u);

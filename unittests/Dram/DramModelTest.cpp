@@ -25,7 +25,7 @@ using namespace romac::test;
 namespace {
 
 DramModel ddr3(llvm::StringRef mappingName,
-               RowPolicy policy = RowPolicy::Open) {
+               PagePolicy policy = PagePolicy::Open) {
   DramParams params = getTargetParams("romanet-ddr3");
   params.policy = policy;
   llvm::Expected<AddressMapping> mapping =
@@ -92,7 +92,7 @@ TEST(DramModelTest, TwoRowsOfOneBankOpenPage) {
 TEST(DramModelTest, TwoRowsOfOneBankClosedPage) {
   // Closed page: the row is precharged when the run of hits ends, so the
   // second row is a miss, not a conflict.
-  DramModel model = ddr3("BaRoCo", RowPolicy::Closed);
+  DramModel model = ddr3("BaRoCo", PagePolicy::Closed);
   DramStats s = model.replayBursts(sequential(0, 256));
   expectCounts(s, 254, 2, 0, 2, 2);
   EXPECT_EQ(s.cycles, 1094u);
@@ -113,13 +113,13 @@ TEST(DramModelTest, PingPongBetweenRows) {
   // Rows 0 and 1 of bank 0, alternately.
   std::vector<DramRequest> stream = reads({0, 128, 1, 129});
   expectCounts(ddr3("BaRoCo").replayBursts(stream), 0, 1, 3, 4, 4);
-  expectCounts(ddr3("BaRoCo", RowPolicy::Closed).replayBursts(stream), 0, 4, 0,
+  expectCounts(ddr3("BaRoCo", PagePolicy::Closed).replayBursts(stream), 0, 4, 0,
                4, 4);
   // The same bursts in two banks under romanet: rows stay open.
   expectCounts(ddr3("romanet").replayBursts(stream), 2, 2, 0, 2, 2);
   // Closed page with one request of look-ahead closes bank 0 when the next
   // request goes to bank 1.
-  expectCounts(ddr3("romanet", RowPolicy::Closed).replayBursts(stream), 0, 4, 0,
+  expectCounts(ddr3("romanet", PagePolicy::Closed).replayBursts(stream), 0, 4, 0,
                4, 4);
 }
 
@@ -167,7 +167,7 @@ TEST(DramModelTest, UntiledMatmul) {
   options.alignment = 8192;
   llvm::Expected<LayerLayout> layout = makeLayerLayout(*w, m, options);
   ASSERT_TRUE(static_cast<bool>(layout)) << llvm::toString(layout.takeError());
-  for (RowPolicy policy : {RowPolicy::Open, RowPolicy::Closed}) {
+  for (PagePolicy policy : {PagePolicy::Open, PagePolicy::Closed}) {
     DramStats s = evaluateBoth(ddr3("romanet", policy), *w, m, *layout);
     expectCounts(s, 189, 3, 0, 3, 3);
     EXPECT_EQ(s.reads, 128u);

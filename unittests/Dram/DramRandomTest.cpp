@@ -204,12 +204,12 @@ void checkCase(const DramModel &model, const Workload &w, const Mapping &m,
                Coverage &coverage) {
   AccessCounts counts = computeAccessCounts(w, m);
   DramStats open[2];
-  for (RowPolicy policy : {RowPolicy::Open, RowPolicy::Closed}) {
+  for (PagePolicy policy : {PagePolicy::Open, PagePolicy::Closed}) {
     DramModel withPolicy = model.withPolicy(policy);
     DramStats replay = withPolicy.evaluate(w, m, layout, DramEngine::Replay);
     DramStats fast = withPolicy.evaluate(w, m, layout, DramEngine::Fast);
     ASSERT_EQ(replay, fast)
-        << what << " policy " << stringifyRowPolicy(policy).str()
+        << what << " policy " << stringifyPagePolicy(policy).str()
         << "\nreplay: " << replay.str() << "\nfast:   " << fast.str();
     ASSERT_EQ(replay.activates, replay.precharges) << what;
     ASSERT_EQ(replay.bursts,
@@ -227,7 +227,7 @@ void checkCase(const DramModel &model, const Workload &w, const Mapping &m,
       if (c.fetches > 0 && w.operands[o].role == OperandRole::ReadWrite)
         ++coverage.withReadBacks;
     }
-    open[policy == RowPolicy::Open ? 0 : 1] = replay;
+    open[policy == PagePolicy::Open ? 0 : 1] = replay;
   }
   ++coverage.cases;
   coverage.bursts += open[0].bursts;

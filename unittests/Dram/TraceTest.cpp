@@ -180,7 +180,7 @@ TEST(TraceTest, Dramsim3Ini) {
 
   // A closed-page LPDDR4 with two channels.
   DramParams params = getTargetParams("edge-npu-lpddr4");
-  params.policy = RowPolicy::Closed;
+  params.policy = PagePolicy::Closed;
   DramModel lp(params, *AddressMapping::get(params.geometry, "drmap"));
   text.clear();
   ASSERT_FALSE(llvm::errorToBool(writeDramsim3Ini(os, lp)));

@@ -26,6 +26,7 @@
 #ifndef ROMAC_COSTMODEL_COST_H
 #define ROMAC_COSTMODEL_COST_H
 
+#include "romac/Support/EnumTable.h"
 #include "romac/Target/Target.h"
 
 #include "llvm/ADT/ArrayRef.h"
@@ -169,10 +170,22 @@ enum class Objective : uint8_t {
   DramAccesses
 };
 
+/// The spellings of Objective (the one definition; EnumTable.h).
+inline constexpr EnumName<Objective> kObjectiveNames[] = {
+    {Objective::Energy, "energy", "total energy (pJ)"},
+    {Objective::EDP, "edp", "energy x cycles"},
+    {Objective::Latency, "latency", "cycles"},
+    {Objective::DramAccesses, "dram-accesses", "DRAM bytes read + written"},
+};
+
 /// Returns "energy", "edp", "latency" or "dram-accesses".
-llvm::StringRef stringifyObjective(Objective objective);
+inline llvm::StringRef stringifyObjective(Objective objective) {
+  return stringifyEnum(kObjectiveNames, objective);
+}
 /// Parses the spellings of stringifyObjective().
-std::optional<Objective> symbolizeObjective(llvm::StringRef name);
+inline std::optional<Objective> symbolizeObjective(llvm::StringRef name) {
+  return symbolizeEnum(kObjectiveNames, name);
+}
 
 //===----------------------------------------------------------------------===//
 // DRAM cost hook

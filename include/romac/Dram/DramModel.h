@@ -119,7 +119,7 @@ public:
   const DramParams &getParams() const { return params; }
   const AddressMapping &getMapping() const { return mapping; }
   /// A copy with another row-buffer policy.
-  DramModel withPolicy(RowPolicy policy) const;
+  DramModel withPolicy(PagePolicy policy) const;
 
   /// The DRAM statistics of \p workload tiled by \p mapping with its operands
   /// placed by \p layout: the entry point of the search's DRAM cost. The

@@ -6,9 +6,8 @@
 //===----------------------------------------------------------------------===//
 //
 // The DRAM parameters the model uses, copied from a target's DramConfig, and
-// the DRAMPower command energies derived from the datasheet currents. This
-// header includes neither romac/Target/Target.h nor
-// romac/Analysis/Workload.h.
+// the DRAMPower command energies derived from the datasheet currents. The
+// page policy is the target's enum (romac/Target/Target.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +15,7 @@
 #define ROMAC_DRAM_DRAMPARAMS_H
 
 #include "romac/Dram/AddressMapping.h"
+#include "romac/Target/Target.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -27,17 +27,6 @@ namespace romac {
 
 struct DramConfig;
 
-/// Row-buffer management (the target's `page_policy`).
-enum class RowPolicy : uint8_t {
-  /// Rows stay open until another row of the bank is needed.
-  Open,
-  /// A row is precharged after the last of consecutive requests of its
-  /// channel that hit it (one request of look-ahead).
-  Closed
-};
-
-/// Returns "open" or "closed".
-llvm::StringRef stringifyRowPolicy(RowPolicy policy);
 
 /// What the model needs to know about the DRAM, copied from a DramConfig.
 /// Timing values are in cycles of tCK, currents in mA, tCK in ns.
@@ -47,7 +36,7 @@ struct DramParams {
   DramGeometry geometry;
   uint64_t chipsPerRank = 1;
   uint64_t deviceWidth = 8;
-  RowPolicy policy = RowPolicy::Open;
+  PagePolicy policy = PagePolicy::Open;
 
   double tCK = 1;
   uint64_t CL = 0, CWL = 0, tRCD = 0, tRP = 0, tRAS = 0, tRC = 0;

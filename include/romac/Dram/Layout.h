@@ -26,6 +26,7 @@
 
 #include "romac/Analysis/Workload.h"
 #include "romac/CostModel/Mapping.h"
+#include "romac/Support/EnumTable.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
@@ -42,10 +43,20 @@ namespace romac {
 /// The data layouts romac places tensors with.
 enum class LayoutKind : uint8_t { RowMajor, Blocked };
 
+/// The spellings of LayoutKind (the one definition; EnumTable.h).
+inline constexpr EnumName<LayoutKind> kLayoutKindNames[] = {
+    {LayoutKind::RowMajor, "row-major"},
+    {LayoutKind::Blocked, "blocked"},
+};
+
 /// Returns "row-major" or "blocked".
-llvm::StringRef stringifyLayoutKind(LayoutKind kind);
+inline llvm::StringRef stringifyLayoutKind(LayoutKind kind) {
+  return stringifyEnum(kLayoutKindNames, kind);
+}
 /// Parses "row-major" / "blocked".
-std::optional<LayoutKind> symbolizeLayoutKind(llvm::StringRef name);
+inline std::optional<LayoutKind> symbolizeLayoutKind(llvm::StringRef name) {
+  return symbolizeEnum(kLayoutKindNames, name);
+}
 
 /// The DRAM placement of one tensor.
 class TensorLayout {

@@ -52,11 +52,26 @@ enum class ReusePolicy : uint8_t {
   OutputStationary
 };
 
+/// The spellings of ReusePolicy (the one definition; EnumTable.h).
+inline constexpr EnumName<ReusePolicy> kReusePolicyNames[] = {
+    {ReusePolicy::Adaptive, "adaptive", "the best loop order for each layer"},
+    {ReusePolicy::InputStationary, "input-stationary",
+     "every input tile fetched once"},
+    {ReusePolicy::WeightStationary, "weight-stationary",
+     "every weight tile fetched once"},
+    {ReusePolicy::OutputStationary, "output-stationary",
+     "every output tile written once"},
+};
+
 /// Returns "adaptive", "input-stationary", "weight-stationary" or
 /// "output-stationary".
-llvm::StringRef stringifyReusePolicy(ReusePolicy policy);
+inline llvm::StringRef stringifyReusePolicy(ReusePolicy policy) {
+  return stringifyEnum(kReusePolicyNames, policy);
+}
 /// Parses the spellings of stringifyReusePolicy().
-std::optional<ReusePolicy> symbolizeReusePolicy(llvm::StringRef name);
+inline std::optional<ReusePolicy> symbolizeReusePolicy(llvm::StringRef name) {
+  return symbolizeEnum(kReusePolicyNames, name);
+}
 /// The operand class a fixed scheme keeps stationary; none for Adaptive.
 std::optional<OperandClass> getStationaryClass(ReusePolicy policy);
 

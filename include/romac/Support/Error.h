@@ -1,4 +1,5 @@
-//===- Error.h - romac's error helpers ---------------------------*- C++ -*-===//
+//===- Error.h - romac's error helpers ---------------------------*- C++
+//-*-===//
 //
 // Part of romac, under the Apache License v2.0 with LLVM Exceptions.
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception

@@ -16,6 +16,8 @@
 #ifndef ROMAC_TARGET_TARGET_H
 #define ROMAC_TARGET_TARGET_H
 
+#include "romac/Support/EnumTable.h"
+
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
@@ -41,11 +43,22 @@ inline constexpr unsigned kNumOperands = 3;
 inline constexpr std::array<OperandKind, kNumOperands> kAllOperands = {
     OperandKind::Input, OperandKind::Weight, OperandKind::Output};
 
+/// The YAML spellings of OperandKind (the one definition; EnumTable.h).
+inline constexpr EnumName<OperandKind> kOperandKindNames[] = {
+    {OperandKind::Input, "input"},
+    {OperandKind::Weight, "weight"},
+    {OperandKind::Output, "output"},
+};
+
 /// Returns the YAML spelling of \p operand: "input", "weight" or "output".
-llvm::StringRef stringifyOperandKind(OperandKind operand);
+inline llvm::StringRef stringifyOperandKind(OperandKind operand) {
+  return stringifyEnum(kOperandKindNames, operand);
+}
 
 /// Parses the YAML spelling of an operand; std::nullopt when unknown.
-std::optional<OperandKind> symbolizeOperandKind(llvm::StringRef name);
+inline std::optional<OperandKind> symbolizeOperandKind(llvm::StringRef name) {
+  return symbolizeEnum(kOperandKindNames, name);
+}
 
 //===----------------------------------------------------------------------===//
 // Compute array
@@ -108,18 +121,47 @@ struct OnChipMemory {
 /// DRAM standards romac knows.
 enum class DramStandard : uint8_t { DDR3, DDR4, LPDDR4, HBM2 };
 
-/// Returns "DDR3", "DDR4", "LPDDR4" or "HBM2".
-llvm::StringRef stringifyDramStandard(DramStandard standard);
-/// Parses a standard name (case-insensitive); std::nullopt when unknown.
-std::optional<DramStandard> symbolizeDramStandard(llvm::StringRef name);
+/// The spellings of DramStandard (the one definition; EnumTable.h).
+inline constexpr EnumName<DramStandard> kDramStandardNames[] = {
+    {DramStandard::DDR3, "DDR3"},
+    {DramStandard::DDR4, "DDR4"},
+    {DramStandard::LPDDR4, "LPDDR4"},
+    {DramStandard::HBM2, "HBM2"},
+};
 
-/// Row-buffer management policy of the memory controller.
-enum class PagePolicy : uint8_t { Open, Closed };
+/// Returns "DDR3", "DDR4", "LPDDR4" or "HBM2".
+inline llvm::StringRef stringifyDramStandard(DramStandard standard) {
+  return stringifyEnum(kDramStandardNames, standard);
+}
+/// Parses a standard name (case-insensitive); std::nullopt when unknown.
+inline std::optional<DramStandard> symbolizeDramStandard(llvm::StringRef name) {
+  return symbolizeEnum(kDramStandardNames, name, /*ignoreCase=*/true);
+}
+
+/// Row-buffer management policy of the memory controller (the target's
+/// `page_policy`; the DRAM model's DramParams::policy).
+enum class PagePolicy : uint8_t {
+  /// Rows stay open until another row of the bank is needed.
+  Open,
+  /// A row is precharged after the last of consecutive requests of its
+  /// channel that hit it (one request of look-ahead).
+  Closed
+};
+
+/// The spellings of PagePolicy (the one definition; EnumTable.h).
+inline constexpr EnumName<PagePolicy> kPagePolicyNames[] = {
+    {PagePolicy::Open, "open"},
+    {PagePolicy::Closed, "closed"},
+};
 
 /// Returns "open" or "closed".
-llvm::StringRef stringifyPagePolicy(PagePolicy policy);
+inline llvm::StringRef stringifyPagePolicy(PagePolicy policy) {
+  return stringifyEnum(kPagePolicyNames, policy);
+}
 /// Parses "open" or "closed"; std::nullopt otherwise.
-std::optional<PagePolicy> symbolizePagePolicy(llvm::StringRef name);
+inline std::optional<PagePolicy> symbolizePagePolicy(llvm::StringRef name) {
+  return symbolizeEnum(kPagePolicyNames, name);
+}
 
 /// DRAM timing parameters. `tCK` is in ns; every other value is a number of
 /// tCK cycles. Field names follow the JEDEC datasheets (and DRAMsim3 configs).

@@ -8,6 +8,7 @@
 #include "romac/Dialect/Romac/Analysis/ScheduleBuilder.h"
 #include "romac/Dialect/Romac/IR/RomacAttrs.h"
 #include "romac/Dialect/Romac/IR/RomacDialect.h"
+#include "romac/Support/Error.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -237,37 +238,25 @@ void romac::annotateDramCompile(MLIRContext *ctx, const DramCompile &c) {
 }
 
 llvm::Expected<ModuleSearchSetup>
-romac::prepareModuleSearch(ModuleOp module, llvm::StringRef objective,
-                           llvm::StringRef policy, unsigned threads) {
-  std::optional<Objective> obj = symbolizeObjective(objective);
-  if (!obj)
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        "unknown objective '" + objective +
-            "' (energy, edp, latency, dram-accesses)");
-  std::optional<ReusePolicy> pol = symbolizeReusePolicy(policy);
-  if (!pol)
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        "unknown policy '" + policy +
-            "' (adaptive, input-stationary, weight-stationary, "
-            "output-stationary)");
+romac::prepareModuleSearch(ModuleOp module, Objective objective,
+                           ReusePolicy policy, unsigned threads) {
   llvm::Expected<Target> target = loadModuleTarget(module);
   if (!target)
     return target.takeError();
   ModuleSearchSetup setup{std::move(*target), SearchOptions()};
-  setup.options.objective = *obj;
-  setup.options.policy = *pol;
+  setup.options.objective = objective;
+  setup.options.policy = policy;
   setup.options.threads = threads;
   return setup;
 }
 
-Operation *romac::findLayerNamed(llvm::ArrayRef<Layer> layers,
-                                 llvm::StringRef message, Operation *fallback) {
+void romac::emitSearchError(llvm::ArrayRef<Layer> layers, llvm::Error err,
+                            Operation *fallback, llvm::StringRef passName) {
+  ErrorWithLayer e = takeErrorWithLayer(std::move(err));
   Operation *at = fallback;
-  for (const Layer &layer : layers)
-    if (message.contains("'" + layer.workload.name + "'") ||
-        message.starts_with(layer.workload.name + ":"))
-      at = layer.op;
-  return at;
+  if (!e.layer.empty())
+    for (const Layer &layer : layers)
+      if (layer.workload.name == e.layer)
+        at = layer.op;
+  at->emitError() << passName << ": " << e.message;
 }

@@ -40,11 +40,8 @@ struct DramSearchPass
     llvm::Expected<DramCompile> compiled = compileModuleDramAware(
         module, setup->target, setup->options, mapping, fuse);
     if (!compiled) {
-      std::string message = llvm::toString(compiled.takeError());
-      findLayerNamed(collectContractions(module, setup->target), message,
-                     module)
-              ->emitError()
-          << "romac-dram-search: " << message;
+      emitSearchError(collectContractions(module, setup->target),
+                      compiled.takeError(), module, "romac-dram-search");
       return signalPassFailure();
     }
     annotateDramCompile(&getContext(), *compiled);

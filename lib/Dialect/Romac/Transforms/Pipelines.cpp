@@ -28,7 +28,7 @@ void romac::buildCompilePipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   // Tile search: one #romac.mapping per contraction, against a flat DRAM
   // or the row-buffer model (with layouts, address mapping and fusion).
-  if (options.search == "dram") {
+  if (options.search == PipelineSearch::Dram) {
     RomacDramSearchPassOptions search;
     search.objective = options.objective;
     search.policy = options.policy;
@@ -36,7 +36,7 @@ void romac::buildCompilePipeline(OpPassManager &pm,
     search.mapping = options.mapping;
     search.fuse = options.fuse;
     pm.addPass(createRomacDramSearchPass(search));
-  } else if (options.search != "none") {
+  } else if (options.search == PipelineSearch::Flat) {
     RomacTileSearchPassOptions search;
     search.objective = options.objective;
     search.policy = options.policy;

@@ -45,9 +45,8 @@ struct TileSearchPass
     llvm::Expected<std::vector<LayerResult>> results =
         searchLayers(workloads, setup->target, setup->options);
     if (!results) {
-      std::string message = llvm::toString(results.takeError());
-      findLayerNamed(layers, message, module)->emitError()
-          << "romac-tile-search: " << message;
+      emitSearchError(layers, results.takeError(), module,
+                      "romac-tile-search");
       return signalPassFailure();
     }
     for (auto [layer, result] : llvm::zip(layers, *results))

@@ -67,18 +67,18 @@ struct ModuleSearchSetup {
 };
 
 /// The target of \p module (loadModuleTarget()) and search options from a
-/// pass's `objective`, `policy` and `threads` options; the error names the
-/// unknown spelling and the valid ones, or the target problem.
+/// pass's `objective`, `policy` and `threads` options; the error is the
+/// target's problem.
 llvm::Expected<ModuleSearchSetup> prepareModuleSearch(mlir::ModuleOp module,
-                                                      llvm::StringRef objective,
-                                                      llvm::StringRef policy,
+                                                      Objective objective,
+                                                      ReusePolicy policy,
                                                       unsigned threads);
 
-/// The op of the layer \p message names ('NAME' or a leading "NAME:"), else
-/// \p fallback: where a pass reports a search error.
-mlir::Operation *findLayerNamed(llvm::ArrayRef<Layer> layers,
-                                llvm::StringRef message,
-                                mlir::Operation *fallback);
+/// Reports the failed search \p err of pass \p passName ("PASS: MESSAGE") at
+/// the op of the layer it belongs to (a LayerError, Support/Error.h), else at
+/// \p fallback.
+void emitSearchError(llvm::ArrayRef<Layer> layers, llvm::Error err,
+                     mlir::Operation *fallback, llvm::StringRef passName);
 
 /// The DRAM-aware compile of a module (docs/dram-model.md, docs/fusion.md):
 /// its contractions with the target's data types, its streaming layers, the

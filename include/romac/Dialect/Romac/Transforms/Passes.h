@@ -8,7 +8,10 @@
 #ifndef ROMAC_DIALECT_ROMAC_TRANSFORMS_PASSES_H
 #define ROMAC_DIALECT_ROMAC_TRANSFORMS_PASSES_H
 
+#include "romac/CostModel/Cost.h"
 #include "romac/Dialect/Romac/IR/RomacDialect.h"
+#include "romac/Search/Search.h"
+#include "romac/Support/EnumTable.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -16,6 +19,24 @@
 #include "mlir/Pass/PassOptions.h"
 
 namespace romac {
+
+/// Which search `romac-compile-pipeline` runs.
+enum class PipelineSearch : uint8_t {
+  /// romac-tile-search: the tiling against a flat DRAM.
+  Flat,
+  /// romac-dram-search: tiling, layouts and address mapping against the
+  /// row-buffer model (and fusion with `fuse`).
+  Dram,
+  /// No search: the caller searches.
+  None
+};
+
+/// The spellings of PipelineSearch (the one definition; EnumTable.h).
+inline constexpr EnumName<PipelineSearch> kPipelineSearchNames[] = {
+    {PipelineSearch::Flat, "flat", "romac-tile-search"},
+    {PipelineSearch::Dram, "dram", "romac-dram-search"},
+    {PipelineSearch::None, "none", "no search (the caller searches)"},
+};
 
 #define GEN_PASS_DECL
 #include "romac/Dialect/Romac/Transforms/Passes.h.inc"
@@ -29,23 +50,23 @@ struct CompilePipelineOptions
   Option<std::string> target{*this, "target",
                              llvm::cl::desc("Target description name or path"),
                              llvm::cl::init("edge-npu-lpddr4")};
-  Option<std::string> objective{
+  Option<Objective> objective{
       *this, "objective",
       llvm::cl::desc("energy, edp, latency or dram-accesses"),
-      llvm::cl::init("energy")};
-  Option<std::string> policy{
+      llvm::cl::init(Objective::Energy), enumClValues(kObjectiveNames)};
+  Option<ReusePolicy> policy{
       *this, "policy",
       llvm::cl::desc("adaptive, input-stationary, weight-stationary or "
                      "output-stationary"),
-      llvm::cl::init("adaptive")};
+      llvm::cl::init(ReusePolicy::Adaptive), enumClValues(kReusePolicyNames)};
   Option<unsigned> threads{*this, "threads",
                            llvm::cl::desc("Search threads (0: one per core)"),
                            llvm::cl::init(0)};
-  Option<std::string> search{
+  Option<PipelineSearch> search{
       *this, "search",
       llvm::cl::desc("flat (romac-tile-search), dram (romac-dram-search) or "
                      "none (the caller searches)"),
-      llvm::cl::init("flat")};
+      llvm::cl::init(PipelineSearch::Flat), enumClValues(kPipelineSearchNames)};
   Option<std::string> mapping{
       *this, "mapping",
       llvm::cl::desc("search=dram: fix the address mapping (empty: chosen)"),

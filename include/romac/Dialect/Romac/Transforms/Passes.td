@@ -60,11 +60,15 @@ def RomacTileSearchPass : Pass<"romac-tile-search", "::mlir::ModuleOp"> {
   }];
   let dependentDialects = ["::romac::RomacDialect"];
   let options = [
-    Option<"objective", "objective", "std::string", /*default=*/"\"energy\"",
-           "What to minimise: energy, edp, latency or dram-accesses">,
-    Option<"policy", "policy", "std::string", /*default=*/"\"adaptive\"",
+    Option<"objective", "objective", "::romac::Objective",
+           /*default=*/"::romac::Objective::Energy",
+           "What to minimise: energy, edp, latency or dram-accesses",
+           "::romac::enumClValues(::romac::kObjectiveNames)">,
+    Option<"policy", "policy", "::romac::ReusePolicy",
+           /*default=*/"::romac::ReusePolicy::Adaptive",
            "Reuse policy: adaptive, input-stationary, weight-stationary or "
-           "output-stationary">,
+           "output-stationary",
+           "::romac::enumClValues(::romac::kReusePolicyNames)">,
     Option<"threads", "threads", "unsigned", /*default=*/"0",
            "Search threads (0: one per core)">,
   ];
@@ -103,12 +107,16 @@ def RomacDramSearchPass : Pass<"romac-dram-search", "::mlir::ModuleOp"> {
   }];
   let dependentDialects = ["::romac::RomacDialect"];
   let options = [
-    Option<"objective", "objective", "std::string", /*default=*/"\"energy\"",
+    Option<"objective", "objective", "::romac::Objective",
+           /*default=*/"::romac::Objective::Energy",
            "Objective of the candidate tilings' search: energy, edp, latency "
-           "or dram-accesses">,
-    Option<"policy", "policy", "std::string", /*default=*/"\"adaptive\"",
+           "or dram-accesses",
+           "::romac::enumClValues(::romac::kObjectiveNames)">,
+    Option<"policy", "policy", "::romac::ReusePolicy",
+           /*default=*/"::romac::ReusePolicy::Adaptive",
            "Reuse policy: adaptive, input-stationary, weight-stationary or "
-           "output-stationary">,
+           "output-stationary",
+           "::romac::enumClValues(::romac::kReusePolicyNames)">,
     Option<"threads", "threads", "unsigned", /*default=*/"0",
            "Search threads (0: one per core)">,
     Option<"mapping", "mapping", "std::string", /*default=*/"\"\"",
@@ -117,28 +125,6 @@ def RomacDramSearchPass : Pass<"romac-dram-search", "::mlir::ModuleOp"> {
     Option<"fuse", "fuse", "bool", /*default=*/"false",
            "Fuse chains of convolutions (row bands, intermediates on chip)">,
   ];
-}
-
-def RomacTestPrintWorkloadsPass
-    : Pass<"romac-test-print-workloads", "::mlir::func::FuncOp"> {
-  let summary = "Print the Workload of every costed op (for lit tests)";
-  let description = [{
-    Runs the linalg-to-Workload adapter on every op of the function that
-    costs DRAM traffic and prints, per layer, its kind (contraction or
-    streaming), op kind, loop dims with bounds and iterator kinds, and per
-    operand its role, bytes per element, projection and extent. The IR is
-    not changed.
-
-    Example output for a padded 3x3 convolution:
-
-    ```
-    layer "conv1" contraction conv2d
-      dims N=1 K=4 P=4 Q=4 C=3 R=3 S=3 (reduction: C R S)
-      input  read 4B [N, C, P*2+R*1-1, Q*2+S*1-1] extent [1, 3, 8, 8] tensor "X"
-      weight read 4B [K, C, R, S] extent [4, 3, 3, 3] tensor "W"
-      output readwrite 4B [N, K, P, Q] extent [1, 4, 4, 4] tensor "conv1"
-    ```
-  }];
 }
 
 #endif // ROMAC_DIALECT_ROMAC_TRANSFORMS_PASSES_TD

@@ -5,22 +5,23 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "TestPasses.h"
+
 #include "romac/Dialect/Romac/Analysis/LinalgWorkload.h"
-#include "romac/Dialect/Romac/Transforms/Passes.h"
 
 #include "llvm/Support/raw_ostream.h"
 
-namespace romac {
+namespace romac::test {
 #define GEN_PASS_DEF_ROMACTESTPRINTWORKLOADSPASS
-#include "romac/Dialect/Romac/Transforms/Passes.h.inc"
-} // namespace romac
+#include "TestPasses.h.inc"
+} // namespace romac::test
 
 using namespace mlir;
 using namespace romac;
 
 namespace {
 struct TestPrintWorkloadsPass
-    : public romac::impl::RomacTestPrintWorkloadsPassBase<
+    : public romac::test::impl::RomacTestPrintWorkloadsPassBase<
           TestPrintWorkloadsPass> {
   void runOnOperation() override {
     llvm::raw_ostream &os = llvm::outs();

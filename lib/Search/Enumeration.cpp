@@ -1,0 +1,451 @@
+//===- Enumeration.cpp - the depth-first enumeration of tiles -------------===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//
+// Step 3 of docs/search.md: one Worker per chunk of the split level walks
+// the units depth first, prunes by capacity (and, for cycle objectives, by a
+// lower bound shared between the chunks of a layer), and at every leaf
+// costs the loop-order classes and spatial mappings.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LayerSearch.h"
+
+#include "romac/CostModel/AccessCounts.h"
+#include "romac/Support/Error.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace romac::search_detail {
+
+//===----------------------------------------------------------------------===//
+// Enumeration
+//===----------------------------------------------------------------------===//
+
+/// The state of one enumeration (one thread).
+class Worker {
+public:
+  Worker(const LayerSearch &s, unsigned residue, unsigned modulus,
+         const Best &incumbent, std::atomic<double> *sharedBound)
+      : best(incumbent), s(s), residue(residue), modulus(modulus),
+        sharedBound(sharedBound), tile(s.numDims, 1), count(s.numDims, 1),
+        gRow(s.numDims, 1), gCol(s.numDims, 1),
+        foot((s.units.size() + 1) * s.numOps, 1),
+        sum((s.units.size() + 1) * s.numOps, 1) {
+    for (unsigned o = 0; o < s.numOps; ++o) {
+      foot[o] = s.constFoot[o];
+      sum[o] = s.constFoot[o];
+    }
+    inputs.macs = s.macs;
+    inputs.operands.resize(s.numOps);
+    access.resize(s.numOps);
+    candidate.tiles.resize(s.numDims);
+  }
+
+  void run() { descend(0); }
+
+  Best best;
+  SearchStats stats;
+
+private:
+  bool fits(unsigned level, ArrayRef<int64_t> f) const;
+  /// A lower bound of the objective over every completion of the units
+  /// before `level` (cycle objectives only).
+  double lowerBound(unsigned level);
+  /// The objective every result must beat: the best found by any chunk of
+  /// this layer. Pruning only what is strictly worse keeps the result
+  /// independent of the thread schedule.
+  double getBound() const {
+    double b =
+        best.valid ? best.objective : std::numeric_limits<double>::infinity();
+    return sharedBound
+               ? std::min(b, sharedBound->load(std::memory_order_relaxed))
+               : b;
+  }
+  void publish(double objective) {
+    if (!sharedBound)
+      return;
+    double cur = sharedBound->load(std::memory_order_relaxed);
+    while (objective < cur && !sharedBound->compare_exchange_weak(
+                                  cur, objective, std::memory_order_relaxed))
+      ;
+  }
+  /// Whether the subtree below `level` cannot reach the bound.
+  bool hopeless(unsigned level) {
+    return s.cycleObjective() && level < s.units.size() &&
+           lowerBound(level) > getBound() * (1 + 1e-9);
+  }
+  void descend(unsigned level);
+  void descendFront(unsigned level);
+  /// Costs the full tile vector reached at `level`: every loop-order class
+  /// with the spatial mappings worth trying.
+  void leaf(unsigned level);
+  /// Sets `access` to the array accesses per operand of spatial option `i`
+  /// at the current tiles and returns its compute cycles.
+  int64_t spatialAccess(unsigned i);
+  /// The spatial mappings worth costing at this leaf, into `chosen`.
+  void chooseSpatial();
+  /// The DRAM traffic and visits of every operand for loop-order class
+  /// `entry`, into `inputs.operands` (footprints `f`, footprint sums `sm`).
+  void setOrderInputs(const OrderEntry &entry, ArrayRef<int64_t> f,
+                      ArrayRef<int64_t> sm);
+  /// A lower bound of the cycle objective for the order of the current
+  /// `inputs` (the leaf's least compute cycles and array energy given).
+  double getOrderBound(double leafCC, double leafArray) const;
+  /// Costs `chosen` with the order of `entry` and keeps the best.
+  void costChoices(const OrderEntry &entry);
+  const std::vector<OrderEntry> &getOrders(uint32_t mask);
+
+  const LayerSearch &s;
+  unsigned residue, modulus;
+  std::atomic<double> *sharedBound;
+  SmallVector<int64_t, 8> tile, count, gRow, gCol;
+  /// Running products per level: [level * numOps + op].
+  std::vector<int64_t> foot, sum;
+  llvm::DenseMap<uint32_t, std::vector<OrderEntry>> orderCache;
+  CostInputs inputs;
+  SmallVector<int64_t, 4> access;
+  Best candidate;
+  struct SpatialChoice {
+    unsigned index;
+    int64_t cycles;
+    SmallVector<int64_t, 4> access;
+  };
+  SmallVector<SpatialChoice, 4> chosen;
+};
+
+bool Worker::fits(unsigned level, ArrayRef<int64_t> f) const {
+  // Bytes per buffer with the remaining units at their smallest.
+  SmallVector<int64_t, 3> need(s.target.memories.size(), 0);
+  for (unsigned o = 0; o < s.numOps; ++o)
+    need[s.memOf[o]] = satAdd(
+        need[s.memOf[o]], satMul(satMul(f[o], s.minRest[level * s.numOps + o]),
+                                 s.bufferBytesPerElement[o]));
+  for (auto [m, mem] : llvm::enumerate(s.target.memories))
+    if (need[m] > mem.capacityBytes)
+      return false;
+  return true;
+}
+
+void Worker::descend(unsigned level) {
+  if (level == s.units.size())
+    return leaf(level);
+  if (s.frontMode && level + 1 == s.units.size())
+    return descendFront(level);
+  const Unit &unit = s.units[level];
+  size_t k = unit.dims.size();
+  unsigned ops = s.numOps;
+  ArrayRef<int64_t> prevFoot = ArrayRef<int64_t>(foot).slice(level * ops, ops);
+  ArrayRef<int64_t> prevSum = ArrayRef<int64_t>(sum).slice(level * ops, ops);
+  for (size_t c = 0; c < unit.numCands; ++c) {
+    if (level == s.splitLevel && c % modulus != residue)
+      continue;
+    int64_t *nextFoot = &foot[(level + 1) * ops];
+    int64_t *nextSum = &sum[(level + 1) * ops];
+    for (unsigned o = 0; o < ops; ++o) {
+      nextFoot[o] = satMul(prevFoot[o], unit.foot[c * ops + o]);
+      nextSum[o] = satMul(prevSum[o], unit.sum[c * ops + o]);
+    }
+    if (!fits(level + 1, ArrayRef<int64_t>(nextFoot, ops))) {
+      if (unit.monotone)
+        break;
+      continue;
+    }
+    for (size_t i = 0; i < k; ++i) {
+      unsigned d = unit.dims[i];
+      tile[d] = unit.tile[c * k + i];
+      count[d] = unit.count[c * k + i];
+      gRow[d] = unit.gRow[c * k + i];
+      gCol[d] = unit.gCol[c * k + i];
+    }
+    if (hopeless(level + 1))
+      continue;
+    descend(level + 1);
+  }
+}
+
+void Worker::descendFront(unsigned level) {
+  // The last unit is one pure dim d: its footprint factor is the tile for
+  // the operands indexed by d and 1 otherwise, so the largest tile that fits
+  // follows from the other units' footprints.
+  const Unit &unit = s.units[level];
+  unsigned d = unit.dims[0];
+  unsigned ops = s.numOps;
+  int64_t b = s.bound[d];
+  ArrayRef<int64_t> prevFoot = ArrayRef<int64_t>(foot).slice(level * ops, ops);
+  ArrayRef<int64_t> prevSum = ArrayRef<int64_t>(sum).slice(level * ops, ops);
+  int64_t tmax = b;
+  for (auto [m, mem] : llvm::enumerate(s.target.memories)) {
+    int64_t rel = 0, irr = 0;
+    for (unsigned o = 0; o < ops; ++o) {
+      if (s.memOf[o] != m)
+        continue;
+      int64_t bytes = satMul(prevFoot[o], s.bufferBytesPerElement[o]);
+      if (s.relMask[o] & (1u << d))
+        rel = satAdd(rel, bytes);
+      else
+        irr = satAdd(irr, bytes);
+    }
+    if (irr > mem.capacityBytes)
+      return;
+    if (rel > 0)
+      tmax = std::min(tmax, (mem.capacityBytes - irr) / rel);
+  }
+  if (tmax < 1)
+    return;
+  int64_t *nextFoot = &foot[(level + 1) * ops];
+  int64_t *nextSum = &sum[(level + 1) * ops];
+  for (int32_t t : s.fronts[tmax]) {
+    for (unsigned o = 0; o < ops; ++o) {
+      bool rel = s.relMask[o] & (1u << d);
+      nextFoot[o] = rel ? satMul(prevFoot[o], t) : prevFoot[o];
+      nextSum[o] = rel ? satMul(prevSum[o], b) : prevSum[o];
+    }
+    tile[d] = t;
+    count[d] = ceilDiv(b, t);
+    gRow[d] = unrolledSteps(b, t, s.target.rows);
+    gCol[d] = unrolledSteps(b, t, s.target.cols);
+    leaf(level + 1);
+  }
+}
+
+double Worker::lowerBound(unsigned level) {
+  // cycles >= compute cycles and >= DRAM cycles (docs/search.md); energy >=
+  // MACs + the array's accesses + every operand's footprint sum moved once.
+  // Unassigned dims take their fewest array steps and smallest sums.
+  uint32_t done = s.assigned[level];
+  unsigned ops = s.numOps;
+  bool edp = s.options.objective == Objective::EDP;
+  double bestCC = std::numeric_limits<double>::infinity();
+  double bestArray = bestCC;
+  for (unsigned i = 0; i < s.spatials.size(); ++i) {
+    auto [r, c] = s.spatialDims[i];
+    int64_t base = s.spatialBase[i];
+    int64_t gr = r < 0 ? 1 : ((done >> r) & 1) ? gRow[r] : s.minGRow[r];
+    int64_t gc = c < 0 ? 1 : ((done >> c) & 1) ? gCol[c] : s.minGCol[c];
+    bestCC = std::min(bestCC, static_cast<double>(base * gr * gc));
+    if (!edp)
+      continue;
+    for (unsigned o = 0; o < ops; ++o) {
+      int64_t a = base;
+      if (r >= 0)
+        a *= (s.relMask[o] & (1u << r)) ? s.bound[r] : gr;
+      if (c >= 0)
+        a *= (s.relMask[o] & (1u << c)) ? s.bound[c] : gc;
+      access[o] = a;
+    }
+    bestArray = std::min(bestArray, s.model.getArrayEnergyPJ(access));
+  }
+  double bytes = 0, traffic = 0;
+  for (unsigned o = 0; o < ops; ++o) {
+    double minSum = static_cast<double>(sum[level * ops + o]) *
+                    static_cast<double>(s.minRestSum[level * ops + o]) *
+                    static_cast<double>(s.bytesPerElement[o]);
+    bytes += minSum;
+    traffic += minSum * s.trafficPJPerByte[o];
+  }
+  double cycles = std::max(bestCC, bytes * s.cyclesPerByte);
+  if (!edp)
+    return cycles;
+  return (s.macEnergy + bestArray + traffic) * cycles;
+}
+
+const std::vector<OrderEntry> &Worker::getOrders(uint32_t mask) {
+  auto it = orderCache.find(mask);
+  if (it != orderCache.end())
+    return it->second;
+  return orderCache.try_emplace(mask, s.computeOrders(mask, count))
+      .first->second;
+}
+
+int64_t Worker::spatialAccess(unsigned i) {
+  auto [r, c] = s.spatialDims[i];
+  int64_t base = s.spatialBase[i];
+  int64_t cycles = base;
+  if (r >= 0)
+    cycles *= gRow[r];
+  if (c >= 0)
+    cycles *= gCol[c];
+  for (unsigned o = 0; o < s.numOps; ++o) {
+    int64_t a = base;
+    if (r >= 0)
+      a *= (s.relMask[o] & (1u << r)) ? s.bound[r] : gRow[r];
+    if (c >= 0)
+      a *= (s.relMask[o] & (1u << c)) ? s.bound[c] : gCol[c];
+    access[o] = a;
+  }
+  return cycles;
+}
+
+void Worker::chooseSpatial() {
+  // Energy depends on the spatial mapping only through the array's accesses
+  // (one addend, getArrayEnergyPJ), cycles only through the compute cycles;
+  // keep the best by the objective (both for EDP).
+  chosen.clear();
+  Objective objective = s.options.objective;
+  double bestE = 0;
+  int64_t bestC = 0;
+  struct Option {
+    unsigned index;
+    int64_t cycles;
+    double energy;
+  };
+  SmallVector<Option, 64> all;
+  for (unsigned i = 0; i < s.spatials.size(); ++i) {
+    int64_t cc = spatialAccess(i);
+    double e = s.model.getArrayEnergyPJ(access);
+    if (objective == Objective::EDP) {
+      all.push_back({i, cc, e});
+      continue;
+    }
+    bool better;
+    if (chosen.empty())
+      better = true;
+    else if (objective == Objective::Latency)
+      better = cc < bestC || (cc == bestC && e < bestE);
+    else
+      better = e < bestE || (e == bestE && cc < bestC);
+    if (better) {
+      chosen.clear();
+      chosen.push_back({i, cc, access});
+      bestE = e;
+      bestC = cc;
+    }
+  }
+  if (objective != Objective::EDP)
+    return;
+  // Pareto front of (compute cycles, array energy).
+  llvm::stable_sort(all, [](const Option &a, const Option &b) {
+    return a.cycles < b.cycles || (a.cycles == b.cycles && a.energy < b.energy);
+  });
+  for (const Option &opt : all) {
+    if (!chosen.empty() && !(opt.energy < bestE))
+      continue;
+    spatialAccess(opt.index);
+    chosen.push_back({opt.index, opt.cycles, access});
+    bestE = opt.energy;
+  }
+}
+
+void Worker::setOrderInputs(const OrderEntry &entry, ArrayRef<int64_t> f,
+                            ArrayRef<int64_t> sm) {
+  for (unsigned o = 0; o < s.numOps; ++o) {
+    int64_t v = 1, m = 1;
+    for (uint32_t bits = entry.vMask[o]; bits; bits &= bits - 1) {
+      unsigned d = llvm::countr_zero(bits);
+      v = satMul(v, count[d]);
+      if (entry.mMask[o] & (1u << d))
+        m = satMul(m, count[d]);
+    }
+    OperandCostInputs &in = inputs.operands[o];
+    int64_t elems = satMul(m, sm[o]);
+    if (s.readWrite[o]) {
+      in.dramWriteBytes = satMul(elems, s.bytesPerElement[o]);
+      in.dramReadBytes = satMul(satMul(m - 1, sm[o]), s.bytesPerElement[o]);
+    } else {
+      in.dramReadBytes = satMul(elems, s.bytesPerElement[o]);
+      in.dramWriteBytes = 0;
+    }
+    in.visits = v;
+    in.distinctTiles = v / m;
+    in.tileBytes = satMul(f[o], s.bytesPerElement[o]);
+  }
+}
+
+double Worker::getOrderBound(double leafCC, double leafArray) const {
+  // cycles >= max(compute, DRAM time); energy >= MACs + array + traffic.
+  double bytes = 0, traffic = 0;
+  for (unsigned o = 0; o < s.numOps; ++o) {
+    const OperandCostInputs &in = inputs.operands[o];
+    double moved = static_cast<double>(in.dramReadBytes + in.dramWriteBytes);
+    bytes += moved;
+    traffic += static_cast<double>(s.readWrite[o] ? in.dramWriteBytes
+                                                  : in.dramReadBytes) *
+               s.trafficPJPerByte[o];
+  }
+  double bound = std::max(leafCC, bytes * s.cyclesPerByte);
+  if (s.options.objective == Objective::EDP)
+    bound *= s.macEnergy + leafArray + traffic;
+  return bound;
+}
+
+void Worker::costChoices(const OrderEntry &entry) {
+  for (const SpatialChoice &sp : chosen) {
+    inputs.computeCycles = sp.cycles;
+    for (unsigned o = 0; o < s.numOps; ++o)
+      inputs.operands[o].arrayAccesses = sp.access[o];
+    CostSummary summary = s.model.summarize(inputs);
+    ++stats.evaluations;
+    double obj = summary.getObjective(s.options.objective);
+    int cmp = best.valid
+                  ? compareNumbers(obj, summary.energyPJ, summary.cycles, best)
+                  : -1;
+    if (cmp > 0)
+      continue;
+    candidate.valid = true;
+    candidate.objective = obj;
+    candidate.energy = summary.energyPJ;
+    candidate.cycles = summary.cycles;
+    candidate.tiles.assign(tile.begin(), tile.end());
+    candidate.order = entry.order;
+    candidate.spatial = sp.index;
+    if (cmp < 0 || precedes(candidate, best)) {
+      best = candidate;
+      publish(obj);
+    }
+  }
+}
+
+void Worker::leaf(unsigned level) {
+  unsigned ops = s.numOps;
+  ArrayRef<int64_t> f = ArrayRef<int64_t>(foot).slice(level * ops, ops);
+  ArrayRef<int64_t> sm = ArrayRef<int64_t>(sum).slice(level * ops, ops);
+  uint32_t mask = 0;
+  int64_t steps = 1;
+  for (unsigned d = 0; d < s.numDims; ++d) {
+    if (count[d] > 1)
+      mask |= 1u << d;
+    steps = satMul(steps, count[d]);
+  }
+  const std::vector<OrderEntry> &orders = getOrders(mask);
+  ++stats.tileVectors;
+  chooseSpatial();
+
+  // For the per-order bound of the cycle objectives.
+  double limit = getBound() * (1 + 1e-9);
+  bool bounded =
+      s.cycleObjective() && limit < std::numeric_limits<double>::infinity();
+  double leafCC = std::numeric_limits<double>::infinity(), leafArray = leafCC;
+  if (bounded)
+    for (const SpatialChoice &sp : chosen) {
+      leafCC = std::min(leafCC, static_cast<double>(sp.cycles));
+      leafArray = std::min(leafArray, s.model.getArrayEnergyPJ(sp.access));
+    }
+
+  inputs.steps = steps;
+  for (const OrderEntry &entry : orders) {
+    setOrderInputs(entry, f, sm);
+    if (bounded && getOrderBound(leafCC, leafArray) > limit)
+      continue;
+    costChoices(entry);
+  }
+}
+
+void LayerSearch::run(unsigned residue, unsigned modulus, const Best &incumbent,
+                      std::atomic<double> *sharedBound, Best &best,
+                      SearchStats &stats) const {
+  Worker worker(*this, residue, modulus, incumbent, sharedBound);
+  worker.run();
+  best = std::move(worker.best);
+  stats = worker.stats;
+}
+
+} // namespace romac::search_detail
