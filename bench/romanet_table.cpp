@@ -38,7 +38,10 @@
 //
 // Usage: romac-romanet-table [--models DIR] [--csv FILE] [--runs N]
 //                            [--threads N] [--only NAME] [--no-sd2]
-//                            [--layers] [--fusion-pool-kib N]
+//                            [--layers] [--fusion-pool-kib N] [--help]
+//
+// Numeric values are checked (a bad one is one error and exit status 2); the
+// CSV is written atomically (romac/Support/OutputFile.h).
 //
 // --fusion-pool-kib N limits the on-chip activation pool fused groups may
 // use (default: the target's input and output buffers).
@@ -52,6 +55,8 @@
 #include "romac/Import/ONNX.h"
 #include "romac/InitRomac.h"
 #include "romac/Search/Search.h"
+#include "romac/Support/Error.h"
+#include "romac/Support/OutputFile.h"
 #include "romac/Target/Target.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -64,8 +69,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
+#include <cstdint>
+#include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -257,267 +264,395 @@ double pct(double base, double x) {
   return base > 0 ? 100.0 * (base - x) / base : 0.0;
 }
 
-} // namespace
-
-int main(int argc, char **argv) {
+/// The command line.
+struct TableArgs {
   std::string modelsDir = ROMAC_SOURCE_DIR "/models";
   std::string csvPath;
   std::string only;
   unsigned runs = 1, threads = 0;
   FusionOptions fusionOptions;
   bool sd2 = true, perLayer = false;
+};
+
+const char kUsage[] =
+    "usage: romac-romanet-table [--models DIR] [--csv FILE] [--runs N] "
+    "[--threads N] [--only NAME] [--no-sd2] [--layers] [--fusion-pool-kib N]\n";
+
+const char kHelp[] =
+    "\nromac's DRAM energy and cycles against ROMANet's mapping and a "
+    "row-major\nbaseline on the committed light models "
+    "(docs/romanet-comparison.md).\n\n"
+    "  --models DIR          the models folder (default: the source tree's "
+    "models/)\n"
+    "  --csv FILE            also write every configuration as CSV "
+    "(python/romac/plot.py)\n"
+    "  --runs N              time the DRAM-aware search N times per network, "
+    "report\n"
+    "                        the median (N >= 1, default 1)\n"
+    "  --threads N           search threads (default 0: one per core)\n"
+    "  --only NAME           only the networks whose name contains NAME\n"
+    "  --no-sd2              skip the SD2 models\n"
+    "  --layers              print every layer and fused group\n"
+    "  --fusion-pool-kib N   the on-chip activation pool of fused groups in "
+    "KiB\n"
+    "                        (N >= 1; default: the target's input and output "
+    "buffers)\n"
+    "  -h, --help            print this help\n";
+
+/// Parses the value \p text of \p flag as an integer in [\p min, \p max].
+/// Prints one error and returns false when it is not one.
+bool parseInteger(llvm::StringRef flag, llvm::StringRef text, uint64_t min,
+                  uint64_t max, uint64_t &value) {
+  if (!text.getAsInteger(10, value) && value >= min && value <= max)
+    return true;
+  llvm::errs() << "romac-romanet-table: error: " << flag
+               << ": expected an integer from " << min << " to " << max
+               << ", got '" << text << "'\n";
+  return false;
+}
+
+/// Parses the command line into \p args. Returns the exit status when the
+/// program should stop now (--help: 0; a bad argument: 2).
+std::optional<int> parseArgs(int argc, char **argv, TableArgs &args) {
+  constexpr uint64_t kMaxUnsigned = std::numeric_limits<unsigned>::max();
   for (int i = 1; i < argc; ++i) {
     llvm::StringRef arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        llvm::errs() << "romac-romanet-table: " << arg << " needs a value\n";
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (arg == "--models")
-      modelsDir = value();
-    else if (arg == "--csv")
-      csvPath = value();
-    else if (arg == "--runs")
-      runs = std::max(1, std::atoi(value().c_str()));
-    else if (arg == "--threads")
-      threads = std::atoi(value().c_str());
-    else if (arg == "--only")
-      only = value();
-    else if (arg == "--no-sd2")
-      sd2 = false;
-    else if (arg == "--layers")
-      perLayer = true;
-    else if (arg == "--fusion-pool-kib")
-      fusionOptions.activationBytesLimit =
-          1024 * std::max(1, std::atoi(value().c_str()));
-    else {
-      llvm::errs() << "usage: romac-romanet-table [--models DIR] [--csv FILE] "
-                      "[--runs N] [--threads N] [--only NAME] [--no-sd2] "
-                      "[--layers] [--fusion-pool-kib N]\n";
+    if (arg == "-h" || arg == "--help") {
+      llvm::outs() << kUsage << kHelp;
+      return 0;
+    }
+    if (arg == "--no-sd2") {
+      args.sd2 = false;
+      continue;
+    }
+    if (arg == "--layers") {
+      args.perLayer = true;
+      continue;
+    }
+    if (arg != "--models" && arg != "--csv" && arg != "--runs" &&
+        arg != "--threads" && arg != "--only" && arg != "--fusion-pool-kib") {
+      llvm::errs() << "romac-romanet-table: error: unknown argument '" << arg
+                   << "'\n"
+                   << kUsage;
       return 2;
     }
+    if (i + 1 >= argc) {
+      llvm::errs() << "romac-romanet-table: error: " << arg
+                   << " needs a value\n";
+      return 2;
+    }
+    llvm::StringRef value = argv[++i];
+    uint64_t n = 0;
+    if (arg == "--models")
+      args.modelsDir = value.str();
+    else if (arg == "--csv")
+      args.csvPath = value.str();
+    else if (arg == "--only")
+      args.only = value.str();
+    else if (arg == "--runs") {
+      if (!parseInteger(arg, value, 1, kMaxUnsigned, n))
+        return 2;
+      args.runs = static_cast<unsigned>(n);
+    } else if (arg == "--threads") {
+      if (!parseInteger(arg, value, 0, kMaxUnsigned, n))
+        return 2;
+      args.threads = static_cast<unsigned>(n);
+    } else {
+      // KiB: at most 2^40 KiB (1 PiB), so that the bytes fit in int64_t.
+      if (!parseInteger(arg, value, 1, uint64_t(1) << 40, n))
+        return 2;
+      args.fusionOptions.activationBytesLimit = static_cast<int64_t>(n) * 1024;
+    }
   }
+  return std::nullopt;
+}
 
-  mlir::DialectRegistry registry;
-  registerRomacDialects(registry);
-  mlir::MLIRContext ctx(registry);
-  ctx.loadAllAvailableDialects();
+/// The results of one network.
+struct Row {
+  const Network *net;
+  std::vector<Totals> configs;
+  double importSeconds = 0;
+  size_t layers = 0;
+};
 
-  struct Row {
-    const Network *net;
-    std::vector<Totals> configs;
-    double importSeconds = 0;
-    size_t layers = 0;
+/// A network imported: the contractions with the target's data types; the
+/// element-wise streaming layers, which become tensor aliases for the layout
+/// agreement; the fusion options with the tensors only DRAM may hold.
+struct ImportedNetwork {
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  std::vector<Workload> workloads, streaming;
+  std::map<std::string, std::string> aliases;
+  FusionOptions fusion;
+  double seconds = 0;
+};
+
+llvm::Expected<ImportedNetwork> importNetwork(const Network &net,
+                                              const Target &target,
+                                              const TableArgs &args,
+                                              mlir::MLIRContext &ctx) {
+  OnnxImportOptions importOptions;
+  if (net.sd2)
+    for (const char *d :
+         {"batch_size=1", "height=64", "width=64", "height_latent=64",
+          "width_latent=64", "sequence_length=77"})
+      llvm::cantFail(importOptions.addDim(d));
+  llvm::SmallString<256> path(args.modelsDir);
+  llvm::sys::path::append(path, net.path);
+  auto t0 = std::chrono::steady_clock::now();
+  ImportedNetwork result;
+  result.module = importOnnxFile(path, ctx, importOptions);
+  if (!result.module)
+    return makeStringError("romac-romanet-table: cannot import " + path);
+  for (auto func : result.module->getOps<mlir::func::FuncOp>())
+    for (Layer &layer : collectLayers(func)) {
+      if (layer.kind == LayerKind::Streaming)
+        result.streaming.push_back(layer.workload);
+      if (layer.kind != LayerKind::Contraction || layer.workload.dims.empty())
+        continue;
+      Workload w = std::move(layer.workload);
+      for (unsigned o = 0; o < w.operands.size(); ++o)
+        w.operands[o].bytesPerElement =
+            static_cast<int64_t>(target.compute.getBytesPerElement(
+                static_cast<OperandKind>(classifyOperand(w, o))));
+      result.workloads.push_back(std::move(w));
+    }
+  result.aliases = collectTensorAliases(result.streaming);
+  result.fusion = args.fusionOptions;
+  for (auto func : result.module->getOps<mlir::func::FuncOp>())
+    for (const std::string &t : collectOpaqueReads(func))
+      result.fusion.keepInDram.insert(t);
+  result.seconds = seconds(t0, std::chrono::steady_clock::now());
+  return result;
+}
+
+/// What a network's configurations are evaluated on.
+struct NetworkContext {
+  const Network &net;
+  const ImportedNetwork &imported;
+  const CostTarget &costTarget;
+  const DramParams &params;
+  unsigned threads;
+  /// The configurations' totals, filled in Config order.
+  std::vector<Totals> &configs;
+
+  void put(Config c, const DramSearchResult &r) const {
+    configs[c] = sum(kConfigNames[c], r, params, costTarget.frequencyMHz);
+  }
+};
+
+/// The results the later configurations and the per-layer lines reuse.
+struct BaselineResults {
+  DramSearchResult baseline, tunedBaseline, romanet;
+};
+
+/// The baselines (byte-minimal tiles, three tie-breaks) and ROMANet's
+/// mapping over their tiles: the configurations up to romanet+relayouts.
+llvm::Expected<BaselineResults> evaluateBaselines(const NetworkContext &nc) {
+  const std::vector<Workload> &workloads = nc.imported.workloads;
+  DramModel conventional =
+      llvm::cantFail(getDramModel(nc.params, "RoBaRaCoCh"));
+  RowBufferDramModel transfers(conventional, DramPlacement(), DramEngine::Fast,
+                               DramEstimateKind::StreamingWithActivations);
+  SearchOptions baseOptions;
+  baseOptions.objective = Objective::DramAccesses;
+  baseOptions.threads = nc.threads;
+  auto search =
+      [&](const SearchOptions &o) -> llvm::Expected<std::vector<LayerResult>> {
+    llvm::Expected<std::vector<LayerResult>> r =
+        searchLayers(workloads, nc.costTarget, o);
+    if (!r)
+      return makeStringError(llvm::Twine(nc.net.name) + ": " +
+                             llvm::toString(r.takeError()));
+    return r;
   };
-  std::vector<Row> rows;
-  for (const Network &net : kNetworks) {
-    if (!only.empty() && !llvm::StringRef(net.name).contains(only))
-      continue;
-    if (net.sd2 && !sd2)
-      continue;
-    llvm::Expected<Target> target = loadTarget(net.target);
-    if (!target) {
-      llvm::errs() << llvm::toString(target.takeError()) << "\n";
-      return 1;
+  llvm::Expected<std::vector<LayerResult>> naive = search(baseOptions);
+  if (!naive)
+    return naive.takeError();
+  baseOptions.cost.dramModel = &transfers;
+  llvm::Expected<std::vector<LayerResult>> base = search(baseOptions);
+  if (!base)
+    return base.takeError();
+  std::vector<LayerResult> tuned = *base;
+  {
+    RowBufferDramModel rowMajor(conventional);
+    llvm::StringMap<LayerResult> refined;
+    for (auto [w, r] : llvm::zip_equal(workloads, tuned)) {
+      auto [it, inserted] = refined.try_emplace(w.getCanonicalKey());
+      if (inserted)
+        it->second = refineTilingForDram(w, r, nc.costTarget, rowMajor,
+                                         baseOptions, DramObjective::DramEnergy,
+                                         r.cost.getDramBytes());
+      r.mapping = it->second.mapping;
+      r.reuse = it->second.reuse;
     }
-    CostTarget costTarget = CostTarget::get(*target);
-    DramParams params = llvm::cantFail(DramParams::get(target->dram));
-    double mhz = costTarget.frequencyMHz;
-
-    // Import; the contractions with the target's data types; element-wise
-    // streaming layers become tensor aliases for the layout agreement.
-    OnnxImportOptions importOptions;
-    if (net.sd2)
-      for (const char *d :
-           {"batch_size=1", "height=64", "width=64", "height_latent=64",
-            "width_latent=64", "sequence_length=77"})
-        llvm::cantFail(importOptions.addDim(d));
-    llvm::SmallString<256> path(modelsDir);
-    llvm::sys::path::append(path, net.path);
-    auto t0 = std::chrono::steady_clock::now();
-    mlir::OwningOpRef<mlir::ModuleOp> module =
-        importOnnxFile(path, ctx, importOptions);
-    if (!module) {
-      llvm::errs() << "romac-romanet-table: cannot import " << path << "\n";
-      return 1;
-    }
-    std::vector<Workload> workloads, streaming;
-    for (auto func : module->getOps<mlir::func::FuncOp>())
-      for (Layer &layer : collectLayers(func)) {
-        if (layer.kind == LayerKind::Streaming)
-          streaming.push_back(layer.workload);
-        if (layer.kind != LayerKind::Contraction || layer.workload.dims.empty())
-          continue;
-        Workload w = std::move(layer.workload);
-        for (unsigned o = 0; o < w.operands.size(); ++o)
-          w.operands[o].bytesPerElement =
-              static_cast<int64_t>(target->compute.getBytesPerElement(
-                  static_cast<OperandKind>(classifyOperand(w, o))));
-        workloads.push_back(std::move(w));
-      }
-    std::map<std::string, std::string> aliases =
-        collectTensorAliases(streaming);
-    FusionOptions netFusion = fusionOptions;
-    for (auto func : module->getOps<mlir::func::FuncOp>())
-      for (const std::string &t : collectOpaqueReads(func))
-        netFusion.keepInDram.insert(t);
-    auto t1 = std::chrono::steady_clock::now();
-
-    // Baselines: byte-minimal tiles, three tie-breaks.
-    DramModel conventional = llvm::cantFail(getDramModel(params, "RoBaRaCoCh"));
-    RowBufferDramModel transfers(conventional, DramPlacement(),
-                                 DramEngine::Fast,
-                                 DramEstimateKind::StreamingWithActivations);
-    SearchOptions baseOptions;
-    baseOptions.objective = Objective::DramAccesses;
-    baseOptions.threads = threads;
-    auto search = [&](const SearchOptions &o) {
-      llvm::Expected<std::vector<LayerResult>> r =
-          searchLayers(workloads, costTarget, o);
-      if (!r) {
-        llvm::errs() << net.name << ": " << llvm::toString(r.takeError())
-                     << "\n";
-        std::exit(1);
-      }
-      return std::move(*r);
-    };
-    std::vector<LayerResult> naive = search(baseOptions);
-    baseOptions.cost.dramModel = &transfers;
-    std::vector<LayerResult> base = search(baseOptions);
-    std::vector<LayerResult> tuned = base;
-    {
-      RowBufferDramModel rowMajor(conventional);
-      llvm::StringMap<LayerResult> refined;
-      for (auto [w, r] : llvm::zip_equal(workloads, tuned)) {
-        auto [it, inserted] = refined.try_emplace(w.getCanonicalKey());
-        if (inserted)
-          it->second = refineTilingForDram(
-              w, r, costTarget, rowMajor, baseOptions,
-              DramObjective::DramEnergy, r.cost.getDramBytes());
-        r.mapping = it->second.mapping;
-        r.reuse = it->second.reuse;
-      }
-    }
-    auto evalFixed = [&](llvm::ArrayRef<LayerResult> tiles,
-                         llvm::StringRef mapping, LayoutKind layout) {
-      return llvm::cantFail(evaluateLayersDram(
-          workloads, tiles, costTarget, params, mapping, layout, baseOptions));
-    };
-
-    std::vector<Totals> configs(kNumConfigs);
-    auto put = [&](Config c, const DramSearchResult &r) {
-      configs[c] = sum(kConfigNames[c], r, params, mhz);
-    };
-    DramSearchResult baseline =
-        evalFixed(base, "RoBaRaCoCh", LayoutKind::RowMajor);
-    put(kBaseline, baseline);
-    DramSearchResult tunedBaseline =
-        evalFixed(tuned, "RoBaRaCoCh", LayoutKind::RowMajor);
-    put(kTuned, tunedBaseline);
-    put(kNaive, evalFixed(naive, "RoBaRaCoCh", LayoutKind::RowMajor));
-    put(kTunedAlt, evalFixed(tuned, "ChRaBaRoCo", LayoutKind::RowMajor));
-    DramSearchResult romanet = evalFixed(base, "romanet", LayoutKind::Blocked);
-    put(kRomanet, romanet);
-    put(kRomanetTuned, evalFixed(tuned, "romanet", LayoutKind::Blocked));
-    llvm::cantFail(chargeRelayouts(workloads, romanet, costTarget, params,
-                                   RelayoutCharge::RowBuffer, aliases));
-    put(kRomanetRelayouts, romanet);
-
-    SearchOptions romacOptions;
-    romacOptions.threads = threads;
-    DramSearchOptions tilingOnly;
-    tilingOnly.addressMapping = "RoBaRaCoCh";
-    tilingOnly.layout = LayoutKind::RowMajor;
-    tilingOnly.tensorAliases = aliases;
-    put(kTilingOnly,
-        llvm::cantFail(searchLayersDramAware(workloads, costTarget, params,
-                                             romacOptions, tilingOnly)));
-
-    DramSearchOptions full;
-    full.tensorAliases = aliases;
-    std::vector<double> times;
-    llvm::Expected<DramSearchResult> romac = DramSearchResult();
-    for (unsigned r = 0; r < runs; ++r) {
-      auto s0 = std::chrono::steady_clock::now();
-      romac = searchLayersDramAware(workloads, costTarget, params, romacOptions,
-                                    full);
-      auto s1 = std::chrono::steady_clock::now();
-      if (!romac) {
-        llvm::errs() << net.name << ": " << llvm::toString(romac.takeError())
-                     << "\n";
-        return 1;
-      }
-      times.push_back(seconds(s0, s1));
-    }
-    put(kRomac, *romac);
-    configs[kRomac].searchSeconds = median(times);
-    auto f0 = std::chrono::steady_clock::now();
-    llvm::Expected<FusionResult> fused = fuseLayersDram(
-        workloads, streaming, aliases, *romac, costTarget, params, netFusion);
-    auto f1 = std::chrono::steady_clock::now();
-    if (!fused) {
-      llvm::errs() << net.name << ": " << llvm::toString(fused.takeError())
-                   << "\n";
-      return 1;
-    }
-    configs[kFused] =
-        sumFused(kConfigNames[kFused], *fused, romac->addressMapping, params, mhz);
-    configs[kFused].searchSeconds = seconds(f0, f1);
-    llvm::errs() << llvm::formatv(
-        "{0}: fusion {1:f2} s ({2} DRAM evaluations), {3} groups, "
-        "DRAM energy {4:f1} uJ (unfused {5:f1} uJ)\n",
-        net.name, seconds(f0, f1), fused->evaluations, fused->groups.size(),
-        fused->energyPJ * 1e-6, configs[kRomac].energyPJ * 1e-6);
-    if (perLayer)
-      for (const FusedGroup &g : fused->groups)
-        llvm::outs() << llvm::formatv(
-            "  group {0}..{1} ({2} layers): band {3} rows, weights {4}, "
-            "{5}, {6:f2} uJ, saved {7} bytes, relayouts {8}\n",
-            workloads[g.first].name, workloads[g.last].name,
-            g.last - g.first + 1, g.schedule.bandRows,
-            g.schedule.weightsResident ? "resident" : "streamed",
-            g.rowsOutermost ? "rows outermost" : "identity order",
-            g.getEnergyPJ() * 1e-6, g.counts.savedBytes, g.relayouts.size());
-    configs[kFloor] = floorOf(tunedBaseline, costTarget, params);
-
-    llvm::errs() << llvm::formatv(
-        "{0}: {1} contractions ({2} distinct), import {3:f2} s, DRAM-aware "
-        "search {4:f2} s (median of {5}: candidates {6:f2} s, evaluations "
-        "{7:f2} s, plans {8:f2} s, refinement {14:f2} s; {9} candidate "
-        "tilings, {10} DRAM evaluations), mapping {11}, {12} re-layouts, {13} "
-        "adopted; network objective per mapping:",
-        net.name, workloads.size(), romac->distinctWorkloads, seconds(t0, t1),
-        median(times), runs, romac->candidateSeconds, romac->evaluateSeconds,
-        romac->planSeconds, romac->candidateTilings, romac->evaluations,
-        romac->addressMapping, romac->relayouts, romac->adopted,
-        romac->refineSeconds);
-    for (auto &[m, obj] : romac->mappingObjectives)
-      llvm::errs() << llvm::formatv(" {0}={1:f1}uJ", m, obj * 1e-6);
-    llvm::errs() << "\n";
-
-    if (perLayer)
-      for (auto [i, w] : llvm::enumerate(workloads)) {
-        const DramLayerResult &x = baseline.layers[i],
-                              &t = tunedBaseline.layers[i],
-                              &y = romac->layers[i], &z = romanet.layers[i];
-        llvm::outs() << llvm::formatv(
-            "  {0,-40} base {1,10:f2} tuned {2,10:f2} romanet {3,10:f2} "
-            "romac {4,10:f2} uJ (act {5} -> {6}, relayout {7:f2}) {8} {9}\n",
-            w.name, x.stats.energyPJ.getTotal() * 1e-6,
-            t.stats.energyPJ.getTotal() * 1e-6,
-            z.stats.energyPJ.getTotal() * 1e-6,
-            y.stats.energyPJ.getTotal() * 1e-6, x.stats.activates,
-            y.stats.activates, y.getRelayoutEnergyPJ() * 1e-6, y.layer.reuse,
-            y.layer.mapping.str(w));
-      }
-    rows.push_back(
-        {&net, std::move(configs), seconds(t0, t1), workloads.size()});
   }
+  auto evalFixed = [&](llvm::ArrayRef<LayerResult> tiles,
+                       llvm::StringRef mapping, LayoutKind layout) {
+    return llvm::cantFail(evaluateLayersDram(workloads, tiles, nc.costTarget,
+                                             nc.params, mapping, layout,
+                                             baseOptions));
+  };
 
-  // The tables: one per target and baseline.
-  auto &os = llvm::outs();
+  BaselineResults results;
+  results.baseline = evalFixed(*base, "RoBaRaCoCh", LayoutKind::RowMajor);
+  nc.put(kBaseline, results.baseline);
+  results.tunedBaseline = evalFixed(tuned, "RoBaRaCoCh", LayoutKind::RowMajor);
+  nc.put(kTuned, results.tunedBaseline);
+  nc.put(kNaive, evalFixed(*naive, "RoBaRaCoCh", LayoutKind::RowMajor));
+  nc.put(kTunedAlt, evalFixed(tuned, "ChRaBaRoCo", LayoutKind::RowMajor));
+  results.romanet = evalFixed(*base, "romanet", LayoutKind::Blocked);
+  nc.put(kRomanet, results.romanet);
+  nc.put(kRomanetTuned, evalFixed(tuned, "romanet", LayoutKind::Blocked));
+  llvm::cantFail(chargeRelayouts(workloads, results.romanet, nc.costTarget,
+                                 nc.params, RelayoutCharge::RowBuffer,
+                                 nc.imported.aliases));
+  nc.put(kRomanetRelayouts, results.romanet);
+  return results;
+}
+
+/// romac's DRAM-aware search: with the mapping and layouts fixed
+/// (romac-tiling-only) and free (romac, timed `runs` times: the median goes
+/// to `searchSeconds`). Returns the free search's result.
+llvm::Expected<DramSearchResult> evaluateRomac(const NetworkContext &nc,
+                                               unsigned runs,
+                                               std::vector<double> &times) {
+  const std::vector<Workload> &workloads = nc.imported.workloads;
+  SearchOptions romacOptions;
+  romacOptions.threads = nc.threads;
+  DramSearchOptions tilingOnly;
+  tilingOnly.addressMapping = "RoBaRaCoCh";
+  tilingOnly.layout = LayoutKind::RowMajor;
+  tilingOnly.tensorAliases = nc.imported.aliases;
+  nc.put(kTilingOnly,
+         llvm::cantFail(searchLayersDramAware(
+             workloads, nc.costTarget, nc.params, romacOptions, tilingOnly)));
+
+  DramSearchOptions full;
+  full.tensorAliases = nc.imported.aliases;
+  llvm::Expected<DramSearchResult> romac = DramSearchResult();
+  for (unsigned r = 0; r < runs; ++r) {
+    auto s0 = std::chrono::steady_clock::now();
+    romac = searchLayersDramAware(workloads, nc.costTarget, nc.params,
+                                  romacOptions, full);
+    auto s1 = std::chrono::steady_clock::now();
+    if (!romac)
+      return makeStringError(llvm::Twine(nc.net.name) + ": " +
+                             llvm::toString(romac.takeError()));
+    times.push_back(seconds(s0, s1));
+  }
+  nc.put(kRomac, *romac);
+  nc.configs[kRomac].searchSeconds = median(times);
+  return romac;
+}
+
+/// romac's result with chains of convolutions fused (romac+fusion); says
+/// what it found on stderr and, with --layers, prints the groups.
+llvm::Error evaluateFusion(const NetworkContext &nc,
+                           const DramSearchResult &romac, bool perLayer) {
+  const std::vector<Workload> &workloads = nc.imported.workloads;
+  auto f0 = std::chrono::steady_clock::now();
+  llvm::Expected<FusionResult> fused =
+      fuseLayersDram(workloads, nc.imported.streaming, nc.imported.aliases,
+                     romac, nc.costTarget, nc.params, nc.imported.fusion);
+  auto f1 = std::chrono::steady_clock::now();
+  if (!fused)
+    return makeStringError(llvm::Twine(nc.net.name) + ": " +
+                           llvm::toString(fused.takeError()));
+  nc.configs[kFused] =
+      sumFused(kConfigNames[kFused], *fused, romac.addressMapping, nc.params,
+               nc.costTarget.frequencyMHz);
+  nc.configs[kFused].searchSeconds = seconds(f0, f1);
+  llvm::errs() << llvm::formatv(
+      "{0}: fusion {1:f2} s ({2} DRAM evaluations), {3} groups, "
+      "DRAM energy {4:f1} uJ (unfused {5:f1} uJ)\n",
+      nc.net.name, seconds(f0, f1), fused->evaluations, fused->groups.size(),
+      fused->energyPJ * 1e-6, nc.configs[kRomac].energyPJ * 1e-6);
+  if (perLayer)
+    for (const FusedGroup &g : fused->groups)
+      llvm::outs() << llvm::formatv(
+          "  group {0}..{1} ({2} layers): band {3} rows, weights {4}, "
+          "{5}, {6:f2} uJ, saved {7} bytes, relayouts {8}\n",
+          workloads[g.first].name, workloads[g.last].name, g.last - g.first + 1,
+          g.schedule.bandRows,
+          g.schedule.weightsResident ? "resident" : "streamed",
+          g.rowsOutermost ? "rows outermost" : "identity order",
+          g.getEnergyPJ() * 1e-6, g.counts.savedBytes, g.relayouts.size());
+  return llvm::Error::success();
+}
+
+/// The search's statistics of one network on stderr.
+void printSearchSummary(const NetworkContext &nc, const DramSearchResult &romac,
+                        llvm::ArrayRef<double> times) {
+  llvm::errs() << llvm::formatv(
+      "{0}: {1} contractions ({2} distinct), import {3:f2} s, DRAM-aware "
+      "search {4:f2} s (median of {5}: candidates {6:f2} s, evaluations "
+      "{7:f2} s, plans {8:f2} s, refinement {14:f2} s; {9} candidate "
+      "tilings, {10} DRAM evaluations), mapping {11}, {12} re-layouts, {13} "
+      "adopted; network objective per mapping:",
+      nc.net.name, nc.imported.workloads.size(), romac.distinctWorkloads,
+      nc.imported.seconds, median(times), times.size(), romac.candidateSeconds,
+      romac.evaluateSeconds, romac.planSeconds, romac.candidateTilings,
+      romac.evaluations, romac.addressMapping, romac.relayouts, romac.adopted,
+      romac.refineSeconds);
+  for (auto &[m, obj] : romac.mappingObjectives)
+    llvm::errs() << llvm::formatv(" {0}={1:f1}uJ", m, obj * 1e-6);
+  llvm::errs() << "\n";
+}
+
+/// --layers: every layer's DRAM energy under the baselines, ROMANet and
+/// romac.
+void printLayers(const NetworkContext &nc, const BaselineResults &b,
+                 const DramSearchResult &romac) {
+  for (auto [i, w] : llvm::enumerate(nc.imported.workloads)) {
+    const DramLayerResult &x = b.baseline.layers[i],
+                          &t = b.tunedBaseline.layers[i], &y = romac.layers[i],
+                          &z = b.romanet.layers[i];
+    llvm::outs() << llvm::formatv(
+        "  {0,-40} base {1,10:f2} tuned {2,10:f2} romanet {3,10:f2} "
+        "romac {4,10:f2} uJ (act {5} -> {6}, relayout {7:f2}) {8} {9}\n",
+        w.name, x.stats.energyPJ.getTotal() * 1e-6,
+        t.stats.energyPJ.getTotal() * 1e-6, z.stats.energyPJ.getTotal() * 1e-6,
+        y.stats.energyPJ.getTotal() * 1e-6, x.stats.activates,
+        y.stats.activates, y.getRelayoutEnergyPJ() * 1e-6, y.layer.reuse,
+        y.layer.mapping.str(w));
+  }
+}
+
+/// Imports one network and evaluates every configuration on it.
+llvm::Expected<Row> evaluateNetwork(const Network &net, const TableArgs &args,
+                                    mlir::MLIRContext &ctx) {
+  llvm::Expected<Target> target = loadTarget(net.target);
+  if (!target)
+    return target.takeError();
+  CostTarget costTarget = CostTarget::get(*target);
+  DramParams params = llvm::cantFail(DramParams::get(target->dram));
+  llvm::Expected<ImportedNetwork> imported =
+      importNetwork(net, *target, args, ctx);
+  if (!imported)
+    return imported.takeError();
+
+  Row row{&net, std::vector<Totals>(kNumConfigs), imported->seconds,
+          imported->workloads.size()};
+  NetworkContext nc{net,    *imported,    costTarget,
+                    params, args.threads, row.configs};
+  llvm::Expected<BaselineResults> baselines = evaluateBaselines(nc);
+  if (!baselines)
+    return baselines.takeError();
+  std::vector<double> times;
+  llvm::Expected<DramSearchResult> romac = evaluateRomac(nc, args.runs, times);
+  if (!romac)
+    return romac.takeError();
+  if (llvm::Error e = evaluateFusion(nc, *romac, args.perLayer))
+    return std::move(e);
+  row.configs[kFloor] = floorOf(baselines->tunedBaseline, costTarget, params);
+  printSearchSummary(nc, *romac, times);
+  if (args.perLayer)
+    printLayers(nc, *baselines, *romac);
+  return row;
+}
+
+/// The comparison tables: one per target and baseline.
+void printTables(llvm::raw_ostream &os, llvm::ArrayRef<Row> rows) {
   std::vector<std::string> targets;
   for (const Row &r : rows)
     if (!llvm::is_contained(targets, std::string(r.net->target)))
@@ -566,6 +701,10 @@ int main(int argc, char **argv) {
   os << "\n(+fusion: romac with layer fusion; floor: the saving a perfect "
         "layout and mapping would reach with the tuned baseline's bytes, "
         "without fusion; ROMANet: its published DRAM access energy saving)\n";
+}
+
+/// Every configuration of every network, one line each.
+void printAllConfigs(llvm::raw_ostream &os, llvm::ArrayRef<Row> rows) {
   os << "\nAll configurations (DRAM energy uJ, ACT/PRE + RD/WR uJ, cycles "
         "tCK, bursts, ACTs, row-hit rate, useful MB, re-layouts, their uJ):\n";
   for (const Row &r : rows)
@@ -580,39 +719,90 @@ int main(int argc, char **argv) {
                    : 0.0,
           static_cast<double>(t.usefulBytes) * 1e-6, t.relayouts,
           t.relayoutPJ * 1e-6);
+}
 
-  if (!csvPath.empty()) {
-    std::error_code ec;
-    llvm::raw_fd_ostream csv(csvPath, ec);
-    if (ec) {
-      llvm::errs() << "romac-romanet-table: cannot write " << csvPath << ": "
-                   << ec.message() << "\n";
+/// The CSV of every configuration (python/romac/plot.py reads it).
+void writeCsv(llvm::raw_ostream &csv, llvm::ArrayRef<Row> rows) {
+  csv << "network,target,config,mapping,layouts,dram_energy_uj,"
+         "access_energy_uj,dram_cycles,bursts,activates,row_hit_rate,"
+         "useful_bytes,relayouts,relayout_energy_uj,saving_pct,"
+         "throughput_pct,saving_vs_tuned_pct,throughput_vs_tuned_pct,"
+         "published_saving_pct,search_s\n";
+  for (const Row &r : rows)
+    for (const Totals &t : r.configs) {
+      const Totals &b = r.configs[kBaseline], &tb = r.configs[kTuned];
+      csv << llvm::formatv(
+          "{0},{1},{2},{3},{4},{5},{6},{7},{8},{9},{10},{11},{12},{13},"
+          "{14},{15},{16},{17},{18},{19}\n",
+          r.net->name, r.net->target, t.config, t.mapping, t.layouts,
+          t.energyPJ * 1e-6, t.accessPJ * 1e-6, t.dramCycles, t.bursts,
+          t.activates,
+          t.bursts ? static_cast<double>(t.hits) / static_cast<double>(t.bursts)
+                   : 0.0,
+          t.usefulBytes, t.relayouts, t.relayoutPJ * 1e-6,
+          pct(b.energyPJ, t.energyPJ),
+          100.0 * (b.dramCycles / t.dramCycles - 1),
+          pct(tb.energyPJ, t.energyPJ),
+          100.0 * (tb.dramCycles / t.dramCycles - 1),
+          publishedSaving(r.net->name), t.searchSeconds);
+    }
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  TableArgs args;
+  if (std::optional<int> status = parseArgs(argc, argv, args))
+    return *status;
+  // The CSV is written atomically at the end; a path that cannot be written
+  // fails before the work.
+  OutputSet outputs;
+  if (!args.csvPath.empty())
+    if (llvm::Error e = outputs.checkFile(args.csvPath)) {
+      llvm::errs() << "romac-romanet-table: error: "
+                   << llvm::toString(std::move(e)) << "\n";
+      return 2;
+    }
+
+  mlir::DialectRegistry registry;
+  registerRomacDialects(registry);
+  mlir::MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+
+  std::vector<Row> rows;
+  for (const Network &net : kNetworks) {
+    if (!args.only.empty() && !llvm::StringRef(net.name).contains(args.only))
+      continue;
+    if (net.sd2 && !args.sd2)
+      continue;
+    llvm::Expected<Row> row = evaluateNetwork(net, args, ctx);
+    if (!row) {
+      llvm::errs() << llvm::toString(row.takeError()) << "\n";
       return 1;
     }
-    csv << "network,target,config,mapping,layouts,dram_energy_uj,"
-           "access_energy_uj,dram_cycles,bursts,activates,row_hit_rate,"
-           "useful_bytes,relayouts,relayout_energy_uj,saving_pct,"
-           "throughput_pct,saving_vs_tuned_pct,throughput_vs_tuned_pct,"
-           "published_saving_pct,search_s\n";
-    for (const Row &r : rows)
-      for (const Totals &t : r.configs) {
-        const Totals &b = r.configs[kBaseline], &tb = r.configs[kTuned];
-        csv << llvm::formatv(
-            "{0},{1},{2},{3},{4},{5},{6},{7},{8},{9},{10},{11},{12},{13},"
-            "{14},{15},{16},{17},{18},{19}\n",
-            r.net->name, r.net->target, t.config, t.mapping, t.layouts,
-            t.energyPJ * 1e-6, t.accessPJ * 1e-6, t.dramCycles, t.bursts,
-            t.activates,
-            t.bursts
-                ? static_cast<double>(t.hits) / static_cast<double>(t.bursts)
-                : 0.0,
-            t.usefulBytes, t.relayouts, t.relayoutPJ * 1e-6,
-            pct(b.energyPJ, t.energyPJ),
-            100.0 * (b.dramCycles / t.dramCycles - 1),
-            pct(tb.energyPJ, t.energyPJ),
-            100.0 * (tb.dramCycles / t.dramCycles - 1),
-            publishedSaving(r.net->name), t.searchSeconds);
-      }
+    rows.push_back(std::move(*row));
+  }
+
+  printTables(llvm::outs(), rows);
+  printAllConfigs(llvm::outs(), rows);
+  if (!args.csvPath.empty()) {
+    llvm::Error e = outputs.addFile(
+        args.csvPath, [&](llvm::raw_ostream &os) { writeCsv(os, rows); });
+    if (!e)
+      e = outputs.commit();
+    if (e) {
+      llvm::errs() << "romac-romanet-table: error: "
+                   << llvm::toString(std::move(e)) << "\n";
+      return 1;
+    }
+  }
+  llvm::outs().flush();
+  if (llvm::outs().has_error()) {
+    llvm::errs() << "romac-romanet-table: error: cannot write to standard "
+                    "output: "
+                 << llvm::outs().error().message() << "\n";
+    llvm::outs().clear_error();
+    return 1;
   }
   return 0;
 }

@@ -12,15 +12,16 @@
 //===----------------------------------------------------------------------===//
 
 #include "romac/Dialect/Romac/Analysis/ScheduleBuilder.h"
+#include "romac/Dialect/Romac/Transforms/Passes.h"
 #include "romac/Dram/DramCost.h"
 #include "romac/Dram/DramParams.h"
 #include "romac/Dram/Fusion.h"
-#include "romac/Dialect/Romac/Transforms/Passes.h"
 #include "romac/Import/ONNX.h"
 #include "romac/InitRomac.h"
 #include "romac/Schedule/Schedule.h"
-#include "romac/Search/Verify.h"
 #include "romac/Search/Search.h"
+#include "romac/Search/Verify.h"
+#include "romac/Support/OutputFile.h"
 #include "romac/Target/Target.h"
 
 #include "mlir/Parser/Parser.h"
@@ -82,57 +83,40 @@ private:
   mlir::ScopedDiagnosticHandler handler;
 };
 
-/// Writes `text` to `path` through a temporary file in the same folder and a
-/// rename, so a failed run never leaves a half-written file. "-" is stdout.
-bool writeFileAtomically(const std::string &command, llvm::StringRef path,
-                         llvm::function_ref<void(llvm::raw_ostream &)> write) {
-  if (path == "-") {
-    write(llvm::outs());
-    return true;
-  }
-  // Devices and pipes (/dev/null) are written directly.
-  llvm::sys::fs::file_status status;
-  if (!llvm::sys::fs::status(path, status) &&
-      status.type() != llvm::sys::fs::file_type::regular_file &&
-      status.type() != llvm::sys::fs::file_type::file_not_found) {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(path, ec);
-    if (ec) {
-      llvm::errs() << "romac " << command << ": error: cannot write '" << path
-                   << "': " << ec.message() << "\n";
-      return false;
-    }
-    write(os);
-    return true;
-  }
-  llvm::SmallString<256> tmp;
-  int fd;
-  llvm::SmallString<256> model(path);
-  model += ".tmp-%%%%%%";
-  if (std::error_code ec = llvm::sys::fs::createUniqueFile(model, fd, tmp)) {
-    llvm::errs() << "romac " << command << ": error: cannot write '" << path
-                 << "': " << ec.message() << "\n";
-    return false;
-  }
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    write(os);
-    os.flush();
-    if (os.has_error()) {
-      os.clear_error();
-      llvm::sys::fs::remove(tmp);
-      llvm::errs() << "romac " << command << ": error: cannot write '" << path
-                   << "'\n";
-      return false;
-    }
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(tmp, path)) {
-    llvm::sys::fs::remove(tmp);
-    llvm::errs() << "romac " << command << ": error: cannot write '" << path
-                 << "': " << ec.message() << "\n";
-    return false;
-  }
-  return true;
+/// Prints `err` as "romac COMMAND: error: MESSAGE" and returns `status`.
+int reportError(llvm::StringRef command, llvm::Error err, int status = 1) {
+  llvm::errs() << "romac " << command
+               << ": error: " << llvm::toString(std::move(err)) << "\n";
+  return status;
+}
+
+/// Flushes stdout and turns a write error on it (a full disk) into one
+/// message and a failing exit status instead of LLVM's fatal error at exit.
+int checkStdout(int status) {
+  llvm::outs().flush();
+  if (!llvm::outs().has_error())
+    return status;
+  llvm::errs() << "romac: error: cannot write to standard output: "
+               << llvm::outs().error().message() << "\n";
+  llvm::outs().clear_error();
+  return status ? status : 1;
+}
+
+/// Records the files a command reads (the model and the --freeze tensors) as
+/// inputs of `outputs`, so that no output overwrites them.
+void addInputs(romac::OutputSet &outputs, llvm::StringRef model,
+               const std::vector<std::string> &frozen) {
+  outputs.addInput(model);
+  for (llvm::StringRef f : frozen)
+    if (f.contains('='))
+      outputs.addInput(f.split('=').second);
+}
+
+/// Writes `module` (with `flags`) and a final newline.
+void printModule(llvm::raw_ostream &os, mlir::ModuleOp module,
+                 const mlir::OpPrintingFlags &flags) {
+  module.print(os, flags);
+  os << "\n";
 }
 
 /// Fills `options` from the --dim/--shape/--freeze flags; false on error.
@@ -200,6 +184,11 @@ int runImport(const ImportArgs &args) {
   if (!parseImportFlags("import", args.dims, args.shapes, args.frozen,
                         options))
     return kUsageError;
+  romac::OutputSet outputs;
+  addInputs(outputs, args.model, args.frozen);
+  if (!args.summary)
+    if (llvm::Error e = outputs.checkFile(args.output))
+      return reportError("import", std::move(e), kUsageError);
   mlir::DialectRegistry registry;
   romac::registerRomacDialects(registry);
   mlir::MLIRContext ctx(registry);
@@ -221,13 +210,13 @@ int runImport(const ImportArgs &args) {
     flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
   if (args.elideWeights)
     flags.elideLargeResourceString(64);
-  return writeFileAtomically("import", args.output,
-                             [&](llvm::raw_ostream &os) {
-                               module->print(os, flags);
-                               os << "\n";
-                             })
-             ? 0
-             : 1;
+  if (llvm::Error e = outputs.addFile(args.output, [&](llvm::raw_ostream &os) {
+        printModule(os, *module, flags);
+      }))
+    return reportError("import", std::move(e));
+  if (llvm::Error e = outputs.commit())
+    return reportError("import", std::move(e));
+  return 0;
 }
 
 /// Imports an ONNX model, or parses an .mlir file, into `ctx`.
@@ -284,19 +273,72 @@ struct CompileArgs {
   bool dram = false, fuse = false;
   std::vector<std::string> dims, shapes, frozen;
   unsigned threads = 0;
-  bool verify = false, quiet = false;
+  bool verify = false, quiet = false, force = false;
+
+  /// Whether the DRAM-aware search runs (--dram and every flag implying it).
+  bool isDramAware() const {
+    return dram || fuse || !dramMapping.empty() || !dramTrace.empty();
+  }
 };
 
-int runCompile(const CompileArgs &args) {
-  const std::string cmd = "compile";
-  // Flags first: a wrong name is a usage error, before any work.
+/// Seconds since the command started, for the progress lines.
+class Stopwatch {
+public:
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                         start)
+        .count();
+  }
+
+private:
+  std::chrono::steady_clock::time_point start =
+      std::chrono::steady_clock::now();
+};
+
+/// The compile flags, checked: what the import and the search need.
+struct CompileSetup {
+  romac::Objective objective;
+  romac::ReusePolicy policy;
+  romac::Target target;
+  romac::OnnxImportOptions importOptions;
+};
+
+/// Checks the --dram-trace folder before any work: it may not be a file, and
+/// a folder that holds files is written into only with --force.
+bool checkTraceDirectory(const CompileArgs &args) {
+  if (args.dramTrace.empty())
+    return true;
+  if (llvm::sys::fs::exists(args.dramTrace) &&
+      !llvm::sys::fs::is_directory(args.dramTrace)) {
+    llvm::errs() << "romac compile: error: --dram-trace: '" << args.dramTrace
+                 << "' is not a directory\n";
+    return false;
+  }
+  llvm::Expected<bool> nonEmpty = romac::isNonEmptyDirectory(args.dramTrace);
+  if (!nonEmpty) {
+    reportError("compile", nonEmpty.takeError());
+    return false;
+  }
+  if (*nonEmpty && !args.force) {
+    llvm::errs() << "romac compile: error: --dram-trace: '" << args.dramTrace
+                 << "' is not empty (--force writes into it)\n";
+    return false;
+  }
+  return true;
+}
+
+/// Checks every compile flag before any work (a wrong name is a usage
+/// error) and records the inputs of the command in `outputs`, whose output
+/// paths it checks. Prints the error and returns nothing on a bad flag.
+std::optional<CompileSetup> checkCompileFlags(const CompileArgs &args,
+                                              romac::OutputSet &outputs) {
   std::optional<romac::Objective> objective =
       romac::symbolizeObjective(args.objective);
   if (!objective) {
     llvm::errs() << "romac compile: error: unknown objective '"
                  << args.objective
                  << "' (expected energy, edp, latency or dram-accesses)\n";
-    return kUsageError;
+    return std::nullopt;
   }
   std::optional<romac::ReusePolicy> policy =
       romac::symbolizeReusePolicy(args.policy);
@@ -304,37 +346,50 @@ int runCompile(const CompileArgs &args) {
     llvm::errs() << "romac compile: error: unknown policy '" << args.policy
                  << "' (expected adaptive, input-stationary, "
                     "weight-stationary or output-stationary)\n";
-    return kUsageError;
+    return std::nullopt;
   }
   llvm::Expected<romac::Target> target = romac::loadTarget(args.target);
   if (!target) {
     // Target errors already read "FILE:LINE:COL: error: KEY: problem".
     std::string message = llvm::toString(target.takeError());
-    llvm::errs() << "romac compile: "
-                 << (llvm::StringRef(message).contains("error: ") ? "" : "error: ")
-                 << message << "\n";
-    return kUsageError;
+    bool located = llvm::StringRef(message).contains("error: ");
+    llvm::errs() << "romac compile: " << (located ? "" : "error: ") << message
+                 << "\n";
+    return std::nullopt;
   }
   romac::OnnxImportOptions importOptions;
-  if (!parseImportFlags(cmd, args.dims, args.shapes, args.frozen,
+  if (!parseImportFlags("compile", args.dims, args.shapes, args.frozen,
                         importOptions))
-    return kUsageError;
+    return std::nullopt;
 
-  mlir::DialectRegistry registry;
-  romac::registerRomacDialects(registry);
-  mlir::MLIRContext ctx(registry);
-  DiagnosticPrinter printer(ctx, cmd);
-  auto start = std::chrono::steady_clock::now();
+  addInputs(outputs, args.model, args.frozen);
+  if (llvm::sys::fs::is_regular_file(args.target))
+    outputs.addInput(args.target);
+  for (const std::string &output : {args.output, args.emitMlir})
+    if (!output.empty())
+      if (llvm::Error e = outputs.checkFile(output)) {
+        reportError("compile", std::move(e));
+        return std::nullopt;
+      }
+  if (!checkTraceDirectory(args))
+    return std::nullopt;
+  return CompileSetup{*objective, *policy, std::move(*target),
+                      std::move(importOptions)};
+}
+
+/// Imports the model (or parses the .mlir file), says how many contractions
+/// it holds, and runs the stages of romac-opt --romac-compile-pipeline:
+/// search=flat, or search=none when the DRAM-aware search (run by
+/// searchDramAware(), where its results are kept) follows. Null on error.
+mlir::OwningOpRef<mlir::ModuleOp> loadAndLower(const CompileArgs &args,
+                                               const CompileSetup &setup,
+                                               mlir::MLIRContext &ctx,
+                                               const Stopwatch &clock) {
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      loadModel(cmd, args.model, importOptions, ctx);
+      loadModel("compile", args.model, setup.importOptions, ctx);
   if (!module)
-    return 1;
-  auto elapsed = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                         start)
-        .count();
-  };
-  {
+    return nullptr;
+  if (!args.quiet) {
     size_t layers = 0;
     llvm::StringSet<> distinct;
     for (auto func : module->getOps<mlir::func::FuncOp>())
@@ -343,176 +398,226 @@ int runCompile(const CompileArgs &args) {
           ++layers;
           distinct.insert(l.workload.getCanonicalKey());
         }
-    if (!args.quiet)
-      llvm::errs() << llvm::formatv(
-          "romac compile: imported {0} in {1:f2} s; searching {2} "
-          "contractions ({3} distinct) for '{4}'...\n",
-          args.model, elapsed(), layers, distinct.size(), target->name);
+    llvm::errs() << llvm::formatv(
+        "romac compile: imported {0} in {1:f2} s; searching {2} "
+        "contractions ({3} distinct) for '{4}'...\n",
+        args.model, clock.seconds(), layers, distinct.size(),
+        setup.target.name);
   }
-
-  bool dramAware = args.dram || args.fuse || !args.dramMapping.empty() ||
-                   !args.dramTrace.empty();
-  // The same stages as romac-opt --romac-compile-pipeline (search=flat, or
-  // search=dram, whose search runs below where its results are kept).
   mlir::PassManager pm(&ctx);
   romac::CompilePipelineOptions pipeline;
   pipeline.target = args.target;
-  pipeline.objective = *objective;
-  pipeline.policy = *policy;
+  pipeline.objective = setup.objective;
+  pipeline.policy = setup.policy;
   pipeline.threads = args.threads;
-  pipeline.search = dramAware ? romac::PipelineSearch::None
-                              : romac::PipelineSearch::Flat;
+  pipeline.search = args.isDramAware() ? romac::PipelineSearch::None
+                                       : romac::PipelineSearch::Flat;
   romac::buildCompilePipeline(pm, pipeline);
   if (mlir::failed(pm.run(*module)))
-    return 1;
+    return nullptr;
+  return module;
+}
 
+/// The search options of the compile flags.
+romac::SearchOptions getSearchOptions(const CompileArgs &args,
+                                      const CompileSetup &setup) {
   romac::SearchOptions options;
-  options.objective = *objective;
-  options.policy = *policy;
+  options.objective = setup.objective;
+  options.policy = setup.policy;
   options.threads = args.threads;
-  std::optional<romac::Schedule> schedule;
-  if (!dramAware) {
-    llvm::Expected<romac::Schedule> flat = romac::buildSchedule(
-        *module, llvm::sys::path::filename(args.model), *target, options);
-    if (!flat) {
-      llvm::errs() << "romac compile: error: "
-                   << llvm::toString(flat.takeError()) << "\n";
-      return 1;
-    }
-    schedule = std::move(*flat);
+  return options;
+}
+
+/// The DRAM-aware compile: tiling, loop order, tensor layouts and the
+/// address mapping chosen together against the row-buffer model
+/// (docs/dram-model.md); with --fuse, chains of convolutions whose
+/// intermediates stay on chip (docs/fusion.md). The same as romac-opt
+/// --romac-dram-search. Fills `dramCompile` (the traces need it) and returns
+/// the schedule; nothing on error.
+std::optional<romac::Schedule>
+searchDramAware(const CompileArgs &args, const CompileSetup &setup,
+                mlir::MLIRContext &ctx, mlir::ModuleOp module,
+                const Stopwatch &clock,
+                std::optional<romac::DramCompile> &dramCompile) {
+  romac::SearchOptions options = getSearchOptions(args, setup);
+  llvm::Expected<romac::DramCompile> compiled = romac::compileModuleDramAware(
+      module, setup.target, options, args.dramMapping, args.fuse);
+  if (!compiled) {
+    reportError("compile", compiled.takeError());
+    return std::nullopt;
   }
-  // The DRAM-aware compile (for --dram-trace with --fuse).
-  std::optional<romac::DramCompile> dramCompile;
-  if (dramAware) {
-    // Tiling, loop order, tensor layouts and the address mapping chosen
-    // together against the row-buffer model (docs/dram-model.md); with
-    // --fuse, chains of convolutions whose intermediates stay on chip
-    // (docs/fusion.md). The same as romac-opt --romac-dram-search.
-    llvm::Expected<romac::DramCompile> compiled =
-        romac::compileModuleDramAware(*module, *target, options,
-                                      args.dramMapping, args.fuse);
-    if (!compiled) {
-      llvm::errs() << "romac compile: error: "
-                   << llvm::toString(compiled.takeError()) << "\n";
-      return 1;
-    }
-    dramCompile = std::move(*compiled);
-    // The IR records the DRAM-aware tilings, layouts and groups
-    // (--emit-mlir).
-    romac::annotateDramCompile(&ctx, *dramCompile);
-    romac::CostTarget costTarget = romac::CostTarget::get(*target);
-    schedule =
-        romac::makeSchedule(llvm::sys::path::filename(args.model), costTarget,
-                            dramCompile->workloads, dramCompile->result,
-                            options, dramCompile->dramOptions);
-    if (!args.quiet)
-      llvm::errs() << llvm::formatv(
-          "romac compile: DRAM-aware search done ({0:f2} s total)\n",
-          elapsed());
-    if (const std::optional<romac::FusionResult> &fused =
-            dramCompile->fusion) {
-      schedule->fusion = romac::makeScheduleFusion(
-          *fused, llvm::cantFail(romac::DramParams::get(target->dram)),
-          costTarget.frequencyMHz);
-      if (!args.quiet) {
-        unsigned fusedLayers = 0;
-        for (const romac::FusedGroup &g : fused->groups)
-          fusedLayers += g.last - g.first + 1;
-        llvm::errs() << llvm::formatv(
-            "romac compile: fused {0} of {1} layers into {2} groups ({3:f2} "
-            "s total)\n",
-            fusedLayers, dramCompile->workloads.size(), fused->groups.size(),
-            elapsed());
-      }
-    }
-  }
+  dramCompile = std::move(*compiled);
+  // The IR records the DRAM-aware tilings, layouts and groups (--emit-mlir).
+  romac::annotateDramCompile(&ctx, *dramCompile);
+  romac::CostTarget costTarget = romac::CostTarget::get(setup.target);
+  romac::Schedule schedule = romac::makeSchedule(
+      llvm::sys::path::filename(args.model), costTarget, dramCompile->workloads,
+      dramCompile->result, options, dramCompile->dramOptions);
   if (!args.quiet)
     llvm::errs() << llvm::formatv(
-        "romac compile: searched {0} layers in {1:f2} s total\n",
-        schedule->layers.size(), elapsed());
+        "romac compile: DRAM-aware search done ({0:f2} s total)\n",
+        clock.seconds());
+  const std::optional<romac::FusionResult> &fused = dramCompile->fusion;
+  if (!fused)
+    return schedule;
+  schedule.fusion = romac::makeScheduleFusion(
+      *fused, llvm::cantFail(romac::DramParams::get(setup.target.dram)),
+      costTarget.frequencyMHz);
+  if (!args.quiet) {
+    unsigned fusedLayers = 0;
+    for (const romac::FusedGroup &g : fused->groups)
+      fusedLayers += g.last - g.first + 1;
+    llvm::errs() << llvm::formatv(
+        "romac compile: fused {0} of {1} layers into {2} groups ({3:f2} "
+        "s total)\n",
+        fusedLayers, dramCompile->workloads.size(), fused->groups.size(),
+        clock.seconds());
+  }
+  return schedule;
+}
+
+/// Checks the schedule before anything is written: --layer names one of its
+/// layers, and with --verify Z3 proves every tiling. False on error.
+bool checkSchedule(const CompileArgs &args, const romac::Schedule &schedule,
+                   const Stopwatch &clock) {
   if (!args.traceLayer.empty() &&
-      llvm::none_of(schedule->layers, [&](const romac::LayerSchedule &l) {
+      llvm::none_of(schedule.layers, [&](const romac::LayerSchedule &l) {
         return l.workload.name == args.traceLayer;
       })) {
     llvm::errs() << "romac compile: error: --layer: no layer named '"
                  << args.traceLayer << "' in " << args.model << "\n";
-    return 1;
+    return false;
   }
-  if (args.verify) {
-    if (llvm::Error e = verifyDistinctLayers(*schedule, args.threads)) {
-      llvm::errs() << "romac compile: error: the schedule does not verify: "
-                   << llvm::toString(std::move(e)) << "\n";
-      return 1;
-    }
-    if (!args.quiet)
-      llvm::errs() << llvm::formatv(
-          "romac compile: Z3 proved every tiling covers its iteration space "
-          "once and fits its buffers ({0:f2} s total)\n",
-          elapsed());
+  if (!args.verify)
+    return true;
+  if (llvm::Error e = verifyDistinctLayers(schedule, args.threads)) {
+    llvm::errs() << "romac compile: error: the schedule does not verify: "
+                 << llvm::toString(std::move(e)) << "\n";
+    return false;
   }
   if (!args.quiet)
-    romac::printScheduleTable(llvm::outs(), *schedule);
+    llvm::errs() << llvm::formatv(
+        "romac compile: Z3 proved every tiling covers its iteration space "
+        "once and fits its buffers ({0:f2} s total)\n",
+        clock.seconds());
+  return true;
+}
+
+/// Writes the DRAMsim3 / Ramulator 2 traces of every layer (and of every
+/// fused group) into a staging folder of `outputs` for the --dram-trace
+/// folder; `progress` receives the lines to print once they are committed.
+llvm::Error stageTraces(const CompileArgs &args, const romac::Target &target,
+                        const romac::Schedule &schedule,
+                        const std::optional<romac::DramCompile> &dramCompile,
+                        romac::OutputSet &outputs,
+                        std::vector<std::string> &progress) {
+  llvm::Expected<romac::DramParams> params =
+      romac::DramParams::get(target.dram);
+  if (!params)
+    return params.takeError();
+  llvm::Expected<std::string> dir = outputs.addDirectory(args.dramTrace);
+  if (!dir)
+    return dir.takeError();
+  romac::TraceOptions traceOptions;
+  traceOptions.layer = args.traceLayer;
+  auto files =
+      romac::writeScheduleTraces(schedule, *params, *dir, traceOptions);
+  if (!files)
+    return files.takeError();
+  progress.push_back(llvm::formatv("romac compile: wrote DRAMsim3 and "
+                                   "Ramulator 2 traces of {0} layers to {1}",
+                                   files->size(), args.dramTrace));
+  if (!dramCompile || !dramCompile->fusion)
+    return llvm::Error::success();
+  llvm::Expected<romac::DramModel> model =
+      romac::getDramModel(*params, dramCompile->result.addressMapping);
+  if (!model)
+    return model.takeError();
+  auto groups = romac::writeFusedGroupTraces(
+      *dramCompile->fusion, dramCompile->workloads, *model, *dir, traceOptions);
+  if (!groups)
+    return groups.takeError();
+  progress.push_back(llvm::formatv(
+      "romac compile: wrote the traces of {0} fused groups to {1}",
+      groups->size(), args.dramTrace));
+  return llvm::Error::success();
+}
+
+/// Stages every output of the compile (--dram-trace, -o, --emit-mlir) and
+/// commits them together: a failure leaves none of them. `schedule` and
+/// `module` are written at commit time when an output is a stream.
+int writeCompileOutputs(const CompileArgs &args, const CompileSetup &setup,
+                        const romac::Schedule &schedule,
+                        const std::optional<romac::DramCompile> &dramCompile,
+                        mlir::ModuleOp module, romac::OutputSet &outputs) {
+  std::vector<std::string> progress;
+  if (!args.dramTrace.empty())
+    if (llvm::Error e = stageTraces(args, setup.target, schedule, dramCompile,
+                                    outputs, progress))
+      return reportError("compile", std::move(e));
   if (!args.output.empty())
-    if (llvm::Error e = romac::writeScheduleFile(args.output, *schedule)) {
-      llvm::errs() << "romac compile: error: " << llvm::toString(std::move(e))
-                   << "\n";
-      return 1;
-    }
-  if (!args.dramTrace.empty()) {
-    llvm::Expected<romac::DramParams> params =
-        romac::DramParams::get(target->dram);
-    if (!params) {
-      llvm::errs() << "romac compile: error: "
-                   << llvm::toString(params.takeError()) << "\n";
-      return 1;
-    }
-    if (std::error_code ec =
-            llvm::sys::fs::create_directories(args.dramTrace)) {
-      llvm::errs() << "romac compile: error: cannot create '"
-                   << args.dramTrace << "': " << ec.message() << "\n";
-      return 1;
-    }
-    romac::TraceOptions traceOptions;
-    traceOptions.layer = args.traceLayer;
-    auto files = romac::writeScheduleTraces(*schedule, *params, args.dramTrace,
-                                            traceOptions);
-    if (!files) {
-      llvm::errs() << "romac compile: error: "
-                   << llvm::toString(files.takeError()) << "\n";
-      return 1;
-    }
-    if (!args.quiet)
-      llvm::errs() << "romac compile: wrote DRAMsim3 and Ramulator 2 traces "
-                      "of "
-                   << files->size() << " layers to " << args.dramTrace << "\n";
-    if (dramCompile && dramCompile->fusion) {
-      llvm::Expected<romac::DramModel> model = romac::getDramModel(
-          *params, dramCompile->result.addressMapping);
-      auto groups = model ? romac::writeFusedGroupTraces(
-                                *dramCompile->fusion, dramCompile->workloads,
-                                *model, args.dramTrace, traceOptions)
-                          : llvm::Expected<std::vector<romac::LayerTraceFiles>>(
-                                model.takeError());
-      if (!groups) {
-        llvm::errs() << "romac compile: error: "
-                     << llvm::toString(groups.takeError()) << "\n";
-        return 1;
-      }
-      if (!args.quiet)
-        llvm::errs() << "romac compile: wrote the traces of "
-                     << groups->size() << " fused groups to " << args.dramTrace
-                     << "\n";
-    }
-  }
-  if (!args.emitMlir.empty() &&
-      !writeFileAtomically(cmd, args.emitMlir, [&](llvm::raw_ostream &os) {
-        mlir::OpPrintingFlags flags;
-        flags.elideLargeResourceString(64);
-        module->print(os, flags);
-        os << "\n";
-      }))
-    return 1;
+    if (llvm::Error e =
+            outputs.addFile(args.output, [&](llvm::raw_ostream &os) {
+              os << romac::scheduleToJSON(schedule);
+            }))
+      return reportError("compile", std::move(e));
+  mlir::OpPrintingFlags flags;
+  flags.elideLargeResourceString(64);
+  if (!args.emitMlir.empty())
+    if (llvm::Error e =
+            outputs.addFile(args.emitMlir, [&](llvm::raw_ostream &os) {
+              printModule(os, module, flags);
+            }))
+      return reportError("compile", std::move(e));
+  if (llvm::Error e = outputs.commit())
+    return reportError("compile", std::move(e));
+  if (!args.quiet)
+    for (const std::string &line : progress)
+      llvm::errs() << line << "\n";
   return 0;
+}
+
+int runCompile(const CompileArgs &args) {
+  romac::OutputSet outputs;
+  std::optional<CompileSetup> setup = checkCompileFlags(args, outputs);
+  if (!setup)
+    return kUsageError;
+
+  mlir::DialectRegistry registry;
+  romac::registerRomacDialects(registry);
+  mlir::MLIRContext ctx(registry);
+  DiagnosticPrinter printer(ctx, "compile");
+  Stopwatch clock;
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      loadAndLower(args, *setup, ctx, clock);
+  if (!module)
+    return 1;
+
+  std::optional<romac::Schedule> schedule;
+  std::optional<romac::DramCompile> dramCompile;
+  if (args.isDramAware()) {
+    schedule = searchDramAware(args, *setup, ctx, *module, clock, dramCompile);
+  } else {
+    llvm::Expected<romac::Schedule> flat =
+        romac::buildSchedule(*module, llvm::sys::path::filename(args.model),
+                             setup->target, getSearchOptions(args, *setup));
+    if (flat)
+      schedule = std::move(*flat);
+    else
+      reportError("compile", flat.takeError());
+  }
+  if (!schedule)
+    return 1;
+  if (!args.quiet)
+    llvm::errs() << llvm::formatv(
+        "romac compile: searched {0} layers in {1:f2} s total\n",
+        schedule->layers.size(), clock.seconds());
+  if (!checkSchedule(args, *schedule, clock))
+    return 1;
+  if (!args.quiet)
+    romac::printScheduleTable(llvm::outs(), *schedule);
+  return writeCompileOutputs(args, *setup, *schedule, dramCompile, *module,
+                             outputs);
 }
 
 struct InspectArgs {
@@ -592,6 +697,106 @@ int runInspect(const InspectArgs &args) {
   return 0;
 }
 
+/// Declares `romac import` and its flags, bound to `args`.
+CLI::App *addImportCommand(CLI::App &app, ImportArgs &args) {
+  CLI::App *importCmd = app.add_subcommand(
+      "import", "Import an ONNX model into MLIR (linalg on tensors)");
+  importCmd
+      ->add_option("model", args.model,
+                   "ONNX model: binary .onnx, protobuf text, protobuf JSON or "
+                   "the ONNX text syntax")
+      ->required();
+  importCmd->add_option("-o,--output", args.output,
+                        "Output .mlir file ('-' for stdout, the default)");
+  importCmd->add_option("--dim", args.dims,
+                        "Bind a symbolic dim: NAME=N (repeatable)");
+  importCmd->add_option("--shape", args.shapes,
+                        "Give an input's shape: NAME=D0xD1x... (repeatable)");
+  importCmd->add_option("--freeze", args.frozen,
+                        "Freeze an input to the TensorProto in FILE.pb: "
+                        "NAME=FILE.pb (repeatable)");
+  importCmd->add_flag("--no-locations", args.noLocations,
+                      "Do not print the ONNX node names as locations");
+  importCmd->add_flag("--elide-weights", args.elideWeights,
+                      "Print weight blobs as elided (the IR cannot be "
+                      "re-imported bit-exact)");
+  importCmd->add_flag("--summary", args.summary,
+                      "Print ops by kind and weight bytes instead of the IR");
+  return importCmd;
+}
+
+/// Declares `romac compile` and its flags, bound to `args`.
+CLI::App *addCompileCommand(CLI::App &app, CompileArgs &args) {
+  CLI::App *compileCmd = app.add_subcommand(
+      "compile", "Search the tiling of every layer of a model for a target, "
+                 "print the per-layer table and write the schedule");
+  compileCmd
+      ->add_option("model", args.model,
+                   "ONNX model (any encoding) or an .mlir file")
+      ->required();
+  compileCmd->add_option("-t,--target", args.target,
+                         "Target name (targets/NAME.yaml) or YAML path "
+                         "(default edge-npu-lpddr4)");
+  compileCmd->add_option("-o,--output", args.output,
+                         "Write the schedule JSON here ('-' for stdout)");
+  compileCmd->add_option("--objective", args.objective,
+                         "energy (default), edp, latency or dram-accesses");
+  compileCmd->add_option("--policy", args.policy,
+                         "adaptive (default), input-stationary, "
+                         "weight-stationary or output-stationary");
+  compileCmd->add_option("--threads", args.threads,
+                         "Search threads (default: one per core)");
+  compileCmd->add_flag("--dram", args.dram,
+                       "DRAM-aware search: choose tiling, tensor layouts and "
+                       "the address mapping against the row-buffer model");
+  compileCmd->add_flag("--fuse", args.fuse,
+                       "Fuse chains of convolutions so that their "
+                       "intermediates stay on chip (row bands, "
+                       "docs/fusion.md); implies --dram");
+  compileCmd->add_option("--dram-mapping", args.dramMapping,
+                         "Fix the address mapping (romanet, drmap, "
+                         "row-interleaved or a field order such as "
+                         "RoBaRaCoCh); implies --dram");
+  CLI::Option *traceOption = compileCmd->add_option(
+      "--dram-trace", args.dramTrace,
+      "Write DRAMsim3/Ramulator 2 traces per layer (and per "
+      "fused group with --fuse) to this folder; implies "
+      "--dram");
+  compileCmd->add_flag("--force", args.force,
+                       "Write --dram-trace files into a folder that is not "
+                       "empty (files of the same names are replaced)");
+  compileCmd
+      ->add_option("--layer", args.traceLayer,
+                   "With --dram-trace: trace only the layer of this name (and "
+                   "the fused group holding it)")
+      ->needs(traceOption);
+  compileCmd->add_flag("--verify", args.verify,
+                       "Prove every tiling with Z3 (coverage, capacity)");
+  compileCmd->add_option("--emit-mlir", args.emitMlir,
+                         "Also write the compiled IR (with #romac.mapping)");
+  compileCmd->add_flag("-q,--quiet", args.quiet, "No table or progress lines");
+  compileCmd->add_option("--dim", args.dims,
+                         "Bind a symbolic dim: NAME=N (repeatable)");
+  compileCmd->add_option("--shape", args.shapes,
+                         "Give an input's shape: NAME=D0xD1x... (repeatable)");
+  compileCmd->add_option("--freeze", args.frozen,
+                         "Freeze an input: NAME=FILE.pb (repeatable)");
+  return compileCmd;
+}
+
+/// Declares `romac inspect` and its flags, bound to `args`.
+CLI::App *addInspectCommand(CLI::App &app, InspectArgs &args) {
+  CLI::App *inspectCmd = app.add_subcommand(
+      "inspect", "Print a saved schedule, one layer in detail, or compare "
+                 "two schedules");
+  inspectCmd->add_option("schedule", args.schedule, "Schedule JSON")
+      ->required();
+  inspectCmd->add_option("--layer", args.layer, "Print this layer in detail");
+  inspectCmd->add_option("--compare", args.compare,
+                         "Compare with this schedule (ratios other/base)");
+  return inspectCmd;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -604,94 +809,11 @@ int main(int argc, char **argv) {
   app.fallthrough(false);
 
   ImportArgs importArgs;
-  auto *importCmd = app.add_subcommand(
-      "import", "Import an ONNX model into MLIR (linalg on tensors)");
-  importCmd
-      ->add_option("model", importArgs.model,
-                   "ONNX model: binary .onnx, protobuf text, protobuf JSON or "
-                   "the ONNX text syntax")
-      ->required();
-  importCmd->add_option("-o,--output", importArgs.output,
-                        "Output .mlir file ('-' for stdout, the default)");
-  importCmd->add_option("--dim", importArgs.dims,
-                        "Bind a symbolic dim: NAME=N (repeatable)");
-  importCmd->add_option("--shape", importArgs.shapes,
-                        "Give an input's shape: NAME=D0xD1x... (repeatable)");
-  importCmd->add_option("--freeze", importArgs.frozen,
-                        "Freeze an input to the TensorProto in FILE.pb: "
-                        "NAME=FILE.pb (repeatable)");
-  importCmd->add_flag("--no-locations", importArgs.noLocations,
-                      "Do not print the ONNX node names as locations");
-  importCmd->add_flag("--elide-weights", importArgs.elideWeights,
-                      "Print weight blobs as elided (the IR cannot be "
-                      "re-imported bit-exact)");
-  importCmd->add_flag("--summary", importArgs.summary,
-                      "Print ops by kind and weight bytes instead of the IR");
-
+  CLI::App *importCmd = addImportCommand(app, importArgs);
   CompileArgs compileArgs;
-  auto *compileCmd = app.add_subcommand(
-      "compile", "Search the tiling of every layer of a model for a target, "
-                 "print the per-layer table and write the schedule");
-  compileCmd
-      ->add_option("model", compileArgs.model,
-                   "ONNX model (any encoding) or an .mlir file")
-      ->required();
-  compileCmd->add_option("-t,--target", compileArgs.target,
-                         "Target name (targets/NAME.yaml) or YAML path "
-                         "(default edge-npu-lpddr4)");
-  compileCmd->add_option("-o,--output", compileArgs.output,
-                         "Write the schedule JSON here");
-  compileCmd->add_option("--objective", compileArgs.objective,
-                         "energy (default), edp, latency or dram-accesses");
-  compileCmd->add_option("--policy", compileArgs.policy,
-                         "adaptive (default), input-stationary, "
-                         "weight-stationary or output-stationary");
-  compileCmd->add_option("--threads", compileArgs.threads,
-                         "Search threads (default: one per core)");
-  compileCmd->add_flag("--dram", compileArgs.dram,
-                       "DRAM-aware search: choose tiling, tensor layouts and "
-                       "the address mapping against the row-buffer model");
-  compileCmd->add_flag("--fuse", compileArgs.fuse,
-                       "Fuse chains of convolutions so that their "
-                       "intermediates stay on chip (row bands, "
-                       "docs/fusion.md); implies --dram");
-  compileCmd->add_option("--dram-mapping", compileArgs.dramMapping,
-                         "Fix the address mapping (romanet, drmap, "
-                         "row-interleaved or a field order such as "
-                         "RoBaRaCoCh); implies --dram");
-  CLI::Option *traceOption = compileCmd->add_option(
-      "--dram-trace", compileArgs.dramTrace,
-                         "Write DRAMsim3/Ramulator 2 traces per layer (and per "
-                         "fused group with --fuse) to this folder; implies "
-                         "--dram");
-  compileCmd
-      ->add_option("--layer", compileArgs.traceLayer,
-                   "With --dram-trace: trace only the layer of this name (and "
-                   "the fused group holding it)")
-      ->needs(traceOption);
-  compileCmd->add_flag("--verify", compileArgs.verify,
-                       "Prove every tiling with Z3 (coverage, capacity)");
-  compileCmd->add_option("--emit-mlir", compileArgs.emitMlir,
-                         "Also write the compiled IR (with #romac.mapping)");
-  compileCmd->add_flag("-q,--quiet", compileArgs.quiet,
-                       "No table or progress lines");
-  compileCmd->add_option("--dim", compileArgs.dims,
-                         "Bind a symbolic dim: NAME=N (repeatable)");
-  compileCmd->add_option("--shape", compileArgs.shapes,
-                         "Give an input's shape: NAME=D0xD1x... (repeatable)");
-  compileCmd->add_option("--freeze", compileArgs.frozen,
-                         "Freeze an input: NAME=FILE.pb (repeatable)");
-
+  CLI::App *compileCmd = addCompileCommand(app, compileArgs);
   InspectArgs inspectArgs;
-  auto *inspectCmd = app.add_subcommand(
-      "inspect", "Print a saved schedule, one layer in detail, or compare "
-                 "two schedules");
-  inspectCmd->add_option("schedule", inspectArgs.schedule, "Schedule JSON")
-      ->required();
-  inspectCmd->add_option("--layer", inspectArgs.layer,
-                         "Print this layer in detail");
-  inspectCmd->add_option("--compare", inspectArgs.compare,
-                         "Compare with this schedule (ratios other/base)");
+  CLI::App *inspectCmd = addInspectCommand(app, inspectArgs);
 
   auto *runCmd = app.add_subcommand("run", "Execute a compiled model");
   runCmd->allow_extras();
@@ -738,11 +860,11 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (importCmd->parsed())
-    return runImport(importArgs);
+    return checkStdout(runImport(importArgs));
   if (compileCmd->parsed())
-    return runCompile(compileArgs);
+    return checkStdout(runCompile(compileArgs));
   if (inspectCmd->parsed())
-    return runInspect(inspectArgs);
+    return checkStdout(runInspect(inspectArgs));
   if (runCmd->parsed())
     return notBuiltYet("run", "code generation and execution");
   if (zoomCmd->parsed())
