@@ -326,8 +326,9 @@ int main(int argc, char **argv) {
     DramParams params = llvm::cantFail(DramParams::get(target->dram));
     double mhz = costTarget.frequencyMHz;
 
-    // Import; the contractions with the target's data types; element-wise
-    // streaming layers become tensor aliases for the layout agreement.
+    // Import; the workload graph: the contractions with the target's data
+    // types, tensors by id with producer -> consumer edges from SSA def-use
+    // (element-wise streaming layers are aliases for the layout agreement).
     OnnxImportOptions importOptions;
     if (net.sd2)
       for (const char *d :
@@ -343,26 +344,14 @@ int main(int argc, char **argv) {
       llvm::errs() << "romac-romanet-table: cannot import " << path << "\n";
       return 1;
     }
-    std::vector<Workload> workloads, streaming;
-    for (auto func : module->getOps<mlir::func::FuncOp>())
-      for (Layer &layer : collectLayers(func)) {
-        if (layer.kind == LayerKind::Streaming)
-          streaming.push_back(layer.workload);
-        if (layer.kind != LayerKind::Contraction || layer.workload.dims.empty())
-          continue;
-        Workload w = std::move(layer.workload);
-        for (unsigned o = 0; o < w.operands.size(); ++o)
-          w.operands[o].bytesPerElement =
-              static_cast<int64_t>(target->compute.getBytesPerElement(
-                  static_cast<OperandKind>(classifyOperand(w, o))));
-        workloads.push_back(std::move(w));
-      }
-    std::map<std::string, std::string> aliases =
-        collectTensorAliases(streaming);
-    FusionOptions netFusion = fusionOptions;
-    for (auto func : module->getOps<mlir::func::FuncOp>())
-      for (const std::string &t : collectOpaqueReads(func))
-        netFusion.keepInDram.insert(t);
+    WorkloadGraph graph = buildWorkloadGraph(*module, [&](Workload &w) {
+      for (unsigned o = 0; o < w.operands.size(); ++o)
+        w.operands[o].bytesPerElement =
+            static_cast<int64_t>(target->compute.getBytesPerElement(
+                static_cast<OperandKind>(classifyOperand(w, o))));
+    });
+    std::vector<Workload> workloads(graph.getLayers().begin(),
+                                    graph.getLayers().end());
     auto t1 = std::chrono::steady_clock::now();
 
     // Baselines: byte-minimal tiles, three tie-breaks.
@@ -421,8 +410,8 @@ int main(int argc, char **argv) {
     DramSearchResult romanet = evalFixed(base, "romanet", LayoutKind::Blocked);
     put(kRomanet, romanet);
     put(kRomanetTuned, evalFixed(tuned, "romanet", LayoutKind::Blocked));
-    llvm::cantFail(chargeRelayouts(workloads, romanet, costTarget, params,
-                                   RelayoutCharge::RowBuffer, aliases));
+    llvm::cantFail(chargeRelayouts(graph, romanet, costTarget, params,
+                                   RelayoutCharge::RowBuffer));
     put(kRomanetRelayouts, romanet);
 
     SearchOptions romacOptions;
@@ -430,19 +419,17 @@ int main(int argc, char **argv) {
     DramSearchOptions tilingOnly;
     tilingOnly.addressMapping = "RoBaRaCoCh";
     tilingOnly.layout = LayoutKind::RowMajor;
-    tilingOnly.tensorAliases = aliases;
     put(kTilingOnly,
-        llvm::cantFail(searchLayersDramAware(workloads, costTarget, params,
+        llvm::cantFail(searchLayersDramAware(graph, costTarget, params,
                                              romacOptions, tilingOnly)));
 
     DramSearchOptions full;
-    full.tensorAliases = aliases;
     std::vector<double> times;
     llvm::Expected<DramSearchResult> romac = DramSearchResult();
     for (unsigned r = 0; r < runs; ++r) {
       auto s0 = std::chrono::steady_clock::now();
-      romac = searchLayersDramAware(workloads, costTarget, params, romacOptions,
-                                    full);
+      romac =
+          searchLayersDramAware(graph, costTarget, params, romacOptions, full);
       auto s1 = std::chrono::steady_clock::now();
       if (!romac) {
         llvm::errs() << net.name << ": " << llvm::toString(romac.takeError())
@@ -455,7 +442,7 @@ int main(int argc, char **argv) {
     configs[kRomac].searchSeconds = median(times);
     auto f0 = std::chrono::steady_clock::now();
     llvm::Expected<FusionResult> fused = fuseLayersDram(
-        workloads, streaming, aliases, *romac, costTarget, params, netFusion);
+        graph, *romac, costTarget, params, fusionOptions);
     auto f1 = std::chrono::steady_clock::now();
     if (!fused) {
       llvm::errs() << net.name << ": " << llvm::toString(fused.takeError())
