@@ -51,8 +51,7 @@ void WorkloadGraph::connect() {
         auto it = writer.find(resolveAlias(t));
         if (it != writer.end()) {
           p = it->second;
-          edges.push_back(
-              {p, {static_cast<int>(i), static_cast<int>(o)}, t});
+          edges.push_back({p, {static_cast<int>(i), static_cast<int>(o)}, t});
         }
       }
       producers[i].push_back(p);
@@ -64,10 +63,9 @@ void WorkloadGraph::connect() {
   }
 }
 
-WorkloadGraph
-WorkloadGraph::fromTensorNames(std::vector<Workload> layers,
-                               std::vector<Workload> streaming,
-                               const NamedTensorFacts &facts) {
+WorkloadGraph WorkloadGraph::fromTensorNames(std::vector<Workload> layers,
+                                             std::vector<Workload> streaming,
+                                             const NamedTensorFacts &facts) {
   WorkloadGraphBuilder builder;
   llvm::StringMap<TensorId> ids;
   auto idOf = [&](llvm::StringRef name, int64_t bytes) {

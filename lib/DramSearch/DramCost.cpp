@@ -30,7 +30,6 @@ using llvm::ArrayRef;
 using llvm::SmallVector;
 using llvm::StringRef;
 
-
 //===----------------------------------------------------------------------===//
 // Conversions
 //===----------------------------------------------------------------------===//
@@ -103,7 +102,7 @@ bool romac::sameDataLayout(const TensorLayout &a, const TensorLayout &b) {
 }
 
 bool detail::blockedDiffers(const Workload &workload, const Mapping &mapping,
-                           unsigned o) {
+                            unsigned o) {
   const Operand &op = workload.operands[o];
   llvm::Expected<TensorLayout> layout =
       TensorLayout::getBlocked(op.extent, op.bytesPerElement, 0,
@@ -321,9 +320,9 @@ llvm::Expected<DramModel> romac::getDramModel(const DramParams &params,
     if (!StringRef(valid).contains(n + ",") && !StringRef(valid).ends_with(n))
       valid += (valid.empty() ? "" : ", ") + n;
   return makeStringError("unknown or invalid DRAM address mapping '" + name +
-                   "' for this DRAM (" + problem + "); valid: " + valid +
-                   ", or any field order of Ch, Ra, Bg, Ba, Ro, Co whose "
-                   "fields exist in the geometry");
+                         "' for this DRAM (" + problem + "); valid: " + valid +
+                         ", or any field order of Ch, Ra, Bg, Ba, Ro, Co whose "
+                         "fields exist in the geometry");
 }
 
 //===----------------------------------------------------------------------===//
@@ -357,8 +356,8 @@ bool detail::isAdditive(DramObjective objective) {
          objective == DramObjective::Energy;
 }
 
-std::pair<double, double>
-detail::objectiveParts(DramObjective objective, const CostBreakdown &cost) {
+std::pair<double, double> detail::objectiveParts(DramObjective objective,
+                                                 const CostBreakdown &cost) {
   if (objective == DramObjective::DramEnergy ||
       objective == DramObjective::DramEDP)
     return {cost.dramEnergyPJ, cost.dramCycles};
@@ -433,7 +432,6 @@ double DramLayerResult::getRelayoutCycles() const {
     sum += r.cycles;
   return sum;
 }
-
 
 LayerResult romac::refineTilingForDram(
     const Workload &workload, const LayerResult &start,

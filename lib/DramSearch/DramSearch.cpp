@@ -80,12 +80,11 @@ static llvm::Error checkFitsDram(ArrayRef<Workload> workloads,
         end = roundUp(end) + bytes;
     }
     if (end > capacity)
-      return makeLayerError(w.name, "layer '" + w.name + "' needs " +
-                                        llvm::Twine(end) +
-                                        " bytes of DRAM for its operands, "
-                                        "more than the " +
-                                        llvm::Twine(capacity) +
-                                        "-byte DRAM of the target");
+      return makeLayerError(
+          w.name, "layer '" + w.name + "' needs " + llvm::Twine(end) +
+                      " bytes of DRAM for its operands, "
+                      "more than the " +
+                      llvm::Twine(capacity) + "-byte DRAM of the target");
   }
   uint64_t total = 0;
   for (const auto &entry : residentBytes)
@@ -328,7 +327,6 @@ DramSearch::evaluate(unsigned u, const DramModel &model,
   return best;
 }
 
-
 //===----------------------------------------------------------------------===//
 // The driver
 //===----------------------------------------------------------------------===//
@@ -449,10 +447,10 @@ void DramSearch::placeForRefinement(const Plan &plan, const DramModel &model,
   }
 }
 
-std::vector<LayerResult>
-DramSearch::refine(const Plan &plan, const DramModel &model,
-                   ArrayRef<DramPlacement> placements,
-                   ArrayRef<unsigned> jobs) const {
+std::vector<LayerResult> DramSearch::refine(const Plan &plan,
+                                            const DramModel &model,
+                                            ArrayRef<DramPlacement> placements,
+                                            ArrayRef<unsigned> jobs) const {
   std::vector<LayerResult> refined(jobs.size());
   parallelFor(pool.get(), jobs.size(), [&](size_t j) {
     size_t i = jobs[j];
@@ -572,8 +570,8 @@ romac::searchLayersDramAware(const WorkloadGraph &graph, const Target &target,
   llvm::Expected<DramParams> params = DramParams::get(target.dram);
   if (!params)
     return params.takeError();
-  return searchLayersDramAware(graph, CostTarget::get(target), *params,
-                               options, dramOptions);
+  return searchLayersDramAware(graph, CostTarget::get(target), *params, options,
+                               dramOptions);
 }
 
 llvm::Expected<DramSearchResult>
@@ -601,9 +599,9 @@ llvm::Expected<DramSearchResult> romac::evaluateLayersDram(
     LayoutKind layout, const SearchOptions &options, DramObjective objective,
     DramEngine engine) {
   if (workloads.size() != results.size())
-    return makeStringError("evaluateLayersDram: " + llvm::Twine(results.size()) +
-                     " results for " + llvm::Twine(workloads.size()) +
-                     " workloads");
+    return makeStringError(
+        "evaluateLayersDram: " + llvm::Twine(results.size()) + " results for " +
+        llvm::Twine(workloads.size()) + " workloads");
   if (llvm::Error err = target.verify())
     return std::move(err);
   if (llvm::Error err = checkModelFitsDram(workloads, dram))
@@ -666,4 +664,3 @@ llvm::Expected<DramSearchResult> romac::evaluateLayersDram(
       {out.addressMapping, isAdditive(objective) ? sum : energy * cycles});
   return out;
 }
-

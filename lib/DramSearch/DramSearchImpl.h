@@ -122,18 +122,18 @@ private:
   /// Best choice of unique workload `u` under `model` per layout mask (or,
   /// with `fixed`, one entry: the best over all masks).
   /// With `screened`, only the candidates of `screen[u]` are tried.
-  std::vector<Choice> evaluate(unsigned u, const DramModel &model,
-                               llvm::ArrayRef<std::optional<TensorLayout>> fixed,
-                               unsigned &evaluations,
-                               bool screened = false) const;
+  std::vector<Choice>
+  evaluate(unsigned u, const DramModel &model,
+           llvm::ArrayRef<std::optional<TensorLayout>> fixed,
+           unsigned &evaluations, bool screened = false) const;
   /// Fills `perMask`: every workload under the first mapping, the others
   /// in full or, with `screening`, over the first mapping's winners.
   void evaluateMappings(bool screening);
   /// Plans every mapping and returns the best one's index; records every
   /// mapping's objective in `mappingObjectives`.
-  size_t planMappings(bool screening, std::vector<Plan> &plans,
-                      std::vector<std::pair<std::string, double>>
-                          &mappingObjectives);
+  size_t
+  planMappings(bool screening, std::vector<Plan> &plans,
+               std::vector<std::pair<std::string, double>> &mappingObjectives);
   /// The placement of every layer's chosen tiling for the refinement: the
   /// operands that pass between layers frozen to their planned layouts.
   /// Identical (workload, placement) pairs share a job: `jobOf[i]` indexes
@@ -143,10 +143,9 @@ private:
                           std::vector<unsigned> &jobOf,
                           std::vector<unsigned> &jobs) const;
   /// The refined tiling of every job.
-  std::vector<LayerResult>
-  refine(const Plan &plan, const DramModel &model,
-         llvm::ArrayRef<DramPlacement> placements,
-         llvm::ArrayRef<unsigned> jobs) const;
+  std::vector<LayerResult> refine(const Plan &plan, const DramModel &model,
+                                  llvm::ArrayRef<DramPlacement> placements,
+                                  llvm::ArrayRef<unsigned> jobs) const;
   /// The placement of a choice.
   DramPlacement getPlacement(const Choice &c) const;
   /// The layouts of a choice of layer `i`.

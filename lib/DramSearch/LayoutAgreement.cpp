@@ -211,9 +211,9 @@ romac::chargeRelayouts(const WorkloadGraph &graph, DramSearchResult &result,
                        RelayoutCharge charge, DramObjective objective) {
   ArrayRef<Workload> workloads = graph.getLayers();
   if (workloads.size() != result.layers.size())
-    return makeStringError("chargeRelayouts: " + llvm::Twine(result.layers.size()) +
-                     " results for " + llvm::Twine(workloads.size()) +
-                     " workloads");
+    return makeStringError(
+        "chargeRelayouts: " + llvm::Twine(result.layers.size()) +
+        " results for " + llvm::Twine(workloads.size()) + " workloads");
   llvm::Expected<DramModel> model = getDramModel(dram, result.addressMapping);
   if (!model)
     return model.takeError();
@@ -263,4 +263,3 @@ romac::chargeRelayouts(const WorkloadGraph &graph, DramSearchResult &result,
       {result.addressMapping, isAdditive(objective) ? sum : energy * cycles});
   return count;
 }
-

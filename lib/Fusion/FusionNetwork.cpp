@@ -52,9 +52,9 @@ static TensorLayout rebase(const TensorLayout &layout, uint64_t base) {
     return llvm::cantFail(TensorLayout::getBlocked(
         layout.getExtent(), layout.getBytesPerElement(), base,
         layout.getBlockSizes(), layout.getDimOrder()));
-  return llvm::cantFail(TensorLayout::getRowMajor(
-      layout.getExtent(), layout.getBytesPerElement(), base,
-      layout.getDimOrder()));
+  return llvm::cantFail(TensorLayout::getRowMajor(layout.getExtent(),
+                                                  layout.getBytesPerElement(),
+                                                  base, layout.getDimOrder()));
 }
 
 /// \p layout for a tensor of shape \p extent (a reshape of it): itself when
@@ -83,7 +83,9 @@ namespace {
 /// re-layouts are set when it is chosen) and its own DRAM energy.
 struct GroupChoice : FusedGroup {
   double energy = std::numeric_limits<double>::infinity();
-  bool valid() const { return energy < std::numeric_limits<double>::infinity(); }
+  bool valid() const {
+    return energy < std::numeric_limits<double>::infinity();
+  }
 };
 
 /// The cost of an unfused layer with some operands reading tensors that
@@ -97,10 +99,11 @@ struct SingletonChoice {
 
 class Fuser {
 public:
-  Fuser(const WorkloadGraph &graph, const DramSearchResult &unfused, const CostTarget &target,
-        const DramParams &params, const FusionOptions &options,
-        DramModel model)
-      : graph(graph), workloads(graph.getLayers()), unfused(unfused), target(target), params(params), options(options),
+  Fuser(const WorkloadGraph &graph, const DramSearchResult &unfused,
+        const CostTarget &target, const DramParams &params,
+        const FusionOptions &options, DramModel model)
+      : graph(graph), workloads(graph.getLayers()), unfused(unfused),
+        target(target), params(params), options(options),
         model(std::move(model)), capacity(RowBandCapacity::get(target)) {
     capacity.activationLimit = options.activationBytesLimit;
   }
@@ -192,8 +195,8 @@ llvm::DenseMap<TensorId, unsigned> Fuser::countReaders() const {
         ++outputs;
       }
     for (const Operand &op : s.operands)
-      fullInputs += op.role == OperandRole::Read && out &&
-                    op.extent == out->extent;
+      fullInputs +=
+          op.role == OperandRole::Read && out && op.extent == out->extent;
     // A single-input element-wise layer (bias, ReLU, clip) runs on the band
     // in place: its read of the tensor it aliases does not count. Its other
     // reads (a bias vector, a broadcast scale) do.
@@ -258,8 +261,9 @@ Relayout Fuser::relayout(int64_t bytes) {
   auto it = relayoutCache.find(bytes);
   if (it == relayoutCache.end())
     it = relayoutCache
-             .emplace(bytes, computeRelayoutCharge(bytes, RelayoutCharge::RowBuffer,
-                                                   model, target))
+             .emplace(bytes,
+                      computeRelayoutCharge(bytes, RelayoutCharge::RowBuffer,
+                                            model, target))
              .first;
   return it->second;
 }
@@ -279,7 +283,8 @@ SmallVector<GroupChoice, 4> Fuser::evaluateGroup(unsigned i, unsigned j) {
   auto [p, po] = producers[i][chain[0].input];
   if (p >= 0) {
     const TensorLayout &written = unfused.layers[p].layout.operands[po];
-    if (auto l = reshapeLayout(written, workloads[i].operands[chain[0].input].extent))
+    if (auto l = reshapeLayout(written,
+                               workloads[i].operands[chain[0].input].extent))
       producerLayout = *l;
   }
   int64_t rows = chain.back().outputRows;
@@ -374,7 +379,8 @@ Fuser::singleton(unsigned i,
   for (const TensorLayout &l : orig.layout.operands)
     placement.fixed.push_back(l);
   for (auto [o, layout] : adopt) {
-    std::optional<TensorLayout> l = reshapeLayout(*layout, w.operands[o].extent);
+    std::optional<TensorLayout> l =
+        reshapeLayout(*layout, w.operands[o].extent);
     if (!l)
       return pay;
     placement.fixed[o] = *l;
@@ -411,9 +417,8 @@ FusionResult Fuser::run() {
   // chain needs at least the rows of a shorter one: a pruning heuristic).
   std::map<std::pair<unsigned, unsigned>, SmallVector<GroupChoice, 4>> groups;
   for (unsigned i = 0; i < n; ++i)
-    for (unsigned j = i + 1; j < n && link[j - 1] &&
-                             j - i + 1 <= options.maxGroupLayers;
-         ++j) {
+    for (unsigned j = i + 1;
+         j < n && link[j - 1] && j - i + 1 <= options.maxGroupLayers; ++j) {
       SmallVector<GroupChoice, 4> g = evaluateGroup(i, j);
       if (g.empty())
         break;
@@ -486,8 +491,8 @@ FusionResult Fuser::run() {
           }
           Cell &next = dp[j + 1][g.rowsOutermost ? 2 : 1];
           if (cell.cost + c < next.cost)
-            next = {cell.cost + c, static_cast<int>(i),
-                    static_cast<int>(state), static_cast<int>(v)};
+            next = {cell.cost + c, static_cast<int>(i), static_cast<int>(state),
+                    static_cast<int>(v)};
         }
       }
     }
@@ -502,15 +507,14 @@ FusionResult Fuser::run() {
     while (i > 0) {
       const Cell &c = dp[i][state];
       if (c.variant >= 0)
-        segments.push_back({static_cast<unsigned>(c.from), i - 1,
-                            &groups.at({static_cast<unsigned>(c.from), i - 1})
-                                 [c.variant]});
+        segments.push_back(
+            {static_cast<unsigned>(c.from), i - 1,
+             &groups.at({static_cast<unsigned>(c.from), i - 1})[c.variant]});
       i = static_cast<unsigned>(c.from);
       state = static_cast<unsigned>(c.fromState);
     }
     std::reverse(segments.begin(), segments.end());
   }
-
 
   // Exact accounting; then drop groups while that lowers the energy (the
   // dynamic program's boundary charges are estimates), and never return
@@ -566,13 +570,15 @@ FusionResult Fuser::account(llvm::ArrayRef<Segment> segments) {
     if (p < 0)
       continue;
     const TensorLayout *written = groupOutput(p);
-    bool agree = written ? sameDataLayout(*written, g.placement->input)
-                         : g.producerInput ||
-                               sameDataLayout(unfused.layers[p].layout.operands[po],
-                                              g.placement->input);
+    bool agree = written
+                     ? sameDataLayout(*written, g.placement->input)
+                     : g.producerInput ||
+                           sameDataLayout(unfused.layers[p].layout.operands[po],
+                                          g.placement->input);
     if (agree)
       continue;
-    Relayout r = relayout(static_cast<int64_t>(g.placement->input.getSizeBytes()));
+    Relayout r =
+        relayout(static_cast<int64_t>(g.placement->input.getSizeBytes()));
     r.operand = rb[fg.first]->input;
     r.tensor = workloads[fg.first].operands[r.operand].tensor;
     r.producerIndex = static_cast<unsigned>(p);
@@ -629,35 +635,35 @@ romac::fuseLayersDram(const WorkloadGraph &graph,
                       const DramParams &params, const FusionOptions &options) {
   ArrayRef<Workload> workloads = graph.getLayers();
   if (unfused.layers.size() != workloads.size())
-    return makeStringError("fuseLayersDram: " + llvm::Twine(unfused.layers.size()) +
-                     " unfused results for " + llvm::Twine(workloads.size()) +
-                     " workloads");
+    return makeStringError(
+        "fuseLayersDram: " + llvm::Twine(unfused.layers.size()) +
+        " unfused results for " + llvm::Twine(workloads.size()) + " workloads");
   for (auto [w, l] : llvm::zip_equal(workloads, unfused.layers))
     if (l.layout.operands.size() != w.operands.size())
       return makeLayerError(w.name, "fuseLayersDram: layer '" + w.name +
                                         "' has no layout");
-  llvm::Expected<DramModel> model = getDramModel(params, unfused.addressMapping);
+  llvm::Expected<DramModel> model =
+      getDramModel(params, unfused.addressMapping);
   if (!model)
     return model.takeError();
   Fuser fuser(graph, unfused, target, params, options, *model);
   return fuser.run();
 }
 
-llvm::Expected<std::vector<LayerTraceFiles>>
-romac::writeFusedGroupTraces(const FusionResult &result,
-                             ArrayRef<Workload> workloads,
-                             const DramModel &model, llvm::StringRef dir,
-                             const TraceOptions &options) {
+llvm::Expected<std::vector<LayerTraceFiles>> romac::writeFusedGroupTraces(
+    const FusionResult &result, ArrayRef<Workload> workloads,
+    const DramModel &model, llvm::StringRef dir, const TraceOptions &options) {
   std::vector<LayerTraceFiles> files;
   size_t width =
       std::max<size_t>(2, std::to_string(result.groups.size()).size());
   for (auto [g, group] : llvm::enumerate(result.groups)) {
     if (!group.placement || group.last >= workloads.size())
       return makeStringError("fused group " + llvm::Twine(g) +
-                       " has no placement for its layers");
+                             " has no placement for its layers");
     if (!options.layer.empty() &&
-        llvm::none_of(workloads.slice(group.first, group.last - group.first + 1),
-                      [&](const Workload &w) { return w.name == options.layer; }))
+        llvm::none_of(
+            workloads.slice(group.first, group.last - group.first + 1),
+            [&](const Workload &w) { return w.name == options.layer; }))
       continue;
     SmallVector<RowBandLayer, 8> chain;
     SmallVector<const Workload *, 8> layers;
@@ -686,8 +692,9 @@ romac::writeFusedGroupTraces(const FusionResult &result,
         },
         prefix, options);
     if (!written)
-      return makeStringError("fused group " + llvm::Twine(g) + " ('" + traceName +
-                       "'): " + llvm::toString(written.takeError()));
+      return makeStringError("fused group " + llvm::Twine(g) + " ('" +
+                             traceName +
+                             "'): " + llvm::toString(written.takeError()));
     // The useful bytes a burst stream does not carry (as
     // evaluateRowBandGroup() records them).
     DramStats &stats = written->result.stats;
@@ -699,4 +706,3 @@ romac::writeFusedGroupTraces(const FusionResult &result,
   }
   return files;
 }
-

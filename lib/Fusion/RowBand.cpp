@@ -27,7 +27,6 @@ using namespace romac;
 using llvm::ArrayRef;
 using llvm::SmallVector;
 
-
 //===----------------------------------------------------------------------===//
 // Row-band layers
 //===----------------------------------------------------------------------===//
@@ -45,8 +44,8 @@ std::pair<int64_t, int64_t> RowBandLayer::getInputRows(int64_t outLo,
 
 llvm::Expected<RowBandLayer> romac::getRowBandLayer(const Workload &w) {
   auto fail = [&](const llvm::Twine &why) {
-    return makeLayerError(w.name, "layer '" + w.name + "' cannot be fused: " +
-                                      why);
+    return makeLayerError(w.name,
+                          "layer '" + w.name + "' cannot be fused: " + why);
   };
   int out = -1;
   for (auto [o, op] : llvm::enumerate(w.operands))
@@ -105,8 +104,8 @@ llvm::Expected<RowBandLayer> romac::getRowBandLayer(const Workload &w) {
                   " (rows between kernel taps are skipped)");
     rb.kernelRows = w.dims[r.dim].bound;
     if (rb.kernelRows < rb.stride)
-      return fail("kernel rows " + llvm::Twine(rb.kernelRows) +
-                  " < stride " + llvm::Twine(rb.stride) +
+      return fail("kernel rows " + llvm::Twine(rb.kernelRows) + " < stride " +
+                  llvm::Twine(rb.stride) +
                   " (rows between windows are skipped)");
     rb.input = static_cast<unsigned>(in);
     rb.output = static_cast<unsigned>(out);
@@ -135,8 +134,8 @@ llvm::Expected<RowBandLayer> romac::getRowBandLayer(const Workload &w) {
         continue;
       int64_t bytes = op.getNumElements() * op.bytesPerElement;
       for (auto [k, dim] : llvm::enumerate(w.dims))
-        if (k != p && dim.kind == LoopKind::Parallel &&
-            output.isIndexedBy(k) && op.isIndexedBy(k))
+        if (k != p && dim.kind == LoopKind::Parallel && output.isIndexedBy(k) &&
+            op.isIndexedBy(k))
           bytes = (bytes + dim.bound - 1) / dim.bound;
       rb.weightChunkBytes += bytes;
     }
@@ -154,19 +153,19 @@ llvm::Error romac::verifyRowBandChain(ArrayRef<RowBandLayer> chain) {
         l.weightBytes < 0 || l.weightChunkBytes < 0 ||
         l.weightChunkBytes > l.weightBytes)
       return makeStringError("chain layer " + llvm::Twine(j) +
-                       " has invalid row-band numbers");
+                             " has invalid row-band numbers");
     if (j + 1 < chain.size() &&
         (chain[j + 1].inputRows != l.outputRows ||
          chain[j + 1].inputRowBytes != l.outputRowBytes ||
          chain[j + 1].inputRowDim != l.outputRowDim))
-      return makeStringError("chain layer " + llvm::Twine(j + 1) + " reads " +
-                       llvm::Twine(chain[j + 1].inputRows) + " rows of " +
-                       llvm::Twine(chain[j + 1].inputRowBytes) +
-                       " bytes in tensor dim " +
-                       llvm::Twine(chain[j + 1].inputRowDim) + " but layer " +
-                       llvm::Twine(j) + " writes " + llvm::Twine(l.outputRows) +
-                       " rows of " + llvm::Twine(l.outputRowBytes) +
-                       " bytes in tensor dim " + llvm::Twine(l.outputRowDim));
+      return makeStringError(
+          "chain layer " + llvm::Twine(j + 1) + " reads " +
+          llvm::Twine(chain[j + 1].inputRows) + " rows of " +
+          llvm::Twine(chain[j + 1].inputRowBytes) + " bytes in tensor dim " +
+          llvm::Twine(chain[j + 1].inputRowDim) + " but layer " +
+          llvm::Twine(j) + " writes " + llvm::Twine(l.outputRows) +
+          " rows of " + llvm::Twine(l.outputRowBytes) +
+          " bytes in tensor dim " + llvm::Twine(l.outputRowDim));
   }
   return llvm::Error::success();
 }
@@ -267,9 +266,9 @@ RowBandCounts romac::computeRowBandCounts(ArrayRef<RowBandLayer> chain,
         residentWeights += chain[j].weightBytes;
       }
     }
-    c.weightBufferBytes = std::max(
-        c.weightBufferBytes,
-        schedule.weightsResident ? residentWeights : stepWeights);
+    c.weightBufferBytes =
+        std::max(c.weightBufferBytes,
+                 schedule.weightsResident ? residentWeights : stepWeights);
     int64_t bytes = 0;
     for (size_t k = 0; k < m; ++k)
       if (nextLo[k][t] != kNone && end[k] > nextLo[k][t])
@@ -341,11 +340,14 @@ romac::placeRowBandGroup(ArrayRef<const Workload *> layers,
                          bool rowsOutermost, uint64_t base,
                          uint64_t alignment) {
   if (layers.size() != chain.size() || chain.empty())
-    return makeStringError("placeRowBandGroup: one workload per chain layer needed");
-  uint64_t align = std::max<uint64_t>(alignment ? alignment : getRowBytes(params), 1);
+    return makeStringError(
+        "placeRowBandGroup: one workload per chain layer needed");
+  uint64_t align =
+      std::max<uint64_t>(alignment ? alignment : getRowBytes(params), 1);
   uint64_t next = base;
-  auto place = [&](const Operand &op,
-                   std::optional<unsigned> rowDim) -> llvm::Expected<TensorLayout> {
+  auto place =
+      [&](const Operand &op,
+          std::optional<unsigned> rowDim) -> llvm::Expected<TensorLayout> {
     next += (align - next % align) % align;
     SmallVector<unsigned, 4> order;
     if (rowDim && rowsOutermost)
@@ -357,7 +359,8 @@ romac::placeRowBandGroup(ArrayRef<const Workload *> layers,
     return l;
   };
   const Workload &first = *layers.front();
-  auto in = place(first.operands[chain.front().input], chain.front().inputRowDim);
+  auto in =
+      place(first.operands[chain.front().input], chain.front().inputRowDim);
   if (!in)
     return in.takeError();
   std::vector<TensorLayout> weights;
@@ -371,7 +374,8 @@ romac::placeRowBandGroup(ArrayRef<const Workload *> layers,
       weights.push_back(*l);
     }
   const Workload &lastW = *layers.back();
-  auto out = place(lastW.operands[chain.back().output], chain.back().outputRowDim);
+  auto out =
+      place(lastW.operands[chain.back().output], chain.back().outputRowDim);
   if (!out)
     return out.takeError();
   return RowBandPlacement(*in, *out, std::move(weights));
@@ -380,7 +384,8 @@ romac::placeRowBandGroup(ArrayRef<const Workload *> layers,
 void romac::forEachRowBandBurst(
     ArrayRef<const Workload *> layers, ArrayRef<RowBandLayer> chain,
     const RowBandSchedule &schedule, const RowBandPlacement &placement,
-    unsigned burstOffsetBits, llvm::function_ref<void(const DramRequest &)> fn) {
+    unsigned burstOffsetBits,
+    llvm::function_ref<void(const DramRequest &)> fn) {
   size_t m = chain.size();
   // The first weight layout of every layer.
   SmallVector<unsigned, 8> firstWeight(m + 1, 0);

@@ -48,7 +48,8 @@ TEST(WorkloadGraphTest, EdgesFollowIdsNotNames) {
   // Two tensors with the same display name are different tensors.
   WorkloadGraphBuilder b;
   TensorId x = b.addTensor("x"), w0 = b.addTensor("w"), y = b.addTensor("y");
-  TensorId w1 = b.addTensor("w"), other = b.addTensor("y"), z = b.addTensor("z");
+  TensorId w1 = b.addTensor("w"), other = b.addTensor("y"),
+           z = b.addTensor("z");
   b.addLayer(matmul("a"), {x, w0, y});
   b.addLayer(matmul("b"), {other, w1, z});
   b.addLayer(matmul("c"), {y, w1, b.addTensor("out")});

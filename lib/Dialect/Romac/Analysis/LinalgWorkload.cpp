@@ -76,7 +76,7 @@ std::string NameTable::tensor(Value v) const {
   if (auto arg = dyn_cast<BlockArgument>(v)) {
     if (auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()))
       if (auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                       "onnx.name"))
+                                                        "onnx.name"))
         return name.str();
     return "arg" + std::to_string(arg.getArgNumber());
   }
@@ -146,8 +146,8 @@ SmallVector<std::string> loopNames(linalg::LinalgOp op, std::string &kind) {
   bool isContraction =
       op.getNumReductionLoops() > 0 && op.getNumDpsInputs() >= 2;
   StringRef opName = op->getName().getStringRef();
-  if (auto conv = linalg::inferConvolutionDims(op); succeeded(conv) &&
-      !isa<linalg::GenericOp>(op.getOperation())) {
+  if (auto conv = linalg::inferConvolutionDims(op);
+      succeeded(conv) && !isa<linalg::GenericOp>(op.getOperation())) {
     assign(conv->batch, {"N"});
     assign(conv->outputChannel, {"K"});
     assign(conv->inputChannel, {"C"});
@@ -161,7 +161,8 @@ SmallVector<std::string> loopNames(linalg::LinalgOp op, std::string &kind) {
     else
       kind = "conv" + std::to_string(conv->outputImage.size()) + "d";
   } else if (auto mm = isContraction ? linalg::inferContractionDims(op)
-                                     : FailureOr<linalg::ContractionDimensions>(failure());
+                                     : FailureOr<linalg::ContractionDimensions>(
+                                           failure());
              succeeded(mm)) {
     assign(mm->batch, {"B"});
     assign(mm->m, {"M"});
@@ -254,8 +255,7 @@ romac::workloadFromLinalg(linalg::LinalgOp op, const NameTable &names,
       v = pad.getSource();
     }
     auto type = cast<RankedTensorType>(v.getType());
-    o.bytesPerElement =
-        std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
+    o.bytesPerElement = std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
     o.extent.assign(type.getShape().begin(), type.getShape().end());
     for (auto [k, expr] : llvm::enumerate(map.getResults())) {
       IndexExpr e;
@@ -307,9 +307,10 @@ std::vector<Layer> romac::collectLayers(func::FuncOp func) {
           workloadFromLinalg(linalgOp, names, &layer.values);
       if (w) {
         layer.workload = std::move(*w);
-        unsigned reads = llvm::count_if(layer.workload.operands, [](const Operand &o) {
-          return o.role == OperandRole::Read;
-        });
+        unsigned reads =
+            llvm::count_if(layer.workload.operands, [](const Operand &o) {
+              return o.role == OperandRole::Read;
+            });
         if (linalgOp.getNumReductionLoops() > 0 && reads >= 2)
           layer.kind = LayerKind::Contraction;
       } else {
