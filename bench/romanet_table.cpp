@@ -375,13 +375,14 @@ struct Row {
   size_t layers = 0;
 };
 
-/// A network imported: the contractions with the target's data types; the
-/// element-wise streaming layers, which become tensor aliases for the layout
-/// agreement; the fusion options with the tensors only DRAM may hold.
+/// A network imported: its workload graph (the contractions with the
+/// target's data types, tensors by id with producer -> consumer edges from
+/// SSA def-use; element-wise streaming layers are aliases for the layout
+/// agreement) and the contractions in order.
 struct ImportedNetwork {
   mlir::OwningOpRef<mlir::ModuleOp> module;
-  std::vector<Workload> workloads, streaming;
-  std::map<std::string, std::string> aliases;
+  WorkloadGraph graph;
+  std::vector<Workload> workloads;
   FusionOptions fusion;
   double seconds = 0;
 };
@@ -403,24 +404,15 @@ llvm::Expected<ImportedNetwork> importNetwork(const Network &net,
   result.module = importOnnxFile(path, ctx, importOptions);
   if (!result.module)
     return makeStringError("romac-romanet-table: cannot import " + path);
-  for (auto func : result.module->getOps<mlir::func::FuncOp>())
-    for (Layer &layer : collectLayers(func)) {
-      if (layer.kind == LayerKind::Streaming)
-        result.streaming.push_back(layer.workload);
-      if (layer.kind != LayerKind::Contraction || layer.workload.dims.empty())
-        continue;
-      Workload w = std::move(layer.workload);
-      for (unsigned o = 0; o < w.operands.size(); ++o)
-        w.operands[o].bytesPerElement =
-            static_cast<int64_t>(target.compute.getBytesPerElement(
-                static_cast<OperandKind>(classifyOperand(w, o))));
-      result.workloads.push_back(std::move(w));
-    }
-  result.aliases = collectTensorAliases(result.streaming);
+  result.graph = buildWorkloadGraph(*result.module, [&](Workload &w) {
+    for (unsigned o = 0; o < w.operands.size(); ++o)
+      w.operands[o].bytesPerElement =
+          static_cast<int64_t>(target.compute.getBytesPerElement(
+              static_cast<OperandKind>(classifyOperand(w, o))));
+  });
+  result.workloads.assign(result.graph.getLayers().begin(),
+                          result.graph.getLayers().end());
   result.fusion = args.fusionOptions;
-  for (auto func : result.module->getOps<mlir::func::FuncOp>())
-    for (const std::string &t : collectOpaqueReads(func))
-      result.fusion.keepInDram.insert(t);
   result.seconds = seconds(t0, std::chrono::steady_clock::now());
   return result;
 }
@@ -503,9 +495,9 @@ llvm::Expected<BaselineResults> evaluateBaselines(const NetworkContext &nc) {
   results.romanet = evalFixed(*base, "romanet", LayoutKind::Blocked);
   nc.put(kRomanet, results.romanet);
   nc.put(kRomanetTuned, evalFixed(tuned, "romanet", LayoutKind::Blocked));
-  llvm::cantFail(chargeRelayouts(workloads, results.romanet, nc.costTarget,
-                                 nc.params, RelayoutCharge::RowBuffer,
-                                 nc.imported.aliases));
+  llvm::cantFail(chargeRelayouts(nc.imported.graph, results.romanet,
+                                 nc.costTarget, nc.params,
+                                 RelayoutCharge::RowBuffer));
   nc.put(kRomanetRelayouts, results.romanet);
   return results;
 }
@@ -516,24 +508,22 @@ llvm::Expected<BaselineResults> evaluateBaselines(const NetworkContext &nc) {
 llvm::Expected<DramSearchResult> evaluateRomac(const NetworkContext &nc,
                                                unsigned runs,
                                                std::vector<double> &times) {
-  const std::vector<Workload> &workloads = nc.imported.workloads;
+  const WorkloadGraph &graph = nc.imported.graph;
   SearchOptions romacOptions;
   romacOptions.threads = nc.threads;
   DramSearchOptions tilingOnly;
   tilingOnly.addressMapping = "RoBaRaCoCh";
   tilingOnly.layout = LayoutKind::RowMajor;
-  tilingOnly.tensorAliases = nc.imported.aliases;
   nc.put(kTilingOnly,
-         llvm::cantFail(searchLayersDramAware(
-             workloads, nc.costTarget, nc.params, romacOptions, tilingOnly)));
+         llvm::cantFail(searchLayersDramAware(graph, nc.costTarget, nc.params,
+                                              romacOptions, tilingOnly)));
 
   DramSearchOptions full;
-  full.tensorAliases = nc.imported.aliases;
   llvm::Expected<DramSearchResult> romac = DramSearchResult();
   for (unsigned r = 0; r < runs; ++r) {
     auto s0 = std::chrono::steady_clock::now();
-    romac = searchLayersDramAware(workloads, nc.costTarget, nc.params,
-                                  romacOptions, full);
+    romac = searchLayersDramAware(graph, nc.costTarget, nc.params, romacOptions,
+                                  full);
     auto s1 = std::chrono::steady_clock::now();
     if (!romac)
       return makeStringError(llvm::Twine(nc.net.name) + ": " +
@@ -551,9 +541,8 @@ llvm::Error evaluateFusion(const NetworkContext &nc,
                            const DramSearchResult &romac, bool perLayer) {
   const std::vector<Workload> &workloads = nc.imported.workloads;
   auto f0 = std::chrono::steady_clock::now();
-  llvm::Expected<FusionResult> fused =
-      fuseLayersDram(workloads, nc.imported.streaming, nc.imported.aliases,
-                     romac, nc.costTarget, nc.params, nc.imported.fusion);
+  llvm::Expected<FusionResult> fused = fuseLayersDram(
+      nc.imported.graph, romac, nc.costTarget, nc.params, nc.imported.fusion);
   auto f1 = std::chrono::steady_clock::now();
   if (!fused)
     return makeStringError(llvm::Twine(nc.net.name) + ": " +

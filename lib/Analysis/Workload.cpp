@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "romac/Analysis/Workload.h"
+#include "romac/Support/Error.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -58,9 +59,6 @@ int64_t Operand::getNumElements() const {
   return n;
 }
 
-static llvm::Error makeError(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
-}
 
 /// Prints a signed 64-bit magnitude without negating INT64_MIN.
 static std::string absString(int64_t v) {
@@ -78,38 +76,38 @@ llvm::Error Workload::verify() const {
   int64_t iterations = 1;
   for (const LoopDim &dim : dims) {
     if (dim.name.empty())
-      return makeError(where + ": a loop dim has an empty name");
+      return makeLayerError(name, where + ": a loop dim has an empty name");
     if (!dimNames.insert(dim.name).second)
-      return makeError(where + ": duplicate loop dim '" + dim.name + "'");
+      return makeLayerError(name, where + ": duplicate loop dim '" + dim.name + "'");
     if (dim.bound <= 0)
-      return makeError(where + ": loop dim '" + dim.name + "' has bound " +
+      return makeLayerError(name, where + ": loop dim '" + dim.name + "' has bound " +
                        llvm::Twine(dim.bound) + ", expected > 0");
     if (llvm::MulOverflow(iterations, dim.bound, iterations))
-      return makeError(where + ": iteration count overflows int64");
+      return makeLayerError(name, where + ": iteration count overflows int64");
   }
 
   llvm::StringSet<> operandNames;
   for (const Operand &op : operands) {
     std::string opWhere = where + ", operand '" + op.name + "'";
     if (op.name.empty())
-      return makeError(where + ": an operand has an empty name");
+      return makeLayerError(name, where + ": an operand has an empty name");
     if (!operandNames.insert(op.name).second)
-      return makeError(where + ": duplicate operand '" + op.name + "'");
+      return makeLayerError(name, where + ": duplicate operand '" + op.name + "'");
     if (op.bytesPerElement <= 0)
-      return makeError(opWhere + ": bytes per element is " +
+      return makeLayerError(name, opWhere + ": bytes per element is " +
                        llvm::Twine(op.bytesPerElement) + ", expected > 0");
     if (op.projection.size() != op.extent.size())
-      return makeError(
+      return makeLayerError(name, 
           opWhere + ": projection has " + llvm::Twine(op.projection.size()) +
           " dims but the extent has " + llvm::Twine(op.extent.size()));
     int64_t bytes = op.bytesPerElement;
     for (auto [i, e] : llvm::enumerate(op.extent)) {
       if (e <= 0)
-        return makeError(opWhere + ": extent of tensor dim " + llvm::Twine(i) +
+        return makeLayerError(name, opWhere + ": extent of tensor dim " + llvm::Twine(i) +
                          " is " + llvm::Twine(e) +
                          ", expected a static size > 0");
       if (llvm::MulOverflow(bytes, e, bytes))
-        return makeError(opWhere + ": tensor size in bytes overflows int64");
+        return makeLayerError(name, opWhere + ": tensor size in bytes overflows int64");
     }
     for (auto [i, expr] : llvm::enumerate(op.projection)) {
       std::string exprWhere = opWhere + ", tensor dim " + std::to_string(i);
@@ -120,29 +118,29 @@ llvm::Error Workload::verify() const {
       int64_t hi = std::max<int64_t>(expr.constant, 0);
       for (const AffineTerm &term : expr.terms) {
         if (term.dim >= dims.size())
-          return makeError(exprWhere + ": term names loop dim #" +
+          return makeLayerError(name, exprWhere + ": term names loop dim #" +
                            llvm::Twine(term.dim) + " but there are only " +
                            llvm::Twine(dims.size()));
         const LoopDim &dim = dims[term.dim];
         if (term.coeff == 0)
-          return makeError(exprWhere + ": loop dim '" + dim.name +
+          return makeLayerError(name, exprWhere + ": loop dim '" + dim.name +
                            "' has a zero coefficient");
         if (seen[term.dim])
-          return makeError(exprWhere + ": loop dim '" + dim.name +
+          return makeLayerError(name, exprWhere + ": loop dim '" + dim.name +
                            "' occurs twice");
         seen[term.dim] = true;
         if (op.role == OperandRole::ReadWrite &&
             dim.kind == LoopKind::Reduction)
-          return makeError(exprWhere +
+          return makeLayerError(name, exprWhere +
                            ": read-write operand is indexed by "
                            "reduction dim '" +
                            dim.name + "'");
         int64_t span;
         if (llvm::MulOverflow(term.coeff, dim.bound - 1, span))
-          return makeError(exprWhere + ": index range overflows int64");
+          return makeLayerError(name, exprWhere + ": index range overflows int64");
         int64_t &end = span < 0 ? lo : hi;
         if (llvm::AddOverflow(end, span, end))
-          return makeError(exprWhere + ": index range overflows int64");
+          return makeLayerError(name, exprWhere + ": index range overflows int64");
       }
     }
   }
@@ -207,7 +205,7 @@ std::string Workload::projectionString(unsigned operand,
 
 llvm::Expected<IndexExpr> Workload::parseProjection(llvm::StringRef str) const {
   auto fail = [&](const llvm::Twine &why) {
-    return makeError("invalid projection '" + str + "': " + why);
+    return makeStringError("invalid projection '" + str + "': " + why);
   };
   IndexExpr expr;
   StringRef rest = str.trim();
@@ -376,13 +374,13 @@ llvm::Expected<Workload> Workload::conv2d(const Conv2dSpec &s) {
                          {s.dilationW, "dilationW"},
                          {s.groups, "groups"}})
     if (v <= 0)
-      return makeError(where + ": " + what + " is " + llvm::Twine(v) +
+      return makeStringError(where + ": " + what + " is " + llvm::Twine(v) +
                        ", expected > 0");
   for (int64_t pad : {s.padTop, s.padLeft, s.padBottom, s.padRight})
     if (pad < 0)
-      return makeError(where + ": negative padding");
+      return makeStringError(where + ": negative padding");
   if (s.c % s.groups || s.k % s.groups)
-    return makeError(where + ": groups " + llvm::Twine(s.groups) +
+    return makeStringError(where + ": groups " + llvm::Twine(s.groups) +
                      " does not divide channels " + llvm::Twine(s.c) + " -> " +
                      llvm::Twine(s.k));
   // Output size along one axis; -1 when the arithmetic overflows.
@@ -400,7 +398,7 @@ llvm::Expected<Workload> Workload::conv2d(const Conv2dSpec &s) {
   int64_t p = outSize(s.h, s.padTop, s.padBottom, s.r, s.dilationH, s.strideH);
   int64_t q = outSize(s.w, s.padLeft, s.padRight, s.s, s.dilationW, s.strideW);
   if (p <= 0 || q <= 0)
-    return makeError(where + ": empty output (" + llvm::Twine(p) + " x " +
+    return makeStringError(where + ": empty output (" + llvm::Twine(p) + " x " +
                      llvm::Twine(q) +
                      "); the kernel does not fit the padded "
                      "input");

@@ -21,6 +21,9 @@
 
 #include "gtest/gtest.h"
 
+#include <map>
+#include <set>
+
 #include "FusionTestNetwork.h"
 
 using namespace romac;
@@ -58,6 +61,17 @@ std::vector<Workload> network(int64_t hw = 28) {
 }
 
 std::map<std::string, std::string> aliases() { return {{"r1", "y1"}}; }
+
+/// The graph of a hand-built network: tensors by name, with \p aliases
+/// (alias -> source) and \p resident tensors.
+WorkloadGraph graphOf(llvm::ArrayRef<Workload> ws,
+                      std::map<std::string, std::string> aliases = {},
+                      std::set<std::string> resident = {}) {
+  WorkloadGraph::NamedTensorFacts facts;
+  facts.aliases = std::move(aliases);
+  facts.resident = std::move(resident);
+  return WorkloadGraph::fromTensorNames({ws.begin(), ws.end()}, {}, facts);
+}
 
 /// A workload's operand footprint in one line (for failure messages).
 std::string describe(const DramSearchResult &r, llvm::ArrayRef<Workload> ws) {
@@ -193,23 +207,22 @@ TEST(DramCostTest, ModelLargerThanTheDramIsAnError) {
     weights.insert(w.operands[1].tensor);
   // Each layer alone fits; nothing is said to stay in DRAM.
   EXPECT_FALSE(static_cast<bool>(checkModelFitsDram(many, t.dram)));
-  llvm::Error err = checkModelFitsDram(many, t.dram, weights);
+  llvm::Error err = checkModelFitsDram(graphOf(many, {}, weights), t.dram);
   ASSERT_TRUE(static_cast<bool>(err));
   EXPECT_NE(llvm::toString(std::move(err)).find("weights and inputs take"),
             std::string::npos);
-  // The search checks the same through DramSearchOptions.
-  DramSearchOptions dso;
-  dso.residentTensors = weights;
+  // The search checks the same on the graph.
   llvm::Error viaSearch =
-      searchLayersDramAware(many, t.cost, t.dram, {}, dso).takeError();
+      searchLayersDramAware(graphOf(many, {}, weights), t.cost, t.dram)
+          .takeError();
   ASSERT_TRUE(static_cast<bool>(viaSearch));
   EXPECT_NE(llvm::toString(std::move(viaSearch)).find("weights and inputs"),
             std::string::npos);
   // The same layers sharing one weight tensor fit.
   for (Workload &w : many)
     w.operands[1].tensor = "shared";
-  EXPECT_FALSE(
-      static_cast<bool>(checkModelFitsDram(many, t.dram, {"shared"})));
+  EXPECT_FALSE(static_cast<bool>(
+      checkModelFitsDram(graphOf(many, {}, {"shared"}), t.dram)));
 }
 
 TEST(DramCostTest, MappingCandidatesAndNames) {
@@ -314,9 +327,8 @@ TEST(DramCostTest, NeverWorseThanTheFlatSearch) {
       // The network with the agreement (re-layouts charged): at most the
       // flat mapping with row-major tensors, which always agree.
       dso.layoutAgreement = true;
-      dso.tensorAliases = aliases();
-      DramSearchResult agreed =
-          llvm::cantFail(searchLayersDramAware(ws, t.cost, t.dram, so, dso));
+      DramSearchResult agreed = llvm::cantFail(
+          searchLayersDramAware(graphOf(ws, aliases()), t.cost, t.dram, so, dso));
       DramSearchResult rowMajor = llvm::cantFail(evaluateLayersDram(
           ws, flat, t.cost, t.dram, mapping, LayoutKind::RowMajor, so));
       EXPECT_LE(dramEnergy(agreed), dramEnergy(rowMajor))
@@ -328,10 +340,8 @@ TEST(DramCostTest, NeverWorseThanTheFlatSearch) {
     }
     // Mapping chosen: at most every candidate mapping's result.
     ws = network();
-    DramSearchOptions dso;
-    dso.tensorAliases = aliases();
-    DramSearchResult best =
-        llvm::cantFail(searchLayersDramAware(ws, t.cost, t.dram, so, dso));
+    DramSearchResult best = llvm::cantFail(
+        searchLayersDramAware(graphOf(ws, aliases()), t.cost, t.dram, so, {}));
     for (auto [name, objective] : best.mappingObjectives)
       EXPECT_LE(dramEnergy(best), objective * (1 + 1e-12)) << name;
     EXPECT_EQ(best.mappingObjectives.size(),
@@ -378,13 +388,12 @@ TEST(DramCostTest, ExpensiveRelayoutsKeepActivationsRowMajor) {
 TEST(DramCostTest, Deterministic) {
   TestTarget t = loadTestTarget("edge-npu-lpddr4");
   std::vector<Workload> ws = network();
-  DramSearchOptions dso;
-  dso.tensorAliases = aliases();
+  WorkloadGraph graph = graphOf(ws, aliases());
   auto run = [&](unsigned threads) {
     SearchOptions so;
     so.threads = threads;
     DramSearchResult r =
-        llvm::cantFail(searchLayersDramAware(ws, t.cost, t.dram, so, dso));
+        llvm::cantFail(searchLayersDramAware(graph, t.cost, t.dram, so, {}));
     std::string out = describe(r, ws);
     for (auto [i, l] : llvm::enumerate(r.layers)) {
       out += l.layer.reuse + " " + l.layer.spatial.str(ws[i]) + " " +
@@ -555,7 +564,8 @@ TEST(DramCostTest, RelayoutExactlyWhenLayoutsDiffer) {
     DramSearchResult r = llvm::cantFail(
         evaluateLayersDram(ws, rs, t.cost, t.dram, "romanet", c.kind));
     EXPECT_TRUE(r.layers[1].relayouts.empty());
-    unsigned n = llvm::cantFail(chargeRelayouts(ws, r, t.cost, t.dram));
+    unsigned n =
+        llvm::cantFail(chargeRelayouts(graphOf(ws), r, t.cost, t.dram));
     EXPECT_EQ(n, c.relayout ? 1u : 0u) << c.what;
     EXPECT_EQ(sameDataLayout(r.layers[0].layout.operands[2],
                              r.layers[1].layout.operands[0]),
@@ -584,10 +594,10 @@ TEST(DramCostTest, RelayoutExactlyWhenLayoutsDiffer) {
                                  tiled(ws[1], {{"M", 32}, {"K", 64}})};
   DramSearchResult r = llvm::cantFail(evaluateLayersDram(
       ws, rs, t.cost, t.dram, "romanet", LayoutKind::Blocked));
-  EXPECT_EQ(llvm::cantFail(chargeRelayouts(ws, r, t.cost, t.dram)), 0u);
-  EXPECT_EQ(llvm::cantFail(chargeRelayouts(ws, r, t.cost, t.dram,
-                                           RelayoutCharge::RowBuffer,
-                                           {{"relu_h", "h"}})),
+  EXPECT_EQ(llvm::cantFail(chargeRelayouts(graphOf(ws), r, t.cost, t.dram)),
+            0u);
+  EXPECT_EQ(llvm::cantFail(chargeRelayouts(graphOf(ws, {{"relu_h", "h"}}), r,
+                                           t.cost, t.dram)),
             1u);
 }
 
@@ -627,17 +637,23 @@ TEST(DramCostTest, TensorAliasesOfElementwiseLayers) {
       elementwise("relu", {"y"}, "r"), elementwise("add", {"r", "z"}, "s"),
       elementwise("t", {"s"}, "u", /*transpose=*/true),
       llvm::cantFail(Workload::matmul(4, 4, 4))};
-  std::map<std::string, std::string> aliases = collectTensorAliases(layers);
-  EXPECT_EQ(aliases,
-            (std::map<std::string, std::string>{{"r", "y"}, {"s", "r"}}));
-  // Chains resolve to the first producer.
+  // As the streaming layers of a graph, every tensor's alias source.
   Workload a = llvm::cantFail(Workload::matmul(4, 4, 4, 1, "a"));
   a.operands[2].tensor = "y";
   Workload b = llvm::cantFail(Workload::matmul(4, 4, 4, 1, "b"));
   b.operands[0].tensor = "s";
-  auto producers = findProducers({a, b}, aliases);
-  EXPECT_EQ(producers[1][0], (std::pair<int, int>(0, 2)));
-  EXPECT_EQ(findProducers({a, b})[1][0], (std::pair<int, int>(-1, -1)));
+  WorkloadGraph graph = WorkloadGraph::fromTensorNames({a, b}, layers);
+  std::map<std::string, std::string> aliases;
+  for (const GraphTensor &tensor : graph.getTensors())
+    if (tensor.aliasOf)
+      aliases[tensor.name] = graph.getTensor(*tensor.aliasOf).name;
+  EXPECT_EQ(aliases,
+            (std::map<std::string, std::string>{{"r", "y"}, {"s", "r"}}));
+  // Chains resolve to the first producer.
+  EXPECT_EQ(graph.getProducer(1, 0), (OperandRef{0, 2}));
+  ASSERT_EQ(graph.getEdges().size(), 1u);
+  EXPECT_EQ(graph.getEdges()[0].consumer, (OperandRef{1, 0}));
+  EXPECT_FALSE(graphOf({a, b}).getProducer(1, 0).isValid());
 }
 
 TEST(DramCostTest, SearchChargesExactlyTheDisagreements) {
@@ -652,7 +668,7 @@ TEST(DramCostTest, SearchChargesExactlyTheDisagreements) {
     more[1].operands[0].tensor = "h3";
     ws.insert(ws.end(), more.begin(), more.end());
     DramSearchOptions dso;
-    dso.tensorAliases = aliases();
+    WorkloadGraph graph = graphOf(ws, aliases());
     unsigned relayouts = 0, adopted = 0;
     // A flat charge of almost nothing: disagreements are kept and charged.
     CostTarget cheap = t.cost;
@@ -662,13 +678,12 @@ TEST(DramCostTest, SearchChargesExactlyTheDisagreements) {
                                   std::pair{RelayoutCharge::Flat, &cheap}}) {
       dso.relayoutCharge = charge;
       DramSearchResult r =
-          llvm::cantFail(searchLayersDramAware(ws, *target, t.dram, {}, dso));
-      auto producers = findProducers(ws, dso.tensorAliases);
+          llvm::cantFail(searchLayersDramAware(graph, *target, t.dram, {}, dso));
       DramModel model = llvm::cantFail(getDramModel(t.dram, r.addressMapping));
       unsigned total = 0;
       for (auto [i, w] : llvm::enumerate(ws)) {
         for (unsigned o = 0; o < w.operands.size(); ++o) {
-          auto [p, po] = producers[i][o];
+          auto [p, po] = graph.getProducer(i, o);
           bool differs =
               p >= 0 && !sameDataLayout(r.layers[p].layout.operands[po],
                                         r.layers[i].layout.operands[o]);
@@ -700,10 +715,10 @@ TEST(DramCostTest, SearchChargesExactlyTheDisagreements) {
       relayouts += r.relayouts;
       adopted += r.adopted;
       // c2 reads y1 through the alias r1: it has a producer.
-      EXPECT_EQ(producers[1][0].first, 0);
-      EXPECT_EQ(producers[5][0].first, 4);
-      EXPECT_EQ(producers[7][0].first, 6);
-      EXPECT_EQ(producers[6][0].first, -1);
+      EXPECT_EQ(graph.getProducer(1, 0).layer, 0);
+      EXPECT_EQ(graph.getProducer(5, 0).layer, 4);
+      EXPECT_EQ(graph.getProducer(7, 0).layer, 6);
+      EXPECT_EQ(graph.getProducer(6, 0).layer, -1);
     }
     // Both outcomes occur: consumers that adopt their producer's layout and
     // disagreements that are charged.

@@ -21,6 +21,8 @@
 
 #include "gtest/gtest.h"
 
+#include <map>
+
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -46,21 +48,29 @@ Workload add(const char *a, const char *b, const char *out, int64_t c,
 }
 
 struct Fused {
+  WorkloadGraph graph;
   DramSearchResult unfused;
   FusionResult fused;
 };
 
+/// The graph of `ws` and `streaming` (tensors by name; the ReLUs alias
+/// their inputs).
+WorkloadGraph graphOf(llvm::ArrayRef<Workload> ws,
+                      llvm::ArrayRef<Workload> streaming,
+                      const WorkloadGraph::NamedTensorFacts &facts = {}) {
+  return WorkloadGraph::fromTensorNames({ws.begin(), ws.end()},
+                                        {streaming.begin(), streaming.end()},
+                                        facts);
+}
+
 Fused fuse(const TestTarget &t, llvm::ArrayRef<Workload> ws,
            llvm::ArrayRef<Workload> streaming) {
-  std::map<std::string, std::string> aliases =
-      collectTensorAliases(streaming);
-  DramSearchOptions dso;
-  dso.tensorAliases = aliases;
   Fused f;
+  f.graph = graphOf(ws, streaming);
   f.unfused =
-      llvm::cantFail(searchLayersDramAware(ws, t.cost, t.dram, {}, dso));
-  f.fused = llvm::cantFail(
-      fuseLayersDram(ws, streaming, aliases, f.unfused, t.cost, t.dram));
+      llvm::cantFail(searchLayersDramAware(f.graph, t.cost, t.dram, {}, {}));
+  f.fused =
+      llvm::cantFail(fuseLayersDram(f.graph, f.unfused, t.cost, t.dram));
   return f;
 }
 
@@ -180,12 +190,11 @@ TEST(FusionNetworkTest, TinyBuffersFuseNothing) {
       m.capacityBytes = 1024;
   std::vector<Workload> ws = mobileNetStem();
   std::vector<Workload> streaming = {test::reluLayer("y0", "r0", 32, 56)};
-  std::map<std::string, std::string> aliases =
-      collectTensorAliases(streaming);
+  WorkloadGraph graph = graphOf(ws, streaming);
   DramSearchResult unfused = llvm::cantFail(searchLayersDramAware(
       ws, loadTestTarget("romanet-ddr3").cost, t.dram, {}, {}));
-  FusionResult r = llvm::cantFail(
-      fuseLayersDram(ws, streaming, aliases, unfused, t.cost, t.dram));
+  FusionResult r =
+      llvm::cantFail(fuseLayersDram(graph, unfused, t.cost, t.dram));
   EXPECT_TRUE(r.groups.empty());
   EXPECT_NEAR(r.energyPJ, unfusedEnergy(unfused), 1e-9 * r.energyPJ);
 }
@@ -250,13 +259,11 @@ TEST(FusionNetworkTest, SmallerPoolFusesLess) {
   TestTarget t = loadTestTarget("romanet-ddr3");
   std::vector<Workload> ws = mobileNetStem();
   std::vector<Workload> streaming = {test::reluLayer("y0", "r0", 32, 56)};
-  std::map<std::string, std::string> aliases =
-      collectTensorAliases(streaming);
   Fused f = fuse(t, ws, streaming);
   FusionOptions small;
   small.activationBytesLimit = 16 * 1024;
-  FusionResult r = llvm::cantFail(fuseLayersDram(
-      ws, streaming, aliases, f.unfused, t.cost, t.dram, small));
+  FusionResult r = llvm::cantFail(
+      fuseLayersDram(f.graph, f.unfused, t.cost, t.dram, small));
   for (const FusedGroup &g : r.groups)
     EXPECT_LE(g.counts.peakActivationBytes, 16 * 1024);
   // Less room can only cost more (or the same).
@@ -267,18 +274,16 @@ TEST(FusionNetworkTest, KeptTensorsStayInDram) {
   TestTarget t = loadTestTarget("romanet-ddr3");
   std::vector<Workload> ws = mobileNetStem();
   std::vector<Workload> streaming = {test::reluLayer("y0", "r0", 32, 56)};
-  std::map<std::string, std::string> aliases =
-      collectTensorAliases(streaming);
   Fused f = fuse(t, ws, streaming);
   // Without the constraint the stem fuses across dw1 -> pw1 ...
   ASSERT_TRUE(llvm::any_of(f.fused.groups, [](const FusedGroup &g) {
     return g.first <= 1 && 1 < g.last;
   }));
   // ... with y1 read elsewhere (a graph output, a concat) it must not.
-  FusionOptions keep;
-  keep.keepInDram = {"y1"};
+  WorkloadGraph::NamedTensorFacts keep;
+  keep.readOutside = {"y1"};
   FusionResult r = llvm::cantFail(fuseLayersDram(
-      ws, streaming, aliases, f.unfused, t.cost, t.dram, keep));
+      graphOf(ws, streaming, keep), f.unfused, t.cost, t.dram));
   expectInDram(r, 1, "y1 is read outside the workloads");
 }
 
@@ -344,7 +349,9 @@ TEST(FusionNetworkTest, RandomNetworksKeepTheInvariants) {
     std::vector<Tensor> tensors = {
         {"x", rng.range(0, 1) ? 3 : 8, rng.range(12, 40)}};
     std::vector<Workload> ws, streaming;
-    FusionOptions options;
+    WorkloadGraph::NamedTensorFacts facts;
+    /// The ReLUs' aliases (alias -> source).
+    std::map<std::string, std::string> aliases;
     int layers = static_cast<int>(rng.range(3, 7));
     bool branched = false;
     for (int k = 0; k < layers; ++k) {
@@ -377,23 +384,21 @@ TEST(FusionNetworkTest, RandomNetworksKeepTheInvariants) {
         std::string r = "r" + std::to_string(k);
         streaming.push_back(test::reluLayer(out.c_str(), r.c_str(),
                                             produced.c, produced.hw));
+        aliases[r] = out;
         produced.name = r;
       }
       tensors.push_back(produced);
       if (rng.range(0, 5) == 0)
-        options.keepInDram.insert(out);
+        facts.readOutside.insert(out);
     }
     SCOPED_TRACE("network " + std::to_string(n));
-    std::map<std::string, std::string> aliases =
-        collectTensorAliases(streaming);
-    DramSearchOptions dso;
-    dso.tensorAliases = aliases;
+    WorkloadGraph graph = graphOf(ws, streaming, facts);
     SearchOptions so;
     so.threads = 1;
     DramSearchResult unfused =
-        llvm::cantFail(searchLayersDramAware(ws, t.cost, t.dram, so, dso));
-    FusionResult r = llvm::cantFail(fuseLayersDram(
-        ws, streaming, aliases, unfused, t.cost, t.dram, options));
+        llvm::cantFail(searchLayersDramAware(graph, t.cost, t.dram, so, {}));
+    FusionResult r =
+        llvm::cantFail(fuseLayersDram(graph, unfused, t.cost, t.dram));
     ++networks;
     withGroups += !r.groups.empty();
     withBranches += branched;
@@ -410,7 +415,7 @@ TEST(FusionNetworkTest, RandomNetworksKeepTheInvariants) {
       for (const Operand &op : w.operands)
         if (op.role == OperandRole::Read)
           ++readers[root(op.tensor)];
-    for (const std::string &name : options.keepInDram)
+    for (const std::string &name : facts.readOutside)
       ++readers[root(name)];
     RowBandCapacity cap = RowBandCapacity::get(t.cost);
     DramModel model = llvm::cantFail(getDramModel(t.dram, unfused.addressMapping));
@@ -447,7 +452,7 @@ TEST(FusionNetworkTest, MismatchedInputsAreErrors) {
   std::vector<Workload> ws = mobileNetStem();
   DramSearchResult empty;
   llvm::Expected<FusionResult> r =
-      fuseLayersDram(ws, {}, {}, empty, t.cost, t.dram);
+      fuseLayersDram(graphOf(ws, {}), empty, t.cost, t.dram);
   ASSERT_FALSE(static_cast<bool>(r));
   EXPECT_NE(llvm::toString(r.takeError()).find("5 workloads"),
             std::string::npos);

@@ -77,9 +77,11 @@ Schedule searched(unsigned threads = 1) {
   SearchOptions so;
   so.threads = threads;
   DramSearchOptions dso;
-  dso.tensorAliases = {{"relu1", "y1"}};
+  WorkloadGraph::NamedTensorFacts facts;
+  facts.aliases = {{"relu1", "y1"}};
+  WorkloadGraph graph = WorkloadGraph::fromTensorNames(ws, {}, facts);
   DramSearchResult r =
-      llvm::cantFail(searchLayersDramAware(ws, t.cost, t.dram, so, dso));
+      llvm::cantFail(searchLayersDramAware(graph, t.cost, t.dram, so, dso));
   return makeSchedule("net.onnx", t.cost, ws, r, so, dso);
 }
 
@@ -96,7 +98,9 @@ Schedule withRelayout() {
       Mapping::get(ws[1], {{"M", 32}, {"K", 64}}, {"M", "N", "K"}));
   DramSearchResult r = llvm::cantFail(
       evaluateLayersDram(ws, rs, t.cost, t.dram, "drmap", LayoutKind::Blocked));
-  EXPECT_EQ(llvm::cantFail(chargeRelayouts(ws, r, t.cost, t.dram)), 1u);
+  EXPECT_EQ(llvm::cantFail(chargeRelayouts(WorkloadGraph::fromTensorNames(ws),
+                                           r, t.cost, t.dram)),
+            1u);
   return makeSchedule("chain.onnx", t.cost, ws, r, SearchOptions(),
                       DramSearchOptions());
 }

@@ -66,17 +66,15 @@ const Fused &fused() {
     Fused f{loadTestTarget("romanet-ddr3"), {}, {}, {}};
     std::vector<Workload> ws = network();
     std::vector<Workload> streaming = {relu()};
-    std::map<std::string, std::string> aliases =
-        collectTensorAliases(streaming);
+    WorkloadGraph graph = WorkloadGraph::fromTensorNames(ws, streaming);
     SearchOptions so;
     DramSearchOptions dso;
-    dso.tensorAliases = aliases;
     f.unfused = llvm::cantFail(
-        searchLayersDramAware(ws, f.target.cost, f.target.dram, so, dso));
+        searchLayersDramAware(graph, f.target.cost, f.target.dram, so, dso));
     f.schedule =
         makeSchedule("stem.onnx", f.target.cost, ws, f.unfused, so, dso);
-    f.result = llvm::cantFail(fuseLayersDram(ws, streaming, aliases, f.unfused,
-                                             f.target.cost, f.target.dram));
+    f.result = llvm::cantFail(
+        fuseLayersDram(graph, f.unfused, f.target.cost, f.target.dram));
     f.schedule.fusion =
         makeScheduleFusion(f.result, f.target.dram, f.target.cost.frequencyMHz);
     return f;

@@ -18,8 +18,12 @@
 //    objectives); each candidate is evaluated under every layout combination
 //    and the address mappings the geometry supports with the fast engine,
 //    the best is kept and refined by a hill climb. Producers and consumers
-//    of an activation agree on its layout or a re-layout is charged.
-//    docs/dram-model.md states what is exact and what is a heuristic.
+//    of an activation (the edges of the WorkloadGraph, tensors by id) agree
+//    on its layout or a re-layout is charged. docs/dram-model.md states
+//    what is exact and what is a heuristic.
+//
+// Library RomacDramSearch (lib/DramSearch): above the DRAM model (RomacDram)
+// and the tiling search (RomacSearch).
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,6 +31,7 @@
 #define ROMAC_DRAM_DRAMCOST_H
 
 #include "romac/Analysis/Workload.h"
+#include "romac/Analysis/WorkloadGraph.h"
 #include "romac/CostModel/Cost.h"
 #include "romac/CostModel/Mapping.h"
 #include "romac/Dram/DramModel.h"
@@ -40,9 +45,7 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
-#include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -249,22 +252,14 @@ struct DramSearchOptions {
   /// StreamingWithActivations estimate (fewer, larger tile transfers).
   bool activationAwareCandidates = true;
   /// Producers and consumers agree on every tensor passed between layers
-  /// (layers in program order), adopting the producer's layout or paying a
-  /// re-layout (docs/dram-model.md). false: layers are independent, nothing
-  /// is checked or charged.
+  /// (the WorkloadGraph's edges: a consumer of an element-wise alias reads
+  /// what the producer of its source wrote), adopting the producer's layout
+  /// or paying a re-layout (docs/dram-model.md). Tensors no searched layer
+  /// writes have no producer (a streaming layer such as a norm or pooling in
+  /// between reads and writes whole tensors in whatever layouts its
+  /// neighbours use). false: layers are independent, nothing is checked or
+  /// charged.
   bool layoutAgreement = true;
-  /// Tensors computed element-wise from another tensor (a fused activation,
-  /// a residual add): alias -> source. A consumer of an alias is checked
-  /// against the producer of its source (through chains of aliases), since
-  /// a fused element-wise op writes the producer's layout. Tensors that
-  /// neither a workload writes nor an alias leads to have no producer (a
-  /// streaming layer such as a norm or pooling in between reads and writes
-  /// whole tensors in whatever layouts its neighbours use).
-  std::map<std::string, std::string> tensorAliases;
-  /// Tensors that stay in DRAM for the whole run (weights, graph inputs;
-  /// collectResidentTensors()): the DRAM must hold them all at once
-  /// (checkModelFitsDram()). Empty: only every layer on its own is checked.
-  std::set<std::string> residentTensors;
   RelayoutCharge relayoutCharge = RelayoutCharge::RowBuffer;
   DramEngine engine = DramEngine::Fast;
   /// Screen the address mappings: only the first mapping (the target's, or
@@ -348,31 +343,43 @@ struct DramSearchResult {
          refineSeconds = 0;
 };
 
-/// Checks that the model fits the DRAM of \p dram: every layer's operands,
-/// placed one after another from address 0 at DRAM-row boundaries (as the
-/// search places them), end inside the capacity, and the operand tensors
-/// named in \p resident (weights and graph inputs, which stay in DRAM for the
-/// whole run; each counted once) fit it together. The error names the layer
-/// or the total and the capacity. searchLayersDramAware() calls it (with
-/// DramSearchOptions::residentTensors), evaluateLayersDram() too (per layer).
+/// Checks that every layer fits the DRAM of \p dram: its operands, placed
+/// one after another from address 0 at DRAM-row boundaries (as the search
+/// places them), end inside the capacity. The error (a LayerError) names the
+/// layer and the capacity. evaluateLayersDram() calls it.
 llvm::Error checkModelFitsDram(llvm::ArrayRef<Workload> workloads,
-                               const DramParams &dram,
-                               const std::set<std::string> &resident = {});
+                               const DramParams &dram);
+/// The same for the searched layers of \p graph, and the resident tensors
+/// they read (GraphTensor::resident: weights and graph inputs, which stay in
+/// DRAM for the whole run; each counted once) fit it together; the error
+/// names the total and the capacity. searchLayersDramAware() calls it.
+llvm::Error checkModelFitsDram(const WorkloadGraph &graph,
+                               const DramParams &dram);
 
-/// Searches `workloads` (in program order; tensors match by
-/// Operand::tensor) jointly over tilings, loop orders, per-operand layouts
-/// and the address mapping, minimising DramSearchOptions::objective as the
-/// row-buffer model computes it (docs/dram-model.md says which parts are
-/// exhaustive and which heuristic). Deterministic: the same input gives the
-/// same result on any number of threads (SearchOptions::threads). Fails
+/// Searches the layers of \p graph (in program order; producers and
+/// consumers are its edges) jointly over tilings, loop orders, per-operand
+/// layouts and the address mapping, minimising DramSearchOptions::objective
+/// as the row-buffer model computes it (docs/dram-model.md says which parts
+/// are exhaustive and which heuristic). Deterministic: the same input gives
+/// the same result on any number of threads (SearchOptions::threads). Fails
 /// like searchLayers(), on an unknown mapping name (listing the valid ones),
 /// or when the layout options leave no placement.
+llvm::Expected<DramSearchResult>
+searchLayersDramAware(const WorkloadGraph &graph, const CostTarget &target,
+                      const DramParams &dram, const SearchOptions &options = {},
+                      const DramSearchOptions &dramOptions = {});
+/// The same on a loaded target.
+llvm::Expected<DramSearchResult>
+searchLayersDramAware(const WorkloadGraph &graph, const Target &target,
+                      const SearchOptions &options = {},
+                      const DramSearchOptions &dramOptions = {});
+/// The same on a hand-built network without aliases or resident tensors
+/// (tests, benchmarks): WorkloadGraph::fromTensorNames(workloads).
 llvm::Expected<DramSearchResult>
 searchLayersDramAware(llvm::ArrayRef<Workload> workloads,
                       const CostTarget &target, const DramParams &dram,
                       const SearchOptions &options = {},
                       const DramSearchOptions &dramOptions = {});
-/// The same on a loaded target.
 llvm::Expected<DramSearchResult>
 searchLayersDramAware(llvm::ArrayRef<Workload> workloads, const Target &target,
                       const SearchOptions &options = {},
@@ -394,40 +401,17 @@ evaluateLayersDram(llvm::ArrayRef<Workload> workloads,
                    DramEngine engine = DramEngine::Fast);
 
 /// Fills `layers[i].relayouts` of \p result (a result of
-/// evaluateLayersDram() or any other) with a re-layout for every operand
-/// that reads a tensor an earlier layer wrote in another layout (no
-/// adoption), charged under \p charge with the result's address mapping;
-/// adds the re-layouts to the per-layer objectives (as \p objective) and
-/// the network objective, and returns their number. Producers are found as
-/// in searchLayersDramAware() (through \p aliases).
+/// evaluateLayersDram() or any other on the layers of \p graph) with a
+/// re-layout for every operand that reads a tensor its producer (an edge of
+/// \p graph) wrote in another layout (no adoption), charged under
+/// \p charge with the result's address mapping; adds the re-layouts to the
+/// per-layer objectives (as \p objective) and the network objective, and
+/// returns their number.
 llvm::Expected<unsigned>
-chargeRelayouts(llvm::ArrayRef<Workload> workloads, DramSearchResult &result,
+chargeRelayouts(const WorkloadGraph &graph, DramSearchResult &result,
                 const CostTarget &target, const DramParams &dram,
                 RelayoutCharge charge = RelayoutCharge::RowBuffer,
-                const std::map<std::string, std::string> &aliases = {},
                 DramObjective objective = DramObjective::DramEnergy);
-
-/// The tensor aliases (alias -> source, DramSearchOptions::tensorAliases)
-/// that element-wise layers define: for every workload with one read-write
-/// operand and a read operand of the same extent indexed by the same
-/// projection (ReLU, SiLU, a residual add: the first such input), its
-/// output is an alias of that input. Give it the streaming layers (the
-/// contractions never qualify: their inputs are indexed by reduction dims).
-std::map<std::string, std::string>
-collectTensorAliases(llvm::ArrayRef<Workload> layers);
-
-/// The tensor \p tensor is an alias of (through chains of \p aliases,
-/// alias -> source), or \p tensor itself; a cycle stops after as many steps
-/// as there are aliases.
-std::string resolveTensorAlias(const std::map<std::string, std::string> &aliases,
-                               const std::string &tensor);
-/// The producer of every read operand of `workloads` (in program order):
-/// `result[i][o]` is the (layer, operand) of the latest earlier read-write
-/// operand that wrote the operand's tensor (resolved through \p aliases), or
-/// (-1, -1).
-std::vector<llvm::SmallVector<std::pair<int, int>, 3>>
-findProducers(llvm::ArrayRef<Workload> workloads,
-              const std::map<std::string, std::string> &aliases = {});
 
 /// Improves the tiling of \p start for the DRAM by a deterministic hill
 /// climb: each round tries, for every dim, doubling or halving its tile, for

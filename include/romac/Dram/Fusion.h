@@ -48,8 +48,12 @@
 // unittests check it against a row-by-row simulation on random chains.
 // evaluateRowBandGroup() lays the group's transfers over DRAM layouts and
 // replays the bursts through the row-buffer model. fuseLayersDram() chooses,
-// over a network, which chains to fuse (and their band heights and layouts)
-// by dynamic programming against the unfused DRAM-aware result.
+// over a network (a WorkloadGraph: chains follow its producer -> consumer
+// edges), which chains to fuse (and their band heights and layouts) by
+// dynamic programming against the unfused DRAM-aware result.
+//
+// Library RomacFusion (lib/Fusion: RowBand.cpp one group, FusionNetwork.cpp
+// the network), above RomacDramSearch.
 //
 //===----------------------------------------------------------------------===//
 
@@ -57,6 +61,7 @@
 #define ROMAC_DRAM_FUSION_H
 
 #include "romac/Analysis/Workload.h"
+#include "romac/Analysis/WorkloadGraph.h"
 #include "romac/Dram/DramCost.h"
 #include "romac/Dram/DramModel.h"
 #include "romac/Dram/Layout.h"
@@ -68,8 +73,6 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
-#include <map>
-#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -242,10 +245,6 @@ struct FusionOptions {
   /// Limit the activation bytes on chip to this many (0: the target's
   /// buffers decide, RowBandCapacity::get()); for sensitivity studies.
   int64_t activationBytesLimit = 0;
-  /// Tensors something other than the workloads reads (graph outputs, ops
-  /// without a workload such as a concat; collectOpaqueReads()): they stay
-  /// in DRAM, so no group keeps them on chip.
-  std::set<std::string> keepInDram;
 };
 
 /// A fused group of a network: layers [first, last] of the workload list.
@@ -285,31 +284,32 @@ struct FusionResult {
   uint64_t evaluations = 0;
 };
 
-/// Chooses row-band groups over \p workloads (program order) given their
-/// unfused DRAM-aware result \p unfused (searchLayersDramAware() on the same
-/// workloads and target): a dynamic program over the chains minimises DRAM
-/// energy, every group under its best band height, weight residency and
-/// input/output layout that fit the target's buffers; the chosen groups are
-/// then accounted exactly (real producers and readers), groups are dropped
-/// while that lowers the energy, and the result never costs more than
-/// \p unfused. \p streaming are the network's streaming layers: an
-/// intermediate read by any of them (other than through an element-wise
-/// alias, \p aliases), or listed in FusionOptions::keepInDram, is not fused
-/// away.
+/// Chooses row-band groups over the searched layers of \p graph (program
+/// order) given their unfused DRAM-aware result \p unfused
+/// (searchLayersDramAware() on the same graph and target): a dynamic program
+/// over the chains minimises DRAM energy, every group under its best band
+/// height, weight residency and input/output layout that fit the target's
+/// buffers; the chosen groups are then accounted exactly (real producers and
+/// readers), groups are dropped while that lowers the energy, and the result
+/// never costs more than \p unfused. Layers j and j + 1 may share a group
+/// when j + 1 reads what j writes (a graph edge, possibly through
+/// element-wise aliases) and nothing else needs that tensor in DRAM: no
+/// other searched layer, no streaming layer (other than an element-wise one
+/// that runs on the band in place) and nothing without a workload
+/// (GraphTensor::readOutside) reads it.
 llvm::Expected<FusionResult>
-fuseLayersDram(llvm::ArrayRef<Workload> workloads,
-               llvm::ArrayRef<Workload> streaming,
-               const std::map<std::string, std::string> &aliases,
-               const DramSearchResult &unfused, const CostTarget &target,
-               const DramParams &params, const FusionOptions &options = {});
+fuseLayersDram(const WorkloadGraph &graph, const DramSearchResult &unfused,
+               const CostTarget &target, const DramParams &params,
+               const FusionOptions &options = {});
 
 /// Writes the DRAMsim3 and Ramulator 2 traces of every group of \p result
 /// (writeTraceFiles(), operands "input", "weights", "output") into \p dir,
 /// which must exist: per group `group-NN-FIRST.*` (FIRST the first layer's
 /// name with characters other than letters, digits, '.', '_' and '-' replaced
-/// by '_'). \p workloads are fuseLayersDram()'s, \p model its DRAM model (the
-/// unfused result's address mapping). With TraceOptions::layer, only the
-/// group holding that layer (none when it is not fused).
+/// by '_'). \p workloads are fuseLayersDram()'s (the graph's layers),
+/// \p model its DRAM model (the unfused result's address mapping). With
+/// TraceOptions::layer, only the group holding that layer (none when it is
+/// not fused).
 llvm::Expected<std::vector<LayerTraceFiles>>
 writeFusedGroupTraces(const FusionResult &result,
                       llvm::ArrayRef<Workload> workloads,

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "romac/Dialect/Romac/Analysis/LinalgWorkload.h"
+#include "romac/Support/Error.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
@@ -14,6 +15,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -74,7 +76,7 @@ std::string NameTable::tensor(Value v) const {
   if (auto arg = dyn_cast<BlockArgument>(v)) {
     if (auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()))
       if (auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                       "onnx.name"))
+                                                        "onnx.name"))
         return name.str();
     return "arg" + std::to_string(arg.getArgNumber());
   }
@@ -144,8 +146,8 @@ SmallVector<std::string> loopNames(linalg::LinalgOp op, std::string &kind) {
   bool isContraction =
       op.getNumReductionLoops() > 0 && op.getNumDpsInputs() >= 2;
   StringRef opName = op->getName().getStringRef();
-  if (auto conv = linalg::inferConvolutionDims(op); succeeded(conv) &&
-      !isa<linalg::GenericOp>(op.getOperation())) {
+  if (auto conv = linalg::inferConvolutionDims(op);
+      succeeded(conv) && !isa<linalg::GenericOp>(op.getOperation())) {
     assign(conv->batch, {"N"});
     assign(conv->outputChannel, {"K"});
     assign(conv->inputChannel, {"C"});
@@ -159,7 +161,8 @@ SmallVector<std::string> loopNames(linalg::LinalgOp op, std::string &kind) {
     else
       kind = "conv" + std::to_string(conv->outputImage.size()) + "d";
   } else if (auto mm = isContraction ? linalg::inferContractionDims(op)
-                                     : FailureOr<linalg::ContractionDimensions>(failure());
+                                     : FailureOr<linalg::ContractionDimensions>(
+                                           failure());
              succeeded(mm)) {
     assign(mm->batch, {"B"});
     assign(mm->m, {"M"});
@@ -197,12 +200,14 @@ int64_t bytesOf(Type t) {
 
 } // namespace
 
-llvm::Expected<Workload> romac::workloadFromLinalg(linalg::LinalgOp op,
-                                                   const NameTable &names) {
+llvm::Expected<Workload>
+romac::workloadFromLinalg(linalg::LinalgOp op, const NameTable &names,
+                          SmallVectorImpl<Value> *values) {
+  std::string layerName = names.layer(op);
   auto fail = [&](const Twine &why) {
-    return llvm::createStringError(
-        (names.layer(op) + ": " + why).str().c_str());
+    return makeLayerError(layerName, layerName + ": " + why);
   };
+  SmallVector<Value, 3> operandValues;
   if (op.hasDynamicShape())
     return fail("dynamic shapes are not supported");
   SmallVector<int64_t> bounds = op.getStaticLoopRanges();
@@ -230,8 +235,9 @@ llvm::Expected<Workload> romac::workloadFromLinalg(linalg::LinalgOp op,
     AffineMap map = maps[operand.getOperandNumber()];
     Operand o;
     // An init is named after the result it becomes.
-    o.tensor = isInit ? names.tensor(op.getTiedOpResult(&operand))
-                      : names.tensor(v);
+    Value tensorValue = isInit ? Value(op.getTiedOpResult(&operand)) : v;
+    o.tensor = names.tensor(tensorValue);
+    operandValues.push_back(tensorValue);
     // An init is written back tile by tile and, when a reduction loop sits
     // outside its tile, read back: readwrite in the access-count contract.
     o.role = isInit ? OperandRole::ReadWrite : OperandRole::Read;
@@ -249,8 +255,7 @@ llvm::Expected<Workload> romac::workloadFromLinalg(linalg::LinalgOp op,
       v = pad.getSource();
     }
     auto type = cast<RankedTensorType>(v.getType());
-    o.bytesPerElement =
-        std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
+    o.bytesPerElement = std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
     o.extent.assign(type.getShape().begin(), type.getShape().end());
     for (auto [k, expr] : llvm::enumerate(map.getResults())) {
       IndexExpr e;
@@ -273,6 +278,8 @@ llvm::Expected<Workload> romac::workloadFromLinalg(linalg::LinalgOp op,
   }
   if (llvm::Error e = w.verify())
     return fail(llvm::toString(std::move(e)));
+  if (values)
+    values->append(operandValues.begin(), operandValues.end());
   return w;
 }
 
@@ -296,12 +303,14 @@ std::vector<Layer> romac::collectLayers(func::FuncOp func) {
       if (isa<RankedTensorType>(out.getType()))
         layer.streamWriteBytes += bytesOf(out.getType());
     if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
-      llvm::Expected<Workload> w = workloadFromLinalg(linalgOp, names);
+      llvm::Expected<Workload> w =
+          workloadFromLinalg(linalgOp, names, &layer.values);
       if (w) {
         layer.workload = std::move(*w);
-        unsigned reads = llvm::count_if(layer.workload.operands, [](const Operand &o) {
-          return o.role == OperandRole::Read;
-        });
+        unsigned reads =
+            llvm::count_if(layer.workload.operands, [](const Operand &o) {
+              return o.role == OperandRole::Read;
+            });
         if (linalgOp.getNumReductionLoops() > 0 && reads >= 2)
           layer.kind = LayerKind::Contraction;
       } else {
@@ -322,13 +331,73 @@ std::vector<Layer> romac::collectLayers(func::FuncOp func) {
   return layers;
 }
 
-std::set<std::string> romac::collectOpaqueReads(func::FuncOp func) {
+Value romac::getTensorRoot(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (!isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp, tensor::PadOp>(
+            def))
+      break;
+    v = def->getOperand(0);
+  }
+  return v;
+}
+
+namespace {
+/// Gives every tensor of a module an id (one per getTensorRoot() value).
+class GraphTensors {
+public:
+  explicit GraphTensors(WorkloadGraphBuilder &builder) : builder(builder) {}
+
+  /// The id of the tensor \p v holds, named by \p names.
+  TensorId getId(Value v, const NameTable &names) {
+    v = getTensorRoot(v);
+    auto [it, inserted] = ids.try_emplace(v, 0);
+    if (inserted) {
+      int64_t bytes = 0;
+      if (auto t = dyn_cast<RankedTensorType>(v.getType());
+          t && t.hasStaticShape())
+        bytes = bytesOf(t);
+      it->second = builder.addTensor(names.tensor(v), bytes);
+    }
+    return it->second;
+  }
+  GraphTensor &get(Value v, const NameTable &names) {
+    return builder.getTensor(getId(v, names));
+  }
+
+private:
+  WorkloadGraphBuilder &builder;
+  llvm::DenseMap<Value, TensorId> ids;
+};
+
+/// Adds the layers of \p func to \p builder and marks its resident tensors
+/// and those read outside the workloads.
+void addFunction(func::FuncOp func, WorkloadGraphBuilder &builder,
+                 GraphTensors &tensors,
+                 llvm::function_ref<void(Workload &)> prepare) {
   NameTable names(func);
   llvm::DenseSet<Operation *> withWorkload;
-  for (const Layer &l : collectLayers(func))
-    if (!l.workload.dims.empty())
-      withWorkload.insert(l.op);
-  std::set<std::string> reads;
+  for (Layer &layer : collectLayers(func)) {
+    if (layer.workload.dims.empty())
+      continue;
+    withWorkload.insert(layer.op);
+    SmallVector<TensorId, 3> ids;
+    for (Value v : layer.values)
+      ids.push_back(tensors.getId(v, names));
+    if (layer.kind == LayerKind::Contraction) {
+      if (prepare)
+        prepare(layer.workload);
+      builder.addLayer(std::move(layer.workload), ids);
+    } else {
+      builder.addStreamingLayer(std::move(layer.workload), ids);
+    }
+  }
+  // Graph inputs and weights stay in DRAM for the whole run.
+  for (BlockArgument arg : func.getArguments())
+    tensors.get(arg, names).resident = true;
+  for (auto cst : func.getBody().front().getOps<arith::ConstantOp>())
+    if (isa<RankedTensorType>(cst.getType()))
+      tensors.get(cst, names).resident = true;
+  // The results and what ops without a workload read.
   for (Operation &op : func.getBody().front()) {
     bool opaque = isa<func::ReturnOp>(op) ||
                   (!isFree(&op) && !withWorkload.contains(&op));
@@ -336,19 +405,17 @@ std::set<std::string> romac::collectOpaqueReads(func::FuncOp func) {
       continue;
     for (Value v : op.getOperands())
       if (isa<RankedTensorType>(v.getType()))
-        reads.insert(names.tensor(v));
+        tensors.get(v, names).readOutside = true;
   }
-  return reads;
 }
+} // namespace
 
-std::set<std::string> romac::collectResidentTensors(func::FuncOp func) {
-  NameTable names(func);
-  std::set<std::string> resident;
-  for (BlockArgument arg : func.getArguments())
-    resident.insert(names.tensor(arg));
-  for (auto cst : func.getBody().front().getOps<arith::ConstantOp>())
-    if (isa<RankedTensorType>(cst.getType()))
-      resident.insert(names.tensor(cst));
-  return resident;
+WorkloadGraph
+romac::buildWorkloadGraph(ModuleOp module,
+                          llvm::function_ref<void(Workload &)> prepare) {
+  WorkloadGraphBuilder builder;
+  GraphTensors tensors(builder);
+  for (auto func : module.getOps<func::FuncOp>())
+    addFunction(func, builder, tensors, prepare);
+  return builder.build();
 }
-

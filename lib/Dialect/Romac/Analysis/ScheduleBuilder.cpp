@@ -138,19 +138,14 @@ romac::compileModuleDramAware(ModuleOp module, const Target &target,
                               llvm::StringRef addressMapping, bool fuse) {
   DramCompile c;
   c.contractions = collectContractions(module, target);
-  for (const Layer &l : c.contractions)
-    c.workloads.push_back(l.workload);
-  for (auto func : module.getOps<func::FuncOp>())
-    for (const Layer &l : collectLayers(func))
-      if (l.kind == LayerKind::Streaming && !l.workload.dims.empty())
-        c.streaming.push_back(l.workload);
+  // The graph's searched layers are the contractions in the same order,
+  // with the same data types; its tensors come from SSA def-use.
+  c.graph = buildWorkloadGraph(
+      module, [&](Workload &w) { applyTargetPrecision(w, target); });
+  c.workloads.assign(c.graph.getLayers().begin(), c.graph.getLayers().end());
   c.dramOptions.addressMapping = addressMapping.str();
-  c.dramOptions.tensorAliases = collectTensorAliases(c.streaming);
-  for (auto func : module.getOps<func::FuncOp>())
-    for (const std::string &t : collectResidentTensors(func))
-      c.dramOptions.residentTensors.insert(t);
   llvm::Expected<DramSearchResult> result =
-      searchLayersDramAware(c.workloads, target, options, c.dramOptions);
+      searchLayersDramAware(c.graph, target, options, c.dramOptions);
   if (!result)
     return result.takeError();
   c.result = std::move(*result);
@@ -159,13 +154,8 @@ romac::compileModuleDramAware(ModuleOp module, const Target &target,
   llvm::Expected<DramParams> params = DramParams::get(target.dram);
   if (!params)
     return params.takeError();
-  FusionOptions fusionOptions;
-  for (auto func : module.getOps<func::FuncOp>())
-    for (const std::string &t : collectOpaqueReads(func))
-      fusionOptions.keepInDram.insert(t);
-  llvm::Expected<FusionResult> fusion = fuseLayersDram(
-      c.workloads, c.streaming, c.dramOptions.tensorAliases, c.result,
-      CostTarget::get(target), *params, fusionOptions);
+  llvm::Expected<FusionResult> fusion =
+      fuseLayersDram(c.graph, c.result, CostTarget::get(target), *params);
   if (!fusion)
     return fusion.takeError();
   c.fusion = std::move(*fusion);

@@ -9,7 +9,9 @@
 // loop bounds, iterator types and indexing maps into a romac::Workload, with
 // no op special-cased. A tensor.pad producer of an input is folded into the
 // projection (the constant becomes -pad and the extent the unpadded tensor),
-// so padding is never fetched from DRAM.
+// so padding is never fetched from DRAM. buildWorkloadGraph() turns a
+// module's layers into a WorkloadGraph whose tensor ids and producer ->
+// consumer edges come from SSA def-use.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,11 +19,14 @@
 #define ROMAC_DIALECT_ROMAC_ANALYSIS_LINALGWORKLOAD_H
 
 #include "romac/Analysis/Workload.h"
+#include "romac/Analysis/WorkloadGraph.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/BuiltinOps.h"
 
-#include <set>
+#include "llvm/ADT/STLFunctionalExtras.h"
+
 #include <string>
 #include <vector>
 
@@ -44,6 +49,9 @@ struct Layer {
   /// (gathers through tensor.extract, concat, pad) `workload.dims` is empty
   /// and only the byte counts below are meaningful.
   Workload workload;
+  /// The value each operand of `workload` reads or writes (an init: the
+  /// result it becomes), one per operand; empty without a workload.
+  llvm::SmallVector<mlir::Value, 3> values;
   /// Whole-tensor traffic of a streaming layer (inputs read once, the result
   /// written once).
   int64_t streamReadBytes = 0;
@@ -71,24 +79,32 @@ private:
   llvm::DenseMap<mlir::Operation *, std::string> names;
 };
 
-/// Builds the Workload of a linalg op. Fails (with a reason) when an
-/// indexing-map result is not a sum of dims times constants plus a constant.
-llvm::Expected<Workload> workloadFromLinalg(mlir::linalg::LinalgOp op,
-                                            const NameTable &names);
+/// Builds the Workload of a linalg op. Fails (with a reason; a LayerError)
+/// when an indexing-map result is not a sum of dims times constants plus a
+/// constant. With \p values, appends the value of every operand (Layer::values).
+llvm::Expected<Workload>
+workloadFromLinalg(mlir::linalg::LinalgOp op, const NameTable &names,
+                   llvm::SmallVectorImpl<mlir::Value> *values = nullptr);
 
 /// Classifies every op of `func` that costs DRAM traffic. Reshapes
 /// (expand/collapse_shape), tensor.empty, linalg.fill of an init and
 /// constants cost nothing and are skipped.
 std::vector<Layer> collectLayers(mlir::func::FuncOp func);
-/// Names (NameTable::tensor()) of the tensors of `func` that something other
-/// than a layer with a workload reads: the function's results and the
-/// operands of ops whose layer has no workload (concat, gathers, ...).
-/// Reshapes and folded pads are looked through. Layer fusion must keep these
-/// tensors in DRAM.
-std::set<std::string> collectOpaqueReads(mlir::func::FuncOp func);
-/// Names (NameTable::tensor()) of the tensors of `func` that stay in DRAM for
-/// the whole run: its arguments and its constants (weights).
-std::set<std::string> collectResidentTensors(mlir::func::FuncOp func);
+/// The tensor a value holds: \p v with reshapes and pads looked through (as
+/// NameTable::tensor() names it).
+mlir::Value getTensorRoot(mlir::Value v);
+
+/// The WorkloadGraph of every function of \p module: its contraction layers
+/// (collectLayers() order, each passed through \p prepare first) are the
+/// searched layers, its streaming layers with a workload the streaming
+/// layers. One tensor per getTensorRoot() value, named by
+/// NameTable::tensor(); function arguments and tensor constants are
+/// resident; the function's results and the operands of ops whose layer has
+/// no workload (concat, gathers, ...) are read outside, so layer fusion keeps
+/// them in DRAM.
+WorkloadGraph
+buildWorkloadGraph(mlir::ModuleOp module,
+                   llvm::function_ref<void(Workload &)> prepare = nullptr);
 
 } // namespace romac
 

@@ -81,21 +81,26 @@ void emitSearchError(llvm::ArrayRef<Layer> layers, llvm::Error err,
                      mlir::Operation *fallback, llvm::StringRef passName);
 
 /// The DRAM-aware compile of a module (docs/dram-model.md, docs/fusion.md):
-/// its contractions with the target's data types, its streaming layers, the
+/// its contractions with the target's data types, its workload graph (the
+/// contractions, the streaming layers and the tensors between them), the
 /// DRAM-aware search of the contractions and, when asked, layer fusion.
 struct DramCompile {
   std::vector<Layer> contractions;
-  std::vector<Workload> workloads, streaming;
+  /// The graph's searched layers (`graph.getLayers()`), one per contraction.
+  std::vector<Workload> workloads;
+  WorkloadGraph graph;
   DramSearchOptions dramOptions;
   DramSearchResult result;
   /// Set with `fuse`.
   std::optional<FusionResult> fusion;
 };
 
-/// Runs searchLayersDramAware() on the contractions of \p module (element-
-/// wise streaming layers become tensor aliases) with the address mapping
-/// \p addressMapping (empty: chosen), then with \p fuse fuseLayersDram()
-/// (graph outputs and ops without a workload stay in DRAM).
+/// Runs searchLayersDramAware() on the workload graph of \p module
+/// (buildWorkloadGraph(): the outputs of element-wise streaming layers are
+/// aliases of their sources, producers and consumers are SSA def-use edges)
+/// with the address mapping \p addressMapping (empty: chosen), then with
+/// \p fuse fuseLayersDram() (graph outputs and what ops without a workload
+/// read stay in DRAM).
 llvm::Expected<DramCompile>
 compileModuleDramAware(mlir::ModuleOp module, const Target &target,
                        const SearchOptions &options,
