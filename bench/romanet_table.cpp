@@ -57,6 +57,7 @@
 #include "romac/Search/Search.h"
 #include "romac/Support/Error.h"
 #include "romac/Support/OutputFile.h"
+#include "romac/Support/Parallel.h"
 #include "romac/Target/Target.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -72,6 +73,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -423,7 +425,8 @@ struct NetworkContext {
   const ImportedNetwork &imported;
   const CostTarget &costTarget;
   const DramParams &params;
-  unsigned threads;
+  /// The searches' threads (null: the calling thread).
+  llvm::ThreadPoolInterface *threadPool;
   /// The configurations' totals, filled in Config order.
   std::vector<Totals> &configs;
 
@@ -447,7 +450,7 @@ llvm::Expected<BaselineResults> evaluateBaselines(const NetworkContext &nc) {
                                DramEstimateKind::StreamingWithActivations);
   SearchOptions baseOptions;
   baseOptions.objective = Objective::DramAccesses;
-  baseOptions.threads = nc.threads;
+  baseOptions.threadPool = nc.threadPool;
   auto search =
       [&](const SearchOptions &o) -> llvm::Expected<std::vector<LayerResult>> {
     llvm::Expected<std::vector<LayerResult>> r =
@@ -510,7 +513,7 @@ llvm::Expected<DramSearchResult> evaluateRomac(const NetworkContext &nc,
                                                std::vector<double> &times) {
   const WorkloadGraph &graph = nc.imported.graph;
   SearchOptions romacOptions;
-  romacOptions.threads = nc.threads;
+  romacOptions.threadPool = nc.threadPool;
   DramSearchOptions tilingOnly;
   tilingOnly.addressMapping = "RoBaRaCoCh";
   tilingOnly.layout = LayoutKind::RowMajor;
@@ -622,8 +625,11 @@ llvm::Expected<Row> evaluateNetwork(const Network &net, const TableArgs &args,
 
   Row row{&net, std::vector<Totals>(kNumConfigs), imported->seconds,
           imported->workloads.size()};
-  NetworkContext nc{net,    *imported,    costTarget,
-                    params, args.threads, row.configs};
+  // --threads: 0 (default) one thread per core, 1 the calling thread.
+  std::unique_ptr<llvm::ThreadPoolInterface> pool =
+      makeThreadPool(args.threads);
+  NetworkContext nc{net,    *imported,  costTarget,
+                    params, pool.get(), row.configs};
   llvm::Expected<BaselineResults> baselines = evaluateBaselines(nc);
   if (!baselines)
     return baselines.takeError();

@@ -19,12 +19,14 @@
 
 #include "romac/Search/Search.h"
 #include "romac/Search/Verify.h"
+#include "romac/Support/Parallel.h"
 
 #include "llvm/Support/raw_ostream.h"
 
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
+#include <memory>
 
 using namespace romac;
 using namespace romac::bench;
@@ -48,7 +50,6 @@ const CostTarget &getTarget() {
 void searchHeadline(benchmark::State &state, Objective objective) {
   Workload w = makeHeadlineConv();
   SearchOptions options;
-  options.threads = 1;
   options.objective = objective;
   LayerResult last;
   for (auto _ : state) {
@@ -69,8 +70,11 @@ void searchHeadline(benchmark::State &state, Objective objective) {
 
 void searchSd2(benchmark::State &state, Objective objective) {
   static const std::vector<Workload> layers = makeSd2UnetWorkloads();
+  // range(0) threads: 1 searches on the calling thread.
+  std::unique_ptr<llvm::ThreadPoolInterface> pool =
+      makeThreadPool(static_cast<unsigned>(state.range(0)));
   SearchOptions options;
-  options.threads = static_cast<unsigned>(state.range(0));
+  options.threadPool = pool.get();
   options.objective = objective;
   double total = 0;
   for (auto _ : state) {
@@ -92,7 +96,6 @@ void searchSd2(benchmark::State &state, Objective objective) {
 void verifyHeadline(benchmark::State &state) {
   Workload w = makeHeadlineConv();
   SearchOptions options;
-  options.threads = 1;
   LayerResult r = llvm::cantFail(searchLayer(w, getTarget(), options));
   for (auto _ : state) {
     llvm::Error err = verifyMapping(w, r.mapping, getTarget());

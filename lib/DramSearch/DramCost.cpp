@@ -526,14 +526,3 @@ LayerResult romac::refineTilingForDram(
   return best;
 }
 
-void detail::parallelFor(llvm::DefaultThreadPool *pool, size_t n,
-                         const std::function<void(size_t)> &fn) {
-  if (!pool || n <= 1) {
-    for (size_t i = 0; i < n; ++i)
-      fn(i);
-    return;
-  }
-  for (size_t i = 0; i < n; ++i)
-    pool->async([&fn, i] { fn(i); });
-  pool->wait();
-}

@@ -205,8 +205,8 @@ llvm::Error DramSearch::generateCandidates() {
     llvm::consumeError(results.takeError());
     std::vector<std::optional<LayerResult>> each(numUnique);
     SearchOptions inner = o;
-    inner.threads = 1;
-    parallelFor(pool.get(), numUnique, [&](size_t u) {
+    inner.threadPool = nullptr;
+    parallelFor(options.threadPool, numUnique, [&](size_t u) {
       llvm::Expected<LayerResult> r = searchLayer(unique[u], target, inner);
       if (r)
         each[u] = std::move(*r);
@@ -354,9 +354,6 @@ llvm::Error DramSearch::prepare() {
   }
   if (llvm::Error err = collectUnique())
     return err;
-  if (options.threads != 1)
-    pool = std::make_unique<llvm::DefaultThreadPool>(
-        llvm::hardware_concurrency(options.threads));
   return llvm::Error::success();
 }
 
@@ -368,7 +365,7 @@ void DramSearch::evaluateMappings(bool screening) {
   perMask.assign(numMappings, std::vector<std::vector<Choice>>(numUnique));
   evaluationsOf.assign(numMappings, std::vector<unsigned>(numUnique, 0));
   size_t firstPass = screening ? 1 : numMappings;
-  parallelFor(pool.get(), firstPass * numUnique, [&](size_t k) {
+  parallelFor(options.threadPool, firstPass * numUnique, [&](size_t k) {
     size_t m = k / numUnique, u = k % numUnique;
     perMask[m][u] = evaluate(u, models[m], {}, evaluationsOf[m][u]);
   });
@@ -381,7 +378,7 @@ void DramSearch::evaluateMappings(bool screening) {
         screen[u].push_back(c.candidate);
     llvm::sort(screen[u]);
   }
-  parallelFor(pool.get(), (numMappings - 1) * numUnique, [&](size_t k) {
+  parallelFor(options.threadPool, (numMappings - 1) * numUnique, [&](size_t k) {
     size_t m = 1 + k / numUnique, u = k % numUnique;
     perMask[m][u] = evaluate(u, models[m], {}, evaluationsOf[m][u], true);
   });
@@ -392,7 +389,7 @@ size_t DramSearch::planMappings(
     std::vector<std::pair<std::string, double>> &mappingObjectives) {
   size_t numUnique = firstOf.size(), numMappings = models.size();
   plans.assign(numMappings, Plan());
-  parallelFor(pool.get(), numMappings,
+  parallelFor(options.threadPool, numMappings,
               [&](size_t m) { plans[m] = plan(m, screening && m != 0); });
   size_t bestM = 0;
   for (size_t m = 0; m < numMappings; ++m)
@@ -403,7 +400,7 @@ size_t DramSearch::planMappings(
   if (screening && bestM != 0) {
     // The winner of the screening, evaluated and planned in full; the
     // screened plan stays if it is better.
-    parallelFor(pool.get(), numUnique, [&](size_t u) {
+    parallelFor(options.threadPool, numUnique, [&](size_t u) {
       perMask[bestM][u] =
           evaluate(u, models[bestM], {}, evaluationsOf[bestM][u]);
     });
@@ -452,7 +449,7 @@ std::vector<LayerResult> DramSearch::refine(const Plan &plan,
                                             ArrayRef<DramPlacement> placements,
                                             ArrayRef<unsigned> jobs) const {
   std::vector<LayerResult> refined(jobs.size());
-  parallelFor(pool.get(), jobs.size(), [&](size_t j) {
+  parallelFor(options.threadPool, jobs.size(), [&](size_t j) {
     size_t i = jobs[j];
     unsigned u = uniqueOf[i];
     const Choice &c = plan.choices[i];
@@ -528,7 +525,7 @@ llvm::Expected<DramSearchResult> DramSearch::run() {
   std::vector<LayerResult> refined = refine(plan, model, placements, jobs);
   result.refineSeconds = elapsed(t4, Clock::now());
 
-  parallelFor(pool.get(), workloads.size(), [&](size_t i) {
+  parallelFor(options.threadPool, workloads.size(), [&](size_t i) {
     unsigned u = uniqueOf[i];
     DramLayerResult &r = result.layers[i];
     r.layer = refined[jobOf[i]];
@@ -613,13 +610,9 @@ llvm::Expected<DramSearchResult> romac::evaluateLayersDram(
   out.addressMapping = addressMapping.str();
   out.layers.resize(workloads.size());
   std::vector<std::string> errors(workloads.size());
-  std::unique_ptr<llvm::DefaultThreadPool> pool;
-  if (options.threads != 1)
-    pool = std::make_unique<llvm::DefaultThreadPool>(
-        llvm::hardware_concurrency(options.threads));
   DramPlacement placement;
   placement.defaultKind = layout;
-  parallelFor(pool.get(), workloads.size(), [&](size_t i) {
+  parallelFor(options.threadPool, workloads.size(), [&](size_t i) {
     const Workload &w = workloads[i];
     const LayerResult &res = results[i];
     if (llvm::Error err = w.verify()) {

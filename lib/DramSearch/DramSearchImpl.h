@@ -19,7 +19,7 @@
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
-#include "llvm/Support/ThreadPool.h"
+#include "romac/Support/Parallel.h"
 
 #include <functional>
 #include <limits>
@@ -57,9 +57,6 @@ std::pair<double, double> objectiveParts(DramObjective objective,
 /// The objective of (energy, cycles).
 double objectiveValue(DramObjective objective, double energy, double cycles);
 
-/// Runs `fn(i)` for i in [0, n) on `pool` (inline without one).
-void parallelFor(llvm::DefaultThreadPool *pool, size_t n,
-                 const std::function<void(size_t)> &fn);
 
 //===----------------------------------------------------------------------===//
 // The search
@@ -174,7 +171,6 @@ private:
 
   std::vector<std::string> mappingNames;
   std::vector<DramModel> models;
-  std::unique_ptr<llvm::DefaultThreadPool> pool;
 
   std::vector<unsigned> uniqueOf;
   std::vector<unsigned> firstOf;

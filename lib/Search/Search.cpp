@@ -37,13 +37,13 @@
 #include "romac/Analysis/Workload.h"
 #include "romac/CostModel/AccessCounts.h"
 #include "romac/Support/Error.h"
+#include "romac/Support/Parallel.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MathExtras.h"
-#include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -158,23 +158,11 @@ romac::searchLayers(ArrayRef<Workload> workloads, const CostTarget &target,
     bounds[u].store(std::numeric_limits<double>::infinity());
   std::vector<std::string> errors(numUnique);
 
-  std::unique_ptr<llvm::DefaultThreadPool> pool;
-  if (options.threads != 1)
-    pool = std::make_unique<llvm::DefaultThreadPool>(
-        llvm::hardware_concurrency(options.threads));
-  auto parallelFor = [&](size_t n, const std::function<void(size_t)> &fn) {
-    if (!pool) {
-      for (size_t i = 0; i < n; ++i)
-        fn(i);
-      return;
-    }
-    for (size_t i = 0; i < n; ++i)
-      pool->async([&fn, i] { fn(i); });
-    pool->wait();
-  };
+  llvm::ThreadPoolInterface *pool = options.threadPool;
+
 
   // Phase 1: analysis and candidate lists.
-  parallelFor(numUnique, [&](size_t u) {
+  parallelFor(pool, numUnique, [&](size_t u) {
     auto search =
         std::make_unique<LayerSearch>(workloads[firstOf[u]], target, options);
     if (llvm::Error err = search->prepare()) {
@@ -205,7 +193,7 @@ romac::searchLayers(ArrayRef<Workload> workloads, const CostTarget &target,
 
   // Phase 2: the enumeration, split into chunks (strided over the split
   // level's candidates) so that big and small layers share the threads.
-  unsigned threads = pool ? pool->getMaxConcurrency() : 1;
+  unsigned threads = getConcurrency(pool);
   struct Chunk {
     unsigned unique, residue, modulus;
     Best best;
@@ -220,7 +208,7 @@ romac::searchLayers(ArrayRef<Workload> workloads, const CostTarget &target,
     for (unsigned r = 0; r < modulus; ++r)
       chunks.push_back({static_cast<unsigned>(u), r, modulus, {}, {}});
   }
-  parallelFor(chunks.size(), [&](size_t i) {
+  parallelFor(pool, chunks.size(), [&](size_t i) {
     Chunk &c = chunks[i];
     searches[c.unique]->run(c.residue, c.modulus, incumbents[c.unique],
                             &bounds[c.unique], c.best, c.stats);
@@ -238,7 +226,7 @@ romac::searchLayers(ArrayRef<Workload> workloads, const CostTarget &target,
   }
 
   std::vector<LayerResult> uniqueResults(numUnique);
-  parallelFor(numUnique, [&](size_t u) {
+  parallelFor(pool, numUnique, [&](size_t u) {
     if (!searches[u])
       return;
     if (!best[u].valid) {

@@ -24,6 +24,14 @@ void romac::parallelFor(llvm::ThreadPoolInterface *pool, size_t n,
   group.wait();
 }
 
+std::unique_ptr<llvm::ThreadPoolInterface>
+romac::makeThreadPool(unsigned threads) {
+  if (threads == 1)
+    return nullptr;
+  return std::make_unique<llvm::DefaultThreadPool>(
+      llvm::hardware_concurrency(threads));
+}
+
 unsigned romac::getConcurrency(llvm::ThreadPoolInterface *pool) {
   return pool ? pool->getMaxConcurrency() : 1;
 }

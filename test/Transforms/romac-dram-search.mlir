@@ -10,6 +10,12 @@
 // RUN: romac-opt %s -split-input-file --romac-dram-search=fuse=true | romac-opt -split-input-file --romac-dram-search | FileCheck %s --check-prefix=PLAIN
 // RUN: romac-opt %s -split-input-file --romac-dram-search=mapping=RoBaRaCoCh | FileCheck %s --check-prefix=FIXED
 // RUN: not romac-opt %s -split-input-file --romac-dram-search=mapping=nope 2>&1 | FileCheck %s --check-prefix=BAD
+// The searches run on the context's thread pool; without threads the IR is
+// the same.
+// RUN: romac-opt %s -split-input-file --romac-dram-search=fuse=true > %t.threads.mlir
+// RUN: romac-opt %s -split-input-file --romac-dram-search=fuse=true --mlir-disable-threading | diff %t.threads.mlir -
+// RUN: romac-opt %s -split-input-file --romac-compile-pipeline=target=romanet-ddr3 > %t.flat.mlir
+// RUN: romac-opt %s -split-input-file --romac-compile-pipeline=target=romanet-ddr3 --mlir-disable-threading | diff %t.flat.mlir -
 
 // A fused layer's romac.dram names the group's DRAM tensors and its band;
 // the intermediate between the two convolutions stays on chip.

@@ -22,6 +22,7 @@
 #include "romac/Search/Search.h"
 #include "romac/Search/Verify.h"
 #include "romac/Support/OutputFile.h"
+#include "romac/Support/Parallel.h"
 #include "romac/Target/Target.h"
 
 #include "mlir/Parser/Parser.h"
@@ -237,7 +238,7 @@ loadModel(const std::string &command, const std::string &path,
 /// parallel; identical layers (the UNet repeats most of its blocks) are
 /// proved once. The first failure in layer order is returned.
 llvm::Error verifyDistinctLayers(const romac::Schedule &schedule,
-                                 unsigned threads) {
+                                 llvm::ThreadPoolInterface *threadPool) {
   std::vector<const romac::LayerSchedule *> distinct;
   llvm::StringSet<> seen;
   for (const romac::LayerSchedule &l : schedule.layers) {
@@ -250,16 +251,12 @@ llvm::Error verifyDistinctLayers(const romac::Schedule &schedule,
   romac::VerifyOptions options;
   options.doubleBuffering = schedule.search.refinements == "double-buffering";
   std::vector<std::string> errors(distinct.size());
-  llvm::DefaultThreadPool pool(
-      llvm::hardware_concurrency(threads ? threads : 0));
-  for (size_t i = 0; i < distinct.size(); ++i)
-    pool.async([&, i] {
-      const romac::LayerSchedule &l = *distinct[i];
-      if (llvm::Error e = romac::verifyTiling(l.workload, l.loops,
-                                              schedule.target, options))
-        errors[i] = llvm::toString(std::move(e));
-    });
-  pool.wait();
+  romac::parallelFor(threadPool, distinct.size(), [&](size_t i) {
+    const romac::LayerSchedule &l = *distinct[i];
+    if (llvm::Error e = romac::verifyTiling(l.workload, l.loops,
+                                            schedule.target, options))
+      errors[i] = llvm::toString(std::move(e));
+  });
   for (const std::string &e : errors)
     if (!e.empty())
       return llvm::createStringError(e.c_str());
@@ -409,7 +406,6 @@ mlir::OwningOpRef<mlir::ModuleOp> loadAndLower(const CompileArgs &args,
   pipeline.target = args.target;
   pipeline.objective = setup.objective;
   pipeline.policy = setup.policy;
-  pipeline.threads = args.threads;
   pipeline.search = args.isDramAware() ? romac::PipelineSearch::None
                                        : romac::PipelineSearch::Flat;
   romac::buildCompilePipeline(pm, pipeline);
@@ -419,12 +415,12 @@ mlir::OwningOpRef<mlir::ModuleOp> loadAndLower(const CompileArgs &args,
 }
 
 /// The search options of the compile flags.
-romac::SearchOptions getSearchOptions(const CompileArgs &args,
-                                      const CompileSetup &setup) {
+romac::SearchOptions getSearchOptions(const CompileSetup &setup,
+                                      mlir::MLIRContext &ctx) {
   romac::SearchOptions options;
   options.objective = setup.objective;
   options.policy = setup.policy;
-  options.threads = args.threads;
+  options.threadPool = romac::getSearchThreadPool(&ctx);
   return options;
 }
 
@@ -439,7 +435,7 @@ searchDramAware(const CompileArgs &args, const CompileSetup &setup,
                 mlir::MLIRContext &ctx, mlir::ModuleOp module,
                 const Stopwatch &clock,
                 std::optional<romac::DramCompile> &dramCompile) {
-  romac::SearchOptions options = getSearchOptions(args, setup);
+  romac::SearchOptions options = getSearchOptions(setup, ctx);
   llvm::Expected<romac::DramCompile> compiled = romac::compileModuleDramAware(
       module, setup.target, options, args.dramMapping, args.fuse);
   if (!compiled) {
@@ -479,7 +475,7 @@ searchDramAware(const CompileArgs &args, const CompileSetup &setup,
 /// Checks the schedule before anything is written: --layer names one of its
 /// layers, and with --verify Z3 proves every tiling. False on error.
 bool checkSchedule(const CompileArgs &args, const romac::Schedule &schedule,
-                   const Stopwatch &clock) {
+                   mlir::MLIRContext &ctx, const Stopwatch &clock) {
   if (!args.traceLayer.empty() &&
       llvm::none_of(schedule.layers, [&](const romac::LayerSchedule &l) {
         return l.workload.name == args.traceLayer;
@@ -490,7 +486,8 @@ bool checkSchedule(const CompileArgs &args, const romac::Schedule &schedule,
   }
   if (!args.verify)
     return true;
-  if (llvm::Error e = verifyDistinctLayers(schedule, args.threads)) {
+  if (llvm::Error e = verifyDistinctLayers(
+          schedule, romac::getSearchThreadPool(&ctx))) {
     llvm::errs() << "romac compile: error: the schedule does not verify: "
                  << llvm::toString(std::move(e)) << "\n";
     return false;
@@ -583,9 +580,19 @@ int runCompile(const CompileArgs &args) {
   if (!setup)
     return kUsageError;
 
+  // --threads: 0 searches on the context's own pool (one thread per core),
+  // 1 on the calling thread, N on a pool of N threads. The pool outlives the
+  // context.
+  std::unique_ptr<llvm::ThreadPoolInterface> pool;
+  if (args.threads > 1)
+    pool = romac::makeThreadPool(args.threads);
   mlir::DialectRegistry registry;
   romac::registerRomacDialects(registry);
-  mlir::MLIRContext ctx(registry);
+  mlir::MLIRContext ctx(registry, mlir::MLIRContext::Threading::DISABLED);
+  if (pool)
+    ctx.setThreadPool(*pool);
+  else if (args.threads == 0)
+    ctx.enableMultithreading();
   DiagnosticPrinter printer(ctx, "compile");
   Stopwatch clock;
   mlir::OwningOpRef<mlir::ModuleOp> module =
@@ -600,7 +607,7 @@ int runCompile(const CompileArgs &args) {
   } else {
     llvm::Expected<romac::Schedule> flat =
         romac::buildSchedule(*module, llvm::sys::path::filename(args.model),
-                             setup->target, getSearchOptions(args, *setup));
+                             setup->target, getSearchOptions(*setup, ctx));
     if (flat)
       schedule = std::move(*flat);
     else
@@ -612,7 +619,7 @@ int runCompile(const CompileArgs &args) {
     llvm::errs() << llvm::formatv(
         "romac compile: searched {0} layers in {1:f2} s total\n",
         schedule->layers.size(), clock.seconds());
-  if (!checkSchedule(args, *schedule, clock))
+  if (!checkSchedule(args, *schedule, ctx, clock))
     return 1;
   if (!args.quiet)
     romac::printScheduleTable(llvm::outs(), *schedule);
@@ -745,7 +752,8 @@ CLI::App *addCompileCommand(CLI::App &app, CompileArgs &args) {
                          "adaptive (default), input-stationary, "
                          "weight-stationary or output-stationary");
   compileCmd->add_option("--threads", args.threads,
-                         "Search threads (default: one per core)");
+                         "Search threads: 0 (default) one per core, 1 the "
+                         "calling thread only; the schedule is the same");
   compileCmd->add_flag("--dram", args.dram,
                        "DRAM-aware search: choose tiling, tensor layouts and "
                        "the address mapping against the row-buffer model");

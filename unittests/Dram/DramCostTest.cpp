@@ -18,6 +18,7 @@
 #include "romac/Dram/DramCost.h"
 #include "romac/CostModel/AccessCounts.h"
 #include "romac/Target/Target.h"
+#include "romac/Support/Parallel.h"
 
 #include "gtest/gtest.h"
 
@@ -90,7 +91,6 @@ TEST(DramCostTest, AdapterEqualsDramModel) {
   for (const char *targetName : {"romanet-ddr3", "edge-npu-lpddr4"}) {
     TestTarget t = loadTestTarget(targetName);
     SearchOptions so;
-    so.threads = 1;
     std::vector<Workload> ws = network();
     std::vector<LayerResult> flat =
         llvm::cantFail(searchLayers(ws, t.cost, so));
@@ -151,7 +151,6 @@ TEST(DramCostTest, StreamingEstimateIsALowerBound) {
     TestTarget t = loadTestTarget(targetName);
     std::vector<Workload> ws = network();
     SearchOptions so;
-    so.threads = 1;
     for (Objective objective : {Objective::Energy, Objective::DramAccesses}) {
       so.objective = objective;
       std::vector<LayerResult> rs =
@@ -278,8 +277,9 @@ TEST(DramCostTest, NeverWorseThanTheFlatSearch) {
   for (const char *targetName : {"romanet-ddr3", "edge-npu-lpddr4"}) {
     TestTarget t = loadTestTarget(targetName);
     std::vector<Workload> ws = network(56);
+    std::unique_ptr<llvm::ThreadPoolInterface> pool = makeThreadPool(2);
     SearchOptions so;
-    so.threads = 2;
+    so.threadPool = pool.get();
     std::vector<LayerResult> flat =
         llvm::cantFail(searchLayers(ws, t.cost, so));
     std::vector<std::string> mappings = getDramMappingCandidates(t.dram);
@@ -390,8 +390,9 @@ TEST(DramCostTest, Deterministic) {
   std::vector<Workload> ws = network();
   WorkloadGraph graph = graphOf(ws, aliases());
   auto run = [&](unsigned threads) {
+    std::unique_ptr<llvm::ThreadPoolInterface> pool = makeThreadPool(threads);
     SearchOptions so;
-    so.threads = threads;
+    so.threadPool = pool.get();
     DramSearchResult r =
         llvm::cantFail(searchLayersDramAware(graph, t.cost, t.dram, so, {}));
     std::string out = describe(r, ws);

@@ -394,7 +394,6 @@ TEST(FusionNetworkTest, RandomNetworksKeepTheInvariants) {
     SCOPED_TRACE("network " + std::to_string(n));
     WorkloadGraph graph = graphOf(ws, streaming, facts);
     SearchOptions so;
-    so.threads = 1;
     DramSearchResult unfused =
         llvm::cantFail(searchLayersDramAware(graph, t.cost, t.dram, so, {}));
     FusionResult r =

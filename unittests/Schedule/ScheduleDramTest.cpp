@@ -16,6 +16,7 @@
 
 #include "romac/Schedule/Schedule.h"
 #include "romac/Target/Target.h"
+#include "romac/Support/Parallel.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -74,8 +75,9 @@ std::vector<Workload> network() {
 Schedule searched(unsigned threads = 1) {
   TestTarget t = npu();
   std::vector<Workload> ws = network();
+  std::unique_ptr<llvm::ThreadPoolInterface> pool = makeThreadPool(threads);
   SearchOptions so;
-  so.threads = threads;
+  so.threadPool = pool.get();
   DramSearchOptions dso;
   WorkloadGraph::NamedTensorFacts facts;
   facts.aliases = {{"relu1", "y1"}};

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "romac/Schedule/Schedule.h"
+#include "romac/Support/Parallel.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -57,8 +58,9 @@ Schedule makeTestSchedule(unsigned threads = 1,
                           const DramCostModel *dram = nullptr) {
   CostTarget t = npu();
   std::vector<Workload> ws = layers();
+  std::unique_ptr<llvm::ThreadPoolInterface> pool = makeThreadPool(threads);
   SearchOptions o;
-  o.threads = threads;
+  o.threadPool = pool.get();
   o.cost.dramModel = dram;
   std::vector<LayerResult> rs = llvm::cantFail(searchLayers(ws, t, o));
   return makeSchedule("tiny.onnx", t, ws, rs, o);

@@ -182,7 +182,6 @@ int compareWithNaive(const Workload &w, const CostTarget &t,
       SearchOptions options;
       options.objective = kObjectives[i];
       options.policy = kPolicies[p];
-      options.threads = 1;
       options.debugMode = mode;
       const NaiveBest &truth = naive.best[i][p];
       llvm::Expected<LayerResult> r = searchLayer(w, t, options);

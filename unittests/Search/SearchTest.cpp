@@ -14,6 +14,7 @@
 #include "romac/Search/Search.h"
 #include "romac/Analysis/Workload.h"
 #include "romac/CostModel/AccessCounts.h"
+#include "romac/Support/Parallel.h"
 
 #include "llvm/Support/raw_ostream.h"
 
@@ -62,7 +63,6 @@ Workload conv(const char *name, int64_t c, int64_t k, int64_t hw, int64_t r,
 SearchOptions serial(Objective objective = Objective::Energy,
                      ReusePolicy policy = ReusePolicy::Adaptive) {
   SearchOptions o;
-  o.threads = 1;
   o.objective = objective;
   o.policy = policy;
   return o;
@@ -153,7 +153,8 @@ TEST(SearchTest, ResultDoesNotDependOnThreads) {
   CostTarget t = makeTarget(4096, 2048, 2048);
   for (Objective obj : {Objective::Energy, Objective::Latency}) {
     SearchOptions one = serial(obj), many = serial(obj);
-    many.threads = 3;
+    std::unique_ptr<llvm::ThreadPoolInterface> pool = makeThreadPool(3);
+    many.threadPool = pool.get();
     std::vector<LayerResult> a = llvm::cantFail(searchLayers(layers, t, one));
     std::vector<LayerResult> b = llvm::cantFail(searchLayers(layers, t, many));
     ASSERT_EQ(a.size(), b.size());

@@ -56,7 +56,6 @@ TEST(VerifyTest, ProvesSearchResults) {
   CostTarget t = target(120, 40, 60);
   for (bool dbuf : {false, true}) {
     SearchOptions o;
-    o.threads = 1;
     o.cost.doubleBuffering = dbuf;
     LayerResult r = llvm::cantFail(searchLayer(w, t, o));
     VerifyOptions v;

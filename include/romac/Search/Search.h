@@ -34,6 +34,7 @@
 
 namespace llvm {
 class raw_ostream;
+class ThreadPoolInterface;
 } // namespace llvm
 
 namespace romac {
@@ -91,8 +92,11 @@ struct SearchOptions {
   Objective objective = Objective::Energy;
   ReusePolicy policy = ReusePolicy::Adaptive;
   CostOptions cost;
-  /// Worker threads; 0 means all hardware threads, 1 searches inline.
-  unsigned threads = 0;
+  /// The threads the search runs on (Support/Parallel.h): a pass gives
+  /// its MLIRContext's pool, the driver the pool of `--threads`; null
+  /// searches inline on the calling thread. The result does not depend on
+  /// it.
+  llvm::ThreadPoolInterface *threadPool = nullptr;
   SearchDebugMode debugMode = SearchDebugMode::None;
 };
 

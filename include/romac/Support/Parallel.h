@@ -16,12 +16,10 @@
 #define ROMAC_SUPPORT_PARALLEL_H
 
 #include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/Support/ThreadPool.h"
 
 #include <cstddef>
-
-namespace llvm {
-class ThreadPoolInterface;
-} // namespace llvm
+#include <memory>
 
 namespace romac {
 
@@ -34,6 +32,10 @@ void parallelFor(llvm::ThreadPoolInterface *pool, size_t n,
 
 /// The number of threads of \p pool (1 without one).
 unsigned getConcurrency(llvm::ThreadPoolInterface *pool);
+
+/// A pool of \p threads threads for tools and tests that have no
+/// MLIRContext: 0 means one per core; 1 gives null (the calling thread).
+std::unique_ptr<llvm::ThreadPoolInterface> makeThreadPool(unsigned threads);
 
 } // namespace romac
 

@@ -229,15 +229,20 @@ void romac::annotateDramCompile(MLIRContext *ctx, const DramCompile &c) {
 
 llvm::Expected<ModuleSearchSetup>
 romac::prepareModuleSearch(ModuleOp module, Objective objective,
-                           ReusePolicy policy, unsigned threads) {
+                           ReusePolicy policy,
+                           llvm::ThreadPoolInterface *threadPool) {
   llvm::Expected<Target> target = loadModuleTarget(module);
   if (!target)
     return target.takeError();
   ModuleSearchSetup setup{std::move(*target), SearchOptions()};
   setup.options.objective = objective;
   setup.options.policy = policy;
-  setup.options.threads = threads;
+  setup.options.threadPool = threadPool;
   return setup;
+}
+
+llvm::ThreadPoolInterface *romac::getSearchThreadPool(MLIRContext *ctx) {
+  return ctx->isMultithreadingEnabled() ? &ctx->getThreadPool() : nullptr;
 }
 
 void romac::emitSearchError(llvm::ArrayRef<Layer> layers, llvm::Error err,

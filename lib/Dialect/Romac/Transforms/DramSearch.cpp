@@ -31,7 +31,8 @@ struct DramSearchPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     llvm::Expected<ModuleSearchSetup> setup =
-        prepareModuleSearch(module, objective, policy, threads);
+        prepareModuleSearch(module, objective, policy,
+                            getSearchThreadPool(&getContext()));
     if (!setup) {
       module.emitError() << "romac-dram-search: "
                          << llvm::toString(setup.takeError());

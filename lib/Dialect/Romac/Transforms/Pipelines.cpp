@@ -32,7 +32,6 @@ void romac::buildCompilePipeline(OpPassManager &pm,
     RomacDramSearchPassOptions search;
     search.objective = options.objective;
     search.policy = options.policy;
-    search.threads = options.threads;
     search.mapping = options.mapping;
     search.fuse = options.fuse;
     pm.addPass(createRomacDramSearchPass(search));
@@ -40,7 +39,6 @@ void romac::buildCompilePipeline(OpPassManager &pm,
     RomacTileSearchPassOptions search;
     search.objective = options.objective;
     search.policy = options.policy;
-    search.threads = options.threads;
     pm.addPass(createRomacTileSearchPass(search));
   }
 }

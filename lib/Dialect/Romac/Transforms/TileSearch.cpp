@@ -32,7 +32,8 @@ struct TileSearchPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     llvm::Expected<ModuleSearchSetup> setup =
-        prepareModuleSearch(module, objective, policy, threads);
+        prepareModuleSearch(module, objective, policy,
+                            getSearchThreadPool(&getContext()));
     if (!setup) {
       module.emitError() << "romac-tile-search: "
                          << llvm::toString(setup.takeError());

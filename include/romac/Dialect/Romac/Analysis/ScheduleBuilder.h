@@ -67,12 +67,16 @@ struct ModuleSearchSetup {
 };
 
 /// The target of \p module (loadModuleTarget()) and search options from a
-/// pass's `objective`, `policy` and `threads` options; the error is the
-/// target's problem.
-llvm::Expected<ModuleSearchSetup> prepareModuleSearch(mlir::ModuleOp module,
-                                                      Objective objective,
-                                                      ReusePolicy policy,
-                                                      unsigned threads);
+/// pass's `objective` and `policy` options, searching on \p threadPool
+/// (the pass's MLIRContext pool; null when threading is disabled); the
+/// error is the target's problem.
+llvm::Expected<ModuleSearchSetup>
+prepareModuleSearch(mlir::ModuleOp module, Objective objective,
+                    ReusePolicy policy, llvm::ThreadPoolInterface *threadPool);
+
+/// The thread pool a pass searches on: its context's, or null when the
+/// context has threading disabled (`--mlir-disable-threading`).
+llvm::ThreadPoolInterface *getSearchThreadPool(mlir::MLIRContext *ctx);
 
 /// Reports the failed search \p err of pass \p passName ("PASS: MESSAGE") at
 /// the op of the layer it belongs to (a LayerError, Support/Error.h), else at

@@ -59,9 +59,6 @@ struct CompilePipelineOptions
       llvm::cl::desc("adaptive, input-stationary, weight-stationary or "
                      "output-stationary"),
       llvm::cl::init(ReusePolicy::Adaptive), enumClValues(kReusePolicyNames)};
-  Option<unsigned> threads{*this, "threads",
-                           llvm::cl::desc("Search threads (0: one per core)"),
-                           llvm::cl::init(0)};
   Option<PipelineSearch> search{
       *this, "search",
       llvm::cl::desc("flat (romac-tile-search), dram (romac-dram-search) or "

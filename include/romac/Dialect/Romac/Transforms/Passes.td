@@ -43,7 +43,9 @@ def RomacTileSearchPass : Pass<"romac-tile-search", "::mlir::ModuleOp"> {
     `romac.target`, and the spatial mapping onto the PE array, minimising
     `objective` under the reuse `policy`. Identical workloads are searched
     once; the search is exact over a pruned space (docs/search.md) and
-    deterministic. The result is attached to each op as `romac.mapping`.
+    deterministic. It runs on the context's thread pool
+    (`--mlir-disable-threading` searches on one thread; the result is the
+    same). The result is attached to each op as `romac.mapping`.
     Operands take the target's data types (bytes per element).
 
     A layer whose tiles cannot fit a buffer is an error naming the layer, the
@@ -69,8 +71,6 @@ def RomacTileSearchPass : Pass<"romac-tile-search", "::mlir::ModuleOp"> {
            "Reuse policy: adaptive, input-stationary, weight-stationary or "
            "output-stationary",
            "::romac::enumClValues(::romac::kReusePolicyNames)">,
-    Option<"threads", "threads", "unsigned", /*default=*/"0",
-           "Search threads (0: one per core)">,
   ];
 }
 
@@ -117,8 +117,6 @@ def RomacDramSearchPass : Pass<"romac-dram-search", "::mlir::ModuleOp"> {
            "Reuse policy: adaptive, input-stationary, weight-stationary or "
            "output-stationary",
            "::romac::enumClValues(::romac::kReusePolicyNames)">,
-    Option<"threads", "threads", "unsigned", /*default=*/"0",
-           "Search threads (0: one per core)">,
     Option<"mapping", "mapping", "std::string", /*default=*/"\"\"",
            "Fix the address mapping (romanet, drmap, row-interleaved or a "
            "field order such as RoBaRaCoCh); empty: chosen">,
