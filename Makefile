@@ -5,13 +5,16 @@
 #   make test     install, build, run every test suite; ends with a totals line
 #   make build    configure (Ninja, Release) and build
 #   make models   regenerate the light and tiny model exports (python/torch)
+#   make install  build, then install into PREFIX (default /usr/local):
+#                 bin/, share/romac/targets/, include/romac/, share/doc/romac/
 
 BUILD_DIR ?= build
 JOBS      ?= 2
 PYTHON    := /usr/bin/python3
 CMAKE_ARGS ?=
+PREFIX    ?= /usr/local
 
-.PHONY: all deps configure build test demo docs models models-full format clean fuzz
+.PHONY: all deps configure build test demo docs models models-full format clean fuzz install
 
 all: build
 
@@ -28,6 +31,11 @@ build: configure
 
 test: build
 	@scripts/run-tests.sh $(BUILD_DIR)
+
+# The installed tree is relocatable: the tools read the targets shipped next
+# to them (PREFIX/share/romac/targets), wherever PREFIX is copied to.
+install: build
+	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
 demo: build
 	@scripts/demo.sh $(BUILD_DIR)

@@ -16,6 +16,9 @@ config.test_exec_root = os.path.join(config.romac_obj_root, "test")
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%romac_src_root", config.romac_src_root))
+config.substitutions.append(("%romac_obj_root", config.romac_obj_root))
+if os.path.exists(os.path.join(config.romac_obj_root, "build.ninja")):
+    config.available_features.add("ninja-build")
 config.substitutions.append(("%models", os.path.join(config.romac_src_root, "models")))
 config.substitutions.append(("%python", "/usr/bin/python3"))
 

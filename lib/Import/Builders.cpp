@@ -347,6 +347,10 @@ Value romac::onnximport::castScalar(OpBuilder &b, Location loc, Value v,
   return arith::TruncIOp::create(b, loc, dst, v);
 }
 
+Value romac::onnximport::toIndex(OpBuilder &b, Location loc, Value v) {
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+}
+
 Value romac::onnximport::materialize(OpBuilder &b, Location loc,
                                      const HostTensor &t) {
   Type elem = toMlirType(b.getContext(), t.type);

@@ -35,9 +35,10 @@ std::optional<HostTensor> broadcastEval(NodeContext &nc,
     (void)nc.fail("input shapes do not broadcast");
     return std::nullopt;
   }
-  HostTensor out = HostTensor::make(outType, *shape);
-  if (out.numel() > kMaxHostElements)
+  std::optional<int64_t> numel = checkedNumel(*shape);
+  if (!numel || *numel > kMaxHostElements)
     return std::nullopt;
+  HostTensor out = HostTensor::make(outType, *shape);
   int64_t rank = shape->size();
   SmallVector<int64_t> idx(rank, 0);
   SmallVector<double> args(in.size());
@@ -168,6 +169,7 @@ const llvm::StringMap<OpConverter> &romac::onnximport::opRegistry() {
     std::vector<OpConverter> ops;
     appendElementwiseOps(ops);
     appendTensorOps(ops);
+    appendResizeOps(ops);
     appendContractionOps(ops);
     appendNormReduceOps(ops);
     llvm::StringMap<OpConverter> map;

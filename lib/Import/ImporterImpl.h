@@ -78,6 +78,10 @@ struct HostTensor {
   llvm::SmallVector<int64_t> toInts() const;
 };
 
+/// The number of elements of `shape`, or nullopt when a dim is negative or
+/// the product overflows int64.
+std::optional<int64_t> checkedNumel(llvm::ArrayRef<int64_t> shape);
+
 /// Largest constant (in elements) the importer keeps on the host for folding.
 constexpr int64_t kMaxHostElements = 1 << 16;
 
@@ -153,6 +157,7 @@ struct OpConverter {
 /// Each Ops*.cpp file contributes its converters through one of these.
 void appendElementwiseOps(std::vector<OpConverter> &ops);
 void appendTensorOps(std::vector<OpConverter> &ops);
+void appendResizeOps(std::vector<OpConverter> &ops);
 void appendContractionOps(std::vector<OpConverter> &ops);
 void appendNormReduceOps(std::vector<OpConverter> &ops);
 
@@ -164,7 +169,7 @@ const llvm::StringMap<OpConverter> &opRegistry();
 /// semantic error it reports through `node.fail` and returns nullopt.
 std::optional<llvm::SmallVector<HostTensor>>
 evaluateOnHost(NodeContext &node, llvm::ArrayRef<const HostTensor *> inputs);
-/// The data-movement part of evaluateOnHost (OpsTensor.cpp).
+/// The data-movement part of evaluateOnHost (TensorHostEval.cpp).
 std::optional<llvm::SmallVector<HostTensor>>
 evaluateTensorOpOnHost(NodeContext &node,
                        llvm::ArrayRef<const HostTensor *> inputs);
@@ -224,6 +229,8 @@ mlir::Value transposeTensor(mlir::OpBuilder &b, mlir::Location loc,
 /// Converts scalar `v` from ONNX type `from` to `to` (ONNX Cast semantics).
 mlir::Value castScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
                        OnnxType from, OnnxType to);
+/// The `index` value of scalar integer `v` (for tensor.extract).
+mlir::Value toIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v);
 /// A dense constant tensor from a HostTensor.
 mlir::Value materialize(mlir::OpBuilder &b, mlir::Location loc,
                         const HostTensor &t);

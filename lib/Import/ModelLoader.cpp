@@ -196,11 +196,11 @@ bool romac::onnximport::verifyNodes(const onnx::ModelProto &model,
 }
 
 bool romac::onnximport::inferShapes(onnx::ModelProto &model,
-                                    std::string &error) {
+                                    std::string &error, bool dataPropagation) {
   try {
     onnx::ShapeInferenceOptions options(/*check_type=*/false,
                                         /*error_mode=*/1,
-                                        /*enable_data_propagation=*/true);
+                                        dataPropagation);
     onnx::shape_inference::InferShapes(
         model, onnx::OpSchemaRegistry::Instance(), options);
     return true;

@@ -46,8 +46,11 @@ bool parseModel(llvm::StringRef bytes, onnx::ModelProto &model,
 bool verifyNodes(const onnx::ModelProto &model, int64_t opset, int &nodeIndex,
                  std::string &error);
 
-/// Runs ONNX shape inference with data propagation over `model`, in place.
-bool inferShapes(onnx::ModelProto &model, std::string &error);
+/// Runs ONNX shape inference over `model`, in place: with data propagation
+/// (shape values computed through Shape -> Gather -> Mul -> Reshape chains)
+/// unless `dataPropagation` is false.
+bool inferShapes(onnx::ModelProto &model, std::string &error,
+                 bool dataPropagation = true);
 
 } // namespace romac::onnximport
 

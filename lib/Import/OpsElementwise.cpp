@@ -301,9 +301,8 @@ LogicalResult convertPow(NodeContext &nc) {
       });
 }
 
-} // namespace
-
-void romac::onnximport::appendElementwiseOps(std::vector<OpConverter> &ops) {
+/// Arithmetic, comparison and logic ops on two (or more) broadcast inputs.
+void appendBinaryOps(std::vector<OpConverter> &ops) {
   using P = arith::CmpFPredicate;
   using I = arith::CmpIPredicate;
   ops.push_back(binary("Add", [](Scalar &s, Value x, Value y) { return s.add(x, y); }));
@@ -333,6 +332,10 @@ void romac::onnximport::appendElementwiseOps(std::vector<OpConverter> &ops) {
   ops.push_back(binary("Xor", [](Scalar &s, Value x, Value y) -> Value {
     return arith::XOrIOp::create(s.b, s.loc, x, y);
   }));
+}
+
+/// Selection, casts, and unary ops that keep their input's type.
+void appendUnaryOps(std::vector<OpConverter> &ops) {
   ops.push_back({"Not", [](NodeContext &nc) {
                    return emitElementwise(
                        nc, {0}, onnx::TensorProto::BOOL,
@@ -407,6 +410,10 @@ void romac::onnximport::appendElementwiseOps(std::vector<OpConverter> &ops) {
   ops.push_back(mathUnary<math::FloorOp>("Floor"));
   ops.push_back(mathUnary<math::CeilOp>("Ceil"));
   ops.push_back(mathUnary<math::RoundEvenOp>("Round"));
+}
+
+/// Activation functions on floats, and the NaN / infinity tests.
+void appendActivationOps(std::vector<OpConverter> &ops) {
   ops.push_back(unaryFloat("Reciprocal", [](Scalar &s, Value x, NodeContext &) {
     return s.div(s.cst(x, 1), x);
   }));
@@ -479,4 +486,12 @@ void romac::onnximport::appendElementwiseOps(std::vector<OpConverter> &ops) {
                                                      neg ? isNeg : f);
                        });
                  }});
+}
+
+} // namespace
+
+void romac::onnximport::appendElementwiseOps(std::vector<OpConverter> &ops) {
+  appendBinaryOps(ops);
+  appendUnaryOps(ops);
+  appendActivationOps(ops);
 }

@@ -25,10 +25,6 @@
 #include <algorithm>
 #include <cstdlib>
 
-#ifndef ROMAC_TARGETS_DIR
-#define ROMAC_TARGETS_DIR "targets"
-#endif
-
 using namespace llvm;
 using namespace romac;
 
@@ -165,11 +161,26 @@ bool romac::isTargetPath(StringRef nameOrPath) {
          });
 }
 
+/// Any function of this library: its address lets getMainExecutable() find
+/// the executable when /proc/self/exe is not available.
+static void anchorForMainExecutable() {}
+
+std::string romac::getShippedTargetsDir() {
+  std::string exe = sys::fs::getMainExecutable(
+      "romac", reinterpret_cast<void *>(&anchorForMainExecutable));
+  if (exe.empty())
+    return "share/romac/targets";
+  // PREFIX/bin/TOOL -> PREFIX/share/romac/targets.
+  SmallString<256> dir(sys::path::parent_path(sys::path::parent_path(exe)));
+  sys::path::append(dir, "share", "romac", "targets");
+  return std::string(dir);
+}
+
 std::string romac::getDefaultTargetsDir() {
   if (const char *env = std::getenv("ROMAC_TARGETS_DIR"))
     if (*env)
       return env;
-  return ROMAC_TARGETS_DIR;
+  return getShippedTargetsDir();
 }
 
 std::vector<std::string> romac::listTargets(StringRef targetsDir) {

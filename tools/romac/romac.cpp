@@ -25,6 +25,8 @@
 #include "romac/Support/Parallel.h"
 #include "romac/Target/Target.h"
 
+#include "Version.h"
+
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -830,6 +832,8 @@ int main(int argc, char **argv) {
   zoomCmd->allow_extras();
 
   auto *versionCmd = app.add_subcommand("version", "Print the romac version");
+  app.set_version_flag("--version", romac::getVersionText,
+                       "Print the romac version and exit");
 
   // Name an unknown subcommand instead of CLI11's "A subcommand is required".
   if (argc > 1 && argv[1][0] != '-') {
@@ -854,6 +858,8 @@ int main(int argc, char **argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp &e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion &e) {
+    return app.exit(e);
   } catch (const CLI::ParseError &e) {
     // Every usage error: one line naming the problem, status 2.
     std::fprintf(stderr,
@@ -863,8 +869,7 @@ int main(int argc, char **argv) {
   }
 
   if (versionCmd->parsed()) {
-    std::printf("romac %s (LLVM/MLIR %s)\n", ROMAC_VERSION,
-                LLVM_VERSION_STRING);
+    std::printf("%s\n", romac::getVersionText().c_str());
     return 0;
   }
   if (importCmd->parsed())

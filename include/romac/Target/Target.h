@@ -337,8 +337,15 @@ llvm::Expected<Target> loadTarget(llvm::StringRef nameOrPath,
                                   llvm::StringRef targetsDir = "");
 
 /// The targets directory: the environment variable ROMAC_TARGETS_DIR when set
-/// and not empty, else the `targets/` directory of the romac source tree.
+/// and not empty, else getShippedTargetsDir().
 std::string getDefaultTargetsDir();
+
+/// The targets shipped with the running executable: `share/romac/targets`
+/// next to the folder that holds it (`PREFIX/bin/romac` reads
+/// `PREFIX/share/romac/targets`). Found from the executable's own path, so an
+/// installed or moved romac reads its own copy; in the build tree,
+/// `BUILD/share/romac/targets` links to the source tree's `targets/`.
+std::string getShippedTargetsDir();
 
 /// Names of the targets in \p targetsDir (its `*.yaml` files), sorted. Empty
 /// when the directory does not exist.
