@@ -15,6 +15,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "romac/Schedule/Schedule.h"
+#include "romac/Schedule/ScheduleJSON.h"
+#include "romac/Schedule/ScheduleReport.h"
+#include "romac/Schedule/ScheduleTraces.h"
 #include "romac/Target/Target.h"
 
 #include "llvm/Support/FileSystem.h"

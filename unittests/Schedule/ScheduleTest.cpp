@@ -13,6 +13,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "romac/Schedule/Schedule.h"
+#include "romac/Schedule/ScheduleJSON.h"
+#include "romac/Schedule/ScheduleReport.h"
+#include "romac/Schedule/ScheduleVerify.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
