@@ -18,6 +18,7 @@
 #include "Workloads.h"
 
 #include "romac/Schedule/Schedule.h"
+#include "romac/Schedule/ScheduleReport.h"
 #include "romac/Search/Search.h"
 
 #include "llvm/Support/raw_ostream.h"

@@ -15,6 +15,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "romac/Schedule/Schedule.h"
+#include "romac/Schedule/ScheduleJSON.h"
+#include "romac/Schedule/ScheduleReport.h"
+#include "romac/Schedule/ScheduleTraces.h"
 #include "romac/Target/Target.h"
 #include "romac/Support/Parallel.h"
 
@@ -314,12 +317,25 @@ TEST(ScheduleDramTest, CorruptedDramFieldsAreRejected) {
        [](llvm::json::Object &r) {
          (*r.getObject("search"))["dram_objective"] = "speed";
        }},
+      // Present means stated: null is not an absent count.
+      {"x.json: error: layers[0].dram.bursts: expected an integer",
+       [](llvm::json::Object &r) { dram(r)["bursts"] = nullptr; }},
+      {"x.json: error: layers[0].dram.layout.output.block[0]: expected an "
+       "integer",
+       [](llvm::json::Object &r) {
+         llvm::json::Object &o =
+             *dram(r).getObject("layout")->getObject("output");
+         (*o.getArray("block"))[0] = "x";
+       }},
   };
   for (const Case &c : cases) {
     std::string msg = parseError(editJSON(good, c.edit));
     EXPECT_NE(msg.find(c.error), std::string::npos)
         << "expected: " << c.error << "\n     got: " << msg;
     EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+    // One problem, said once.
+    EXPECT_EQ(msg.find("error:", msg.find("error:") + 1), std::string::npos)
+        << msg;
   }
 }
 

@@ -15,6 +15,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "romac/Schedule/Schedule.h"
+#include "romac/Schedule/ScheduleJSON.h"
+#include "romac/Schedule/ScheduleReport.h"
 
 #include "../Dram/FusionTestNetwork.h"
 

@@ -13,6 +13,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "romac/Schedule/Schedule.h"
+#include "romac/Schedule/ScheduleJSON.h"
+#include "romac/Schedule/ScheduleReport.h"
+#include "romac/Schedule/ScheduleVerify.h"
 #include "romac/Support/Parallel.h"
 
 #include "llvm/Support/FileSystem.h"

@@ -1,4 +1,4 @@
-//===- Schedule.h - the schedule file and its reports -----------*- C++ -*-===//
+//===- Schedule.h - the schedule model --------------------------*- C++ -*-===//
 //
 // Part of romac, under the Apache License v2.0 with LLVM Exceptions.
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
@@ -8,11 +8,13 @@
 // A schedule is what `romac compile` emits: per layer the workload, the
 // chosen mapping (DRAM -> SRAM tiles and order, spatial unrolling), its DRAM
 // and SRAM traffic, energy and cycles, plus totals. This header holds the
-// in-memory form, the JSON format of DESIGN.md §7 version 1
-// (docs/schedule-format.md) with a deterministic writer and a validating
-// reader, the text reports (`romac compile` table, `romac inspect`
-// comparison) and the DRAM traces of a schedule (`--dram-trace DIR`). Plain
-// C++ on LLVM Support; no MLIR.
+// in-memory form and how it is built from search results (library
+// RomacSchedule). The rest of the schedule library builds on it, one way:
+//   ScheduleJSON.h    the JSON file format (RomacSchedule)
+//   ScheduleTraces.h  the DRAM traces of a schedule (RomacSchedule)
+//   ScheduleReport.h  the text reports (RomacScheduleReport)
+//   ScheduleVerify.h  the Z3 proof of its tilings (RomacScheduleVerify)
+// Plain C++ on LLVM Support; no MLIR.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,14 +28,13 @@
 #include "romac/Dram/DramParams.h"
 #include "romac/Dram/Fusion.h"
 #include "romac/Dram/Layout.h"
-#include "romac/Dram/Trace.h"
 #include "romac/Search/Search.h"
+// TileLoop and getTileLoops() (the tile loops a schedule states).
 #include "romac/Search/Verify.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
-#include "llvm/Support/Error.h"
 
 #include <cstdint>
 #include <optional>
@@ -41,16 +42,7 @@
 #include <utility>
 #include <vector>
 
-namespace llvm {
-class raw_ostream;
-} // namespace llvm
-
 namespace romac {
-
-/// The `format` string of schedule files and the version this code reads
-/// and writes.
-inline constexpr llvm::StringLiteral kScheduleFormat = "romac-schedule";
-inline constexpr int64_t kScheduleVersion = 1;
 
 /// Where a layer's operands lie in DRAM and what the row-buffer model counted
 /// beyond `CostBreakdown::dram` (bursts, row hits / misses / conflicts and
@@ -154,6 +146,12 @@ struct ScheduleGroup {
   double dramEnergyPJ = 0, relayoutEnergyPJ = 0, dramCycles = 0;
 };
 
+/// The spellings of ScheduleGroup::weightsResident ("resident" or
+/// "streamed") and ScheduleGroup::rowsOutermost ("rows-outermost" or
+/// "row-major") in schedule files and reports.
+llvm::StringRef stringifyGroupWeights(bool weightsResident);
+llvm::StringRef stringifyGroupLayout(bool rowsOutermost);
+
 /// Layer fusion on top of a DRAM-aware schedule (`romac compile --fuse`).
 /// `Schedule::layers` and the totals stay those of the unfused schedule;
 /// this says which chains run fused and what the network's DRAM costs then.
@@ -177,6 +175,9 @@ struct Schedule {
   std::optional<ScheduleFusion> fusion;
 
   ScheduleTotals getTotals() const;
+  /// Per layer, the index in `fusion->groups` of the group covering it, or
+  /// -1 (every layer -1 without a fusion section).
+  std::vector<int> getFusedGroupOfLayers() const;
 };
 
 /// The fusion section of a schedule made from \p result (fuseLayersDram() on
@@ -201,67 +202,6 @@ Schedule makeSchedule(llvm::StringRef model, const CostTarget &target,
                       const DramSearchResult &result,
                       const SearchOptions &options,
                       const DramSearchOptions &dramOptions);
-
-//===----------------------------------------------------------------------===//
-// JSON
-//===----------------------------------------------------------------------===//
-
-/// Writes `schedule` as JSON: keys in a fixed order, two-space indentation,
-/// a final newline. Equal schedules give equal bytes.
-void writeScheduleJSON(llvm::raw_ostream &os, const Schedule &schedule);
-/// The JSON text of `schedule`.
-std::string scheduleToJSON(const Schedule &schedule);
-
-/// Writes `schedule` to `path` atomically: into a temporary file in the
-/// same directory, renamed over `path` only when complete.
-llvm::Error writeScheduleFile(llvm::StringRef path, const Schedule &schedule);
-
-/// Parses and validates a schedule. Errors are one line,
-/// `FILE: error: JSON.PATH: PROBLEM` (`FILE: error: invalid JSON: ...` for
-/// syntax errors), naming `fileName`.
-llvm::Expected<Schedule> parseSchedule(llvm::StringRef text,
-                                       llvm::StringRef fileName);
-/// Reads, parses and validates the schedule file at `path`.
-llvm::Expected<Schedule> readScheduleFile(llvm::StringRef path);
-
-/// Proves every layer's tiling with Z3 (verifyTiling()) against the
-/// schedule's target, with double buffering when the schedule was searched
-/// with it. The error names the layer.
-llvm::Error verifySchedule(const Schedule &schedule,
-                           VerifyOptions options = {});
-
-//===----------------------------------------------------------------------===//
-// DRAM traces
-//===----------------------------------------------------------------------===//
-
-/// Writes the DRAMsim3 and Ramulator 2 traces of every layer that has a
-/// LayerDramInfo into the directory \p dir (created if needed), with the
-/// layer's address mapping and layouts on the DRAM of \p dram (the target's
-/// DramParams, loadDramParams()): per layer `NNN-NAME.dramsim3.trace`,
-/// `.dramsim3.ini`, `.ramulator2.trace` and `.summary.json`
-/// (writeLayerTraces(); NNN is the layer's index, NAME its name with characters
-/// other than letters, digits, '.', '_' and '-' replaced by '_'). Fails when no
-/// layer has a DRAM placement or a file cannot be written.
-llvm::Expected<std::vector<LayerTraceFiles>>
-writeScheduleTraces(const Schedule &schedule, const DramParams &dram,
-                    llvm::StringRef dir, const TraceOptions &options = {});
-
-//===----------------------------------------------------------------------===//
-// Reports
-//===----------------------------------------------------------------------===//
-
-/// One line per layer (name, op, dims, tiles, order, reuse, spatial
-/// unrolling, DRAM bytes per operand class, energy, cycles, array
-/// utilisation) and a totals line; with row-buffer statistics also the
-/// row-hit rate, the row activations and the DRAM energy.
-void printScheduleTable(llvm::raw_ostream &os, const Schedule &schedule);
-
-/// Two schedules side by side, layers matched by name (then position):
-/// energy, DRAM bytes and cycles of each with the ratio other / base, and
-/// totals; when both have row-buffer statistics also the DRAM energy (with
-/// its ratio) and the row-hit rates.
-void printScheduleComparison(llvm::raw_ostream &os, const Schedule &base,
-                             const Schedule &other);
 
 } // namespace romac
 

@@ -1,0 +1,40 @@
+//===- ScheduleReport.h - a schedule's text reports -------------*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// The text reports of schedules: the table `romac compile` prints and the
+// side-by-side comparison of `romac inspect --compare`. Library
+// RomacScheduleReport (on RomacSchedule).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ROMAC_SCHEDULE_SCHEDULEREPORT_H
+#define ROMAC_SCHEDULE_SCHEDULEREPORT_H
+
+#include "romac/Schedule/Schedule.h"
+
+namespace llvm {
+class raw_ostream;
+} // namespace llvm
+
+namespace romac {
+
+/// One line per layer (name, op, dims, tiles, order, reuse, spatial
+/// unrolling, DRAM bytes per operand class, energy, cycles, array
+/// utilisation) and a totals line; with row-buffer statistics also the
+/// row-hit rate, the row activations and the DRAM energy.
+void printScheduleTable(llvm::raw_ostream &os, const Schedule &schedule);
+
+/// Two schedules side by side, layers matched by name (then position):
+/// energy, DRAM bytes and cycles of each with the ratio other / base, and
+/// totals; when both have row-buffer statistics also the DRAM energy (with
+/// its ratio) and the row-hit rates.
+void printScheduleComparison(llvm::raw_ostream &os, const Schedule &base,
+                             const Schedule &other);
+
+} // namespace romac
+
+#endif // ROMAC_SCHEDULE_SCHEDULEREPORT_H

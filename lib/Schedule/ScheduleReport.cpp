@@ -1,0 +1,396 @@
+//===- ScheduleReport.cpp - a schedule's text reports -----------*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// The `romac compile` table and the `romac inspect --compare` comparison:
+// fixed-width columns, energies in uJ, bytes in binary units.
+//
+//===----------------------------------------------------------------------===//
+
+#include "romac/Schedule/ScheduleReport.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <array>
+#include <cctype>
+#include <cmath>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+using namespace romac;
+using llvm::StringRef;
+
+namespace {
+
+/// 1536 -> "1.5 KiB".
+std::string formatBytes(int64_t bytes) {
+  const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  if (u == 0)
+    return std::to_string(bytes) + " B";
+  return llvm::formatv("{0:f1} {1}", v, units[u]).str();
+}
+
+/// pJ -> "12.345 uJ".
+std::string formatEnergy(double pj) {
+  return llvm::formatv("{0:f3}", pj * 1e-6).str();
+}
+
+std::string formatCycles(double cycles) {
+  return std::to_string(static_cast<int64_t>(std::llround(cycles)));
+}
+
+std::string formatRatio(double other, double base) {
+  if (base == 0)
+    return other == 0 ? "1.000" : "inf";
+  return llvm::formatv("{0:f3}", other / base).str();
+}
+
+/// `s` padded with spaces to `width`.
+std::string padRight(std::string s, size_t width) {
+  if (s.size() < width)
+    s.append(width - s.size(), ' ');
+  return s;
+}
+
+/// Keeps the end of long names: "...resnets.0.conv1".
+std::string fit(StringRef s, size_t width) {
+  if (s.size() <= width)
+    return s.str();
+  return "..." + s.take_back(width - 3).str();
+}
+
+std::string dimsString(const Workload &w) {
+  std::string out;
+  for (const LoopDim &d : w.dims)
+    if (d.bound > 1)
+      out += (out.empty() ? "" : " ") + d.name + std::to_string(d.bound);
+  return out.empty() ? "-" : out;
+}
+
+std::string tilesString(const LayerSchedule &l) {
+  std::string out;
+  for (auto [d, dim] : llvm::enumerate(l.workload.dims))
+    if (l.mapping.tileSizes[d] < dim.bound)
+      out += (out.empty() ? "" : " ") + dim.name +
+             std::to_string(l.mapping.tileSizes[d]);
+  return out.empty() ? "untiled" : out;
+}
+
+std::string orderString(const LayerSchedule &l) {
+  std::string out;
+  for (unsigned d : l.mapping.order)
+    if (l.loops[d].count > 1)
+      out += (out.empty() ? "" : ",") + l.workload.dims[d].name;
+  return out.empty() ? "-" : out;
+}
+
+/// "weight-stationary" -> "WS", "input+output-stationary" -> "I+O".
+std::string reuseString(StringRef reuse) {
+  if (!reuse.consume_back("-stationary"))
+    return reuse.str();
+  llvm::SmallVector<StringRef, 3> parts;
+  reuse.split(parts, '+');
+  if (parts.size() == 1)
+    return std::string(1, static_cast<char>(std::toupper(parts[0][0]))) + "S";
+  std::string out;
+  for (StringRef p : parts)
+    out += (out.empty() ? "" : "+") +
+           std::string(1, static_cast<char>(std::toupper(p[0])));
+  return out;
+}
+
+std::string spatialString(const LayerSchedule &l) {
+  auto name = [&](const std::optional<unsigned> &d) -> std::string {
+    return d ? l.workload.dims[*d].name : "-";
+  };
+  return name(l.spatial.rowDim) + "|" + name(l.spatial.colDim);
+}
+
+/// DRAM bytes (read + written) per operand class.
+std::array<int64_t, kNumOperandClasses> dramByClass(const LayerSchedule &l) {
+  std::array<int64_t, kNumOperandClasses> bytes = {0, 0, 0};
+  for (auto [o, c] : llvm::enumerate(l.cost.operands))
+    bytes[static_cast<unsigned>(classifyOperand(l.workload, o))] +=
+        c.dramReadBytes + c.dramWriteBytes;
+  return bytes;
+}
+
+/// Whether some layer has row-buffer statistics.
+bool hasRowStats(const Schedule &s) {
+  return llvm::any_of(s.layers, [](const LayerSchedule &l) {
+    return l.cost.dram.bursts.has_value();
+  });
+}
+
+/// "97.5" (percent), or "-" when unknown.
+std::string hitRate(std::optional<int64_t> hits,
+                    std::optional<int64_t> bursts) {
+  if (!hits || !bursts)
+    return "-";
+  if (*bursts == 0)
+    return "0.0";
+  return llvm::formatv("{0:f1}", 100.0 * static_cast<double>(*hits) /
+                                     static_cast<double>(*bursts))
+      .str();
+}
+
+/// Row activations of a layer, or "-" when unknown.
+std::string activations(const LayerSchedule &l) {
+  if (l.dram)
+    return std::to_string(l.dram->activates);
+  if (l.cost.dram.rowMisses && l.cost.dram.rowConflicts)
+    return std::to_string(*l.cost.dram.rowMisses + *l.cost.dram.rowConflicts);
+  return "-";
+}
+
+size_t nameWidth(const Schedule &s) {
+  // Wide enough for "total (N layers)" and "total (matched)".
+  size_t width = 7 + std::to_string(s.layers.size()).size() + 8;
+  for (const LayerSchedule &l : s.layers)
+    width = std::max(width, l.workload.name.size());
+  return std::min<size_t>(width, 36);
+}
+
+/// The fused groups, one line each, and the network's DRAM energy and
+/// cycles with them against the unfused layers (`t`).
+void printFusion(llvm::raw_ostream &os, const Schedule &s,
+                 const ScheduleFusion &f, const ScheduleTotals &t) {
+  auto name = [&](unsigned i) {
+    return i < s.layers.size() ? s.layers[i].workload.name
+                               : "#" + std::to_string(i);
+  };
+  for (auto [g, group] : llvm::enumerate(f.groups))
+    os << llvm::formatv(
+        "fused group {0}: layers {1}..{2} ({3} layers), band {4} rows x {5} "
+        "bands, weights {6}, {7}, DRAM {8} uJ, saves {9} of intermediates, "
+        "peak on-chip {10} activations + {11} weights\n",
+        g, name(group.first), name(group.last),
+        group.last >= group.first ? group.last - group.first + 1 : 0,
+        group.bandRows, group.bands,
+        stringifyGroupWeights(group.weightsResident),
+        stringifyGroupLayout(group.rowsOutermost).str() +
+            (group.producerInput ? " (input in its producer's layout)" : ""),
+        formatEnergy(group.dramEnergyPJ), formatBytes(group.savedBytes),
+        formatBytes(group.peakActivationBytes),
+        formatBytes(group.weightBufferBytes));
+  // The unfused DRAM time: the layers' and their re-layouts' (as the fused
+  // figure counts them).
+  double unfusedCycles = t.dramCycles;
+  for (const LayerSchedule &l : s.layers)
+    if (l.dram)
+      for (const Relayout &r : l.dram->relayouts)
+        unfusedCycles += r.cycles;
+  os << llvm::formatv(
+      "fusion ({0} group{1}): DRAM {2} uJ, {3} DRAM cycles; unfused {4} uJ, "
+      "{5} DRAM cycles; fused / unfused {6} (energy), {7} (cycles)\n",
+      f.groups.size(), f.groups.size() == 1 ? "" : "s",
+      formatEnergy(f.dramEnergyPJ), formatCycles(f.dramCycles),
+      formatEnergy(t.dramEnergyPJ), formatCycles(unfusedCycles),
+      formatRatio(f.dramEnergyPJ, t.dramEnergyPJ),
+      formatRatio(f.dramCycles, unfusedCycles));
+}
+
+} // namespace
+
+void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s) {
+  size_t nw = nameWidth(s);
+  bool rowStats = hasRowStats(s);
+  // The row-buffer columns (row-hit rate, activations, DRAM energy) of a
+  // row, or nothing without row-buffer statistics.
+  std::string extra;
+  auto row = [&](StringRef name, StringRef op, StringRef dims, StringRef tiles,
+                 StringRef order, StringRef reuse, StringRef spatial,
+                 StringRef in, StringRef wt, StringRef out, StringRef energy,
+                 StringRef cycles, StringRef util) {
+    os << llvm::formatv("{0} {1,-14} {2,-26} {3,-22} {4,-12} {5,-5} {6,-7} "
+                        "{7,10} {8,10} {9,10} {10,11} {11,12} {12,5}",
+                        padRight(fit(name, nw), nw), fit(op, 14), fit(dims, 26),
+                        fit(tiles, 22), fit(order, 12), reuse, spatial, in, wt,
+                        out, energy, cycles, util);
+    os << extra << "\n";
+  };
+  auto dramColumns = [&](StringRef hit, StringRef acts, StringRef dram) {
+    extra = rowStats
+                ? llvm::formatv(" {0,6} {1,10} {2,11}", hit, acts, dram).str()
+                : std::string();
+  };
+  dramColumns("hit%", "ACTs", "DRAM uJ");
+  os << "model '" << s.model << "' on target '" << s.target.name
+     << "' (objective " << s.search.objective << ", policy " << s.search.policy
+     << ", refinements " << s.search.refinements << ")\n";
+  row("layer", "op", "dims", "tiles (DRAM->SRAM)", "order", "reuse",
+      "rows|cols", "DRAM in", "DRAM wt", "DRAM out", "energy uJ", "cycles",
+      "util");
+  for (const LayerSchedule &l : s.layers) {
+    auto bytes = dramByClass(l);
+    dramColumns(hitRate(l.cost.dram.rowHits, l.cost.dram.bursts),
+                activations(l), formatEnergy(l.cost.dramEnergyPJ));
+    row(l.workload.name, l.workload.op, dimsString(l.workload), tilesString(l),
+        orderString(l), reuseString(l.reuse), spatialString(l),
+        formatBytes(bytes[0]), formatBytes(bytes[1]), formatBytes(bytes[2]),
+        formatEnergy(l.cost.totalEnergyPJ), formatCycles(l.cost.cycles),
+        llvm::formatv("{0:f0}%", 100 * l.cost.utilization).str());
+  }
+  ScheduleTotals t = s.getTotals();
+  std::array<int64_t, kNumOperandClasses> bytes = {0, 0, 0};
+  for (const LayerSchedule &l : s.layers) {
+    auto b = dramByClass(l);
+    for (unsigned c = 0; c < kNumOperandClasses; ++c)
+      bytes[c] += b[c];
+  }
+  double util = t.computeCycles > 0
+                    ? static_cast<double>(t.macs) /
+                          (static_cast<double>(t.computeCycles) *
+                           static_cast<double>(s.target.rows * s.target.cols))
+                    : 0;
+  dramColumns(hitRate(t.rowHits, t.bursts),
+              t.activates ? std::to_string(*t.activates)
+              : t.rowMisses && t.rowConflicts
+                  ? std::to_string(*t.rowMisses + *t.rowConflicts)
+                  : std::string("-"),
+              formatEnergy(t.dramEnergyPJ));
+  row("total (" + std::to_string(s.layers.size()) + " layers)", "", "", "", "",
+      "", "", formatBytes(bytes[0]), formatBytes(bytes[1]),
+      formatBytes(bytes[2]), formatEnergy(t.totalEnergyPJ),
+      formatCycles(t.cycles), llvm::formatv("{0:f0}%", 100 * util).str());
+  os << llvm::formatv("energy: MAC {0} uJ, SRAM {1} uJ, DRAM {2} uJ; DRAM "
+                      "traffic {3} read, {4} written\n",
+                      formatEnergy(t.macEnergyPJ), formatEnergy(t.sramEnergyPJ),
+                      formatEnergy(t.dramEnergyPJ),
+                      formatBytes(t.dramReadBytes),
+                      formatBytes(t.dramWriteBytes));
+  if (rowStats) {
+    os << llvm::formatv("DRAM (row-buffer model{0}): ",
+                        s.layers.front().dram
+                            ? ", mapping " +
+                                  s.layers.front().dram->addressMapping
+                            : std::string());
+    if (t.bursts)
+      os << llvm::formatv("{0} bursts, {1} row hits, {2} misses, {3} "
+                          "conflicts",
+                          *t.bursts, *t.rowHits, *t.rowMisses, *t.rowConflicts);
+    for (const auto &[name, pj] : t.dramEnergyBreakdownPJ)
+      os << "; " << name << " " << formatEnergy(pj) << " uJ";
+    if (t.relayouts)
+      os << llvm::formatv("; {0} re-layouts {1} uJ", t.relayouts,
+                          formatEnergy(t.relayoutEnergyPJ));
+    os << "\n";
+  }
+  if (s.fusion)
+    printFusion(os, s, *s.fusion, t);
+  os << "reuse: IS/WS/OS input/weight/output stationary, I+W etc. several "
+        "classes fetched once per tile; rows|cols: dims unrolled on the "
+        "MAC array";
+  if (rowStats)
+    os << "; hit%: row-buffer hits / bursts, ACTs: row activations";
+  os << "\n";
+}
+
+void romac::printScheduleComparison(llvm::raw_ostream &os, const Schedule &base,
+                                    const Schedule &other) {
+  size_t nw = std::max(nameWidth(base), nameWidth(other));
+  bool rowStats = hasRowStats(base) && hasRowStats(other);
+  std::string extra;
+  auto row = [&](StringRef name, StringRef e1, StringRef e2, StringRef er,
+                 StringRef d1, StringRef d2, StringRef dr, StringRef c1,
+                 StringRef c2, StringRef cr) {
+    os << llvm::formatv("{0} {1,11} {2,11} {3,7} {4,10} {5,10} {6,7} {7,12} "
+                        "{8,12} {9,7}",
+                        padRight(fit(name, nw), nw), e1, e2, er, d1, d2, dr, c1,
+                        c2, cr);
+    os << extra << "\n";
+  };
+  // DRAM energy of each with the ratio, row-hit rates.
+  auto dramColumns = [&](StringRef q1, StringRef q2, StringRef qr, StringRef h1,
+                         StringRef h2) {
+    extra = rowStats ? llvm::formatv(" {0,11} {1,11} {2,7} {3,6} {4,6}", q1, q2,
+                                     qr, h1, h2)
+                           .str()
+                     : std::string();
+  };
+  dramColumns("DRAM uJ", "other", "ratio", "hit%", "other");
+  os << "base:  '" << base.model << "' on '" << base.target.name << "' ("
+     << base.search.objective << ", " << base.search.policy << ")\n";
+  os << "other: '" << other.model << "' on '" << other.target.name << "' ("
+     << other.search.objective << ", " << other.search.policy << ")\n";
+  row("layer", "energy uJ", "other", "ratio", "DRAM", "other", "ratio",
+      "cycles", "other", "ratio");
+  // Match by name; a name used several times matches in order.
+  llvm::StringMap<llvm::SmallVector<size_t, 1>> byName;
+  for (auto [i, l] : llvm::enumerate(other.layers))
+    byName[l.workload.name].push_back(i);
+  std::vector<bool> used(other.layers.size(), false);
+  double e1 = 0, e2 = 0, c1 = 0, c2 = 0, q1 = 0, q2 = 0;
+  int64_t d1 = 0, d2 = 0, h1 = 0, h2 = 0, b1 = 0, b2 = 0;
+  std::vector<std::string> onlyBase;
+  for (auto [i, l] : llvm::enumerate(base.layers)) {
+    auto it = byName.find(l.workload.name);
+    std::optional<size_t> match;
+    if (it != byName.end())
+      for (size_t j : it->second)
+        if (!used[j]) {
+          match = j;
+          break;
+        }
+    if (!match) {
+      onlyBase.push_back(l.workload.name);
+      continue;
+    }
+    used[*match] = true;
+    const LayerSchedule &r = other.layers[*match];
+    dramColumns(formatEnergy(l.cost.dramEnergyPJ),
+                formatEnergy(r.cost.dramEnergyPJ),
+                formatRatio(r.cost.dramEnergyPJ, l.cost.dramEnergyPJ),
+                hitRate(l.cost.dram.rowHits, l.cost.dram.bursts),
+                hitRate(r.cost.dram.rowHits, r.cost.dram.bursts));
+    q1 += l.cost.dramEnergyPJ;
+    q2 += r.cost.dramEnergyPJ;
+    for (auto [layer, hits, bursts] :
+         {std::tuple{&l, &h1, &b1}, std::tuple{&r, &h2, &b2}}) {
+      if (layer->cost.dram.rowHits && layer->cost.dram.bursts) {
+        *hits += *layer->cost.dram.rowHits;
+        *bursts += *layer->cost.dram.bursts;
+      }
+    }
+    row(l.workload.name, formatEnergy(l.cost.totalEnergyPJ),
+        formatEnergy(r.cost.totalEnergyPJ),
+        formatRatio(r.cost.totalEnergyPJ, l.cost.totalEnergyPJ),
+        formatBytes(l.cost.getDramBytes()), formatBytes(r.cost.getDramBytes()),
+        formatRatio(static_cast<double>(r.cost.getDramBytes()),
+                    static_cast<double>(l.cost.getDramBytes())),
+        formatCycles(l.cost.cycles), formatCycles(r.cost.cycles),
+        formatRatio(r.cost.cycles, l.cost.cycles));
+    e1 += l.cost.totalEnergyPJ;
+    e2 += r.cost.totalEnergyPJ;
+    d1 += l.cost.getDramBytes();
+    d2 += r.cost.getDramBytes();
+    c1 += l.cost.cycles;
+    c2 += r.cost.cycles;
+  }
+  dramColumns(formatEnergy(q1), formatEnergy(q2), formatRatio(q2, q1),
+              hitRate(h1, b1), hitRate(h2, b2));
+  row("total (matched)", formatEnergy(e1), formatEnergy(e2),
+      formatRatio(e2, e1), formatBytes(d1), formatBytes(d2),
+      formatRatio(static_cast<double>(d2), static_cast<double>(d1)),
+      formatCycles(c1), formatCycles(c2), formatRatio(c2, c1));
+  for (const std::string &n : onlyBase)
+    os << "only in base: " << n << "\n";
+  for (auto [j, l] : llvm::enumerate(other.layers))
+    if (!used[j])
+      os << "only in other: " << l.workload.name << "\n";
+  os << "ratio: other / base (below 1: the other schedule is better)\n";
+}
