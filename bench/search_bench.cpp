@@ -18,7 +18,7 @@
 #include "Workloads.h"
 
 #include "romac/Search/Search.h"
-#include "romac/Search/Verify.h"
+#include "romac/Verify/Verify.h"
 #include "romac/Support/Parallel.h"
 
 #include "llvm/Support/raw_ostream.h"

@@ -96,3 +96,14 @@ std::string Mapping::str(const Workload &workload) const {
   os << "]";
   return out;
 }
+
+llvm::SmallVector<TileLoop, 8> romac::getTileLoops(const Workload &workload,
+                                                   const Mapping &mapping) {
+  llvm::SmallVector<TileLoop, 8> loops;
+  for (auto [d, dim] : llvm::enumerate(workload.dims)) {
+    int64_t size = d < mapping.tileSizes.size() ? mapping.tileSizes[d] : 1;
+    int64_t count = size > 0 ? (dim.bound + size - 1) / size : 0;
+    loops.push_back({size, size, count});
+  }
+  return loops;
+}

@@ -23,7 +23,7 @@
 #include "romac/Schedule/ScheduleReport.h"
 #include "romac/Schedule/ScheduleTraces.h"
 #include "romac/Search/Search.h"
-#include "romac/Search/Verify.h"
+#include "romac/Verify/Verify.h"
 #include "romac/Support/OutputFile.h"
 #include "romac/Support/Parallel.h"
 #include "romac/Target/Target.h"

@@ -16,6 +16,7 @@
 #include "TestTargets.h"
 
 #include "romac/Dram/AddressMapping.h"
+#include "romac/Verify/AddressMappingZ3.h"
 #include "romac/Dram/DramParams.h"
 #include "romac/Target/Target.h"
 

@@ -12,7 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "romac/Search/Verify.h"
+#include "romac/Verify/Verify.h"
 #include "romac/Analysis/Workload.h"
 #include "romac/CostModel/Mapping.h"
 #include "romac/Search/Search.h"

@@ -58,6 +58,24 @@ struct Mapping {
   std::string str(const Workload &workload) const;
 };
 
+/// One DRAM-level tile loop as a schedule states it: tile `t` in
+/// `[0, count)` covers iterations `[t * step, min(t * step + size, bound))`
+/// of its dim. A correct loop has `step == size` and
+/// `count == ceil(bound / size)`.
+struct TileLoop {
+  int64_t size = 1;
+  int64_t step = 1;
+  int64_t count = 1;
+
+  bool operator==(const TileLoop &other) const {
+    return size == other.size && step == other.step && count == other.count;
+  }
+};
+
+/// The tile loops a mapping means (one per dim, in dim order).
+llvm::SmallVector<TileLoop, 8> getTileLoops(const Workload &workload,
+                                            const Mapping &mapping);
+
 } // namespace romac
 
 #endif // ROMAC_COSTMODEL_MAPPING_H

@@ -14,7 +14,8 @@
 // their row-buffer behaviour (docs/dram-model.md). Any assignment of address
 // bits to field bits is a bijection between the address space and the
 // coordinates; AddressMapping::getFromBits() checks that a custom assignment
-// is one, and proveAddressMappingBijective() proves it with Z3.
+// is one, and proveAddressMappingBijective() (Verify/AddressMappingZ3.h)
+// proves it with Z3.
 //
 // This header does not include romac/Target/Target.h (DramConfig is only
 // declared) so that it can be used next to romac/Analysis/Workload.h.
@@ -203,12 +204,6 @@ private:
   llvm::SmallVector<DramField, 48> bitFields;
   std::array<FieldInfo, kNumDramFields> fields;
 };
-
-/// Proves with Z3, over bit-vectors, that decode() and encode() of
-/// \p mapping are inverse bijections between the whole address space and the
-/// coordinate space (no two addresses share a coordinate, every coordinate
-/// has an address). Returns an error naming a counterexample otherwise.
-llvm::Error proveAddressMappingBijective(const AddressMapping &mapping);
 
 } // namespace romac
 

@@ -30,7 +30,6 @@
 #include "romac/Dram/Layout.h"
 #include "romac/Search/Search.h"
 // TileLoop and getTileLoops() (the tile loops a schedule states).
-#include "romac/Search/Verify.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"

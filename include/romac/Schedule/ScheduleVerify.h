@@ -15,7 +15,7 @@
 #define ROMAC_SCHEDULE_SCHEDULEVERIFY_H
 
 #include "romac/Schedule/Schedule.h"
-#include "romac/Search/Verify.h"
+#include "romac/Verify/Verify.h"
 
 #include "llvm/Support/Error.h"
 

@@ -14,7 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "romac/Dram/AddressMapping.h"
+#include "romac/Verify/AddressMappingZ3.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/Twine.h"

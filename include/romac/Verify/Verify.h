@@ -17,14 +17,16 @@
 //
 // Each property is asserted negated; UNSAT is the proof, a model is a
 // counterexample that the error message spells out. docs/search.md gives
-// the encodings.
+// the encodings. This library (RomacVerify, with the address-mapping proof
+// of AddressMappingZ3.h) is the only one that links Z3.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef ROMAC_SEARCH_VERIFY_H
-#define ROMAC_SEARCH_VERIFY_H
+#ifndef ROMAC_VERIFY_VERIFY_H
+#define ROMAC_VERIFY_VERIFY_H
 
 #include "romac/CostModel/Cost.h"
+#include "romac/CostModel/Mapping.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
@@ -33,24 +35,6 @@
 #include <cstdint>
 
 namespace romac {
-
-/// One DRAM-level tile loop as a schedule states it: tile `t` in
-/// `[0, count)` covers iterations `[t * step, min(t * step + size, bound))`
-/// of its dim. A correct loop has `step == size` and
-/// `count == ceil(bound / size)`.
-struct TileLoop {
-  int64_t size = 1;
-  int64_t step = 1;
-  int64_t count = 1;
-
-  bool operator==(const TileLoop &other) const {
-    return size == other.size && step == other.step && count == other.count;
-  }
-};
-
-/// The tile loops a mapping means (one per dim, in dim order).
-llvm::SmallVector<TileLoop, 8> getTileLoops(const Workload &workload,
-                                            const Mapping &mapping);
 
 /// Options of the verifier.
 struct VerifyOptions {
@@ -84,4 +68,4 @@ llvm::Error verifyMapping(const Workload &workload, const Mapping &mapping,
 
 } // namespace romac
 
-#endif // ROMAC_SEARCH_VERIFY_H
+#endif // ROMAC_VERIFY_VERIFY_H

@@ -27,7 +27,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "romac/Search/Verify.h"
+#include "romac/Verify/Verify.h"
 #include "romac/Analysis/Workload.h"
 #include "romac/CostModel/Mapping.h"
 #include "romac/Support/Error.h"
@@ -42,17 +42,6 @@
 
 using namespace romac;
 using llvm::ArrayRef;
-
-llvm::SmallVector<TileLoop, 8> romac::getTileLoops(const Workload &workload,
-                                                   const Mapping &mapping) {
-  llvm::SmallVector<TileLoop, 8> loops;
-  for (auto [d, dim] : llvm::enumerate(workload.dims)) {
-    int64_t size = d < mapping.tileSizes.size() ? mapping.tileSizes[d] : 1;
-    int64_t count = size > 0 ? (dim.bound + size - 1) / size : 0;
-    loops.push_back({size, size, count});
-  }
-  return loops;
-}
 
 namespace {
 
