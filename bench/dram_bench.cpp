@@ -210,6 +210,127 @@ double median(std::vector<double> v) {
                       : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
+/// Throughput of both engines on the six layers with the most bursts; false
+/// when the engines disagree. Fills `fastStats` (every layer, fast engine).
+bool benchLargestLayers(const DramModel &model,
+                        const std::vector<Layer> &layers,
+                        std::vector<DramStats> &fastStats, int runs,
+                        bool replay) {
+  // 1. Per-layer throughput on the largest layers.
+  std::vector<size_t> order(layers.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  fastStats.assign(layers.size(), DramStats());
+  for (size_t i = 0; i < layers.size(); ++i)
+    fastStats[i] = model.evaluate(layers[i].workload, layers[i].mapping,
+                                  layers[i].layout, DramEngine::Fast);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return fastStats[a].bursts > fastStats[b].bursts;
+  });
+  llvm::outs() << llvm::format("%-36s %12s %9s %12s %12s %10s\n", "layer",
+                               "bursts", "hit rate", "replay b/s", "fast b/s",
+                               "speedup");
+  for (size_t n = 0; n < 6 && n < order.size(); ++n) {
+    const Layer &l = layers[order[n]];
+    std::vector<double> tReplay, tFast;
+    for (int r = 0; r < runs; ++r) {
+      auto t0 = std::chrono::steady_clock::now();
+      DramStats f =
+          model.evaluate(l.workload, l.mapping, l.layout, DramEngine::Fast);
+      auto t1 = std::chrono::steady_clock::now();
+      tFast.push_back(seconds(t0, t1));
+      if (replay && r < std::max(1, runs)) {
+        DramStats s =
+            model.evaluate(l.workload, l.mapping, l.layout, DramEngine::Replay);
+        auto t2 = std::chrono::steady_clock::now();
+        tReplay.push_back(seconds(t1, t2));
+        if (!(s == f)) {
+          llvm::errs() << "MISMATCH on " << l.workload.name << "\n";
+          return false;
+        }
+      }
+    }
+    double bursts = static_cast<double>(fastStats[order[n]].bursts);
+    double replayRate = replay ? bursts / median(tReplay) : 0;
+    double fastRate = bursts / median(tFast);
+    llvm::outs() << llvm::format(
+        "%-36s %12.0f %8.1f%% %12.3g %12.3g %9.0fx\n", l.workload.name.c_str(),
+        bursts, 100 * fastStats[order[n]].getHitRate(), replayRate, fastRate,
+        replay ? fastRate / replayRate : 0.0);
+  }
+
+  return true;
+}
+
+/// Both engines on the whole UNet, then the fast engine's time per layer;
+/// false when the engines disagree on a layer.
+bool benchWholeNetwork(const DramModel &model, const std::vector<Layer> &layers,
+                       std::vector<DramStats> &fastStats, int runs,
+                       bool replay) {
+  // 2. The whole UNet.
+  double totalBytes = 0, totalBursts = 0, energy = 0, cycles = 0;
+  for (const DramStats &s : fastStats) {
+    totalBursts += static_cast<double>(s.bursts);
+    totalBytes += static_cast<double>(s.bursts) *
+                  model.getMapping().getGeometry().getBytesPerBurst();
+    energy += s.energyPJ.getTotal();
+    cycles += static_cast<double>(s.cycles);
+  }
+  std::vector<double> tWholeFast, tWholeReplay, perLayer(layers.size(), 0);
+  bool allEqual = true;
+  for (int r = 0; r < runs; ++r) {
+    auto t0 = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < layers.size(); ++i) {
+      auto a = std::chrono::steady_clock::now();
+      fastStats[i] = model.evaluate(layers[i].workload, layers[i].mapping,
+                                    layers[i].layout, DramEngine::Fast);
+      auto b = std::chrono::steady_clock::now();
+      if (r == 0 || seconds(a, b) < perLayer[i])
+        perLayer[i] = seconds(a, b);
+    }
+    auto t1 = std::chrono::steady_clock::now();
+    tWholeFast.push_back(seconds(t0, t1));
+    if (replay) {
+      for (size_t i = 0; i < layers.size(); ++i) {
+        DramStats s = model.evaluate(layers[i].workload, layers[i].mapping,
+                                     layers[i].layout, DramEngine::Replay);
+        allEqual &= s == fastStats[i];
+      }
+      tWholeReplay.push_back(seconds(t1, std::chrono::steady_clock::now()));
+    }
+  }
+  llvm::outs() << "\nwhole UNet: " << layers.size() << " layers, "
+               << llvm::format("%.2f", totalBytes / 1e9) << " GB of DRAM "
+               << "traffic (" << llvm::format("%.3g", totalBursts)
+               << " bursts), " << llvm::format("%.3g", energy / 1e9) << " mJ, "
+               << llvm::format("%.3g", cycles) << " DRAM cycles\n";
+  llvm::outs() << llvm::format("  fast engine:   %8.3f s  (%.3g bursts/s)\n",
+                               median(tWholeFast),
+                               totalBursts / median(tWholeFast));
+  if (replay)
+    llvm::outs() << llvm::format("  replay engine: %8.3f s  (%.3g bursts/s)\n",
+                                 median(tWholeReplay),
+                                 totalBursts / median(tWholeReplay))
+                 << "  engines agree on every layer: "
+                 << (allEqual ? "yes" : "NO") << "\n";
+
+  // 3. Fast engine time per layer.
+  std::vector<double> sorted = perLayer;
+  std::sort(sorted.begin(), sorted.end());
+  auto pct = [&](double q) {
+    return sorted[std::min(sorted.size() - 1,
+                           static_cast<size_t>(q * sorted.size()))];
+  };
+  size_t slowest =
+      std::max_element(perLayer.begin(), perLayer.end()) - perLayer.begin();
+  llvm::outs() << llvm::format(
+      "\nfast engine per layer (best of runs): median %.1f us, p90 %.1f us, "
+      "max %.1f us (%s)\n",
+      pct(0.5) * 1e6, pct(0.9) * 1e6, sorted.back() * 1e6,
+      layers[slowest].workload.name.c_str());
+  return allEqual;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -283,109 +404,8 @@ int main(int argc, char **argv) {
                << stringifyLayoutKind(layoutKind) << " layouts, " << runs
                << " runs (medians)\n\n";
 
-  // 1. Per-layer throughput on the largest layers.
-  std::vector<size_t> order(layers.size());
-  for (size_t i = 0; i < order.size(); ++i)
-    order[i] = i;
-  std::vector<DramStats> fastStats(layers.size());
-  for (size_t i = 0; i < layers.size(); ++i)
-    fastStats[i] = model->evaluate(layers[i].workload, layers[i].mapping,
-                                   layers[i].layout, DramEngine::Fast);
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return fastStats[a].bursts > fastStats[b].bursts;
-  });
-  llvm::outs() << llvm::format("%-36s %12s %9s %12s %12s %10s\n", "layer",
-                               "bursts", "hit rate", "replay b/s", "fast b/s",
-                               "speedup");
-  for (size_t n = 0; n < 6 && n < order.size(); ++n) {
-    const Layer &l = layers[order[n]];
-    std::vector<double> tReplay, tFast;
-    for (int r = 0; r < runs; ++r) {
-      auto t0 = std::chrono::steady_clock::now();
-      DramStats f =
-          model->evaluate(l.workload, l.mapping, l.layout, DramEngine::Fast);
-      auto t1 = std::chrono::steady_clock::now();
-      tFast.push_back(seconds(t0, t1));
-      if (replay && r < std::max(1, runs)) {
-        DramStats s = model->evaluate(l.workload, l.mapping, l.layout,
-                                      DramEngine::Replay);
-        auto t2 = std::chrono::steady_clock::now();
-        tReplay.push_back(seconds(t1, t2));
-        if (!(s == f)) {
-          llvm::errs() << "MISMATCH on " << l.workload.name << "\n";
-          return 1;
-        }
-      }
-    }
-    double bursts = static_cast<double>(fastStats[order[n]].bursts);
-    double replayRate = replay ? bursts / median(tReplay) : 0;
-    double fastRate = bursts / median(tFast);
-    llvm::outs() << llvm::format(
-        "%-36s %12.0f %8.1f%% %12.3g %12.3g %9.0fx\n", l.workload.name.c_str(),
-        bursts, 100 * fastStats[order[n]].getHitRate(), replayRate, fastRate,
-        replay ? fastRate / replayRate : 0.0);
-  }
-
-  // 2. The whole UNet.
-  double totalBytes = 0, totalBursts = 0, energy = 0, cycles = 0;
-  for (const DramStats &s : fastStats) {
-    totalBursts += static_cast<double>(s.bursts);
-    totalBytes += static_cast<double>(s.bursts) *
-                  model->getMapping().getGeometry().getBytesPerBurst();
-    energy += s.energyPJ.getTotal();
-    cycles += static_cast<double>(s.cycles);
-  }
-  std::vector<double> tWholeFast, tWholeReplay, perLayer(layers.size(), 0);
-  bool allEqual = true;
-  for (int r = 0; r < runs; ++r) {
-    auto t0 = std::chrono::steady_clock::now();
-    for (size_t i = 0; i < layers.size(); ++i) {
-      auto a = std::chrono::steady_clock::now();
-      fastStats[i] = model->evaluate(layers[i].workload, layers[i].mapping,
-                                     layers[i].layout, DramEngine::Fast);
-      auto b = std::chrono::steady_clock::now();
-      if (r == 0 || seconds(a, b) < perLayer[i])
-        perLayer[i] = seconds(a, b);
-    }
-    auto t1 = std::chrono::steady_clock::now();
-    tWholeFast.push_back(seconds(t0, t1));
-    if (replay) {
-      for (size_t i = 0; i < layers.size(); ++i) {
-        DramStats s = model->evaluate(layers[i].workload, layers[i].mapping,
-                                      layers[i].layout, DramEngine::Replay);
-        allEqual &= s == fastStats[i];
-      }
-      tWholeReplay.push_back(seconds(t1, std::chrono::steady_clock::now()));
-    }
-  }
-  llvm::outs() << "\nwhole UNet: " << layers.size() << " layers, "
-               << llvm::format("%.2f", totalBytes / 1e9) << " GB of DRAM "
-               << "traffic (" << llvm::format("%.3g", totalBursts)
-               << " bursts), " << llvm::format("%.3g", energy / 1e9) << " mJ, "
-               << llvm::format("%.3g", cycles) << " DRAM cycles\n";
-  llvm::outs() << llvm::format("  fast engine:   %8.3f s  (%.3g bursts/s)\n",
-                               median(tWholeFast),
-                               totalBursts / median(tWholeFast));
-  if (replay)
-    llvm::outs() << llvm::format("  replay engine: %8.3f s  (%.3g bursts/s)\n",
-                                 median(tWholeReplay),
-                                 totalBursts / median(tWholeReplay))
-                 << "  engines agree on every layer: "
-                 << (allEqual ? "yes" : "NO") << "\n";
-
-  // 3. Fast engine time per layer.
-  std::vector<double> sorted = perLayer;
-  std::sort(sorted.begin(), sorted.end());
-  auto pct = [&](double q) {
-    return sorted[std::min(sorted.size() - 1,
-                           static_cast<size_t>(q * sorted.size()))];
-  };
-  size_t slowest =
-      std::max_element(perLayer.begin(), perLayer.end()) - perLayer.begin();
-  llvm::outs() << llvm::format(
-      "\nfast engine per layer (best of runs): median %.1f us, p90 %.1f us, "
-      "max %.1f us (%s)\n",
-      pct(0.5) * 1e6, pct(0.9) * 1e6, sorted.back() * 1e6,
-      layers[slowest].workload.name.c_str());
-  return allEqual ? 0 : 1;
+  std::vector<DramStats> fastStats;
+  if (!benchLargestLayers(*model, layers, fastStats, runs, replay))
+    return 1;
+  return benchWholeNetwork(*model, layers, fastStats, runs, replay) ? 0 : 1;
 }
