@@ -160,7 +160,6 @@ romac::searchLayers(ArrayRef<Workload> workloads, const CostTarget &target,
 
   llvm::ThreadPoolInterface *pool = options.threadPool;
 
-
   // Phase 1: analysis and candidate lists.
   parallelFor(pool, numUnique, [&](size_t u) {
     auto search =
@@ -208,10 +207,19 @@ romac::searchLayers(ArrayRef<Workload> workloads, const CostTarget &target,
     for (unsigned r = 0; r < modulus; ++r)
       chunks.push_back({static_cast<unsigned>(u), r, modulus, {}, {}});
   }
+  // Chunks left per distinct layer, for the progress callback.
+  std::unique_ptr<std::atomic<unsigned>[]> chunksLeft(
+      new std::atomic<unsigned>[numUnique]);
+  for (size_t u = 0; u < numUnique; ++u)
+    chunksLeft[u].store(0);
+  for (const Chunk &c : chunks)
+    chunksLeft[c.unique].fetch_add(1);
   parallelFor(pool, chunks.size(), [&](size_t i) {
     Chunk &c = chunks[i];
     searches[c.unique]->run(c.residue, c.modulus, incumbents[c.unique],
                             &bounds[c.unique], c.best, c.stats);
+    if (chunksLeft[c.unique].fetch_sub(1) == 1 && options.onLayerSearched)
+      options.onLayerSearched(numUnique);
   });
 
   // Merge in chunk order with the total order: the result does not depend

@@ -23,10 +23,10 @@
 #include "romac/Schedule/ScheduleReport.h"
 #include "romac/Schedule/ScheduleTraces.h"
 #include "romac/Search/Search.h"
-#include "romac/Verify/Verify.h"
 #include "romac/Support/OutputFile.h"
 #include "romac/Support/Parallel.h"
 #include "romac/Target/Target.h"
+#include "romac/Verify/Verify.h"
 
 #include "Version.h"
 
@@ -40,13 +40,13 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
 
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <CLI/CLI.hpp>
@@ -54,6 +54,7 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <mutex>
 #include <string>
 
 namespace {
@@ -169,8 +170,8 @@ void printImportSummary(llvm::StringRef model, mlir::ModuleOp module,
     ++total;
     ++ops[op->getName().getStringRef().str()];
     if (auto cst = llvm::dyn_cast<mlir::arith::ConstantOp>(op))
-      if (auto res = llvm::dyn_cast<mlir::DenseResourceElementsAttr>(
-              cst.getValue())) {
+      if (auto res =
+              llvm::dyn_cast<mlir::DenseResourceElementsAttr>(cst.getValue())) {
         ++weights;
         auto type = llvm::cast<mlir::ShapedType>(res.getType());
         weightBytes +=
@@ -187,8 +188,7 @@ void printImportSummary(llvm::StringRef model, mlir::ModuleOp module,
 
 int runImport(const ImportArgs &args) {
   romac::OnnxImportOptions options;
-  if (!parseImportFlags("import", args.dims, args.shapes, args.frozen,
-                        options))
+  if (!parseImportFlags("import", args.dims, args.shapes, args.frozen, options))
     return kUsageError;
   romac::OutputSet outputs;
   addInputs(outputs, args.model, args.frozen);
@@ -205,9 +205,9 @@ int runImport(const ImportArgs &args) {
   if (!module)
     return 1;
   if (args.summary) {
-    double seconds = std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - start)
-                         .count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     printImportSummary(args.model, *module, seconds, llvm::outs());
     return 0;
   }
@@ -258,8 +258,8 @@ llvm::Error verifyDistinctLayers(const romac::Schedule &schedule,
   std::vector<std::string> errors(distinct.size());
   romac::parallelFor(threadPool, distinct.size(), [&](size_t i) {
     const romac::LayerSchedule &l = *distinct[i];
-    if (llvm::Error e = romac::verifyTiling(l.workload, l.loops,
-                                            schedule.target, options))
+    if (llvm::Error e =
+            romac::verifyTiling(l.workload, l.loops, schedule.target, options))
       errors[i] = llvm::toString(std::move(e));
   });
   for (const std::string &e : errors)
@@ -275,6 +275,8 @@ struct CompileArgs {
   bool dram = false, fuse = false;
   std::vector<std::string> dims, shapes, frozen;
   unsigned threads = 0;
+  /// Seconds between the search's progress lines (0: after every layer).
+  double progressSeconds = 5;
   bool verify = false, quiet = false, force = false;
 
   /// Whether the DRAM-aware search runs (--dram and every flag implying it).
@@ -295,6 +297,38 @@ public:
 private:
   std::chrono::steady_clock::time_point start =
       std::chrono::steady_clock::now();
+};
+
+/// The search's progress lines: "romac compile: searched K/N distinct
+/// layers (T s)" at most every `interval` seconds (0: after every layer),
+/// the first after `interval` seconds, so a long search is never silent and a
+/// short one prints nothing. Thread-safe: the search calls it from its
+/// workers.
+class SearchProgress {
+public:
+  SearchProgress(double interval, const Stopwatch &clock)
+      : interval(interval), clock(clock), last(clock.seconds()) {}
+
+  /// One more distinct layer of a search over `total` of them is done.
+  void layerDone(size_t total) {
+    std::lock_guard<std::mutex> lock(mutex);
+    // The DRAM-aware search runs several searches in turn: count each anew.
+    done = done % total + 1;
+    double now = clock.seconds();
+    if (interval > 0 && now - last < interval)
+      return;
+    last = now;
+    llvm::errs() << llvm::formatv(
+        "romac compile: searched {0}/{1} distinct layers ({2:f1} s)\n", done,
+        total, now);
+  }
+
+private:
+  double interval;
+  const Stopwatch &clock;
+  double last;
+  size_t done = 0;
+  std::mutex mutex;
 };
 
 /// The compile flags, checked: what the import and the search need.
@@ -411,8 +445,9 @@ mlir::OwningOpRef<mlir::ModuleOp> loadAndLower(const CompileArgs &args,
   pipeline.target = args.target;
   pipeline.objective = setup.objective;
   pipeline.policy = setup.policy;
-  pipeline.search = args.isDramAware() ? romac::PipelineSearch::None
-                                       : romac::PipelineSearch::Flat;
+  // The driver runs the search itself (searchModuleFlat() or the DRAM-aware
+  // search), with its progress lines.
+  pipeline.search = romac::PipelineSearch::None;
   romac::buildCompilePipeline(pm, pipeline);
   if (mlir::failed(pm.run(*module)))
     return nullptr;
@@ -421,11 +456,16 @@ mlir::OwningOpRef<mlir::ModuleOp> loadAndLower(const CompileArgs &args,
 
 /// The search options of the compile flags.
 romac::SearchOptions getSearchOptions(const CompileSetup &setup,
-                                      mlir::MLIRContext &ctx) {
+                                      mlir::MLIRContext &ctx,
+                                      SearchProgress *progress) {
   romac::SearchOptions options;
   options.objective = setup.objective;
   options.policy = setup.policy;
   options.threadPool = romac::getSearchThreadPool(&ctx);
+  if (progress)
+    options.onLayerSearched = [progress](size_t total) {
+      progress->layerDone(total);
+    };
   return options;
 }
 
@@ -438,9 +478,9 @@ romac::SearchOptions getSearchOptions(const CompileSetup &setup,
 std::optional<romac::Schedule>
 searchDramAware(const CompileArgs &args, const CompileSetup &setup,
                 mlir::MLIRContext &ctx, mlir::ModuleOp module,
-                const Stopwatch &clock,
+                const Stopwatch &clock, SearchProgress *progress,
                 std::optional<romac::DramCompile> &dramCompile) {
-  romac::SearchOptions options = getSearchOptions(setup, ctx);
+  romac::SearchOptions options = getSearchOptions(setup, ctx, progress);
   llvm::Expected<romac::DramCompile> compiled = romac::compileModuleDramAware(
       module, setup.target, options, args.dramMapping, args.fuse);
   if (!compiled) {
@@ -491,8 +531,8 @@ bool checkSchedule(const CompileArgs &args, const romac::Schedule &schedule,
   }
   if (!args.verify)
     return true;
-  if (llvm::Error e = verifyDistinctLayers(
-          schedule, romac::getSearchThreadPool(&ctx))) {
+  if (llvm::Error e =
+          verifyDistinctLayers(schedule, romac::getSearchThreadPool(&ctx))) {
     llvm::errs() << "romac compile: error: the schedule does not verify: "
                  << llvm::toString(std::move(e)) << "\n";
     return false;
@@ -607,12 +647,23 @@ int runCompile(const CompileArgs &args) {
 
   std::optional<romac::Schedule> schedule;
   std::optional<romac::DramCompile> dramCompile;
+  std::optional<SearchProgress> progress;
+  if (!args.quiet)
+    progress.emplace(args.progressSeconds, clock);
+  SearchProgress *progressPtr = progress ? &*progress : nullptr;
   if (args.isDramAware()) {
-    schedule = searchDramAware(args, *setup, ctx, *module, clock, dramCompile);
+    schedule = searchDramAware(args, *setup, ctx, *module, clock, progressPtr,
+                               dramCompile);
   } else {
-    llvm::Expected<romac::Schedule> flat =
-        romac::buildSchedule(*module, llvm::sys::path::filename(args.model),
-                             setup->target, getSearchOptions(*setup, ctx));
+    // romac-tile-search's search, with progress lines.
+    romac::SearchOptions options = getSearchOptions(*setup, ctx, progressPtr);
+    if (llvm::Error err =
+            romac::searchModuleFlat(*module, setup->target, options)) {
+      reportError("compile", std::move(err));
+      return 1;
+    }
+    llvm::Expected<romac::Schedule> flat = romac::buildSchedule(
+        *module, llvm::sys::path::filename(args.model), setup->target, options);
     if (flat)
       schedule = std::move(*flat);
     else
@@ -671,9 +722,9 @@ void printLayerDetail(llvm::raw_ostream &os, const romac::LayerSchedule &l) {
     if (k < w.operands.size())
       os << llvm::formatv("    {0,-8} {1,12} {2,12} {3,12} {4,12} {5,10} "
                           "{6,8}\n",
-                          w.operands[k].name, c.dramReadBytes,
-                          c.dramWriteBytes, c.sramReadBytes, c.sramWriteBytes,
-                          c.tileBytes, c.visits);
+                          w.operands[k].name, c.dramReadBytes, c.dramWriteBytes,
+                          c.sramReadBytes, c.sramWriteBytes, c.tileBytes,
+                          c.visits);
 }
 
 int runInspect(const InspectArgs &args) {
@@ -759,6 +810,11 @@ CLI::App *addCompileCommand(CLI::App &app, CompileArgs &args) {
   compileCmd->add_option("--threads", args.threads,
                          "Search threads: 0 (default) one per core, 1 the "
                          "calling thread only; the schedule is the same");
+  compileCmd
+      ->add_option("--progress", args.progressSeconds,
+                   "Seconds between the search's progress lines on stderr "
+                   "(default 5; 0: after every distinct layer)")
+      ->check(CLI::Range(0.0, 86400.0));
   compileCmd->add_flag("--dram", args.dram,
                        "DRAM-aware search: choose tiling, tensor layouts and "
                        "the address mapping against the row-buffer model");
@@ -865,8 +921,7 @@ int main(int argc, char **argv) {
     return app.exit(e);
   } catch (const CLI::ParseError &e) {
     // Every usage error: one line naming the problem, status 2.
-    std::fprintf(stderr,
-                 "romac: error: %s\nRun 'romac --help' for usage.\n",
+    std::fprintf(stderr, "romac: error: %s\nRun 'romac --help' for usage.\n",
                  e.what());
     return kUsageError;
   }

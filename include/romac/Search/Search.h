@@ -28,6 +28,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -97,6 +98,10 @@ struct SearchOptions {
   /// searches inline on the calling thread. The result does not depend on
   /// it.
   llvm::ThreadPoolInterface *threadPool = nullptr;
+  /// Called once per distinct layer whose enumeration is done, with the
+  /// number of distinct layers, from the thread that finished it (so it
+  /// must be thread-safe); for progress reports. Optional.
+  std::function<void(size_t numDistinct)> onLayerSearched;
   SearchDebugMode debugMode = SearchDebugMode::None;
 };
 

@@ -25,8 +25,8 @@ void romac::applyTargetPrecision(Workload &workload, const Target &target) {
 }
 
 llvm::Expected<Target> romac::loadModuleTarget(ModuleOp module) {
-  auto attr = module->getAttrOfType<TargetAttr>(
-      RomacDialect::getTargetAttrName());
+  auto attr =
+      module->getAttrOfType<TargetAttr>(RomacDialect::getTargetAttrName());
   if (!attr)
     return llvm::createStringError(
         "the module has no '%s' attribute (run romac-attach-target first)",
@@ -73,11 +73,10 @@ romac::resultFromMapping(const Layer &layer, const CostTarget &target,
                          const SearchOptions &options) {
   const Workload &w = layer.workload;
   auto fail = [&](const Twine &why) {
-    return llvm::createStringError(
-        (w.name + ": " + why).str().c_str());
+    return llvm::createStringError((w.name + ": " + why).str().c_str());
   };
-  auto attr = layer.op->getAttrOfType<MappingAttr>(
-      RomacDialect::getMappingAttrName());
+  auto attr =
+      layer.op->getAttrOfType<MappingAttr>(RomacDialect::getMappingAttrName());
   if (!attr)
     return fail("has no #romac.mapping (run romac-tile-search first)");
   SmallVector<std::pair<StringRef, int64_t>> tiles;
@@ -112,6 +111,22 @@ romac::resultFromMapping(const Layer &layer, const CostTarget &target,
   result.cost = model.compute(result.mapping, spatial);
   result.objective = result.cost.getObjective(options.objective);
   return result;
+}
+
+llvm::Error romac::searchModuleFlat(ModuleOp module, const Target &target,
+                                    const SearchOptions &options) {
+  std::vector<Layer> layers = collectContractions(module, target);
+  std::vector<Workload> workloads;
+  for (const Layer &layer : layers)
+    workloads.push_back(layer.workload);
+  llvm::Expected<std::vector<LayerResult>> results =
+      searchLayers(workloads, target, options);
+  if (!results)
+    return results.takeError();
+  for (auto [layer, result] : llvm::zip(layers, *results))
+    layer.op->setAttr(RomacDialect::getMappingAttrName(),
+                      mappingAttr(module.getContext(), layer.workload, result));
+  return llvm::Error::success();
 }
 
 llvm::Expected<Schedule> romac::buildSchedule(ModuleOp module,
@@ -213,14 +228,13 @@ void romac::annotateDramCompile(MLIRContext *ctx, const DramCompile &c) {
       if (o == rb->input)
         layouts.push_back(k == group.first ? placement.input.str() : "on-chip");
       else if (o == rb->output)
-        layouts.push_back(k == group.last ? placement.output.str()
-                                          : "on-chip");
+        layouts.push_back(k == group.last ? placement.output.str() : "on-chip");
       else
         layouts.push_back(placement.weights[weight++].str());
     }
-    layer.op->setAttr(RomacDialect::getDramAttrName(),
-                      dramAttr(c.result.addressMapping, layouts,
-                               group.schedule.bandRows));
+    layer.op->setAttr(
+        RomacDialect::getDramAttrName(),
+        dramAttr(c.result.addressMapping, layouts, group.schedule.bandRows));
     layer.op->setAttr(
         RomacDialect::getFusedGroupAttrName(),
         IntegerAttr::get(IntegerType::get(ctx, 64), static_cast<int64_t>(g)));

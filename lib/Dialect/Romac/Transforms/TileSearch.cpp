@@ -5,9 +5,9 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// A thin pass over the search library: collects the contractions, searches
-// them (identical workloads once, in parallel), and records each result as a
-// #romac.mapping attribute on its op.
+// A thin pass over searchModuleFlat() (ScheduleBuilder.h): collects the
+// contractions, searches them (identical workloads once, in parallel), and
+// records each result as a #romac.mapping attribute on its op.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,28 +31,19 @@ struct TileSearchPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    llvm::Expected<ModuleSearchSetup> setup =
-        prepareModuleSearch(module, objective, policy,
-                            getSearchThreadPool(&getContext()));
+    llvm::Expected<ModuleSearchSetup> setup = prepareModuleSearch(
+        module, objective, policy, getSearchThreadPool(&getContext()));
     if (!setup) {
       module.emitError() << "romac-tile-search: "
                          << llvm::toString(setup.takeError());
       return signalPassFailure();
     }
-    std::vector<Layer> layers = collectContractions(module, setup->target);
-    std::vector<Workload> workloads;
-    for (const Layer &layer : layers)
-      workloads.push_back(layer.workload);
-    llvm::Expected<std::vector<LayerResult>> results =
-        searchLayers(workloads, setup->target, setup->options);
-    if (!results) {
-      emitSearchError(layers, results.takeError(), module,
-                      "romac-tile-search");
+    if (llvm::Error err =
+            searchModuleFlat(module, setup->target, setup->options)) {
+      emitSearchError(collectContractions(module, setup->target),
+                      std::move(err), module, "romac-tile-search");
       return signalPassFailure();
     }
-    for (auto [layer, result] : llvm::zip(layers, *results))
-      layer.op->setAttr(RomacDialect::getMappingAttrName(),
-                        mappingAttr(&getContext(), layer.workload, result));
   }
 };
 

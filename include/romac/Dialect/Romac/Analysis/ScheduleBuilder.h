@@ -78,6 +78,12 @@ prepareModuleSearch(mlir::ModuleOp module, Objective objective,
 /// context has threading disabled (`--mlir-disable-threading`).
 llvm::ThreadPoolInterface *getSearchThreadPool(mlir::MLIRContext *ctx);
 
+/// The flat tile search of every contraction of \p module (what
+/// romac-tile-search runs): each gets its `romac.mapping`. The error of a
+/// layer is a LayerError.
+llvm::Error searchModuleFlat(mlir::ModuleOp module, const Target &target,
+                             const SearchOptions &options);
+
 /// Reports the failed search \p err of pass \p passName ("PASS: MESSAGE") at
 /// the op of the layer it belongs to (a LayerError, Support/Error.h), else at
 /// \p fallback.
