@@ -659,7 +659,8 @@ int runCompile(const CompileArgs &args) {
     romac::SearchOptions options = getSearchOptions(*setup, ctx, progressPtr);
     if (llvm::Error err =
             romac::searchModuleFlat(*module, setup->target, options)) {
-      reportError("compile", std::move(err));
+      llvm::errs() << "romac compile: error: romac-tile-search: "
+                   << llvm::toString(std::move(err)) << "\n";
       return 1;
     }
     llvm::Expected<romac::Schedule> flat = romac::buildSchedule(
