@@ -23,24 +23,6 @@ static constexpr std::array<DramField, kNumDramFields> kAllFields = {
     DramField::Channel, DramField::Rank, DramField::BankGroup,
     DramField::Bank,    DramField::Row,  DramField::Column};
 
-StringRef romac::getDramFieldAbbrev(DramField field) {
-  switch (field) {
-  case DramField::Channel:
-    return "Ch";
-  case DramField::Rank:
-    return "Ra";
-  case DramField::BankGroup:
-    return "Bg";
-  case DramField::Bank:
-    return "Ba";
-  case DramField::Row:
-    return "Ro";
-  case DramField::Column:
-    return "Co";
-  }
-  llvm_unreachable("unknown DRAM field");
-}
-
 //===----------------------------------------------------------------------===//
 // DramGeometry
 //===----------------------------------------------------------------------===//

@@ -329,28 +329,6 @@ llvm::Expected<DramModel> romac::getDramModel(const DramParams &params,
 // Objectives and re-layouts
 //===----------------------------------------------------------------------===//
 
-StringRef romac::stringifyDramObjective(DramObjective objective) {
-  switch (objective) {
-  case DramObjective::DramEnergy:
-    return "dram-energy";
-  case DramObjective::DramEDP:
-    return "dram-edp";
-  case DramObjective::Energy:
-    return "energy";
-  case DramObjective::EDP:
-    return "edp";
-  }
-  llvm_unreachable("unknown DRAM objective");
-}
-
-std::optional<DramObjective> romac::symbolizeDramObjective(StringRef name) {
-  for (DramObjective o : {DramObjective::DramEnergy, DramObjective::DramEDP,
-                          DramObjective::Energy, DramObjective::EDP})
-    if (name == stringifyDramObjective(o))
-      return o;
-  return std::nullopt;
-}
-
 bool detail::isAdditive(DramObjective objective) {
   return objective == DramObjective::DramEnergy ||
          objective == DramObjective::Energy;
@@ -525,4 +503,3 @@ LayerResult romac::refineTilingForDram(
                    : stringifyReusePolicy(options.policy).str();
   return best;
 }
-

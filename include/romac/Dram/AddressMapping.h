@@ -25,6 +25,8 @@
 #ifndef ROMAC_DRAM_ADDRESSMAPPING_H
 #define ROMAC_DRAM_ADDRESSMAPPING_H
 
+#include "romac/Support/EnumTable.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
@@ -51,9 +53,19 @@ enum class DramField : uint8_t {
 /// Number of DramField values.
 inline constexpr unsigned kNumDramFields = 6;
 
-/// Returns the two-letter name of \p field in field-order strings: "Ch",
-/// "Ra", "Bg", "Ba", "Ro" or "Co".
-llvm::StringRef getDramFieldAbbrev(DramField field);
+/// The two-letter names of the fields in field-order strings
+/// ("RoBaRaCoCh"; the one definition, EnumTable.h).
+inline constexpr EnumName<DramField> kDramFieldAbbrevs[] = {
+    {DramField::Channel, "Ch"},   {DramField::Rank, "Ra"},
+    {DramField::BankGroup, "Bg"}, {DramField::Bank, "Ba"},
+    {DramField::Row, "Ro"},       {DramField::Column, "Co"},
+};
+
+/// Returns the two-letter name of \p field: "Ch", "Ra", "Bg", "Ba", "Ro" or
+/// "Co".
+inline llvm::StringRef getDramFieldAbbrev(DramField field) {
+  return stringifyEnum(kDramFieldAbbrevs, field);
+}
 
 /// The DRAM organisation address bits are assigned over. Every count is a
 /// power of two; `busBytes` is the width of one channel's data bus in bytes

@@ -213,10 +213,23 @@ enum class DramObjective : uint8_t {
   EDP
 };
 
+/// The spellings of DramObjective (the one definition; EnumTable.h).
+inline constexpr EnumName<DramObjective> kDramObjectiveNames[] = {
+    {DramObjective::DramEnergy, "dram-energy"},
+    {DramObjective::DramEDP, "dram-edp"},
+    {DramObjective::Energy, "energy"},
+    {DramObjective::EDP, "edp"},
+};
+
 /// Returns "dram-energy", "dram-edp", "energy" or "edp".
-llvm::StringRef stringifyDramObjective(DramObjective objective);
+inline llvm::StringRef stringifyDramObjective(DramObjective objective) {
+  return stringifyEnum(kDramObjectiveNames, objective);
+}
 /// Parses the spellings of stringifyDramObjective().
-std::optional<DramObjective> symbolizeDramObjective(llvm::StringRef name);
+inline std::optional<DramObjective>
+symbolizeDramObjective(llvm::StringRef name) {
+  return symbolizeEnum(kDramObjectiveNames, name);
+}
 
 /// How a re-layout (producer and consumer disagree on a tensor's layout) is
 /// charged.
