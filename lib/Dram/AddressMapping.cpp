@@ -152,34 +152,18 @@ std::string DramCoord::str() const {
 // AddressMapping
 //===----------------------------------------------------------------------===//
 
-namespace {
-struct Policy {
-  StringRef name;
-  StringRef fieldOrder;
-};
-/// The named policies as field orders, most significant first.
-///  - romanet: fill a row's columns, then the same row in the other
-///    channels and ranks (ROMANet's "other chips": devices with their own row
-///    buffers), then the other banks — bank groups first, so that
-///    consecutive rows use tCCD_S / tRRD_S — then a new row.
-///  - drmap: row-buffer hits first, then bank-level parallelism within a bank
-///    group, then the bank groups (the nearest analogue of DRMap's subarray
-///    level that standard parts expose), then ranks and channels, then rows.
-///  - row-interleaved: the conventional controller default (DRAMsim3's
-///    `rochrababgco`): whole rows interleaved over bank groups, banks,
-///    ranks, then channels.
-constexpr Policy kPolicies[] = {{"romanet", "RoBaBgRaChCo"},
-                                {"drmap", "RoChRaBgBaCo"},
-                                {"row-interleaved", "RoChRaBaBgCo"}};
-} // namespace
-
 ArrayRef<StringRef> AddressMapping::getPolicyNames() {
-  static const StringRef names[] = {"romanet", "drmap", "row-interleaved"};
+  static const auto names = [] {
+    std::array<StringRef, std::size(kNamedAddressMappings)> n;
+    for (auto [i, policy] : llvm::enumerate(kNamedAddressMappings))
+      n[i] = policy.name;
+    return n;
+  }();
   return names;
 }
 
 StringRef AddressMapping::getPolicyFieldOrder(StringRef name) {
-  for (const Policy &policy : kPolicies)
+  for (const NamedAddressMapping &policy : kNamedAddressMappings)
     if (policy.name == name)
       return policy.fieldOrder;
   return "";

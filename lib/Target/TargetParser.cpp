@@ -88,10 +88,6 @@ struct Fields {
   }
 };
 
-/// Names of the address-mapping policies that are not field orders.
-constexpr StringLiteral kNamedMappings[] = {"romanet", "drmap",
-                                            "row-interleaved"};
-
 //===----------------------------------------------------------------------===//
 // Parser
 //===----------------------------------------------------------------------===//
@@ -627,8 +623,8 @@ bool TargetParser::parseMemories(const YNode &node,
   for (OperandKind operand : kAllOperands)
     if (!holder[static_cast<unsigned>(operand)])
       return failAtKey(node, "memories",
-                       "no memory holds operand '" + stringifyOperandKind(operand) +
-                           "'");
+                       "no memory holds operand '" +
+                           stringifyOperandKind(operand) + "'");
   return true;
 }
 
@@ -724,7 +720,9 @@ bool TargetParser::parsePower(const YNode &node, StringRef path,
 bool TargetParser::checkAddressMapping(const YNode &node, StringRef path,
                                        const DramConfig &dram) {
   StringRef mapping = dram.addressMapping;
-  if (llvm::is_contained(kNamedMappings, mapping))
+  if (llvm::any_of(kNamedAddressMappings, [&](const NamedAddressMapping &m) {
+        return m.name == mapping;
+      }))
     return true;
 
   auto unknown = [&]() {

@@ -71,7 +71,8 @@ struct ComputeArray {
   uint64_t cols = 0;
   /// Clock frequency in MHz.
   double frequencyMHz = 0;
-  /// Bytes per element of each operand (the data types), indexed by OperandKind.
+  /// Bytes per element of each operand (the data types), indexed by
+  /// OperandKind.
   std::array<uint64_t, kNumOperands> bytesPerElement = {0, 0, 0};
   /// Energy of one MAC in pJ.
   double macEnergyPJ = 0;
@@ -96,7 +97,8 @@ struct OnChipMemory {
   std::string name;
   /// Capacity in bytes.
   uint64_t bytes = 0;
-  /// Bit `1 << unsigned(OperandKind)` is set for every operand the buffer holds.
+  /// Bit `1 << unsigned(OperandKind)` is set for every operand the buffer
+  /// holds.
   uint8_t operandMask = 0;
   /// Energy per byte read / written, in pJ.
   double readEnergyPJPerByte = 0;
@@ -162,6 +164,31 @@ inline llvm::StringRef stringifyPagePolicy(PagePolicy policy) {
 inline std::optional<PagePolicy> symbolizePagePolicy(llvm::StringRef name) {
   return symbolizeEnum(kPagePolicyNames, name);
 }
+
+/// A named address-mapping policy: a target's `address_mapping` may name one
+/// instead of spelling a field order (AddressMapping.h).
+struct NamedAddressMapping {
+  llvm::StringLiteral name;
+  /// The DRAM fields, most significant first.
+  llvm::StringLiteral fieldOrder;
+};
+
+/// The named policies (the one definition):
+///  - romanet: fill a row's columns, then the same row in the other
+///    channels and ranks (ROMANet's "other chips": devices with their own row
+///    buffers), then the other banks — bank groups first, so that
+///    consecutive rows use tCCD_S / tRRD_S — then a new row.
+///  - drmap: row-buffer hits first, then bank-level parallelism within a bank
+///    group, then the bank groups (the nearest analogue of DRMap's subarray
+///    level that standard parts expose), then ranks and channels, then rows.
+///  - row-interleaved: the conventional controller default (DRAMsim3's
+///    `rochrababgco`): whole rows interleaved over bank groups, banks,
+///    ranks, then channels.
+inline constexpr NamedAddressMapping kNamedAddressMappings[] = {
+    {"romanet", "RoBaBgRaChCo"},
+    {"drmap", "RoChRaBgBaCo"},
+    {"row-interleaved", "RoChRaBaBgCo"},
+};
 
 /// DRAM timing parameters. `tCK` is in ns; every other value is a number of
 /// tCK cycles. Field names follow the JEDEC datasheets (and DRAMsim3 configs).
