@@ -22,6 +22,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "romac/CostModel/AccessCounts.h"
+#include "romac/Support/Error.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -403,10 +404,8 @@ romac::computeAccessCountsChecked(const Workload &workload,
     return std::move(err);
   AccessCounts counts = computeAccessCounts(workload, mapping, options);
   if (counts.overflow)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "access counts of '" + workload.name +
-                                       "' under " + mapping.str(workload) +
-                                       " overflow int64");
+    return makeStringError("access counts of '" + workload.name + "' under " +
+                           mapping.str(workload) + " overflow int64");
   return counts;
 }
 

@@ -198,10 +198,8 @@ llvm::Expected<AddressMapping> AddressMapping::get(const DramGeometry &geometry,
   llvm::SmallVector<DramField, 6> fieldsMsbFirst;
   for (size_t i = 0; i < order.size(); i += 2) {
     StringRef abbrev = order.substr(i, 2);
-    const DramField *field = llvm::find_if(kAllFields, [&](DramField f) {
-      return getDramFieldAbbrev(f) == abbrev;
-    });
-    if (field == kAllFields.end())
+    std::optional<DramField> field = symbolizeEnum(kDramFieldAbbrevs, abbrev);
+    if (!field)
       return unknown();
     if (llvm::is_contained(fieldsMsbFirst, *field))
       return makeStringError("field " + abbrev +

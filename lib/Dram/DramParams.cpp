@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "romac/Dram/DramParams.h"
+#include "romac/Support/Error.h"
 #include "romac/Target/Target.h"
 
 #include <algorithm>
@@ -29,8 +30,7 @@ llvm::Expected<DramParams> DramParams::get(const DramConfig &config) {
   p.policy = config.pagePolicy;
   const DramTiming &t = config.timing;
   if (!(t.tCK > 0))
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "DRAM timing: tCK must be positive");
+    return makeStringError("DRAM timing: tCK must be positive");
   p.tCK = t.tCK;
   p.CL = t.CL;
   p.CWL = t.CWL;

@@ -29,12 +29,6 @@ llvm::Error romac::makeLayerError(llvm::StringRef layer,
   return llvm::make_error<LayerError>(layer.str(), message.str());
 }
 
-llvm::Error romac::attachLayer(llvm::Error err, llvm::StringRef layer) {
-  if (!err || err.isA<LayerError>())
-    return err;
-  return makeLayerError(layer, llvm::toString(std::move(err)));
-}
-
 ErrorWithLayer romac::takeErrorWithLayer(llvm::Error err) {
   ErrorWithLayer result;
   llvm::handleAllErrors(

@@ -52,10 +52,6 @@ private:
 /// A LayerError of \p layer with \p message.
 llvm::Error makeLayerError(llvm::StringRef layer, const llvm::Twine &message);
 
-/// Turns \p err into a LayerError of \p layer, keeping its message, unless
-/// it already names a layer (then it is returned unchanged).
-llvm::Error attachLayer(llvm::Error err, llvm::StringRef layer);
-
 /// A failed error taken apart: the layer it belongs to ("" when it is not
 /// a LayerError) and its message.
 struct ErrorWithLayer {
