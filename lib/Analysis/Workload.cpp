@@ -24,20 +24,21 @@ using llvm::StringRef;
 // Small helpers
 //===----------------------------------------------------------------------===//
 
-llvm::StringRef romac::stringifyLoopKind(LoopKind kind) {
-  return kind == LoopKind::Parallel ? "parallel" : "reduction";
-}
-
-llvm::StringRef romac::stringifyOperandRole(OperandRole role) {
-  return role == OperandRole::Read ? "read" : "readwrite";
-}
-
-std::optional<OperandRole> romac::symbolizeOperandRole(llvm::StringRef str) {
-  if (str == "read")
-    return OperandRole::Read;
-  if (str == "readwrite")
-    return OperandRole::ReadWrite;
-  return std::nullopt;
+std::optional<OpKind> romac::getConvOpKind(OpKind variant,
+                                           unsigned spatialDims) {
+  if (spatialDims < 1 || spatialDims > 3)
+    return std::nullopt;
+  unsigned offset = spatialDims - 1;
+  switch (variant) {
+  case OpKind::Conv2d:
+    return OpKind(unsigned(OpKind::Conv1d) + offset);
+  case OpKind::DepthwiseConv2d:
+    return OpKind(unsigned(OpKind::DepthwiseConv1d) + offset);
+  case OpKind::GroupedConv2d:
+    return OpKind(unsigned(OpKind::GroupedConv1d) + offset);
+  default:
+    return std::nullopt;
+  }
 }
 
 int64_t IndexExpr::getCoeff(unsigned dim) const {
@@ -59,7 +60,6 @@ int64_t Operand::getNumElements() const {
   return n;
 }
 
-
 /// Prints a signed 64-bit magnitude without negating INT64_MIN.
 static std::string absString(int64_t v) {
   uint64_t mag = v < 0 ? 0 - static_cast<uint64_t>(v) : v;
@@ -78,10 +78,12 @@ llvm::Error Workload::verify() const {
     if (dim.name.empty())
       return makeLayerError(name, where + ": a loop dim has an empty name");
     if (!dimNames.insert(dim.name).second)
-      return makeLayerError(name, where + ": duplicate loop dim '" + dim.name + "'");
+      return makeLayerError(name,
+                            where + ": duplicate loop dim '" + dim.name + "'");
     if (dim.bound <= 0)
-      return makeLayerError(name, where + ": loop dim '" + dim.name + "' has bound " +
-                       llvm::Twine(dim.bound) + ", expected > 0");
+      return makeLayerError(name, where + ": loop dim '" + dim.name +
+                                      "' has bound " + llvm::Twine(dim.bound) +
+                                      ", expected > 0");
     if (llvm::MulOverflow(iterations, dim.bound, iterations))
       return makeLayerError(name, where + ": iteration count overflows int64");
   }
@@ -92,22 +94,26 @@ llvm::Error Workload::verify() const {
     if (op.name.empty())
       return makeLayerError(name, where + ": an operand has an empty name");
     if (!operandNames.insert(op.name).second)
-      return makeLayerError(name, where + ": duplicate operand '" + op.name + "'");
+      return makeLayerError(name,
+                            where + ": duplicate operand '" + op.name + "'");
     if (op.bytesPerElement <= 0)
       return makeLayerError(name, opWhere + ": bytes per element is " +
-                       llvm::Twine(op.bytesPerElement) + ", expected > 0");
+                                      llvm::Twine(op.bytesPerElement) +
+                                      ", expected > 0");
     if (op.projection.size() != op.extent.size())
-      return makeLayerError(name, 
-          opWhere + ": projection has " + llvm::Twine(op.projection.size()) +
-          " dims but the extent has " + llvm::Twine(op.extent.size()));
+      return makeLayerError(name, opWhere + ": projection has " +
+                                      llvm::Twine(op.projection.size()) +
+                                      " dims but the extent has " +
+                                      llvm::Twine(op.extent.size()));
     int64_t bytes = op.bytesPerElement;
     for (auto [i, e] : llvm::enumerate(op.extent)) {
       if (e <= 0)
-        return makeLayerError(name, opWhere + ": extent of tensor dim " + llvm::Twine(i) +
-                         " is " + llvm::Twine(e) +
-                         ", expected a static size > 0");
+        return makeLayerError(
+            name, opWhere + ": extent of tensor dim " + llvm::Twine(i) +
+                      " is " + llvm::Twine(e) + ", expected a static size > 0");
       if (llvm::MulOverflow(bytes, e, bytes))
-        return makeLayerError(name, opWhere + ": tensor size in bytes overflows int64");
+        return makeLayerError(
+            name, opWhere + ": tensor size in bytes overflows int64");
     }
     for (auto [i, expr] : llvm::enumerate(op.projection)) {
       std::string exprWhere = opWhere + ", tensor dim " + std::to_string(i);
@@ -119,28 +125,31 @@ llvm::Error Workload::verify() const {
       for (const AffineTerm &term : expr.terms) {
         if (term.dim >= dims.size())
           return makeLayerError(name, exprWhere + ": term names loop dim #" +
-                           llvm::Twine(term.dim) + " but there are only " +
-                           llvm::Twine(dims.size()));
+                                          llvm::Twine(term.dim) +
+                                          " but there are only " +
+                                          llvm::Twine(dims.size()));
         const LoopDim &dim = dims[term.dim];
         if (term.coeff == 0)
           return makeLayerError(name, exprWhere + ": loop dim '" + dim.name +
-                           "' has a zero coefficient");
+                                          "' has a zero coefficient");
         if (seen[term.dim])
           return makeLayerError(name, exprWhere + ": loop dim '" + dim.name +
-                           "' occurs twice");
+                                          "' occurs twice");
         seen[term.dim] = true;
         if (op.role == OperandRole::ReadWrite &&
             dim.kind == LoopKind::Reduction)
           return makeLayerError(name, exprWhere +
-                           ": read-write operand is indexed by "
-                           "reduction dim '" +
-                           dim.name + "'");
+                                          ": read-write operand is indexed by "
+                                          "reduction dim '" +
+                                          dim.name + "'");
         int64_t span;
         if (llvm::MulOverflow(term.coeff, dim.bound - 1, span))
-          return makeLayerError(name, exprWhere + ": index range overflows int64");
+          return makeLayerError(name,
+                                exprWhere + ": index range overflows int64");
         int64_t &end = span < 0 ? lo : hi;
         if (llvm::AddOverflow(end, span, end))
-          return makeLayerError(name, exprWhere + ": index range overflows int64");
+          return makeLayerError(name,
+                                exprWhere + ": index range overflows int64");
       }
     }
   }
@@ -302,7 +311,7 @@ uint64_t Workload::getCanonicalHash() const {
 std::string Workload::str() const {
   std::string out;
   llvm::raw_string_ostream os(out);
-  os << "workload '" << name << "' (" << op << ")\n  dims:";
+  os << "workload '" << name << "' (" << stringifyOpKind(op) << ")\n  dims:";
   for (const LoopDim &d : dims)
     os << " " << d.name << "=" << d.bound
        << (d.kind == LoopKind::Parallel ? "" : "(r)");
@@ -375,14 +384,14 @@ llvm::Expected<Workload> Workload::conv2d(const Conv2dSpec &s) {
                          {s.groups, "groups"}})
     if (v <= 0)
       return makeStringError(where + ": " + what + " is " + llvm::Twine(v) +
-                       ", expected > 0");
+                             ", expected > 0");
   for (int64_t pad : {s.padTop, s.padLeft, s.padBottom, s.padRight})
     if (pad < 0)
       return makeStringError(where + ": negative padding");
   if (s.c % s.groups || s.k % s.groups)
     return makeStringError(where + ": groups " + llvm::Twine(s.groups) +
-                     " does not divide channels " + llvm::Twine(s.c) + " -> " +
-                     llvm::Twine(s.k));
+                           " does not divide channels " + llvm::Twine(s.c) +
+                           " -> " + llvm::Twine(s.k));
   // Output size along one axis; -1 when the arithmetic overflows.
   auto outSize = [&](int64_t in, int64_t padA, int64_t padB, int64_t kernel,
                      int64_t dil, int64_t stride) -> int64_t {
@@ -399,9 +408,9 @@ llvm::Expected<Workload> Workload::conv2d(const Conv2dSpec &s) {
   int64_t q = outSize(s.w, s.padLeft, s.padRight, s.s, s.dilationW, s.strideW);
   if (p <= 0 || q <= 0)
     return makeStringError(where + ": empty output (" + llvm::Twine(p) + " x " +
-                     llvm::Twine(q) +
-                     "); the kernel does not fit the padded "
-                     "input");
+                           llvm::Twine(q) +
+                           "); the kernel does not fit the padded "
+                           "input");
 
   Builder b;
   b.w.name = s.name;
@@ -416,7 +425,7 @@ llvm::Expected<Workload> Workload::conv2d(const Conv2dSpec &s) {
   };
 
   if (s.groups == 1) {
-    b.w.op = "conv2d";
+    b.w.op = OpKind::Conv2d;
     unsigned n = b.dim("N", s.n, par), k = b.dim("K", s.k, par),
              c = b.dim("C", s.c, red), dp = b.dim("P", p, par),
              dq = b.dim("Q", q, par), dr = b.dim("R", s.r, red),
@@ -436,7 +445,7 @@ llvm::Expected<Workload> Workload::conv2d(const Conv2dSpec &s) {
   }
 
   if (s.groups == s.c) {
-    b.w.op = "depthwise_conv2d";
+    b.w.op = OpKind::DepthwiseConv2d;
     int64_t mult = s.k / s.c;
     unsigned n = b.dim("N", s.n, par), c = b.dim("C", s.c, par);
     std::optional<unsigned> m;
@@ -459,7 +468,7 @@ llvm::Expected<Workload> Workload::conv2d(const Conv2dSpec &s) {
     return b.finish();
   }
 
-  b.w.op = "grouped_conv2d";
+  b.w.op = OpKind::GroupedConv2d;
   int64_t cg = s.c / s.groups, kg = s.k / s.groups;
   unsigned n = b.dim("N", s.n, par), g = b.dim("G", s.groups, par),
            k = b.dim("K", kg, par), c = b.dim("C", cg, red),
@@ -488,7 +497,7 @@ llvm::Expected<Workload> Workload::matmul(int64_t m, int64_t n, int64_t k,
                                           int64_t bytes, llvm::StringRef name) {
   Builder b;
   b.w.name = name.str();
-  b.w.op = "matmul";
+  b.w.op = OpKind::Matmul;
   unsigned dm = b.dim("M", m, LoopKind::Parallel),
            dn = b.dim("N", n, LoopKind::Parallel),
            dk = b.dim("K", k, LoopKind::Reduction);
@@ -510,7 +519,7 @@ llvm::Expected<Workload> Workload::batchMatmul(int64_t batch, int64_t m,
                                                llvm::StringRef name) {
   Builder b;
   b.w.name = name.str();
-  b.w.op = "batch_matmul";
+  b.w.op = OpKind::BatchMatmul;
   unsigned db = b.dim("B", batch, LoopKind::Parallel),
            dm = b.dim("M", m, LoopKind::Parallel),
            dn = b.dim("N", n, LoopKind::Parallel),

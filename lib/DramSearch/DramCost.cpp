@@ -364,7 +364,7 @@ Relayout romac::computeRelayoutCharge(int64_t bytes, RelayoutCharge charge,
   // one sequential stream to a new place.
   Workload copy;
   copy.name = "relayout";
-  copy.op = "copy";
+  copy.op = OpKind::Copy;
   copy.dims.push_back({"E", bytes, LoopKind::Parallel});
   for (auto [name, role] : {std::pair{"src", OperandRole::Read},
                             std::pair{"dst", OperandRole::ReadWrite}}) {

@@ -147,8 +147,14 @@ static bool readOperand(const json::Value &v, json::Path path,
 
 static bool fromJSON(const json::Value &v, Workload &w, json::Path path) {
   json::ObjectMapper m(v, path);
-  if (!m || !m.map("name", w.name) || !m.map("op", w.op))
+  std::string op;
+  if (!m || !m.map("name", w.name) || !m.map("op", op))
     return false;
+  std::optional<OpKind> kind = symbolizeOpKind(op);
+  if (!kind)
+    return fail(path.field("op"), "unknown op \"" + op + "\"; expected " +
+                                      listEnumNames(kOpKindNames));
+  w.op = *kind;
   const json::Object &obj = *v.getAsObject();
   const json::Array *loops = getArray(obj, path, "loops");
   if (!loops)

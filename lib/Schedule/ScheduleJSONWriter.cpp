@@ -147,7 +147,7 @@ void writeLayer(Writer &w, const Schedule &s, const LayerSchedule &l,
   const CostBreakdown &c = l.cost;
   w.j.object([&] {
     w.string("name", wl.name);
-    w.string("op", wl.op);
+    w.string("op", stringifyOpKind(wl.op));
     if (group >= 0)
       w.integer("fused_group", group);
     w.perDim("dims", wl, [&](unsigned d) { return wl.dims[d].bound; });

@@ -239,8 +239,8 @@ void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s) {
     auto bytes = dramByClass(l);
     dramColumns(hitRate(l.cost.dram.rowHits, l.cost.dram.bursts),
                 activations(l), formatEnergy(l.cost.dramEnergyPJ));
-    row(l.workload.name, l.workload.op, dimsString(l.workload), tilesString(l),
-        orderString(l), reuseString(l.reuse), spatialString(l),
+    row(l.workload.name, stringifyOpKind(l.workload.op), dimsString(l.workload),
+        tilesString(l), orderString(l), reuseString(l.reuse), spatialString(l),
         formatBytes(bytes[0]), formatBytes(bytes[1]), formatBytes(bytes[2]),
         formatEnergy(l.cost.totalEnergyPJ), formatCycles(l.cost.cycles),
         llvm::formatv("{0:f0}%", 100 * l.cost.utilization).str());

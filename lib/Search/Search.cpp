@@ -326,7 +326,7 @@ void romac::printBaselineTable(llvm::raw_ostream &os,
                       "adaptive", "saving");
   std::array<int64_t, 4> total = {0, 0, 0, 0};
   for (const BaselineRow &row : rows) {
-    line(row.layer, row.op, row.dramBytes);
+    line(row.layer, stringifyOpKind(row.op), row.dramBytes);
     for (size_t p = 0; p < 4; ++p)
       total[p] += row.dramBytes[p];
   }

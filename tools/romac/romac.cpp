@@ -691,7 +691,8 @@ struct InspectArgs {
 /// Prints one layer of a schedule in detail.
 void printLayerDetail(llvm::raw_ostream &os, const romac::LayerSchedule &l) {
   const romac::Workload &w = l.workload;
-  os << "layer '" << w.name << "' (" << w.op << ")\n  dims:";
+  os << "layer '" << w.name << "' (" << romac::stringifyOpKind(w.op)
+     << ")\n  dims:";
   for (const romac::LoopDim &d : w.dims)
     os << " " << d.name << "=" << d.bound
        << (d.kind == romac::LoopKind::Reduction ? "(red)" : "");

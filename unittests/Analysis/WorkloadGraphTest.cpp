@@ -28,7 +28,7 @@ Workload matmul(const char *name) {
 Workload relu(const char *name) {
   Workload w;
   w.name = name;
-  w.op = "elementwise";
+  w.op = OpKind::Elementwise;
   w.dims = {{"d0", 4, LoopKind::Parallel}, {"d1", 4, LoopKind::Parallel}};
   for (auto [opName, role] : {std::pair{"input", OperandRole::Read},
                               std::pair{"output", OperandRole::ReadWrite}}) {

@@ -58,7 +58,7 @@ TEST(WorkloadTest, Conv2dFactory) {
   s.inputTensor = "images";
   Workload w = llvm::cantFail(Workload::conv2d(s));
   EXPECT_EQ(w.name, "conv1");
-  EXPECT_EQ(w.op, "conv2d");
+  EXPECT_EQ(w.op, OpKind::Conv2d);
   EXPECT_EQ(dimNames(w),
             (Strings{"N=1", "K=64", "C=3r", "P=224", "Q=224", "R=3r", "S=3r"}));
   ASSERT_EQ(w.operands.size(), 3u);
@@ -76,6 +76,21 @@ TEST(WorkloadTest, Conv2dFactory) {
   EXPECT_FALSE(w.operands[0].isIndexedBy(*w.findDim("K")));
   EXPECT_EQ(w.findOperand("weight"), 1u);
   EXPECT_EQ(w.findDim("X"), std::nullopt);
+}
+
+TEST(WorkloadTest, OpKindNames) {
+  // Every kind round-trips through its spelling, and the convolution kinds
+  // are found by variant and spatial rank.
+  for (const EnumName<OpKind> &entry : kOpKindNames)
+    EXPECT_EQ(symbolizeOpKind(stringifyOpKind(entry.value)), entry.value);
+  EXPECT_EQ(symbolizeOpKind("conv"), std::nullopt);
+  EXPECT_EQ(getConvOpKind(OpKind::Conv2d, 1), OpKind::Conv1d);
+  EXPECT_EQ(getConvOpKind(OpKind::DepthwiseConv2d, 3), OpKind::DepthwiseConv3d);
+  EXPECT_EQ(getConvOpKind(OpKind::GroupedConv2d, 2), OpKind::GroupedConv2d);
+  EXPECT_EQ(getConvOpKind(OpKind::Conv2d, 4), std::nullopt);
+  EXPECT_EQ(getConvOpKind(OpKind::Matmul, 2), std::nullopt);
+  EXPECT_EQ(stringifyOpKind(getConvOpKind(OpKind::GroupedConv2d, 1).value()),
+            "grouped_conv1d");
 }
 
 TEST(WorkloadTest, Conv2dStrideDilationPadding) {
@@ -100,7 +115,7 @@ TEST(WorkloadTest, Conv2dStrideDilationPadding) {
 
 TEST(WorkloadTest, DepthwiseAndGrouped) {
   Workload dw = llvm::cantFail(Workload::depthwiseConv2d(conv3x3(32, 32, 56)));
-  EXPECT_EQ(dw.op, "depthwise_conv2d");
+  EXPECT_EQ(dw.op, OpKind::DepthwiseConv2d);
   EXPECT_EQ(dimNames(dw),
             (Strings{"N=1", "C=32", "P=56", "Q=56", "R=3r", "S=3r"}));
   EXPECT_EQ(projections(dw, 0), (Strings{"N", "C", "P*1+R*1-1", "Q*1+S*1-1"}));
@@ -117,7 +132,7 @@ TEST(WorkloadTest, DepthwiseAndGrouped) {
   Conv2dSpec g = conv3x3(32, 64, 8);
   g.groups = 8;
   Workload grouped = llvm::cantFail(Workload::conv2d(g));
-  EXPECT_EQ(grouped.op, "grouped_conv2d");
+  EXPECT_EQ(grouped.op, OpKind::GroupedConv2d);
   EXPECT_EQ(dimNames(grouped), (Strings{"N=1", "G=8", "K=8", "C=4r", "P=8",
                                         "Q=8", "R=3r", "S=3r"}));
   EXPECT_EQ(projections(grouped, 0)[1], "G*4+C*1");
@@ -127,7 +142,7 @@ TEST(WorkloadTest, DepthwiseAndGrouped) {
 
 TEST(WorkloadTest, MatmulFactories) {
   Workload mm = llvm::cantFail(Workload::matmul(4, 5, 6, 2, "fc"));
-  EXPECT_EQ(mm.op, "matmul");
+  EXPECT_EQ(mm.op, OpKind::Matmul);
   EXPECT_EQ(dimNames(mm), (Strings{"M=4", "N=5", "K=6r"}));
   EXPECT_EQ(projections(mm, 0), (Strings{"M", "K"}));
   EXPECT_EQ(projections(mm, 1), (Strings{"K", "N"}));
@@ -135,7 +150,7 @@ TEST(WorkloadTest, MatmulFactories) {
   EXPECT_EQ(mm.operands[1].bytesPerElement, 2);
 
   Workload bmm = llvm::cantFail(Workload::batchMatmul(8, 64, 64, 40));
-  EXPECT_EQ(bmm.op, "batch_matmul");
+  EXPECT_EQ(bmm.op, OpKind::BatchMatmul);
   EXPECT_EQ(dimNames(bmm), (Strings{"B=8", "M=64", "N=64", "K=40r"}));
   EXPECT_EQ(projections(bmm, 0), (Strings{"B", "M", "K"}));
   EXPECT_EQ(projections(bmm, 1), (Strings{"B", "K", "N"}));
@@ -171,7 +186,7 @@ TEST(WorkloadTest, SD2SizedLayerVerifies) {
 Workload handMatmul() {
   Workload w;
   w.name = "mm";
-  w.op = "matmul";
+  w.op = OpKind::Matmul;
   w.dims = {{"M", 4, LoopKind::Parallel},
             {"N", 4, LoopKind::Parallel},
             {"K", 4, LoopKind::Reduction}};

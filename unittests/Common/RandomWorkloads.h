@@ -58,7 +58,7 @@ struct AffineLimits {
 inline Workload randomAffine(Rng &rng, const AffineLimits &limits = {}) {
   Workload w;
   w.name = "random";
-  w.op = "generic";
+  w.op = OpKind::Generic;
   int64_t numDims = rng.range(1, limits.maxDims);
   for (int64_t d = 0; d < numDims; ++d)
     w.dims.push_back({"d" + std::to_string(d), rng.range(1, 6),

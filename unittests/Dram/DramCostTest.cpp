@@ -609,7 +609,7 @@ TEST(DramCostTest, TensorAliasesOfElementwiseLayers) {
                         const char *out, bool transpose = false) {
     Workload w;
     w.name = name;
-    w.op = "elementwise";
+    w.op = OpKind::Elementwise;
     for (const char *d : {"N", "C", "H", "W"})
       w.dims.push_back({d,
                         d[0] == 'C'   ? 8

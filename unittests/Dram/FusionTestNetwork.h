@@ -80,7 +80,7 @@ inline Workload reluLayer(const char *in, const char *out, int64_t c,
                           int64_t hw) {
   Workload w;
   w.name = std::string("relu.") + out;
-  w.op = "elementwise";
+  w.op = OpKind::Elementwise;
   for (const char *d : {"d0", "d1", "d2", "d3"})
     w.dims.push_back({d, 1, LoopKind::Parallel});
   w.dims[1].bound = c;

@@ -230,6 +230,11 @@ TEST(ScheduleTest, BadInputErrors) {
                                   (*layer0(r).getObject("dims"))["K"] = 32;
                                 })),
             "x.json: error: layers[0].dims.K: is 32 but loops say 64");
+  EXPECT_EQ(
+      parseError(editJSON(
+          good, [](llvm::json::Object &r) { layer0(r)["op"] = "conv4d"; })),
+      "x.json: error: layers[0].op: unknown op \"conv4d\"; expected " +
+          listEnumNames(kOpKindNames));
   EXPECT_EQ(parseError(editJSON(
                 good,
                 [](llvm::json::Object &r) {

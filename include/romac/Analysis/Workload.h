@@ -16,7 +16,9 @@
 #ifndef ROMAC_ANALYSIS_WORKLOAD_H
 #define ROMAC_ANALYSIS_WORKLOAD_H
 
+#include "romac/Support/EnumTable.h"
 #include "llvm/ADT/ArrayRef.h"
+
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -31,8 +33,71 @@ namespace romac {
 /// (reduction).
 enum class LoopKind { Parallel, Reduction };
 
+inline constexpr EnumName<LoopKind> kLoopKindNames[] = {
+    {LoopKind::Parallel, "parallel"},
+    {LoopKind::Reduction, "reduction"},
+};
+
 /// Returns "parallel" or "reduction".
-llvm::StringRef stringifyLoopKind(LoopKind kind);
+inline llvm::StringRef stringifyLoopKind(LoopKind kind) {
+  return stringifyEnum(kLoopKindNames, kind);
+}
+
+/// What a layer computes. Contractions name the linalg op they come from
+/// (convolutions with their number of spatial dims); streaming layers are
+/// `Elementwise` or `Reduction` when they have a loop nest, `Other` when they
+/// have none (tensor.concat, tensor.pad, ...: the layer's MLIR operation names
+/// them). `Copy` is the DRAM model's layout-conversion pass over one tensor.
+/// Spelled in the schedule JSON ("op"), the tables and the test passes.
+enum class OpKind {
+  Conv1d,
+  Conv2d,
+  Conv3d,
+  DepthwiseConv1d,
+  DepthwiseConv2d,
+  DepthwiseConv3d,
+  GroupedConv1d,
+  GroupedConv2d,
+  GroupedConv3d,
+  Matmul,
+  BatchMatmul,
+  Generic,
+  Elementwise,
+  Reduction,
+  Copy,
+  Other,
+};
+
+inline constexpr EnumName<OpKind> kOpKindNames[] = {
+    {OpKind::Conv1d, "conv1d"},
+    {OpKind::Conv2d, "conv2d"},
+    {OpKind::Conv3d, "conv3d"},
+    {OpKind::DepthwiseConv1d, "depthwise_conv1d"},
+    {OpKind::DepthwiseConv2d, "depthwise_conv2d"},
+    {OpKind::DepthwiseConv3d, "depthwise_conv3d"},
+    {OpKind::GroupedConv1d, "grouped_conv1d"},
+    {OpKind::GroupedConv2d, "grouped_conv2d"},
+    {OpKind::GroupedConv3d, "grouped_conv3d"},
+    {OpKind::Matmul, "matmul"},
+    {OpKind::BatchMatmul, "batch_matmul"},
+    {OpKind::Generic, "generic"},
+    {OpKind::Elementwise, "elementwise"},
+    {OpKind::Reduction, "reduction"},
+    {OpKind::Copy, "copy"},
+    {OpKind::Other, "other"},
+};
+
+inline llvm::StringRef stringifyOpKind(OpKind kind) {
+  return stringifyEnum(kOpKindNames, kind);
+}
+inline std::optional<OpKind> symbolizeOpKind(llvm::StringRef str) {
+  return symbolizeEnum(kOpKindNames, str);
+}
+
+/// The kind of convolution of \p variant (Conv2d, DepthwiseConv2d or
+/// GroupedConv2d) with \p spatialDims spatial dims (1 to 3); std::nullopt for
+/// other counts.
+std::optional<OpKind> getConvOpKind(OpKind variant, unsigned spatialDims);
 
 /// One loop of the nest: `for name in [0, bound)`.
 struct LoopDim {
@@ -65,10 +130,19 @@ struct IndexExpr {
 /// tile is visited again, read back first.
 enum class OperandRole { Read, ReadWrite };
 
+inline constexpr EnumName<OperandRole> kOperandRoleNames[] = {
+    {OperandRole::Read, "read"},
+    {OperandRole::ReadWrite, "readwrite"},
+};
+
 /// Returns "read" or "readwrite".
-llvm::StringRef stringifyOperandRole(OperandRole role);
+inline llvm::StringRef stringifyOperandRole(OperandRole role) {
+  return stringifyEnum(kOperandRoleNames, role);
+}
 /// Parses "read" / "readwrite".
-std::optional<OperandRole> symbolizeOperandRole(llvm::StringRef str);
+inline std::optional<OperandRole> symbolizeOperandRole(llvm::StringRef str) {
+  return symbolizeEnum(kOperandRoleNames, str);
+}
 
 /// One tensor accessed by the loop nest.
 struct Operand {
@@ -110,9 +184,8 @@ struct Conv2dSpec {
 struct Workload {
   /// The ONNX node name.
   std::string name;
-  /// Free-form op kind: conv2d, depthwise_conv2d, grouped_conv2d, matmul,
-  /// batch_matmul, elementwise, reduction, ...
-  std::string op;
+  /// What the layer computes.
+  OpKind op = OpKind::Generic;
   llvm::SmallVector<LoopDim, 8> dims;
   llvm::SmallVector<Operand, 3> operands;
 

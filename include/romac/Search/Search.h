@@ -182,7 +182,7 @@ inline constexpr std::array<ReusePolicy, 4> kBaselinePolicies = {
 /// One layer of a baseline comparison, indexed like kBaselinePolicies.
 struct BaselineRow {
   std::string layer;
-  std::string op;
+  OpKind op = OpKind::Generic;
   int64_t macs = 0;
   std::array<int64_t, 4> dramBytes = {0, 0, 0, 0};
   std::array<double, 4> energyPJ = {0, 0, 0, 0};

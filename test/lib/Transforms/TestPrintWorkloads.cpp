@@ -28,9 +28,11 @@ struct TestPrintWorkloadsPass
     for (const Layer &layer : collectLayers(getOperation())) {
       const Workload &w = layer.workload;
       os << "layer \"" << w.name << "\" "
-         << (layer.kind == LayerKind::Contraction ? "contraction"
-                                                  : "streaming")
-         << " " << w.op << "\n";
+         << (layer.kind == LayerKind::Contraction ? "contraction" : "streaming")
+         << " "
+         << (w.op == OpKind::Other ? layer.op->getName().getStringRef()
+                                   : stringifyOpKind(w.op))
+         << "\n";
       if (w.dims.empty()) {
         os << "  bytes read " << layer.streamReadBytes << " written "
            << layer.streamWriteBytes << "\n";

@@ -132,7 +132,7 @@ LogicalResult toIndexExpr(AffineExpr expr, IndexExpr &out, int64_t scale = 1) {
 
 /// Loop names by role: convolution and contraction dims get the usual
 /// letters (N K C P Q R S, B M N K); anything else d0, d1, ...
-SmallVector<std::string> loopNames(linalg::LinalgOp op, std::string &kind) {
+SmallVector<std::string> loopNames(linalg::LinalgOp op, OpKind &kind) {
   unsigned n = op.getNumLoops();
   SmallVector<std::string> names(n);
   // The last loops.size() letters name the loops (Q alone for 1-D, P Q for
@@ -154,12 +154,11 @@ SmallVector<std::string> loopNames(linalg::LinalgOp op, std::string &kind) {
     assign(conv->outputImage, {"O", "P", "Q"});
     assign(conv->filterLoop, {"T", "R", "S"});
     assign(conv->depth, {conv->inputChannel.empty() ? "C" : "G"});
-    if (opName.contains("depthwise"))
-      kind = "depthwise_conv" + std::to_string(conv->outputImage.size()) + "d";
-    else if (!conv->depth.empty())
-      kind = "grouped_conv" + std::to_string(conv->outputImage.size()) + "d";
-    else
-      kind = "conv" + std::to_string(conv->outputImage.size()) + "d";
+    OpKind variant = opName.contains("depthwise") ? OpKind::DepthwiseConv2d
+                     : !conv->depth.empty()       ? OpKind::GroupedConv2d
+                                                  : OpKind::Conv2d;
+    kind = getConvOpKind(variant, conv->outputImage.size())
+               .value_or(OpKind::Generic);
   } else if (auto mm = isContraction ? linalg::inferContractionDims(op)
                                      : FailureOr<linalg::ContractionDimensions>(
                                            failure());
@@ -168,7 +167,7 @@ SmallVector<std::string> loopNames(linalg::LinalgOp op, std::string &kind) {
     assign(mm->m, {"M"});
     assign(mm->n, {"N"});
     assign(mm->k, {"K"});
-    kind = mm->batch.empty() ? "matmul" : "batch_matmul";
+    kind = mm->batch.empty() ? OpKind::Matmul : OpKind::BatchMatmul;
   }
   // Unnamed or duplicate-free fallback names.
   llvm::StringSet<> used;
@@ -213,7 +212,7 @@ romac::workloadFromLinalg(linalg::LinalgOp op, const NameTable &names,
   SmallVector<int64_t> bounds = op.getStaticLoopRanges();
   Workload w;
   w.name = names.layer(op);
-  w.op = "generic";
+  w.op = OpKind::Generic;
   SmallVector<std::string> loops = loopNames(op, w.op);
   auto iters = op.getIteratorTypesArray();
   for (unsigned i = 0; i < bounds.size(); ++i) {
@@ -317,14 +316,14 @@ std::vector<Layer> romac::collectLayers(func::FuncOp func) {
         llvm::consumeError(w.takeError());
       }
     }
-    if (layer.kind == LayerKind::Streaming && layer.workload.op.empty())
-      layer.workload.op = op->getName().getStringRef().str();
+    if (layer.kind == LayerKind::Streaming && layer.workload.dims.empty())
+      layer.workload.op = OpKind::Other;
     layer.workload.name = names.layer(op);
     if (layer.kind == LayerKind::Streaming && !layer.workload.dims.empty()) {
       bool reduction = llvm::any_of(layer.workload.dims, [](const LoopDim &d) {
         return d.kind == LoopKind::Reduction;
       });
-      layer.workload.op = reduction ? "reduction" : "elementwise";
+      layer.workload.op = reduction ? OpKind::Reduction : OpKind::Elementwise;
     }
     layers.push_back(std::move(layer));
   });
