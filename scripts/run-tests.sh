@@ -22,7 +22,7 @@ echo "== gtest (ctest) =="
 
 if compgen -G "$ROOT/python/tests/test_*.py" >/dev/null; then
   echo "== pytest =="
-  (cd "$ROOT" && PYTHONPATH="$ROOT/python" /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+  (cd "$ROOT" && PYTHONPATH="$ROOT/python" ROMAC_BUILD_DIR="$BUILD_DIR" /usr/bin/python3 -m pytest -q -p no:cacheprovider \
       --junitxml="$REPORTS/pytest.xml" python/tests) || status=1
 fi
 

@@ -30,6 +30,7 @@ tools = [
     ToolSubst("romac", unresolved="fatal"),
     ToolSubst("romac-opt", unresolved="fatal"),
     ToolSubst("romac-translate", unresolved="fatal"),
+    ToolSubst("romac-tensor-tool", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
