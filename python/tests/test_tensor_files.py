@@ -277,6 +277,17 @@ def test_onnx_backend_node_test_data(tool):
     print(f"node test data: {read} tensors read, {errors} non-tensors refused")
 
 
+def test_committed_model_test_data(tool):
+    """The tiny SD2 fixtures' inputs and torch reference outputs (models/)."""
+    files = sorted(glob.glob(os.path.join(REPO, "models", "**", "test_data_set_*", "*.pb"), recursive=True))
+    assert len(files) >= 11
+    records = info(tool, files)
+    for path in files:
+        t = onnx.load_tensor(path)
+        a = numpy_helper.to_array(t)
+        assert (records[path]["name"], records[path]["sha256"]) == (t.name, sha(a)), path
+
+
 def test_light_cnn_reference_outputs(tool):
     files = sorted(glob.glob(os.path.join(SHARED, "models", "onnx-light", "*_output_0.pb")))
     if not files:
