@@ -25,6 +25,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 
 namespace romac {
@@ -38,6 +39,9 @@ inline void registerRomacDialects(mlir::DialectRegistry &registry) {
                   mlir::func::FuncDialect, mlir::linalg::LinalgDialect,
                   mlir::math::MathDialect, mlir::memref::MemRefDialect,
                   mlir::scf::SCFDialect, mlir::tensor::TensorDialect>();
+  // Every upstream dialect with its external interface models (linalg's
+  // TilingInterface, the bufferization models) for code generation.
+  mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
 }
 

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "romac/Codegen/Passes.h"
 #include "romac/Dialect/Romac/Transforms/Passes.h"
 #include "romac/InitRomac.h"
 
@@ -24,6 +25,7 @@ int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   mlir::registerLinalgPasses();
   romac::registerAllRomacPasses();
+  romac::registerAllCodegenPasses();
   romac::test::registerRomacTestPasses();
 
   mlir::DialectRegistry registry;

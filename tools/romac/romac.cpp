@@ -28,6 +28,8 @@
 #include "romac/Target/Target.h"
 #include "romac/Verify/Verify.h"
 
+#include "Driver.h"
+#include "Run.h"
 #include "Version.h"
 
 #include "mlir/Parser/Parser.h"
@@ -59,8 +61,7 @@
 
 namespace {
 
-/// Exit status for usage errors and for stages that are not built yet.
-constexpr int kUsageError = 2;
+using namespace romac::driver;
 
 /// Reports that `command` is not available in this build and returns the
 /// status the driver exits with.
@@ -70,43 +71,6 @@ int notBuiltYet(const std::string &command, const std::string &what) {
                "version of romac\n",
                command.c_str(), what.c_str());
   return kUsageError;
-}
-
-/// Prints every MLIR diagnostic as one "romac CMD: error: ..." line.
-class DiagnosticPrinter {
-public:
-  DiagnosticPrinter(mlir::MLIRContext &ctx, std::string command)
-      : handler(&ctx, [command = std::move(command)](mlir::Diagnostic &d) {
-          const char *kind =
-              d.getSeverity() == mlir::DiagnosticSeverity::Error     ? "error"
-              : d.getSeverity() == mlir::DiagnosticSeverity::Warning ? "warning"
-                                                                     : "note";
-          llvm::errs() << "romac " << command << ": " << kind << ": " << d.str()
-                       << "\n";
-          return mlir::success();
-        }) {}
-
-private:
-  mlir::ScopedDiagnosticHandler handler;
-};
-
-/// Prints `err` as "romac COMMAND: error: MESSAGE" and returns `status`.
-int reportError(llvm::StringRef command, llvm::Error err, int status = 1) {
-  llvm::errs() << "romac " << command
-               << ": error: " << llvm::toString(std::move(err)) << "\n";
-  return status;
-}
-
-/// Flushes stdout and turns a write error on it (a full disk) into one
-/// message and a failing exit status instead of LLVM's fatal error at exit.
-int checkStdout(int status) {
-  llvm::outs().flush();
-  if (!llvm::outs().has_error())
-    return status;
-  llvm::errs() << "romac: error: cannot write to standard output: "
-               << llvm::outs().error().message() << "\n";
-  llvm::outs().clear_error();
-  return status ? status : 1;
 }
 
 /// Records the files a command reads (the model and the --freeze tensors) as
@@ -124,31 +88,6 @@ void printModule(llvm::raw_ostream &os, mlir::ModuleOp module,
                  const mlir::OpPrintingFlags &flags) {
   module.print(os, flags);
   os << "\n";
-}
-
-/// Fills `options` from the --dim/--shape/--freeze flags; false on error.
-bool parseImportFlags(const std::string &command,
-                      const std::vector<std::string> &dims,
-                      const std::vector<std::string> &shapes,
-                      const std::vector<std::string> &frozen,
-                      romac::OnnxImportOptions &options) {
-  auto check = [&](llvm::Error e, const char *flag) {
-    if (!e)
-      return true;
-    llvm::errs() << "romac " << command << ": error: " << flag << ": "
-                 << llvm::toString(std::move(e)) << "\n";
-    return false;
-  };
-  for (const std::string &d : dims)
-    if (!check(options.addDim(d), "--dim"))
-      return false;
-  for (const std::string &s : shapes)
-    if (!check(options.addShape(s), "--shape"))
-      return false;
-  for (const std::string &f : frozen)
-    if (!check(options.addFrozenInput(f), "--freeze"))
-      return false;
-  return true;
 }
 
 struct ImportArgs {
@@ -225,20 +164,6 @@ int runImport(const ImportArgs &args) {
   return 0;
 }
 
-/// Imports an ONNX model, or parses an .mlir file, into `ctx`.
-mlir::OwningOpRef<mlir::ModuleOp>
-loadModel(const std::string &command, const std::string &path,
-          const romac::OnnxImportOptions &options, mlir::MLIRContext &ctx) {
-  if (llvm::StringRef(path).ends_with(".mlir")) {
-    auto module = mlir::parseSourceFile<mlir::ModuleOp>(path, &ctx);
-    if (!module)
-      llvm::errs() << "romac " << command << ": error: " << path
-                   << ": cannot parse the MLIR file\n";
-    return module;
-  }
-  return romac::importOnnxFile(path, ctx, options);
-}
-
 /// Proves every distinct (workload, tiling) of `schedule` with Z3, in
 /// parallel; identical layers (the UNet repeats most of its blocks) are
 /// proved once. The first failure in layer order is returned.
@@ -283,20 +208,6 @@ struct CompileArgs {
   bool isDramAware() const {
     return dram || fuse || !dramMapping.empty() || !dramTrace.empty();
   }
-};
-
-/// Seconds since the command started, for the progress lines.
-class Stopwatch {
-public:
-  double seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                         start)
-        .count();
-  }
-
-private:
-  std::chrono::steady_clock::time_point start =
-      std::chrono::steady_clock::now();
 };
 
 /// The search's progress lines: "romac compile: searched K/N distinct
@@ -886,8 +797,8 @@ int main(int argc, char **argv) {
   InspectArgs inspectArgs;
   CLI::App *inspectCmd = addInspectCommand(app, inspectArgs);
 
-  auto *runCmd = app.add_subcommand("run", "Execute a compiled model");
-  runCmd->allow_extras();
+  RunArgs runArgs;
+  CLI::App *runCmd = addRunCommand(app, runArgs);
   auto *zoomCmd =
       app.add_subcommand("zoom", "Run the SD2 infinite-zoom video pipeline");
   zoomCmd->allow_extras();
@@ -939,7 +850,7 @@ int main(int argc, char **argv) {
   if (inspectCmd->parsed())
     return checkStdout(runInspect(inspectArgs));
   if (runCmd->parsed())
-    return notBuiltYet("run", "code generation and execution");
+    return checkStdout(runModel(runArgs));
   if (zoomCmd->parsed())
     return notBuiltYet("zoom", "the zoom pipeline");
   return kUsageError;

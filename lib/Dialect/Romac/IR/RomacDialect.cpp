@@ -19,10 +19,17 @@ void RomacDialect::initialize() { registerAttributes(); }
 
 LogicalResult RomacDialect::verifyOperationAttribute(Operation *op,
                                                      NamedAttribute attr) {
-  if (attr.getName() == getMappingAttrName()) {
+  if (attr.getName() == getMappingAttrName() ||
+      attr.getName() == getTiledMappingAttrName()) {
     if (!isa<MappingAttr>(attr.getValue()))
-      return op->emitError() << "'" << getMappingAttrName()
+      return op->emitError() << "'" << attr.getName().getValue()
                              << "' must be a #romac.mapping attribute";
+    return success();
+  }
+  if (attr.getName() == getWeightAttrName()) {
+    if (!isa<ElementsAttr>(attr.getValue()))
+      return op->emitError() << "'" << getWeightAttrName()
+                             << "' must be an elements attribute";
     return success();
   }
   if (attr.getName() == getTargetAttrName()) {

@@ -58,6 +58,17 @@ def Romac_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getFusedGroupAttrName() {
       return ::llvm::StringLiteral("romac.fused_group");
     }
+    /// Name of the op attribute a contraction tiled by
+    /// romac-tile-by-schedule keeps its #romac.mapping under.
+    static constexpr ::llvm::StringLiteral getTiledMappingAttrName() {
+      return ::llvm::StringLiteral("romac.tiled_mapping");
+    }
+    /// Name of the attribute of an external memref.global that holds the
+    /// weight data the runtime binds its symbol to
+    /// (romac-externalize-weights).
+    static constexpr ::llvm::StringLiteral getWeightAttrName() {
+      return ::llvm::StringLiteral("romac.weight");
+    }
   }];
 }
 

@@ -1,0 +1,76 @@
+//===- Passes.h - romac code generation passes ------------------*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// The passes that turn a scheduled module (linalg on tensors with
+// #romac.mapping attributes) into LLVM IR that executes the schedule, and
+// `romac-codegen-pipeline`, the one place that orders them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ROMAC_CODEGEN_PASSES_H
+#define ROMAC_CODEGEN_PASSES_H
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinAttributeInterfaces.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace romac {
+
+/// Bytes of the data of \p value.
+int64_t getWeightBytes(mlir::ElementsAttr value);
+
+#define GEN_PASS_DECL
+#include "romac/Codegen/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "romac/Codegen/Passes.h.inc"
+
+struct CodegenPipelineOptions
+    : public mlir::PassPipelineOptions<CodegenPipelineOptions> {
+  Option<bool> tile{*this, "tile",
+                    llvm::cl::desc("Tile every contraction that has a "
+                                   "#romac.mapping with its DRAM-level tiles"),
+                    llvm::cl::init(true)};
+  Option<int64_t> weightMinBytes{
+      *this, "weight-min-bytes",
+      llvm::cl::desc("Constants of at least this many bytes become weights "
+                     "the runtime supplies (romac-externalize-weights)"),
+      llvm::cl::init(256)};
+};
+
+/// Appends the code generation stages: buildCodegenBufferizePipeline() then
+/// buildCodegenLLVMPipeline().
+void buildCodegenPipeline(mlir::OpPassManager &pm,
+                          const CodegenPipelineOptions &options);
+
+/// The first half: tile by schedule, bufferize (outputs as caller-provided
+/// buffers), free intermediate buffers and externalize the weights. After
+/// it, the `romac.weight` attributes name the data each weight symbol binds
+/// to (the runtime reads them before the second half).
+void buildCodegenBufferizePipeline(mlir::OpPassManager &pm,
+                                   const CodegenPipelineOptions &options);
+
+/// The second half: loops, then the LLVM dialect with bare-pointer arguments.
+void buildCodegenLLVMPipeline(mlir::OpPassManager &pm,
+                              const CodegenPipelineOptions &options);
+
+/// Registers `romac-codegen-pipeline`.
+void registerCodegenPipeline();
+
+inline void registerAllCodegenPasses() {
+  registerRomacCodegenPasses();
+  registerCodegenPipeline();
+}
+
+} // namespace romac
+
+#endif // ROMAC_CODEGEN_PASSES_H

@@ -1,0 +1,72 @@
+//===- Passes.td - romac code generation passes ------------*- tablegen -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ROMAC_CODEGEN_PASSES_TD
+#define ROMAC_CODEGEN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def RomacTileBySchedulePass
+    : Pass<"romac-tile-by-schedule", "::mlir::func::FuncOp"> {
+  let summary = "Tile every contraction with the DRAM-level tiles of its "
+                "#romac.mapping, in the schedule's loop order";
+  let description = [{
+    Makes the schedule the program: every linalg op that carries a
+    `romac.mapping` (set by `romac-tile-search` or `romac-dram-search`) is
+    tiled with `scf.for` loops whose steps are the mapping's DRAM-level tile
+    sizes (the tile fetched into the target's SRAM) and whose nesting is the
+    mapping's loop order, outermost first. Dims whose tile covers the whole
+    bound get no loop. Reduction dims are tiled too (the partial sums stay in
+    the output tile, as the schedule counts them). The tiled op keeps the
+    mapping, renamed `romac.tiled_mapping`, so a second run is a no-op.
+
+    The loop nest is exactly the one the cost model counted, so the schedule
+    is proven by the outputs of the program that runs it.
+
+    Example:
+
+    ```mlir
+    %0 = linalg.matmul {romac.mapping = #romac.mapping<reuse = "...",
+           tile = {M = 8, N = 16, K = 4}, order = ["N", "M", "K"], ...>}
+    // becomes scf.for N step 16 { scf.for M step 8 { scf.for K step 4 {
+    //   linalg.matmul on 8x4 and 4x16 slices } } }
+    ```
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
+def RomacExternalizeWeightsPass
+    : Pass<"romac-externalize-weights", "::mlir::ModuleOp"> {
+  let summary = "Turn large constant memref.globals into external "
+                "declarations whose data the runtime supplies";
+  let description = [{
+    After bufferization every weight is a `memref.global constant` with its
+    value as initializer. Lowered as is, the weights would be copied into the
+    generated code. This pass moves the initializer of every global of at
+    least `min-bytes` bytes that is not a splat into the discardable
+    attribute `romac.weight` and leaves an external declaration: the runtime
+    reads `romac.weight` (for an imported model, the memory-mapped ONNX file)
+    and binds the symbol to that data, so no weight is copied per run.
+
+    Example:
+
+    ```mlir
+    memref.global "private" constant @w : memref<64x64xf32> = dense_resource<w>
+    // becomes
+    memref.global "private" constant @w : memref<64x64xf32>
+        {romac.weight = dense_resource<w> : tensor<64x64xf32>}
+    ```
+  }];
+  let options = [
+    Option<"minBytes", "min-bytes", "int64_t", /*default=*/"256",
+           "Globals smaller than this keep their initializer">,
+  ];
+}
+
+#endif // ROMAC_CODEGEN_PASSES_TD

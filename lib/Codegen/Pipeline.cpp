@@ -1,0 +1,91 @@
+//===- Pipeline.cpp - romac-codegen-pipeline -------------------*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// The order of the code generation stages lives here and only here:
+// `romac-opt --romac-codegen-pipeline` and `romac run` both call
+// buildCodegenPipeline().
+//
+// The function boundary it produces is the runtime's calling convention:
+// `@main(inputs..., outputs...)` with every argument a bare pointer to a
+// dense row-major buffer (static shapes, identity layouts), outputs written
+// by the callee, weights bound by symbol (romac-externalize-weights).
+//
+//===----------------------------------------------------------------------===//
+
+#include "romac/Codegen/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void romac::buildCodegenPipeline(OpPassManager &pm,
+                                 const CodegenPipelineOptions &options) {
+  buildCodegenBufferizePipeline(pm, options);
+  buildCodegenLLVMPipeline(pm, options);
+}
+
+void romac::buildCodegenBufferizePipeline(
+    OpPassManager &pm, const CodegenPipelineOptions &options) {
+  // 1. The schedule's DRAM-level tiles become loops (tensors still).
+  if (options.tile)
+    pm.addNestedPass<func::FuncOp>(createRomacTileBySchedulePass());
+  pm.addPass(createCanonicalizerPass());
+
+  // 2. Buffers: one-shot bufferization across function boundaries with
+  //    identity layouts, results turned into caller-provided outputs, and
+  //    every intermediate buffer freed after its last use.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  bufferization::buildBufferDeallocationPipeline(pm);
+
+  // 3. Weights: bound by the runtime, not copied into the code.
+  RomacExternalizeWeightsPassOptions weights;
+  weights.minBytes = options.weightMinBytes;
+  pm.addPass(createRomacExternalizeWeightsPass(weights));
+}
+
+void romac::buildCodegenLLVMPipeline(OpPassManager &pm,
+                                     const CodegenPipelineOptions &options) {
+  // 4. Loops and the LLVM dialect.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  ConvertFuncToLLVMPassOptions funcToLLVM;
+  funcToLLVM.useBarePtrCallConv = true;
+  pm.addPass(createConvertFuncToLLVMPass(funcToLLVM));
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void romac::registerCodegenPipeline() {
+  PassPipelineRegistration<CodegenPipelineOptions>(
+      "romac-codegen-pipeline",
+      "Lower a scheduled module to the LLVM dialect: tile by schedule, "
+      "bufferize, externalize weights, lower (tile=false skips the tiling)",
+      buildCodegenPipeline);
+}

@@ -1,0 +1,308 @@
+//===- Executable.cpp - JIT compilation of a model -------------*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "romac/Runtime/Executable.h"
+
+#include "romac/Codegen/Passes.h"
+#include "romac/Dialect/Romac/IR/RomacDialect.h"
+#include "romac/Support/Error.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <cstring>
+#include <mutex>
+
+using namespace mlir;
+using romac::Executable;
+using romac::TensorSpec;
+
+std::string TensorSpec::str() const {
+  std::string s = name + ": " + stringifyElementType(type).str() + "[";
+  for (auto [i, d] : llvm::enumerate(shape))
+    s += (i ? ", " : "") + std::to_string(d);
+  return s + "]";
+}
+
+int64_t TensorSpec::getNumElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+size_t TensorSpec::getNumBytes() const {
+  return getNumElements() * getElementSize(type);
+}
+
+Executable::~Executable() = default;
+
+namespace {
+
+/// The runtime element type of an MLIR element type; std::nullopt for types
+/// the runtime has no buffers for.
+std::optional<romac::ElementType> toElementType(Type t) {
+  using romac::ElementType;
+  if (t.isF32())
+    return ElementType::F32;
+  if (t.isF64())
+    return ElementType::F64;
+  if (t.isF16())
+    return ElementType::F16;
+  if (t.isBF16())
+    return ElementType::BF16;
+  if (t.isInteger(1))
+    return ElementType::Bool;
+  if (t.isSignlessInteger(8) || t.isSignedInteger(8))
+    return ElementType::I8;
+  if (t.isUnsignedInteger(8))
+    return ElementType::U8;
+  if (t.isInteger(16))
+    return ElementType::I16;
+  if (t.isInteger(32))
+    return ElementType::I32;
+  if (t.isInteger(64))
+    return ElementType::I64;
+  return std::nullopt;
+}
+
+/// Reads the spec of one argument or result of `main`.
+llvm::Expected<TensorSpec> getSpec(Type type, DictionaryAttr attrs,
+                                   const Twine &fallbackName) {
+  TensorSpec spec;
+  auto name = attrs ? attrs.getAs<StringAttr>("onnx.name") : StringAttr();
+  spec.name = name ? name.getValue().str() : fallbackName.str();
+  auto tensor = llvm::dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape())
+    return romac::makeStringError("'" + spec.name +
+                                  "' is not a tensor of static shape");
+  std::optional<romac::ElementType> element =
+      toElementType(tensor.getElementType());
+  if (!element)
+    return romac::makeStringError("'" + spec.name +
+                                  "' has an unsupported element type");
+  spec.type = *element;
+  spec.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+  return spec;
+}
+
+/// Collects the diagnostics of a pass pipeline into one error message.
+class DiagnosticCollector {
+public:
+  explicit DiagnosticCollector(MLIRContext *ctx)
+      : handler(ctx, [this](Diagnostic &d) {
+          if (d.getSeverity() != DiagnosticSeverity::Error)
+            return success();
+          std::string text;
+          llvm::raw_string_ostream os(text);
+          if (auto loc = llvm::dyn_cast<NameLoc>(d.getLocation()))
+            os << "node '" << loc.getName().getValue() << "': ";
+          os << d.str();
+          messages.push_back(std::move(text));
+          return success();
+        }) {}
+
+  llvm::Error takeError(const Twine &what) {
+    std::string text = what.str();
+    for (const std::string &m : messages)
+      text += "\n  " + m;
+    return romac::makeStringError(text);
+  }
+
+private:
+  ScopedDiagnosticHandler handler;
+  std::vector<std::string> messages;
+};
+
+/// The runtime function `memrefCopy(elementSize, src, dst)` that the LLVM
+/// lowering of memref.copy calls for strided (non-contiguous) copies. Both
+/// memrefs are unranked descriptors {rank, ranked descriptor*}; the ranked
+/// descriptor is {allocated, aligned, offset, sizes[rank], strides[rank]}.
+struct UnrankedDescriptor {
+  int64_t rank;
+  void *descriptor;
+};
+
+/// Copies the strided view `src` to `dst`, innermost dim as one loop.
+void copyStrided(int64_t elementSize, int64_t rank, const int64_t *sizes,
+                 const int64_t *srcStrides, const int64_t *dstStrides,
+                 const char *src, char *dst) {
+  if (rank == 0) {
+    std::memcpy(dst, src, elementSize);
+    return;
+  }
+  for (int64_t i = 0; i < sizes[0]; ++i)
+    copyStrided(elementSize, rank - 1, sizes + 1, srcStrides + 1,
+                dstStrides + 1, src + i * srcStrides[0] * elementSize,
+                dst + i * dstStrides[0] * elementSize);
+}
+
+extern "C" void romacMemrefCopy(int64_t elementSize, UnrankedDescriptor *src,
+                                UnrankedDescriptor *dst) {
+  // {allocated, aligned, offset, sizes..., strides...}
+  struct Header {
+    char *allocated;
+    char *aligned;
+    int64_t offset;
+  };
+  auto *s = static_cast<Header *>(src->descriptor);
+  auto *d = static_cast<Header *>(dst->descriptor);
+  int64_t rank = src->rank;
+  auto *sSizes = reinterpret_cast<const int64_t *>(s + 1);
+  auto *dSizes = reinterpret_cast<const int64_t *>(d + 1);
+  copyStrided(elementSize, rank, sSizes, sSizes + rank, dSizes + rank,
+              s->aligned + s->offset * elementSize,
+              d->aligned + d->offset * elementSize);
+}
+
+void initializeLLVMOnce() {
+  static std::once_flag flag;
+  std::call_once(flag, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+}
+
+} // namespace
+
+llvm::Expected<std::unique_ptr<Executable>>
+Executable::compile(ModuleOp module, const ExecutableOptions &options) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main || main.isExternal())
+    return makeStringError("the module has no function @main to run");
+  std::unique_ptr<Executable> exe(new Executable());
+  FunctionType type = main.getFunctionType();
+  for (unsigned i = 0; i < type.getNumInputs(); ++i) {
+    llvm::Expected<TensorSpec> spec =
+        getSpec(type.getInput(i), main.getArgAttrDict(i), "input_" + Twine(i));
+    if (!spec)
+      return spec.takeError();
+    exe->inputs.push_back(std::move(*spec));
+  }
+  for (unsigned i = 0; i < type.getNumResults(); ++i) {
+    llvm::Expected<TensorSpec> spec = getSpec(
+        type.getResult(i), main.getResultAttrDict(i), "output_" + Twine(i));
+    if (!spec)
+      return spec.takeError();
+    exe->outputs.push_back(std::move(*spec));
+  }
+
+  MLIRContext *ctx = module.getContext();
+  DiagnosticCollector diagnostics(ctx);
+  CodegenPipelineOptions pipeline;
+  pipeline.tile = options.tile;
+  PassManager bufferize(ctx);
+  buildCodegenBufferizePipeline(bufferize, pipeline);
+  if (failed(bufferize.run(module)))
+    return diagnostics.takeError("code generation failed");
+
+  // The weights: symbol -> the data the module holds.
+  llvm::StringMap<const void *> weights;
+  for (auto global : module.getOps<memref::GlobalOp>()) {
+    auto value = global->getAttrOfType<ElementsAttr>(RomacDialect::getWeightAttrName());
+    if (!value)
+      continue;
+    const void *data = nullptr;
+    if (auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(value)) {
+      AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+      if (!blob)
+        return makeStringError("weight '" + global.getSymName() +
+                               "' has no data (an elided resource?)");
+      data = blob->getData().data();
+    } else if (auto dense = llvm::dyn_cast<DenseElementsAttr>(value)) {
+      if (dense.getElementType().isInteger(1)) {
+        // i1 is bit-packed in MLIR and one byte per element in memory.
+        auto bytes = std::make_unique<char[]>(dense.getNumElements());
+        for (auto [i, b] : llvm::enumerate(dense.getValues<bool>()))
+          bytes[i] = b;
+        data = bytes.get();
+        exe->ownedWeights.push_back(std::move(bytes));
+      } else {
+        data = dense.getRawData().data();
+      }
+    } else {
+      return makeStringError("weight '" + global.getSymName() +
+                             "' has an unsupported attribute kind");
+    }
+    weights[global.getSymName()] = data;
+    exe->weightBytes += romac::getWeightBytes(value);
+  }
+
+  PassManager lower(ctx);
+  buildCodegenLLVMPipeline(lower, pipeline);
+  if (failed(lower.run(module)))
+    return diagnostics.takeError("lowering to LLVM failed");
+
+  initializeLLVMOnce();
+  registerBuiltinDialectTranslation(*ctx);
+  registerLLVMDialectTranslation(*ctx);
+  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!builder)
+    return builder.takeError();
+  llvm::CodeGenOptLevel codegenLevel = options.optLevel >= 3
+                                            ? llvm::CodeGenOptLevel::Aggressive
+                                            : llvm::CodeGenOptLevel::Default;
+  builder->setCodeGenOptLevel(codegenLevel);
+  auto tm = builder->createTargetMachine();
+  if (!tm)
+    return tm.takeError();
+  auto transformer = makeOptimizingTransformer(options.optLevel, 0, tm->get());
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = transformer;
+  engineOptions.jitCodeGenOptLevel = codegenLevel;
+  auto engine = ExecutionEngine::create(module, engineOptions, std::move(*tm));
+  if (!engine)
+    return engine.takeError();
+  exe->engine = std::move(*engine);
+  exe->engine->registerSymbols([&](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap map;
+    map[interner("memrefCopy")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&romacMemrefCopy),
+        llvm::JITSymbolFlags::Exported};
+    for (const auto &entry : weights)
+      map[interner(entry.getKey())] = {
+          llvm::orc::ExecutorAddr::fromPtr(entry.getValue()),
+          llvm::JITSymbolFlags::Exported};
+    return map;
+  });
+  auto entry = exe->engine->lookupPacked("main");
+  if (!entry)
+    return entry.takeError();
+  exe->entry = *entry;
+  return exe;
+}
+
+llvm::Error Executable::run(llvm::ArrayRef<const void *> in,
+                            llvm::ArrayRef<void *> out) {
+  if (in.size() != inputs.size() || out.size() != outputs.size())
+    return makeStringError(
+        llvm::formatv("expected {0} inputs and {1} outputs, got {2} and {3}",
+                      inputs.size(), outputs.size(), in.size(), out.size()));
+  // The packed entry takes a pointer to each (bare pointer) argument.
+  llvm::SmallVector<void *> pointers;
+  for (const void *p : in)
+    pointers.push_back(const_cast<void *>(p));
+  for (void *p : out)
+    pointers.push_back(p);
+  llvm::SmallVector<void *> args;
+  for (void *&p : pointers)
+    args.push_back(&p);
+  entry(args.data());
+  return llvm::Error::success();
+}

@@ -1,0 +1,72 @@
+//===- Driver.cpp - helpers shared by the romac subcommands ----*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "Driver.h"
+
+#include "mlir/Parser/Parser.h"
+
+using namespace romac::driver;
+
+/// Prints `err` as "romac COMMAND: error: MESSAGE" and returns `status`.
+int romac::driver::reportError(llvm::StringRef command, llvm::Error err,
+                               int status) {
+  llvm::errs() << "romac " << command
+               << ": error: " << llvm::toString(std::move(err)) << "\n";
+  return status;
+}
+
+/// Flushes stdout and turns a write error on it (a full disk) into one
+/// message and a failing exit status instead of LLVM's fatal error at exit.
+int romac::driver::checkStdout(int status) {
+  llvm::outs().flush();
+  if (!llvm::outs().has_error())
+    return status;
+  llvm::errs() << "romac: error: cannot write to standard output: "
+               << llvm::outs().error().message() << "\n";
+  llvm::outs().clear_error();
+  return status ? status : 1;
+}
+
+/// Fills `options` from the --dim/--shape/--freeze flags; false on error.
+bool romac::driver::parseImportFlags(const std::string &command,
+                                     const std::vector<std::string> &dims,
+                                     const std::vector<std::string> &shapes,
+                                     const std::vector<std::string> &frozen,
+                                     romac::OnnxImportOptions &options) {
+  auto check = [&](llvm::Error e, const char *flag) {
+    if (!e)
+      return true;
+    llvm::errs() << "romac " << command << ": error: " << flag << ": "
+                 << llvm::toString(std::move(e)) << "\n";
+    return false;
+  };
+  for (const std::string &d : dims)
+    if (!check(options.addDim(d), "--dim"))
+      return false;
+  for (const std::string &s : shapes)
+    if (!check(options.addShape(s), "--shape"))
+      return false;
+  for (const std::string &f : frozen)
+    if (!check(options.addFrozenInput(f), "--freeze"))
+      return false;
+  return true;
+}
+
+/// Imports an ONNX model, or parses an .mlir file, into `ctx`.
+mlir::OwningOpRef<mlir::ModuleOp>
+romac::driver::loadModel(const std::string &command, const std::string &path,
+                         const romac::OnnxImportOptions &options,
+                         mlir::MLIRContext &ctx) {
+  if (llvm::StringRef(path).ends_with(".mlir")) {
+    auto module = mlir::parseSourceFile<mlir::ModuleOp>(path, &ctx);
+    if (!module)
+      llvm::errs() << "romac " << command << ": error: " << path
+                   << ": cannot parse the MLIR file\n";
+    return module;
+  }
+  return romac::importOnnxFile(path, ctx, options);
+}

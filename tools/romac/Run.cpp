@@ -1,0 +1,395 @@
+//===- Run.cpp - `romac run`: execute a model on the host -------*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Imports a model, optionally searches its schedule for a target (whose
+// DRAM-level tiles then become the loops that run), JIT-compiles it for this
+// CPU and runs it on .npy / TensorProto inputs; writes the outputs and checks
+// them against reference files.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Run.h"
+
+#include "Driver.h"
+
+#include "romac/Dialect/Romac/Transforms/Passes.h"
+#include "romac/InitRomac.h"
+#include "romac/Runtime/Executable.h"
+#include "romac/Runtime/Tensor.h"
+#include "romac/Support/Error.h"
+#include "romac/Support/OutputFile.h"
+
+#include "mlir/Pass/PassManager.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
+
+#include <algorithm>
+#include <map>
+
+using namespace romac;
+using namespace romac::driver;
+
+namespace {
+
+/// The --input tensors by name, in the order given.
+struct NamedInputs {
+  std::vector<std::string> names;
+  llvm::StringMap<Tensor> tensors;
+};
+
+/// Reads every --input (NAME=FILE, or FILE.pb named by its TensorProto).
+std::optional<NamedInputs> readInputs(const RunArgs &args) {
+  NamedInputs inputs;
+  for (llvm::StringRef spec : args.inputs) {
+    auto [name, path] = spec.split('=');
+    if (path.empty()) {
+      path = spec;
+      name = "";
+    }
+    std::string protoName;
+    llvm::Expected<Tensor> t = readTensorFile(path, &protoName);
+    if (!t) {
+      reportError("run", t.takeError());
+      return std::nullopt;
+    }
+    std::string key = name.empty() ? protoName : name.str();
+    if (key.empty()) {
+      llvm::errs() << "romac run: error: --input " << spec
+                   << ": the file does not name its tensor; give the input "
+                      "as --input NAME=FILE\n";
+      return std::nullopt;
+    }
+    if (inputs.tensors.count(key)) {
+      llvm::errs() << "romac run: error: --input: input '" << key
+                   << "' given twice\n";
+      return std::nullopt;
+    }
+    inputs.names.push_back(key);
+    inputs.tensors.try_emplace(key, std::move(*t));
+  }
+  return inputs;
+}
+
+/// "expected inputs: a: float32[1, 3], b: int64[1, 77]"
+std::string listSpecs(llvm::StringRef what, llvm::ArrayRef<TensorSpec> specs) {
+  std::string s = "expected " + what.str() + ": ";
+  for (auto [i, spec] : llvm::enumerate(specs))
+    s += (i ? ", " : "") + spec.str();
+  return s;
+}
+
+/// Pairs the model's inputs with the --input tensors (random ones for the
+/// rest with --random-inputs). Prints the error and returns false when a
+/// name is unknown or missing, or a type or shape differs.
+bool bindInputs(const RunArgs &args, const Executable &exe, NamedInputs &given,
+                std::vector<Tensor> &bound) {
+  llvm::ArrayRef<TensorSpec> specs = exe.getInputs();
+  for (const std::string &name : given.names)
+    if (llvm::none_of(specs,
+                      [&](const TensorSpec &s) { return s.name == name; })) {
+      llvm::errs() << "romac run: error: --input: the model has no input '"
+                   << name << "'; " << listSpecs("inputs", specs) << "\n";
+      return false;
+    }
+  for (auto [i, spec] : llvm::enumerate(specs)) {
+    auto it = given.tensors.find(spec.name);
+    if (it == given.tensors.end()) {
+      if (args.randomSeed < 0) {
+        llvm::errs() << "romac run: error: input '" << spec.name
+                     << "' is missing (give it with --input NAME=FILE or use "
+                        "--random-inputs SEED); "
+                     << listSpecs("inputs", specs) << "\n";
+        return false;
+      }
+      bound.push_back(
+          makeRandomTensor(spec.type, spec.shape, args.randomSeed + i));
+      continue;
+    }
+    Tensor &t = it->second;
+    if (t.getElementType() != spec.type ||
+        t.getShape() != llvm::ArrayRef<int64_t>(spec.shape)) {
+      llvm::errs() << "romac run: error: input '" << spec.name << "' is "
+                   << t.getTypeString() << " but the model expects "
+                   << spec.str() << "; " << listSpecs("inputs", specs) << "\n";
+      return false;
+    }
+    bound.push_back(std::move(t));
+  }
+  return true;
+}
+
+/// Imports the model with the --dim/--shape flags; the shapes of the --input
+/// tensors bind the inputs' free dims. When those shapes do not fit the
+/// model, the model is imported without them so that the error can list
+/// what it expects.
+mlir::OwningOpRef<mlir::ModuleOp> importForRun(const RunArgs &args,
+                                               const NamedInputs &inputs,
+                                               mlir::MLIRContext &ctx,
+                                               bool &shapeMismatch) {
+  OnnxImportOptions options;
+  if (!parseImportFlags("run", args.dims, args.shapes, {}, options))
+    return nullptr;
+  OnnxImportOptions plain = options;
+  bool derived = false;
+  for (const std::string &name : inputs.names) {
+    llvm::ArrayRef<int64_t> shape =
+        inputs.tensors.find(name)->second.getShape();
+    if (options.shapes.count(name) || shape.empty())
+      continue;
+    options.shapes[name].assign(shape.begin(), shape.end());
+    derived = true;
+  }
+  if (!derived)
+    return loadModel("run", args.model, options, ctx);
+  {
+    // Quietly: a mismatch is reported below with the expected inputs.
+    mlir::ScopedDiagnosticHandler quiet(
+        &ctx, [](mlir::Diagnostic &) { return mlir::success(); });
+    if (auto module = loadModel("run", args.model, options, ctx))
+      return module;
+  }
+  shapeMismatch = true;
+  return loadModel("run", args.model, plain, ctx);
+}
+
+/// The file name an output is written to: its ONNX name with every
+/// character outside [A-Za-z0-9._-] replaced by '_', and ".npy".
+std::string outputFileName(llvm::StringRef name) {
+  std::string s = name.str();
+  for (char &c : s)
+    if (!llvm::isAlnum(c) && c != '.' && c != '_' && c != '-')
+      c = '_';
+  if (s.empty() || s[0] == '.')
+    s = "output" + s;
+  return s + ".npy";
+}
+
+/// Reads the reference outputs of REF_DIR: output_K.pb / output_K.npy for
+/// K = 0, 1, ... (ONNX test data sets) or NAME.npy per output.
+llvm::Expected<std::vector<Tensor>>
+readReferences(llvm::StringRef dir, llvm::ArrayRef<TensorSpec> specs) {
+  std::vector<Tensor> refs;
+  for (auto [k, spec] : llvm::enumerate(specs)) {
+    llvm::SmallVector<std::string, 3> candidates = {
+        (dir + "/output_" + llvm::Twine(k) + ".pb").str(),
+        (dir + "/output_" + llvm::Twine(k) + ".npy").str(),
+        (dir + "/" + outputFileName(spec.name)).str()};
+    auto found = llvm::find_if(candidates, [](const std::string &p) {
+      return llvm::sys::fs::exists(p);
+    });
+    if (found == candidates.end())
+      return makeStringError(dir + ": no reference for output " +
+                             llvm::Twine(k) + " ('" + spec.name +
+                             "'): expected " + candidates[0] + ", " +
+                             candidates[1] + " or " + candidates[2]);
+    llvm::Expected<Tensor> t = readTensorFile(*found);
+    if (!t)
+      return t.takeError();
+    refs.push_back(std::move(*t));
+  }
+  return refs;
+}
+
+/// --check: prints one line per output; false when any differs.
+bool checkOutputs(const RunArgs &args, const Executable &exe,
+                  llvm::ArrayRef<Tensor> outputs) {
+  llvm::Expected<std::vector<Tensor>> refs =
+      readReferences(args.checkDir, exe.getOutputs());
+  if (!refs) {
+    reportError("run", refs.takeError());
+    return false;
+  }
+  bool ok = true;
+  for (auto [k, spec] : llvm::enumerate(exe.getOutputs())) {
+    llvm::Expected<TensorDiff> diff =
+        compareTensors(outputs[k], (*refs)[k], args.rtol, args.atol);
+    if (!diff) {
+      llvm::errs() << "romac run: error: --check: output '" << spec.name
+                   << "': " << llvm::toString(diff.takeError()) << "\n";
+      ok = false;
+      continue;
+    }
+    bool match = diff->mismatches == 0;
+    ok &= match;
+    llvm::outs() << llvm::formatv(
+        "check {0}: max abs error {1:e2}, max rel error {2:e2}, {3} of {4} "
+        "outside rtol {5:e1} atol {6:e1}: {7}\n",
+        spec.name, diff->maxAbsError, diff->maxRelError, diff->mismatches,
+        spec.getNumElements(), args.rtol, args.atol,
+        match ? "match" : "MISMATCH");
+  }
+  return ok;
+}
+
+/// Writes every output into --output-dir (staged; nothing on error).
+bool writeOutputs(const RunArgs &args, const Executable &exe,
+                  llvm::ArrayRef<Tensor> outputs) {
+  OutputSet set;
+  set.addInput(args.model);
+  llvm::Expected<std::string> staging = set.addDirectory(args.outputDir);
+  if (!staging) {
+    reportError("run", staging.takeError());
+    return false;
+  }
+  for (auto [k, spec] : llvm::enumerate(exe.getOutputs()))
+    if (llvm::Error e =
+            writeTensorFile(*staging + "/" + outputFileName(spec.name),
+                            outputs[k], spec.name)) {
+      set.discard();
+      reportError("run", std::move(e));
+      return false;
+    }
+  if (llvm::Error e = set.commit()) {
+    reportError("run", std::move(e));
+    return false;
+  }
+  return true;
+}
+
+/// Checks the --output-dir before any work.
+bool checkOutputDir(const RunArgs &args) {
+  if (args.outputDir.empty())
+    return true;
+  if (llvm::sys::fs::exists(args.outputDir) &&
+      !llvm::sys::fs::is_directory(args.outputDir)) {
+    llvm::errs() << "romac run: error: --output-dir: '" << args.outputDir
+                 << "' is not a directory\n";
+    return false;
+  }
+  llvm::Expected<bool> nonEmpty = isNonEmptyDirectory(args.outputDir);
+  if (!nonEmpty) {
+    reportError("run", nonEmpty.takeError());
+    return false;
+  }
+  if (*nonEmpty && !args.force) {
+    llvm::errs() << "romac run: error: --output-dir: '" << args.outputDir
+                 << "' is not empty (--force writes into it)\n";
+    return false;
+  }
+  return true;
+}
+
+/// Searches the schedule of every contraction for --target (the flat
+/// search of `romac compile`), so that codegen tiles by it.
+bool searchSchedule(const RunArgs &args, mlir::ModuleOp module) {
+  mlir::PassManager pm(module.getContext());
+  CompilePipelineOptions pipeline;
+  pipeline.target = args.target;
+  pipeline.search = PipelineSearch::Flat;
+  buildCompilePipeline(pm, pipeline);
+  return mlir::succeeded(pm.run(module));
+}
+
+} // namespace
+
+int romac::driver::runModel(const RunArgs &args) {
+  if (!checkOutputDir(args))
+    return kUsageError;
+  std::optional<NamedInputs> inputs = readInputs(args);
+  if (!inputs)
+    return 1;
+  mlir::DialectRegistry registry;
+  registerRomacDialects(registry);
+  mlir::MLIRContext ctx(registry);
+  DiagnosticPrinter printer(ctx, "run");
+  Stopwatch clock;
+  bool shapeMismatch = false;
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      importForRun(args, *inputs, ctx, shapeMismatch);
+  if (!module)
+    return 1;
+  if (!args.target.empty() && !searchSchedule(args, *module))
+    return 1;
+  double importSeconds = clock.seconds();
+  ExecutableOptions options;
+  options.tile = !args.noTile;
+  llvm::Expected<std::unique_ptr<Executable>> exe =
+      Executable::compile(*module, options);
+  if (!exe)
+    return reportError("run",
+                       llvm::createFileError(args.model, exe.takeError()));
+  double compileSeconds = clock.seconds() - importSeconds;
+  std::vector<Tensor> bound;
+  if (!bindInputs(args, **exe, *inputs, bound))
+    return 1;
+  if (shapeMismatch) {
+    // The import without the inputs' shapes worked, so bindInputs() found the
+    // difference; this is a safety net.
+    llvm::errs() << "romac run: error: the --input shapes do not fit the "
+                    "model; "
+                 << listSpecs("inputs", (*exe)->getInputs()) << "\n";
+    return 1;
+  }
+  std::vector<Tensor> outputs;
+  for (const TensorSpec &spec : (*exe)->getOutputs())
+    outputs.emplace_back(spec.type, spec.shape);
+  std::vector<const void *> in;
+  for (const Tensor &t : bound)
+    in.push_back(t.data());
+  std::vector<void *> out;
+  for (Tensor &t : outputs)
+    out.push_back(t.data());
+  std::vector<double> times;
+  for (unsigned r = 0; r < std::max(1u, args.repeat); ++r) {
+    Stopwatch runClock;
+    if (llvm::Error e = (*exe)->run(in, out))
+      return reportError("run", std::move(e));
+    times.push_back(runClock.seconds());
+  }
+  std::vector<double> sorted = times;
+  llvm::sort(sorted);
+  llvm::errs() << llvm::formatv(
+      "romac run: {0}: imported in {1:f2} s, compiled in {2:f2} s; ran {3} "
+      "time(s): median {4:f2} ms (min {5:f2}, max {6:f2})\n",
+      args.model, importSeconds, compileSeconds, times.size(),
+      1e3 * sorted[sorted.size() / 2], 1e3 * sorted.front(),
+      1e3 * sorted.back());
+  if (!args.outputDir.empty() && !writeOutputs(args, **exe, outputs))
+    return 1;
+  if (!args.checkDir.empty() && !checkOutputs(args, **exe, outputs))
+    return 1;
+  return 0;
+}
+
+CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
+  CLI::App *run = app.add_subcommand(
+      "run", "Compile a model for this CPU and execute it: inputs from .npy "
+             "or TensorProto .pb files, outputs written and checked");
+  run->add_option("model", args.model, "ONNX model (or .mlir)")->required();
+  run->add_option("--target", args.target,
+                  "Search this target's schedule and execute its DRAM-level "
+                  "tiling (default: no schedule, untiled loops)");
+  run->add_option("--input", args.inputs,
+                  "NAME=FILE (.npy or .pb), or FILE.pb named by its "
+                  "TensorProto; repeatable");
+  run->add_option("--random-inputs", args.randomSeed,
+                  "Fill every input not given with --input with random "
+                  "values from this seed")
+      ->check(CLI::NonNegativeNumber);
+  run->add_option("--output-dir", args.outputDir,
+                  "Write every output as NAME.npy into this folder");
+  run->add_flag("--force", args.force, "Write into a non-empty --output-dir");
+  run->add_option("--check", args.checkDir,
+                  "Compare the outputs with output_K.pb / output_K.npy / "
+                  "NAME.npy in this folder; exit 1 on a mismatch");
+  run->add_option("--rtol", args.rtol, "Relative tolerance of --check")
+      ->check(CLI::NonNegativeNumber);
+  run->add_option("--atol", args.atol, "Absolute tolerance of --check")
+      ->check(CLI::NonNegativeNumber);
+  run->add_option("--repeat", args.repeat,
+                  "Run this many times and print "
+                  "the median time")
+      ->check(CLI::Range(1u, 100000u));
+  run->add_flag("--no-tile", args.noTile,
+                "Ignore the schedule: plain loops (for comparison)");
+  run->add_option("--dim", args.dims, "Bind a symbolic dim: NAME=N");
+  run->add_option("--shape", args.shapes, "Fix an input shape: NAME=D0xD1x...");
+  return run;
+}

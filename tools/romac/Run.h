@@ -1,0 +1,37 @@
+//===- Run.h - `romac run` -------------------------------------*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ROMAC_TOOLS_ROMAC_RUN_H
+#define ROMAC_TOOLS_ROMAC_RUN_H
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace romac::driver {
+
+struct RunArgs {
+  std::string model, target, outputDir, checkDir;
+  std::vector<std::string> inputs, dims, shapes;
+  /// --random-inputs: fill every input not given with --input.
+  int64_t randomSeed = -1;
+  unsigned repeat = 1;
+  double rtol = 1e-4, atol = 1e-5;
+  bool noTile = false, force = false;
+};
+
+/// Registers `romac run` and its flags.
+CLI::App *addRunCommand(CLI::App &app, RunArgs &args);
+
+/// Runs `romac run`; returns the exit status.
+int runModel(const RunArgs &args);
+
+} // namespace romac::driver
+
+#endif // ROMAC_TOOLS_ROMAC_RUN_H
