@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "romac/Target/Target.h"
+#include "romac/Target/Host.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
@@ -202,6 +203,8 @@ Expected<Target> romac::loadTarget(StringRef nameOrPath, StringRef targetsDir) {
     return make_error<TargetError>("", 0, 0, "empty target name");
   if (isTargetPath(nameOrPath))
     return loadTargetFile(nameOrPath);
+  if (nameOrPath == kHostTargetName)
+    return makeHostTarget(getHostCpu());
 
   std::string dir =
       targetsDir.empty() ? getDefaultTargetsDir() : targetsDir.str();

@@ -30,6 +30,7 @@
 
 #include "Driver.h"
 #include "Run.h"
+#include "HostInfo.h"
 #include "Version.h"
 
 #include "mlir/Parser/Parser.h"
@@ -711,8 +712,8 @@ CLI::App *addCompileCommand(CLI::App &app, CompileArgs &args) {
                    "ONNX model (any encoding) or an .mlir file")
       ->required();
   compileCmd->add_option("-t,--target", args.target,
-                         "Target name (targets/NAME.yaml) or YAML path "
-                         "(default edge-npu-lpddr4)");
+                         "Target name (targets/NAME.yaml, or host for this "
+                         "CPU) or YAML path (default edge-npu-lpddr4)");
   compileCmd->add_option("-o,--output", args.output,
                          "Write the schedule JSON here ('-' for stdout)");
   compileCmd->add_option("--objective", args.objective,
@@ -806,6 +807,9 @@ int main(int argc, char **argv) {
   auto *versionCmd = app.add_subcommand("version", "Print the romac version");
   app.set_version_flag("--version", romac::getVersionText,
                        "Print the romac version and exit");
+  romac::addPrintHostFlag(app);
+  if (std::optional<int> status = romac::runPrintHost(argc, argv))
+    return checkStdout(*status);
 
   // Name an unknown subcommand instead of CLI11's "A subcommand is required".
   if (argc > 1 && argv[1][0] != '-') {

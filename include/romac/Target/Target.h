@@ -357,7 +357,8 @@ llvm::Expected<Target> loadTargetFile(llvm::StringRef path);
 /// ".yaml") rather than the name of a target in a targets directory.
 bool isTargetPath(llvm::StringRef nameOrPath);
 
-/// Loads a target by name or path. A name is looked up as
+/// Loads a target by name or path. The name `host` is the CPU romac runs on
+/// (makeHostTarget(getHostCpu()), Host.h); any other name is looked up as
 /// `targetsDir/NAME.yaml` (an unknown name lists the available ones); anything
 /// else is a path. An empty \p targetsDir means getDefaultTargetsDir().
 llvm::Expected<Target> loadTarget(llvm::StringRef nameOrPath,

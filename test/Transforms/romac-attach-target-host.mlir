@@ -1,0 +1,15 @@
+// RUN: romac-opt %s --romac-attach-target=target=host --romac-tile-search | FileCheck %s
+
+// The pass options that take a target accept `host`: the tile search then
+// tiles against the detected CPU's cache (fp32 FMA lanes as the array).
+// CHECK: module attributes {romac.target = #romac.target<"host">}
+// CHECK: linalg.matmul {romac.mapping = #romac.mapping<reuse = "{{[a-z+-]+}}", tile = {K = {{[0-9]+}} : i64, M = {{[0-9]+}} : i64, N = {{[0-9]+}} : i64}
+module {
+  func.func @matmul(%a: tensor<64x2048xf32>, %b: tensor<2048x2048xf32>) -> tensor<64x2048xf32> {
+    %zero = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<64x2048xf32>
+    %i = linalg.fill ins(%zero : f32) outs(%e : tensor<64x2048xf32>) -> tensor<64x2048xf32>
+    %m = linalg.matmul ins(%a, %b : tensor<64x2048xf32>, tensor<2048x2048xf32>) outs(%i : tensor<64x2048xf32>) -> tensor<64x2048xf32>
+    return %m : tensor<64x2048xf32>
+  }
+}
