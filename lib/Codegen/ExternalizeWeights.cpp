@@ -58,6 +58,9 @@ struct ExternalizeWeightsPass
         return signalPassFailure();
       global->setAttr(romac::RomacDialect::getWeightAttrName(), value);
       global.setInitialValueAttr(Attribute());
+      // The data lives where the model keeps it (an offset in the ONNX
+      // file): promise no alignment beyond the element type's.
+      global.setAlignmentAttr(IntegerAttr());
       // A declaration the JIT resolves: external linkage.
       global.setPublic();
     }

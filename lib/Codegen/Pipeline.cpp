@@ -10,9 +10,11 @@
 // buildCodegenPipeline().
 //
 // The function boundary it produces is the runtime's calling convention:
-// `@main(inputs..., outputs...)` with every argument a bare pointer to a
-// dense row-major buffer (static shapes, identity layouts), outputs written
-// by the callee, weights bound by symbol (romac-externalize-weights).
+// `@main(inputs..., outputs...)` with every argument a memref descriptor of a
+// dense row-major buffer (static shapes, identity layouts; MLIR's default
+// expansion into allocated pointer, aligned pointer, offset, sizes, strides),
+// outputs written by the callee, weights bound by symbol
+// (romac-externalize-weights).
 //
 //===----------------------------------------------------------------------===//
 
@@ -40,6 +42,11 @@ void romac::buildCodegenBufferizePipeline(
   // 1. The schedule's DRAM-level tiles become loops (tensors still).
   if (options.tile)
     pm.addNestedPass<func::FuncOp>(createRomacTileBySchedulePass());
+  // Element-wise chains (bias, activations, the element-wise parts of
+  // norms and softmax) fuse into one loop nest each: upstream producer /
+  // consumer fusion of linalg.generic ops. The tiled contractions are inside
+  // their loops by now and keep their tiling.
+  pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
 
   // 2. Buffers: one-shot bufferization across function boundaries with
@@ -60,11 +67,15 @@ void romac::buildCodegenBufferizePipeline(
   RomacExternalizeWeightsPassOptions weights;
   weights.minBytes = options.weightMinBytes;
   pm.addPass(createRomacExternalizeWeightsPass(weights));
+
+  // 4. One kernel function per layer (fast LLVM optimization, symbols for
+  //    profiling).
+  pm.addPass(createRomacOutlineKernelsPass());
 }
 
 void romac::buildCodegenLLVMPipeline(OpPassManager &pm,
                                      const CodegenPipelineOptions &options) {
-  // 4. Loops and the LLVM dialect.
+  // 5. Loops and the LLVM dialect.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -76,9 +87,7 @@ void romac::buildCodegenLLVMPipeline(OpPassManager &pm,
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
-  ConvertFuncToLLVMPassOptions funcToLLVM;
-  funcToLLVM.useBarePtrCallConv = true;
-  pm.addPass(createConvertFuncToLLVMPass(funcToLLVM));
+  pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 

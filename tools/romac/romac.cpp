@@ -29,8 +29,8 @@
 #include "romac/Verify/Verify.h"
 
 #include "Driver.h"
-#include "Run.h"
 #include "HostInfo.h"
+#include "Run.h"
 #include "Version.h"
 
 #include "mlir/Parser/Parser.h"

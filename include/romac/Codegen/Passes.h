@@ -53,13 +53,14 @@ void buildCodegenPipeline(mlir::OpPassManager &pm,
                           const CodegenPipelineOptions &options);
 
 /// The first half: tile by schedule, bufferize (outputs as caller-provided
-/// buffers), free intermediate buffers and externalize the weights. After
+/// buffers), free intermediate buffers, externalize the weights and outline
+/// one kernel function per layer. After
 /// it, the `romac.weight` attributes name the data each weight symbol binds
 /// to (the runtime reads them before the second half).
 void buildCodegenBufferizePipeline(mlir::OpPassManager &pm,
                                    const CodegenPipelineOptions &options);
 
-/// The second half: loops, then the LLVM dialect with bare-pointer arguments.
+/// The second half: loops, then the LLVM dialect.
 void buildCodegenLLVMPipeline(mlir::OpPassManager &pm,
                               const CodegenPipelineOptions &options);
 

@@ -69,4 +69,43 @@ def RomacExternalizeWeightsPass
   ];
 }
 
+def RomacOutlineKernelsPass
+    : Pass<"romac-outline-kernels", "::mlir::ModuleOp"> {
+  let summary = "Outline every layer of the bufferized @main into a kernel "
+                "function of its own";
+  let description = [{
+    After bufferization, every top-level op of a function that has regions
+    and no results (a linalg op on buffers, or the scf.for nest that
+    romac-tile-by-schedule made of one) moves into a new function
+    `@romac_kernel_N` that takes the buffers and scalars it uses as
+    arguments (constants are cloned in) and is called in its place. The
+    kernels are marked `noinline`.
+
+    One function per layer keeps LLVM's optimizer fast (its cost grows
+    faster than linearly with the size of a function, and a whole network
+    in one function takes minutes), and gives every layer a symbol for
+    profiling. The kernel keeps the layer's location (its ONNX node name).
+
+    Example:
+
+    ```mlir
+    func.func @main(%a: memref<4x4xf32>, %b: memref<4x4xf32>) {
+      linalg.copy ins(%a : memref<4x4xf32>) outs(%b : memref<4x4xf32>)
+      return
+    }
+    // becomes
+    func.func private @romac_kernel_0(%a: memref<4x4xf32>, %b: memref<4x4xf32>)
+        attributes {passthrough = ["noinline"]} {
+      linalg.copy ins(%a : memref<4x4xf32>) outs(%b : memref<4x4xf32>)
+      return
+    }
+    func.func @main(%a: memref<4x4xf32>, %b: memref<4x4xf32>) {
+      call @romac_kernel_0(%a, %b) : (memref<4x4xf32>, memref<4x4xf32>) -> ()
+      return
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 #endif // ROMAC_CODEGEN_PASSES_TD

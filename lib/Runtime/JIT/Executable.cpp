@@ -215,7 +215,8 @@ Executable::compile(ModuleOp module, const ExecutableOptions &options) {
   // The weights: symbol -> the data the module holds.
   llvm::StringMap<const void *> weights;
   for (auto global : module.getOps<memref::GlobalOp>()) {
-    auto value = global->getAttrOfType<ElementsAttr>(RomacDialect::getWeightAttrName());
+    auto value =
+        global->getAttrOfType<ElementsAttr>(RomacDialect::getWeightAttrName());
     if (!value)
       continue;
     const void *data = nullptr;
@@ -256,8 +257,8 @@ Executable::compile(ModuleOp module, const ExecutableOptions &options) {
   if (!builder)
     return builder.takeError();
   llvm::CodeGenOptLevel codegenLevel = options.optLevel >= 3
-                                            ? llvm::CodeGenOptLevel::Aggressive
-                                            : llvm::CodeGenOptLevel::Default;
+                                           ? llvm::CodeGenOptLevel::Aggressive
+                                           : llvm::CodeGenOptLevel::Default;
   builder->setCodeGenOptLevel(codegenLevel);
   auto tm = builder->createTargetMachine();
   if (!tm)
@@ -294,15 +295,33 @@ llvm::Error Executable::run(llvm::ArrayRef<const void *> in,
     return makeStringError(
         llvm::formatv("expected {0} inputs and {1} outputs, got {2} and {3}",
                       inputs.size(), outputs.size(), in.size(), out.size()));
-  // The packed entry takes a pointer to each (bare pointer) argument.
-  llvm::SmallVector<void *> pointers;
-  for (const void *p : in)
-    pointers.push_back(const_cast<void *>(p));
-  for (void *p : out)
-    pointers.push_back(p);
+  // `main` takes each buffer as an expanded memref descriptor: allocated
+  // pointer, aligned pointer, offset, sizes, strides (row-major); the
+  // packed entry takes a pointer to each of those values.
+  size_t fields = 0;
+  for (const TensorSpec &spec : llvm::concat<const TensorSpec>(inputs, outputs))
+    fields += 3 + 2 * spec.shape.size();
+  llvm::SmallVector<int64_t> values;
+  values.reserve(fields);
+  auto addDescriptor = [&](const void *data, const TensorSpec &spec) {
+    int64_t pointer = reinterpret_cast<intptr_t>(data);
+    values.append({pointer, pointer, 0});
+    values.append(spec.shape.begin(), spec.shape.end());
+    int64_t stride = 1;
+    size_t first = values.size();
+    values.resize(first + spec.shape.size());
+    for (size_t d = spec.shape.size(); d-- > 0;) {
+      values[first + d] = stride;
+      stride *= spec.shape[d];
+    }
+  };
+  for (auto [p, spec] : llvm::zip(in, inputs))
+    addDescriptor(p, spec);
+  for (auto [p, spec] : llvm::zip(out, outputs))
+    addDescriptor(p, spec);
   llvm::SmallVector<void *> args;
-  for (void *&p : pointers)
-    args.push_back(&p);
+  for (int64_t &v : values)
+    args.push_back(&v);
   entry(args.data());
   return llvm::Error::success();
 }

@@ -1,0 +1,95 @@
+//===- OutlineKernels.cpp - one function per layer -------------*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Moves every layer of a bufferized function into a kernel function of its
+// own (see Passes.td, romac-outline-kernels).
+//
+//===----------------------------------------------------------------------===//
+
+#include "romac/Codegen/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Transforms/RegionUtils.h"
+
+#include "llvm/ADT/SetVector.h"
+
+namespace romac {
+#define GEN_PASS_DEF_ROMACOUTLINEKERNELSPASS
+#include "romac/Codegen/Passes.h.inc"
+} // namespace romac
+
+using namespace mlir;
+
+namespace {
+
+/// Whether `op` is a layer to outline: it has regions (a loop nest or a
+/// linalg body) and, being on buffers, no results.
+bool isKernel(Operation *op) {
+  return op->getNumRegions() > 0 && op->getNumResults() == 0 &&
+         !op->hasTrait<OpTrait::IsTerminator>();
+}
+
+/// Outlines `op` into a new function `name` inserted before `func`, and
+/// replaces it with a call.
+void outline(Operation *op, func::FuncOp func, StringRef name) {
+  llvm::SetVector<Value> captured;
+  for (Value v : op->getOperands())
+    captured.insert(v);
+  getUsedValuesDefinedAbove(op->getRegions(), captured);
+  SmallVector<Value> args;
+  SmallVector<Operation *> constants;
+  for (Value v : captured) {
+    if (Operation *def = v.getDefiningOp();
+        def && def->hasTrait<OpTrait::ConstantLike>())
+      constants.push_back(def);
+    else
+      args.push_back(v);
+  }
+  OpBuilder b(func);
+  auto type = b.getFunctionType(ValueRange(args).getTypes(), {});
+  auto kernel = b.create<func::FuncOp>(op->getLoc(), name, type);
+  kernel.setPrivate();
+  kernel->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
+  Block *body = kernel.addEntryBlock();
+  IRMapping map;
+  for (auto [v, arg] : llvm::zip(args, body->getArguments()))
+    map.map(v, arg);
+  b.setInsertionPointToStart(body);
+  for (Operation *c : constants)
+    b.clone(*c, map);
+  b.clone(*op, map);
+  b.create<func::ReturnOp>(op->getLoc());
+  b.setInsertionPoint(op);
+  b.create<func::CallOp>(op->getLoc(), kernel, args);
+  op->erase();
+}
+
+struct OutlineKernelsPass
+    : public romac::impl::RomacOutlineKernelsPassBase<OutlineKernelsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+    unsigned next = 0;
+    for (auto func : llvm::to_vector(module.getOps<func::FuncOp>())) {
+      if (func.isExternal() || func.getName().starts_with("romac_kernel_"))
+        continue;
+      for (Operation &op : llvm::make_early_inc_range(func.getBody().front())) {
+        if (!isKernel(&op))
+          continue;
+        std::string name;
+        do
+          name = "romac_kernel_" + std::to_string(next++);
+        while (symbols.lookup(name));
+        outline(&op, func, name);
+      }
+    }
+  }
+};
+
+} // namespace
