@@ -7,7 +7,11 @@
 
 #include "Driver.h"
 
+#include "romac/Support/OutputFile.h"
+
 #include "mlir/Parser/Parser.h"
+
+#include "llvm/Support/FileSystem.h"
 
 using namespace romac::driver;
 
@@ -69,4 +73,25 @@ romac::driver::loadModel(const std::string &command, const std::string &path,
     return module;
   }
   return romac::importOnnxFile(path, ctx, options);
+}
+
+bool romac::driver::checkOutputFolder(llvm::StringRef command,
+                                      llvm::StringRef flag,
+                                      llvm::StringRef path, bool force) {
+  if (llvm::sys::fs::exists(path) && !llvm::sys::fs::is_directory(path)) {
+    llvm::errs() << "romac " << command << ": error: " << flag << ": '" << path
+                 << "' is not a directory\n";
+    return false;
+  }
+  llvm::Expected<bool> nonEmpty = isNonEmptyDirectory(path);
+  if (!nonEmpty) {
+    reportError(command, nonEmpty.takeError());
+    return false;
+  }
+  if (*nonEmpty && !force) {
+    llvm::errs() << "romac " << command << ": error: " << flag << ": '" << path
+                 << "' is not empty (--force writes into it)\n";
+    return false;
+  }
+  return true;
 }

@@ -79,6 +79,12 @@ bool parseImportFlags(const std::string &command,
                       const std::vector<std::string> &frozen,
                       romac::OnnxImportOptions &options);
 
+/// Checks an output folder before any work: it may not be a file, and a
+/// folder that holds files is written into only with --force. Prints
+/// "romac COMMAND: error: FLAG: ..." and returns false otherwise.
+bool checkOutputFolder(llvm::StringRef command, llvm::StringRef flag,
+                       llvm::StringRef path, bool force);
+
 /// Imports an ONNX model, or parses an .mlir file, into `ctx`.
 mlir::OwningOpRef<mlir::ModuleOp>
 loadModel(const std::string &command, const std::string &path,

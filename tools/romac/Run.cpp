@@ -88,9 +88,8 @@ std::string listSpecs(llvm::StringRef what, llvm::ArrayRef<TensorSpec> specs) {
 /// Pairs the model's inputs with the --input tensors (random ones for the
 /// rest with --random-inputs). Prints the error and returns false when a
 /// name is unknown or missing, or a type or shape differs.
-bool bindInputs(const RunArgs &args, const Executable &exe, NamedInputs &given,
-                std::vector<Tensor> &bound) {
-  llvm::ArrayRef<TensorSpec> specs = exe.getInputs();
+bool bindInputs(const RunArgs &args, llvm::ArrayRef<TensorSpec> specs,
+                NamedInputs &given, std::vector<Tensor> &bound) {
   for (const std::string &name : given.names)
     if (llvm::none_of(specs,
                       [&](const TensorSpec &s) { return s.name == name; })) {
@@ -255,25 +254,8 @@ bool writeOutputs(const RunArgs &args, const Executable &exe,
 
 /// Checks the --output-dir before any work.
 bool checkOutputDir(const RunArgs &args) {
-  if (args.outputDir.empty())
-    return true;
-  if (llvm::sys::fs::exists(args.outputDir) &&
-      !llvm::sys::fs::is_directory(args.outputDir)) {
-    llvm::errs() << "romac run: error: --output-dir: '" << args.outputDir
-                 << "' is not a directory\n";
-    return false;
-  }
-  llvm::Expected<bool> nonEmpty = isNonEmptyDirectory(args.outputDir);
-  if (!nonEmpty) {
-    reportError("run", nonEmpty.takeError());
-    return false;
-  }
-  if (*nonEmpty && !args.force) {
-    llvm::errs() << "romac run: error: --output-dir: '" << args.outputDir
-                 << "' is not empty (--force writes into it)\n";
-    return false;
-  }
-  return true;
+  return args.outputDir.empty() ||
+         checkOutputFolder("run", "--output-dir", args.outputDir, args.force);
 }
 
 /// Searches the schedule of every contraction for --target (the flat
@@ -305,7 +287,23 @@ int romac::driver::runModel(const RunArgs &args) {
       importForRun(args, *inputs, ctx, shapeMismatch);
   if (!module)
     return 1;
-  if (!args.target.empty() && !searchSchedule(args, *module))
+  // The inputs are checked against the model before the (long) compile.
+  llvm::Expected<ModelSignature> signature = getModelSignature(*module);
+  if (!signature)
+    return reportError(
+        "run", llvm::createFileError(args.model, signature.takeError()));
+  std::vector<Tensor> bound;
+  if (!bindInputs(args, signature->inputs, *inputs, bound))
+    return 1;
+  if (shapeMismatch) {
+    // The import without the inputs' shapes worked, so bindInputs() found the
+    // difference; this is a safety net.
+    llvm::errs() << "romac run: error: the --input shapes do not fit the "
+                    "model; "
+                 << listSpecs("inputs", signature->inputs) << "\n";
+    return 1;
+  }
+  if (!args.noTile && !searchSchedule(args, *module))
     return 1;
   double importSeconds = clock.seconds();
   ExecutableOptions options;
@@ -316,17 +314,6 @@ int romac::driver::runModel(const RunArgs &args) {
     return reportError("run",
                        llvm::createFileError(args.model, exe.takeError()));
   double compileSeconds = clock.seconds() - importSeconds;
-  std::vector<Tensor> bound;
-  if (!bindInputs(args, **exe, *inputs, bound))
-    return 1;
-  if (shapeMismatch) {
-    // The import without the inputs' shapes worked, so bindInputs() found the
-    // difference; this is a safety net.
-    llvm::errs() << "romac run: error: the --input shapes do not fit the "
-                    "model; "
-                 << listSpecs("inputs", (*exe)->getInputs()) << "\n";
-    return 1;
-  }
   std::vector<Tensor> outputs;
   for (const TensorSpec &spec : (*exe)->getOutputs())
     outputs.emplace_back(spec.type, spec.shape);
@@ -365,7 +352,8 @@ CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
   run->add_option("model", args.model, "ONNX model (or .mlir)")->required();
   run->add_option("--target", args.target,
                   "Search this target's schedule and execute its DRAM-level "
-                  "tiling (default: no schedule, untiled loops)");
+                  "tiling exactly (default: host, the tiles for this CPU's "
+                  "cache)");
   run->add_option("--input", args.inputs,
                   "NAME=FILE (.npy or .pb), or FILE.pb named by its "
                   "TensorProto; repeatable");
@@ -388,7 +376,7 @@ CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
                   "the median time")
       ->check(CLI::Range(1u, 100000u));
   run->add_flag("--no-tile", args.noTile,
-                "Ignore the schedule: plain loops (for comparison)");
+                "No schedule: plain loops (for comparison)");
   run->add_option("--dim", args.dims, "Bind a symbolic dim: NAME=N");
   run->add_option("--shape", args.shapes, "Fix an input shape: NAME=D0xD1x...");
   return run;

@@ -254,25 +254,9 @@ struct CompileSetup {
 /// Checks the --dram-trace folder before any work: it may not be a file, and
 /// a folder that holds files is written into only with --force.
 bool checkTraceDirectory(const CompileArgs &args) {
-  if (args.dramTrace.empty())
-    return true;
-  if (llvm::sys::fs::exists(args.dramTrace) &&
-      !llvm::sys::fs::is_directory(args.dramTrace)) {
-    llvm::errs() << "romac compile: error: --dram-trace: '" << args.dramTrace
-                 << "' is not a directory\n";
-    return false;
-  }
-  llvm::Expected<bool> nonEmpty = romac::isNonEmptyDirectory(args.dramTrace);
-  if (!nonEmpty) {
-    reportError("compile", nonEmpty.takeError());
-    return false;
-  }
-  if (*nonEmpty && !args.force) {
-    llvm::errs() << "romac compile: error: --dram-trace: '" << args.dramTrace
-                 << "' is not empty (--force writes into it)\n";
-    return false;
-  }
-  return true;
+  return args.dramTrace.empty() ||
+         checkOutputFolder("compile", "--dram-trace", args.dramTrace,
+                           args.force);
 }
 
 /// Checks every compile flag before any work (a wrong name is a usage

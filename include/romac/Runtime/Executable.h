@@ -49,6 +49,15 @@ struct TensorSpec {
   size_t getNumBytes() const;
 };
 
+/// The inputs and outputs of a model's `@main`, in order.
+struct ModelSignature {
+  std::vector<TensorSpec> inputs, outputs;
+};
+
+/// Reads the signature of `@main` of \p module (tensors of static shape and
+/// an element type the runtime holds); an error names what is not.
+llvm::Expected<ModelSignature> getModelSignature(mlir::ModuleOp module);
+
 struct ExecutableOptions {
   /// Tile contractions by their #romac.mapping (romac-tile-by-schedule).
   bool tile = true;

@@ -181,27 +181,38 @@ void initializeLLVMOnce() {
 
 } // namespace
 
-llvm::Expected<std::unique_ptr<Executable>>
-Executable::compile(ModuleOp module, const ExecutableOptions &options) {
+llvm::Expected<romac::ModelSignature>
+romac::getModelSignature(ModuleOp module) {
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main || main.isExternal())
     return makeStringError("the module has no function @main to run");
-  std::unique_ptr<Executable> exe(new Executable());
+  ModelSignature signature;
   FunctionType type = main.getFunctionType();
   for (unsigned i = 0; i < type.getNumInputs(); ++i) {
     llvm::Expected<TensorSpec> spec =
         getSpec(type.getInput(i), main.getArgAttrDict(i), "input_" + Twine(i));
     if (!spec)
       return spec.takeError();
-    exe->inputs.push_back(std::move(*spec));
+    signature.inputs.push_back(std::move(*spec));
   }
   for (unsigned i = 0; i < type.getNumResults(); ++i) {
     llvm::Expected<TensorSpec> spec = getSpec(
         type.getResult(i), main.getResultAttrDict(i), "output_" + Twine(i));
     if (!spec)
       return spec.takeError();
-    exe->outputs.push_back(std::move(*spec));
+    signature.outputs.push_back(std::move(*spec));
   }
+  return signature;
+}
+
+llvm::Expected<std::unique_ptr<Executable>>
+Executable::compile(ModuleOp module, const ExecutableOptions &options) {
+  llvm::Expected<ModelSignature> signature = getModelSignature(module);
+  if (!signature)
+    return signature.takeError();
+  std::unique_ptr<Executable> exe(new Executable());
+  exe->inputs = std::move(signature->inputs);
+  exe->outputs = std::move(signature->outputs);
 
   MLIRContext *ctx = module.getContext();
   DiagnosticCollector diagnostics(ctx);
