@@ -16,10 +16,12 @@
 
 #include "Driver.h"
 
+#include "romac/Dialect/Romac/Analysis/ScheduleBuilder.h"
 #include "romac/Dialect/Romac/Transforms/Passes.h"
 #include "romac/InitRomac.h"
 #include "romac/Runtime/Executable.h"
 #include "romac/Runtime/Tensor.h"
+#include "romac/Schedule/ScheduleJSON.h"
 #include "romac/Support/Error.h"
 #include "romac/Support/OutputFile.h"
 
@@ -259,8 +261,17 @@ bool checkOutputDir(const RunArgs &args) {
 }
 
 /// Searches the schedule of every contraction for --target (the flat
-/// search of `romac compile`), so that codegen tiles by it.
-bool searchSchedule(const RunArgs &args, mlir::ModuleOp module) {
+/// search of `romac compile`), so that codegen tiles by it; with
+/// --schedule, attaches the tilings of that file (read before the import).
+bool searchSchedule(const RunArgs &args, const std::optional<Schedule> &file,
+                    mlir::ModuleOp module) {
+  if (file) {
+    if (llvm::Error e = attachSchedule(module, *file)) {
+      reportError("run", llvm::createFileError(args.schedule, std::move(e)));
+      return false;
+    }
+    return true;
+  }
   mlir::PassManager pm(module.getContext());
   CompilePipelineOptions pipeline;
   pipeline.target = args.target;
@@ -277,6 +288,13 @@ int romac::driver::runModel(const RunArgs &args) {
   std::optional<NamedInputs> inputs = readInputs(args);
   if (!inputs)
     return 1;
+  std::optional<Schedule> scheduleFile;
+  if (!args.schedule.empty()) {
+    llvm::Expected<Schedule> read = readScheduleFile(args.schedule);
+    if (!read)
+      return reportError("run", read.takeError());
+    scheduleFile = std::move(*read);
+  }
   mlir::DialectRegistry registry;
   registerRomacDialects(registry);
   mlir::MLIRContext ctx(registry);
@@ -303,7 +321,7 @@ int romac::driver::runModel(const RunArgs &args) {
                  << listSpecs("inputs", signature->inputs) << "\n";
     return 1;
   }
-  if (!args.noTile && !searchSchedule(args, *module))
+  if (!args.noTile && !searchSchedule(args, scheduleFile, *module))
     return 1;
   double importSeconds = clock.seconds();
   ExecutableOptions options;
@@ -350,10 +368,18 @@ CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
       "run", "Compile a model for this CPU and execute it: inputs from .npy "
              "or TensorProto .pb files, outputs written and checked");
   run->add_option("model", args.model, "ONNX model (or .mlir)")->required();
-  run->add_option("--target", args.target,
-                  "Search this target's schedule and execute its DRAM-level "
-                  "tiling exactly (default: host, the tiles for this CPU's "
-                  "cache)");
+  CLI::Option *target = run->add_option(
+      "--target", args.target,
+      "Search this target's schedule and execute its DRAM-level "
+      "tiling exactly (default: host, the tiles for this CPU's "
+      "cache)");
+  CLI::Option *noTile = run->add_flag(
+      "--no-tile", args.noTile, "No schedule: plain loops (for comparison)");
+  run->add_option("--schedule", args.schedule,
+                  "Execute the tiling of this schedule JSON (romac compile "
+                  "-o) instead of searching one")
+      ->excludes(target)
+      ->excludes(noTile);
   run->add_option("--input", args.inputs,
                   "NAME=FILE (.npy or .pb), or FILE.pb named by its "
                   "TensorProto; repeatable");
@@ -375,8 +401,7 @@ CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
                   "Run this many times and print "
                   "the median time")
       ->check(CLI::Range(1u, 100000u));
-  run->add_flag("--no-tile", args.noTile,
-                "No schedule: plain loops (for comparison)");
+
   run->add_option("--dim", args.dims, "Bind a symbolic dim: NAME=N");
   run->add_option("--shape", args.shapes, "Fix an input shape: NAME=D0xD1x...");
   return run;

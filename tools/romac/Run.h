@@ -17,7 +17,7 @@
 namespace romac::driver {
 
 struct RunArgs {
-  std::string model, target = "host", outputDir, checkDir;
+  std::string model, target = "host", schedule, outputDir, checkDir;
   std::vector<std::string> inputs, dims, shapes;
   /// --random-inputs: fill every input not given with --input.
   int64_t randomSeed = -1;

@@ -68,6 +68,60 @@ Attribute romac::mappingAttr(MLIRContext *ctx, const Workload &workload,
                           b.getDictionaryAttr(spatial));
 }
 
+/// "N=1 K=64 P=56": the dims of `w` for messages.
+static std::string dimsString(const Workload &w) {
+  std::string s;
+  for (const LoopDim &d : w.dims)
+    s += (s.empty() ? "" : " ") + d.name + "=" + std::to_string(d.bound);
+  return s;
+}
+
+llvm::Error romac::attachSchedule(ModuleOp module, const Schedule &schedule) {
+  llvm::StringMap<const LayerSchedule *> byName;
+  for (const LayerSchedule &l : schedule.layers)
+    byName[l.workload.name] = &l;
+  std::vector<std::pair<const Layer *, const LayerSchedule *>> matched;
+  std::vector<Layer> layers;
+  for (auto func : module.getOps<func::FuncOp>())
+    for (Layer &layer : collectLayers(func))
+      if (layer.kind == LayerKind::Contraction)
+        layers.push_back(std::move(layer));
+  for (const Layer &layer : layers) {
+    const Workload &w = layer.workload;
+    auto it = byName.find(w.name);
+    if (it == byName.end())
+      return makeStringError("the schedule has no layer '" + w.name +
+                             "' (a schedule written for another model?)");
+    const Workload &sw = it->second->workload;
+    bool same = sw.dims.size() == w.dims.size();
+    for (size_t d = 0; same && d < w.dims.size(); ++d)
+      same = sw.dims[d].name == w.dims[d].name &&
+             sw.dims[d].bound == w.dims[d].bound &&
+             sw.dims[d].kind == w.dims[d].kind;
+    if (!same)
+      return makeStringError("layer '" + w.name + "': the schedule's dims " +
+                             dimsString(sw) + " are not the model's " +
+                             dimsString(w));
+    matched.push_back({&layer, it->second});
+    byName.erase(it);
+  }
+  if (!byName.empty())
+    return makeStringError("layer '" + byName.begin()->getKey() +
+                           "' of the schedule is not a contraction of the "
+                           "model (a schedule written for another model?)");
+  module.getContext()->getOrLoadDialect<RomacDialect>();
+  for (auto [layer, scheduled] : matched) {
+    LayerResult result;
+    result.mapping = scheduled->mapping;
+    result.spatial = scheduled->spatial;
+    result.reuse = scheduled->reuse;
+    layer->op->setAttr(
+        RomacDialect::getMappingAttrName(),
+        mappingAttr(module.getContext(), layer->workload, result));
+  }
+  return llvm::Error::success();
+}
+
 llvm::Expected<LayerResult>
 romac::resultFromMapping(const Layer &layer, const CostTarget &target,
                          const SearchOptions &options) {

@@ -47,6 +47,13 @@ std::vector<Layer> collectContractions(mlir::ModuleOp module,
 mlir::Attribute mappingAttr(mlir::MLIRContext *ctx, const Workload &workload,
                             const LayerResult &result);
 
+/// Attaches the tilings of `schedule` (read from a schedule JSON file) to
+/// the contractions of `module` as `#romac.mapping` attributes, matched by
+/// layer name. Fails, naming the layer, when the schedule and the module do
+/// not have the same contractions with the same loop dims and bounds (a
+/// schedule written for another model or other shapes).
+llvm::Error attachSchedule(mlir::ModuleOp module, const Schedule &schedule);
+
 /// The search result the `#romac.mapping` of `layer.op` describes, costed
 /// with `options`. Fails when the attribute is missing or does not match the
 /// layer's workload.
