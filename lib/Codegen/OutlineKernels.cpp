@@ -35,9 +35,22 @@ bool isKernel(Operation *op) {
          !op->hasTrait<OpTrait::IsTerminator>();
 }
 
+/// The profiling hooks `romac_profile_enter/exit(i64)`, declared once.
+func::FuncOp getProfileHook(ModuleOp module, StringRef name) {
+  if (auto f = module.lookupSymbol<func::FuncOp>(name))
+    return f;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  auto hook = b.create<func::FuncOp>(module.getLoc(), name,
+                                     b.getFunctionType({b.getI64Type()}, {}));
+  hook.setPrivate();
+  return hook;
+}
+
 /// Outlines `op` into a new function `name` inserted before `func`, and
-/// replaces it with a call.
-void outline(Operation *op, func::FuncOp func, StringRef name) {
+/// replaces it with a call (between the profiling hooks with `index` when
+/// `profile` is set).
+void outline(Operation *op, func::FuncOp func, StringRef name, bool profile,
+             int64_t index) {
   llvm::SetVector<Value> captured;
   for (Value v : op->getOperands())
     captured.insert(v);
@@ -66,27 +79,41 @@ void outline(Operation *op, func::FuncOp func, StringRef name) {
   b.clone(*op, map);
   b.create<func::ReturnOp>(op->getLoc());
   b.setInsertionPoint(op);
+  Value id;
+  auto module = func->getParentOfType<ModuleOp>();
+  if (profile) {
+    id = b.create<arith::ConstantOp>(op->getLoc(), b.getI64IntegerAttr(index));
+    b.create<func::CallOp>(op->getLoc(),
+                           getProfileHook(module, "romac_profile_enter"), id);
+  }
   b.create<func::CallOp>(op->getLoc(), kernel, args);
+  if (profile)
+    b.create<func::CallOp>(op->getLoc(),
+                           getProfileHook(module, "romac_profile_exit"), id);
   op->erase();
 }
 
 struct OutlineKernelsPass
     : public romac::impl::RomacOutlineKernelsPassBase<OutlineKernelsPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
     unsigned next = 0;
     for (auto func : llvm::to_vector(module.getOps<func::FuncOp>())) {
-      if (func.isExternal() || func.getName().starts_with("romac_kernel_"))
+      if (func.isExternal() || func.getName().starts_with("romac_"))
         continue;
       for (Operation &op : llvm::make_early_inc_range(func.getBody().front())) {
         if (!isKernel(&op))
           continue;
         std::string name;
-        do
-          name = "romac_kernel_" + std::to_string(next++);
-        while (symbols.lookup(name));
-        outline(&op, func, name);
+        int64_t index;
+        do {
+          index = next++;
+          name = "romac_kernel_" + std::to_string(index);
+        } while (symbols.lookup(name));
+        outline(&op, func, name, profile, index);
       }
     }
   }

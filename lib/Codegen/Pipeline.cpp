@@ -70,7 +70,9 @@ void romac::buildCodegenBufferizePipeline(
 
   // 4. One kernel function per layer (fast LLVM optimization, symbols for
   //    profiling).
-  pm.addPass(createRomacOutlineKernelsPass());
+  RomacOutlineKernelsPassOptions outline;
+  outline.profile = options.profile;
+  pm.addPass(createRomacOutlineKernelsPass(outline));
 }
 
 void romac::buildCodegenLLVMPipeline(OpPassManager &pm,

@@ -24,6 +24,7 @@
 #include "romac/Schedule/ScheduleJSON.h"
 #include "romac/Support/Error.h"
 #include "romac/Support/OutputFile.h"
+#include "romac/Target/Target.h"
 
 #include "mlir/Pass/PassManager.h"
 
@@ -260,6 +261,80 @@ bool checkOutputDir(const RunArgs &args) {
          checkOutputFolder("run", "--output-dir", args.outputDir, args.force);
 }
 
+/// The cycles the schedule predicts per contraction layer, by name: from
+/// --schedule, or costed from the module's mappings for --target. Empty
+/// when neither applies (--no-tile) or the costing fails.
+llvm::StringMap<double> predictLayerCycles(const RunArgs &args,
+                                           const std::optional<Schedule> &file,
+                                           mlir::ModuleOp module) {
+  llvm::StringMap<double> cycles;
+  std::optional<Schedule> built;
+  const Schedule *schedule = file ? &*file : nullptr;
+  if (!schedule && !args.noTile) {
+    llvm::Expected<Target> target = loadTarget(args.target);
+    llvm::Expected<Schedule> s =
+        target ? buildSchedule(module, args.model, *target, SearchOptions())
+               : llvm::Expected<Schedule>(target.takeError());
+    if (!s) {
+      llvm::consumeError(s.takeError());
+      return cycles;
+    }
+    built = std::move(*s);
+    schedule = &*built;
+  }
+  if (schedule)
+    for (const LayerSchedule &l : schedule->layers)
+      cycles[l.workload.name] = l.cost.cycles;
+  return cycles;
+}
+
+/// --profile: the time per layer over the runs next to the share of the
+/// contractions' cycles the schedule predicts, slowest first.
+void printProfile(llvm::ArrayRef<KernelProfile> kernels, unsigned runs,
+                  const llvm::StringMap<double> &predicted) {
+  double total = 0, contractions = 0, predictedTotal = 0;
+  for (const KernelProfile &k : kernels) {
+    total += k.seconds;
+    if (predicted.count(k.name))
+      contractions += k.seconds;
+  }
+  for (const auto &entry : predicted)
+    predictedTotal += entry.getValue();
+  auto percent = [](double part, double whole) {
+    return whole > 0 ? 100 * part / whole : 0.0;
+  };
+  std::vector<const KernelProfile *> sorted;
+  for (const KernelProfile &k : kernels)
+    sorted.push_back(&k);
+  llvm::stable_sort(sorted, [](const KernelProfile *a, const KernelProfile *b) {
+    return a->seconds > b->seconds;
+  });
+  llvm::raw_ostream &os = llvm::outs();
+  os << llvm::formatv("profile: {0} kernels, {1:f2} ms per run; contractions "
+                      "{2:f1} % of the time\n",
+                      kernels.size(), 1e3 * total / runs,
+                      percent(contractions, total));
+  os << llvm::formatv("{0,-56} {1,10} {2,7} {3,10} {4,10}\n", "layer", "ms/run",
+                      "share", "of contr.", "predicted");
+  constexpr size_t kShown = 40;
+  for (auto [n, k] : llvm::enumerate(sorted)) {
+    if (n == kShown) {
+      os << "... " << sorted.size() - kShown << " more kernels\n";
+      break;
+    }
+    auto it = predicted.find(k->name);
+    std::string contr = "-", pred = "-";
+    if (it != predicted.end()) {
+      contr = llvm::formatv("{0:f1}%", percent(k->seconds, contractions));
+      pred = llvm::formatv("{0:f1}%", percent(it->second, predictedTotal));
+    }
+    os << llvm::formatv("{0,-56} {1,10:f3} {2,6:f1}% {3,10} {4,10}\n",
+                        k->name.empty() ? std::string("(unnamed)") : k->name,
+                        1e3 * k->seconds / runs, percent(k->seconds, total),
+                        contr, pred);
+  }
+}
+
 /// Searches the schedule of every contraction for --target (the flat
 /// search of `romac compile`), so that codegen tiles by it; with
 /// --schedule, attaches the tilings of that file (read before the import).
@@ -323,9 +398,13 @@ int romac::driver::runModel(const RunArgs &args) {
   }
   if (!args.noTile && !searchSchedule(args, scheduleFile, *module))
     return 1;
+  llvm::StringMap<double> predicted;
+  if (args.profile)
+    predicted = predictLayerCycles(args, scheduleFile, *module);
   double importSeconds = clock.seconds();
   ExecutableOptions options;
   options.tile = !args.noTile;
+  options.profile = args.profile;
   llvm::Expected<std::unique_ptr<Executable>> exe =
       Executable::compile(*module, options);
   if (!exe)
@@ -356,6 +435,8 @@ int romac::driver::runModel(const RunArgs &args) {
       args.model, importSeconds, compileSeconds, times.size(),
       1e3 * sorted[sorted.size() / 2], 1e3 * sorted.front(),
       1e3 * sorted.back());
+  if (args.profile)
+    printProfile((*exe)->getProfile(), times.size(), predicted);
   if (!args.outputDir.empty() && !writeOutputs(args, **exe, outputs))
     return 1;
   if (!args.checkDir.empty() && !checkOutputs(args, **exe, outputs))
@@ -402,6 +483,9 @@ CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
                   "the median time")
       ->check(CLI::Range(1u, 100000u));
 
+  run->add_flag("--profile", args.profile,
+                "Print the time per layer next to the share of the "
+                "contractions' cycles the schedule predicts");
   run->add_option("--dim", args.dims, "Bind a symbolic dim: NAME=N");
   run->add_option("--shape", args.shapes, "Fix an input shape: NAME=D0xD1x...");
   return run;

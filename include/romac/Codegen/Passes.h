@@ -45,6 +45,10 @@ struct CodegenPipelineOptions
       llvm::cl::desc("Constants of at least this many bytes become weights "
                      "the runtime supplies (romac-externalize-weights)"),
       llvm::cl::init(256)};
+  Option<bool> profile{*this, "profile",
+                       llvm::cl::desc("Time every kernel (layer) through the "
+                                      "runtime's profiling hooks"),
+                       llvm::cl::init(false)};
 };
 
 /// Appends the code generation stages: buildCodegenBufferizePipeline() then

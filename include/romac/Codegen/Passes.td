@@ -105,7 +105,13 @@ def RomacOutlineKernelsPass
     }
     ```
   }];
-  let dependentDialects = ["::mlir::func::FuncDialect"];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect"];
+  let options = [
+    Option<"profile", "profile", "bool", /*default=*/"false",
+           "Call romac_profile_enter(i64 K) / romac_profile_exit(i64 K) "
+           "around the call of kernel K (the runtime times the layers)">,
+  ];
 }
 
 #endif // ROMAC_CODEGEN_PASSES_TD

@@ -63,6 +63,17 @@ struct ExecutableOptions {
   bool tile = true;
   /// LLVM optimization level of the generated code (0-3).
   unsigned optLevel = 3;
+  /// Time every kernel (layer): getProfile().
+  bool profile = false;
+};
+
+/// The time one kernel (a layer, or a fused chain of element-wise layers)
+/// took over the runs so far.
+struct KernelProfile {
+  /// The layer's name (its ONNX node name).
+  std::string name;
+  double seconds = 0;
+  int64_t calls = 0;
 };
 
 class Executable {
@@ -85,6 +96,10 @@ public:
   /// Bytes of weights bound by symbol (not copied into the code).
   int64_t getWeightBytes() const { return weightBytes; }
 
+  /// Per kernel, in program order, the time of the runs so far (empty
+  /// unless compiled with ExecutableOptions::profile).
+  std::vector<KernelProfile> getProfile() const;
+
 private:
   Executable() = default;
 
@@ -95,6 +110,9 @@ private:
   /// constants are bit-packed in MLIR), unpacked once at compile time.
   std::vector<std::unique_ptr<char[]>> ownedWeights;
   int64_t weightBytes = 0;
+  /// Profiling: the kernels' names and counters, indexed by kernel number.
+  std::vector<KernelProfile> kernels;
+  bool profile = false;
 };
 
 } // namespace romac

@@ -26,6 +26,7 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 
+#include <chrono>
 #include <cstring>
 #include <mutex>
 
@@ -171,6 +172,39 @@ extern "C" void romacMemrefCopy(int64_t elementSize, UnrankedDescriptor *src,
               d->aligned + d->offset * elementSize);
 }
 
+/// The kernels being timed by the current run (one run at a time per
+/// thread), and when the kernel in flight started.
+thread_local std::vector<romac::KernelProfile> *activeProfile = nullptr;
+thread_local std::chrono::steady_clock::time_point kernelStart;
+
+extern "C" void romacProfileEnter(int64_t) {
+  kernelStart = std::chrono::steady_clock::now();
+}
+
+extern "C" void romacProfileExit(int64_t kernel) {
+  if (!activeProfile || kernel < 0 ||
+      kernel >= static_cast<int64_t>(activeProfile->size()))
+    return;
+  romac::KernelProfile &k = (*activeProfile)[kernel];
+  k.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                             kernelStart)
+                   .count();
+  ++k.calls;
+}
+
+/// The first name in `loc` (the ONNX node name the importer recorded).
+std::string getLocationName(Location loc) {
+  std::string name;
+  loc->walk([&](Location l) {
+    if (auto named = llvm::dyn_cast<NameLoc>(l)) {
+      name = named.getName().str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return name;
+}
+
 void initializeLLVMOnce() {
   static std::once_flag flag;
   std::call_once(flag, [] {
@@ -218,10 +252,24 @@ Executable::compile(ModuleOp module, const ExecutableOptions &options) {
   DiagnosticCollector diagnostics(ctx);
   CodegenPipelineOptions pipeline;
   pipeline.tile = options.tile;
+  pipeline.profile = options.profile;
   PassManager bufferize(ctx);
   buildCodegenBufferizePipeline(bufferize, pipeline);
   if (failed(bufferize.run(module)))
     return diagnostics.takeError("code generation failed");
+
+  // The kernels, for the profile: romac_kernel_N is layer N.
+  exe->profile = options.profile;
+  if (options.profile)
+    for (auto kernel : module.getOps<func::FuncOp>()) {
+      unsigned index;
+      StringRef name = kernel.getName();
+      if (!name.consume_front("romac_kernel_") || name.getAsInteger(10, index))
+        continue;
+      if (exe->kernels.size() <= index)
+        exe->kernels.resize(index + 1);
+      exe->kernels[index].name = getLocationName(kernel.getLoc());
+    }
 
   // The weights: symbol -> the data the module holds.
   llvm::StringMap<const void *> weights;
@@ -287,6 +335,12 @@ Executable::compile(ModuleOp module, const ExecutableOptions &options) {
     map[interner("memrefCopy")] = {
         llvm::orc::ExecutorAddr::fromPtr(&romacMemrefCopy),
         llvm::JITSymbolFlags::Exported};
+    map[interner("romac_profile_enter")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&romacProfileEnter),
+        llvm::JITSymbolFlags::Exported};
+    map[interner("romac_profile_exit")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&romacProfileExit),
+        llvm::JITSymbolFlags::Exported};
     for (const auto &entry : weights)
       map[interner(entry.getKey())] = {
           llvm::orc::ExecutorAddr::fromPtr(entry.getValue()),
@@ -333,6 +387,12 @@ llvm::Error Executable::run(llvm::ArrayRef<const void *> in,
   llvm::SmallVector<void *> args;
   for (int64_t &v : values)
     args.push_back(&v);
+  activeProfile = profile ? &kernels : nullptr;
   entry(args.data());
+  activeProfile = nullptr;
   return llvm::Error::success();
+}
+
+std::vector<romac::KernelProfile> Executable::getProfile() const {
+  return kernels;
 }
