@@ -5,280 +5,143 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Runs the importer over ONNX's backend node tests (Debian's
-// libonnx-testdata): every test whose ops the importer supports must import,
-// verify, and produce result types that match the element types and shapes
-// of its test_data_set_0/output_*.pb. Prints "imported N / M" per op type,
-// lists every unsupported test, and fails when a test listed in the
+// Runs romac over ONNX's backend node tests (Debian's libonnx-testdata).
+//
+// Import (the default): every test whose ops the importer supports must
+// import, verify, and produce result types that match the element types and
+// shapes of its test_data_set_0/output_*.pb. Prints "imported N / M" per op
+// type, lists every unsupported test, and fails when a test listed in the
 // baseline file does not pass.
+//
+// Execution (--execute): every test that imports is also compiled for this
+// CPU, run on its input_*.pb and compared with its output_*.pb, each in a
+// child process. Prints "executed N / M, matched K" per op type, lists every
+// mismatch, compilation failure and run failure, and fails when a test
+// listed in the execution baseline no longer matches.
 //
 //===----------------------------------------------------------------------===//
 
+#include "Conformance.h"
+
 #include "romac/Import/ONNX.h"
 #include "romac/InitRomac.h"
+#include "romac/Runtime/Tensor.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/IR/Verifier.h"
 
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Regex.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include "onnx/onnx_pb.h"
-
 #include <map>
-#include <set>
 
 using namespace mlir;
+using namespace romac::conformance;
 namespace fs = llvm::sys::fs;
-namespace path = llvm::sys::path;
 
 static llvm::cl::opt<std::string> clDir(llvm::cl::Positional,
                                         llvm::cl::desc("<node test folder>"),
                                         llvm::cl::Required);
 static llvm::cl::opt<std::string>
     clBaseline("baseline",
-               llvm::cl::desc("File listing the tests that must pass"),
+               llvm::cl::desc("File listing the tests that must import"),
                llvm::cl::init(""));
+static llvm::cl::opt<bool> clExecute(
+    "execute",
+    llvm::cl::desc("Also compile, run and compare every test that imports"),
+    llvm::cl::init(false));
+static llvm::cl::opt<std::string> clBaselineExec(
+    "baseline-exec",
+    llvm::cl::desc("File listing the tests that must run and match "
+                   "(with --execute)"),
+    llvm::cl::init(""));
 static llvm::cl::opt<bool>
     clWriteBaseline("write-baseline",
-                    llvm::cl::desc("Rewrite the baseline with the tests that "
+                    llvm::cl::desc("Rewrite the baselines with the tests that "
                                    "pass now"),
                     llvm::cl::init(false));
+static llvm::cl::opt<std::string>
+    clFilter("filter", llvm::cl::desc("Only the tests whose name matches"),
+             llvm::cl::init(""));
+static llvm::cl::opt<unsigned>
+    clJobs("j", llvm::cl::desc("Tests executed at once (--execute)"),
+           llvm::cl::init(1));
+static llvm::cl::opt<unsigned> clTimeout(
+    "timeout",
+    llvm::cl::desc("Seconds one test may take to execute (--execute)"),
+    llvm::cl::init(60));
+static llvm::cl::opt<bool> clNoFork(
+    "no-fork",
+    llvm::cl::desc("Execute in this process (for a debugger; a crash of the "
+                   "generated code ends the run)"),
+    llvm::cl::init(false));
+static llvm::cl::opt<unsigned>
+    clOptLevel("opt-level",
+               llvm::cl::desc("LLVM optimization level of the generated code"),
+               llvm::cl::init(3));
+static llvm::cl::opt<std::string> clCrash(
+    "debug-crash",
+    llvm::cl::desc("Tests (a regex) that raise SIGSEGV when they start to run"),
+    llvm::cl::init(""), llvm::cl::Hidden);
+static llvm::cl::opt<std::string>
+    clHang("debug-hang",
+           llvm::cl::desc("Tests (a regex) that hang when they start to run"),
+           llvm::cl::init(""), llvm::cl::Hidden);
 static llvm::cl::opt<bool> clVerbose("v", llvm::cl::desc("Print every test"),
                                      llvm::cl::init(false));
 
 namespace {
 
-struct TestResult {
-  std::string name;
-  std::vector<std::string> ops;
-  bool supported = true;
-  bool passed = false;
-  std::string message;
+/// One test and what became of it.
+struct TestRecord {
+  NodeTest test;
+  TestOutcome outcome;
 };
 
-bool readProto(llvm::StringRef file, google::protobuf::MessageLite &msg) {
-  auto buf = llvm::MemoryBuffer::getFile(file);
-  if (!buf)
-    return false;
-  return msg.ParseFromArray((*buf)->getBufferStart(),
-                            static_cast<int>((*buf)->getBufferSize()));
-}
+//===----------------------------------------------------------------------===//
+// Baselines
+//===----------------------------------------------------------------------===//
 
-std::string describe(llvm::ArrayRef<int64_t> shape, Type elem) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << "tensor<";
-  for (int64_t d : shape)
-    os << d << "x";
-  os << elem << ">";
-  return s;
-}
-
-TestResult runTest(llvm::StringRef dir) {
-  TestResult r;
-  r.name = path::filename(dir).str();
-  std::string modelPath = (dir + "/model.onnx").str();
-  onnx::ModelProto model;
-  if (!readProto(modelPath, model)) {
-    r.supported = false;
-    r.message = "cannot read model.onnx";
-    return r;
-  }
-  std::set<std::string> ops;
-  for (const auto &node : model.graph().node()) {
-    std::string op = node.domain().empty() || node.domain() == "ai.onnx"
-                         ? node.op_type()
-                         : node.domain() + "." + node.op_type();
-    ops.insert(op);
-    if (!romac::isOnnxOpSupported(op))
-      r.supported = false;
-  }
-  r.ops.assign(ops.begin(), ops.end());
-  if (!r.supported)
-    return r;
-
-  // Bind input shapes from the test's own inputs. Node tests feed shape
-  // operands (Reshape's shape, Resize's sizes) as inputs: when the import
-  // needs them at import time, retry with the integer inputs frozen to the
-  // test's values, then with every input but the first frozen, then all.
-  std::string dataDir = (dir + "/test_data_set_0").str();
-  llvm::StringSet<> initNames;
-  for (const auto &init : model.graph().initializer())
-    initNames.insert(init.name());
-  struct Input {
-    std::string name, file;
-    int32_t type;
-    llvm::SmallVector<int64_t> shape;
-  };
-  std::vector<Input> inputs;
-  int inputIndex = 0;
-  for (const auto &in : model.graph().input()) {
-    if (initNames.contains(in.name()))
-      continue;
-    onnx::TensorProto t;
-    std::string file = dataDir + "/input_" + std::to_string(inputIndex++) + ".pb";
-    if (!readProto(file, t))
-      continue;
-    inputs.push_back({in.name(), file, t.data_type(),
-                      llvm::SmallVector<int64_t>(t.dims().begin(), t.dims().end())});
-  }
-
-  DialectRegistry registry;
-  romac::registerRomacDialects(registry);
-  MLIRContext ctx(registry);
-  std::string diag;
-  ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &d) {
-    if (diag.empty())
-      diag = d.str();
-    return success();
-  });
-  OwningOpRef<ModuleOp> module;
-  for (int attempt = 0; attempt < 4 && !module; ++attempt) {
-    romac::OnnxImportOptions options;
-    for (auto [k, in] : llvm::enumerate(inputs)) {
-      bool isInt = in.type == onnx::TensorProto::INT64 ||
-                   in.type == onnx::TensorProto::INT32;
-      if ((attempt == 1 && isInt) || (attempt == 2 && k > 0) || attempt == 3)
-        options.frozenInputs[in.name] = in.file;
-      else
-        options.shapes[in.name] = in.shape;
-    }
-    diag.clear();
-    module = romac::importOnnxFile(modelPath, ctx, options);
-    if (!module &&
-        llvm::StringRef(diag).find("known at import time") == llvm::StringRef::npos)
-      break;
-    if (module && attempt > 0)
-      r.message = "with frozen shape inputs";
-  }
-  if (!module) {
-    r.message = diag.empty() ? "import failed" : diag;
-    return r;
-  }
-  if (failed(verify(*module))) {
-    r.message = "does not verify: " + diag;
-    return r;
-  }
-  auto func = *module->getOps<func::FuncOp>().begin();
-  auto results = func.getFunctionType().getResults();
-  for (size_t k = 0; k < results.size(); ++k) {
-    onnx::TensorProto t;
-    std::string file = dataDir + "/output_" + std::to_string(k) + ".pb";
-    if (!readProto(file, t)) {
-      r.message = "missing " + file;
-      return r;
-    }
-    llvm::SmallVector<int64_t> shape(t.dims().begin(), t.dims().end());
-    auto type = cast<RankedTensorType>(results[k]);
-    Type want = romac::onnxElementType(&ctx, t.data_type());
-    if (type.getShape() != llvm::ArrayRef<int64_t>(shape) ||
-        type.getElementType() != want) {
-      r.message = "result " + std::to_string(k) + " is " +
-                  describe(type.getShape(), type.getElementType()) +
-                  ", expected " + describe(shape, want);
-      return r;
-    }
-  }
-  r.passed = true;
-  return r;
-}
-
-} // namespace
-
-int main(int argc, char **argv) {
-  llvm::InitLLVM init(argc, argv);
-  llvm::cl::ParseCommandLineOptions(
-      argc, argv, "romac ONNX importer conformance on ONNX backend node tests\n");
-
-  std::vector<std::string> dirs;
+/// Writes the names of the tests \p passed accepts to \p file.
+bool writeBaseline(llvm::StringRef file, llvm::StringRef header,
+                   llvm::ArrayRef<TestRecord> records,
+                   llvm::function_ref<bool(const TestRecord &)> passed) {
   std::error_code ec;
-  for (fs::directory_iterator it(clDir, ec), end; it != end && !ec;
-       it.increment(ec))
-    if (fs::exists(it->path() + "/model.onnx"))
-      dirs.push_back(it->path());
-  if (ec || dirs.empty()) {
-    llvm::errs() << "romac-onnx-conformance: error: no node tests under '"
-                 << clDir << "'\n";
-    return 2;
+  llvm::raw_fd_ostream os(file, ec);
+  if (ec) {
+    llvm::errs() << "romac-onnx-conformance: error: cannot write '" << file
+                 << "': " << ec.message() << "\n";
+    return false;
   }
-  llvm::sort(dirs);
+  os << header;
+  for (const TestRecord &r : records)
+    if (passed(r))
+      os << r.test.name << "\n";
+  return true;
+}
 
-  std::map<std::string, std::pair<int, int>> perOp; // op -> (passed, tried)
-  std::vector<TestResult> results;
-  for (const std::string &d : dirs) {
-    TestResult r = runTest(d);
-    if (r.supported)
-      for (const std::string &op : r.ops) {
-        auto &[passed, tried] = perOp[op];
-        ++tried;
-        passed += r.passed;
-      }
-    if (clVerbose)
-      llvm::outs() << (r.supported ? (r.passed ? "PASS " : "FAIL ") : "SKIP ")
-                   << r.name << (r.message.empty() ? "" : ": ") << r.message
-                   << "\n";
-    results.push_back(std::move(r));
-  }
-
-  int supported = 0, passed = 0;
-  for (const TestResult &r : results) {
-    supported += r.supported;
-    passed += r.passed;
-  }
-  llvm::outs() << "== per op: imported N / M supported tests ==\n";
-  for (const auto &[op, counts] : perOp)
-    llvm::outs() << "  " << op << ": imported " << counts.first << " / "
-                 << counts.second << "\n";
-  llvm::outs() << "== failing supported tests ==\n";
-  for (const TestResult &r : results)
-    if (r.supported && !r.passed)
-      llvm::outs() << "  " << r.name << ": " << r.message << "\n";
-  llvm::outs() << "== unsupported tests (an op is not supported) ==\n";
-  for (const TestResult &r : results)
-    if (!r.supported) {
-      llvm::outs() << "  " << r.name << ":";
-      for (const std::string &op : r.ops)
-        if (!romac::isOnnxOpSupported(op))
-          llvm::outs() << " " << op;
-      llvm::outs() << "\n";
-    }
-  llvm::outs() << "imported " << passed << " / " << supported
-               << " supported tests (" << results.size() << " tests in all)\n";
-
-  if (clBaseline.empty())
-    return 0;
-  if (clWriteBaseline) {
-    std::error_code wec;
-    llvm::raw_fd_ostream os(clBaseline, wec);
-    if (wec) {
-      llvm::errs() << "romac-onnx-conformance: error: cannot write '"
-                   << clBaseline << "': " << wec.message() << "\n";
-      return 2;
-    }
-    os << "# ONNX backend node tests that romac's importer must pass.\n"
-          "# Regenerate with romac-onnx-conformance --write-baseline.\n";
-    for (const TestResult &r : results)
-      if (r.passed)
-        os << r.name << "\n";
-    return 0;
-  }
-  auto buf = llvm::MemoryBuffer::getFile(clBaseline);
+/// Checks that every test named in \p file passes: prints a REGRESSION line
+/// for each that does not and "<what>: N / M still <verb>". Returns the
+/// number of regressions, or -1 when the file cannot be read.
+int checkBaseline(llvm::StringRef file, llvm::StringRef what,
+                  llvm::StringRef verb, llvm::ArrayRef<TestRecord> records,
+                  llvm::function_ref<bool(const TestRecord &)> passed,
+                  llvm::function_ref<std::string(const TestRecord &)> why) {
+  auto buf = llvm::MemoryBuffer::getFile(file);
   if (!buf) {
     llvm::errs() << "romac-onnx-conformance: error: cannot read baseline '"
-                 << clBaseline << "'\n";
-    return 2;
+                 << file << "'\n";
+    return -1;
   }
-  std::map<std::string, const TestResult *> byName;
-  for (const TestResult &r : results)
-    byName[r.name] = &r;
+  std::map<std::string, const TestRecord *> byName;
+  for (const TestRecord &r : records)
+    byName[r.test.name] = &r;
   llvm::SmallVector<llvm::StringRef> lines;
   (*buf)->getBuffer().split(lines, '\n');
   int regressions = 0, expected = 0;
@@ -288,15 +151,306 @@ int main(int argc, char **argv) {
       continue;
     ++expected;
     auto it = byName.find(line.str());
-    if (it == byName.end() || !it->second->passed) {
+    if (it == byName.end() || !passed(*it->second)) {
       ++regressions;
       llvm::outs() << "REGRESSION: " << line << ": "
-                   << (it == byName.end() ? "test not found"
-                                          : it->second->message)
+                   << (it == byName.end() ? "test not found" : why(*it->second))
                    << "\n";
     }
   }
-  llvm::outs() << "baseline: " << (expected - regressions) << " / " << expected
-               << " still pass\n";
+  llvm::outs() << what << ": " << (expected - regressions) << " / " << expected
+               << " still " << verb << "\n";
+  return regressions;
+}
+
+//===----------------------------------------------------------------------===//
+// Reports
+//===----------------------------------------------------------------------===//
+
+bool imported(const TestRecord &r) { return r.outcome.import.passed; }
+bool matched(const TestRecord &r) {
+  return r.outcome.exec.status == ExecStatus::Matched;
+}
+bool executed(const TestRecord &r) {
+  return matched(r) || r.outcome.exec.status == ExecStatus::Mismatch;
+}
+
+void printImportReport(llvm::ArrayRef<TestRecord> records) {
+  std::map<std::string, std::pair<int, int>> perOp; // op -> (passed, tried)
+  int supported = 0, passed = 0;
+  for (const TestRecord &r : records) {
+    if (!r.test.supported)
+      continue;
+    ++supported;
+    passed += imported(r);
+    for (const std::string &op : r.test.ops) {
+      auto &[opPassed, tried] = perOp[op];
+      ++tried;
+      opPassed += imported(r);
+    }
+  }
+  llvm::outs() << "== per op: imported N / M supported tests ==\n";
+  for (const auto &[op, counts] : perOp)
+    llvm::outs() << "  " << op << ": imported " << counts.first << " / "
+                 << counts.second << "\n";
+  llvm::outs() << "== failing supported tests ==\n";
+  for (const TestRecord &r : records)
+    if (r.test.supported && !imported(r))
+      llvm::outs() << "  " << r.test.name << ": " << r.outcome.import.message
+                   << "\n";
+  llvm::outs() << "== unsupported tests (an op is not supported) ==\n";
+  for (const TestRecord &r : records)
+    if (!r.test.supported) {
+      llvm::outs() << "  " << r.test.name << ":";
+      for (const std::string &op : r.test.ops)
+        if (!romac::isOnnxOpSupported(op))
+          llvm::outs() << " " << op;
+      llvm::outs() << (r.test.error.empty() ? "" : " " + r.test.error) << "\n";
+    }
+  llvm::outs() << "imported " << passed << " / " << supported
+               << " supported tests (" << records.size() << " tests in all)\n";
+}
+
+/// Lists the imported tests whose execution ended in \p status.
+void printExecList(llvm::StringRef title, llvm::ArrayRef<TestRecord> records,
+                   ExecStatus status) {
+  llvm::outs() << "== " << title << " ==\n";
+  for (const TestRecord &r : records) {
+    if (!imported(r) || r.outcome.exec.status != status)
+      continue;
+    llvm::outs() << "  " << r.test.name << ": " << r.outcome.exec.message;
+    llvm::StringRef known = getKnownMismatchReason(r.test.name);
+    if (!known.empty())
+      llvm::outs() << " [known: " << known << "]";
+    llvm::outs() << "\n";
+  }
+}
+
+void printTolerances() {
+  llvm::outs() << "== tolerances: |got - expected| <= atol + rtol * "
+                  "|expected| ==\n"
+                  "  float32, float64: rtol 1e-4 atol 1e-5\n"
+                  "  float16: rtol 1e-3 atol 1e-3\n"
+                  "  bfloat16: rtol 1e-2 atol 1e-2\n"
+                  "  integers, bool: exact\n";
+  for (const TestTolerance &entry : getTestTolerances())
+    llvm::outs() << llvm::formatv("  tests {0} (floats): rtol {1:e0} atol "
+                                  "{2:e0}: {3}\n",
+                                  entry.pattern, entry.tolerance.rtol,
+                                  entry.tolerance.atol, entry.why);
+  for (const KnownMismatch &entry : getKnownMismatches())
+    llvm::outs() << "  tests " << entry.pattern
+                 << ": cannot match (listed as mismatches): " << entry.why
+                 << "\n";
+}
+
+void printExecReport(llvm::ArrayRef<TestRecord> records) {
+  struct Counts {
+    int imported = 0, executed = 0, matched = 0;
+  };
+  std::map<std::string, Counts> perOp;
+  Counts all;
+  std::vector<double> compileTimes;
+  double runTime = 0;
+  for (const TestRecord &r : records) {
+    if (!imported(r))
+      continue;
+    Counts one{1, executed(r), matched(r)};
+    auto add = [&](Counts &c) {
+      c.imported += one.imported;
+      c.executed += one.executed;
+      c.matched += one.matched;
+    };
+    add(all);
+    for (const std::string &op : r.test.ops)
+      add(perOp[op]);
+    if (r.outcome.exec.compileSeconds > 0)
+      compileTimes.push_back(r.outcome.exec.compileSeconds);
+    runTime += r.outcome.exec.runSeconds;
+  }
+  llvm::outs() << "== per op: executed N / M imported tests, matched K ==\n";
+  for (const auto &[op, c] : perOp)
+    llvm::outs() << "  " << op << ": executed " << c.executed << " / "
+                 << c.imported << ", matched " << c.matched << "\n";
+  printTolerances();
+  printExecList("mismatches", records, ExecStatus::Mismatch);
+  printExecList("failed to compile", records, ExecStatus::CompileFailed);
+  printExecList("failed to run", records, ExecStatus::RunFailed);
+  llvm::sort(compileTimes);
+  double compileTotal = 0;
+  for (double t : compileTimes)
+    compileTotal += t;
+  llvm::outs() << llvm::formatv(
+      "time: compiling {0:f1} s in all (median {1:f0} ms, max {2:f0} ms per "
+      "test), running {3:f2} s\n",
+      compileTotal,
+      compileTimes.empty() ? 0.0 : 1e3 * compileTimes[compileTimes.size() / 2],
+      compileTimes.empty() ? 0.0 : 1e3 * compileTimes.back(), runTime);
+  llvm::outs() << "executed " << all.executed << " / " << all.imported
+               << " imported tests, matched " << all.matched << " ("
+               << records.size() << " tests in all)\n";
+}
+
+void printVerbose(const TestRecord &r) {
+  const TestOutcome &o = r.outcome;
+  llvm::StringRef verdict;
+  std::string message = o.import.message;
+  if (!r.test.supported)
+    verdict = "SKIP";
+  else if (!o.import.passed)
+    verdict = "FAIL";
+  else if (!clExecute)
+    verdict = "PASS";
+  else {
+    message = o.exec.message;
+    switch (o.exec.status) {
+    case ExecStatus::Matched:
+      verdict = "MATCH";
+      break;
+    case ExecStatus::Mismatch:
+      verdict = "MISMATCH";
+      break;
+    case ExecStatus::CompileFailed:
+      verdict = "NOCOMPILE";
+      break;
+    default:
+      verdict = "NORUN";
+      break;
+    }
+  }
+  llvm::outs() << verdict << " " << r.test.name;
+  if (clExecute && o.import.passed)
+    llvm::outs() << llvm::formatv(
+        " ({0:f0} ms)", 1e3 * (o.exec.compileSeconds + o.exec.runSeconds));
+  llvm::outs() << (message.empty() ? "" : ": ") << message << "\n";
+}
+
+//===----------------------------------------------------------------------===//
+// Running
+//===----------------------------------------------------------------------===//
+
+/// The node tests under \p dir matching --filter, by name.
+std::vector<TestRecord> findTests(llvm::StringRef dir) {
+  std::vector<std::string> dirs;
+  std::error_code ec;
+  llvm::Regex filter(clFilter);
+  for (fs::directory_iterator it(dir, ec), end; it != end && !ec;
+       it.increment(ec))
+    if (fs::exists(it->path() + "/model.onnx") &&
+        (clFilter.empty() ||
+         filter.match(llvm::sys::path::filename(it->path()))))
+      dirs.push_back(it->path());
+  llvm::sort(dirs);
+  std::vector<TestRecord> records;
+  for (const std::string &d : dirs)
+    records.push_back({loadNodeTest(d), {}});
+  return records;
+}
+
+/// Imports (and with --execute runs) every supported test.
+void runTests(std::vector<TestRecord> &records) {
+  ExecOptions options;
+  options.optLevel = clOptLevel;
+  options.crashPattern = clCrash;
+  options.hangPattern = clHang;
+  if (!clExecute || clNoFork) {
+    DialectRegistry registry;
+    romac::registerRomacDialects(registry);
+    for (TestRecord &r : records) {
+      if (!r.test.supported)
+        continue;
+      if (clExecute) {
+        r.outcome = importAndExecute(r.test, options, [](ExecPhase) {});
+      } else {
+        MLIRContext ctx(registry);
+        importNodeTest(r.test, ctx, r.outcome.import);
+      }
+      if (clVerbose)
+        printVerbose(r);
+    }
+    return;
+  }
+  std::vector<NodeTest> supported;
+  std::vector<size_t> indices;
+  for (auto [i, r] : llvm::enumerate(records))
+    if (r.test.supported) {
+      supported.push_back(r.test);
+      indices.push_back(i);
+    }
+  runIsolated(supported, options, clJobs, clTimeout,
+              [&](size_t k, TestOutcome outcome) {
+                TestRecord &r = records[indices[k]];
+                r.outcome = std::move(outcome);
+                if (clVerbose) {
+                  printVerbose(r);
+                  llvm::outs().flush();
+                }
+              });
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  llvm::cl::ParseCommandLineOptions(
+      argc, argv,
+      "romac conformance on ONNX's backend node tests: import, "
+      "and with --execute execution\n");
+  std::string filterError;
+  if (!clFilter.empty() && !llvm::Regex(clFilter).isValid(filterError)) {
+    llvm::errs() << "romac-onnx-conformance: error: --filter: " << filterError
+                 << "\n";
+    return 2;
+  }
+  std::vector<TestRecord> records = findTests(clDir);
+  if (records.empty()) {
+    llvm::errs() << "romac-onnx-conformance: error: no node tests under '"
+                 << clDir << "'\n";
+    return 2;
+  }
+  runTests(records);
+  if (clExecute)
+    printExecReport(records);
+  else
+    printImportReport(records);
+
+  auto whyImport = [](const TestRecord &r) { return r.outcome.import.message; };
+  auto whyExec = [](const TestRecord &r) {
+    return r.outcome.import.passed
+               ? r.outcome.exec.message
+               : "import failed: " + r.outcome.import.message;
+  };
+  if (clWriteBaseline) {
+    bool ok = true;
+    if (!clBaseline.empty())
+      ok &= writeBaseline(
+          clBaseline,
+          "# ONNX backend node tests that romac's importer must pass.\n"
+          "# Regenerate with romac-onnx-conformance --write-baseline.\n",
+          records, imported);
+    if (clExecute && !clBaselineExec.empty())
+      ok &= writeBaseline(
+          clBaselineExec,
+          "# ONNX backend node tests that romac must run and match.\n"
+          "# Regenerate with romac-onnx-conformance --execute "
+          "--baseline-exec FILE --write-baseline.\n",
+          records, matched);
+    return ok ? 0 : 2;
+  }
+  int regressions = 0;
+  if (!clBaseline.empty()) {
+    int n = checkBaseline(clBaseline, "baseline", "pass", records, imported,
+                          whyImport);
+    if (n < 0)
+      return 2;
+    regressions += n;
+  }
+  if (clExecute && !clBaselineExec.empty()) {
+    int n = checkBaseline(clBaselineExec, "execution baseline", "match",
+                          records, matched, whyExec);
+    if (n < 0)
+      return 2;
+    regressions += n;
+  }
   return regressions ? 1 : 0;
 }
