@@ -50,7 +50,10 @@ FailureOr<ResizeSpec> resizeSpec(NodeContext &nc, ArrayRef<int64_t> in) {
   spec.coordinateMode =
       nc.attrString("coordinate_transformation_mode",
                     upsample || nc.opset < 11 ? "asymmetric" : "half_pixel");
-  spec.nearestMode = nc.attrString("nearest_mode", "round_prefer_floor");
+  // Upsample (opset 7-9) has no nearest_mode: it takes the floor of the
+  // source coordinate (the ONNX reference), unlike Resize's default.
+  spec.nearestMode =
+      upsample ? "floor" : nc.attrString("nearest_mode", "round_prefer_floor");
   const std::string &mode = spec.mode;
   if (nc.opset >= 18 && nc.attrInt("antialias", 0))
     return nc.fail("antialias is not supported");
