@@ -28,6 +28,9 @@ struct ResizeSpec {
   /// Per dim: the scale and the output size.
   SmallVector<double> scales;
   SmallVector<int64_t> outShape;
+  /// Whether the op gave scales (not sizes): align_corners then divides by
+  /// the unrounded output length `in * scale`, as ONNX's reference does.
+  bool fromScales = false;
 
   bool isLinear() const { return mode != "nearest"; }
 };
@@ -85,6 +88,7 @@ FailureOr<ResizeSpec> resizeSpec(NodeContext &nc, ArrayRef<int64_t> in) {
   } else {
     return nc.fail("needs scales or sizes");
   }
+  spec.fromScales = !scales.empty();
   if (!scales.empty()) {
     if (static_cast<int64_t>(scales.size()) != rank)
       return nc.fail("scales has " + Twine(scales.size()) +
@@ -106,14 +110,17 @@ FailureOr<ResizeSpec> resizeSpec(NodeContext &nc, ArrayRef<int64_t> in) {
 
 /// The source coordinate of output index `o` along a dim of input size `in`,
 /// output size `out` and scale `s`, under coordinate transformation `ctm`.
+/// `resized` is the output length align_corners divides by: `out`, or the
+/// unrounded `in * s` when the op gave scales.
 FailureOr<double> sourceCoordinate(NodeContext &nc, StringRef ctm, int64_t o,
-                                   int64_t in, int64_t out, double s) {
+                                   int64_t in, int64_t out, double s,
+                                   double resized) {
   if (ctm == "half_pixel")
     return (o + 0.5) / s - 0.5;
   if (ctm == "pytorch_half_pixel")
     return out > 1 ? (o + 0.5) / s - 0.5 : 0.0;
   if (ctm == "align_corners")
-    return out == 1 ? 0.0 : double(o) * (in - 1) / (out - 1);
+    return resized == 1 ? 0.0 : double(o) * (in - 1) / (resized - 1);
   if (ctm == "asymmetric")
     return o / s;
   if (ctm == "tf_half_pixel_for_nn")
@@ -133,8 +140,10 @@ resizeTables(NodeContext &nc, const ResizeSpec &spec, ArrayRef<int64_t> in) {
     DimTable &t = tables[d];
     int64_t outSize = spec.outShape[d];
     for (int64_t o = 0; o < outSize; ++o) {
+      double resized =
+          spec.fromScales ? in[d] * spec.scales[d] : double(outSize);
       FailureOr<double> coordinate = sourceCoordinate(
-          nc, spec.coordinateMode, o, in[d], outSize, spec.scales[d]);
+          nc, spec.coordinateMode, o, in[d], outSize, spec.scales[d], resized);
       if (failed(coordinate))
         return failure();
       double x = *coordinate;
