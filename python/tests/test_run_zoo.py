@@ -21,11 +21,18 @@ error by ``SCALED_TOL`` times max |ref|. Measured (seed 0, AMD EPYC host, scalar
 romac's difference from torch is the size of torch's own fp32 rounding error (against the
 same model in fp64): summation order over reductions up to 25,088 long (VGG-16's first
 classifier layer) in fp32. No model needs a looser tolerance; SCALED_TOL = 1e-5 leaves 5x
-margin for other summation orders (vectorized or tiled reductions). MobileNet v2 gives the
-same errors with edge-npu-lpddr4's tiling and untiled.
+margin for other summation orders (vectorized or tiled reductions).
 
-Time (2 cores shared, one thread each): VGG-16 export ~40-60 s (torch.onnx.export of 553 MB
-of weights) + ~20 s run; AlexNet ~20 s + ~6 s; the MobileNets ~3 s + ~5 s each.
+Measured once by hand: every target's schedule (host, edge-npu-lpddr4, eyeriss-like,
+romanet-ddr3, simba-like) gave the errors above for all four models, and AlexNet's outputs
+were bit-identical across eyeriss-like, simba-like and --no-tile (presumably the DRAM-level
+tiles keep each sum's order: the reduction loops are not reordered among themselves). The
+test runs the other schedules on MobileNet v2 only, the cheapest.
+
+Time (2 cores shared by other work, one thread each): VGG-16 export ~40-70 s
+(torch.onnx.export of 553 MB of weights) + ~18 s compile and run; AlexNet ~15-20 s + ~6 s;
+the MobileNets ~3 s + ~3-5 s each. The whole file: 85-100 s, 165 s with the
+machine loaded (load average 6 on 2 cores).
 
 ``romac`` is found in $ROMAC_BUILD_DIR/bin (scripts/run-tests.sh sets it), else in build/bin
 of the source tree.
