@@ -2,9 +2,13 @@
 
     python3 -m romac.models list
     python3 -m romac.models export --model sd2-inpainting --out DIR [--variant full|light|tiny]
-                                   [--opset 14|17] [--seed N] [--components unet,...]
+                                   [--opset 14|17] [--seed N] [--components unet,...] [--reference]
     python3 -m romac.models export-all --out DIR [--variants light,tiny] [--models a,b]
-                                       [--opset 14|17] [--seed N]
+                                       [--opset 14|17] [--seed N] [--reference]
+
+``--reference`` (full variant): also write ``test_data_set_0/{input,output}_N.pb``, the example
+inputs and torch's outputs on the same seeded weights (fp32, one thread), the reference for
+``romac run --check``. The tiny variant always has one; light models have no weights.
 
 Threads: ``ROMAC_THREADS`` (default: up to 2).
 
@@ -59,6 +63,8 @@ def build_parser():
     e.add_argument("--components", type=_csv, default=None,
                    help="sd2-inpainting only: comma-separated subset of "
                         "text_encoder,unet,vae_encoder,vae_decoder")
+    e.add_argument("--reference", action="store_true",
+                   help="full variant: also write test_data_set_0 with torch's outputs")
     e.add_argument("--quiet", action="store_true", help="no progress lines")
 
     a = sub.add_parser("export-all", help="export every model in the given variants")
@@ -68,6 +74,8 @@ def build_parser():
     a.add_argument("--models", type=_csv, default=None, help="comma-separated models (default all)")
     a.add_argument("--opset", type=_int("--opset"), default=None, help="ONNX opset: 14 (default) or 17")
     a.add_argument("--seed", type=_int("--seed"), default=None, help="weight/input seed (default 0)")
+    a.add_argument("--reference", action="store_true",
+                   help="add test_data_set_0 with torch's outputs to the full exports")
     a.add_argument("--quiet", action="store_true", help="no progress lines")
     return p
 
@@ -90,9 +98,9 @@ def main(argv=None):
         _fail(f"--seed must be >= 0, got {seed}")
     try:  # validate before importing torch (fast errors)
         if args.command == "export":
-            reg.check_request(args.model, args.variant, opset, args.components)
+            reg.check_request(args.model, args.variant, opset, args.components, args.reference)
         else:
-            reg.check_all_request(args.variants, args.models, opset)
+            reg.check_all_request(args.variants, args.models, opset, args.reference)
     except reg.ExportError as e:
         _fail(str(e))
 
@@ -107,11 +115,14 @@ def main(argv=None):
     try:
         if args.command == "export":
             entries = ex.export_model(
-                args.model, args.out, args.variant, opset, seed, args.components, log=log
+                args.model, args.out, args.variant, opset, seed, args.components, log=log,
+                reference=args.reference,
             )
             log(f"wrote {', '.join(entries)} to {args.out} in {time.time() - start:.1f}s")
         else:
-            done = ex.export_all(args.out, args.variants, args.models, opset, seed, log=log)
+            done = ex.export_all(
+                args.out, args.variants, args.models, opset, seed, log=log, reference=args.reference
+            )
             log(f"wrote {len(done)} exports to {args.out} in {time.time() - start:.1f}s")
     except ex.ExportError as e:
         _fail(str(e))

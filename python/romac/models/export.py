@@ -11,6 +11,14 @@ Variants
   tiny   (SD2 only) the same structure with small widths, real (seeded) weights and a
          reference data set ``test_data_set_0/{input,output}_N.pb`` computed by torch (fp32).
 
+Reference data (``reference=True``, the CLI's ``--reference``): a full export also writes
+``test_data_set_0/{input,output}_N.pb``, the example inputs (CNNs: a 1x3x224x224 image drawn
+uniformly from [0, 1) with ``seed + 1``) and torch's outputs for them on the same weights
+(fp32, eval mode, one thread), so that ``romac run MODEL --input .../input_0.pb --check
+.../test_data_set_0`` checks a compiled full-size model against torch. The tiny variant
+always has it; a light model has no weights, so no reference. Without ``--reference`` a
+full export is the same bytes as before the option existed.
+
 Output layout (Optimum's, for SD2): ``OUT/{text_encoder,unet,vae_encoder,vae_decoder}/model.onnx``
 plus ``config.json``; CNNs: ``OUT/model.onnx``. Everything is written into a temporary folder
 inside OUT and renamed into place on success.
@@ -321,7 +329,9 @@ def export_normal(spec: GraphSpec, path: str, opset: int) -> None:
     if onnx_utils.uses_external_data(header):
         del header
         onnx_utils.consolidate_external_data(path)
-    onnx.checker.check_model(path)
+        onnx.checker.check_model(path)
+    else:  # all inline (< 2 GB): check what is loaded already (VGG-16: 6 s less than reloading)
+        onnx.checker.check_model(header)
 
 
 def export_normal_proto(spec: GraphSpec, opset: int, lean: bool = True) -> onnx.ModelProto:
@@ -383,13 +393,16 @@ def _write_config(spec: GraphSpec, folder: str, variant: str, seed: int, opset: 
         fh.write("\n")
 
 
-def export_spec(spec: GraphSpec, folder: str, variant: str, opset: int, seed: int) -> None:
+def export_spec(
+    spec: GraphSpec, folder: str, variant: str, opset: int, seed: int, reference: bool = False
+) -> None:
+    """Write one graph (and, for tiny or with ``reference``, its torch test data set)."""
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, "model.onnx")
     if variant == "light":
         onnx.save_model(export_light_proto(spec, opset), path)
     else:
-        if variant == "tiny":
+        if variant == "tiny" or reference:
             write_test_data(spec, folder)
         export_normal(spec, path, opset)
     _write_config(spec, folder, variant, seed, opset)
@@ -447,16 +460,21 @@ def export_model(
     seed: int = DEFAULT_SEED,
     components: Optional[Sequence[str]] = None,
     log: Callable[[str], None] = lambda s: None,
+    reference: bool = False,
 ) -> List[str]:
-    """Export ``model``/``variant`` into ``out_dir``; returns the written top-level entries."""
-    check_request(model, variant, opset, components)
+    """Export ``model``/``variant`` into ``out_dir``; returns the written top-level entries.
+
+    ``reference``: also write torch's outputs as ``test_data_set_0`` (full variant; the
+    tiny variant always does; see the module docstring).
+    """
+    check_request(model, variant, opset, components, reference)
     created = prepare_output(out_dir)
     tmp = tempfile.mkdtemp(prefix=".romac-export-", dir=out_dir)
     try:
         for build in spec_builders(model, variant, seed, components):
             spec = build()
             log(f"exporting {model} {variant} {spec.folder or 'model'}")
-            export_spec(spec, os.path.join(tmp, spec.folder), variant, opset, seed)
+            export_spec(spec, os.path.join(tmp, spec.folder), variant, opset, seed, reference)
             del spec  # free this graph's weights before building the next one
             gc.collect()
         entries = sorted(os.listdir(tmp))
@@ -497,15 +515,20 @@ def export_all(
     opset: int = DEFAULT_OPSET,
     seed: int = DEFAULT_SEED,
     log: Callable[[str], None] = lambda s: None,
+    reference: bool = False,
 ) -> List[str]:
-    """Every model in every requested variant it has: ``OUT/<model>/<variant>/...``."""
-    check_all_request(variants, models, opset)
+    """Every model in every requested variant it has: ``OUT/<model>/<variant>/...``.
+
+    ``reference`` adds torch's test data set to the full exports.
+    """
+    check_all_request(variants, models, opset, reference)
     models = list(models or MODELS)
     prepare_output(out_dir)
     done = []
     for m in models:
         for v in variants:
             if v in MODELS[m].variants:
-                export_model(m, os.path.join(out_dir, m, v), v, opset, seed, log=log)
+                ref = reference and v == "full"
+                export_model(m, os.path.join(out_dir, m, v), v, opset, seed, log=log, reference=ref)
                 done.append(f"{m}/{v}")
     return done

@@ -44,8 +44,16 @@ def check_opset(opset: int):
         raise ExportError(f"unsupported opset {opset} (supported: {', '.join(map(str, OPSETS))})")
 
 
+# Variants whose weights are real values, so that torch's outputs are a reference for them.
+REFERENCE_VARIANTS = ("full", "tiny")
+
+
 def check_request(
-    model: str, variant: str, opset: int, components: Optional[Sequence[str]] = None
+    model: str,
+    variant: str,
+    opset: int,
+    components: Optional[Sequence[str]] = None,
+    reference: bool = False,
 ) -> ModelInfo:
     _known("model", model, MODELS)
     _known("variant", variant, VARIANTS)
@@ -53,6 +61,10 @@ def check_request(
     if variant not in info.variants:
         raise ExportError(
             f"model {model!r} has no {variant!r} variant (it has: {', '.join(info.variants)})"
+        )
+    if reference and variant not in REFERENCE_VARIANTS:
+        raise ExportError(
+            f"--reference needs weights: the {variant!r} variant has none (use full)"
         )
     check_opset(opset)
     if components:
@@ -63,9 +75,16 @@ def check_request(
     return info
 
 
-def check_all_request(variants: Sequence[str], models: Optional[Sequence[str]], opset: int):
+def check_all_request(
+    variants: Sequence[str], models: Optional[Sequence[str]], opset: int, reference: bool = False
+):
     for v in variants:
         _known("variant", v, VARIANTS)
+    if reference and "full" not in variants:
+        raise ExportError(
+            "--reference applies to the full variant (tiny always has reference data, "
+            "light has no weights)"
+        )
     for m in models or ():
         _known("model", m, MODELS)
     check_opset(opset)
