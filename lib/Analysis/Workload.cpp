@@ -16,6 +16,7 @@
 #include "llvm/Support/xxhash.h"
 
 #include <cctype>
+#include <numeric>
 
 using namespace romac;
 using llvm::StringRef;
@@ -51,6 +52,41 @@ int64_t IndexExpr::getCoeff(unsigned dim) const {
 bool Operand::isIndexedBy(unsigned dim) const {
   return llvm::any_of(projection,
                       [&](const IndexExpr &e) { return e.getCoeff(dim) != 0; });
+}
+
+llvm::SmallVector<DimComponent, 4>
+Operand::getDimComponents(unsigned numDims) const {
+  // Union-find over tensor dims joined by a shared loop dim.
+  size_t rank = projection.size();
+  llvm::SmallVector<unsigned, 4> parent(rank);
+  std::iota(parent.begin(), parent.end(), 0u);
+  auto find = [&](unsigned x) {
+    while (parent[x] != x)
+      x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  llvm::SmallVector<int, 8> owner(numDims, -1);
+  for (auto [j, expr] : llvm::enumerate(projection))
+    for (const AffineTerm &term : expr.terms) {
+      if (owner[term.dim] < 0)
+        owner[term.dim] = j;
+      else
+        parent[find(j)] = find(owner[term.dim]);
+    }
+  llvm::SmallVector<DimComponent, 4> components;
+  llvm::SmallVector<int, 4> componentOf(rank, -1);
+  for (unsigned j = 0; j < rank; ++j) {
+    unsigned root = find(j);
+    if (componentOf[root] < 0) {
+      componentOf[root] = components.size();
+      components.emplace_back();
+    }
+    components[componentOf[root]].tensorDims.push_back(j);
+  }
+  for (unsigned d = 0; d < numDims; ++d)
+    if (owner[d] >= 0)
+      components[componentOf[find(owner[d])]].loopDims.push_back(d);
+  return components;
 }
 
 int64_t Operand::getNumElements() const {

@@ -200,38 +200,10 @@ AccessCountModel::AccessCountModel(const Workload &workload)
   for (const Operand &op : workload.operands) {
     OperandInfo &info = infos.emplace_back();
     info.relevant.assign(numDims, false);
-    // Union-find over tensor dims: two tensor dims are joined when they use
-    // the same loop dim.
-    size_t rank = op.projection.size();
-    SmallVector<unsigned, 4> parent(rank);
-    std::iota(parent.begin(), parent.end(), 0u);
-    auto find = [&](unsigned x) {
-      while (parent[x] != x)
-        x = parent[x] = parent[parent[x]];
-      return x;
-    };
-    SmallVector<int, 8> owner(numDims, -1);
-    for (auto [j, expr] : llvm::enumerate(op.projection)) {
-      for (const AffineTerm &term : expr.terms) {
+    for (const IndexExpr &expr : op.projection)
+      for (const AffineTerm &term : expr.terms)
         info.relevant[term.dim] = true;
-        if (owner[term.dim] < 0)
-          owner[term.dim] = j;
-        else
-          parent[find(j)] = find(owner[term.dim]);
-      }
-    }
-    SmallVector<int, 4> compOf(rank, -1);
-    for (unsigned j = 0; j < rank; ++j) {
-      unsigned root = find(j);
-      if (compOf[root] < 0) {
-        compOf[root] = info.components.size();
-        info.components.emplace_back();
-      }
-      info.components[compOf[root]].tensorDims.push_back(j);
-    }
-    for (unsigned d = 0; d < numDims; ++d)
-      if (owner[d] >= 0)
-        info.components[compOf[find(owner[d])]].loopDims.push_back(d);
+    info.components = op.getDimComponents(numDims);
   }
 }
 

@@ -34,46 +34,23 @@ namespace romac::search_detail {
 void LayerSearch::analyseComponents() {
   compsOfDim.assign(numDims, {});
   for (auto [o, op] : llvm::enumerate(workload.operands)) {
-    size_t rank = op.projection.size();
-    // Union-find over tensor dims joined by a shared loop dim.
-    SmallVector<unsigned, 4> parent(rank);
-    std::iota(parent.begin(), parent.end(), 0u);
-    auto find = [&](unsigned x) {
-      while (parent[x] != x)
-        x = parent[x] = parent[parent[x]];
-      return x;
-    };
-    SmallVector<int, 8> owner(numDims, -1);
-    for (auto [j, expr] : llvm::enumerate(op.projection))
-      for (const AffineTerm &term : expr.terms) {
-        if (owner[term.dim] < 0)
-          owner[term.dim] = j;
-        else
-          parent[find(j)] = find(owner[term.dim]);
-      }
-    SmallVector<int, 4> compOf(rank, -1);
     size_t firstComp = components.size();
     int64_t constant = 1;
-    for (unsigned j = 0; j < rank; ++j) {
-      const IndexExpr &expr = op.projection[j];
-      if (expr.terms.empty()) {
+    for (DimComponent &dc : op.getDimComponents(numDims)) {
+      if (dc.loopDims.empty()) {
         // A fixed index: one element, or none when outside the tensor.
-        bool inside = expr.constant >= 0 && expr.constant < op.extent[j];
+        const IndexExpr &expr = op.projection[dc.tensorDims[0]];
+        bool inside =
+            expr.constant >= 0 && expr.constant < op.extent[dc.tensorDims[0]];
         constant *= inside ? 1 : 0;
         continue;
       }
-      unsigned root = find(j);
-      if (compOf[root] < 0) {
-        compOf[root] = components.size();
-        components.push_back({});
-        components.back().op = o;
-      }
-      components[compOf[root]].tensorDims.push_back(j);
+      Component &comp = components.emplace_back();
+      comp.op = o;
+      comp.tensorDims = std::move(dc.tensorDims);
+      comp.loopDims = std::move(dc.loopDims);
     }
     constFoot.push_back(constant);
-    for (unsigned d = 0; d < numDims; ++d)
-      if (owner[d] >= 0)
-        components[compOf[find(owner[d])]].loopDims.push_back(d);
     for (size_t c = firstComp; c < components.size(); ++c) {
       Component &comp = components[c];
       for (unsigned d : comp.loopDims)

@@ -144,6 +144,18 @@ inline std::optional<OperandRole> symbolizeOperandRole(llvm::StringRef str) {
   return symbolizeEnum(kOperandRoleNames, str);
 }
 
+/// A set of an operand's tensor dims whose indices move together: tensor
+/// dims are joined when their index expressions share a loop dim. Different
+/// components are independent, so a tile's footprint is the product over
+/// them. A tensor dim with a fixed index is a component of its own with no
+/// loop dims.
+struct DimComponent {
+  /// The tensor dims, ascending.
+  llvm::SmallVector<unsigned, 2> tensorDims;
+  /// The loop dims their indices use, ascending.
+  llvm::SmallVector<unsigned, 2> loopDims;
+};
+
 /// One tensor accessed by the loop nest.
 struct Operand {
   /// Role name in the layer: "input", "weight", "output", "lhs", ...
@@ -160,6 +172,10 @@ struct Operand {
   /// Whether loop dim `dim` occurs (with a non-zero coefficient) in the
   /// projection, i.e. whether changing it changes the operand's tile.
   bool isIndexedBy(unsigned dim) const;
+  /// The independent components of the projection (DimComponent), in the
+  /// order of their first tensor dim; `numDims` is the workload's loop dim
+  /// count.
+  llvm::SmallVector<DimComponent, 4> getDimComponents(unsigned numDims) const;
   /// Number of tensor elements (product of the extents). Requires a verified
   /// workload (which guarantees that it does not overflow).
   int64_t getNumElements() const;

@@ -130,10 +130,7 @@ public:
 
   /// Tensor dims of one operand that (transitively) share loop dims, with
   /// the union of their loop dims. Footprints factor over components.
-  struct Component {
-    llvm::SmallVector<unsigned, 2> tensorDims;
-    llvm::SmallVector<unsigned, 2> loopDims;
-  };
+  using Component = DimComponent;
   /// What the model precomputes per operand.
   struct OperandInfo {
     llvm::SmallVector<Component, 4> components;
