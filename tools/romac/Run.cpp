@@ -129,12 +129,11 @@ bool bindInputs(const RunArgs &args, llvm::ArrayRef<TensorSpec> specs,
 
 /// Imports the model with the --dim/--shape flags; the shapes of the --input
 /// tensors bind the inputs' free dims. When those shapes do not fit the
-/// model, the model is imported without them so that the error can list
-/// what it expects.
+/// model, the model is imported without them, so that bindInputs() reports
+/// the difference and lists what the model expects.
 mlir::OwningOpRef<mlir::ModuleOp> importForRun(const RunArgs &args,
                                                const NamedInputs &inputs,
-                                               mlir::MLIRContext &ctx,
-                                               bool &shapeMismatch) {
+                                               mlir::MLIRContext &ctx) {
   OnnxImportOptions options;
   if (!parseImportFlags("run", args.dims, args.shapes, {}, options))
     return nullptr;
@@ -151,26 +150,25 @@ mlir::OwningOpRef<mlir::ModuleOp> importForRun(const RunArgs &args,
   if (!derived)
     return loadModel("run", args.model, options, ctx);
   {
-    // Quietly: a mismatch is reported below with the expected inputs.
+    // Quietly: bindInputs() reports a mismatch with the expected inputs.
     mlir::ScopedDiagnosticHandler quiet(
         &ctx, [](mlir::Diagnostic &) { return mlir::success(); });
     if (auto module = loadModel("run", args.model, options, ctx))
       return module;
   }
-  shapeMismatch = true;
   return loadModel("run", args.model, plain, ctx);
 }
 
 /// The file name an output is written to: its ONNX name with every
-/// character outside [A-Za-z0-9._-] replaced by '_', and ".npy".
-std::string outputFileName(llvm::StringRef name) {
+/// character outside [A-Za-z0-9._-] replaced by '_', and "." + `format`.
+std::string outputFileName(llvm::StringRef name, llvm::StringRef format) {
   std::string s = name.str();
   for (char &c : s)
     if (!llvm::isAlnum(c) && c != '.' && c != '_' && c != '-')
       c = '_';
   if (s.empty() || s[0] == '.')
     s = "output" + s;
-  return s + ".npy";
+  return s + "." + format.str();
 }
 
 /// Reads the reference outputs of REF_DIR: output_K.pb / output_K.npy for
@@ -182,7 +180,7 @@ readReferences(llvm::StringRef dir, llvm::ArrayRef<TensorSpec> specs) {
     llvm::SmallVector<std::string, 3> candidates = {
         (dir + "/output_" + llvm::Twine(k) + ".pb").str(),
         (dir + "/output_" + llvm::Twine(k) + ".npy").str(),
-        (dir + "/" + outputFileName(spec.name)).str()};
+        (dir + "/" + outputFileName(spec.name, "npy")).str()};
     auto found = llvm::find_if(candidates, [](const std::string &p) {
       return llvm::sys::fs::exists(p);
     });
@@ -241,9 +239,9 @@ bool writeOutputs(const RunArgs &args, const Executable &exe,
     return false;
   }
   for (auto [k, spec] : llvm::enumerate(exe.getOutputs()))
-    if (llvm::Error e =
-            writeTensorFile(*staging + "/" + outputFileName(spec.name),
-                            outputs[k], spec.name)) {
+    if (llvm::Error e = writeTensorFile(
+            *staging + "/" + outputFileName(spec.name, args.outputFormat),
+            outputs[k], spec.name)) {
       set.discard();
       reportError("run", std::move(e));
       return false;
@@ -381,9 +379,7 @@ int romac::driver::runModel(const RunArgs &args) {
   mlir::MLIRContext ctx(registry);
   DiagnosticPrinter printer(ctx, "run");
   Stopwatch clock;
-  bool shapeMismatch = false;
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      importForRun(args, *inputs, ctx, shapeMismatch);
+  mlir::OwningOpRef<mlir::ModuleOp> module = importForRun(args, *inputs, ctx);
   if (!module)
     return 1;
   // The inputs are checked against the model before the (long) compile.
@@ -394,14 +390,6 @@ int romac::driver::runModel(const RunArgs &args) {
   std::vector<Tensor> bound;
   if (!bindInputs(args, signature->inputs, *inputs, bound))
     return 1;
-  if (shapeMismatch) {
-    // The import without the inputs' shapes worked, so bindInputs() found the
-    // difference; this is a safety net.
-    llvm::errs() << "romac run: error: the --input shapes do not fit the "
-                    "model; "
-                 << listSpecs("inputs", signature->inputs) << "\n";
-    return 1;
-  }
   if (!args.noTile && !searchSchedule(args, scheduleFile, *module))
     return 1;
   llvm::StringMap<double> predicted;
@@ -475,7 +463,12 @@ CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
                   "values from this seed")
       ->check(CLI::NonNegativeNumber);
   run->add_option("--output-dir", args.outputDir,
-                  "Write every output as NAME.npy into this folder");
+                  "Write every output as NAME.npy (or NAME.pb) into this "
+                  "folder");
+  run->add_option("--output-format", args.outputFormat,
+                  "npy (default) or pb (ONNX TensorProto, named after the "
+                  "output)")
+      ->check(CLI::IsMember({"npy", "pb"}));
   run->add_flag("--force", args.force, "Write into a non-empty --output-dir");
   run->add_option("--check", args.checkDir,
                   "Compare the outputs with output_K.pb / output_K.npy / "

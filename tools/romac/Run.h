@@ -18,6 +18,8 @@ namespace romac::driver {
 
 struct RunArgs {
   std::string model, target = "host", schedule, outputDir, checkDir;
+  /// --output-format: "npy" or "pb" (ONNX TensorProto).
+  std::string outputFormat = "npy";
   std::vector<std::string> inputs, dims, shapes;
   /// --random-inputs: fill every input not given with --input.
   int64_t randomSeed = -1;

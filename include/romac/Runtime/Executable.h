@@ -46,7 +46,6 @@ struct TensorSpec {
   /// "name: float32[1, 3, 224, 224]"
   std::string str() const;
   int64_t getNumElements() const;
-  size_t getNumBytes() const;
 };
 
 /// The inputs and outputs of a model's `@main`, in order.

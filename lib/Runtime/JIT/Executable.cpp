@@ -48,10 +48,6 @@ int64_t TensorSpec::getNumElements() const {
   return n;
 }
 
-size_t TensorSpec::getNumBytes() const {
-  return getNumElements() * getElementSize(type);
-}
-
 Executable::~Executable() = default;
 
 namespace {
