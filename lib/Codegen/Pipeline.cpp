@@ -63,12 +63,17 @@ void romac::buildCodegenBufferizePipeline(
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::buildBufferDeallocationPipeline(pm);
 
-  // 3. Weights: bound by the runtime, not copied into the code.
+  // 3. Contractions: calls of the runtime's native kernels, which own the
+  //    cache blocking, register tiles, vector ISA and threads inside a tile.
+  if (options.kernels)
+    pm.addPass(createRomacLowerToKernelsPass());
+
+  // 4. Weights: bound by the runtime, not copied into the code.
   RomacExternalizeWeightsPassOptions weights;
   weights.minBytes = options.weightMinBytes;
   pm.addPass(createRomacExternalizeWeightsPass(weights));
 
-  // 4. One kernel function per layer (fast LLVM optimization, symbols for
+  // 5. One kernel function per layer (fast LLVM optimization, symbols for
   //    profiling).
   RomacOutlineKernelsPassOptions outline;
   outline.profile = options.profile;
@@ -77,7 +82,7 @@ void romac::buildCodegenBufferizePipeline(
 
 void romac::buildCodegenLLVMPipeline(OpPassManager &pm,
                                      const CodegenPipelineOptions &options) {
-  // 5. Loops and the LLVM dialect.
+  // 6. Loops and the LLVM dialect.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

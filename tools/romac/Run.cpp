@@ -398,6 +398,7 @@ int romac::driver::runModel(const RunArgs &args) {
   double importSeconds = clock.seconds();
   ExecutableOptions options;
   options.tile = !args.noTile;
+  options.kernels = !args.noKernels;
   options.profile = args.profile;
   llvm::Expected<std::unique_ptr<Executable>> exe =
       Executable::compile(*module, options);
@@ -450,6 +451,9 @@ CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
       "cache)");
   CLI::Option *noTile = run->add_flag(
       "--no-tile", args.noTile, "No schedule: plain loops (for comparison)");
+  run->add_flag("--no-kernels", args.noKernels,
+                "Lower matmuls and convolutions to plain loops instead of "
+                "romac's native kernels (for comparison)");
   run->add_option("--schedule", args.schedule,
                   "Execute the tiling of this schedule JSON (romac compile "
                   "-o) instead of searching one")

@@ -25,7 +25,7 @@ struct RunArgs {
   int64_t randomSeed = -1;
   unsigned repeat = 1;
   double rtol = 1e-4, atol = 1e-5;
-  bool noTile = false, force = false, profile = false;
+  bool noTile = false, noKernels = false, force = false, profile = false;
 };
 
 /// Registers `romac run` and its flags.

@@ -45,6 +45,12 @@ struct CodegenPipelineOptions
       llvm::cl::desc("Constants of at least this many bytes become weights "
                      "the runtime supplies (romac-externalize-weights)"),
       llvm::cl::init(256)};
+  Option<bool> kernels{
+      *this, "kernels",
+      llvm::cl::desc("Run f32 matmuls and convolutions through romac's "
+                     "native kernels (romac-lower-to-kernels); false lowers "
+                     "them to plain loops"),
+      llvm::cl::init(true)};
   Option<bool> profile{*this, "profile",
                        llvm::cl::desc("Time every kernel (layer) through the "
                                       "runtime's profiling hooks"),

@@ -114,4 +114,41 @@ def RomacOutlineKernelsPass
   ];
 }
 
+def RomacLowerToKernelsPass
+    : Pass<"romac-lower-to-kernels", "::mlir::ModuleOp"> {
+  let summary = "Replace f32 matmul, batch_matmul and conv_2d_nchw_fchw on "
+                "buffers by calls of romac's native kernels";
+  let description = [{
+    After bufferization, every `linalg.matmul`, `linalg.batch_matmul` and
+    `linalg.conv_2d_nchw_fchw` on f32 memrefs (any strided layout: the tiles
+    romac-tile-by-schedule made are subviews) with the default indexing
+    maps and arithmetic becomes a call of the runtime kernel that computes
+    the same thing (include/romac/Runtime/Kernels.h): `@romac_matmul_f32`,
+    `@romac_batch_matmul_f32`, or `@romac_conv2d_nchw_fchw_f32` with the
+    strides and dilations as i64 operands. The callees are declared
+    `llvm.emit_c_interface`, so they receive pointers to memref
+    descriptors. Each kernel accumulates into its output, as the linalg op
+    does.
+
+    The loops around the op (the schedule's DRAM-level tiles) stay; the
+    kernel owns everything inside one tile: cache blocking, the register
+    tile, the vector ISA the host has (chosen at run time) and the threads.
+    Ops of other element types, or with cast semantics or non-default
+    maps, are left for the loop lowering.
+
+    Example:
+
+    ```mlir
+    linalg.matmul ins(%a, %b : memref<4x8xf32>, memref<8x16xf32>)
+                  outs(%c : memref<4x16xf32>)
+    // becomes
+    call @romac_matmul_f32(%a, %b, %c)
+        : (memref<4x8xf32>, memref<8x16xf32>, memref<4x16xf32>) -> ()
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 #endif // ROMAC_CODEGEN_PASSES_TD

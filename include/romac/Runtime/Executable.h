@@ -60,6 +60,8 @@ llvm::Expected<ModelSignature> getModelSignature(mlir::ModuleOp module);
 struct ExecutableOptions {
   /// Tile contractions by their #romac.mapping (romac-tile-by-schedule).
   bool tile = true;
+  /// Matmuls and convolutions through the native kernels (Kernels.h).
+  bool kernels = true;
   /// LLVM optimization level of the generated code (0-3).
   unsigned optLevel = 3;
   /// Time every kernel (layer): getProfile().

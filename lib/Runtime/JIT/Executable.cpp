@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "romac/Runtime/Executable.h"
+#include "romac/Runtime/Kernels.h"
 
 #include "romac/Codegen/Passes.h"
 #include "romac/Dialect/Romac/IR/RomacDialect.h"
@@ -127,47 +128,6 @@ private:
   std::vector<std::string> messages;
 };
 
-/// The runtime function `memrefCopy(elementSize, src, dst)` that the LLVM
-/// lowering of memref.copy calls for strided (non-contiguous) copies. Both
-/// memrefs are unranked descriptors {rank, ranked descriptor*}; the ranked
-/// descriptor is {allocated, aligned, offset, sizes[rank], strides[rank]}.
-struct UnrankedDescriptor {
-  int64_t rank;
-  void *descriptor;
-};
-
-/// Copies the strided view `src` to `dst`, innermost dim as one loop.
-void copyStrided(int64_t elementSize, int64_t rank, const int64_t *sizes,
-                 const int64_t *srcStrides, const int64_t *dstStrides,
-                 const char *src, char *dst) {
-  if (rank == 0) {
-    std::memcpy(dst, src, elementSize);
-    return;
-  }
-  for (int64_t i = 0; i < sizes[0]; ++i)
-    copyStrided(elementSize, rank - 1, sizes + 1, srcStrides + 1,
-                dstStrides + 1, src + i * srcStrides[0] * elementSize,
-                dst + i * dstStrides[0] * elementSize);
-}
-
-extern "C" void romacMemrefCopy(int64_t elementSize, UnrankedDescriptor *src,
-                                UnrankedDescriptor *dst) {
-  // {allocated, aligned, offset, sizes..., strides...}
-  struct Header {
-    char *allocated;
-    char *aligned;
-    int64_t offset;
-  };
-  auto *s = static_cast<Header *>(src->descriptor);
-  auto *d = static_cast<Header *>(dst->descriptor);
-  int64_t rank = src->rank;
-  auto *sSizes = reinterpret_cast<const int64_t *>(s + 1);
-  auto *dSizes = reinterpret_cast<const int64_t *>(d + 1);
-  copyStrided(elementSize, rank, sSizes, sSizes + rank, dSizes + rank,
-              s->aligned + s->offset * elementSize,
-              d->aligned + d->offset * elementSize);
-}
-
 /// The kernels being timed by the current run (one run at a time per
 /// thread), and when the kernel in flight started.
 thread_local std::vector<romac::KernelProfile> *activeProfile = nullptr;
@@ -248,6 +208,7 @@ Executable::compile(ModuleOp module, const ExecutableOptions &options) {
   DiagnosticCollector diagnostics(ctx);
   CodegenPipelineOptions pipeline;
   pipeline.tile = options.tile;
+  pipeline.kernels = options.kernels;
   pipeline.profile = options.profile;
   PassManager bufferize(ctx);
   buildCodegenBufferizePipeline(bufferize, pipeline);
@@ -328,9 +289,12 @@ Executable::compile(ModuleOp module, const ExecutableOptions &options) {
   exe->engine = std::move(*engine);
   exe->engine->registerSymbols([&](llvm::orc::MangleAndInterner interner) {
     llvm::orc::SymbolMap map;
-    map[interner("memrefCopy")] = {
-        llvm::orc::ExecutorAddr::fromPtr(&romacMemrefCopy),
-        llvm::JITSymbolFlags::Exported};
+    int count = 0;
+    const kernels::Symbol *symbols = kernels::getSymbols(&count);
+    for (const kernels::Symbol &symbol : llvm::ArrayRef(symbols, count))
+      map[interner(symbol.name)] = {
+          llvm::orc::ExecutorAddr::fromPtr(symbol.address),
+          llvm::JITSymbolFlags::Exported};
     map[interner("romac_profile_enter")] = {
         llvm::orc::ExecutorAddr::fromPtr(&romacProfileEnter),
         llvm::JITSymbolFlags::Exported};

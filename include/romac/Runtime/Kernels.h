@@ -1,0 +1,98 @@
+//===- Kernels.h - native kernels the generated code calls ------*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// The runtime library of compiled models (lib/Runtime/Kernels, target
+// RomacKernels): hand-written micro-kernels for the contractions, in the
+// spirit of IREE's ukernels, and the helpers the LLVM lowering of memrefs
+// calls. romac-lower-to-kernels (lib/Codegen) replaces each f32
+// linalg.matmul, linalg.batch_matmul and linalg.conv_2d_nchw_fchw tile by a
+// call to one of the entry points below, so the loops around the call are
+// the schedule's DRAM-level tiles and the kernel owns the levels inside a
+// tile (cache blocking, register tiles, the vector ISA, both cores).
+//
+// The instruction set is chosen at run time from CPUID (AVX-512, AVX2 + FMA,
+// or portable C++), never from the build machine, so one binary runs on
+// every x86-64 host; tests can force each ISA the host supports.
+//
+// Plain C++17 with no LLVM or MLIR dependency: the library is also linked
+// into the shared objects `romac compile --emit-library` writes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ROMAC_RUNTIME_KERNELS_H
+#define ROMAC_RUNTIME_KERNELS_H
+
+#include <cstdint>
+
+namespace romac::kernels {
+
+/// One function that generated code may call, by its link name.
+struct Symbol {
+  const char *name;
+  void *address;
+};
+
+/// Every runtime function generated code may call; `count` receives the
+/// number of entries. The JIT binds these names; shared libraries link them.
+const Symbol *getSymbols(int *count);
+
+/// The vector instruction sets the kernels are written for.
+enum class Isa { Scalar, Avx2, Avx512 };
+
+/// "scalar", "avx2" or "avx512".
+const char *getIsaName(Isa isa);
+/// Whether this CPU (and OS) can run `isa`.
+bool isSupported(Isa isa);
+/// The ISA the kernels use: the widest the host supports, unless
+/// ROMAC_KERNEL_ISA=scalar|avx2|avx512 or setIsa() asks for another.
+Isa getIsa();
+/// Forces `isa` (tests); false, with nothing changed, when the host lacks it.
+bool setIsa(Isa isa);
+
+/// Threads a kernel splits its work over: ROMAC_NUM_THREADS, else the
+/// number of CPUs this process may run on.
+int getNumThreads();
+/// Sets the thread count (at least 1) for the calls that follow.
+void setNumThreads(int threads);
+
+} // namespace romac::kernels
+
+extern "C" {
+
+/// A memref descriptor of rank N as MLIR's C interface passes it
+/// (`llvm.emit_c_interface`): element (i0, ..., iN-1) lives at
+/// aligned[offset + sum(ik * strides[k])].
+#define ROMAC_MEMREF_F32(N)                                                    \
+  struct RomacMemref##N##F32 {                                                 \
+    float *allocated;                                                          \
+    float *aligned;                                                            \
+    int64_t offset;                                                            \
+    int64_t sizes[N];                                                          \
+    int64_t strides[N];                                                        \
+  }
+ROMAC_MEMREF_F32(2);
+ROMAC_MEMREF_F32(3);
+ROMAC_MEMREF_F32(4);
+#undef ROMAC_MEMREF_F32
+
+/// C[m, n] += sum_k A[m, k] * B[k, n] (linalg.matmul on f32).
+void _mlir_ciface_romac_matmul_f32(RomacMemref2F32 *a, RomacMemref2F32 *b,
+                                   RomacMemref2F32 *c);
+/// C[b, m, n] += sum_k A[b, m, k] * B[b, k, n] (linalg.batch_matmul).
+void _mlir_ciface_romac_batch_matmul_f32(RomacMemref3F32 *a, RomacMemref3F32 *b,
+                                         RomacMemref3F32 *c);
+/// out[n, f, oh, ow] += sum_{c, kh, kw} in[n, c, oh * strideH + kh * dilH,
+///   ow * strideW + kw * dilW] * w[f, c, kh, kw]
+/// (linalg.conv_2d_nchw_fchw; padding is explicit in `in`).
+void _mlir_ciface_romac_conv2d_nchw_fchw_f32(RomacMemref4F32 *in,
+                                             RomacMemref4F32 *w,
+                                             RomacMemref4F32 *out,
+                                             int64_t strideH, int64_t strideW,
+                                             int64_t dilH, int64_t dilW);
+}
+
+#endif // ROMAC_RUNTIME_KERNELS_H

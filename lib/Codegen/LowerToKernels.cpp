@@ -1,0 +1,118 @@
+//===- LowerToKernels.cpp - contractions as native kernel calls -*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// romac-lower-to-kernels: every f32 linalg.matmul, linalg.batch_matmul and
+// linalg.conv_2d_nchw_fchw on buffers becomes a call of the runtime kernel
+// that computes it (include/romac/Runtime/Kernels.h). The operands are cast
+// to fully dynamic strided memrefs, so one declaration per kernel serves
+// every tile shape.
+//
+//===----------------------------------------------------------------------===//
+
+#include "romac/Codegen/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace romac {
+#define GEN_PASS_DEF_ROMACLOWERTOKERNELSPASS
+#include "romac/Codegen/Passes.h.inc"
+} // namespace romac
+
+using namespace mlir;
+
+namespace {
+
+/// memref<?x...x?xf32, strided<[?, ...], offset: ?>> of `rank`.
+MemRefType getAnyStridedType(MLIRContext *ctx, int64_t rank) {
+  SmallVector<int64_t> dynamic(rank, ShapedType::kDynamic);
+  auto layout = StridedLayoutAttr::get(ctx, ShapedType::kDynamic, dynamic);
+  return MemRefType::get(dynamic, Float32Type::get(ctx), layout);
+}
+
+/// Whether every operand of `op` is an f32 memref.
+bool hasF32Buffers(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics())
+    return false;
+  return llvm::all_of(op->getOperands(), [](Value v) {
+    auto type = dyn_cast<MemRefType>(v.getType());
+    return type && type.getElementType().isF32();
+  });
+}
+
+/// The kernel `name` with `numMemrefs` memref operands of `rank` and
+/// `numScalars` i64 operands, declared once in `module`.
+func::FuncOp getOrDeclareKernel(ModuleOp module, StringRef name, int64_t rank,
+                                unsigned numMemrefs, unsigned numScalars) {
+  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
+    return existing;
+  MLIRContext *ctx = module.getContext();
+  SmallVector<Type> inputs(numMemrefs, getAnyStridedType(ctx, rank));
+  inputs.append(numScalars, IntegerType::get(ctx, 64));
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  auto func = func::FuncOp::create(b, module.getLoc(), name,
+                                   FunctionType::get(ctx, inputs, {}));
+  func.setPrivate();
+  func->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+  return func;
+}
+
+/// Replaces `op` by a call of `kernel` on its operands (cast to the
+/// kernel's memref type) followed by `scalars`.
+void replaceByCall(linalg::LinalgOp op, func::FuncOp kernel,
+                   ArrayRef<int64_t> scalars) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  SmallVector<Value> args;
+  Type anyStrided = kernel.getFunctionType().getInput(0);
+  for (Value operand : op->getOperands())
+    args.push_back(memref::CastOp::create(b, loc, anyStrided, operand));
+  for (int64_t s : scalars)
+    args.push_back(arith::ConstantIntOp::create(b, loc, s, 64));
+  func::CallOp::create(b, loc, kernel, args);
+  op->erase();
+}
+
+struct LowerToKernelsPass
+    : public romac::impl::RomacLowerToKernelsPassBase<LowerToKernelsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<linalg::LinalgOp> ops;
+    module.walk([&](linalg::LinalgOp op) {
+      if (hasF32Buffers(op))
+        ops.push_back(op);
+    });
+    for (linalg::LinalgOp op : ops) {
+      if (auto matmul = dyn_cast<linalg::MatmulOp>(*op)) {
+        if (matmul.hasUserDefinedMaps())
+          continue;
+        replaceByCall(
+            op, getOrDeclareKernel(module, "romac_matmul_f32", 2, 3, 0), {});
+      } else if (auto batch = dyn_cast<linalg::BatchMatmulOp>(*op)) {
+        if (batch.hasUserDefinedMaps())
+          continue;
+        replaceByCall(
+            op, getOrDeclareKernel(module, "romac_batch_matmul_f32", 3, 3, 0),
+            {});
+      } else if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(*op)) {
+        auto strides = llvm::to_vector(conv.getStrides().getValues<int64_t>());
+        auto dilations =
+            llvm::to_vector(conv.getDilations().getValues<int64_t>());
+        replaceByCall(
+            op,
+            getOrDeclareKernel(module, "romac_conv2d_nchw_fchw_f32", 4, 3, 4),
+            {strides[0], strides[1], dilations[0], dilations[1]});
+      }
+    }
+  }
+};
+
+} // namespace

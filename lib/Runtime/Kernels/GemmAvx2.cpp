@@ -1,0 +1,58 @@
+//===- GemmAvx2.cpp - the GEMM micro-kernels for AVX2 + FMA ----*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Compiled with -mavx2 -mfma (lib/Runtime/Kernels/CMakeLists.txt); called
+// only when the host has AVX2 and FMA. 16 ymm registers: tiles of 6 x 16
+// and 12 x 8 floats keep 12 accumulators in registers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Gemm.h"
+
+#include <immintrin.h>
+
+namespace {
+struct Vec {
+  using Reg = __m256;
+  using Mask = __m256i;
+  static constexpr int W = 8;
+  static Reg zero() { return _mm256_setzero_ps(); }
+  static Reg load(const float *p) { return _mm256_loadu_ps(p); }
+  static Reg loadMasked(const float *p, Mask m) {
+    return _mm256_maskload_ps(p, m);
+  }
+  static Reg broadcast(const float *p) { return _mm256_broadcast_ss(p); }
+  static Reg fma(Reg a, Reg b, Reg acc) { return _mm256_fmadd_ps(a, b, acc); }
+  static Reg add(Reg a, Reg b) { return _mm256_add_ps(a, b); }
+  static void store(float *p, Reg v) { _mm256_storeu_ps(p, v); }
+  static void storeMasked(float *p, Reg v, Mask m) {
+    _mm256_maskstore_ps(p, m, v);
+  }
+  static Mask mask(int64_t valid) {
+    // Lane i is on when i < valid (the sign bit of each 32-bit lane).
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(valid)),
+                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+};
+} // namespace
+
+#define ROMAC_TILES X(6, 2) X(12, 1)
+#include "GemmMicro.inc"
+
+namespace {
+romac::kernels::detail::Tile chooseTile(int64_t n) {
+  if (n > 8)
+    return {6, 2};
+  return {12, 1};
+}
+} // namespace
+
+const romac::kernels::detail::IsaKernels &
+romac::kernels::detail::getAvx2Kernels() {
+  static const IsaKernels kernels = {Vec::W, chooseTile, runGemm};
+  return kernels;
+}

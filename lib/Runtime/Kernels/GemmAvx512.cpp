@@ -1,0 +1,59 @@
+//===- GemmAvx512.cpp - the GEMM micro-kernels for AVX-512 -----*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Compiled with -mavx512f -mfma (lib/Runtime/Kernels/CMakeLists.txt); called
+// only when the host has AVX-512F (Kernels.cpp checks CPUID). 32 zmm
+// registers: tiles of 6 x 64, 12 x 32 and 24 x 16 floats keep 24
+// accumulators, B's vectors and a broadcast in registers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Gemm.h"
+
+#include <immintrin.h>
+
+namespace {
+struct Vec {
+  using Reg = __m512;
+  using Mask = __mmask16;
+  static constexpr int W = 16;
+  static Reg zero() { return _mm512_setzero_ps(); }
+  static Reg load(const float *p) { return _mm512_loadu_ps(p); }
+  static Reg loadMasked(const float *p, Mask m) {
+    return _mm512_maskz_loadu_ps(m, p);
+  }
+  static Reg broadcast(const float *p) { return _mm512_set1_ps(*p); }
+  static Reg fma(Reg a, Reg b, Reg acc) { return _mm512_fmadd_ps(a, b, acc); }
+  static Reg add(Reg a, Reg b) { return _mm512_add_ps(a, b); }
+  static void store(float *p, Reg v) { _mm512_storeu_ps(p, v); }
+  static void storeMasked(float *p, Reg v, Mask m) {
+    _mm512_mask_storeu_ps(p, m, v);
+  }
+  static Mask mask(int64_t valid) {
+    return static_cast<Mask>((1u << valid) - 1u);
+  }
+};
+} // namespace
+
+#define ROMAC_TILES X(6, 4) X(12, 2) X(24, 1)
+#include "GemmMicro.inc"
+
+namespace {
+romac::kernels::detail::Tile chooseTile(int64_t n) {
+  if (n > 32)
+    return {6, 4};
+  if (n > 16)
+    return {12, 2};
+  return {24, 1};
+}
+} // namespace
+
+const romac::kernels::detail::IsaKernels &
+romac::kernels::detail::getAvx512Kernels() {
+  static const IsaKernels kernels = {Vec::W, chooseTile, runGemm};
+  return kernels;
+}

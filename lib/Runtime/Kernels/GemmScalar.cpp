@@ -1,0 +1,47 @@
+//===- GemmScalar.cpp - the portable GEMM micro-kernel ---------*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Plain C++ for any host (the compiler may use the baseline SSE2): one
+// float per "register", a 4 x 8 tile. The reference the vector ISAs are
+// tested against is a separate naive loop in the unit tests, not this file.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Gemm.h"
+
+namespace {
+struct Vec {
+  using Reg = float;
+  using Mask = bool;
+  static constexpr int W = 1;
+  static Reg zero() { return 0.0f; }
+  static Reg load(const float *p) { return *p; }
+  static Reg loadMasked(const float *p, Mask m) { return m ? *p : 0.0f; }
+  static Reg broadcast(const float *p) { return *p; }
+  static Reg fma(Reg a, Reg b, Reg acc) { return acc + a * b; }
+  static Reg add(Reg a, Reg b) { return a + b; }
+  static void store(float *p, Reg v) { *p = v; }
+  static void storeMasked(float *p, Reg v, Mask m) {
+    if (m)
+      *p = v;
+  }
+  static Mask mask(int64_t valid) { return valid > 0; }
+};
+} // namespace
+
+#define ROMAC_TILES X(4, 8)
+#include "GemmMicro.inc"
+
+namespace {
+romac::kernels::detail::Tile chooseTile(int64_t) { return {4, 8}; }
+} // namespace
+
+const romac::kernels::detail::IsaKernels &
+romac::kernels::detail::getScalarKernels() {
+  static const IsaKernels kernels = {Vec::W, chooseTile, runGemm};
+  return kernels;
+}

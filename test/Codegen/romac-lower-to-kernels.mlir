@@ -1,0 +1,54 @@
+// RUN: romac-opt %s --romac-lower-to-kernels --split-input-file | FileCheck %s
+
+// f32 matmul, batch_matmul and conv_2d_nchw_fchw on buffers become calls of
+// the runtime kernels; each kernel is declared once, with the C interface
+// and fully dynamic strided memrefs, and the operands are cast to it.
+// CHECK-LABEL: module
+// CHECK-DAG: func.func private @romac_matmul_f32(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>) attributes {llvm.emit_c_interface}
+// CHECK-DAG: func.func private @romac_batch_matmul_f32(
+// CHECK-DAG: func.func private @romac_conv2d_nchw_fchw_f32({{.*}}, i64, i64, i64, i64) attributes {llvm.emit_c_interface}
+// CHECK-LABEL: func.func @layers
+// CHECK: %[[A:.*]] = memref.cast %arg0 : memref<4x8xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+// CHECK: %[[B:.*]] = memref.cast %arg1
+// CHECK: %[[C:.*]] = memref.cast %arg2
+// CHECK: call @romac_matmul_f32(%[[A]], %[[B]], %[[C]])
+// CHECK: call @romac_matmul_f32(
+// CHECK: call @romac_batch_matmul_f32(
+// CHECK: %[[SH:.*]] = arith.constant 2 : i64
+// CHECK: %[[SW:.*]] = arith.constant 1 : i64
+// CHECK: %[[DH:.*]] = arith.constant 1 : i64
+// CHECK: %[[DW:.*]] = arith.constant 3 : i64
+// CHECK: call @romac_conv2d_nchw_fchw_f32({{.*}}, %[[SH]], %[[SW]], %[[DH]], %[[DW]])
+// CHECK-NOT: linalg.matmul
+// CHECK-NOT: linalg.conv
+func.func @layers(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32>,
+                  %ba: memref<2x4x8xf32>, %bb: memref<2x8x16xf32>, %bc: memref<2x4x16xf32>,
+                  %x: memref<1x3x9x9xf32>, %w: memref<8x3x3x3xf32>, %y: memref<1x8x4x3xf32>) {
+  linalg.matmul ins(%a, %b : memref<4x8xf32>, memref<8x16xf32>) outs(%c : memref<4x16xf32>)
+  %tile = memref.subview %c[0, 0] [4, 8] [1, 1] : memref<4x16xf32> to memref<4x8xf32, strided<[16, 1]>>
+  %half = memref.subview %b[0, 8] [8, 8] [1, 1] : memref<8x16xf32> to memref<8x8xf32, strided<[16, 1], offset: 8>>
+  linalg.matmul ins(%a, %half : memref<4x8xf32>, memref<8x8xf32, strided<[16, 1], offset: 8>>) outs(%tile : memref<4x8xf32, strided<[16, 1]>>)
+  linalg.batch_matmul ins(%ba, %bb : memref<2x4x8xf32>, memref<2x8x16xf32>) outs(%bc : memref<2x4x16xf32>)
+  linalg.conv_2d_nchw_fchw {strides = dense<[2, 1]> : tensor<2xi64>, dilations = dense<[1, 3]> : tensor<2xi64>}
+    ins(%x, %w : memref<1x3x9x9xf32>, memref<8x3x3x3xf32>) outs(%y : memref<1x8x4x3xf32>)
+  return
+}
+
+// -----
+
+// Other element types, tensors and matmuls with their own indexing maps
+// (a transposed operand) stay linalg ops for the loop lowering.
+// CHECK-LABEL: func.func @kept
+// CHECK-NOT: call
+// CHECK: linalg.matmul ins({{.*}} : memref<4x8xf16>
+// CHECK: linalg.matmul indexing_maps
+// CHECK: linalg.matmul ins({{.*}} : tensor<4x8xf32>
+func.func @kept(%a: memref<4x8xf16>, %b: memref<8x16xf16>, %c: memref<4x16xf16>,
+                %at: memref<8x4xf32>, %b32: memref<8x16xf32>, %c32: memref<4x16xf32>,
+                %ta: tensor<4x8xf32>, %tb: tensor<8x16xf32>, %tc: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  linalg.matmul ins(%a, %b : memref<4x8xf16>, memref<8x16xf16>) outs(%c : memref<4x16xf16>)
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (k, m)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+    ins(%at, %b32 : memref<8x4xf32>, memref<8x16xf32>) outs(%c32 : memref<4x16xf32>)
+  %r = linalg.matmul ins(%ta, %tb : tensor<4x8xf32>, tensor<8x16xf32>) outs(%tc : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}
