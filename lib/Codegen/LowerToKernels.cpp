@@ -63,6 +63,23 @@ func::FuncOp getOrDeclareKernel(ModuleOp module, StringRef name, int64_t rank,
   return func;
 }
 
+/// Whether `value` is a view of a constant global (a weight): its buffer
+/// holds the same values on every call.
+bool isConstantBuffer(Value value) {
+  while (Operation *def = value.getDefiningOp()) {
+    if (auto global = dyn_cast<memref::GetGlobalOp>(def)) {
+      auto decl = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+          def, global.getNameAttr());
+      return decl && decl.getConstant();
+    }
+    auto view = dyn_cast<ViewLikeOpInterface>(def);
+    if (!view)
+      return false;
+    value = view.getViewSource();
+  }
+  return false;
+}
+
 /// Replaces `op` by a call of `kernel` on its operands (cast to the
 /// kernel's memref type) followed by `scalars`.
 void replaceByCall(linalg::LinalgOp op, func::FuncOp kernel,
@@ -106,10 +123,14 @@ struct LowerToKernelsPass
         auto strides = llvm::to_vector(conv.getStrides().getValues<int64_t>());
         auto dilations =
             llvm::to_vector(conv.getDilations().getValues<int64_t>());
+        // The filter's packed copy is kept between calls when it is a
+        // weight.
+        int64_t constantFilter = isConstantBuffer(conv.getInputs()[1]);
         replaceByCall(
             op,
-            getOrDeclareKernel(module, "romac_conv2d_nchw_fchw_f32", 4, 3, 4),
-            {strides[0], strides[1], dilations[0], dilations[1]});
+            getOrDeclareKernel(module, "romac_conv2d_nchw_fchw_f32", 4, 3, 5),
+            {strides[0], strides[1], dilations[0], dilations[1],
+             constantFilter});
       }
     }
   }

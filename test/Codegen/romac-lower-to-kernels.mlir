@@ -6,7 +6,7 @@
 // CHECK-LABEL: module
 // CHECK-DAG: func.func private @romac_matmul_f32(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>) attributes {llvm.emit_c_interface}
 // CHECK-DAG: func.func private @romac_batch_matmul_f32(
-// CHECK-DAG: func.func private @romac_conv2d_nchw_fchw_f32({{.*}}, i64, i64, i64, i64) attributes {llvm.emit_c_interface}
+// CHECK-DAG: func.func private @romac_conv2d_nchw_fchw_f32({{.*}}, i64, i64, i64, i64, i64) attributes {llvm.emit_c_interface}
 // CHECK-LABEL: func.func @layers
 // CHECK: %[[A:.*]] = memref.cast %arg0 : memref<4x8xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
 // CHECK: %[[B:.*]] = memref.cast %arg1
@@ -18,7 +18,15 @@
 // CHECK: %[[SW:.*]] = arith.constant 1 : i64
 // CHECK: %[[DH:.*]] = arith.constant 1 : i64
 // CHECK: %[[DW:.*]] = arith.constant 3 : i64
-// CHECK: call @romac_conv2d_nchw_fchw_f32({{.*}}, %[[SH]], %[[SW]], %[[DH]], %[[DW]])
+// CHECK-NEXT: %[[NOTCONST:.*]] = arith.constant 0 : i64
+// CHECK-NEXT: call @romac_conv2d_nchw_fchw_f32({{.*}}, %[[SH]], %[[SW]], %[[DH]], %[[DW]], %[[NOTCONST]])
+// A filter that is a (view of a) constant global is marked constant.
+// CHECK: %[[W:.*]] = memref.get_global @filter
+// CHECK: %[[WTILE:.*]] = memref.subview %[[W]]
+// CHECK: %[[WCAST:.*]] = memref.cast %[[WTILE]]
+// CHECK: arith.constant 3 : i64
+// CHECK-NEXT: %[[CONST:.*]] = arith.constant 1 : i64
+// CHECK-NEXT: call @romac_conv2d_nchw_fchw_f32(%{{.*}}, %[[WCAST]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[CONST]])
 // CHECK-NOT: linalg.matmul
 // CHECK-NOT: linalg.conv
 func.func @layers(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32>,
@@ -31,8 +39,14 @@ func.func @layers(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32
   linalg.batch_matmul ins(%ba, %bb : memref<2x4x8xf32>, memref<2x8x16xf32>) outs(%bc : memref<2x4x16xf32>)
   linalg.conv_2d_nchw_fchw {strides = dense<[2, 1]> : tensor<2xi64>, dilations = dense<[1, 3]> : tensor<2xi64>}
     ins(%x, %w : memref<1x3x9x9xf32>, memref<8x3x3x3xf32>) outs(%y : memref<1x8x4x3xf32>)
+  %g = memref.get_global @filter : memref<8x3x3x3xf32>
+  %gt = memref.subview %g[0, 0, 0, 0] [4, 3, 3, 3] [1, 1, 1, 1] : memref<8x3x3x3xf32> to memref<4x3x3x3xf32, strided<[27, 9, 3, 1]>>
+  %yt = memref.subview %y[0, 0, 0, 0] [1, 4, 4, 3] [1, 1, 1, 1] : memref<1x8x4x3xf32> to memref<1x4x4x3xf32, strided<[96, 12, 3, 1]>>
+  linalg.conv_2d_nchw_fchw {strides = dense<[2, 1]> : tensor<2xi64>, dilations = dense<[1, 3]> : tensor<2xi64>}
+    ins(%x, %gt : memref<1x3x9x9xf32>, memref<4x3x3x3xf32, strided<[27, 9, 3, 1]>>) outs(%yt : memref<1x4x4x3xf32, strided<[96, 12, 3, 1]>>)
   return
 }
+memref.global "private" constant @filter : memref<8x3x3x3xf32> = dense<1.0>
 
 // -----
 

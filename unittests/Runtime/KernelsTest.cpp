@@ -170,10 +170,17 @@ TEST_P(KernelsTest, ConvMatchesNaiveLoops) {
                                   {t.c * t.kh * t.kw, t.kh * t.kw, t.kw, 1});
     auto ov = makeView<RomacMemref4F32>(out, 0, {t.n, t.f, oh, ow},
                                         {t.f * oh * ldo, oh * ldo, ldo, 1});
-    _mlir_ciface_romac_conv2d_nchw_fchw_f32(&iv, &wv, &ov, t.sh, t.sw, t.dh,
-                                            t.dw);
-    EXPECT_LT(maxError(out, want), 1e-5)
-        << "c=" << t.c << " f=" << t.f << " k=" << t.kh << "x" << t.kw;
+    // Twice with the filter marked constant: the second call reuses the
+    // packed copy of the first.
+    std::vector<float> start = out;
+    for (int constant : {0, 1, 1}) {
+      out = start;
+      _mlir_ciface_romac_conv2d_nchw_fchw_f32(&iv, &wv, &ov, t.sh, t.sw, t.dh,
+                                              t.dw, constant);
+      EXPECT_LT(maxError(out, want), 1e-5)
+          << "c=" << t.c << " f=" << t.f << " k=" << t.kh << "x" << t.kw
+          << " constant=" << constant;
+    }
   }
 }
 

@@ -51,6 +51,11 @@ struct CodegenPipelineOptions
                      "native kernels (romac-lower-to-kernels); false lowers "
                      "them to plain loops"),
       llvm::cl::init(true)};
+  Option<bool> approximateMath{
+      *this, "approximate-math",
+      llvm::cl::desc("Polynomial approximations of exp, erf, tanh, log "
+                     "(romac-approximate-math) instead of libm calls"),
+      llvm::cl::init(true)};
   Option<bool> profile{*this, "profile",
                        llvm::cl::desc("Time every kernel (layer) through the "
                                       "runtime's profiling hooks"),

@@ -125,7 +125,9 @@ def RomacLowerToKernelsPass
     maps and arithmetic becomes a call of the runtime kernel that computes
     the same thing (include/romac/Runtime/Kernels.h): `@romac_matmul_f32`,
     `@romac_batch_matmul_f32`, or `@romac_conv2d_nchw_fchw_f32` with the
-    strides and dilations as i64 operands. The callees are declared
+    strides and dilations as i64 operands and a last i64 that is 1 when the
+    filter is a view of a constant `memref.global` (a weight, whose packed
+    copy the kernel may keep between calls). The callees are declared
     `llvm.emit_c_interface`, so they receive pointers to memref
     descriptors. Each kernel accumulates into its output, as the linalg op
     does.
@@ -149,6 +151,32 @@ def RomacLowerToKernelsPass
   let dependentDialects = ["::mlir::func::FuncDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect"];
+}
+
+def RomacApproximateMathPass
+    : Pass<"romac-approximate-math", "::mlir::ModuleOp"> {
+  let summary = "Replace f32 exp, expm1, log, log1p, log2, erf and tanh by "
+                "upstream polynomial approximations";
+  let description = [{
+    Softmax, SiLU, GELU and the norms spend their time in a few
+    transcendental functions. Lowered as they are, each element is one libm
+    call and the loop stays scalar. Upstream MLIR's polynomial
+    approximations (`populateMathPolynomialApproximationPatterns`) are
+    plain f32 arithmetic, accurate to a few ulp, which LLVM vectorizes for
+    the host's ISA. Other math ops, and other element types, are left to
+    the libm lowering.
+
+    Example:
+
+    ```mlir
+    %y = math.exp %x : f32
+    // becomes arith ops (a range reduction, a polynomial, an exponent
+    // shift) and no math.exp
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 #endif // ROMAC_CODEGEN_PASSES_TD

@@ -59,6 +59,11 @@ int getNumThreads();
 /// Sets the thread count (at least 1) for the calls that follow.
 void setNumThreads(int threads);
 
+/// Frees the packed copies of constant operands (weights) the kernels keep
+/// between calls. Call it when the memory holding weights is unmapped or
+/// reused (a compiled model is destroyed).
+void clearPackedConstants();
+
 } // namespace romac::kernels
 
 extern "C" {
@@ -87,12 +92,16 @@ void _mlir_ciface_romac_batch_matmul_f32(RomacMemref3F32 *a, RomacMemref3F32 *b,
                                          RomacMemref3F32 *c);
 /// out[n, f, oh, ow] += sum_{c, kh, kw} in[n, c, oh * strideH + kh * dilH,
 ///   ow * strideW + kw * dilW] * w[f, c, kh, kw]
-/// (linalg.conv_2d_nchw_fchw; padding is explicit in `in`).
+/// (linalg.conv_2d_nchw_fchw; padding is explicit in `in`). When
+/// `constantFilter` is non-zero, `w` is a weight (the same address always
+/// holds the same values): its packed copy is made once per process and
+/// reused by every later call.
 void _mlir_ciface_romac_conv2d_nchw_fchw_f32(RomacMemref4F32 *in,
                                              RomacMemref4F32 *w,
                                              RomacMemref4F32 *out,
                                              int64_t strideH, int64_t strideW,
-                                             int64_t dilH, int64_t dilW);
+                                             int64_t dilH, int64_t dilW,
+                                             int64_t constantFilter);
 }
 
 #endif // ROMAC_RUNTIME_KERNELS_H

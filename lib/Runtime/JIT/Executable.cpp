@@ -49,7 +49,11 @@ int64_t TensorSpec::getNumElements() const {
   return n;
 }
 
-Executable::~Executable() = default;
+Executable::~Executable() {
+  // The kernels' packed copies of this model's weights are keyed by their
+  // addresses, which another model may reuse.
+  kernels::clearPackedConstants();
+}
 
 namespace {
 

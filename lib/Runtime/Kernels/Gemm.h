@@ -7,15 +7,20 @@
 //
 // Internal to lib/Runtime/Kernels. Every contraction kernel is a sum of
 // GEMMs C += A * B where
-//  - A (m x k) is packed into panels of `mr` rows, k-major inside a panel
-//    ([panel][k][mr], rows past m zero), so the micro-kernel broadcasts from
-//    one contiguous stream;
-//  - B (k x n) is addressed through a table of row offsets,
-//    B(k, j) = b[kOffsets[k] + j], so a matmul (kOffsets[k] = k * ldb) and a
-//    convolution's sliding window (kOffsets[(c, kh, kw)] = the input offset
-//    of channel c shifted by kh, kw) are the same loop without an im2col
-//    copy; columns are contiguous;
-//  - C (m x n) is row-major with row stride ldc, accumulated in place.
+//  - A (m x k) is packed once per call into panels of `mr` rows, k-major
+//    inside a panel ([panel][k][mr], rows past m zero);
+//  - B (k x n) is addressed through two offset tables,
+//    B(kk, j) = b[kOffsets[kk] + colOffsets[j]], so a matmul
+//    (kOffsets[kk] = kk * ldb, colOffsets[j] = j * columnStride) and a
+//    convolution (kOffsets over (c, kh, kw) = the input offset of channel c
+//    shifted by the window; colOffsets over the output pixels (n, oh, ow) =
+//    where their window starts) are the same loop, without an im2col
+//    buffer: blocks of B are copied into cache-sized contiguous panels as
+//    the loops reach them (BLIS's packing), which also makes any stride
+//    cheap;
+//  - C (m x n) is C(i, j) = c[i * ldc + cColOffsets[j]], accumulated in
+//    place (through a small buffer where a register tile's columns are not
+//    contiguous).
 //
 // One file per ISA (GemmAvx512.cpp, GemmAvx2.cpp, GemmScalar.cpp) compiles
 // GemmMicro.inc with that ISA's vector type; only this header's plain
@@ -43,12 +48,13 @@ struct GemmProblem {
   Tile tile;
   /// Packed A: ceil(m / mr) panels of k * mr floats.
   const float *packedA;
-  /// B(kk, j) = b[kOffsets[kk] + j].
+  /// B(kk, j) = b[kOffsets[kk] + colOffsets[j]].
   const float *b;
-  const int64_t *kOffsets;
-  /// C(i, j) = c[i * ldc + j].
+  const int64_t *kOffsets, *colOffsets;
+  /// C(i, j) = c[i * ldc + cColOffsets[j]].
   float *c;
   int64_t ldc;
+  const int64_t *cColOffsets;
 };
 
 /// The kernels of one instruction set.
@@ -57,8 +63,10 @@ struct IsaKernels {
   int vectorWidth;
   /// The register tile for a GEMM `n` columns wide.
   Tile (*chooseTile)(int64_t n);
-  /// C += A * B over the row panels [panelBegin, panelEnd) and all columns.
-  void (*run)(const GemmProblem &problem, int64_t panelBegin, int64_t panelEnd);
+  /// C += A * B over the row panels [panelBegin, panelEnd) and the columns
+  /// [colBegin, colEnd).
+  void (*run)(const GemmProblem &problem, int64_t panelBegin, int64_t panelEnd,
+              int64_t colBegin, int64_t colEnd);
 };
 
 const IsaKernels &getScalarKernels();

@@ -5,11 +5,10 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The C entry points generated code calls (Kernels.h) turn a strided
-// memref view into GemmProblems (Gemm.h): A is packed once per call, B is
-// read in place when its columns are contiguous (else gathered), C is
-// accumulated in place when its columns are contiguous (else through a
-// copy), and the outermost independent loop is split over the threads.
+// The C entry points generated code calls (Kernels.h) turn strided memref
+// views into GemmProblems (Gemm.h): A is packed once per call, B and C are
+// described by offset tables (any strides, a convolution's windows), and
+// the columns (or rows) are split over the threads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,7 +19,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 using namespace romac::kernels;
@@ -104,18 +105,21 @@ void romac::kernels::detail::packA(const float *a, int64_t m, int64_t k,
                                    int64_t rowStride, const int64_t *colOffsets,
                                    int mr, float *out) {
   int64_t panels = getNumPanels(m, mr);
+  std::vector<const float *> rows(mr);
   for (int64_t p = 0; p < panels; ++p) {
     float *panel = out + p * k * mr;
-    for (int r = 0; r < mr; ++r) {
-      int64_t row = p * mr + r;
-      if (row >= m) {
-        for (int64_t kk = 0; kk < k; ++kk)
-          panel[kk * mr + r] = 0.0f;
-        continue;
-      }
-      const float *src = a + row * rowStride;
-      for (int64_t kk = 0; kk < k; ++kk)
-        panel[kk * mr + r] = src[colOffsets[kk]];
+    int valid = static_cast<int>(std::min<int64_t>(mr, m - p * mr));
+    for (int r = 0; r < valid; ++r)
+      rows[r] = a + (p * mr + r) * rowStride;
+    // Sequential writes; `mr` read streams.
+    for (int64_t kk = 0; kk < k; ++kk) {
+      float *dst = panel + kk * mr;
+      int64_t offset = colOffsets[kk];
+      int r = 0;
+      for (; r < valid; ++r)
+        dst[r] = rows[r][offset];
+      for (; r < mr; ++r)
+        dst[r] = 0.0f;
     }
   }
 }
@@ -133,38 +137,104 @@ struct Buffer {
   float *data;
 };
 
-/// Runs `problem` on every thread: by row panels when there are enough,
-/// else by column blocks.
-void runParallel(const IsaKernels &isa, const GemmProblem &problem) {
+/// Runs `problem` on every thread: by column blocks when there are enough
+/// columns, else by row panels; `parallel` false runs it on this thread.
+void run(const IsaKernels &isa, const GemmProblem &problem, bool parallel) {
   int64_t panels = getNumPanels(problem.m, problem.tile.mr);
-  int threads = getNumThreads();
+  int64_t nr = int64_t(problem.tile.nv) * isa.vectorWidth;
+  int threads = parallel ? getNumThreads() : 1;
+  if (threads == 1) {
+    isa.run(problem, 0, panels, 0, problem.n);
+    return;
+  }
   struct Ctx {
     const IsaKernels &isa;
     const GemmProblem &problem;
     int64_t panels, nr;
-  } ctx{isa, problem, panels, int64_t(problem.tile.nv) * isa.vectorWidth};
-  if (panels >= 2 * threads || problem.n <= ctx.nr) {
+  } ctx{isa, problem, panels, nr};
+  int64_t blocks = (problem.n + nr - 1) / nr;
+  if (blocks >= 2 * threads || panels < threads) {
     parallelFor(
-        panels,
+        blocks,
         [](void *c, int64_t begin, int64_t end) {
           auto &x = *static_cast<Ctx *>(c);
-          x.isa.run(x.problem, begin, end);
+          x.isa.run(x.problem, 0, x.panels, begin * x.nr,
+                    std::min(x.problem.n, end * x.nr));
         },
         &ctx);
     return;
   }
-  int64_t blocks = (problem.n + ctx.nr - 1) / ctx.nr;
   parallelFor(
-      blocks,
+      panels,
       [](void *c, int64_t begin, int64_t end) {
         auto &x = *static_cast<Ctx *>(c);
-        GemmProblem part = x.problem;
-        part.b += begin * x.nr;
-        part.c += begin * x.nr;
-        part.n = std::min(x.problem.n, end * x.nr) - begin * x.nr;
-        x.isa.run(part, 0, x.panels);
+        x.isa.run(x.problem, begin, end, 0, x.problem.n);
       },
       &ctx);
+}
+
+/// A grow-only buffer per thread (a fresh allocation per call would
+/// page-fault on every call).
+float *getThreadScratch(int64_t floats) {
+  static thread_local std::unique_ptr<Buffer> buffer;
+  static thread_local int64_t capacity = 0;
+  if (capacity < floats) {
+    buffer = std::make_unique<Buffer>(floats);
+    capacity = floats;
+  }
+  return buffer->data;
+}
+
+/// The packed copies of constant operands, by address, layout and
+/// fingerprint.
+struct PackedConstants {
+  static PackedConstants &get() {
+    static PackedConstants constants;
+    return constants;
+  }
+  std::mutex mutex;
+  std::map<std::vector<int64_t>, std::unique_ptr<Buffer>> cache;
+};
+
+/// A packed for `tile`: in this thread's scratch buffer, or, when the data
+/// is a constant (a weight: the same address always holds the same values),
+/// packed once per process and kept, keyed by its address and layout.
+const float *getPackedA(const float *a, int64_t m, int64_t k, int64_t rowStride,
+                        const std::vector<int64_t> &cols, Tile tile,
+                        bool constant, std::vector<int64_t> layoutKey) {
+  int64_t floats = getNumPanels(m, tile.mr) * k * tile.mr;
+  if (!constant) {
+    float *out = getThreadScratch(floats);
+    packA(a, m, k, rowStride, cols.data(), tile.mr, out);
+    return out;
+  }
+  layoutKey.insert(layoutKey.end(),
+                   {reinterpret_cast<int64_t>(a), m, k, rowStride, tile.mr});
+  // A few values as a fingerprint, against an address reused by another
+  // model's weights after clearPackedConstants() was not called.
+  for (int64_t i = 0; i < 8; ++i) {
+    int64_t row = (m - 1) * i / 7, col = (k - 1) * i / 7;
+    float value = a[row * rowStride + cols[col]];
+    int32_t bits;
+    std::memcpy(&bits, &value, sizeof(bits));
+    layoutKey.push_back(bits);
+  }
+  PackedConstants &constants = PackedConstants::get();
+  std::lock_guard<std::mutex> lock(constants.mutex);
+  std::unique_ptr<Buffer> &packed = constants.cache[layoutKey];
+  if (!packed) {
+    packed = std::make_unique<Buffer>(floats);
+    packA(a, m, k, rowStride, cols.data(), tile.mr, packed->data);
+  }
+  return packed->data;
+}
+
+/// Offsets start, start + stride, ... (n of them).
+std::vector<int64_t> getRange(int64_t n, int64_t stride) {
+  std::vector<int64_t> offsets(n);
+  for (int64_t i = 0; i < n; ++i)
+    offsets[i] = i * stride;
+  return offsets;
 }
 
 /// C += A * B for one matrix product of strided views; `parallel` splits it
@@ -175,115 +245,34 @@ void matmul(const float *a, const int64_t aStrides[2], const float *b,
   if (m == 0 || n == 0 || k == 0)
     return;
   const IsaKernels &isa = getKernels();
-  GemmProblem problem{m,       n,       k, isa.chooseTile(n), nullptr, nullptr,
-                      nullptr, nullptr, 0};
-  std::vector<int64_t> aOffsets(k), bOffsets(k);
-  for (int64_t kk = 0; kk < k; ++kk)
-    aOffsets[kk] = kk * aStrides[1];
-  Buffer packed(getNumPanels(m, problem.tile.mr) * k * problem.tile.mr);
-  packA(a, m, k, aStrides[0], aOffsets.data(), problem.tile.mr, packed.data);
-  problem.packedA = packed.data;
-
-  std::unique_ptr<Buffer> bCopy;
-  problem.b = b;
-  for (int64_t kk = 0; kk < k; ++kk)
-    bOffsets[kk] = kk * bStrides[0];
-  if (bStrides[1] != 1) { // gather B into a dense k x n block
-    bCopy = std::make_unique<Buffer>(k * n);
-    for (int64_t kk = 0; kk < k; ++kk) {
-      for (int64_t j = 0; j < n; ++j)
-        bCopy->data[kk * n + j] = b[kk * bStrides[0] + j * bStrides[1]];
-      bOffsets[kk] = kk * n;
-    }
-    problem.b = bCopy->data;
-  }
-  problem.kOffsets = bOffsets.data();
-
-  std::unique_ptr<Buffer> cCopy;
-  problem.c = c;
-  problem.ldc = cStrides[0];
-  if (cStrides[1] != 1) {
-    cCopy = std::make_unique<Buffer>(m * n);
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < n; ++j)
-        cCopy->data[i * n + j] = c[i * cStrides[0] + j * cStrides[1]];
-    problem.c = cCopy->data;
-    problem.ldc = n;
-  }
-  if (parallel)
-    runParallel(isa, problem);
-  else
-    isa.run(problem, 0, getNumPanels(m, problem.tile.mr));
-  if (cCopy)
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < n; ++j)
-        c[i * cStrides[0] + j * cStrides[1]] = cCopy->data[i * n + j];
+  Tile tile = isa.chooseTile(n);
+  std::vector<int64_t> aOffsets = getRange(k, aStrides[1]),
+                       kOffsets = getRange(k, bStrides[0]),
+                       bColumns = getRange(n, bStrides[1]),
+                       cColumns = getRange(n, cStrides[1]);
+  const float *packed = getPackedA(a, m, k, aStrides[0], aOffsets, tile,
+                                   /*constant=*/false, {});
+  GemmProblem problem{m,
+                      n,
+                      k,
+                      tile,
+                      packed,
+                      b,
+                      kOffsets.data(),
+                      bColumns.data(),
+                      c,
+                      cStrides[0],
+                      cColumns.data()};
+  run(isa, problem, parallel);
 }
 
-//===----------------------------------------------------------------------===//
-// Convolution
-//===----------------------------------------------------------------------===//
-
-/// A convolution as one GEMM per output row (n, oh): M = filters,
-/// K = channels x kh x kw, N = output columns; B's rows are the input rows
-/// the window touches (kOffsets), read in place when the columns are
-/// contiguous.
-struct Conv {
-  const RomacMemref4F32 &in, &w, &out;
-  int64_t strideH, strideW, dilH, dilW;
-  const IsaKernels &isa;
-  Tile tile;
-  const float *packedW;
-  std::vector<int64_t> inOffsets; // per (c, kh, kw): offset in the input
-
-  void runRows(int64_t begin, int64_t end) const {
-    int64_t oh = out.sizes[2], ow = out.sizes[3], k = inOffsets.size();
-    int64_t colStride = strideW * in.strides[3];
-    std::unique_ptr<Buffer> rowCopy, cCopy;
-    std::vector<int64_t> denseOffsets;
-    if (colStride != 1) {
-      rowCopy = std::make_unique<Buffer>(k * ow);
-      denseOffsets.resize(k);
-      for (int64_t kk = 0; kk < k; ++kk)
-        denseOffsets[kk] = kk * ow;
-    }
-    if (out.strides[3] != 1)
-      cCopy = std::make_unique<Buffer>(out.sizes[1] * ow);
-    for (int64_t row = begin; row < end; ++row) {
-      int64_t n = row / oh, y = row % oh;
-      const float *inRow = in.aligned + in.offset + n * in.strides[0] +
-                           y * strideH * in.strides[2];
-      float *outRow =
-          out.aligned + out.offset + n * out.strides[0] + y * out.strides[2];
-      GemmProblem p{
-          out.sizes[1],  ow, k, tile, packedW, inRow, inOffsets.data(), outRow,
-          out.strides[1]};
-      if (rowCopy) {
-        for (int64_t kk = 0; kk < k; ++kk)
-          for (int64_t x = 0; x < ow; ++x)
-            rowCopy->data[kk * ow + x] = inRow[inOffsets[kk] + x * colStride];
-        p.b = rowCopy->data;
-        p.kOffsets = denseOffsets.data();
-      }
-      if (cCopy) {
-        for (int64_t f = 0; f < p.m; ++f)
-          for (int64_t x = 0; x < ow; ++x)
-            cCopy->data[f * ow + x] =
-                outRow[f * out.strides[1] + x * out.strides[3]];
-        p.c = cCopy->data;
-        p.ldc = ow;
-      }
-      isa.run(p, 0, getNumPanels(p.m, tile.mr));
-      if (cCopy)
-        for (int64_t f = 0; f < p.m; ++f)
-          for (int64_t x = 0; x < ow; ++x)
-            outRow[f * out.strides[1] + x * out.strides[3]] =
-                cCopy->data[f * ow + x];
-    }
-  }
-};
-
 } // namespace
+
+void romac::kernels::clearPackedConstants() {
+  PackedConstants &constants = PackedConstants::get();
+  std::lock_guard<std::mutex> lock(constants.mutex);
+  constants.cache.clear();
+}
 
 //===----------------------------------------------------------------------===//
 // Entry points
@@ -321,40 +310,55 @@ extern "C" void _mlir_ciface_romac_batch_matmul_f32(RomacMemref3F32 *a,
       &one);
 }
 
-extern "C" void _mlir_ciface_romac_conv2d_nchw_fchw_f32(
-    RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
-    int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW) {
+/// A convolution is one GEMM: M = filters, K = (channel, kh, kw),
+/// N = output pixels (n, oh, ow); B(k, pixel) is the input value under the
+/// window, found through the two offset tables (no im2col buffer).
+extern "C" void
+_mlir_ciface_romac_conv2d_nchw_fchw_f32(RomacMemref4F32 *in, RomacMemref4F32 *w,
+                                        RomacMemref4F32 *out, int64_t strideH,
+                                        int64_t strideW, int64_t dilH,
+                                        int64_t dilW, int64_t constantFilter) {
   int64_t filters = w->sizes[0], channels = w->sizes[1], kh = w->sizes[2],
           kw = w->sizes[3];
-  int64_t k = channels * kh * kw;
-  int64_t rows = out->sizes[0] * out->sizes[2];
-  if (k == 0 || rows == 0 || filters == 0 || out->sizes[3] == 0)
+  int64_t batch = out->sizes[0], oh = out->sizes[2], ow = out->sizes[3];
+  int64_t k = channels * kh * kw, n = batch * oh * ow;
+  if (k == 0 || n == 0 || filters == 0)
     return;
-  const IsaKernels &isa = getKernels();
-  Conv conv{*in,     *w,      *out,
-            strideH, strideW, dilH,
-            dilW,    isa,     isa.chooseTile(out->sizes[3]),
-            nullptr, {}};
-  std::vector<int64_t> wOffsets(k);
-  conv.inOffsets.resize(k);
+  std::vector<int64_t> wOffsets(k), kOffsets(k), bColumns(n), cColumns(n);
   for (int64_t c = 0, kk = 0; c < channels; ++c)
     for (int64_t y = 0; y < kh; ++y)
       for (int64_t x = 0; x < kw; ++x, ++kk) {
         wOffsets[kk] =
             c * w->strides[1] + y * w->strides[2] + x * w->strides[3];
-        conv.inOffsets[kk] = c * in->strides[1] + y * dilH * in->strides[2] +
-                             x * dilW * in->strides[3];
+        kOffsets[kk] = c * in->strides[1] + y * dilH * in->strides[2] +
+                       x * dilW * in->strides[3];
       }
-  Buffer packed(getNumPanels(filters, conv.tile.mr) * k * conv.tile.mr);
-  packA(w->aligned + w->offset, filters, k, w->strides[0], wOffsets.data(),
-        conv.tile.mr, packed.data);
-  conv.packedW = packed.data;
-  parallelFor(
-      rows,
-      [](void *ctx, int64_t begin, int64_t end) {
-        static_cast<Conv *>(ctx)->runRows(begin, end);
-      },
-      &conv);
+  for (int64_t b = 0, j = 0; b < batch; ++b)
+    for (int64_t y = 0; y < oh; ++y)
+      for (int64_t x = 0; x < ow; ++x, ++j) {
+        bColumns[j] = b * in->strides[0] + y * strideH * in->strides[2] +
+                      x * strideW * in->strides[3];
+        cColumns[j] =
+            b * out->strides[0] + y * out->strides[2] + x * out->strides[3];
+      }
+  const IsaKernels &isa = getKernels();
+  Tile tile = isa.chooseTile(n);
+  const float *packed = getPackedA(
+      w->aligned + w->offset, filters, k, w->strides[0], wOffsets, tile,
+      constantFilter != 0,
+      {channels, kh, kw, w->strides[1], w->strides[2], w->strides[3]});
+  GemmProblem problem{filters,
+                      n,
+                      k,
+                      tile,
+                      packed,
+                      in->aligned + in->offset,
+                      kOffsets.data(),
+                      bColumns.data(),
+                      out->aligned + out->offset,
+                      out->strides[1],
+                      cColumns.data()};
+  run(isa, problem, /*parallel=*/true);
 }
 
 //===----------------------------------------------------------------------===//
@@ -370,12 +374,23 @@ struct UnrankedDescriptor {
   void *descriptor;
 };
 
-/// Copies the strided view `src` to `dst`, innermost dim as one loop.
+/// Copies the strided view `src` to `dst`; a run of elements contiguous in
+/// both is one memcpy.
 void copyStrided(int64_t elementSize, int64_t rank, const int64_t *sizes,
                  const int64_t *srcStrides, const int64_t *dstStrides,
                  const char *src, char *dst) {
   if (rank == 0) {
     std::memcpy(dst, src, elementSize);
+    return;
+  }
+  if (rank == 1) {
+    if (srcStrides[0] == 1 && dstStrides[0] == 1) {
+      std::memcpy(dst, src, sizes[0] * elementSize);
+      return;
+    }
+    for (int64_t i = 0; i < sizes[0]; ++i)
+      std::memcpy(dst + i * dstStrides[0] * elementSize,
+                  src + i * srcStrides[0] * elementSize, elementSize);
     return;
   }
   for (int64_t i = 0; i < sizes[0]; ++i)
