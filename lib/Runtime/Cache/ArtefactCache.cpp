@@ -432,13 +432,21 @@ ArtefactCache::store(llvm::StringRef name, const CompiledObject &compiled) {
   if (llvm::Error e = writeAtomically(stage + "/entry.txt", printEntry(entry)))
     return std::move(e);
 
-  // Into place: a stale entry of the same name goes first; when another
-  // process put its own there in between, that one is as good as ours.
+  // Into place. An entry of that name that verifies (another process put it
+  // there since our lookup) is as good as ours; one that does not is
+  // removed by lookup() and replaced.
   std::string dir = directory + "/v1/entries/" + name.str();
-  llvm::sys::fs::remove_directories(dir);
-  if (std::error_code ec = llvm::sys::fs::rename(stage, dir))
-    if (!llvm::sys::fs::exists(dir + "/entry.txt"))
+  if (llvm::sys::fs::rename(stage, dir)) {
+    std::string note;
+    llvm::Expected<std::unique_ptr<Executable>> existing = lookup(name, &note);
+    if (existing && *existing)
+      return existing;
+    if (!existing)
+      llvm::consumeError(existing.takeError());
+    llvm::sys::fs::remove_directories(dir);
+    if (std::error_code ec = llvm::sys::fs::rename(stage, dir))
       return llvm::createFileError(dir, ec);
+  }
   std::string note;
   llvm::Expected<std::unique_ptr<Executable>> exe = lookup(name, &note);
   if (exe && !*exe)
