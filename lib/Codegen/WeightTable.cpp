@@ -1,4 +1,5 @@
-//===- WeightTable.cpp - weights through a table the runtime fills -*- C++ -*-===//
+//===- WeightTable.cpp - weights through a table the runtime fills -*- C++
+//-*-===//
 //
 // Part of romac, under the Apache License v2.0 with LLVM Exceptions.
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
@@ -81,9 +82,9 @@ struct WeightTablePass
       if (it == slots.end())
         return WalkResult::advance();
       if (!address->getParentOfType<LLVM::LLVMFuncOp>()) {
-        address.emitError() << "the address of weight @"
-                            << address.getGlobalName()
-                            << " is used outside a function";
+        address.emitError()
+            << "the address of weight @" << address.getGlobalName()
+            << " is used outside a function";
         return WalkResult::interrupt();
       }
       builder.setInsertionPoint(address);

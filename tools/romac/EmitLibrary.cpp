@@ -78,8 +78,7 @@ llvm::Error romac::driver::stageLibrary(const std::string &model,
   llvm::SmallString<128> work;
   if (std::error_code ec =
           llvm::sys::fs::createUniqueDirectory("romac-library", work))
-    return makeStringError("cannot create a temporary folder: " +
-                           ec.message());
+    return makeStringError("cannot create a temporary folder: " + ec.message());
   llvm::scope_exit cleanup([&] { llvm::sys::fs::remove_directories(work); });
   std::string linked = (work + "/model.so").str();
   if (llvm::Error e = linkSharedObject(compiled->object, linked))
@@ -89,8 +88,8 @@ llvm::Error romac::driver::stageLibrary(const std::string &model,
   if (!library)
     return llvm::createFileError(linked, library.getError());
   llvm::StringRef bytes = (*library)->getBuffer();
-  if (llvm::Error e = outputs.addFile(
-          path, [&](llvm::raw_ostream &os) { os << bytes; }))
+  if (llvm::Error e =
+          outputs.addFile(path, [&](llvm::raw_ostream &os) { os << bytes; }))
     return e;
   std::string weightsPath = getLibraryWeightsPath(path);
   if (llvm::Error e = outputs.addFile(weightsPath, [&](llvm::raw_ostream &os) {
@@ -105,8 +104,8 @@ llvm::Error romac::driver::stageLibrary(const std::string &model,
         "romac compile: library {0} ({1} inputs, {2} outputs; {3:f1} KiB of "
         "code) and its weights {4} ({5:f1} MiB) built in {6:f2} s\n",
         path, compiled->signature.inputs.size(),
-        compiled->signature.outputs.size(), bytes.size() / 1024.0,
-        weightsPath, weightBytes / (1024.0 * 1024.0), clock.seconds());
+        compiled->signature.outputs.size(), bytes.size() / 1024.0, weightsPath,
+        weightBytes / (1024.0 * 1024.0), clock.seconds());
   }
   return llvm::Error::success();
 }

@@ -355,7 +355,6 @@ bool searchSchedule(const RunArgs &args, const std::optional<Schedule> &file,
   return mlir::succeeded(pm.run(module));
 }
 
-
 /// Runs `exe` on `bound` (--repeat times), prints the times after
 /// `how` ("imported in ..."), the profile, writes and checks the outputs;
 /// returns the exit status.
@@ -415,10 +414,10 @@ llvm::Expected<std::string> getCacheEntryName(const RunArgs &args,
     if (args.target == "host") {
       key.add("host-target", getHostTargetYaml(getHostCpu()));
     } else {
-      std::string file = isTargetPath(args.target)
-                             ? args.target
-                             : getDefaultTargetsDir() + "/" + args.target +
-                                   ".yaml";
+      std::string file =
+          isTargetPath(args.target)
+              ? args.target
+              : getDefaultTargetsDir() + "/" + args.target + ".yaml";
       llvm::Expected<std::string> target = cache.hashFile(file);
       if (!target)
         return target.takeError();
@@ -435,8 +434,8 @@ llvm::Expected<std::string> getCacheEntryName(const RunArgs &args,
   std::vector<std::string> names = inputs.names;
   llvm::sort(names);
   for (const std::string &name : names)
-    key.add("input", name + " " +
-                         inputs.tensors.find(name)->second.getTypeString());
+    key.add("input",
+            name + " " + inputs.tensors.find(name)->second.getTypeString());
   return cache.getEntryName(key);
 }
 
@@ -444,9 +443,8 @@ llvm::Expected<std::string> getCacheEntryName(const RunArgs &args,
 /// needs the schedule's predictions, so it imports anyway) turns it off or
 /// it cannot be used (a warning says why). `entry` receives the model's
 /// entry name.
-std::optional<ArtefactCache> openCache(const RunArgs &args,
-                                       const NamedInputs &inputs,
-                                       std::string &entry) {
+std::optional<ArtefactCache>
+openCache(const RunArgs &args, const NamedInputs &inputs, std::string &entry) {
   if (args.noCache || args.profile)
     return std::nullopt;
   ArtefactCache cache(ArtefactCache::getDefaultDirectory());
@@ -465,16 +463,15 @@ std::optional<ArtefactCache> openCache(const RunArgs &args,
 }
 
 /// Looks the model up in the cache; null on a miss.
-std::unique_ptr<Executable> lookupCache(const RunArgs &args,
-                                        ArtefactCache &cache,
-                                        llvm::StringRef entry) {
+std::unique_ptr<Executable>
+lookupCache(const RunArgs &args, ArtefactCache &cache, llvm::StringRef entry) {
   std::string note;
   llvm::Expected<std::unique_ptr<Executable>> hit = cache.lookup(entry, &note);
   if (!hit) {
-    note = "the cache entry does not load (" +
-           llvm::toString(hit.takeError()) + ")";
-    llvm::sys::fs::remove_directories(cache.getDirectory() +
-                                      "/v1/entries/" + entry.str());
+    note = "the cache entry does not load (" + llvm::toString(hit.takeError()) +
+           ")";
+    llvm::sys::fs::remove_directories(cache.getDirectory() + "/v1/entries/" +
+                                      entry.str());
   }
   if (!note.empty())
     llvm::errs() << "romac run: note: " << args.model << ": " << note
@@ -546,9 +543,10 @@ int romac::driver::runModel(const RunArgs &args) {
   llvm::Expected<std::unique_ptr<Executable>> exe = nullptr;
   if (cache) {
     llvm::Expected<CompiledObject> compiled = compileObject(*module, options);
-    exe = compiled ? cache->store(entry, *compiled)
-                   : llvm::Expected<std::unique_ptr<Executable>>(
-                         compiled.takeError());
+    exe =
+        compiled
+            ? cache->store(entry, *compiled)
+            : llvm::Expected<std::unique_ptr<Executable>>(compiled.takeError());
   } else {
     exe = Executable::compile(*module, options);
   }

@@ -1,4 +1,5 @@
-//===- ModelABI.h - between romac's compiler and a model library -*- C++ -*-===//
+//===- ModelABI.h - between romac's compiler and a model library -*- C++
+//-*-===//
 //
 // Part of romac, under the Apache License v2.0 with LLVM Exceptions.
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception

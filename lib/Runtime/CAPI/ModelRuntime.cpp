@@ -59,7 +59,7 @@ struct Manifest {
 };
 
 const char *const kDtypeNames[] = {
-    "float32", "float64", "float16", "bfloat16", "int8",   "uint8",  "int16",
+    "float32", "float64", "float16", "bfloat16", "int8",   "uint8", "int16",
     "int32",   "int64",   "bool",    "uint16",   "uint32", "uint64"};
 const size_t kDtypeBytes[] = {4, 8, 2, 2, 1, 1, 2, 4, 8, 1, 2, 4, 8};
 constexpr int kNumDtypes = sizeof(kDtypeBytes) / sizeof(kDtypeBytes[0]);
@@ -183,8 +183,7 @@ bool bindRuntimeSymbols(const Manifest &m, char **error) {
       if (m.runtimeSymbols[i] == symbols[s].name)
         address = symbols[s].address;
     if (!address)
-      return fail(error, "the runtime has no function '" +
-                             m.runtimeSymbols[i] +
+      return fail(error, "the runtime has no function '" + m.runtimeSymbols[i] +
                              "' (a library of another romac version?)");
     romac_runtime_symbols[i] = address;
   }
@@ -293,8 +292,8 @@ bool mapWeights(const Manifest &m, const std::string &path, void *&mapping,
   close(fd);
   if (mapping == MAP_FAILED) {
     mapping = nullptr;
-    return fail(error, path + ": cannot map the weights file: " +
-                           std::strerror(errno));
+    return fail(
+        error, path + ": cannot map the weights file: " + std::strerror(errno));
   }
   mappingBytes = size;
   auto *bytes = static_cast<const unsigned char *>(mapping);
@@ -321,8 +320,8 @@ TensorSlot *findSlot(std::vector<TensorSlot> &slots, const char *name,
       return &t;
   std::string list;
   for (const TensorSlot &t : slots) {
-    list += (list.empty() ? "" : ", ") + t.name + ": " +
-            kDtypeNames[t.dtype] + "[";
+    list +=
+        (list.empty() ? "" : ", ") + t.name + ": " + kDtypeNames[t.dtype] + "[";
     for (size_t d = 0; d < t.shape.size(); ++d)
       list += (d ? ", " : "") + std::to_string(t.shape[d]);
     list += "]";

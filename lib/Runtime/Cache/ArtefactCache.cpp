@@ -53,8 +53,8 @@ std::string hex128(llvm::StringRef text) {
 /// Writes `text` to `path` through a temporary file and a rename.
 llvm::Error writeAtomically(llvm::StringRef path, llvm::StringRef text) {
   llvm::SmallString<256> staged;
-  if (std::error_code ec = llvm::sys::fs::createUniqueFile(
-          path + "-%%%%%%.tmp", staged))
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueFile(path + "-%%%%%%.tmp", staged))
     return llvm::createFileError(path, ec);
   std::error_code ec;
   {
@@ -245,8 +245,7 @@ llvm::Error ArtefactCache::checkUsable() {
   if (directory.empty())
     return makeStringError("no cache folder: set ROMAC_CACHE_DIR or HOME");
   for (const char *sub : {"/v1/entries", "/v1/stat", "/v1/tmp"})
-    if (std::error_code ec =
-            llvm::sys::fs::create_directories(directory + sub))
+    if (std::error_code ec = llvm::sys::fs::create_directories(directory + sub))
       return llvm::createFileError(directory + sub, ec);
   if (llvm::sys::fs::access(directory + "/v1/entries",
                             llvm::sys::fs::AccessMode::Write))
@@ -279,8 +278,8 @@ llvm::Expected<std::string> ArtefactCache::hashFile(llvm::StringRef path) {
       (*buffer)->getBufferSize()));
   // Remembered only while the file is unchanged and not being written.
   if (statIdentity(real) == identity && !isRecent(real))
-    llvm::consumeError(
-        writeAtomically(record, *identity + "\n" + hash + "\n" + real.str().str() + "\n"));
+    llvm::consumeError(writeAtomically(record, *identity + "\n" + hash + "\n" +
+                                                   real.str().str() + "\n"));
   return hash;
 }
 
@@ -362,8 +361,9 @@ ArtefactCache::lookup(llvm::StringRef name, std::string *note) {
           return makeStringError("weights.bin does not match entry.txt");
         offset = header[0];
       }
-      auto data = span(w.file < 0 ? *packed : *files[w.file], offset, w.bytes,
-                       w.file < 0 ? "weights.bin" : entry->files[w.file].second);
+      auto data =
+          span(w.file < 0 ? *packed : *files[w.file], offset, w.bytes,
+               w.file < 0 ? "weights.bin" : entry->files[w.file].second);
       if (!data)
         return data.takeError();
       weights.push_back(*data);
@@ -376,8 +376,8 @@ ArtefactCache::lookup(llvm::StringRef name, std::string *note) {
   };
   if (llvm::Error e = verify()) {
     if (note)
-      *note = "the cache entry did not verify (" + llvm::toString(std::move(e)) +
-              ") and was removed";
+      *note = "the cache entry did not verify (" +
+              llvm::toString(std::move(e)) + ") and was removed";
     llvm::sys::fs::remove_directories(dir);
     return nullptr;
   }
@@ -392,8 +392,7 @@ ArtefactCache::store(llvm::StringRef name, const CompiledObject &compiled) {
   if (std::error_code ec = llvm::sys::fs::createUniqueDirectory(
           directory + "/v1/tmp/entry", staging))
     return llvm::createFileError(directory + "/v1/tmp", ec);
-  llvm::scope_exit cleanup(
-      [&] { llvm::sys::fs::remove_directories(staging); });
+  llvm::scope_exit cleanup([&] { llvm::sys::fs::remove_directories(staging); });
   std::string stage = staging.str().str();
   if (llvm::Error e = linkSharedObject(compiled.object, stage + "/model.so"))
     return std::move(e);
@@ -412,7 +411,8 @@ ArtefactCache::store(llvm::StringRef name, const CompiledObject &compiled) {
     WeightRecord record;
     record.bytes = w.size();
     if (std::optional<FileSpan> mapped = findMappedFile(w.data(), w.size())) {
-      auto [it, added] = fileIndex.try_emplace(mapped->path, entry.files.size());
+      auto [it, added] =
+          fileIndex.try_emplace(mapped->path, entry.files.size());
       if (added) {
         llvm::Expected<std::string> hash = hashFile(mapped->path);
         if (!hash)
@@ -459,8 +459,8 @@ llvm::Expected<unsigned> ArtefactCache::clear() {
   unsigned count = 0;
   std::error_code ec;
   std::string entries = directory + "/v1/entries";
-  for (llvm::sys::fs::directory_iterator it(entries, ec), end;
-       !ec && it != end; it.increment(ec))
+  for (llvm::sys::fs::directory_iterator it(entries, ec), end; !ec && it != end;
+       it.increment(ec))
     ++count;
   if (std::error_code e = llvm::sys::fs::remove_directories(directory + "/v1"))
     return llvm::createFileError(directory, e);

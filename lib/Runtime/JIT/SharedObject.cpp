@@ -71,9 +71,8 @@ std::string escape(llvm::StringRef name) {
 
 /// "input float32 4 1 3 224 224 data_0"
 std::string tensorRecord(llvm::StringRef kind, const romac::TensorSpec &t) {
-  std::string s = kind.str() + " " +
-                  romac::stringifyElementType(t.type).str() + " " +
-                  std::to_string(t.shape.size());
+  std::string s = kind.str() + " " + romac::stringifyElementType(t.type).str() +
+                  " " + std::to_string(t.shape.size());
   for (int64_t d : t.shape)
     s += " " + std::to_string(d);
   return s + " " + escape(t.name) + "\n";
@@ -194,8 +193,8 @@ llvm::Expected<std::string> findCompilerDriver() {
   if (const char *env = std::getenv("ROMAC_CC"); env && *env) {
     if (auto found = llvm::sys::findProgramByName(env))
       return *found;
-    return romac::makeStringError(
-        llvm::Twine("ROMAC_CC='") + env + "' is not a program on PATH");
+    return romac::makeStringError(llvm::Twine("ROMAC_CC='") + env +
+                                  "' is not a program on PATH");
   }
   for (const char *name : {"cc", "gcc", "clang"})
     if (auto found = llvm::sys::findProgramByName(name))
@@ -350,33 +349,21 @@ llvm::Error romac::linkSharedObject(llvm::ArrayRef<char> object,
 
   // Linked next to `path`, then renamed over it: no half-written library.
   llvm::SmallString<256> staged;
-  if (std::error_code ec = llvm::sys::fs::createUniqueFile(
-          path + "-%%%%%%.tmp", staged))
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueFile(path + "-%%%%%%.tmp", staged))
     return llvm::createFileError(path, ec);
   std::string stagedPath = staged.str().str();
   llvm::scope_exit removeStaged([&] { llvm::sys::fs::remove(stagedPath); });
   std::vector<std::string> args = {
-      *driver,
-      "-shared",
-      "-o",
-      stagedPath,
-      objectPath,
+      *driver, "-shared", "-o", stagedPath, objectPath,
       // Nothing in the object calls the C API: take all of it.
-      "-Wl,--whole-archive",
-      *runtimeDir + "/libRomacModelRuntime.a",
-      "-Wl,--no-whole-archive",
-      *runtimeDir + "/libRomacKernels.a",
-      "-Wl,--version-script=" + mapPath,
-      "-Wl,-z,defs",
-      "-Wl,-z,noexecstack",
-      "-lstdc++",
-      "-lm",
-      "-lpthread",
-      "-ldl"};
+      "-Wl,--whole-archive", *runtimeDir + "/libRomacModelRuntime.a",
+      "-Wl,--no-whole-archive", *runtimeDir + "/libRomacKernels.a",
+      "-Wl,--version-script=" + mapPath, "-Wl,-z,defs", "-Wl,-z,noexecstack",
+      "-lstdc++", "-lm", "-lpthread", "-ldl"};
   llvm::SmallVector<llvm::StringRef> argRefs(args.begin(), args.end());
-  std::optional<llvm::StringRef> redirects[] = {std::nullopt,
-                                                llvm::StringRef(logPath),
-                                                llvm::StringRef(logPath)};
+  std::optional<llvm::StringRef> redirects[] = {
+      std::nullopt, llvm::StringRef(logPath), llvm::StringRef(logPath)};
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(*driver, argRefs, std::nullopt, redirects,
                                      /*SecondsToWait=*/0, /*MemoryLimit=*/0,
@@ -385,9 +372,8 @@ llvm::Error romac::linkSharedObject(llvm::ArrayRef<char> object,
     std::string log;
     if (auto buffer = llvm::MemoryBuffer::getFile(logPath))
       log = (*buffer)->getBuffer().take_front(2000).str();
-    return makeStringError("linking the model's shared object with " +
-                           *driver + " failed" +
-                           (message.empty() ? "" : ": " + message) +
+    return makeStringError("linking the model's shared object with " + *driver +
+                           " failed" + (message.empty() ? "" : ": " + message) +
                            (log.empty() ? "" : "\n" + log));
   }
   if (std::error_code ec = llvm::sys::fs::rename(stagedPath, path))
@@ -428,8 +414,8 @@ llvm::Error romac::writeWeightsFile(const CompiledObject &compiled,
                                     llvm::StringRef path,
                                     const std::vector<bool> *subset) {
   llvm::SmallString<256> staged;
-  if (std::error_code ec = llvm::sys::fs::createUniqueFile(
-          path + "-%%%%%%.tmp", staged))
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueFile(path + "-%%%%%%.tmp", staged))
     return llvm::createFileError(path, ec);
   llvm::scope_exit removeStaged([&] { llvm::sys::fs::remove(staged); });
   std::error_code ec;
@@ -477,8 +463,8 @@ Executable::load(llvm::StringRef path, llvm::ArrayRef<const void *> weights,
   void *handle =
       dlopen(path.str().c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
   if (!handle)
-    return makeStringError(path + ": cannot load the model library: " +
-                           dlerror());
+    return makeStringError(path +
+                           ": cannot load the model library: " + dlerror());
   // Nothing of a library is used after a failed load; it stays mapped.
   std::string missing;
   auto lookup = [&](const char *name) {
@@ -487,8 +473,8 @@ Executable::load(llvm::StringRef path, llvm::ArrayRef<const void *> weights,
       missing = name;
     return address;
   };
-  auto manifest = reinterpret_cast<RomacManifestFn>(
-      lookup("romac_internal_manifest"));
+  auto manifest =
+      reinterpret_cast<RomacManifestFn>(lookup("romac_internal_manifest"));
   auto create = reinterpret_cast<RomacCreateBoundFn>(
       lookup("romac_internal_create_bound"));
   auto setHooks = reinterpret_cast<RomacSetProfileHooksFn>(
@@ -497,15 +483,15 @@ Executable::load(llvm::StringRef path, llvm::ArrayRef<const void *> weights,
       reinterpret_cast<RomacSetIsaFn>(lookup("romac_internal_set_isa"));
   auto setThreads =
       reinterpret_cast<void (*)(int)>(lookup("romac_set_num_threads"));
-  auto info = reinterpret_cast<int (*)(const romac_model *, int,
-                                       romac_tensor_info *)>(
-      lookup("romac_model_input_info"));
-  auto outputInfo = reinterpret_cast<int (*)(const romac_model *, int,
-                                             romac_tensor_info *)>(
-      lookup("romac_model_output_info"));
+  auto info =
+      reinterpret_cast<int (*)(const romac_model *, int, romac_tensor_info *)>(
+          lookup("romac_model_input_info"));
+  auto outputInfo =
+      reinterpret_cast<int (*)(const romac_model *, int, romac_tensor_info *)>(
+          lookup("romac_model_output_info"));
   auto library = std::make_unique<Library>();
-  library->runBuffers = reinterpret_cast<RomacRunBuffersFn>(
-      lookup("romac_internal_run_buffers"));
+  library->runBuffers =
+      reinterpret_cast<RomacRunBuffersFn>(lookup("romac_internal_run_buffers"));
   library->destroy =
       reinterpret_cast<void (*)(romac_model *)>(lookup("romac_model_destroy"));
   library->freeError =
@@ -527,9 +513,8 @@ Executable::load(llvm::StringRef path, llvm::ArrayRef<const void *> weights,
   }
 
   std::unique_ptr<Executable> exe(new Executable());
-  for (auto [specs, get] :
-       {std::make_pair(&exe->inputs, info), std::make_pair(&exe->outputs,
-                                                           outputInfo)}) {
+  for (auto [specs, get] : {std::make_pair(&exe->inputs, info),
+                            std::make_pair(&exe->outputs, outputInfo)}) {
     romac_tensor_info t;
     for (int i = 0; get(library->model, i, &t); ++i) {
       TensorSpec spec;
