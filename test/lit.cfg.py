@@ -2,6 +2,7 @@
 # lit configuration for romac's FileCheck tests.
 
 import os
+import shutil
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -23,6 +24,11 @@ config.substitutions.append(("%models", os.path.join(config.romac_src_root, "mod
 config.substitutions.append(("%python", "/usr/bin/python3"))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+# romac run keeps compiled models in its artefact cache: the tests use one of
+# their own, emptied at the start of every lit run (not the user's).
+romac_cache = os.path.join(config.romac_obj_root, "test", "romac-cache")
+shutil.rmtree(romac_cache, ignore_errors=True)
+config.environment["ROMAC_CACHE_DIR"] = romac_cache
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.romac_tools_dir, config.llvm_tools_dir]

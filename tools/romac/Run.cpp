@@ -19,11 +19,13 @@
 #include "romac/Dialect/Romac/Analysis/ScheduleBuilder.h"
 #include "romac/Dialect/Romac/Transforms/Passes.h"
 #include "romac/InitRomac.h"
+#include "romac/Runtime/ArtefactCache.h"
 #include "romac/Runtime/Executable.h"
 #include "romac/Runtime/Tensor.h"
 #include "romac/Schedule/ScheduleJSON.h"
 #include "romac/Support/Error.h"
 #include "romac/Support/OutputFile.h"
+#include "romac/Target/Host.h"
 #include "romac/Target/Target.h"
 
 #include "mlir/Pass/PassManager.h"
@@ -353,6 +355,130 @@ bool searchSchedule(const RunArgs &args, const std::optional<Schedule> &file,
   return mlir::succeeded(pm.run(module));
 }
 
+/// Runs `exe` on `bound` (--repeat times), prints the times after
+/// `how` ("imported in ..."), the profile, writes and checks the outputs;
+/// returns the exit status.
+int execute(const RunArgs &args, Executable &exe,
+            const std::vector<Tensor> &bound, const std::string &how,
+            const llvm::StringMap<double> &predicted) {
+  std::vector<Tensor> outputs;
+  for (const TensorSpec &spec : exe.getOutputs())
+    outputs.emplace_back(spec.type, spec.shape);
+  std::vector<const void *> in;
+  for (const Tensor &t : bound)
+    in.push_back(t.data());
+  std::vector<void *> out;
+  for (Tensor &t : outputs)
+    out.push_back(t.data());
+  std::vector<double> times;
+  for (unsigned r = 0; r < std::max(1u, args.repeat); ++r) {
+    Stopwatch runClock;
+    if (llvm::Error e = exe.run(in, out))
+      return reportError("run", std::move(e));
+    times.push_back(runClock.seconds());
+  }
+  std::vector<double> sorted = times;
+  llvm::sort(sorted);
+  llvm::errs() << llvm::formatv(
+      "romac run: {0}: {1}; ran {2} time(s): median {3:f2} ms (min {4:f2}, "
+      "max {5:f2})\n",
+      args.model, how, times.size(), 1e3 * sorted[sorted.size() / 2],
+      1e3 * sorted.front(), 1e3 * sorted.back());
+  if (args.profile)
+    printProfile(exe.getProfile(), times.size(), predicted);
+  if (!args.outputDir.empty() && !writeOutputs(args, exe, outputs))
+    return 1;
+  if (!args.checkDir.empty() && !checkOutputs(args, exe, outputs))
+    return 1;
+  return 0;
+}
+
+/// What the compiled model depends on besides romac itself: the model's
+/// content, the schedule or target, the codegen flags, the import flags and
+/// the shapes of the given inputs (they bind the model's free dims).
+llvm::Expected<std::string> getCacheEntryName(const RunArgs &args,
+                                              const NamedInputs &inputs,
+                                              ArtefactCache &cache) {
+  ArtefactKey key;
+  llvm::Expected<std::string> model = cache.hashFile(args.model);
+  if (!model)
+    return model.takeError();
+  key.add("model", *model);
+  if (!args.schedule.empty()) {
+    llvm::Expected<std::string> schedule = cache.hashFile(args.schedule);
+    if (!schedule)
+      return schedule.takeError();
+    key.add("schedule", *schedule);
+  } else if (!args.noTile) {
+    key.add("target", args.target);
+    if (args.target == "host") {
+      key.add("host-target", getHostTargetYaml(getHostCpu()));
+    } else {
+      std::string file =
+          isTargetPath(args.target)
+              ? args.target
+              : getDefaultTargetsDir() + "/" + args.target + ".yaml";
+      llvm::Expected<std::string> target = cache.hashFile(file);
+      if (!target)
+        return target.takeError();
+      key.add("target-file", *target);
+    }
+  }
+  key.add("tile", args.noTile ? "0" : "1");
+  key.add("kernels", args.noKernels ? "0" : "1");
+  key.add("opt", std::to_string(ExecutableOptions().optLevel));
+  for (const std::string &d : args.dims)
+    key.add("dim", d);
+  for (const std::string &s : args.shapes)
+    key.add("shape", s);
+  std::vector<std::string> names = inputs.names;
+  llvm::sort(names);
+  for (const std::string &name : names)
+    key.add("input",
+            name + " " + inputs.tensors.find(name)->second.getTypeString());
+  return cache.getEntryName(key);
+}
+
+/// The cache of compiled models, unless --no-cache or --profile (which
+/// needs the schedule's predictions, so it imports anyway) turns it off or
+/// it cannot be used (a warning says why). `entry` receives the model's
+/// entry name.
+std::optional<ArtefactCache>
+openCache(const RunArgs &args, const NamedInputs &inputs, std::string &entry) {
+  if (args.noCache || args.profile)
+    return std::nullopt;
+  ArtefactCache cache(ArtefactCache::getDefaultDirectory());
+  llvm::Error e = cache.checkUsable();
+  if (!e) {
+    llvm::Expected<std::string> name = getCacheEntryName(args, inputs, cache);
+    if (name) {
+      entry = *name;
+      return cache;
+    }
+    e = name.takeError();
+  }
+  llvm::errs() << "romac run: warning: compiling without the artefact cache: "
+               << llvm::toString(std::move(e)) << "\n";
+  return std::nullopt;
+}
+
+/// Looks the model up in the cache; null on a miss.
+std::unique_ptr<Executable>
+lookupCache(const RunArgs &args, ArtefactCache &cache, llvm::StringRef entry) {
+  std::string note;
+  llvm::Expected<std::unique_ptr<Executable>> hit = cache.lookup(entry, &note);
+  if (!hit) {
+    note = "the cache entry does not load (" + llvm::toString(hit.takeError()) +
+           ")";
+    llvm::sys::fs::remove_directories(cache.getDirectory() + "/v1/entries/" +
+                                      entry.str());
+  }
+  if (!note.empty())
+    llvm::errs() << "romac run: note: " << args.model << ": " << note
+                 << "; compiling it again\n";
+  return hit ? std::move(*hit) : nullptr;
+}
+
 } // namespace
 
 int romac::driver::runModel(const RunArgs &args) {
@@ -374,11 +500,25 @@ int romac::driver::runModel(const RunArgs &args) {
     }
     scheduleFile = std::move(*read);
   }
+  Stopwatch clock;
+  // The second run of a model: nothing to import or compile.
+  std::string entry;
+  std::optional<ArtefactCache> cache = openCache(args, *inputs, entry);
+  if (cache)
+    if (std::unique_ptr<Executable> exe = lookupCache(args, *cache, entry)) {
+      std::vector<Tensor> bound;
+      if (!bindInputs(args, exe->getInputs(), *inputs, bound))
+        return 1;
+      return execute(
+          args, *exe, bound,
+          llvm::formatv("loaded from the cache in {0:f2} s", clock.seconds()),
+          {});
+    }
+
   mlir::DialectRegistry registry;
   registerRomacDialects(registry);
   mlir::MLIRContext ctx(registry);
   DiagnosticPrinter printer(ctx, "run");
-  Stopwatch clock;
   mlir::OwningOpRef<mlir::ModuleOp> module = importForRun(args, *inputs, ctx);
   if (!module)
     return 1;
@@ -400,43 +540,23 @@ int romac::driver::runModel(const RunArgs &args) {
   options.tile = !args.noTile;
   options.kernels = !args.noKernels;
   options.profile = args.profile;
-  llvm::Expected<std::unique_ptr<Executable>> exe =
-      Executable::compile(*module, options);
+  llvm::Expected<std::unique_ptr<Executable>> exe = nullptr;
+  if (cache) {
+    llvm::Expected<CompiledObject> compiled = compileObject(*module, options);
+    exe =
+        compiled
+            ? cache->store(entry, *compiled)
+            : llvm::Expected<std::unique_ptr<Executable>>(compiled.takeError());
+  } else {
+    exe = Executable::compile(*module, options);
+  }
   if (!exe)
     return reportError("run",
                        llvm::createFileError(args.model, exe.takeError()));
-  double compileSeconds = clock.seconds() - importSeconds;
-  std::vector<Tensor> outputs;
-  for (const TensorSpec &spec : (*exe)->getOutputs())
-    outputs.emplace_back(spec.type, spec.shape);
-  std::vector<const void *> in;
-  for (const Tensor &t : bound)
-    in.push_back(t.data());
-  std::vector<void *> out;
-  for (Tensor &t : outputs)
-    out.push_back(t.data());
-  std::vector<double> times;
-  for (unsigned r = 0; r < std::max(1u, args.repeat); ++r) {
-    Stopwatch runClock;
-    if (llvm::Error e = (*exe)->run(in, out))
-      return reportError("run", std::move(e));
-    times.push_back(runClock.seconds());
-  }
-  std::vector<double> sorted = times;
-  llvm::sort(sorted);
-  llvm::errs() << llvm::formatv(
-      "romac run: {0}: imported in {1:f2} s, compiled in {2:f2} s; ran {3} "
-      "time(s): median {4:f2} ms (min {5:f2}, max {6:f2})\n",
-      args.model, importSeconds, compileSeconds, times.size(),
-      1e3 * sorted[sorted.size() / 2], 1e3 * sorted.front(),
-      1e3 * sorted.back());
-  if (args.profile)
-    printProfile((*exe)->getProfile(), times.size(), predicted);
-  if (!args.outputDir.empty() && !writeOutputs(args, **exe, outputs))
-    return 1;
-  if (!args.checkDir.empty() && !checkOutputs(args, **exe, outputs))
-    return 1;
-  return 0;
+  return execute(args, **exe, bound,
+                 llvm::formatv("imported in {0:f2} s, compiled in {1:f2} s",
+                               importSeconds, clock.seconds() - importSeconds),
+                 predicted);
 }
 
 CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
@@ -486,10 +606,46 @@ CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
                   "the median time")
       ->check(CLI::Range(1u, 100000u));
 
+  run->add_flag("--no-cache", args.noCache,
+                "Compile the model in this process (JIT) instead of loading "
+                "it from, or storing it in, the artefact cache");
   run->add_flag("--profile", args.profile,
                 "Print the time per layer next to the share of the "
                 "contractions' cycles the schedule predicts");
   run->add_option("--dim", args.dims, "Bind a symbolic dim: NAME=N");
   run->add_option("--shape", args.shapes, "Fix an input shape: NAME=D0xD1x...");
   return run;
+}
+
+CLI::App *romac::driver::addCacheCommand(CLI::App &app, CacheArgs &args) {
+  CLI::App *cache = app.add_subcommand(
+      "cache", "The artefact cache of compiled models (romac run): print "
+               "its folder or empty it");
+  cache
+      ->add_option("action", args.action,
+                   "dir: print the folder ($ROMAC_CACHE_DIR, else "
+                   "$XDG_CACHE_HOME/romac, else ~/.cache/romac); clear: "
+                   "remove every entry")
+      ->required()
+      ->check(CLI::IsMember({"dir", "clear"}));
+  return cache;
+}
+
+int romac::driver::runCache(const CacheArgs &args) {
+  ArtefactCache cache(ArtefactCache::getDefaultDirectory());
+  if (cache.getDirectory().empty()) {
+    llvm::errs() << "romac cache: error: no cache folder: set "
+                    "ROMAC_CACHE_DIR or HOME\n";
+    return 1;
+  }
+  if (args.action == "dir") {
+    llvm::outs() << cache.getDirectory() << "\n";
+    return 0;
+  }
+  llvm::Expected<unsigned> removed = cache.clear();
+  if (!removed)
+    return reportError("cache", removed.takeError());
+  llvm::outs() << "romac cache: removed " << *removed << " entries from "
+               << cache.getDirectory() << "\n";
+  return 0;
 }

@@ -26,6 +26,8 @@ struct RunArgs {
   unsigned repeat = 1;
   double rtol = 1e-4, atol = 1e-5;
   bool noTile = false, noKernels = false, force = false, profile = false;
+  /// --no-cache: JIT-compile in this process, neither load nor store.
+  bool noCache = false;
 };
 
 /// Registers `romac run` and its flags.
@@ -33,6 +35,17 @@ CLI::App *addRunCommand(CLI::App &app, RunArgs &args);
 
 /// Runs `romac run`; returns the exit status.
 int runModel(const RunArgs &args);
+
+/// `romac cache dir|clear`: where the artefact cache lives; empty it.
+struct CacheArgs {
+  std::string action;
+};
+
+/// Registers `romac cache`.
+CLI::App *addCacheCommand(CLI::App &app, CacheArgs &args);
+
+/// Runs `romac cache`; returns the exit status.
+int runCache(const CacheArgs &args);
 
 } // namespace romac::driver
 

@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The user-facing driver: `romac import|compile|inspect|run|zoom|version`.
+// The user-facing driver: `romac import|compile|inspect|run|cache|zoom|version`.
 // Each subcommand is a thin layer over the romac libraries; a subcommand whose
 // stage is not built yet says so on stderr and exits with status 2.
 //
@@ -29,6 +29,7 @@
 #include "romac/Verify/Verify.h"
 
 #include "Driver.h"
+#include "EmitLibrary.h"
 #include "HostInfo.h"
 #include "Run.h"
 #include "Version.h"
@@ -197,6 +198,8 @@ llvm::Error verifyDistinctLayers(const romac::Schedule &schedule,
 struct CompileArgs {
   std::string model, output, target = "edge-npu-lpddr4";
   std::string objective = "energy", policy = "adaptive", emitMlir;
+  /// --emit-library: a shared object with the C API (EmitLibrary.cpp).
+  std::string emitLibrary;
   std::string dramMapping, dramTrace, traceLayer;
   bool dram = false, fuse = false;
   std::vector<std::string> dims, shapes, frozen;
@@ -305,6 +308,11 @@ std::optional<CompileSetup> checkCompileFlags(const CompileArgs &args,
       }
   if (!checkTraceDirectory(args))
     return std::nullopt;
+  if (!args.emitLibrary.empty())
+    if (llvm::Error e = checkLibraryOutputs(args.emitLibrary, outputs)) {
+      reportError("compile", std::move(e));
+      return std::nullopt;
+    }
   return CompileSetup{*objective, *policy, std::move(*target),
                       std::move(importOptions)};
 }
@@ -576,6 +584,11 @@ int runCompile(const CompileArgs &args) {
     return 1;
   if (!args.quiet)
     romac::printScheduleTable(llvm::outs(), *schedule);
+  if (!args.emitLibrary.empty())
+    if (llvm::Error e =
+            stageLibrary(args.model, setup->importOptions, *schedule,
+                         args.emitLibrary, args.quiet, outputs))
+      return reportError("compile", std::move(e));
   return writeCompileOutputs(args, *setup, *schedule, dramCompile, *module,
                              outputs);
 }
@@ -741,6 +754,10 @@ CLI::App *addCompileCommand(CLI::App &app, CompileArgs &args) {
                        "Prove every tiling with Z3 (coverage, capacity)");
   compileCmd->add_option("--emit-mlir", args.emitMlir,
                          "Also write the compiled IR (with #romac.mapping)");
+  compileCmd->add_option("--emit-library", args.emitLibrary,
+                         "Also write the model compiled for this CPU as a "
+                         "shared object with the C API of romac-c/romac.h, "
+                         "and its weights next to it (OUT.weights)");
   compileCmd->add_flag("-q,--quiet", args.quiet, "No table or progress lines");
   compileCmd->add_option("--dim", args.dims,
                          "Bind a symbolic dim: NAME=N (repeatable)");
@@ -784,6 +801,8 @@ int main(int argc, char **argv) {
 
   RunArgs runArgs;
   CLI::App *runCmd = addRunCommand(app, runArgs);
+  CacheArgs cacheArgs;
+  CLI::App *cacheCmd = addCacheCommand(app, cacheArgs);
   auto *zoomCmd =
       app.add_subcommand("zoom", "Run the SD2 infinite-zoom video pipeline");
   zoomCmd->allow_extras();
@@ -839,6 +858,8 @@ int main(int argc, char **argv) {
     return checkStdout(runInspect(inspectArgs));
   if (runCmd->parsed())
     return checkStdout(runModel(runArgs));
+  if (cacheCmd->parsed())
+    return checkStdout(runCache(cacheArgs));
   if (zoomCmd->parsed())
     return notBuiltYet("zoom", "the zoom pipeline");
   return kUsageError;

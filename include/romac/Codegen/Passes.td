@@ -179,4 +179,38 @@ def RomacApproximateMathPass
                            "::mlir::vector::VectorDialect"];
 }
 
+def RomacWeightTablePass
+    : Pass<"romac-weight-table", "::mlir::ModuleOp"> {
+  let summary = "Reach every weight through one table of pointers the "
+                "runtime fills (for shared objects)";
+  let description = [{
+    Runs on the LLVM dialect, after `romac-codegen-pipeline`, when a model
+    is compiled into a shared object (the artefact cache and `romac compile
+    --emit-library`; the JIT binds the weight symbols directly). Every
+    `llvm.mlir.addressof` of an external weight declaration
+    `@romac_weight_N` (romac-externalize-weights) becomes a load of slot K
+    of `@romac_weight_table`, a hidden, zero-initialized array of pointers,
+    and the declarations go. The table's attribute `weights` lists the
+    weights in slot order, so the runtime knows what to store in
+    each slot before a run. The object then holds no reference to a weight
+    symbol and no absolute address: one shared object runs with its weights
+    wherever they are mapped (a packed weights file, or the ONNX file).
+
+    Example:
+
+    ```mlir
+    llvm.mlir.global external constant @romac_weight_0() : !llvm.array<4 x f32>
+    %w = llvm.mlir.addressof @romac_weight_0 : !llvm.ptr
+    // becomes
+    llvm.mlir.global external hidden @romac_weight_table()
+        {weights = ["romac_weight_0"]} : !llvm.array<1 x ptr> { ... zero ... }
+    %t = llvm.mlir.addressof @romac_weight_table : !llvm.ptr
+    %s = llvm.getelementptr inbounds %t[0, 0] : (!llvm.ptr) -> !llvm.ptr,
+         !llvm.array<1 x ptr>
+    %w = llvm.load %s {alignment = 8 : i64} : !llvm.ptr -> !llvm.ptr
+    ```
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // ROMAC_CODEGEN_PASSES_TD

@@ -6,12 +6,17 @@
 //===----------------------------------------------------------------------===//
 //
 // An Executable is a module of linalg on tensors (imported from ONNX, with or
-// without a schedule) lowered by romac-codegen-pipeline and JIT-compiled for
-// the CPU romac runs on (LLVM's host detection picks the instruction set, so
-// no instruction the host lacks is emitted). Its entry `main` takes one
-// dense row-major buffer per input and per output; the weights are bound by
-// symbol to the data the module already holds (the memory-mapped model file),
-// so they are not copied.
+// without a schedule) lowered by romac-codegen-pipeline and compiled for the
+// CPU romac runs on (LLVM's host detection picks the instruction set, so no
+// instruction the host lacks is emitted). Its entry `main` takes one dense
+// row-major buffer per input and per output. Two ways to get one:
+//   - compile(): JIT-compiled in this process; the weights are bound by
+//     symbol to the data the module already holds (the memory-mapped model
+//     file), so they are not copied;
+//   - compileObject() + linkSharedObject() + load(): a shared object (the
+//     artefact of the cache and of `romac compile --emit-library`) that
+//     reaches its weights through a table filled at load time and carries
+//     the C API of include/romac-c/romac.h.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,6 +30,7 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <memory>
 #include <string>
@@ -77,6 +83,44 @@ struct KernelProfile {
   int64_t calls = 0;
 };
 
+/// A model compiled into a relocatable object for this CPU, with what its
+/// shared object needs at load time.
+struct CompiledObject {
+  /// The ELF object: generated code, the entry `romac_model_entry`, the
+  /// weight and runtime-symbol tables and the manifest (lib/Runtime/CAPI/
+  /// ModelABI.h).
+  llvm::SmallVector<char, 0> object;
+  ModelSignature signature;
+  /// The weights in table order: where their bytes are now (in the module's
+  /// context, or in `ownedWeights`), valid while both live.
+  std::vector<llvm::ArrayRef<char>> weights;
+  std::vector<std::unique_ptr<char[]>> ownedWeights;
+  /// The id a packed weights file of this object must carry.
+  uint64_t id = 0;
+};
+
+/// Lowers `module` (in place) and compiles it into an object for a shared
+/// library. The module's context must outlive the result (the weights).
+llvm::Expected<CompiledObject>
+compileObject(mlir::ModuleOp module, const ExecutableOptions &options = {});
+
+/// Links `object` with the model runtime (RomacModelRuntime and
+/// RomacKernels) into the shared object `path` (written atomically) with the
+/// system's C compiler driver: $ROMAC_CC, else `cc`, `gcc` or `clang` on
+/// PATH. The archives are found in $ROMAC_RUNTIME_DIR, else in
+/// BIN/../lib/romac next to the running executable, else in the build tree.
+llvm::Error linkSharedObject(llvm::ArrayRef<char> object, llvm::StringRef path);
+
+/// Writes the packed weights file of `compiled` (ModelABI.h) to `path`
+/// (atomically): every weight, or only those whose index is in `subset`
+/// (the others are recorded with size 0 and no data).
+llvm::Error writeWeightsFile(const CompiledObject &compiled,
+                             llvm::StringRef path,
+                             const std::vector<bool> *subset = nullptr);
+/// The same bytes, into a stream.
+void writeWeights(const CompiledObject &compiled, llvm::raw_ostream &os,
+                  const std::vector<bool> *subset = nullptr);
+
 class Executable {
 public:
   ~Executable();
@@ -86,6 +130,14 @@ public:
   /// them. Errors name the op that cannot be compiled.
   static llvm::Expected<std::unique_ptr<Executable>>
   compile(mlir::ModuleOp module, const ExecutableOptions &options = {});
+
+  /// Loads a shared object of linkSharedObject() and binds weight i of its
+  /// table to `weights[i]`; `keepAlive` holds whatever keeps them mapped
+  /// (released with the Executable). The library stays loaded until the
+  /// process exits (its kernels' worker threads may outlive a model).
+  static llvm::Expected<std::unique_ptr<Executable>>
+  load(llvm::StringRef path, llvm::ArrayRef<const void *> weights,
+       std::vector<std::shared_ptr<void>> keepAlive = {});
 
   llvm::ArrayRef<TensorSpec> getInputs() const { return inputs; }
   llvm::ArrayRef<TensorSpec> getOutputs() const { return outputs; }
@@ -102,10 +154,16 @@ public:
   std::vector<KernelProfile> getProfile() const;
 
 private:
-  Executable() = default;
+  Executable();
+  llvm::Error runLibrary(llvm::ArrayRef<const void *> in,
+                         llvm::ArrayRef<void *> out);
 
   std::unique_ptr<mlir::ExecutionEngine> engine;
   void (*entry)(void **) = nullptr;
+  /// A loaded shared object: its model and the runtime's entry points.
+  struct Library;
+  std::unique_ptr<Library> library;
+  std::vector<std::shared_ptr<void>> keepAlive;
   std::vector<TensorSpec> inputs, outputs;
   /// Weights whose in-memory form differs from the buffer layout (i1
   /// constants are bit-packed in MLIR), unpacked once at compile time.

@@ -8,6 +8,8 @@
 #include "romac/Runtime/Executable.h"
 #include "romac/Runtime/Kernels.h"
 
+#include "Lowering.h"
+
 #include "romac/Codegen/Passes.h"
 #include "romac/Dialect/Romac/IR/RomacDialect.h"
 #include "romac/Support/Error.h"
@@ -34,6 +36,7 @@
 using namespace mlir;
 using romac::Executable;
 using romac::TensorSpec;
+using namespace romac::detail;
 
 std::string TensorSpec::str() const {
   std::string s = name + ": " + stringifyElementType(type).str() + "[";
@@ -47,12 +50,6 @@ int64_t TensorSpec::getNumElements() const {
   for (int64_t d : shape)
     n *= d;
   return n;
-}
-
-Executable::~Executable() {
-  // The kernels' packed copies of this model's weights are keyed by their
-  // addresses, which another model may reuse.
-  kernels::clearPackedConstants();
 }
 
 namespace {
@@ -137,11 +134,13 @@ private:
 thread_local std::vector<romac::KernelProfile> *activeProfile = nullptr;
 thread_local std::chrono::steady_clock::time_point kernelStart;
 
-extern "C" void romacProfileEnter(int64_t) {
+} // namespace
+
+void romac::detail::romacProfileEnter(int64_t) {
   kernelStart = std::chrono::steady_clock::now();
 }
 
-extern "C" void romacProfileExit(int64_t kernel) {
+void romac::detail::romacProfileExit(int64_t kernel) {
   if (!activeProfile || kernel < 0 ||
       kernel >= static_cast<int64_t>(activeProfile->size()))
     return;
@@ -151,6 +150,12 @@ extern "C" void romacProfileExit(int64_t kernel) {
                    .count();
   ++k.calls;
 }
+
+void romac::detail::setActiveProfile(std::vector<KernelProfile> *profile) {
+  activeProfile = profile;
+}
+
+namespace {
 
 /// The first name in `loc` (the ONNX node name the importer recorded).
 std::string getLocationName(Location loc) {
@@ -165,15 +170,15 @@ std::string getLocationName(Location loc) {
   return name;
 }
 
-void initializeLLVMOnce() {
+} // namespace
+
+void romac::detail::initializeLLVMOnce() {
   static std::once_flag flag;
   std::call_once(flag, [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
   });
 }
-
-} // namespace
 
 llvm::Expected<romac::ModelSignature>
 romac::getModelSignature(ModuleOp module) {
@@ -199,14 +204,13 @@ romac::getModelSignature(ModuleOp module) {
   return signature;
 }
 
-llvm::Expected<std::unique_ptr<Executable>>
-Executable::compile(ModuleOp module, const ExecutableOptions &options) {
+llvm::Expected<romac::LoweredModule>
+romac::lowerModule(ModuleOp module, const ExecutableOptions &options) {
   llvm::Expected<ModelSignature> signature = getModelSignature(module);
   if (!signature)
     return signature.takeError();
-  std::unique_ptr<Executable> exe(new Executable());
-  exe->inputs = std::move(signature->inputs);
-  exe->outputs = std::move(signature->outputs);
+  LoweredModule lowered;
+  lowered.signature = std::move(*signature);
 
   MLIRContext *ctx = module.getContext();
   DiagnosticCollector diagnostics(ctx);
@@ -220,26 +224,24 @@ Executable::compile(ModuleOp module, const ExecutableOptions &options) {
     return diagnostics.takeError("code generation failed");
 
   // The kernels, for the profile: romac_kernel_N is layer N.
-  exe->profile = options.profile;
-  if (options.profile)
-    for (auto kernel : module.getOps<func::FuncOp>()) {
-      unsigned index;
-      StringRef name = kernel.getName();
-      if (!name.consume_front("romac_kernel_") || name.getAsInteger(10, index))
-        continue;
-      if (exe->kernels.size() <= index)
-        exe->kernels.resize(index + 1);
-      exe->kernels[index].name = getLocationName(kernel.getLoc());
-    }
+  for (auto kernel : module.getOps<func::FuncOp>()) {
+    unsigned index;
+    StringRef name = kernel.getName();
+    if (!name.consume_front("romac_kernel_") || name.getAsInteger(10, index))
+      continue;
+    if (lowered.kernelNames.size() <= index)
+      lowered.kernelNames.resize(index + 1);
+    lowered.kernelNames[index] = getLocationName(kernel.getLoc());
+  }
 
   // The weights: symbol -> the data the module holds.
-  llvm::StringMap<const void *> weights;
   for (auto global : module.getOps<memref::GlobalOp>()) {
     auto value =
         global->getAttrOfType<ElementsAttr>(RomacDialect::getWeightAttrName());
     if (!value)
       continue;
-    const void *data = nullptr;
+    const char *data = nullptr;
+    int64_t bytes = romac::getWeightBytes(value);
     if (auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(value)) {
       AsmResourceBlob *blob = resource.getRawHandle().getBlob();
       if (!blob)
@@ -249,11 +251,11 @@ Executable::compile(ModuleOp module, const ExecutableOptions &options) {
     } else if (auto dense = llvm::dyn_cast<DenseElementsAttr>(value)) {
       if (dense.getElementType().isInteger(1)) {
         // i1 is bit-packed in MLIR and one byte per element in memory.
-        auto bytes = std::make_unique<char[]>(dense.getNumElements());
+        auto unpacked = std::make_unique<char[]>(dense.getNumElements());
         for (auto [i, b] : llvm::enumerate(dense.getValues<bool>()))
-          bytes[i] = b;
-        data = bytes.get();
-        exe->ownedWeights.push_back(std::move(bytes));
+          unpacked[i] = b;
+        data = unpacked.get();
+        lowered.ownedWeights.push_back(std::move(unpacked));
       } else {
         data = dense.getRawData().data();
       }
@@ -261,36 +263,64 @@ Executable::compile(ModuleOp module, const ExecutableOptions &options) {
       return makeStringError("weight '" + global.getSymName() +
                              "' has an unsupported attribute kind");
     }
-    weights[global.getSymName()] = data;
-    exe->weightBytes += romac::getWeightBytes(value);
+    lowered.weights[global.getSymName()] = llvm::ArrayRef<char>(data, bytes);
+    lowered.weightBytes += bytes;
   }
 
   PassManager lower(ctx);
   buildCodegenLLVMPipeline(lower, pipeline);
   if (failed(lower.run(module)))
     return diagnostics.takeError("lowering to LLVM failed");
+  return lowered;
+}
 
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+romac::createHostTargetMachine(unsigned optLevel, bool pic) {
   initializeLLVMOnce();
-  registerBuiltinDialectTranslation(*ctx);
-  registerLLVMDialectTranslation(*ctx);
   auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!builder)
     return builder.takeError();
-  llvm::CodeGenOptLevel codegenLevel = options.optLevel >= 3
-                                           ? llvm::CodeGenOptLevel::Aggressive
-                                           : llvm::CodeGenOptLevel::Default;
-  builder->setCodeGenOptLevel(codegenLevel);
-  auto tm = builder->createTargetMachine();
+  builder->setCodeGenOptLevel(getCodeGenOptLevel(optLevel));
+  if (pic)
+    builder->setRelocationModel(llvm::Reloc::PIC_);
+  return builder->createTargetMachine();
+}
+
+llvm::CodeGenOptLevel romac::getCodeGenOptLevel(unsigned optLevel) {
+  return optLevel >= 3 ? llvm::CodeGenOptLevel::Aggressive
+                       : llvm::CodeGenOptLevel::Default;
+}
+
+llvm::Expected<std::unique_ptr<Executable>>
+Executable::compile(ModuleOp module, const ExecutableOptions &options) {
+  llvm::Expected<LoweredModule> lowered = lowerModule(module, options);
+  if (!lowered)
+    return lowered.takeError();
+  std::unique_ptr<Executable> exe(new Executable());
+  exe->inputs = std::move(lowered->signature.inputs);
+  exe->outputs = std::move(lowered->signature.outputs);
+  exe->ownedWeights = std::move(lowered->ownedWeights);
+  exe->weightBytes = lowered->weightBytes;
+  exe->profile = options.profile;
+  if (options.profile)
+    for (const std::string &name : lowered->kernelNames)
+      exe->kernels.push_back(KernelProfile{name, 0, 0});
+
+  MLIRContext *ctx = module.getContext();
+  registerBuiltinDialectTranslation(*ctx);
+  registerLLVMDialectTranslation(*ctx);
+  auto tm = createHostTargetMachine(options.optLevel, /*pic=*/false);
   if (!tm)
     return tm.takeError();
   auto transformer = makeOptimizingTransformer(options.optLevel, 0, tm->get());
   ExecutionEngineOptions engineOptions;
   engineOptions.transformer = transformer;
-  engineOptions.jitCodeGenOptLevel = codegenLevel;
+  engineOptions.jitCodeGenOptLevel = getCodeGenOptLevel(options.optLevel);
   auto engine = ExecutionEngine::create(module, engineOptions, std::move(*tm));
   if (!engine)
     return engine.takeError();
   exe->engine = std::move(*engine);
+  const llvm::StringMap<llvm::ArrayRef<char>> &weights = lowered->weights;
   exe->engine->registerSymbols([&](llvm::orc::MangleAndInterner interner) {
     llvm::orc::SymbolMap map;
     int count = 0;
@@ -307,7 +337,7 @@ Executable::compile(ModuleOp module, const ExecutableOptions &options) {
         llvm::JITSymbolFlags::Exported};
     for (const auto &entry : weights)
       map[interner(entry.getKey())] = {
-          llvm::orc::ExecutorAddr::fromPtr(entry.getValue()),
+          llvm::orc::ExecutorAddr::fromPtr(entry.getValue().data()),
           llvm::JITSymbolFlags::Exported};
     return map;
   });
@@ -324,6 +354,12 @@ llvm::Error Executable::run(llvm::ArrayRef<const void *> in,
     return makeStringError(
         llvm::formatv("expected {0} inputs and {1} outputs, got {2} and {3}",
                       inputs.size(), outputs.size(), in.size(), out.size()));
+  if (library) {
+    activeProfile = profile ? &kernels : nullptr;
+    llvm::Error e = runLibrary(in, out);
+    activeProfile = nullptr;
+    return e;
+  }
   // `main` takes each buffer as an expanded memref descriptor: allocated
   // pointer, aligned pointer, offset, sizes, strides (row-major); the
   // packed entry takes a pointer to each of those values.

@@ -1,0 +1,84 @@
+//===- ModelABI.h - between romac's compiler and a model library -*- C++
+//-*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// The contract between the code romac generates (lib/Runtime/JIT/
+// SharedObject.cpp), the model runtime linked next to it into every shared
+// object (ModelRuntime.cpp, which implements include/romac-c/romac.h), and
+// romac itself, which loads the same shared objects from its artefact cache.
+//
+// The generated object defines, with hidden visibility:
+//   - `void romac_model_entry(void **args)`: `@main` called with the packed
+//     arguments (a pointer to each field of each memref descriptor, inputs
+//     then outputs, as MLIR's ExecutionEngine packs them);
+//   - `romac_weight_table`: one pointer per weight, filled before a run
+//     (romac-weight-table);
+//   - `romac_runtime_symbols`: one pointer per runtime function the code
+//     calls (Kernels.h getSymbols()), filled by name at load time, so the
+//     code holds no absolute address and no link name of the kernels;
+//   - `romac_model_manifest`: the text below, NUL-terminated.
+//
+// The manifest, one record a line (names escaped: `\\` and `\n`):
+//   romac-model 1
+//   id <16 hex digits>          the weights file must carry the same id
+//   weight <bytes>              per weight, in table order
+//   runtime <symbol>            per runtime function, in table order
+//   input <dtype> <rank> <d0> ... <name>
+//   output <dtype> <rank> <d0> ... <name>
+//   kernel <name>               per kernel (layer), for profiling
+//   end
+//
+// A packed weights file (`out.weights`, or `weights.bin` in a cache entry):
+//   0   "ROMACWT1"
+//   8   u64 id                  (the manifest's id)
+//   16  u64 count
+//   24  count x {u64 offset, u64 bytes}
+//   ... the data, every weight at an offset that is a multiple of 64.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ROMAC_LIB_RUNTIME_CAPI_MODELABI_H
+#define ROMAC_LIB_RUNTIME_CAPI_MODELABI_H
+
+#include <cstdint>
+
+namespace romac::abi {
+
+constexpr const char *kEntrySymbol = "romac_model_entry";
+constexpr const char *kWeightTableSymbol = "romac_weight_table";
+constexpr const char *kRuntimeSymbolsSymbol = "romac_runtime_symbols";
+constexpr const char *kManifestSymbol = "romac_model_manifest";
+constexpr const char *kManifestHeader = "romac-model 1";
+constexpr char kWeightsMagic[8] = {'R', 'O', 'M', 'A', 'C', 'W', 'T', '1'};
+constexpr uint64_t kWeightsAlignment = 64;
+
+} // namespace romac::abi
+
+// The internal entry points romac itself calls (dlsym) besides the public
+// API: not part of include/romac-c/romac.h.
+extern "C" {
+struct romac_model;
+/// The manifest text.
+typedef const char *(*RomacManifestFn)(void);
+/// Creates a model whose weights the caller binds: `weights[i]` is weight i
+/// of the manifest (`count` of them); the caller keeps them alive.
+typedef romac_model *(*RomacCreateBoundFn)(const void *const *weights,
+                                           int64_t count, char **error);
+/// Runs on caller-provided buffers (no copy): `in[i]` / `out[i]` are dense
+/// row-major buffers of input / output i.
+typedef int (*RomacRunBuffersFn)(romac_model *model, const void *const *in,
+                                 void *const *out, char **error);
+/// The hooks romac_profile_enter / romac_profile_exit (kernel K) forward to;
+/// null hooks do nothing.
+typedef void (*RomacSetProfileHooksFn)(void (*enter)(int64_t),
+                                       void (*exit)(int64_t));
+/// Makes the library's kernels use the ISA called `name` (Kernels.h
+/// getIsaName); 0 when the host lacks it.
+typedef int (*RomacSetIsaFn)(const char *name);
+}
+
+#endif // ROMAC_LIB_RUNTIME_CAPI_MODELABI_H

@@ -1,0 +1,237 @@
+//===- ArtefactCacheTest.cpp - the cache of compiled models ------*- C++
+//-*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// ArtefactCache in a temporary folder: remembered file hashes, entry names,
+// a model stored and loaded again (its outputs against plain loops), a
+// corrupt entry removed instead of loaded, clear(). Also the shared object
+// path of Executable (compileObject, linkSharedObject, load) without the
+// cache.
+//
+//===----------------------------------------------------------------------===//
+
+#include "romac/Runtime/ArtefactCache.h"
+#include "romac/InitRomac.h"
+#include "romac/Runtime/Tensor.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+
+#include "llvm/Support/Chrono.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <gtest/gtest.h>
+
+using namespace mlir;
+using namespace romac;
+
+namespace {
+
+/// A fresh folder, removed at the end of the test.
+class TempDir {
+public:
+  TempDir() {
+    EXPECT_FALSE(
+        llvm::sys::fs::createUniqueDirectory("romac-cache-test", path));
+  }
+  ~TempDir() { llvm::sys::fs::remove_directories(path); }
+  std::string operator/(llvm::StringRef name) const {
+    return (path + "/" + name).str();
+  }
+  std::string str() const { return path.str().str(); }
+
+private:
+  llvm::SmallString<128> path;
+};
+
+void writeFile(const std::string &path, llvm::StringRef text) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  ASSERT_FALSE(ec);
+  os << text;
+}
+
+/// Dates `path` back by an hour (a file written just now is hashed again on
+/// every call, so that a write in the same mtime tick is not missed).
+void makeOld(const std::string &path) {
+  int fd;
+  ASSERT_FALSE(llvm::sys::fs::openFileForWrite(
+      path, fd, llvm::sys::fs::CD_OpenExisting, llvm::sys::fs::OF_Append));
+  auto old = std::chrono::system_clock::now() - std::chrono::hours(1);
+  EXPECT_FALSE(llvm::sys::fs::setLastAccessAndModificationTime(
+      fd, llvm::sys::toTimePoint(std::chrono::system_clock::to_time_t(old))));
+  llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+}
+
+TEST(ArtefactCache, FileHashesFollowContents) {
+  TempDir dir;
+  ArtefactCache cache(dir / "cache");
+  ASSERT_FALSE(bool(cache.checkUsable()));
+  std::string a = dir / "a.bin", b = dir / "b.bin";
+  writeFile(a, "hello");
+  writeFile(b, "hello");
+  auto ha = cache.hashFile(a), hb = cache.hashFile(b);
+  ASSERT_TRUE(ha && hb);
+  EXPECT_EQ(*ha, *hb);
+  EXPECT_EQ(ha->size(), 32u);
+  writeFile(b, "hello!");
+  auto hb2 = cache.hashFile(b);
+  ASSERT_TRUE(bool(hb2));
+  EXPECT_NE(*hb2, *hb);
+  // An old file's hash is remembered (one record in v1/stat).
+  makeOld(a);
+  ASSERT_TRUE(bool(cache.hashFile(a)));
+  std::error_code ec;
+  int records = 0;
+  for (llvm::sys::fs::directory_iterator it(dir / "cache/v1/stat", ec), end;
+       !ec && it != end; it.increment(ec))
+    ++records;
+  EXPECT_EQ(records, 1);
+  EXPECT_FALSE(bool(cache.hashFile(dir / "missing.bin")));
+}
+
+TEST(ArtefactCache, EntryNamesFollowKeys) {
+  TempDir dir;
+  ArtefactCache cache(dir / "cache");
+  ASSERT_FALSE(bool(cache.checkUsable()));
+  ArtefactKey k1, k2, k3;
+  k1.add("model", "abc");
+  k2.add("model", "abc");
+  k3.add("model", "abd");
+  auto n1 = cache.getEntryName(k1), n2 = cache.getEntryName(k2),
+       n3 = cache.getEntryName(k3);
+  ASSERT_TRUE(n1 && n2 && n3);
+  EXPECT_EQ(*n1, *n2);
+  EXPECT_NE(*n1, *n3);
+}
+
+/// y[3x8] = x[3x16] * w[16x8] with a 512-byte weight; `w` receives it.
+OwningOpRef<ModuleOp> parseWeightedMatmul(MLIRContext &ctx,
+                                          std::vector<float> &w) {
+  std::string values;
+  w.resize(16 * 8);
+  for (int i = 0; i < 16 * 8; ++i) {
+    w[i] = 0.25f * (i % 7) - 0.5f;
+    values += (i ? ", " : "") + llvm::formatv("{0:e}", w[i]).str();
+  }
+  std::string source = R"mlir(
+    func.func @main(%x: tensor<3x16xf32> {onnx.name = "x"})
+        -> (tensor<3x8xf32> {onnx.name = "y"}) {
+      %w = arith.constant dense<[)mlir" +
+                       values + R"mlir(]> : tensor<128xf32>
+      %w2 = tensor.expand_shape %w [[0, 1]] output_shape [16, 8] : tensor<128xf32> into tensor<16x8xf32>
+      %zero = arith.constant 0.0 : f32
+      %e = tensor.empty() : tensor<3x8xf32>
+      %init = linalg.fill ins(%zero : f32) outs(%e : tensor<3x8xf32>) -> tensor<3x8xf32>
+      %y = linalg.matmul ins(%x, %w2 : tensor<3x16xf32>, tensor<16x8xf32>)
+           outs(%init : tensor<3x8xf32>) -> tensor<3x8xf32>
+      return %y : tensor<3x8xf32>
+    })mlir";
+  return parseSourceString<ModuleOp>(source, &ctx);
+}
+
+/// Runs `exe` on a random x and checks y against plain loops.
+void expectMatmul(Executable &exe, const std::vector<float> &w) {
+  ASSERT_EQ(exe.getInputs().size(), 1u);
+  EXPECT_EQ(exe.getInputs()[0].str(), "x: float32[3, 16]");
+  EXPECT_EQ(exe.getOutputs()[0].str(), "y: float32[3, 8]");
+  EXPECT_EQ(exe.getWeightBytes(), 512);
+  Tensor x = makeRandomTensor(ElementType::F32, {3, 16}, 3);
+  Tensor y(ElementType::F32, {3, 8});
+  ASSERT_FALSE(bool(exe.run({x.data()}, {y.data()})));
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 8; ++j) {
+      double ref = 0;
+      for (int k = 0; k < 16; ++k)
+        ref += double(x.dataAs<float>()[i * 16 + k]) * w[k * 8 + j];
+      EXPECT_NEAR(y.dataAs<float>()[i * 8 + j], ref, 1e-5);
+    }
+}
+
+TEST(ArtefactCache, StoredModelsLoadAndCorruptOnesAreRebuilt) {
+  TempDir dir;
+  ArtefactCache cache(dir / "cache");
+  ASSERT_FALSE(bool(cache.checkUsable()));
+  DialectRegistry registry;
+  registerRomacDialects(registry);
+  MLIRContext ctx(registry);
+  std::vector<float> w;
+  OwningOpRef<ModuleOp> module = parseWeightedMatmul(ctx, w);
+  ASSERT_TRUE(module);
+  auto compiled = compileObject(*module);
+  ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+  ASSERT_EQ(compiled->weights.size(), 1u);
+
+  std::string note;
+  auto miss = cache.lookup("entry", &note);
+  ASSERT_TRUE(miss && !*miss);
+  EXPECT_EQ(note, "");
+  auto stored = cache.store("entry", *compiled);
+  ASSERT_TRUE(bool(stored)) << llvm::toString(stored.takeError());
+  expectMatmul(**stored, w);
+  auto hit = cache.lookup("entry", &note);
+  ASSERT_TRUE(hit && *hit);
+  expectMatmul(**hit, w);
+
+  // A corrupt library is not loaded: the entry goes, the lookup misses.
+  // (A truncated copy replaces it: this process has the library mapped.)
+  std::string so = dir / "cache/v1/entries/entry/model.so";
+  auto library = llvm::MemoryBuffer::getFile(so);
+  ASSERT_TRUE(bool(library));
+  writeFile(so + ".new", (*library)->getBuffer().take_front(100));
+  ASSERT_FALSE(llvm::sys::fs::rename(so + ".new", so));
+  auto corrupt = cache.lookup("entry", &note);
+  ASSERT_TRUE(corrupt && !*corrupt);
+  EXPECT_EQ(note, "the cache entry did not verify (model.so is truncated or "
+                  "corrupt) and was removed");
+  EXPECT_FALSE(llvm::sys::fs::exists(dir / "cache/v1/entries/entry"));
+
+  ASSERT_TRUE(bool(cache.store("entry", *compiled)));
+  auto cleared = cache.clear();
+  ASSERT_TRUE(bool(cleared));
+  EXPECT_EQ(*cleared, 1u);
+  EXPECT_FALSE(llvm::sys::fs::exists(dir / "cache/v1"));
+}
+
+TEST(ArtefactCache, LibraryWithPackedWeights) {
+  // The --emit-library path without the cache: a shared object and a packed
+  // weights file; load() binds the weights read back from that file.
+  TempDir dir;
+  DialectRegistry registry;
+  registerRomacDialects(registry);
+  MLIRContext ctx(registry);
+  std::vector<float> w;
+  OwningOpRef<ModuleOp> module = parseWeightedMatmul(ctx, w);
+  ASSERT_TRUE(module);
+  auto compiled = compileObject(*module);
+  ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+  ASSERT_FALSE(bool(linkSharedObject(compiled->object, dir / "m.so")));
+  ASSERT_FALSE(bool(writeWeightsFile(*compiled, dir / "m.weights")));
+  auto buffer = llvm::MemoryBuffer::getFile(dir / "m.weights");
+  ASSERT_TRUE(bool(buffer));
+  llvm::StringRef bytes = (*buffer)->getBuffer();
+  ASSERT_TRUE(bytes.starts_with("ROMACWT1"));
+  uint64_t offset;
+  std::memcpy(&offset, bytes.data() + 24, 8);
+  EXPECT_EQ(offset % 64, 0u);
+  std::shared_ptr<llvm::MemoryBuffer> keep = std::move(*buffer);
+  auto exe =
+      Executable::load(dir / "m.so", {keep->getBufferStart() + offset}, {keep});
+  ASSERT_TRUE(bool(exe)) << llvm::toString(exe.takeError());
+  expectMatmul(**exe, w);
+  // A wrong number of weights is an error, not a crash.
+  auto wrong = Executable::load(dir / "m.so", {});
+  ASSERT_FALSE(bool(wrong));
+  EXPECT_EQ(llvm::toString(wrong.takeError()),
+            dir / "m.so" + ": the model has 1 weights, 0 were given");
+}
+
+} // namespace
