@@ -29,7 +29,8 @@
 # weights, 224x224, batch 1) are taken from BUILD/models/<model>/full when `make
 # models-full` wrote them, else exported with the model zoo into BUILD/bench-models.
 # A graph whose run fails (compile error, out of memory, timeout) is reported as failed
-# with the first error line; the other graphs go on. See docs/benchmarks.md.
+# with the first error line; the other graphs go on, and the exit status is then 1 (2 for
+# bad options). See docs/benchmarks.md.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -91,7 +92,7 @@ ORT_VERSION=$(node -p "require('onnxruntime-node/package.json').version")
 
 WORK=$BUILD/bench-work
 mkdir -p "$WORK"
-ROWS=$WORK/rows.tsv
+ROWS=$WORK/rows.tsv FAILED=0
 : >"$ROWS"
 
 # romac run has no warm-up option (yet): its median is then over WARMUP + RUNS runs.
@@ -135,7 +136,7 @@ first_error() {
   local line
   case $2 in
     124) echo "timed out after $TIMEOUT s"; return ;;
-    137) echo "killed (SIGKILL: out of memory?)"; return ;;
+    137) echo "killed by SIGKILL (out of memory, or still running 30 s after the timeout)"; return ;;
   esac
   line=$(grep -m1 -iE 'error|terminate|abort|killed|signal' "$1" 2>/dev/null || true)
   [[ -n $line ]] || line=$(grep -v '^[[:space:]]*$' "$1" 2>/dev/null | tail -n1 || true)
@@ -167,11 +168,13 @@ bench_graph() {
   if ! model=$(model_of "$g") || [[ ! -f $model ]]; then
     r_err="no model ${model:-for $g} (SD2 graphs: make models-full, or --models DIR)"
     o_err=$r_err
+    echo "run_bench.sh: $g: $r_err" >&2
     return
   fi
   if ! "$PYTHON" "$ROOT/bench/make_inputs.py" inputs "$g" "$model" "$gw/inputs" \
       --seed "$SEED" >"$gw/inputs.txt" 2>"$gw/inputs.err"; then
     r_err=$(grep -m1 . "$gw/inputs.err" || echo "make_inputs.py failed") o_err=$r_err
+    echo "run_bench.sh: $g: $r_err" >&2
     return
   fi
   while read -r line; do inputs+=(--input "$line"); done <"$gw/inputs.txt"
@@ -212,7 +215,7 @@ for g in "${graphs[@]}"; do
   r_med=- r_min=- r_max=- r_imp=- r_comp=- r_rss=- r_err=""
   o_med=- o_min=- o_max=- o_load=- o_rss=- o_err="" diff=- diff_out=-
   bench_graph "$g"
-  [[ -z $r_err && -z $o_err ]] || echo "run_bench.sh: $g: ${r_err:-$o_err}" >&2
+  [[ -z $r_err && -z $o_err ]] || FAILED=1
   printf '%s\t' "$g" "$r_med" "$r_min" "$r_max" "$r_imp" "$r_comp" "$r_rss" "${r_err:--}" \
     "$o_med" "$o_min" "$o_max" "$o_load" "$o_rss" "${o_err:--}" "${diff:--}" >>"$ROWS"
   printf '%s\n' "${diff_out:--}" >>"$ROWS"
@@ -287,6 +290,9 @@ for r in rows:
     diff = "-" if r["max_rel_diff"] is None else f"{r['max_rel_diff']:.1e}"
     out.append(f"| {r['graph']} | {rom} | {ort} | {ratio} | {comp} | "
                f"{mib(r['romac_peak_rss_kib'])} / {mib(r['ort_peak_rss_kib'])} | {diff} |")
+    if r["romac_error"] and r["romac_error"] == r["ort_error"]:
+        notes.append(f"- {r['graph']}: failed: {r['romac_error']}")
+        continue
     for who in ("romac", "ort"):
         if r[who + "_error"]:
             notes.append(f"- {r['graph']}: {'romac' if who == 'romac' else 'onnxruntime'} "
@@ -300,3 +306,4 @@ os.replace(md_file + ".tmp", md_file)
 print("\n".join(out))
 EOF
 echo "run_bench.sh: wrote $BUILD/bench-results.md and $BUILD/bench-results.json" >&2
+exit $((FAILED ? 1 : 0))
