@@ -75,6 +75,9 @@ def plot(meta, graphs, png):
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=110, metadata={"Software": None})
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it 0600
         os.replace(tmp, png)
     finally:
         if os.path.exists(tmp):
