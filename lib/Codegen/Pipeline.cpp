@@ -44,9 +44,10 @@ void romac::buildCodegenBufferizePipeline(
     pm.addNestedPass<func::FuncOp>(createRomacTileBySchedulePass());
   // Element-wise chains (bias, activations, the element-wise parts of
   // norms and softmax) fuse into one loop nest each: upstream producer /
-  // consumer fusion of linalg.generic ops. The tiled contractions are inside
-  // their loops by now and keep their tiling.
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  // consumer fusion of linalg.generic ops, never into a contraction (which
+  // stays a named op for romac-lower-to-kernels). The tiled contractions
+  // are inside their loops by now and keep their tiling.
+  pm.addPass(createRomacFuseElementwisePass());
   pm.addPass(createCanonicalizerPass());
 
   // 2. Buffers: one-shot bufferization across function boundaries with
@@ -62,6 +63,9 @@ void romac::buildCodegenBufferizePipeline(
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::buildBufferDeallocationPipeline(pm);
+  // Memory follows liveness: each buffer is freed after its last use, not
+  // at the end of @main.
+  pm.addNestedPass<func::FuncOp>(createRomacEarlyDeallocPass());
 
   // 3. Contractions: calls of the runtime's native kernels, which own the
   //    cache blocking, register tiles, vector ISA and threads inside a tile.

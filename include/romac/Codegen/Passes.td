@@ -213,4 +213,60 @@ def RomacWeightTablePass
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def RomacFuseElementwisePass
+    : Pass<"romac-fuse-elementwise", "::mlir::ModuleOp"> {
+  let summary = "Fuse chains of element-wise linalg.generic ops; never into "
+                "a contraction";
+  let description = [{
+    Upstream's producer/consumer fusion of element-wise linalg ops
+    (bias, activations, residual adds, the element-wise parts of norms and
+    softmax fuse into one loop nest), applied only where both the producer
+    and the consumer are linalg.generic ops that are neither contractions
+    nor convolutions and the producer has no other use. Upstream's
+    `linalg-fuse-elementwise-ops` would also fuse an element-wise producer
+    into a matmul or convolution: the named op becomes a generic that
+    recomputes the producer for every multiply-add, and no native kernel
+    recognises it (romac-lower-to-kernels).
+
+    Example:
+
+    ```mlir
+    %a = linalg.generic {add} ins(%x, %bias) ...
+    %b = linalg.generic {max(., 0)} ins(%a) ...
+    %c = linalg.matmul ins(%b, %w) ...
+    // becomes one generic computing max(x + bias, 0), then the matmul
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def RomacEarlyDeallocPass
+    : Pass<"romac-early-dealloc", "::mlir::func::FuncOp"> {
+  let summary = "Move each buffer's dealloc to just after its last use";
+  let description = [{
+    The ownership-based deallocation pipeline frees a block's buffers at
+    the block's end, so all intermediate activations of a network stay
+    allocated until `@main` returns. For every `memref.dealloc` of a
+    `memref.alloc` of the same block, this pass finds the last op of the
+    block that uses the buffer or a view of it (subview, cast,
+    collapse/expand_shape, transitively; uses inside nested regions count
+    for their ancestor in the block) and moves the dealloc right after it.
+    Deallocs of buffers from elsewhere, or whose views leave the block, stay.
+
+    Example:
+
+    ```mlir
+    %a = memref.alloc() : memref<4xf32>
+    "use"(%a) : (memref<4xf32>) -> ()
+    "other"() : () -> ()
+    memref.dealloc %a : memref<4xf32>
+    // becomes
+    %a = memref.alloc() : memref<4xf32>
+    "use"(%a) : (memref<4xf32>) -> ()
+    memref.dealloc %a : memref<4xf32>
+    "other"() : () -> ()
+    ```
+  }];
+}
+
 #endif // ROMAC_CODEGEN_PASSES_TD
