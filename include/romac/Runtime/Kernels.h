@@ -64,6 +64,11 @@ void setNumThreads(int threads);
 /// reused (a compiled model is destroyed).
 void clearPackedConstants();
 
+/// Unmaps the large buffers the generated code freed and the pool keeps
+/// for reuse (romacAlloc / romacFree, Kernels.cpp). Call it when a compiled
+/// model is destroyed.
+void releaseBufferPool();
+
 } // namespace romac::kernels
 
 extern "C" {

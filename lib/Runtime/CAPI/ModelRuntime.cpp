@@ -437,6 +437,7 @@ ROMAC_EXPORT void romac_model_destroy(romac_model *model) {
   // The kernels' packed copies of the weights are keyed by their addresses,
   // which the next model's weights may reuse.
   romac::kernels::clearPackedConstants();
+  romac::kernels::releaseBufferPool();
 }
 
 ROMAC_EXPORT int romac_model_num_inputs(const romac_model *model) {

@@ -459,6 +459,7 @@ Executable::~Executable() {
   // their addresses, which another model may reuse; a library clears its own
   // copy of the kernels when its model is destroyed.
   kernels::clearPackedConstants();
+  kernels::releaseBufferPool();
 }
 
 llvm::Expected<std::unique_ptr<Executable>>
