@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -205,6 +206,32 @@ TEST(KernelsSymbols, EveryEntryPointIsListed) {
                            "_mlir_ciface_romac_batch_matmul_f32",
                            "_mlir_ciface_romac_conv2d_nchw_fchw_f32"})
     EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
+}
+
+} // namespace
+
+namespace {
+
+TEST(KernelsBufferPool, LargeBlocksAreReusedAndEveryBufferIsAligned) {
+  // A large buffer freed and asked for again (same size class) is the same
+  // memory: the pool maps nothing new.
+  void *large = romacAlloc(3 << 20);
+  ASSERT_NE(large, nullptr);
+  std::memset(large, 1, 3 << 20);
+  romacFree(large);
+  void *again = romacAlloc((3 << 20) - 100);
+  EXPECT_EQ(again, large);
+  void *other = romacAlloc(3 << 20); // the first is taken: a new block
+  EXPECT_NE(other, again);
+  for (void *p : {again, other, romacAlloc(10), romacAlloc(1000),
+                  romacAlignedAlloc(64, 100)}) {
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 64, 0u);
+    romacFree(p);
+  }
+  EXPECT_EQ(romacAlignedAlloc(128, 100), nullptr);
+  romacFree(nullptr);
+  releaseBufferPool();
 }
 
 } // namespace

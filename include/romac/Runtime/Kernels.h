@@ -26,6 +26,7 @@
 #ifndef ROMAC_RUNTIME_KERNELS_H
 #define ROMAC_RUNTIME_KERNELS_H
 
+#include <cstddef>
 #include <cstdint>
 
 namespace romac::kernels {
@@ -107,6 +108,16 @@ void _mlir_ciface_romac_conv2d_nchw_fchw_f32(RomacMemref4F32 *in,
                                              int64_t strideH, int64_t strideW,
                                              int64_t dilH, int64_t dilW,
                                              int64_t constantFilter);
+
+/// The buffers of generated code (bound to MLIR's generic allocation
+/// functions `_mlir_memref_to_llvm_alloc` / `_aligned_alloc` / `_free`):
+/// 64-byte aligned; blocks of at least 1 MiB are kept in a pool after
+/// romacFree and handed out again for the same size class
+/// (releaseBufferPool() unmaps them). romacAlignedAlloc returns null for an
+/// alignment above 64.
+void *romacAlloc(size_t bytes);
+void *romacAlignedAlloc(size_t alignment, size_t bytes);
+void romacFree(void *pointer);
 }
 
 #endif // ROMAC_RUNTIME_KERNELS_H
