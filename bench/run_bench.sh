@@ -3,6 +3,7 @@
 #
 # usage: bench/run_bench.sh [--build DIR] [--models DIR] [--graphs a,b,...] [--runs N]
 #                           [--warmup N] [--threads N] [--timeout S] [--seed S]
+#                           [--romac-args "ARGS"]
 #
 # For every graph: writes its input tensors once as .npy (bench/make_inputs.py), times
 # onnxruntime (npm onnxruntime-node, bench/ort_bench.js) and `romac run` on them with the
@@ -22,6 +23,8 @@
 #   --timeout S     a runtime that takes longer on one graph is stopped and the graph
 #                   reported as failed (default 3600)
 #   --seed S        seed of the input tensors (default 0)
+#   --romac-args A  extra words for every `romac run` (e.g. "--no-tile" or
+#                   "--target edge-npu-lpddr4"; default none: the host's schedule)
 #
 # onnxruntime-node is installed with `npm install --ignore-scripts` into BUILD/bench-npm
 # when it is not there yet (the bench may download npm packages; romac never downloads
@@ -35,7 +38,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ALL_GRAPHS=mobilenet_v2,alexnet,vgg16,text_encoder,vae_encoder,vae_decoder,unet
-BUILD=$ROOT/build MODELS="" GRAPHS=$ALL_GRAPHS RUNS=5 WARMUP=2 THREADS=2 TIMEOUT=3600 SEED=0
+BUILD=$ROOT/build MODELS="" GRAPHS=$ALL_GRAPHS RUNS=5 WARMUP=2 THREADS=2 TIMEOUT=3600 SEED=0 ROMAC_ARGS=""
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 die() { echo "run_bench.sh: error: $*" >&2; exit 2; }
@@ -44,7 +47,7 @@ need_int() { [[ $2 =~ ^[0-9]+$ ]] || die "$1 needs a non-negative integer, got '
 while (($#)); do
   case $1 in
     -h|--help) usage; exit 0 ;;
-    --build|--models|--graphs|--runs|--warmup|--threads|--timeout|--seed)
+    --build|--models|--graphs|--runs|--warmup|--threads|--timeout|--seed|--romac-args)
       (($# >= 2)) || die "$1 needs a value"
       case $1 in
         --build) BUILD=$2 ;;
@@ -55,6 +58,7 @@ while (($#)); do
         --threads) need_int "$1" "$2"; THREADS=$2 ;;
         --timeout) need_int "$1" "$2"; TIMEOUT=$2 ;;
         --seed) need_int "$1" "$2"; SEED=$2 ;;
+        --romac-args) ROMAC_ARGS=$2 ;;
       esac
       shift 2 ;;
     *) die "unknown argument '$1' (see --help)" ;;
@@ -66,6 +70,7 @@ done
 BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || die "no build folder '$BUILD'"
 MODELS=${MODELS:-$BUILD/models/sd2-inpainting/full}
 IFS=, read -r -a graphs <<<"$GRAPHS"
+read -r -a romac_extra <<<"$ROMAC_ARGS"
 ((${#graphs[@]})) || die "--graphs is empty"
 for g in "${graphs[@]}"; do
   [[ ,$ALL_GRAPHS, == *,$g,* ]] || die "unknown graph '$g' (known: $ALL_GRAPHS)"
@@ -97,7 +102,7 @@ ROWS=$WORK/rows.tsv FAILED=0
 
 # romac run has no warm-up option (yet): its median is then over WARMUP + RUNS runs.
 if "$ROMAC" run --help 2>/dev/null | grep -q -- '--warmup'; then
-  ROMAC_TIMING=(--warmup "$WARMUP" --repeat "$RUNS") ROMAC_NOTE="median of $RUNS after $WARMUP warm-up(s)"
+  ROMAC_TIMING=(--warmup "$WARMUP" --repeat "$RUNS") ROMAC_NOTE="median of $RUNS after $WARMUP warm-up(s)${ROMAC_ARGS:+, romac run $ROMAC_ARGS}"
 else
   ROMAC_TIMING=(--repeat $((RUNS + WARMUP)))
   ROMAC_NOTE="median of all $((RUNS + WARMUP)) runs (romac run has no --warmup: the warm-ups count)"
@@ -194,7 +199,7 @@ bench_graph() {
   echo "run_bench.sh: $g: romac run ..." >&2
   LOG=$gw/romac.log RSS=$gw/romac.rss status=0
   timed env ROMAC_NUM_THREADS="$THREADS" "$ROMAC" run "$model" "${inputs[@]}" \
-    "${ROMAC_TIMING[@]}" --output-dir "$gw/romac-out" || status=$?
+    "${ROMAC_TIMING[@]}" "${romac_extra[@]}" --output-dir "$gw/romac-out" || status=$?
   if ((status == 0)); then
     r_med=$(num median) r_min=$(num min) r_max=$(num max)
     r_imp=$(num 'imported in') r_comp=$(num 'compiled in')

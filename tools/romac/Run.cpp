@@ -370,6 +370,12 @@ int execute(const RunArgs &args, Executable &exe,
   std::vector<void *> out;
   for (Tensor &t : outputs)
     out.push_back(t.data());
+  // Warm-up runs first: untimed, not in the profile (the first run pays
+  // for packing the weights and mapping the activation buffers).
+  for (unsigned r = 0; r < args.warmup; ++r)
+    if (llvm::Error e = exe.run(in, out))
+      return reportError("run", std::move(e));
+  exe.resetProfile();
   std::vector<double> times;
   for (unsigned r = 0; r < std::max(1u, args.repeat); ++r) {
     Stopwatch runClock;
@@ -605,6 +611,10 @@ CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
                   "Run this many times and print "
                   "the median time")
       ->check(CLI::Range(1u, 100000u));
+  run->add_option("--warmup", args.warmup,
+                  "Untimed runs before the timed ones (and before --profile "
+                  "starts counting)")
+      ->check(CLI::Range(0u, 100000u));
 
   run->add_flag("--no-cache", args.noCache,
                 "Compile the model in this process (JIT) instead of loading "

@@ -23,7 +23,7 @@ struct RunArgs {
   std::vector<std::string> inputs, dims, shapes;
   /// --random-inputs: fill every input not given with --input.
   int64_t randomSeed = -1;
-  unsigned repeat = 1;
+  unsigned repeat = 1, warmup = 0;
   double rtol = 1e-4, atol = 1e-5;
   bool noTile = false, noKernels = false, force = false, profile = false;
   /// --no-cache: JIT-compile in this process, neither load nor store.

@@ -152,6 +152,8 @@ public:
   /// Per kernel, in program order, the time of the runs so far (empty
   /// unless compiled with ExecutableOptions::profile).
   std::vector<KernelProfile> getProfile() const;
+  /// Zeroes the profile's times and calls (after warm-up runs).
+  void resetProfile();
 
 private:
   Executable();

@@ -393,6 +393,13 @@ llvm::Error Executable::run(llvm::ArrayRef<const void *> in,
   return llvm::Error::success();
 }
 
+void Executable::resetProfile() {
+  for (KernelProfile &k : kernels) {
+    k.seconds = 0;
+    k.calls = 0;
+  }
+}
+
 std::vector<romac::KernelProfile> Executable::getProfile() const {
   return kernels;
 }
