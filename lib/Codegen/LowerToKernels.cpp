@@ -83,17 +83,58 @@ bool isConstantBuffer(Value value) {
 /// Replaces `op` by a call of `kernel` on its operands (cast to the
 /// kernel's memref type) followed by `scalars`.
 void replaceByCall(linalg::LinalgOp op, func::FuncOp kernel,
-                   ArrayRef<int64_t> scalars) {
+                   ArrayRef<int64_t> scalars, ArrayRef<bool> swapped = {}) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   SmallVector<Value> args;
   Type anyStrided = kernel.getFunctionType().getInput(0);
-  for (Value operand : op->getOperands())
-    args.push_back(memref::CastOp::create(b, loc, anyStrided, operand));
+  for (auto [i, operand] : llvm::enumerate(op->getOperands())) {
+    Value view = operand;
+    if (i < swapped.size() && swapped[i]) {
+      // The operand is stored with its last two dims swapped
+      // (romac-fold-transposes): pass the kernel a transposed view.
+      int64_t rank = cast<MemRefType>(operand.getType()).getRank();
+      SmallVector<unsigned> perm =
+          llvm::to_vector(llvm::seq<unsigned>(0, rank));
+      std::swap(perm[rank - 2], perm[rank - 1]);
+      view = memref::TransposeOp::create(
+          b, loc, operand,
+          AffineMapAttr::get(
+              AffineMap::getPermutationMap(perm, b.getContext())));
+    }
+    args.push_back(memref::CastOp::create(b, loc, anyStrided, view));
+  }
   for (int64_t s : scalars)
     args.push_back(arith::ConstantIntOp::create(b, loc, s, 64));
   func::CallOp::create(b, loc, kernel, args);
   op->erase();
+}
+
+/// `map` with its last two results swapped.
+AffineMap swapLastResults(AffineMap map) {
+  SmallVector<AffineExpr> results(map.getResults());
+  std::swap(results[results.size() - 2], results[results.size() - 1]);
+  return AffineMap::get(map.getNumDims(), 0, results, map.getContext());
+}
+
+/// Which inputs of a matmul-like op are read transposed: each input's map
+/// is the default or the default with its last two results swapped, and
+/// the output's is the default; std::nullopt for any other maps.
+std::optional<SmallVector<bool>>
+getSwappedInputs(linalg::LinalgOp op, ArrayRef<AffineMap> defaults) {
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (maps.size() != 3 || maps[2] != defaults[2])
+    return std::nullopt;
+  SmallVector<bool> swapped;
+  for (unsigned i = 0; i < 2; ++i) {
+    if (maps[i] == defaults[i])
+      swapped.push_back(false);
+    else if (maps[i] == swapLastResults(defaults[i]))
+      swapped.push_back(true);
+    else
+      return std::nullopt;
+  }
+  return swapped;
 }
 
 struct LowerToKernelsPass
@@ -108,17 +149,22 @@ struct LowerToKernelsPass
         ops.push_back(op);
     });
     for (linalg::LinalgOp op : ops) {
-      if (auto matmul = dyn_cast<linalg::MatmulOp>(*op)) {
-        if (matmul.hasUserDefinedMaps())
+      if (isa<linalg::MatmulOp>(*op)) {
+        auto swapped = getSwappedInputs(
+            op, linalg::MatmulOp::getDefaultIndexingMaps(&getContext()));
+        if (!swapped)
           continue;
-        replaceByCall(
-            op, getOrDeclareKernel(module, "romac_matmul_f32", 2, 3, 0), {});
-      } else if (auto batch = dyn_cast<linalg::BatchMatmulOp>(*op)) {
-        if (batch.hasUserDefinedMaps())
+        replaceByCall(op,
+                      getOrDeclareKernel(module, "romac_matmul_f32", 2, 3, 0),
+                      {}, *swapped);
+      } else if (isa<linalg::BatchMatmulOp>(*op)) {
+        auto swapped = getSwappedInputs(
+            op, linalg::BatchMatmulOp::getDefaultIndexingMaps(&getContext()));
+        if (!swapped)
           continue;
         replaceByCall(
             op, getOrDeclareKernel(module, "romac_batch_matmul_f32", 3, 3, 0),
-            {});
+            {}, *swapped);
       } else if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(*op)) {
         auto strides = llvm::to_vector(conv.getStrides().getValues<int64_t>());
         auto dilations =

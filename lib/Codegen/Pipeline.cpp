@@ -39,6 +39,10 @@ void romac::buildCodegenPipeline(OpPassManager &pm,
 
 void romac::buildCodegenBufferizePipeline(
     OpPassManager &pm, const CodegenPipelineOptions &options) {
+  // 0. Transposed matmul operands are read through the op's indexing map,
+  //    not copied (a Gemm's transposed weights, attention's K^T).
+  if (options.kernels)
+    pm.addPass(createRomacFoldTransposesPass());
   // 1. The schedule's DRAM-level tiles become loops (tensors still).
   if (options.tile)
     pm.addNestedPass<func::FuncOp>(createRomacTileBySchedulePass());

@@ -50,19 +50,29 @@ memref.global "private" constant @filter : memref<8x3x3x3xf32> = dense<1.0>
 
 // -----
 
-// Other element types, tensors and matmuls with their own indexing maps
-// (a transposed operand) stay linalg ops for the loop lowering.
+// Other element types and tensors stay linalg ops for the loop lowering.
 // CHECK-LABEL: func.func @kept
 // CHECK-NOT: call
 // CHECK: linalg.matmul ins({{.*}} : memref<4x8xf16>
-// CHECK: linalg.matmul indexing_maps
 // CHECK: linalg.matmul ins({{.*}} : tensor<4x8xf32>
 func.func @kept(%a: memref<4x8xf16>, %b: memref<8x16xf16>, %c: memref<4x16xf16>,
                 %at: memref<8x4xf32>, %b32: memref<8x16xf32>, %c32: memref<4x16xf32>,
                 %ta: tensor<4x8xf32>, %tb: tensor<8x16xf32>, %tc: tensor<4x16xf32>) -> tensor<4x16xf32> {
   linalg.matmul ins(%a, %b : memref<4x8xf16>, memref<8x16xf16>) outs(%c : memref<4x16xf16>)
-  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (k, m)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
-    ins(%at, %b32 : memref<8x4xf32>, memref<8x16xf32>) outs(%c32 : memref<4x16xf32>)
   %r = linalg.matmul ins(%ta, %tb : tensor<4x8xf32>, tensor<8x16xf32>) outs(%tc : tensor<4x16xf32>) -> tensor<4x16xf32>
   return %r : tensor<4x16xf32>
+}
+
+// -----
+
+// A matmul whose A is read transposed (romac-fold-transposes) gets the
+// stored buffer as a transposed strided view.
+// CHECK-LABEL: func.func @transposed_a
+// CHECK: %[[T:.*]] = memref.transpose %arg0 (d0, d1) -> (d1, d0) : memref<8x4xf32> to memref<4x8xf32, strided<[1, 4]>>
+// CHECK: %[[A:.*]] = memref.cast %[[T]]
+// CHECK: call @romac_matmul_f32(%[[A]],
+func.func @transposed_a(%at: memref<8x4xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32>) {
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (k, m)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+    ins(%at, %b : memref<8x4xf32>, memref<8x16xf32>) outs(%c : memref<4x16xf32>)
+  return
 }

@@ -269,4 +269,33 @@ def RomacEarlyDeallocPass
   }];
 }
 
+def RomacFoldTransposesPass
+    : Pass<"romac-fold-transposes", "::mlir::ModuleOp"> {
+  let summary = "Fold a transpose of a matmul's operand into its indexing "
+                "map";
+  let description = [{
+    A `linalg.transpose` that swaps the last two dims of an operand of a
+    `linalg.matmul` or `linalg.batch_matmul` (ONNX Gemm with transB = 1,
+    attention's K^T) and has no other use is removed: the op reads the
+    transpose's input through an indexing map with the two dims swapped,
+    and keeps its other attributes (the schedule's mapping; the loop dims do
+    not change). Without it, the transposed copy (for a fully connected
+    layer, all of its weights) is made on every run.
+
+    Example:
+
+    ```mlir
+    %t = linalg.transpose ins(%w : tensor<16x8xf32>) outs(%e : tensor<8x16xf32>)
+           permutation = [1, 0]
+    %y = linalg.matmul ins(%a, %t : tensor<4x8xf32>, tensor<8x16xf32>) ...
+    // becomes
+    %y = linalg.matmul indexing_maps = [(m, n, k) -> (m, k),
+                                        (m, n, k) -> (n, k),
+                                        (m, n, k) -> (m, n)]
+           ins(%a, %w : tensor<4x8xf32>, tensor<16x8xf32>) ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // ROMAC_CODEGEN_PASSES_TD
