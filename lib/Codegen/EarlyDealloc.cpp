@@ -10,14 +10,13 @@
 // network lives until @main returns (the SD2 UNet's attention scores alone
 // are gigabytes). This pass moves each `memref.dealloc` of a buffer
 // allocated in the same block to just after the last op of that block that
-// uses the buffer or a view of it, so memory follows liveness.
+// uses the buffer or a value that may alias it, so memory follows liveness.
 //
 //===----------------------------------------------------------------------===//
 
 #include "romac/Codegen/Passes.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace romac {
 #define GEN_PASS_DEF_ROMACEARLYDEALLOCPASS
@@ -28,9 +27,11 @@ using namespace mlir;
 
 namespace {
 
-/// The last op of `block` that uses `buffer` or a view of it (directly or
-/// in a nested region); nullptr when a view escapes in a way this pass does
-/// not follow (a view-like op in another block).
+/// The last op of `block` that uses `buffer` or a possible alias of it
+/// (directly or in a nested region); nullptr when a use lies outside
+/// `block`. Every memref result of a user counts as an alias, view-like or
+/// not (memref.transpose is not a ViewLikeOpInterface), so the free can
+/// only come later than needed, never too early.
 Operation *getLastUse(Value buffer, Block *block, Operation *dealloc) {
   Operation *last = buffer.getDefiningOp();
   SmallVector<Value> worklist = {buffer};
@@ -44,10 +45,9 @@ Operation *getLastUse(Value buffer, Block *block, Operation *dealloc) {
         return nullptr;
       if (last->isBeforeInBlock(inBlock))
         last = inBlock;
-      if (auto view = dyn_cast<ViewLikeOpInterface>(user))
-        if (view.getViewSource() == value)
-          for (Value result : user->getResults())
-            worklist.push_back(result);
+      for (Value result : user->getResults())
+        if (isa<BaseMemRefType>(result.getType()))
+          worklist.push_back(result);
     }
   }
   return last;

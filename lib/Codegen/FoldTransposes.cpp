@@ -16,6 +16,8 @@
 
 #include "romac/Codegen/Passes.h"
 
+#include "MatmulMaps.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -46,13 +48,6 @@ Value getSwappedSource(Value value) {
   return transpose.getInput();
 }
 
-/// `map` with its last two results swapped.
-AffineMap swapLastResults(AffineMap map) {
-  SmallVector<AffineExpr> results(map.getResults());
-  std::swap(results[results.size() - 2], results[results.size() - 1]);
-  return AffineMap::get(map.getNumDims(), 0, results, map.getContext());
-}
-
 template <typename OpTy> struct FoldIntoMaps : public OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
 
@@ -66,7 +61,7 @@ template <typename OpTy> struct FoldIntoMaps : public OpRewritePattern<OpTy> {
     for (unsigned i = 0; i < 2; ++i)
       if (Value source = getSwappedSource(inputs[i])) {
         inputs[i] = source;
-        maps[i] = swapLastResults(maps[i]);
+        maps[i] = romac::swapLastTwoResults(maps[i]);
         changed = true;
       }
     if (!changed)

@@ -15,6 +15,8 @@
 
 #include "romac/Codegen/Passes.h"
 
+#include "MatmulMaps.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -110,13 +112,6 @@ void replaceByCall(linalg::LinalgOp op, func::FuncOp kernel,
   op->erase();
 }
 
-/// `map` with its last two results swapped.
-AffineMap swapLastResults(AffineMap map) {
-  SmallVector<AffineExpr> results(map.getResults());
-  std::swap(results[results.size() - 2], results[results.size() - 1]);
-  return AffineMap::get(map.getNumDims(), 0, results, map.getContext());
-}
-
 /// Which inputs of a matmul-like op are read transposed: each input's map
 /// is the default or the default with its last two results swapped, and
 /// the output's is the default; std::nullopt for any other maps.
@@ -129,7 +124,7 @@ getSwappedInputs(linalg::LinalgOp op, ArrayRef<AffineMap> defaults) {
   for (unsigned i = 0; i < 2; ++i) {
     if (maps[i] == defaults[i])
       swapped.push_back(false);
-    else if (maps[i] == swapLastResults(defaults[i]))
+    else if (maps[i] == romac::swapLastTwoResults(defaults[i]))
       swapped.push_back(true);
     else
       return std::nullopt;

@@ -38,3 +38,21 @@ func.func @main(%in: memref<8xf32>, %out: memref<8xf32>, %other: memref<8xf32>) 
   memref.dealloc %b : memref<8xf32>
   return
 }
+
+// A value that may alias the buffer without being a view-like op
+// (memref.transpose) keeps the buffer alive until its own last use.
+// CHECK-LABEL: func.func @transposed
+// CHECK: %[[A:.*]] = memref.alloc() : memref<4x8xf32>
+// CHECK: %[[T:.*]] = memref.transpose %[[A]]
+// CHECK-NEXT: memref.copy %arg0, %arg1
+// CHECK-NEXT: memref.copy %[[T]], %arg2
+// CHECK-NEXT: memref.dealloc %[[A]]
+// CHECK-NEXT: return
+func.func @transposed(%in: memref<8xf32>, %out: memref<8xf32>, %t: memref<8x4xf32, strided<[1, 8]>>) {
+  %a = memref.alloc() : memref<4x8xf32>
+  %at = memref.transpose %a (d0, d1) -> (d1, d0) : memref<4x8xf32> to memref<8x4xf32, strided<[1, 8]>>
+  memref.copy %in, %out : memref<8xf32> to memref<8xf32>
+  memref.copy %at, %t : memref<8x4xf32, strided<[1, 8]>> to memref<8x4xf32, strided<[1, 8]>>
+  memref.dealloc %a : memref<4x8xf32>
+  return
+}

@@ -194,6 +194,32 @@ INSTANTIATE_TEST_SUITE_P(
              std::to_string(std::get<1>(info.param)) + "threads";
     });
 
+TEST(KernelsConstantFilters, NewValuesAtTheSameAddressArePackedAgain) {
+  // A constant filter's packed copy is keyed by its address, layout and a
+  // fingerprint of its values: other values at the same address (a model
+  // destroyed and another mapped there) must not reuse the old copy.
+  std::vector<float> in = makeRandom(1 * 4 * 6 * 6, 11),
+                     w = makeRandom(5 * 4 * 3 * 3, 12);
+  auto iv = makeView<RomacMemref4F32>(in, 0, {1, 4, 6, 6}, {144, 36, 6, 1});
+  auto wv = makeView<RomacMemref4F32>(w, 0, {5, 4, 3, 3}, {36, 9, 3, 1});
+  auto conv = [&] {
+    std::vector<float> out(5 * 4 * 4, 0.0f);
+    auto ov = makeView<RomacMemref4F32>(out, 0, {1, 5, 4, 4}, {80, 16, 4, 1});
+    _mlir_ciface_romac_conv2d_nchw_fchw_f32(&iv, &wv, &ov, 1, 1, 1, 1,
+                                            /*constantFilter=*/1);
+    return out;
+  };
+  std::vector<float> first = conv();
+  for (float &x : w)
+    x = -2.0f * x;
+  std::vector<float> second = conv();
+  std::vector<float> want = first;
+  for (float &x : want)
+    x = -2.0f * x;
+  EXPECT_LT(maxError(second, want), 1e-5);
+  clearPackedConstants();
+}
+
 TEST(KernelsSymbols, EveryEntryPointIsListed) {
   int count = 0;
   const Symbol *symbols = getSymbols(&count);

@@ -135,7 +135,9 @@ def RomacLowerToKernelsPass
     The loops around the op (the schedule's DRAM-level tiles) stay; the
     kernel owns everything inside one tile: cache blocking, the register
     tile, the vector ISA the host has (chosen at run time) and the threads.
-    Ops of other element types, or with cast semantics or non-default
+    A matmul or batch_matmul whose indexing maps read an input with its
+    last two dims swapped (romac-fold-transposes) gets that input as a
+    `memref.transpose` view. Ops of other element types, or with any other
     maps, are left for the loop lowering.
 
     Example:
@@ -248,10 +250,11 @@ def RomacEarlyDeallocPass
     the block's end, so all intermediate activations of a network stay
     allocated until `@main` returns. For every `memref.dealloc` of a
     `memref.alloc` of the same block, this pass finds the last op of the
-    block that uses the buffer or a view of it (subview, cast,
-    collapse/expand_shape, transitively; uses inside nested regions count
-    for their ancestor in the block) and moves the dealloc right after it.
-    Deallocs of buffers from elsewhere, or whose views leave the block, stay.
+    block that uses the buffer or a value that may alias it (every memref
+    result of a user: subview, cast, collapse/expand_shape, transpose,
+    transitively; uses inside nested regions count for their ancestor in
+    the block) and moves the dealloc right after it. Deallocs of buffers
+    from elsewhere, or whose aliases are used outside the block, stay.
 
     Example:
 
