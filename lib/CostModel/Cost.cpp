@@ -375,6 +375,15 @@ CostSummary CostModel::combine(const CostInputs &in, double dramEnergyPJ,
   // spread evenly over its visits.
   double steps = static_cast<double>(in.steps);
   double cBar = static_cast<double>(in.computeCycles) / steps;
+  // A target whose compute units work on their own copies of the tiles (a
+  // CPU kernel call packs its input and weight tiles and loads and stores
+  // its output tile) moves every operand's tile once per step.
+  if (target.packBytesPerCycle > 0) {
+    int64_t packed = 0;
+    for (const OperandCostInputs &op : in.operands)
+      packed += op.tileBytes;
+    cBar += static_cast<double>(packed) / target.packBytesPerCycle;
+  }
   double perByte =
       dramBytes > 0 ? dramCycles / static_cast<double>(dramBytes) : 0.0;
   double first = 0, lastWrite = 0;

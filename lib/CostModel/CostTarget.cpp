@@ -33,6 +33,7 @@ CostTarget CostTarget::get(const Target &target) {
   result.cols = static_cast<int64_t>(target.compute.cols);
   result.frequencyMHz = target.compute.frequencyMHz;
   result.macEnergyPJ = target.compute.macEnergyPJ;
+  result.packBytesPerCycle = target.compute.packBytesPerCycle;
   for (const OnChipMemory &mem : target.memories) {
     CostMemory &m = result.memories.emplace_back();
     m.name = mem.name;

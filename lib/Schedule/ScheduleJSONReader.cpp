@@ -206,7 +206,8 @@ static bool fromJSON(const json::Value &v, CostTarget &t, json::Path path) {
     json::ObjectMapper am(*array, path.field("array"));
     if (!am || !am.map("rows", t.rows) || !am.map("cols", t.cols) ||
         !am.map("frequency_mhz", t.frequencyMHz) ||
-        !am.map("mac_energy_pj", t.macEnergyPJ))
+        !am.map("mac_energy_pj", t.macEnergyPJ) ||
+        !am.mapOptional("pack_bytes_per_cycle", t.packBytesPerCycle))
       return false;
   }
   std::vector<CostMemory> memories;

@@ -87,6 +87,8 @@ void writeTarget(Writer &w, const CostTarget &t) {
       w.integer("cols", t.cols);
       w.real("frequency_mhz", t.frequencyMHz);
       w.real("mac_energy_pj", t.macEnergyPJ);
+      if (t.packBytesPerCycle > 0)
+        w.real("pack_bytes_per_cycle", t.packBytesPerCycle);
     });
     w.array("memories", [&] {
       for (const CostMemory &m : t.memories)

@@ -429,10 +429,15 @@ void LayerSearch::buildUnits() {
       SmallVector<int32_t, 4> cur;
       cur.push_back(static_cast<int32_t>(t));
       // `t` has the fewest tiles of [1, t]; it removes the tiles it
-      // dominates in array steps.
+      // dominates in array steps. On a target that packs its tiles, the
+      // pure dim's packing time is proportional to count x tile for the
+      // operands it indexes (and to count for the others), so `t` must not
+      // be larger there either.
+      bool packs = target.packBytesPerCycle > 0;
       for (int32_t u : prev)
         if (!(gr <= unrolledSteps(b, u, target.rows) &&
-              gc <= unrolledSteps(b, u, target.cols)))
+              gc <= unrolledSteps(b, u, target.cols) &&
+              (!packs || ceilDiv(b, t) * t <= ceilDiv(b, u) * u)))
           cur.push_back(u);
       fronts[t] = cur;
       prev = std::move(cur);

@@ -233,7 +233,8 @@ private:
   /// The last unit uses the Pareto front of the tiles that fit.
   bool frontMode = false;
   /// fronts[tmax]: tiles of the last (pure) unit's dim that are on the
-  /// (count, rows steps, cols steps) Pareto front of [1, tmax], descending.
+  /// (count, rows steps, cols steps) Pareto front of [1, tmax], descending
+  /// (with packing also count x tile).
   std::vector<SmallVector<int32_t, 4>> fronts;
 
   /// Spatial options (rows dim, cols dim; -1 for none) and per option the

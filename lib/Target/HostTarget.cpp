@@ -10,7 +10,8 @@
 // shipped targets. docs/targets.md ("The host target") explains the mapping:
 //
 //  - compute: rows = fp32 lanes of a vector register, cols = FMA units per
-//    core x cores; fp32 operands; the core clock;
+//    core x cores; fp32 operands; the core clock; every operand tile is
+//    copied once per kernel call (at half the buffer's bandwidth);
 //  - memories: one buffer, one core's share of the chosen data cache (L2 by
 //    default), holding all three operands, as a cache does;
 //  - dram: the DDR4-3200 channel of targets/simba-like.yaml.
@@ -149,12 +150,19 @@ std::string romac::getHostTargetYaml(const HostCpu &cpu, unsigned cacheLevel) {
   os << "  mac_energy_pj: " << format("%g", kFmaEnergyPJ)
      << "   # fp32 FMA, 45 nm (Horowitz, ISSCC 2014)\n";
 
+  // An L1 feeds two vector loads per cycle; the levels below it one line.
+  double bandwidth = !cache ? 0
+                     : cache->level <= 1
+                         ? 2.0 * cpu.vectorBits / 8.0
+                         : double(cache->lineBytes.value);
+  if (bandwidth > 0)
+    os << "  pack_bytes_per_cycle: " << format("%g", bandwidth / 2)
+       << "   # a kernel call packs its input and weight tiles and loads and "
+          "stores its output tile: read + write at the buffer's bandwidth\n";
+
   os << "memories:\n";
   if (cache) {
     double pjPerByte = cacheEnergyPJPer64Bits(cache->sizeBytes.value) / 8.0;
-    // An L1 feeds two vector loads per cycle; the levels below it one line.
-    double bandwidth = cache->level <= 1 ? 2.0 * cpu.vectorBits / 8.0
-                                         : double(cache->lineBytes.value);
     os << "  # One core's share of the " << cacheName << " ("
        << formatByteSize(cache->sizeBytes.value) << " ["
        << stringifyHostSource(cache->sizeBytes.source) << "], shared by "

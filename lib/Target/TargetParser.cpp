@@ -481,7 +481,8 @@ bool TargetParser::parseCompute(const YNode &node, ComputeArray &compute) {
                                  {"cols", true},
                                  {"frequency_mhz", true},
                                  {"bytes_per_element", true},
-                                 {"mac_energy_pj", true}};
+                                 {"mac_energy_pj", true},
+                                 {"pack_bytes_per_cycle", false}};
   Fields fields;
   if (!openMapping(node, "compute", spec, fields) ||
       !readUInt(*fields.get("rows"), fields.pathOf("rows"), compute.rows) ||
@@ -509,6 +510,10 @@ bool TargetParser::parseCompute(const YNode &node, ComputeArray &compute) {
       return fail(value, types.pathOf(key),
                   "must be 1, 2, 4 or 8, got " + Twine(bytes));
   }
+  if (const YNode *pack = fields.get("pack_bytes_per_cycle"))
+    if (!readDouble(*pack, fields.pathOf("pack_bytes_per_cycle"),
+                    compute.packBytesPerCycle, /*allowZero=*/true))
+      return false;
   return readDouble(*fields.get("mac_energy_pj"),
                     fields.pathOf("mac_energy_pj"), compute.macEnergyPJ,
                     /*allowZero=*/true);

@@ -194,6 +194,31 @@ INSTANTIATE_TEST_SUITE_P(
              std::to_string(std::get<1>(info.param)) + "threads";
     });
 
+TEST(KernelsThreads, RowPanelSplitSharesEveryBlockOfB) {
+  // With many threads and few column blocks the threads split A's row
+  // panels and pack each block of B together: n = 600 spans two column
+  // blocks and k = 300 two k-blocks, with a strided (non-contiguous) B.
+  int saved = getNumThreads();
+  setNumThreads(16);
+  int64_t m = 200, n = 600, k = 300;
+  std::vector<float> a = makeRandom(m * k, 21), b = makeRandom(k * n * 2, 22),
+                     c = makeRandom(m * n, 23);
+  std::vector<float> want = c;
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      double sum = want[i * n + j];
+      for (int64_t kk = 0; kk < k; ++kk)
+        sum += double(a[i * k + kk]) * b[kk * n * 2 + j * 2];
+      want[i * n + j] = float(sum);
+    }
+  auto av = makeView<RomacMemref2F32>(a, 0, {m, k}, {k, 1});
+  auto bv = makeView<RomacMemref2F32>(b, 0, {k, n}, {n * 2, 2});
+  auto cv = makeView<RomacMemref2F32>(c, 0, {m, n}, {n, 1});
+  _mlir_ciface_romac_matmul_f32(&av, &bv, &cv);
+  setNumThreads(saved);
+  EXPECT_LT(maxError(c, want), 1e-4);
+}
+
 TEST(KernelsConstantFilters, NewValuesAtTheSameAddressArePackedAgain) {
   // A constant filter's packed copy is keyed by its address, layout and a
   // fingerprint of its values: other values at the same address (a model

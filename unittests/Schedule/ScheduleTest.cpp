@@ -111,6 +111,17 @@ TEST(ScheduleTest, RoundTripIsByteIdentical) {
   EXPECT_EQ(back.getTotals().totalEnergyPJ, s.getTotals().totalEnergyPJ);
 }
 
+TEST(ScheduleTest, PackingRateRoundTrips) {
+  // Written only when set (the shipped targets' schedules do not change).
+  Schedule s = makeTestSchedule();
+  EXPECT_EQ(scheduleToJSON(s).find("pack_bytes_per_cycle"), std::string::npos);
+  s.target.packBytesPerCycle = 32;
+  std::string text = scheduleToJSON(s);
+  EXPECT_NE(text.find("\"pack_bytes_per_cycle\": 32"), std::string::npos);
+  Schedule back = llvm::cantFail(parseSchedule(text, "tiny.json"));
+  EXPECT_EQ(back.target.packBytesPerCycle, 32);
+}
+
 TEST(ScheduleTest, DeterministicOutput) {
   EXPECT_EQ(scheduleToJSON(makeTestSchedule(1)),
             scheduleToJSON(makeTestSchedule(2)));

@@ -272,6 +272,19 @@ TEST(SearchNaiveTest, MatchesWholeSpaceEnumeration) {
   EXPECT_GT(evaluations, 1000000);
 }
 
+TEST(SearchNaiveTest, MatchesWholeSpaceEnumerationWhenTilesArePacked) {
+  // A target whose compute units copy every operand tile per step (the
+  // host's `pack_bytes_per_cycle`): the cycles grow with the tiles, so the
+  // search may not use the (count, array steps) front of the last dim.
+  std::vector<Case> cases = randomCases(/*seed=*/4049, /*count=*/400,
+                                        /*maxSpace=*/12000);
+  for (Case &c : cases) {
+    c.target.packBytesPerCycle = 0.5 + static_cast<double>(c.target.rows);
+    compareWithNaive(c.workload, c.target, naiveSearch(c.workload, c.target),
+                     SearchDebugMode::None, /*report=*/true);
+  }
+}
+
 TEST(SearchNaiveTest, HarnessCatchesUnsoundPruning) {
   std::vector<Case> cases = randomCases(/*seed=*/77, /*count=*/60,
                                         /*maxSpace=*/3000);

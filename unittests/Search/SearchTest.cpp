@@ -85,6 +85,28 @@ TEST(SearchTest, EverythingFitsMeansEveryTensorMovesOnce) {
   EXPECT_EQ(r.stats.fullSpace, 512);
 }
 
+TEST(SearchTest, PackedTilesMakeTheSearchPreferFewerTiles) {
+  // A text-encoder projection on a host-like target (one 1 MiB buffer for
+  // every operand, 16 x 4 MACs). Whatever N tile fits, DRAM moves every
+  // tensor once: energies tie, and without packing the shorter pipeline
+  // prologue wins (N tiles of 4 columns, 256 steps). A CPU kernel packs its
+  // operand tiles per call, so the same search on the target with
+  // `pack_bytes_per_cycle` takes few, large tiles at the same energy.
+  Workload w = llvm::cantFail(Workload::matmul(77, 1024, 1024));
+  CostTarget t = makeTarget(1 << 20, 0, 0);
+  t.memories.resize(1);
+  t.memories[0].name = "L2";
+  t.memories[0].classMask = 7;
+  t.memoryOf = {0, 0, 0};
+  t.rows = 16;
+  LayerResult inPlace = llvm::cantFail(searchLayer(w, t, serial()));
+  t.packBytesPerCycle = 32;
+  LayerResult packed = llvm::cantFail(searchLayer(w, t, serial()));
+  EXPECT_EQ(packed.cost.totalEnergyPJ, inPlace.cost.totalEnergyPJ);
+  EXPECT_GE(inPlace.cost.steps, 64);
+  EXPECT_LE(packed.cost.steps, 8);
+}
+
 TEST(SearchTest, NoTilingFits) {
   Workload w = conv("conv1", 3, 8, 8, 3);
   w.operands[1].bytesPerElement = 2;

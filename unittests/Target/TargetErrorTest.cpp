@@ -245,6 +245,11 @@ TEST(TargetErrorTest, Negative) {
       errorOf(withLine(7, "  mac_energy_pj: 0.2", "  mac_energy_pj: -0.2")),
       "t.yaml:7:18: error: compute.mac_energy_pj: must not be "
       "negative, got -0.2");
+  EXPECT_EQ(errorOf(withLine(7, "  mac_energy_pj: 0.2",
+                             "  mac_energy_pj: 0.2\n"
+                             "  pack_bytes_per_cycle: -4")),
+            "t.yaml:8:25: error: compute.pack_bytes_per_cycle: must not be "
+            "negative, got -4");
   EXPECT_EQ(
       errorOf(withLine(5, "  frequency_mhz: 500", "  frequency_mhz: -500")),
       "t.yaml:5:18: error: compute.frequency_mhz: must be positive, "

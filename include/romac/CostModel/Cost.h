@@ -108,6 +108,9 @@ struct CostTarget {
   int64_t cols = 1;
   double frequencyMHz = 1000;
   double macEnergyPJ = 0;
+  /// Bytes per cycle at which every operand tile is copied at each tile step
+  /// (0: none; the target's `compute.pack_bytes_per_cycle`).
+  double packBytesPerCycle = 0;
   /// On-chip buffers; every class is held by exactly one of them.
   llvm::SmallVector<CostMemory, 3> memories;
   /// Index into `memories` of the buffer holding each class.

@@ -76,6 +76,11 @@ struct ComputeArray {
   std::array<uint64_t, kNumOperands> bytesPerElement = {0, 0, 0};
   /// Energy of one MAC in pJ.
   double macEnergyPJ = 0;
+  /// Bytes per cycle at which every operand tile of a tile step passes
+  /// between the buffer and the compute units' own copies (a CPU kernel call
+  /// packs its input and weight tiles and loads and stores its output tile);
+  /// 0 when the array works on the buffer in place (the default).
+  double packBytesPerCycle = 0;
 
   /// Number of MACs, rows × cols (saturates at UINT64_MAX).
   uint64_t getNumMacs() const;

@@ -58,6 +58,14 @@ struct GemmProblem {
 };
 
 /// The kernels of one instruction set.
+/// Rank-1 updates accumulated in registers per micro-kernel call.
+constexpr int64_t kBlock = 256;
+/// Columns of B packed at a time: kBlock x nBlock floats (512 KiB) in L2.
+constexpr int64_t nBlock = 512;
+/// Rows of A that pass one packed panel of B while it is in L1: their
+/// kBlock x mBlock floats (128 KiB) stay in L2.
+constexpr int64_t mBlock = 128;
+
 struct IsaKernels {
   /// Floats per vector register.
   int vectorWidth;
@@ -67,6 +75,17 @@ struct IsaKernels {
   /// [colBegin, colEnd).
   void (*run)(const GemmProblem &problem, int64_t panelBegin, int64_t panelEnd,
               int64_t colBegin, int64_t colEnd);
+  /// The two halves of `run` for one block of B (rows k0.., columns j0..,
+  /// kLen x nLen), so that threads can share the packed block: packs the
+  /// strips [stripBegin, stripEnd) of nr = tile.nv * vectorWidth columns
+  /// into `packed` ([strip][kk][nr]) ...
+  void (*packBlock)(const GemmProblem &problem, int64_t k0, int64_t kLen,
+                    int64_t j0, int64_t nLen, int64_t stripBegin,
+                    int64_t stripEnd, float *packed);
+  /// ... and adds the row panels [panelBegin, panelEnd) of A times it to C.
+  void (*runBlock)(const GemmProblem &problem, const float *packed, int64_t k0,
+                   int64_t kLen, int64_t j0, int64_t nLen, int64_t panelBegin,
+                   int64_t panelEnd);
 };
 
 const IsaKernels &getScalarKernels();

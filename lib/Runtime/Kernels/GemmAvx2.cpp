@@ -53,6 +53,7 @@ romac::kernels::detail::Tile chooseTile(int64_t n) {
 
 const romac::kernels::detail::IsaKernels &
 romac::kernels::detail::getAvx2Kernels() {
-  static const IsaKernels kernels = {Vec::W, chooseTile, runGemm};
+  static const IsaKernels kernels = {Vec::W, chooseTile, runGemm, packBlock,
+                                     runBlock};
   return kernels;
 }

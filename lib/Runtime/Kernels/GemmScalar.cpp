@@ -42,6 +42,7 @@ romac::kernels::detail::Tile chooseTile(int64_t) { return {4, 8}; }
 
 const romac::kernels::detail::IsaKernels &
 romac::kernels::detail::getScalarKernels() {
-  static const IsaKernels kernels = {Vec::W, chooseTile, runGemm};
+  static const IsaKernels kernels = {Vec::W, chooseTile, runGemm, packBlock,
+                                     runBlock};
   return kernels;
 }

@@ -108,6 +108,9 @@ void romac::kernels::detail::packA(const float *a, int64_t m, int64_t k,
                                    int mr, float *out) {
   int64_t panels = getNumPanels(m, mr);
   std::vector<const float *> rows(mr);
+  bool contiguous = k > 0 && colOffsets[k - 1] - colOffsets[0] == k - 1;
+  for (int64_t kk = 1; contiguous && kk < k; ++kk)
+    contiguous = colOffsets[kk] == colOffsets[0] + kk;
   for (int64_t p = 0; p < panels; ++p) {
     float *panel = out + p * k * mr;
     int valid = static_cast<int>(std::min<int64_t>(mr, m - p * mr));
@@ -116,7 +119,7 @@ void romac::kernels::detail::packA(const float *a, int64_t m, int64_t k,
     // Sequential writes; `mr` read streams.
     for (int64_t kk = 0; kk < k; ++kk) {
       float *dst = panel + kk * mr;
-      int64_t offset = colOffsets[kk];
+      int64_t offset = contiguous ? colOffsets[0] + kk : colOffsets[kk];
       int r = 0;
       for (; r < valid; ++r)
         dst[r] = rows[r][offset];
@@ -138,6 +141,58 @@ struct Buffer {
   Buffer &operator=(const Buffer &) = delete;
   float *data;
 };
+
+/// A grow-only buffer per thread (a fresh allocation per call would
+/// page-fault on every call); `slot` 0 holds packed A, 1 a shared block of B.
+float *getThreadScratch(int64_t floats, unsigned slot = 0) {
+  static thread_local std::unique_ptr<Buffer> buffers[2];
+  static thread_local int64_t capacities[2] = {0, 0};
+  if (capacities[slot] < floats) {
+    buffers[slot] = std::make_unique<Buffer>(floats);
+    capacities[slot] = floats;
+  }
+  return buffers[slot]->data;
+}
+
+/// Runs `problem` by row panels on every thread, block of B by block of B:
+/// the threads first pack the block together (each a share of its
+/// column strips), then each multiplies its row panels by it. Packing B
+/// once per block instead of once per thread matters when A has few rows
+/// (a projection of 77 tokens: B's packing costs as much as the product).
+void runByPanels(const IsaKernels &isa, const GemmProblem &problem,
+                 int64_t panels) {
+  int64_t nr = int64_t(problem.tile.nv) * isa.vectorWidth;
+  int64_t nc = (nBlock + nr - 1) / nr * nr;
+  float *packed = getThreadScratch(kBlock * nc, /*slot=*/1);
+  struct Ctx {
+    const IsaKernels &isa;
+    const GemmProblem &problem;
+    float *packed;
+    int64_t k0, kLen, j0, nLen;
+  } ctx{isa, problem, packed, 0, 0, 0, 0};
+  for (ctx.j0 = 0; ctx.j0 < problem.n; ctx.j0 += nc) {
+    ctx.nLen = std::min(nc, problem.n - ctx.j0);
+    for (ctx.k0 = 0; ctx.k0 < problem.k; ctx.k0 += kBlock) {
+      ctx.kLen = std::min(kBlock, problem.k - ctx.k0);
+      parallelFor(
+          (ctx.nLen + nr - 1) / nr,
+          [](void *c, int64_t begin, int64_t end) {
+            auto &x = *static_cast<Ctx *>(c);
+            x.isa.packBlock(x.problem, x.k0, x.kLen, x.j0, x.nLen, begin, end,
+                            x.packed);
+          },
+          &ctx);
+      parallelFor(
+          panels,
+          [](void *c, int64_t begin, int64_t end) {
+            auto &x = *static_cast<Ctx *>(c);
+            x.isa.runBlock(x.problem, x.packed, x.k0, x.kLen, x.j0, x.nLen,
+                           begin, end);
+          },
+          &ctx);
+    }
+  }
+}
 
 /// Runs `problem` on every thread: by column blocks when there are enough
 /// columns, else by row panels; `parallel` false runs it on this thread.
@@ -166,25 +221,7 @@ void run(const IsaKernels &isa, const GemmProblem &problem, bool parallel) {
         &ctx);
     return;
   }
-  parallelFor(
-      panels,
-      [](void *c, int64_t begin, int64_t end) {
-        auto &x = *static_cast<Ctx *>(c);
-        x.isa.run(x.problem, begin, end, 0, x.problem.n);
-      },
-      &ctx);
-}
-
-/// A grow-only buffer per thread (a fresh allocation per call would
-/// page-fault on every call).
-float *getThreadScratch(int64_t floats) {
-  static thread_local std::unique_ptr<Buffer> buffer;
-  static thread_local int64_t capacity = 0;
-  if (capacity < floats) {
-    buffer = std::make_unique<Buffer>(floats);
-    capacity = floats;
-  }
-  return buffer->data;
+  runByPanels(isa, problem, panels);
 }
 
 /// The packed copies of constant operands, by address, layout and
@@ -198,16 +235,41 @@ struct PackedConstants {
   std::map<std::vector<int64_t>, std::unique_ptr<Buffer>> cache;
 };
 
+/// packA, its row panels shared out over the threads when `parallel`.
+void packAOnThreads(const float *a, int64_t m, int64_t k, int64_t rowStride,
+                    const int64_t *cols, int mr, float *out, bool parallel) {
+  int64_t panels = getNumPanels(m, mr);
+  if (!parallel || panels < 2 || getNumThreads() == 1)
+    return packA(a, m, k, rowStride, cols, mr, out);
+  struct Ctx {
+    const float *a;
+    int64_t m, k, rowStride;
+    const int64_t *cols;
+    int mr;
+    float *out;
+  } ctx{a, m, k, rowStride, cols, mr, out};
+  parallelFor(
+      panels,
+      [](void *c, int64_t begin, int64_t end) {
+        auto &x = *static_cast<Ctx *>(c);
+        int64_t row0 = begin * x.mr;
+        packA(x.a + row0 * x.rowStride, std::min(x.m, end * x.mr) - row0, x.k,
+              x.rowStride, x.cols, x.mr, x.out + begin * x.k * x.mr);
+      },
+      &ctx);
+}
+
 /// A packed for `tile`: in this thread's scratch buffer, or, when the data
 /// is a constant (a weight: the same address always holds the same values),
 /// packed once per process and kept, keyed by its address and layout.
 const float *getPackedA(const float *a, int64_t m, int64_t k, int64_t rowStride,
                         const std::vector<int64_t> &cols, Tile tile,
-                        bool constant, std::vector<int64_t> layoutKey) {
+                        bool constant, std::vector<int64_t> layoutKey,
+                        bool parallel) {
   int64_t floats = getNumPanels(m, tile.mr) * k * tile.mr;
   if (!constant) {
     float *out = getThreadScratch(floats);
-    packA(a, m, k, rowStride, cols.data(), tile.mr, out);
+    packAOnThreads(a, m, k, rowStride, cols.data(), tile.mr, out, parallel);
     return out;
   }
   layoutKey.insert(layoutKey.end(),
@@ -226,7 +288,8 @@ const float *getPackedA(const float *a, int64_t m, int64_t k, int64_t rowStride,
   std::unique_ptr<Buffer> &packed = constants.cache[layoutKey];
   if (!packed) {
     packed = std::make_unique<Buffer>(floats);
-    packA(a, m, k, rowStride, cols.data(), tile.mr, packed->data);
+    packAOnThreads(a, m, k, rowStride, cols.data(), tile.mr, packed->data,
+                   parallel);
   }
   return packed->data;
 }
@@ -253,7 +316,7 @@ void matmul(const float *a, const int64_t aStrides[2], const float *b,
                        bColumns = getRange(n, bStrides[1]),
                        cColumns = getRange(n, cStrides[1]);
   const float *packed = getPackedA(a, m, k, aStrides[0], aOffsets, tile,
-                                   /*constant=*/false, {});
+                                   /*constant=*/false, {}, parallel);
   GemmProblem problem{m,
                       n,
                       k,
@@ -348,7 +411,8 @@ _mlir_ciface_romac_conv2d_nchw_fchw_f32(RomacMemref4F32 *in, RomacMemref4F32 *w,
   const float *packed = getPackedA(
       w->aligned + w->offset, filters, k, w->strides[0], wOffsets, tile,
       constantFilter != 0,
-      {channels, kh, kw, w->strides[1], w->strides[2], w->strides[3]});
+      {channels, kh, kw, w->strides[1], w->strides[2], w->strides[3]},
+      /*parallel=*/true);
   GemmProblem problem{filters,
                       n,
                       k,
