@@ -21,6 +21,12 @@ config.substitutions.append(("%romac_obj_root", config.romac_obj_root))
 if os.path.exists(os.path.join(config.romac_obj_root, "build.ninja")):
     config.available_features.add("ninja-build")
 config.substitutions.append(("%models", os.path.join(config.romac_src_root, "models")))
+# The rest of the execution matrix (test/e2e/run-matrix-*-full.test: the tiny
+# UNet and text encoder, and every CNN, with every target's schedule; many
+# minutes of LLVM compiles) runs only with ROMAC_FULL_MATRIX=1 or
+# `lit --param romac_full_matrix=1`.
+if lit_config.params.get("romac_full_matrix") or os.environ.get("ROMAC_FULL_MATRIX"):
+    config.available_features.add("romac-full-matrix")
 config.substitutions.append(("%python", "/usr/bin/python3"))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])

@@ -14,6 +14,7 @@
 #include "romac/Dialect/Romac/IR/RomacDialect.h"
 #include "romac/Support/Error.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -101,6 +102,19 @@ llvm::Expected<TensorSpec> getSpec(Type type, DictionaryAttr attrs,
   return spec;
 }
 
+/// The first name in `loc` (the ONNX node name the importer recorded).
+std::string getLocationName(Location loc) {
+  std::string name;
+  loc->walk([&](Location l) {
+    if (auto named = llvm::dyn_cast<NameLoc>(l)) {
+      name = named.getName().str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return name;
+}
+
 /// Collects the diagnostics of a pass pipeline into one error message.
 class DiagnosticCollector {
 public:
@@ -110,8 +124,9 @@ public:
             return success();
           std::string text;
           llvm::raw_string_ostream os(text);
-          if (auto loc = llvm::dyn_cast<NameLoc>(d.getLocation()))
-            os << "node '" << loc.getName().getValue() << "': ";
+          if (std::string node = getLocationName(d.getLocation());
+              !node.empty())
+            os << "node '" << node << "': ";
           os << d.str();
           messages.push_back(std::move(text));
           return success();
@@ -155,23 +170,6 @@ void romac::detail::setActiveProfile(std::vector<KernelProfile> *profile) {
   activeProfile = profile;
 }
 
-namespace {
-
-/// The first name in `loc` (the ONNX node name the importer recorded).
-std::string getLocationName(Location loc) {
-  std::string name;
-  loc->walk([&](Location l) {
-    if (auto named = llvm::dyn_cast<NameLoc>(l)) {
-      name = named.getName().str();
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return name;
-}
-
-} // namespace
-
 void romac::detail::initializeLLVMOnce() {
   static std::once_flag flag;
   std::call_once(flag, [] {
@@ -203,6 +201,34 @@ romac::getModelSignature(ModuleOp module) {
   }
   return signature;
 }
+
+namespace {
+
+/// An error naming the first op the lowering to LLVM left behind (an op code
+/// generation does not support, e.g. `linalg.softmax` or `complex.*`) and the
+/// ONNX node it came from, instead of the LLVM translation's failure on it or
+/// on a cast next to it. Conversion casts are skipped: they only surround
+/// such an op.
+llvm::Error checkFullyLowered(ModuleOp module) {
+  Operation *left = nullptr;
+  module.walk([&](Operation *op) {
+    if (op == module.getOperation() || isa<UnrealizedConversionCastOp>(op) ||
+        isa<LLVM::LLVMDialect>(op->getDialect()))
+      return WalkResult::advance();
+    left = op;
+    return WalkResult::interrupt();
+  });
+  if (!left)
+    return llvm::Error::success();
+  std::string node = getLocationName(left->getLoc());
+  std::string where = node.empty() ? std::string("no ONNX node recorded")
+                                   : "node '" + node + "'";
+  return romac::makeStringError("code generation does not support op '" +
+                                left->getName().getStringRef() + "' (" +
+                                where + "): it is not lowered to LLVM");
+}
+
+} // namespace
 
 llvm::Expected<romac::LoweredModule>
 romac::lowerModule(ModuleOp module, const ExecutableOptions &options) {
@@ -271,6 +297,8 @@ romac::lowerModule(ModuleOp module, const ExecutableOptions &options) {
   buildCodegenLLVMPipeline(lower, pipeline);
   if (failed(lower.run(module)))
     return diagnostics.takeError("lowering to LLVM failed");
+  if (llvm::Error e = checkFullyLowered(module))
+    return std::move(e);
   return lowered;
 }
 
