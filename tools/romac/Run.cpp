@@ -19,6 +19,7 @@
 #include "romac/Dialect/Romac/Analysis/ScheduleBuilder.h"
 #include "romac/Dialect/Romac/Transforms/Passes.h"
 #include "romac/InitRomac.h"
+#include "romac/Import/ONNX.h"
 #include "romac/Runtime/ArtefactCache.h"
 #include "romac/Runtime/Executable.h"
 #include "romac/Runtime/Tensor.h"
@@ -129,10 +130,86 @@ bool bindInputs(const RunArgs &args, llvm::ArrayRef<TensorSpec> specs,
   return true;
 }
 
+/// "sample: float32[batch_size, 9, height, width]": an input as the model
+/// file declares it, free dims by name ("?" when unnamed).
+std::string describeDecl(const OnnxInputDecl &decl) {
+  std::optional<ElementType> type = getElementTypeFromOnnx(decl.elemType);
+  std::string s = decl.name + ": " +
+                  (type ? stringifyElementType(*type).str()
+                        : getOnnxDataTypeName(decl.elemType)) +
+                  "[";
+  if (!decl.hasShape)
+    return s + "any]";
+  for (size_t k = 0; k < decl.dims.size(); ++k)
+    s += (k ? ", " : "") + (decl.dims[k] >= 0   ? std::to_string(decl.dims[k])
+                            : decl.params[k].empty() ? std::string("?")
+                                                     : decl.params[k]);
+  return s + "]";
+}
+
+/// For a model whose free dims the --input shapes bind: the first given input
+/// that does not fit the inputs the file declares (an unknown name, a missing
+/// input, another type or rank, a fixed dim of another size, a free dim bound
+/// to two sizes), as one message that lists the expected inputs. Otherwise
+/// none, and `dims` gets every free dim the given inputs bind.
+std::optional<std::string>
+explainInputs(const RunArgs &args, const NamedInputs &inputs,
+              llvm::ArrayRef<OnnxInputDecl> decls,
+              std::map<std::string, int64_t> &dims) {
+  std::string expected = "expected inputs: ";
+  for (auto [i, decl] : llvm::enumerate(decls))
+    expected += (i ? ", " : "") + describeDecl(decl);
+  for (const std::string &name : inputs.names)
+    if (llvm::none_of(decls,
+                      [&](const OnnxInputDecl &d) { return d.name == name; }))
+      return "--input: the model has no input '" + name + "'; " + expected;
+  // Free dim -> (size, the input that bound it).
+  std::map<std::string, std::pair<int64_t, std::string>> bound;
+  for (const OnnxInputDecl &decl : decls) {
+    auto it = inputs.tensors.find(decl.name);
+    if (it == inputs.tensors.end()) {
+      if (args.randomSeed < 0)
+        return "input '" + decl.name +
+               "' is missing (give it with --input NAME=FILE or use "
+               "--random-inputs SEED); " +
+               expected;
+      continue;
+    }
+    const Tensor &t = it->second;
+    std::string mismatch = "input '" + decl.name + "' is " +
+                           t.getTypeString() + " but the model expects " +
+                           describeDecl(decl);
+    if (getElementTypeFromOnnx(decl.elemType) != t.getElementType())
+      return mismatch + "; " + expected;
+    if (!decl.hasShape)
+      continue;
+    if (t.getShape().size() != decl.dims.size())
+      return mismatch + "; " + expected;
+    for (size_t k = 0; k < decl.dims.size(); ++k) {
+      int64_t size = t.getShape()[k];
+      if (decl.dims[k] >= 0 && decl.dims[k] != size)
+        return mismatch + "; " + expected;
+      if (decl.dims[k] >= 0 || decl.params[k].empty())
+        continue;
+      auto [entry, inserted] =
+          bound.insert({decl.params[k], {size, decl.name}});
+      if (!inserted && entry->second.first != size)
+        return mismatch + ": its dim " + std::to_string(k) + " ('" +
+               decl.params[k] + "') is " + std::to_string(size) +
+               " here and " + std::to_string(entry->second.first) +
+               " in input '" + entry->second.second + "'; " + expected;
+    }
+  }
+  for (const auto &[param, entry] : bound)
+    dims[param] = entry.first;
+  return std::nullopt;
+}
+
 /// Imports the model with the --dim/--shape flags; the shapes of the --input
 /// tensors bind the inputs' free dims. When those shapes do not fit the
 /// model, the model is imported without them, so that bindInputs() reports
-/// the difference and lists what the model expects.
+/// the difference and lists what the model expects; when the model needs
+/// them (free dims), the inputs are compared with the file's declarations.
 mlir::OwningOpRef<mlir::ModuleOp> importForRun(const RunArgs &args,
                                                const NamedInputs &inputs,
                                                mlir::MLIRContext &ctx) {
@@ -157,8 +234,25 @@ mlir::OwningOpRef<mlir::ModuleOp> importForRun(const RunArgs &args,
         &ctx, [](mlir::Diagnostic &) { return mlir::success(); });
     if (auto module = loadModel("run", args.model, options, ctx))
       return module;
+    if (auto module = loadModel("run", args.model, plain, ctx))
+      return module;
   }
-  return loadModel("run", args.model, plain, ctx);
+  // The model has free dims the given shapes do not bind: say which input
+  // is at fault, or bind the dims of the inputs left to --random-inputs.
+  if (llvm::Expected<std::vector<OnnxInputDecl>> decls =
+          readOnnxInputs(args.model)) {
+    std::map<std::string, int64_t> dims;
+    if (std::optional<std::string> why =
+            explainInputs(args, inputs, *decls, dims)) {
+      llvm::errs() << "romac run: error: " << *why << "\n";
+      return nullptr;
+    }
+    for (const auto &[param, size] : dims)
+      options.dims.try_emplace(param, size);
+  } else {
+    llvm::consumeError(decls.takeError());
+  }
+  return loadModel("run", args.model, options, ctx);
 }
 
 /// The file name an output is written to: its ONNX name with every

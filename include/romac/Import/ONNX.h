@@ -69,6 +69,23 @@ importOnnxBuffer(llvm::StringRef bytes, llvm::StringRef displayName,
                  llvm::StringRef baseDir, mlir::MLIRContext &context,
                  const OnnxImportOptions &options = {});
 
+/// One graph input of an ONNX model as the file declares it (initializers
+/// listed as inputs are left out).
+struct OnnxInputDecl {
+  std::string name;
+  /// The ONNX TensorProto data type (0 when the input is not a tensor).
+  int32_t elemType = 0;
+  /// False when the file gives no shape (any rank).
+  bool hasShape = false;
+  /// Per dim: its size, or -1 for a free dim ...
+  llvm::SmallVector<int64_t, 4> dims;
+  /// ... named here ("" for a fixed or an unnamed dim).
+  llvm::SmallVector<std::string, 4> params;
+};
+
+/// Reads the graph inputs of the model at `path` without importing it.
+llvm::Expected<std::vector<OnnxInputDecl>> readOnnxInputs(llvm::StringRef path);
+
 /// Adds the dialects the importer emits to `registry`.
 void registerOnnxImportDialects(mlir::DialectRegistry &registry);
 
