@@ -29,8 +29,13 @@ using namespace mlir;
 namespace {
 
 /// Whether `op` is a layer to outline: it has regions (a loop nest or a
-/// linalg body) and, being on buffers, no results.
+/// linalg body) and, being on buffers, no results; or it is a whole layer's
+/// call of a native kernel (romac-lower-to-kernels, untiled).
 bool isKernel(Operation *op) {
+  if (auto call = dyn_cast<func::CallOp>(op))
+    return call.getCallee().starts_with("romac_") &&
+           !call.getCallee().starts_with("romac_profile_") &&
+           call->getNumResults() == 0;
   return op->getNumRegions() > 0 && op->getNumResults() == 0 &&
          !op->hasTrait<OpTrait::IsTerminator>();
 }

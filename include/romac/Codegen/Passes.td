@@ -76,7 +76,9 @@ def RomacOutlineKernelsPass
   let description = [{
     After bufferization, every top-level op of a function that has regions
     and no results (a linalg op on buffers, or the scf.for nest that
-    romac-tile-by-schedule made of one) moves into a new function
+    romac-tile-by-schedule made of one), and every call of a native kernel
+    (`romac_*`, a whole untiled layer from romac-lower-to-kernels), moves
+    into a new function
     `@romac_kernel_N` that takes the buffers and scalars it uses as
     arguments (constants are cloned in) and is called in its place. The
     kernels are marked `noinline`.
