@@ -49,7 +49,7 @@ constexpr const char *kTiledMatmul = R"mlir(
     %zero = arith.constant 0.0 : f32
     %e = tensor.empty() : tensor<37x19xf32>
     %init = linalg.fill ins(%zero : f32) outs(%e : tensor<37x19xf32>) -> tensor<37x19xf32>
-    %c = linalg.matmul {romac.mapping = #romac.mapping<reuse = "output-stationary",
+    %c = linalg.matmul {romac.mapping = #romac.mapping<reuse = output_stationary,
            tile = {M = 8 : i64, N = 16 : i64, K = 4 : i64},
            order = ["N", "M", "K"], spatial = {}>}
          ins(%a, %b : tensor<37x23xf32>, tensor<23x19xf32>)

@@ -30,7 +30,7 @@ def RomacTileBySchedulePass
     Example:
 
     ```mlir
-    %0 = linalg.matmul {romac.mapping = #romac.mapping<reuse = "...",
+    %0 = linalg.matmul {romac.mapping = #romac.mapping<reuse = ...,
            tile = {M = 8, N = 16, K = 4}, order = ["N", "M", "K"], ...>}
     // becomes scf.for N step 16 { scf.for M step 8 { scf.for K step 4 {
     //   linalg.matmul on 8x4 and 4x16 slices } } }

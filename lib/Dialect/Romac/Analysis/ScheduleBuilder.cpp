@@ -63,7 +63,9 @@ Attribute romac::mappingAttr(MLIRContext *ctx, const Workload &workload,
   if (result.spatial.colDim)
     spatial.push_back(b.getNamedAttr(
         "cols", b.getStringAttr(workload.dims[*result.spatial.colDim].name)));
-  return MappingAttr::get(ctx, b.getStringAttr(result.reuse),
+  std::optional<ReuseScheme> reuse = parseReuseSchemeLabel(result.reuse);
+  assert(reuse && "the search labels every result with a known scheme");
+  return MappingAttr::get(ctx, ReuseSchemeAttr::get(ctx, *reuse),
                           b.getDictionaryAttr(tiles), b.getArrayAttr(order),
                           b.getDictionaryAttr(spatial));
 }
@@ -102,6 +104,9 @@ llvm::Error romac::attachSchedule(ModuleOp module, const Schedule &schedule) {
       return makeStringError("layer '" + w.name + "': the schedule's dims " +
                              dimsString(sw) + " are not the model's " +
                              dimsString(w));
+    if (!parseReuseSchemeLabel(it->second->reuse))
+      return makeStringError("layer '" + w.name + "': unknown reuse scheme '" +
+                             it->second->reuse + "'");
     matched.push_back({&layer, it->second});
     byName.erase(it);
   }
@@ -161,7 +166,7 @@ romac::resultFromMapping(const Layer &layer, const CostTarget &target,
   LayerResult result;
   result.mapping = *mapping;
   result.spatial = spatial;
-  result.reuse = attr.getReuse().str();
+  result.reuse = getReuseSchemeLabel(attr.getReuse().getValue());
   result.cost = model.compute(result.mapping, spatial);
   result.objective = result.cost.getObjective(options.objective);
   return result;

@@ -15,6 +15,8 @@
 using namespace mlir;
 using namespace romac;
 
+#include "romac/Dialect/Romac/IR/RomacEnums.cpp.inc"
+
 #define GET_ATTRDEF_CLASSES
 #include "romac/Dialect/Romac/IR/RomacAttrs.cpp.inc"
 
@@ -23,6 +25,27 @@ void RomacDialect::registerAttributes() {
 #define GET_ATTRDEF_LIST
 #include "romac/Dialect/Romac/IR/RomacAttrs.cpp.inc"
       >();
+}
+
+std::string romac::getReuseSchemeLabel(ReuseScheme scheme) {
+  // Bit k of the value is operand class k, in the search's class order.
+  static constexpr llvm::StringLiteral kClasses[] = {"input", "weight",
+                                                    "output"};
+  auto bits = static_cast<uint32_t>(scheme);
+  std::string label;
+  for (auto [k, name] : llvm::enumerate(kClasses))
+    if (bits & (1u << k))
+      label += (label.empty() ? "" : "+") + name.str();
+  return label.empty() ? "mixed" : label + "-stationary";
+}
+
+std::optional<ReuseScheme> romac::parseReuseSchemeLabel(llvm::StringRef label) {
+  for (uint32_t v = 0; v <= getMaxEnumValForReuseScheme(); ++v) {
+    std::optional<ReuseScheme> scheme = symbolizeReuseScheme(v);
+    if (scheme && getReuseSchemeLabel(*scheme) == label)
+      return scheme;
+  }
+  return std::nullopt;
 }
 
 bool TargetAttr::isValidName(llvm::StringRef name) {
@@ -47,9 +70,9 @@ TargetAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
 
 LogicalResult
 MappingAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
-                    StringAttr reuse, DictionaryAttr tile, ArrayAttr order,
-                    DictionaryAttr spatial) {
-  if (!reuse || reuse.getValue().empty())
+                    ReuseSchemeAttr reuse, DictionaryAttr tile,
+                    ArrayAttr order, DictionaryAttr spatial) {
+  if (!reuse)
     return emitError() << "mapping needs a reuse scheme";
   for (NamedAttribute entry : tile) {
     auto size = dyn_cast<IntegerAttr>(entry.getValue());

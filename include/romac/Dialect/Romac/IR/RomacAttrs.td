@@ -10,10 +10,55 @@
 
 include "romac/Dialect/Romac/IR/RomacDialect.td"
 include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+//===----------------------------------------------------------------------===//
+// Enums
+//===----------------------------------------------------------------------===//
+
+def Romac_ReuseScheme : I32EnumAttr<"ReuseScheme",
+    "the operand classes a tiling fetches once per tile", [
+  I32EnumAttrCase<"Mixed", 0, "mixed">,
+  I32EnumAttrCase<"InputStationary", 1, "input_stationary">,
+  I32EnumAttrCase<"WeightStationary", 2, "weight_stationary">,
+  I32EnumAttrCase<"InputWeightStationary", 3, "input_weight_stationary">,
+  I32EnumAttrCase<"OutputStationary", 4, "output_stationary">,
+  I32EnumAttrCase<"InputOutputStationary", 5, "input_output_stationary">,
+  I32EnumAttrCase<"WeightOutputStationary", 6, "weight_output_stationary">,
+  I32EnumAttrCase<"InputWeightOutputStationary", 7,
+                  "input_weight_output_stationary">
+]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::romac";
+}
 
 class Romac_Attr<string name, string attrMnemonic, list<Trait> traits = []>
     : AttrDef<Romac_Dialect, name, traits> {
   let mnemonic = attrMnemonic;
+}
+
+//===----------------------------------------------------------------------===//
+// Attributes
+//===----------------------------------------------------------------------===//
+
+def Romac_ReuseSchemeAttr : EnumAttr<Romac_Dialect, Romac_ReuseScheme, "reuse"> {
+  let summary = "The reuse scheme of a tiling";
+  let description = [{
+    Which operand classes (input, weight, output) a DRAM-level tiling
+    fetches exactly once per tile: the classes whose tiles stay resident
+    while the loops they do not depend on run. The value is a bit set
+    (input 1, weight 2, output 4); `mixed` means that every class is
+    revisited. The search's labels map onto it one to one:
+    `"weight-stationary"` is `weight_stationary`, `"input+weight-stationary"`
+    is `input_weight_stationary` (getReuseSchemeLabel(),
+    parseReuseSchemeLabel()).
+
+    Example:
+
+    ```mlir
+    func.func @f() attributes {reuse = #romac<reuse weight_stationary>}
+    ```
+  }];
 }
 
 def Romac_TargetAttr : Romac_Attr<"Target", "target"> {
@@ -57,7 +102,7 @@ def Romac_MappingAttr : Romac_Attr<"Mapping", "mapping"> {
 
     ```mlir
     %0 = linalg.conv_2d_nchw_fchw {romac.mapping = #romac.mapping<
-           reuse = "weight-stationary",
+           reuse = weight_stationary,
            tile = {C = 64 : i64, K = 32 : i64, N = 1 : i64, P = 16 : i64,
                    Q = 64 : i64, R = 3 : i64, S = 3 : i64},
            order = ["K", "C", "P", "Q", "N", "R", "S"],
@@ -67,7 +112,7 @@ def Romac_MappingAttr : Romac_Attr<"Mapping", "mapping"> {
     The verifier checks that tiles are positive, that `order` names each
     tiled dim exactly once and that the spatial dims are tiled dims.
   }];
-  let parameters = (ins "::mlir::StringAttr":$reuse,
+  let parameters = (ins "::romac::ReuseSchemeAttr":$reuse,
                         "::mlir::DictionaryAttr":$tile,
                         "::mlir::ArrayAttr":$order,
                         "::mlir::DictionaryAttr":$spatial);

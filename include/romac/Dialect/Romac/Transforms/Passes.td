@@ -56,7 +56,7 @@ def RomacTileSearchPass : Pass<"romac-tile-search", "::mlir::ModuleOp"> {
     ```mlir
     // romac-opt --romac-attach-target=target=romanet-ddr3 --romac-tile-search
     %2 = linalg.conv_2d_nchw_fchw {romac.mapping = #romac.mapping<
-           reuse = "weight-stationary", tile = {...}, order = [...],
+           reuse = weight_stationary, tile = {...}, order = [...],
            spatial = {cols = "C", rows = "K"}>, ...}
     ```
   }];
