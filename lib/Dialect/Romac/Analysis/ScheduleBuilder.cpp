@@ -46,28 +46,26 @@ std::vector<Layer> romac::collectContractions(ModuleOp module,
   return result;
 }
 
-Attribute romac::mappingAttr(MLIRContext *ctx, const Workload &workload,
-                             const LayerResult &result) {
-  Builder b(ctx);
-  SmallVector<NamedAttribute> tiles;
-  for (auto [k, dim] : llvm::enumerate(workload.dims))
-    tiles.push_back(b.getNamedAttr(
-        dim.name, b.getI64IntegerAttr(result.mapping.tileSizes[k])));
-  SmallVector<Attribute> order;
-  for (unsigned d : result.mapping.order)
-    order.push_back(b.getStringAttr(workload.dims[d].name));
-  SmallVector<NamedAttribute> spatial;
-  if (result.spatial.rowDim)
-    spatial.push_back(b.getNamedAttr(
-        "rows", b.getStringAttr(workload.dims[*result.spatial.rowDim].name)));
-  if (result.spatial.colDim)
-    spatial.push_back(b.getNamedAttr(
-        "cols", b.getStringAttr(workload.dims[*result.spatial.colDim].name)));
+MappingAttr romac::mappingAttr(MLIRContext *ctx, const Workload &workload,
+                               const LayerResult &result) {
+  // Workload dims are the linalg op's loops in iteration order
+  // (workloadFromLinalg()), so a dim's position is its loop index.
+  assert(result.mapping.tileSizes.size() == workload.dims.size() &&
+         "one tile per loop dim");
   std::optional<ReuseScheme> reuse = parseReuseSchemeLabel(result.reuse);
   assert(reuse && "the search labels every result with a known scheme");
+  SmallVector<int64_t> order(result.mapping.order.begin(),
+                             result.mapping.order.end());
+  auto loop = [](std::optional<unsigned> d) -> std::optional<int64_t> {
+    if (d)
+      return static_cast<int64_t>(*d);
+    return std::nullopt;
+  };
   return MappingAttr::get(ctx, ReuseSchemeAttr::get(ctx, *reuse),
-                          b.getDictionaryAttr(tiles), b.getArrayAttr(order),
-                          b.getDictionaryAttr(spatial));
+                          DenseI64ArrayAttr::get(ctx, result.mapping.tileSizes),
+                          DenseI64ArrayAttr::get(ctx, order),
+                          loop(result.spatial.rowDim),
+                          loop(result.spatial.colDim));
 }
 
 /// "N=1 K=64 P=56": the dims of `w` for messages.
@@ -138,33 +136,26 @@ romac::resultFromMapping(const Layer &layer, const CostTarget &target,
       layer.op->getAttrOfType<MappingAttr>(RomacDialect::getMappingAttrName());
   if (!attr)
     return fail("has no #romac.mapping (run romac-tile-search first)");
-  SmallVector<std::pair<StringRef, int64_t>> tiles;
-  for (NamedAttribute entry : attr.getTile())
-    tiles.push_back({entry.getName().getValue(),
-                     cast<IntegerAttr>(entry.getValue()).getInt()});
-  SmallVector<StringRef> order;
-  for (Attribute a : attr.getOrder())
-    order.push_back(cast<StringAttr>(a).getValue());
-  llvm::Expected<Mapping> mapping = Mapping::get(w, tiles, order);
-  if (!mapping)
-    return fail(llvm::toString(mapping.takeError()));
+  // Loop i of the op is dim i of its workload.
+  Mapping mapping;
+  mapping.tileSizes.assign(attr.getTile().asArrayRef().begin(),
+                           attr.getTile().asArrayRef().end());
+  for (int64_t loop : attr.getOrder().asArrayRef())
+    mapping.order.push_back(static_cast<unsigned>(loop));
+  if (llvm::Error e = mapping.verify(w))
+    return fail(llvm::toString(std::move(e)));
   SpatialMapping spatial;
-  for (NamedAttribute axis : attr.getSpatial()) {
-    std::optional<unsigned> dim =
-        w.findDim(cast<StringAttr>(axis.getValue()).getValue());
-    if (!dim)
-      return fail("spatial dim '" +
-                  cast<StringAttr>(axis.getValue()).getValue() +
-                  "' is not a loop dim");
-    (axis.getName() == "rows" ? spatial.rowDim : spatial.colDim) = *dim;
-  }
+  if (std::optional<int64_t> rows = attr.getSpatialRows())
+    spatial.rowDim = static_cast<unsigned>(*rows);
+  if (std::optional<int64_t> cols = attr.getSpatialCols())
+    spatial.colDim = static_cast<unsigned>(*cols);
   if (llvm::Error e = spatial.verify(w))
     return fail(llvm::toString(std::move(e)));
   CostModel model(target, w, options.cost);
-  if (llvm::Error e = model.checkCapacity(mapping->tileSizes))
+  if (llvm::Error e = model.checkCapacity(mapping.tileSizes))
     return fail(llvm::toString(std::move(e)));
   LayerResult result;
-  result.mapping = *mapping;
+  result.mapping = std::move(mapping);
   result.spatial = spatial;
   result.reuse = getReuseSchemeLabel(attr.getReuse().getValue());
   result.cost = model.compute(result.mapping, spatial);

@@ -21,10 +21,15 @@ LogicalResult RomacDialect::verifyOperationAttribute(Operation *op,
                                                      NamedAttribute attr) {
   if (attr.getName() == getMappingAttrName() ||
       attr.getName() == getTiledMappingAttrName()) {
-    if (!isa<MappingAttr>(attr.getValue()))
+    auto mapping = dyn_cast<MappingAttr>(attr.getValue());
+    if (!mapping)
       return op->emitError() << "'" << attr.getName().getValue()
                              << "' must be a #romac.mapping attribute";
-    return success();
+    // A tiled op's loops are the tile's, so only the search's mapping is
+    // checked against the static bounds.
+    return mapping.verifyForOp(op, attr.getName().getValue(),
+                               /*checkBounds=*/attr.getName() ==
+                                   getMappingAttrName());
   }
   if (attr.getName() == getWeightAttrName()) {
     if (!isa<ElementsAttr>(attr.getValue()))

@@ -61,6 +61,13 @@ def Romac_ReuseSchemeAttr : EnumAttr<Romac_Dialect, Romac_ReuseScheme, "reuse"> 
   }];
 }
 
+/// A #romac<reuse ...> parameter, printed as the bare keyword (the enum
+/// attribute's own printer starts with a space).
+def Romac_ReuseSchemeParameter
+    : AttrParameter<"::romac::ReuseSchemeAttr", "reuse scheme"> {
+  let printer = "$_printer << ::romac::stringifyReuseScheme($_self.getValue())";
+}
+
 def Romac_TargetAttr : Romac_Attr<"Target", "target"> {
   let summary = "Names the accelerator and memory configuration compiled for";
   let description = [{
@@ -90,34 +97,55 @@ def Romac_TargetAttr : Romac_Attr<"Target", "target"> {
 def Romac_MappingAttr : Romac_Attr<"Mapping", "mapping"> {
   let summary = "The tile mapping the search chose for one contraction";
   let description = [{
-    Attached by `romac-tile-search` to every contraction as `romac.mapping`.
-    It records the DRAM->SRAM level of the schedule: the reuse scheme, the
-    tile size of every loop dim (the full bound when a dim is not tiled), the
-    tile loop order, outermost first, and the spatial mapping (which dims are
-    unrolled on the PE array's rows and columns; an empty list or a missing
-    axis means that axis is unused), using the dim names of the layer's
-    workload (`romac-test-print-workloads` prints them).
+    Attached by `romac-tile-search` and `romac-dram-search` to every
+    contraction as `romac.mapping`: the DRAM->SRAM level of the schedule, as
+    IREE's `lowering_config` records a tiling, indexed by the linalg op's
+    loops (loop `i` is position `i`, the order of the op's iteration space and
+    of the layer's workload dims that `romac-test-print-workloads` prints):
 
-    Example:
+    - `reuse`: the reuse scheme (`#romac<reuse ...>`);
+    - `tile`: the tile size of every loop, in iteration order (the full bound
+      when a loop is not tiled);
+    - `order`: the tile loops, outermost first, as loop indices (a
+      permutation of all loops);
+    - `spatial_rows`, `spatial_cols` (optional): the loop unrolled on the PE
+      array's rows and on its columns; absent when that axis is unused.
+
+    Example (a `linalg.conv_2d_nchw_fchw`, loops N K P Q C R S):
 
     ```mlir
     %0 = linalg.conv_2d_nchw_fchw {romac.mapping = #romac.mapping<
            reuse = weight_stationary,
-           tile = {C = 64 : i64, K = 32 : i64, N = 1 : i64, P = 16 : i64,
-                   Q = 64 : i64, R = 3 : i64, S = 3 : i64},
-           order = ["K", "C", "P", "Q", "N", "R", "S"],
-           spatial = {cols = "C", rows = "K"}>} ...
+           tile = array<i64: 1, 32, 16, 64, 64, 3, 3>,
+           order = array<i64: 1, 4, 2, 3, 0, 5, 6>,
+           spatial_rows = 1, spatial_cols = 4>} ...
     ```
 
-    The verifier checks that tiles are positive, that `order` names each
-    tiled dim exactly once and that the spatial dims are tiled dims.
+    The attribute's verifier checks that tiles are positive, that `order` is
+    a permutation of the loops and that the spatial loops are distinct loops.
+    Attached to an op (`romac.mapping`, `romac.tiled_mapping`), the dialect
+    checks that the op is a linalg op with one tile per loop and, for
+    `romac.mapping`, that no tile exceeds its loop's static bound.
   }];
-  let parameters = (ins "::romac::ReuseSchemeAttr":$reuse,
-                        "::mlir::DictionaryAttr":$tile,
-                        "::mlir::ArrayAttr":$order,
-                        "::mlir::DictionaryAttr":$spatial);
-  let assemblyFormat = "`<` `reuse` `=` $reuse `,` `tile` `=` $tile `,` `order` `=` $order `,` `spatial` `=` $spatial `>`";
+  let parameters = (ins Romac_ReuseSchemeParameter:$reuse,
+                        "::mlir::DenseI64ArrayAttr":$tile,
+                        "::mlir::DenseI64ArrayAttr":$order,
+                        OptionalParameter<"std::optional<int64_t>">:$spatialRows,
+                        OptionalParameter<"std::optional<int64_t>">:$spatialCols);
+  let assemblyFormat = [{
+    `<` `reuse` `=` $reuse `,` `tile` `=` custom<I64Array>($tile) `,`
+    `order` `=` custom<OrderAndSpatial>($order, $spatialRows, $spatialCols)
+    `>`
+  }];
   let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Checks the mapping against the linalg op \p op it is attached to: one
+    /// tile per loop and, with \p checkBounds, no tile over the loop's
+    /// static bound. The error names the attribute \p name.
+    ::mlir::LogicalResult verifyForOp(::mlir::Operation *op,
+                                      ::llvm::StringRef name,
+                                      bool checkBounds) const;
+  }];
 }
 
 #endif // ROMAC_DIALECT_ROMAC_IR_ROMACATTRS_TD

@@ -45,7 +45,8 @@ def RomacTileSearchPass : Pass<"romac-tile-search", "::mlir::ModuleOp"> {
     once; the search is exact over a pruned space (docs/search.md) and
     deterministic. It runs on the context's thread pool
     (`--mlir-disable-threading` searches on one thread; the result is the
-    same). The result is attached to each op as `romac.mapping`.
+    same). The result is attached to each op as `romac.mapping`, indexed by
+    the op's loops (tiles in iteration order, the order as loop indices).
     Operands take the target's data types (bytes per element).
 
     A layer whose tiles cannot fit a buffer is an error naming the layer, the
@@ -56,8 +57,10 @@ def RomacTileSearchPass : Pass<"romac-tile-search", "::mlir::ModuleOp"> {
     ```mlir
     // romac-opt --romac-attach-target=target=romanet-ddr3 --romac-tile-search
     %2 = linalg.conv_2d_nchw_fchw {romac.mapping = #romac.mapping<
-           reuse = weight_stationary, tile = {...}, order = [...],
-           spatial = {cols = "C", rows = "K"}>, ...}
+           reuse = weight_stationary,
+           tile = array<i64: 1, 32, 16, 64, 64, 3, 3>,
+           order = array<i64: 1, 4, 2, 3, 0, 5, 6>,
+           spatial_rows = 1, spatial_cols = 4>, ...}
     ```
   }];
   let dependentDialects = ["::romac::RomacDialect"];
