@@ -61,7 +61,9 @@ MappingAttr romac::mappingAttr(MLIRContext *ctx, const Workload &workload,
       return static_cast<int64_t>(*d);
     return std::nullopt;
   };
-  return MappingAttr::get(ctx, ReuseSchemeAttr::get(ctx, *reuse),
+  return MappingAttr::get(ctx,
+                          ReuseSchemeAttr::get(
+                              ctx, reuse.value_or(ReuseScheme::Mixed)),
                           DenseI64ArrayAttr::get(ctx, result.mapping.tileSizes),
                           DenseI64ArrayAttr::get(ctx, order),
                           loop(result.spatial.rowDim),
@@ -227,27 +229,37 @@ romac::compileModuleDramAware(ModuleOp module, const Target &target,
   return c;
 }
 
+/// The #romac.layout that records \p layout.
+static LayoutAttr layoutAttr(MLIRContext *ctx, const TensorLayout &layout) {
+  SmallVector<int64_t> order(layout.getDimOrder().begin(),
+                             layout.getDimOrder().end());
+  bool blocked = layout.getKind() == LayoutKind::Blocked;
+  return LayoutAttr::get(
+      ctx, blocked ? DramLayoutKind::Blocked : DramLayoutKind::RowMajor,
+      blocked ? DenseI64ArrayAttr::get(ctx, layout.getBlockSizes()) : nullptr,
+      DenseI64ArrayAttr::get(ctx, order), layout.getBase());
+}
+
 void romac::annotateDramCompile(MLIRContext *ctx, const DramCompile &c) {
   // Unfused layers as the fused result evaluated them (a layer reading a
   // group's output may have adopted its layout).
   const std::vector<DramLayerResult> &results =
       c.fusion ? c.fusion->layers : c.result.layers;
-  auto dramAttr = [&](StringRef mapping, ArrayRef<std::string> layouts,
+  auto dramAttr = [&](StringRef mapping, ArrayRef<Attribute> layouts,
                       std::optional<int64_t> bandRows) {
-    SmallVector<Attribute> strings;
-    for (const std::string &l : layouts)
-      strings.push_back(StringAttr::get(ctx, l));
     SmallVector<NamedAttribute, 3> fields = {
         NamedAttribute(StringAttr::get(ctx, "address_mapping"),
                        StringAttr::get(ctx, mapping)),
         NamedAttribute(StringAttr::get(ctx, "layouts"),
-                       ArrayAttr::get(ctx, strings))};
+                       ArrayAttr::get(ctx, layouts))};
     if (bandRows)
       fields.push_back(NamedAttribute(
           StringAttr::get(ctx, "band_rows"),
           IntegerAttr::get(IntegerType::get(ctx, 64), *bandRows)));
     return DictionaryAttr::get(ctx, fields);
   };
+  Attribute onChip =
+      LayoutAttr::get(ctx, DramLayoutKind::OnChip, nullptr, nullptr, {});
   for (auto [k, layer] : llvm::enumerate(c.contractions)) {
     const DramLayerResult &r = results[k];
     layer.op->setAttr(RomacDialect::getMappingAttrName(),
@@ -260,9 +272,9 @@ void romac::annotateDramCompile(MLIRContext *ctx, const DramCompile &c) {
     if (!rb || g < 0 || !c.fusion->groups[g].placement) {
       if (!rb)
         llvm::consumeError(rb.takeError());
-      SmallVector<std::string> layouts;
+      SmallVector<Attribute> layouts;
       for (const TensorLayout &l : r.layout.operands)
-        layouts.push_back(l.str());
+        layouts.push_back(layoutAttr(ctx, l));
       layer.op->setAttr(RomacDialect::getDramAttrName(),
                         dramAttr(r.addressMapping, layouts, std::nullopt));
       continue;
@@ -273,14 +285,16 @@ void romac::annotateDramCompile(MLIRContext *ctx, const DramCompile &c) {
     size_t weight = 0;
     for (unsigned j = group.first; j < k; ++j)
       weight += c.workloads[j].operands.size() - 2;
-    SmallVector<std::string> layouts;
+    SmallVector<Attribute> layouts;
     for (unsigned o = 0; o < layer.workload.operands.size(); ++o) {
       if (o == rb->input)
-        layouts.push_back(k == group.first ? placement.input.str() : "on-chip");
+        layouts.push_back(k == group.first ? layoutAttr(ctx, placement.input)
+                                           : onChip);
       else if (o == rb->output)
-        layouts.push_back(k == group.last ? placement.output.str() : "on-chip");
+        layouts.push_back(k == group.last ? layoutAttr(ctx, placement.output)
+                                          : onChip);
       else
-        layouts.push_back(placement.weights[weight++].str());
+        layouts.push_back(layoutAttr(ctx, placement.weights[weight++]));
     }
     layer.op->setAttr(
         RomacDialect::getDramAttrName(),

@@ -197,3 +197,101 @@ static void printOrderAndSpatial(AsmPrinter &printer, DenseI64ArrayAttr order,
   if (cols)
     printer << ", spatial_cols = " << *cols;
 }
+
+//===----------------------------------------------------------------------===//
+// LayoutAttr
+//===----------------------------------------------------------------------===//
+
+/// `<KIND (, block = array<i64: ...>)? (, order = array<i64: ...>)?
+/// (, base = 0x...)?>`, the keys in this order.
+Attribute LayoutAttr::parse(AsmParser &parser, Type) {
+  SMLoc loc = parser.getCurrentLocation();
+  std::string keyword;
+  if (parser.parseLess() || parser.parseKeywordOrString(&keyword))
+    return {};
+  std::optional<DramLayoutKind> kind = symbolizeDramLayoutKind(keyword);
+  if (!kind) {
+    parser.emitError(loc, "expected row_major, blocked or on_chip, got '")
+        << keyword << "'";
+    return {};
+  }
+  DenseI64ArrayAttr block, order;
+  std::optional<uint64_t> base;
+  StringRef last;
+  while (succeeded(parser.parseOptionalComma())) {
+    SMLoc keyLoc = parser.getCurrentLocation();
+    StringRef key;
+    if (parser.parseKeyword(&key) || parser.parseEqual())
+      return {};
+    bool inOrder = (key == "block" && last.empty()) ||
+                   (key == "order" && (last.empty() || last == "block")) ||
+                   (key == "base" && last != "base");
+    if (!inOrder || (key != "block" && key != "order" && key != "base")) {
+      parser.emitError(keyLoc, "expected 'block', 'order' or 'base' (in this "
+                               "order, each once), got '")
+          << key << "'";
+      return {};
+    }
+    last = key;
+    if (key == "base") {
+      uint64_t value;
+      if (parser.parseInteger(value))
+        return {};
+      base = value;
+    } else if (parseI64Array(parser, key == "block" ? block : order)) {
+      return {};
+    }
+  }
+  if (parser.parseGreater())
+    return {};
+  return getChecked([&] { return parser.emitError(loc); },
+                    parser.getContext(), *kind, block, order, base);
+}
+
+void LayoutAttr::print(AsmPrinter &printer) const {
+  printer << '<' << stringifyDramLayoutKind(getKind());
+  if (getBlock()) {
+    printer << ", block = ";
+    printI64Array(printer, getBlock());
+  }
+  if (getOrder()) {
+    printer << ", order = ";
+    printI64Array(printer, getOrder());
+  }
+  if (getBase())
+    printer << ", base = 0x" << llvm::utohexstr(*getBase(), /*LowerCase=*/true);
+  printer << '>';
+}
+
+LogicalResult
+LayoutAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
+                   DramLayoutKind kind, DenseI64ArrayAttr block,
+                   DenseI64ArrayAttr order, std::optional<uint64_t> base) {
+  if (kind == DramLayoutKind::OnChip) {
+    if (block || order || base)
+      return emitError() << "an on_chip operand has no block, order or base";
+    return success();
+  }
+  if (!order || !base)
+    return emitError() << "a DRAM layout needs an order and a base";
+  int64_t rank = order.size();
+  llvm::SmallVector<bool, 4> seen(rank, false);
+  for (int64_t dim : order.asArrayRef()) {
+    if (dim < 0 || dim >= rank || seen[dim])
+      return emitError() << "layout order must be a permutation of the "
+                         << rank << " tensor dims";
+    seen[dim] = true;
+  }
+  if (kind == DramLayoutKind::RowMajor) {
+    if (block)
+      return emitError() << "a row_major layout has no block sizes";
+    return success();
+  }
+  if (!block || static_cast<int64_t>(block.size()) != rank)
+    return emitError() << "a blocked layout needs one block size per tensor "
+                          "dim ("
+                       << rank << ")";
+  if (llvm::any_of(block.asArrayRef(), [](int64_t b) { return b <= 0; }))
+    return emitError() << "block sizes must be positive";
+  return success();
+}

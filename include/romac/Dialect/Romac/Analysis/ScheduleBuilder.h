@@ -128,10 +128,11 @@ compileModuleDramAware(mlir::ModuleOp module, const Target &target,
                        llvm::StringRef addressMapping, bool fuse);
 
 /// Records \p compile on its ops: `romac.mapping` (the DRAM-aware tiling),
-/// `romac.dram` (a dictionary: `address_mapping` and one layout string per
-/// operand, TensorLayout::str(); for a fused layer the group's layouts with
-/// "on-chip" for its intermediates, and `band_rows`) and, for fused layers,
-/// `romac.fused_group` (the group's index, i64; removed from the others).
+/// `romac.dram` (a dictionary: `address_mapping` and one `#romac.layout` per
+/// operand, the TensorLayout; for a fused layer the group's layouts with
+/// `#romac.layout<on_chip>` for its intermediates, and `band_rows`) and, for
+/// fused layers, `romac.fused_group` (the group's index, i64; removed from
+/// the others).
 void annotateDramCompile(mlir::MLIRContext *ctx, const DramCompile &compile);
 
 } // namespace romac

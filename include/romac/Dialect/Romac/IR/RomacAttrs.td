@@ -37,6 +37,16 @@ class Romac_Attr<string name, string attrMnemonic, list<Trait> traits = []>
   let mnemonic = attrMnemonic;
 }
 
+def Romac_DramLayoutKind : I32EnumAttr<"DramLayoutKind",
+    "how a contraction's operand is placed", [
+  I32EnumAttrCase<"RowMajor", 0, "row_major">,
+  I32EnumAttrCase<"Blocked", 1, "blocked">,
+  I32EnumAttrCase<"OnChip", 2, "on_chip">
+]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::romac";
+}
+
 //===----------------------------------------------------------------------===//
 // Attributes
 //===----------------------------------------------------------------------===//
@@ -146,6 +156,44 @@ def Romac_MappingAttr : Romac_Attr<"Mapping", "mapping"> {
                                       ::llvm::StringRef name,
                                       bool checkBounds) const;
   }];
+}
+
+def Romac_LayoutAttr : Romac_Attr<"Layout", "layout"> {
+  let summary = "The DRAM placement of one operand of a contraction";
+  let description = [{
+    One entry of the `layouts` of `romac.dram` (set by `romac-dram-search`),
+    per operand of the contraction in the workload's operand order (the
+    op's inputs, then its init): the tensor's DRAM layout as the DRAM model
+    costed it (`TensorLayout`, docs/dram-model.md), or `on_chip` for the
+    intermediate of a fused group that never reaches DRAM.
+
+    - `row_major`: `order` lists the tensor dims outermost first (the last
+      is contiguous);
+    - `blocked`: tile-blocked, `block` elements per tensor dim, `order`
+      ordering both the blocks and the elements inside a block;
+    - `base`: the byte address of the first element.
+
+    Example:
+
+    ```mlir
+    romac.dram = {address_mapping = "romanet", band_rows = 28 : i64,
+                  layouts = [#romac.layout<row_major, order = array<i64: 2, 0, 1, 3>, base = 0x0>,
+                             #romac.layout<blocked, block = array<i64: 16, 8, 3, 3>, order = array<i64: 0, 1, 2, 3>, base = 0x1a000>,
+                             #romac.layout<on_chip>]}
+    ```
+
+    The verifier checks that an on-chip operand has no order, block or base,
+    that a DRAM layout has an order that is a permutation of the tensor dims
+    and a base, and that a blocked layout (only) has one positive block size
+    per dim.
+  }];
+  let parameters = (ins
+      EnumParameter<Romac_DramLayoutKind>:$kind,
+      OptionalParameter<"::mlir::DenseI64ArrayAttr">:$block,
+      OptionalParameter<"::mlir::DenseI64ArrayAttr">:$order,
+      OptionalParameter<"std::optional<uint64_t>">:$base);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
 }
 
 #endif // ROMAC_DIALECT_ROMAC_IR_ROMACATTRS_TD

@@ -91,11 +91,11 @@ def RomacDramSearchPass : Pass<"romac-dram-search", "::mlir::ModuleOp"> {
     (docs/fusion.md). `romac compile --dram` / `--fuse` run the same code.
 
     Every contraction gets `romac.mapping` (its DRAM-aware tiling) and
-    `romac.dram = {address_mapping = "...", layouts = ["...", ...]}` (one
-    layout per operand). With `fuse`, every layer of a fused group gets
-    `romac.fused_group = N : i64`, and its `romac.dram` the group's layouts
-    ("on-chip" for the intermediates) and `band_rows`; groups of an earlier
-    run are dropped.
+    `romac.dram = {address_mapping = "...", layouts = [#romac.layout<...>,
+    ...]}` (one typed layout per operand). With `fuse`, every layer of a
+    fused group gets `romac.fused_group = N : i64`, and its `romac.dram` the
+    group's layouts (`#romac.layout<on_chip>` for the intermediates) and
+    `band_rows`; groups of an earlier run are dropped.
 
     Example:
 
@@ -103,8 +103,10 @@ def RomacDramSearchPass : Pass<"romac-dram-search", "::mlir::ModuleOp"> {
     // romac-opt --romac-attach-target=target=romanet-ddr3 \
     //           --romac-dram-search=fuse=true
     %2 = linalg.conv_2d_nchw_fchw {romac.dram = {address_mapping = "romanet",
-           band_rows = 28 : i64, layouts = ["row-major[2,0,1,3] @0x0",
-           "row-major[0,1,2,3] @0x1a000", "on-chip"]},
+           band_rows = 28 : i64, layouts = [
+             #romac.layout<row_major, order = array<i64: 2, 0, 1, 3>, base = 0x0>,
+             #romac.layout<row_major, order = array<i64: 0, 1, 2, 3>, base = 0x1a000>,
+             #romac.layout<on_chip>]},
            romac.fused_group = 0 : i64, romac.mapping = #romac.mapping<...>}
     ```
   }];
