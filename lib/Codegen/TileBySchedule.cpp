@@ -7,14 +7,13 @@
 //
 // Tiles every linalg op that carries a #romac.mapping with the mapping's
 // DRAM-level tile sizes, in its loop order (outermost first), through the
-// upstream TilingInterface (scf::tileUsingSCF). The mapping names loop dims as
-// the layer's Workload does (workloadFromLinalg), so the dim names are mapped
-// back to the op's iteration dims through the same function.
+// upstream TilingInterface (scf::tileUsingSCF). The mapping is indexed by the
+// op's loops (tile sizes in iteration order, the order as loop indices), so it
+// becomes the tiling options as it stands.
 //
 //===----------------------------------------------------------------------===//
 
 #include "romac/Codegen/Passes.h"
-#include "romac/Dialect/Romac/Analysis/LinalgWorkload.h"
 #include "romac/Dialect/Romac/IR/RomacAttrs.h"
 #include "romac/Dialect/Romac/IR/RomacDialect.h"
 
@@ -32,54 +31,40 @@ using namespace mlir;
 namespace {
 
 /// The tiling a mapping asks for, in the op's iteration order: tile sizes
-/// (0: the dim is not tiled) and the loop interchange (tiled dims in the
-/// mapping's order, then the rest).
+/// (0: the loop is not tiled) and the loop interchange (the mapping's order).
 struct ScheduleTiling {
   SmallVector<int64_t> tileSizes;
   SmallVector<int64_t> interchange;
 };
 
-/// Reads `mapping` against the loop dims of `op`; an error names what does
-/// not match (a schedule written for another model).
+/// Reads `mapping` against the loops of `op`; an error names what does not
+/// match (a schedule written for another model). The dialect verifier has
+/// checked one tile per loop and that the order is a permutation.
 FailureOr<ScheduleTiling> getScheduleTiling(linalg::LinalgOp op,
-                                            romac::MappingAttr mapping,
-                                            const romac::NameTable &names) {
-  llvm::Expected<romac::Workload> w = romac::workloadFromLinalg(op, names);
-  if (!w) {
-    op->emitError() << llvm::toString(w.takeError());
+                                            romac::MappingAttr mapping) {
+  SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+  ArrayRef<int64_t> tiles = mapping.getTile().asArrayRef();
+  if (tiles.size() != bounds.size()) {
+    op->emitError() << "romac.mapping has " << tiles.size()
+                    << " tile sizes, the op has " << bounds.size() << " loops";
     return failure();
   }
   ScheduleTiling tiling;
-  for (const romac::LoopDim &dim : w->dims) {
-    auto tile = mapping.getTile().getAs<IntegerAttr>(dim.name);
-    if (!tile) {
-      op->emitError() << "romac.mapping has no tile for loop dim '" << dim.name
-                      << "'";
+  for (auto [loop, size, bound] : llvm::enumerate(tiles, bounds)) {
+    if (ShapedType::isDynamic(bound)) {
+      op->emitError() << "romac-tile-by-schedule: loop " << loop
+                      << " has no static bound";
       return failure();
     }
-    int64_t size = tile.getInt();
-    if (size <= 0 || size > dim.bound) {
-      op->emitError() << "romac.mapping tiles loop dim '" << dim.name << "' by "
-                      << size << ", outside [1, " << dim.bound << "]";
+    if (size <= 0 || size > bound) {
+      op->emitError() << "romac.mapping tiles loop " << loop << " by " << size
+                      << ", outside [1, " << bound << "]";
       return failure();
     }
-    tiling.tileSizes.push_back(size == dim.bound ? 0 : size);
+    tiling.tileSizes.push_back(size == bound ? 0 : size);
   }
-  llvm::SmallDenseSet<int64_t> placed;
-  for (Attribute a : mapping.getOrder()) {
-    std::optional<unsigned> dim =
-        w->findDim(llvm::cast<StringAttr>(a).getValue());
-    if (!dim || !placed.insert(*dim).second) {
-      op->emitError() << "romac.mapping order names "
-                      << (dim ? "twice" : "an unknown") << " loop dim '"
-                      << llvm::cast<StringAttr>(a).getValue() << "'";
-      return failure();
-    }
-    tiling.interchange.push_back(*dim);
-  }
-  for (int64_t d = 0, e = w->dims.size(); d < e; ++d)
-    if (!placed.contains(d))
-      tiling.interchange.push_back(d);
+  tiling.interchange.assign(mapping.getOrder().asArrayRef().begin(),
+                            mapping.getOrder().asArrayRef().end());
   return tiling;
 }
 
@@ -87,7 +72,6 @@ struct TileBySchedulePass
     : public romac::impl::RomacTileBySchedulePassBase<TileBySchedulePass> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
-    romac::NameTable names(func);
     SmallVector<std::pair<linalg::LinalgOp, romac::MappingAttr>> work;
     func.walk([&](linalg::LinalgOp op) {
       if (auto mapping = op->getAttrOfType<romac::MappingAttr>(
@@ -96,7 +80,7 @@ struct TileBySchedulePass
     });
     IRRewriter rewriter(&getContext());
     for (auto [op, mapping] : work) {
-      FailureOr<ScheduleTiling> tiling = getScheduleTiling(op, mapping, names);
+      FailureOr<ScheduleTiling> tiling = getScheduleTiling(op, mapping);
       if (failed(tiling))
         return signalPassFailure();
       op->removeAttr(romac::RomacDialect::getMappingAttrName());

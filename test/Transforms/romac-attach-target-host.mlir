@@ -3,7 +3,7 @@
 // The pass options that take a target accept `host`: the tile search then
 // tiles against the detected CPU's cache (fp32 FMA lanes as the array).
 // CHECK: module attributes {romac.target = #romac.target<"host">}
-// CHECK: linalg.matmul {romac.mapping = #romac.mapping<reuse = "{{[a-z+-]+}}", tile = {K = {{[0-9]+}} : i64, M = {{[0-9]+}} : i64, N = {{[0-9]+}} : i64}
+// CHECK: linalg.matmul {romac.mapping = #romac.mapping<reuse = {{[a-z_]+}}, tile = array<i64: {{[0-9]+}}, {{[0-9]+}}, {{[0-9]+}}>
 module {
   func.func @matmul(%a: tensor<64x2048xf32>, %b: tensor<2048x2048xf32>) -> tensor<64x2048xf32> {
     %zero = arith.constant 0.0 : f32

@@ -17,11 +17,12 @@
 // RUN: romac-opt %s -split-input-file --romac-compile-pipeline=target=romanet-ddr3 > %t.flat.mlir
 // RUN: romac-opt %s -split-input-file --romac-compile-pipeline=target=romanet-ddr3 --mlir-disable-threading | diff %t.flat.mlir -
 
-// A fused layer's romac.dram names the group's DRAM tensors and its band;
-// the intermediate between the two convolutions stays on chip.
+// A fused layer's romac.dram names the group's DRAM tensors (typed
+// #romac.layout per operand) and its band; the intermediate between the two
+// convolutions stays on chip.
 // FUSE-LABEL: func.func @chain
-// FUSE: linalg.conv_2d_nchw_fchw {{.*}}romac.dram = {address_mapping = "{{[A-Za-z-]+}}", band_rows = {{[0-9]+}} : i64, layouts = ["{{[^"]+}}", "{{[^"]+}}", "on-chip"]}, romac.fused_group = 0 : i64, romac.mapping = #romac.mapping<
-// FUSE: linalg.conv_2d_nchw_fchw {{.*}}romac.dram = {address_mapping = "{{[A-Za-z-]+}}", band_rows = {{[0-9]+}} : i64, layouts = ["on-chip", "{{[^"]+}}", "{{[^"]+}}"]}, romac.fused_group = 0 : i64, romac.mapping = #romac.mapping<
+// FUSE: linalg.conv_2d_nchw_fchw {{.*}}romac.dram = {address_mapping = "{{[A-Za-z-]+}}", band_rows = {{[0-9]+}} : i64, layouts = [#romac.layout<{{row_major|blocked}}{{[^#]*}}, base = 0x{{[0-9a-f]+}}>, #romac.layout<{{row_major|blocked}}{{[^#]*}}, base = 0x{{[0-9a-f]+}}>, #romac.layout<on_chip>]}, romac.fused_group = 0 : i64, romac.mapping = #romac.mapping<
+// FUSE: linalg.conv_2d_nchw_fchw {{.*}}romac.dram = {address_mapping = "{{[A-Za-z-]+}}", band_rows = {{[0-9]+}} : i64, layouts = [#romac.layout<on_chip>, #romac.layout<{{row_major|blocked}}{{[^#]*}}, base = 0x{{[0-9a-f]+}}>, #romac.layout<{{row_major|blocked}}{{[^#]*}}, base = 0x{{[0-9a-f]+}}>]}, romac.fused_group = 0 : i64, romac.mapping = #romac.mapping<
 // PLAIN-LABEL: func.func @chain
 // PLAIN-NOT: romac.fused_group
 // PLAIN: romac.dram = {address_mapping

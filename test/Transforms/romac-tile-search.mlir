@@ -1,9 +1,10 @@
 // RUN: romac-opt %s -split-input-file --romac-tile-search -verify-diagnostics | FileCheck %s
 
 // A conv whose operands all fit the ROMANet-like buffers (64 KiB each) is not
-// tiled: every operand is fetched exactly once, which no tiling can beat.
+// tiled: every operand is fetched exactly once, which no tiling can beat. The
+// tiles are in the op's loop order (N K P Q C R S).
 // CHECK-LABEL: func.func @fits
-// CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, romac.mapping = #romac.mapping<reuse = "{{.*}}", tile = {C = 8 : i64, K = 16 : i64, N = 1 : i64, P = 14 : i64, Q = 14 : i64, R = 3 : i64, S = 3 : i64}
+// CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, romac.mapping = #romac.mapping<reuse = {{[a-z_]+}}, tile = array<i64: 1, 16, 14, 14, 8, 3, 3>
 module attributes {romac.target = #romac.target<"romanet-ddr3">} {
   func.func @fits(%x: tensor<1x8x16x16xf32>, %w: tensor<16x8x3x3xf32>) -> tensor<1x16x14x14xf32> {
     %zero = arith.constant 0.0 : f32
@@ -20,7 +21,7 @@ module attributes {romac.target = #romac.target<"romanet-ddr3">} {
 // A weight of 4 MiB does not fit the 64 KiB weight buffer: the weight dims
 // (K, C) are tiled and every other dim is kept whole or tiled to fit.
 // CHECK-LABEL: func.func @tiled
-// CHECK: linalg.matmul {romac.mapping = #romac.mapping<reuse = "{{[a-z+-]+}}", tile = {K = {{[0-9]+}} : i64, M = {{[0-9]+}} : i64, N = {{[0-9]+}} : i64}, order = [{{.*}}], spatial = {cols = "{{[A-Z]}}", rows = "{{[A-Z]}}"}>}
+// CHECK: linalg.matmul {romac.mapping = #romac.mapping<reuse = {{[a-z_]+}}, tile = array<i64: {{[0-9]+}}, {{[0-9]+}}, {{[0-9]+}}>, order = array<i64: {{[0-2]}}, {{[0-2]}}, {{[0-2]}}>, spatial_rows = {{[0-2]}}, spatial_cols = {{[0-2]}}>}
 module attributes {romac.target = #romac.target<"romanet-ddr3">} {
   func.func @tiled(%a: tensor<64x2048xf32>, %b: tensor<2048x2048xf32>) -> tensor<64x2048xf32> {
     %zero = arith.constant 0.0 : f32

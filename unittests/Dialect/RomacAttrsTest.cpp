@@ -1,4 +1,4 @@
-//===- RomacAttrsTest.cpp - #romac.target unit tests -----------*- C++ -*-===//
+//===- RomacAttrsTest.cpp - romac attribute unit tests ---------*- C++ -*-===//
 //
 // Part of romac, under the Apache License v2.0 with LLVM Exceptions.
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
@@ -7,6 +7,7 @@
 
 #include "romac/Dialect/Romac/IR/RomacAttrs.h"
 #include "romac/Dialect/Romac/IR/RomacDialect.h"
+#include "romac/Search/Search.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -66,6 +67,34 @@ TEST_F(TargetAttrTest, UniquedAndRoundTrips) {
   EXPECT_EQ(printed, "#romac.target<\"eyeriss-like\">");
   Attribute parsed = parseAttribute(printed, &ctx);
   EXPECT_EQ(parsed, a);
+}
+
+/// Every scheme the search can label a result with (describeReuse() and
+/// the fixed policies) has an enum value, and the labels round-trip.
+TEST_F(TargetAttrTest, ReuseSchemeLabels) {
+  for (uint32_t v = 0; v <= getMaxEnumValForReuseScheme(); ++v) {
+    std::optional<ReuseScheme> scheme = symbolizeReuseScheme(v);
+    ASSERT_TRUE(scheme) << v;
+    EXPECT_EQ(parseReuseSchemeLabel(getReuseSchemeLabel(*scheme)), scheme);
+  }
+  EXPECT_EQ(getReuseSchemeLabel(ReuseScheme::Mixed), "mixed");
+  EXPECT_EQ(getReuseSchemeLabel(ReuseScheme::InputWeightStationary),
+            "input+weight-stationary");
+  EXPECT_EQ(getReuseSchemeLabel(ReuseScheme::InputWeightOutputStationary),
+            "input+weight+output-stationary");
+  for (ReusePolicy p : {ReusePolicy::InputStationary,
+                        ReusePolicy::WeightStationary,
+                        ReusePolicy::OutputStationary})
+    EXPECT_TRUE(parseReuseSchemeLabel(stringifyReusePolicy(p)))
+        << stringifyReusePolicy(p).str();
+  EXPECT_EQ(parseReuseSchemeLabel("weight-stationary"),
+            ReuseScheme::WeightStationary);
+  EXPECT_FALSE(parseReuseSchemeLabel("adaptive"));
+  EXPECT_FALSE(parseReuseSchemeLabel("weight+input-stationary"));
+  EXPECT_FALSE(parseReuseSchemeLabel("weight_stationary"));
+
+  Attribute parsed = parseAttribute("#romac<reuse weight_stationary>", &ctx);
+  EXPECT_EQ(parsed, ReuseSchemeAttr::get(&ctx, ReuseScheme::WeightStationary));
 }
 
 } // namespace

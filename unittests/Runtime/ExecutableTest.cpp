@@ -49,9 +49,8 @@ constexpr const char *kTiledMatmul = R"mlir(
     %zero = arith.constant 0.0 : f32
     %e = tensor.empty() : tensor<37x19xf32>
     %init = linalg.fill ins(%zero : f32) outs(%e : tensor<37x19xf32>) -> tensor<37x19xf32>
-    %c = linalg.matmul {romac.mapping = #romac.mapping<reuse = "output-stationary",
-           tile = {M = 8 : i64, N = 16 : i64, K = 4 : i64},
-           order = ["N", "M", "K"], spatial = {}>}
+    %c = linalg.matmul {romac.mapping = #romac.mapping<reuse = output_stationary,
+           tile = array<i64: 8, 16, 4>, order = array<i64: 1, 0, 2>>}
          ins(%a, %b : tensor<37x23xf32>, tensor<23x19xf32>)
          outs(%init : tensor<37x19xf32>) -> tensor<37x19xf32>
     return %c : tensor<37x19xf32>

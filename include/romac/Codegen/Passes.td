@@ -18,7 +18,7 @@ def RomacTileBySchedulePass
     Makes the schedule the program: every linalg op that carries a
     `romac.mapping` (set by `romac-tile-search` or `romac-dram-search`) is
     tiled with `scf.for` loops whose steps are the mapping's DRAM-level tile
-    sizes (the tile fetched into the target's SRAM) and whose nesting is the
+    sizes (one per loop of the op, in iteration order) (the tile fetched into the target's SRAM) and whose nesting is the
     mapping's loop order, outermost first. Dims whose tile covers the whole
     bound get no loop. Reduction dims are tiled too (the partial sums stay in
     the output tile, as the schedule counts them). The tiled op keeps the
@@ -30,8 +30,9 @@ def RomacTileBySchedulePass
     Example:
 
     ```mlir
-    %0 = linalg.matmul {romac.mapping = #romac.mapping<reuse = "...",
-           tile = {M = 8, N = 16, K = 4}, order = ["N", "M", "K"], ...>}
+    // Loops M N K: tile M by 8, N by 16, K by 4; N outermost, then M, K.
+    %0 = linalg.matmul {romac.mapping = #romac.mapping<reuse = ...,
+           tile = array<i64: 8, 16, 4>, order = array<i64: 1, 0, 2>>}
     // becomes scf.for N step 16 { scf.for M step 8 { scf.for K step 4 {
     //   linalg.matmul on 8x4 and 4x16 slices } } }
     ```

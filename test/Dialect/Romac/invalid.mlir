@@ -40,15 +40,30 @@ module attributes {t = #romac.target} {}
 
 // -----
 
-// expected-error @+1 {{'romac.dram' must be {address_mapping = string, layouts = [string, ...]}}}
+// expected-error @+1 {{'romac.dram' must be {address_mapping = string, layouts = [#romac.layout, ...], band_rows = i64 (optional)}}}
 func.func @dram_without_layouts() attributes {romac.dram = {address_mapping = "romanet"}} {
   return
 }
 
 // -----
 
-// expected-error @+1 {{'romac.dram' must be {address_mapping = string, layouts = [string, ...]}}}
-func.func @dram_layout_not_a_string() attributes {romac.dram = {address_mapping = "romanet", layouts = [1]}} {
+// expected-error @+1 {{'romac.dram' must be {address_mapping = string, layouts = [#romac.layout, ...], band_rows = i64 (optional)}}}
+func.func @dram_layout_not_a_layout() attributes {romac.dram = {address_mapping = "romanet", layouts = [1]}} {
+  return
+}
+
+// -----
+
+// The strings of earlier romac versions are not layouts.
+// expected-error @+1 {{'romac.dram' must be {address_mapping = string, layouts = [#romac.layout, ...], band_rows = i64 (optional)}}}
+func.func @dram_layout_string() attributes {romac.dram = {address_mapping = "romanet", layouts = ["row-major[0,1] @0x0"]}} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'romac.dram' must be {address_mapping = string, layouts = [#romac.layout, ...], band_rows = i64 (optional)}}}
+func.func @dram_band_rows() attributes {romac.dram = {address_mapping = "romanet", band_rows = "4", layouts = []}} {
   return
 }
 

@@ -46,26 +46,28 @@ std::vector<Layer> romac::collectContractions(ModuleOp module,
   return result;
 }
 
-Attribute romac::mappingAttr(MLIRContext *ctx, const Workload &workload,
-                             const LayerResult &result) {
-  Builder b(ctx);
-  SmallVector<NamedAttribute> tiles;
-  for (auto [k, dim] : llvm::enumerate(workload.dims))
-    tiles.push_back(b.getNamedAttr(
-        dim.name, b.getI64IntegerAttr(result.mapping.tileSizes[k])));
-  SmallVector<Attribute> order;
-  for (unsigned d : result.mapping.order)
-    order.push_back(b.getStringAttr(workload.dims[d].name));
-  SmallVector<NamedAttribute> spatial;
-  if (result.spatial.rowDim)
-    spatial.push_back(b.getNamedAttr(
-        "rows", b.getStringAttr(workload.dims[*result.spatial.rowDim].name)));
-  if (result.spatial.colDim)
-    spatial.push_back(b.getNamedAttr(
-        "cols", b.getStringAttr(workload.dims[*result.spatial.colDim].name)));
-  return MappingAttr::get(ctx, b.getStringAttr(result.reuse),
-                          b.getDictionaryAttr(tiles), b.getArrayAttr(order),
-                          b.getDictionaryAttr(spatial));
+MappingAttr romac::mappingAttr(MLIRContext *ctx, const Workload &workload,
+                               const LayerResult &result) {
+  // Workload dims are the linalg op's loops in iteration order
+  // (workloadFromLinalg()), so a dim's position is its loop index.
+  assert(result.mapping.tileSizes.size() == workload.dims.size() &&
+         "one tile per loop dim");
+  std::optional<ReuseScheme> reuse = parseReuseSchemeLabel(result.reuse);
+  assert(reuse && "the search labels every result with a known scheme");
+  SmallVector<int64_t> order(result.mapping.order.begin(),
+                             result.mapping.order.end());
+  auto loop = [](std::optional<unsigned> d) -> std::optional<int64_t> {
+    if (d)
+      return static_cast<int64_t>(*d);
+    return std::nullopt;
+  };
+  return MappingAttr::get(ctx,
+                          ReuseSchemeAttr::get(
+                              ctx, reuse.value_or(ReuseScheme::Mixed)),
+                          DenseI64ArrayAttr::get(ctx, result.mapping.tileSizes),
+                          DenseI64ArrayAttr::get(ctx, order),
+                          loop(result.spatial.rowDim),
+                          loop(result.spatial.colDim));
 }
 
 /// "N=1 K=64 P=56": the dims of `w` for messages.
@@ -102,6 +104,9 @@ llvm::Error romac::attachSchedule(ModuleOp module, const Schedule &schedule) {
       return makeStringError("layer '" + w.name + "': the schedule's dims " +
                              dimsString(sw) + " are not the model's " +
                              dimsString(w));
+    if (!parseReuseSchemeLabel(it->second->reuse))
+      return makeStringError("layer '" + w.name + "': unknown reuse scheme '" +
+                             it->second->reuse + "'");
     matched.push_back({&layer, it->second});
     byName.erase(it);
   }
@@ -133,35 +138,28 @@ romac::resultFromMapping(const Layer &layer, const CostTarget &target,
       layer.op->getAttrOfType<MappingAttr>(RomacDialect::getMappingAttrName());
   if (!attr)
     return fail("has no #romac.mapping (run romac-tile-search first)");
-  SmallVector<std::pair<StringRef, int64_t>> tiles;
-  for (NamedAttribute entry : attr.getTile())
-    tiles.push_back({entry.getName().getValue(),
-                     cast<IntegerAttr>(entry.getValue()).getInt()});
-  SmallVector<StringRef> order;
-  for (Attribute a : attr.getOrder())
-    order.push_back(cast<StringAttr>(a).getValue());
-  llvm::Expected<Mapping> mapping = Mapping::get(w, tiles, order);
-  if (!mapping)
-    return fail(llvm::toString(mapping.takeError()));
+  // Loop i of the op is dim i of its workload.
+  Mapping mapping;
+  mapping.tileSizes.assign(attr.getTile().asArrayRef().begin(),
+                           attr.getTile().asArrayRef().end());
+  for (int64_t loop : attr.getOrder().asArrayRef())
+    mapping.order.push_back(static_cast<unsigned>(loop));
+  if (llvm::Error e = mapping.verify(w))
+    return fail(llvm::toString(std::move(e)));
   SpatialMapping spatial;
-  for (NamedAttribute axis : attr.getSpatial()) {
-    std::optional<unsigned> dim =
-        w.findDim(cast<StringAttr>(axis.getValue()).getValue());
-    if (!dim)
-      return fail("spatial dim '" +
-                  cast<StringAttr>(axis.getValue()).getValue() +
-                  "' is not a loop dim");
-    (axis.getName() == "rows" ? spatial.rowDim : spatial.colDim) = *dim;
-  }
+  if (std::optional<int64_t> rows = attr.getSpatialRows())
+    spatial.rowDim = static_cast<unsigned>(*rows);
+  if (std::optional<int64_t> cols = attr.getSpatialCols())
+    spatial.colDim = static_cast<unsigned>(*cols);
   if (llvm::Error e = spatial.verify(w))
     return fail(llvm::toString(std::move(e)));
   CostModel model(target, w, options.cost);
-  if (llvm::Error e = model.checkCapacity(mapping->tileSizes))
+  if (llvm::Error e = model.checkCapacity(mapping.tileSizes))
     return fail(llvm::toString(std::move(e)));
   LayerResult result;
-  result.mapping = *mapping;
+  result.mapping = std::move(mapping);
   result.spatial = spatial;
-  result.reuse = attr.getReuse().str();
+  result.reuse = getReuseSchemeLabel(attr.getReuse().getValue());
   result.cost = model.compute(result.mapping, spatial);
   result.objective = result.cost.getObjective(options.objective);
   return result;
@@ -231,27 +229,37 @@ romac::compileModuleDramAware(ModuleOp module, const Target &target,
   return c;
 }
 
+/// The #romac.layout that records \p layout.
+static LayoutAttr layoutAttr(MLIRContext *ctx, const TensorLayout &layout) {
+  SmallVector<int64_t> order(layout.getDimOrder().begin(),
+                             layout.getDimOrder().end());
+  bool blocked = layout.getKind() == LayoutKind::Blocked;
+  return LayoutAttr::get(
+      ctx, blocked ? DramLayoutKind::Blocked : DramLayoutKind::RowMajor,
+      blocked ? DenseI64ArrayAttr::get(ctx, layout.getBlockSizes()) : nullptr,
+      DenseI64ArrayAttr::get(ctx, order), layout.getBase());
+}
+
 void romac::annotateDramCompile(MLIRContext *ctx, const DramCompile &c) {
   // Unfused layers as the fused result evaluated them (a layer reading a
   // group's output may have adopted its layout).
   const std::vector<DramLayerResult> &results =
       c.fusion ? c.fusion->layers : c.result.layers;
-  auto dramAttr = [&](StringRef mapping, ArrayRef<std::string> layouts,
+  auto dramAttr = [&](StringRef mapping, ArrayRef<Attribute> layouts,
                       std::optional<int64_t> bandRows) {
-    SmallVector<Attribute> strings;
-    for (const std::string &l : layouts)
-      strings.push_back(StringAttr::get(ctx, l));
     SmallVector<NamedAttribute, 3> fields = {
         NamedAttribute(StringAttr::get(ctx, "address_mapping"),
                        StringAttr::get(ctx, mapping)),
         NamedAttribute(StringAttr::get(ctx, "layouts"),
-                       ArrayAttr::get(ctx, strings))};
+                       ArrayAttr::get(ctx, layouts))};
     if (bandRows)
       fields.push_back(NamedAttribute(
           StringAttr::get(ctx, "band_rows"),
           IntegerAttr::get(IntegerType::get(ctx, 64), *bandRows)));
     return DictionaryAttr::get(ctx, fields);
   };
+  Attribute onChip =
+      LayoutAttr::get(ctx, DramLayoutKind::OnChip, nullptr, nullptr, {});
   for (auto [k, layer] : llvm::enumerate(c.contractions)) {
     const DramLayerResult &r = results[k];
     layer.op->setAttr(RomacDialect::getMappingAttrName(),
@@ -264,9 +272,9 @@ void romac::annotateDramCompile(MLIRContext *ctx, const DramCompile &c) {
     if (!rb || g < 0 || !c.fusion->groups[g].placement) {
       if (!rb)
         llvm::consumeError(rb.takeError());
-      SmallVector<std::string> layouts;
+      SmallVector<Attribute> layouts;
       for (const TensorLayout &l : r.layout.operands)
-        layouts.push_back(l.str());
+        layouts.push_back(layoutAttr(ctx, l));
       layer.op->setAttr(RomacDialect::getDramAttrName(),
                         dramAttr(r.addressMapping, layouts, std::nullopt));
       continue;
@@ -277,14 +285,16 @@ void romac::annotateDramCompile(MLIRContext *ctx, const DramCompile &c) {
     size_t weight = 0;
     for (unsigned j = group.first; j < k; ++j)
       weight += c.workloads[j].operands.size() - 2;
-    SmallVector<std::string> layouts;
+    SmallVector<Attribute> layouts;
     for (unsigned o = 0; o < layer.workload.operands.size(); ++o) {
       if (o == rb->input)
-        layouts.push_back(k == group.first ? placement.input.str() : "on-chip");
+        layouts.push_back(k == group.first ? layoutAttr(ctx, placement.input)
+                                           : onChip);
       else if (o == rb->output)
-        layouts.push_back(k == group.last ? placement.output.str() : "on-chip");
+        layouts.push_back(k == group.last ? layoutAttr(ctx, placement.output)
+                                          : onChip);
       else
-        layouts.push_back(placement.weights[weight++].str());
+        layouts.push_back(layoutAttr(ctx, placement.weights[weight++]));
     }
     layer.op->setAttr(
         RomacDialect::getDramAttrName(),

@@ -8,6 +8,7 @@
 #include "romac/Dialect/Romac/IR/RomacDialect.h"
 #include "romac/Dialect/Romac/IR/RomacAttrs.h"
 
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/IR/BuiltinOps.h"
 
 using namespace mlir;
@@ -17,14 +18,55 @@ using namespace romac;
 
 void RomacDialect::initialize() { registerAttributes(); }
 
+/// Checks `romac.dram` on \p op: {address_mapping = string, layouts =
+/// [#romac.layout, ...], band_rows = i64 (optional)}; on a linalg op one
+/// layout per operand, each DRAM layout ordering the operand's dims.
+static LogicalResult verifyDramAttr(Operation *op, Attribute value) {
+  auto dict = dyn_cast<DictionaryAttr>(value);
+  auto mapping = dict ? dict.getAs<StringAttr>("address_mapping") : nullptr;
+  auto layouts = dict ? dict.getAs<ArrayAttr>("layouts") : nullptr;
+  Attribute bandRows = dict ? dict.get("band_rows") : nullptr;
+  if (!mapping || !layouts ||
+      !llvm::all_of(layouts, [](Attribute a) { return isa<LayoutAttr>(a); }) ||
+      (bandRows && !isa<IntegerAttr>(bandRows)))
+    return op->emitError()
+           << "'" << RomacDialect::getDramAttrName()
+           << "' must be {address_mapping = string, layouts = "
+              "[#romac.layout, ...], band_rows = i64 (optional)}";
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!linalgOp)
+    return success();
+  if (layouts.size() != op->getNumOperands())
+    return op->emitError() << "'" << RomacDialect::getDramAttrName()
+                           << "' has " << layouts.size()
+                           << " layouts, the op has " << op->getNumOperands()
+                           << " operands";
+  for (auto [k, layout] :
+       llvm::enumerate(layouts.getAsRange<LayoutAttr>())) {
+    auto type = dyn_cast<ShapedType>(op->getOperand(k).getType());
+    if (layout.getOrder() && type && type.hasRank() &&
+        static_cast<int64_t>(layout.getOrder().size()) != type.getRank())
+      return op->emitError() << "'" << RomacDialect::getDramAttrName()
+                             << "' layout " << k << " orders "
+                             << layout.getOrder().size()
+                             << " dims, the operand has " << type.getRank();
+  }
+  return success();
+}
+
 LogicalResult RomacDialect::verifyOperationAttribute(Operation *op,
                                                      NamedAttribute attr) {
   if (attr.getName() == getMappingAttrName() ||
       attr.getName() == getTiledMappingAttrName()) {
-    if (!isa<MappingAttr>(attr.getValue()))
+    auto mapping = dyn_cast<MappingAttr>(attr.getValue());
+    if (!mapping)
       return op->emitError() << "'" << attr.getName().getValue()
                              << "' must be a #romac.mapping attribute";
-    return success();
+    // A tiled op's loops are the tile's, so only the search's mapping is
+    // checked against the static bounds.
+    return mapping.verifyForOp(op, attr.getName().getValue(),
+                               /*checkBounds=*/attr.getName() ==
+                                   getMappingAttrName());
   }
   if (attr.getName() == getWeightAttrName()) {
     if (!isa<ElementsAttr>(attr.getValue()))
@@ -41,18 +83,8 @@ LogicalResult RomacDialect::verifyOperationAttribute(Operation *op,
                              << "' must be a #romac.target attribute";
     return success();
   }
-  if (attr.getName() == getDramAttrName()) {
-    auto dict = dyn_cast<DictionaryAttr>(attr.getValue());
-    auto mapping = dict ? dict.getAs<StringAttr>("address_mapping") : nullptr;
-    auto layouts = dict ? dict.getAs<ArrayAttr>("layouts") : nullptr;
-    if (!mapping || !layouts ||
-        !llvm::all_of(layouts, [](Attribute a) { return isa<StringAttr>(a); }))
-      return op->emitError()
-             << "'" << getDramAttrName()
-             << "' must be {address_mapping = string, layouts = [string, "
-                "...]}";
-    return success();
-  }
+  if (attr.getName() == getDramAttrName())
+    return verifyDramAttr(op, attr.getValue());
   if (attr.getName() == getFusedGroupAttrName()) {
     auto index = dyn_cast<IntegerAttr>(attr.getValue());
     if (!index || !index.getType().isInteger(64) || index.getInt() < 0)

@@ -17,6 +17,7 @@
 #define ROMAC_DIALECT_ROMAC_ANALYSIS_SCHEDULEBUILDER_H
 
 #include "romac/Dialect/Romac/Analysis/LinalgWorkload.h"
+#include "romac/Dialect/Romac/IR/RomacAttrs.h"
 #include "romac/Dram/DramCost.h"
 #include "romac/Dram/Fusion.h"
 #include "romac/Schedule/Schedule.h"
@@ -43,9 +44,12 @@ llvm::Expected<Target> loadModuleTarget(mlir::ModuleOp module);
 std::vector<Layer> collectContractions(mlir::ModuleOp module,
                                        const Target &target);
 
-/// The `#romac.mapping` that records `result` for `workload`.
-mlir::Attribute mappingAttr(mlir::MLIRContext *ctx, const Workload &workload,
-                            const LayerResult &result);
+/// The `#romac.mapping` that records `result` for `workload`: its tiles,
+/// order and spatial dims by position in `workload.dims`, which is the loop
+/// index of the linalg op the workload was built from (workloadFromLinalg()).
+/// `result.reuse` must be a label parseReuseSchemeLabel() knows.
+MappingAttr mappingAttr(mlir::MLIRContext *ctx, const Workload &workload,
+                        const LayerResult &result);
 
 /// Attaches the tilings of `schedule` (read from a schedule JSON file) to
 /// the contractions of `module` as `#romac.mapping` attributes, matched by
@@ -124,10 +128,11 @@ compileModuleDramAware(mlir::ModuleOp module, const Target &target,
                        llvm::StringRef addressMapping, bool fuse);
 
 /// Records \p compile on its ops: `romac.mapping` (the DRAM-aware tiling),
-/// `romac.dram` (a dictionary: `address_mapping` and one layout string per
-/// operand, TensorLayout::str(); for a fused layer the group's layouts with
-/// "on-chip" for its intermediates, and `band_rows`) and, for fused layers,
-/// `romac.fused_group` (the group's index, i64; removed from the others).
+/// `romac.dram` (a dictionary: `address_mapping` and one `#romac.layout` per
+/// operand, the TensorLayout; for a fused layer the group's layouts with
+/// `#romac.layout<on_chip>` for its intermediates, and `band_rows`) and, for
+/// fused layers, `romac.fused_group` (the group's index, i64; removed from
+/// the others).
 void annotateDramCompile(mlir::MLIRContext *ctx, const DramCompile &compile);
 
 } // namespace romac

@@ -13,7 +13,27 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectImplementation.h"
 
+#include "llvm/ADT/StringRef.h"
+
+#include <optional>
+#include <string>
+
+#include "romac/Dialect/Romac/IR/RomacEnums.h.inc"
+
 #define GET_ATTRDEF_CLASSES
 #include "romac/Dialect/Romac/IR/RomacAttrs.h.inc"
+
+namespace romac {
+
+/// The search's spelling of \p scheme (describeReuse() in Search.h and the
+/// schedule JSON's `reuse`): "weight-stationary", "input+weight-stationary",
+/// ..., or "mixed".
+std::string getReuseSchemeLabel(ReuseScheme scheme);
+
+/// The scheme a search label (getReuseSchemeLabel()) names; std::nullopt for
+/// any other string.
+std::optional<ReuseScheme> parseReuseSchemeLabel(llvm::StringRef label);
+
+} // namespace romac
 
 #endif // ROMAC_DIALECT_ROMAC_IR_ROMACATTRS_H

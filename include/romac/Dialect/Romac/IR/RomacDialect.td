@@ -49,7 +49,8 @@ def Romac_Dialect : Dialect {
       return ::llvm::StringLiteral("romac.target");
     }
     /// Name of the op attribute with a contraction's DRAM placement: a
-    /// dictionary {address_mapping = string, layouts = [string per operand]}.
+    /// dictionary {address_mapping = string, layouts = [#romac.layout per
+    /// operand], band_rows = i64 (fused layers)}.
     static constexpr ::llvm::StringLiteral getDramAttrName() {
       return ::llvm::StringLiteral("romac.dram");
     }

@@ -45,7 +45,8 @@ def RomacTileSearchPass : Pass<"romac-tile-search", "::mlir::ModuleOp"> {
     once; the search is exact over a pruned space (docs/search.md) and
     deterministic. It runs on the context's thread pool
     (`--mlir-disable-threading` searches on one thread; the result is the
-    same). The result is attached to each op as `romac.mapping`.
+    same). The result is attached to each op as `romac.mapping`, indexed by
+    the op's loops (tiles in iteration order, the order as loop indices).
     Operands take the target's data types (bytes per element).
 
     A layer whose tiles cannot fit a buffer is an error naming the layer, the
@@ -56,8 +57,10 @@ def RomacTileSearchPass : Pass<"romac-tile-search", "::mlir::ModuleOp"> {
     ```mlir
     // romac-opt --romac-attach-target=target=romanet-ddr3 --romac-tile-search
     %2 = linalg.conv_2d_nchw_fchw {romac.mapping = #romac.mapping<
-           reuse = "weight-stationary", tile = {...}, order = [...],
-           spatial = {cols = "C", rows = "K"}>, ...}
+           reuse = weight_stationary,
+           tile = array<i64: 1, 32, 16, 64, 64, 3, 3>,
+           order = array<i64: 1, 4, 2, 3, 0, 5, 6>,
+           spatial_rows = 1, spatial_cols = 4>, ...}
     ```
   }];
   let dependentDialects = ["::romac::RomacDialect"];
@@ -88,11 +91,11 @@ def RomacDramSearchPass : Pass<"romac-dram-search", "::mlir::ModuleOp"> {
     (docs/fusion.md). `romac compile --dram` / `--fuse` run the same code.
 
     Every contraction gets `romac.mapping` (its DRAM-aware tiling) and
-    `romac.dram = {address_mapping = "...", layouts = ["...", ...]}` (one
-    layout per operand). With `fuse`, every layer of a fused group gets
-    `romac.fused_group = N : i64`, and its `romac.dram` the group's layouts
-    ("on-chip" for the intermediates) and `band_rows`; groups of an earlier
-    run are dropped.
+    `romac.dram = {address_mapping = "...", layouts = [#romac.layout<...>,
+    ...]}` (one typed layout per operand). With `fuse`, every layer of a
+    fused group gets `romac.fused_group = N : i64`, and its `romac.dram` the
+    group's layouts (`#romac.layout<on_chip>` for the intermediates) and
+    `band_rows`; groups of an earlier run are dropped.
 
     Example:
 
@@ -100,8 +103,10 @@ def RomacDramSearchPass : Pass<"romac-dram-search", "::mlir::ModuleOp"> {
     // romac-opt --romac-attach-target=target=romanet-ddr3 \
     //           --romac-dram-search=fuse=true
     %2 = linalg.conv_2d_nchw_fchw {romac.dram = {address_mapping = "romanet",
-           band_rows = 28 : i64, layouts = ["row-major[2,0,1,3] @0x0",
-           "row-major[0,1,2,3] @0x1a000", "on-chip"]},
+           band_rows = 28 : i64, layouts = [
+             #romac.layout<row_major, order = array<i64: 2, 0, 1, 3>, base = 0x0>,
+             #romac.layout<row_major, order = array<i64: 0, 1, 2, 3>, base = 0x1a000>,
+             #romac.layout<on_chip>]},
            romac.fused_group = 0 : i64, romac.mapping = #romac.mapping<...>}
     ```
   }];
