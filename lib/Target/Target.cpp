@@ -216,8 +216,10 @@ Expected<Target> romac::loadTarget(StringRef nameOrPath, StringRef targetsDir) {
   std::vector<std::string> available = listTargets(dir);
   std::string message = "unknown target '" + nameOrPath.str() + "' ";
   if (available.empty())
-    message += "(no targets in '" + dir + "')";
+    message += "(no targets in '" + dir + "'; " + kHostTargetName.str() +
+               " is this CPU)";
   else
-    message += "(available: " + llvm::join(available, ", ") + ")";
+    message += "(available: " + llvm::join(available, ", ") + ", and " +
+               kHostTargetName.str() + " for this CPU)";
   return make_error<TargetError>("", 0, 0, std::move(message));
 }

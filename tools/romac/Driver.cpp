@@ -18,8 +18,12 @@ using namespace romac::driver;
 /// Prints `err` as "romac COMMAND: error: MESSAGE" and returns `status`.
 int romac::driver::reportError(llvm::StringRef command, llvm::Error err,
                                int status) {
-  llvm::errs() << "romac " << command
-               << ": error: " << llvm::toString(std::move(err)) << "\n";
+  // A located message ("FILE: error: ..." from the schedule reader, or
+  // "FILE:LINE:COL: error: ...") already says it is an error.
+  std::string message = llvm::toString(std::move(err));
+  bool located = llvm::StringRef(message).contains("error: ");
+  llvm::errs() << "romac " << command << ": " << (located ? "" : "error: ")
+               << message << "\n";
   return status;
 }
 

@@ -65,7 +65,8 @@ private:
       std::chrono::steady_clock::now();
 };
 
-/// Prints `err` as "romac COMMAND: error: MESSAGE" and returns `status`.
+/// Prints `err` as "romac COMMAND: error: MESSAGE" ("romac COMMAND: MESSAGE"
+/// when MESSAGE is located: "FILE: error: ...") and returns `status`.
 int reportError(llvm::StringRef command, llvm::Error err, int status = 1);
 
 /// Flushes stdout and turns a write error on it (a full disk) into one

@@ -590,14 +590,8 @@ int romac::driver::runModel(const RunArgs &args) {
   std::optional<Schedule> scheduleFile;
   if (!args.schedule.empty()) {
     llvm::Expected<Schedule> read = readScheduleFile(args.schedule);
-    if (!read) {
-      // Schedule errors already read "FILE: error: PATH: problem".
-      std::string message = llvm::toString(read.takeError());
-      bool located = llvm::StringRef(message).contains("error: ");
-      llvm::errs() << "romac run: " << (located ? "" : "error: ") << message
-                   << "\n";
-      return 1;
-    }
+    if (!read)
+      return reportError("run", read.takeError());
     scheduleFile = std::move(*read);
   }
   Stopwatch clock;

@@ -641,19 +641,13 @@ void printLayerDetail(llvm::raw_ostream &os, const romac::LayerSchedule &l) {
 int runInspect(const InspectArgs &args) {
   llvm::Expected<romac::Schedule> schedule =
       romac::readScheduleFile(args.schedule);
-  if (!schedule) {
-    llvm::errs() << "romac inspect: error: "
-                 << llvm::toString(schedule.takeError()) << "\n";
-    return 1;
-  }
+  if (!schedule)
+    return reportError("inspect", schedule.takeError());
   if (!args.compare.empty()) {
     llvm::Expected<romac::Schedule> other =
         romac::readScheduleFile(args.compare);
-    if (!other) {
-      llvm::errs() << "romac inspect: error: "
-                   << llvm::toString(other.takeError()) << "\n";
-      return 1;
-    }
+    if (!other)
+      return reportError("inspect", other.takeError());
     romac::printScheduleComparison(llvm::outs(), *schedule, *other);
     return 0;
   }

@@ -541,12 +541,13 @@ TEST(TargetErrorTest, UnknownTargetNameListsAvailable) {
   ASSERT_FALSE(bool(unknown));
   EXPECT_EQ(llvm::toString(unknown.takeError()),
             "error: unknown target 'tpu-v9' (available: edge-npu-lpddr4, "
-            "eyeriss-like, romanet-ddr3, simba-like)");
+            "eyeriss-like, romanet-ddr3, simba-like, and host for this CPU)");
 
   llvm::Expected<Target> noDir = loadTarget("x", "/nonexistent/targets");
   ASSERT_FALSE(bool(noDir));
   EXPECT_EQ(llvm::toString(noDir.takeError()),
-            "error: unknown target 'x' (no targets in '/nonexistent/targets')");
+            "error: unknown target 'x' (no targets in '/nonexistent/targets'; "
+            "host is this CPU)");
 
   llvm::Expected<Target> empty = loadTarget("", ROMAC_SOURCE_TARGETS_DIR);
   ASSERT_FALSE(bool(empty));
