@@ -404,10 +404,13 @@ void printProfile(llvm::ArrayRef<KernelProfile> kernels, unsigned runs,
     return a->seconds > b->seconds;
   });
   llvm::raw_ostream &os = llvm::outs();
-  os << llvm::formatv("profile: {0} kernels, {1:f2} ms per run; contractions "
-                      "{2:f1} % of the time\n",
-                      kernels.size(), 1e3 * total / runs,
-                      percent(contractions, total));
+  // Without a schedule (--no-tile) no layer is known as a contraction.
+  os << llvm::formatv("profile: {0} kernels, {1:f2} ms per run", kernels.size(),
+                      1e3 * total / runs);
+  if (!predicted.empty())
+    os << llvm::formatv("; contractions {0:f1} % of the time",
+                        percent(contractions, total));
+  os << "\n";
   os << llvm::formatv("{0,-56} {1,10} {2,7} {3,10} {4,10}\n", "layer", "ms/run",
                       "share", "of contr.", "predicted");
   constexpr size_t kShown = 40;
