@@ -15,7 +15,9 @@ import argparse
 import json
 import os
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+from romac.plot import save_png  # noqa: E402  (romac's python/ folder)
 
 #: Issue #12's fp32 goals (speed ratio against onnxruntime fp32).
 FP32_GOALS = {"unet": 1.25, "vae_decoder": 1.0, "vae_encoder": 1.0, "text_encoder": 1.2,
@@ -70,18 +72,7 @@ def plot(meta, graphs, png):
     if failed:
         fig.text(0.01, 0.01, "failed: " + ", ".join(failed), fontsize=7)
     fig.tight_layout()
-    out_dir = os.path.dirname(os.path.abspath(png))
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=out_dir)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=110, metadata={"Software": None})
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it 0600
-        os.replace(tmp, png)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    save_png(fig, png)
 
 
 def main():

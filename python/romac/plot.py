@@ -96,6 +96,25 @@ def relative(results, order):
     return energy, throughput
 
 
+def save_png(fig, png_path):
+    """Writes `fig` to `png_path` through a temporary file in the same folder
+    that is renamed over it (a failure leaves no half-written PNG), with the
+    permissions of a newly created file (mkstemp makes it 0600) and no
+    software-version metadata (the bytes do not depend on matplotlib's)."""
+    out_dir = os.path.dirname(os.path.abspath(png_path))
+    fd, tmp = tempfile.mkstemp(suffix=".png", dir=out_dir)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=110, metadata={"Software": None})
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, png_path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
 def plot_romanet(csv_path, png_path):
     results, order, targets = read_results(csv_path)
     energy, throughput = relative(results, order)
@@ -145,17 +164,8 @@ def plot_romanet(csv_path, png_path):
     ax2.set_xticklabels([f"{net}\n({targets[net]})" for net in order],
                         fontsize=8)
     fig.tight_layout()
-
-    out_dir = os.path.dirname(os.path.abspath(png_path))
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=out_dir)
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=110, metadata={"Software": None})
-        os.replace(tmp, png_path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+        save_png(fig, png_path)
     finally:
         plt.close(fig)
 
