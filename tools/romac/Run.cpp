@@ -18,8 +18,8 @@
 
 #include "romac/Dialect/Romac/Analysis/ScheduleBuilder.h"
 #include "romac/Dialect/Romac/Transforms/Passes.h"
-#include "romac/InitRomac.h"
 #include "romac/Import/ONNX.h"
+#include "romac/InitRomac.h"
 #include "romac/Runtime/ArtefactCache.h"
 #include "romac/Runtime/Executable.h"
 #include "romac/Runtime/Tensor.h"
@@ -91,6 +91,21 @@ std::string listSpecs(llvm::StringRef what, llvm::ArrayRef<TensorSpec> specs) {
   return s;
 }
 
+/// The messages of an --input name the model lacks and of a model input
+/// not given (`expected` lists the model's inputs).
+std::string unknownInputMessage(llvm::StringRef name,
+                                llvm::StringRef expected) {
+  return ("--input: the model has no input '" + name + "'; " + expected).str();
+}
+std::string missingInputMessage(llvm::StringRef name,
+                                llvm::StringRef expected) {
+  return ("input '" + name +
+          "' is missing (give it with --input NAME=FILE or use "
+          "--random-inputs SEED); " +
+          expected)
+      .str();
+}
+
 /// Pairs the model's inputs with the --input tensors (random ones for the
 /// rest with --random-inputs). Prints the error and returns false when a
 /// name is unknown or missing, or a type or shape differs.
@@ -99,18 +114,19 @@ bool bindInputs(const RunArgs &args, llvm::ArrayRef<TensorSpec> specs,
   for (const std::string &name : given.names)
     if (llvm::none_of(specs,
                       [&](const TensorSpec &s) { return s.name == name; })) {
-      llvm::errs() << "romac run: error: --input: the model has no input '"
-                   << name << "'; " << listSpecs("inputs", specs) << "\n";
+      llvm::errs() << "romac run: error: "
+                   << unknownInputMessage(name, listSpecs("inputs", specs))
+                   << "\n";
       return false;
     }
   for (auto [i, spec] : llvm::enumerate(specs)) {
     auto it = given.tensors.find(spec.name);
     if (it == given.tensors.end()) {
       if (args.randomSeed < 0) {
-        llvm::errs() << "romac run: error: input '" << spec.name
-                     << "' is missing (give it with --input NAME=FILE or use "
-                        "--random-inputs SEED); "
-                     << listSpecs("inputs", specs) << "\n";
+        llvm::errs() << "romac run: error: "
+                     << missingInputMessage(spec.name,
+                                            listSpecs("inputs", specs))
+                     << "\n";
         return false;
       }
       bound.push_back(
@@ -141,7 +157,7 @@ std::string describeDecl(const OnnxInputDecl &decl) {
   if (!decl.hasShape)
     return s + "any]";
   for (size_t k = 0; k < decl.dims.size(); ++k)
-    s += (k ? ", " : "") + (decl.dims[k] >= 0   ? std::to_string(decl.dims[k])
+    s += (k ? ", " : "") + (decl.dims[k] >= 0 ? std::to_string(decl.dims[k])
                             : decl.params[k].empty() ? std::string("?")
                                                      : decl.params[k]);
   return s + "]";
@@ -152,33 +168,29 @@ std::string describeDecl(const OnnxInputDecl &decl) {
 /// input, another type or rank, a fixed dim of another size, a free dim bound
 /// to two sizes), as one message that lists the expected inputs. Otherwise
 /// none, and `dims` gets every free dim the given inputs bind.
-std::optional<std::string>
-explainInputs(const RunArgs &args, const NamedInputs &inputs,
-              llvm::ArrayRef<OnnxInputDecl> decls,
-              std::map<std::string, int64_t> &dims) {
+std::optional<std::string> explainInputs(const RunArgs &args,
+                                         const NamedInputs &inputs,
+                                         llvm::ArrayRef<OnnxInputDecl> decls,
+                                         std::map<std::string, int64_t> &dims) {
   std::string expected = "expected inputs: ";
   for (auto [i, decl] : llvm::enumerate(decls))
     expected += (i ? ", " : "") + describeDecl(decl);
   for (const std::string &name : inputs.names)
     if (llvm::none_of(decls,
                       [&](const OnnxInputDecl &d) { return d.name == name; }))
-      return "--input: the model has no input '" + name + "'; " + expected;
+      return unknownInputMessage(name, expected);
   // Free dim -> (size, the input that bound it).
   std::map<std::string, std::pair<int64_t, std::string>> bound;
   for (const OnnxInputDecl &decl : decls) {
     auto it = inputs.tensors.find(decl.name);
     if (it == inputs.tensors.end()) {
       if (args.randomSeed < 0)
-        return "input '" + decl.name +
-               "' is missing (give it with --input NAME=FILE or use "
-               "--random-inputs SEED); " +
-               expected;
+        return missingInputMessage(decl.name, expected);
       continue;
     }
     const Tensor &t = it->second;
-    std::string mismatch = "input '" + decl.name + "' is " +
-                           t.getTypeString() + " but the model expects " +
-                           describeDecl(decl);
+    std::string mismatch = "input '" + decl.name + "' is " + t.getTypeString() +
+                           " but the model expects " + describeDecl(decl);
     if (getElementTypeFromOnnx(decl.elemType) != t.getElementType())
       return mismatch + "; " + expected;
     if (!decl.hasShape)
@@ -195,9 +207,9 @@ explainInputs(const RunArgs &args, const NamedInputs &inputs,
           bound.insert({decl.params[k], {size, decl.name}});
       if (!inserted && entry->second.first != size)
         return mismatch + ": its dim " + std::to_string(k) + " ('" +
-               decl.params[k] + "') is " + std::to_string(size) +
-               " here and " + std::to_string(entry->second.first) +
-               " in input '" + entry->second.second + "'; " + expected;
+               decl.params[k] + "') is " + std::to_string(size) + " here and " +
+               std::to_string(entry->second.first) + " in input '" +
+               entry->second.second + "'; " + expected;
     }
   }
   for (const auto &[param, entry] : bound)
