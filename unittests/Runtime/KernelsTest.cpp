@@ -106,6 +106,41 @@ TEST_P(KernelsTest, MatmulStridedViewsMatchNaiveLoops) {
       }
 }
 
+TEST_P(KernelsTest, ThinMatmulsMatchNaiveLoops) {
+  // A of 1-5 rows (the thin kernels take up to 4) times B stored as W^T
+  // (B's columns contiguous, the dot form; C's columns strided) or
+  // row-major (the axpy form); k and n around the vector widths and the
+  // 64-column blocks the threads take.
+  for (int64_t m : {1, 2, 3, 4, 5})
+    for (int64_t n : {1, 3, 4, 5, 63, 64, 65, 130, 200})
+      for (int64_t k : {1, 15, 16, 17, 300})
+        for (bool transposedB : {true, false}) {
+          int64_t cColStride = transposedB ? 3 : 1;
+          int64_t ldc = n * cColStride + 1;
+          std::vector<float> a = makeRandom(m * k, 31),
+                             b = makeRandom(k * n, 32),
+                             c = makeRandom(m * ldc, 33);
+          std::vector<float> want = c;
+          for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < n; ++j) {
+              double sum = want[i * ldc + j * cColStride];
+              for (int64_t kk = 0; kk < k; ++kk)
+                sum += double(a[i * k + kk]) *
+                       (transposedB ? b[j * k + kk] : b[kk * n + j]);
+              want[i * ldc + j * cColStride] = float(sum);
+            }
+          auto av = makeView<RomacMemref2F32>(a, 0, {m, k}, {k, 1});
+          auto bv = transposedB
+                        ? makeView<RomacMemref2F32>(b, 0, {k, n}, {1, k})
+                        : makeView<RomacMemref2F32>(b, 0, {k, n}, {n, 1});
+          auto cv = makeView<RomacMemref2F32>(c, 0, {m, n}, {ldc, cColStride});
+          _mlir_ciface_romac_matmul_f32(&av, &bv, &cv);
+          EXPECT_LT(maxError(c, want), 1e-5)
+              << "m=" << m << " n=" << n << " k=" << k
+              << (transposedB ? " B=W^T" : " B row-major");
+        }
+}
+
 TEST_P(KernelsTest, BatchMatmulMatchesNaiveLoops) {
   for (int64_t batch : {1, 3})
     for (int64_t m : {4, 37})

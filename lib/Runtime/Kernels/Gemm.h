@@ -57,7 +57,26 @@ struct GemmProblem {
   const int64_t *cColOffsets;
 };
 
-/// The kernels of one instruction set.
+/// C += A * B for an A of at most kThinRows rows, read in place
+/// (ThinMicro.inc): A(i, kk) = a[i * lda + kk], B(kk, j) =
+/// b[kk * bRowStride + j * bColStride] with bRowStride == 1 (the dot form)
+/// or bColStride == 1 (the axpy form, which also needs C's columns
+/// contiguous), C(i, j) = c[i * ldc + j * cColStride].
+struct ThinProblem {
+  int64_t m, n, k;
+  const float *a;
+  int64_t lda;
+  const float *b;
+  int64_t bRowStride, bColStride;
+  float *c;
+  int64_t ldc, cColStride;
+};
+
+/// The most rows of A for which a product is thin: a register tile of the
+/// GEMM is 6 (AVX-512) to 12 rows high, so below this it would compute
+/// mostly zero rows and pack all of B for them.
+constexpr int64_t kThinRows = 4;
+
 /// Rank-1 updates accumulated in registers per micro-kernel call.
 constexpr int64_t kBlock = 256;
 /// Columns of B packed at a time: kBlock x nBlock floats (512 KiB) in L2.
@@ -66,6 +85,7 @@ constexpr int64_t nBlock = 512;
 /// kBlock x mBlock floats (128 KiB) stay in L2.
 constexpr int64_t mBlock = 128;
 
+/// The kernels of one instruction set.
 struct IsaKernels {
   /// Floats per vector register.
   int vectorWidth;
@@ -86,6 +106,8 @@ struct IsaKernels {
   void (*runBlock)(const GemmProblem &problem, const float *packed, int64_t k0,
                    int64_t kLen, int64_t j0, int64_t nLen, int64_t panelBegin,
                    int64_t panelEnd);
+  /// C += A * B for a thin product, over the columns [colBegin, colEnd).
+  void (*runThin)(const ThinProblem &problem, int64_t colBegin, int64_t colEnd);
 };
 
 const IsaKernels &getScalarKernels();

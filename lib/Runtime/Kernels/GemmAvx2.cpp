@@ -28,6 +28,13 @@ struct Vec {
   static Reg broadcast(const float *p) { return _mm256_broadcast_ss(p); }
   static Reg fma(Reg a, Reg b, Reg acc) { return _mm256_fmadd_ps(a, b, acc); }
   static Reg add(Reg a, Reg b) { return _mm256_add_ps(a, b); }
+  static float sum(Reg v) {
+    __m128 half =
+        _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    half = _mm_add_ps(half, _mm_movehl_ps(half, half));
+    half = _mm_add_ss(half, _mm_movehdup_ps(half));
+    return _mm_cvtss_f32(half);
+  }
   static void store(float *p, Reg v) { _mm256_storeu_ps(p, v); }
   static void storeMasked(float *p, Reg v, Mask m) {
     _mm256_maskstore_ps(p, m, v);
@@ -42,6 +49,7 @@ struct Vec {
 
 #define ROMAC_TILES X(6, 2) X(12, 1)
 #include "GemmMicro.inc"
+#include "ThinMicro.inc"
 
 namespace {
 romac::kernels::detail::Tile chooseTile(int64_t n) {
@@ -53,7 +61,7 @@ romac::kernels::detail::Tile chooseTile(int64_t n) {
 
 const romac::kernels::detail::IsaKernels &
 romac::kernels::detail::getAvx2Kernels() {
-  static const IsaKernels kernels = {Vec::W, chooseTile, runGemm, packBlock,
-                                     runBlock};
+  static const IsaKernels kernels = {Vec::W,    chooseTile, runGemm,
+                                     packBlock, runBlock,   runThin};
   return kernels;
 }

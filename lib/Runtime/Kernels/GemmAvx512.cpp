@@ -29,6 +29,16 @@ struct Vec {
   static Reg broadcast(const float *p) { return _mm512_set1_ps(*p); }
   static Reg fma(Reg a, Reg b, Reg acc) { return _mm512_fmadd_ps(a, b, acc); }
   static Reg add(Reg a, Reg b) { return _mm512_add_ps(a, b); }
+  static float sum(Reg v) {
+    // The zero-masking forms: GCC 12's unmasked shuffles, extracts and
+    // _mm512_reduce_add_ps warn of an uninitialized register in its header.
+    const __mmask16 all = 0xffff;
+    v = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(all, v, v, 0x4e));
+    v = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(all, v, v, 0xb1));
+    v = _mm512_add_ps(v, _mm512_maskz_permute_ps(all, v, 0x4e));
+    v = _mm512_add_ps(v, _mm512_maskz_permute_ps(all, v, 0xb1));
+    return _mm512_cvtss_f32(v);
+  }
   static void store(float *p, Reg v) { _mm512_storeu_ps(p, v); }
   static void storeMasked(float *p, Reg v, Mask m) {
     _mm512_mask_storeu_ps(p, m, v);
@@ -41,6 +51,7 @@ struct Vec {
 
 #define ROMAC_TILES X(6, 4) X(12, 2) X(24, 1)
 #include "GemmMicro.inc"
+#include "ThinMicro.inc"
 
 namespace {
 romac::kernels::detail::Tile chooseTile(int64_t n) {
@@ -54,7 +65,7 @@ romac::kernels::detail::Tile chooseTile(int64_t n) {
 
 const romac::kernels::detail::IsaKernels &
 romac::kernels::detail::getAvx512Kernels() {
-  static const IsaKernels kernels = {Vec::W, chooseTile, runGemm, packBlock,
-                                     runBlock};
+  static const IsaKernels kernels = {Vec::W,    chooseTile, runGemm,
+                                     packBlock, runBlock,   runThin};
   return kernels;
 }

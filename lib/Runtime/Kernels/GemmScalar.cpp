@@ -24,6 +24,7 @@ struct Vec {
   static Reg broadcast(const float *p) { return *p; }
   static Reg fma(Reg a, Reg b, Reg acc) { return acc + a * b; }
   static Reg add(Reg a, Reg b) { return a + b; }
+  static float sum(Reg v) { return v; }
   static void store(float *p, Reg v) { *p = v; }
   static void storeMasked(float *p, Reg v, Mask m) {
     if (m)
@@ -35,6 +36,7 @@ struct Vec {
 
 #define ROMAC_TILES X(4, 8)
 #include "GemmMicro.inc"
+#include "ThinMicro.inc"
 
 namespace {
 romac::kernels::detail::Tile chooseTile(int64_t) { return {4, 8}; }
@@ -42,7 +44,7 @@ romac::kernels::detail::Tile chooseTile(int64_t) { return {4, 8}; }
 
 const romac::kernels::detail::IsaKernels &
 romac::kernels::detail::getScalarKernels() {
-  static const IsaKernels kernels = {Vec::W, chooseTile, runGemm, packBlock,
-                                     runBlock};
+  static const IsaKernels kernels = {Vec::W,    chooseTile, runGemm,
+                                     packBlock, runBlock,   runThin};
   return kernels;
 }

@@ -174,14 +174,13 @@ void runByPanels(const IsaKernels &isa, const GemmProblem &problem,
     ctx.nLen = std::min(nc, problem.n - ctx.j0);
     for (ctx.k0 = 0; ctx.k0 < problem.k; ctx.k0 += kBlock) {
       ctx.kLen = std::min(kBlock, problem.k - ctx.k0);
-      parallelFor(
-          (ctx.nLen + nr - 1) / nr,
-          [](void *c, int64_t begin, int64_t end) {
-            auto &x = *static_cast<Ctx *>(c);
-            x.isa.packBlock(x.problem, x.k0, x.kLen, x.j0, x.nLen, begin, end,
-                            x.packed);
-          },
-          &ctx);
+      parallelFor((ctx.nLen + nr - 1) / nr,
+                  [](void *c, int64_t begin, int64_t end) {
+                    auto &x = *static_cast<Ctx *>(c);
+                    x.isa.packBlock(x.problem, x.k0, x.kLen, x.j0, x.nLen,
+                                    begin, end, x.packed);
+                  },
+                  &ctx);
       parallelFor(
           panels,
           [](void *c, int64_t begin, int64_t end) {
@@ -302,12 +301,60 @@ std::vector<int64_t> getRange(int64_t n, int64_t stride) {
   return offsets;
 }
 
+/// C += A * B by the thin kernels when A has at most kThinRows rows and
+/// B's rows or columns are contiguous (C's columns too for the axpy form);
+/// false when the product is not thin. A is copied to contiguous rows
+/// first unless they are already.
+bool runThinMatmul(const float *a, const int64_t aStrides[2], const float *b,
+                   const int64_t bStrides[2], float *c,
+                   const int64_t cStrides[2], int64_t m, int64_t n, int64_t k,
+                   bool parallel) {
+  bool dot = bStrides[0] == 1 && bStrides[1] != 1;
+  bool axpy = bStrides[1] == 1 && cStrides[1] == 1;
+  if (m > kThinRows || (!dot && !axpy))
+    return false;
+  ThinProblem problem{m,           n,           k, a,           aStrides[0], b,
+                      bStrides[0], bStrides[1], c, cStrides[0], cStrides[1]};
+  if (aStrides[1] != 1) {
+    float *rows = getThreadScratch(m * k);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t kk = 0; kk < k; ++kk)
+        rows[i * k + kk] = a[i * aStrides[0] + kk * aStrides[1]];
+    problem.a = rows;
+    problem.lda = k;
+  }
+  const IsaKernels &isa = getKernels();
+  // Threads take blocks of 64 columns: whole vectors of the axpy form,
+  // whole groups of four dot products.
+  constexpr int64_t width = 64;
+  int64_t blocks = (n + width - 1) / width;
+  if (!parallel || blocks < 2 || getNumThreads() == 1) {
+    isa.runThin(problem, 0, n);
+    return true;
+  }
+  struct Ctx {
+    const IsaKernels &isa;
+    const ThinProblem &problem;
+  } ctx{isa, problem};
+  parallelFor(
+      blocks,
+      [](void *c, int64_t begin, int64_t end) {
+        auto &x = *static_cast<Ctx *>(c);
+        x.isa.runThin(x.problem, begin * width,
+                      std::min(x.problem.n, end * width));
+      },
+      &ctx);
+  return true;
+}
+
 /// C += A * B for one matrix product of strided views; `parallel` splits it
 /// over the threads.
 void matmul(const float *a, const int64_t aStrides[2], const float *b,
             const int64_t bStrides[2], float *c, const int64_t cStrides[2],
             int64_t m, int64_t n, int64_t k, bool parallel) {
   if (m == 0 || n == 0 || k == 0)
+    return;
+  if (runThinMatmul(a, aStrides, b, bStrides, c, cStrides, m, n, k, parallel))
     return;
   const IsaKernels &isa = getKernels();
   Tile tile = isa.chooseTile(n);
