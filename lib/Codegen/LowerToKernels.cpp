@@ -5,11 +5,11 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// romac-lower-to-kernels: every f32 linalg.matmul, linalg.batch_matmul and
-// linalg.conv_2d_nchw_fchw on buffers becomes a call of the runtime kernel
-// that computes it (include/romac/Runtime/Kernels.h). The operands are cast
-// to fully dynamic strided memrefs, so one declaration per kernel serves
-// every tile shape.
+// romac-lower-to-kernels: every f32 linalg.matmul, linalg.batch_matmul,
+// linalg.conv_2d_nchw_fchw and linalg.depthwise_conv_2d_nchw_chw on buffers
+// becomes a call of the runtime kernel that computes it
+// (include/romac/Runtime/Kernels.h). The operands are cast to fully dynamic
+// strided memrefs, so one declaration per kernel serves every tile shape.
 //
 //===----------------------------------------------------------------------===//
 
@@ -48,14 +48,16 @@ bool hasF32Buffers(linalg::LinalgOp op) {
   });
 }
 
-/// The kernel `name` with `numMemrefs` memref operands of `rank` and
-/// `numScalars` i64 operands, declared once in `module`.
-func::FuncOp getOrDeclareKernel(ModuleOp module, StringRef name, int64_t rank,
-                                unsigned numMemrefs, unsigned numScalars) {
+/// The kernel `name` with memref operands of `ranks` and `numScalars` i64
+/// operands, declared once in `module`.
+func::FuncOp getOrDeclareKernel(ModuleOp module, StringRef name,
+                                ArrayRef<int64_t> ranks, unsigned numScalars) {
   if (auto existing = module.lookupSymbol<func::FuncOp>(name))
     return existing;
   MLIRContext *ctx = module.getContext();
-  SmallVector<Type> inputs(numMemrefs, getAnyStridedType(ctx, rank));
+  SmallVector<Type> inputs;
+  for (int64_t rank : ranks)
+    inputs.push_back(getAnyStridedType(ctx, rank));
   inputs.append(numScalars, IntegerType::get(ctx, 64));
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
   auto func = func::FuncOp::create(b, module.getLoc(), name,
@@ -89,7 +91,6 @@ void replaceByCall(linalg::LinalgOp op, func::FuncOp kernel,
   OpBuilder b(op);
   Location loc = op.getLoc();
   SmallVector<Value> args;
-  Type anyStrided = kernel.getFunctionType().getInput(0);
   for (auto [i, operand] : llvm::enumerate(op->getOperands())) {
     Value view = operand;
     if (i < swapped.size() && swapped[i]) {
@@ -104,7 +105,8 @@ void replaceByCall(linalg::LinalgOp op, func::FuncOp kernel,
           AffineMapAttr::get(
               AffineMap::getPermutationMap(perm, b.getContext())));
     }
-    args.push_back(memref::CastOp::create(b, loc, anyStrided, view));
+    args.push_back(memref::CastOp::create(
+        b, loc, kernel.getFunctionType().getInput(i), view));
   }
   for (int64_t s : scalars)
     args.push_back(arith::ConstantIntOp::create(b, loc, s, 64));
@@ -149,16 +151,17 @@ struct LowerToKernelsPass
             op, linalg::MatmulOp::getDefaultIndexingMaps(&getContext()));
         if (!swapped)
           continue;
-        replaceByCall(op,
-                      getOrDeclareKernel(module, "romac_matmul_f32", 2, 3, 0),
-                      {}, *swapped);
+        replaceByCall(
+            op, getOrDeclareKernel(module, "romac_matmul_f32", {2, 2, 2}, 0),
+            {}, *swapped);
       } else if (isa<linalg::BatchMatmulOp>(*op)) {
         auto swapped = getSwappedInputs(
             op, linalg::BatchMatmulOp::getDefaultIndexingMaps(&getContext()));
         if (!swapped)
           continue;
         replaceByCall(
-            op, getOrDeclareKernel(module, "romac_batch_matmul_f32", 3, 3, 0),
+            op,
+            getOrDeclareKernel(module, "romac_batch_matmul_f32", {3, 3, 3}, 0),
             {}, *swapped);
       } else if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(*op)) {
         auto strides = llvm::to_vector(conv.getStrides().getValues<int64_t>());
@@ -167,11 +170,20 @@ struct LowerToKernelsPass
         // The filter's packed copy is kept between calls when it is a
         // weight.
         int64_t constantFilter = isConstantBuffer(conv.getInputs()[1]);
-        replaceByCall(
-            op,
-            getOrDeclareKernel(module, "romac_conv2d_nchw_fchw_f32", 4, 3, 5),
-            {strides[0], strides[1], dilations[0], dilations[1],
-             constantFilter});
+        replaceByCall(op,
+                      getOrDeclareKernel(module, "romac_conv2d_nchw_fchw_f32",
+                                         {4, 4, 4}, 5),
+                      {strides[0], strides[1], dilations[0], dilations[1],
+                       constantFilter});
+      } else if (auto conv = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(*op)) {
+        auto strides = llvm::to_vector(conv.getStrides().getValues<int64_t>());
+        auto dilations =
+            llvm::to_vector(conv.getDilations().getValues<int64_t>());
+        replaceByCall(op,
+                      getOrDeclareKernel(module,
+                                         "romac_depthwise_conv2d_nchw_chw_f32",
+                                         {4, 3, 4}, 4),
+                      {strides[0], strides[1], dilations[0], dilations[1]});
       }
     }
   }

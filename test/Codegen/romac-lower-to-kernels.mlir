@@ -50,6 +50,26 @@ memref.global "private" constant @filter : memref<8x3x3x3xf32> = dense<1.0>
 
 // -----
 
+// A depthwise convolution becomes the depthwise kernel: a 4-d input and
+// output, a 3-d filter, then strides and dilations.
+// CHECK-LABEL: module
+// CHECK-DAG: func.func private @romac_depthwise_conv2d_nchw_chw_f32(memref<?x?x?x?xf32, strided<[?, ?, ?, ?], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, memref<?x?x?x?xf32, strided<[?, ?, ?, ?], offset: ?>>, i64, i64, i64, i64) attributes {llvm.emit_c_interface}
+// CHECK-LABEL: func.func @depthwise
+// CHECK: %[[W:.*]] = memref.cast %arg1 : memref<3x3x3xf32> to memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>
+// CHECK: %[[SH:.*]] = arith.constant 2 : i64
+// CHECK-NEXT: %[[SW:.*]] = arith.constant 1 : i64
+// CHECK-NEXT: %[[DH:.*]] = arith.constant 1 : i64
+// CHECK-NEXT: %[[DW:.*]] = arith.constant 2 : i64
+// CHECK-NEXT: call @romac_depthwise_conv2d_nchw_chw_f32(%{{.*}}, %[[W]], %{{.*}}, %[[SH]], %[[SW]], %[[DH]], %[[DW]])
+// CHECK-NOT: linalg.depthwise
+func.func @depthwise(%x: memref<1x3x9x9xf32>, %w: memref<3x3x3xf32>, %y: memref<1x3x4x5xf32>) {
+  linalg.depthwise_conv_2d_nchw_chw {strides = dense<[2, 1]> : tensor<2xi64>, dilations = dense<[1, 2]> : tensor<2xi64>}
+    ins(%x, %w : memref<1x3x9x9xf32>, memref<3x3x3xf32>) outs(%y : memref<1x3x4x5xf32>)
+  return
+}
+
+// -----
+
 // Other element types and tensors stay linalg ops for the loop lowering.
 // CHECK-LABEL: func.func @kept
 // CHECK-NOT: call

@@ -220,6 +220,69 @@ TEST_P(KernelsTest, ConvMatchesNaiveLoops) {
   }
 }
 
+TEST_P(KernelsTest, DepthwiseConvMatchesNaiveLoops) {
+  // Strides 1, 2 (the vector paths) and 3 (scalar), dilations, 1x1 to 5x5
+  // windows, output widths around the vector widths (rows narrower than a
+  // vector; 16 outputs of stride 2 whose full load would overrun the input
+  // row by one float), a padded output tile inside a larger buffer and a
+  // transposed-in-memory input (scalar path).
+  struct Case {
+    int64_t n, c, ih, iw, kh, kw, sh, sw, dh, dw;
+    bool transposedInput;
+  };
+  for (Case t : {Case{1, 3, 9, 9, 3, 3, 1, 1, 1, 1, false},
+                 Case{2, 5, 12, 70, 3, 3, 1, 1, 1, 1, false},
+                 Case{1, 4, 40, 135, 3, 3, 2, 2, 1, 1, false},
+                 Case{1, 3, 29, 29, 3, 3, 2, 2, 1, 1, false},
+                 Case{1, 2, 9, 33, 3, 3, 2, 2, 1, 1, false},
+                 Case{1, 2, 11, 37, 5, 5, 2, 2, 1, 1, false},
+                 Case{1, 3, 20, 66, 3, 3, 1, 1, 2, 2, false},
+                 Case{1, 3, 17, 50, 1, 1, 1, 2, 1, 1, false},
+                 Case{1, 2, 16, 40, 3, 2, 3, 3, 1, 1, false},
+                 Case{1, 2, 18, 34, 3, 3, 1, 2, 1, 1, true}}) {
+    int64_t oh = (t.ih - (t.kh - 1) * t.dh - 1) / t.sh + 1;
+    int64_t ow = (t.iw - (t.kw - 1) * t.dw - 1) / t.sw + 1;
+    std::vector<float> in = makeRandom(t.n * t.c * t.ih * t.iw, 41),
+                       w = makeRandom(t.c * t.kh * t.kw, 42);
+    // The output is a tile at (1, 2) of planes (oh + 2) x (ow + 3).
+    int64_t ph = oh + 2, pw = ow + 3;
+    std::vector<float> out = makeRandom(t.n * t.c * ph * pw, 43);
+    std::vector<float> want = out;
+    auto inAt = [&](int64_t n, int64_t c, int64_t y, int64_t x) {
+      int64_t plane = (n * t.c + c) * t.ih * t.iw;
+      return in[plane + (t.transposedInput ? x * t.ih + y : y * t.iw + x)];
+    };
+    for (int64_t n = 0; n < t.n; ++n)
+      for (int64_t c = 0; c < t.c; ++c)
+        for (int64_t y = 0; y < oh; ++y)
+          for (int64_t x = 0; x < ow; ++x) {
+            float &o = want[((n * t.c + c) * ph + y + 1) * pw + x + 2];
+            double sum = o;
+            for (int64_t ky = 0; ky < t.kh; ++ky)
+              for (int64_t kx = 0; kx < t.kw; ++kx)
+                sum += double(w[(c * t.kh + ky) * t.kw + kx]) *
+                       inAt(n, c, y * t.sh + ky * t.dh, x * t.sw + kx * t.dw);
+            o = float(sum);
+          }
+    int64_t plane = t.ih * t.iw;
+    auto iv = t.transposedInput
+                  ? makeView<RomacMemref4F32>(in, 0, {t.n, t.c, t.ih, t.iw},
+                                              {t.c * plane, plane, 1, t.ih})
+                  : makeView<RomacMemref4F32>(in, 0, {t.n, t.c, t.ih, t.iw},
+                                              {t.c * plane, plane, t.iw, 1});
+    auto wv = makeView<RomacMemref3F32>(w, 0, {t.c, t.kh, t.kw},
+                                        {t.kh * t.kw, t.kw, 1});
+    auto ov = makeView<RomacMemref4F32>(out, pw + 2, {t.n, t.c, oh, ow},
+                                        {t.c * ph * pw, ph * pw, pw, 1});
+    _mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32(&iv, &wv, &ov, t.sh, t.sw,
+                                                     t.dh, t.dw);
+    EXPECT_LT(maxError(out, want), 1e-5)
+        << "c=" << t.c << " " << t.ih << "x" << t.iw << " k=" << t.kh << "x"
+        << t.kw << " s=" << t.sh << "," << t.sw << " d=" << t.dh << "," << t.dw
+        << (t.transposedInput ? " transposed input" : "");
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     EveryIsa, KernelsTest,
     ::testing::Combine(::testing::Values(Isa::Scalar, Isa::Avx2, Isa::Avx512),
@@ -290,7 +353,8 @@ TEST(KernelsSymbols, EveryEntryPointIsListed) {
   }
   for (const char *name : {"memrefCopy", "_mlir_ciface_romac_matmul_f32",
                            "_mlir_ciface_romac_batch_matmul_f32",
-                           "_mlir_ciface_romac_conv2d_nchw_fchw_f32"})
+                           "_mlir_ciface_romac_conv2d_nchw_fchw_f32",
+                           "_mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32"})
     EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
 }
 

@@ -108,6 +108,12 @@ void _mlir_ciface_romac_conv2d_nchw_fchw_f32(RomacMemref4F32 *in,
                                              int64_t strideH, int64_t strideW,
                                              int64_t dilH, int64_t dilW,
                                              int64_t constantFilter);
+/// out[n, c, oh, ow] += sum_{kh, kw} in[n, c, oh * strideH + kh * dilH,
+///   ow * strideW + kw * dilW] * w[c, kh, kw]
+/// (linalg.depthwise_conv_2d_nchw_chw; padding is explicit in `in`).
+void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32(
+    RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
+    int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW);
 
 /// The buffers of generated code (bound to MLIR's generic allocation
 /// functions `_mlir_memref_to_llvm_alloc` / `_aligned_alloc` / `_free`):

@@ -77,6 +77,20 @@ struct ThinProblem {
 /// mostly zero rows and pack all of B for them.
 constexpr int64_t kThinRows = 4;
 
+/// One plane of a depthwise convolution (DepthwiseMicro.inc):
+/// out(oy, ox) += sum_{ky, kx} w(ky, kx) * in(oy * sh + ky * dh,
+/// ox * sw + kx * dw), each operand addressed by its row and column
+/// strides; the input row holds inWidth floats.
+struct DepthwisePlane {
+  const float *in;
+  int64_t inRowStride, inColStride, inWidth;
+  const float *w;
+  int64_t wRowStride, wColStride;
+  float *out;
+  int64_t outRowStride, outColStride;
+  int64_t ow, kh, kw, sh, sw, dh, dw;
+};
+
 /// Rank-1 updates accumulated in registers per micro-kernel call.
 constexpr int64_t kBlock = 256;
 /// Columns of B packed at a time: kBlock x nBlock floats (512 KiB) in L2.
@@ -108,6 +122,10 @@ struct IsaKernels {
                    int64_t panelEnd);
   /// C += A * B for a thin product, over the columns [colBegin, colEnd).
   void (*runThin)(const ThinProblem &problem, int64_t colBegin, int64_t colEnd);
+  /// out += the depthwise convolution of one plane, output rows
+  /// [rowBegin, rowEnd).
+  void (*runDepthwise)(const DepthwisePlane &plane, int64_t rowBegin,
+                       int64_t rowEnd);
 };
 
 const IsaKernels &getScalarKernels();

@@ -35,6 +35,21 @@ struct Vec {
     half = _mm_add_ss(half, _mm_movehdup_ps(half));
     return _mm_cvtss_f32(half);
   }
+  static Reg loadEven(const float *p) {
+    // [a0 a2 b0 b2 | a4 a6 b4 b6], then 64-bit lanes 0, 2, 1, 3.
+    __m256 pairs = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8),
+                                     _MM_SHUFFLE(2, 0, 2, 0));
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(pairs),
+                                                  _MM_SHUFFLE(3, 1, 2, 0)));
+  }
+  static Reg loadEvenMasked(const float *p, int64_t n) {
+    __m256 pairs =
+        _mm256_shuffle_ps(_mm256_maskload_ps(p, mask(n < W ? n : W)),
+                          _mm256_maskload_ps(p + W, mask(n > W ? n - W : 0)),
+                          _MM_SHUFFLE(2, 0, 2, 0));
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(pairs),
+                                                  _MM_SHUFFLE(3, 1, 2, 0)));
+  }
   static void store(float *p, Reg v) { _mm256_storeu_ps(p, v); }
   static void storeMasked(float *p, Reg v, Mask m) {
     _mm256_maskstore_ps(p, m, v);
@@ -49,6 +64,9 @@ struct Vec {
 
 #define ROMAC_TILES X(6, 2) X(12, 1)
 #include "GemmMicro.inc"
+
+// These two use GemmMicro.inc's helpers.
+#include "DepthwiseMicro.inc"
 #include "ThinMicro.inc"
 
 namespace {
@@ -61,7 +79,7 @@ romac::kernels::detail::Tile chooseTile(int64_t n) {
 
 const romac::kernels::detail::IsaKernels &
 romac::kernels::detail::getAvx2Kernels() {
-  static const IsaKernels kernels = {Vec::W,    chooseTile, runGemm,
-                                     packBlock, runBlock,   runThin};
+  static const IsaKernels kernels = {
+      Vec::W, chooseTile, runGemm, packBlock, runBlock, runThin, runDepthwise};
   return kernels;
 }

@@ -39,6 +39,19 @@ struct Vec {
     v = _mm512_add_ps(v, _mm512_maskz_permute_ps(all, v, 0xb1));
     return _mm512_cvtss_f32(v);
   }
+  static Reg loadEven(const float *p) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
+                                           20, 22, 24, 26, 28, 30);
+    return _mm512_permutex2var_ps(_mm512_loadu_ps(p), even,
+                                  _mm512_loadu_ps(p + 16));
+  }
+  static Reg loadEvenMasked(const float *p, int64_t n) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
+                                           20, 22, 24, 26, 28, 30);
+    return _mm512_permutex2var_ps(
+        _mm512_maskz_loadu_ps(mask(n < W ? n : W), p), even,
+        _mm512_maskz_loadu_ps(mask(n > W ? n - W : 0), p + W));
+  }
   static void store(float *p, Reg v) { _mm512_storeu_ps(p, v); }
   static void storeMasked(float *p, Reg v, Mask m) {
     _mm512_mask_storeu_ps(p, m, v);
@@ -51,6 +64,9 @@ struct Vec {
 
 #define ROMAC_TILES X(6, 4) X(12, 2) X(24, 1)
 #include "GemmMicro.inc"
+
+// These two use GemmMicro.inc's helpers.
+#include "DepthwiseMicro.inc"
 #include "ThinMicro.inc"
 
 namespace {
@@ -65,7 +81,7 @@ romac::kernels::detail::Tile chooseTile(int64_t n) {
 
 const romac::kernels::detail::IsaKernels &
 romac::kernels::detail::getAvx512Kernels() {
-  static const IsaKernels kernels = {Vec::W,    chooseTile, runGemm,
-                                     packBlock, runBlock,   runThin};
+  static const IsaKernels kernels = {
+      Vec::W, chooseTile, runGemm, packBlock, runBlock, runThin, runDepthwise};
   return kernels;
 }

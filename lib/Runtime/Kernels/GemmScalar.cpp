@@ -25,6 +25,10 @@ struct Vec {
   static Reg fma(Reg a, Reg b, Reg acc) { return acc + a * b; }
   static Reg add(Reg a, Reg b) { return a + b; }
   static float sum(Reg v) { return v; }
+  static Reg loadEven(const float *p) { return *p; }
+  static Reg loadEvenMasked(const float *p, int64_t n) {
+    return n > 0 ? *p : 0.0f;
+  }
   static void store(float *p, Reg v) { *p = v; }
   static void storeMasked(float *p, Reg v, Mask m) {
     if (m)
@@ -36,6 +40,9 @@ struct Vec {
 
 #define ROMAC_TILES X(4, 8)
 #include "GemmMicro.inc"
+
+// These two use GemmMicro.inc's helpers.
+#include "DepthwiseMicro.inc"
 #include "ThinMicro.inc"
 
 namespace {
@@ -44,7 +51,7 @@ romac::kernels::detail::Tile chooseTile(int64_t) { return {4, 8}; }
 
 const romac::kernels::detail::IsaKernels &
 romac::kernels::detail::getScalarKernels() {
-  static const IsaKernels kernels = {Vec::W,    chooseTile, runGemm,
-                                     packBlock, runBlock,   runThin};
+  static const IsaKernels kernels = {
+      Vec::W, chooseTile, runGemm, packBlock, runBlock, runThin, runDepthwise};
   return kernels;
 }

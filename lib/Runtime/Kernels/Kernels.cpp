@@ -474,6 +474,59 @@ _mlir_ciface_romac_conv2d_nchw_fchw_f32(RomacMemref4F32 *in, RomacMemref4F32 *w,
   run(isa, problem, /*parallel=*/true);
 }
 
+/// Each output plane (n, c) is its own input plane filtered by c's
+/// weights; the threads take blocks of output rows of the planes.
+extern "C" void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32(
+    RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
+    int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW) {
+  int64_t batch = out->sizes[0], channels = out->sizes[1], oh = out->sizes[2];
+  if (batch == 0 || channels == 0 || oh == 0 || out->sizes[3] == 0)
+    return;
+  struct Ctx {
+    const IsaKernels &isa;
+    RomacMemref4F32 *in, *out;
+    RomacMemref3F32 *w;
+    int64_t strideH, strideW, dilH, dilW, channels, oh, rowsPerItem,
+        itemsPerPlane;
+  } ctx{getKernels(), in, out, w, strideH, strideW, dilH, dilW, channels, oh};
+  // Blocks of 8 output rows: enough items for both threads on the small
+  // planes of a network's last layers, whole rows for the vectors.
+  ctx.rowsPerItem = 8;
+  ctx.itemsPerPlane = (oh + ctx.rowsPerItem - 1) / ctx.rowsPerItem;
+  parallelFor(
+      batch * channels * ctx.itemsPerPlane,
+      [](void *c, int64_t begin, int64_t end) {
+        auto &x = *static_cast<Ctx *>(c);
+        for (int64_t item = begin; item < end; ++item) {
+          int64_t plane = item / x.itemsPerPlane;
+          int64_t row0 = item % x.itemsPerPlane * x.rowsPerItem;
+          int64_t n = plane / x.channels, ch = plane % x.channels;
+          const RomacMemref4F32 &i = *x.in, &o = *x.out;
+          const RomacMemref3F32 &f = *x.w;
+          DepthwisePlane p{
+              i.aligned + i.offset + n * i.strides[0] + ch * i.strides[1],
+              i.strides[2],
+              i.strides[3],
+              i.sizes[3],
+              f.aligned + f.offset + ch * f.strides[0],
+              f.strides[1],
+              f.strides[2],
+              o.aligned + o.offset + n * o.strides[0] + ch * o.strides[1],
+              o.strides[2],
+              o.strides[3],
+              o.sizes[3],
+              f.sizes[1],
+              f.sizes[2],
+              x.strideH,
+              x.strideW,
+              x.dilH,
+              x.dilW};
+          x.isa.runDepthwise(p, row0, std::min(x.oh, row0 + x.rowsPerItem));
+        }
+      },
+      &ctx);
+}
+
 //===----------------------------------------------------------------------===//
 // memrefCopy and the symbol table
 //===----------------------------------------------------------------------===//
@@ -644,6 +697,9 @@ const Symbol *romac::kernels::getSymbols(int *count) {
        reinterpret_cast<void *>(&_mlir_ciface_romac_batch_matmul_f32)},
       {"_mlir_ciface_romac_conv2d_nchw_fchw_f32",
        reinterpret_cast<void *>(&_mlir_ciface_romac_conv2d_nchw_fchw_f32)},
+      {"_mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32",
+       reinterpret_cast<void *>(
+           &_mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32)},
   };
   *count = sizeof(symbols) / sizeof(symbols[0]);
   return symbols;
