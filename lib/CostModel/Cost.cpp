@@ -29,6 +29,14 @@ using namespace romac;
 using llvm::ArrayRef;
 using llvm::SmallVector;
 
+/// a * b for non-negative counts, INT64_MAX when that overflows.
+static int64_t mulSaturated(int64_t a, int64_t b) {
+  int64_t product;
+  return llvm::MulOverflow(a, b, product)
+             ? std::numeric_limits<int64_t>::max()
+             : product;
+}
+
 //===----------------------------------------------------------------------===//
 // Operand classes
 //===----------------------------------------------------------------------===//
@@ -304,6 +312,11 @@ CostInputs CostModel::getInputs(const Mapping &mapping,
     o.visits = c.visits;
     o.distinctTiles = c.distinctTiles;
     o.tileBytes = c.tileBytes;
+    const Operand &operand = workload.operands[c.operand];
+    o.packBytes = operand.bytesPerElement;
+    for (unsigned d = 0; d < workload.dims.size(); ++d)
+      if (operand.isIndexedBy(d))
+        o.packBytes = mulSaturated(o.packBytes, mapping.tileSizes[d]);
     o.arrayAccesses = getArrayAccesses(mapping.tileSizes, spatial, c.operand);
   }
   return in;
@@ -376,13 +389,14 @@ CostSummary CostModel::combine(const CostInputs &in, double dramEnergyPJ,
   double steps = static_cast<double>(in.steps);
   double cBar = static_cast<double>(in.computeCycles) / steps;
   // A target whose compute units work on their own copies of the tiles (a
-  // CPU kernel call packs its input and weight tiles and loads and stores
-  // its output tile) moves every operand's tile once per step.
+  // CPU kernel call packs its input and weight tiles, a convolution's
+  // input as im2col panels, and loads and stores its output tile) moves
+  // every operand's packed tile once per step.
   if (target.packBytesPerCycle > 0) {
-    int64_t packed = 0;
+    double packed = 0;
     for (const OperandCostInputs &op : in.operands)
-      packed += op.tileBytes;
-    cBar += static_cast<double>(packed) / target.packBytesPerCycle;
+      packed += static_cast<double>(op.packBytes);
+    cBar += packed / target.packBytesPerCycle;
   }
   double perByte =
       dramBytes > 0 ? dramCycles / static_cast<double>(dramBytes) : 0.0;

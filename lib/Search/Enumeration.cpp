@@ -357,6 +357,9 @@ void Worker::setOrderInputs(const OrderEntry &entry, ArrayRef<int64_t> f,
     in.visits = v;
     in.distinctTiles = v / m;
     in.tileBytes = satMul(f[o], s.bytesPerElement[o]);
+    in.packBytes = s.bytesPerElement[o];
+    for (uint32_t bits = s.relMask[o]; bits; bits &= bits - 1)
+      in.packBytes = satMul(in.packBytes, tile[llvm::countr_zero(bits)]);
   }
 }
 

@@ -284,8 +284,8 @@ void LayerSearch::fillCoupledUnit(Unit &unit) {
   }
 
   // Keep the tuples that no other tuple with the same tile counts
-  // dominates (all footprints, sums and array steps smaller or equal; among
-  // equal ones the first).
+  // dominates (all footprints, sums, packed tiles and array steps smaller
+  // or equal; among equal ones the first).
   SmallVector<size_t, 0> orderIdx(total);
   std::iota(orderIdx.begin(), orderIdx.end(), 0);
   auto countsOf = [&](size_t c) {
@@ -296,10 +296,23 @@ void LayerSearch::fillCoupledUnit(Unit &unit) {
     return std::lexicographical_compare(cb.begin(), cb.end(), ca.begin(),
                                         ca.end());
   });
+  // On a target that packs its tiles, an operand's packed tile is the
+  // product of the tile sizes of the dims that index it, not its footprint
+  // (a window's im2col panel against its input tile): the unit's share of
+  // that product must not be larger either.
+  bool packs = target.packBytesPerCycle > 0;
+  auto packFactor = [&](size_t c, unsigned o) {
+    int64_t factor = 1;
+    for (size_t i = 0; i < k; ++i)
+      if (relMask[o] & (1u << unit.dims[i]))
+        factor = satMul(factor, raw.tile[c * k + i]);
+    return factor;
+  };
   auto dominates = [&](size_t a, size_t b) {
     for (unsigned o = 0; o < numOps; ++o)
       if (raw.foot[a * numOps + o] > raw.foot[b * numOps + o] ||
-          raw.sum[a * numOps + o] > raw.sum[b * numOps + o])
+          raw.sum[a * numOps + o] > raw.sum[b * numOps + o] ||
+          (packs && packFactor(a, o) > packFactor(b, o)))
         return false;
     for (size_t i = 0; i < k; ++i)
       if (raw.gRow[a * k + i] > raw.gRow[b * k + i] ||
@@ -431,8 +444,9 @@ void LayerSearch::buildUnits() {
       // `t` has the fewest tiles of [1, t]; it removes the tiles it
       // dominates in array steps. On a target that packs its tiles, the
       // pure dim's packing time is proportional to count x tile for the
-      // operands it indexes (and to count for the others), so `t` must not
-      // be larger there either.
+      // operands it indexes (a packed tile is the product of the tile sizes
+      // of the dims that index the operand) and to count for the others,
+      // so `t` must not be larger there either.
       bool packs = target.packBytesPerCycle > 0;
       for (int32_t u : prev)
         if (!(gr <= unrolledSteps(b, u, target.rows) &&

@@ -312,6 +312,11 @@ struct OperandCostInputs {
   int64_t arrayAccesses = 0;
   /// The largest tile in bytes.
   int64_t tileBytes = 0;
+  /// Bytes a CPU kernel packs for the operand per tile step: the product
+  /// of the tile sizes of the loop dims that index it. That is the tile for
+  /// a matmul, and for a convolution's input its im2col panel (every
+  /// window position packed on its own), R x S times the tile.
+  int64_t packBytes = 0;
 };
 
 /// Integer counts of a mapped layer from which CostModel::evaluate()
