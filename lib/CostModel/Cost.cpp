@@ -32,9 +32,8 @@ using llvm::SmallVector;
 /// a * b for non-negative counts, INT64_MAX when that overflows.
 static int64_t mulSaturated(int64_t a, int64_t b) {
   int64_t product;
-  return llvm::MulOverflow(a, b, product)
-             ? std::numeric_limits<int64_t>::max()
-             : product;
+  return llvm::MulOverflow(a, b, product) ? std::numeric_limits<int64_t>::max()
+                                          : product;
 }
 
 //===----------------------------------------------------------------------===//
@@ -377,6 +376,15 @@ CostSummary CostModel::combine(const CostInputs &in, double dramEnergyPJ,
     dramBytes += op.dramReadBytes + op.dramWriteBytes;
   }
   sramEnergyPJ = fillEnergy + getArrayEnergyPJ(accesses);
+  // Packing is buffer traffic too: each step reads every operand's packed
+  // tile from its buffer and writes the copy the compute units work on.
+  if (target.packBytesPerCycle > 0)
+    for (auto [o, op] : llvm::enumerate(in.operands)) {
+      const CostMemory &m = target.memories[memoryIndex[o]];
+      sramEnergyPJ += static_cast<double>(in.steps) *
+                      static_cast<double>(op.packBytes) *
+                      (m.readPJPerByte + m.writePJPerByte);
+    }
 
   CostSummary summary;
   summary.energyPJ = macEnergyPJ + sramEnergyPJ + dramEnergyPJ;

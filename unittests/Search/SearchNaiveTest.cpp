@@ -74,7 +74,6 @@ std::optional<Workload> randomConv(Rng &rng, int kind) {
   return std::move(*w);
 }
 
-
 std::optional<Workload> randomLayer(Rng &rng, int kind) {
   switch (kind) {
   case 0:
@@ -274,11 +273,12 @@ TEST(SearchNaiveTest, MatchesWholeSpaceEnumeration) {
 
 TEST(SearchNaiveTest, MatchesWholeSpaceEnumerationWhenTilesArePacked) {
   // A target whose compute units copy every operand tile per step (the
-  // host's `pack_bytes_per_cycle`): the cycles grow with the tiles. This
-  // checks the latency and EDP optima (the branch and bound's lower bounds
-  // with packing). For energy and DRAM accesses packing only breaks ties and
-  // the harness compares objective values, so the last dim's front (which
-  // also keeps count x tile) is not checked here.
+  // host's `pack_bytes_per_cycle`): the cycles and the buffer energy grow
+  // with the packed tiles (the product of the tile sizes of the dims that
+  // index an operand). This checks every objective's optimum: the branch
+  // and bound's lower bounds, the coupled units' dominance and the last
+  // pure dim's front with packing. For DRAM accesses packing only breaks
+  // ties, which the harness (comparing objective values) cannot see.
   std::vector<Case> cases = randomCases(/*seed=*/4049, /*count=*/400,
                                         /*maxSpace=*/12000);
   for (Case &c : cases) {
