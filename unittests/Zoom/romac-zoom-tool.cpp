@@ -13,14 +13,21 @@
 //   tokenize --bpe GZ | --hf VOCAB MERGES
 //       stdin: ["prompt", ...]; stdout: [{"ids": [77 ids], "encode": [...]}
 //       or {"error": "..."}, ...]
+//   schedule KIND STEPS CONFIG_JSON
+//       runs the scheduler on the closed-form model of scheduleCommand()
+//       and prints {"timesteps", "init_noise_sigma", "scales", "samples"}
+//       (the sample after each call)
 //
 //===----------------------------------------------------------------------===//
 
+#include "romac/Zoom/Scheduler.h"
 #include "romac/Zoom/Tokenizer.h"
 
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
 
 using namespace romac;
 using namespace romac::zoom;
@@ -80,6 +87,51 @@ static int tokenizeCommand(llvm::ArrayRef<const char *> args) {
   return 0;
 }
 
+/// The closed-form test "model" and inputs, also written in
+/// python/tests/test_zoom_scheduler.py: x0[i] = cos(0.5 i) * init_sigma,
+/// eps(x, t)[i] = 0.3 x[i] + 0.1 sin(0.01 t + i) on the scaled input, and
+/// the noise of call k: sin(1.7 k + 0.3 i).
+static int scheduleCommand(llvm::ArrayRef<const char *> args) {
+  if (args.size() != 3)
+    return fail(llvm::createStringError("usage: schedule KIND STEPS CONFIG_JSON"));
+  auto kind = parseSchedulerKind(args[0]);
+  if (!kind)
+    return fail(kind.takeError());
+  unsigned steps = 0;
+  if (llvm::StringRef(args[1]).getAsInteger(10, steps))
+    return fail(llvm::createStringError("STEPS must be an integer"));
+  auto config = SchedulerConfig::load(args[2]);
+  if (!config)
+    return fail(config.takeError());
+  auto sched = Scheduler::create(*kind, *config, steps);
+  if (!sched)
+    return fail(sched.takeError());
+  Scheduler &s = **sched;
+  const size_t n = 16;
+  std::vector<double> x(n), eps(n), noise(n);
+  for (size_t i = 0; i < n; ++i)
+    x[i] = std::cos(0.5 * i) * s.getInitNoiseSigma();
+  llvm::json::Array timesteps, scales, samples;
+  for (size_t k = 0; k < s.getNumCalls(); ++k) {
+    double t = s.getTimesteps()[k], scale = s.getModelInputScale(k);
+    for (size_t i = 0; i < n; ++i) {
+      eps[i] = 0.3 * (x[i] * scale) + 0.1 * std::sin(0.01 * t + i);
+      noise[i] = std::sin(1.7 * k + 0.3 * i);
+    }
+    s.step(k, eps, x, noise);
+    timesteps.push_back(t);
+    scales.push_back(scale);
+    samples.push_back(llvm::json::Array(x));
+  }
+  llvm::outs() << llvm::json::Value(llvm::json::Object{
+                      {"timesteps", std::move(timesteps)},
+                      {"init_noise_sigma", s.getInitNoiseSigma()},
+                      {"scales", std::move(scales)},
+                      {"samples", std::move(samples)}})
+               << "\n";
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     llvm::errs() << "usage: romac-zoom-tool COMMAND ARGS... (see the file "
@@ -90,6 +142,8 @@ int main(int argc, char **argv) {
   llvm::ArrayRef<const char *> args(argv + 2, argv + argc);
   if (cmd == "tokenize")
     return tokenizeCommand(args);
+  if (cmd == "schedule")
+    return scheduleCommand(args);
   llvm::errs() << "error: unknown command '" << cmd << "'\n";
   return 2;
 }
