@@ -17,12 +17,22 @@
 //       runs the scheduler on the closed-form model of scheduleCommand()
 //       and prints {"timesteps", "init_noise_sigma", "scales", "samples"}
 //       (the sample after each call)
+//   resize IN.png W H OUT.png          resizeBicubic()
+//   canvas IN.png MASK_WIDTH OUTDIR    shrinkAndPasteOnBlank() as canvas.png,
+//       and image.npy, mask.npy, masked.npy, latent_mask.npy, back.png
+//       (tensorToImage(imageToTensor(canvas)))
+//   mp4 OUT.mp4 FPS COUNT W H          COUNT synthetic frames (frame k:
+//       R = (x + 4k) & 255, G = (y * 2) & 255, B = 128 + 100 sin(...)),
+//       frame 0 also written as OUT.mp4.frame0.png
 //
 //===----------------------------------------------------------------------===//
 
+#include "romac/Zoom/Image.h"
 #include "romac/Zoom/Scheduler.h"
 #include "romac/Zoom/Tokenizer.h"
+#include "romac/Zoom/Video.h"
 
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
@@ -132,6 +142,95 @@ static int scheduleCommand(llvm::ArrayRef<const char *> args) {
   return 0;
 }
 
+static llvm::Expected<int> parseInt(const char *text) {
+  int v;
+  if (llvm::StringRef(text).getAsInteger(10, v))
+    return llvm::createStringError(llvm::Twine("not an integer: ") + text);
+  return v;
+}
+
+static int resizeCommand(llvm::ArrayRef<const char *> args) {
+  if (args.size() != 4)
+    return fail(llvm::createStringError("usage: resize IN.png W H OUT.png"));
+  auto in = readPng(args[0]);
+  if (!in)
+    return fail(in.takeError());
+  auto w = parseInt(args[1]);
+  auto h = parseInt(args[2]);
+  if (!w || !h)
+    return fail(llvm::joinErrors(w.takeError(), h.takeError()));
+  if (llvm::Error e = writePng(args[3], resizeBicubic(*in, *w, *h)))
+    return fail(std::move(e));
+  return 0;
+}
+
+static llvm::Error writeNpyFile(const llvm::Twine &path, const Tensor &t) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path.str(), ec);
+  if (ec)
+    return llvm::createStringError(ec, "cannot write " + path.str());
+  writeNpy(os, t);
+  return llvm::Error::success();
+}
+
+static int canvasCommand(llvm::ArrayRef<const char *> args) {
+  if (args.size() != 3)
+    return fail(llvm::createStringError("usage: canvas IN.png MASK_WIDTH OUTDIR"));
+  auto in = readPng(args[0]);
+  if (!in)
+    return fail(in.takeError());
+  auto m = parseInt(args[1]);
+  if (!m)
+    return fail(m.takeError());
+  llvm::StringRef dir = args[2];
+  RgbImage canvas = shrinkAndPasteOnBlank(*in, *m);
+  Tensor image = imageToTensor(canvas);
+  Tensor mask = makeBorderMask(canvas.width, canvas.height, *m);
+  Tensor masked = maskImageTensor(image, mask);
+  Tensor latent = maskToLatent(mask);
+  for (auto [name, t] : {std::pair<const char *, const Tensor *>{"image", &image},
+                         {"mask", &mask},
+                         {"masked", &masked},
+                         {"latent_mask", &latent}})
+    if (llvm::Error e = writeNpyFile(dir + "/" + name + ".npy", *t))
+      return fail(std::move(e));
+  if (llvm::Error e = writePng((dir + "/canvas.png").str(), canvas))
+    return fail(std::move(e));
+  if (llvm::Error e = writePng((dir + "/back.png").str(), tensorToImage(image)))
+    return fail(std::move(e));
+  return 0;
+}
+
+static int mp4Command(llvm::ArrayRef<const char *> args) {
+  if (args.size() != 5)
+    return fail(llvm::createStringError("usage: mp4 OUT.mp4 FPS COUNT W H"));
+  auto fps = parseInt(args[1]), count = parseInt(args[2]);
+  auto w = parseInt(args[3]), h = parseInt(args[4]);
+  if (!fps || !count || !w || !h)
+    return fail(llvm::joinErrors(
+        llvm::joinErrors(fps.takeError(), count.takeError()),
+        llvm::joinErrors(w.takeError(), h.takeError())));
+  std::vector<RgbImage> frames;
+  for (int k = 0; k < *count; ++k) {
+    RgbImage f(*w, *h);
+    for (int y = 0; y < *h; ++y)
+      for (int x = 0; x < *w; ++x) {
+        uint8_t *p = f.at(x, y);
+        p[0] = static_cast<uint8_t>((x + 4 * k) & 255);
+        p[1] = static_cast<uint8_t>((y * 2) & 255);
+        p[2] = static_cast<uint8_t>(128 + 100 * std::sin(0.05 * (x + y) + k));
+      }
+    frames.push_back(std::move(f));
+  }
+  if (!frames.empty())
+    if (llvm::Error e = writePng((llvm::Twine(args[0]) + ".frame0.png").str(),
+                                 frames[0]))
+      return fail(std::move(e));
+  if (llvm::Error e = writeMp4(args[0], frames, *fps))
+    return fail(std::move(e));
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     llvm::errs() << "usage: romac-zoom-tool COMMAND ARGS... (see the file "
@@ -144,6 +243,12 @@ int main(int argc, char **argv) {
     return tokenizeCommand(args);
   if (cmd == "schedule")
     return scheduleCommand(args);
+  if (cmd == "resize")
+    return resizeCommand(args);
+  if (cmd == "canvas")
+    return canvasCommand(args);
+  if (cmd == "mp4")
+    return mp4Command(args);
   llvm::errs() << "error: unknown command '" << cmd << "'\n";
   return 2;
 }
