@@ -231,3 +231,15 @@ def test_cpp_rejects_invalid_utf8_and_bad_files(tmp_path):
     p = subprocess.run([_tool(), "tokenize", "--hf", str(bad), str(tmp_path / "merges.txt")],
                        input="[]", capture_output=True, text=True, timeout=60)
     assert p.returncode == 1 and str(bad) in p.stderr and "not valid JSON" in p.stderr
+
+
+def test_whole_sd2_export_has_tokenizer_and_scheduler(tiny_reexport, ref):
+    # Optimum's layout: tokenizer/ and scheduler/ next to the four graphs.
+    assert {"tokenizer", "scheduler"} <= set(os.listdir(tiny_reexport))
+    with open(os.path.join(tiny_reexport, "tokenizer", "vocab.json"), encoding="utf-8") as fh:
+        assert json.load(fh) == ref.vocab
+    with open(os.path.join(tiny_reexport, "tokenizer", "special_tokens_map.json"), encoding="utf-8") as fh:
+        assert json.load(fh)["pad_token"] == "!"  # SD2 pads with id 0
+    with open(os.path.join(tiny_reexport, "scheduler", "scheduler_config.json"), encoding="utf-8") as fh:
+        cfg = json.load(fh)
+    assert cfg["_class_name"] == "PNDMScheduler" and cfg["steps_offset"] == 1 and cfg["skip_prk_steps"] is True
