@@ -21,6 +21,11 @@ PACKAGES=(
   # python tools and conformance data
   python3-onnx python3-numpy python3-torch python3-torchvision
   python3-matplotlib python3-pytest libonnx-testdata
+  # romac zoom (lib/Zoom): Unicode classes (tokenizer), gzip, PNG, H.264 MP4
+  libicu-dev zlib1g-dev libpng-dev
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
+  # zoom tests: the tokenizer oracle's \p{L}/\p{N}, the resize oracle, ffprobe
+  python3-regex python3-pil ffmpeg
 )
 
 missing=()

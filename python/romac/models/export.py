@@ -20,7 +20,8 @@ always has it; a light model has no weights, so no reference. Without ``--refere
 full export is the same bytes as before the option existed.
 
 Output layout (Optimum's, for SD2): ``OUT/{text_encoder,unet,vae_encoder,vae_decoder}/model.onnx``
-plus ``config.json``; CNNs: ``OUT/model.onnx``. Everything is written into a temporary folder
+plus ``config.json``, and (when every component is exported) ``OUT/tokenizer/`` and
+``OUT/scheduler/`` (``pipeline_files``); CNNs: ``OUT/model.onnx``. Everything is written into a temporary folder
 inside OUT and renamed into place on success.
 """
 
@@ -40,7 +41,7 @@ import torch
 from onnx import numpy_helper
 from torch import nn
 
-from . import cnn, onnx_utils, sd2
+from . import cnn, onnx_utils, pipeline_files, sd2
 from .registry import (  # the registry is part of this module's interface
     DEFAULT_OPSET,
     DEFAULT_SEED,
@@ -477,6 +478,9 @@ def export_model(
             export_spec(spec, os.path.join(tmp, spec.folder), variant, opset, seed, reference)
             del spec  # free this graph's weights before building the next one
             gc.collect()
+        if model == "sd2-inpainting" and not components:
+            # The whole pipeline: also the tokenizer and scheduler of Optimum's layout.
+            pipeline_files.write_pipeline_files(tmp)
         entries = sorted(os.listdir(tmp))
         _publish(tmp, out_dir, entries)
         return entries
