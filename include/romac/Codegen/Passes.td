@@ -119,18 +119,21 @@ def RomacOutlineKernelsPass
 
 def RomacLowerToKernelsPass
     : Pass<"romac-lower-to-kernels", "::mlir::ModuleOp"> {
-  let summary = "Replace f32 matmul, batch_matmul and conv_2d_nchw_fchw on "
-                "buffers by calls of romac's native kernels";
+  let summary = "Replace f32 matmul, batch_matmul, conv_2d_nchw_fchw and "
+                "depthwise_conv_2d_nchw_chw on buffers by calls of romac's "
+                "native kernels";
   let description = [{
-    After bufferization, every `linalg.matmul`, `linalg.batch_matmul` and
-    `linalg.conv_2d_nchw_fchw` on f32 memrefs (any strided layout: the tiles
+    After bufferization, every `linalg.matmul`, `linalg.batch_matmul`,
+    `linalg.conv_2d_nchw_fchw` and `linalg.depthwise_conv_2d_nchw_chw` on
+    f32 memrefs (any strided layout: the tiles
     romac-tile-by-schedule made are subviews) with the default indexing
     maps and arithmetic becomes a call of the runtime kernel that computes
     the same thing (include/romac/Runtime/Kernels.h): `@romac_matmul_f32`,
-    `@romac_batch_matmul_f32`, or `@romac_conv2d_nchw_fchw_f32` with the
+    `@romac_batch_matmul_f32`, `@romac_conv2d_nchw_fchw_f32` with the
     strides and dilations as i64 operands and a last i64 that is 1 when the
     filter is a view of a constant `memref.global` (a weight, whose packed
-    copy the kernel may keep between calls). The callees are declared
+    copy the kernel may keep between calls), or
+    `@romac_depthwise_conv2d_nchw_chw_f32` with the strides and dilations. The callees are declared
     `llvm.emit_c_interface`, so they receive pointers to memref
     descriptors. Each kernel accumulates into its output, as the linalg op
     does.
