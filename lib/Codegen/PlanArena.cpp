@@ -95,9 +95,10 @@ bool mayFreeOrLeak(Operation *user, Value value) {
 /// Every memref result of a user counts as an alias (views, casts,
 /// transposes, loops yielding it), as does every memref result of an op
 /// that encloses a user (a value yielded out of a region) and every memref
-/// argument of a region of a user (a loop's iteration argument). A use
-/// inside a region counts for the op of `block` that encloses it, so a
-/// buffer a loop reads is live for the whole loop.
+/// argument of a region or a successor block of a user (a loop's iteration
+/// argument, a branch's block argument). A use inside a region counts for
+/// the op of `block` that encloses it, so a buffer a loop reads is live for
+/// the whole loop.
 std::optional<ArenaBuffer>
 getArenaBuffer(memref::AllocOp alloc, Block &block,
                const DenseMap<Operation *, int64_t> &positions) {
@@ -139,13 +140,17 @@ getArenaBuffer(memref::AllocOp alloc, Block &block,
       int64_t position = positions.lookup(top);
       buffer.first = std::min(buffer.first, position);
       buffer.last = std::max(buffer.last, position);
-      for (Operation *op = user; op != top->getParentOp(); op = op->getParentOp())
+      for (Operation *op = user; op != top->getParentOp();
+           op = op->getParentOp())
         for (Value result : op->getResults())
           push(result);
       for (Region &region : user->getRegions())
         for (Block &inner : region)
           for (BlockArgument argument : inner.getArguments())
             push(argument);
+      for (Block *successor : user->getSuccessors())
+        for (BlockArgument argument : successor->getArguments())
+          push(argument);
     }
   }
   if (!buffer.dealloc)

@@ -4,6 +4,7 @@
 // REMARK: remark: arena of 128 bytes for 3 buffers; 80 bytes live at most at one time
 // REMARK: remark: arena of 192 bytes for 3 buffers; 160 bytes live at most at one time
 // REMARK: remark: arena of 128 bytes for 2 buffers; 128 bytes live at most at one time
+// REMARK: remark: arena of 64 bytes for 1 buffer; 64 bytes live at most at one time
 // REMARK-NOT: remark
 
 // Three buffers in a chain: the first and the third live at different
@@ -161,4 +162,27 @@ func.func @kept(%n: index, %cond: i1, %in: memref<16xf32>) -> memref<16xf32> {
   %l = memref.alloc() : memref<4x4xf32, strided<[8, 1]>>
   memref.dealloc %l : memref<4x4xf32, strided<[8, 1]>>
   return %r : memref<16xf32>
+}
+
+// -----
+
+// A buffer passed to another block (and freed there) keeps its own
+// allocation; one used only in the entry block goes into the arena.
+// CHECK-LABEL: func.func @branch
+// CHECK-SAME: romac.arena_bytes = 64 : i64
+// CHECK: %[[ARENA:.*]] = memref.alloc() {alignment = 64 : i64} : memref<64xi8>
+// CHECK: %[[A:.*]] = memref.alloc() : memref<16xf32>
+// CHECK: memref.view %[[ARENA]]
+// CHECK: cf.br ^bb1(%[[A]] : memref<16xf32>)
+func.func @branch(%in: memref<16xf32>, %out: memref<16xf32>) {
+  %a = memref.alloc() : memref<16xf32>
+  memref.copy %in, %a : memref<16xf32> to memref<16xf32>
+  %b = memref.alloc() : memref<16xf32>
+  memref.copy %in, %b : memref<16xf32> to memref<16xf32>
+  memref.dealloc %b : memref<16xf32>
+  cf.br ^bb1(%a : memref<16xf32>)
+^bb1(%x: memref<16xf32>):
+  memref.copy %x, %out : memref<16xf32> to memref<16xf32>
+  memref.dealloc %x : memref<16xf32>
+  return
 }
