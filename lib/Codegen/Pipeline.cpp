@@ -70,6 +70,10 @@ void romac::buildCodegenBufferizePipeline(
   // Memory follows liveness: each buffer is freed after its last use, not
   // at the end of @main.
   pm.addNestedPass<func::FuncOp>(createRomacEarlyDeallocPass());
+  // The statically shaped buffers then share one arena at offsets planned
+  // from those live intervals (romac-plan-arena): one allocation per run,
+  // which the runtime's pool keeps mapped between runs.
+  pm.addNestedPass<func::FuncOp>(createRomacPlanArenaPass());
 
   // 3. Contractions: calls of the runtime's native kernels, which own the
   //    cache blocking, register tiles, vector ISA and threads inside a tile.

@@ -278,6 +278,59 @@ def RomacEarlyDeallocPass
   }];
 }
 
+def RomacPlanArenaPass
+    : Pass<"romac-plan-arena", "::mlir::func::FuncOp"> {
+  let summary = "Place a function's intermediate buffers in one arena at "
+                "offsets planned from their live intervals";
+  let description = [{
+    Runs after `romac-early-dealloc`. A buffer that a function's body block
+    allocates with a static shape and an identity layout (`memref.alloc`,
+    alignment at most 64) and frees there with one `memref.dealloc` of the
+    allocation itself lives from the first to the last op of the block that
+    uses it or a value that may alias it (every memref result of a user or
+    of an op enclosing a user, every memref argument of a region of a user,
+    transitively; a use inside a loop counts for the whole loop). All such
+    buffers become `memref.view`s of one arena, `memref.alloc` of i8 with
+    alignment 64 at the start of the block, freed before its terminator;
+    their deallocs go. Buffers with dynamic shapes, buffers an alias of
+    which is returned, freed, used outside the block or turned into an
+    address keep their own allocation.
+
+    The offsets come from the greedy-by-size planner of TFLite and ONNX
+    Runtime: largest buffer first, each at the start of the smallest gap
+    between the already placed buffers that overlap it in time, else above
+    them; offsets and sizes are multiples of 64 bytes. The function gets
+    `romac.arena_bytes` (the arena's size) and `romac.arena_lower_bound`
+    (the most bytes live at one time: no arena can be smaller), and with
+    `remarks` a remark saying the same.
+
+    Example:
+
+    ```mlir
+    %a = memref.alloc() : memref<16xf32>
+    "use"(%a) : (memref<16xf32>) -> ()
+    memref.dealloc %a : memref<16xf32>
+    %b = memref.alloc() : memref<16xf32>
+    "use"(%b) : (memref<16xf32>) -> ()
+    memref.dealloc %b : memref<16xf32>
+    // becomes (the two live at different times, so they share bytes)
+    %arena = memref.alloc() {alignment = 64 : i64} : memref<64xi8>
+    %a = memref.view %arena[%c0][] : memref<64xi8> to memref<16xf32>
+    "use"(%a) : (memref<16xf32>) -> ()
+    %b = memref.view %arena[%c0][] : memref<64xi8> to memref<16xf32>
+    "use"(%b) : (memref<16xf32>) -> ()
+    memref.dealloc %arena : memref<64xi8>
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+  let options = [
+    Option<"remarks", "remarks", "bool", /*default=*/"false",
+           "Emit a remark with the arena's size, the number of buffers and "
+           "the lower bound">,
+  ];
+}
+
 def RomacFoldTransposesPass
     : Pass<"romac-fold-transposes", "::mlir::ModuleOp"> {
   let summary = "Fold a transpose of a matmul's operand into its indexing "

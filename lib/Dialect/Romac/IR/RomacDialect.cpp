@@ -85,10 +85,12 @@ LogicalResult RomacDialect::verifyOperationAttribute(Operation *op,
   }
   if (attr.getName() == getDramAttrName())
     return verifyDramAttr(op, attr.getValue());
-  if (attr.getName() == getFusedGroupAttrName()) {
+  if (attr.getName() == getFusedGroupAttrName() ||
+      attr.getName() == getArenaBytesAttrName() ||
+      attr.getName() == getArenaLowerBoundAttrName()) {
     auto index = dyn_cast<IntegerAttr>(attr.getValue());
     if (!index || !index.getType().isInteger(64) || index.getInt() < 0)
-      return op->emitError() << "'" << getFusedGroupAttrName()
+      return op->emitError() << "'" << attr.getName().getValue()
                              << "' must be a non-negative i64";
     return success();
   }

@@ -70,6 +70,15 @@ def Romac_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getWeightAttrName() {
       return ::llvm::StringLiteral("romac.weight");
     }
+    /// Names of the function attributes (i64) romac-plan-arena sets: the
+    /// bytes of the arena that holds the function's intermediate buffers,
+    /// and the most bytes of them live at one time.
+    static constexpr ::llvm::StringLiteral getArenaBytesAttrName() {
+      return ::llvm::StringLiteral("romac.arena_bytes");
+    }
+    static constexpr ::llvm::StringLiteral getArenaLowerBoundAttrName() {
+      return ::llvm::StringLiteral("romac.arena_lower_bound");
+    }
   }];
 }
 
