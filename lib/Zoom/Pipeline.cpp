@@ -54,9 +54,8 @@ std::vector<double> NormalNoise::take(size_t count) {
 std::vector<int64_t> zoom::mapTokenIds(llvm::ArrayRef<int64_t> ids,
                                        int64_t vocabSize) {
   std::vector<int64_t> out(ids.begin(), ids.end());
-  if (vocabSize <= 0 || llvm::all_of(ids, [&](int64_t id) {
-        return id < vocabSize;
-      }))
+  if (vocabSize <= 0 ||
+      llvm::all_of(ids, [&](int64_t id) { return id < vocabSize; }))
     return out;
   for (int64_t &id : out)
     id %= vocabSize;
@@ -81,8 +80,7 @@ Tensor zoom::makeUnetSample(llvm::ArrayRef<double> latents, double scale,
   return sample;
 }
 
-void zoom::pasteCentre(RgbImage &frame, const RgbImage &canvas,
-                       int maskWidth) {
+void zoom::pasteCentre(RgbImage &frame, const RgbImage &canvas, int maskWidth) {
   paste(frame,
         crop(canvas, maskWidth, maskWidth, canvas.width - maskWidth,
              canvas.height - maskWidth),

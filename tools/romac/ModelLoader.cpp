@@ -130,11 +130,9 @@ bool romac::driver::searchModelSchedule(const ModelLoadRequest &request,
   return mlir::succeeded(pm.run(module));
 }
 
-llvm::Expected<std::unique_ptr<Executable>>
-romac::driver::compileModel(const ModelLoadRequest &request,
-                            mlir::ModuleOp module,
-                            std::optional<ArtefactCache> &cache,
-                            llvm::StringRef entry, bool profile) {
+llvm::Expected<std::unique_ptr<Executable>> romac::driver::compileModel(
+    const ModelLoadRequest &request, mlir::ModuleOp module,
+    std::optional<ArtefactCache> &cache, llvm::StringRef entry, bool profile) {
   ExecutableOptions options;
   options.tile = !request.noTile;
   options.kernels = !request.noKernels;

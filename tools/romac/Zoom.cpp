@@ -85,8 +85,7 @@ std::optional<std::string> checkOptions(const ZoomArgs &args) {
                        "runs fp32 only)");
   if (args.precision != "fp32")
     return "--precision " + args.precision + ": expected fp32 or bf16";
-  if (llvm::Expected<SchedulerKind> kind =
-          parseSchedulerKind(args.scheduler);
+  if (llvm::Expected<SchedulerKind> kind = parseSchedulerKind(args.scheduler);
       !kind)
     return "--scheduler: " + llvm::toString(kind.takeError());
   if (args.prompt.empty() && args.promptsAt.empty())
@@ -160,8 +159,8 @@ llvm::Expected<int64_t> readVocabSize(llvm::StringRef dir) {
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
       llvm::MemoryBuffer::getFile(path);
   if (!buffer)
-    return makeStringError(path + ": cannot read: " +
-                           buffer.getError().message());
+    return makeStringError(path +
+                           ": cannot read: " + buffer.getError().message());
   llvm::Expected<llvm::json::Value> json =
       llvm::json::parse((*buffer)->getBuffer());
   if (!json)
@@ -237,27 +236,28 @@ describeParameters(const ZoomArgs &args,
                    uint64_t seed) {
   llvm::json::Array promptList;
   for (const auto &[k, text] : prompts)
-    promptList.push_back(llvm::json::Object{{"key_frame", k}, {"prompt", text}});
-  return llvm::json::Object{
-      {"model_dir", args.modelDir},
-      {"prompts", std::move(promptList)},
-      {"negative_prompt", args.negativePrompt},
-      {"steps", args.steps},
-      {"guidance", args.guidance},
-      {"scheduler", args.scheduler},
-      {"seed", std::to_string(seed)},
-      {"size", args.size},
-      {"outpaint_steps", args.outpaintSteps},
-      {"mask_width", args.maskWidth},
-      {"interp_frames", args.interpFrames},
-      {"fps", args.fps},
-      {"init_image", args.initImage},
-      {"precision", args.precision},
-      {"target", args.target}};
+    promptList.push_back(
+        llvm::json::Object{{"key_frame", k}, {"prompt", text}});
+  return llvm::json::Object{{"model_dir", args.modelDir},
+                            {"prompts", std::move(promptList)},
+                            {"negative_prompt", args.negativePrompt},
+                            {"steps", args.steps},
+                            {"guidance", args.guidance},
+                            {"scheduler", args.scheduler},
+                            {"seed", std::to_string(seed)},
+                            {"size", args.size},
+                            {"outpaint_steps", args.outpaintSteps},
+                            {"mask_width", args.maskWidth},
+                            {"interp_frames", args.interpFrames},
+                            {"fps", args.fps},
+                            {"init_image", args.initImage},
+                            {"precision", args.precision},
+                            {"target", args.target}};
 }
 
 /// Writes \p value to \p path through a temporary file renamed over it.
-llvm::Error writeJsonFile(llvm::StringRef path, const llvm::json::Value &value) {
+llvm::Error writeJsonFile(llvm::StringRef path,
+                          const llvm::json::Value &value) {
   std::string tmp = (path + ".tmp").str();
   {
     std::error_code ec;
@@ -292,9 +292,8 @@ llvm::Error checkResume(const ZoomArgs &args,
   llvm::Expected<llvm::json::Value> json =
       llvm::json::parse((*buffer)->getBuffer());
   const llvm::json::Object *params =
-      json && json->getAsObject()
-          ? json->getAsObject()->getObject("parameters")
-          : nullptr;
+      json && json->getAsObject() ? json->getAsObject()->getObject("parameters")
+                                  : nullptr;
   if (!json)
     llvm::consumeError(json.takeError());
   if (!params)
@@ -327,9 +326,8 @@ llvm::Error prepareOutDir(const ZoomArgs &args,
   if (exists && !llvm::sys::fs::is_directory(out))
     return makeStringError("--out " + out + ": exists and is not a folder");
   std::error_code ec;
-  bool empty = !exists ||
-               llvm::sys::fs::directory_iterator(out, ec) ==
-                   llvm::sys::fs::directory_iterator();
+  bool empty = !exists || llvm::sys::fs::directory_iterator(out, ec) ==
+                              llvm::sys::fs::directory_iterator();
   if (args.resume) {
     if (llvm::Error e = checkResume(args, prompts, seed))
       return e;
@@ -360,10 +358,9 @@ struct ZoomModels {
 };
 
 /// Loads \p path with \p shapes bound (through the artefact cache).
-llvm::Expected<std::unique_ptr<Executable>>
-loadGraph(const ZoomArgs &args, const std::string &path,
-          const std::vector<std::pair<std::string, std::vector<int64_t>>>
-              &shapes) {
+llvm::Expected<std::unique_ptr<Executable>> loadGraph(
+    const ZoomArgs &args, const std::string &path,
+    const std::vector<std::pair<std::string, std::vector<int64_t>>> &shapes) {
   ModelLoadRequest request;
   request.command = "zoom";
   request.model = path;
@@ -388,7 +385,7 @@ loadGraph(const ZoomArgs &args, const std::string &path,
   return exe;
 }
 
-/// The rank of input \p name of \p path as the file declares it (-1: none).
+/// The rank of input \p name as the file declares it (-1: none or any).
 int declaredRank(llvm::ArrayRef<OnnxInputDecl> decls, llvm::StringRef name) {
   for (const OnnxInputDecl &d : decls)
     if (d.name == name)
@@ -396,7 +393,7 @@ int declaredRank(llvm::ArrayRef<OnnxInputDecl> decls, llvm::StringRef name) {
   return -1;
 }
 
-/// An error naming \p path when output \p k of \p exe is not \p shape.
+/// An error naming \p path when the first output of \p exe is not \p shape.
 llvm::Error expectShape(const Executable &exe, const std::string &path,
                         llvm::ArrayRef<int64_t> shape, llvm::StringRef what) {
   const TensorSpec &spec = exe.getOutputs()[0];
@@ -414,7 +411,8 @@ llvm::Expected<ZoomModels> loadModels(const ZoomArgs &args,
                                       const ZoomModelDir &dir) {
   ZoomModels m;
   int64_t size = args.size, latent = size / 8;
-  auto te = loadGraph(args, dir.textEncoder, {{"input_ids", {1, kSequenceLength}}});
+  auto te =
+      loadGraph(args, dir.textEncoder, {{"input_ids", {1, kSequenceLength}}});
   if (!te)
     return te.takeError();
   m.textEncoder = std::move(*te);
@@ -429,10 +427,11 @@ llvm::Expected<ZoomModels> loadModels(const ZoomArgs &args,
   std::vector<int64_t> timestep;
   if (declaredRank(*decls, "timestep") == 1)
     timestep = {1};
-  auto unet = loadGraph(args, dir.unet,
-                        {{"sample", {2, 9, latent, latent}},
-                         {"timestep", timestep},
-                         {"encoder_hidden_states", {2, kSequenceLength, width}}});
+  auto unet =
+      loadGraph(args, dir.unet,
+                {{"sample", {2, 9, latent, latent}},
+                 {"timestep", timestep},
+                 {"encoder_hidden_states", {2, kSequenceLength, width}}});
   if (!unet)
     return unet.takeError();
   m.unet = std::move(*unet);
@@ -454,26 +453,25 @@ llvm::Expected<ZoomModels> loadModels(const ZoomArgs &args,
   if (!enc)
     return enc.takeError();
   m.vaeEncoder = std::move(*enc);
-  if (llvm::Error e = expectShape(*m.vaeEncoder, dir.vaeEncoder,
-                                  {1, 8, latent, latent},
-                                  "the VAE encoder's output"))
+  if (llvm::Error e =
+          expectShape(*m.vaeEncoder, dir.vaeEncoder, {1, 8, latent, latent},
+                      "the VAE encoder's output"))
     return std::move(e);
   auto dec = loadGraph(args, dir.vaeDecoder,
                        {{"latent_sample", {1, 4, latent, latent}}});
   if (!dec)
     return dec.takeError();
   m.vaeDecoder = std::move(*dec);
-  if (llvm::Error e = expectShape(*m.vaeDecoder, dir.vaeDecoder,
-                                  {1, 3, size, size},
-                                  "the VAE decoder's output"))
+  if (llvm::Error e =
+          expectShape(*m.vaeDecoder, dir.vaeDecoder, {1, 3, size, size},
+                      "the VAE decoder's output"))
     return std::move(e);
   return m;
 }
 
-/// Runs a single-output \p exe on \p inputs.
+/// Runs \p exe on \p inputs; returns its first output.
 llvm::Expected<Tensor> runGraph(Executable &exe,
                                 llvm::ArrayRef<const Tensor *> inputs) {
-  const TensorSpec &spec = exe.getOutputs()[0];
   std::vector<Tensor> outputs;
   for (const TensorSpec &s : exe.getOutputs())
     outputs.emplace_back(s.type, s.shape);
@@ -485,7 +483,6 @@ llvm::Expected<Tensor> runGraph(Executable &exe,
     out.push_back(t.data());
   if (llvm::Error e = exe.run(in, out))
     return std::move(e);
-  (void)spec;
   return std::move(outputs[0]);
 }
 
@@ -500,9 +497,9 @@ struct StageTimes {
 template <typename F> auto timed(double &slot, F &&f) {
   auto start = std::chrono::steady_clock::now();
   auto result = f();
-  slot += std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                        start)
-              .count();
+  slot +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   return result;
 }
 
@@ -520,8 +517,7 @@ struct KeyFrameContext {
 
 /// Batch-2 embeddings [negative; prompt] for each distinct prompt.
 llvm::Expected<std::map<std::string, Tensor>>
-encodePrompts(const ZoomArgs &args, const ZoomModelDir &dir,
-              ZoomModels &models,
+encodePrompts(const ZoomArgs &args, const ZoomModelDir &dir, ZoomModels &models,
               const std::map<unsigned, std::string> &prompts,
               StageTimes &times) {
   auto encode = [&](const std::string &text) -> llvm::Expected<Tensor> {
@@ -532,7 +528,8 @@ encodePrompts(const ZoomArgs &args, const ZoomModelDir &dir,
     std::vector<int64_t> mapped = mapTokenIds(*ids, dir.vocabSize);
     Tensor input(ElementType::I64, {1, kSequenceLength});
     std::copy(mapped.begin(), mapped.end(), input.dataAs<int64_t>());
-    return timed(times.text, [&] { return runGraph(*models.textEncoder, {&input}); });
+    return timed(times.text,
+                 [&] { return runGraph(*models.textEncoder, {&input}); });
   };
   llvm::Expected<Tensor> negative = encode(args.negativePrompt);
   if (!negative)
@@ -573,9 +570,10 @@ void printProgress(unsigned key, unsigned keys, size_t call, size_t calls,
 
 /// The denoising loop of key frame \p key: noise latents, batch-2 CFG
 /// through the UNet and the scheduler; returns the final latents.
-llvm::Expected<std::vector<double>>
-denoise(const KeyFrameContext &c, unsigned key, const Tensor &mask,
-        const Tensor &maskedLatents, double perKeyFrame) {
+llvm::Expected<std::vector<double>> denoise(const KeyFrameContext &c,
+                                            unsigned key, const Tensor &mask,
+                                            const Tensor &maskedLatents,
+                                            double perKeyFrame) {
   llvm::Expected<std::unique_ptr<Scheduler>> scheduler = Scheduler::create(
       *parseSchedulerKind(c.args.scheduler), c.dir.scheduler, c.args.steps);
   if (!scheduler)
@@ -604,8 +602,8 @@ denoise(const KeyFrameContext &c, unsigned key, const Tensor &mask,
     inputs[c.models.sampleIndex] = &sample;
     inputs[c.models.timestepIndex] = &timestep;
     inputs[c.models.contextIndex] = &context;
-    llvm::Expected<Tensor> out = timed(
-        c.times.unet, [&] { return runGraph(*c.models.unet, inputs); });
+    llvm::Expected<Tensor> out =
+        timed(c.times.unet, [&] { return runGraph(*c.models.unet, inputs); });
     if (!out)
       return out.takeError();
     const float *o = out->dataAs<float>();
@@ -699,8 +697,8 @@ makeKeyFrames(const KeyFrameContext &c, std::optional<RgbImage> init,
       frame = makeKeyFrame(c, k, k ? &keys.back() : nullptr, perKeyFrame);
     if (!frame)
       return frame.takeError();
-    if (llvm::Error e = timed(c.times.pngWrite,
-                              [&] { return writePng(path, *frame); }))
+    if (llvm::Error e =
+            timed(c.times.pngWrite, [&] { return writePng(path, *frame); }))
       return std::move(e);
     c.times.keyFrames.push_back(clock.seconds());
     keys.push_back(std::move(*frame));
@@ -731,9 +729,8 @@ llvm::Error writeVideo(const ZoomArgs &args, std::vector<RgbImage> &frames,
                        StageTimes &times) {
   for (auto [i, f] : llvm::enumerate(frames))
     if (llvm::Error e = timed(times.pngWrite, [&] {
-          return writePng(llvm::formatv("{0}/frame_{1:d5}.png", args.out, i)
-                              .str(),
-                          f);
+          return writePng(
+              llvm::formatv("{0}/frame_{1:d5}.png", args.out, i).str(), f);
         }))
       return e;
   return timed(times.videoEncode, [&]() -> llvm::Error {
@@ -764,32 +761,29 @@ llvm::json::Value describeRun(const ZoomArgs &args,
   run["key_frames"] = args.outpaintSteps + 1;
   run["resumed_key_frames"] = resumed;
   run["video_frames"] = int64_t(videoFrames);
-  run["seconds"] = llvm::json::Object{
-      {"load", times->load},
-      {"text", times->text},
-      {"vae_encode", times->vaeEncode},
-      {"unet", times->unet},
-      {"vae_decode", times->vaeDecode},
-      {"interpolation", times->interpolation},
-      {"video_encode", times->videoEncode},
-      {"png_write", times->pngWrite},
-      {"per_key_frame", std::move(perKey)},
-      {"total", total}};
+  run["seconds"] = llvm::json::Object{{"load", times->load},
+                                      {"text", times->text},
+                                      {"vae_encode", times->vaeEncode},
+                                      {"unet", times->unet},
+                                      {"vae_decode", times->vaeDecode},
+                                      {"interpolation", times->interpolation},
+                                      {"video_encode", times->videoEncode},
+                                      {"png_write", times->pngWrite},
+                                      {"per_key_frame", std::move(perKey)},
+                                      {"total", total}};
   run["video_frames_per_second"] =
       pipeline > 0 ? double(videoFrames) / pipeline : 0.0;
   run["latent_sample"] = "mean";
-  run["files"] = llvm::json::Object{
-      {"key_frames", "keyframe_NNNN.png"},
-      {"video_frames", "frame_NNNNN.png"},
-      {"zoom_out", "zoom_out.mp4"},
-      {"zoom_in", "zoom_in.mp4"}};
+  run["files"] = llvm::json::Object{{"key_frames", "keyframe_NNNN.png"},
+                                    {"video_frames", "frame_NNNNN.png"},
+                                    {"zoom_out", "zoom_out.mp4"},
+                                    {"zoom_in", "zoom_in.mp4"}};
   return run;
 }
 
 /// The checks before any work; fills the prompts, model dir, init image.
 int prepare(const ZoomArgs &args, std::map<unsigned, std::string> &prompts,
-            std::optional<ZoomModelDir> &dir,
-            std::optional<RgbImage> &init) {
+            std::optional<ZoomModelDir> &dir, std::optional<RgbImage> &init) {
   if (std::optional<std::string> why = checkOptions(args))
     return usage(*why);
   llvm::Expected<std::map<unsigned, std::string>> parsed = parsePrompts(args);
@@ -806,9 +800,9 @@ int prepare(const ZoomArgs &args, std::map<unsigned, std::string> &prompts,
   if (!args.initImage.empty()) {
     llvm::Expected<RgbImage> image = readPng(args.initImage);
     if (!image)
-      return reportError("zoom", llvm::createFileError(
-                                     "--init-image " + args.initImage,
-                                     image.takeError()));
+      return reportError("zoom",
+                         llvm::createFileError("--init-image " + args.initImage,
+                                               image.takeError()));
     init = resizeBicubic(*image, args.size, args.size);
   }
   return 0;
@@ -839,17 +833,16 @@ int romac::driver::runZoom(const ZoomArgs &args) {
   if (llvm::Error e = writeJsonFile(
           jsonPath, describeRun(args, prompts, seed, nullptr, 0, 0, 0)))
     return reportError("zoom", std::move(e));
-  llvm::errs() << "romac zoom: seed " << seed << ", "
-               << args.outpaintSteps + 1 << " key frames into " << args.out
-               << "\n";
+  llvm::errs() << "romac zoom: seed " << seed << ", " << args.outpaintSteps + 1
+               << " key frames into " << args.out << "\n";
   KeyFrameContext context{args, *dir, *models, *contexts, prompts, seed, times};
   unsigned resumed = 0;
   llvm::Expected<std::vector<RgbImage>> keys =
       makeKeyFrames(context, std::move(init), resumed);
   if (!keys)
     return reportError("zoom", keys.takeError());
-  std::vector<RgbImage> frames = timed(
-      times.interpolation, [&] { return makeVideoFrames(args, *keys); });
+  std::vector<RgbImage> frames =
+      timed(times.interpolation, [&] { return makeVideoFrames(args, *keys); });
   if (llvm::Error e = writeVideo(args, frames, times))
     return reportError("zoom", std::move(e));
   if (llvm::Error e = writeJsonFile(

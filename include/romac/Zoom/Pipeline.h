@@ -1,4 +1,4 @@
-//===- Pipeline.h - the pieces of the zoom loop between the models -*- C++ -*-===//
+//===- Pipeline.h - the zoom loop between the models ----------*- C++ -*-===//
 //
 // Part of romac, under the Apache License v2.0 with LLVM Exceptions.
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
