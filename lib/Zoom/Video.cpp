@@ -21,6 +21,7 @@ extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/imgutils.h>
+#include <libavutil/log.h>
 #include <libavutil/opt.h>
 #include <libswscale/swscale.h>
 }
@@ -80,6 +81,10 @@ std::string avError(int code) {
 static std::string encodeMp4(const std::string &tmp,
                              llvm::ArrayRef<RgbImage> frames, int fps) {
   int w = frames[0].width, h = frames[0].height;
+  // libx264 prints its statistics at info level: errors only (they come
+  // back through the return codes anyway).
+  if (av_log_get_level() > AV_LOG_ERROR)
+    av_log_set_level(AV_LOG_ERROR);
   const AVCodec *h264 = avcodec_find_encoder_by_name("libx264");
   if (!h264)
     return "FFmpeg has no libx264 encoder";

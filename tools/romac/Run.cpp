@@ -15,6 +15,7 @@
 #include "Run.h"
 
 #include "Driver.h"
+#include "ModelLoader.h"
 
 #include "romac/Dialect/Romac/Analysis/ScheduleBuilder.h"
 #include "romac/Dialect/Romac/Transforms/Passes.h"
@@ -444,26 +445,6 @@ void printProfile(llvm::ArrayRef<KernelProfile> kernels, unsigned runs,
   }
 }
 
-/// Searches the schedule of every contraction for --target (the flat
-/// search of `romac compile`), so that codegen tiles by it; with
-/// --schedule, attaches the tilings of that file (read before the import).
-bool searchSchedule(const RunArgs &args, const std::optional<Schedule> &file,
-                    mlir::ModuleOp module) {
-  if (file) {
-    if (llvm::Error e = attachSchedule(module, *file)) {
-      reportError("run", llvm::createFileError(args.schedule, std::move(e)));
-      return false;
-    }
-    return true;
-  }
-  mlir::PassManager pm(module.getContext());
-  CompilePipelineOptions pipeline;
-  pipeline.target = args.target;
-  pipeline.search = PipelineSearch::Flat;
-  buildCompilePipeline(pm, pipeline);
-  return mlir::succeeded(pm.run(module));
-}
-
 /// Runs `exe` on `bound` (--repeat times), prints the times after
 /// `how` ("imported in ..."), the profile, writes and checks the outputs;
 /// returns the exit status.
@@ -508,90 +489,28 @@ int execute(const RunArgs &args, Executable &exe,
   return 0;
 }
 
-/// What the compiled model depends on besides romac itself: the model's
-/// content, the schedule or target, the codegen flags, the import flags and
-/// the shapes of the given inputs (they bind the model's free dims).
-llvm::Expected<std::string> getCacheEntryName(const RunArgs &args,
-                                              const NamedInputs &inputs,
-                                              ArtefactCache &cache) {
-  ArtefactKey key;
-  llvm::Expected<std::string> model = cache.hashFile(args.model);
-  if (!model)
-    return model.takeError();
-  key.add("model", *model);
-  if (!args.schedule.empty()) {
-    llvm::Expected<std::string> schedule = cache.hashFile(args.schedule);
-    if (!schedule)
-      return schedule.takeError();
-    key.add("schedule", *schedule);
-  } else if (!args.noTile) {
-    key.add("target", args.target);
-    if (args.target == "host") {
-      key.add("host-target", getHostTargetYaml(getHostCpu()));
-    } else {
-      std::string file =
-          isTargetPath(args.target)
-              ? args.target
-              : getDefaultTargetsDir() + "/" + args.target + ".yaml";
-      llvm::Expected<std::string> target = cache.hashFile(file);
-      if (!target)
-        return target.takeError();
-      key.add("target-file", *target);
-    }
-  }
-  key.add("tile", args.noTile ? "0" : "1");
-  key.add("kernels", args.noKernels ? "0" : "1");
-  key.add("opt", std::to_string(ExecutableOptions().optLevel));
-  for (const std::string &d : args.dims)
-    key.add("dim", d);
-  for (const std::string &s : args.shapes)
-    key.add("shape", s);
+/// What `romac run` asks ModelLoader for: the flags, and the given inputs'
+/// names and types in the cache key (their shapes bind the free dims).
+ModelLoadRequest makeLoadRequest(const RunArgs &args, const NamedInputs &inputs,
+                                 const std::optional<Schedule> &file) {
+  ModelLoadRequest request;
+  request.command = "run";
+  request.model = args.model;
+  request.target = args.target;
+  request.schedule = args.schedule;
+  request.scheduleFile = file ? &*file : nullptr;
+  request.noTile = args.noTile;
+  request.noKernels = args.noKernels;
+  // --profile needs the schedule's predictions, so it imports anyway.
+  request.noCache = args.noCache || args.profile;
+  request.dims = args.dims;
+  request.shapes = args.shapes;
   std::vector<std::string> names = inputs.names;
   llvm::sort(names);
   for (const std::string &name : names)
-    key.add("input",
-            name + " " + inputs.tensors.find(name)->second.getTypeString());
-  return cache.getEntryName(key);
-}
-
-/// The cache of compiled models, unless --no-cache or --profile (which
-/// needs the schedule's predictions, so it imports anyway) turns it off or
-/// it cannot be used (a warning says why). `entry` receives the model's
-/// entry name.
-std::optional<ArtefactCache>
-openCache(const RunArgs &args, const NamedInputs &inputs, std::string &entry) {
-  if (args.noCache || args.profile)
-    return std::nullopt;
-  ArtefactCache cache(ArtefactCache::getDefaultDirectory());
-  llvm::Error e = cache.checkUsable();
-  if (!e) {
-    llvm::Expected<std::string> name = getCacheEntryName(args, inputs, cache);
-    if (name) {
-      entry = *name;
-      return cache;
-    }
-    e = name.takeError();
-  }
-  llvm::errs() << "romac run: warning: compiling without the artefact cache: "
-               << llvm::toString(std::move(e)) << "\n";
-  return std::nullopt;
-}
-
-/// Looks the model up in the cache; null on a miss.
-std::unique_ptr<Executable>
-lookupCache(const RunArgs &args, ArtefactCache &cache, llvm::StringRef entry) {
-  std::string note;
-  llvm::Expected<std::unique_ptr<Executable>> hit = cache.lookup(entry, &note);
-  if (!hit) {
-    note = "the cache entry does not load (" + llvm::toString(hit.takeError()) +
-           ")";
-    llvm::sys::fs::remove_directories(cache.getDirectory() + "/v1/entries/" +
-                                      entry.str());
-  }
-  if (!note.empty())
-    llvm::errs() << "romac run: note: " << args.model << ": " << note
-                 << "; compiling it again\n";
-  return hit ? std::move(*hit) : nullptr;
+    request.inputKeys.push_back(
+        name + " " + inputs.tensors.find(name)->second.getTypeString());
+  return request;
 }
 
 } // namespace
@@ -611,10 +530,12 @@ int romac::driver::runModel(const RunArgs &args) {
   }
   Stopwatch clock;
   // The second run of a model: nothing to import or compile.
+  ModelLoadRequest request = makeLoadRequest(args, *inputs, scheduleFile);
   std::string entry;
-  std::optional<ArtefactCache> cache = openCache(args, *inputs, entry);
+  std::optional<ArtefactCache> cache = openModelCache(request, entry);
   if (cache)
-    if (std::unique_ptr<Executable> exe = lookupCache(args, *cache, entry)) {
+    if (std::unique_ptr<Executable> exe =
+            lookupModelCache(request, *cache, entry)) {
       std::vector<Tensor> bound;
       if (!bindInputs(args, exe->getInputs(), *inputs, bound))
         return 1;
@@ -639,26 +560,14 @@ int romac::driver::runModel(const RunArgs &args) {
   std::vector<Tensor> bound;
   if (!bindInputs(args, signature->inputs, *inputs, bound))
     return 1;
-  if (!args.noTile && !searchSchedule(args, scheduleFile, *module))
+  if (!args.noTile && !searchModelSchedule(request, *module))
     return 1;
   llvm::StringMap<double> predicted;
   if (args.profile)
     predicted = predictLayerCycles(args, scheduleFile, *module);
   double importSeconds = clock.seconds();
-  ExecutableOptions options;
-  options.tile = !args.noTile;
-  options.kernels = !args.noKernels;
-  options.profile = args.profile;
-  llvm::Expected<std::unique_ptr<Executable>> exe = nullptr;
-  if (cache) {
-    llvm::Expected<CompiledObject> compiled = compileObject(*module, options);
-    exe =
-        compiled
-            ? cache->store(entry, *compiled)
-            : llvm::Expected<std::unique_ptr<Executable>>(compiled.takeError());
-  } else {
-    exe = Executable::compile(*module, options);
-  }
+  llvm::Expected<std::unique_ptr<Executable>> exe =
+      compileModel(request, *module, cache, entry, args.profile);
   if (!exe)
     return reportError("run",
                        llvm::createFileError(args.model, exe.takeError()));

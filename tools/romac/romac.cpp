@@ -6,8 +6,7 @@
 //===----------------------------------------------------------------------===//
 //
 // The user-facing driver: `romac import|compile|inspect|run|cache|zoom|version`.
-// Each subcommand is a thin layer over the romac libraries; a subcommand whose
-// stage is not built yet says so on stderr and exits with status 2.
+// Each subcommand is a thin layer over the romac libraries.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,6 +32,7 @@
 #include "HostInfo.h"
 #include "Run.h"
 #include "Version.h"
+#include "Zoom.h"
 
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
@@ -64,16 +64,6 @@
 namespace {
 
 using namespace romac::driver;
-
-/// Reports that `command` is not available in this build and returns the
-/// status the driver exits with.
-int notBuiltYet(const std::string &command, const std::string &what) {
-  std::fprintf(stderr,
-               "romac %s: not built yet: %s is not implemented in this "
-               "version of romac\n",
-               command.c_str(), what.c_str());
-  return kUsageError;
-}
 
 /// Records the files a command reads (the model and the --freeze tensors) as
 /// inputs of `outputs`, so that no output overwrites them.
@@ -797,9 +787,8 @@ int main(int argc, char **argv) {
   CLI::App *runCmd = addRunCommand(app, runArgs);
   CacheArgs cacheArgs;
   CLI::App *cacheCmd = addCacheCommand(app, cacheArgs);
-  auto *zoomCmd =
-      app.add_subcommand("zoom", "Run the SD2 infinite-zoom video pipeline");
-  zoomCmd->allow_extras();
+  ZoomArgs zoomArgs;
+  CLI::App *zoomCmd = addZoomCommand(app, zoomArgs);
 
   auto *versionCmd = app.add_subcommand("version", "Print the romac version");
   app.set_version_flag("--version", romac::getVersionText,
@@ -855,6 +844,6 @@ int main(int argc, char **argv) {
   if (cacheCmd->parsed())
     return checkStdout(runCache(cacheArgs));
   if (zoomCmd->parsed())
-    return notBuiltYet("zoom", "the zoom pipeline");
+    return checkStdout(runZoom(zoomArgs));
   return kUsageError;
 }

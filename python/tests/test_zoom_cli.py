@@ -1,0 +1,235 @@
+"""``romac zoom`` end to end on the committed tiny SD2-inpainting models (issue #13).
+
+The tiny graphs have random weights, so the frames are noise-like pictures; what is checked is
+the wiring and the pipeline's invariants:
+
+* the outputs: every key frame and video frame as a PNG of the right size, both MP4s (ffprobe:
+  h264, frame count, size, fps), zoom.json with the parameters, the seed and the stage times;
+* each new key frame keeps the previous key frame, shrunk (PIL BICUBIC), exactly in its centre;
+* the interpolated frames equal a PIL/numpy reference of v8hid's crop, resize and paste;
+* the same seed gives byte-identical key frames, another seed other frames;
+* ``--resume`` after deleting the last key frame writes it again, identical;
+* bad input (options, model dir, PNG, output folder) is one error naming the option or file,
+  a non-zero exit, and nothing written.
+
+The four graphs are compiled once into an artefact cache under the build folder
+(``BUILD/test/zoom-cache``, kept between runs), so only the first run pays for the compile.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from PIL import Image
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TINY = os.path.join(REPO, "models", "sd2-inpainting", "tiny")
+SIZE, MASK, KEYS, INTERP, FPS = 64, 16, 2, 4, 10
+BASE = ["--prompt", "a lighthouse on a cliff, oil painting", "--prompt-at", "2=a stormy sea",
+        "--negative-prompt", "blurry", "--steps", "2", "--size", str(SIZE), "--mask-width", str(MASK),
+        "--outpaint-steps", str(KEYS), "--interp-frames", str(INTERP), "--fps", str(FPS)]
+
+
+def _find_build():
+    build = os.path.abspath(os.environ.get("ROMAC_BUILD_DIR") or os.path.join(REPO, "build"))
+    if os.path.exists(os.path.join(build, "bin", "romac")):
+        return build
+    if os.environ.get("ROMAC_BUILD_DIR"):
+        pytest.fail(f"{build}/bin/romac is missing: build the romac target")
+    pytest.skip("romac is not built (set ROMAC_BUILD_DIR)")
+
+
+@pytest.fixture(scope="module")
+def zoom():
+    build = _find_build()
+    env = dict(os.environ, ROMAC_CACHE_DIR=os.path.join(build, "test", "zoom-cache"))
+
+    def run(*args, check=True):
+        p = subprocess.run([os.path.join(build, "bin", "romac"), "zoom", *args], capture_output=True,
+                           text=True, env=env, timeout=900)
+        if check:
+            assert p.returncode == 0, p.stderr
+        return p
+    return run
+
+
+@pytest.fixture(scope="module")
+def first(zoom, tmp_path_factory):
+    out = tmp_path_factory.mktemp("zoom") / "a"
+    zoom("--model-dir", TINY, *BASE, "--seed", "7", "--out", str(out))
+    return out
+
+
+def _png(path):
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def _ffprobe(path):
+    p = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_frames", "-show_entries",
+                        "stream=codec_name,width,height,r_frame_rate,nb_read_frames,pix_fmt", "-of", "json",
+                        str(path)], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)["streams"][0]
+
+
+def test_outputs_and_zoom_json(first):
+    frames = 1 + KEYS * INTERP
+    for k in range(KEYS + 1):
+        assert _png(first / f"keyframe_{k:04d}.png").shape == (SIZE, SIZE, 3)
+    for i in range(frames):
+        assert _png(first / f"frame_{i:05d}.png").shape == (SIZE, SIZE, 3)
+    assert not (first / f"frame_{frames:05d}.png").exists()
+    meta = json.loads((first / "zoom.json").read_text())
+    assert meta["status"] == "done"
+    assert meta["key_frames"] == KEYS + 1 and meta["video_frames"] == frames
+    p = meta["parameters"]
+    assert p["seed"] == "7" and p["size"] == SIZE and p["mask_width"] == MASK and p["steps"] == 2
+    assert p["scheduler"] == "pndm" and p["negative_prompt"] == "blurry"
+    assert p["prompts"] == [{"key_frame": 0, "prompt": "a lighthouse on a cliff, oil painting"},
+                            {"key_frame": 2, "prompt": "a stormy sea"}]
+    s = meta["seconds"]
+    for stage in ("load", "text", "vae_encode", "unet", "vae_decode", "interpolation", "video_encode",
+                  "total"):
+        assert s[stage] >= 0, stage
+    assert len(s["per_key_frame"]) == KEYS + 1 and meta["video_frames_per_second"] > 0
+    # Key frames and video frames agree: frame 0 is key frame 0, frame k*INTERP key frame k.
+    for k in range(KEYS + 1):
+        assert np.array_equal(_png(first / f"frame_{k * INTERP:05d}.png"),
+                              _png(first / f"keyframe_{k:04d}.png"))
+
+
+@pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffmpeg (ffprobe) is not installed")
+def test_mp4s(first):
+    for name in ("zoom_out.mp4", "zoom_in.mp4"):
+        info = _ffprobe(first / name)
+        assert info["codec_name"] == "h264" and info["pix_fmt"] == "yuv420p"
+        assert (info["width"], info["height"]) == (SIZE, SIZE)
+        assert info["r_frame_rate"] == f"{FPS}/1"
+        assert int(info["nb_read_frames"]) == 1 + KEYS * INTERP
+
+
+def test_previous_frame_pasted_back_exactly(first):
+    """The issue's property: key frame k's centre is key frame k-1 shrunk, pixel for pixel."""
+    for k in range(1, KEYS + 1):
+        prev = Image.open(first / f"keyframe_{k - 1:04d}.png").convert("RGB")
+        shrunk = np.asarray(prev.resize((SIZE - 2 * MASK, SIZE - 2 * MASK)))  # PIL's BICUBIC
+        cur = _png(first / f"keyframe_{k:04d}.png")
+        assert np.array_equal(cur[MASK:SIZE - MASK, MASK:SIZE - MASK], shrunk), k
+        # The border was painted, not left black.
+        assert cur[:MASK].any()
+
+
+def _interpolated(prev, cur, j):
+    """v8hid's frame j of the step prev -> cur (docs/zoom.md), with PIL's BICUBIC resize."""
+    w = round((1 - (1 - 2 * MASK / SIZE) ** (1 - j / INTERP)) * SIZE / 2)
+    frame = cur.crop((w, w, SIZE - w, SIZE - w)).resize((SIZE, SIZE))
+    w2 = round((1 - (SIZE - 2 * MASK) / (SIZE - 2 * w)) / 2 * SIZE)
+    if SIZE - 2 * w2 > 0:
+        frame.paste(prev.resize((SIZE - 2 * w2, SIZE - 2 * w2)), (w2, w2))
+    return np.asarray(frame)
+
+
+def test_interpolated_frames_match_reference(first):
+    for k in range(1, KEYS + 1):
+        prev = Image.open(first / f"keyframe_{k - 1:04d}.png").convert("RGB")
+        cur = Image.open(first / f"keyframe_{k:04d}.png").convert("RGB")
+        for j in range(1, INTERP):
+            got = _png(first / f"frame_{(k - 1) * INTERP + j:05d}.png")
+            assert np.array_equal(got, _interpolated(prev, cur, j)), (k, j)
+
+
+def test_same_seed_same_frames_other_seed_other_frames(zoom, first, tmp_path):
+    zoom("--model-dir", TINY, *BASE, "--seed", "7", "--out", str(tmp_path / "b"))
+    for k in range(KEYS + 1):
+        name = f"keyframe_{k:04d}.png"
+        assert (tmp_path / "b" / name).read_bytes() == (first / name).read_bytes(), name
+    zoom("--model-dir", TINY, *BASE, "--seed", "8", "--out", str(tmp_path / "c"))
+    assert not np.array_equal(_png(tmp_path / "c" / "keyframe_0000.png"), _png(first / "keyframe_0000.png"))
+
+
+def test_resume_reproduces_the_last_key_frame(zoom, first, tmp_path):
+    out = tmp_path / "resumed"
+    shutil.copytree(first, out)
+    last = f"keyframe_{KEYS:04d}.png"
+    (out / last).unlink()
+    # Without --seed the seed zoom.json recorded is used.
+    p = zoom("--model-dir", TINY, *BASE, "--out", str(out), "--resume")
+    assert "resumed after 2 key frame(s)" in p.stderr
+    assert (out / last).read_bytes() == (first / last).read_bytes()
+    meta = json.loads((out / "zoom.json").read_text())
+    assert meta["resumed_key_frames"] == KEYS and meta["parameters"]["seed"] == "7"
+    # Other options than the run's are refused, naming the parameter.
+    p = zoom("--model-dir", TINY, *BASE[:-2], "--fps", "12", "--out", str(out), "--resume", check=False)
+    assert p.returncode != 0 and "parameter 'fps'" in p.stderr
+
+
+def _with(args):
+    """BASE with the options of ``args`` replacing (or added to) its own."""
+    merged = list(BASE)
+    for name, value in zip(args[::2], args[1::2]):
+        if name in merged:
+            merged[merged.index(name) + 1] = value
+        else:
+            merged += [name, value]
+    return merged
+
+
+def _expect_error(zoom, tmp_path, args, needle, model_dir=TINY):
+    out = tmp_path / "never"
+    p = zoom("--model-dir", str(model_dir), *_with(args), "--seed", "1", "--out", str(out), check=False)
+    assert p.returncode != 0, p.stderr
+    errors = [line for line in p.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1 and needle in errors[0], p.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--size", "60"], "--size 60"),
+    (["--size", "96"], "--size 96"),
+    (["--mask-width", "32"], "--mask-width 32"),
+    (["--scheduler", "heun"], "unknown scheduler 'heun'"),
+    (["--precision", "bf16"], "not supported yet"),
+    (["--prompt-at", "9=too late"], "--prompt-at 9=too late"),
+    (["--prompt-at", "x"], "--prompt-at x"),
+])
+def test_bad_options(zoom, tmp_path, args, needle):
+    _expect_error(zoom, tmp_path, args, needle)
+
+
+def test_bad_model_dir_and_png(zoom, tmp_path):
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    for part in ("text_encoder", "vae_encoder", "vae_decoder"):
+        os.symlink(os.path.join(TINY, part), partial / part)
+    _expect_error(zoom, tmp_path, [], "unet/model.onnx", model_dir=partial)
+    _expect_error(zoom, tmp_path, [], "--model-dir", model_dir=tmp_path / "nowhere")
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not a png at all")
+    _expect_error(zoom, tmp_path, ["--init-image", str(bad)], str(bad))
+
+
+def test_existing_output_is_never_overwritten(zoom, tmp_path):
+    out = tmp_path / "busy"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    p = zoom("--model-dir", TINY, *BASE, "--out", str(out), check=False)
+    assert p.returncode != 0 and "--out" in p.stderr and "not empty" in p.stderr
+    assert os.listdir(out) == ["keep.txt"] and (out / "keep.txt").read_text() == "mine"
+    p = zoom("--model-dir", TINY, *BASE, "--out", str(tmp_path / "fresh"), "--resume", check=False)
+    assert p.returncode != 0 and "--resume" in p.stderr
+
+
+def test_init_image_is_key_frame_zero(zoom, tmp_path):
+    init = tmp_path / "init.png"
+    rng = np.random.default_rng(3)
+    Image.fromarray(rng.integers(0, 256, (SIZE, SIZE, 3), dtype=np.uint8)).save(init)
+    out = tmp_path / "init-run"
+    zoom("--model-dir", TINY, "--prompt", "a garden", "--steps", "1", "--size", str(SIZE), "--mask-width",
+         str(MASK), "--outpaint-steps", "1", "--interp-frames", "2", "--init-image", str(init), "--seed", "3",
+         "--out", str(out))
+    assert np.array_equal(_png(out / "keyframe_0000.png"), _png(init))
+    shrunk = np.asarray(Image.open(init).convert("RGB").resize((SIZE - 2 * MASK,) * 2))
+    assert np.array_equal(_png(out / "keyframe_0001.png")[MASK:SIZE - MASK, MASK:SIZE - MASK], shrunk)

@@ -1,0 +1,172 @@
+//===- ModelLoader.cpp - a runnable model from an ONNX file ----*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// The artefact cache, schedule search and compile shared by `romac run` and
+// `romac zoom` (ModelLoader.h).
+//
+//===----------------------------------------------------------------------===//
+
+#include "ModelLoader.h"
+
+#include "Driver.h"
+
+#include "romac/Dialect/Romac/Analysis/ScheduleBuilder.h"
+#include "romac/Dialect/Romac/Transforms/Passes.h"
+#include "romac/InitRomac.h"
+#include "romac/Support/Error.h"
+#include "romac/Target/Host.h"
+#include "romac/Target/Target.h"
+
+#include "mlir/Pass/PassManager.h"
+
+#include "llvm/Support/FileSystem.h"
+
+using namespace romac;
+using namespace romac::driver;
+
+namespace {
+
+/// What the compiled model depends on besides romac itself: the model's
+/// content, the schedule or target, the codegen flags, the import flags and
+/// the caller's input entries.
+llvm::Expected<std::string> getCacheEntryName(const ModelLoadRequest &request,
+                                              ArtefactCache &cache) {
+  ArtefactKey key;
+  llvm::Expected<std::string> model = cache.hashFile(request.model);
+  if (!model)
+    return model.takeError();
+  key.add("model", *model);
+  if (!request.schedule.empty()) {
+    llvm::Expected<std::string> schedule = cache.hashFile(request.schedule);
+    if (!schedule)
+      return schedule.takeError();
+    key.add("schedule", *schedule);
+  } else if (!request.noTile) {
+    key.add("target", request.target);
+    if (request.target == "host") {
+      key.add("host-target", getHostTargetYaml(getHostCpu()));
+    } else {
+      std::string file =
+          isTargetPath(request.target)
+              ? request.target
+              : getDefaultTargetsDir() + "/" + request.target + ".yaml";
+      llvm::Expected<std::string> target = cache.hashFile(file);
+      if (!target)
+        return target.takeError();
+      key.add("target-file", *target);
+    }
+  }
+  key.add("tile", request.noTile ? "0" : "1");
+  key.add("kernels", request.noKernels ? "0" : "1");
+  key.add("opt", std::to_string(ExecutableOptions().optLevel));
+  for (const std::string &d : request.dims)
+    key.add("dim", d);
+  for (const std::string &s : request.shapes)
+    key.add("shape", s);
+  for (const std::string &input : request.inputKeys)
+    key.add("input", input);
+  return cache.getEntryName(key);
+}
+
+} // namespace
+
+std::optional<ArtefactCache>
+romac::driver::openModelCache(const ModelLoadRequest &request,
+                              std::string &entry) {
+  if (request.noCache)
+    return std::nullopt;
+  ArtefactCache cache(ArtefactCache::getDefaultDirectory());
+  llvm::Error e = cache.checkUsable();
+  if (!e) {
+    llvm::Expected<std::string> name = getCacheEntryName(request, cache);
+    if (name) {
+      entry = *name;
+      return cache;
+    }
+    e = name.takeError();
+  }
+  llvm::errs() << "romac " << request.command
+               << ": warning: compiling without the artefact cache: "
+               << llvm::toString(std::move(e)) << "\n";
+  return std::nullopt;
+}
+
+std::unique_ptr<Executable>
+romac::driver::lookupModelCache(const ModelLoadRequest &request,
+                                ArtefactCache &cache, llvm::StringRef entry) {
+  std::string note;
+  llvm::Expected<std::unique_ptr<Executable>> hit = cache.lookup(entry, &note);
+  if (!hit) {
+    note = "the cache entry does not load (" + llvm::toString(hit.takeError()) +
+           ")";
+    llvm::sys::fs::remove_directories(cache.getDirectory() + "/v1/entries/" +
+                                      entry.str());
+  }
+  if (!note.empty())
+    llvm::errs() << "romac " << request.command << ": note: " << request.model
+                 << ": " << note << "; compiling it again\n";
+  return hit ? std::move(*hit) : nullptr;
+}
+
+bool romac::driver::searchModelSchedule(const ModelLoadRequest &request,
+                                        mlir::ModuleOp module) {
+  if (request.scheduleFile) {
+    if (llvm::Error e = attachSchedule(module, *request.scheduleFile)) {
+      reportError(request.command,
+                  llvm::createFileError(request.schedule, std::move(e)));
+      return false;
+    }
+    return true;
+  }
+  mlir::PassManager pm(module.getContext());
+  CompilePipelineOptions pipeline;
+  pipeline.target = request.target;
+  pipeline.search = PipelineSearch::Flat;
+  buildCompilePipeline(pm, pipeline);
+  return mlir::succeeded(pm.run(module));
+}
+
+llvm::Expected<std::unique_ptr<Executable>> romac::driver::compileModel(
+    const ModelLoadRequest &request, mlir::ModuleOp module,
+    std::optional<ArtefactCache> &cache, llvm::StringRef entry, bool profile) {
+  ExecutableOptions options;
+  options.tile = !request.noTile;
+  options.kernels = !request.noKernels;
+  options.profile = profile;
+  if (!cache)
+    return Executable::compile(module, options);
+  llvm::Expected<CompiledObject> compiled = compileObject(module, options);
+  if (!compiled)
+    return compiled.takeError();
+  return cache->store(entry, *compiled);
+}
+
+llvm::Expected<std::unique_ptr<Executable>>
+romac::driver::loadExecutable(const ModelLoadRequest &request,
+                              const OnnxImportOptions &options) {
+  std::string entry;
+  std::optional<ArtefactCache> cache = openModelCache(request, entry);
+  if (cache)
+    if (std::unique_ptr<Executable> exe =
+            lookupModelCache(request, *cache, entry))
+      return std::move(exe);
+  mlir::DialectRegistry registry;
+  registerRomacDialects(registry);
+  mlir::MLIRContext ctx(registry);
+  DiagnosticPrinter printer(ctx, request.command);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      loadModel(request.command, request.model, options, ctx);
+  if (!module)
+    return makeStringError(request.model + ": the model does not import");
+  if (!request.noTile && !searchModelSchedule(request, *module))
+    return makeStringError(request.model + ": the schedule search failed");
+  llvm::Expected<std::unique_ptr<Executable>> exe =
+      compileModel(request, *module, cache, entry);
+  if (!exe)
+    return llvm::createFileError(request.model, exe.takeError());
+  return exe;
+}

@@ -1,0 +1,92 @@
+//===- ModelLoader.h - a runnable model from an ONNX file ------*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// What `romac run` and `romac zoom` share to get an Executable: the artefact
+// cache (its entry name from the model, target, flags and bound dims), the
+// schedule search for --target and the compile. `loadExecutable()` does it
+// all for a caller that binds the model's dims itself (`romac zoom`);
+// `romac run` uses the pieces, since it checks its inputs between them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ROMAC_TOOLS_ROMAC_MODELLOADER_H
+#define ROMAC_TOOLS_ROMAC_MODELLOADER_H
+
+#include "romac/Import/ONNX.h"
+#include "romac/Runtime/ArtefactCache.h"
+#include "romac/Runtime/Executable.h"
+#include "romac/Schedule/Schedule.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include "llvm/Support/Error.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace romac::driver {
+
+/// How to turn one model file into an Executable, and what the compiled
+/// model depends on (the cache key).
+struct ModelLoadRequest {
+  /// The subcommand, for messages ("romac COMMAND: warning: ...").
+  std::string command = "run";
+  /// The ONNX model (or .mlir).
+  std::string model;
+  /// Search this target's schedule ("host": this CPU's caches).
+  std::string target = "host";
+  /// A schedule JSON to execute instead of searching one (its path, for the
+  /// key; the parsed file in `scheduleFile`).
+  std::string schedule;
+  const Schedule *scheduleFile = nullptr;
+  bool noTile = false, noKernels = false;
+  /// Neither load from nor store in the artefact cache.
+  bool noCache = false;
+  /// --dim / --shape flags as given (NAME=N, NAME=D0xD1...): in the key.
+  std::vector<std::string> dims, shapes;
+  /// More key entries "input" (`romac run`: "NAME TYPE" of each given
+  /// input, sorted).
+  std::vector<std::string> inputKeys;
+};
+
+/// The cache of compiled models, unless `request.noCache` or it cannot be
+/// used (a warning says why). `entry` receives the model's entry name.
+std::optional<ArtefactCache> openModelCache(const ModelLoadRequest &request,
+                                            std::string &entry);
+
+/// Looks the model up in the cache; null on a miss (a note says why when
+/// an entry exists but does not load; the entry is then removed).
+std::unique_ptr<Executable> lookupModelCache(const ModelLoadRequest &request,
+                                             ArtefactCache &cache,
+                                             llvm::StringRef entry);
+
+/// Searches the schedule of every contraction for `request.target` (the
+/// flat search of `romac compile`) so that codegen tiles by it; with a
+/// schedule file, attaches its tilings. Prints the error; false on failure.
+bool searchModelSchedule(const ModelLoadRequest &request,
+                         mlir::ModuleOp module);
+
+/// Compiles `module` (scheduled already), through the cache when `cache`
+/// is set (stored under `entry`), else JIT in this process.
+llvm::Expected<std::unique_ptr<Executable>>
+compileModel(const ModelLoadRequest &request, mlir::ModuleOp module,
+             std::optional<ArtefactCache> &cache, llvm::StringRef entry,
+             bool profile = false);
+
+/// All of it: the cache entry if there is one, else import with `options`
+/// (the caller binds the free dims there, and names them in
+/// `request.dims` for the key), schedule, compile and store. Errors name
+/// the model file.
+llvm::Expected<std::unique_ptr<Executable>>
+loadExecutable(const ModelLoadRequest &request,
+               const OnnxImportOptions &options);
+
+} // namespace romac::driver
+
+#endif // ROMAC_TOOLS_ROMAC_MODELLOADER_H
