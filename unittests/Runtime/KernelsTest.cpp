@@ -80,7 +80,7 @@ TEST_P(KernelsTest, MatmulStridedViewsMatchNaiveLoops) {
   // odd m (k-stride != 1), B's columns are strided when n % 3 == 0 and C is
   // a tile inside a larger buffer.
   for (int64_t m : {1, 5, 6, 13, 31, 64})
-    for (int64_t n : {1, 7, 16, 17, 33, 64, 100})
+    for (int64_t n : {1, 7, 16, 17, 33, 64, 100, 164})
       for (int64_t k : {1, 9, 300}) {
         bool transA = m % 2 == 1, stridedB = n % 3 == 0;
         std::vector<float> a = makeRandom(m * k, 1),

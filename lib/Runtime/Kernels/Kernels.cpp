@@ -208,16 +208,25 @@ void run(const IsaKernels &isa, const GemmProblem &problem, bool parallel) {
     const GemmProblem &problem;
     int64_t panels, nr;
   } ctx{isa, problem, panels, nr};
+  // Columns split over the threads need no synchronisation inside the
+  // call, and each thread packs only its own columns of B: by whole register
+  // tiles when there are enough of them, else by vectors (a tile of the
+  // schedule 164 columns wide: 3 register tiles for 2 threads, where
+  // splitting the row panels instead synchronised the threads twice per
+  // block of B, and two threads ran slower than one). Row panels only when
+  // the columns are too few.
   int64_t blocks = (problem.n + nr - 1) / nr;
-  if (blocks >= 2 * threads || panels < threads) {
-    parallelFor(
-        blocks,
-        [](void *c, int64_t begin, int64_t end) {
-          auto &x = *static_cast<Ctx *>(c);
-          x.isa.run(x.problem, 0, x.panels, begin * x.nr,
-                    std::min(x.problem.n, end * x.nr));
-        },
-        &ctx);
+  int64_t vectors = (problem.n + isa.vectorWidth - 1) / isa.vectorWidth;
+  if (blocks < 2 * threads && panels >= threads && vectors >= 4 * threads)
+    ctx.nr = isa.vectorWidth;
+  if (ctx.nr != nr || blocks >= 2 * threads || panels < threads) {
+    parallelFor((problem.n + ctx.nr - 1) / ctx.nr,
+                [](void *c, int64_t begin, int64_t end) {
+                  auto &x = *static_cast<Ctx *>(c);
+                  x.isa.run(x.problem, 0, x.panels, begin * x.nr,
+                            std::min(x.problem.n, end * x.nr));
+                },
+                &ctx);
     return;
   }
   runByPanels(isa, problem, panels);
