@@ -24,6 +24,20 @@ SD2_COMPONENTS = ("text_encoder", "unet", "vae_encoder", "vae_decoder")
 CNNS = ("mobilenet-v1", "mobilenet-v2", "vgg16", "alexnet")
 
 
+def find_built(relpath, target):
+    """BUILD/relpath, BUILD being $ROMAC_BUILD_DIR (scripts/run-tests.sh sets it) or build/.
+
+    Fails when $ROMAC_BUILD_DIR is set but the file is missing (the suite was meant to
+    have it); skips when neither has it (a python-only run)."""
+    build = os.path.abspath(os.environ.get("ROMAC_BUILD_DIR") or os.path.join(REPO, "build"))
+    path = os.path.join(build, relpath)
+    if os.path.exists(path):
+        return path
+    if os.environ.get("ROMAC_BUILD_DIR"):
+        pytest.fail(f"{path} is missing: build the {target} target")
+    pytest.skip(f"{target} is not built (set ROMAC_BUILD_DIR)")
+
+
 def fixture_path(*parts):
     return os.path.join(MODELS, *parts)
 

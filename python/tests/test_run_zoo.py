@@ -47,7 +47,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import CNNS, PYTHON_DIR, REPO, load_tensor
+from conftest import CNNS, PYTHON_DIR, find_built, load_tensor
 
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 RTOL, ATOL = 1e-4, 1e-5  # issue #11's fp32 tolerances, romac run's defaults
@@ -57,13 +57,7 @@ ZOO_CNNS = ("mobilenet-v1", "mobilenet-v2", "alexnet", "vgg16")  # cheapest firs
 
 
 def _find_romac():
-    build = os.environ.get("ROMAC_BUILD_DIR")
-    path = os.path.join(build or os.path.join(REPO, "build"), "bin", "romac")
-    if os.path.exists(path):
-        return path
-    if build:
-        pytest.fail(f"{path} is missing: build the romac target")
-    pytest.skip("romac is not built (set ROMAC_BUILD_DIR)")
+    return find_built("bin/romac", "romac")
 
 
 @pytest.fixture(scope="module")

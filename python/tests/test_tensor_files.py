@@ -25,20 +25,14 @@ import onnx
 import pytest
 from onnx import helper, numpy_helper
 
-from conftest import REPO
+from conftest import REPO, find_built
 
 NODE_TESTS = "/usr/share/libonnx-testdata/data/node"
 SHARED = os.environ.get("ROMAC_SHARED_DIR", os.path.join(os.path.dirname(REPO), "shared"))
 
 
 def _find_tool():
-    build = os.environ.get("ROMAC_BUILD_DIR")
-    path = os.path.join(build or os.path.join(REPO, "build"), "bin", "romac-tensor-tool")
-    if os.path.exists(path):
-        return path
-    if build:
-        pytest.fail(f"{path} is missing: build the romac-tensor-tool target")
-    pytest.skip("romac-tensor-tool is not built (set ROMAC_BUILD_DIR)")
+    return find_built("bin/romac-tensor-tool", "romac-tensor-tool")
 
 
 @pytest.fixture(scope="module")

@@ -25,8 +25,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TINY = os.path.join(REPO, "models", "sd2-inpainting", "tiny")
+from conftest import find_built, fixture_path
+
+TINY = fixture_path("sd2-inpainting", "tiny")
 SIZE, MASK, KEYS, INTERP, FPS = 64, 16, 2, 4, 10
 BASE = ["--prompt", "a lighthouse on a cliff, oil painting", "--prompt-at", "2=a stormy sea",
         "--negative-prompt", "blurry", "--steps", "2", "--size", str(SIZE), "--mask-width", str(MASK),
@@ -34,12 +35,7 @@ BASE = ["--prompt", "a lighthouse on a cliff, oil painting", "--prompt-at", "2=a
 
 
 def _find_build():
-    build = os.path.abspath(os.environ.get("ROMAC_BUILD_DIR") or os.path.join(REPO, "build"))
-    if os.path.exists(os.path.join(build, "bin", "romac")):
-        return build
-    if os.environ.get("ROMAC_BUILD_DIR"):
-        pytest.fail(f"{build}/bin/romac is missing: build the romac target")
-    pytest.skip("romac is not built (set ROMAC_BUILD_DIR)")
+    return os.path.dirname(os.path.dirname(find_built("bin/romac", "romac")))
 
 
 @pytest.fixture(scope="module")

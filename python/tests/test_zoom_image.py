@@ -24,17 +24,11 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import REPO
+from conftest import find_built
 
 
 def _tool():
-    build = os.environ.get("ROMAC_BUILD_DIR")
-    path = os.path.join(build or os.path.join(REPO, "build"), "unittests", "romac-zoom-tool")
-    if os.path.exists(path):
-        return path
-    if build:
-        pytest.fail(f"{path} is missing: build the romac-zoom-tool target")
-    pytest.skip("romac-zoom-tool is not built (set ROMAC_BUILD_DIR)")
+    return find_built("unittests/romac-zoom-tool", "romac-zoom-tool")
 
 
 def run(*args):

@@ -13,27 +13,18 @@ anchor the timesteps (PNDM, 50 steps: 981, 961, 961, 941, ..., 21, 1, i.e. 51 mo
 
 import json
 import math
-import os
 import subprocess
 
 import numpy as np
 import pytest
 import torch
 
-from conftest import REPO
+from conftest import find_built
+from romac.models import pipeline_files
 
-SD2_CONFIG = {  # stabilityai/stable-diffusion-2-inpainting scheduler/scheduler_config.json
-    "_class_name": "PNDMScheduler",
-    "beta_end": 0.012,
-    "beta_schedule": "scaled_linear",
-    "beta_start": 0.00085,
-    "clip_sample": False,
-    "num_train_timesteps": 1000,
-    "set_alpha_to_one": False,
-    "skip_prk_steps": True,
-    "steps_offset": 1,
-    "trained_betas": None,
-}
+# stabilityai/stable-diffusion-2-inpainting's scheduler/scheduler_config.json, as the model
+# zoo writes it into SD2 exports.
+SD2_CONFIG = pipeline_files.SCHEDULER_CONFIG
 N_ELEMS = 16
 
 
@@ -199,13 +190,7 @@ REFERENCES = {"pndm": ref_pndm, "ddim": ref_ddim, "dpm-solver++": ref_dpm, "eule
 
 
 def _tool():
-    build = os.environ.get("ROMAC_BUILD_DIR")
-    path = os.path.join(build or os.path.join(REPO, "build"), "unittests", "romac-zoom-tool")
-    if os.path.exists(path):
-        return path
-    if build:
-        pytest.fail(f"{path} is missing: build the romac-zoom-tool target")
-    pytest.skip("romac-zoom-tool is not built (set ROMAC_BUILD_DIR)")
+    return find_built("unittests/romac-zoom-tool", "romac-zoom-tool")
 
 
 def cpp_schedule(kind, n, cfg, tmp_path):

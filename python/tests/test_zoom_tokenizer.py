@@ -24,7 +24,7 @@ import unicodedata
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, find_built
 
 regex = pytest.importorskip("regex")
 
@@ -173,13 +173,7 @@ STRINGS = FIXED + random_strings()
 
 
 def _tool():
-    build = os.environ.get("ROMAC_BUILD_DIR")
-    path = os.path.join(build or os.path.join(REPO, "build"), "unittests", "romac-zoom-tool")
-    if os.path.exists(path):
-        return path
-    if build:
-        pytest.fail(f"{path} is missing: build the romac-zoom-tool target")
-    pytest.skip("romac-zoom-tool is not built (set ROMAC_BUILD_DIR)")
+    return find_built("unittests/romac-zoom-tool", "romac-zoom-tool")
 
 
 def cpp_tokenize(args, strings):
