@@ -357,9 +357,6 @@ void Worker::setOrderInputs(const OrderEntry &entry, ArrayRef<int64_t> f,
     in.visits = v;
     in.distinctTiles = v / m;
     in.tileBytes = satMul(f[o], s.bytesPerElement[o]);
-    in.packBytes = s.bytesPerElement[o];
-    for (uint32_t bits = s.relMask[o]; bits; bits &= bits - 1)
-      in.packBytes = satMul(in.packBytes, tile[llvm::countr_zero(bits)]);
   }
 }
 
@@ -434,6 +431,13 @@ void Worker::leaf(unsigned level) {
     }
 
   inputs.steps = steps;
+  // The packed tiles depend on the tiles only, not on the loop order.
+  for (unsigned o = 0; o < s.numOps; ++o) {
+    int64_t &packBytes = inputs.operands[o].packBytes;
+    packBytes = s.bytesPerElement[o];
+    for (uint32_t bits = s.relMask[o]; bits; bits &= bits - 1)
+      packBytes = satMul(packBytes, tile[llvm::countr_zero(bits)]);
+  }
   for (const OrderEntry &entry : orders) {
     setOrderInputs(entry, f, sm);
     if (bounded && getOrderBound(leafCC, leafArray) > limit)

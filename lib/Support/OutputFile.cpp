@@ -13,6 +13,7 @@
 #include "llvm/Support/Errc.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 
 #include <cerrno>
 #include <cstring>
@@ -226,6 +227,24 @@ llvm::Error OutputSet::addFile(llvm::StringRef file, WriteFn write) {
   staged.temp = std::string(temp);
   files.push_back(std::move(staged));
   return llvm::Error::success();
+}
+
+llvm::Error romac::writeThroughTemporary(
+    llvm::StringRef path,
+    llvm::function_ref<std::string(llvm::StringRef)> write) {
+  llvm::SmallString<256> temp;
+  int fd;
+  if (std::error_code ec = fs::createUniqueFile(path + ".tmp-%%%%%%", fd, temp))
+    return makeStringError("cannot write '" + path + "': " + ec.message());
+  llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+  std::string message = write(temp);
+  if (message.empty())
+    if (std::error_code ec = fs::rename(temp, path))
+      message = ec.message();
+  if (message.empty())
+    return llvm::Error::success();
+  (void)fs::remove(temp);
+  return makeStringError("cannot write '" + path + "': " + message);
 }
 
 llvm::Expected<std::string> OutputSet::addDirectory(llvm::StringRef dir) {

@@ -14,13 +14,11 @@
 #include "romac/Zoom/Image.h"
 
 #include "romac/Support/Error.h"
+#include "romac/Support/OutputFile.h"
 
-#include "llvm/ADT/SmallString.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
 #include <png.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cassert>
@@ -72,8 +70,8 @@ llvm::Expected<RgbImage> zoom::readPng(llvm::StringRef path) {
   if (fread(sig, 1, 8, f) != 8 || png_sig_cmp(sig, 0, 8))
     return makeStringError("'" + path + "' is not a PNG file");
   PngErrorState state;
-  png_structp png =
-      png_create_read_struct(PNG_LIBPNG_VER_STRING, &state, pngError, pngWarning);
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &state,
+                                           pngError, pngWarning);
   png_infop info = png ? png_create_info_struct(png) : nullptr;
   if (!info) {
     png_destroy_read_struct(&png, nullptr, nullptr);
@@ -83,17 +81,17 @@ llvm::Expected<RgbImage> zoom::readPng(llvm::StringRef path) {
   std::vector<png_bytep> rows;
   if (setjmp(png_jmpbuf(png))) {
     png_destroy_read_struct(&png, &info, nullptr);
-    return makeStringError("'" + path + "' is not a valid PNG file: " +
-                           state.message);
+    return makeStringError("'" + path +
+                           "' is not a valid PNG file: " + state.message);
   }
   png_init_io(png, f);
   png_set_sig_bytes(png, 8);
   png_set_user_limits(png, kMaxPngSide, kMaxPngSide);
   png_read_info(png, info);
-  png_set_expand(png);            // palette, grey < 8 bits, tRNS
-  png_set_strip_16(png);          // 16-bit samples -> 8
-  png_set_gray_to_rgb(png);       // grey -> RGB
-  png_set_strip_alpha(png);       // drop alpha
+  png_set_expand(png);      // palette, grey < 8 bits, tRNS
+  png_set_strip_16(png);    // 16-bit samples -> 8
+  png_set_gray_to_rgb(png); // grey -> RGB
+  png_set_strip_alpha(png); // drop alpha
   png_set_interlace_handling(png);
   png_read_update_info(png, info);
   image.width = static_cast<int>(png_get_image_width(png, info));
@@ -142,30 +140,17 @@ llvm::Error zoom::writePng(llvm::StringRef path, const RgbImage &image) {
   if (image.width < 1 || image.height < 1 ||
       image.pixels.size() != size_t(image.width) * image.height * 3)
     return makeStringError("cannot write '" + path + "': an empty image");
-  llvm::SmallString<256> tmp(path);
-  tmp += ".tmp-%%%%%%";
-  int fd;
-  if (std::error_code ec = llvm::sys::fs::createUniqueFile(tmp, fd, tmp))
-    return makeStringError("cannot write '" + path + "': " + ec.message());
-  FILE *f = fdopen(fd, "wb");
-  if (!f) {
-    ::close(fd);
-    llvm::sys::fs::remove(tmp);
-    return makeStringError("cannot write '" + path + "': " + strerror(errno));
-  }
-  std::string msg = writePngStream(f, image);
-  if (fflush(f) != 0 && msg.empty())
-    msg = strerror(errno);
-  if (fclose(f) != 0 && msg.empty())
-    msg = strerror(errno);
-  if (msg.empty())
-    if (std::error_code ec = llvm::sys::fs::rename(tmp, path))
-      msg = ec.message();
-  if (!msg.empty()) {
-    llvm::sys::fs::remove(tmp);
-    return makeStringError("cannot write '" + path + "': " + msg);
-  }
-  return llvm::Error::success();
+  return writeThroughTemporary(path, [&](llvm::StringRef temp) {
+    FILE *f = std::fopen(temp.str().c_str(), "wb");
+    if (!f)
+      return std::string(strerror(errno));
+    std::string msg = writePngStream(f, image);
+    if (fflush(f) != 0 && msg.empty())
+      msg = strerror(errno);
+    if (fclose(f) != 0 && msg.empty())
+      msg = strerror(errno);
+    return msg;
+  });
 }
 
 //===----------------------------------------------------------------------===//
@@ -279,7 +264,8 @@ RgbImage zoom::crop(const RgbImage &image, int x0, int y0, int x1, int y1) {
 
 void zoom::paste(RgbImage &dst, const RgbImage &src, int x, int y) {
   int xb = std::max(0, -x), xe = std::min(src.width, dst.width - x);
-  for (int sy = std::max(0, -y); sy < std::min(src.height, dst.height - y); ++sy)
+  for (int sy = std::max(0, -y); sy < std::min(src.height, dst.height - y);
+       ++sy)
     if (xe > xb)
       std::memcpy(dst.at(x + xb, y + sy), src.at(xb, sy), size_t(xe - xb) * 3);
 }
@@ -328,7 +314,8 @@ RgbImage zoom::tensorToImage(const Tensor &tensor) {
   for (size_t p = 0; p < plane; ++p)
     for (int c = 0; c < 3; ++c) {
       float v = std::clamp(d[c * plane + p] / 2.0f + 0.5f, 0.0f, 1.0f);
-      image.pixels[p * 3 + c] = static_cast<uint8_t>(std::nearbyint(v * 255.0f));
+      image.pixels[p * 3 + c] =
+          static_cast<uint8_t>(std::nearbyint(v * 255.0f));
     }
   return image;
 }
@@ -355,8 +342,10 @@ Tensor zoom::maskToLatent(const Tensor &mask, int factor) {
   for (int64_t y = 0; y < oh; ++y)
     for (int64_t x = 0; x < ow; ++x) {
       // PyTorch nearest: floor(dst * (in / out)) with a float scale.
-      int64_t sy = std::min<int64_t>(static_cast<int64_t>(std::floor(y * (float(h) / oh))), h - 1);
-      int64_t sx = std::min<int64_t>(static_cast<int64_t>(std::floor(x * (float(w) / ow))), w - 1);
+      int64_t sy = std::min<int64_t>(
+          static_cast<int64_t>(std::floor(y * (float(h) / oh))), h - 1);
+      int64_t sx = std::min<int64_t>(
+          static_cast<int64_t>(std::floor(x * (float(w) / ow))), w - 1);
       o[y * ow + x] = m[sy * w + sx];
     }
   return out;

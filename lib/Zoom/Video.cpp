@@ -12,10 +12,7 @@
 #include "romac/Zoom/Video.h"
 
 #include "romac/Support/Error.h"
-
-#include "llvm/ADT/SmallString.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Process.h"
+#include "romac/Support/OutputFile.h"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -148,12 +145,13 @@ static std::string encodeMp4(const std::string &tmp,
   return "";
 }
 
-llvm::Error zoom::writeMp4(llvm::StringRef path, llvm::ArrayRef<RgbImage> frames,
-                           int fps) {
+llvm::Error zoom::writeMp4(llvm::StringRef path,
+                           llvm::ArrayRef<RgbImage> frames, int fps) {
   if (frames.empty())
     return makeStringError("cannot write '" + path + "': no frames");
   if (fps < 1 || fps > 1000)
-    return makeStringError("cannot write '" + path + "': fps must lie in 1..1000");
+    return makeStringError("cannot write '" + path +
+                           "': fps must lie in 1..1000");
   int w = frames[0].width, h = frames[0].height;
   if (w < 2 || h < 2 || w % 2 || h % 2)
     return makeStringError("cannot write '" + path +
@@ -162,19 +160,7 @@ llvm::Error zoom::writeMp4(llvm::StringRef path, llvm::ArrayRef<RgbImage> frames
     if (f.width != w || f.height != h)
       return makeStringError("cannot write '" + path +
                              "': the frames differ in size");
-  llvm::SmallString<256> tmp(path);
-  tmp += ".tmp-%%%%%%.mp4";
-  int fd;
-  if (std::error_code ec = llvm::sys::fs::createUniqueFile(tmp, fd, tmp))
-    return makeStringError("cannot write '" + path + "': " + ec.message());
-  llvm::sys::Process::SafelyCloseFileDescriptor(fd);
-  std::string msg = encodeMp4(tmp.str().str(), frames, fps);
-  if (msg.empty())
-    if (std::error_code ec = llvm::sys::fs::rename(tmp, path))
-      msg = ec.message();
-  if (!msg.empty()) {
-    llvm::sys::fs::remove(tmp);
-    return makeStringError("cannot write '" + path + "': " + msg);
-  }
-  return llvm::Error::success();
+  return writeThroughTemporary(path, [&](llvm::StringRef temp) {
+    return encodeMp4(temp.str(), frames, fps);
+  });
 }

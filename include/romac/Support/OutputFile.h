@@ -86,6 +86,15 @@ llvm::Expected<bool> isNonEmptyDirectory(llvm::StringRef path);
 llvm::Error writeAndCheck(llvm::raw_fd_ostream &os, llvm::StringRef path,
                           llvm::function_ref<void(llvm::raw_ostream &)> write);
 
+/// Writes \p path through a temporary file next to it: \p write fills the
+/// temporary (given its path; it returns an error message, empty on
+/// success), which is then renamed over \p path, or removed on failure. For
+/// writers that need a file path of their own (libpng's FILE*, libavformat)
+/// rather than a stream; errors name \p path.
+llvm::Error
+writeThroughTemporary(llvm::StringRef path,
+                      llvm::function_ref<std::string(llvm::StringRef)> write);
+
 /// The outputs of one command, written as a transaction. Files and
 /// directories are staged by addFile() and addDirectory() and made visible
 /// together by commit(); discard() (or the destructor, when commit() was not
