@@ -147,13 +147,20 @@ std::error_code TargetError::convertToErrorCode() const {
 // Lookup by name
 //===----------------------------------------------------------------------===//
 
-Expected<Target> romac::loadTargetFile(StringRef path) {
+static Expected<TargetSource> readTargetFile(StringRef path) {
   ErrorOr<std::unique_ptr<MemoryBuffer>> buffer =
       MemoryBuffer::getFile(path, /*IsText=*/true);
   if (std::error_code ec = buffer.getError())
     return make_error<TargetError>(path.str(), 0, 0,
                                    "cannot read target file: " + ec.message());
-  return parseTarget((*buffer)->getBuffer(), path);
+  return TargetSource{(*buffer)->getBuffer().str(), path.str()};
+}
+
+Expected<Target> romac::loadTargetFile(StringRef path) {
+  Expected<TargetSource> source = readTargetFile(path);
+  if (!source)
+    return source.takeError();
+  return parseTarget(source->yaml, source->origin);
 }
 
 bool romac::isTargetPath(StringRef nameOrPath) {
@@ -198,20 +205,21 @@ std::vector<std::string> romac::listTargets(StringRef targetsDir) {
   return names;
 }
 
-Expected<Target> romac::loadTarget(StringRef nameOrPath, StringRef targetsDir) {
+/// The file \p nameOrPath names: a path as is, else `NAME.yaml` in
+/// \p targetsDir (empty: the default folder). An unknown name is an error
+/// that lists the available ones.
+static Expected<std::string> findTargetFile(StringRef nameOrPath,
+                                            StringRef targetsDir) {
   if (nameOrPath.empty())
     return make_error<TargetError>("", 0, 0, "empty target name");
   if (isTargetPath(nameOrPath))
-    return loadTargetFile(nameOrPath);
-  if (nameOrPath == kHostTargetName)
-    return makeHostTarget(getHostCpu());
-
+    return nameOrPath.str();
   std::string dir =
       targetsDir.empty() ? getDefaultTargetsDir() : targetsDir.str();
   SmallString<256> path(dir);
   sys::path::append(path, nameOrPath + ".yaml");
   if (sys::fs::exists(path))
-    return loadTargetFile(path);
+    return std::string(path);
 
   std::vector<std::string> available = listTargets(dir);
   std::string message = "unknown target '" + nameOrPath.str() + "' ";
@@ -222,4 +230,27 @@ Expected<Target> romac::loadTarget(StringRef nameOrPath, StringRef targetsDir) {
     message += "(available: " + llvm::join(available, ", ") + ", and " +
                kHostTargetName.str() + " for this CPU)";
   return make_error<TargetError>("", 0, 0, std::move(message));
+}
+
+Expected<Target> romac::loadTarget(StringRef nameOrPath, StringRef targetsDir) {
+  if (nameOrPath == kHostTargetName)
+    return makeHostTarget(getHostCpu());
+  Expected<std::string> path = findTargetFile(nameOrPath, targetsDir);
+  if (!path)
+    return path.takeError();
+  return loadTargetFile(*path);
+}
+
+Expected<TargetSource> romac::readTargetSource(StringRef nameOrPath,
+                                               StringRef targetsDir) {
+  if (nameOrPath == kHostTargetName) {
+    // makeHostTarget() says why a CPU has no host target.
+    if (Expected<Target> host = makeHostTarget(getHostCpu()); !host)
+      return host.takeError();
+    return TargetSource{getHostTargetYaml(getHostCpu()), kHostTargetName.str()};
+  }
+  Expected<std::string> path = findTargetFile(nameOrPath, targetsDir);
+  if (!path)
+    return path.takeError();
+  return readTargetFile(*path);
 }

@@ -2,7 +2,9 @@
 
 // The pass options that take a target accept `host`: the tile search then
 // tiles against the detected CPU's cache (fp32 FMA lanes as the array).
-// CHECK: module attributes {romac.target = #romac.target<"host">}
+// The detected CPU's description is in the IR: later passes (and other
+// machines) read these caches, not their own.
+// CHECK: module attributes {romac.target = #romac.target<"host", {{{.*}}memories = [{bandwidth_bytes_per_cycle = {{.*}}, bytes = {{.*}}, holds = ["input", "weight", "output"]{{.*}}name = "host"}>}
 // CHECK: linalg.matmul {romac.mapping = #romac.mapping<reuse = {{[a-z_]+}}, tile = array<i64: {{[0-9]+}}, {{[0-9]+}}, {{[0-9]+}}>
 module {
   func.func @matmul(%a: tensor<64x2048xf32>, %b: tensor<2048x2048xf32>) -> tensor<64x2048xf32> {

@@ -369,6 +369,20 @@ bool isTargetPath(llvm::StringRef nameOrPath);
 llvm::Expected<Target> loadTarget(llvm::StringRef nameOrPath,
                                   llvm::StringRef targetsDir = "");
 
+/// A target description's YAML text and where it came from.
+struct TargetSource {
+  /// The YAML document (docs/targets.md).
+  std::string yaml;
+  /// The file it was read from, or `host` for the host CPU's description:
+  /// what parseTarget() names in its messages.
+  std::string origin;
+};
+
+/// Finds the description \p nameOrPath names, as loadTarget() does, and
+/// returns its text without parsing it (the host's is getHostTargetYaml()).
+llvm::Expected<TargetSource> readTargetSource(llvm::StringRef nameOrPath,
+                                              llvm::StringRef targetsDir = "");
+
 /// The targets directory: the environment variable ROMAC_TARGETS_DIR when set
 /// and not empty, else getShippedTargetsDir().
 std::string getDefaultTargetsDir();

@@ -10,6 +10,16 @@ module attributes {romac.target = #romac.target<"a b">} {}
 
 // -----
 
+// expected-error @+1 {{target description: 'compute.rows' is not a YAML value (expected an integer, float, string, unit, array or dictionary)}}
+module attributes {romac.target = #romac.target<"x", {compute = {rows = i32}}>} {}
+
+// -----
+
+// expected-error @+1 {{target description: 'memories[1]' is not a YAML value}}
+module attributes {romac.target = #romac.target<"x", {memories = [{}, 3 : i32]}>} {}
+
+// -----
+
 // expected-error @+1 {{'romac.target' must be a #romac.target attribute}}
 module attributes {romac.target = "edge-npu-lpddr4"} {}
 

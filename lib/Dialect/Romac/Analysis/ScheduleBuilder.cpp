@@ -31,7 +31,11 @@ llvm::Expected<Target> romac::loadModuleTarget(ModuleOp module) {
     return llvm::createStringError(
         "the module has no '%s' attribute (run romac-attach-target first)",
         RomacDialect::getTargetAttrName().data());
-  return loadTarget(attr.getName());
+  if (!attr.getDescription())
+    return loadTarget(attr.getName());
+  return parseTarget(attr.getDescriptionYaml(),
+                     "the description of #romac.target<\"" +
+                         attr.getName().str() + "\">");
 }
 
 std::vector<Layer> romac::collectContractions(ModuleOp module,
@@ -61,13 +65,11 @@ MappingAttr romac::mappingAttr(MLIRContext *ctx, const Workload &workload,
       return static_cast<int64_t>(*d);
     return std::nullopt;
   };
-  return MappingAttr::get(ctx,
-                          ReuseSchemeAttr::get(
-                              ctx, reuse.value_or(ReuseScheme::Mixed)),
-                          DenseI64ArrayAttr::get(ctx, result.mapping.tileSizes),
-                          DenseI64ArrayAttr::get(ctx, order),
-                          loop(result.spatial.rowDim),
-                          loop(result.spatial.colDim));
+  return MappingAttr::get(
+      ctx, ReuseSchemeAttr::get(ctx, reuse.value_or(ReuseScheme::Mixed)),
+      DenseI64ArrayAttr::get(ctx, result.mapping.tileSizes),
+      DenseI64ArrayAttr::get(ctx, order), loop(result.spatial.rowDim),
+      loop(result.spatial.colDim));
 }
 
 /// "N=1 K=64 P=56": the dims of `w` for messages.

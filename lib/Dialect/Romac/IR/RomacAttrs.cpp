@@ -41,7 +41,7 @@ void RomacDialect::registerAttributes() {
 std::string romac::getReuseSchemeLabel(ReuseScheme scheme) {
   // Bit k of the value is operand class k, in the search's class order.
   static constexpr llvm::StringLiteral kClasses[] = {"input", "weight",
-                                                    "output"};
+                                                     "output"};
   auto bits = static_cast<uint32_t>(scheme);
   std::string label;
   for (auto [k, name] : llvm::enumerate(kClasses))
@@ -69,13 +69,18 @@ bool TargetAttr::isValidName(llvm::StringRef name) {
 
 LogicalResult
 TargetAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
-                   llvm::StringRef name) {
+                   llvm::StringRef name, DictionaryAttr description) {
   if (name.empty())
     return emitError() << "target name must not be empty";
   if (!isValidName(name))
     return emitError() << "target name '" << name
                        << "' may only contain letters, digits, '-', '_', '.' "
                           "and '/'";
+  if (description)
+    if (std::string path = findNonYamlValue(description); !path.empty())
+      return emitError() << "target description: '" << path
+                         << "' is not a YAML value (expected an integer, "
+                            "float, string, unit, array or dictionary)";
   return success();
 }
 
@@ -99,8 +104,8 @@ MappingAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
   llvm::SmallVector<bool, 8> seen(n, false);
   for (int64_t loop : order.asArrayRef()) {
     if (loop < 0 || loop >= n)
-      return emitError() << "order names loop " << loop << ", outside [0, "
-                         << n << ")";
+      return emitError() << "order names loop " << loop << ", outside [0, " << n
+                         << ")";
     if (seen[loop])
       return emitError() << "order names loop " << loop << " twice";
     seen[loop] = true;
@@ -121,7 +126,8 @@ LogicalResult MappingAttr::verifyForOp(Operation *op, StringRef name,
                                        bool checkBounds) const {
   auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
   if (!linalgOp)
-    return op->emitError() << "'" << name << "' must be attached to a linalg op";
+    return op->emitError() << "'" << name
+                           << "' must be attached to a linalg op";
   int64_t numLoops = linalgOp.getNumLoops();
   if (static_cast<int64_t>(getTile().size()) != numLoops)
     return op->emitError() << "'" << name << "' has " << getTile().size()
@@ -133,9 +139,8 @@ LogicalResult MappingAttr::verifyForOp(Operation *op, StringRef name,
            llvm::zip(getTile().asArrayRef(), linalgOp.getStaticLoopRanges()))) {
     auto [size, bound] = pair;
     if (!ShapedType::isDynamic(bound) && size > bound)
-      return op->emitError()
-             << "'" << name << "' tiles loop " << loop << " by " << size
-             << ", more than its bound " << bound;
+      return op->emitError() << "'" << name << "' tiles loop " << loop << " by "
+                             << size << ", more than its bound " << bound;
   }
   return success();
 }
@@ -244,8 +249,8 @@ Attribute LayoutAttr::parse(AsmParser &parser, Type) {
   }
   if (parser.parseGreater())
     return {};
-  return getChecked([&] { return parser.emitError(loc); },
-                    parser.getContext(), *kind, block, order, base);
+  return getChecked([&] { return parser.emitError(loc); }, parser.getContext(),
+                    *kind, block, order, base);
 }
 
 void LayoutAttr::print(AsmPrinter &printer) const {
@@ -278,8 +283,8 @@ LayoutAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
   llvm::SmallVector<bool, 4> seen(rank, false);
   for (int64_t dim : order.asArrayRef()) {
     if (dim < 0 || dim >= rank || seen[dim])
-      return emitError() << "layout order must be a permutation of the "
-                         << rank << " tensor dims";
+      return emitError() << "layout order must be a permutation of the " << rank
+                         << " tensor dims";
     seen[dim] = true;
   }
   if (kind == DramLayoutKind::RowMajor) {

@@ -7,6 +7,7 @@
 
 #include "romac/Dialect/Romac/IR/RomacAttrs.h"
 #include "romac/Dialect/Romac/Transforms/Passes.h"
+#include "romac/Target/Target.h"
 
 namespace romac {
 #define GEN_PASS_DEF_ROMACATTACHTARGETPASS
@@ -29,8 +30,32 @@ struct AttachTargetPass
                          << "' (letters, digits, '-', '_', '.' and '/' only)";
       return signalPassFailure();
     }
-    module->setAttr(RomacDialect::getTargetAttrName(),
-                    TargetAttr::get(&getContext(), targetName));
+    // Resolve the name now and carry the validated description in the IR.
+    llvm::Expected<TargetAttr> attr = readTargetAttr();
+    if (!attr) {
+      module.emitError() << "romac-attach-target: "
+                         << llvm::toString(attr.takeError());
+      return signalPassFailure();
+    }
+    module->setAttr(RomacDialect::getTargetAttrName(), *attr);
+  }
+
+  llvm::Expected<TargetAttr> readTargetAttr() {
+    llvm::Expected<TargetSource> source = readTargetSource(targetName);
+    if (!source)
+      return source.takeError();
+    llvm::Expected<Target> target = parseTarget(source->yaml, source->origin);
+    if (!target)
+      return target.takeError();
+    llvm::Expected<TargetAttr> attr =
+        TargetAttr::getFromYaml(&getContext(), targetName, source->yaml);
+    if (!attr || attr->getDescription().get("name"))
+      return attr;
+    // A file without `name` is named after itself; keep that name.
+    NamedAttrList description(attr->getDescription());
+    description.set("name", StringAttr::get(&getContext(), target->name));
+    return TargetAttr::get(&getContext(), targetName,
+                           description.getDictionary(&getContext()));
   }
 };
 } // namespace

@@ -34,9 +34,10 @@ namespace romac {
 /// class (input, weight, output).
 void applyTargetPrecision(Workload &workload, const Target &target);
 
-/// The target a compiled module names in `romac.target`, loaded from the
-/// targets folder (or a path). The error names the module attribute or the
-/// target file's problem.
+/// The target of a compiled module's `romac.target`: the description it
+/// carries, parsed and validated as a target file is, or (an attribute with a
+/// name only) the target of that name, loaded from the targets folder (or a
+/// path). The error names the module attribute or the description's problem.
 llvm::Expected<Target> loadModuleTarget(mlir::ModuleOp module);
 
 /// The contraction layers of every function of `module`, in program order,

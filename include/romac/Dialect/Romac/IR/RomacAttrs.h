@@ -14,6 +14,7 @@
 #include "mlir/IR/DialectImplementation.h"
 
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
 
 #include <optional>
 #include <string>
@@ -33,6 +34,12 @@ std::string getReuseSchemeLabel(ReuseScheme scheme);
 /// The scheme a search label (getReuseSchemeLabel()) names; std::nullopt for
 /// any other string.
 std::optional<ReuseScheme> parseReuseSchemeLabel(llvm::StringRef label);
+
+/// The path ("memories[1].bytes") of the first value in \p attr that a
+/// target description cannot hold (TargetAttr: a dictionary, array, i64 or i1
+/// integer, f64 float, string or unit); "." when \p attr itself is such a
+/// value, "" when there is none.
+std::string findNonYamlValue(mlir::Attribute attr);
 
 } // namespace romac
 

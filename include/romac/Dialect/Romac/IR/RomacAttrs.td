@@ -79,12 +79,21 @@ def Romac_ReuseSchemeParameter
 }
 
 def Romac_TargetAttr : Romac_Attr<"Target", "target"> {
-  let summary = "Names the accelerator and memory configuration compiled for";
+  let summary = "The accelerator and memory configuration compiled for";
   let description = [{
-    `#romac.target<"NAME">` names a target description: a YAML file shipped
-    in romac's `targets/` folder (`edge-npu-lpddr4`, `romanet-ddr3`, ...) or
-    given by the user. It is attached to the module as `romac.target`; the
-    tile search and the DRAM model read the named description.
+    `#romac.target<"NAME", {...}>` is the target description the module is
+    compiled for, carried in the IR: NAME, and the description itself as a
+    dictionary that mirrors the target's YAML (docs/targets.md) key for key,
+    with numbers as integers or floats and text as strings. It is attached to
+    the module as `romac.target` by `romac-attach-target`, which resolves
+    NAME (a YAML file in romac's `targets/` folder, a path to one, or `host`,
+    the CPU the pass runs on) and validates it. The tile search, the DRAM
+    search and the schedule read the description from the attribute, so a
+    module compiles the same wherever it is processed: a module compiled for
+    `host` keeps the caches of the machine that attached it.
+
+    The description may be left out (`#romac.target<"NAME">`, convenient in
+    hand-written tests); NAME is then resolved when a pass reads it.
 
     A target is named by the base name of its YAML file (letters, digits,
     `-`, `_`, `.`) or by a path to one (which may also contain `/`).
@@ -92,15 +101,37 @@ def Romac_TargetAttr : Romac_Attr<"Target", "target"> {
     Example:
 
     ```mlir
-    module attributes {romac.target = #romac.target<"romanet-ddr3">} {}
+    module attributes {romac.target = #romac.target<"romanet-ddr3", {
+        compute = {cols = 4 : i64, frequency_mhz = 200 : i64, ...},
+        dram = {channels = 1 : i64, ...}, memories = [...],
+        name = "romanet-ddr3"}>} {}
     ```
   }];
-  let parameters = (ins StringRefParameter<"target name">:$name);
-  let assemblyFormat = "`<` $name `>`";
+  let parameters = (ins StringRefParameter<"target name">:$name,
+                        OptionalParameter<"::mlir::DictionaryAttr">:$description);
+  let assemblyFormat = "`<` $name (`,` $description^)? `>`";
   let genVerifyDecl = 1;
+  let builders = [
+    AttrBuilder<(ins "::llvm::StringRef":$name), [{
+      return $_get($_ctxt, name, ::mlir::DictionaryAttr());
+    }]>
+  ];
   let extraClassDeclaration = [{
     /// True if `name` is a well-formed target name.
     static bool isValidName(::llvm::StringRef name);
+
+    /// The attribute for target `name` whose description is the YAML
+    /// document `yaml` (mappings become dictionaries, sequences arrays,
+    /// integer and float scalars IntegerAttr / FloatAttr, other scalars
+    /// strings). Fails on YAML that does not parse.
+    static ::llvm::Expected<TargetAttr>
+    getFromYaml(::mlir::MLIRContext *ctx, ::llvm::StringRef name,
+                ::llvm::StringRef yaml);
+
+    /// The description as a YAML document that parses to the same values
+    /// (floats are written with enough digits to read back exactly); empty
+    /// when the attribute has no description.
+    std::string getDescriptionYaml() const;
   }];
 }
 

@@ -11,12 +11,15 @@
 include "mlir/Pass/PassBase.td"
 
 def RomacAttachTargetPass : Pass<"romac-attach-target", "::mlir::ModuleOp"> {
-  let summary = "Attach `#romac.target<NAME>` to the module";
+  let summary = "Attach the target's description, `#romac.target<NAME, {...}>`, to the module";
   let description = [{
-    Records which target description the module is compiled for by setting
-    the `romac.target` module attribute. Later stages (tile search, DRAM
-    layout) read it. An existing `romac.target` is replaced. A malformed name
-    is an error that names the option.
+    Records the target the module is compiled for as the `romac.target`
+    module attribute: the pass resolves the name (a file in `targets/`, a
+    path, or `host` for the CPU the pass runs on), validates the description
+    and stores it in the attribute, the YAML document as a dictionary. Later
+    stages (tile search, DRAM layout) read that description, not the file.
+    An existing `romac.target` is replaced. A malformed name, an unknown
+    target or an invalid description is an error that names it.
 
     Example:
 
@@ -24,7 +27,9 @@ def RomacAttachTargetPass : Pass<"romac-attach-target", "::mlir::ModuleOp"> {
     // romac-opt --romac-attach-target=target=edge-npu-lpddr4
     module {}
     // becomes
-    module attributes {romac.target = #romac.target<"edge-npu-lpddr4">} {}
+    module attributes {romac.target = #romac.target<"edge-npu-lpddr4", {
+        compute = {..., rows = 32 : i64}, dram = {...}, memories = [...],
+        name = "edge-npu-lpddr4"}>} {}
     ```
   }];
   let dependentDialects = ["::romac::RomacDialect"];
