@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 namespace romac::search_detail {
 
@@ -38,6 +39,8 @@ public:
       : best(incumbent), s(s), residue(residue), modulus(modulus),
         sharedBound(sharedBound), tile(s.numDims, 1), count(s.numDims, 1),
         gRow(s.numDims, 1), gCol(s.numDims, 1),
+        rowFactor((s.numDims + 1) * s.numOps, 1),
+        colFactor((s.numDims + 1) * s.numOps, 1),
         foot((s.units.size() + 1) * s.numOps, 1),
         sum((s.units.size() + 1) * s.numOps, 1) {
     for (unsigned o = 0; o < s.numOps; ++o) {
@@ -108,6 +111,11 @@ private:
   unsigned residue, modulus;
   std::atomic<double> *sharedBound;
   SmallVector<int64_t, 8> tile, count, gRow, gCol;
+  /// Per loop d and operand o ([d * numOps + o]), the factor unrolling d on
+  /// the array's rows (columns) gives o's accesses at the current tiles: d's
+  /// bound when o depends on d, else d's row (column) steps. Slot numDims is
+  /// "nothing unrolled" (factor 1). Set by chooseSpatial().
+  SmallVector<int64_t, 32> rowFactor, colFactor;
   /// Running products per level: [level * numOps + op].
   std::vector<int64_t> foot, sum;
   llvm::DenseMap<uint32_t, std::vector<OrderEntry>> orderCache;
@@ -288,44 +296,71 @@ int64_t Worker::spatialAccess(unsigned i) {
 void Worker::chooseSpatial() {
   // Energy depends on the spatial mapping only through the array's accesses
   // (one addend, getArrayEnergyPJ), cycles only through the compute cycles;
-  // keep the best by the objective (both for EDP).
+  // keep the best by the objective (both for EDP). The per-loop factors are
+  // computed once per leaf; each option then costs one product per operand,
+  // in the same order of operations as spatialAccess() and
+  // getArrayEnergyPJ(), so the values are bit for bit theirs.
+  unsigned ops = s.numOps, none = s.numDims;
+  for (unsigned d = 0; d < s.numDims; ++d)
+    for (unsigned o = 0; o < ops; ++o) {
+      bool rel = s.relMask[o] & (1u << d);
+      rowFactor[d * ops + o] = rel ? s.bound[d] : gRow[d];
+      colFactor[d * ops + o] = rel ? s.bound[d] : gCol[d];
+    }
+  ArrayRef<double> perAccess = s.model.getArrayPJPerAccess();
+  auto evaluate = [&](unsigned i, int64_t &cycles) {
+    auto [r, c] = s.spatialDims[i];
+    int64_t base = s.spatialBase[i];
+    cycles = base;
+    if (r >= 0)
+      cycles *= gRow[r];
+    if (c >= 0)
+      cycles *= gCol[c];
+    const int64_t *rf = &rowFactor[(r >= 0 ? r : none) * ops];
+    const int64_t *cf = &colFactor[(c >= 0 ? c : none) * ops];
+    double energy = 0;
+    for (unsigned o = 0; o < ops; ++o)
+      energy += static_cast<double>(base * rf[o] * cf[o]) * perAccess[o];
+    return energy;
+  };
+
   chosen.clear();
   Objective objective = s.options.objective;
-  double bestE = 0;
-  int64_t bestC = 0;
   struct Option {
     unsigned index;
     int64_t cycles;
     double energy;
   };
+  if (objective != Objective::EDP) {
+    std::optional<Option> best;
+    for (unsigned i = 0; i < s.spatials.size(); ++i) {
+      int64_t cc;
+      double e = evaluate(i, cc);
+      bool better =
+          !best ||
+          (objective == Objective::Latency
+               ? cc < best->cycles || (cc == best->cycles && e < best->energy)
+               : e < best->energy || (e == best->energy && cc < best->cycles));
+      if (better)
+        best = Option{i, cc, e};
+    }
+    if (best) {
+      spatialAccess(best->index);
+      chosen.push_back({best->index, best->cycles, access});
+    }
+    return;
+  }
+  // Pareto front of (compute cycles, array energy).
   SmallVector<Option, 64> all;
   for (unsigned i = 0; i < s.spatials.size(); ++i) {
-    int64_t cc = spatialAccess(i);
-    double e = s.model.getArrayEnergyPJ(access);
-    if (objective == Objective::EDP) {
-      all.push_back({i, cc, e});
-      continue;
-    }
-    bool better;
-    if (chosen.empty())
-      better = true;
-    else if (objective == Objective::Latency)
-      better = cc < bestC || (cc == bestC && e < bestE);
-    else
-      better = e < bestE || (e == bestE && cc < bestC);
-    if (better) {
-      chosen.clear();
-      chosen.push_back({i, cc, access});
-      bestE = e;
-      bestC = cc;
-    }
+    int64_t cc;
+    double e = evaluate(i, cc);
+    all.push_back({i, cc, e});
   }
-  if (objective != Objective::EDP)
-    return;
-  // Pareto front of (compute cycles, array energy).
   llvm::stable_sort(all, [](const Option &a, const Option &b) {
     return a.cycles < b.cycles || (a.cycles == b.cycles && a.energy < b.energy);
   });
+  double bestE = 0;
   for (const Option &opt : all) {
     if (!chosen.empty() && !(opt.energy < bestE))
       continue;

@@ -415,6 +415,11 @@ public:
   /// write for a read-write operand). The search ranks spatial mappings by
   /// it; evaluate() adds it as one term.
   double getArrayEnergyPJ(llvm::ArrayRef<int64_t> arrayAccesses) const;
+  /// The pJ of one array access per operand: getArrayEnergyPJ() is the sum
+  /// of accesses times these, in operand order.
+  llvm::ArrayRef<double> getArrayPJPerAccess() const {
+    return arrayPJPerAccess;
+  }
 
   /// Counts of `mapping` + `spatial` from the closed-form access counts.
   CostInputs getInputs(const Mapping &mapping, const AccessCounts &counts,
