@@ -179,6 +179,7 @@ def _expect_error(zoom, tmp_path, args, needle, model_dir=TINY):
     assert p.returncode != 0, p.stderr
     errors = [line for line in p.stderr.splitlines() if "error" in line]
     assert len(errors) == 1 and needle in errors[0], p.stderr
+    assert "ready in" not in p.stderr  # refused before any graph was compiled or loaded
     assert not out.exists()
 
 
@@ -205,6 +206,53 @@ def test_bad_model_dir_and_png(zoom, tmp_path):
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"not a png at all")
     _expect_error(zoom, tmp_path, ["--init-image", str(bad)], str(bad))
+
+
+def _misfit_dir(tmp_path, part, edit=None, config=None):
+    """TINY with graph ``part`` rewritten: ``edit(model)`` changes its declared shapes, ``config``
+    updates its config.json."""
+    import onnx
+
+    d = tmp_path / f"misfit-{part}-{len(os.listdir(tmp_path))}"
+    d.mkdir()
+    for other in ("text_encoder", "unet", "vae_encoder", "vae_decoder"):
+        if other != part:
+            os.symlink(os.path.join(TINY, other), d / other)
+    (d / part).mkdir()
+    model = onnx.load(os.path.join(TINY, part, "model.onnx"))
+    if edit:
+        edit(model)
+    onnx.save(model, str(d / part / "model.onnx"))
+    with open(os.path.join(TINY, part, "config.json")) as fh:
+        cfg = json.load(fh)
+    (d / part / "config.json").write_text(json.dumps(dict(cfg, **(config or {}))))
+    return d
+
+
+def _set_dim(values, name, index, size):
+    for v in values:
+        if v.name == name:
+            v.type.tensor_type.shape.dim[index].dim_value = size
+
+
+@pytest.mark.parametrize("part,edit,config,needle", [
+    ("unet", lambda m: _set_dim(m.graph.input, "sample", 1, 4), None, "input 'sample' has 4 channels"),
+    ("unet", lambda m: [_set_dim(m.graph.input, "sample", i, 16) for i in (2, 3)], None,
+     "input 'sample' dim 2 is 16, expected 8"),
+    ("unet", lambda m: _set_dim(m.graph.input, "encoder_hidden_states", 2, 64), None,
+     "input 'encoder_hidden_states' dim 2 is 64, expected 32"),
+    ("unet", lambda m: _set_dim(m.graph.output, "out_sample", 1, 8), None, "output 'out_sample' dim 1 is 8"),
+    ("vae_decoder", lambda m: _set_dim(m.graph.input, "latent_sample", 1, 8), None,
+     "input 'latent_sample' dim 1 is 8, expected 4"),
+    ("vae_encoder", lambda m: _set_dim(m.graph.output, "latent_parameters", 1, 4), None,
+     "output 'latent_parameters' dim 1 is 4, expected 8"),
+    ("vae_encoder", None, {"block_out_channels": [8, 16, 16]}, "the VAE scales by 4, expected 8"),
+])
+def test_graphs_that_do_not_fit_are_refused_before_compiling(zoom, tmp_path, part, edit, config, needle):
+    """Read from the ONNX files' declared shapes (and the VAE's config.json) up front: nothing is
+    compiled or loaded (no "ready in"), one error line names the graph file."""
+    d = _misfit_dir(tmp_path, part, edit, config)
+    _expect_error(zoom, tmp_path, [], needle, model_dir=d)
 
 
 def test_existing_output_is_never_overwritten(zoom, tmp_path):
