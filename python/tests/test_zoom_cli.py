@@ -91,10 +91,30 @@ def test_outputs_and_zoom_json(first):
                   "total"):
         assert s[stage] >= 0, stage
     assert len(s["per_key_frame"]) == KEYS + 1 and meta["video_frames_per_second"] > 0
+    _check_predictions(meta, "host", unet_calls=2 + 1, text_runs=3, diffused=KEYS + 1)
     # Key frames and video frames agree: frame 0 is key frame 0, frame k*INTERP key frame k.
     for k in range(KEYS + 1):
         assert np.array_equal(_png(first / f"frame_{k * INTERP:05d}.png"),
                               _png(first / f"keyframe_{k:04d}.png"))
+
+
+def _check_predictions(meta, target, unet_calls, text_runs, diffused):
+    """zoom.json's "predicted": the schedules' totals per graph, combined per key frame and per
+    video frame as docs/zoom.md says."""
+    pred = meta["predicted"]
+    assert pred["target"] == target
+    graphs = pred["graphs"]
+    for name in ("text_encoder", "unet", "vae_encoder", "vae_decoder"):
+        assert graphs[name]["energy_j"] > 0 and graphs[name]["seconds"] > 0, name
+    assert pred["unet_calls_per_key_frame"] == unet_calls and pred["text_encoder_runs"] == text_runs
+    assert pred["diffused_key_frames"] == diffused
+    for unit in ("energy_j", "seconds"):
+        key = graphs["vae_encoder"][unit] + unet_calls * graphs["unet"][unit] + graphs["vae_decoder"][unit]
+        assert pred["per_key_frame"][unit] == pytest.approx(key, rel=1e-12)
+        text = text_runs * graphs["text_encoder"][unit]
+        assert pred["text"][unit] == pytest.approx(text, rel=1e-12)
+        video = (text + diffused * key) / meta["video_frames"]
+        assert pred["per_video_frame"][unit] == pytest.approx(video, rel=1e-12)
 
 
 @pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffmpeg (ffprobe) is not installed")
@@ -275,5 +295,21 @@ def test_init_image_is_key_frame_zero(zoom, tmp_path):
          str(MASK), "--outpaint-steps", "1", "--interp-frames", "2", "--init-image", str(init), "--seed", "3",
          "--out", str(out))
     assert np.array_equal(_png(out / "keyframe_0000.png"), _png(init))
+    # Sparse painting: key frame 0 is the image, one key frame is diffused.
+    meta = json.loads((out / "zoom.json").read_text())
+    _check_predictions(meta, "host", unet_calls=1, text_runs=2, diffused=1)  # PNDM, 1 step: 1 call
     shrunk = np.asarray(Image.open(init).convert("RGB").resize((SIZE - 2 * MASK,) * 2))
     assert np.array_equal(_png(out / "keyframe_0001.png")[MASK:SIZE - MASK, MASK:SIZE - MASK], shrunk)
+
+
+def test_init_image_is_resized_with_lanczos(zoom, tmp_path):
+    """v8hid resizes a custom init image with LANCZOS (romac: resizeLanczos, Pillow's bit for bit)."""
+    init = tmp_path / "init.png"
+    rng = np.random.default_rng(4)
+    Image.fromarray(rng.integers(0, 256, (80, 100, 3), dtype=np.uint8)).save(init)
+    out = tmp_path / "lanczos-run"
+    zoom("--model-dir", TINY, "--prompt", "a garden", "--steps", "1", "--size", str(SIZE), "--mask-width",
+         str(MASK), "--outpaint-steps", "0", "--interp-frames", "2", "--init-image", str(init), "--seed", "3",
+         "--out", str(out))
+    want = np.asarray(Image.open(init).convert("RGB").resize((SIZE, SIZE), Image.LANCZOS))
+    assert np.array_equal(_png(out / "keyframe_0000.png"), want)

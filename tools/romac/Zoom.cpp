@@ -309,6 +309,17 @@ llvm::json::Value describeRun(const ZoomArgs &args, const PromptMap &prompts,
   return run;
 }
 
+/// The UNet calls of one key frame (PNDM: steps + 1).
+size_t countUnetCalls(const ZoomModelDir &dir, const ZoomArgs &args) {
+  llvm::Expected<std::unique_ptr<Scheduler>> scheduler = Scheduler::create(
+      *parseSchedulerKind(args.scheduler), dir.scheduler, args.steps);
+  if (!scheduler) {
+    llvm::consumeError(scheduler.takeError());
+    return 0;
+  }
+  return (*scheduler)->getNumCalls();
+}
+
 } // namespace
 
 int romac::driver::runZoom(const ZoomArgs &args) {
@@ -342,6 +353,7 @@ int romac::driver::runZoom(const ZoomArgs &args) {
   llvm::errs() << "romac zoom: seed " << seed << ", " << args.outpaintSteps + 1
                << " key frames into " << args.out << "\n";
   KeyFrameContext context{args, *dir, *models, *contexts, prompts, seed, times};
+  size_t diffused = args.outpaintSteps + (init ? 0 : 1);
   unsigned resumed = 0;
   llvm::Expected<std::vector<RgbImage>> keys =
       makeKeyFrames(context, std::move(init), resumed);
@@ -351,9 +363,13 @@ int romac::driver::runZoom(const ZoomArgs &args) {
       timed(times.interpolation, [&] { return makeVideoFrames(args, *keys); });
   if (llvm::Error e = writeVideo(args, frames, times))
     return reportError("zoom", std::move(e));
-  if (llvm::Error e = writeJsonFile(
-          jsonPath, describeRun(args, prompts, seed, &times, frames.size(),
-                                resumed, clock.seconds())))
+  llvm::json::Value run = describeRun(args, prompts, seed, &times,
+                                      frames.size(), resumed, clock.seconds());
+  run.getAsObject()->try_emplace(
+      "predicted",
+      describePredictions(args, models->predicted, countUnetCalls(*dir, args),
+                          contexts->size() + 1, diffused, frames.size()));
+  if (llvm::Error e = writeJsonFile(jsonPath, run))
     return reportError("zoom", std::move(e));
   llvm::errs() << llvm::formatv(
       "romac zoom: {0} key frames, {1} video frames in {2:f1} s: {3}/"
@@ -395,7 +411,7 @@ CLI::App *romac::driver::addZoomCommand(CLI::App &app, ZoomArgs &args) {
   zoom->add_option("--fps", args.fps, "Frames per second of the MP4s")
       ->check(CLI::Range(1u, 240u));
   zoom->add_option("--init-image", args.initImage,
-                   "PNG used as key frame 0 (resized, bicubic)");
+                   "PNG used as key frame 0 (resized, Lanczos as v8hid)");
   zoom->add_option("--precision", args.precision, "fp32 (bf16: not yet)");
   zoom->add_option("--target", args.target,
                    "Schedule the graphs for this target (default host)");

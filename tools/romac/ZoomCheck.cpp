@@ -516,7 +516,7 @@ int prepare(const ZoomArgs &args, PromptMap &prompts,
       return reportError("zoom",
                          llvm::createFileError("--init-image " + args.initImage,
                                                image.takeError()));
-    init = resizeBicubic(*image, args.size, args.size);
+    init = resizeLanczos(*image, args.size, args.size);
   }
   return 0;
 }

@@ -10,7 +10,7 @@
 //    dir and its graphs' declared shapes, --out and --resume), zoom.json's
 //    parameters;
 //  - ZoomModels.cpp: the four graphs compiled for --size, run, and what
-//    the --target schedules predict;
+//    the --target schedules predict per key frame and video frame;
 //  - Zoom.cpp: the key frames, the video frames, zoom.json, the subcommand.
 //
 //===----------------------------------------------------------------------===//
@@ -18,6 +18,7 @@
 #ifndef ROMAC_TOOLS_ROMAC_ZOOMINTERNAL_H
 #define ROMAC_TOOLS_ROMAC_ZOOMINTERNAL_H
 
+#include "ModelLoader.h"
 #include "Zoom.h"
 
 #include "romac/Runtime/Executable.h"
@@ -62,9 +63,15 @@ struct ZoomModelDir {
   bool timestepRank1 = false;
 };
 
+/// What the --target schedules predict for one run of each graph.
+struct ZoomPredictions {
+  std::optional<SchedulePrediction> textEncoder, unet, vaeEncoder, vaeDecoder;
+};
+
 /// The four compiled graphs, bound to this run's sizes.
 struct ZoomModels {
   std::unique_ptr<Executable> textEncoder, unet, vaeEncoder, vaeDecoder;
+  ZoomPredictions predicted;
   /// The UNet's inputs: sample, timestep, encoder_hidden_states.
   unsigned sampleIndex = 0, timestepIndex = 1, contextIndex = 2;
 };
@@ -127,6 +134,16 @@ llvm::Expected<ZoomModels> loadModels(const ZoomArgs &args,
 /// Runs \p exe on \p inputs; returns its first output.
 llvm::Expected<Tensor> runGraph(Executable &exe,
                                 llvm::ArrayRef<const Tensor *> inputs);
+
+/// zoom.json's "predicted": what the --target schedules predict (energy,
+/// latency) per graph run, for the text encoder's runs, per key frame (VAE
+/// encoder, \p unetCalls UNet runs at batch 2, VAE decoder) and per video
+/// frame (all of it over \p videoFrames; \p keyFrames key frames diffused,
+/// \p textRuns text encoder runs). Null when a graph has no prediction.
+llvm::json::Value describePredictions(const ZoomArgs &args,
+                                      const ZoomPredictions &p,
+                                      size_t unetCalls, size_t textRuns,
+                                      size_t keyFrames, size_t videoFrames);
 
 /// Batch-2 embeddings [negative; prompt] for each distinct prompt.
 llvm::Expected<std::map<std::string, Tensor>>

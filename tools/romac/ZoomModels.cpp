@@ -31,10 +31,12 @@ using namespace romac::zoom;
 namespace romac::driver::zoomcmd {
 namespace {
 
-/// Loads \p path with \p shapes bound (through the artefact cache).
+/// Loads \p path with \p shapes bound (through the artefact cache), and
+/// what its --target schedule predicts into \p prediction.
 llvm::Expected<std::unique_ptr<Executable>> loadGraph(
     const ZoomArgs &args, const std::string &path,
-    const std::vector<std::pair<std::string, std::vector<int64_t>>> &shapes) {
+    const std::vector<std::pair<std::string, std::vector<int64_t>>> &shapes,
+    std::optional<SchedulePrediction> &prediction) {
   ModelLoadRequest request;
   request.command = "zoom";
   request.model = path;
@@ -52,7 +54,7 @@ llvm::Expected<std::unique_ptr<Executable>> loadGraph(
   }
   Stopwatch clock;
   llvm::Expected<std::unique_ptr<Executable>> exe =
-      loadExecutable(request, options);
+      loadExecutable(request, options, &prediction);
   if (exe)
     llvm::errs() << llvm::formatv("romac zoom: {0}: ready in {1:f1} s\n", path,
                                   clock.seconds());
@@ -80,7 +82,8 @@ llvm::Expected<ZoomModels> loadModels(const ZoomArgs &args,
   ZoomModels m;
   int64_t size = args.size, latent = size / 8;
   auto te =
-      loadGraph(args, dir.textEncoder, {{"input_ids", {1, kSequenceLength}}});
+      loadGraph(args, dir.textEncoder, {{"input_ids", {1, kSequenceLength}}},
+                m.predicted.textEncoder);
   if (!te)
     return te.takeError();
   m.textEncoder = std::move(*te);
@@ -96,7 +99,8 @@ llvm::Expected<ZoomModels> loadModels(const ZoomArgs &args,
       loadGraph(args, dir.unet,
                 {{"sample", {2, 9, latent, latent}},
                  {"timestep", timestep},
-                 {"encoder_hidden_states", {2, kSequenceLength, width}}});
+                 {"encoder_hidden_states", {2, kSequenceLength, width}}},
+                m.predicted.unet);
   if (!unet)
     return unet.takeError();
   m.unet = std::move(*unet);
@@ -114,7 +118,8 @@ llvm::Expected<ZoomModels> loadModels(const ZoomArgs &args,
   if (llvm::Error e = expectShape(*m.unet, dir.unet, {2, 4, latent, latent},
                                   "the UNet's output"))
     return std::move(e);
-  auto enc = loadGraph(args, dir.vaeEncoder, {{"sample", {1, 3, size, size}}});
+  auto enc = loadGraph(args, dir.vaeEncoder, {{"sample", {1, 3, size, size}}},
+                       m.predicted.vaeEncoder);
   if (!enc)
     return enc.takeError();
   m.vaeEncoder = std::move(*enc);
@@ -123,7 +128,8 @@ llvm::Expected<ZoomModels> loadModels(const ZoomArgs &args,
                       "the VAE encoder's output"))
     return std::move(e);
   auto dec = loadGraph(args, dir.vaeDecoder,
-                       {{"latent_sample", {1, 4, latent, latent}}});
+                       {{"latent_sample", {1, 4, latent, latent}}},
+                       m.predicted.vaeDecoder);
   if (!dec)
     return dec.takeError();
   m.vaeDecoder = std::move(*dec);
@@ -185,6 +191,44 @@ encodePrompts(const ZoomArgs &args, const ZoomModelDir &dir, ZoomModels &models,
     contexts.emplace(text, std::move(both));
   }
   return contexts;
+}
+
+llvm::json::Value describePredictions(const ZoomArgs &args,
+                                      const ZoomPredictions &p,
+                                      size_t unetCalls, size_t textRuns,
+                                      size_t keyFrames, size_t videoFrames) {
+  if (!p.textEncoder || !p.unet || !p.vaeEncoder || !p.vaeDecoder)
+    return nullptr;
+  auto cost = [](double energyPJ, double seconds) {
+    return llvm::json::Object{{"energy_j", energyPJ * 1e-12},
+                              {"seconds", seconds}};
+  };
+  auto one = [&](const SchedulePrediction &s) {
+    return cost(s.energyPJ, s.seconds);
+  };
+  double keyEnergy = p.vaeEncoder->energyPJ +
+                     double(unetCalls) * p.unet->energyPJ +
+                     p.vaeDecoder->energyPJ;
+  double keySeconds = p.vaeEncoder->seconds +
+                      double(unetCalls) * p.unet->seconds +
+                      p.vaeDecoder->seconds;
+  double textEnergy = double(textRuns) * p.textEncoder->energyPJ;
+  double textSeconds = double(textRuns) * p.textEncoder->seconds;
+  double frames = videoFrames ? double(videoFrames) : 1.0;
+  return llvm::json::Object{
+      {"target", args.target},
+      {"graphs", llvm::json::Object{{"text_encoder", one(*p.textEncoder)},
+                                    {"unet", one(*p.unet)},
+                                    {"vae_encoder", one(*p.vaeEncoder)},
+                                    {"vae_decoder", one(*p.vaeDecoder)}}},
+      {"unet_calls_per_key_frame", int64_t(unetCalls)},
+      {"text_encoder_runs", int64_t(textRuns)},
+      {"diffused_key_frames", int64_t(keyFrames)},
+      {"text", cost(textEnergy, textSeconds)},
+      {"per_key_frame", cost(keyEnergy, keySeconds)},
+      {"per_video_frame",
+       cost((textEnergy + double(keyFrames) * keyEnergy) / frames,
+            (textSeconds + double(keyFrames) * keySeconds) / frames)}};
 }
 
 } // namespace romac::driver::zoomcmd
