@@ -313,3 +313,15 @@ def test_init_image_is_resized_with_lanczos(zoom, tmp_path):
          "--out", str(out))
     want = np.asarray(Image.open(init).convert("RGB").resize((SIZE, SIZE), Image.LANCZOS))
     assert np.array_equal(_png(out / "keyframe_0000.png"), want)
+
+
+def test_predictions_for_another_target(zoom, tmp_path):
+    """--target T: the graphs are scheduled (and compiled) for T, zoom.json predicts T's energy and
+    latency (the first run compiles the four tiny graphs for T, about a minute)."""
+    out = tmp_path / "npu"
+    zoom("--model-dir", TINY, "--prompt", "a garden", "--steps", "2", "--size", str(SIZE), "--mask-width",
+         str(MASK), "--outpaint-steps", "1", "--interp-frames", "2", "--target", "edge-npu-lpddr4", "--seed", "3",
+         "--out", str(out))
+    meta = json.loads((out / "zoom.json").read_text())
+    assert meta["parameters"]["target"] == "edge-npu-lpddr4"
+    _check_predictions(meta, "edge-npu-lpddr4", unet_calls=2 + 1, text_runs=2, diffused=2)
