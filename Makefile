@@ -1,7 +1,8 @@
 # romac - top-level convenience targets. Every target installs what is
 # missing (scripts/install-deps.sh, Debian packages only) before it builds.
 #
-#   make demo     install, build, run the main job on a bundled input
+#   make demo     install, build, run the main job on a bundled input and a
+#                 short zoom on the tiny SD2 models (scripts/demo.sh)
 #   make test     install, build, run every test suite; ends with a totals line
 #   make build    configure (Ninja, Release) and build
 #   make models   regenerate the light and tiny model exports (python/torch)

@@ -154,7 +154,7 @@ llvm::Error zoom::writePng(llvm::StringRef path, const RgbImage &image) {
 }
 
 //===----------------------------------------------------------------------===//
-// Pillow's bicubic resampling (libImaging/Resample.c)
+// Pillow's bicubic and Lanczos resampling (libImaging/Resample.c)
 //===----------------------------------------------------------------------===//
 
 /// Pillow's bicubic kernel, a = -0.5 (support 2).
@@ -166,6 +166,35 @@ static double bicubicFilter(double x) {
   if (x < 2.0)
     return (((x - 5) * x + 8) * x - 4) * a;
   return 0.0;
+}
+
+/// sin(pi x) / (pi x).
+static double sinc(double x) {
+  if (x == 0.0)
+    return 1.0;
+  x *= M_PI;
+  return std::sin(x) / x;
+}
+
+/// Pillow's Lanczos kernel, a = 3 (support 3): sinc(x) sinc(x / 3) on
+/// [-3, 3).
+static double lanczosFilter(double x) {
+  if (-3.0 <= x && x < 3.0)
+    return sinc(x) * sinc(x / 3);
+  return 0.0;
+}
+
+namespace {
+/// A resampling kernel and its support.
+struct Filter {
+  double (*kernel)(double);
+  double support;
+};
+} // namespace
+
+static Filter getFilter(ResampleFilter filter) {
+  return filter == ResampleFilter::Lanczos ? Filter{lanczosFilter, 3.0}
+                                           : Filter{bicubicFilter, 2.0};
 }
 
 /// The 8-bit pipeline's fixed-point precision (32 - 8 - 2 bits).
@@ -180,10 +209,10 @@ struct Taps {
 } // namespace
 
 /// precompute_coeffs + normalize_coeffs_8bpc for \p inSize -> \p outSize.
-static std::vector<Taps> computeTaps(int inSize, int outSize) {
+static std::vector<Taps> computeTaps(int inSize, int outSize, Filter filter) {
   double scale = double(inSize) / outSize;
   double filterScale = std::max(scale, 1.0);
-  double support = 2.0 * filterScale;
+  double support = filter.support * filterScale;
   std::vector<Taps> taps(outSize);
   for (int xx = 0; xx < outSize; ++xx) {
     double center = (xx + 0.5) * scale;
@@ -195,7 +224,7 @@ static std::vector<Taps> computeTaps(int inSize, int outSize) {
     std::vector<double> k(std::max(xmax, 0));
     double ww = 0.0;
     for (int x = 0; x < xmax; ++x) {
-      k[x] = bicubicFilter((x + xmin - center + 0.5) * ss);
+      k[x] = filter.kernel((x + xmin - center + 0.5) * ss);
       ww += k[x];
     }
     Taps &t = taps[xx];
@@ -216,11 +245,20 @@ static uint8_t clip8(int64_t v) {
 }
 
 RgbImage zoom::resizeBicubic(const RgbImage &in, int width, int height) {
+  return resize(in, width, height, ResampleFilter::Bicubic);
+}
+
+RgbImage zoom::resizeLanczos(const RgbImage &in, int width, int height) {
+  return resize(in, width, height, ResampleFilter::Lanczos);
+}
+
+RgbImage zoom::resize(const RgbImage &in, int width, int height,
+                      ResampleFilter filter) {
   assert(width >= 1 && height >= 1 && "resize to an empty image");
   const RgbImage *src = &in;
   RgbImage horizontal;
   if (width != in.width) {
-    std::vector<Taps> taps = computeTaps(in.width, width);
+    std::vector<Taps> taps = computeTaps(in.width, width, getFilter(filter));
     horizontal = RgbImage(width, in.height);
     for (int y = 0; y < in.height; ++y)
       for (int x = 0; x < width; ++x)
@@ -235,7 +273,7 @@ RgbImage zoom::resizeBicubic(const RgbImage &in, int width, int height) {
   }
   if (height == src->height)
     return src == &in ? in : horizontal;
-  std::vector<Taps> taps = computeTaps(src->height, height);
+  std::vector<Taps> taps = computeTaps(src->height, height, getFilter(filter));
   RgbImage out(width, height);
   for (int y = 0; y < height; ++y)
     for (int x = 0; x < width; ++x)

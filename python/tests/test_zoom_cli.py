@@ -91,10 +91,30 @@ def test_outputs_and_zoom_json(first):
                   "total"):
         assert s[stage] >= 0, stage
     assert len(s["per_key_frame"]) == KEYS + 1 and meta["video_frames_per_second"] > 0
+    _check_predictions(meta, "host", unet_calls=2 + 1, text_runs=3, diffused=KEYS + 1)
     # Key frames and video frames agree: frame 0 is key frame 0, frame k*INTERP key frame k.
     for k in range(KEYS + 1):
         assert np.array_equal(_png(first / f"frame_{k * INTERP:05d}.png"),
                               _png(first / f"keyframe_{k:04d}.png"))
+
+
+def _check_predictions(meta, target, unet_calls, text_runs, diffused):
+    """zoom.json's "predicted": the schedules' totals per graph, combined per key frame and per
+    video frame as docs/zoom.md says."""
+    pred = meta["predicted"]
+    assert pred["target"] == target
+    graphs = pred["graphs"]
+    for name in ("text_encoder", "unet", "vae_encoder", "vae_decoder"):
+        assert graphs[name]["energy_j"] > 0 and graphs[name]["seconds"] > 0, name
+    assert pred["unet_calls_per_key_frame"] == unet_calls and pred["text_encoder_runs"] == text_runs
+    assert pred["diffused_key_frames"] == diffused
+    for unit in ("energy_j", "seconds"):
+        key = graphs["vae_encoder"][unit] + unet_calls * graphs["unet"][unit] + graphs["vae_decoder"][unit]
+        assert pred["per_key_frame"][unit] == pytest.approx(key, rel=1e-12)
+        text = text_runs * graphs["text_encoder"][unit]
+        assert pred["text"][unit] == pytest.approx(text, rel=1e-12)
+        video = (text + diffused * key) / meta["video_frames"]
+        assert pred["per_video_frame"][unit] == pytest.approx(video, rel=1e-12)
 
 
 @pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffmpeg (ffprobe) is not installed")
@@ -179,6 +199,7 @@ def _expect_error(zoom, tmp_path, args, needle, model_dir=TINY):
     assert p.returncode != 0, p.stderr
     errors = [line for line in p.stderr.splitlines() if "error" in line]
     assert len(errors) == 1 and needle in errors[0], p.stderr
+    assert "ready in" not in p.stderr  # refused before any graph was compiled or loaded
     assert not out.exists()
 
 
@@ -207,6 +228,53 @@ def test_bad_model_dir_and_png(zoom, tmp_path):
     _expect_error(zoom, tmp_path, ["--init-image", str(bad)], str(bad))
 
 
+def _misfit_dir(tmp_path, part, edit=None, config=None):
+    """TINY with graph ``part`` rewritten: ``edit(model)`` changes its declared shapes, ``config``
+    updates its config.json."""
+    import onnx
+
+    d = tmp_path / f"misfit-{part}-{len(os.listdir(tmp_path))}"
+    d.mkdir()
+    for other in ("text_encoder", "unet", "vae_encoder", "vae_decoder"):
+        if other != part:
+            os.symlink(os.path.join(TINY, other), d / other)
+    (d / part).mkdir()
+    model = onnx.load(os.path.join(TINY, part, "model.onnx"))
+    if edit:
+        edit(model)
+    onnx.save(model, str(d / part / "model.onnx"))
+    with open(os.path.join(TINY, part, "config.json")) as fh:
+        cfg = json.load(fh)
+    (d / part / "config.json").write_text(json.dumps(dict(cfg, **(config or {}))))
+    return d
+
+
+def _set_dim(values, name, index, size):
+    for v in values:
+        if v.name == name:
+            v.type.tensor_type.shape.dim[index].dim_value = size
+
+
+@pytest.mark.parametrize("part,edit,config,needle", [
+    ("unet", lambda m: _set_dim(m.graph.input, "sample", 1, 4), None, "input 'sample' has 4 channels"),
+    ("unet", lambda m: [_set_dim(m.graph.input, "sample", i, 16) for i in (2, 3)], None,
+     "input 'sample' dim 2 is 16, expected 8"),
+    ("unet", lambda m: _set_dim(m.graph.input, "encoder_hidden_states", 2, 64), None,
+     "input 'encoder_hidden_states' dim 2 is 64, expected 32"),
+    ("unet", lambda m: _set_dim(m.graph.output, "out_sample", 1, 8), None, "output 'out_sample' dim 1 is 8"),
+    ("vae_decoder", lambda m: _set_dim(m.graph.input, "latent_sample", 1, 8), None,
+     "input 'latent_sample' dim 1 is 8, expected 4"),
+    ("vae_encoder", lambda m: _set_dim(m.graph.output, "latent_parameters", 1, 4), None,
+     "output 'latent_parameters' dim 1 is 4, expected 8"),
+    ("vae_encoder", None, {"block_out_channels": [8, 16, 16]}, "the VAE scales by 4, expected 8"),
+])
+def test_graphs_that_do_not_fit_are_refused_before_compiling(zoom, tmp_path, part, edit, config, needle):
+    """Read from the ONNX files' declared shapes (and the VAE's config.json) up front: nothing is
+    compiled or loaded (no "ready in"), one error line names the graph file."""
+    d = _misfit_dir(tmp_path, part, edit, config)
+    _expect_error(zoom, tmp_path, [], needle, model_dir=d)
+
+
 def test_existing_output_is_never_overwritten(zoom, tmp_path):
     out = tmp_path / "busy"
     out.mkdir()
@@ -227,5 +295,33 @@ def test_init_image_is_key_frame_zero(zoom, tmp_path):
          str(MASK), "--outpaint-steps", "1", "--interp-frames", "2", "--init-image", str(init), "--seed", "3",
          "--out", str(out))
     assert np.array_equal(_png(out / "keyframe_0000.png"), _png(init))
+    # Sparse painting: key frame 0 is the image, one key frame is diffused.
+    meta = json.loads((out / "zoom.json").read_text())
+    _check_predictions(meta, "host", unet_calls=1, text_runs=2, diffused=1)  # PNDM, 1 step: 1 call
     shrunk = np.asarray(Image.open(init).convert("RGB").resize((SIZE - 2 * MASK,) * 2))
     assert np.array_equal(_png(out / "keyframe_0001.png")[MASK:SIZE - MASK, MASK:SIZE - MASK], shrunk)
+
+
+def test_init_image_is_resized_with_lanczos(zoom, tmp_path):
+    """v8hid resizes a custom init image with LANCZOS (romac: resizeLanczos, Pillow's bit for bit)."""
+    init = tmp_path / "init.png"
+    rng = np.random.default_rng(4)
+    Image.fromarray(rng.integers(0, 256, (80, 100, 3), dtype=np.uint8)).save(init)
+    out = tmp_path / "lanczos-run"
+    zoom("--model-dir", TINY, "--prompt", "a garden", "--steps", "1", "--size", str(SIZE), "--mask-width",
+         str(MASK), "--outpaint-steps", "0", "--interp-frames", "2", "--init-image", str(init), "--seed", "3",
+         "--out", str(out))
+    want = np.asarray(Image.open(init).convert("RGB").resize((SIZE, SIZE), Image.LANCZOS))
+    assert np.array_equal(_png(out / "keyframe_0000.png"), want)
+
+
+def test_predictions_for_another_target(zoom, tmp_path):
+    """--target T: the graphs are scheduled (and compiled) for T, zoom.json predicts T's energy and
+    latency (the first run compiles the four tiny graphs for T, about a minute)."""
+    out = tmp_path / "npu"
+    zoom("--model-dir", TINY, "--prompt", "a garden", "--steps", "2", "--size", str(SIZE), "--mask-width",
+         str(MASK), "--outpaint-steps", "1", "--interp-frames", "2", "--target", "edge-npu-lpddr4", "--seed", "3",
+         "--out", str(out))
+    meta = json.loads((out / "zoom.json").read_text())
+    assert meta["parameters"]["target"] == "edge-npu-lpddr4"
+    _check_predictions(meta, "edge-npu-lpddr4", unet_calls=2 + 1, text_runs=2, diffused=2)

@@ -24,6 +24,9 @@
 #include "mlir/Pass/PassManager.h"
 
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 using namespace romac;
 using namespace romac::driver;
@@ -145,28 +148,152 @@ llvm::Expected<std::unique_ptr<Executable>> romac::driver::compileModel(
   return cache->store(entry, *compiled);
 }
 
-llvm::Expected<std::unique_ptr<Executable>>
-romac::driver::loadExecutable(const ModelLoadRequest &request,
-                              const OnnxImportOptions &options) {
-  std::string entry;
-  std::optional<ArtefactCache> cache = openModelCache(request, entry);
-  if (cache)
-    if (std::unique_ptr<Executable> exe =
-            lookupModelCache(request, *cache, entry))
-      return std::move(exe);
-  mlir::DialectRegistry registry;
-  registerRomacDialects(registry);
-  mlir::MLIRContext ctx(registry);
-  DiagnosticPrinter printer(ctx, request.command);
+llvm::Expected<SchedulePrediction>
+romac::driver::predictModelSchedule(const ModelLoadRequest &request,
+                                    mlir::ModuleOp module) {
+  llvm::Expected<Target> target = loadTarget(request.target);
+  if (!target)
+    return target.takeError();
+  llvm::Expected<Schedule> schedule =
+      buildSchedule(module, request.model, *target, SearchOptions());
+  if (!schedule)
+    return schedule.takeError();
+  ScheduleTotals totals = schedule->getTotals();
+  SchedulePrediction p;
+  p.energyPJ = totals.totalEnergyPJ;
+  p.cycles = totals.cycles;
+  p.seconds = totals.cycles * target->compute.getCyclePeriodNs() * 1e-9;
+  return p;
+}
+
+namespace {
+
+/// Where the prediction of cache entry \p entry is kept.
+std::string predictionPath(const ArtefactCache &cache, llvm::StringRef entry) {
+  return cache.getDirectory() + "/v1/entries/" + entry.str() +
+         "/prediction.json";
+}
+
+/// The prediction kept next to a cache entry, if there is a readable one.
+std::optional<SchedulePrediction> readPrediction(llvm::StringRef path) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFile(path);
+  if (!buffer)
+    return std::nullopt;
+  llvm::Expected<llvm::json::Value> json =
+      llvm::json::parse((*buffer)->getBuffer());
+  if (!json) {
+    llvm::consumeError(json.takeError());
+    return std::nullopt;
+  }
+  const llvm::json::Object *o = json->getAsObject();
+  std::optional<double> energy = o ? o->getNumber("energy_pj") : std::nullopt;
+  std::optional<double> cycles = o ? o->getNumber("cycles") : std::nullopt;
+  std::optional<double> seconds = o ? o->getNumber("seconds") : std::nullopt;
+  if (!energy || !cycles || !seconds)
+    return std::nullopt;
+  return SchedulePrediction{*energy, *cycles, *seconds};
+}
+
+/// Keeps \p p next to cache entry \p entry (best effort: a prediction that
+/// cannot be written is computed again next time).
+void writePrediction(const ArtefactCache &cache, llvm::StringRef entry,
+                     const SchedulePrediction &p) {
+  std::string path = predictionPath(cache, entry), tmp = path + ".tmp";
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(tmp, ec);
+    if (ec)
+      return;
+    os << llvm::formatv("{0:2}", llvm::json::Value(llvm::json::Object{
+                                     {"energy_pj", p.energyPJ},
+                                     {"cycles", p.cycles},
+                                     {"seconds", p.seconds}}))
+       << "\n";
+  }
+  if (llvm::sys::fs::rename(tmp, path))
+    llvm::sys::fs::remove(tmp);
+}
+
+/// Imports `request.model` with \p options and searches its schedule.
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+importAndSchedule(const ModelLoadRequest &request,
+                  const OnnxImportOptions &options, mlir::MLIRContext &ctx) {
   mlir::OwningOpRef<mlir::ModuleOp> module =
       loadModel(request.command, request.model, options, ctx);
   if (!module)
     return makeStringError(request.model + ": the model does not import");
   if (!request.noTile && !searchModelSchedule(request, *module))
     return makeStringError(request.model + ": the schedule search failed");
+  return std::move(module);
+}
+
+/// The prediction of a cache hit: kept next to the entry, else imported and
+/// searched again (and kept).
+llvm::Expected<SchedulePrediction>
+predictCachedModel(const ModelLoadRequest &request,
+                   const OnnxImportOptions &options, const ArtefactCache &cache,
+                   llvm::StringRef entry) {
+  if (std::optional<SchedulePrediction> kept =
+          readPrediction(predictionPath(cache, entry)))
+    return *kept;
+  mlir::DialectRegistry registry;
+  registerRomacDialects(registry);
+  mlir::MLIRContext ctx(registry);
+  DiagnosticPrinter printer(ctx, request.command);
+  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module =
+      importAndSchedule(request, options, ctx);
+  if (!module)
+    return module.takeError();
+  llvm::Expected<SchedulePrediction> p =
+      predictModelSchedule(request, **module);
+  if (p)
+    writePrediction(cache, entry, *p);
+  return p;
+}
+
+} // namespace
+
+llvm::Expected<std::unique_ptr<Executable>>
+romac::driver::loadExecutable(const ModelLoadRequest &request,
+                              const OnnxImportOptions &options,
+                              std::optional<SchedulePrediction> *prediction) {
+  if (request.noTile)
+    prediction = nullptr;
+  std::string entry;
+  std::optional<ArtefactCache> cache = openModelCache(request, entry);
+  if (cache)
+    if (std::unique_ptr<Executable> exe =
+            lookupModelCache(request, *cache, entry)) {
+      if (!prediction)
+        return std::move(exe);
+      llvm::Expected<SchedulePrediction> p =
+          predictCachedModel(request, options, *cache, entry);
+      if (!p)
+        return llvm::createFileError(request.model, p.takeError());
+      *prediction = *p;
+      return std::move(exe);
+    }
+  mlir::DialectRegistry registry;
+  registerRomacDialects(registry);
+  mlir::MLIRContext ctx(registry);
+  DiagnosticPrinter printer(ctx, request.command);
+  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module =
+      importAndSchedule(request, options, ctx);
+  if (!module)
+    return module.takeError();
+  if (prediction) {
+    llvm::Expected<SchedulePrediction> p =
+        predictModelSchedule(request, **module);
+    if (!p)
+      return llvm::createFileError(request.model, p.takeError());
+    *prediction = *p;
+  }
   llvm::Expected<std::unique_ptr<Executable>> exe =
-      compileModel(request, *module, cache, entry);
+      compileModel(request, **module, cache, entry);
   if (!exe)
     return llvm::createFileError(request.model, exe.takeError());
+  if (prediction && cache)
+    writePrediction(*cache, entry, **prediction);
   return exe;
 }

@@ -79,13 +79,34 @@ compileModel(const ModelLoadRequest &request, mlir::ModuleOp module,
              std::optional<ArtefactCache> &cache, llvm::StringRef entry,
              bool profile = false);
 
+/// What the schedule searched for `request.target` predicts for one run of
+/// the model: the totals of its contractions (Schedule::getTotals()).
+struct SchedulePrediction {
+  double energyPJ = 0;
+  double cycles = 0;
+  /// cycles at the target's clock.
+  double seconds = 0;
+};
+
+/// The prediction of `module`, whose contractions carry the mappings the
+/// schedule search gave them (searchModelSchedule()).
+llvm::Expected<SchedulePrediction>
+predictModelSchedule(const ModelLoadRequest &request, mlir::ModuleOp module);
+
 /// All of it: the cache entry if there is one, else import with `options`
 /// (the caller binds the free dims there, and names them in
 /// `request.dims` for the key), schedule, compile and store. Errors name
 /// the model file.
+///
+/// With `prediction`, also what the schedule predicts (not with
+/// `request.noTile`): taken from the module the compile searched, and kept
+/// next to the cache entry (`prediction.json`) so that a later cache hit
+/// reads it; a hit without one imports and searches the model again (no
+/// compile) and adds it.
 llvm::Expected<std::unique_ptr<Executable>>
 loadExecutable(const ModelLoadRequest &request,
-               const OnnxImportOptions &options);
+               const OnnxImportOptions &options,
+               std::optional<SchedulePrediction> *prediction = nullptr);
 
 } // namespace romac::driver
 

@@ -27,6 +27,10 @@ struct ZoomArgs {
   std::optional<uint64_t> seed;
   std::string initImage, precision = "fp32", target = "host", out = "zoom";
   bool resume = false, noCache = false;
+  /// --dump-tensors: write each computed key frame's initial and final
+  /// latents and decoded floats as .npy under OUT/tensors (debugging and
+  /// the comparison with python/romac/zoom_reference.py).
+  bool dumpTensors = false;
 };
 
 /// Registers `romac zoom` and its flags.

@@ -17,7 +17,8 @@
 //       runs the scheduler on the closed-form model of scheduleCommand()
 //       and prints {"timesteps", "init_noise_sigma", "scales", "samples"}
 //       (the sample after each call)
-//   resize IN.png W H OUT.png          resizeBicubic()
+//   resize IN.png W H OUT.png [bicubic|lanczos]
+//       resizeBicubic() (default) or resizeLanczos()
 //   canvas IN.png MASK_WIDTH OUTDIR    shrinkAndPasteOnBlank() as canvas.png,
 //       and image.npy, mask.npy, masked.npy, latent_mask.npy, back.png
 //       (tensorToImage(imageToTensor(canvas)))
@@ -76,15 +77,18 @@ static int tokenizeCommand(llvm::ArrayRef<const char *> args) {
     return fail(in.takeError());
   const llvm::json::Array *prompts = in->getAsArray();
   if (!prompts)
-    return fail(llvm::createStringError("stdin must be a JSON array of strings"));
+    return fail(
+        llvm::createStringError("stdin must be a JSON array of strings"));
   llvm::json::Array out;
   for (const llvm::json::Value &p : *prompts) {
     std::optional<llvm::StringRef> text = p.getAsString();
     if (!text)
-      return fail(llvm::createStringError("stdin must be a JSON array of strings"));
+      return fail(
+          llvm::createStringError("stdin must be a JSON array of strings"));
     auto ids = tok->tokenize(*text);
     if (!ids) {
-      out.push_back(llvm::json::Object{{"error", llvm::toString(ids.takeError())}});
+      out.push_back(
+          llvm::json::Object{{"error", llvm::toString(ids.takeError())}});
       continue;
     }
     auto all = tok->encode(*text);
@@ -103,7 +107,8 @@ static int tokenizeCommand(llvm::ArrayRef<const char *> args) {
 /// the noise of call k: sin(1.7 k + 0.3 i).
 static int scheduleCommand(llvm::ArrayRef<const char *> args) {
   if (args.size() != 3)
-    return fail(llvm::createStringError("usage: schedule KIND STEPS CONFIG_JSON"));
+    return fail(
+        llvm::createStringError("usage: schedule KIND STEPS CONFIG_JSON"));
   auto kind = parseSchedulerKind(args[0]);
   if (!kind)
     return fail(kind.takeError());
@@ -150,8 +155,12 @@ static llvm::Expected<int> parseInt(const char *text) {
 }
 
 static int resizeCommand(llvm::ArrayRef<const char *> args) {
-  if (args.size() != 4)
-    return fail(llvm::createStringError("usage: resize IN.png W H OUT.png"));
+  if (args.size() != 4 && args.size() != 5)
+    return fail(llvm::createStringError(
+        "usage: resize IN.png W H OUT.png [bicubic|lanczos]"));
+  llvm::StringRef kind = args.size() == 5 ? args[4] : "bicubic";
+  if (kind != "bicubic" && kind != "lanczos")
+    return fail(llvm::createStringError("resize: unknown filter " + kind));
   auto in = readPng(args[0]);
   if (!in)
     return fail(in.takeError());
@@ -159,7 +168,9 @@ static int resizeCommand(llvm::ArrayRef<const char *> args) {
   auto h = parseInt(args[2]);
   if (!w || !h)
     return fail(llvm::joinErrors(w.takeError(), h.takeError()));
-  if (llvm::Error e = writePng(args[3], resizeBicubic(*in, *w, *h)))
+  ResampleFilter filter =
+      kind == "lanczos" ? ResampleFilter::Lanczos : ResampleFilter::Bicubic;
+  if (llvm::Error e = writePng(args[3], resize(*in, *w, *h, filter)))
     return fail(std::move(e));
   return 0;
 }
@@ -175,7 +186,8 @@ static llvm::Error writeNpyFile(const llvm::Twine &path, const Tensor &t) {
 
 static int canvasCommand(llvm::ArrayRef<const char *> args) {
   if (args.size() != 3)
-    return fail(llvm::createStringError("usage: canvas IN.png MASK_WIDTH OUTDIR"));
+    return fail(
+        llvm::createStringError("usage: canvas IN.png MASK_WIDTH OUTDIR"));
   auto in = readPng(args[0]);
   if (!in)
     return fail(in.takeError());
@@ -188,10 +200,11 @@ static int canvasCommand(llvm::ArrayRef<const char *> args) {
   Tensor mask = makeBorderMask(canvas.width, canvas.height, *m);
   Tensor masked = maskImageTensor(image, mask);
   Tensor latent = maskToLatent(mask);
-  for (auto [name, t] : {std::pair<const char *, const Tensor *>{"image", &image},
-                         {"mask", &mask},
-                         {"masked", &masked},
-                         {"latent_mask", &latent}})
+  for (auto [name, t] :
+       {std::pair<const char *, const Tensor *>{"image", &image},
+        {"mask", &mask},
+        {"masked", &masked},
+        {"latent_mask", &latent}})
     if (llvm::Error e = writeNpyFile(dir + "/" + name + ".npy", *t))
       return fail(std::move(e));
   if (llvm::Error e = writePng((dir + "/canvas.png").str(), canvas))
@@ -207,9 +220,9 @@ static int mp4Command(llvm::ArrayRef<const char *> args) {
   auto fps = parseInt(args[1]), count = parseInt(args[2]);
   auto w = parseInt(args[3]), h = parseInt(args[4]);
   if (!fps || !count || !w || !h)
-    return fail(llvm::joinErrors(
-        llvm::joinErrors(fps.takeError(), count.takeError()),
-        llvm::joinErrors(w.takeError(), h.takeError())));
+    return fail(
+        llvm::joinErrors(llvm::joinErrors(fps.takeError(), count.takeError()),
+                         llvm::joinErrors(w.takeError(), h.takeError())));
   std::vector<RgbImage> frames;
   for (int k = 0; k < *count; ++k) {
     RgbImage f(*w, *h);
@@ -223,8 +236,8 @@ static int mp4Command(llvm::ArrayRef<const char *> args) {
     frames.push_back(std::move(f));
   }
   if (!frames.empty())
-    if (llvm::Error e = writePng((llvm::Twine(args[0]) + ".frame0.png").str(),
-                                 frames[0]))
+    if (llvm::Error e =
+            writePng((llvm::Twine(args[0]) + ".frame0.png").str(), frames[0]))
       return fail(std::move(e));
   if (llvm::Error e = writeMp4(args[0], frames, *fps))
     return fail(std::move(e));

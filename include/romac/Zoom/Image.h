@@ -1,4 +1,5 @@
-//===- Image.h - RGB images, PNG files and the zoom's image ops --*- C++ -*-===//
+//===- Image.h - RGB images, PNG files and the zoom's image ops --*- C++
+//-*-===//
 //
 // Part of romac, under the Apache License v2.0 with LLVM Exceptions.
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
@@ -15,6 +16,7 @@
 //    filter, which v8hid's infinite zoom uses), bit for bit: a separable
 //    a = -0.5 cubic stretched by the downscale factor, 22-bit fixed-point
 //    coefficients, horizontal pass first, rounded to 8 bits between passes;
+//    resizeLanczos(): the same with Pillow's LANCZOS (a = 3) kernel;
 //  - crop(), paste(), shrinkAndPasteOnBlank() and the border mask;
 //  - imageToTensor() / tensorToImage(): [0,255] <-> [-1,1] NCHW float32, as
 //    diffusers' VaeImageProcessor; maskToLatent(): nearest down-sampling as
@@ -64,8 +66,22 @@ llvm::Expected<RgbImage> readPng(llvm::StringRef path);
 /// directory, renamed over \p path on success (removed on failure).
 llvm::Error writePng(llvm::StringRef path, const RgbImage &image);
 
+/// Pillow's resampling filters.
+enum class ResampleFilter {
+  /// BICUBIC: a = -0.5, support 2 (Image.resize's default).
+  Bicubic,
+  /// LANCZOS: sinc(x) sinc(x / 3), support 3.
+  Lanczos,
+};
+
+/// Pillow's Image.resize of \p image to \p width x \p height (both >= 1)
+/// with \p filter, bit for bit.
+RgbImage resize(const RgbImage &image, int width, int height,
+                ResampleFilter filter);
 /// Pillow's BICUBIC resize of \p image to \p width x \p height (both >= 1).
 RgbImage resizeBicubic(const RgbImage &image, int width, int height);
+/// Pillow's LANCZOS resize (v8hid's for a custom init image).
+RgbImage resizeLanczos(const RgbImage &image, int width, int height);
 /// The pixels [x0, x1) x [y0, y1) of \p image (inside it).
 RgbImage crop(const RgbImage &image, int x0, int y0, int x1, int y1);
 /// Copies \p src into \p dst with its top-left corner at (x, y), clipped.
