@@ -111,14 +111,13 @@ llvm::Error romac::writeHtmlReport(llvm::raw_ostream &os,
   };
   Part parts[] = {
       {"@TITLE@", [&] { os << escapeHtml(title); }},
-      {"/*@CSS@*/", [&] { writeElementText(os, asset(kReportCss,
-                                                     sizeof(kReportCss))); }},
+      {"/*@CSS@*/",
+       [&] { writeElementText(os, asset(kReportCss, sizeof(kReportCss))); }},
       {"/*@DATA@*/", [&] { os << escapeJsonForScript(json); }},
       {"/*@CHARTJS@*/",
        [&] { writeElementText(os, asset(kChartJs, sizeof(kChartJs))); }},
-      {"/*@REPORTJS@*/", [&] {
-         writeElementText(os, asset(kReportJs, sizeof(kReportJs)));
-       }}};
+      {"/*@REPORTJS@*/",
+       [&] { writeElementText(os, asset(kReportJs, sizeof(kReportJs))); }}};
   StringRef page = asset(kReportHtml, sizeof(kReportHtml));
   for (Part &p : parts) {
     size_t at = page.find(p.marker);

@@ -7,11 +7,12 @@
 //
 // Builds the JSON the report's script draws from. Every number is one the
 // schedule states or one the schedule library computes from it: the totals
-// (Schedule::getTotals()), each layer's compulsory DRAM traffic (the access
-// counts of the untiled mapping: every tensor read and written once, which
-// no tiling goes below), its buffer occupancy (the access counts of its own
-// mapping) and the layer matching of `romac inspect --compare`. The script
-// only formats and divides; docs/report.md lists the keys.
+// (Schedule::getTotals()), each layer's DRAM lower bound (the access counts
+// of the untiled mapping: every tensor read and written once; a layer whose
+// windows skip tensor elements can be tiled below it, docs/report.md), its
+// buffer occupancy (the access counts of its own mapping) and the layer
+// matching of `romac inspect --compare`. The script only formats and
+// divides; docs/report.md lists the keys.
 //
 //===----------------------------------------------------------------------===//
 
@@ -106,17 +107,17 @@ Object tilingData(const LayerSchedule &l, const Schedule &s,
       projection.push_back(w.projectionString(o, t));
     for (int64_t e : op.extent)
       extent.push_back(e);
-    Object entry{{"name", op.name},
-                 {"tensor", op.tensor},
-                 {"class", stringifyOperandClass(cls)},
-                 {"buffer", s.target.getMemory(cls).name},
-                 {"role", stringifyOperandRole(op.role)},
-                 {"bytes_per_element", op.bytesPerElement},
-                 {"projection", std::move(projection)},
-                 {"extent", std::move(extent)},
-                 {"footprint_bytes",
-                  counts ? Value(counts->operands[o].tileBytes)
-                         : Value(l.cost.operands[o].tileBytes)}};
+    Object entry{
+        {"name", op.name},
+        {"tensor", op.tensor},
+        {"class", stringifyOperandClass(cls)},
+        {"buffer", s.target.getMemory(cls).name},
+        {"role", stringifyOperandRole(op.role)},
+        {"bytes_per_element", op.bytesPerElement},
+        {"projection", std::move(projection)},
+        {"extent", std::move(extent)},
+        {"footprint_bytes", counts ? Value(counts->operands[o].tileBytes)
+                                   : Value(l.cost.operands[o].tileBytes)}};
     Object boxes = tileBoxes(l, o);
     for (auto &kv : boxes)
       entry[kv.first] = std::move(kv.second);
@@ -127,14 +128,13 @@ Object tilingData(const LayerSchedule &l, const Schedule &s,
   };
   return Object{{"dims", std::move(dims)},
                 {"order", std::move(order)},
-                {"unroll",
-                 Object{{"rows", dimName(l.spatial.rowDim)},
-                        {"cols", dimName(l.spatial.colDim)}}},
+                {"unroll", Object{{"rows", dimName(l.spatial.rowDim)},
+                                  {"cols", dimName(l.spatial.colDim)}}},
                 {"operands", std::move(operands)}};
 }
 
-/// The DRAM side of a layer: traffic per operand class, the compulsory
-/// traffic (`lower_bound`, the untiled mapping's), the row-buffer counts.
+/// The DRAM side of a layer: traffic per operand class, the untiled
+/// mapping's traffic (`lower_bound_bytes`), the row-buffer counts.
 Object dramData(const LayerSchedule &l, const Schedule &s) {
   const Workload &w = l.workload;
   std::array<int64_t, kNumOperandClasses> read = {0, 0, 0}, write = {0, 0, 0};
@@ -149,8 +149,7 @@ Object dramData(const LayerSchedule &l, const Schedule &s) {
     readObj[name] = read[c];
     writeObj[name] = write[c];
   }
-  std::optional<AccessCounts> untiled =
-      accessCounts(w, Mapping::untiled(w), s);
+  std::optional<AccessCounts> untiled = accessCounts(w, Mapping::untiled(w), s);
   Object breakdown;
   for (const auto &[name, pj] : l.cost.dram.energyBreakdownPJ)
     breakdown[name] = pj;
@@ -159,24 +158,23 @@ Object dramData(const LayerSchedule &l, const Schedule &s) {
     activates = l.dram->activates;
   else if (l.cost.dram.rowMisses && l.cost.dram.rowConflicts)
     activates = *l.cost.dram.rowMisses + *l.cost.dram.rowConflicts;
-  return Object{
-      {"model", l.cost.dramModel},
-      {"read_bytes", std::move(readObj)},
-      {"write_bytes", std::move(writeObj)},
-      {"bytes", l.cost.getDramBytes()},
-      {"lower_bound_bytes",
-       untiled ? Value(untiled->getTotalBytes()) : Value(nullptr)},
-      {"cycles", l.cost.dramCycles},
-      {"bursts", optional(l.cost.dram.bursts)},
-      {"row_hits", optional(l.cost.dram.rowHits)},
-      {"row_misses", optional(l.cost.dram.rowMisses)},
-      {"row_conflicts", optional(l.cost.dram.rowConflicts)},
-      {"activates", optional(activates)},
-      {"energy_pj", std::move(breakdown)},
-      {"address_mapping", l.dram ? Value(l.dram->addressMapping)
-                                 : Value(nullptr)},
-      {"relayout_energy_pj",
-       l.dram ? Value(l.dram->getRelayoutEnergyPJ()) : Value(0.0)}};
+  return Object{{"model", l.cost.dramModel},
+                {"read_bytes", std::move(readObj)},
+                {"write_bytes", std::move(writeObj)},
+                {"bytes", l.cost.getDramBytes()},
+                {"lower_bound_bytes",
+                 untiled ? Value(untiled->getTotalBytes()) : Value(nullptr)},
+                {"cycles", l.cost.dramCycles},
+                {"bursts", optional(l.cost.dram.bursts)},
+                {"row_hits", optional(l.cost.dram.rowHits)},
+                {"row_misses", optional(l.cost.dram.rowMisses)},
+                {"row_conflicts", optional(l.cost.dram.rowConflicts)},
+                {"activates", optional(activates)},
+                {"energy_pj", std::move(breakdown)},
+                {"address_mapping",
+                 l.dram ? Value(l.dram->addressMapping) : Value(nullptr)},
+                {"relayout_energy_pj",
+                 l.dram ? Value(l.dram->getRelayoutEnergyPJ()) : Value(0.0)}};
 }
 
 /// One layer: what it is, its costs, DRAM side, buffer occupancy, tiling.
@@ -198,11 +196,10 @@ Object layerData(const LayerSchedule &l, const Schedule &s, int group) {
                 {"fused_group", group >= 0 ? Value(group) : Value(nullptr)},
                 {"reuse", l.reuse},
                 {"macs", l.cost.macs},
-                {"energy_pj",
-                 Object{{"mac", l.cost.macEnergyPJ},
-                        {"sram", l.cost.sramEnergyPJ},
-                        {"dram", l.cost.dramEnergyPJ},
-                        {"total", l.cost.totalEnergyPJ}}},
+                {"energy_pj", Object{{"mac", l.cost.macEnergyPJ},
+                                     {"sram", l.cost.sramEnergyPJ},
+                                     {"dram", l.cost.dramEnergyPJ},
+                                     {"total", l.cost.totalEnergyPJ}}},
                 {"cycles", l.cost.cycles},
                 {"compute_cycles", l.cost.computeCycles},
                 {"utilization", l.cost.utilization},
@@ -238,11 +235,10 @@ Object totalsData(const Schedule &s, const ScheduleTotals &t,
     breakdown[name] = pj;
   return Object{{"layers", static_cast<int64_t>(s.layers.size())},
                 {"macs", t.macs},
-                {"energy_pj",
-                 Object{{"mac", t.macEnergyPJ},
-                        {"sram", t.sramEnergyPJ},
-                        {"dram", t.dramEnergyPJ},
-                        {"total", t.totalEnergyPJ}}},
+                {"energy_pj", Object{{"mac", t.macEnergyPJ},
+                                     {"sram", t.sramEnergyPJ},
+                                     {"dram", t.dramEnergyPJ},
+                                     {"total", t.totalEnergyPJ}}},
                 {"dram_energy_pj", std::move(breakdown)},
                 {"cycles", t.cycles},
                 {"compute_cycles", t.computeCycles},
@@ -266,23 +262,23 @@ Object fusionData(const Schedule &s, const ScheduleFusion &f,
                   const ScheduleTotals &t) {
   Array groups;
   for (const ScheduleGroup &g : f.groups)
-    groups.push_back(Object{
-        {"first", static_cast<int64_t>(g.first)},
-        {"last", static_cast<int64_t>(g.last)},
-        {"band_rows", g.bandRows},
-        {"bands", g.bands},
-        {"weights", stringifyGroupWeights(g.weightsResident)},
-        {"layout", stringifyGroupLayout(g.rowsOutermost)},
-        {"input_read_bytes", g.inputReadBytes},
-        {"weight_read_bytes", g.weightReadBytes},
-        {"output_write_bytes", g.outputWriteBytes},
-        {"saved_bytes", g.savedBytes},
-        {"peak_activation_bytes", g.peakActivationBytes},
-        {"weight_buffer_bytes", g.weightBufferBytes},
-        {"dram_energy_pj", g.dramEnergyPJ},
-        {"dram_cycles", g.dramCycles},
-        {"bursts", g.bursts},
-        {"row_hits", g.rowHits}});
+    groups.push_back(
+        Object{{"first", static_cast<int64_t>(g.first)},
+               {"last", static_cast<int64_t>(g.last)},
+               {"band_rows", g.bandRows},
+               {"bands", g.bands},
+               {"weights", stringifyGroupWeights(g.weightsResident)},
+               {"layout", stringifyGroupLayout(g.rowsOutermost)},
+               {"input_read_bytes", g.inputReadBytes},
+               {"weight_read_bytes", g.weightReadBytes},
+               {"output_write_bytes", g.outputWriteBytes},
+               {"saved_bytes", g.savedBytes},
+               {"peak_activation_bytes", g.peakActivationBytes},
+               {"weight_buffer_bytes", g.weightBufferBytes},
+               {"dram_energy_pj", g.dramEnergyPJ},
+               {"dram_cycles", g.dramCycles},
+               {"bursts", g.bursts},
+               {"row_hits", g.rowHits}});
   return Object{
       {"dram_energy_pj", f.dramEnergyPJ},
       {"dram_cycles", f.dramCycles},
@@ -299,19 +295,18 @@ Object scheduleData(const ReportInput &in) {
   int64_t lowerBound = 0;
   for (auto [i, l] : llvm::enumerate(s.layers)) {
     Object layer = layerData(l, s, groups[i]);
-    if (std::optional<int64_t> lb = layer.getObject("dram")->getInteger(
-            "lower_bound_bytes"))
+    if (std::optional<int64_t> lb =
+            layer.getObject("dram")->getInteger("lower_bound_bytes"))
       lowerBound += *lb;
     layers.push_back(std::move(layer));
   }
   Object out{{"label", in.label},
              {"model", s.model},
              {"target", targetData(s.target)},
-             {"search",
-              Object{{"objective", s.search.objective},
-                     {"policy", s.search.policy},
-                     {"refinements", s.search.refinements},
-                     {"dram_objective", s.search.dramObjective}}},
+             {"search", Object{{"objective", s.search.objective},
+                               {"policy", s.search.policy},
+                               {"refinements", s.search.refinements},
+                               {"dram_objective", s.search.dramObjective}}},
              {"totals", totalsData(s, t, lowerBound)},
              {"layers", std::move(layers)}};
   if (s.fusion)
@@ -343,8 +338,7 @@ struct MatchedSums {
 /// when it has none; matchScheduleLayers()), the layers only `other` has and
 /// the sums over the matched layers of both.
 Object comparisonData(const Schedule &base, const Schedule &other) {
-  std::vector<std::optional<size_t>> matches =
-      matchScheduleLayers(base, other);
+  std::vector<std::optional<size_t>> matches = matchScheduleLayers(base, other);
   std::vector<bool> used(other.layers.size(), false);
   Array match, onlyOther;
   MatchedSums sumBase, sumOther;
@@ -359,20 +353,18 @@ Object comparisonData(const Schedule &base, const Schedule &other) {
   for (auto [j, u] : llvm::enumerate(used))
     if (!u)
       onlyOther.push_back(static_cast<int64_t>(j));
-  return Object{
-      {"match", std::move(match)},
-      {"only_other", std::move(onlyOther)},
-      {"matched",
-       Object{{"base", sumBase.toJSON()}, {"other", sumOther.toJSON()}}}};
+  return Object{{"match", std::move(match)},
+                {"only_other", std::move(onlyOther)},
+                {"matched", Object{{"base", sumBase.toJSON()},
+                                   {"other", sumOther.toJSON()}}}};
 }
 
 } // namespace
 
 Value romac::buildReportData(const ReportInput &base,
                              const ReportInput *other) {
-  Object data{{"format", "romac-report"},
-              {"version", 1},
-              {"base", scheduleData(base)}};
+  Object data{
+      {"format", "romac-report"}, {"version", 1}, {"base", scheduleData(base)}};
   if (other) {
     data["other"] = scheduleData(*other);
     data["comparison"] = comparisonData(*base.schedule, *other->schedule);

@@ -351,8 +351,7 @@ void romac::printScheduleComparison(llvm::raw_ostream &os, const Schedule &base,
      << other.search.objective << ", " << other.search.policy << ")\n";
   row("layer", "energy uJ", "other", "ratio", "DRAM", "other", "ratio",
       "cycles", "other", "ratio");
-  std::vector<std::optional<size_t>> matches =
-      matchScheduleLayers(base, other);
+  std::vector<std::optional<size_t>> matches = matchScheduleLayers(base, other);
   std::vector<bool> used(other.layers.size(), false);
   double e1 = 0, e2 = 0, c1 = 0, c2 = 0, q1 = 0, q2 = 0;
   int64_t d1 = 0, d2 = 0, h1 = 0, h2 = 0, b1 = 0, b2 = 0;

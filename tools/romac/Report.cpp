@@ -72,12 +72,11 @@ int romac::driver::runReport(const ReportArgs &args) {
   if (other)
     otherInput = {&*other, llvm::sys::path::filename(args.other).str()};
   llvm::Error writeError = llvm::Error::success();
-  if (llvm::Error e =
-          outputs.addFile(args.output, [&](llvm::raw_ostream &os) {
-            // Only fails without Chart.js, checked above.
-            llvm::cantFail(writeHtmlReport(os, baseInput,
-                                           other ? &otherInput : nullptr));
-          }))
+  if (llvm::Error e = outputs.addFile(args.output, [&](llvm::raw_ostream &os) {
+        // Only fails without Chart.js, checked above.
+        llvm::cantFail(
+            writeHtmlReport(os, baseInput, other ? &otherInput : nullptr));
+      }))
     return reportError("report", std::move(e));
   if (llvm::Error e = outputs.commit())
     return reportError("report", std::move(e));

@@ -71,24 +71,29 @@
   function layerLabel(i, l) { return '#' + i + ' ' + l.name; }
 
   /// Marks a canvas as drawn: data-rendered="1" and data-pixels, the number
-  /// of painted pixels in a sample of the canvas (the browser test reads
-  /// both).
+  /// of painted pixels of the canvas scaled down to at most 256 x 64 (the
+  /// browser test reads both).
   let markMs = 0;
+  const sample = document.createElement('canvas');
   function markDrawn(canvas) {
     const t0 = performance.now();
-    const ctx = canvas.getContext('2d');
-    const img = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    sample.width = Math.min(256, canvas.width);
+    sample.height = Math.min(64, canvas.height);
+    const ctx = sample.getContext('2d', {willReadFrequently: true});
+    ctx.clearRect(0, 0, sample.width, sample.height);
+    ctx.drawImage(canvas, 0, 0, sample.width, sample.height);
+    const img = ctx.getImageData(0, 0, sample.width, sample.height).data;
     let painted = 0;
-    for (let i = 3; i < img.length; i += 4 * 7)
+    for (let i = 3; i < img.length; i += 4)
       if (img[i] !== 0) ++painted;
     canvas.setAttribute('data-pixels', String(painted));
     canvas.setAttribute('data-rendered', '1');
     markMs += performance.now() - t0;
   }
-  /// Sizes a canvas: at least the width of its box, wider for many layers.
   // The width of the chart boxes, read once before anything is added: a
   // read after the table is filled would lay out the whole page there.
   const BOX_WIDTH = document.querySelector('.chart-scroll').clientWidth || 1000;
+  /// Sizes a canvas: at least the width of its box, wider for many layers.
   function sizeCanvas(canvas, perItem, items, height) {
     const box = Math.min(BOX_WIDTH, canvas.parentElement.classList.contains(
                              'small') ? 720 : BOX_WIDTH);
@@ -431,49 +436,58 @@
     return lines.join('\n');
   }
 
-  /// The tensor's last two dims as a rectangle, the tile positions as a
-  /// grid and the first tile's box filled.
+  /// Two dims of the tensor as a rectangle (the tiled ones first, then the
+  /// largest), the tile positions along them as a grid and the first tile's
+  /// box filled.
   function drawTensor(o) {
     const box = el('div', {class: 'box'});
     const canvas = el('canvas', {class: 'chart tile-box'});
-    const n = o.extent.length;
-    const hd = n >= 2 ? n - 2 : -1, wd = n - 1;
+    const dims = o.extent.map((e, d) => d)
+        .sort((a, b) => (o.positions[b] > 1) - (o.positions[a] > 1) ||
+                        o.extent[b] - o.extent[a] || a - b)
+        .slice(0, 2).sort((a, b) => a - b);
+    const hd = dims.length === 2 ? dims[0] : -1;
+    const wd = dims.length ? dims[dims.length - 1] : -1;
     const H = hd >= 0 ? o.extent[hd] : 1, W = wd >= 0 ? o.extent[wd] : 1;
-    const scale = Math.min(260 / W, 200 / H);
-    const w = Math.max(4, W * scale), h = Math.max(4, H * scale);
+    // To scale unless a side would be thinner than 40 px.
+    let sx = Math.min(260 / W, 200 / H), sy = sx, toScale = true;
+    if (W * sx < 40 || H * sy < 40) {
+      sx = Math.max(40, Math.min(260, W * sx)) / W;
+      sy = Math.max(40, Math.min(200, H * sy)) / H;
+      toScale = false;
+    }
+    const w = W * sx, h = H * sy;
     canvas.width = Math.ceil(w) + 20;
     canvas.height = Math.ceil(h) + 20;
     box.appendChild(canvas);
-    const lead = o.extent.slice(0, Math.max(0, n - 2));
-    const leadBox = o.box.slice(0, Math.max(0, n - 2));
+    const name = d => d < 0 ? '-' : 'dim ' + d + ' (' + o.projection[d] + ')';
     box.appendChild(el('div', {class: 'caption'},
         o.name + " '" + o.tensor + "' [" + o.extent.join(', ') + '], ' +
         fmtBytes(o.footprint_bytes) + ' per tile in ' + o.buffer +
         '; tile box [' + o.box.join(', ') + '], positions [' +
-        o.positions.join(', ') + ']' +
-        (lead.length ? '; drawn: the last two dims (leading dims: tile ' +
-                       leadBox.join('x') + ' of ' + lead.join('x') + ')' : '')));
+        o.positions.join(', ') + ']; drawn: rows ' + name(hd) + ', columns ' +
+        name(wd) + (toScale ? '' : ' (not to scale)')));
     const ctx = canvas.getContext('2d');
     ctx.fillStyle = '#f4f6fa';
     ctx.fillRect(10, 10, w, h);
     ctx.strokeStyle = '#9aa3b5';
     ctx.lineWidth = 1;
     ctx.beginPath();
-    // Grid lines at the tile positions of each drawn dim.
-    const gridLines = (d, along, size, extent) => {
+    // Grid lines at the tile positions along each drawn dim.
+    const gridLines = (d, vertical, scale, length) => {
       if (d < 0 || o.positions[d] <= 1 || o.step[d] <= 0) return;
       for (let p = 1; p < o.positions[d] && p < 400; ++p) {
-        const at = 10 + Math.min(extent, p * o.step[d]) * scale;
-        if (along) { ctx.moveTo(at, 10); ctx.lineTo(at, 10 + size); }
-        else { ctx.moveTo(10, at); ctx.lineTo(10 + size, at); }
+        const at = 10 + Math.min(o.extent[d], p * o.step[d]) * scale;
+        if (vertical) { ctx.moveTo(at, 10); ctx.lineTo(at, 10 + length); }
+        else { ctx.moveTo(10, at); ctx.lineTo(10 + length, at); }
       }
     };
-    gridLines(wd, true, h, W);
-    gridLines(hd, false, w, H);
+    gridLines(wd, true, sx, h);
+    gridLines(hd, false, sy, w);
     ctx.stroke();
     ctx.fillStyle = 'rgba(47, 111, 223, 0.45)';
-    const bw = (wd >= 0 ? o.box[wd] : 1) * scale;
-    const bh = (hd >= 0 ? o.box[hd] : 1) * scale;
+    const bw = (wd >= 0 ? o.box[wd] : 1) * sx;
+    const bh = (hd >= 0 ? o.box[hd] : 1) * sy;
     ctx.fillRect(10, 10, Math.max(2, bw), Math.max(2, bh));
     ctx.strokeStyle = '#1d2330';
     ctx.strokeRect(10, 10, w, h);
@@ -602,5 +616,8 @@
   document.body.setAttribute('data-timings', timings.join(', '));
   document.body.setAttribute('data-render-ms',
                              (performance.now() - start).toFixed(1));
+  // Since the navigation started: parsing the page, Chart.js and the data,
+  // and drawing.
+  document.body.setAttribute('data-ready-ms', performance.now().toFixed(1));
   document.body.setAttribute('data-rendered', '1');
 })();
