@@ -339,6 +339,7 @@
     note.textContent = f.groups.length + ' fused groups (coloured; grey: ' +
         'unfused). Network DRAM energy fused ' + fmtEnergy(f.dram_energy_pj) +
         ' against ' + fmtEnergy(base.totals.energy_pj.dram) + ' unfused.';
+    table.hidden = f.groups.length === 0;
     const head = el('tr');
     ['group', 'first layer', 'last layer', 'layers', 'bands', 'weights',
      'layout', 'saved', 'peak activations', 'DRAM energy']
