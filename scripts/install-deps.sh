@@ -26,6 +26,8 @@ PACKAGES=(
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
   # zoom tests: the tokenizer oracle's \p{L}/\p{N}, the resize oracle, ffprobe
   python3-regex python3-pil ffmpeg
+  # romac report: Chart.js inlined into the HTML; chromium renders it in the test
+  libjs-chart.js chromium
 )
 
 missing=()

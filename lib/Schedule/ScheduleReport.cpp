@@ -300,6 +300,28 @@ void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s) {
   os << "\n";
 }
 
+std::vector<std::optional<size_t>>
+romac::matchScheduleLayers(const Schedule &base, const Schedule &other) {
+  // A name used several times matches in order.
+  llvm::StringMap<llvm::SmallVector<size_t, 1>> byName;
+  for (auto [i, l] : llvm::enumerate(other.layers))
+    byName[l.workload.name].push_back(i);
+  std::vector<bool> used(other.layers.size(), false);
+  std::vector<std::optional<size_t>> matches(base.layers.size());
+  for (auto [i, l] : llvm::enumerate(base.layers)) {
+    auto it = byName.find(l.workload.name);
+    if (it == byName.end())
+      continue;
+    for (size_t j : it->second)
+      if (!used[j]) {
+        used[j] = true;
+        matches[i] = j;
+        break;
+      }
+  }
+  return matches;
+}
+
 void romac::printScheduleComparison(llvm::raw_ostream &os, const Schedule &base,
                                     const Schedule &other) {
   size_t nw = std::max(nameWidth(base), nameWidth(other));
@@ -329,23 +351,13 @@ void romac::printScheduleComparison(llvm::raw_ostream &os, const Schedule &base,
      << other.search.objective << ", " << other.search.policy << ")\n";
   row("layer", "energy uJ", "other", "ratio", "DRAM", "other", "ratio",
       "cycles", "other", "ratio");
-  // Match by name; a name used several times matches in order.
-  llvm::StringMap<llvm::SmallVector<size_t, 1>> byName;
-  for (auto [i, l] : llvm::enumerate(other.layers))
-    byName[l.workload.name].push_back(i);
+  std::vector<std::optional<size_t>> matches = matchScheduleLayers(base, other);
   std::vector<bool> used(other.layers.size(), false);
   double e1 = 0, e2 = 0, c1 = 0, c2 = 0, q1 = 0, q2 = 0;
   int64_t d1 = 0, d2 = 0, h1 = 0, h2 = 0, b1 = 0, b2 = 0;
   std::vector<std::string> onlyBase;
   for (auto [i, l] : llvm::enumerate(base.layers)) {
-    auto it = byName.find(l.workload.name);
-    std::optional<size_t> match;
-    if (it != byName.end())
-      for (size_t j : it->second)
-        if (!used[j]) {
-          match = j;
-          break;
-        }
+    std::optional<size_t> match = matches[i];
     if (!match) {
       onlyBase.push_back(l.workload.name);
       continue;

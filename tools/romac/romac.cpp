@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The user-facing driver: `romac import|compile|inspect|run|cache|zoom|version`.
+// The user-facing driver: `romac import|compile|inspect|run|cache|zoom|report|version`.
 // Each subcommand is a thin layer over the romac libraries.
 //
 //===----------------------------------------------------------------------===//
@@ -30,6 +30,7 @@
 #include "Driver.h"
 #include "EmitLibrary.h"
 #include "HostInfo.h"
+#include "Report.h"
 #include "Run.h"
 #include "Version.h"
 #include "Zoom.h"
@@ -789,6 +790,8 @@ int main(int argc, char **argv) {
   CLI::App *cacheCmd = addCacheCommand(app, cacheArgs);
   ZoomArgs zoomArgs;
   CLI::App *zoomCmd = addZoomCommand(app, zoomArgs);
+  ReportArgs reportArgs;
+  CLI::App *reportCmd = addReportCommand(app, reportArgs);
 
   auto *versionCmd = app.add_subcommand("version", "Print the romac version");
   app.set_version_flag("--version", romac::getVersionText,
@@ -845,5 +848,7 @@ int main(int argc, char **argv) {
     return checkStdout(runCache(cacheArgs));
   if (zoomCmd->parsed())
     return checkStdout(runZoom(zoomArgs));
+  if (reportCmd->parsed())
+    return checkStdout(runReport(reportArgs));
   return kUsageError;
 }

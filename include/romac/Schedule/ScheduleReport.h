@@ -16,6 +16,10 @@
 
 #include "romac/Schedule/Schedule.h"
 
+#include <cstddef>
+#include <optional>
+#include <vector>
+
 namespace llvm {
 class raw_ostream;
 } // namespace llvm
@@ -27,6 +31,13 @@ namespace romac {
 /// utilisation) and a totals line; with row-buffer statistics also the
 /// row-hit rate, the row activations and the DRAM energy.
 void printScheduleTable(llvm::raw_ostream &os, const Schedule &schedule);
+
+/// Matches the layers of \p other to those of \p base by name (a name used
+/// several times matches in order): entry i is the index in `other.layers`
+/// of base layer i's match, or none. printScheduleComparison() and the HTML
+/// report (romac/Report) pair layers this way.
+std::vector<std::optional<size_t>> matchScheduleLayers(const Schedule &base,
+                                                       const Schedule &other);
 
 /// Two schedules side by side, layers matched by name (then position):
 /// energy, DRAM bytes and cycles of each with the ratio other / base, and
