@@ -53,7 +53,16 @@ public:
     candidate.tiles.resize(s.numDims);
   }
 
-  void run() { descend(0); }
+  void run() {
+    if (s.options.objective == Objective::Energy) {
+      // The MACs and the least array energy with every loop at its fewest
+      // array steps (lowerBound()'s EDP terms with nothing chosen).
+      double cc, array;
+      arrayLowerBound(0, cc, array);
+      energyFloor = s.macEnergy + array;
+    }
+    descend(0);
+  }
 
   Best best;
   SearchStats stats;
@@ -63,6 +72,11 @@ private:
   /// A lower bound of the objective over every completion of the units
   /// before `level` (cycle objectives only).
   double lowerBound(unsigned level);
+  /// The least compute cycles and array energy over every spatial option
+  /// and every completion of the units before `level`.
+  void arrayLowerBound(unsigned level, double &bestCC, double &bestArray);
+  /// macEnergy + the least array energy of any tiling (Energy only).
+  double energyFloor = 0;
   /// The objective every result must beat: the best found by any chunk of
   /// this layer. Pruning only what is strictly worse keeps the result
   /// independent of the thread schedule.
@@ -83,8 +97,25 @@ private:
   }
   /// Whether the subtree below `level` cannot reach the bound.
   bool hopeless(unsigned level) {
-    return s.cycleObjective() && level < s.units.size() &&
-           lowerBound(level) > getBound() * (1 + 1e-9);
+    if (level >= s.units.size())
+      return false;
+    if (s.cycleObjective())
+      return lowerBound(level) > getBound() * (1 + 1e-9);
+    return s.options.objective == Objective::Energy &&
+           energyLowerBound(level) > getBound() * (1 + 1e-9);
+  }
+  /// A lower bound of the energy over every completion of the units before
+  /// `level`: the MACs, the least array energy of any tiling (energyFloor)
+  /// and every operand's footprint sum moved once, each byte costed its
+  /// DRAM and buffer-fill energy. Every other addend of the energy is >= 0.
+  double energyLowerBound(unsigned level) const {
+    double traffic = energyFloor;
+    for (unsigned o = 0; o < s.numOps; ++o)
+      traffic += static_cast<double>(sum[level * s.numOps + o]) *
+                 static_cast<double>(s.minRestSum[level * s.numOps + o]) *
+                 static_cast<double>(s.bytesPerElement[o]) *
+                 s.trafficPJPerByte[o];
+    return traffic;
   }
   void descend(unsigned level);
   void descendFront(unsigned level);
@@ -225,22 +256,21 @@ void Worker::descendFront(unsigned level) {
   }
 }
 
-double Worker::lowerBound(unsigned level) {
-  // cycles >= compute cycles and >= DRAM cycles (docs/search.md); energy >=
-  // MACs + the array's accesses + every operand's footprint sum moved once.
-  // Unassigned dims take their fewest array steps and smallest sums.
+void Worker::arrayLowerBound(unsigned level, double &bestCC,
+                             double &bestArray) {
+  // Unassigned dims take their fewest array steps.
   uint32_t done = s.assigned[level];
   unsigned ops = s.numOps;
-  bool edp = s.options.objective == Objective::EDP;
-  double bestCC = std::numeric_limits<double>::infinity();
-  double bestArray = bestCC;
+  bool array = s.options.objective != Objective::Latency;
+  bestCC = std::numeric_limits<double>::infinity();
+  bestArray = bestCC;
   for (unsigned i = 0; i < s.spatials.size(); ++i) {
     auto [r, c] = s.spatialDims[i];
     int64_t base = s.spatialBase[i];
     int64_t gr = r < 0 ? 1 : ((done >> r) & 1) ? gRow[r] : s.minGRow[r];
     int64_t gc = c < 0 ? 1 : ((done >> c) & 1) ? gCol[c] : s.minGCol[c];
     bestCC = std::min(bestCC, static_cast<double>(base * gr * gc));
-    if (!edp)
+    if (!array)
       continue;
     for (unsigned o = 0; o < ops; ++o) {
       int64_t a = base;
@@ -252,6 +282,16 @@ double Worker::lowerBound(unsigned level) {
     }
     bestArray = std::min(bestArray, s.model.getArrayEnergyPJ(access));
   }
+}
+
+double Worker::lowerBound(unsigned level) {
+  // cycles >= compute cycles and >= DRAM cycles (docs/search.md); energy >=
+  // MACs + the array's accesses + every operand's footprint sum moved once.
+  // Unassigned dims take their fewest array steps and smallest sums.
+  unsigned ops = s.numOps;
+  bool edp = s.options.objective == Objective::EDP;
+  double bestCC, bestArray;
+  arrayLowerBound(level, bestCC, bestArray);
   double bytes = 0, traffic = 0;
   for (unsigned o = 0; o < ops; ++o) {
     double minSum = static_cast<double>(sum[level * ops + o]) *
@@ -406,6 +446,8 @@ double Worker::getOrderBound(double leafCC, double leafArray) const {
                                                   : in.dramReadBytes) *
                s.trafficPJPerByte[o];
   }
+  if (s.options.objective == Objective::Energy)
+    return s.macEnergy + leafArray + traffic;
   double bound = std::max(leafCC, bytes * s.cyclesPerByte);
   if (s.options.objective == Objective::EDP)
     bound *= s.macEnergy + leafArray + traffic;
@@ -452,18 +494,30 @@ void Worker::leaf(unsigned level) {
   }
   const std::vector<OrderEntry> &orders = getOrders(mask);
   ++stats.tileVectors;
-  chooseSpatial();
 
-  // For the per-order bound of the cycle objectives.
+  // The per-order bound (branch and bound, docs/search.md §2.6). For energy
+  // an order is first bounded with the least array energy of any tiling, so
+  // that a leaf whose every order is out of reach never costs its spatial
+  // options.
   double limit = getBound() * (1 + 1e-9);
-  bool bounded =
-      s.cycleObjective() && limit < std::numeric_limits<double>::infinity();
+  bool energy = s.options.objective == Objective::Energy;
+  bool bounded = (s.cycleObjective() || energy) &&
+                 limit < std::numeric_limits<double>::infinity();
   double leafCC = std::numeric_limits<double>::infinity(), leafArray = leafCC;
-  if (bounded)
-    for (const SpatialChoice &sp : chosen) {
-      leafCC = std::min(leafCC, static_cast<double>(sp.cycles));
-      leafArray = std::min(leafArray, s.model.getArrayEnergyPJ(sp.access));
-    }
+  bool spatialChosen = false;
+  auto chooseSpatialOnce = [&] {
+    if (spatialChosen)
+      return;
+    spatialChosen = true;
+    chooseSpatial();
+    if (bounded)
+      for (const SpatialChoice &sp : chosen) {
+        leafCC = std::min(leafCC, static_cast<double>(sp.cycles));
+        leafArray = std::min(leafArray, s.model.getArrayEnergyPJ(sp.access));
+      }
+  };
+  if (!energy)
+    chooseSpatialOnce();
 
   inputs.steps = steps;
   // The packed tiles depend on the tiles only, not on the loop order.
@@ -475,6 +529,10 @@ void Worker::leaf(unsigned level) {
   }
   for (const OrderEntry &entry : orders) {
     setOrderInputs(entry, f, sm);
+    if (energy && bounded &&
+        getOrderBound(0, energyFloor - s.macEnergy) > limit)
+      continue;
+    chooseSpatialOnce();
     if (bounded && getOrderBound(leafCC, leafArray) > limit)
       continue;
     costChoices(entry);
