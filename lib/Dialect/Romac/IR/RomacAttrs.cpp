@@ -184,7 +184,7 @@ static ParseResult parseOrderAndSpatial(AsmParser &parser,
              << key << "'";
     if (*slot)
       return parser.emitError(loc, "'") << key << "' is given twice";
-    int64_t loop;
+    int64_t loop = 0;
     if (parser.parseEqual() || parser.parseInteger(loop))
       return failure();
     *slot = loop;
