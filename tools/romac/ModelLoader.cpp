@@ -27,6 +27,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
 
 using namespace romac;
 using namespace romac::driver;
@@ -199,20 +200,15 @@ std::optional<SchedulePrediction> readPrediction(llvm::StringRef path) {
 /// cannot be written is computed again next time).
 void writePrediction(const ArtefactCache &cache, llvm::StringRef entry,
                      const SchedulePrediction &p) {
-  std::string path = predictionPath(cache, entry), tmp = path + ".tmp";
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(tmp, ec);
-    if (ec)
-      return;
-    os << llvm::formatv("{0:2}", llvm::json::Value(llvm::json::Object{
-                                     {"energy_pj", p.energyPJ},
-                                     {"cycles", p.cycles},
-                                     {"seconds", p.seconds}}))
-       << "\n";
-  }
-  if (llvm::sys::fs::rename(tmp, path))
-    llvm::sys::fs::remove(tmp);
+  llvm::consumeError(llvm::writeToOutput(
+      predictionPath(cache, entry), [&](llvm::raw_ostream &os) {
+        os << llvm::formatv("{0:2}", llvm::json::Value(llvm::json::Object{
+                                         {"energy_pj", p.energyPJ},
+                                         {"cycles", p.cycles},
+                                         {"seconds", p.seconds}}))
+           << "\n";
+        return llvm::Error::success();
+      }));
 }
 
 /// Imports `request.model` with \p options and searches its schedule.
@@ -228,30 +224,6 @@ importAndSchedule(const ModelLoadRequest &request,
   return std::move(module);
 }
 
-/// The prediction of a cache hit: kept next to the entry, else imported and
-/// searched again (and kept).
-llvm::Expected<SchedulePrediction>
-predictCachedModel(const ModelLoadRequest &request,
-                   const OnnxImportOptions &options, const ArtefactCache &cache,
-                   llvm::StringRef entry) {
-  if (std::optional<SchedulePrediction> kept =
-          readPrediction(predictionPath(cache, entry)))
-    return *kept;
-  mlir::DialectRegistry registry;
-  registerRomacDialects(registry);
-  mlir::MLIRContext ctx(registry);
-  DiagnosticPrinter printer(ctx, request.command);
-  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module =
-      importAndSchedule(request, options, ctx);
-  if (!module)
-    return module.takeError();
-  llvm::Expected<SchedulePrediction> p =
-      predictModelSchedule(request, **module);
-  if (p)
-    writePrediction(cache, entry, *p);
-  return p;
-}
-
 } // namespace
 
 llvm::Expected<std::unique_ptr<Executable>>
@@ -262,18 +234,15 @@ romac::driver::loadExecutable(const ModelLoadRequest &request,
     prediction = nullptr;
   std::string entry;
   std::optional<ArtefactCache> cache = openModelCache(request, entry);
-  if (cache)
-    if (std::unique_ptr<Executable> exe =
-            lookupModelCache(request, *cache, entry)) {
-      if (!prediction)
-        return std::move(exe);
-      llvm::Expected<SchedulePrediction> p =
-          predictCachedModel(request, options, *cache, entry);
-      if (!p)
-        return llvm::createFileError(request.model, p.takeError());
-      *prediction = *p;
-      return std::move(exe);
-    }
+  std::unique_ptr<Executable> exe =
+      cache ? lookupModelCache(request, *cache, entry) : nullptr;
+  // A cache hit needs no import unless the caller wants the prediction and
+  // the entry has none kept (one written before predictions were kept).
+  if (exe && prediction)
+    *prediction = readPrediction(predictionPath(*cache, entry));
+  if (exe && (!prediction || *prediction))
+    return std::move(exe);
+
   mlir::DialectRegistry registry;
   registerRomacDialects(registry);
   mlir::MLIRContext ctx(registry);
@@ -289,11 +258,15 @@ romac::driver::loadExecutable(const ModelLoadRequest &request,
       return llvm::createFileError(request.model, p.takeError());
     *prediction = *p;
   }
-  llvm::Expected<std::unique_ptr<Executable>> exe =
-      compileModel(request, **module, cache, entry);
-  if (!exe)
-    return llvm::createFileError(request.model, exe.takeError());
+  if (!exe) {
+    llvm::Expected<std::unique_ptr<Executable>> compiled =
+        compileModel(request, **module, cache, entry);
+    if (!compiled)
+      return llvm::createFileError(request.model, compiled.takeError());
+    exe = std::move(*compiled);
+  }
+  // After the compile: the entry's folder exists once it is stored.
   if (prediction && cache)
     writePrediction(*cache, entry, **prediction);
-  return exe;
+  return std::move(exe);
 }
