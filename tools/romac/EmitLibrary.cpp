@@ -81,7 +81,7 @@ llvm::Error romac::driver::stageLibrary(const std::string &model,
     return makeStringError("cannot create a temporary folder: " + ec.message());
   llvm::scope_exit cleanup([&] { llvm::sys::fs::remove_directories(work); });
   std::string linked = (work + "/model.so").str();
-  if (llvm::Error e = linkSharedObject(compiled->object, linked))
+  if (llvm::Error e = linkSharedObject(compiled->objects, linked))
     return e;
   auto library = llvm::MemoryBuffer::getFile(linked, /*IsText=*/false,
                                              /*RequiresNullTerminator=*/false);

@@ -78,6 +78,43 @@ llvm::Expected<std::string> getCacheEntryName(const ModelLoadRequest &request,
 
 } // namespace
 
+CompileProgress::CompileProgress(llvm::StringRef command, llvm::StringRef model,
+                                 double interval)
+    : prefix(("romac " + command + ": " + model + ": ").str()),
+      phase("importing") {
+  auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(interval));
+  auto start = std::chrono::steady_clock::now();
+  thread = std::thread([this, period, start] {
+    std::unique_lock<std::mutex> lock(mutex);
+    for (auto next = start + period;
+         !wake.wait_until(lock, next, [this] { return done; });
+         next += period) {
+      double seconds = std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
+      // One write per line: stderr is unbuffered.
+      llvm::errs()
+          << llvm::formatv("{0}{1} ({2:f0} s)\n", prefix, phase, seconds).str();
+    }
+  });
+}
+
+void CompileProgress::setPhase(llvm::StringRef next) {
+  std::lock_guard<std::mutex> lock(mutex);
+  phase = next.str();
+}
+
+void CompileProgress::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    done = true;
+  }
+  wake.notify_all();
+  if (thread.joinable())
+    thread.join();
+}
+
 std::optional<ArtefactCache>
 romac::driver::openModelCache(const ModelLoadRequest &request,
                               std::string &entry) {
@@ -117,7 +154,8 @@ romac::driver::lookupModelCache(const ModelLoadRequest &request,
 }
 
 bool romac::driver::searchModelSchedule(const ModelLoadRequest &request,
-                                        mlir::ModuleOp module) {
+                                        mlir::ModuleOp module,
+                                        CompileProgress *progress) {
   if (request.scheduleFile) {
     if (llvm::Error e = attachSchedule(module, *request.scheduleFile)) {
       reportError(request.command,
@@ -126,6 +164,8 @@ bool romac::driver::searchModelSchedule(const ModelLoadRequest &request,
     }
     return true;
   }
+  if (progress)
+    progress->setPhase("searching the schedule for " + request.target);
   mlir::PassManager pm(module.getContext());
   CompilePipelineOptions pipeline;
   pipeline.target = request.target;
@@ -136,7 +176,10 @@ bool romac::driver::searchModelSchedule(const ModelLoadRequest &request,
 
 llvm::Expected<std::unique_ptr<Executable>> romac::driver::compileModel(
     const ModelLoadRequest &request, mlir::ModuleOp module,
-    std::optional<ArtefactCache> &cache, llvm::StringRef entry, bool profile) {
+    std::optional<ArtefactCache> &cache, llvm::StringRef entry, bool profile,
+    CompileProgress *progress) {
+  if (progress)
+    progress->setPhase("generating code");
   ExecutableOptions options;
   options.tile = !request.noTile;
   options.kernels = !request.noKernels;
@@ -214,12 +257,13 @@ void writePrediction(const ArtefactCache &cache, llvm::StringRef entry,
 /// Imports `request.model` with \p options and searches its schedule.
 llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
 importAndSchedule(const ModelLoadRequest &request,
-                  const OnnxImportOptions &options, mlir::MLIRContext &ctx) {
+                  const OnnxImportOptions &options, mlir::MLIRContext &ctx,
+                  CompileProgress &progress) {
   mlir::OwningOpRef<mlir::ModuleOp> module =
       loadModel(request.command, request.model, options, ctx);
   if (!module)
     return makeStringError(request.model + ": the model does not import");
-  if (!request.noTile && !searchModelSchedule(request, *module))
+  if (!request.noTile && !searchModelSchedule(request, *module, &progress))
     return makeStringError(request.model + ": the schedule search failed");
   return std::move(module);
 }
@@ -247,11 +291,13 @@ romac::driver::loadExecutable(const ModelLoadRequest &request,
   registerRomacDialects(registry);
   mlir::MLIRContext ctx(registry);
   DiagnosticPrinter printer(ctx, request.command);
+  CompileProgress progress(request.command, request.model);
   llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module =
-      importAndSchedule(request, options, ctx);
+      importAndSchedule(request, options, ctx, progress);
   if (!module)
     return module.takeError();
   if (prediction) {
+    progress.setPhase("predicting the cost on " + request.target);
     llvm::Expected<SchedulePrediction> p =
         predictModelSchedule(request, **module);
     if (!p)
@@ -259,8 +305,8 @@ romac::driver::loadExecutable(const ModelLoadRequest &request,
     *prediction = *p;
   }
   if (!exe) {
-    llvm::Expected<std::unique_ptr<Executable>> compiled =
-        compileModel(request, **module, cache, entry);
+    llvm::Expected<std::unique_ptr<Executable>> compiled = compileModel(
+        request, **module, cache, entry, /*profile=*/false, &progress);
     if (!compiled)
       return llvm::createFileError(request.model, compiled.takeError());
     exe = std::move(*compiled);

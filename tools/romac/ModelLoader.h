@@ -25,9 +25,12 @@
 
 #include "llvm/Support/Error.h"
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace romac::driver {
@@ -57,6 +60,32 @@ struct ModelLoadRequest {
 
 /// The cache of compiled models, unless `request.noCache` or it cannot be
 /// used (a warning says why). `entry` receives the model's entry name.
+/// The progress lines of a compile that is not in the cache: while it lives,
+/// a thread prints "romac COMMAND: MODEL: PHASE (T s)" on stderr every
+/// `interval` seconds, the first after `interval` seconds, so a long compile
+/// (the SD2 UNet: about 40 s) is never silent and a short one prints
+/// nothing. Lines are whole: they do not interleave with other output.
+class CompileProgress {
+public:
+  CompileProgress(llvm::StringRef command, llvm::StringRef model,
+                  double interval = 5);
+  ~CompileProgress() { stop(); }
+  CompileProgress(const CompileProgress &) = delete;
+  CompileProgress &operator=(const CompileProgress &) = delete;
+
+  /// What the compile does now ("importing", "searching the schedule").
+  void setPhase(llvm::StringRef phase);
+  /// No more lines (also on destruction).
+  void stop();
+
+private:
+  std::string prefix, phase;
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool done = false;
+  std::thread thread;
+};
+
 std::optional<ArtefactCache> openModelCache(const ModelLoadRequest &request,
                                             std::string &entry);
 
@@ -69,15 +98,17 @@ std::unique_ptr<Executable> lookupModelCache(const ModelLoadRequest &request,
 /// Searches the schedule of every contraction for `request.target` (the
 /// flat search of `romac compile`) so that codegen tiles by it; with a
 /// schedule file, attaches its tilings. Prints the error; false on failure.
-bool searchModelSchedule(const ModelLoadRequest &request,
-                         mlir::ModuleOp module);
+/// `progress`, when given, is told the phase.
+bool searchModelSchedule(const ModelLoadRequest &request, mlir::ModuleOp module,
+                         CompileProgress *progress = nullptr);
 
 /// Compiles `module` (scheduled already), through the cache when `cache`
-/// is set (stored under `entry`), else JIT in this process.
+/// is set (stored under `entry`), else JIT in this process. `progress`,
+/// when given, is told the phase.
 llvm::Expected<std::unique_ptr<Executable>>
 compileModel(const ModelLoadRequest &request, mlir::ModuleOp module,
              std::optional<ArtefactCache> &cache, llvm::StringRef entry,
-             bool profile = false);
+             bool profile = false, CompileProgress *progress = nullptr);
 
 /// What the schedule searched for `request.target` predicts for one run of
 /// the model: the totals of its contractions (Schedule::getTotals()).

@@ -549,6 +549,7 @@ int romac::driver::runModel(const RunArgs &args) {
   registerRomacDialects(registry);
   mlir::MLIRContext ctx(registry);
   DiagnosticPrinter printer(ctx, "run");
+  std::optional<CompileProgress> progress(std::in_place, "run", args.model);
   mlir::OwningOpRef<mlir::ModuleOp> module = importForRun(args, *inputs, ctx);
   if (!module)
     return 1;
@@ -560,20 +561,24 @@ int romac::driver::runModel(const RunArgs &args) {
   std::vector<Tensor> bound;
   if (!bindInputs(args, signature->inputs, *inputs, bound))
     return 1;
-  if (!args.noTile && !searchModelSchedule(request, *module))
+  double importSeconds = clock.seconds();
+  if (!args.noTile && !searchModelSchedule(request, *module, &*progress))
     return 1;
   llvm::StringMap<double> predicted;
   if (args.profile)
     predicted = predictLayerCycles(args, scheduleFile, *module);
-  double importSeconds = clock.seconds();
+  double searchSeconds = clock.seconds() - importSeconds;
   llvm::Expected<std::unique_ptr<Executable>> exe =
-      compileModel(request, *module, cache, entry, args.profile);
+      compileModel(request, *module, cache, entry, args.profile, &*progress);
+  progress.reset();
   if (!exe)
     return reportError("run",
                        llvm::createFileError(args.model, exe.takeError()));
   return execute(args, **exe, bound,
-                 llvm::formatv("imported in {0:f2} s, compiled in {1:f2} s",
-                               importSeconds, clock.seconds() - importSeconds),
+                 llvm::formatv("imported in {0:f2} s, schedule in {1:f2} s, "
+                               "compiled in {2:f2} s",
+                               importSeconds, searchSeconds,
+                               clock.seconds() - importSeconds - searchSeconds),
                  predicted);
 }
 

@@ -213,7 +213,7 @@ TEST(ArtefactCache, LibraryWithPackedWeights) {
   ASSERT_TRUE(module);
   auto compiled = compileObject(*module);
   ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
-  ASSERT_FALSE(bool(linkSharedObject(compiled->object, dir / "m.so")));
+  ASSERT_FALSE(bool(linkSharedObject(compiled->objects, dir / "m.so")));
   ASSERT_FALSE(bool(writeWeightsFile(*compiled, dir / "m.weights")));
   auto buffer = llvm::MemoryBuffer::getFile(dir / "m.weights");
   ASSERT_TRUE(bool(buffer));

@@ -86,8 +86,16 @@ def RomacOutlineKernelsPass
 
     One function per layer keeps LLVM's optimizer fast (its cost grows
     faster than linearly with the size of a function, and a whole network
-    in one function takes minutes), and gives every layer a symbol for
-    profiling. The kernel keeps the layer's location (its ONNX node name).
+    in one function takes minutes). Layers that compute the same thing
+    share one kernel: a kernel whose printed form (its type, attributes and
+    body, without its name and locations) matches an earlier one's is
+    dropped and its layer calls the earlier kernel. A network repeats its
+    blocks, so this compiles far less code: the SD2 UNet's 2,054 layers need
+    316 distinct kernels (279 in the tiny UNet, which now compiles in 12 s
+    instead of 40 s). A kernel
+    keeps the location (ONNX node name) of the first layer that uses it;
+    with `profile`, each layer is timed under its own index, whose hook
+    call carries the layer's location.
 
     Example:
 

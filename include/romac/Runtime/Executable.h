@@ -86,10 +86,10 @@ struct KernelProfile {
 /// A model compiled into a relocatable object for this CPU, with what its
 /// shared object needs at load time.
 struct CompiledObject {
-  /// The ELF object: generated code, the entry `romac_model_entry`, the
-  /// weight and runtime-symbol tables and the manifest (lib/Runtime/CAPI/
-  /// ModelABI.h).
-  llvm::SmallVector<char, 0> object;
+  /// The ELF objects, one per compile thread, that link together: the
+  /// generated code, the entry `romac_model_entry`, the weight and
+  /// runtime-symbol tables and the manifest (lib/Runtime/CAPI/ModelABI.h).
+  std::vector<llvm::SmallVector<char, 0>> objects;
   ModelSignature signature;
   /// The weights in table order: where their bytes are now (in the module's
   /// context, or in `ownedWeights`), valid while both live.
@@ -104,12 +104,13 @@ struct CompiledObject {
 llvm::Expected<CompiledObject>
 compileObject(mlir::ModuleOp module, const ExecutableOptions &options = {});
 
-/// Links `object` with the model runtime (RomacModelRuntime and
+/// Links `objects` with the model runtime (RomacModelRuntime and
 /// RomacKernels) into the shared object `path` (written atomically) with the
 /// system's C compiler driver: $ROMAC_CC, else `cc`, `gcc` or `clang` on
 /// PATH. The archives are found in $ROMAC_RUNTIME_DIR, else in
 /// BIN/../lib/romac next to the running executable, else in the build tree.
-llvm::Error linkSharedObject(llvm::ArrayRef<char> object, llvm::StringRef path);
+llvm::Error linkSharedObject(llvm::ArrayRef<llvm::SmallVector<char, 0>> objects,
+                             llvm::StringRef path);
 
 /// Writes the packed weights file of `compiled` (ModelABI.h) to `path`
 /// (atomically): every weight, or only those whose index is in `subset`

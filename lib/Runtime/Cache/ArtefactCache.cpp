@@ -394,7 +394,7 @@ ArtefactCache::store(llvm::StringRef name, const CompiledObject &compiled) {
     return llvm::createFileError(directory + "/v1/tmp", ec);
   llvm::scope_exit cleanup([&] { llvm::sys::fs::remove_directories(staging); });
   std::string stage = staging.str().str();
-  if (llvm::Error e = linkSharedObject(compiled.object, stage + "/model.so"))
+  if (llvm::Error e = linkSharedObject(compiled.objects, stage + "/model.so"))
     return std::move(e);
 
   EntryRecord entry;

@@ -21,6 +21,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -224,8 +225,8 @@ llvm::Error checkFullyLowered(ModuleOp module) {
   std::string where = node.empty() ? std::string("no ONNX node recorded")
                                    : "node '" + node + "'";
   return romac::makeStringError("code generation does not support op '" +
-                                left->getName().getStringRef() + "' (" +
-                                where + "): it is not lowered to LLVM");
+                                left->getName().getStringRef() + "' (" + where +
+                                "): it is not lowered to LLVM");
 }
 
 } // namespace
@@ -249,16 +250,20 @@ romac::lowerModule(ModuleOp module, const ExecutableOptions &options) {
   if (failed(bufferize.run(module)))
     return diagnostics.takeError("code generation failed");
 
-  // The kernels, for the profile: romac_kernel_N is layer N.
-  for (auto kernel : module.getOps<func::FuncOp>()) {
-    unsigned index;
-    StringRef name = kernel.getName();
-    if (!name.consume_front("romac_kernel_") || name.getAsInteger(10, index))
-      continue;
-    if (lowered.kernelNames.size() <= index)
-      lowered.kernelNames.resize(index + 1);
-    lowered.kernelNames[index] = getLocationName(kernel.getLoc());
-  }
+  // The layers, for the profile: `romac_profile_enter(K)` before the call
+  // of layer K's kernel carries the layer's location (layers that share a
+  // kernel function are still timed apart).
+  module.walk([&](func::CallOp call) {
+    IntegerAttr index;
+    if (call.getCallee() != "romac_profile_enter" ||
+        call.getNumOperands() != 1 ||
+        !matchPattern(call.getOperand(0), m_Constant(&index)))
+      return;
+    uint64_t k = index.getValue().getZExtValue();
+    if (lowered.kernelNames.size() <= k)
+      lowered.kernelNames.resize(k + 1);
+    lowered.kernelNames[k] = getLocationName(call.getLoc());
+  });
 
   // The weights: symbol -> the data the module holds.
   for (auto global : module.getOps<memref::GlobalOp>()) {

@@ -34,7 +34,10 @@
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -46,8 +49,12 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Support/xxhash.h"
+#include "llvm/Transforms/Utils/Cloning.h"
 
 #include <dlfcn.h>
+
+#include <algorithm>
+#include <thread>
 
 using namespace mlir;
 using romac::CompiledObject;
@@ -234,6 +241,147 @@ llvm::Expected<std::string> findRuntimeDir() {
       dir + "; set ROMAC_RUNTIME_DIR to the folder that holds them");
 }
 
+/// How many threads compile a model: one per core, at most 8 (the
+/// partitions are not perfectly balanced, and each costs a module's worth of
+/// fixed work).
+unsigned getCompileJobs() {
+  return std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+}
+
+/// The number of instructions of `f`.
+size_t countInstructions(const llvm::Function &f) {
+  size_t n = 0;
+  for (const llvm::BasicBlock &b : f)
+    n += b.size();
+  return n;
+}
+
+/// Deals the definitions of `m` out to at most `jobs` partitions, each a
+/// module that links with the others: every external function and variable
+/// is defined in exactly one partition (functions, largest first, in the
+/// partition with the fewest instructions so far; variables in the first),
+/// and declared where the others use it. Local functions and local
+/// constants are copied into every partition that uses them, so each
+/// partition can still inline and fold them; other local variables (state
+/// that must exist once) become hidden external ones first. Returns the
+/// partitions as bitcode, so that each can be read into a context of its
+/// own (an LLVMContext is used by one thread at a time).
+std::vector<llvm::SmallVector<char, 0>> partitionModule(llvm::Module &m,
+                                                        unsigned jobs) {
+  for (llvm::GlobalVariable &g : m.globals())
+    if (g.hasLocalLinkage() && !g.isConstant()) {
+      g.setLinkage(llvm::GlobalValue::ExternalLinkage);
+      g.setVisibility(llvm::GlobalValue::HiddenVisibility);
+    }
+  // The weight of an external function: its own instructions and those of
+  // the local functions it calls directly (which are copied in with it;
+  // `romac_model_main` is the entry's).
+  std::vector<std::pair<size_t, llvm::Function *>> functions;
+  for (llvm::Function &f : m) {
+    if (f.isDeclaration() || f.hasLocalLinkage())
+      continue;
+    size_t weight = countInstructions(f);
+    llvm::SmallPtrSet<const llvm::Function *, 4> callees;
+    for (const llvm::BasicBlock &b : f)
+      for (const llvm::Instruction &i : b)
+        if (auto *call = llvm::dyn_cast<llvm::CallBase>(&i))
+          if (const llvm::Function *callee = call->getCalledFunction();
+              callee && callee->hasLocalLinkage() &&
+              callees.insert(callee).second)
+            weight += countInstructions(*callee);
+    functions.push_back({weight, &f});
+  }
+  // Largest first; ties in module order, so the split does not depend on
+  // the sort's stability.
+  llvm::stable_sort(functions, [](const auto &a, const auto &b) {
+    return a.first > b.first;
+  });
+  jobs = std::max<unsigned>(
+      1, std::min<size_t>(jobs, std::max<size_t>(functions.size(), 1)));
+  std::vector<size_t> load(jobs, 0);
+  llvm::DenseMap<const llvm::GlobalValue *, unsigned> owner;
+  for (auto [weight, f] : functions) {
+    unsigned least = std::min_element(load.begin(), load.end()) - load.begin();
+    load[least] += weight;
+    owner[f] = least;
+  }
+
+  std::vector<llvm::SmallVector<char, 0>> partitions(jobs);
+  for (unsigned p = 0; p < jobs; ++p) {
+    llvm::ValueToValueMapTy map;
+    std::unique_ptr<llvm::Module> part =
+        llvm::CloneModule(m, map, [&](const llvm::GlobalValue *g) {
+          if (g->hasLocalLinkage())
+            return true;
+          auto it = owner.find(g);
+          return it == owner.end() ? p == 0 : it->second == p;
+        });
+    // The local copies this partition does not use (before LLVM spends
+    // time optimizing them).
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (llvm::Function &f : llvm::make_early_inc_range(*part))
+        if (f.hasLocalLinkage() && f.use_empty()) {
+          f.eraseFromParent();
+          changed = true;
+        }
+    }
+    for (llvm::GlobalVariable &g : llvm::make_early_inc_range(part->globals()))
+      if (g.hasLocalLinkage() && g.use_empty())
+        g.eraseFromParent();
+    llvm::raw_svector_ostream os(partitions[p]);
+    llvm::WriteBitcodeToFile(*part, os);
+  }
+  return partitions;
+}
+
+/// Optimizes and compiles `m` for this CPU into `jobs` objects (fewer if
+/// it has fewer functions), each on a thread of its own: the model's
+/// kernels are independent functions, so LLVM's work splits well.
+llvm::Expected<std::vector<llvm::SmallVector<char, 0>>>
+emitObjects(llvm::Module &m, unsigned optLevel, unsigned jobs) {
+  std::vector<llvm::SmallVector<char, 0>> bitcode = partitionModule(m, jobs);
+  std::vector<llvm::SmallVector<char, 0>> objects(bitcode.size());
+  std::vector<std::string> errors(bitcode.size());
+  auto compile = [&](size_t p) -> llvm::Error {
+    llvm::LLVMContext ctx;
+    llvm::Expected<std::unique_ptr<llvm::Module>> part = llvm::parseBitcodeFile(
+        llvm::MemoryBufferRef(
+            llvm::StringRef(bitcode[p].data(), bitcode[p].size()), "partition"),
+        ctx);
+    if (!part)
+      return part.takeError();
+    auto tm = romac::createHostTargetMachine(optLevel, /*pic=*/true);
+    if (!tm)
+      return tm.takeError();
+    auto optimize = makeOptimizingTransformer(optLevel, 0, tm->get());
+    if (llvm::Error e = optimize(part->get()))
+      return e;
+    llvm::raw_svector_ostream os(objects[p]);
+    llvm::legacy::PassManager codegen;
+    if ((*tm)->addPassesToEmitFile(codegen, os, nullptr,
+                                   llvm::CodeGenFileType::ObjectFile))
+      return romac::makeStringError(
+          "LLVM cannot emit an object file for this CPU");
+    codegen.run(**part);
+    return llvm::Error::success();
+  };
+  std::vector<std::thread> threads;
+  for (size_t p = 1; p < bitcode.size(); ++p)
+    threads.emplace_back([&, p] {
+      if (llvm::Error e = compile(p))
+        errors[p] = llvm::toString(std::move(e));
+    });
+  if (llvm::Error e = compile(0))
+    errors[0] = llvm::toString(std::move(e));
+  for (std::thread &t : threads)
+    t.join();
+  for (const std::string &e : errors)
+    if (!e.empty())
+      return romac::makeStringError(e);
+  return objects;
+}
+
 /// Writes `bytes` to `path`.
 llvm::Error writeFile(llvm::StringRef path, llvm::StringRef bytes) {
   std::error_code ec;
@@ -312,20 +460,17 @@ romac::compileObject(ModuleOp module, const ExecutableOptions &options) {
   manifest += "end\n";
   addManifest(**m, manifest);
 
-  auto optimize = makeOptimizingTransformer(options.optLevel, 0, tm->get());
-  if (llvm::Error e = optimize(m->get()))
-    return std::move(e);
-  llvm::raw_svector_ostream os(result.object);
-  llvm::legacy::PassManager codegen;
-  if ((*tm)->addPassesToEmitFile(codegen, os, nullptr,
-                                 llvm::CodeGenFileType::ObjectFile))
-    return makeStringError("LLVM cannot emit an object file for this CPU");
-  codegen.run(**m);
+  llvm::Expected<std::vector<llvm::SmallVector<char, 0>>> objects =
+      emitObjects(**m, options.optLevel, getCompileJobs());
+  if (!objects)
+    return objects.takeError();
+  result.objects = std::move(*objects);
   return result;
 }
 
-llvm::Error romac::linkSharedObject(llvm::ArrayRef<char> object,
-                                    llvm::StringRef path) {
+llvm::Error
+romac::linkSharedObject(llvm::ArrayRef<llvm::SmallVector<char, 0>> objects,
+                        llvm::StringRef path) {
   llvm::Expected<std::string> driver = findCompilerDriver();
   if (!driver)
     return driver.takeError();
@@ -339,11 +484,15 @@ llvm::Error romac::linkSharedObject(llvm::ArrayRef<char> object,
     return makeStringError("cannot create a temporary folder to link in: " +
                            ec.message());
   llvm::scope_exit cleanup([&] { llvm::sys::fs::remove_directories(work); });
-  std::string objectPath = (work + "/model.o").str();
+  std::vector<std::string> objectPaths;
+  for (auto [i, object] : llvm::enumerate(objects)) {
+    objectPaths.push_back((work + "/model" + llvm::Twine(i) + ".o").str());
+    if (llvm::Error e =
+            writeFile(objectPaths.back(), {object.data(), object.size()}))
+      return e;
+  }
   std::string mapPath = (work + "/exports.map").str();
   std::string logPath = (work + "/link.log").str();
-  if (llvm::Error e = writeFile(objectPath, {object.data(), object.size()}))
-    return e;
   if (llvm::Error e = writeFile(mapPath, "{ global: romac_*; local: *; };\n"))
     return e;
 
@@ -354,13 +503,14 @@ llvm::Error romac::linkSharedObject(llvm::ArrayRef<char> object,
     return llvm::createFileError(path, ec);
   std::string stagedPath = staged.str().str();
   llvm::scope_exit removeStaged([&] { llvm::sys::fs::remove(stagedPath); });
-  std::vector<std::string> args = {
-      *driver, "-shared", "-o", stagedPath, objectPath,
-      // Nothing in the object calls the C API: take all of it.
-      "-Wl,--whole-archive", *runtimeDir + "/libRomacModelRuntime.a",
-      "-Wl,--no-whole-archive", *runtimeDir + "/libRomacKernels.a",
-      "-Wl,--version-script=" + mapPath, "-Wl,-z,defs", "-Wl,-z,noexecstack",
-      "-lstdc++", "-lm", "-lpthread", "-ldl"};
+  std::vector<std::string> args = {*driver, "-shared", "-o", stagedPath};
+  args.insert(args.end(), objectPaths.begin(), objectPaths.end());
+  args.insert(args.end(),
+              {// Nothing in the objects calls the C API: take all of it.
+               "-Wl,--whole-archive", *runtimeDir + "/libRomacModelRuntime.a",
+               "-Wl,--no-whole-archive", *runtimeDir + "/libRomacKernels.a",
+               "-Wl,--version-script=" + mapPath, "-Wl,-z,defs",
+               "-Wl,-z,noexecstack", "-lstdc++", "-lm", "-lpthread", "-ldl"});
   llvm::SmallVector<llvm::StringRef> argRefs(args.begin(), args.end());
   std::optional<llvm::StringRef> redirects[] = {
       std::nullopt, llvm::StringRef(logPath), llvm::StringRef(logPath)};
