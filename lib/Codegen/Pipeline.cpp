@@ -79,6 +79,10 @@ void romac::buildCodegenBufferizePipeline(
   //    cache blocking, register tiles, vector ISA and threads inside a tile.
   if (options.kernels)
     pm.addPass(createRomacLowerToKernelsPass());
+  // The rest (element-wise chains, broadcasts, the reductions of norms and
+  // softmax) on vectors, one vector per step of the innermost loop.
+  if (options.vectorize)
+    pm.addNestedPass<func::FuncOp>(createRomacVectorizePass());
 
   // 4. Weights: bound by the runtime, not copied into the code.
   RomacExternalizeWeightsPassOptions weights;
@@ -103,6 +107,11 @@ void romac::buildCodegenLLVMPipeline(OpPassManager &pm,
   pm.addPass(createSCFToControlFlowPass());
   if (options.approximateMath)
     pm.addPass(createRomacApproximateMathPass());
+  // romac-vectorize's loads, stores and reductions; a vector's reduction is
+  // a tree (reassociated), as the vectorizer meant it.
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.reassociateFPReductions = true;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   // Buffers come from the runtime's pool (Kernels.h: romacAlloc), which

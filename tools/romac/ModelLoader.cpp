@@ -95,7 +95,7 @@ CompileProgress::CompileProgress(llvm::StringRef command, llvm::StringRef model,
                            .count();
       // One write per line: stderr is unbuffered.
       llvm::errs()
-          << llvm::formatv("{0}{1} ({2:f0} s)\n", prefix, phase, seconds).str();
+          << llvm::formatv("{0}{1} ({2:f1} s)\n", prefix, phase, seconds).str();
     }
   });
 }

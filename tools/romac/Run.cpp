@@ -549,7 +549,8 @@ int romac::driver::runModel(const RunArgs &args) {
   registerRomacDialects(registry);
   mlir::MLIRContext ctx(registry);
   DiagnosticPrinter printer(ctx, "run");
-  std::optional<CompileProgress> progress(std::in_place, "run", args.model);
+  std::optional<CompileProgress> progress(std::in_place, "run", args.model,
+                                          args.progressSeconds);
   mlir::OwningOpRef<mlir::ModuleOp> module = importForRun(args, *inputs, ctx);
   if (!module)
     return 1;
@@ -624,6 +625,10 @@ CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
       ->check(CLI::NonNegativeNumber);
   run->add_option("--atol", args.atol, "Absolute tolerance of --check")
       ->check(CLI::NonNegativeNumber);
+  run->add_option("--progress", args.progressSeconds,
+                  "Seconds between the progress lines of a compile that is "
+                  "not in the cache (default 5)")
+      ->check(CLI::Range(0.01, 86400.0));
   run->add_option("--repeat", args.repeat,
                   "Run this many times and print "
                   "the median time")

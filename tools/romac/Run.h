@@ -24,6 +24,8 @@ struct RunArgs {
   /// --random-inputs: fill every input not given with --input.
   int64_t randomSeed = -1;
   unsigned repeat = 1, warmup = 0;
+  /// Seconds between the progress lines of a compile (CompileProgress).
+  double progressSeconds = 5;
   double rtol = 1e-4, atol = 1e-5;
   bool noTile = false, noKernels = false, force = false, profile = false;
   /// --no-cache: JIT-compile in this process, neither load nor store.

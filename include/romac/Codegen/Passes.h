@@ -16,8 +16,10 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinAttributeInterfaces.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
@@ -55,6 +57,11 @@ struct CodegenPipelineOptions
       *this, "approximate-math",
       llvm::cl::desc("Polynomial approximations of exp, erf, tanh, log "
                      "(romac-approximate-math) instead of libm calls"),
+      llvm::cl::init(true)};
+  Option<bool> vectorize{
+      *this, "vectorize",
+      llvm::cl::desc("Vectorize the element-wise and reduction generics "
+                     "(romac-vectorize); false leaves them to LLVM"),
       llvm::cl::init(true)};
   Option<bool> profile{*this, "profile",
                        llvm::cl::desc("Time every kernel (layer) through the "

@@ -42,6 +42,60 @@ def RomacTileBySchedulePass
                            "::mlir::affine::AffineDialect"];
 }
 
+def RomacVectorizePass
+    : Pass<"romac-vectorize", "::mlir::func::FuncOp"> {
+  let summary = "Vectorize the element-wise and reduction linalg.generic ops "
+                "left on buffers";
+  let description = [{
+    After bufferization and romac-lower-to-kernels, what is left of a
+    network besides the kernel calls is linalg.generic ops on buffers:
+    element-wise chains (bias, activations, residual adds, the element-wise
+    steps of norms and softmax, fused by romac-fuse-elementwise),
+    broadcasts, and reductions (a norm's mean and variance, softmax's max
+    and sum). Each one whose every operand either walks the innermost loop
+    along its own contiguous last dim or does not depend on that loop (a
+    broadcast operand, or the output of a reduction over it) is tiled with
+    `scf.for` loops to tiles of one vector along the innermost loop (the
+    largest multiple of `lanes` up to 4 x `lanes` that divides the loop's
+    static bound) and 1 along every other loop, and each tile is vectorized
+    with upstream's linalg vectorizer (`vector.transfer_read`, arithmetic
+    on vectors, `vector.multi_reduction` for a reduction,
+    `vector.transfer_write`). The other generics (dynamic or indivisible
+    innermost bounds, transposed or strided operands, bodies the vectorizer
+    does not take) are left to LLVM's loop vectorizer.
+
+    This is what LLVM alone cannot do: a floating-point reduction loop is
+    not reassociated, so softmax's row sums and a norm's statistics stayed
+    scalar; here each vector is reduced as a tree (the row sum of the UNet's
+    attention, 10 x 4096 x 4096 elements, was one scalar `vaddss` chain).
+
+    Example (`lanes` = 16):
+
+    ```mlir
+    linalg.generic {iterator_types = ["parallel", "reduction"], ...}
+        ins(%x : memref<8x256xf32>) outs(%sum : memref<8xf32>) {...addf...}
+    // becomes
+    scf.for %i = %c0 to %c8 step %c1 {
+      scf.for %j = %c0 to %c256 step %c64 {
+        %v = vector.transfer_read %x[%i, %j] ... : vector<1x64xf32>
+        %a = vector.transfer_read %sum[%i] ... : vector<1xf32>
+        %r = vector.multi_reduction <add>, %v, %a [1] : vector<1x64xf32> to vector<1xf32>
+        vector.transfer_write %r, %sum[%i] ...
+      }
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::affine::AffineDialect"];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", /*default=*/"16",
+           "fp32 lanes of the host's vector registers (16 for AVX-512, 8 "
+           "for AVX2)">,
+  ];
+}
+
 def RomacExternalizeWeightsPass
     : Pass<"romac-externalize-weights", "::mlir::ModuleOp"> {
   let summary = "Turn large constant memref.globals into external "

@@ -1,0 +1,84 @@
+// RUN: romac-opt %s --romac-vectorize | FileCheck %s
+// RUN: romac-opt %s --romac-vectorize=lanes=8 | FileCheck %s --check-prefix=AVX2
+// RUN: romac-opt %s --romac-codegen-pipeline=tile=false | FileCheck %s --check-prefix=LLVM
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+#col = affine_map<(d0, d1) -> (d1)>
+#t = affine_map<(d0, d1) -> (d1, d0)>
+
+// A row sum (softmax's denominator): one 64-lane vector of a row per step,
+// reduced as a vector.reduction into the row's sum.
+// CHECK-LABEL: func.func @row_sum
+// CHECK: scf.for %[[I:.*]] = %c0 to %c8 step %c1
+// CHECK: scf.for %[[J:.*]] = %c0 to %c256 step %c64
+// CHECK: %[[V:.*]] = vector.load %{{.*}} : memref<64xf32, {{.*}}>, vector<64xf32>
+// CHECK: vector.reduction <add>, %[[V]], %{{.*}} : vector<64xf32> into f32
+// CHECK-NOT: linalg.generic
+// With 8 lanes (AVX2) the vector is 4 x 8 lanes.
+// AVX2-LABEL: func.func @row_sum
+// AVX2: vector.reduction <add>, %{{.*}}, %{{.*}} : vector<32xf32> into f32
+// Lowered: LLVM's reassociating vector reduction.
+// LLVM: llvm.intr.vector.reduce.fadd{{.*}}reassoc
+func.func @row_sum(%x: memref<8x256xf32>, %s: memref<8xf32>) {
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<8x256xf32>) outs(%s : memref<8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.addf %out, %in : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
+
+// Element-wise with a broadcast operand (x - rowmax, exp; a bias along the
+// columns): the broadcast is read once per step and splatted. 48 columns:
+// the largest multiple of 16 lanes up to 64 that divides 48 is 48.
+// CHECK-LABEL: func.func @sub_exp
+// CHECK: scf.for
+// CHECK: scf.for %{{.*}} = %c0 to %c48 step %c48
+// CHECK: vector.broadcast %{{.*}} : vector<f32> to vector<48xf32>
+// CHECK: arith.subf %{{.*}}, %{{.*}} : vector<48xf32>
+// CHECK: math.exp %{{.*}} : vector<48xf32>
+// CHECK: arith.addf %{{.*}}, %{{.*}} : vector<48xf32>
+// CHECK: vector.store %{{.*}} : memref<48xf32, {{.*}}>, vector<48xf32>
+func.func @sub_exp(%x: memref<8x48xf32>, %m: memref<8xf32>, %b: memref<48xf32>, %y: memref<8x48xf32>) {
+  linalg.generic {indexing_maps = [#id, #row, #col, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %m, %b : memref<8x48xf32>, memref<8xf32>, memref<48xf32>) outs(%y : memref<8x48xf32>) {
+  ^bb0(%in: f32, %mm: f32, %bb: f32, %out: f32):
+    %0 = arith.subf %in, %mm : f32
+    %1 = math.exp %0 : f32
+    %2 = arith.addf %1, %bb : f32
+    linalg.yield %2 : f32
+  }
+  return
+}
+
+// Left to LLVM's loop vectorizer: a transposed operand (not contiguous along the innermost
+// loop), and an innermost bound that no multiple of 16 divides.
+// CHECK-LABEL: func.func @transposed
+// CHECK-NOT: vector.
+// CHECK: linalg.generic
+// CHECK-LABEL: func.func @odd
+// CHECK-NOT: vector.
+// CHECK: linalg.generic
+func.func @transposed(%x: memref<64x64xf32>, %y: memref<64x64xf32>) {
+  linalg.generic {indexing_maps = [#t, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<64x64xf32>) outs(%y : memref<64x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  return
+}
+func.func @odd(%x: memref<4x77xf32>, %y: memref<4x77xf32>) {
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<4x77xf32>) outs(%y : memref<4x77xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.negf %in : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
+
+// A vector of no lanes is refused.
+// RUN: not romac-opt %s --romac-vectorize=lanes=0 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: error: romac-vectorize: lanes must be at least 1
