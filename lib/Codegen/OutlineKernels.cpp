@@ -20,6 +20,8 @@
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringMap.h"
 
+#include <limits>
+
 namespace romac {
 #define GEN_PASS_DEF_ROMACOUTLINEKERNELSPASS
 #include "romac/Codegen/Passes.h.inc"
@@ -102,14 +104,21 @@ std::pair<func::FuncOp, func::CallOp> outline(Operation *op, func::FuncOp func,
 }
 
 /// What `kernel` computes: its printed form without its name and without
-/// locations (the printer leaves them out by default). Two kernels with the
-/// same text have the same type, attributes and body.
+/// locations. Two kernels with the same text have the same type, attributes
+/// and body.
 std::string getKernelText(func::FuncOp kernel) {
   std::string text;
   llvm::raw_string_ostream os(text);
   // Local scope: a kernel is isolated from above, and numbering the whole
-  // module for each kernel would make this quadratic.
-  kernel->print(os, OpPrintingFlags().useLocalScope());
+  // module for each kernel would make this quadratic. Every constant in
+  // full and no locations, whatever --mlir-elide-elementsattrs-if-larger or
+  // --mlir-print-debuginfo say (an elided constant would merge two kernels
+  // that differ).
+  kernel->print(
+      os, OpPrintingFlags()
+              .useLocalScope()
+              .enableDebugInfo(false)
+              .elideLargeElementsAttrs(std::numeric_limits<int64_t>::max()));
   std::string name = "@" + kernel.getName().str() + "(";
   size_t at = text.find(name);
   if (at != std::string::npos)

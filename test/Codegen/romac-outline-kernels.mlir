@@ -45,3 +45,27 @@ func.func @main(%a: memref<4x4xf32>, %b: memref<4x4xf32>, %c: memref<4x4xf32>,
   linalg.copy ins(%d : memref<2x8xf32>) outs(%e : memref<2x8xf32>)
   return
 }
+
+// Kernels that differ only in a constant stay apart even when the printer is
+// told to elide large constants.
+// RUN: romac-opt %s --split-input-file --romac-outline-kernels --mlir-elide-elementsattrs-if-larger=2 | FileCheck %s --check-prefix=CONST
+// CONST-LABEL: func.func private @romac_kernel_0(
+// CONST-LABEL: func.func private @romac_kernel_1(
+// CONST-LABEL: func.func @consts
+// CONST: call @romac_kernel_0(
+// CONST-NEXT: call @romac_kernel_1(
+// -----
+func.func @consts(%a: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %x = arith.constant dense<[1.0, 2.0, 3.0, 4.0]> : vector<4xf32>
+  %y = arith.constant dense<[5.0, 6.0, 7.0, 8.0]> : vector<4xf32>
+  scf.execute_region {
+    vector.store %x, %a[%c0] : memref<4xf32>, vector<4xf32>
+    scf.yield
+  }
+  scf.execute_region {
+    vector.store %y, %a[%c0] : memref<4xf32>, vector<4xf32>
+    scf.yield
+  }
+  return
+}

@@ -29,6 +29,8 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <unistd.h>
+
 using namespace romac;
 using namespace romac::driver;
 
@@ -93,9 +95,13 @@ CompileProgress::CompileProgress(llvm::StringRef command, llvm::StringRef model,
       double seconds = std::chrono::duration<double>(
                            std::chrono::steady_clock::now() - start)
                            .count();
-      // One write per line: stderr is unbuffered.
-      llvm::errs()
-          << llvm::formatv("{0}{1} ({2:f1} s)\n", prefix, phase, seconds).str();
+      // One write(2) per line, not llvm::errs(): the main thread may be
+      // printing a diagnostic at the same time, and a raw_ostream is not
+      // safe to share between threads.
+      std::string line =
+          llvm::formatv("{0}{1} ({2:f1} s)\n", prefix, phase, seconds).str();
+      [[maybe_unused]] ssize_t written =
+          ::write(STDERR_FILENO, line.data(), line.size());
     }
   });
 }

@@ -270,6 +270,8 @@ std::vector<llvm::SmallVector<char, 0>> partitionModule(llvm::Module &m,
                                                         unsigned jobs) {
   for (llvm::GlobalVariable &g : m.globals())
     if (g.hasLocalLinkage() && !g.isConstant()) {
+      if (!g.hasName())
+        g.setName("romac_state");
       g.setLinkage(llvm::GlobalValue::ExternalLinkage);
       g.setVisibility(llvm::GlobalValue::HiddenVisibility);
     }
