@@ -43,18 +43,22 @@ void romac::buildCodegenBufferizePipeline(
   //    not copied (a Gemm's transposed weights, attention's K^T).
   if (options.kernels)
     pm.addPass(createRomacFoldTransposesPass());
-  // 1. The schedule's DRAM-level tiles become loops (tensors still).
+  // 1. Element-wise chains (bias, activations, the element-wise parts of
+  //    norms and softmax) fuse into one loop nest each: upstream producer /
+  //    consumer fusion of linalg.generic ops, never into a contraction
+  //    (which stays a named op for romac-lower-to-kernels).
+  pm.addPass(createRomacFuseElementwisePass());
+  //    A chain that only adds to a contraction's result (bias, residual)
+  //    becomes the contraction's initial value: the kernel accumulates
+  //    onto it inside its tiles.
+  if (options.fuseIntoContractions)
+    pm.addNestedPass<func::FuncOp>(createRomacFuseIntoContractionsPass());
+  // 2. The schedule's DRAM-level tiles become loops (tensors still).
   if (options.tile)
     pm.addNestedPass<func::FuncOp>(createRomacTileBySchedulePass());
-  // Element-wise chains (bias, activations, the element-wise parts of
-  // norms and softmax) fuse into one loop nest each: upstream producer /
-  // consumer fusion of linalg.generic ops, never into a contraction (which
-  // stays a named op for romac-lower-to-kernels). The tiled contractions
-  // are inside their loops by now and keep their tiling.
-  pm.addPass(createRomacFuseElementwisePass());
   pm.addPass(createCanonicalizerPass());
 
-  // 2. Buffers: one-shot bufferization across function boundaries with
+  // 3. Buffers: one-shot bufferization across function boundaries with
   //    identity layouts, results turned into caller-provided outputs, and
   //    every intermediate buffer freed after its last use.
   bufferization::OneShotBufferizePassOptions bufferize;
@@ -75,7 +79,7 @@ void romac::buildCodegenBufferizePipeline(
   // which the runtime's pool keeps mapped between runs.
   pm.addNestedPass<func::FuncOp>(createRomacPlanArenaPass());
 
-  // 3. Contractions: calls of the runtime's native kernels, which own the
+  // 4. Contractions: calls of the runtime's native kernels, which own the
   //    cache blocking, register tiles, vector ISA and threads inside a tile.
   if (options.kernels)
     pm.addPass(createRomacLowerToKernelsPass());
@@ -84,12 +88,12 @@ void romac::buildCodegenBufferizePipeline(
   if (options.vectorize)
     pm.addNestedPass<func::FuncOp>(createRomacVectorizePass());
 
-  // 4. Weights: bound by the runtime, not copied into the code.
+  // 5. Weights: bound by the runtime, not copied into the code.
   RomacExternalizeWeightsPassOptions weights;
   weights.minBytes = options.weightMinBytes;
   pm.addPass(createRomacExternalizeWeightsPass(weights));
 
-  // 5. One kernel function per layer (fast LLVM optimization, symbols for
+  // 6. One kernel function per layer (fast LLVM optimization, symbols for
   //    profiling).
   RomacOutlineKernelsPassOptions outline;
   outline.profile = options.profile;
@@ -98,7 +102,7 @@ void romac::buildCodegenBufferizePipeline(
 
 void romac::buildCodegenLLVMPipeline(OpPassManager &pm,
                                      const CodegenPipelineOptions &options) {
-  // 6. Loops and the LLVM dialect.
+  // 7. Loops and the LLVM dialect.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

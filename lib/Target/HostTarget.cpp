@@ -12,8 +12,8 @@
 //  - compute: rows = fp32 lanes of a vector register, cols = FMA units per
 //    core x cores; fp32 operands; the core clock; every operand tile is
 //    copied once per kernel call (at half the buffer's bandwidth);
-//  - memories: one buffer, one core's share of the chosen data cache (L2 by
-//    default), holding all three operands, as a cache does;
+//  - memories: one buffer, one core's share of the chosen data cache (the
+//    last level by default), holding all three operands, as a cache does;
 //  - dram: the DDR4-3200 channel of targets/simba-like.yaml.
 //
 //===----------------------------------------------------------------------===//
@@ -39,9 +39,14 @@ constexpr double kFmaEnergyPJ = 4.6;
 
 /// Energy of one 64-bit cache access in pJ, fitted to the same paper's 45 nm
 /// figures (10 pJ at 8 KiB, 20 pJ at 32 KiB, 100 pJ at 1 MiB):
-/// 100 pJ x sqrt(size / 1 MiB).
+/// 100 pJ x sqrt(size / 1 MiB), with sizes above 16 MiB charged as 16 MiB
+/// (400 pJ): the fit is not stretched to a large L3 (this VM reports
+/// 508 MiB), whose accesses would otherwise cost more than the default
+/// DRAM's 512 pJ.
 double cacheEnergyPJPer64Bits(uint64_t sizeBytes) {
-  return 100.0 * std::sqrt(static_cast<double>(sizeBytes) / (1024.0 * 1024.0));
+  constexpr double kMiB = 1024.0 * 1024.0;
+  return 100.0 *
+         std::sqrt(std::min(static_cast<double>(sizeBytes), 16 * kMiB) / kMiB);
 }
 
 /// \p text as a double-quoted YAML scalar (printable ASCII only).
@@ -67,14 +72,16 @@ StringRef describeVectorIsa(const HostCpu &cpu) {
   return "128-bit SIMD";
 }
 
-/// The data cache the buffer models: \p cacheLevel, or 0 for the L2 (the
-/// L1d when there is no L2).
+/// The data cache the buffer models: \p cacheLevel, or 0 for the last
+/// level (the cache DRAM feeds; the levels below it are the kernels').
 const HostCache *chooseCache(const HostCpu &cpu, unsigned cacheLevel) {
   if (cacheLevel != 0)
     return cpu.getDataCache(cacheLevel);
-  if (const HostCache *l2 = cpu.getDataCache(2))
-    return l2;
-  return cpu.getDataCache(1);
+  const HostCache *last = nullptr;
+  for (const HostCache &cache : cpu.caches)
+    if (cache.holdsData() && (!last || cache.level > last->level))
+      last = &cache;
+  return last;
 }
 
 /// Cores that share \p cache: its logical CPUs over the threads of a core.
@@ -111,6 +118,16 @@ constexpr StringLiteral kHostDramYaml = R"(dram:
 )";
 
 } // namespace
+
+std::optional<unsigned> romac::parseHostTargetName(StringRef name) {
+  if (name == kHostTargetName)
+    return 0u;
+  unsigned level = 0;
+  if (name.consume_front(kHostTargetName) && name.consume_front("-l") &&
+      name.size() == 1 && !name.getAsInteger(10, level) && level >= 1)
+    return level;
+  return std::nullopt;
+}
 
 std::string romac::getHostTargetYaml(const HostCpu &cpu, unsigned cacheLevel) {
   std::string yaml;
@@ -151,10 +168,9 @@ std::string romac::getHostTargetYaml(const HostCpu &cpu, unsigned cacheLevel) {
      << "   # fp32 FMA, 45 nm (Horowitz, ISSCC 2014)\n";
 
   // An L1 feeds two vector loads per cycle; the levels below it one line.
-  double bandwidth = !cache ? 0
-                     : cache->level <= 1
-                         ? 2.0 * cpu.vectorBits / 8.0
-                         : double(cache->lineBytes.value);
+  double bandwidth = !cache              ? 0
+                     : cache->level <= 1 ? 2.0 * cpu.vectorBits / 8.0
+                                         : double(cache->lineBytes.value);
   if (bandwidth > 0)
     os << "  pack_bytes_per_cycle: " << format("%g", bandwidth / 2)
        << "   # a kernel call packs its input and weight tiles and loads and "
@@ -171,7 +187,8 @@ std::string romac::getHostTargetYaml(const HostCpu &cpu, unsigned cacheLevel) {
     os << "    bytes: " << bytes << "\n";
     os << "    holds: [input, weight, output]\n";
     os << "    read_energy_pj_per_byte: " << format("%.4f", pjPerByte)
-       << "   # 100 pJ x sqrt(size / 1 MiB) per 64 bits, 45 nm fit\n";
+       << "   # 100 pJ x sqrt(min(size, 16 MiB) / 1 MiB) per 64 bits, 45 nm "
+          "fit\n";
     os << "    write_energy_pj_per_byte: " << format("%.4f", pjPerByte) << "\n";
     os << "    bandwidth_bytes_per_cycle: " << format("%g", bandwidth) << "\n";
   }

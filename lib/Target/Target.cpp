@@ -228,13 +228,15 @@ static Expected<std::string> findTargetFile(StringRef nameOrPath,
                " is this CPU)";
   else
     message += "(available: " + llvm::join(available, ", ") + ", and " +
-               kHostTargetName.str() + " for this CPU)";
+               kHostTargetName.str() +
+               " for this CPU, host-lN for its level-N "
+               "cache)";
   return make_error<TargetError>("", 0, 0, std::move(message));
 }
 
 Expected<Target> romac::loadTarget(StringRef nameOrPath, StringRef targetsDir) {
-  if (nameOrPath == kHostTargetName)
-    return makeHostTarget(getHostCpu());
+  if (std::optional<unsigned> level = parseHostTargetName(nameOrPath))
+    return makeHostTarget(getHostCpu(), *level);
   Expected<std::string> path = findTargetFile(nameOrPath, targetsDir);
   if (!path)
     return path.takeError();
@@ -243,11 +245,12 @@ Expected<Target> romac::loadTarget(StringRef nameOrPath, StringRef targetsDir) {
 
 Expected<TargetSource> romac::readTargetSource(StringRef nameOrPath,
                                                StringRef targetsDir) {
-  if (nameOrPath == kHostTargetName) {
+  if (std::optional<unsigned> level = parseHostTargetName(nameOrPath)) {
     // makeHostTarget() says why a CPU has no host target.
-    if (Expected<Target> host = makeHostTarget(getHostCpu()); !host)
+    if (Expected<Target> host = makeHostTarget(getHostCpu(), *level); !host)
       return host.takeError();
-    return TargetSource{getHostTargetYaml(getHostCpu()), kHostTargetName.str()};
+    return TargetSource{getHostTargetYaml(getHostCpu(), *level),
+                        nameOrPath.str()};
   }
   Expected<std::string> path = findTargetFile(nameOrPath, targetsDir);
   if (!path)

@@ -53,8 +53,8 @@ llvm::Expected<std::string> getCacheEntryName(const ModelLoadRequest &request,
     key.add("schedule", *schedule);
   } else if (!request.noTile) {
     key.add("target", request.target);
-    if (request.target == "host") {
-      key.add("host-target", getHostTargetYaml(getHostCpu()));
+    if (std::optional<unsigned> level = parseHostTargetName(request.target)) {
+      key.add("host-target", getHostTargetYaml(getHostCpu(), *level));
     } else {
       std::string file =
           isTargetPath(request.target)
@@ -68,6 +68,7 @@ llvm::Expected<std::string> getCacheEntryName(const ModelLoadRequest &request,
   }
   key.add("tile", request.noTile ? "0" : "1");
   key.add("kernels", request.noKernels ? "0" : "1");
+  key.add("fuse", request.noFuse ? "0" : "1");
   key.add("opt", std::to_string(ExecutableOptions().optLevel));
   for (const std::string &d : request.dims)
     key.add("dim", d);
@@ -189,6 +190,7 @@ llvm::Expected<std::unique_ptr<Executable>> romac::driver::compileModel(
   ExecutableOptions options;
   options.tile = !request.noTile;
   options.kernels = !request.noKernels;
+  options.fuse = !request.noFuse;
   options.profile = profile;
   if (!cache)
     return Executable::compile(module, options);

@@ -48,7 +48,7 @@ struct ModelLoadRequest {
   /// key; the parsed file in `scheduleFile`).
   std::string schedule;
   const Schedule *scheduleFile = nullptr;
-  bool noTile = false, noKernels = false;
+  bool noTile = false, noKernels = false, noFuse = false;
   /// Neither load from nor store in the artefact cache.
   bool noCache = false;
   /// --dim / --shape flags as given (NAME=N, NAME=D0xD1...): in the key.

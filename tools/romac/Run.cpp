@@ -501,6 +501,7 @@ ModelLoadRequest makeLoadRequest(const RunArgs &args, const NamedInputs &inputs,
   request.scheduleFile = file ? &*file : nullptr;
   request.noTile = args.noTile;
   request.noKernels = args.noKernels;
+  request.noFuse = args.noFuse;
   // --profile needs the schedule's predictions, so it imports anyway.
   request.noCache = args.noCache || args.profile;
   request.dims = args.dims;
@@ -598,6 +599,9 @@ CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
   run->add_flag("--no-kernels", args.noKernels,
                 "Lower matmuls and convolutions to plain loops instead of "
                 "romac's native kernels (for comparison)");
+  run->add_flag("--no-fuse", args.noFuse,
+                "Keep bias and residual adds as passes of their own instead "
+                "of the contractions' initial values (for comparison)");
   run->add_option("--schedule", args.schedule,
                   "Execute the tiling of this schedule JSON (romac compile "
                   "-o) instead of searching one")

@@ -537,13 +537,16 @@ TEST(HostTargetTest, Zen5Target) {
   EXPECT_DOUBLE_EQ(target->compute.frequencyMHz, 2096.029);
   for (OperandKind operand : kAllOperands)
     EXPECT_EQ(target->compute.getBytesPerElement(operand), 4u);
+  // The buffer is the last-level cache, the L3, shared by both cores (the
+  // default for an unknown sharing): one core's share is half of it. Its
+  // energy is a 16 MiB array's (400 pJ per 64 bits), not the fit's 2254.
   ASSERT_EQ(target->memories.size(), 1u);
-  const OnChipMemory &l2 = target->memories.front();
-  EXPECT_EQ(l2.name, "L2");
-  EXPECT_EQ(l2.bytes, 1 * kMiB);
-  EXPECT_EQ(l2.getNumOperands(), 3u);
-  EXPECT_NEAR(l2.readEnergyPJPerByte, 12.5, 1e-3); // 100 pJ per 64 bits
-  EXPECT_EQ(l2.bandwidthBytesPerCycle, 64);
+  const OnChipMemory &l3 = target->memories.front();
+  EXPECT_EQ(l3.name, "L3");
+  EXPECT_EQ(l3.bytes, 254 * kMiB);
+  EXPECT_EQ(l3.getNumOperands(), 3u);
+  EXPECT_NEAR(l3.readEnergyPJPerByte, 50.0, 1e-3);
+  EXPECT_EQ(l3.bandwidthBytesPerCycle, 64);
   EXPECT_EQ(target->dram.standard, DramStandard::DDR4);
   EXPECT_EQ(target->dram.getCapacityBytes(), 8ull * 1024 * kMiB);
   EXPECT_NE(target->description.find("Turin-like"), std::string::npos);
@@ -555,11 +558,19 @@ TEST(HostTargetTest, Zen5Target) {
   EXPECT_EQ(l1->memories.front().bytes, 48 * kKiB);
   EXPECT_EQ(l1->memories.front().bandwidthBytesPerCycle, 128); // 2 x 64 B
 
-  // The L3 is shared by both cores (the default for an unknown sharing):
-  // one core's share is half of it.
-  llvm::Expected<Target> l3 = makeHostTarget(cpu, 3);
-  ASSERT_TRUE(bool(l3)) << llvm::toString(l3.takeError());
-  EXPECT_EQ(l3->memories.front().bytes, 254 * kMiB);
+  llvm::Expected<Target> l2 = makeHostTarget(cpu, 2);
+  ASSERT_TRUE(bool(l2)) << llvm::toString(l2.takeError());
+  EXPECT_EQ(l2->name, "host-l2");
+  EXPECT_EQ(l2->memories.front().name, "L2");
+  EXPECT_EQ(l2->memories.front().bytes, 1 * kMiB);
+  EXPECT_NEAR(l2->memories.front().readEnergyPJPerByte, 12.5,
+              1e-3); // 100 pJ per 64 bits
+
+  EXPECT_EQ(parseHostTargetName("host"), 0u);
+  EXPECT_EQ(parseHostTargetName("host-l2"), 2u);
+  EXPECT_EQ(parseHostTargetName("host-l0"), std::nullopt);
+  EXPECT_EQ(parseHostTargetName("host-l12"), std::nullopt);
+  EXPECT_EQ(parseHostTargetName("hostess"), std::nullopt);
 
   llvm::Expected<Target> l4 = makeHostTarget(cpu, 4);
   ASSERT_FALSE(bool(l4));
@@ -576,12 +587,13 @@ TEST(HostTargetTest, SapphireRapidsTarget) {
   ASSERT_TRUE(bool(target)) << llvm::toString(target.takeError());
   EXPECT_EQ(target->compute.rows, 16u);
   EXPECT_EQ(target->compute.cols, 112u);
-  EXPECT_EQ(target->memories.front().bytes, 2 * kMiB); // private to a core
+  // The last level, the L3: 128 addressable IDs / 2 threads = 64 > 56
+  // cores: shared by all 56.
+  EXPECT_EQ(target->memories.front().bytes, 105 * kMiB / 56);
   EXPECT_EQ(target->compute.frequencyMHz, 3800);
-  // L3: 128 addressable IDs / 2 threads = 64 > 56 cores: shared by all 56.
-  llvm::Expected<Target> l3 = makeHostTarget(cpu, 3);
-  ASSERT_TRUE(bool(l3)) << llvm::toString(l3.takeError());
-  EXPECT_EQ(l3->memories.front().bytes, 105 * kMiB / 56);
+  llvm::Expected<Target> l2 = makeHostTarget(cpu, 2);
+  ASSERT_TRUE(bool(l2)) << llvm::toString(l2.takeError());
+  EXPECT_EQ(l2->memories.front().bytes, 2 * kMiB); // private to a core
 }
 
 TEST(HostTargetTest, DefaultCpuTarget) {
@@ -647,8 +659,8 @@ TEST(HostPrintTest, TextNamesEverySource) {
                       "[default], shared by 2 CPU(s) [default]\n"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("target host: 16 x 4 fp32 MACs at 2096 MHz, buffer L2 "
-                      "1 MiB"),
+  EXPECT_NE(text.find("target host: 16 x 4 fp32 MACs at 2096 MHz, buffer L3 "
+                      "254 MiB"),
             std::string::npos)
       << text;
 }

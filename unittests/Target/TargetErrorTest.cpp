@@ -541,7 +541,8 @@ TEST(TargetErrorTest, UnknownTargetNameListsAvailable) {
   ASSERT_FALSE(bool(unknown));
   EXPECT_EQ(llvm::toString(unknown.takeError()),
             "error: unknown target 'tpu-v9' (available: edge-npu-lpddr4, "
-            "eyeriss-like, romanet-ddr3, simba-like, and host for this CPU)");
+            "eyeriss-like, romanet-ddr3, simba-like, and host for this CPU, "
+            "host-lN for its level-N cache)");
 
   llvm::Expected<Target> noDir = loadTarget("x", "/nonexistent/targets");
   ASSERT_FALSE(bool(noDir));

@@ -58,6 +58,12 @@ struct CodegenPipelineOptions
       llvm::cl::desc("Polynomial approximations of exp, erf, tanh, log "
                      "(romac-approximate-math) instead of libm calls"),
       llvm::cl::init(true)};
+  Option<bool> fuseIntoContractions{
+      *this, "fuse-into-contractions",
+      llvm::cl::desc("Fold element-wise consumers that add to a "
+                     "contraction's result into its initial value "
+                     "(romac-fuse-into-contractions)"),
+      llvm::cl::init(true)};
   Option<bool> vectorize{
       *this, "vectorize",
       llvm::cl::desc("Vectorize the element-wise and reduction generics "

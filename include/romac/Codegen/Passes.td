@@ -310,6 +310,52 @@ def RomacFuseElementwisePass
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def RomacFuseIntoContractionsPass
+    : Pass<"romac-fuse-into-contractions", "::mlir::func::FuncOp"> {
+  let summary = "Fold element-wise consumers that add to a contraction's "
+                "result (bias, residual) into its initial value";
+  let description = [{
+    A matmul or convolution accumulates into its output (C += A x B). When
+    its output starts as zeros (`linalg.fill` of 0.0) and its only consumer
+    is an element-wise `linalg.generic` that adds terms to it (a bias, a
+    residual, both: after romac-fuse-elementwise these are one generic),
+    the terms are computed first and become the contraction's initial
+    value. The native kernels then add their products onto them inside each
+    tile, and the consumer's own pass over the whole output (read, add,
+    write) is gone.
+
+    Folded only where it is exact up to the order of the additions:
+    - the contraction is a named matmul or convolution (contraction or
+      convolution interface) on tensors whose init is a zero fill;
+    - its result (or a `tensor.expand_shape` of it, as a 3-D MatMul's 2-D
+      matmul has) has that one use;
+    - the consumer is all-parallel, does not read its output's old value,
+      reads the result once with the same permutation map as its output,
+      and the result's element reaches the yield through `arith.addf` (or
+      the left side of `arith.subf`) ops whose results have no other use.
+
+    The rest of the consumer (its other inputs, the result's element read
+    as 0) becomes a generic that computes the init; if one of its inputs is
+    defined after the contraction, the contraction moves down to it.
+    Consumers that do anything else to the result (an activation, a scale)
+    stay as they are.
+
+    Example:
+
+    ```mlir
+    %f = linalg.fill ins(%zero) outs(%e)
+    %c = linalg.conv_2d_nchw_fchw ins(%x, %w) outs(%f)
+    %y = linalg.generic ins(%c, %bias, %res) { %c_i + %b_c + %r_i }
+    // becomes
+    %t = linalg.generic ins(%bias, %res) { 0.0 + %b_c + %r_i }
+    %y = linalg.conv_2d_nchw_fchw ins(%x, %w) outs(%t)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def RomacEarlyDeallocPass
     : Pass<"romac-early-dealloc", "::mlir::func::FuncOp"> {
   let summary = "Move each buffer's dealloc to just after its last use";

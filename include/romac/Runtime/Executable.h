@@ -68,6 +68,9 @@ struct ExecutableOptions {
   bool tile = true;
   /// Matmuls and convolutions through the native kernels (Kernels.h).
   bool kernels = true;
+  /// Bias and residual adds folded into the contractions' initial values
+  /// (romac-fuse-into-contractions).
+  bool fuse = true;
   /// LLVM optimization level of the generated code (0-3).
   unsigned optLevel = 3;
   /// Time every kernel (layer): getProfile().

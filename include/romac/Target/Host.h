@@ -311,13 +311,18 @@ std::vector<std::string> getLlvmTargetFeatures(const HostCpu &cpu);
 /// The name that resolves to the host target wherever a target is named.
 inline constexpr llvm::StringLiteral kHostTargetName = "host";
 
+/// The cache level a host target name asks for: 0 for `host` (the
+/// last-level cache), N for `host-lN` (N = 1..9); nothing for other names.
+std::optional<unsigned> parseHostTargetName(llvm::StringRef name);
+
 /// The target YAML (docs/targets.md format) that describes \p cpu: the SIMD
 /// FMA units as the MAC array (rows = fp32 lanes, cols = FMA units per core x
 /// cores), one data cache of one core as the buffer shared by all operands,
 /// and a default DDR4-3200 channel (targets/simba-like.yaml's part). With
-/// \p cacheLevel 0 the buffer is the L2 (the L1d when there is no L2);
-/// otherwise the data cache of that level, and the target is called
-/// `host-lN`. Every number is commented with its source.
+/// \p cacheLevel 0 the buffer is the last-level data cache (the one DRAM
+/// feeds: the L3 where there is one); otherwise the data cache of that
+/// level, and the target is called `host-lN`. Every number is commented
+/// with its source.
 std::string getHostTargetYaml(const HostCpu &cpu, unsigned cacheLevel = 0);
 
 /// The target getHostTargetYaml() describes, parsed and validated exactly as

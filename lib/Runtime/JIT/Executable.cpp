@@ -244,6 +244,7 @@ romac::lowerModule(ModuleOp module, const ExecutableOptions &options) {
   CodegenPipelineOptions pipeline;
   pipeline.tile = options.tile;
   pipeline.kernels = options.kernels;
+  pipeline.fuseIntoContractions = options.fuse;
   pipeline.profile = options.profile;
   PassManager bufferize(ctx);
   buildCodegenBufferizePipeline(bufferize, pipeline);

@@ -1,0 +1,165 @@
+// RUN: romac-opt %s --split-input-file --romac-fuse-into-contractions | FileCheck %s
+
+// A convolution's bias and a residual (one element-wise generic, as
+// romac-fuse-elementwise leaves them) become the convolution's initial
+// value: a generic of the bias and the residual, with the convolution's
+// element read as 0; the zero fill and the consumer are gone.
+#nchw = affine_map<(n, c, h, w) -> (n, c, h, w)>
+#chan = affine_map<(n, c, h, w) -> (c)>
+// CHECK-LABEL: func.func @conv_bias_residual
+// CHECK-SAME: (%[[X:.*]]: tensor<1x2x6x6xf32>, %[[W:.*]]: tensor<4x2x3x3xf32>, %[[B:.*]]: tensor<4xf32>, %[[R:.*]]: tensor<1x4x4x4xf32>)
+// CHECK-NOT: linalg.fill
+// CHECK: %[[T:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[B]], %[[R]] : tensor<4xf32>, tensor<1x4x4x4xf32>)
+// CHECK: ^bb0(%[[BI:.*]]: f32, %[[RI:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[Z:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[S1:.*]] = arith.addf %[[Z]], %[[BI]]
+// CHECK: %[[S2:.*]] = arith.addf %[[S1]], %[[RI]]
+// CHECK: linalg.yield %[[S2]]
+// CHECK: %[[C:.*]] = linalg.conv_2d_nchw_fchw {{.*}}ins(%[[X]], %[[W]] : {{.*}}) outs(%[[T]] : tensor<1x4x4x4xf32>)
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[C]]
+func.func @conv_bias_residual(%x: tensor<1x2x6x6xf32>, %w: tensor<4x2x3x3xf32>, %b: tensor<4xf32>, %r: tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x4x4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x2x6x6xf32>, tensor<4x2x3x3xf32>) outs(%f : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %e2 = tensor.empty() : tensor<1x4x4x4xf32>
+  %y = linalg.generic {indexing_maps = [#nchw, #chan, #nchw, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c, %b, %r : tensor<1x4x4x4xf32>, tensor<4xf32>, tensor<1x4x4x4xf32>) outs(%e2 : tensor<1x4x4x4xf32>) {
+  ^bb0(%ci: f32, %bi: f32, %ri: f32, %out: f32):
+    %s1 = arith.addf %ci, %bi : f32
+    %s2 = arith.addf %s1, %ri : f32
+    linalg.yield %s2 : f32
+  } -> tensor<1x4x4x4xf32>
+  return %y : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// A 3-D MatMul is a 2-D matmul between reshapes: the bias (on the left of
+// the add, as ONNX's Add(bias, x) has it) is computed at the 3-D shape and
+// collapsed into the matmul's init; the matmul's schedule stays on it.
+#mk = affine_map<(b, m, n) -> (b, m, n)>
+#n = affine_map<(b, m, n) -> (n)>
+// CHECK-LABEL: func.func @matmul_reshape_bias
+// CHECK: %[[T:.*]] = linalg.generic
+// CHECK-SAME: ins(%{{.*}} : tensor<8xf32>)
+// CHECK: %[[I:.*]] = tensor.collapse_shape %[[T]] {{\[}}[0, 1], [2]] : tensor<2x4x8xf32> into tensor<8x8xf32>
+// CHECK: %[[M:.*]] = linalg.matmul {marker = 1 : i64} ins(%{{.*}}, %{{.*}} : tensor<8x16xf32>, tensor<16x8xf32>) outs(%[[I]] : tensor<8x8xf32>)
+// CHECK: %[[E:.*]] = tensor.expand_shape %[[M]]
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[E]]
+func.func @matmul_reshape_bias(%x: tensor<8x16xf32>, %w: tensor<16x8xf32>, %b: tensor<8xf32>) -> tensor<2x4x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x8xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %m = linalg.matmul {marker = 1} ins(%x, %w : tensor<8x16xf32>, tensor<16x8xf32>) outs(%f : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %m3 = tensor.expand_shape %m [[0, 1], [2]] output_shape [2, 4, 8] : tensor<8x8xf32> into tensor<2x4x8xf32>
+  %e2 = tensor.empty() : tensor<2x4x8xf32>
+  %y = linalg.generic {indexing_maps = [#n, #mk, #mk], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%b, %m3 : tensor<8xf32>, tensor<2x4x8xf32>) outs(%e2 : tensor<2x4x8xf32>) {
+  ^bb0(%bi: f32, %mi: f32, %out: f32):
+    %s = arith.addf %bi, %mi : f32
+    linalg.yield %s : f32
+  } -> tensor<2x4x8xf32>
+  return %y : tensor<2x4x8xf32>
+}
+
+// -----
+
+// The residual is computed after the matmul: the matmul moves down to the
+// consumer, after the residual, and accumulates onto it. x - r keeps its
+// sign: the init is 0 - r.
+#id = affine_map<(i, j) -> (i, j)>
+// CHECK-LABEL: func.func @residual_after
+// CHECK: %[[R:.*]] = math.exp
+// CHECK: %[[T:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[R]] : tensor<4x4xf32>)
+// CHECK: arith.subf %{{.*}}, %{{.*}} : f32
+// CHECK: %[[M:.*]] = linalg.matmul ins({{.*}}) outs(%[[T]] : tensor<4x4xf32>)
+// CHECK: return %[[M]]
+func.func @residual_after(%x: tensor<4x4xf32>, %w: tensor<4x4xf32>, %u: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %m = linalg.matmul ins(%x, %w : tensor<4x4xf32>, tensor<4x4xf32>) outs(%f : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %r = math.exp %u : tensor<4x4xf32>
+  %y = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%m, %r : tensor<4x4xf32>, tensor<4x4xf32>) outs(%e : tensor<4x4xf32>) {
+  ^bb0(%mi: f32, %ri: f32, %out: f32):
+    %s = arith.subf %mi, %ri : f32
+    linalg.yield %s : f32
+  } -> tensor<4x4xf32>
+  return %y : tensor<4x4xf32>
+}
+
+// -----
+
+// Not folded: an activation of the result (the bias cannot be split off),
+// a result with a second use, a transposed read, r - x (the result with a
+// minus sign), x + x, a consumer that reads its output, and a matmul whose
+// init is not zero.
+#id = affine_map<(i, j) -> (i, j)>
+#t = affine_map<(i, j) -> (j, i)>
+// CHECK-LABEL: func.func @not_folded
+// CHECK-COUNT-7: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<4x4xf32>, tensor<4x4xf32>) outs(%{{.*}} : tensor<4x4xf32>)
+// CHECK-NOT: linalg.matmul
+func.func @not_folded(%x: tensor<4x4xf32>, %w: tensor<4x4xf32>, %b: tensor<4x4xf32>)
+    -> (tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %m1 = linalg.matmul ins(%x, %w : tensor<4x4xf32>, tensor<4x4xf32>) outs(%f : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %y1 = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%m1, %b : tensor<4x4xf32>, tensor<4x4xf32>) outs(%e : tensor<4x4xf32>) {
+  ^bb0(%mi: f32, %bi: f32, %out: f32):
+    %s = arith.addf %mi, %bi : f32
+    %a = math.tanh %s : f32
+    linalg.yield %a : f32
+  } -> tensor<4x4xf32>
+  %m2 = linalg.matmul ins(%x, %w : tensor<4x4xf32>, tensor<4x4xf32>) outs(%f : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %y2 = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%m2, %b : tensor<4x4xf32>, tensor<4x4xf32>) outs(%e : tensor<4x4xf32>) {
+  ^bb0(%mi: f32, %bi: f32, %out: f32):
+    %s = arith.addf %mi, %bi : f32
+    linalg.yield %s : f32
+  } -> tensor<4x4xf32>
+  %m3 = linalg.matmul ins(%x, %w : tensor<4x4xf32>, tensor<4x4xf32>) outs(%f : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %y3 = linalg.generic {indexing_maps = [#t, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%m3, %b : tensor<4x4xf32>, tensor<4x4xf32>) outs(%e : tensor<4x4xf32>) {
+  ^bb0(%mi: f32, %bi: f32, %out: f32):
+    %s = arith.addf %mi, %bi : f32
+    linalg.yield %s : f32
+  } -> tensor<4x4xf32>
+  %m4 = linalg.matmul ins(%x, %w : tensor<4x4xf32>, tensor<4x4xf32>) outs(%f : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %y4 = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%m4, %b : tensor<4x4xf32>, tensor<4x4xf32>) outs(%e : tensor<4x4xf32>) {
+  ^bb0(%mi: f32, %bi: f32, %out: f32):
+    %s = arith.subf %bi, %mi : f32
+    linalg.yield %s : f32
+  } -> tensor<4x4xf32>
+  %m5 = linalg.matmul ins(%x, %w : tensor<4x4xf32>, tensor<4x4xf32>) outs(%f : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %y5 = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%m5 : tensor<4x4xf32>) outs(%e : tensor<4x4xf32>) {
+  ^bb0(%mi: f32, %out: f32):
+    %s = arith.addf %mi, %mi : f32
+    linalg.yield %s : f32
+  } -> tensor<4x4xf32>
+  %m6 = linalg.matmul ins(%x, %w : tensor<4x4xf32>, tensor<4x4xf32>) outs(%f : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %y6 = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%m6 : tensor<4x4xf32>) outs(%b : tensor<4x4xf32>) {
+  ^bb0(%mi: f32, %out: f32):
+    %s = arith.addf %mi, %out : f32
+    linalg.yield %s : f32
+  } -> tensor<4x4xf32>
+  %m7 = linalg.matmul ins(%x, %w : tensor<4x4xf32>, tensor<4x4xf32>) outs(%b : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %y7 = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%m7, %b : tensor<4x4xf32>, tensor<4x4xf32>) outs(%e : tensor<4x4xf32>) {
+  ^bb0(%mi: f32, %bi: f32, %out: f32):
+    %s = arith.addf %mi, %bi : f32
+    linalg.yield %s : f32
+  } -> tensor<4x4xf32>
+  return %y1, %m2, %y2, %y3, %y4, %y5, %y6, %y7 : tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>
+}
