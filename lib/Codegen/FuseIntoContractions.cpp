@@ -10,11 +10,15 @@
 // bias, a residual, both) can be computed first and become the
 // contraction's initial value: the kernel then adds its products onto the
 // bias and the residual inside its tiles, and the consumer's pass over the
-// whole output (read it, write it again) is gone. Passes.td has the rules.
+// whole output (read it, write it again) is gone. An activation that
+// clamps the sum (ReLU, ReLU6, Clip) goes with it, as the kernel's last
+// store (`romac.clamp`). Passes.td has the rules.
 //
 //===----------------------------------------------------------------------===//
 
 #include "romac/Codegen/Passes.h"
+#include "romac/Dialect/Romac/IR/RomacAttrs.h"
+#include "romac/Dialect/Romac/IR/RomacDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -24,6 +28,8 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+
+#include <limits>
 
 namespace romac {
 #define GEN_PASS_DEF_ROMACFUSEINTOCONTRACTIONSPASS
@@ -60,32 +66,93 @@ struct AdditiveConsumer {
   /// of a 3-D activation is a 2-D matmul between two reshapes).
   tensor::ExpandShapeOp expand;
   OpOperand *operand; ///< the generic's input that carries the result
+  /// In the generic's body, `x + terms` (the value the init generic yields).
+  Value sum;
+  /// The activation after the sum: max with lo, min with hi (ops to drop
+  /// from the init generic; null when absent).
+  Operation *maxOp = nullptr, *minOp = nullptr;
+  float lo = -std::numeric_limits<float>::infinity();
+  float hi = std::numeric_limits<float>::infinity();
 };
 
-/// Whether the generic's result is `x + terms` where x is the block
-/// argument \p arg: every op from \p arg to the yield is an addf (or a subf
-/// with the chain on its left) whose result has no other use.
-bool isAdditiveChain(BlockArgument arg) {
-  Value value = arg;
-  while (true) {
-    if (!value.hasOneUse())
-      return false;
-    Operation *user = *value.getUsers().begin();
-    if (isa<linalg::YieldOp>(user))
-      return true;
-    if (isa<arith::AddFOp>(user) ||
-        (isa<arith::SubFOp>(user) && user->getOperand(0) == value &&
-         user->getOperand(1) != value)) {
-      if (user->getOperand(0) == user->getOperand(1))
-        return false; // x + x doubles the result
-      value = user->getResult(0);
-      continue;
-    }
-    return false;
-  }
+/// The f32 constant \p v holds, if it is one.
+std::optional<float> getConstantF32(Value v) {
+  FloatAttr value;
+  if (!v.getType().isF32() || !matchPattern(v, m_Constant(&value)))
+    return std::nullopt;
+  return value.getValue().convertToFloat();
 }
 
-std::optional<AdditiveConsumer> matchConsumer(linalg::LinalgOp contraction) {
+/// If \p value's one user is `arith.OpTy(value, c)` or `(c, value)` with c
+/// an f32 constant: that op and c.
+template <typename OpTy>
+std::optional<std::pair<Operation *, float>> matchBound(Value value) {
+  if (!value.hasOneUse())
+    return std::nullopt;
+  auto op = dyn_cast<OpTy>(*value.getUsers().begin());
+  if (!op)
+    return std::nullopt;
+  Value other = op.getLhs() == value ? op.getRhs() : op.getLhs();
+  std::optional<float> bound = getConstantF32(other);
+  if (!bound || other == value)
+    return std::nullopt;
+  return std::make_pair(op.getOperation(), *bound);
+}
+
+/// Matches the generic's body from the block argument \p arg to the yield:
+/// `x + terms` (every op an addf, or a subf with the chain on its left,
+/// whose result has no other use), then, when \p clamps, optionally
+/// maximumf with a constant and / or minimumf with a constant (ReLU,
+/// ReLU6, Clip, as the importer writes them).
+bool matchChain(BlockArgument arg, bool clamps, AdditiveConsumer &consumer) {
+  Value value = arg;
+  while (value.hasOneUse()) {
+    Operation *user = *value.getUsers().begin();
+    bool additive = isa<arith::AddFOp>(user) ||
+                    (isa<arith::SubFOp>(user) && user->getOperand(0) == value);
+    if (!additive || user->getOperand(0) == user->getOperand(1))
+      break; // x + x doubles the result
+    value = user->getResult(0);
+  }
+  consumer.sum = value;
+  if (clamps) {
+    if (auto max = matchBound<arith::MaximumFOp>(value)) {
+      std::tie(consumer.maxOp, consumer.lo) = *max;
+      value = consumer.maxOp->getResult(0);
+    }
+    if (auto min = matchBound<arith::MinimumFOp>(value)) {
+      std::tie(consumer.minOp, consumer.hi) = *min;
+      value = consumer.minOp->getResult(0);
+    }
+    if (!(consumer.lo <= consumer.hi))
+      return false;
+  }
+  return value.hasOneUse() && isa<linalg::YieldOp>(*value.getUsers().begin());
+}
+
+/// Whether the kernels take \p op with an activation (romac-lower-to-kernels
+/// passes `romac.clamp` to them) and its schedule leaves its sums whole:
+/// a reduction loop tiled by the schedule would clamp partial sums.
+bool canClamp(linalg::LinalgOp op) {
+  if (!isa<linalg::MatmulOp, linalg::BatchMatmulOp, linalg::Conv2DNchwFchwOp,
+           linalg::DepthwiseConv2DNchwChwOp>(op.getOperation()) ||
+      !getElementTypeOrSelf(op->getResult(0).getType()).isF32())
+    return false;
+  auto mapping = op->getAttrOfType<romac::MappingAttr>(
+      romac::RomacDialect::getMappingAttrName());
+  if (!mapping)
+    return true;
+  ArrayRef<int64_t> tiles = mapping.getTile().asArrayRef();
+  SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+  for (auto [loop, type] : llvm::enumerate(op.getIteratorTypesArray()))
+    if (type == utils::IteratorType::reduction &&
+        (loop >= tiles.size() || tiles[loop] != bounds[loop]))
+      return false;
+  return true;
+}
+
+std::optional<AdditiveConsumer> matchConsumer(linalg::LinalgOp contraction,
+                                              bool clamps) {
   Value result = contraction->getResult(0);
   if (!result.hasOneUse())
     return std::nullopt;
@@ -123,7 +190,8 @@ std::optional<AdditiveConsumer> matchConsumer(linalg::LinalgOp contraction) {
     consumer.operand = input;
   }
   if (!consumer.operand ||
-      !isAdditiveChain(generic.getMatchingBlockArgument(consumer.operand)))
+      !matchChain(generic.getMatchingBlockArgument(consumer.operand),
+                  clamps && canClamp(contraction), consumer))
     return std::nullopt;
   consumer.generic = generic;
   return consumer;
@@ -131,7 +199,8 @@ std::optional<AdditiveConsumer> matchConsumer(linalg::LinalgOp contraction) {
 
 /// Rewrites `%r = contraction(outs: fill 0)`, `%y = generic(%r, terms...)`
 /// into `%t = generic(terms...)` (the generic with %r's element replaced by
-/// 0), `%y = contraction(outs: %t)`.
+/// 0 and without its activation), `%y = contraction(outs: %t)` with the
+/// activation as `romac.clamp`.
 void fold(linalg::LinalgOp contraction, AdditiveConsumer consumer,
           DominanceInfo &dominance, RewriterBase &rewriter) {
   linalg::GenericOp generic = consumer.generic;
@@ -186,8 +255,10 @@ void fold(linalg::LinalgOp contraction, AdditiveConsumer consumer,
           else
             mapping.map(arg, args[next++]);
         }
-        for (Operation &op : oldBody)
-          b.clone(op, mapping);
+        for (Operation &op : oldBody.without_terminator())
+          if (&op != consumer.maxOp && &op != consumer.minOp)
+            b.clone(op, mapping);
+        linalg::YieldOp::create(b, bodyLoc, mapping.lookup(consumer.sum));
       });
   terms->setDiscardableAttrs(generic->getDiscardableAttrDictionary());
 
@@ -197,8 +268,13 @@ void fold(linalg::LinalgOp contraction, AdditiveConsumer consumer,
         rewriter, loc, contraction->getResult(0).getType(), init,
         consumer.expand.getReassociationIndices());
   Value oldInit = contraction.getDpsInitOperand(0)->get();
-  rewriter.modifyOpInPlace(
-      contraction, [&] { contraction.getDpsInitOperand(0)->set(init); });
+  rewriter.modifyOpInPlace(contraction, [&] {
+    contraction.getDpsInitOperand(0)->set(init);
+    if (consumer.maxOp || consumer.minOp)
+      contraction->setAttr(
+          romac::RomacDialect::getClampAttrName(),
+          rewriter.getDenseF32ArrayAttr({consumer.lo, consumer.hi}));
+  });
   Value folded = consumer.expand ? Value(consumer.expand.getResult())
                                  : Value(contraction->getResult(0));
   rewriter.replaceOp(generic, folded);
@@ -209,6 +285,8 @@ void fold(linalg::LinalgOp contraction, AdditiveConsumer consumer,
 struct FuseIntoContractionsPass
     : public romac::impl::RomacFuseIntoContractionsPassBase<
           FuseIntoContractionsPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     SmallVector<linalg::LinalgOp> contractions;
@@ -222,7 +300,8 @@ struct FuseIntoContractionsPass
     // block, where dominance is the (updated) order of the ops.
     DominanceInfo dominance(func);
     for (linalg::LinalgOp contraction : contractions)
-      if (std::optional<AdditiveConsumer> consumer = matchConsumer(contraction))
+      if (std::optional<AdditiveConsumer> consumer =
+              matchConsumer(contraction, clamps))
         fold(contraction, *consumer, dominance, rewriter);
   }
 };

@@ -16,11 +16,15 @@
 #include "romac/Codegen/Passes.h"
 
 #include "MatmulMaps.h"
+#include "romac/Dialect/Romac/IR/RomacDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/SymbolTable.h"
+
+#include <cstring>
+#include <limits>
 
 namespace romac {
 #define GEN_PASS_DEF_ROMACLOWERTOKERNELSPASS
@@ -50,8 +54,20 @@ bool hasF32Buffers(linalg::LinalgOp op) {
 
 /// The kernel `name` with memref operands of `ranks` and `numScalars` i64
 /// operands, declared once in `module`.
-func::FuncOp getOrDeclareKernel(ModuleOp module, StringRef name,
-                                ArrayRef<int64_t> ranks, unsigned numScalars) {
+/// The activation romac-fuse-into-contractions gave \p op, if any.
+DenseF32ArrayAttr getClamp(Operation *op) {
+  return op->getAttrOfType<DenseF32ArrayAttr>(
+      romac::RomacDialect::getClampAttrName());
+}
+
+/// Declares kernel \p name (with `_clamp` before `_f32` and two f32
+/// bounds after the i64 scalars when \p clamp).
+func::FuncOp getOrDeclareKernel(ModuleOp module, StringRef baseName,
+                                ArrayRef<int64_t> ranks, unsigned numScalars,
+                                bool clamp = false) {
+  std::string name = baseName.str();
+  if (clamp)
+    name = baseName.drop_back(strlen("_f32")).str() + "_clamp_f32";
   if (auto existing = module.lookupSymbol<func::FuncOp>(name))
     return existing;
   MLIRContext *ctx = module.getContext();
@@ -59,6 +75,8 @@ func::FuncOp getOrDeclareKernel(ModuleOp module, StringRef name,
   for (int64_t rank : ranks)
     inputs.push_back(getAnyStridedType(ctx, rank));
   inputs.append(numScalars, IntegerType::get(ctx, 64));
+  if (clamp)
+    inputs.append(2, Float32Type::get(ctx));
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
   auto func = func::FuncOp::create(b, module.getLoc(), name,
                                    FunctionType::get(ctx, inputs, {}));
@@ -110,8 +128,42 @@ void replaceByCall(linalg::LinalgOp op, func::FuncOp kernel,
   }
   for (int64_t s : scalars)
     args.push_back(arith::ConstantIntOp::create(b, loc, s, 64));
+  if (DenseF32ArrayAttr clamp = getClamp(op))
+    for (float bound : clamp.asArrayRef())
+      args.push_back(
+          arith::ConstantOp::create(b, loc, b.getF32FloatAttr(bound)));
   func::CallOp::create(b, loc, kernel, args);
   op->erase();
+}
+
+/// For an op with `romac.clamp` that no kernel took: the clamp as a
+/// linalg.generic on its output buffer, in place, right after it.
+void clampInPlace(linalg::LinalgOp op, DenseF32ArrayAttr clamp) {
+  OpBuilder b(op->getContext());
+  b.setInsertionPointAfter(op);
+  Location loc = op.getLoc();
+  Value out = op.getDpsInitOperand(0)->get();
+  auto type = cast<MemRefType>(out.getType());
+  int64_t rank = type.getRank();
+  Type element = type.getElementType(); // a float: the verifier checks it
+  float lo = clamp[0], hi = clamp[1];
+  linalg::GenericOp::create(
+      b, loc, TypeRange{}, ValueRange{}, ValueRange{out},
+      SmallVector<AffineMap>{b.getMultiDimIdentityMap(rank)},
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value v = args[0];
+        if (lo != -std::numeric_limits<float>::infinity())
+          v = arith::MaximumFOp::create(
+              nb, l, v,
+              arith::ConstantOp::create(nb, l, nb.getFloatAttr(element, lo)));
+        if (hi != std::numeric_limits<float>::infinity())
+          v = arith::MinimumFOp::create(
+              nb, l, v,
+              arith::ConstantOp::create(nb, l, nb.getFloatAttr(element, hi)));
+        linalg::YieldOp::create(nb, l, v);
+      });
+  op->removeAttr(romac::RomacDialect::getClampAttrName());
 }
 
 /// Which inputs of a matmul-like op are read transposed: each input's map
@@ -151,18 +203,19 @@ struct LowerToKernelsPass
             op, linalg::MatmulOp::getDefaultIndexingMaps(&getContext()));
         if (!swapped)
           continue;
-        replaceByCall(
-            op, getOrDeclareKernel(module, "romac_matmul_f32", {2, 2, 2}, 0),
-            {}, *swapped);
+        replaceByCall(op,
+                      getOrDeclareKernel(module, "romac_matmul_f32", {2, 2, 2},
+                                         0, bool(getClamp(op))),
+                      {}, *swapped);
       } else if (isa<linalg::BatchMatmulOp>(*op)) {
         auto swapped = getSwappedInputs(
             op, linalg::BatchMatmulOp::getDefaultIndexingMaps(&getContext()));
         if (!swapped)
           continue;
-        replaceByCall(
-            op,
-            getOrDeclareKernel(module, "romac_batch_matmul_f32", {3, 3, 3}, 0),
-            {}, *swapped);
+        replaceByCall(op,
+                      getOrDeclareKernel(module, "romac_batch_matmul_f32",
+                                         {3, 3, 3}, 0, bool(getClamp(op))),
+                      {}, *swapped);
       } else if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(*op)) {
         auto strides = llvm::to_vector(conv.getStrides().getValues<int64_t>());
         auto dilations =
@@ -172,7 +225,7 @@ struct LowerToKernelsPass
         int64_t constantFilter = isConstantBuffer(conv.getInputs()[1]);
         replaceByCall(op,
                       getOrDeclareKernel(module, "romac_conv2d_nchw_fchw_f32",
-                                         {4, 4, 4}, 5),
+                                         {4, 4, 4}, 5, bool(getClamp(op))),
                       {strides[0], strides[1], dilations[0], dilations[1],
                        constantFilter});
       } else if (auto conv = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(*op)) {
@@ -182,10 +235,16 @@ struct LowerToKernelsPass
         replaceByCall(op,
                       getOrDeclareKernel(module,
                                          "romac_depthwise_conv2d_nchw_chw_f32",
-                                         {4, 3, 4}, 4),
+                                         {4, 3, 4}, 4, bool(getClamp(op))),
                       {strides[0], strides[1], dilations[0], dilations[1]});
       }
     }
+    // What no kernel took keeps its activation as a loop of its own.
+    module.walk([](linalg::LinalgOp op) {
+      if (DenseF32ArrayAttr clamp = getClamp(op);
+          clamp && op.hasPureBufferSemantics())
+        clampInPlace(op, clamp);
+    });
   }
 };
 

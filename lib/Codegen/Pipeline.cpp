@@ -51,8 +51,13 @@ void romac::buildCodegenBufferizePipeline(
   //    A chain that only adds to a contraction's result (bias, residual)
   //    becomes the contraction's initial value: the kernel accumulates
   //    onto it inside its tiles.
-  if (options.fuseIntoContractions)
-    pm.addNestedPass<func::FuncOp>(createRomacFuseIntoContractionsPass());
+  //    So does a clamping activation (ReLU, ReLU6) when the native kernels
+  //    run: it becomes their last store.
+  if (options.fuseIntoContractions) {
+    RomacFuseIntoContractionsPassOptions fuse;
+    fuse.clamps = options.kernels;
+    pm.addNestedPass<func::FuncOp>(createRomacFuseIntoContractionsPass(fuse));
+  }
   // 2. The schedule's DRAM-level tiles become loops (tensors still).
   if (options.tile)
     pm.addNestedPass<func::FuncOp>(createRomacTileBySchedulePass());

@@ -1,4 +1,13 @@
 // RUN: romac-opt %s --split-input-file --romac-fuse-into-contractions | FileCheck %s
+// RUN: romac-opt %s --split-input-file --romac-fuse-into-contractions=clamps=false | FileCheck %s --check-prefix=NOCLAMP
+
+// Without clamps (no native kernels to apply them) a ReLU stays a generic
+// and its contraction is not folded.
+// NOCLAMP-LABEL: func.func @conv_bias_relu6
+// NOCLAMP-NOT: romac.clamp
+// NOCLAMP: linalg.fill
+// NOCLAMP-COUNT-2: arith.maximumf
+// NOCLAMP-LABEL: func.func @clamp_not_folded
 
 // A convolution's bias and a residual (one element-wise generic, as
 // romac-fuse-elementwise leaves them) become the convolution's initial
@@ -162,4 +171,80 @@ func.func @not_folded(%x: tensor<4x4xf32>, %w: tensor<4x4xf32>, %b: tensor<4x4xf
     linalg.yield %s : f32
   } -> tensor<4x4xf32>
   return %y1, %m2, %y2, %y3, %y4, %y5, %y6, %y7 : tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>
+}
+
+// -----
+
+// A clamping activation after the bias (ReLU6: max with 0, min with 6)
+// becomes the convolution's romac.clamp; the init generic adds the bias
+// only. A ReLU alone (no bias) leaves an init of zeros and clamp (0, +inf).
+#nchw = affine_map<(n, c, h, w) -> (n, c, h, w)>
+#chan = affine_map<(n, c, h, w) -> (c)>
+// CHECK-LABEL: func.func @conv_bias_relu6
+// CHECK: %[[T:.*]] = linalg.generic
+// CHECK-NOT: arith.maximumf
+// CHECK-NOT: arith.minimumf
+// CHECK: linalg.yield
+// CHECK: %[[C:.*]] = linalg.conv_2d_nchw_fchw {dilations = {{.*}}, romac.clamp = array<f32: 0.000000e+00, 6.000000e+00>, strides = {{.*}}} ins({{.*}}) outs(%[[T]] :
+// CHECK: %[[R:.*]] = linalg.conv_2d_nchw_fchw {dilations = {{.*}}, romac.clamp = array<f32: 0.000000e+00, 0x7F800000>, strides = {{.*}}}
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[C]], %[[R]]
+func.func @conv_bias_relu6(%x: tensor<1x2x6x6xf32>, %w: tensor<4x2x3x3xf32>, %b: tensor<4xf32>) -> (tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x4x4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x2x6x6xf32>, tensor<4x2x3x3xf32>) outs(%f : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %y = linalg.generic {indexing_maps = [#nchw, #chan, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c, %b : tensor<1x4x4x4xf32>, tensor<4xf32>) outs(%e : tensor<1x4x4x4xf32>) {
+  ^bb0(%ci: f32, %bi: f32, %out: f32):
+    %s = arith.addf %ci, %bi : f32
+    %lo = arith.constant 0.0 : f32
+    %hi = arith.constant 6.0 : f32
+    %m = arith.maximumf %s, %lo : f32
+    %n = arith.minimumf %m, %hi : f32
+    linalg.yield %n : f32
+  } -> tensor<1x4x4x4xf32>
+  %c2 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x2x6x6xf32>, tensor<4x2x3x3xf32>) outs(%f : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %r = linalg.generic {indexing_maps = [#nchw, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c2 : tensor<1x4x4x4xf32>) outs(%e : tensor<1x4x4x4xf32>) {
+  ^bb0(%ci: f32, %out: f32):
+    %lo = arith.constant 0.0 : f32
+    %m = arith.maximumf %lo, %ci : f32
+    linalg.yield %m : f32
+  } -> tensor<1x4x4x4xf32>
+  return %y, %r : tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// Not folded: a ReLU after a matmul whose schedule tiles its reduction
+// loop (K by 2 of 4: the kernel would clamp each half-sum), and a
+// non-constant bound.
+#id = affine_map<(i, j) -> (i, j)>
+// CHECK-LABEL: func.func @clamp_not_folded
+// CHECK-COUNT-2: arith.maximumf
+// CHECK-NOT: romac.clamp
+func.func @clamp_not_folded(%x: tensor<4x4xf32>, %w: tensor<4x4xf32>, %b: tensor<4x4xf32>, %t: f32) -> (tensor<4x4xf32>, tensor<4x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %m = linalg.matmul {romac.mapping = #romac.mapping<reuse = output_stationary, tile = array<i64: 4, 4, 2>, order = array<i64: 0, 1, 2>>}
+      ins(%x, %w : tensor<4x4xf32>, tensor<4x4xf32>) outs(%f : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %y = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%m : tensor<4x4xf32>) outs(%e : tensor<4x4xf32>) {
+  ^bb0(%mi: f32, %out: f32):
+    %z = arith.constant 0.0 : f32
+    %r = arith.maximumf %mi, %z : f32
+    linalg.yield %r : f32
+  } -> tensor<4x4xf32>
+  %m2 = linalg.matmul ins(%x, %w : tensor<4x4xf32>, tensor<4x4xf32>) outs(%f : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %y2 = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%m2 : tensor<4x4xf32>) outs(%e : tensor<4x4xf32>) {
+  ^bb0(%mi: f32, %out: f32):
+    %r = arith.maximumf %mi, %t : f32
+    linalg.yield %r : f32
+  } -> tensor<4x4xf32>
+  return %y, %y2 : tensor<4x4xf32>, tensor<4x4xf32>
 }

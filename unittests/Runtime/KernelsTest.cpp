@@ -283,6 +283,144 @@ TEST_P(KernelsTest, DepthwiseConvMatchesNaiveLoops) {
   }
 }
 
+/// min(max(v, lo), hi), NaN kept: the activation the `_clamp` kernels fuse.
+float clampNaive(float v, float lo, float hi) {
+  return std::isnan(v) ? v : std::min(std::max(v, lo), hi);
+}
+
+/// maxError() where a NaN must meet a NaN (and counts as equal to it).
+double maxErrorWithNan(const std::vector<float> &a,
+                       const std::vector<float> &b) {
+  double worst = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::isnan(a[i]) || std::isnan(b[i])) {
+      if (std::isnan(a[i]) != std::isnan(b[i]))
+        return INFINITY;
+      continue;
+    }
+    worst = std::max(worst, std::abs(double(a[i]) - double(b[i])) /
+                                (1.0 + std::abs(double(b[i]))));
+  }
+  return worst;
+}
+
+TEST_P(KernelsTest, ClampedKernelsMatchNaiveLoops) {
+  // The `_clamp` entry points: the sum (two blocks of k where k > 256, so
+  // the activation must wait for the last) clamped to [lo, hi] once, NaN
+  // kept; C starts non-zero (a folded bias). Matmuls through the register
+  // tiles (contiguous C, ragged tails) and the thin kernels, a batch, a
+  // convolution whose padded output rows go through the scratch tile, and
+  // a depthwise convolution.
+  const float lo = -0.5f, hi = 6.0f;
+  for (int64_t m : {3, 13, 40})
+    for (int64_t n : {5, 70})
+      for (int64_t k : {7, 300}) {
+        std::vector<float> a = makeRandom(m * k, 51), b = makeRandom(k * n, 52),
+                           c = makeRandom(m * n, 53);
+        a[k + 1] = NAN; // row 1 of C is NaN throughout
+        std::vector<float> want = c;
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j) {
+            double sum = want[i * n + j];
+            for (int64_t kk = 0; kk < k; ++kk)
+              sum += double(a[i * k + kk]) * b[kk * n + j];
+            want[i * n + j] = clampNaive(float(sum), lo, hi);
+          }
+        auto av = makeView<RomacMemref2F32>(a, 0, {m, k}, {k, 1});
+        auto bv = makeView<RomacMemref2F32>(b, 0, {k, n}, {n, 1});
+        auto cv = makeView<RomacMemref2F32>(c, 0, {m, n}, {n, 1});
+        _mlir_ciface_romac_matmul_clamp_f32(&av, &bv, &cv, lo, hi);
+        EXPECT_LT(maxErrorWithNan(c, want), 1e-5)
+            << "matmul m=" << m << " n=" << n << " k=" << k;
+        // No activation: (-inf, +inf) is the plain kernel.
+        std::vector<float> plain = makeRandom(m * n, 53), plainWant = plain;
+        auto pv = makeView<RomacMemref2F32>(plain, 0, {m, n}, {n, 1});
+        _mlir_ciface_romac_matmul_f32(&av, &bv, &pv);
+        auto pv2 = makeView<RomacMemref2F32>(plainWant, 0, {m, n}, {n, 1});
+        _mlir_ciface_romac_matmul_clamp_f32(&av, &bv, &pv2, -INFINITY,
+                                            INFINITY);
+        EXPECT_EQ(maxErrorWithNan(plain, plainWant), 0.0);
+      }
+
+  {
+    int64_t batch = 3, m = 9, n = 20, k = 33;
+    std::vector<float> a = makeRandom(batch * m * k, 54),
+                       b = makeRandom(batch * k * n, 55),
+                       c = makeRandom(batch * m * n, 56);
+    std::vector<float> want = c;
+    for (int64_t x = 0; x < batch; ++x)
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double sum = want[(x * m + i) * n + j];
+          for (int64_t kk = 0; kk < k; ++kk)
+            sum += double(a[(x * m + i) * k + kk]) * b[(x * k + kk) * n + j];
+          want[(x * m + i) * n + j] = clampNaive(float(sum), lo, hi);
+        }
+    auto av = makeView<RomacMemref3F32>(a, 0, {batch, m, k}, {m * k, k, 1});
+    auto bv = makeView<RomacMemref3F32>(b, 0, {batch, k, n}, {k * n, n, 1});
+    auto cv = makeView<RomacMemref3F32>(c, 0, {batch, m, n}, {m * n, n, 1});
+    _mlir_ciface_romac_batch_matmul_clamp_f32(&av, &bv, &cv, lo, hi);
+    EXPECT_LT(maxErrorWithNan(c, want), 1e-5) << "batch matmul";
+  }
+
+  {
+    // 30 channels x 3 x 3 = 270 > 256: two blocks of k. Output rows of 9
+    // with a stride of 12: a register tile's columns wrap rows.
+    int64_t c = 30, h = 11, w = 11, f = 7, oh = 9, ow = 9, ldo = 12;
+    std::vector<float> in = makeRandom(c * h * w, 57),
+                       wt = makeRandom(f * c * 9, 58),
+                       out = makeRandom(f * oh * ldo, 59);
+    std::vector<float> want = out;
+    for (int64_t ff = 0; ff < f; ++ff)
+      for (int64_t y = 0; y < oh; ++y)
+        for (int64_t x = 0; x < ow; ++x) {
+          double sum = want[(ff * oh + y) * ldo + x];
+          for (int64_t cc = 0; cc < c; ++cc)
+            for (int64_t i = 0; i < 3; ++i)
+              for (int64_t j = 0; j < 3; ++j)
+                sum += double(in[(cc * h + y + i) * w + x + j]) *
+                       wt[((ff * c + cc) * 3 + i) * 3 + j];
+          want[(ff * oh + y) * ldo + x] = clampNaive(float(sum), lo, hi);
+        }
+    auto iv = makeView<RomacMemref4F32>(in, 0, {1, c, h, w},
+                                        {c * h * w, h * w, w, 1});
+    auto wv = makeView<RomacMemref4F32>(wt, 0, {f, c, 3, 3}, {c * 9, 9, 3, 1});
+    auto ov = makeView<RomacMemref4F32>(out, 0, {1, f, oh, ow},
+                                        {f * oh * ldo, oh * ldo, ldo, 1});
+    _mlir_ciface_romac_conv2d_nchw_fchw_clamp_f32(&iv, &wv, &ov, 1, 1, 1, 1,
+                                                  /*constantFilter=*/0, lo, hi);
+    EXPECT_LT(maxErrorWithNan(out, want), 1e-5) << "conv";
+  }
+
+  {
+    int64_t c = 3, h = 12, w = 40, oh = 10, ow = 38;
+    std::vector<float> in = makeRandom(c * h * w, 60),
+                       wt = makeRandom(c * 9, 61),
+                       out = makeRandom(c * oh * ow, 62);
+    std::vector<float> want = out;
+    for (int64_t cc = 0; cc < c; ++cc)
+      for (int64_t y = 0; y < oh; ++y)
+        for (int64_t x = 0; x < ow; ++x) {
+          double sum = want[(cc * oh + y) * ow + x];
+          for (int64_t i = 0; i < 3; ++i)
+            for (int64_t j = 0; j < 3; ++j)
+              sum += double(in[(cc * h + y + i) * w + x + j]) *
+                     wt[(cc * 3 + i) * 3 + j];
+          // A narrower band than the matmuls': the sums of 9 products
+          // reach both bounds.
+          want[(cc * oh + y) * ow + x] = clampNaive(float(sum), -0.5f, 0.5f);
+        }
+    auto iv = makeView<RomacMemref4F32>(in, 0, {1, c, h, w},
+                                        {c * h * w, h * w, w, 1});
+    auto wv = makeView<RomacMemref3F32>(wt, 0, {c, 3, 3}, {9, 3, 1});
+    auto ov = makeView<RomacMemref4F32>(out, 0, {1, c, oh, ow},
+                                        {c * oh * ow, oh * ow, ow, 1});
+    _mlir_ciface_romac_depthwise_conv2d_nchw_chw_clamp_f32(&iv, &wv, &ov, 1, 1,
+                                                           1, 1, -0.5f, 0.5f);
+    EXPECT_LT(maxErrorWithNan(out, want), 1e-5) << "depthwise";
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     EveryIsa, KernelsTest,
     ::testing::Combine(::testing::Values(Isa::Scalar, Isa::Avx2, Isa::Avx512),
@@ -351,10 +489,15 @@ TEST(KernelsSymbols, EveryEntryPointIsListed) {
     EXPECT_NE(symbols[i].address, nullptr);
     names.push_back(symbols[i].name);
   }
-  for (const char *name : {"memrefCopy", "_mlir_ciface_romac_matmul_f32",
-                           "_mlir_ciface_romac_batch_matmul_f32",
-                           "_mlir_ciface_romac_conv2d_nchw_fchw_f32",
-                           "_mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32"})
+  for (const char *name :
+       {"memrefCopy", "_mlir_ciface_romac_matmul_f32",
+        "_mlir_ciface_romac_matmul_clamp_f32",
+        "_mlir_ciface_romac_batch_matmul_clamp_f32",
+        "_mlir_ciface_romac_conv2d_nchw_fchw_clamp_f32",
+        "_mlir_ciface_romac_depthwise_conv2d_nchw_chw_clamp_f32",
+        "_mlir_ciface_romac_batch_matmul_f32",
+        "_mlir_ciface_romac_conv2d_nchw_fchw_f32",
+        "_mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32"})
     EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
 }
 

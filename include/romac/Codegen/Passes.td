@@ -337,8 +337,18 @@ def RomacFuseIntoContractionsPass
     The rest of the consumer (its other inputs, the result's element read
     as 0) becomes a generic that computes the init; if one of its inputs is
     defined after the contraction, the contraction moves down to it.
-    Consumers that do anything else to the result (an activation, a scale)
-    stay as they are.
+
+    With `clamps` (the default; the pipeline sets it only when
+    romac-lower-to-kernels runs), the sum may then go through
+    `arith.maximumf` with a constant lo and / or `arith.minimumf` with a
+    constant hi (ReLU, ReLU6, Clip): that activation becomes the
+    contraction's `romac.clamp = array<f32: lo, hi>` (-inf or +inf for an
+    open side), which the kernels apply as they store each finished sum.
+    Only for a matmul, batch_matmul, conv_2d_nchw_fchw or
+    depthwise_conv_2d_nchw_chw on f32 whose `romac.mapping` tiles no
+    reduction loop (a tiled reduction would clamp partial sums).
+    Consumers that do anything else to the result (another activation, a
+    scale) stay as they are.
 
     Example:
 
@@ -351,6 +361,11 @@ def RomacFuseIntoContractionsPass
     %y = linalg.conv_2d_nchw_fchw ins(%x, %w) outs(%t)
     ```
   }];
+  let options = [
+    Option<"clamps", "clamps", "bool", /*default=*/"true",
+           "Fold a clamping activation (ReLU, ReLU6, Clip) into "
+           "romac.clamp for the kernels">
+  ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect"];

@@ -42,6 +42,12 @@ struct Tile {
   int nv;
 };
 
+/// An activation applied to C as it is stored for the last time:
+/// C = min(max(C, lo), hi) (ReLU, ReLU6, Clip), NaN kept.
+struct Clamp {
+  float lo, hi;
+};
+
 /// One GEMM, C += A * B, with A already packed for `tile`.
 struct GemmProblem {
   int64_t m, n, k;
@@ -55,6 +61,8 @@ struct GemmProblem {
   float *c;
   int64_t ldc;
   const int64_t *cColOffsets;
+  /// Applied where the last block of k is added to C; null for none.
+  const Clamp *clamp = nullptr;
 };
 
 /// C += A * B for an A of at most kThinRows rows, read in place
@@ -89,6 +97,8 @@ struct DepthwisePlane {
   float *out;
   int64_t outRowStride, outColStride;
   int64_t ow, kh, kw, sh, sw, dh, dw;
+  /// Applied to each output as it is stored; null for none.
+  const Clamp *clamp = nullptr;
 };
 
 /// Rank-1 updates accumulated in registers per micro-kernel call.

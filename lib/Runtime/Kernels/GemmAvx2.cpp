@@ -28,6 +28,11 @@ struct Vec {
   static Reg broadcast(const float *p) { return _mm256_broadcast_ss(p); }
   static Reg fma(Reg a, Reg b, Reg acc) { return _mm256_fmadd_ps(a, b, acc); }
   static Reg add(Reg a, Reg b) { return _mm256_add_ps(a, b); }
+  /// min(max(v, lo), hi); max_ps and min_ps return their second operand
+  /// when either is NaN, so a NaN in v stays NaN.
+  static Reg clamp(Reg v, Reg lo, Reg hi) {
+    return _mm256_min_ps(hi, _mm256_max_ps(lo, v));
+  }
   static float sum(Reg v) {
     __m128 half =
         _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));

@@ -29,6 +29,13 @@ struct Vec {
   static Reg broadcast(const float *p) { return _mm512_set1_ps(*p); }
   static Reg fma(Reg a, Reg b, Reg acc) { return _mm512_fmadd_ps(a, b, acc); }
   static Reg add(Reg a, Reg b) { return _mm512_add_ps(a, b); }
+  /// min(max(v, lo), hi); max_ps and min_ps return their second operand
+  /// when either is NaN, so a NaN in v stays NaN. (The zero-masking forms,
+  /// as in sum(): GCC 12 warns of its header's unmasked ones.)
+  static Reg clamp(Reg v, Reg lo, Reg hi) {
+    const __mmask16 all = 0xffff;
+    return _mm512_maskz_min_ps(all, hi, _mm512_maskz_max_ps(all, lo, v));
+  }
   static float sum(Reg v) {
     // The zero-masking forms: GCC 12's unmasked shuffles, extracts and
     // _mm512_reduce_add_ps warn of an uninitialized register in its header.

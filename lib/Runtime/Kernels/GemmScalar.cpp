@@ -24,6 +24,10 @@ struct Vec {
   static Reg broadcast(const float *p) { return *p; }
   static Reg fma(Reg a, Reg b, Reg acc) { return acc + a * b; }
   static Reg add(Reg a, Reg b) { return a + b; }
+  /// min(max(v, lo), hi), NaN kept.
+  static Reg clamp(Reg v, Reg lo, Reg hi) {
+    return v < lo ? lo : v > hi ? hi : v;
+  }
   static float sum(Reg v) { return v; }
   static Reg loadEven(const float *p) { return *p; }
   static Reg loadEvenMasked(const float *p, int64_t n) {

@@ -21,9 +21,11 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 using namespace romac::kernels;
@@ -130,6 +132,11 @@ void romac::kernels::detail::packA(const float *a, int64_t m, int64_t k,
 }
 
 namespace {
+
+/// min(max(v, lo), hi) of one float, NaN kept (both comparisons are false).
+float clampScalar(float v, float lo, float hi) {
+  return v < lo ? lo : v > hi ? hi : v;
+}
 
 /// A float buffer on the heap, 64-byte aligned, uninitialised.
 struct Buffer {
@@ -317,7 +324,7 @@ std::vector<int64_t> getRange(int64_t n, int64_t stride) {
 bool runThinMatmul(const float *a, const int64_t aStrides[2], const float *b,
                    const int64_t bStrides[2], float *c,
                    const int64_t cStrides[2], int64_t m, int64_t n, int64_t k,
-                   bool parallel) {
+                   bool parallel, const Clamp *clamp) {
   bool dot = bStrides[0] == 1 && bStrides[1] != 1;
   bool axpy = bStrides[1] == 1 && cStrides[1] == 1;
   if (m > kThinRows || (!dot && !axpy))
@@ -337,22 +344,29 @@ bool runThinMatmul(const float *a, const int64_t aStrides[2], const float *b,
   // whole groups of four dot products.
   constexpr int64_t width = 64;
   int64_t blocks = (n + width - 1) / width;
-  if (!parallel || blocks < 2 || getNumThreads() == 1) {
-    isa.runThin(problem, 0, n);
-    return true;
-  }
   struct Ctx {
     const IsaKernels &isa;
     const ThinProblem &problem;
-  } ctx{isa, problem};
-  parallelFor(
-      blocks,
-      [](void *c, int64_t begin, int64_t end) {
-        auto &x = *static_cast<Ctx *>(c);
-        x.isa.runThin(x.problem, begin * width,
-                      std::min(x.problem.n, end * width));
-      },
-      &ctx);
+    const Clamp *clamp;
+  } ctx{isa, problem, clamp};
+  // The thin kernels have no clamp of their own: each thread clamps the
+  // columns it has just computed (C is at most kThinRows rows).
+  auto runColumns = [](void *c, int64_t begin, int64_t end) {
+    auto &x = *static_cast<Ctx *>(c);
+    const ThinProblem &p = x.problem;
+    int64_t j0 = begin * width, j1 = std::min(p.n, end * width);
+    x.isa.runThin(p, j0, j1);
+    if (x.clamp)
+      for (int64_t i = 0; i < p.m; ++i)
+        for (int64_t j = j0; j < j1; ++j) {
+          float &v = p.c[i * p.ldc + j * p.cColStride];
+          v = clampScalar(v, x.clamp->lo, x.clamp->hi);
+        }
+  };
+  if (!parallel || blocks < 2 || getNumThreads() == 1)
+    runColumns(&ctx, 0, blocks);
+  else
+    parallelFor(blocks, runColumns, &ctx);
   return true;
 }
 
@@ -360,10 +374,22 @@ bool runThinMatmul(const float *a, const int64_t aStrides[2], const float *b,
 /// over the threads.
 void matmul(const float *a, const int64_t aStrides[2], const float *b,
             const int64_t bStrides[2], float *c, const int64_t cStrides[2],
-            int64_t m, int64_t n, int64_t k, bool parallel) {
-  if (m == 0 || n == 0 || k == 0)
+            int64_t m, int64_t n, int64_t k, bool parallel,
+            const Clamp *clamp) {
+  if (m == 0 || n == 0)
     return;
-  if (runThinMatmul(a, aStrides, b, bStrides, c, cStrides, m, n, k, parallel))
+  if (k == 0) {
+    // Nothing to add, but the activation still applies.
+    if (clamp)
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          float &v = c[i * cStrides[0] + j * cStrides[1]];
+          v = clampScalar(v, clamp->lo, clamp->hi);
+        }
+    return;
+  }
+  if (runThinMatmul(a, aStrides, b, bStrides, c, cStrides, m, n, k, parallel,
+                    clamp))
     return;
   const IsaKernels &isa = getKernels();
   Tile tile = isa.chooseTile(n);
@@ -383,7 +409,8 @@ void matmul(const float *a, const int64_t aStrides[2], const float *b,
                       bColumns.data(),
                       c,
                       cStrides[0],
-                      cColumns.data()};
+                      cColumns.data(),
+                      clamp};
   run(isa, problem, parallel);
 }
 
@@ -399,23 +426,104 @@ void romac::kernels::clearPackedConstants() {
 // Entry points
 //===----------------------------------------------------------------------===//
 
+namespace {
+
+/// The clamp of the `_clamp` entry points; none for (-inf, +inf).
+std::optional<Clamp> getClamp(float lo, float hi) {
+  if (lo == -std::numeric_limits<float>::infinity() &&
+      hi == std::numeric_limits<float>::infinity())
+    return std::nullopt;
+  return Clamp{lo, hi};
+}
+
+const Clamp *orNull(const std::optional<Clamp> &clamp) {
+  return clamp ? &*clamp : nullptr;
+}
+
+void batchMatmul(RomacMemref3F32 *a, RomacMemref3F32 *b, RomacMemref3F32 *c,
+                 const Clamp *clamp);
+void conv2d(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
+            int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
+            int64_t constantFilter, const Clamp *clamp);
+void depthwiseConv2d(RomacMemref4F32 *in, RomacMemref3F32 *w,
+                     RomacMemref4F32 *out, int64_t strideH, int64_t strideW,
+                     int64_t dilH, int64_t dilW, const Clamp *clamp);
+
+} // namespace
+
 extern "C" void _mlir_ciface_romac_matmul_f32(RomacMemref2F32 *a,
                                               RomacMemref2F32 *b,
                                               RomacMemref2F32 *c) {
   matmul(a->aligned + a->offset, a->strides, b->aligned + b->offset, b->strides,
          c->aligned + c->offset, c->strides, c->sizes[0], c->sizes[1],
-         a->sizes[1], /*parallel=*/true);
+         a->sizes[1], /*parallel=*/true, nullptr);
+}
+
+extern "C" void _mlir_ciface_romac_matmul_clamp_f32(RomacMemref2F32 *a,
+                                                    RomacMemref2F32 *b,
+                                                    RomacMemref2F32 *c,
+                                                    float lo, float hi) {
+  std::optional<Clamp> clamp = getClamp(lo, hi);
+  matmul(a->aligned + a->offset, a->strides, b->aligned + b->offset, b->strides,
+         c->aligned + c->offset, c->strides, c->sizes[0], c->sizes[1],
+         a->sizes[1], /*parallel=*/true, orNull(clamp));
 }
 
 extern "C" void _mlir_ciface_romac_batch_matmul_f32(RomacMemref3F32 *a,
                                                     RomacMemref3F32 *b,
                                                     RomacMemref3F32 *c) {
+  batchMatmul(a, b, c, nullptr);
+}
+
+extern "C" void _mlir_ciface_romac_batch_matmul_clamp_f32(RomacMemref3F32 *a,
+                                                          RomacMemref3F32 *b,
+                                                          RomacMemref3F32 *c,
+                                                          float lo, float hi) {
+  std::optional<Clamp> clamp = getClamp(lo, hi);
+  batchMatmul(a, b, c, orNull(clamp));
+}
+
+extern "C" void
+_mlir_ciface_romac_conv2d_nchw_fchw_f32(RomacMemref4F32 *in, RomacMemref4F32 *w,
+                                        RomacMemref4F32 *out, int64_t strideH,
+                                        int64_t strideW, int64_t dilH,
+                                        int64_t dilW, int64_t constantFilter) {
+  conv2d(in, w, out, strideH, strideW, dilH, dilW, constantFilter, nullptr);
+}
+
+extern "C" void _mlir_ciface_romac_conv2d_nchw_fchw_clamp_f32(
+    RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
+    int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
+    int64_t constantFilter, float lo, float hi) {
+  std::optional<Clamp> clamp = getClamp(lo, hi);
+  conv2d(in, w, out, strideH, strideW, dilH, dilW, constantFilter,
+         orNull(clamp));
+}
+
+extern "C" void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32(
+    RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
+    int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW) {
+  depthwiseConv2d(in, w, out, strideH, strideW, dilH, dilW, nullptr);
+}
+
+extern "C" void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_clamp_f32(
+    RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
+    int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW, float lo,
+    float hi) {
+  std::optional<Clamp> clamp = getClamp(lo, hi);
+  depthwiseConv2d(in, w, out, strideH, strideW, dilH, dilW, orNull(clamp));
+}
+
+namespace {
+
+void batchMatmul(RomacMemref3F32 *a, RomacMemref3F32 *b, RomacMemref3F32 *c,
+                 const Clamp *clamp) {
   int64_t batch = c->sizes[0];
   auto one = [&](int64_t i, bool parallel) {
     matmul(a->aligned + a->offset + i * a->strides[0], a->strides + 1,
            b->aligned + b->offset + i * b->strides[0], b->strides + 1,
            c->aligned + c->offset + i * c->strides[0], c->strides + 1,
-           c->sizes[1], c->sizes[2], a->sizes[2], parallel);
+           c->sizes[1], c->sizes[2], a->sizes[2], parallel, clamp);
   };
   if (batch < getNumThreads()) {
     for (int64_t i = 0; i < batch; ++i)
@@ -431,20 +539,37 @@ extern "C" void _mlir_ciface_romac_batch_matmul_f32(RomacMemref3F32 *a,
       &one);
 }
 
+/// Applies `clamp` to every element of `out` (a filter of no weights still
+/// has its activation).
+void clampAll(RomacMemref4F32 *out, const Clamp &clamp) {
+  for (int64_t n = 0; n < out->sizes[0]; ++n)
+    for (int64_t c = 0; c < out->sizes[1]; ++c)
+      for (int64_t y = 0; y < out->sizes[2]; ++y)
+        for (int64_t x = 0; x < out->sizes[3]; ++x) {
+          float &v = out->aligned[out->offset + n * out->strides[0] +
+                                  c * out->strides[1] + y * out->strides[2] +
+                                  x * out->strides[3]];
+          v = clampScalar(v, clamp.lo, clamp.hi);
+        }
+}
+
 /// A convolution is one GEMM: M = filters, K = (channel, kh, kw),
 /// N = output pixels (n, oh, ow); B(k, pixel) is the input value under the
 /// window, found through the two offset tables (no im2col buffer).
-extern "C" void
-_mlir_ciface_romac_conv2d_nchw_fchw_f32(RomacMemref4F32 *in, RomacMemref4F32 *w,
-                                        RomacMemref4F32 *out, int64_t strideH,
-                                        int64_t strideW, int64_t dilH,
-                                        int64_t dilW, int64_t constantFilter) {
+void conv2d(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
+            int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
+            int64_t constantFilter, const Clamp *clamp) {
   int64_t filters = w->sizes[0], channels = w->sizes[1], kh = w->sizes[2],
           kw = w->sizes[3];
   int64_t batch = out->sizes[0], oh = out->sizes[2], ow = out->sizes[3];
   int64_t k = channels * kh * kw, n = batch * oh * ow;
-  if (k == 0 || n == 0 || filters == 0)
+  if (n == 0 || filters == 0)
     return;
+  if (k == 0) {
+    if (clamp)
+      clampAll(out, *clamp);
+    return;
+  }
   std::vector<int64_t> wOffsets(k), kOffsets(k), bColumns(n), cColumns(n);
   for (int64_t c = 0, kk = 0; c < channels; ++c)
     for (int64_t y = 0; y < kh; ++y)
@@ -479,15 +604,16 @@ _mlir_ciface_romac_conv2d_nchw_fchw_f32(RomacMemref4F32 *in, RomacMemref4F32 *w,
                       bColumns.data(),
                       out->aligned + out->offset,
                       out->strides[1],
-                      cColumns.data()};
+                      cColumns.data(),
+                      clamp};
   run(isa, problem, /*parallel=*/true);
 }
 
 /// Each output plane (n, c) is its own input plane filtered by c's
 /// weights; the threads take blocks of output rows of the planes.
-extern "C" void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32(
-    RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
-    int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW) {
+void depthwiseConv2d(RomacMemref4F32 *in, RomacMemref3F32 *w,
+                     RomacMemref4F32 *out, int64_t strideH, int64_t strideW,
+                     int64_t dilH, int64_t dilW, const Clamp *clamp) {
   int64_t batch = out->sizes[0], channels = out->sizes[1], oh = out->sizes[2];
   if (batch == 0 || channels == 0 || oh == 0 || out->sizes[3] == 0)
     return;
@@ -497,7 +623,9 @@ extern "C" void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32(
     RomacMemref3F32 *w;
     int64_t strideH, strideW, dilH, dilW, channels, oh, rowsPerItem,
         itemsPerPlane;
-  } ctx{getKernels(), in, out, w, strideH, strideW, dilH, dilW, channels, oh};
+    const Clamp *clamp;
+  } ctx{getKernels(), in,       out, w, strideH, strideW, dilH,
+        dilW,         channels, oh,  0, 0,       clamp};
   // Blocks of 8 output rows: enough items for both threads on the small
   // planes of a network's last layers, whole rows for the vectors.
   ctx.rowsPerItem = 8;
@@ -529,12 +657,15 @@ extern "C" void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32(
               x.strideH,
               x.strideW,
               x.dilH,
-              x.dilW};
+              x.dilW,
+              x.clamp};
           x.isa.runDepthwise(p, row0, std::min(x.oh, row0 + x.rowsPerItem));
         }
       },
       &ctx);
 }
+
+} // namespace
 
 //===----------------------------------------------------------------------===//
 // memrefCopy and the symbol table
@@ -709,6 +840,16 @@ const Symbol *romac::kernels::getSymbols(int *count) {
       {"_mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32",
        reinterpret_cast<void *>(
            &_mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32)},
+      {"_mlir_ciface_romac_matmul_clamp_f32",
+       reinterpret_cast<void *>(&_mlir_ciface_romac_matmul_clamp_f32)},
+      {"_mlir_ciface_romac_batch_matmul_clamp_f32",
+       reinterpret_cast<void *>(&_mlir_ciface_romac_batch_matmul_clamp_f32)},
+      {"_mlir_ciface_romac_conv2d_nchw_fchw_clamp_f32",
+       reinterpret_cast<void *>(
+           &_mlir_ciface_romac_conv2d_nchw_fchw_clamp_f32)},
+      {"_mlir_ciface_romac_depthwise_conv2d_nchw_chw_clamp_f32",
+       reinterpret_cast<void *>(
+           &_mlir_ciface_romac_depthwise_conv2d_nchw_chw_clamp_f32)},
   };
   *count = sizeof(symbols) / sizeof(symbols[0]);
   return symbols;

@@ -90,3 +90,26 @@ func.func @negative_group() attributes {romac.fused_group = -1 : i64} {
 func.func @group_not_an_integer() attributes {romac.fused_group = "0"} {
   return
 }
+
+// -----
+
+func.func @clamp_reversed(%a: memref<4x4xf32>) {
+  // expected-error @+1 {{'romac.clamp' must be array<f32: lo, hi> with lo <= hi}}
+  linalg.matmul {romac.clamp = array<f32: 6.0, 0.0>} ins(%a, %a : memref<4x4xf32>, memref<4x4xf32>) outs(%a : memref<4x4xf32>)
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'romac.clamp' needs a linalg op with one float output}}
+func.func @clamp_on_a_function() attributes {romac.clamp = array<f32: 0.0, 6.0>} {
+  return
+}
+
+// -----
+
+func.func @clamp_on_integers(%a: memref<4x4xi32>) {
+  // expected-error @+1 {{'romac.clamp' needs a linalg op with one float output}}
+  linalg.matmul {romac.clamp = array<f32: 0.0, 6.0>} ins(%a, %a : memref<4x4xi32>, memref<4x4xi32>) outs(%a : memref<4x4xi32>)
+  return
+}

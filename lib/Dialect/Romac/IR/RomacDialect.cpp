@@ -10,6 +10,7 @@
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 using namespace romac;
@@ -37,19 +38,17 @@ static LogicalResult verifyDramAttr(Operation *op, Attribute value) {
   if (!linalgOp)
     return success();
   if (layouts.size() != op->getNumOperands())
-    return op->emitError() << "'" << RomacDialect::getDramAttrName()
-                           << "' has " << layouts.size()
-                           << " layouts, the op has " << op->getNumOperands()
-                           << " operands";
-  for (auto [k, layout] :
-       llvm::enumerate(layouts.getAsRange<LayoutAttr>())) {
+    return op->emitError() << "'" << RomacDialect::getDramAttrName() << "' has "
+                           << layouts.size() << " layouts, the op has "
+                           << op->getNumOperands() << " operands";
+  for (auto [k, layout] : llvm::enumerate(layouts.getAsRange<LayoutAttr>())) {
     auto type = dyn_cast<ShapedType>(op->getOperand(k).getType());
     if (layout.getOrder() && type && type.hasRank() &&
         static_cast<int64_t>(layout.getOrder().size()) != type.getRank())
-      return op->emitError() << "'" << RomacDialect::getDramAttrName()
-                             << "' layout " << k << " orders "
-                             << layout.getOrder().size()
-                             << " dims, the operand has " << type.getRank();
+      return op->emitError()
+             << "'" << RomacDialect::getDramAttrName() << "' layout " << k
+             << " orders " << layout.getOrder().size()
+             << " dims, the operand has " << type.getRank();
   }
   return success();
 }
@@ -70,8 +69,8 @@ LogicalResult RomacDialect::verifyOperationAttribute(Operation *op,
   }
   if (attr.getName() == getWeightAttrName()) {
     if (!isa<ElementsAttr>(attr.getValue()))
-      return op->emitError() << "'" << getWeightAttrName()
-                             << "' must be an elements attribute";
+      return op->emitError()
+             << "'" << getWeightAttrName() << "' must be an elements attribute";
     return success();
   }
   if (attr.getName() == getTargetAttrName()) {
@@ -94,6 +93,19 @@ LogicalResult RomacDialect::verifyOperationAttribute(Operation *op,
                              << "' must be a non-negative i64";
     return success();
   }
-  return op->emitError() << "unknown romac attribute '" << attr.getName().getValue()
-                         << "'";
+  if (attr.getName() == getClampAttrName()) {
+    auto bounds = dyn_cast<DenseF32ArrayAttr>(attr.getValue());
+    if (!bounds || bounds.size() != 2 || !(bounds[0] <= bounds[1]))
+      return op->emitError() << "'" << getClampAttrName()
+                             << "' must be array<f32: lo, hi> with lo <= hi";
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+    if (!linalgOp || linalgOp.getNumDpsInits() != 1 ||
+        !isa<FloatType>(getElementTypeOrSelf(
+            linalgOp.getDpsInitOperand(0)->get().getType())))
+      return op->emitError() << "'" << getClampAttrName()
+                             << "' needs a linalg op with one float output";
+    return success();
+  }
+  return op->emitError() << "unknown romac attribute '"
+                         << attr.getName().getValue() << "'";
 }

@@ -79,6 +79,13 @@ def Romac_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getArenaLowerBoundAttrName() {
       return ::llvm::StringLiteral("romac.arena_lower_bound");
     }
+    /// Name of the op attribute (array<f32: lo, hi>) of a matmul or
+    /// convolution whose result is clamped to [lo, hi] once its sum is
+    /// complete (romac-fuse-into-contractions: ReLU, ReLU6, Clip; -inf or
+    /// +inf for an open side).
+    static constexpr ::llvm::StringLiteral getClampAttrName() {
+      return ::llvm::StringLiteral("romac.clamp");
+    }
   }];
 }
 
