@@ -600,8 +600,9 @@ CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
                 "Lower matmuls and convolutions to plain loops instead of "
                 "romac's native kernels (for comparison)");
   run->add_flag("--no-fuse", args.noFuse,
-                "Keep bias and residual adds as passes of their own instead "
-                "of the contractions' initial values (for comparison)");
+                "Keep bias and residual adds and ReLU/ReLU6/Clip as passes "
+                "of their own instead of fusing them into the contractions "
+                "(for comparison)");
   run->add_option("--schedule", args.schedule,
                   "Execute the tiling of this schedule JSON (romac compile "
                   "-o) instead of searching one")
