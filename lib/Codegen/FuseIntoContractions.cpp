@@ -10,9 +10,11 @@
 // bias, a residual, both) can be computed first and become the
 // contraction's initial value: the kernel then adds its products onto the
 // bias and the residual inside its tiles, and the consumer's pass over the
-// whole output (read it, write it again) is gone. An activation that
-// clamps the sum (ReLU, ReLU6, Clip) goes with it, as the kernel's last
-// store (`romac.clamp`). Passes.td has the rules.
+// whole output (read it, write it again) is gone. A constant scale and an
+// activation that clamps the sum (ReLU, ReLU6, Clip) go with it, as the
+// kernel's last store (`romac.scale`, `romac.clamp`); a contraction whose
+// output still starts as zeros overwrites it instead (`romac.overwrite`:
+// no zero fill, no read of the output). Passes.td has the rules.
 //
 //===----------------------------------------------------------------------===//
 
@@ -68,9 +70,10 @@ struct AdditiveConsumer {
   OpOperand *operand; ///< the generic's input that carries the result
   /// In the generic's body, `x + terms` (the value the init generic yields).
   Value sum;
-  /// The activation after the sum: max with lo, min with hi (ops to drop
+  /// After the sum: mul by scale, max with lo, min with hi (ops to drop
   /// from the init generic; null when absent).
-  Operation *maxOp = nullptr, *minOp = nullptr;
+  Operation *mulOp = nullptr, *maxOp = nullptr, *minOp = nullptr;
+  float scale = 1.0f;
   float lo = -std::numeric_limits<float>::infinity();
   float hi = std::numeric_limits<float>::infinity();
 };
@@ -101,10 +104,11 @@ std::optional<std::pair<Operation *, float>> matchBound(Value value) {
 
 /// Matches the generic's body from the block argument \p arg to the yield:
 /// `x + terms` (every op an addf, or a subf with the chain on its left,
-/// whose result has no other use), then, when \p clamps, optionally
-/// maximumf with a constant and / or minimumf with a constant (ReLU,
-/// ReLU6, Clip, as the importer writes them).
-bool matchChain(BlockArgument arg, bool clamps, AdditiveConsumer &consumer) {
+/// whose result has no other use), then, when \p epilogues, optionally
+/// mulf by a constant (attention's scale), then maximumf with a constant
+/// and / or minimumf with a constant (ReLU, ReLU6, Clip, as the importer
+/// writes them).
+bool matchChain(BlockArgument arg, bool epilogues, AdditiveConsumer &consumer) {
   Value value = arg;
   while (value.hasOneUse()) {
     Operation *user = *value.getUsers().begin();
@@ -115,7 +119,11 @@ bool matchChain(BlockArgument arg, bool clamps, AdditiveConsumer &consumer) {
     value = user->getResult(0);
   }
   consumer.sum = value;
-  if (clamps) {
+  if (epilogues) {
+    if (auto mul = matchBound<arith::MulFOp>(value)) {
+      std::tie(consumer.mulOp, consumer.scale) = *mul;
+      value = consumer.mulOp->getResult(0);
+    }
     if (auto max = matchBound<arith::MaximumFOp>(value)) {
       std::tie(consumer.maxOp, consumer.lo) = *max;
       value = consumer.maxOp->getResult(0);
@@ -130,10 +138,12 @@ bool matchChain(BlockArgument arg, bool clamps, AdditiveConsumer &consumer) {
   return value.hasOneUse() && isa<linalg::YieldOp>(*value.getUsers().begin());
 }
 
-/// Whether the kernels take \p op with an activation (romac-lower-to-kernels
-/// passes `romac.clamp` to them) and its schedule leaves its sums whole:
-/// a reduction loop tiled by the schedule would clamp partial sums.
-bool canClamp(linalg::LinalgOp op) {
+/// Whether the kernels take \p op with an epilogue (romac-lower-to-kernels
+/// passes `romac.overwrite`, `romac.scale` and `romac.clamp` to them) and
+/// its schedule leaves its sums whole: a reduction loop tiled by the
+/// schedule would scale and clamp partial sums, and overwrite the ones of
+/// the tiles before.
+bool canFuseEpilogue(linalg::LinalgOp op) {
   if (!isa<linalg::MatmulOp, linalg::BatchMatmulOp, linalg::Conv2DNchwFchwOp,
            linalg::DepthwiseConv2DNchwChwOp>(op.getOperation()) ||
       !getElementTypeOrSelf(op->getResult(0).getType()).isF32())
@@ -152,7 +162,7 @@ bool canClamp(linalg::LinalgOp op) {
 }
 
 std::optional<AdditiveConsumer> matchConsumer(linalg::LinalgOp contraction,
-                                              bool clamps) {
+                                              bool epilogues) {
   Value result = contraction->getResult(0);
   if (!result.hasOneUse())
     return std::nullopt;
@@ -191,7 +201,7 @@ std::optional<AdditiveConsumer> matchConsumer(linalg::LinalgOp contraction,
   }
   if (!consumer.operand ||
       !matchChain(generic.getMatchingBlockArgument(consumer.operand),
-                  clamps && canClamp(contraction), consumer))
+                  epilogues && canFuseEpilogue(contraction), consumer))
     return std::nullopt;
   consumer.generic = generic;
   return consumer;
@@ -226,6 +236,23 @@ void fold(linalg::LinalgOp contraction, AdditiveConsumer consumer,
                                            : generic.getOperation());
   }
   rewriter.setInsertionPoint(contraction);
+  auto setEpilogue = [&] {
+    if (consumer.mulOp)
+      contraction->setAttr(romac::RomacDialect::getScaleAttrName(),
+                           rewriter.getF32FloatAttr(consumer.scale));
+    if (consumer.maxOp || consumer.minOp)
+      contraction->setAttr(
+          romac::RomacDialect::getClampAttrName(),
+          rewriter.getDenseF32ArrayAttr({consumer.lo, consumer.hi}));
+  };
+  Value folded = consumer.expand ? Value(consumer.expand.getResult())
+                                 : Value(contraction->getResult(0));
+  if (consumer.sum == generic.getMatchingBlockArgument(consumer.operand)) {
+    // Nothing is added: the output keeps starting as zeros.
+    rewriter.modifyOpInPlace(contraction, setEpilogue);
+    rewriter.replaceOp(generic, folded);
+    return;
+  }
 
   SmallVector<Value> inputs;
   SmallVector<AffineMap> maps;
@@ -256,7 +283,8 @@ void fold(linalg::LinalgOp contraction, AdditiveConsumer consumer,
             mapping.map(arg, args[next++]);
         }
         for (Operation &op : oldBody.without_terminator())
-          if (&op != consumer.maxOp && &op != consumer.minOp)
+          if (&op != consumer.mulOp && &op != consumer.maxOp &&
+              &op != consumer.minOp)
             b.clone(op, mapping);
         linalg::YieldOp::create(b, bodyLoc, mapping.lookup(consumer.sum));
       });
@@ -270,13 +298,8 @@ void fold(linalg::LinalgOp contraction, AdditiveConsumer consumer,
   Value oldInit = contraction.getDpsInitOperand(0)->get();
   rewriter.modifyOpInPlace(contraction, [&] {
     contraction.getDpsInitOperand(0)->set(init);
-    if (consumer.maxOp || consumer.minOp)
-      contraction->setAttr(
-          romac::RomacDialect::getClampAttrName(),
-          rewriter.getDenseF32ArrayAttr({consumer.lo, consumer.hi}));
+    setEpilogue();
   });
-  Value folded = consumer.expand ? Value(consumer.expand.getResult())
-                                 : Value(contraction->getResult(0));
   rewriter.replaceOp(generic, folded);
   if (Operation *fill = oldInit.getDefiningOp(); fill && fill->use_empty())
     rewriter.eraseOp(fill);
@@ -301,8 +324,26 @@ struct FuseIntoContractionsPass
     DominanceInfo dominance(func);
     for (linalg::LinalgOp contraction : contractions)
       if (std::optional<AdditiveConsumer> consumer =
-              matchConsumer(contraction, clamps))
+              matchConsumer(contraction, epilogues))
         fold(contraction, *consumer, dominance, rewriter);
+    if (!epilogues)
+      return;
+    // What still starts as zeros overwrites its output instead: the fill's
+    // pass and the kernel's read of it are gone.
+    for (linalg::LinalgOp contraction : contractions) {
+      OpOperand *init = contraction.getDpsInitOperand(0);
+      auto fill = init->get().getDefiningOp<linalg::FillOp>();
+      if (!fill || !isZeroFill(fill.getResult(0)) ||
+          !canFuseEpilogue(contraction))
+        continue;
+      rewriter.modifyOpInPlace(contraction, [&] {
+        init->set(fill.getOutputs()[0]);
+        contraction->setAttr(romac::RomacDialect::getOverwriteAttrName(),
+                             rewriter.getUnitAttr());
+      });
+      if (fill->use_empty())
+        rewriter.eraseOp(fill);
+    }
   }
 };
 

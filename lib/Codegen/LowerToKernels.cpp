@@ -52,22 +52,46 @@ bool hasF32Buffers(linalg::LinalgOp op) {
   });
 }
 
-/// The kernel `name` with memref operands of `ranks` and `numScalars` i64
-/// operands, declared once in `module`.
-/// The activation romac-fuse-into-contractions gave \p op, if any.
-DenseF32ArrayAttr getClamp(Operation *op) {
-  return op->getAttrOfType<DenseF32ArrayAttr>(
+/// The epilogue romac-fuse-into-contractions gave an op: `romac.overwrite`,
+/// `romac.scale`, `romac.clamp`.
+struct Fused {
+  bool overwrite = false;
+  float scale = 1.0f;
+  float lo = -std::numeric_limits<float>::infinity();
+  float hi = std::numeric_limits<float>::infinity();
+};
+
+std::optional<Fused> getFused(Operation *op) {
+  auto overwrite =
+      op->getAttrOfType<UnitAttr>(romac::RomacDialect::getOverwriteAttrName());
+  auto scale =
+      op->getAttrOfType<FloatAttr>(romac::RomacDialect::getScaleAttrName());
+  auto clamp = op->getAttrOfType<DenseF32ArrayAttr>(
       romac::RomacDialect::getClampAttrName());
+  if (!overwrite && !scale && !clamp)
+    return std::nullopt;
+  Fused fused;
+  fused.overwrite = bool(overwrite);
+  if (scale)
+    fused.scale = scale.getValue().convertToFloat();
+  if (clamp) {
+    fused.lo = clamp[0];
+    fused.hi = clamp[1];
+  }
+  return fused;
 }
 
-/// Declares kernel \p name (with `_clamp` before `_f32` and two f32
-/// bounds after the i64 scalars when \p clamp).
+/// The kernel \p baseName with memref operands of \p ranks and
+/// \p numScalars i64 operands, declared once in \p module; with \p fused
+/// its `_fused` variant
+/// (`_fused` before `_f32`; after the i64 scalars: i64 overwrite, f32
+/// scale, f32 lo, f32 hi).
 func::FuncOp getOrDeclareKernel(ModuleOp module, StringRef baseName,
                                 ArrayRef<int64_t> ranks, unsigned numScalars,
-                                bool clamp = false) {
+                                bool fused = false) {
   std::string name = baseName.str();
-  if (clamp)
-    name = baseName.drop_back(strlen("_f32")).str() + "_clamp_f32";
+  if (fused)
+    name = baseName.drop_back(strlen("_f32")).str() + "_fused_f32";
   if (auto existing = module.lookupSymbol<func::FuncOp>(name))
     return existing;
   MLIRContext *ctx = module.getContext();
@@ -75,8 +99,10 @@ func::FuncOp getOrDeclareKernel(ModuleOp module, StringRef baseName,
   for (int64_t rank : ranks)
     inputs.push_back(getAnyStridedType(ctx, rank));
   inputs.append(numScalars, IntegerType::get(ctx, 64));
-  if (clamp)
-    inputs.append(2, Float32Type::get(ctx));
+  if (fused) {
+    inputs.push_back(IntegerType::get(ctx, 64));
+    inputs.append(3, Float32Type::get(ctx));
+  }
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
   auto func = func::FuncOp::create(b, module.getLoc(), name,
                                    FunctionType::get(ctx, inputs, {}));
@@ -128,42 +154,56 @@ void replaceByCall(linalg::LinalgOp op, func::FuncOp kernel,
   }
   for (int64_t s : scalars)
     args.push_back(arith::ConstantIntOp::create(b, loc, s, 64));
-  if (DenseF32ArrayAttr clamp = getClamp(op))
-    for (float bound : clamp.asArrayRef())
+  if (std::optional<Fused> fused = getFused(op)) {
+    args.push_back(arith::ConstantIntOp::create(b, loc, fused->overwrite, 64));
+    for (float value : {fused->scale, fused->lo, fused->hi})
       args.push_back(
-          arith::ConstantOp::create(b, loc, b.getF32FloatAttr(bound)));
+          arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value)));
+  }
   func::CallOp::create(b, loc, kernel, args);
   op->erase();
 }
 
-/// For an op with `romac.clamp` that no kernel took: the clamp as a
-/// linalg.generic on its output buffer, in place, right after it.
-void clampInPlace(linalg::LinalgOp op, DenseF32ArrayAttr clamp) {
-  OpBuilder b(op->getContext());
-  b.setInsertionPointAfter(op);
+/// For an op with an epilogue that no kernel took: a zero fill of its
+/// output before it (overwrite), and the scale and clamp as a
+/// linalg.generic on its output, in place, after it.
+void applyInPlace(linalg::LinalgOp op, const Fused &fused) {
+  OpBuilder b(op);
   Location loc = op.getLoc();
   Value out = op.getDpsInitOperand(0)->get();
   auto type = cast<MemRefType>(out.getType());
   int64_t rank = type.getRank();
   Type element = type.getElementType(); // a float: the verifier checks it
-  float lo = clamp[0], hi = clamp[1];
-  linalg::GenericOp::create(
-      b, loc, TypeRange{}, ValueRange{}, ValueRange{out},
-      SmallVector<AffineMap>{b.getMultiDimIdentityMap(rank)},
-      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-      [&](OpBuilder &nb, Location l, ValueRange args) {
-        Value v = args[0];
-        if (lo != -std::numeric_limits<float>::infinity())
-          v = arith::MaximumFOp::create(
-              nb, l, v,
-              arith::ConstantOp::create(nb, l, nb.getFloatAttr(element, lo)));
-        if (hi != std::numeric_limits<float>::infinity())
-          v = arith::MinimumFOp::create(
-              nb, l, v,
-              arith::ConstantOp::create(nb, l, nb.getFloatAttr(element, hi)));
-        linalg::YieldOp::create(nb, l, v);
-      });
-  op->removeAttr(romac::RomacDialect::getClampAttrName());
+  if (fused.overwrite)
+    linalg::FillOp::create(b, loc,
+                           ValueRange{arith::ConstantOp::create(
+                               b, loc, b.getFloatAttr(element, 0.0))},
+                           ValueRange{out});
+  b.setInsertionPointAfter(op);
+  constexpr float inf = std::numeric_limits<float>::infinity();
+  if (fused.scale != 1.0f || fused.lo != -inf || fused.hi != inf)
+    linalg::GenericOp::create(
+        b, loc, TypeRange{}, ValueRange{}, ValueRange{out},
+        SmallVector<AffineMap>{b.getMultiDimIdentityMap(rank)},
+        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          auto constant = [&](float value) {
+            return arith::ConstantOp::create(nb, l,
+                                             nb.getFloatAttr(element, value));
+          };
+          Value v = args[0];
+          if (fused.scale != 1.0f)
+            v = arith::MulFOp::create(nb, l, v, constant(fused.scale));
+          if (fused.lo != -inf)
+            v = arith::MaximumFOp::create(nb, l, v, constant(fused.lo));
+          if (fused.hi != inf)
+            v = arith::MinimumFOp::create(nb, l, v, constant(fused.hi));
+          linalg::YieldOp::create(nb, l, v);
+        });
+  for (StringRef name : {romac::RomacDialect::getOverwriteAttrName(),
+                         romac::RomacDialect::getScaleAttrName(),
+                         romac::RomacDialect::getClampAttrName()})
+    op->removeAttr(name);
 }
 
 /// Which inputs of a matmul-like op are read transposed: each input's map
@@ -205,7 +245,7 @@ struct LowerToKernelsPass
           continue;
         replaceByCall(op,
                       getOrDeclareKernel(module, "romac_matmul_f32", {2, 2, 2},
-                                         0, bool(getClamp(op))),
+                                         0, getFused(op).has_value()),
                       {}, *swapped);
       } else if (isa<linalg::BatchMatmulOp>(*op)) {
         auto swapped = getSwappedInputs(
@@ -214,7 +254,8 @@ struct LowerToKernelsPass
           continue;
         replaceByCall(op,
                       getOrDeclareKernel(module, "romac_batch_matmul_f32",
-                                         {3, 3, 3}, 0, bool(getClamp(op))),
+                                         {3, 3, 3}, 0,
+                                         getFused(op).has_value()),
                       {}, *swapped);
       } else if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(*op)) {
         auto strides = llvm::to_vector(conv.getStrides().getValues<int64_t>());
@@ -225,25 +266,26 @@ struct LowerToKernelsPass
         int64_t constantFilter = isConstantBuffer(conv.getInputs()[1]);
         replaceByCall(op,
                       getOrDeclareKernel(module, "romac_conv2d_nchw_fchw_f32",
-                                         {4, 4, 4}, 5, bool(getClamp(op))),
+                                         {4, 4, 4}, 5,
+                                         getFused(op).has_value()),
                       {strides[0], strides[1], dilations[0], dilations[1],
                        constantFilter});
       } else if (auto conv = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(*op)) {
         auto strides = llvm::to_vector(conv.getStrides().getValues<int64_t>());
         auto dilations =
             llvm::to_vector(conv.getDilations().getValues<int64_t>());
-        replaceByCall(op,
-                      getOrDeclareKernel(module,
-                                         "romac_depthwise_conv2d_nchw_chw_f32",
-                                         {4, 3, 4}, 4, bool(getClamp(op))),
-                      {strides[0], strides[1], dilations[0], dilations[1]});
+        replaceByCall(
+            op,
+            getOrDeclareKernel(module, "romac_depthwise_conv2d_nchw_chw_f32",
+                               {4, 3, 4}, 4, getFused(op).has_value()),
+            {strides[0], strides[1], dilations[0], dilations[1]});
       }
     }
-    // What no kernel took keeps its activation as a loop of its own.
+    // What no kernel took gets its epilogue as loops of their own.
     module.walk([](linalg::LinalgOp op) {
-      if (DenseF32ArrayAttr clamp = getClamp(op);
-          clamp && op.hasPureBufferSemantics())
-        clampInPlace(op, clamp);
+      if (std::optional<Fused> fused = getFused(op);
+          fused && op.hasPureBufferSemantics())
+        applyInPlace(op, *fused);
     });
   }
 };

@@ -51,11 +51,12 @@ void romac::buildCodegenBufferizePipeline(
   //    A chain that only adds to a contraction's result (bias, residual)
   //    becomes the contraction's initial value: the kernel accumulates
   //    onto it inside its tiles.
-  //    So does a clamping activation (ReLU, ReLU6) when the native kernels
-  //    run: it becomes their last store.
+  //    So do a constant scale and a clamping activation (ReLU, ReLU6) when
+  //    the native kernels run: they become their last store; an output that
+  //    starts as zeros is overwritten instead of filled and read.
   if (options.fuseIntoContractions) {
     RomacFuseIntoContractionsPassOptions fuse;
-    fuse.clamps = options.kernels;
+    fuse.epilogues = options.kernels;
     pm.addNestedPass<func::FuncOp>(createRomacFuseIntoContractionsPass(fuse));
   }
   // 2. The schedule's DRAM-level tiles become loops (tensors still).

@@ -1,13 +1,18 @@
 // RUN: romac-opt %s --split-input-file --romac-fuse-into-contractions | FileCheck %s
-// RUN: romac-opt %s --split-input-file --romac-fuse-into-contractions=clamps=false | FileCheck %s --check-prefix=NOCLAMP
+// RUN: romac-opt %s --split-input-file --romac-fuse-into-contractions=epilogues=false | FileCheck %s --check-prefix=NOCLAMP
 
-// Without clamps (no native kernels to apply them) a ReLU stays a generic
-// and its contraction is not folded.
+// Without epilogues (no native kernels to apply them) a ReLU and a scale
+// stay generics of their own, their contractions are not folded, and
+// outputs that start as zeros are filled.
 // NOCLAMP-LABEL: func.func @conv_bias_relu6
 // NOCLAMP-NOT: romac.clamp
 // NOCLAMP: linalg.fill
 // NOCLAMP-COUNT-2: arith.maximumf
 // NOCLAMP-LABEL: func.func @clamp_not_folded
+// NOCLAMP-LABEL: func.func @scaled_scores
+// NOCLAMP-NOT: romac.
+// NOCLAMP: linalg.fill
+// NOCLAMP: arith.mulf
 
 // A convolution's bias and a residual (one element-wise generic, as
 // romac-fuse-elementwise leaves them) become the convolution's initial
@@ -113,7 +118,10 @@ func.func @residual_after(%x: tensor<4x4xf32>, %w: tensor<4x4xf32>, %u: tensor<4
 #id = affine_map<(i, j) -> (i, j)>
 #t = affine_map<(i, j) -> (j, i)>
 // CHECK-LABEL: func.func @not_folded
-// CHECK-COUNT-7: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<4x4xf32>, tensor<4x4xf32>) outs(%{{.*}} : tensor<4x4xf32>)
+// (Those whose output starts as zeros overwrite it instead: the last one's
+// starts as %b.)
+// CHECK-COUNT-6: linalg.matmul {romac.overwrite} ins(%{{.*}}, %{{.*}} : tensor<4x4xf32>, tensor<4x4xf32>) outs(%{{.*}} : tensor<4x4xf32>)
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<4x4xf32>, tensor<4x4xf32>) outs(%arg2 : tensor<4x4xf32>)
 // CHECK-NOT: linalg.matmul
 func.func @not_folded(%x: tensor<4x4xf32>, %w: tensor<4x4xf32>, %b: tensor<4x4xf32>)
     -> (tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>) {
@@ -177,16 +185,18 @@ func.func @not_folded(%x: tensor<4x4xf32>, %w: tensor<4x4xf32>, %b: tensor<4x4xf
 
 // A clamping activation after the bias (ReLU6: max with 0, min with 6)
 // becomes the convolution's romac.clamp; the init generic adds the bias
-// only. A ReLU alone (no bias) leaves an init of zeros and clamp (0, +inf).
+// only. A ReLU alone (no bias) gives clamp (0, +inf) and, as its output
+// starts as zeros, romac.overwrite (no fill, no init generic).
 #nchw = affine_map<(n, c, h, w) -> (n, c, h, w)>
 #chan = affine_map<(n, c, h, w) -> (c)>
 // CHECK-LABEL: func.func @conv_bias_relu6
+// CHECK-NOT: linalg.fill
 // CHECK: %[[T:.*]] = linalg.generic
 // CHECK-NOT: arith.maximumf
 // CHECK-NOT: arith.minimumf
 // CHECK: linalg.yield
 // CHECK: %[[C:.*]] = linalg.conv_2d_nchw_fchw {dilations = {{.*}}, romac.clamp = array<f32: 0.000000e+00, 6.000000e+00>, strides = {{.*}}} ins({{.*}}) outs(%[[T]] :
-// CHECK: %[[R:.*]] = linalg.conv_2d_nchw_fchw {dilations = {{.*}}, romac.clamp = array<f32: 0.000000e+00, 0x7F800000>, strides = {{.*}}}
+// CHECK: %[[R:.*]] = linalg.conv_2d_nchw_fchw {dilations = {{.*}}, romac.clamp = array<f32: 0.000000e+00, 0x7F800000>, romac.overwrite, strides = {{.*}}}
 // CHECK-NOT: linalg.generic
 // CHECK: return %[[C]], %[[R]]
 func.func @conv_bias_relu6(%x: tensor<1x2x6x6xf32>, %w: tensor<4x2x3x3xf32>, %b: tensor<4xf32>) -> (tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>) {
@@ -247,4 +257,43 @@ func.func @clamp_not_folded(%x: tensor<4x4xf32>, %w: tensor<4x4xf32>, %b: tensor
     linalg.yield %r : f32
   } -> tensor<4x4xf32>
   return %y, %y2 : tensor<4x4xf32>, tensor<4x4xf32>
+}
+
+// -----
+
+// Attention's scores: a batch matmul times a constant (1/sqrt(64)) becomes
+// romac.scale, and its output, which starts as zeros, romac.overwrite: no
+// fill, no scale pass. A scale before an added term is not folded (the
+// kernel scales the whole sum, the term included).
+#id3 = affine_map<(b, i, j) -> (b, i, j)>
+// CHECK-LABEL: func.func @scaled_scores
+// CHECK-NOT: linalg.fill
+// CHECK: %[[S:.*]] = linalg.batch_matmul {romac.overwrite, romac.scale = 1.250000e-01 : f32}
+// CHECK: %[[U:.*]] = linalg.batch_matmul {romac.overwrite} ins
+// CHECK: linalg.generic
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: return %[[S]],
+func.func @scaled_scores(%q: tensor<2x8x4xf32>, %k: tensor<2x4x8xf32>, %r: tensor<2x8x8xf32>) -> (tensor<2x8x8xf32>, tensor<2x8x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x8x8xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
+  %s = linalg.batch_matmul ins(%q, %k : tensor<2x8x4xf32>, tensor<2x4x8xf32>) outs(%f : tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
+  %y = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%s : tensor<2x8x8xf32>) outs(%e : tensor<2x8x8xf32>) {
+  ^bb0(%si: f32, %out: f32):
+    %c = arith.constant 0.125 : f32
+    %m = arith.mulf %si, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<2x8x8xf32>
+  %s2 = linalg.batch_matmul ins(%q, %k : tensor<2x8x4xf32>, tensor<2x4x8xf32>) outs(%f : tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
+  %y2 = linalg.generic {indexing_maps = [#id3, #id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%s2, %r : tensor<2x8x8xf32>, tensor<2x8x8xf32>) outs(%e : tensor<2x8x8xf32>) {
+  ^bb0(%si: f32, %ri: f32, %out: f32):
+    %c = arith.constant 0.125 : f32
+    %m = arith.mulf %si, %c : f32
+    %a = arith.addf %m, %ri : f32
+    linalg.yield %a : f32
+  } -> tensor<2x8x8xf32>
+  return %y, %y2 : tensor<2x8x8xf32>, tensor<2x8x8xf32>
 }

@@ -99,29 +99,39 @@ func.func @transposed_a(%at: memref<8x4xf32>, %b: memref<8x16xf32>, %c: memref<4
 
 // -----
 
-// An op with romac.clamp (romac-fuse-into-contractions' ReLU, ReLU6) calls
-// the kernel's `_clamp` variant with the bounds as two f32 after the other
-// scalars; one that no kernel takes (f16) gets the clamp as an in-place
-// generic on its output right after it.
+// An op with an epilogue (romac-fuse-into-contractions' romac.overwrite,
+// romac.scale, romac.clamp) calls the kernel's `_fused` variant with four
+// more scalars: i64 overwrite, f32 scale, lo, hi (1, -inf and +inf where
+// absent). One that no kernel takes (f16) gets a zero fill before it
+// (overwrite) and the scale and clamp as an in-place generic after it.
 // CHECK-LABEL: module
-// CHECK-DAG: func.func private @romac_conv2d_nchw_fchw_clamp_f32({{.*}}, i64, i64, i64, i64, i64, f32, f32) attributes {llvm.emit_c_interface}
-// CHECK-DAG: func.func private @romac_matmul_clamp_f32({{.*}}, f32, f32) attributes {llvm.emit_c_interface}
-// CHECK-LABEL: func.func @clamped
-// CHECK: %[[LO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-DAG: func.func private @romac_conv2d_nchw_fchw_fused_f32({{.*}}, i64, i64, i64, i64, i64, i64, f32, f32, f32) attributes {llvm.emit_c_interface}
+// CHECK-DAG: func.func private @romac_batch_matmul_fused_f32({{.*}}, i64, f32, f32, f32) attributes {llvm.emit_c_interface}
+// CHECK-LABEL: func.func @fused
+// CHECK: %[[NOTCONST:.*]] = arith.constant 0 : i64
+// CHECK-NEXT: %[[NO:.*]] = arith.constant 0 : i64
+// CHECK-NEXT: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT: %[[LO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK-NEXT: %[[HI:.*]] = arith.constant 6.000000e+00 : f32
-// CHECK-NEXT: call @romac_conv2d_nchw_fchw_clamp_f32({{.*}}, %[[LO]], %[[HI]])
-// CHECK: call @romac_matmul_clamp_f32({{.*}}, %{{.*}}, %{{.*}}) :
-// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : memref<4x8xf16>, memref<8x16xf16>) outs(%[[H:.*]] : memref<4x16xf16>)
+// CHECK-NEXT: call @romac_conv2d_nchw_fchw_fused_f32({{.*}}, %[[NOTCONST]], %[[NO]], %[[ONE]], %[[LO]], %[[HI]])
+// CHECK: %[[YES:.*]] = arith.constant 1 : i64
+// CHECK-NEXT: %[[S:.*]] = arith.constant 1.250000e-01 : f32
+// CHECK-NEXT: %[[NINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK-NEXT: %[[INF:.*]] = arith.constant 0x7F800000 : f32
+// CHECK-NEXT: call @romac_batch_matmul_fused_f32({{.*}}, %[[YES]], %[[S]], %[[NINF]], %[[INF]])
+// CHECK: linalg.fill ins(%{{.*}} : f16) outs(%[[H:.*]] : memref<4x16xf16>)
+// CHECK-NEXT: linalg.matmul ins(%{{.*}}, %{{.*}} : memref<4x8xf16>, memref<8x16xf16>) outs(%[[H]] : memref<4x16xf16>)
 // CHECK-NEXT: linalg.generic {{.*}} outs(%[[H]] : memref<4x16xf16>)
+// CHECK: arith.mulf %{{.*}}, %{{.*}} : f16
 // CHECK: arith.maximumf %{{.*}}, %{{.*}} : f16
 // CHECK-NOT: arith.minimumf
-// CHECK-NOT: romac.clamp
-func.func @clamped(%x: memref<1x3x9x9xf32>, %w: memref<8x3x3x3xf32>, %y: memref<1x8x7x7xf32>,
-                   %a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32>,
-                   %ha: memref<4x8xf16>, %hb: memref<8x16xf16>, %hc: memref<4x16xf16>) {
+// CHECK-NOT: romac.
+func.func @fused(%x: memref<1x3x9x9xf32>, %w: memref<8x3x3x3xf32>, %y: memref<1x8x7x7xf32>,
+                 %a: memref<2x4x8xf32>, %b: memref<2x8x16xf32>, %c: memref<2x4x16xf32>,
+                 %ha: memref<4x8xf16>, %hb: memref<8x16xf16>, %hc: memref<4x16xf16>) {
   linalg.conv_2d_nchw_fchw {romac.clamp = array<f32: 0.0, 6.0>, strides = dense<1> : tensor<2xi64>, dilations = dense<1> : tensor<2xi64>}
     ins(%x, %w : memref<1x3x9x9xf32>, memref<8x3x3x3xf32>) outs(%y : memref<1x8x7x7xf32>)
-  linalg.matmul {romac.clamp = array<f32: -1.0, 1.0>} ins(%a, %b : memref<4x8xf32>, memref<8x16xf32>) outs(%c : memref<4x16xf32>)
-  linalg.matmul {romac.clamp = array<f32: 0.0, 0x7F800000>} ins(%ha, %hb : memref<4x8xf16>, memref<8x16xf16>) outs(%hc : memref<4x16xf16>)
+  linalg.batch_matmul {romac.overwrite, romac.scale = 0.125 : f32} ins(%a, %b : memref<2x4x8xf32>, memref<2x8x16xf32>) outs(%c : memref<2x4x16xf32>)
+  linalg.matmul {romac.overwrite, romac.scale = 0.5 : f32, romac.clamp = array<f32: 0.0, 0x7F800000>} ins(%ha, %hb : memref<4x8xf16>, memref<8x16xf16>) outs(%hc : memref<4x16xf16>)
   return
 }

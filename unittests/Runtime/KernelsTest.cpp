@@ -304,13 +304,13 @@ double maxErrorWithNan(const std::vector<float> &a,
   return worst;
 }
 
-TEST_P(KernelsTest, ClampedKernelsMatchNaiveLoops) {
-  // The `_clamp` entry points: the sum (two blocks of k where k > 256, so
-  // the activation must wait for the last) clamped to [lo, hi] once, NaN
-  // kept; C starts non-zero (a folded bias). Matmuls through the register
-  // tiles (contiguous C, ragged tails) and the thin kernels, a batch, a
-  // convolution whose padded output rows go through the scratch tile, and
-  // a depthwise convolution.
+TEST_P(KernelsTest, FusedKernelsMatchNaiveLoops) {
+  // The `_fused` entry points with a clamp only: the sum (two blocks of k where
+  // k > 256, so the activation must wait for the last) clamped to [lo, hi]
+  // once, NaN kept; C starts non-zero (a folded bias). Matmuls through the
+  // register tiles (contiguous C, ragged tails) and the thin kernels, a batch,
+  // a convolution whose padded output rows go through the scratch tile, and a
+  // depthwise convolution.
   const float lo = -0.5f, hi = 6.0f;
   for (int64_t m : {3, 13, 40})
     for (int64_t n : {5, 70})
@@ -329,7 +329,7 @@ TEST_P(KernelsTest, ClampedKernelsMatchNaiveLoops) {
         auto av = makeView<RomacMemref2F32>(a, 0, {m, k}, {k, 1});
         auto bv = makeView<RomacMemref2F32>(b, 0, {k, n}, {n, 1});
         auto cv = makeView<RomacMemref2F32>(c, 0, {m, n}, {n, 1});
-        _mlir_ciface_romac_matmul_clamp_f32(&av, &bv, &cv, lo, hi);
+        _mlir_ciface_romac_matmul_fused_f32(&av, &bv, &cv, 0, 1.0f, lo, hi);
         EXPECT_LT(maxErrorWithNan(c, want), 1e-5)
             << "matmul m=" << m << " n=" << n << " k=" << k;
         // No activation: (-inf, +inf) is the plain kernel.
@@ -337,7 +337,7 @@ TEST_P(KernelsTest, ClampedKernelsMatchNaiveLoops) {
         auto pv = makeView<RomacMemref2F32>(plain, 0, {m, n}, {n, 1});
         _mlir_ciface_romac_matmul_f32(&av, &bv, &pv);
         auto pv2 = makeView<RomacMemref2F32>(plainWant, 0, {m, n}, {n, 1});
-        _mlir_ciface_romac_matmul_clamp_f32(&av, &bv, &pv2, -INFINITY,
+        _mlir_ciface_romac_matmul_fused_f32(&av, &bv, &pv2, 0, 1.0f, -INFINITY,
                                             INFINITY);
         EXPECT_EQ(maxErrorWithNan(plain, plainWant), 0.0);
       }
@@ -359,7 +359,7 @@ TEST_P(KernelsTest, ClampedKernelsMatchNaiveLoops) {
     auto av = makeView<RomacMemref3F32>(a, 0, {batch, m, k}, {m * k, k, 1});
     auto bv = makeView<RomacMemref3F32>(b, 0, {batch, k, n}, {k * n, n, 1});
     auto cv = makeView<RomacMemref3F32>(c, 0, {batch, m, n}, {m * n, n, 1});
-    _mlir_ciface_romac_batch_matmul_clamp_f32(&av, &bv, &cv, lo, hi);
+    _mlir_ciface_romac_batch_matmul_fused_f32(&av, &bv, &cv, 0, 1.0f, lo, hi);
     EXPECT_LT(maxErrorWithNan(c, want), 1e-5) << "batch matmul";
   }
 
@@ -387,8 +387,8 @@ TEST_P(KernelsTest, ClampedKernelsMatchNaiveLoops) {
     auto wv = makeView<RomacMemref4F32>(wt, 0, {f, c, 3, 3}, {c * 9, 9, 3, 1});
     auto ov = makeView<RomacMemref4F32>(out, 0, {1, f, oh, ow},
                                         {f * oh * ldo, oh * ldo, ldo, 1});
-    _mlir_ciface_romac_conv2d_nchw_fchw_clamp_f32(&iv, &wv, &ov, 1, 1, 1, 1,
-                                                  /*constantFilter=*/0, lo, hi);
+    _mlir_ciface_romac_conv2d_nchw_fchw_fused_f32(
+        &iv, &wv, &ov, 1, 1, 1, 1, /*constantFilter=*/0, 0, 1.0f, lo, hi);
     EXPECT_LT(maxErrorWithNan(out, want), 1e-5) << "conv";
   }
 
@@ -415,8 +415,108 @@ TEST_P(KernelsTest, ClampedKernelsMatchNaiveLoops) {
     auto wv = makeView<RomacMemref3F32>(wt, 0, {c, 3, 3}, {9, 3, 1});
     auto ov = makeView<RomacMemref4F32>(out, 0, {1, c, oh, ow},
                                         {c * oh * ow, oh * ow, ow, 1});
-    _mlir_ciface_romac_depthwise_conv2d_nchw_chw_clamp_f32(&iv, &wv, &ov, 1, 1,
-                                                           1, 1, -0.5f, 0.5f);
+    _mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32(
+        &iv, &wv, &ov, 1, 1, 1, 1, 0, 1.0f, -0.5f, 0.5f);
+    EXPECT_LT(maxErrorWithNan(out, want), 1e-5) << "depthwise";
+  }
+}
+
+TEST_P(KernelsTest, OverwritingScaledKernelsIgnoreTheOldOutput) {
+  // `overwrite`: the output starts as NaN everywhere and must not matter
+  // (out = scale * sum, then the clamp); k > 256 so the first block of k
+  // overwrites and the second accumulates. Register tiles, thin products,
+  // a batch, a convolution through the scratch tile, a depthwise one.
+  const float scale = 0.125f, lo = -0.5f, hi = 0.75f;
+  auto expected = [&](double sum) {
+    return clampNaive(float(sum) * scale, lo, hi);
+  };
+  for (int64_t m : {2, 13})
+    for (int64_t n : {5, 70})
+      for (int64_t k : {7, 300}) {
+        std::vector<float> a = makeRandom(m * k, 71), b = makeRandom(k * n, 72),
+                           c(m * n, NAN), want(m * n);
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j) {
+            double sum = 0;
+            for (int64_t kk = 0; kk < k; ++kk)
+              sum += double(a[i * k + kk]) * b[kk * n + j];
+            want[i * n + j] = expected(sum);
+          }
+        auto av = makeView<RomacMemref2F32>(a, 0, {m, k}, {k, 1});
+        auto bv = makeView<RomacMemref2F32>(b, 0, {k, n}, {n, 1});
+        auto cv = makeView<RomacMemref2F32>(c, 0, {m, n}, {n, 1});
+        _mlir_ciface_romac_matmul_fused_f32(&av, &bv, &cv, 1, scale, lo, hi);
+        EXPECT_LT(maxErrorWithNan(c, want), 1e-5)
+            << "matmul m=" << m << " n=" << n << " k=" << k;
+      }
+  {
+    int64_t batch = 3, m = 9, n = 20, k = 33;
+    std::vector<float> a = makeRandom(batch * m * k, 73),
+                       b = makeRandom(batch * k * n, 74), c(batch * m * n, NAN),
+                       want(batch * m * n);
+    for (int64_t x = 0; x < batch; ++x)
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double sum = 0;
+          for (int64_t kk = 0; kk < k; ++kk)
+            sum += double(a[(x * m + i) * k + kk]) * b[(x * k + kk) * n + j];
+          want[(x * m + i) * n + j] = expected(sum);
+        }
+    auto av = makeView<RomacMemref3F32>(a, 0, {batch, m, k}, {m * k, k, 1});
+    auto bv = makeView<RomacMemref3F32>(b, 0, {batch, k, n}, {k * n, n, 1});
+    auto cv = makeView<RomacMemref3F32>(c, 0, {batch, m, n}, {m * n, n, 1});
+    _mlir_ciface_romac_batch_matmul_fused_f32(&av, &bv, &cv, 1, scale, lo, hi);
+    EXPECT_LT(maxErrorWithNan(c, want), 1e-5) << "batch matmul";
+  }
+  {
+    // 270 > 256 deep; output rows of 9 in a stride of 12 (the scratch
+    // tile); the padding between rows stays NaN.
+    int64_t c = 30, h = 11, w = 11, f = 7, oh = 9, ow = 9, ldo = 12;
+    std::vector<float> in = makeRandom(c * h * w, 75),
+                       wt = makeRandom(f * c * 9, 76), out(f * oh * ldo, NAN);
+    std::vector<float> want = out;
+    for (int64_t ff = 0; ff < f; ++ff)
+      for (int64_t y = 0; y < oh; ++y)
+        for (int64_t x = 0; x < ow; ++x) {
+          double sum = 0;
+          for (int64_t cc = 0; cc < c; ++cc)
+            for (int64_t i = 0; i < 3; ++i)
+              for (int64_t j = 0; j < 3; ++j)
+                sum += double(in[(cc * h + y + i) * w + x + j]) *
+                       wt[((ff * c + cc) * 3 + i) * 3 + j];
+          want[(ff * oh + y) * ldo + x] = expected(sum);
+        }
+    auto iv = makeView<RomacMemref4F32>(in, 0, {1, c, h, w},
+                                        {c * h * w, h * w, w, 1});
+    auto wv = makeView<RomacMemref4F32>(wt, 0, {f, c, 3, 3}, {c * 9, 9, 3, 1});
+    auto ov = makeView<RomacMemref4F32>(out, 0, {1, f, oh, ow},
+                                        {f * oh * ldo, oh * ldo, ldo, 1});
+    _mlir_ciface_romac_conv2d_nchw_fchw_fused_f32(
+        &iv, &wv, &ov, 1, 1, 1, 1, /*constantFilter=*/0, 1, scale, lo, hi);
+    EXPECT_LT(maxErrorWithNan(out, want), 1e-5) << "conv";
+  }
+  {
+    int64_t c = 3, h = 12, w = 40, oh = 10, ow = 38;
+    std::vector<float> in = makeRandom(c * h * w, 77),
+                       wt = makeRandom(c * 9, 78), out(c * oh * ow, NAN),
+                       want(c * oh * ow);
+    for (int64_t cc = 0; cc < c; ++cc)
+      for (int64_t y = 0; y < oh; ++y)
+        for (int64_t x = 0; x < ow; ++x) {
+          double sum = 0;
+          for (int64_t i = 0; i < 3; ++i)
+            for (int64_t j = 0; j < 3; ++j)
+              sum += double(in[(cc * h + y + i) * w + x + j]) *
+                     wt[(cc * 3 + i) * 3 + j];
+          want[(cc * oh + y) * ow + x] = expected(sum);
+        }
+    auto iv = makeView<RomacMemref4F32>(in, 0, {1, c, h, w},
+                                        {c * h * w, h * w, w, 1});
+    auto wv = makeView<RomacMemref3F32>(wt, 0, {c, 3, 3}, {9, 3, 1});
+    auto ov = makeView<RomacMemref4F32>(out, 0, {1, c, oh, ow},
+                                        {c * oh * ow, oh * ow, ow, 1});
+    _mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32(
+        &iv, &wv, &ov, 1, 1, 1, 1, 1, scale, lo, hi);
     EXPECT_LT(maxErrorWithNan(out, want), 1e-5) << "depthwise";
   }
 }
@@ -491,10 +591,10 @@ TEST(KernelsSymbols, EveryEntryPointIsListed) {
   }
   for (const char *name :
        {"memrefCopy", "_mlir_ciface_romac_matmul_f32",
-        "_mlir_ciface_romac_matmul_clamp_f32",
-        "_mlir_ciface_romac_batch_matmul_clamp_f32",
-        "_mlir_ciface_romac_conv2d_nchw_fchw_clamp_f32",
-        "_mlir_ciface_romac_depthwise_conv2d_nchw_chw_clamp_f32",
+        "_mlir_ciface_romac_matmul_fused_f32",
+        "_mlir_ciface_romac_batch_matmul_fused_f32",
+        "_mlir_ciface_romac_conv2d_nchw_fchw_fused_f32",
+        "_mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32",
         "_mlir_ciface_romac_batch_matmul_f32",
         "_mlir_ciface_romac_conv2d_nchw_fchw_f32",
         "_mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32"})

@@ -338,15 +338,20 @@ def RomacFuseIntoContractionsPass
     as 0) becomes a generic that computes the init; if one of its inputs is
     defined after the contraction, the contraction moves down to it.
 
-    With `clamps` (the default; the pipeline sets it only when
-    romac-lower-to-kernels runs), the sum may then go through
+    With `epilogues` (the default; the pipeline sets it only when
+    romac-lower-to-kernels runs), the sum may then be multiplied by a
+    constant (`romac.scale`: attention's 1/sqrt(d)) and go through
     `arith.maximumf` with a constant lo and / or `arith.minimumf` with a
-    constant hi (ReLU, ReLU6, Clip): that activation becomes the
-    contraction's `romac.clamp = array<f32: lo, hi>` (-inf or +inf for an
-    open side), which the kernels apply as they store each finished sum.
-    Only for a matmul, batch_matmul, conv_2d_nchw_fchw or
-    depthwise_conv_2d_nchw_chw on f32 whose `romac.mapping` tiles no
-    reduction loop (a tiled reduction would clamp partial sums).
+    constant hi (ReLU, ReLU6, Clip: `romac.clamp = array<f32: lo, hi>`,
+    -inf or +inf for an open side); the kernels apply both as they store
+    each finished sum. Then every contraction whose output still starts as
+    zeros takes the fill's tensor instead and `romac.overwrite`: the kernel
+    writes the sum instead of adding it to the output's old values, so the
+    zero fill's pass and the kernel's read of the output are gone (the
+    UNet's attention scores: 671 MB each). Only for a matmul, batch_matmul,
+    conv_2d_nchw_fchw or depthwise_conv_2d_nchw_chw on f32 whose
+    `romac.mapping` tiles no reduction loop (a tiled reduction would scale
+    and clamp partial sums, and overwrite the tiles before).
     Consumers that do anything else to the result (another activation, a
     scale) stay as they are.
 
@@ -362,9 +367,10 @@ def RomacFuseIntoContractionsPass
     ```
   }];
   let options = [
-    Option<"clamps", "clamps", "bool", /*default=*/"true",
-           "Fold a clamping activation (ReLU, ReLU6, Clip) into "
-           "romac.clamp for the kernels">
+    Option<"epilogues", "epilogues", "bool", /*default=*/"true",
+           "Fold a constant scale and a clamping activation (ReLU, ReLU6, "
+           "Clip) into romac.scale and romac.clamp, and a zero start into "
+           "romac.overwrite, for the kernels">
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",

@@ -115,25 +115,29 @@ void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32(
     RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
     int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW);
 
-/// The same four kernels with an activation fused into their last store
-/// (romac-fuse-into-contractions' `romac.clamp`): every output element
-/// becomes min(max(x, lo), hi) once its sum is complete, NaN kept; lo =
-/// -inf and hi = +inf is no activation. ReLU is (0, +inf), ReLU6 (0, 6).
-void _mlir_ciface_romac_matmul_clamp_f32(RomacMemref2F32 *a, RomacMemref2F32 *b,
-                                         RomacMemref2F32 *c, float lo,
-                                         float hi);
-void _mlir_ciface_romac_batch_matmul_clamp_f32(RomacMemref3F32 *a,
+/// The same four kernels with an epilogue fused into them
+/// (romac-fuse-into-contractions: `romac.overwrite`, `romac.scale`,
+/// `romac.clamp`): with `overwrite` non-zero the output's old values are
+/// ignored (out = the sum, not out + the sum; no zero fill and no read of
+/// it), then every output becomes min(max(scale * x, lo), hi) once its sum
+/// is complete, NaN kept. scale 1, lo = -inf and hi = +inf change nothing;
+/// ReLU is (0, +inf), ReLU6 (0, 6).
+void _mlir_ciface_romac_matmul_fused_f32(RomacMemref2F32 *a, RomacMemref2F32 *b,
+                                         RomacMemref2F32 *c, int64_t overwrite,
+                                         float scale, float lo, float hi);
+void _mlir_ciface_romac_batch_matmul_fused_f32(RomacMemref3F32 *a,
                                                RomacMemref3F32 *b,
-                                               RomacMemref3F32 *c, float lo,
-                                               float hi);
-void _mlir_ciface_romac_conv2d_nchw_fchw_clamp_f32(
+                                               RomacMemref3F32 *c,
+                                               int64_t overwrite, float scale,
+                                               float lo, float hi);
+void _mlir_ciface_romac_conv2d_nchw_fchw_fused_f32(
     RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
     int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
-    int64_t constantFilter, float lo, float hi);
-void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_clamp_f32(
+    int64_t constantFilter, int64_t overwrite, float scale, float lo, float hi);
+void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32(
     RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
-    int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW, float lo,
-    float hi);
+    int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
+    int64_t overwrite, float scale, float lo, float hi);
 
 /// The buffers of generated code (bound to MLIR's generic allocation
 /// functions `_mlir_memref_to_llvm_alloc` / `_aligned_alloc` / `_free`):

@@ -48,6 +48,16 @@ struct Clamp {
   float lo, hi;
 };
 
+/// What a fused kernel does besides C += A * B (romac-fuse-into-contractions):
+/// `overwrite` ignores C's old values (C = A * B: no zero fill, no read of
+/// C); then C = clamp(scale * C) where the last block of k is stored.
+struct Epilogue {
+  bool overwrite;
+  float scale;
+  bool hasClamp;
+  Clamp clamp;
+};
+
 /// One GEMM, C += A * B, with A already packed for `tile`.
 struct GemmProblem {
   int64_t m, n, k;
@@ -61,8 +71,8 @@ struct GemmProblem {
   float *c;
   int64_t ldc;
   const int64_t *cColOffsets;
-  /// Applied where the last block of k is added to C; null for none.
-  const Clamp *clamp = nullptr;
+  /// Overwrite, scale and clamp; null for plain accumulation.
+  const Epilogue *epilogue = nullptr;
 };
 
 /// C += A * B for an A of at most kThinRows rows, read in place

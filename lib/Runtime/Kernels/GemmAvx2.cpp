@@ -28,6 +28,7 @@ struct Vec {
   static Reg broadcast(const float *p) { return _mm256_broadcast_ss(p); }
   static Reg fma(Reg a, Reg b, Reg acc) { return _mm256_fmadd_ps(a, b, acc); }
   static Reg add(Reg a, Reg b) { return _mm256_add_ps(a, b); }
+  static Reg mul(Reg a, Reg b) { return _mm256_mul_ps(a, b); }
   /// min(max(v, lo), hi); max_ps and min_ps return their second operand
   /// when either is NaN, so a NaN in v stays NaN.
   static Reg clamp(Reg v, Reg lo, Reg hi) {

@@ -29,6 +29,7 @@ struct Vec {
   static Reg broadcast(const float *p) { return _mm512_set1_ps(*p); }
   static Reg fma(Reg a, Reg b, Reg acc) { return _mm512_fmadd_ps(a, b, acc); }
   static Reg add(Reg a, Reg b) { return _mm512_add_ps(a, b); }
+  static Reg mul(Reg a, Reg b) { return _mm512_mul_ps(a, b); }
   /// min(max(v, lo), hi); max_ps and min_ps return their second operand
   /// when either is NaN, so a NaN in v stays NaN. (The zero-masking forms,
   /// as in sum(): GCC 12 warns of its header's unmasked ones.)

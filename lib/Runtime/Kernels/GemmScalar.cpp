@@ -24,6 +24,7 @@ struct Vec {
   static Reg broadcast(const float *p) { return *p; }
   static Reg fma(Reg a, Reg b, Reg acc) { return acc + a * b; }
   static Reg add(Reg a, Reg b) { return a + b; }
+  static Reg mul(Reg a, Reg b) { return a * b; }
   /// min(max(v, lo), hi), NaN kept.
   static Reg clamp(Reg v, Reg lo, Reg hi) {
     return v < lo ? lo : v > hi ? hi : v;

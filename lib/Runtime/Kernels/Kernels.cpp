@@ -138,6 +138,13 @@ float clampScalar(float v, float lo, float hi) {
   return v < lo ? lo : v > hi ? hi : v;
 }
 
+/// The epilogue's scale and clamp of one finished output.
+void finish(float &v, const Epilogue &e) {
+  v *= e.scale;
+  if (e.hasClamp)
+    v = clampScalar(v, e.clamp.lo, e.clamp.hi);
+}
+
 /// A float buffer on the heap, 64-byte aligned, uninitialised.
 struct Buffer {
   explicit Buffer(int64_t floats)
@@ -324,7 +331,7 @@ std::vector<int64_t> getRange(int64_t n, int64_t stride) {
 bool runThinMatmul(const float *a, const int64_t aStrides[2], const float *b,
                    const int64_t bStrides[2], float *c,
                    const int64_t cStrides[2], int64_t m, int64_t n, int64_t k,
-                   bool parallel, const Clamp *clamp) {
+                   bool parallel, const Epilogue *epilogue) {
   bool dot = bStrides[0] == 1 && bStrides[1] != 1;
   bool axpy = bStrides[1] == 1 && cStrides[1] == 1;
   if (m > kThinRows || (!dot && !axpy))
@@ -347,21 +354,24 @@ bool runThinMatmul(const float *a, const int64_t aStrides[2], const float *b,
   struct Ctx {
     const IsaKernels &isa;
     const ThinProblem &problem;
-    const Clamp *clamp;
-  } ctx{isa, problem, clamp};
-  // The thin kernels have no clamp of their own: each thread clamps the
-  // columns it has just computed (C is at most kThinRows rows).
+    const Epilogue *epilogue;
+  } ctx{isa, problem, epilogue};
+  // The thin kernels have no epilogue of their own: each thread zeroes the
+  // columns it is about to compute and finishes them after (C is at most
+  // kThinRows rows).
   auto runColumns = [](void *c, int64_t begin, int64_t end) {
     auto &x = *static_cast<Ctx *>(c);
     const ThinProblem &p = x.problem;
     int64_t j0 = begin * width, j1 = std::min(p.n, end * width);
-    x.isa.runThin(p, j0, j1);
-    if (x.clamp)
+    if (x.epilogue && x.epilogue->overwrite)
       for (int64_t i = 0; i < p.m; ++i)
-        for (int64_t j = j0; j < j1; ++j) {
-          float &v = p.c[i * p.ldc + j * p.cColStride];
-          v = clampScalar(v, x.clamp->lo, x.clamp->hi);
-        }
+        for (int64_t j = j0; j < j1; ++j)
+          p.c[i * p.ldc + j * p.cColStride] = 0.0f;
+    x.isa.runThin(p, j0, j1);
+    if (x.epilogue)
+      for (int64_t i = 0; i < p.m; ++i)
+        for (int64_t j = j0; j < j1; ++j)
+          finish(p.c[i * p.ldc + j * p.cColStride], *x.epilogue);
   };
   if (!parallel || blocks < 2 || getNumThreads() == 1)
     runColumns(&ctx, 0, blocks);
@@ -375,21 +385,23 @@ bool runThinMatmul(const float *a, const int64_t aStrides[2], const float *b,
 void matmul(const float *a, const int64_t aStrides[2], const float *b,
             const int64_t bStrides[2], float *c, const int64_t cStrides[2],
             int64_t m, int64_t n, int64_t k, bool parallel,
-            const Clamp *clamp) {
+            const Epilogue *epilogue) {
   if (m == 0 || n == 0)
     return;
   if (k == 0) {
-    // Nothing to add, but the activation still applies.
-    if (clamp)
+    // Nothing to add, but the epilogue still applies.
+    if (epilogue)
       for (int64_t i = 0; i < m; ++i)
         for (int64_t j = 0; j < n; ++j) {
           float &v = c[i * cStrides[0] + j * cStrides[1]];
-          v = clampScalar(v, clamp->lo, clamp->hi);
+          if (epilogue->overwrite)
+            v = 0.0f;
+          finish(v, *epilogue);
         }
     return;
   }
   if (runThinMatmul(a, aStrides, b, bStrides, c, cStrides, m, n, k, parallel,
-                    clamp))
+                    epilogue))
     return;
   const IsaKernels &isa = getKernels();
   Tile tile = isa.chooseTile(n);
@@ -410,7 +422,7 @@ void matmul(const float *a, const int64_t aStrides[2], const float *b,
                       c,
                       cStrides[0],
                       cColumns.data(),
-                      clamp};
+                      epilogue};
   run(isa, problem, parallel);
 }
 
@@ -428,26 +440,29 @@ void romac::kernels::clearPackedConstants() {
 
 namespace {
 
-/// The clamp of the `_clamp` entry points; none for (-inf, +inf).
-std::optional<Clamp> getClamp(float lo, float hi) {
-  if (lo == -std::numeric_limits<float>::infinity() &&
-      hi == std::numeric_limits<float>::infinity())
+/// The epilogue of the `_fused` entry points; none when it changes nothing
+/// (no overwrite, scale 1, clamp to (-inf, +inf)).
+std::optional<Epilogue> getEpilogue(int64_t overwrite, float scale, float lo,
+                                    float hi) {
+  constexpr float inf = std::numeric_limits<float>::infinity();
+  bool hasClamp = !(lo == -inf && hi == inf);
+  if (!overwrite && scale == 1.0f && !hasClamp)
     return std::nullopt;
-  return Clamp{lo, hi};
+  return Epilogue{overwrite != 0, scale, hasClamp, Clamp{lo, hi}};
 }
 
-const Clamp *orNull(const std::optional<Clamp> &clamp) {
-  return clamp ? &*clamp : nullptr;
+const Epilogue *orNull(const std::optional<Epilogue> &epilogue) {
+  return epilogue ? &*epilogue : nullptr;
 }
 
 void batchMatmul(RomacMemref3F32 *a, RomacMemref3F32 *b, RomacMemref3F32 *c,
-                 const Clamp *clamp);
+                 const Epilogue *epilogue);
 void conv2d(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
             int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
-            int64_t constantFilter, const Clamp *clamp);
+            int64_t constantFilter, const Epilogue *epilogue);
 void depthwiseConv2d(RomacMemref4F32 *in, RomacMemref3F32 *w,
                      RomacMemref4F32 *out, int64_t strideH, int64_t strideW,
-                     int64_t dilH, int64_t dilW, const Clamp *clamp);
+                     int64_t dilH, int64_t dilW, const Epilogue *epilogue);
 
 } // namespace
 
@@ -459,14 +474,14 @@ extern "C" void _mlir_ciface_romac_matmul_f32(RomacMemref2F32 *a,
          a->sizes[1], /*parallel=*/true, nullptr);
 }
 
-extern "C" void _mlir_ciface_romac_matmul_clamp_f32(RomacMemref2F32 *a,
-                                                    RomacMemref2F32 *b,
-                                                    RomacMemref2F32 *c,
-                                                    float lo, float hi) {
-  std::optional<Clamp> clamp = getClamp(lo, hi);
+extern "C" void
+_mlir_ciface_romac_matmul_fused_f32(RomacMemref2F32 *a, RomacMemref2F32 *b,
+                                    RomacMemref2F32 *c, int64_t overwrite,
+                                    float scale, float lo, float hi) {
+  std::optional<Epilogue> epilogue = getEpilogue(overwrite, scale, lo, hi);
   matmul(a->aligned + a->offset, a->strides, b->aligned + b->offset, b->strides,
          c->aligned + c->offset, c->strides, c->sizes[0], c->sizes[1],
-         a->sizes[1], /*parallel=*/true, orNull(clamp));
+         a->sizes[1], /*parallel=*/true, orNull(epilogue));
 }
 
 extern "C" void _mlir_ciface_romac_batch_matmul_f32(RomacMemref3F32 *a,
@@ -475,12 +490,11 @@ extern "C" void _mlir_ciface_romac_batch_matmul_f32(RomacMemref3F32 *a,
   batchMatmul(a, b, c, nullptr);
 }
 
-extern "C" void _mlir_ciface_romac_batch_matmul_clamp_f32(RomacMemref3F32 *a,
-                                                          RomacMemref3F32 *b,
-                                                          RomacMemref3F32 *c,
-                                                          float lo, float hi) {
-  std::optional<Clamp> clamp = getClamp(lo, hi);
-  batchMatmul(a, b, c, orNull(clamp));
+extern "C" void _mlir_ciface_romac_batch_matmul_fused_f32(
+    RomacMemref3F32 *a, RomacMemref3F32 *b, RomacMemref3F32 *c,
+    int64_t overwrite, float scale, float lo, float hi) {
+  std::optional<Epilogue> epilogue = getEpilogue(overwrite, scale, lo, hi);
+  batchMatmul(a, b, c, orNull(epilogue));
 }
 
 extern "C" void
@@ -491,13 +505,14 @@ _mlir_ciface_romac_conv2d_nchw_fchw_f32(RomacMemref4F32 *in, RomacMemref4F32 *w,
   conv2d(in, w, out, strideH, strideW, dilH, dilW, constantFilter, nullptr);
 }
 
-extern "C" void _mlir_ciface_romac_conv2d_nchw_fchw_clamp_f32(
+extern "C" void _mlir_ciface_romac_conv2d_nchw_fchw_fused_f32(
     RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
     int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
-    int64_t constantFilter, float lo, float hi) {
-  std::optional<Clamp> clamp = getClamp(lo, hi);
+    int64_t constantFilter, int64_t overwrite, float scale, float lo,
+    float hi) {
+  std::optional<Epilogue> epilogue = getEpilogue(overwrite, scale, lo, hi);
   conv2d(in, w, out, strideH, strideW, dilH, dilW, constantFilter,
-         orNull(clamp));
+         orNull(epilogue));
 }
 
 extern "C" void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32(
@@ -506,24 +521,24 @@ extern "C" void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32(
   depthwiseConv2d(in, w, out, strideH, strideW, dilH, dilW, nullptr);
 }
 
-extern "C" void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_clamp_f32(
+extern "C" void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32(
     RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
-    int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW, float lo,
-    float hi) {
-  std::optional<Clamp> clamp = getClamp(lo, hi);
-  depthwiseConv2d(in, w, out, strideH, strideW, dilH, dilW, orNull(clamp));
+    int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
+    int64_t overwrite, float scale, float lo, float hi) {
+  std::optional<Epilogue> epilogue = getEpilogue(overwrite, scale, lo, hi);
+  depthwiseConv2d(in, w, out, strideH, strideW, dilH, dilW, orNull(epilogue));
 }
 
 namespace {
 
 void batchMatmul(RomacMemref3F32 *a, RomacMemref3F32 *b, RomacMemref3F32 *c,
-                 const Clamp *clamp) {
+                 const Epilogue *epilogue) {
   int64_t batch = c->sizes[0];
   auto one = [&](int64_t i, bool parallel) {
     matmul(a->aligned + a->offset + i * a->strides[0], a->strides + 1,
            b->aligned + b->offset + i * b->strides[0], b->strides + 1,
            c->aligned + c->offset + i * c->strides[0], c->strides + 1,
-           c->sizes[1], c->sizes[2], a->sizes[2], parallel, clamp);
+           c->sizes[1], c->sizes[2], a->sizes[2], parallel, epilogue);
   };
   if (batch < getNumThreads()) {
     for (int64_t i = 0; i < batch; ++i)
@@ -539,9 +554,9 @@ void batchMatmul(RomacMemref3F32 *a, RomacMemref3F32 *b, RomacMemref3F32 *c,
       &one);
 }
 
-/// Applies `clamp` to every element of `out` (a filter of no weights still
-/// has its activation).
-void clampAll(RomacMemref4F32 *out, const Clamp &clamp) {
+/// Applies `epilogue` to every element of `out` (a filter of no weights
+/// still has its activation).
+void finishAll(RomacMemref4F32 *out, const Epilogue &epilogue) {
   for (int64_t n = 0; n < out->sizes[0]; ++n)
     for (int64_t c = 0; c < out->sizes[1]; ++c)
       for (int64_t y = 0; y < out->sizes[2]; ++y)
@@ -549,7 +564,9 @@ void clampAll(RomacMemref4F32 *out, const Clamp &clamp) {
           float &v = out->aligned[out->offset + n * out->strides[0] +
                                   c * out->strides[1] + y * out->strides[2] +
                                   x * out->strides[3]];
-          v = clampScalar(v, clamp.lo, clamp.hi);
+          if (epilogue.overwrite)
+            v = 0.0f;
+          finish(v, epilogue);
         }
 }
 
@@ -558,7 +575,7 @@ void clampAll(RomacMemref4F32 *out, const Clamp &clamp) {
 /// window, found through the two offset tables (no im2col buffer).
 void conv2d(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
             int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
-            int64_t constantFilter, const Clamp *clamp) {
+            int64_t constantFilter, const Epilogue *epilogue) {
   int64_t filters = w->sizes[0], channels = w->sizes[1], kh = w->sizes[2],
           kw = w->sizes[3];
   int64_t batch = out->sizes[0], oh = out->sizes[2], ow = out->sizes[3];
@@ -566,8 +583,8 @@ void conv2d(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
   if (n == 0 || filters == 0)
     return;
   if (k == 0) {
-    if (clamp)
-      clampAll(out, *clamp);
+    if (epilogue)
+      finishAll(out, *epilogue);
     return;
   }
   std::vector<int64_t> wOffsets(k), kOffsets(k), bColumns(n), cColumns(n);
@@ -605,7 +622,7 @@ void conv2d(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
                       out->aligned + out->offset,
                       out->strides[1],
                       cColumns.data(),
-                      clamp};
+                      epilogue};
   run(isa, problem, /*parallel=*/true);
 }
 
@@ -613,7 +630,7 @@ void conv2d(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
 /// weights; the threads take blocks of output rows of the planes.
 void depthwiseConv2d(RomacMemref4F32 *in, RomacMemref3F32 *w,
                      RomacMemref4F32 *out, int64_t strideH, int64_t strideW,
-                     int64_t dilH, int64_t dilW, const Clamp *clamp) {
+                     int64_t dilH, int64_t dilW, const Epilogue *epilogue) {
   int64_t batch = out->sizes[0], channels = out->sizes[1], oh = out->sizes[2];
   if (batch == 0 || channels == 0 || oh == 0 || out->sizes[3] == 0)
     return;
@@ -623,9 +640,12 @@ void depthwiseConv2d(RomacMemref4F32 *in, RomacMemref3F32 *w,
     RomacMemref3F32 *w;
     int64_t strideH, strideW, dilH, dilW, channels, oh, rowsPerItem,
         itemsPerPlane;
-    const Clamp *clamp;
-  } ctx{getKernels(), in,       out, w, strideH, strideW, dilH,
-        dilW,         channels, oh,  0, 0,       clamp};
+    const Epilogue *epilogue;
+    std::optional<Clamp> clamp;
+  } ctx{getKernels(), in,       out, w, strideH, strideW,  dilH,
+        dilW,         channels, oh,  0, 0,       epilogue, std::nullopt};
+  if (epilogue && epilogue->hasClamp)
+    ctx.clamp = epilogue->clamp;
   // Blocks of 8 output rows: enough items for both threads on the small
   // planes of a network's last layers, whole rows for the vectors.
   ctx.rowsPerItem = 8;
@@ -658,8 +678,24 @@ void depthwiseConv2d(RomacMemref4F32 *in, RomacMemref3F32 *w,
               x.strideW,
               x.dilH,
               x.dilW,
-              x.clamp};
-          x.isa.runDepthwise(p, row0, std::min(x.oh, row0 + x.rowsPerItem));
+              x.clamp ? &*x.clamp : nullptr};
+          int64_t rowEnd = std::min(x.oh, row0 + x.rowsPerItem);
+          // Overwrite: the rows start at zero. A scale other than 1 is not
+          // fused into depthwise convolutions (romac-fuse-into-contractions
+          // does not ask for it); it is applied before the clamp all the same.
+          bool scaled = x.epilogue && x.epilogue->scale != 1.0f;
+          if (x.epilogue && x.epilogue->overwrite)
+            for (int64_t y = row0; y < rowEnd; ++y)
+              for (int64_t ox = 0; ox < p.ow; ++ox)
+                p.out[y * p.outRowStride + ox * p.outColStride] = 0.0f;
+          if (scaled)
+            p.clamp = nullptr;
+          x.isa.runDepthwise(p, row0, rowEnd);
+          if (scaled)
+            for (int64_t y = row0; y < rowEnd; ++y)
+              for (int64_t ox = 0; ox < p.ow; ++ox)
+                finish(p.out[y * p.outRowStride + ox * p.outColStride],
+                       *x.epilogue);
         }
       },
       &ctx);
@@ -840,16 +876,16 @@ const Symbol *romac::kernels::getSymbols(int *count) {
       {"_mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32",
        reinterpret_cast<void *>(
            &_mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32)},
-      {"_mlir_ciface_romac_matmul_clamp_f32",
-       reinterpret_cast<void *>(&_mlir_ciface_romac_matmul_clamp_f32)},
-      {"_mlir_ciface_romac_batch_matmul_clamp_f32",
-       reinterpret_cast<void *>(&_mlir_ciface_romac_batch_matmul_clamp_f32)},
-      {"_mlir_ciface_romac_conv2d_nchw_fchw_clamp_f32",
+      {"_mlir_ciface_romac_matmul_fused_f32",
+       reinterpret_cast<void *>(&_mlir_ciface_romac_matmul_fused_f32)},
+      {"_mlir_ciface_romac_batch_matmul_fused_f32",
+       reinterpret_cast<void *>(&_mlir_ciface_romac_batch_matmul_fused_f32)},
+      {"_mlir_ciface_romac_conv2d_nchw_fchw_fused_f32",
        reinterpret_cast<void *>(
-           &_mlir_ciface_romac_conv2d_nchw_fchw_clamp_f32)},
-      {"_mlir_ciface_romac_depthwise_conv2d_nchw_chw_clamp_f32",
+           &_mlir_ciface_romac_conv2d_nchw_fchw_fused_f32)},
+      {"_mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32",
        reinterpret_cast<void *>(
-           &_mlir_ciface_romac_depthwise_conv2d_nchw_chw_clamp_f32)},
+           &_mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32)},
   };
   *count = sizeof(symbols) / sizeof(symbols[0]);
   return symbols;

@@ -113,3 +113,19 @@ func.func @clamp_on_integers(%a: memref<4x4xi32>) {
   linalg.matmul {romac.clamp = array<f32: 0.0, 6.0>} ins(%a, %a : memref<4x4xi32>, memref<4x4xi32>) outs(%a : memref<4x4xi32>)
   return
 }
+
+// -----
+
+func.func @scale_not_f32(%a: memref<4x4xf32>) {
+  // expected-error @+1 {{'romac.scale' must be an f32}}
+  linalg.matmul {romac.scale = 0.5 : f64} ins(%a, %a : memref<4x4xf32>, memref<4x4xf32>) outs(%a : memref<4x4xf32>)
+  return
+}
+
+// -----
+
+func.func @overwrite_not_unit(%a: memref<4x4xf32>) {
+  // expected-error @+1 {{'romac.overwrite' must be a unit attribute}}
+  linalg.matmul {romac.overwrite = 1 : i64} ins(%a, %a : memref<4x4xf32>, memref<4x4xf32>) outs(%a : memref<4x4xf32>)
+  return
+}

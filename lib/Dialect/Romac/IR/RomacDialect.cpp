@@ -93,17 +93,30 @@ LogicalResult RomacDialect::verifyOperationAttribute(Operation *op,
                              << "' must be a non-negative i64";
     return success();
   }
-  if (attr.getName() == getClampAttrName()) {
-    auto bounds = dyn_cast<DenseF32ArrayAttr>(attr.getValue());
-    if (!bounds || bounds.size() != 2 || !(bounds[0] <= bounds[1]))
-      return op->emitError() << "'" << getClampAttrName()
-                             << "' must be array<f32: lo, hi> with lo <= hi";
+  if (attr.getName() == getClampAttrName() ||
+      attr.getName() == getScaleAttrName() ||
+      attr.getName() == getOverwriteAttrName()) {
+    StringRef name = attr.getName().getValue();
+    if (attr.getName() == getClampAttrName()) {
+      auto bounds = dyn_cast<DenseF32ArrayAttr>(attr.getValue());
+      if (!bounds || bounds.size() != 2 || !(bounds[0] <= bounds[1]))
+        return op->emitError()
+               << "'" << name << "' must be array<f32: lo, hi> with lo <= hi";
+    }
+    if (attr.getName() == getScaleAttrName()) {
+      auto scale = dyn_cast<FloatAttr>(attr.getValue());
+      if (!scale || !scale.getType().isF32())
+        return op->emitError() << "'" << name << "' must be an f32";
+    }
+    if (attr.getName() == getOverwriteAttrName() &&
+        !isa<UnitAttr>(attr.getValue()))
+      return op->emitError() << "'" << name << "' must be a unit attribute";
     auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
     if (!linalgOp || linalgOp.getNumDpsInits() != 1 ||
         !isa<FloatType>(getElementTypeOrSelf(
             linalgOp.getDpsInitOperand(0)->get().getType())))
-      return op->emitError() << "'" << getClampAttrName()
-                             << "' needs a linalg op with one float output";
+      return op->emitError()
+             << "'" << name << "' needs a linalg op with one float output";
     return success();
   }
   return op->emitError() << "unknown romac attribute '"

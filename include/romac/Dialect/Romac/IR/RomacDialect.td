@@ -86,6 +86,18 @@ def Romac_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getClampAttrName() {
       return ::llvm::StringLiteral("romac.clamp");
     }
+    /// Name of the op attribute (f32) of a matmul or convolution whose
+    /// finished sum is multiplied by it before any clamp (attention's
+    /// 1/sqrt(d)).
+    static constexpr ::llvm::StringLiteral getScaleAttrName() {
+      return ::llvm::StringLiteral("romac.scale");
+    }
+    /// Name of the op attribute (unit) of a matmul or convolution that
+    /// ignores its output's old values: out = the sum, not out + the sum
+    /// (its output started as zeros; the zero fill is gone).
+    static constexpr ::llvm::StringLiteral getOverwriteAttrName() {
+      return ::llvm::StringLiteral("romac.overwrite");
+    }
   }];
 }
 
