@@ -109,6 +109,8 @@ struct DepthwisePlane {
   int64_t ow, kh, kw, sh, sw, dh, dw;
   /// Applied to each output as it is stored; null for none.
   const Clamp *clamp = nullptr;
+  /// The output's old values are ignored: out = the sum, not out + it.
+  bool overwrite = false;
 };
 
 /// Rank-1 updates accumulated in registers per micro-kernel call.

@@ -680,14 +680,11 @@ void depthwiseConv2d(RomacMemref4F32 *in, RomacMemref3F32 *w,
               x.dilW,
               x.clamp ? &*x.clamp : nullptr};
           int64_t rowEnd = std::min(x.oh, row0 + x.rowsPerItem);
-          // Overwrite: the rows start at zero. A scale other than 1 is not
-          // fused into depthwise convolutions (romac-fuse-into-contractions
-          // does not ask for it); it is applied before the clamp all the same.
+          p.overwrite = x.epilogue && x.epilogue->overwrite;
+          // A scale other than 1 is not fused into depthwise convolutions
+          // (romac-fuse-into-contractions does not ask for it); it is
+          // applied before the clamp all the same.
           bool scaled = x.epilogue && x.epilogue->scale != 1.0f;
-          if (x.epilogue && x.epilogue->overwrite)
-            for (int64_t y = row0; y < rowEnd; ++y)
-              for (int64_t ox = 0; ox < p.ow; ++ox)
-                p.out[y * p.outRowStride + ox * p.outColStride] = 0.0f;
           if (scaled)
             p.clamp = nullptr;
           x.isa.runDepthwise(p, row0, rowEnd);
