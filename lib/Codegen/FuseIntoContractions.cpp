@@ -89,7 +89,7 @@ std::optional<float> getConstantF32(Value v) {
 /// If \p value's one user is `arith.OpTy(value, c)` or `(c, value)` with c
 /// an f32 constant: that op and c.
 template <typename OpTy>
-std::optional<std::pair<Operation *, float>> matchBound(Value value) {
+std::optional<std::pair<Operation *, float>> matchConstantOperand(Value value) {
   if (!value.hasOneUse())
     return std::nullopt;
   auto op = dyn_cast<OpTy>(*value.getUsers().begin());
@@ -120,15 +120,15 @@ bool matchChain(BlockArgument arg, bool epilogues, AdditiveConsumer &consumer) {
   }
   consumer.sum = value;
   if (epilogues) {
-    if (auto mul = matchBound<arith::MulFOp>(value)) {
+    if (auto mul = matchConstantOperand<arith::MulFOp>(value)) {
       std::tie(consumer.mulOp, consumer.scale) = *mul;
       value = consumer.mulOp->getResult(0);
     }
-    if (auto max = matchBound<arith::MaximumFOp>(value)) {
+    if (auto max = matchConstantOperand<arith::MaximumFOp>(value)) {
       std::tie(consumer.maxOp, consumer.lo) = *max;
       value = consumer.maxOp->getResult(0);
     }
-    if (auto min = matchBound<arith::MinimumFOp>(value)) {
+    if (auto min = matchConstantOperand<arith::MinimumFOp>(value)) {
       std::tie(consumer.minOp, consumer.hi) = *min;
       value = consumer.minOp->getResult(0);
     }
@@ -332,10 +332,9 @@ struct FuseIntoContractionsPass
     // pass and the kernel's read of it are gone.
     for (linalg::LinalgOp contraction : contractions) {
       OpOperand *init = contraction.getDpsInitOperand(0);
-      auto fill = init->get().getDefiningOp<linalg::FillOp>();
-      if (!fill || !isZeroFill(fill.getResult(0)) ||
-          !canFuseEpilogue(contraction))
+      if (!isZeroFill(init->get()) || !canFuseEpilogue(contraction))
         continue;
+      auto fill = init->get().getDefiningOp<linalg::FillOp>();
       rewriter.modifyOpInPlace(contraction, [&] {
         init->set(fill.getOutputs()[0]);
         contraction->setAttr(romac::RomacDialect::getOverwriteAttrName(),

@@ -107,10 +107,9 @@ struct DepthwisePlane {
   float *out;
   int64_t outRowStride, outColStride;
   int64_t ow, kh, kw, sh, sw, dh, dw;
-  /// Applied to each output as it is stored; null for none.
-  const Clamp *clamp = nullptr;
-  /// The output's old values are ignored: out = the sum, not out + it.
-  bool overwrite = false;
+  /// Overwrite, scale and clamp, applied to each output as it is stored
+  /// (a depthwise sum is complete there); null for plain accumulation.
+  const Epilogue *epilogue = nullptr;
 };
 
 /// Rank-1 updates accumulated in registers per micro-kernel call.

@@ -641,11 +641,8 @@ void depthwiseConv2d(RomacMemref4F32 *in, RomacMemref3F32 *w,
     int64_t strideH, strideW, dilH, dilW, channels, oh, rowsPerItem,
         itemsPerPlane;
     const Epilogue *epilogue;
-    std::optional<Clamp> clamp;
-  } ctx{getKernels(), in,       out, w, strideH, strideW,  dilH,
-        dilW,         channels, oh,  0, 0,       epilogue, std::nullopt};
-  if (epilogue && epilogue->hasClamp)
-    ctx.clamp = epilogue->clamp;
+  } ctx{getKernels(), in,       out, w, strideH, strideW, dilH,
+        dilW,         channels, oh,  0, 0,       epilogue};
   // Blocks of 8 output rows: enough items for both threads on the small
   // planes of a network's last layers, whole rows for the vectors.
   ctx.rowsPerItem = 8;
@@ -678,21 +675,8 @@ void depthwiseConv2d(RomacMemref4F32 *in, RomacMemref3F32 *w,
               x.strideW,
               x.dilH,
               x.dilW,
-              x.clamp ? &*x.clamp : nullptr};
-          int64_t rowEnd = std::min(x.oh, row0 + x.rowsPerItem);
-          p.overwrite = x.epilogue && x.epilogue->overwrite;
-          // A scale other than 1 is not fused into depthwise convolutions
-          // (romac-fuse-into-contractions does not ask for it); it is
-          // applied before the clamp all the same.
-          bool scaled = x.epilogue && x.epilogue->scale != 1.0f;
-          if (scaled)
-            p.clamp = nullptr;
-          x.isa.runDepthwise(p, row0, rowEnd);
-          if (scaled)
-            for (int64_t y = row0; y < rowEnd; ++y)
-              for (int64_t ox = 0; ox < p.ow; ++ox)
-                finish(p.out[y * p.outRowStride + ox * p.outColStride],
-                       *x.epilogue);
+              x.epilogue};
+          x.isa.runDepthwise(p, row0, std::min(x.oh, row0 + x.rowsPerItem));
         }
       },
       &ctx);
