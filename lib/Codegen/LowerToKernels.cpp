@@ -8,8 +8,9 @@
 // romac-lower-to-kernels: every f32 linalg.matmul, linalg.batch_matmul,
 // linalg.conv_2d_nchw_fchw and linalg.depthwise_conv_2d_nchw_chw on buffers
 // becomes a call of the runtime kernel that computes it
-// (include/romac/Runtime/Kernels.h). The operands are cast to fully dynamic
-// strided memrefs, so one declaration per kernel serves every tile shape.
+// (include/romac/Runtime/Kernels.h), and so does every romac.attention
+// (romac-fuse-attention). The operands are cast to fully dynamic strided
+// memrefs, so one declaration per kernel serves every tile shape.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +18,7 @@
 
 #include "MatmulMaps.h"
 #include "romac/Dialect/Romac/IR/RomacDialect.h"
+#include "romac/Dialect/Romac/IR/RomacOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -280,6 +282,33 @@ struct LowerToKernelsPass
                                {4, 3, 4}, 4, getFused(op).has_value()),
             {strides[0], strides[1], dilations[0], dilations[1]});
       }
+    }
+    // Attention: romac_attention_f32(q, k, v, o, scale).
+    SmallVector<romac::AttentionOp> attentions;
+    module.walk([&](romac::AttentionOp op) {
+      if (op->getNumResults() == 0)
+        attentions.push_back(op);
+    });
+    for (romac::AttentionOp op : attentions) {
+      func::FuncOp kernel =
+          module.lookupSymbol<func::FuncOp>("romac_attention_f32");
+      if (!kernel) {
+        kernel =
+            getOrDeclareKernel(module, "romac_attention_f32", {3, 3, 3, 3}, 0);
+        SmallVector<Type> inputs(kernel.getFunctionType().getInputs());
+        inputs.push_back(Float32Type::get(&getContext()));
+        kernel.setFunctionType(
+            FunctionType::get(&getContext(), inputs, TypeRange{}));
+      }
+      OpBuilder b(op);
+      SmallVector<Value> args;
+      for (auto [i, operand] : llvm::enumerate(op->getOperands()))
+        args.push_back(memref::CastOp::create(
+            b, op.getLoc(), kernel.getFunctionType().getInput(i), operand));
+      args.push_back(
+          arith::ConstantOp::create(b, op.getLoc(), op.getScaleAttr()));
+      func::CallOp::create(b, op.getLoc(), kernel, args);
+      op->erase();
     }
     // What no kernel took gets its epilogue as loops of their own.
     module.walk([](linalg::LinalgOp op) {

@@ -43,6 +43,13 @@ void romac::buildCodegenBufferizePipeline(
   //    not copied (a Gemm's transposed weights, attention's K^T).
   if (options.kernels)
     pm.addPass(createRomacFoldTransposesPass());
+  //    Attention's Q K^T, scale, softmax and product with V: one
+  //    romac.attention, computed by the runtime without storing the scores.
+  if (options.kernels && options.fuseAttention) {
+    RomacFuseAttentionPassOptions attention;
+    attention.overTiles = options.attentionOverTiles;
+    pm.addNestedPass<func::FuncOp>(createRomacFuseAttentionPass(attention));
+  }
   // 1. Element-wise chains (bias, activations, the element-wise parts of
   //    norms and softmax) fuse into one loop nest each: upstream producer /
   //    consumer fusion of linalg.generic ops, never into a contraction

@@ -135,3 +135,21 @@ func.func @fused(%x: memref<1x3x9x9xf32>, %w: memref<8x3x3x3xf32>, %y: memref<1x
   linalg.matmul {romac.overwrite, romac.scale = 0.5 : f32, romac.clamp = array<f32: 0.0, 0x7F800000>} ins(%ha, %hb : memref<4x8xf16>, memref<8x16xf16>) outs(%hc : memref<4x16xf16>)
   return
 }
+
+// -----
+
+// romac.attention on buffers: a call of romac_attention_f32 with its scale.
+// CHECK-LABEL: module
+// CHECK: func.func private @romac_attention_f32(memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, f32) attributes {llvm.emit_c_interface}
+// CHECK-LABEL: func.func @attention
+// CHECK: %[[Q:.*]] = memref.cast %arg0
+// CHECK: %[[K:.*]] = memref.cast %arg1
+// CHECK: %[[V:.*]] = memref.cast %arg2
+// CHECK: %[[O:.*]] = memref.cast %arg3
+// CHECK: %[[S:.*]] = arith.constant 1.250000e-01 : f32
+// CHECK: call @romac_attention_f32(%[[Q]], %[[K]], %[[V]], %[[O]], %[[S]])
+// CHECK-NOT: romac.attention
+func.func @attention(%q: memref<2x6x8xf32>, %k: memref<2x9x8xf32>, %v: memref<2x9x4xf32>, %o: memref<2x6x4xf32>) {
+  romac.attention ins(%q, %k, %v : memref<2x6x8xf32>, memref<2x9x8xf32>, memref<2x9x4xf32>) outs(%o : memref<2x6x4xf32>) {scale = 0.125 : f32}
+  return
+}

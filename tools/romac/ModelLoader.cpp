@@ -69,6 +69,8 @@ llvm::Expected<std::string> getCacheEntryName(const ModelLoadRequest &request,
   key.add("tile", request.noTile ? "0" : "1");
   key.add("kernels", request.noKernels ? "0" : "1");
   key.add("fuse", request.noFuse ? "0" : "1");
+  key.add("fuse-attention",
+          request.noFuse || request.noFuseAttention ? "0" : "1");
   key.add("opt", std::to_string(ExecutableOptions().optLevel));
   for (const std::string &d : request.dims)
     key.add("dim", d);
@@ -191,6 +193,12 @@ llvm::Expected<std::unique_ptr<Executable>> romac::driver::compileModel(
   options.tile = !request.noTile;
   options.kernels = !request.noKernels;
   options.fuse = !request.noFuse;
+  options.fuseAttention = !request.noFuse && !request.noFuseAttention;
+  // The host's own schedule tiles attention's products for the last-level
+  // cache; the fused kernel's blocks are finer. Another target's tiles, or
+  // a schedule file's, are executed as they are.
+  options.attentionOverTiles = request.schedule.empty() &&
+                               parseHostTargetName(request.target).has_value();
   options.profile = profile;
   if (!cache)
     return Executable::compile(module, options);

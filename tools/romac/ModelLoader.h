@@ -48,7 +48,8 @@ struct ModelLoadRequest {
   /// key; the parsed file in `scheduleFile`).
   std::string schedule;
   const Schedule *scheduleFile = nullptr;
-  bool noTile = false, noKernels = false, noFuse = false;
+  bool noTile = false, noKernels = false, noFuse = false,
+       noFuseAttention = false;
   /// Neither load from nor store in the artefact cache.
   bool noCache = false;
   /// --dim / --shape flags as given (NAME=N, NAME=D0xD1...): in the key.

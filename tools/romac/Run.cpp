@@ -39,6 +39,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 using namespace romac;
 using namespace romac::driver;
@@ -399,10 +400,21 @@ llvm::StringMap<double> predictLayerCycles(const RunArgs &args,
 /// contractions' cycles the schedule predicts, slowest first.
 void printProfile(llvm::ArrayRef<KernelProfile> kernels, unsigned runs,
                   const llvm::StringMap<double> &predicted) {
+  // A kernel that computes several layers (a fused attention: "A + B") is
+  // predicted the sum of theirs; std::nullopt for no scheduled layer.
+  auto predict = [&](const std::string &name) -> std::optional<double> {
+    llvm::SmallVector<llvm::StringRef> layers;
+    llvm::StringRef(name).split(layers, " + ");
+    std::optional<double> sum;
+    for (llvm::StringRef layer : layers)
+      if (auto it = predicted.find(layer); it != predicted.end())
+        sum = sum.value_or(0.0) + it->second;
+    return sum;
+  };
   double total = 0, contractions = 0, predictedTotal = 0;
   for (const KernelProfile &k : kernels) {
     total += k.seconds;
-    if (predicted.count(k.name))
+    if (predict(k.name))
       contractions += k.seconds;
   }
   for (const auto &entry : predicted)
@@ -432,11 +444,11 @@ void printProfile(llvm::ArrayRef<KernelProfile> kernels, unsigned runs,
       os << "... " << sorted.size() - kShown << " more kernels\n";
       break;
     }
-    auto it = predicted.find(k->name);
+    std::optional<double> cycles = predict(k->name);
     std::string contr = "-", pred = "-";
-    if (it != predicted.end()) {
+    if (cycles) {
       contr = llvm::formatv("{0:f1}%", percent(k->seconds, contractions));
-      pred = llvm::formatv("{0:f1}%", percent(it->second, predictedTotal));
+      pred = llvm::formatv("{0:f1}%", percent(*cycles, predictedTotal));
     }
     os << llvm::formatv("{0,-56} {1,10:f3} {2,6:f1}% {3,10} {4,10}\n",
                         k->name.empty() ? std::string("(unnamed)") : k->name,
@@ -502,6 +514,7 @@ ModelLoadRequest makeLoadRequest(const RunArgs &args, const NamedInputs &inputs,
   request.noTile = args.noTile;
   request.noKernels = args.noKernels;
   request.noFuse = args.noFuse;
+  request.noFuseAttention = args.noFuseAttention;
   // --profile needs the schedule's predictions, so it imports anyway.
   request.noCache = args.noCache || args.profile;
   request.dims = args.dims;
@@ -601,8 +614,12 @@ CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
                 "romac's native kernels (for comparison)");
   run->add_flag("--no-fuse", args.noFuse,
                 "Keep bias and residual adds and ReLU/ReLU6/Clip as passes "
-                "of their own instead of fusing them into the contractions "
-                "(for comparison)");
+                "of their own instead of fusing them into the contractions, "
+                "and attention as its two products and softmax (for "
+                "comparison)");
+  run->add_flag("--no-fuse-attention", args.noFuseAttention,
+                "Keep attention as its two products and softmax, the scores "
+                "stored (for comparison; --no-fuse implies it)");
   run->add_option("--schedule", args.schedule,
                   "Execute the tiling of this schedule JSON (romac compile "
                   "-o) instead of searching one")

@@ -27,8 +27,8 @@ struct RunArgs {
   /// Seconds between the progress lines of a compile (CompileProgress).
   double progressSeconds = 5;
   double rtol = 1e-4, atol = 1e-5;
-  bool noTile = false, noKernels = false, noFuse = false, force = false,
-       profile = false;
+  bool noTile = false, noKernels = false, noFuse = false,
+       noFuseAttention = false, force = false, profile = false;
   /// --no-cache: JIT-compile in this process, neither load nor store.
   bool noCache = false;
 };

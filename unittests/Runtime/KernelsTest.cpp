@@ -444,6 +444,101 @@ TEST_P(KernelsTest, FusedKernelsMatchNaiveLoops) {
   }
 }
 
+/// softmax_j(scale * q_i . k_j) v_j in double, with the max subtracted.
+std::vector<float> naiveAttention(int64_t batch, int64_t m, int64_t n,
+                                  int64_t d, int64_t dv, float scale,
+                                  const std::vector<float> &q,
+                                  const std::vector<float> &k,
+                                  const std::vector<float> &v) {
+  std::vector<float> o(batch * m * dv);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t i = 0; i < m; ++i) {
+      std::vector<double> s(n);
+      double best = -INFINITY;
+      for (int64_t j = 0; j < n; ++j) {
+        double dot = 0;
+        for (int64_t kk = 0; kk < d; ++kk)
+          dot += double(q[(b * m + i) * d + kk]) * k[(b * n + j) * d + kk];
+        s[j] = double(scale) * dot;
+        best = std::max(best, s[j]);
+      }
+      double total = 0;
+      for (double &x : s)
+        total += (x = std::exp(x - best));
+      for (int64_t c = 0; c < dv; ++c) {
+        double sum = 0;
+        for (int64_t j = 0; j < n; ++j)
+          sum += s[j] * v[(b * n + j) * dv + c];
+        o[(b * m + i) * dv + c] = float(sum / total);
+      }
+    }
+  return o;
+}
+
+TEST_P(KernelsTest, AttentionMatchesNaiveSoftmax) {
+  // Row blocks of 48 and key blocks of 256 with ragged tails, one and
+  // several vector strips of V, large scores (scale 4: a later key block
+  // raises a row's max, so the running sums are rescaled), K read through
+  // a transposed view and O written into a wider buffer.
+  struct Case {
+    int64_t batch, m, n, d, dv;
+    float scale;
+  };
+  for (Case t : {Case{1, 1, 1, 3, 1, 1.0f}, Case{2, 5, 7, 8, 17, 0.5f},
+                 Case{1, 50, 300, 40, 64, 4.0f}, Case{3, 97, 520, 16, 70, 1.0f},
+                 Case{1, 49, 77, 64, 40, 0.125f}})
+    for (bool transposedK : {false, true}) {
+      int64_t b = t.batch, m = t.m, n = t.n, d = t.d, dv = t.dv;
+      std::vector<float> q = makeRandom(b * m * d, 31),
+                         k = makeRandom(b * n * d, 32),
+                         v = makeRandom(b * n * dv, 33);
+      std::vector<float> want =
+          naiveAttention(b, m, n, d, dv, t.scale, q, k, v);
+      // K stored as [b][d][n] and read transposed.
+      std::vector<float> kStored = k;
+      if (transposedK)
+        for (int64_t x = 0; x < b; ++x)
+          for (int64_t j = 0; j < n; ++j)
+            for (int64_t kk = 0; kk < d; ++kk)
+              kStored[(x * d + kk) * n + j] = k[(x * n + j) * d + kk];
+      int64_t ldo = dv + 3;
+      std::vector<float> out(b * m * ldo, NAN);
+      auto qv = makeView<RomacMemref3F32>(q, 0, {b, m, d}, {m * d, d, 1});
+      auto kv =
+          transposedK
+              ? makeView<RomacMemref3F32>(kStored, 0, {b, n, d}, {d * n, 1, n})
+              : makeView<RomacMemref3F32>(kStored, 0, {b, n, d}, {n * d, d, 1});
+      auto vv = makeView<RomacMemref3F32>(v, 0, {b, n, dv}, {n * dv, dv, 1});
+      auto ov =
+          makeView<RomacMemref3F32>(out, 0, {b, m, dv}, {m * ldo, ldo, 1});
+      _mlir_ciface_romac_attention_f32(&qv, &kv, &vv, &ov, t.scale);
+      std::vector<float> got(b * m * dv);
+      for (int64_t i = 0; i < b * m; ++i)
+        for (int64_t c = 0; c < dv; ++c)
+          got[i * dv + c] = out[i * ldo + c];
+      EXPECT_LT(maxError(got, want), 1e-5)
+          << "batch=" << b << " m=" << m << " n=" << n << " d=" << d
+          << " dv=" << dv << (transposedK ? " transposed K" : "");
+      // The padding between O's rows is not written.
+      EXPECT_TRUE(std::isnan(out[dv])) << "m=" << m << " n=" << n;
+    }
+}
+
+TEST_P(KernelsTest, AttentionPropagatesNanToItsRowOnly) {
+  int64_t m = 60, n = 300, d = 8, dv = 20;
+  std::vector<float> q = makeRandom(m * d, 41), k = makeRandom(n * d, 42),
+                     v = makeRandom(n * dv, 43), out(m * dv, 0.0f);
+  q[50 * d + 3] = NAN;
+  auto qv = makeView<RomacMemref3F32>(q, 0, {1, m, d}, {m * d, d, 1});
+  auto kv = makeView<RomacMemref3F32>(k, 0, {1, n, d}, {n * d, d, 1});
+  auto vv = makeView<RomacMemref3F32>(v, 0, {1, n, dv}, {n * dv, dv, 1});
+  auto ov = makeView<RomacMemref3F32>(out, 0, {1, m, dv}, {m * dv, dv, 1});
+  _mlir_ciface_romac_attention_f32(&qv, &kv, &vv, &ov, 1.0f);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t c = 0; c < dv; ++c)
+      EXPECT_EQ(std::isnan(out[i * dv + c]), i == 50) << i << ", " << c;
+}
+
 INSTANTIATE_TEST_SUITE_P(
     EveryIsa, KernelsTest,
     ::testing::Combine(::testing::Values(Isa::Scalar, Isa::Avx2, Isa::Avx512),
@@ -520,7 +615,8 @@ TEST(KernelsSymbols, EveryEntryPointIsListed) {
         "_mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32",
         "_mlir_ciface_romac_batch_matmul_f32",
         "_mlir_ciface_romac_conv2d_nchw_fchw_f32",
-        "_mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32"})
+        "_mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32",
+        "_mlir_ciface_romac_attention_f32"})
     EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
 }
 

@@ -14,6 +14,8 @@
 #ifndef ROMAC_CODEGEN_PASSES_H
 #define ROMAC_CODEGEN_PASSES_H
 
+#include "romac/Dialect/Romac/IR/RomacDialect.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -64,6 +66,17 @@ struct CodegenPipelineOptions
                      "contraction's result into its initial value "
                      "(romac-fuse-into-contractions)"),
       llvm::cl::init(true)};
+  Option<bool> fuseAttention{
+      *this, "fuse-attention",
+      llvm::cl::desc("Replace attention's Q K^T, scale, softmax and product "
+                     "with V by romac.attention when the native kernels run "
+                     "(romac-fuse-attention)"),
+      llvm::cl::init(true)};
+  Option<bool> attentionOverTiles{
+      *this, "attention-over-tiles",
+      llvm::cl::desc("Fuse attention whose products the schedule tiles too "
+                     "(romac-fuse-attention over-tiles)"),
+      llvm::cl::init(false)};
   Option<bool> vectorize{
       *this, "vectorize",
       llvm::cl::desc("Vectorize the element-wise and reduction generics "

@@ -208,6 +208,11 @@ def RomacLowerToKernelsPass
     `memref.transpose` view. Ops of other element types, or with any other
     maps, are left for the loop lowering.
 
+    Every `romac.attention` on buffers (romac-fuse-attention) becomes a
+    call of `@romac_attention_f32(q, k, v, out, scale)`, which overwrites
+    `out`; it has no loop lowering, so romac-fuse-attention runs only with
+    this pass.
+
     Example:
 
     ```mlir
@@ -487,6 +492,60 @@ def RomacFoldTransposesPass
     ```
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def RomacFuseAttentionPass
+    : Pass<"romac-fuse-attention", "::mlir::func::FuncOp"> {
+  let summary = "Replace Q K^T, scale, softmax and the product with V by "
+                "one romac.attention";
+  let description = [{
+    Attention as ONNX graphs write it (MatMul of Q and K^T, Mul by a
+    constant, Softmax over the keys, MatMul by V) stores the scores, a
+    [B, M, N] tensor (the SD2 UNet's first self-attention: 10 x 4096 x 4096
+    floats, 671 MB), and passes over it five times. `romac.attention`
+    computes the same values block by block with an online softmax in the
+    runtime's kernel, so the scores never leave the cache.
+
+    Matched, on tensors after romac-fold-transposes:
+    - `linalg.batch_matmul` of Q [B, M, D] and K [B, N, D] read transposed
+      (the map romac-fold-transposes writes), its init a zero fill;
+    - optionally an element-wise `linalg.generic` multiplying it by a
+      constant (splat tensor or scalar), the scale; without one it is 1;
+    - the softmax over the last dim as the importer writes it: a max
+      reduction (init -inf or the lowest float; `arith.maximumf` or
+      `maxnumf`) and an `expand_shape` to [B, M, 1], `exp(x - max)`, a sum
+      reduction (init 0) and its `expand_shape`, the quotient;
+    - `linalg.batch_matmul` of the quotient and V [B, N, DV] with default
+      maps, its init a zero fill;
+    - every intermediate used only inside the chain, and both products
+      left untiled by their `#romac.mapping` (with `over-tiles`, any
+      mapping that fits the op: the kernel's blocks replace the schedule's
+      tiles; the host target's last-level cache tiles are coarser).
+
+    An additive mask (CLIP's causal mask), a scale on Q and K instead of the
+    scores, or any other use of the scores leaves the chain as it is.
+
+    Example:
+
+    ```mlir
+    %s = linalg.batch_matmul indexing_maps = [..., K^T, ...]
+           ins(%q, %k) outs(%zero_bmn)
+    %x = linalg.generic ins(%s, %c) { %s_i * %c }
+    %p = <softmax of %x over dim 2>
+    %o = linalg.batch_matmul ins(%p, %v) outs(%zero_bmdv)
+    // becomes
+    %e = tensor.empty() : tensor<BxMxDVxf32>
+    %o = romac.attention ins(%q, %k, %v : ...) outs(%e : ...)
+           {scale = c : f32} -> tensor<BxMxDVxf32>
+    ```
+  }];
+  let options = [
+    Option<"overTiles", "over-tiles", "bool", /*default=*/"false",
+           "Fuse chains whose products the schedule tiles too (the "
+           "kernel's blocks replace the tiles)">,
+  ];
+  let dependentDialects = ["::romac::RomacDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 #endif // ROMAC_CODEGEN_PASSES_TD

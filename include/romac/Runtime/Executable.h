@@ -71,6 +71,12 @@ struct ExecutableOptions {
   /// Bias and residual adds folded into the contractions' initial values
   /// (romac-fuse-into-contractions).
   bool fuse = true;
+  /// Attention as one romac.attention when the kernels run
+  /// (romac-fuse-attention); `attentionOverTiles` also where the schedule
+  /// tiles its products (the host's own schedule: the kernel's blocks are
+  /// finer than its last-level cache tiles).
+  bool fuseAttention = true;
+  bool attentionOverTiles = false;
   /// LLVM optimization level of the generated code (0-3).
   unsigned optLevel = 3;
   /// Time every kernel (layer): getProfile().
@@ -80,7 +86,8 @@ struct ExecutableOptions {
 /// The time one kernel (a layer, or a fused chain of element-wise layers)
 /// took over the runs so far.
 struct KernelProfile {
-  /// The layer's name (its ONNX node name).
+  /// The layer's name (its ONNX node name; the names of the nodes a fused
+  /// kernel computes joined by " + ").
   std::string name;
   double seconds = 0;
   int64_t calls = 0;

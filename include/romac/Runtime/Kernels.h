@@ -139,6 +139,14 @@ void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32(
     int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
     int64_t overwrite, float scale, float lo, float hi);
 
+/// o[b, i, c] = sum_j softmax_j(scale * sum_kk q[b, i, kk] * k[b, j, kk])
+///   * v[b, j, c]
+/// (romac.attention, romac-fuse-attention): scaled dot-product attention
+/// with the softmax taken online over blocks of keys, so the scores are
+/// never stored whole. `o` is overwritten.
+void _mlir_ciface_romac_attention_f32(RomacMemref3F32 *q, RomacMemref3F32 *k,
+                                      RomacMemref3F32 *v, RomacMemref3F32 *o,
+                                      float scale);
 /// The buffers of generated code (bound to MLIR's generic allocation
 /// functions `_mlir_memref_to_llvm_alloc` / `_aligned_alloc` / `_free`):
 /// 64-byte aligned; blocks of at least 1 MiB are kept in a pool after

@@ -26,6 +26,7 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/TargetSelect.h"
@@ -103,17 +104,29 @@ llvm::Expected<TensorSpec> getSpec(Type type, DictionaryAttr attrs,
   return spec;
 }
 
-/// The first name in `loc` (the ONNX node name the importer recorded).
+/// The ONNX node name the importer recorded in `loc`; for an op that
+/// computes several nodes (romac.attention: a FusedLoc of its two
+/// products' locations) their names joined by " + ".
 std::string getLocationName(Location loc) {
-  std::string name;
-  loc->walk([&](Location l) {
-    if (auto named = llvm::dyn_cast<NameLoc>(l)) {
-      name = named.getName().str();
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return name;
+  std::vector<std::string> names;
+  auto first = [](Location part) {
+    std::string name;
+    part->walk([&](Location l) {
+      if (auto named = llvm::dyn_cast<NameLoc>(l)) {
+        name = named.getName().str();
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    return name;
+  };
+  if (auto fused = llvm::dyn_cast<FusedLoc>(loc))
+    for (Location part : fused.getLocations())
+      if (std::string name = first(part); !name.empty())
+        names.push_back(name);
+  if (names.empty())
+    return first(loc);
+  return llvm::join(names, " + ");
 }
 
 /// Collects the diagnostics of a pass pipeline into one error message.
@@ -245,6 +258,8 @@ romac::lowerModule(ModuleOp module, const ExecutableOptions &options) {
   pipeline.tile = options.tile;
   pipeline.kernels = options.kernels;
   pipeline.fuseIntoContractions = options.fuse;
+  pipeline.fuseAttention = options.fuseAttention;
+  pipeline.attentionOverTiles = options.attentionOverTiles;
   pipeline.profile = options.profile;
   PassManager bufferize(ctx);
   buildCodegenBufferizePipeline(bufferize, pipeline);

@@ -112,6 +112,34 @@ struct DepthwisePlane {
   const Epilogue *epilogue = nullptr;
 };
 
+/// One fused attention over a batch element (AttentionMicro.inc):
+/// O(i, c) = sum_j softmax_j(scale * sum_kk Q(i, kk) K(j, kk)) V(j, c)
+/// for the query rows i of the call, with the softmax taken online block
+/// of keys by block of keys (FlashAttention's recurrence), so that the
+/// m x n scores exist only one block of rows and keys at a time, in cache.
+struct AttentionProblem {
+  /// Query rows, keys, the depth of Q and K, the width of V.
+  int64_t m, n, d, dv;
+  /// The register tile of both products (chooseTile(dv)).
+  Tile tile;
+  /// Q(i, kk) = q[i * qRowStride + kk * qColStride].
+  const float *q;
+  int64_t qRowStride, qColStride;
+  /// K^T and V packed whole by packBlock for `tile`: [strip][kk][nr] over
+  /// d x n and [strip][j][nr] over n x dv (columns past n, dv zero).
+  const float *packedKt, *packedV;
+  /// O(i, c) = o[i * oRowStride + c * oColStride], overwritten.
+  float *o;
+  int64_t oRowStride, oColStride;
+  float scale;
+};
+
+/// Query rows per block of an attention: its scores, kAttentionRows x
+/// kAttentionKeys floats (48 KiB), stay in L2 next to one block of K^T and V.
+constexpr int64_t kAttentionRows = 48;
+/// Keys per block of an attention.
+constexpr int64_t kAttentionKeys = 256;
+
 /// Rank-1 updates accumulated in registers per micro-kernel call.
 constexpr int64_t kBlock = 256;
 /// Columns of B packed at a time: kBlock x nBlock floats (512 KiB) in L2.
@@ -147,6 +175,10 @@ struct IsaKernels {
   /// [rowBegin, rowEnd).
   void (*runDepthwise)(const DepthwisePlane &plane, int64_t rowBegin,
                        int64_t rowEnd);
+  /// The attention of the query blocks [blockBegin, blockEnd) of
+  /// kAttentionRows rows.
+  void (*runAttention)(const AttentionProblem &problem, int64_t blockBegin,
+                       int64_t blockEnd);
 };
 
 const IsaKernels &getScalarKernels();

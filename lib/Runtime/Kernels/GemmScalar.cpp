@@ -25,6 +25,10 @@ struct Vec {
   static Reg fma(Reg a, Reg b, Reg acc) { return acc + a * b; }
   static Reg add(Reg a, Reg b) { return a + b; }
   static Reg mul(Reg a, Reg b) { return a * b; }
+  static Reg sub(Reg a, Reg b) { return a - b; }
+  /// b when either is NaN, as the vector ISAs' max.
+  static Reg max(Reg a, Reg b) { return a > b ? a : b; }
+  static Reg exp(Reg x) { return __builtin_expf(x); }
   /// min(max(v, lo), hi), NaN kept.
   static Reg clamp(Reg v, Reg lo, Reg hi) {
     return v < lo ? lo : v > hi ? hi : v;
@@ -46,7 +50,8 @@ struct Vec {
 #define ROMAC_TILES X(4, 8)
 #include "GemmMicro.inc"
 
-// These two use GemmMicro.inc's helpers.
+// These use GemmMicro.inc's helpers.
+#include "AttentionMicro.inc"
 #include "DepthwiseMicro.inc"
 #include "ThinMicro.inc"
 
@@ -56,7 +61,8 @@ romac::kernels::detail::Tile chooseTile(int64_t) { return {4, 8}; }
 
 const romac::kernels::detail::IsaKernels &
 romac::kernels::detail::getScalarKernels() {
-  static const IsaKernels kernels = {
-      Vec::W, chooseTile, runGemm, packBlock, runBlock, runThin, runDepthwise};
+  static const IsaKernels kernels = {Vec::W,       chooseTile,  runGemm,
+                                     packBlock,    runBlock,    runThin,
+                                     runDepthwise, runAttention};
   return kernels;
 }

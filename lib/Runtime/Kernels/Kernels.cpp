@@ -463,6 +463,8 @@ void conv2d(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
 void depthwiseConv2d(RomacMemref4F32 *in, RomacMemref3F32 *w,
                      RomacMemref4F32 *out, int64_t strideH, int64_t strideW,
                      int64_t dilH, int64_t dilW, const Epilogue *epilogue);
+void attention(RomacMemref3F32 *q, RomacMemref3F32 *k, RomacMemref3F32 *v,
+               RomacMemref3F32 *o, float scale);
 
 } // namespace
 
@@ -515,6 +517,14 @@ extern "C" void _mlir_ciface_romac_conv2d_nchw_fchw_fused_f32(
          orNull(epilogue));
 }
 
+extern "C" void _mlir_ciface_romac_attention_f32(RomacMemref3F32 *q,
+                                                 RomacMemref3F32 *k,
+                                                 RomacMemref3F32 *v,
+                                                 RomacMemref3F32 *o,
+                                                 float scale) {
+  attention(q, k, v, o, scale);
+}
+
 extern "C" void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32(
     RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
     int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW) {
@@ -552,6 +562,90 @@ void batchMatmul(RomacMemref3F32 *a, RomacMemref3F32 *b, RomacMemref3F32 *c,
           (*static_cast<decltype(one) *>(ctx))(i, /*parallel=*/false);
       },
       &one);
+}
+
+/// One batch element at a time: the threads pack its K^T and V together
+/// (each a share of the strips), then share out its blocks of query rows.
+void attention(RomacMemref3F32 *q, RomacMemref3F32 *k, RomacMemref3F32 *v,
+               RomacMemref3F32 *o, float scale) {
+  const IsaKernels &isa = getKernels();
+  int64_t batch = o->sizes[0], m = o->sizes[1], dv = o->sizes[2];
+  int64_t n = k->sizes[1], d = k->sizes[2];
+  if (batch == 0 || m == 0 || dv == 0)
+    return;
+  if (n == 0) {
+    // No keys: every product is an empty sum (the unfused ops give 0).
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t c = 0; c < dv; ++c)
+          o->aligned[o->offset + b * o->strides[0] + i * o->strides[1] +
+                     c * o->strides[2]] = 0.0f;
+    return;
+  }
+  Tile tile = isa.chooseTile(dv);
+  int64_t nr = int64_t(tile.nv) * isa.vectorWidth;
+  int64_t ktFloats = (n + nr - 1) / nr * nr * d;
+  float *packed =
+      getThreadScratch(ktFloats + (dv + nr - 1) / nr * nr * n, /*slot=*/1);
+  // K^T(kk, j) = K(j, kk); V(j, c).
+  std::vector<int64_t> depth = getRange(d, k->strides[2]);
+  std::vector<int64_t> keyRows = getRange(n, k->strides[1]);
+  std::vector<int64_t> valueRows = getRange(n, v->strides[1]);
+  std::vector<int64_t> valueCols = getRange(dv, v->strides[2]);
+  GemmProblem kt{}, vp{};
+  kt.tile = vp.tile = tile;
+  kt.kOffsets = depth.data();
+  kt.colOffsets = keyRows.data();
+  vp.kOffsets = valueRows.data();
+  vp.colOffsets = valueCols.data();
+  AttentionProblem problem{m,
+                           n,
+                           d,
+                           dv,
+                           tile,
+                           nullptr,
+                           q->strides[1],
+                           q->strides[2],
+                           packed,
+                           packed + ktFloats,
+                           nullptr,
+                           o->strides[1],
+                           o->strides[2],
+                           scale};
+  struct Ctx {
+    const IsaKernels &isa;
+    const GemmProblem &kt, &vp;
+    const AttentionProblem &problem;
+    float *packed;
+    int64_t d, n, dv, ktFloats;
+  } ctx{isa, kt, vp, problem, packed, d, n, dv, ktFloats};
+  int64_t blocks = (m + kAttentionRows - 1) / kAttentionRows;
+  for (int64_t b = 0; b < batch; ++b) {
+    kt.b = k->aligned + k->offset + b * k->strides[0];
+    vp.b = v->aligned + v->offset + b * v->strides[0];
+    problem.q = q->aligned + q->offset + b * q->strides[0];
+    problem.o = o->aligned + o->offset + b * o->strides[0];
+    parallelFor((n + nr - 1) / nr,
+                [](void *c, int64_t begin, int64_t end) {
+                  auto &x = *static_cast<Ctx *>(c);
+                  x.isa.packBlock(x.kt, 0, x.d, 0, x.n, begin, end, x.packed);
+                },
+                &ctx);
+    parallelFor((dv + nr - 1) / nr,
+                [](void *c, int64_t begin, int64_t end) {
+                  auto &x = *static_cast<Ctx *>(c);
+                  x.isa.packBlock(x.vp, 0, x.n, 0, x.dv, begin, end,
+                                  x.packed + x.ktFloats);
+                },
+                &ctx);
+    parallelFor(
+        blocks,
+        [](void *c, int64_t begin, int64_t end) {
+          auto &x = *static_cast<Ctx *>(c);
+          x.isa.runAttention(x.problem, begin, end);
+        },
+        &ctx);
+  }
 }
 
 /// Applies `epilogue` to every element of `out` (a filter of no weights
@@ -867,6 +961,8 @@ const Symbol *romac::kernels::getSymbols(int *count) {
       {"_mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32",
        reinterpret_cast<void *>(
            &_mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32)},
+      {"_mlir_ciface_romac_attention_f32",
+       reinterpret_cast<void *>(&_mlir_ciface_romac_attention_f32)},
   };
   *count = sizeof(symbols) / sizeof(symbols[0]);
   return symbols;

@@ -129,3 +129,35 @@ func.func @overwrite_not_unit(%a: memref<4x4xf32>) {
   linalg.matmul {romac.overwrite = 1 : i64} ins(%a, %a : memref<4x4xf32>, memref<4x4xf32>) outs(%a : memref<4x4xf32>)
   return
 }
+
+// -----
+
+func.func @attention_shapes(%q: tensor<2x6x8xf32>, %k: tensor<2x9x7xf32>, %v: tensor<2x9x4xf32>, %o: tensor<2x6x4xf32>) -> tensor<2x6x4xf32> {
+  // expected-error @+1 {{expects query [B, M, D], key [B, N, D], value [B, N, DV] and init [B, M, DV]; got [2, 6, 8], [2, 9, 7], [2, 9, 4], [2, 6, 4]}}
+  %r = romac.attention ins(%q, %k, %v : tensor<2x6x8xf32>, tensor<2x9x7xf32>, tensor<2x9x4xf32>) outs(%o : tensor<2x6x4xf32>) {scale = 1.0 : f32} -> tensor<2x6x4xf32>
+  return %r : tensor<2x6x4xf32>
+}
+
+// -----
+
+func.func @attention_mixed(%q: tensor<2x6x8xf32>, %k: tensor<2x9x8xf32>, %v: tensor<2x9x4xf32>, %o: memref<2x6x4xf32>) {
+  // expected-error @+1 {{operands must be all tensors or all memrefs}}
+  romac.attention ins(%q, %k, %v : tensor<2x6x8xf32>, tensor<2x9x8xf32>, tensor<2x9x4xf32>) outs(%o : memref<2x6x4xf32>) {scale = 1.0 : f32}
+  return
+}
+
+// -----
+
+func.func @attention_rank(%q: tensor<6x8xf32>, %k: tensor<2x9x8xf32>, %v: tensor<2x9x4xf32>, %o: tensor<2x6x4xf32>) -> tensor<2x6x4xf32> {
+  // expected-error @+1 {{query must be a static rank-3 f32 shape}}
+  %r = romac.attention ins(%q, %k, %v : tensor<6x8xf32>, tensor<2x9x8xf32>, tensor<2x9x4xf32>) outs(%o : tensor<2x6x4xf32>) {scale = 1.0 : f32} -> tensor<2x6x4xf32>
+  return %r : tensor<2x6x4xf32>
+}
+
+// -----
+
+func.func @attention_no_result(%q: tensor<2x6x8xf32>, %k: tensor<2x9x8xf32>, %v: tensor<2x9x4xf32>, %o: tensor<2x6x4xf32>) {
+  // expected-error @+1 {{on tensors has one result of init's type}}
+  romac.attention ins(%q, %k, %v : tensor<2x6x8xf32>, tensor<2x9x8xf32>, tensor<2x9x4xf32>) outs(%o : tensor<2x6x4xf32>) {scale = 1.0 : f32}
+  return
+}

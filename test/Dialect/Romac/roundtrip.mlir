@@ -19,4 +19,14 @@ module attributes {romac.target = #romac.target<"edge-npu-lpddr4">} {
   func.func @dotted_names() attributes {t = #romac.target<"my_npu.v2-lp">} {
     return
   }
+  // romac.attention on tensors (one result) and on buffers (none).
+  // CHECK-LABEL: func.func @attention
+  // CHECK: romac.attention ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<2x6x8xf32>, tensor<2x9x8xf32>, tensor<2x9x4xf32>) outs(%{{.*}} : tensor<2x6x4xf32>) {scale = 1.250000e-01 : f32} -> tensor<2x6x4xf32>
+  // CHECK: romac.attention ins(%{{.*}}, %{{.*}}, %{{.*}} : memref<2x6x8xf32>, memref<2x9x8xf32>, memref<2x9x4xf32>) outs(%{{.*}} : memref<2x6x4xf32>) {scale = 1.250000e-01 : f32}
+  // CHECK-NOT: ->
+  func.func @attention(%q: tensor<2x6x8xf32>, %k: tensor<2x9x8xf32>, %v: tensor<2x9x4xf32>, %o: tensor<2x6x4xf32>, %qb: memref<2x6x8xf32>, %kb: memref<2x9x8xf32>, %vb: memref<2x9x4xf32>, %ob: memref<2x6x4xf32>) -> tensor<2x6x4xf32> {
+    %r = romac.attention ins(%q, %k, %v : tensor<2x6x8xf32>, tensor<2x9x8xf32>, tensor<2x9x4xf32>) outs(%o : tensor<2x6x4xf32>) {scale = 0.125 : f32} -> tensor<2x6x4xf32>
+    romac.attention ins(%qb, %kb, %vb : memref<2x6x8xf32>, memref<2x9x8xf32>, memref<2x9x4xf32>) outs(%ob : memref<2x6x4xf32>) {scale = 0.125 : f32}
+    return %r : tensor<2x6x4xf32>
+  }
 }

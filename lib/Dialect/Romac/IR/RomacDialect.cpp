@@ -7,6 +7,7 @@
 
 #include "romac/Dialect/Romac/IR/RomacDialect.h"
 #include "romac/Dialect/Romac/IR/RomacAttrs.h"
+#include "romac/Dialect/Romac/IR/RomacOps.h"
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -17,7 +18,13 @@ using namespace romac;
 
 #include "romac/Dialect/Romac/IR/RomacOpsDialect.cpp.inc"
 
-void RomacDialect::initialize() { registerAttributes(); }
+void RomacDialect::initialize() {
+  registerAttributes();
+  addOperations<
+#define GET_OP_LIST
+#include "romac/Dialect/Romac/IR/RomacOps.cpp.inc"
+      >();
+}
 
 /// Checks `romac.dram` on \p op: {address_mapping = string, layouts =
 /// [#romac.layout, ...], band_rows = i64 (optional)}; on a linalg op one

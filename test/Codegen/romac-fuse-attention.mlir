@@ -1,0 +1,299 @@
+// RUN: romac-opt %s --split-input-file --romac-fuse-attention | FileCheck %s
+// RUN: romac-opt %s --split-input-file --romac-fuse-attention=over-tiles=true | FileCheck %s --check-prefix=OVER
+
+// Attention as the importer writes it after romac-fold-transposes: Q K^T
+// (K read transposed), a scale, the softmax over the keys, the product
+// with V. It becomes one romac.attention; nothing of the chain is left.
+// CHECK-LABEL: func.func @attention
+// CHECK-SAME: (%[[Q:.*]]: tensor<2x5x8xf32>, %[[K:.*]]: tensor<2x7x8xf32>, %[[V:.*]]: tensor<2x7x3xf32>)
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<2x5x3xf32>
+// CHECK: %[[O:.*]] = romac.attention ins(%[[Q]], %[[K]], %[[V]] : tensor<2x5x8xf32>, tensor<2x7x8xf32>, tensor<2x7x3xf32>) outs(%[[E]] : tensor<2x5x3xf32>) {scale = 0.353553{{[0-9]*}} : f32} -> tensor<2x5x3xf32>
+// CHECK-NOT: linalg.batch_matmul
+// CHECK-NOT: math.exp
+// CHECK: return %[[O]]
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#row = affine_map<(d0, d1, d2) -> (d0, d1, 0)>
+#red = affine_map<(d0, d1, d2) -> (d0, d1)>
+#scalar = affine_map<(d0, d1, d2) -> ()>
+func.func @attention(%q: tensor<2x5x8xf32>, %k: tensor<2x7x8xf32>, %v: tensor<2x7x3xf32>) -> tensor<2x5x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %lowest = arith.constant -3.40282347E+38 : f32
+  %c = arith.constant dense<0.353553385> : tensor<f32>
+  %e0 = tensor.empty() : tensor<2x5x7xf32>
+  %f0 = linalg.fill ins(%zero : f32) outs(%e0 : tensor<2x5x7xf32>) -> tensor<2x5x7xf32>
+  %s = linalg.batch_matmul indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>] ins(%q, %k : tensor<2x5x8xf32>, tensor<2x7x8xf32>) outs(%f0 : tensor<2x5x7xf32>) -> tensor<2x5x7xf32>
+  %e1 = tensor.empty() : tensor<2x5x7xf32>
+  %x = linalg.generic {indexing_maps = [#id, #scalar, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s, %c : tensor<2x5x7xf32>, tensor<f32>) outs(%e1 : tensor<2x5x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.mulf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5x7xf32>
+  %e2 = tensor.empty() : tensor<2x5xf32>
+  %f2 = linalg.fill ins(%lowest : f32) outs(%e2 : tensor<2x5xf32>) -> tensor<2x5xf32>
+  %m = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x : tensor<2x5x7xf32>) outs(%f2 : tensor<2x5xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.maximumf %acc, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5xf32>
+  %m3 = tensor.expand_shape %m [[0], [1, 2]] output_shape [2, 5, 1] : tensor<2x5xf32> into tensor<2x5x1xf32>
+  %e3 = tensor.empty() : tensor<2x5x7xf32>
+  %ex = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x, %m3 : tensor<2x5x7xf32>, tensor<2x5x1xf32>) outs(%e3 : tensor<2x5x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %d = arith.subf %a, %b : f32
+    %r = math.exp %d : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5x7xf32>
+  %e4 = tensor.empty() : tensor<2x5xf32>
+  %f4 = linalg.fill ins(%zero : f32) outs(%e4 : tensor<2x5xf32>) -> tensor<2x5xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ex : tensor<2x5x7xf32>) outs(%f4 : tensor<2x5xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.addf %acc, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5xf32>
+  %sum3 = tensor.expand_shape %sum [[0], [1, 2]] output_shape [2, 5, 1] : tensor<2x5xf32> into tensor<2x5x1xf32>
+  %e5 = tensor.empty() : tensor<2x5x7xf32>
+  %p = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ex, %sum3 : tensor<2x5x7xf32>, tensor<2x5x1xf32>) outs(%e5 : tensor<2x5x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.divf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5x7xf32>
+  %e6 = tensor.empty() : tensor<2x5x3xf32>
+  %f6 = linalg.fill ins(%zero : f32) outs(%e6 : tensor<2x5x3xf32>) -> tensor<2x5x3xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<2x5x7xf32>, tensor<2x7x3xf32>) outs(%f6 : tensor<2x5x3xf32>) -> tensor<2x5x3xf32>
+  return %o : tensor<2x5x3xf32>
+}
+
+
+// -----
+
+// No scale: 1.
+// CHECK-LABEL: func.func @unscaled
+// CHECK: romac.attention {{.*}} {scale = 1.000000e+00 : f32}
+// CHECK-NOT: linalg.batch_matmul
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#row = affine_map<(d0, d1, d2) -> (d0, d1, 0)>
+#red = affine_map<(d0, d1, d2) -> (d0, d1)>
+#scalar = affine_map<(d0, d1, d2) -> ()>
+func.func @unscaled(%q: tensor<2x5x8xf32>, %k: tensor<2x7x8xf32>, %v: tensor<2x7x3xf32>) -> tensor<2x5x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %lowest = arith.constant -3.40282347E+38 : f32
+  %c = arith.constant dense<0.353553385> : tensor<f32>
+  %e0 = tensor.empty() : tensor<2x5x7xf32>
+  %f0 = linalg.fill ins(%zero : f32) outs(%e0 : tensor<2x5x7xf32>) -> tensor<2x5x7xf32>
+  %s = linalg.batch_matmul indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>] ins(%q, %k : tensor<2x5x8xf32>, tensor<2x7x8xf32>) outs(%f0 : tensor<2x5x7xf32>) -> tensor<2x5x7xf32>
+  %e2 = tensor.empty() : tensor<2x5xf32>
+  %f2 = linalg.fill ins(%lowest : f32) outs(%e2 : tensor<2x5xf32>) -> tensor<2x5xf32>
+  %m = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "parallel", "reduction"]} ins(%s : tensor<2x5x7xf32>) outs(%f2 : tensor<2x5xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.maximumf %acc, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5xf32>
+  %m3 = tensor.expand_shape %m [[0], [1, 2]] output_shape [2, 5, 1] : tensor<2x5xf32> into tensor<2x5x1xf32>
+  %e3 = tensor.empty() : tensor<2x5x7xf32>
+  %ex = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s, %m3 : tensor<2x5x7xf32>, tensor<2x5x1xf32>) outs(%e3 : tensor<2x5x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %d = arith.subf %a, %b : f32
+    %r = math.exp %d : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5x7xf32>
+  %e4 = tensor.empty() : tensor<2x5xf32>
+  %f4 = linalg.fill ins(%zero : f32) outs(%e4 : tensor<2x5xf32>) -> tensor<2x5xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ex : tensor<2x5x7xf32>) outs(%f4 : tensor<2x5xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.addf %acc, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5xf32>
+  %sum3 = tensor.expand_shape %sum [[0], [1, 2]] output_shape [2, 5, 1] : tensor<2x5xf32> into tensor<2x5x1xf32>
+  %e5 = tensor.empty() : tensor<2x5x7xf32>
+  %p = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ex, %sum3 : tensor<2x5x7xf32>, tensor<2x5x1xf32>) outs(%e5 : tensor<2x5x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.divf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5x7xf32>
+  %e6 = tensor.empty() : tensor<2x5x3xf32>
+  %f6 = linalg.fill ins(%zero : f32) outs(%e6 : tensor<2x5x3xf32>) -> tensor<2x5x3xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<2x5x7xf32>, tensor<2x7x3xf32>) outs(%f6 : tensor<2x5x3xf32>) -> tensor<2x5x3xf32>
+  return %o : tensor<2x5x3xf32>
+}
+
+
+// -----
+
+// An additive mask between the scores and the softmax: not matched.
+// CHECK-LABEL: func.func @masked
+// CHECK-NOT: romac.attention
+// CHECK-COUNT-2: linalg.batch_matmul
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#row = affine_map<(d0, d1, d2) -> (d0, d1, 0)>
+#red = affine_map<(d0, d1, d2) -> (d0, d1)>
+#scalar = affine_map<(d0, d1, d2) -> ()>
+func.func @masked(%q: tensor<2x5x8xf32>, %k: tensor<2x7x8xf32>, %v: tensor<2x7x3xf32>, %mask: tensor<2x5x7xf32>) -> tensor<2x5x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %lowest = arith.constant -3.40282347E+38 : f32
+  %c = arith.constant dense<0.353553385> : tensor<f32>
+  %e0 = tensor.empty() : tensor<2x5x7xf32>
+  %f0 = linalg.fill ins(%zero : f32) outs(%e0 : tensor<2x5x7xf32>) -> tensor<2x5x7xf32>
+  %s = linalg.batch_matmul indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>] ins(%q, %k : tensor<2x5x8xf32>, tensor<2x7x8xf32>) outs(%f0 : tensor<2x5x7xf32>) -> tensor<2x5x7xf32>
+  %e1 = tensor.empty() : tensor<2x5x7xf32>
+  %x = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s, %mask : tensor<2x5x7xf32>, tensor<2x5x7xf32>) outs(%e1 : tensor<2x5x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.addf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5x7xf32>
+  %e2 = tensor.empty() : tensor<2x5xf32>
+  %f2 = linalg.fill ins(%lowest : f32) outs(%e2 : tensor<2x5xf32>) -> tensor<2x5xf32>
+  %m = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x : tensor<2x5x7xf32>) outs(%f2 : tensor<2x5xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.maximumf %acc, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5xf32>
+  %m3 = tensor.expand_shape %m [[0], [1, 2]] output_shape [2, 5, 1] : tensor<2x5xf32> into tensor<2x5x1xf32>
+  %e3 = tensor.empty() : tensor<2x5x7xf32>
+  %ex = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x, %m3 : tensor<2x5x7xf32>, tensor<2x5x1xf32>) outs(%e3 : tensor<2x5x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %d = arith.subf %a, %b : f32
+    %r = math.exp %d : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5x7xf32>
+  %e4 = tensor.empty() : tensor<2x5xf32>
+  %f4 = linalg.fill ins(%zero : f32) outs(%e4 : tensor<2x5xf32>) -> tensor<2x5xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ex : tensor<2x5x7xf32>) outs(%f4 : tensor<2x5xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.addf %acc, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5xf32>
+  %sum3 = tensor.expand_shape %sum [[0], [1, 2]] output_shape [2, 5, 1] : tensor<2x5xf32> into tensor<2x5x1xf32>
+  %e5 = tensor.empty() : tensor<2x5x7xf32>
+  %p = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ex, %sum3 : tensor<2x5x7xf32>, tensor<2x5x1xf32>) outs(%e5 : tensor<2x5x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.divf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5x7xf32>
+  %e6 = tensor.empty() : tensor<2x5x3xf32>
+  %f6 = linalg.fill ins(%zero : f32) outs(%e6 : tensor<2x5x3xf32>) -> tensor<2x5x3xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<2x5x7xf32>, tensor<2x7x3xf32>) outs(%f6 : tensor<2x5x3xf32>) -> tensor<2x5x3xf32>
+  return %o : tensor<2x5x3xf32>
+}
+
+
+// -----
+
+// The probabilities have another use: not matched.
+// CHECK-LABEL: func.func @probabilities_returned
+// CHECK-NOT: romac.attention
+// CHECK-COUNT-2: linalg.batch_matmul
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#row = affine_map<(d0, d1, d2) -> (d0, d1, 0)>
+#red = affine_map<(d0, d1, d2) -> (d0, d1)>
+#scalar = affine_map<(d0, d1, d2) -> ()>
+func.func @probabilities_returned(%q: tensor<2x5x8xf32>, %k: tensor<2x7x8xf32>, %v: tensor<2x7x3xf32>) -> (tensor<2x5x3xf32>, tensor<2x5x7xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %lowest = arith.constant -3.40282347E+38 : f32
+  %c = arith.constant dense<0.353553385> : tensor<f32>
+  %e0 = tensor.empty() : tensor<2x5x7xf32>
+  %f0 = linalg.fill ins(%zero : f32) outs(%e0 : tensor<2x5x7xf32>) -> tensor<2x5x7xf32>
+  %s = linalg.batch_matmul indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>] ins(%q, %k : tensor<2x5x8xf32>, tensor<2x7x8xf32>) outs(%f0 : tensor<2x5x7xf32>) -> tensor<2x5x7xf32>
+  %e1 = tensor.empty() : tensor<2x5x7xf32>
+  %x = linalg.generic {indexing_maps = [#id, #scalar, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s, %c : tensor<2x5x7xf32>, tensor<f32>) outs(%e1 : tensor<2x5x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.mulf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5x7xf32>
+  %e2 = tensor.empty() : tensor<2x5xf32>
+  %f2 = linalg.fill ins(%lowest : f32) outs(%e2 : tensor<2x5xf32>) -> tensor<2x5xf32>
+  %m = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x : tensor<2x5x7xf32>) outs(%f2 : tensor<2x5xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.maximumf %acc, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5xf32>
+  %m3 = tensor.expand_shape %m [[0], [1, 2]] output_shape [2, 5, 1] : tensor<2x5xf32> into tensor<2x5x1xf32>
+  %e3 = tensor.empty() : tensor<2x5x7xf32>
+  %ex = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x, %m3 : tensor<2x5x7xf32>, tensor<2x5x1xf32>) outs(%e3 : tensor<2x5x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %d = arith.subf %a, %b : f32
+    %r = math.exp %d : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5x7xf32>
+  %e4 = tensor.empty() : tensor<2x5xf32>
+  %f4 = linalg.fill ins(%zero : f32) outs(%e4 : tensor<2x5xf32>) -> tensor<2x5xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ex : tensor<2x5x7xf32>) outs(%f4 : tensor<2x5xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.addf %acc, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5xf32>
+  %sum3 = tensor.expand_shape %sum [[0], [1, 2]] output_shape [2, 5, 1] : tensor<2x5xf32> into tensor<2x5x1xf32>
+  %e5 = tensor.empty() : tensor<2x5x7xf32>
+  %p = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ex, %sum3 : tensor<2x5x7xf32>, tensor<2x5x1xf32>) outs(%e5 : tensor<2x5x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.divf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5x7xf32>
+  %e6 = tensor.empty() : tensor<2x5x3xf32>
+  %f6 = linalg.fill ins(%zero : f32) outs(%e6 : tensor<2x5x3xf32>) -> tensor<2x5x3xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<2x5x7xf32>, tensor<2x7x3xf32>) outs(%f6 : tensor<2x5x3xf32>) -> tensor<2x5x3xf32>
+  return %o, %p : tensor<2x5x3xf32>, tensor<2x5x7xf32>
+}
+
+
+// -----
+
+// The schedule tiles the scores' batch loop: executed as scheduled, unless
+// over-tiles lets the kernel's blocks replace the tiles.
+// CHECK-LABEL: func.func @tiled_scores
+// CHECK-NOT: romac.attention
+// CHECK-COUNT-2: linalg.batch_matmul
+// OVER-LABEL: func.func @tiled_scores
+// OVER: romac.attention
+// OVER-NOT: linalg.batch_matmul
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#row = affine_map<(d0, d1, d2) -> (d0, d1, 0)>
+#red = affine_map<(d0, d1, d2) -> (d0, d1)>
+#scalar = affine_map<(d0, d1, d2) -> ()>
+func.func @tiled_scores(%q: tensor<2x5x8xf32>, %k: tensor<2x7x8xf32>, %v: tensor<2x7x3xf32>) -> tensor<2x5x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %lowest = arith.constant -3.40282347E+38 : f32
+  %c = arith.constant dense<0.353553385> : tensor<f32>
+  %e0 = tensor.empty() : tensor<2x5x7xf32>
+  %f0 = linalg.fill ins(%zero : f32) outs(%e0 : tensor<2x5x7xf32>) -> tensor<2x5x7xf32>
+  %s = linalg.batch_matmul indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>] ins(%q, %k : tensor<2x5x8xf32>, tensor<2x7x8xf32>) outs(%f0 : tensor<2x5x7xf32>) {romac.mapping = #romac.mapping<reuse = output_stationary, tile = array<i64: 1, 5, 7, 8>, order = array<i64: 0, 1, 2, 3>>} -> tensor<2x5x7xf32>
+  %e1 = tensor.empty() : tensor<2x5x7xf32>
+  %x = linalg.generic {indexing_maps = [#id, #scalar, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s, %c : tensor<2x5x7xf32>, tensor<f32>) outs(%e1 : tensor<2x5x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.mulf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5x7xf32>
+  %e2 = tensor.empty() : tensor<2x5xf32>
+  %f2 = linalg.fill ins(%lowest : f32) outs(%e2 : tensor<2x5xf32>) -> tensor<2x5xf32>
+  %m = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x : tensor<2x5x7xf32>) outs(%f2 : tensor<2x5xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.maximumf %acc, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5xf32>
+  %m3 = tensor.expand_shape %m [[0], [1, 2]] output_shape [2, 5, 1] : tensor<2x5xf32> into tensor<2x5x1xf32>
+  %e3 = tensor.empty() : tensor<2x5x7xf32>
+  %ex = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x, %m3 : tensor<2x5x7xf32>, tensor<2x5x1xf32>) outs(%e3 : tensor<2x5x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %d = arith.subf %a, %b : f32
+    %r = math.exp %d : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5x7xf32>
+  %e4 = tensor.empty() : tensor<2x5xf32>
+  %f4 = linalg.fill ins(%zero : f32) outs(%e4 : tensor<2x5xf32>) -> tensor<2x5xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ex : tensor<2x5x7xf32>) outs(%f4 : tensor<2x5xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.addf %acc, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5xf32>
+  %sum3 = tensor.expand_shape %sum [[0], [1, 2]] output_shape [2, 5, 1] : tensor<2x5xf32> into tensor<2x5x1xf32>
+  %e5 = tensor.empty() : tensor<2x5x7xf32>
+  %p = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ex, %sum3 : tensor<2x5x7xf32>, tensor<2x5x1xf32>) outs(%e5 : tensor<2x5x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.divf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5x7xf32>
+  %e6 = tensor.empty() : tensor<2x5x3xf32>
+  %f6 = linalg.fill ins(%zero : f32) outs(%e6 : tensor<2x5x3xf32>) -> tensor<2x5x3xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<2x5x7xf32>, tensor<2x7x3xf32>) outs(%f6 : tensor<2x5x3xf32>) -> tensor<2x5x3xf32>
+  return %o : tensor<2x5x3xf32>
+}
+
