@@ -84,15 +84,9 @@ PYTHON=/usr/bin/python3
 command -v node >/dev/null || die "node is missing: apt-get install nodejs npm"
 
 # onnxruntime-node, installed once into the build folder.
-NPM_DIR=$BUILD/bench-npm
-if [[ ! -f $NPM_DIR/node_modules/onnxruntime-node/package.json ]]; then
-  command -v npm >/dev/null || die "npm is missing: apt-get install npm"
-  echo "run_bench.sh: installing onnxruntime-node into $NPM_DIR (npm, --ignore-scripts)" >&2
-  mkdir -p "$NPM_DIR"
-  npm install --ignore-scripts --no-audit --no-fund --prefix "$NPM_DIR" onnxruntime-node >&2 ||
-    die "npm install onnxruntime-node failed"
-fi
-export NODE_PATH=$NPM_DIR/node_modules
+# shellcheck source=bench/onnxruntime_node.sh
+source "$ROOT/bench/onnxruntime_node.sh"
+use_onnxruntime_node "$BUILD" run_bench.sh
 ORT_VERSION=$(node -p "require('onnxruntime-node/package.json').version")
 
 WORK=$BUILD/bench-work

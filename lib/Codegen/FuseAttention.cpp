@@ -140,10 +140,17 @@ bool onlyUsedBy(Value value, ArrayRef<Operation *> users) {
 
 /// One attention found: the ops to remove and what romac.attention needs.
 struct AttentionChain {
-  linalg::BatchMatmulOp scores, product;
+  /// The two products (linalg.batch_matmul, or linalg.matmul at batch 1).
+  linalg::LinalgOp scores, product;
+  /// The product's result, which romac.attention replaces: [B, M, DV], or
+  /// [M, DV] at batch 1.
+  Value result;
+  /// Q [B, M, D], K [B, N, D], V [B, N, DV]; at batch 1 each may be the 2-D
+  /// matrix the importer's views give the matmuls ([M, D], [N, D],
+  /// [N, DV]), viewed as [1, ...] by the rewrite.
   Value query, key, value;
   float scale = 1.0f;
-  /// Every op of the chain, the product last.
+  /// Every op of the chain (views included).
   SmallVector<Operation *> ops;
 };
 
@@ -166,23 +173,128 @@ bool scheduleAllowsFusion(linalg::LinalgOp op, bool overTiles) {
   return true;
 }
 
-/// Matches attention's chain ending at \p product (softmax(x) V).
-std::optional<AttentionChain> matchAttention(linalg::BatchMatmulOp product,
-                                             bool overTiles) {
-  MLIRContext *ctx = product.getContext();
+/// Whether \p op is a product romac.attention can take: on tensors, its
+/// init a zero fill, its schedule allowing the fusion.
+bool isFusableProduct(linalg::LinalgOp op, bool overTiles) {
+  return op && op.hasPureTensorSemantics() &&
+         getFillValue(op.getDpsInits()[0]) == 0.0f &&
+         scheduleAllowsFusion(op, overTiles);
+}
+
+/// The [1, R, C] source of \p value when it is the tensor.collapse_shape
+/// [[0, 1], [2]] of one (the importer's 2-D view of a batch-1 operand).
+Value getBatchOneSource(Value value) {
+  auto collapse = value.getDefiningOp<tensor::CollapseShapeOp>();
+  if (!collapse || collapse.getSrcType().getRank() != 3 ||
+      collapse.getSrcType().getDimSize(0) != 1 ||
+      collapse.getReassociationIndices() !=
+          SmallVector<ReassociationIndices>{{0, 1}, {2}})
+    return {};
+  return collapse.getSrc();
+}
+
+/// The 2-D linalg.matmul whose result \p value views as [1, M, N]
+/// (tensor.expand_shape [[0, 1], [2]] with the matmul's one use: the
+/// scores, which the softmax reads in 3-D).
+linalg::MatmulOp getBatchOneProduct(Value value) {
+  auto expand = value.getDefiningOp<tensor::ExpandShapeOp>();
+  if (!expand || expand.getResultType().getRank() != 3 ||
+      expand.getResultType().getDimSize(0) != 1 ||
+      expand.getReassociationIndices() !=
+          SmallVector<ReassociationIndices>{{0, 1}, {2}} ||
+      !expand.getSrc().hasOneUse())
+    return nullptr;
+  return expand.getSrc().getDefiningOp<linalg::MatmulOp>();
+}
+
+/// Matches s = Q K^T, the scores [B, M, N] (\p chain's scores, query, key):
+/// a linalg.batch_matmul reading K [B, N, D] transposed, or at batch 1 the
+/// expand_shape of a 2-D linalg.matmul of Q [M, D] and K^T (the 2-D view
+/// of a linalg.transpose of K [1, N, D] that nothing else reads, or K
+/// [N, D] read transposed through the matmul's map).
+bool matchScores(Value s, bool overTiles, AttentionChain &chain) {
+  MLIRContext *ctx = s.getContext();
+  if (auto batch = s.getDefiningOp<linalg::BatchMatmulOp>()) {
+    SmallVector<AffineMap> defaults =
+        linalg::BatchMatmulOp::getDefaultIndexingMaps(ctx);
+    SmallVector<AffineMap> maps = batch.getIndexingMapsArray();
+    if (maps[0] != defaults[0] ||
+        maps[1] != romac::swapLastTwoResults(defaults[1]) ||
+        maps[2] != defaults[2] || !isFusableProduct(batch, overTiles))
+      return false;
+    chain.scores = batch;
+    chain.query = batch.getInputs()[0];
+    chain.key = batch.getInputs()[1];
+    chain.ops.push_back(batch);
+    return true;
+  }
+  linalg::MatmulOp matmul = getBatchOneProduct(s);
+  if (!matmul || !isFusableProduct(matmul, overTiles))
+    return false;
   SmallVector<AffineMap> defaults =
-      linalg::BatchMatmulOp::getDefaultIndexingMaps(ctx);
+      linalg::MatmulOp::getDefaultIndexingMaps(ctx);
+  SmallVector<AffineMap> maps = matmul.getIndexingMapsArray();
+  Value keyView = matmul.getInputs()[1];
+  if (maps[0] != defaults[0] || maps[2] != defaults[2] || !keyView.hasOneUse())
+    return false;
+  Value key;
+  if (maps[1] == romac::swapLastTwoResults(defaults[1])) {
+    key = keyView;
+  } else if (maps[1] == defaults[1]) {
+    Value transposed = getBatchOneSource(keyView);
+    auto transpose =
+        transposed ? transposed.getDefiningOp<linalg::TransposeOp>() : nullptr;
+    if (!transpose || !transposed.hasOneUse() ||
+        transpose.getPermutation() != ArrayRef<int64_t>{0, 2, 1})
+      return false;
+    key = transpose.getInput();
+    chain.ops.push_back(transpose);
+  }
+  if (!key)
+    return false;
+  chain.scores = matmul;
+  chain.query = matmul.getInputs()[0];
+  chain.key = key;
+  chain.ops.append({s.getDefiningOp(), matmul});
+  if (key != keyView)
+    chain.ops.push_back(keyView.getDefiningOp());
+  return true;
+}
+
+/// Matches attention's chain ending at \p root: a linalg.batch_matmul of
+/// the probabilities and V, or at batch 1 a 2-D linalg.matmul of the
+/// probabilities' 2-D view and V [N, DV].
+std::optional<AttentionChain> matchAttention(linalg::LinalgOp root,
+                                             bool overTiles) {
+  MLIRContext *ctx = root.getContext();
   AttentionChain chain;
-  chain.product = product;
-  if (!product.hasPureTensorSemantics() ||
-      product.getIndexingMapsArray() != defaults ||
-      getFillValue(product.getDpsInits()[0]) != 0.0f ||
-      !scheduleAllowsFusion(product, overTiles))
+  Value y;
+  if (auto batch = dyn_cast<linalg::BatchMatmulOp>(root.getOperation())) {
+    if (batch.getIndexingMapsArray() !=
+        linalg::BatchMatmulOp::getDefaultIndexingMaps(ctx))
+      return std::nullopt;
+    y = batch.getInputs()[0];
+    chain.value = batch.getInputs()[1];
+    chain.result = batch.getResult(0);
+  } else if (auto matmul = dyn_cast<linalg::MatmulOp>(root.getOperation())) {
+    if (matmul.getIndexingMapsArray() !=
+            linalg::MatmulOp::getDefaultIndexingMaps(ctx) ||
+        !matmul.getInputs()[0].hasOneUse())
+      return std::nullopt;
+    y = getBatchOneSource(matmul.getInputs()[0]);
+    if (!y)
+      return std::nullopt;
+    chain.value = matmul.getInputs()[1];
+    chain.result = matmul.getResult(0);
+    chain.ops.push_back(matmul.getInputs()[0].getDefiningOp());
+  } else {
     return std::nullopt;
-  chain.value = product.getInputs()[1];
+  }
+  if (!isFusableProduct(root, overTiles))
+    return std::nullopt;
+  chain.product = root;
 
   // y = e / sum(e), e = exp(x - max(x)).
-  Value y = product.getInputs()[0];
   auto divide = y.getDefiningOp<linalg::GenericOp>();
   if (!y.hasOneUse() || !divide ||
       !isElementwise(divide, /*rowBroadcast=*/true))
@@ -221,7 +333,7 @@ std::optional<AttentionChain> matchAttention(linalg::BatchMatmulOp product,
       !onlyUsedBy(x, {max, exponential}))
     return std::nullopt;
 
-  // x = s or s * c, s = Q K^T (K read transposed).
+  // x = s or s * c.
   Value s = x;
   linalg::GenericOp scale;
   if (auto generic = x.getDefiningOp<linalg::GenericOp>()) {
@@ -252,32 +364,20 @@ std::optional<AttentionChain> matchAttention(linalg::BatchMatmulOp product,
     if (!scale)
       return std::nullopt;
   }
-  chain.scores = s.getDefiningOp<linalg::BatchMatmulOp>();
-  if (!chain.scores || !chain.scores.hasPureTensorSemantics() ||
-      getFillValue(chain.scores.getDpsInits()[0]) != 0.0f ||
-      !scheduleAllowsFusion(chain.scores, overTiles))
-    return std::nullopt;
-  SmallVector<AffineMap> maps = chain.scores.getIndexingMapsArray();
-  if (maps[0] != defaults[0] ||
-      maps[1] != romac::swapLastTwoResults(defaults[1]) ||
-      maps[2] != defaults[2])
-    return std::nullopt;
   if (scale ? !s.hasOneUse() : !onlyUsedBy(s, {max, exponential}))
     return std::nullopt;
-  chain.query = chain.scores.getInputs()[0];
-  Block *block = product->getBlock();
-  chain.key = chain.scores.getInputs()[1];
+  if (!matchScores(s, overTiles, chain))
+    return std::nullopt;
   for (Operation *op :
-       {chain.scores.getOperation(), scale.getOperation(), max.getOperation(),
-        exponential.getOperation(), sum.getOperation(), divide.getOperation(),
-        product.getOperation()})
+       {scale.getOperation(), max.getOperation(), exponential.getOperation(),
+        sum.getOperation(), divide.getOperation(), root.getOperation()})
     if (op)
       chain.ops.push_back(op);
   // The expand_shapes of the two reductions.
-  chain.ops.insert(chain.ops.begin(),
-                   {exponential.getInputs()[1].getDefiningOp(),
+  chain.ops.append({exponential.getInputs()[1].getDefiningOp(),
                     divide.getInputs()[1].getDefiningOp()});
   // One block (the pass runs before any tiling loop): erased in its order.
+  Block *block = root->getBlock();
   if (!llvm::all_of(chain.ops,
                     [&](Operation *op) { return op->getBlock() == block; }))
     return std::nullopt;
@@ -290,50 +390,75 @@ struct FuseAttentionPass
 
   void runOnOperation() override {
     SmallVector<AttentionChain> chains;
-    getOperation().walk([&](linalg::BatchMatmulOp op) {
-      if (auto chain = matchAttention(op, overTiles))
-        chains.push_back(*chain);
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (isa<linalg::BatchMatmulOp, linalg::MatmulOp>(op.getOperation()))
+        if (auto chain = matchAttention(op, overTiles))
+          chains.push_back(*chain);
     });
     IRRewriter rewriter(&getContext());
     for (AttentionChain &chain : chains) {
-      linalg::BatchMatmulOp product = chain.product;
-      // The product's zero fill goes: its tensor is the destination.
-      auto fill = product.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
-      rewriter.setInsertionPoint(product);
+      Operation *last = chain.result.getDefiningOp();
+      rewriter.setInsertionPoint(last);
+      Location at = last->getLoc();
+      // At batch 1, [1, R, C] views of the 2-D operands and the result.
+      auto as3D = [&](Value value) -> Value {
+        auto type = cast<RankedTensorType>(value.getType());
+        if (type.getRank() == 3)
+          return value;
+        if (Value source = getBatchOneSource(value))
+          return source;
+        return tensor::ExpandShapeOp::create(
+            rewriter, at,
+            RankedTensorType::get({1, type.getDimSize(0), type.getDimSize(1)},
+                                  type.getElementType()),
+            value, SmallVector<ReassociationIndices>{{0, 1}, {2}});
+      };
+      Value query = as3D(chain.query), key = as3D(chain.key),
+            value = as3D(chain.value);
+      auto resultType = cast<RankedTensorType>(chain.result.getType());
+      SmallVector<int64_t> shape(resultType.getShape());
+      if (shape.size() == 2)
+        shape.insert(shape.begin(), 1);
+      auto type = RankedTensorType::get(shape, resultType.getElementType());
+      Value init =
+          tensor::EmptyOp::create(rewriter, at, shape, type.getElementType());
       // Both products' locations: the profile times the kernel as both
       // layers of the schedule.
-      Location loc =
-          rewriter.getFusedLoc({chain.scores.getLoc(), product.getLoc()});
-      auto attention = romac::AttentionOp::create(
-          rewriter, loc, product.getResultTypes(), chain.query, chain.key,
-          chain.value, fill.getOutputs()[0],
-          rewriter.getF32FloatAttr(chain.scale));
-      rewriter.replaceOp(product, attention->getResults());
-      // Users before producers, then the fills and empty tensors only the
-      // chain used.
+      Location loc = rewriter.getFusedLoc(
+          {chain.scores->getLoc(), chain.product->getLoc()});
+      Value result = romac::AttentionOp::create(
+                         rewriter, loc, TypeRange{type}, query, key, value,
+                         init, rewriter.getF32FloatAttr(chain.scale))
+                         ->getResult(0);
+      if (type != resultType)
+        result = tensor::CollapseShapeOp::create(
+            rewriter, at, resultType, result,
+            SmallVector<ReassociationIndices>{{0, 1}, {2}});
+      rewriter.replaceAllUsesWith(chain.result, result);
+      // Users before producers, then what only the chain used: the fills
+      // and empty tensors of its inits, the 2-D views of Q and V.
       llvm::sort(chain.ops, [](Operation *a, Operation *b) {
         return b->isBeforeInBlock(a);
       });
-      SmallVector<Operation *> inits;
+      SmallVector<Operation *> dead;
       for (Operation *op : chain.ops) {
-        if (op == product.getOperation())
-          continue;
         for (Value operand : op->getOperands())
           if (Operation *def = operand.getDefiningOp();
-              def && isa<linalg::FillOp, tensor::EmptyOp>(def))
-            inits.push_back(def);
+              def &&
+              isa<linalg::FillOp, tensor::EmptyOp, tensor::CollapseShapeOp>(
+                  def))
+            dead.push_back(def);
         rewriter.eraseOp(op);
       }
-      inits.push_back(fill);
-      for (size_t i = 0; i < inits.size(); ++i) {
-        Operation *op = inits[i];
-        if (llvm::is_contained(ArrayRef(inits).take_front(i), op) ||
+      for (size_t i = 0; i < dead.size(); ++i) {
+        Operation *op = dead[i];
+        if (llvm::is_contained(ArrayRef(dead).take_front(i), op) ||
             !op->use_empty())
           continue;
-        if (auto dead = dyn_cast<linalg::FillOp>(op))
-          if (Operation *empty = dead.getOutputs()[0].getDefiningOp();
+        if (auto fill = dyn_cast<linalg::FillOp>(op))
+          if (Operation *empty = fill.getOutputs()[0].getDefiningOp();
               empty && isa<tensor::EmptyOp>(empty))
-            inits.push_back(empty);
+            dead.push_back(empty);
         rewriter.eraseOp(op);
       }
     }

@@ -297,3 +297,80 @@ func.func @tiled_scores(%q: tensor<2x5x8xf32>, %k: tensor<2x7x8xf32>, %v: tensor
   return %o : tensor<2x5x3xf32>
 }
 
+
+// -----
+
+// Batch 1 as the importer writes it: the products are 2-D matmuls of
+// collapse_shape views, K^T a linalg.transpose of K, the result expanded
+// back to 3-D. The attention takes the 3-D sources of the views and its
+// result replaces the matmul's through a 2-D view (which the canonicalizer
+// folds with the expand_shape after it).
+// CHECK-LABEL: func.func @batch_one
+// CHECK-SAME: (%[[Q:.*]]: tensor<1x5x8xf32>, %[[K:.*]]: tensor<1x7x8xf32>, %[[V:.*]]: tensor<1x7x3xf32>)
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[O:.*]] = romac.attention ins(%[[Q]], %[[K]], %[[V]] : tensor<1x5x8xf32>, tensor<1x7x8xf32>, tensor<1x7x3xf32>) outs(%{{.*}} : tensor<1x5x3xf32>)
+// CHECK-NOT: linalg.matmul
+// CHECK: %[[C:.*]] = tensor.collapse_shape %[[O]] {{.*}} into tensor<5x3xf32>
+// CHECK: %[[E:.*]] = tensor.expand_shape %[[C]]
+// CHECK: return %[[E]]
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#row = affine_map<(d0, d1, d2) -> (d0, d1, 0)>
+#red = affine_map<(d0, d1, d2) -> (d0, d1)>
+#scalar = affine_map<(d0, d1, d2) -> ()>
+func.func @batch_one(%q: tensor<1x5x8xf32>, %k: tensor<1x7x8xf32>, %v: tensor<1x7x3xf32>) -> tensor<1x5x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %lowest = arith.constant -3.40282347E+38 : f32
+  %c = arith.constant dense<0.353553385> : tensor<f32>
+  %e0b = tensor.empty() : tensor<5x7xf32>
+  %et = tensor.empty() : tensor<1x8x7xf32>
+  %kt = linalg.transpose ins(%k : tensor<1x7x8xf32>) outs(%et : tensor<1x8x7xf32>) permutation = [0, 2, 1]
+  %q2 = tensor.collapse_shape %q [[0, 1], [2]] : tensor<1x5x8xf32> into tensor<5x8xf32>
+  %kt2 = tensor.collapse_shape %kt [[0, 1], [2]] : tensor<1x8x7xf32> into tensor<8x7xf32>
+  %f0b = linalg.fill ins(%zero : f32) outs(%e0b : tensor<5x7xf32>) -> tensor<5x7xf32>
+  %s2 = linalg.matmul ins(%q2, %kt2 : tensor<5x8xf32>, tensor<8x7xf32>) outs(%f0b : tensor<5x7xf32>) -> tensor<5x7xf32>
+  %s = tensor.expand_shape %s2 [[0, 1], [2]] output_shape [1, 5, 7] : tensor<5x7xf32> into tensor<1x5x7xf32>
+  %e1 = tensor.empty() : tensor<1x5x7xf32>
+  %x = linalg.generic {indexing_maps = [#id, #scalar, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s, %c : tensor<1x5x7xf32>, tensor<f32>) outs(%e1 : tensor<1x5x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.mulf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<1x5x7xf32>
+  %e2 = tensor.empty() : tensor<1x5xf32>
+  %f2 = linalg.fill ins(%lowest : f32) outs(%e2 : tensor<1x5xf32>) -> tensor<1x5xf32>
+  %m = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x : tensor<1x5x7xf32>) outs(%f2 : tensor<1x5xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.maximumf %acc, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<1x5xf32>
+  %m3 = tensor.expand_shape %m [[0], [1, 2]] output_shape [1, 5, 1] : tensor<1x5xf32> into tensor<1x5x1xf32>
+  %e3 = tensor.empty() : tensor<1x5x7xf32>
+  %ex = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x, %m3 : tensor<1x5x7xf32>, tensor<1x5x1xf32>) outs(%e3 : tensor<1x5x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %d = arith.subf %a, %b : f32
+    %r = math.exp %d : f32
+    linalg.yield %r : f32
+  } -> tensor<1x5x7xf32>
+  %e4 = tensor.empty() : tensor<1x5xf32>
+  %f4 = linalg.fill ins(%zero : f32) outs(%e4 : tensor<1x5xf32>) -> tensor<1x5xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ex : tensor<1x5x7xf32>) outs(%f4 : tensor<1x5xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.addf %acc, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<1x5xf32>
+  %sum3 = tensor.expand_shape %sum [[0], [1, 2]] output_shape [1, 5, 1] : tensor<1x5xf32> into tensor<1x5x1xf32>
+  %e5 = tensor.empty() : tensor<1x5x7xf32>
+  %p = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ex, %sum3 : tensor<1x5x7xf32>, tensor<1x5x1xf32>) outs(%e5 : tensor<1x5x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.divf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<1x5x7xf32>
+  %p2 = tensor.collapse_shape %p [[0, 1], [2]] : tensor<1x5x7xf32> into tensor<5x7xf32>
+  %v2 = tensor.collapse_shape %v [[0, 1], [2]] : tensor<1x7x3xf32> into tensor<7x3xf32>
+  %e6 = tensor.empty() : tensor<5x3xf32>
+  %f6 = linalg.fill ins(%zero : f32) outs(%e6 : tensor<5x3xf32>) -> tensor<5x3xf32>
+  %o2 = linalg.matmul ins(%p2, %v2 : tensor<5x7xf32>, tensor<7x3xf32>) outs(%f6 : tensor<5x3xf32>) -> tensor<5x3xf32>
+  %o = tensor.expand_shape %o2 [[0, 1], [2]] output_shape [1, 5, 3] : tensor<5x3xf32> into tensor<1x5x3xf32>
+  return %o : tensor<1x5x3xf32>
+}
+
+

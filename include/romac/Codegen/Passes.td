@@ -517,6 +517,10 @@ def RomacFuseAttentionPass
       reduction (init 0) and its `expand_shape`, the quotient;
     - `linalg.batch_matmul` of the quotient and V [B, N, DV] with default
       maps, its init a zero fill;
+    - at batch 1, where the importer writes each product as a 2-D
+      `linalg.matmul` of `collapse_shape` views (K^T a `linalg.transpose`
+      of K [1, N, D], or K read transposed) and expands its result back to
+      3-D, the same chain over those views;
     - every intermediate used only inside the chain, and both products
       left untiled by their `#romac.mapping` (with `over-tiles`, any
       mapping that fits the op: the kernel's blocks replace the schedule's

@@ -32,27 +32,16 @@ struct Vec {
   static Reg sub(Reg a, Reg b) { return _mm256_sub_ps(a, b); }
   /// b when either is NaN.
   static Reg max(Reg a, Reg b) { return _mm256_max_ps(a, b); }
-  /// e^x as GemmAvx512.cpp's, with 2^n built in the exponent bits (n is in
-  /// [-126, 127] after the clamp).
-  static Reg exp(Reg x) {
-    x = _mm256_max_ps(_mm256_set1_ps(-87.33654f), x);
-    x = _mm256_min_ps(_mm256_set1_ps(88.0f), x);
-    Reg n =
-        _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    Reg r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-    Reg p = _mm256_set1_ps(1.9875691500e-4f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r),
-                        _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  /// The nearest integer (ties to even), as a float.
+  static Reg round(Reg v) {
+    return _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  }
+  /// v * 2^n for an integral n in [-126, 127]: 2^n built in the exponent
+  /// bits.
+  static Reg scaleByPowerOf2(Reg v, Reg n) {
     __m256i exponent = _mm256_slli_epi32(
         _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-    return _mm256_mul_ps(p, _mm256_castsi256_ps(exponent));
+    return _mm256_mul_ps(v, _mm256_castsi256_ps(exponent));
   }
   /// min(max(v, lo), hi); max_ps and min_ps return their second operand
   /// when either is NaN, so a NaN in v stays NaN.

@@ -33,26 +33,14 @@ struct Vec {
   static Reg sub(Reg a, Reg b) { return _mm512_sub_ps(a, b); }
   /// b when either is NaN.
   static Reg max(Reg a, Reg b) { return _mm512_maskz_max_ps(0xffff, a, b); }
-  /// e^x: x = n ln2 + r with |r| <= ln2 / 2 (ln2 in two parts), e^r by
-  /// Cephes' expf polynomial, times 2^n (scalef); x clamped to [-87.3, 88].
-  static Reg exp(Reg x) {
-    const __mmask16 all = 0xffff;
-    x = _mm512_maskz_max_ps(all, _mm512_set1_ps(-87.33654f), x);
-    x = _mm512_maskz_min_ps(all, _mm512_set1_ps(88.0f), x);
-    Reg n = _mm512_maskz_roundscale_ps(
-        all, _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    Reg r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-    Reg p = _mm512_set1_ps(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-    p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r),
-                        _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-    return _mm512_maskz_scalef_ps(all, p, n);
+  /// The nearest integer (ties to even), as a float.
+  static Reg round(Reg v) {
+    return _mm512_maskz_roundscale_ps(
+        0xffff, v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  }
+  /// v * 2^n for an integral n (scalef).
+  static Reg scaleByPowerOf2(Reg v, Reg n) {
+    return _mm512_maskz_scalef_ps(0xffff, v, n);
   }
   /// min(max(v, lo), hi); max_ps and min_ps return their second operand
   /// when either is NaN, so a NaN in v stays NaN. (The zero-masking forms,

@@ -28,7 +28,10 @@ struct Vec {
   static Reg sub(Reg a, Reg b) { return a - b; }
   /// b when either is NaN, as the vector ISAs' max.
   static Reg max(Reg a, Reg b) { return a > b ? a : b; }
-  static Reg exp(Reg x) { return __builtin_expf(x); }
+  static Reg round(Reg v) { return __builtin_rintf(v); }
+  static Reg scaleByPowerOf2(Reg v, Reg n) {
+    return __builtin_ldexpf(v, static_cast<int>(n));
+  }
   /// min(max(v, lo), hi), NaN kept.
   static Reg clamp(Reg v, Reg lo, Reg hi) {
     return v < lo ? lo : v > hi ? hi : v;
