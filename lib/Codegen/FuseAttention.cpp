@@ -77,17 +77,15 @@ Operation *getYieldedOp(linalg::GenericOp generic) {
 
 /// Whether \p generic is element-wise over rank 3 with one output (identity
 /// map, all loops parallel), its first input read through the identity and
-/// its second, with \p rowBroadcast, as a [B, M, 1] tensor broadcast over
-/// the last dim (the importer writes the identity when that dim is 1).
-bool isElementwise(linalg::GenericOp generic, bool rowBroadcast) {
+/// its second as a [B, M, 1] tensor broadcast over the last dim (the
+/// importer writes the identity map when that dim is 1).
+bool isRowBroadcastElementwise(linalg::GenericOp generic) {
   if (generic.getNumDpsInits() != 1 || generic.getNumDpsInputs() != 2 ||
       generic.getNumLoops() != 3 || generic.getNumReductionLoops() != 0)
     return false;
   SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
   if (!maps[0].isIdentity() || !maps[2].isIdentity())
     return false;
-  if (!rowBroadcast)
-    return true;
   return maps[1] == getRowBroadcastMap(generic.getContext()) ||
          (maps[1].isIdentity() && generic.getStaticLoopRanges()[2] == 1);
 }
@@ -296,8 +294,7 @@ std::optional<AttentionChain> matchAttention(linalg::LinalgOp root,
 
   // y = e / sum(e), e = exp(x - max(x)).
   auto divide = y.getDefiningOp<linalg::GenericOp>();
-  if (!y.hasOneUse() || !divide ||
-      !isElementwise(divide, /*rowBroadcast=*/true))
+  if (!y.hasOneUse() || !divide || !isRowBroadcastElementwise(divide))
     return std::nullopt;
   Operation *quotient = getYieldedOp(divide);
   Block &divBody = divide.getRegion().front();
@@ -311,7 +308,7 @@ std::optional<AttentionChain> matchAttention(linalg::LinalgOp root,
       matchRowReduction<arith::AddFOp>(divide.getInputs()[1], e, sumInit);
   auto exponential = e.getDefiningOp<linalg::GenericOp>();
   if (!sum || sumInit != 0.0f || !exponential ||
-      !isElementwise(exponential, /*rowBroadcast=*/true) ||
+      !isRowBroadcastElementwise(exponential) ||
       !onlyUsedBy(e, {sum, divide}) || !divide.getInputs()[1].hasOneUse())
     return std::nullopt;
   Operation *exp = getYieldedOp(exponential);
@@ -376,6 +373,12 @@ std::optional<AttentionChain> matchAttention(linalg::LinalgOp root,
   // The expand_shapes of the two reductions.
   chain.ops.append({exponential.getInputs()[1].getDefiningOp(),
                     divide.getInputs()[1].getDefiningOp()});
+  // romac.attention and its kernel are f32 with static shapes.
+  for (Value v : {chain.query, chain.key, chain.value, chain.result}) {
+    auto type = dyn_cast<RankedTensorType>(v.getType());
+    if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
+      return std::nullopt;
+  }
   // One block (the pass runs before any tiling loop): erased in its order.
   Block *block = root->getBlock();
   if (!llvm::all_of(chain.ops,

@@ -374,3 +374,65 @@ func.func @batch_one(%q: tensor<1x5x8xf32>, %k: tensor<1x7x8xf32>, %v: tensor<1x
 }
 
 
+
+// -----
+
+// f16: romac.attention and its kernel are f32 only; not matched.
+// CHECK-LABEL: func.func @half
+// CHECK-NOT: romac.attention
+// CHECK-COUNT-2: linalg.batch_matmul
+// OVER-LABEL: func.func @half
+// OVER-NOT: romac.attention
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#row = affine_map<(d0, d1, d2) -> (d0, d1, 0)>
+#red = affine_map<(d0, d1, d2) -> (d0, d1)>
+#scalar = affine_map<(d0, d1, d2) -> ()>
+func.func @half(%q: tensor<2x5x8xf16>, %k: tensor<2x7x8xf16>, %v: tensor<2x7x3xf16>) -> tensor<2x5x3xf16> {
+  %zero = arith.constant 0.0 : f16
+  %lowest = arith.constant -65504.0 : f16
+  %c = arith.constant dense<0.353553385> : tensor<f16>
+  %e0 = tensor.empty() : tensor<2x5x7xf16>
+  %f0 = linalg.fill ins(%zero : f16) outs(%e0 : tensor<2x5x7xf16>) -> tensor<2x5x7xf16>
+  %s = linalg.batch_matmul indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>] ins(%q, %k : tensor<2x5x8xf16>, tensor<2x7x8xf16>) outs(%f0 : tensor<2x5x7xf16>) -> tensor<2x5x7xf16>
+  %e1 = tensor.empty() : tensor<2x5x7xf16>
+  %x = linalg.generic {indexing_maps = [#id, #scalar, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s, %c : tensor<2x5x7xf16>, tensor<f16>) outs(%e1 : tensor<2x5x7xf16>) {
+  ^bb0(%a: f16, %b: f16, %o: f16):
+    %r = arith.mulf %a, %b : f16
+    linalg.yield %r : f16
+  } -> tensor<2x5x7xf16>
+  %e2 = tensor.empty() : tensor<2x5xf16>
+  %f2 = linalg.fill ins(%lowest : f16) outs(%e2 : tensor<2x5xf16>) -> tensor<2x5xf16>
+  %m = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x : tensor<2x5x7xf16>) outs(%f2 : tensor<2x5xf16>) {
+  ^bb0(%a: f16, %acc: f16):
+    %r = arith.maximumf %acc, %a : f16
+    linalg.yield %r : f16
+  } -> tensor<2x5xf16>
+  %m3 = tensor.expand_shape %m [[0], [1, 2]] output_shape [2, 5, 1] : tensor<2x5xf16> into tensor<2x5x1xf16>
+  %e3 = tensor.empty() : tensor<2x5x7xf16>
+  %ex = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x, %m3 : tensor<2x5x7xf16>, tensor<2x5x1xf16>) outs(%e3 : tensor<2x5x7xf16>) {
+  ^bb0(%a: f16, %b: f16, %o: f16):
+    %d = arith.subf %a, %b : f16
+    %r = math.exp %d : f16
+    linalg.yield %r : f16
+  } -> tensor<2x5x7xf16>
+  %e4 = tensor.empty() : tensor<2x5xf16>
+  %f4 = linalg.fill ins(%zero : f16) outs(%e4 : tensor<2x5xf16>) -> tensor<2x5xf16>
+  %sum = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ex : tensor<2x5x7xf16>) outs(%f4 : tensor<2x5xf16>) {
+  ^bb0(%a: f16, %acc: f16):
+    %r = arith.addf %acc, %a : f16
+    linalg.yield %r : f16
+  } -> tensor<2x5xf16>
+  %sum3 = tensor.expand_shape %sum [[0], [1, 2]] output_shape [2, 5, 1] : tensor<2x5xf16> into tensor<2x5x1xf16>
+  %e5 = tensor.empty() : tensor<2x5x7xf16>
+  %p = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ex, %sum3 : tensor<2x5x7xf16>, tensor<2x5x1xf16>) outs(%e5 : tensor<2x5x7xf16>) {
+  ^bb0(%a: f16, %b: f16, %o: f16):
+    %r = arith.divf %a, %b : f16
+    linalg.yield %r : f16
+  } -> tensor<2x5x7xf16>
+  %e6 = tensor.empty() : tensor<2x5x3xf16>
+  %f6 = linalg.fill ins(%zero : f16) outs(%e6 : tensor<2x5x3xf16>) -> tensor<2x5x3xf16>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<2x5x7xf16>, tensor<2x7x3xf16>) outs(%f6 : tensor<2x5x3xf16>) -> tensor<2x5x3xf16>
+  return %o : tensor<2x5x3xf16>
+}
+
+
