@@ -112,8 +112,8 @@ struct DepthwisePlane {
   const Epilogue *epilogue = nullptr;
 };
 
-/// One fused attention over a batch element (AttentionMicro.inc):
-/// O(i, c) = sum_j softmax_j(scale * sum_kk Q(i, kk) K(j, kk)) V(j, c)
+/// One fused attention (AttentionMicro.inc): for every batch element b,
+/// O_b(i, c) = sum_j softmax_j(scale * sum_kk Q_b(i, kk) K_b(j, kk)) V_b(j, c)
 /// for the query rows i of the call, with the softmax taken online block
 /// of keys by block of keys (FlashAttention's recurrence), so that the
 /// m x n scores exist only one block of rows and keys at a time, in cache.
@@ -122,15 +122,18 @@ struct AttentionProblem {
   int64_t m, n, d, dv;
   /// The register tile of both products (chooseTile(dv)).
   Tile tile;
-  /// Q(i, kk) = q[i * qRowStride + kk * qColStride].
+  /// Q_b(i, kk) = q[b * qBatchStride + i * qRowStride + kk * qColStride].
   const float *q;
-  int64_t qRowStride, qColStride;
-  /// K^T and V packed whole by packBlock for `tile`: [strip][kk][nr] over
-  /// d x n and [strip][j][nr] over n x dv (columns past n, dv zero).
+  int64_t qBatchStride, qRowStride, qColStride;
+  /// K_b^T and V_b packed whole by packBlock for `tile`, packedBatchStride
+  /// floats apart: [strip][kk][nr] over d x n and [strip][j][nr] over
+  /// n x dv (columns past n, dv zero).
   const float *packedKt, *packedV;
-  /// O(i, c) = o[i * oRowStride + c * oColStride], overwritten.
+  int64_t packedBatchStride;
+  /// O_b(i, c) = o[b * oBatchStride + i * oRowStride + c * oColStride],
+  /// overwritten.
   float *o;
-  int64_t oRowStride, oColStride;
+  int64_t oBatchStride, oRowStride, oColStride;
   float scale;
 };
 
@@ -139,6 +142,12 @@ struct AttentionProblem {
 constexpr int64_t kAttentionRows = 48;
 /// Keys per block of an attention.
 constexpr int64_t kAttentionKeys = 256;
+
+/// The blocks of kAttentionRows query rows of one batch element of `p`:
+/// runAttention's block t is block t % count of batch element t / count.
+inline int64_t getAttentionBlocks(const AttentionProblem &p) {
+  return (p.m + kAttentionRows - 1) / kAttentionRows;
+}
 
 /// Rank-1 updates accumulated in registers per micro-kernel call.
 constexpr int64_t kBlock = 256;
@@ -176,7 +185,8 @@ struct IsaKernels {
   void (*runDepthwise)(const DepthwisePlane &plane, int64_t rowBegin,
                        int64_t rowEnd);
   /// The attention of the query blocks [blockBegin, blockEnd) of
-  /// kAttentionRows rows.
+  /// kAttentionRows rows, numbered over all batch elements
+  /// (getAttentionBlocks per element).
   void (*runAttention)(const AttentionProblem &problem, int64_t blockBegin,
                        int64_t blockEnd);
 };

@@ -564,8 +564,9 @@ void batchMatmul(RomacMemref3F32 *a, RomacMemref3F32 *b, RomacMemref3F32 *c,
       &one);
 }
 
-/// One batch element at a time: the threads pack its K^T and V together
-/// (each a share of the strips), then share out its blocks of query rows.
+/// The threads pack every batch element's K^T and V together (each a share
+/// of the strips), then share out the blocks of query rows of all of them:
+/// two synchronisations per call, whatever the batch.
 void attention(RomacMemref3F32 *q, RomacMemref3F32 *k, RomacMemref3F32 *v,
                RomacMemref3F32 *o, float scale) {
   const IsaKernels &isa = getKernels();
@@ -584,68 +585,82 @@ void attention(RomacMemref3F32 *q, RomacMemref3F32 *k, RomacMemref3F32 *v,
   }
   Tile tile = isa.chooseTile(dv);
   int64_t nr = int64_t(tile.nv) * isa.vectorWidth;
-  int64_t ktFloats = (n + nr - 1) / nr * nr * d;
-  float *packed =
-      getThreadScratch(ktFloats + (dv + nr - 1) / nr * nr * n, /*slot=*/1);
+  int64_t ktStrips = (n + nr - 1) / nr, vStrips = (dv + nr - 1) / nr;
+  int64_t ktFloats = ktStrips * nr * d, perBatch = ktFloats + vStrips * nr * n;
+  float *packed = getThreadScratch(batch * perBatch, /*slot=*/1);
   // K^T(kk, j) = K(j, kk); V(j, c).
   std::vector<int64_t> depth = getRange(d, k->strides[2]);
   std::vector<int64_t> keyRows = getRange(n, k->strides[1]);
   std::vector<int64_t> valueRows = getRange(n, v->strides[1]);
   std::vector<int64_t> valueCols = getRange(dv, v->strides[2]);
-  GemmProblem kt{}, vp{};
-  kt.tile = vp.tile = tile;
-  kt.kOffsets = depth.data();
-  kt.colOffsets = keyRows.data();
-  vp.kOffsets = valueRows.data();
-  vp.colOffsets = valueCols.data();
-  AttentionProblem problem{m,
-                           n,
-                           d,
-                           dv,
-                           tile,
-                           nullptr,
-                           q->strides[1],
-                           q->strides[2],
-                           packed,
-                           packed + ktFloats,
-                           nullptr,
-                           o->strides[1],
-                           o->strides[2],
-                           scale};
+  AttentionProblem problem{};
+  problem.m = m;
+  problem.n = n;
+  problem.d = d;
+  problem.dv = dv;
+  problem.tile = tile;
+  problem.q = q->aligned + q->offset;
+  problem.qBatchStride = q->strides[0];
+  problem.qRowStride = q->strides[1];
+  problem.qColStride = q->strides[2];
+  problem.packedKt = packed;
+  problem.packedV = packed + ktFloats;
+  problem.packedBatchStride = perBatch;
+  problem.o = o->aligned + o->offset;
+  problem.oBatchStride = o->strides[0];
+  problem.oRowStride = o->strides[1];
+  problem.oColStride = o->strides[2];
+  problem.scale = scale;
   struct Ctx {
     const IsaKernels &isa;
-    const GemmProblem &kt, &vp;
+    RomacMemref3F32 *k, *v;
+    const std::vector<int64_t> &depth, &keyRows, &valueRows, &valueCols;
     const AttentionProblem &problem;
     float *packed;
-    int64_t d, n, dv, ktFloats;
-  } ctx{isa, kt, vp, problem, packed, d, n, dv, ktFloats};
-  int64_t blocks = (m + kAttentionRows - 1) / kAttentionRows;
-  for (int64_t b = 0; b < batch; ++b) {
-    kt.b = k->aligned + k->offset + b * k->strides[0];
-    vp.b = v->aligned + v->offset + b * v->strides[0];
-    problem.q = q->aligned + q->offset + b * q->strides[0];
-    problem.o = o->aligned + o->offset + b * o->strides[0];
-    parallelFor((n + nr - 1) / nr,
-                [](void *c, int64_t begin, int64_t end) {
-                  auto &x = *static_cast<Ctx *>(c);
-                  x.isa.packBlock(x.kt, 0, x.d, 0, x.n, begin, end, x.packed);
-                },
-                &ctx);
-    parallelFor((dv + nr - 1) / nr,
-                [](void *c, int64_t begin, int64_t end) {
-                  auto &x = *static_cast<Ctx *>(c);
-                  x.isa.packBlock(x.vp, 0, x.n, 0, x.dv, begin, end,
-                                  x.packed + x.ktFloats);
-                },
-                &ctx);
-    parallelFor(
-        blocks,
-        [](void *c, int64_t begin, int64_t end) {
-          auto &x = *static_cast<Ctx *>(c);
-          x.isa.runAttention(x.problem, begin, end);
-        },
-        &ctx);
-  }
+    int64_t ktStrips, vStrips;
+  } ctx{isa,       k,       v,      depth,    keyRows, valueRows,
+        valueCols, problem, packed, ktStrips, vStrips};
+  // Strip s of the flattened [batch][K^T strips, V strips].
+  parallelFor(
+      batch * (ktStrips + vStrips),
+      [](void *c, int64_t begin, int64_t end) {
+        auto &x = *static_cast<Ctx *>(c);
+        const AttentionProblem &p = x.problem;
+        int64_t strips = x.ktStrips + x.vStrips;
+        for (int64_t s = begin; s < end;) {
+          int64_t b = s / strips, first = s % strips;
+          int64_t last = std::min(strips, first + (end - s));
+          GemmProblem g{};
+          g.tile = p.tile;
+          float *out = x.packed + b * p.packedBatchStride;
+          int64_t ktBegin = std::min(first, x.ktStrips),
+                  ktEnd = std::min(last, x.ktStrips);
+          if (ktBegin < ktEnd) {
+            g.b = x.k->aligned + x.k->offset + b * x.k->strides[0];
+            g.kOffsets = x.depth.data();
+            g.colOffsets = x.keyRows.data();
+            x.isa.packBlock(g, 0, p.d, 0, p.n, ktBegin, ktEnd, out);
+          }
+          int64_t vBegin = std::max(first, x.ktStrips) - x.ktStrips,
+                  vEnd = std::max(last, x.ktStrips) - x.ktStrips;
+          if (vBegin < vEnd) {
+            g.b = x.v->aligned + x.v->offset + b * x.v->strides[0];
+            g.kOffsets = x.valueRows.data();
+            g.colOffsets = x.valueCols.data();
+            x.isa.packBlock(g, 0, p.n, 0, p.dv, vBegin, vEnd,
+                            out + (p.packedV - p.packedKt));
+          }
+          s += last - first;
+        }
+      },
+      &ctx);
+  parallelFor(
+      batch * getAttentionBlocks(problem),
+      [](void *c, int64_t begin, int64_t end) {
+        auto &x = *static_cast<Ctx *>(c);
+        x.isa.runAttention(x.problem, begin, end);
+      },
+      &ctx);
 }
 
 /// Applies `epilogue` to every element of `out` (a filter of no weights
