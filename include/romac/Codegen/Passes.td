@@ -502,7 +502,9 @@ def RomacFuseAttentionPass
     Attention as ONNX graphs write it (MatMul of Q and K^T, Mul by a
     constant, Softmax over the keys, MatMul by V) stores the scores, a
     [B, M, N] tensor (the SD2 UNet's first self-attention: 10 x 4096 x 4096
-    floats, 671 MB), and passes over it five times. `romac.attention`
+    floats, 671 MB), which the scale, each step of the softmax and the
+    second product read again (the scale, the exp and the quotient also
+    write a new one). `romac.attention`
     computes the same values block by block with an online softmax in the
     runtime's kernel, so the scores never leave the cache.
 
