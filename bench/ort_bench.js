@@ -18,6 +18,8 @@
 
 const fs = require('fs');
 const path = require('path');
+const { loadOnnxruntime, sessionOptions } =
+    require(path.join(__dirname, 'ort_session.js'));
 
 function fail(message) {
   process.stderr.write(`ort_bench: error: ${message}\n`);
@@ -140,24 +142,15 @@ function parseArgs(argv) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  let ort;
-  try {
-    ort = require('onnxruntime-node');
-  } catch (e) {
-    fail(`cannot load onnxruntime-node (set NODE_PATH): ${e.message}`);
-  }
+  const ort = loadOnnxruntime(fail);
   const feeds = {};
   for (const [name, file] of args.inputs) {
     const {ortType, data, dims} = readNpy(file);
     feeds[name] = new ort.Tensor(ortType, data, dims);
   }
   const t0 = process.hrtime.bigint();
-  const session = await ort.InferenceSession.create(args.model, {
-    intraOpNumThreads: args.threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  });
+  const session = await ort.InferenceSession.create(
+      args.model, sessionOptions(args.threads));
   const loadSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   for (const name of session.inputNames)
     if (!(name in feeds))

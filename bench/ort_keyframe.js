@@ -22,6 +22,8 @@
 
 const fs = require('fs');
 const path = require('path');
+const { loadOnnxruntime, sessionOptions } =
+    require(path.join(__dirname, 'ort_session.js'));
 
 function fail(message) {
   process.stderr.write(`ort_keyframe: error: ${message}\n`);
@@ -125,12 +127,7 @@ function makePndm(config, steps) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  let ort;
-  try {
-    ort = require('onnxruntime-node');
-  } catch (e) {
-    fail(`cannot load onnxruntime-node (set NODE_PATH): ${e.message}`);
-  }
+  const ort = loadOnnxruntime(fail);
   const graph = (name) => {
     const file = path.join(args.modelDir, name, 'model.onnx');
     if (!fs.existsSync(file)) fail(`${file}: no such file`);
@@ -143,12 +140,7 @@ async function main() {
   } catch (e) {
     fail(`${configFile}: ${e.message}`);
   }
-  const options = {
-    intraOpNumThreads: args.threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  };
+  const options = sessionOptions(args.threads);
   const seconds = {};
   const time = async (stage, fn) => {
     const start = process.hrtime.bigint();

@@ -14,6 +14,7 @@
 
 #include "romac/Codegen/Passes.h"
 
+#include "ConstantMatchers.h"
 #include "MatmulMaps.h"
 #include "romac/Dialect/Romac/IR/RomacAttrs.h"
 #include "romac/Dialect/Romac/IR/RomacOps.h"
@@ -35,27 +36,6 @@ namespace romac {
 using namespace mlir;
 
 namespace {
-
-/// The f32 value of a scalar constant or of a splat constant tensor.
-std::optional<float> getSplatF32(Value v) {
-  Attribute attr;
-  if (!matchPattern(v, m_Constant(&attr)))
-    return std::nullopt;
-  if (auto dense = dyn_cast<DenseFPElementsAttr>(attr);
-      dense && dense.isSplat() && dense.getElementType().isF32())
-    return dense.getSplatValue<APFloat>().convertToFloat();
-  if (auto scalar = dyn_cast<FloatAttr>(attr); scalar && v.getType().isF32())
-    return scalar.getValue().convertToFloat();
-  return std::nullopt;
-}
-
-/// The constant a linalg.fill writes, if its value is a constant.
-std::optional<float> getFillValue(Value init) {
-  auto fill = init.getDefiningOp<linalg::FillOp>();
-  if (!fill)
-    return std::nullopt;
-  return getSplatF32(fill.getInputs()[0]);
-}
 
 /// (d0, d1, d2) -> (d0, d1, 0): a [B, M, 1] operand broadcast over the keys.
 AffineMap getRowBroadcastMap(MLIRContext *ctx) {
@@ -115,7 +95,7 @@ linalg::GenericOp matchRowReduction(Value value, Value input,
           AffineMap::get(
               3, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)}, ctx))
     return nullptr;
-  std::optional<float> init = getFillValue(reduce.getDpsInits()[0]);
+  std::optional<float> init = romac::getFillValue(reduce.getDpsInits()[0]);
   Operation *combine = getYieldedOp(reduce);
   if (!init || !combine || !isa<CombineOps...>(combine))
     return nullptr;
@@ -175,7 +155,7 @@ bool scheduleAllowsFusion(linalg::LinalgOp op, bool overTiles) {
 /// init a zero fill, its schedule allowing the fusion.
 bool isFusableProduct(linalg::LinalgOp op, bool overTiles) {
   return op && op.hasPureTensorSemantics() &&
-         getFillValue(op.getDpsInits()[0]) == 0.0f &&
+         romac::isZeroFill(op.getDpsInits()[0]) &&
          scheduleAllowsFusion(op, overTiles);
 }
 
@@ -346,7 +326,7 @@ std::optional<AttentionChain> matchAttention(linalg::LinalgOp root,
     // One input is the scores (identity map), the other a constant.
     for (unsigned i = 0; i < 2; ++i) {
       Value scores = generic.getInputs()[i], other = generic.getInputs()[1 - i];
-      std::optional<float> c = getSplatF32(other);
+      std::optional<float> c = romac::getConstantF32(other);
       bool operands = (product->getOperand(0) == body.getArgument(i) &&
                        product->getOperand(1) == body.getArgument(1 - i)) ||
                       (product->getOperand(1) == body.getArgument(i) &&
@@ -438,32 +418,15 @@ struct FuseAttentionPass
             rewriter, at, resultType, result,
             SmallVector<ReassociationIndices>{{0, 1}, {2}});
       rewriter.replaceAllUsesWith(chain.result, result);
-      // Users before producers, then what only the chain used: the fills
-      // and empty tensors of its inits, the 2-D views of Q and V.
+      // Users before producers, so that each goes without uses (and no
+      // later pass, romac-tile-by-schedule included, sees the products).
+      // The fills, empty tensors, views and constants only the chain used
+      // go with the canonicalizer that follows the tiling.
       llvm::sort(chain.ops, [](Operation *a, Operation *b) {
         return b->isBeforeInBlock(a);
       });
-      SmallVector<Operation *> dead;
-      for (Operation *op : chain.ops) {
-        for (Value operand : op->getOperands())
-          if (Operation *def = operand.getDefiningOp();
-              def &&
-              isa<linalg::FillOp, tensor::EmptyOp, tensor::CollapseShapeOp>(
-                  def))
-            dead.push_back(def);
+      for (Operation *op : chain.ops)
         rewriter.eraseOp(op);
-      }
-      for (size_t i = 0; i < dead.size(); ++i) {
-        Operation *op = dead[i];
-        if (llvm::is_contained(ArrayRef(dead).take_front(i), op) ||
-            !op->use_empty())
-          continue;
-        if (auto fill = dyn_cast<linalg::FillOp>(op))
-          if (Operation *empty = fill.getOutputs()[0].getDefiningOp();
-              empty && isa<tensor::EmptyOp>(empty))
-            dead.push_back(empty);
-        rewriter.eraseOp(op);
-      }
     }
   }
 };

@@ -19,6 +19,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "romac/Codegen/Passes.h"
+
+#include "ConstantMatchers.h"
 #include "romac/Dialect/Romac/IR/RomacAttrs.h"
 #include "romac/Dialect/Romac/IR/RomacDialect.h"
 
@@ -51,16 +53,6 @@ bool isAccumulatingContraction(linalg::LinalgOp op) {
          linalg::isaConvolutionOpInterface(op);
 }
 
-/// Whether \p init is a linalg.fill with 0.0 (+0 or -0).
-bool isZeroFill(Value init) {
-  auto fill = init.getDefiningOp<linalg::FillOp>();
-  if (!fill)
-    return false;
-  FloatAttr value;
-  return matchPattern(fill.getInputs()[0], m_Constant(&value)) &&
-         value.getValue().isZero();
-}
-
 /// The consumer to fold and where the contraction's result enters it.
 struct AdditiveConsumer {
   linalg::GenericOp generic;
@@ -78,14 +70,6 @@ struct AdditiveConsumer {
   float hi = std::numeric_limits<float>::infinity();
 };
 
-/// The f32 constant \p v holds, if it is one.
-std::optional<float> getConstantF32(Value v) {
-  FloatAttr value;
-  if (!v.getType().isF32() || !matchPattern(v, m_Constant(&value)))
-    return std::nullopt;
-  return value.getValue().convertToFloat();
-}
-
 /// If \p value's one user is `arith.OpTy(value, c)` or `(c, value)` with c
 /// an f32 constant: that op and c.
 template <typename OpTy>
@@ -96,7 +80,7 @@ std::optional<std::pair<Operation *, float>> matchConstantOperand(Value value) {
   if (!op)
     return std::nullopt;
   Value other = op.getLhs() == value ? op.getRhs() : op.getLhs();
-  std::optional<float> bound = getConstantF32(other);
+  std::optional<float> bound = romac::getConstantF32(other);
   if (!bound || other == value)
     return std::nullopt;
   return std::make_pair(op.getOperation(), *bound);
@@ -315,7 +299,7 @@ struct FuseIntoContractionsPass
     SmallVector<linalg::LinalgOp> contractions;
     func.walk([&](linalg::LinalgOp op) {
       if (isAccumulatingContraction(op) &&
-          isZeroFill(op.getDpsInitOperand(0)->get()))
+          romac::isZeroFill(op.getDpsInitOperand(0)->get()))
         contractions.push_back(op);
     });
     IRRewriter rewriter(&getContext());
@@ -332,7 +316,7 @@ struct FuseIntoContractionsPass
     // pass and the kernel's read of it are gone.
     for (linalg::LinalgOp contraction : contractions) {
       OpOperand *init = contraction.getDpsInitOperand(0);
-      if (!isZeroFill(init->get()) || !canFuseEpilogue(contraction))
+      if (!romac::isZeroFill(init->get()) || !canFuseEpilogue(contraction))
         continue;
       auto fill = init->get().getDefiningOp<linalg::FillOp>();
       rewriter.modifyOpInPlace(contraction, [&] {

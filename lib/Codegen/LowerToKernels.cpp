@@ -83,14 +83,14 @@ std::optional<Fused> getFused(Operation *op) {
   return fused;
 }
 
-/// The kernel \p baseName with memref operands of \p ranks and
-/// \p numScalars i64 operands, declared once in \p module; with \p fused
-/// its `_fused` variant
-/// (`_fused` before `_f32`; after the i64 scalars: i64 overwrite, f32
+/// The kernel \p baseName with memref operands of \p ranks, then
+/// \p numScalars i64 and \p numFloats f32 operands, declared once in
+/// \p module; with \p fused its `_fused` variant
+/// (`_fused` before `_f32`; after the scalars: i64 overwrite, f32
 /// scale, f32 lo, f32 hi).
 func::FuncOp getOrDeclareKernel(ModuleOp module, StringRef baseName,
                                 ArrayRef<int64_t> ranks, unsigned numScalars,
-                                bool fused = false) {
+                                unsigned numFloats, bool fused) {
   std::string name = baseName.str();
   if (fused)
     name = baseName.drop_back(strlen("_f32")).str() + "_fused_f32";
@@ -101,6 +101,7 @@ func::FuncOp getOrDeclareKernel(ModuleOp module, StringRef baseName,
   for (int64_t rank : ranks)
     inputs.push_back(getAnyStridedType(ctx, rank));
   inputs.append(numScalars, IntegerType::get(ctx, 64));
+  inputs.append(numFloats, Float32Type::get(ctx));
   if (fused) {
     inputs.push_back(IntegerType::get(ctx, 64));
     inputs.append(3, Float32Type::get(ctx));
@@ -131,11 +132,14 @@ bool isConstantBuffer(Value value) {
 }
 
 /// Replaces `op` by a call of `kernel` on its operands (cast to the
-/// kernel's memref type) followed by `scalars`.
-void replaceByCall(linalg::LinalgOp op, func::FuncOp kernel,
-                   ArrayRef<int64_t> scalars, ArrayRef<bool> swapped = {}) {
+/// kernel's memref type; operand i as a transposed view where
+/// `swapped[i]`) followed by the i64 `scalars`, the f32 `floats` and the
+/// epilogue romac-fuse-into-contractions gave it.
+void replaceByCall(Operation *op, func::FuncOp kernel,
+                   ArrayRef<int64_t> scalars, ArrayRef<float> floats = {},
+                   ArrayRef<bool> swapped = {}) {
   OpBuilder b(op);
-  Location loc = op.getLoc();
+  Location loc = op->getLoc();
   SmallVector<Value> args;
   for (auto [i, operand] : llvm::enumerate(op->getOperands())) {
     Value view = operand;
@@ -156,6 +160,8 @@ void replaceByCall(linalg::LinalgOp op, func::FuncOp kernel,
   }
   for (int64_t s : scalars)
     args.push_back(arith::ConstantIntOp::create(b, loc, s, 64));
+  for (float f : floats)
+    args.push_back(arith::ConstantOp::create(b, loc, b.getF32FloatAttr(f)));
   if (std::optional<Fused> fused = getFused(op)) {
     args.push_back(arith::ConstantIntOp::create(b, loc, fused->overwrite, 64));
     for (float value : {fused->scale, fused->lo, fused->hi})
@@ -247,8 +253,8 @@ struct LowerToKernelsPass
           continue;
         replaceByCall(op,
                       getOrDeclareKernel(module, "romac_matmul_f32", {2, 2, 2},
-                                         0, getFused(op).has_value()),
-                      {}, *swapped);
+                                         0, 0, getFused(op).has_value()),
+                      {}, {}, *swapped);
       } else if (isa<linalg::BatchMatmulOp>(*op)) {
         auto swapped = getSwappedInputs(
             op, linalg::BatchMatmulOp::getDefaultIndexingMaps(&getContext()));
@@ -256,9 +262,9 @@ struct LowerToKernelsPass
           continue;
         replaceByCall(op,
                       getOrDeclareKernel(module, "romac_batch_matmul_f32",
-                                         {3, 3, 3}, 0,
+                                         {3, 3, 3}, 0, 0,
                                          getFused(op).has_value()),
-                      {}, *swapped);
+                      {}, {}, *swapped);
       } else if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(*op)) {
         auto strides = llvm::to_vector(conv.getStrides().getValues<int64_t>());
         auto dilations =
@@ -268,7 +274,7 @@ struct LowerToKernelsPass
         int64_t constantFilter = isConstantBuffer(conv.getInputs()[1]);
         replaceByCall(op,
                       getOrDeclareKernel(module, "romac_conv2d_nchw_fchw_f32",
-                                         {4, 4, 4}, 5,
+                                         {4, 4, 4}, 5, 0,
                                          getFused(op).has_value()),
                       {strides[0], strides[1], dilations[0], dilations[1],
                        constantFilter});
@@ -279,7 +285,7 @@ struct LowerToKernelsPass
         replaceByCall(
             op,
             getOrDeclareKernel(module, "romac_depthwise_conv2d_nchw_chw_f32",
-                               {4, 3, 4}, 4, getFused(op).has_value()),
+                               {4, 3, 4}, 4, 0, getFused(op).has_value()),
             {strides[0], strides[1], dilations[0], dilations[1]});
       }
     }
@@ -289,27 +295,11 @@ struct LowerToKernelsPass
       if (op->getNumResults() == 0)
         attentions.push_back(op);
     });
-    for (romac::AttentionOp op : attentions) {
-      func::FuncOp kernel =
-          module.lookupSymbol<func::FuncOp>("romac_attention_f32");
-      if (!kernel) {
-        kernel =
-            getOrDeclareKernel(module, "romac_attention_f32", {3, 3, 3, 3}, 0);
-        SmallVector<Type> inputs(kernel.getFunctionType().getInputs());
-        inputs.push_back(Float32Type::get(&getContext()));
-        kernel.setFunctionType(
-            FunctionType::get(&getContext(), inputs, TypeRange{}));
-      }
-      OpBuilder b(op);
-      SmallVector<Value> args;
-      for (auto [i, operand] : llvm::enumerate(op->getOperands()))
-        args.push_back(memref::CastOp::create(
-            b, op.getLoc(), kernel.getFunctionType().getInput(i), operand));
-      args.push_back(
-          arith::ConstantOp::create(b, op.getLoc(), op.getScaleAttr()));
-      func::CallOp::create(b, op.getLoc(), kernel, args);
-      op->erase();
-    }
+    for (romac::AttentionOp op : attentions)
+      replaceByCall(op,
+                    getOrDeclareKernel(module, "romac_attention_f32",
+                                       {3, 3, 3, 3}, 0, 1, false),
+                    {}, {op.getScale().convertToFloat()});
     // What no kernel took gets its epilogue as loops of their own.
     module.walk([](linalg::LinalgOp op) {
       if (std::optional<Fused> fused = getFused(op);

@@ -524,6 +524,20 @@ TEST_P(KernelsTest, AttentionMatchesNaiveSoftmax) {
     }
 }
 
+TEST_P(KernelsTest, AttentionWithoutKeysWritesZeros) {
+  // N = 0: every product is an empty sum, as the unfused ops give.
+  int64_t m = 5, d = 4, dv = 3;
+  std::vector<float> q = makeRandom(2 * m * d, 44), k(1), v(1),
+                     out(2 * m * dv, NAN);
+  auto qv = makeView<RomacMemref3F32>(q, 0, {2, m, d}, {m * d, d, 1});
+  auto kv = makeView<RomacMemref3F32>(k, 0, {2, 0, d}, {0, d, 1});
+  auto vv = makeView<RomacMemref3F32>(v, 0, {2, 0, dv}, {0, dv, 1});
+  auto ov = makeView<RomacMemref3F32>(out, 0, {2, m, dv}, {m * dv, dv, 1});
+  _mlir_ciface_romac_attention_f32(&qv, &kv, &vv, &ov, 1.0f);
+  for (float x : out)
+    EXPECT_EQ(x, 0.0f);
+}
+
 TEST_P(KernelsTest, AttentionPropagatesNanToItsRowOnly) {
   int64_t m = 60, n = 300, d = 8, dv = 20;
   std::vector<float> q = makeRandom(m * d, 41), k = makeRandom(n * d, 42),
