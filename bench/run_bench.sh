@@ -3,7 +3,7 @@
 #
 # usage: bench/run_bench.sh [--build DIR] [--models DIR] [--graphs a,b,...] [--runs N]
 #                           [--warmup N] [--threads N] [--timeout S] [--seed S]
-#                           [--romac-args "ARGS"]
+#                           [--romac-args "ARGS"] [--precisions fp32,bf16]
 #
 # For every graph: writes its input tensors once as .npy (bench/make_inputs.py), times
 # onnxruntime (npm onnxruntime-node, bench/ort_bench.js) and `romac run` on them with the
@@ -25,6 +25,8 @@
 #   --seed S        seed of the input tensors (default 0)
 #   --romac-args A  extra words for every `romac run` (e.g. "--no-tile" or
 #                   "--target edge-npu-lpddr4"; default none: the host's schedule)
+#   --precisions L  comma-separated `romac run --precision` values, each timed against
+#                   the same onnxruntime (fp32) run, one table row each (default fp32)
 #
 # onnxruntime-node is installed with `npm install --ignore-scripts` into BUILD/bench-npm
 # when it is not there yet (the bench may download npm packages; romac never downloads
@@ -39,6 +41,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ALL_GRAPHS=mobilenet_v2,alexnet,vgg16,text_encoder,vae_encoder,vae_decoder,unet
 BUILD=$ROOT/build MODELS="" GRAPHS=$ALL_GRAPHS RUNS=5 WARMUP=2 THREADS=2 TIMEOUT=3600 SEED=0 ROMAC_ARGS=""
+PRECISIONS=fp32
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 die() { echo "run_bench.sh: error: $*" >&2; exit 2; }
@@ -47,7 +50,7 @@ need_int() { [[ $2 =~ ^[0-9]+$ ]] || die "$1 needs a non-negative integer, got '
 while (($#)); do
   case $1 in
     -h|--help) usage; exit 0 ;;
-    --build|--models|--graphs|--runs|--warmup|--threads|--timeout|--seed|--romac-args)
+    --build|--models|--graphs|--runs|--warmup|--threads|--timeout|--seed|--romac-args|--precisions)
       (($# >= 2)) || die "$1 needs a value"
       case $1 in
         --build) BUILD=$2 ;;
@@ -59,6 +62,7 @@ while (($#)); do
         --timeout) need_int "$1" "$2"; TIMEOUT=$2 ;;
         --seed) need_int "$1" "$2"; SEED=$2 ;;
         --romac-args) ROMAC_ARGS=$2 ;;
+        --precisions) PRECISIONS=$2 ;;
       esac
       shift 2 ;;
     *) die "unknown argument '$1' (see --help)" ;;
@@ -74,6 +78,11 @@ read -r -a romac_extra <<<"$ROMAC_ARGS"
 ((${#graphs[@]})) || die "--graphs is empty"
 for g in "${graphs[@]}"; do
   [[ ,$ALL_GRAPHS, == *,$g,* ]] || die "unknown graph '$g' (known: $ALL_GRAPHS)"
+done
+IFS=, read -r -a precisions <<<"$PRECISIONS"
+((${#precisions[@]})) || die "--precisions is empty"
+for p in "${precisions[@]}"; do
+  [[ $p == fp32 || $p == bf16 ]] || die "unknown precision '$p' (known: fp32, bf16)"
 done
 
 ROMAC=$BUILD/bin/romac
@@ -158,8 +167,9 @@ echo "run_bench.sh: $(date -u '+%Y-%m-%d %H:%M UTC'); CPU: $CPU${CPUID:+ ($CPUID
      "$(nproc) cores; $THREADS thread(s); $RUNS runs after $WARMUP warm-up(s);" \
      "load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
-# Benchmarks graph $1 into the r_* (romac) and o_* (onnxruntime) variables.
-bench_graph() {
+# Prepares graph $1's model and inputs (MODEL, INPUTS) and times onnxruntime on them into
+# the o_* variables; on a failure to prepare, sets r_err and o_err.
+bench_ort() {
   local g=$1 gw=$WORK/$1 model line status
   local -a inputs=()
   rm -rf "$gw"
@@ -190,10 +200,18 @@ bench_graph() {
   o_rss=$PEAK
   echo "run_bench.sh: $g: onnxruntime: ${o_err:-median $o_med ms, peak RSS $o_rss KiB}" >&2
 
-  echo "run_bench.sh: $g: romac run ..." >&2
-  LOG=$gw/romac.log RSS=$gw/romac.rss status=0
-  timed env ROMAC_NUM_THREADS="$THREADS" "$ROMAC" run "$model" "${inputs[@]}" \
-    "${ROMAC_TIMING[@]}" "${romac_extra[@]}" --output-dir "$gw/romac-out" || status=$?
+  MODEL=$model INPUTS=("${inputs[@]}")
+}
+
+# Times `romac run --precision $2` on graph $1 (bench_ort's MODEL and INPUTS) into the r_*
+# variables, and compares its outputs with onnxruntime's.
+bench_romac() {
+  local g=$1 p=$2 gw=$WORK/$1 line status
+  echo "run_bench.sh: $g: romac run --precision $p ..." >&2
+  LOG=$gw/romac-$p.log RSS=$gw/romac-$p.rss status=0
+  timed env ROMAC_NUM_THREADS="$THREADS" "$ROMAC" run "$MODEL" "${INPUTS[@]}" \
+    "${ROMAC_TIMING[@]}" "${romac_extra[@]}" --precision "$p" --output-dir "$gw/romac-out-$p" \
+    || status=$?
   if ((status == 0)); then
     r_med=$(num median) r_min=$(num min) r_max=$(num max)
     # Import and schedule search together (romac run reports them apart).
@@ -204,22 +222,26 @@ bench_graph() {
   fi
   r_rss=$PEAK
   line="median $r_med ms, compiled in $r_comp s, peak RSS $r_rss KiB"
-  echo "run_bench.sh: $g: romac: ${r_err:-$line}" >&2
+  echo "run_bench.sh: $g: romac ($p): ${r_err:-$line}" >&2
 
   if [[ -z $r_err && -z $o_err ]]; then
-    line=$("$PYTHON" "$ROOT/bench/make_inputs.py" compare "$gw/romac-out" "$gw/ort-out" || true)
+    line=$("$PYTHON" "$ROOT/bench/make_inputs.py" compare "$gw/romac-out-$p" "$gw/ort-out" || true)
     diff=${line%% *} diff_out=${line#* }
   fi
 }
 
 for g in "${graphs[@]}"; do
-  r_med=- r_min=- r_max=- r_imp=- r_comp=- r_rss=- r_err=""
-  o_med=- o_min=- o_max=- o_load=- o_rss=- o_err="" diff=- diff_out=-
-  bench_graph "$g"
-  [[ -z $r_err && -z $o_err ]] || FAILED=1
-  printf '%s\t' "$g" "$r_med" "$r_min" "$r_max" "$r_imp" "$r_comp" "$r_rss" "${r_err:--}" \
-    "$o_med" "$o_min" "$o_max" "$o_load" "$o_rss" "${o_err:--}" "${diff:--}" >>"$ROWS"
-  printf '%s\n' "${diff_out:--}" >>"$ROWS"
+  o_med=- o_min=- o_max=- o_load=- o_rss=- o_err="" r_err="" MODEL="" INPUTS=()
+  bench_ort "$g"
+  prepared_err=$r_err
+  for p in "${precisions[@]}"; do
+    r_med=- r_min=- r_max=- r_imp=- r_comp=- r_rss=- r_err=$prepared_err diff=- diff_out=-
+    [[ -n $prepared_err ]] || bench_romac "$g" "$p"
+    [[ -z $r_err && -z $o_err ]] || FAILED=1
+    printf '%s\t' "$g" "$p" "$r_med" "$r_min" "$r_max" "$r_imp" "$r_comp" "$r_rss" "${r_err:--}" \
+      "$o_med" "$o_min" "$o_max" "$o_load" "$o_rss" "${o_err:--}" "${diff:--}" >>"$ROWS"
+    printf '%s\n' "${diff_out:--}" >>"$ROWS"
+  done
 done
 
 # The table: stdout, BUILD/bench-results.md and BUILD/bench-results.json.
@@ -230,11 +252,11 @@ ROMAC_VERSION="$("$ROMAC" --version | head -n1)" LOAD="$(cut -d' ' -f1-3 /proc/l
 import datetime, json, os, sys
 
 rows_file, json_file, md_file = sys.argv[1:4]
-keys = ["graph", "romac_median_ms", "romac_min_ms", "romac_max_ms", "romac_import_s",
+keys = ["graph", "precision", "romac_median_ms", "romac_min_ms", "romac_max_ms", "romac_import_s",
         "romac_compile_s", "romac_peak_rss_kib", "romac_error", "ort_median_ms", "ort_min_ms",
         "ort_max_ms", "ort_load_s", "ort_peak_rss_kib", "ort_error", "max_rel_diff",
         "max_rel_diff_output"]
-text = {"graph", "romac_error", "ort_error", "max_rel_diff_output"}
+text = {"graph", "precision", "romac_error", "ort_error", "max_rel_diff_output"}
 rows = []
 for line in open(rows_file):
     values = line.rstrip("\n").split("\t")
@@ -277,9 +299,9 @@ out = [f"CPU: {meta['cpu']}" + (f" ({meta['cpuid_brand']}, {meta['llvm_cpu']})" 
        f"(romac: {meta['romac_timing']}); {meta['onnxruntime']}; {meta['romac']}; "
        f"{meta['date']}; load average at the end {meta['load_average_at_end']}",
        "",
-       "| graph | romac median ms | onnxruntime median ms | speed ratio (ort/romac) "
-       "| romac compile s | peak RSS romac / ort | max rel diff |",
-       "|---|---:|---:|---:|---:|---|---:|"]
+       "| graph | romac precision | romac median ms | onnxruntime (fp32) median ms "
+       "| speed ratio (ort/romac) | romac compile s | peak RSS romac / ort | max rel diff |",
+       "|---|---|---:|---:|---:|---:|---|---:|"]
 notes = []
 for r in rows:
     rom = ms(r["romac_median_ms"]) if not r["romac_error"] else "failed"
@@ -289,14 +311,15 @@ for r in rows:
     if r["romac_import_s"] is not None:
         comp += f" (+{r['romac_import_s']:.1f} import and search)"
     diff = "-" if r["max_rel_diff"] is None else f"{r['max_rel_diff']:.1e}"
-    out.append(f"| {r['graph']} | {rom} | {ort} | {ratio} | {comp} | "
+    out.append(f"| {r['graph']} | {r['precision']} | {rom} | {ort} | {ratio} | {comp} | "
                f"{mib(r['romac_peak_rss_kib'])} / {mib(r['ort_peak_rss_kib'])} | {diff} |")
     if r["romac_error"] and r["romac_error"] == r["ort_error"]:
-        notes.append(f"- {r['graph']}: failed: {r['romac_error']}")
+        notes.append(f"- {r['graph']} ({r['precision']}): failed: {r['romac_error']}")
         continue
     for who in ("romac", "ort"):
         if r[who + "_error"]:
-            notes.append(f"- {r['graph']}: {'romac' if who == 'romac' else 'onnxruntime'} "
+            notes.append(f"- {r['graph']} ({r['precision']}): "
+                         f"{'romac' if who == 'romac' else 'onnxruntime'} "
                          f"failed: {r[who + '_error']}")
 out += [""] + notes if notes else []
 out += ["", "speed ratio > 1: romac is faster. max rel diff: max |romac - ort| / max |ort| "

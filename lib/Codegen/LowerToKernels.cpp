@@ -83,17 +83,17 @@ std::optional<Fused> getFused(Operation *op) {
   return fused;
 }
 
-/// The kernel \p baseName with memref operands of \p ranks, then
-/// \p numScalars i64 and \p numFloats f32 operands, declared once in
-/// \p module; with \p fused its `_fused` variant
-/// (`_fused` before `_f32`; after the scalars: i64 overwrite, f32
-/// scale, f32 lo, f32 hi).
+/// The kernel `baseName[_fused]_precision` with memref operands of
+/// \p ranks, then \p numScalars i64 and \p numFloats f32 operands, declared
+/// once in \p module; with \p fused its `_fused` variant (after the
+/// scalars: i64 overwrite, f32 scale, f32 lo, f32 hi). \p precision is the
+/// products' ("f32", or "bf16" for the GEMMs of `precision=bf16`); every
+/// operand is f32 either way.
 func::FuncOp getOrDeclareKernel(ModuleOp module, StringRef baseName,
                                 ArrayRef<int64_t> ranks, unsigned numScalars,
-                                unsigned numFloats, bool fused) {
-  std::string name = baseName.str();
-  if (fused)
-    name = baseName.drop_back(strlen("_f32")).str() + "_fused_f32";
+                                unsigned numFloats, bool fused,
+                                StringRef precision = "f32") {
+  std::string name = (baseName + (fused ? "_fused_" : "_") + precision).str();
   if (auto existing = module.lookupSymbol<func::FuncOp>(name))
     return existing;
   MLIRContext *ctx = module.getContext();
@@ -240,6 +240,14 @@ struct LowerToKernelsPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (precision != "fp32" && precision != "bf16") {
+      module.emitError() << "romac-lower-to-kernels: unknown precision '"
+                         << precision << "' (expected fp32 or bf16)";
+      return signalPassFailure();
+    }
+    // The matmuls' and convolutions' products; attention and the depthwise
+    // convolution stay fp32.
+    StringRef gemm = precision == "bf16" ? "bf16" : "f32";
     SmallVector<linalg::LinalgOp> ops;
     module.walk([&](linalg::LinalgOp op) {
       if (hasF32Buffers(op))
@@ -252,8 +260,8 @@ struct LowerToKernelsPass
         if (!swapped)
           continue;
         replaceByCall(op,
-                      getOrDeclareKernel(module, "romac_matmul_f32", {2, 2, 2},
-                                         0, 0, getFused(op).has_value()),
+                      getOrDeclareKernel(module, "romac_matmul", {2, 2, 2}, 0,
+                                         0, getFused(op).has_value(), gemm),
                       {}, {}, *swapped);
       } else if (isa<linalg::BatchMatmulOp>(*op)) {
         auto swapped = getSwappedInputs(
@@ -261,9 +269,9 @@ struct LowerToKernelsPass
         if (!swapped)
           continue;
         replaceByCall(op,
-                      getOrDeclareKernel(module, "romac_batch_matmul_f32",
+                      getOrDeclareKernel(module, "romac_batch_matmul",
                                          {3, 3, 3}, 0, 0,
-                                         getFused(op).has_value()),
+                                         getFused(op).has_value(), gemm),
                       {}, {}, *swapped);
       } else if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(*op)) {
         auto strides = llvm::to_vector(conv.getStrides().getValues<int64_t>());
@@ -273,9 +281,9 @@ struct LowerToKernelsPass
         // weight.
         int64_t constantFilter = isConstantBuffer(conv.getInputs()[1]);
         replaceByCall(op,
-                      getOrDeclareKernel(module, "romac_conv2d_nchw_fchw_f32",
+                      getOrDeclareKernel(module, "romac_conv2d_nchw_fchw",
                                          {4, 4, 4}, 5, 0,
-                                         getFused(op).has_value()),
+                                         getFused(op).has_value(), gemm),
                       {strides[0], strides[1], dilations[0], dilations[1],
                        constantFilter});
       } else if (auto conv = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(*op)) {
@@ -284,7 +292,7 @@ struct LowerToKernelsPass
             llvm::to_vector(conv.getDilations().getValues<int64_t>());
         replaceByCall(
             op,
-            getOrDeclareKernel(module, "romac_depthwise_conv2d_nchw_chw_f32",
+            getOrDeclareKernel(module, "romac_depthwise_conv2d_nchw_chw",
                                {4, 3, 4}, 4, 0, getFused(op).has_value()),
             {strides[0], strides[1], dilations[0], dilations[1]});
       }
@@ -297,8 +305,8 @@ struct LowerToKernelsPass
     });
     for (romac::AttentionOp op : attentions)
       replaceByCall(op,
-                    getOrDeclareKernel(module, "romac_attention_f32",
-                                       {3, 3, 3, 3}, 0, 1, false),
+                    getOrDeclareKernel(module, "romac_attention", {3, 3, 3, 3},
+                                       0, 1, false),
                     {}, {op.getScale().convertToFloat()});
     // What no kernel took gets its epilogue as loops of their own.
     module.walk([](linalg::LinalgOp op) {

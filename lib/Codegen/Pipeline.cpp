@@ -94,8 +94,11 @@ void romac::buildCodegenBufferizePipeline(
 
   // 4. Contractions: calls of the runtime's native kernels, which own the
   //    cache blocking, register tiles, vector ISA and threads inside a tile.
-  if (options.kernels)
-    pm.addPass(createRomacLowerToKernelsPass());
+  if (options.kernels) {
+    RomacLowerToKernelsPassOptions lower;
+    lower.precision = options.precision;
+    pm.addPass(createRomacLowerToKernelsPass(lower));
+  }
   // The rest (element-wise chains, broadcasts, the reductions of norms and
   // softmax) on vectors, one vector per step of the innermost loop.
   if (options.vectorize)

@@ -363,6 +363,8 @@ llvm::Expected<TensorDiff> romac::compareTensors(const Tensor &got,
   constexpr int64_t kChunk = 1024;
   double a[kChunk], b[kChunk];
   TensorDiff diff;
+  double dot = 0, gotSquares = 0, expectedSquares = 0;
+  bool finite = true;
   int64_t n = got.getNumElements();
   for (int64_t begin = 0; begin < n; begin += kChunk) {
     int64_t count = std::min(kChunk, n - begin);
@@ -383,6 +385,14 @@ llvm::Expected<TensorDiff> romac::compareTensors(const Tensor &got,
         close = abs <= atol + rtol * std::fabs(e);
       }
       diff.maxAbsError = std::max(diff.maxAbsError, abs);
+      if (std::isfinite(g) && std::isfinite(e)) {
+        diff.maxAbsExpected = std::max(diff.maxAbsExpected, std::fabs(e));
+        dot += g * e;
+        gotSquares += g * g;
+        expectedSquares += e * e;
+      } else {
+        finite = false;
+      }
       if (abs == inf)
         diff.maxRelError = inf;
       else if (e != 0)
@@ -393,6 +403,12 @@ llvm::Expected<TensorDiff> romac::compareTensors(const Tensor &got,
       }
     }
   }
+  if (!finite)
+    diff.cosine = std::numeric_limits<double>::quiet_NaN();
+  else if (gotSquares == 0 || expectedSquares == 0)
+    diff.cosine = gotSquares == expectedSquares ? 1.0 : 0.0;
+  else
+    diff.cosine = dot / std::sqrt(gotSquares * expectedSquares);
   return diff;
 }
 

@@ -71,6 +71,9 @@ llvm::Expected<std::string> getCacheEntryName(const ModelLoadRequest &request,
   key.add("fuse", request.noFuse ? "0" : "1");
   key.add("fuse-attention",
           request.noFuse || request.noFuseAttention ? "0" : "1");
+  // Only bf16 adds an entry: the keys of fp32 models are as before.
+  if (request.bf16)
+    key.add("precision", "bf16");
   key.add("opt", std::to_string(ExecutableOptions().optLevel));
   for (const std::string &d : request.dims)
     key.add("dim", d);
@@ -193,6 +196,7 @@ llvm::Expected<std::unique_ptr<Executable>> romac::driver::compileModel(
   options.tile = !request.noTile;
   options.kernels = !request.noKernels;
   options.fuse = !request.noFuse;
+  options.bf16 = request.bf16;
   options.fuseAttention = !request.noFuse && !request.noFuseAttention;
   // The host's own schedule tiles attention's products for the last-level
   // cache; the fused kernel's blocks are finer. Another target's tiles, or

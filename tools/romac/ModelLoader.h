@@ -50,6 +50,8 @@ struct ModelLoadRequest {
   const Schedule *scheduleFile = nullptr;
   bool noTile = false, noKernels = false, noFuse = false,
        noFuseAttention = false;
+  /// bfloat16 products in the matmuls and convolutions (--precision bf16).
+  bool bf16 = false;
   /// Neither load from nor store in the artefact cache.
   bool noCache = false;
   /// --dim / --shape flags as given (NAME=N, NAME=D0xD1...): in the key.

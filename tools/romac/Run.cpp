@@ -34,6 +34,7 @@
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 
@@ -112,7 +113,7 @@ std::string missingInputMessage(llvm::StringRef name,
 /// rest with --random-inputs). Prints the error and returns false when a
 /// name is unknown or missing, or a type or shape differs.
 bool bindInputs(const RunArgs &args, llvm::ArrayRef<TensorSpec> specs,
-                NamedInputs &given, std::vector<Tensor> &bound) {
+                const NamedInputs &given, std::vector<Tensor> &bound) {
   for (const std::string &name : given.names)
     if (llvm::none_of(specs,
                       [&](const TensorSpec &s) { return s.name == name; })) {
@@ -135,7 +136,7 @@ bool bindInputs(const RunArgs &args, llvm::ArrayRef<TensorSpec> specs,
           makeRandomTensor(spec.type, spec.shape, args.randomSeed + i));
       continue;
     }
-    Tensor &t = it->second;
+    const Tensor &t = it->second;
     if (t.getElementType() != spec.type ||
         t.getShape() != llvm::ArrayRef<int64_t>(spec.shape)) {
       llvm::errs() << "romac run: error: input '" << spec.name << "' is "
@@ -143,7 +144,8 @@ bool bindInputs(const RunArgs &args, llvm::ArrayRef<TensorSpec> specs,
                    << spec.str() << "; " << listSpecs("inputs", specs) << "\n";
       return false;
     }
-    bound.push_back(std::move(t));
+    // A copy: --compare-fp32 binds the inputs again for its fp32 run.
+    bound.push_back(t.clone());
   }
   return true;
 }
@@ -457,13 +459,13 @@ void printProfile(llvm::ArrayRef<KernelProfile> kernels, unsigned runs,
   }
 }
 
-/// Runs `exe` on `bound` (--repeat times), prints the times after
-/// `how` ("imported in ..."), the profile, writes and checks the outputs;
-/// returns the exit status.
+/// Runs `exe` on `bound` (--repeat times) into `outputs`, prints the times
+/// after `how` ("imported in ..."), the profile, writes and checks the
+/// outputs; returns the exit status.
 int execute(const RunArgs &args, Executable &exe,
             const std::vector<Tensor> &bound, const std::string &how,
-            const llvm::StringMap<double> &predicted) {
-  std::vector<Tensor> outputs;
+            const llvm::StringMap<double> &predicted,
+            std::vector<Tensor> &outputs) {
   for (const TensorSpec &spec : exe.getOutputs())
     outputs.emplace_back(spec.type, spec.shape);
   std::vector<const void *> in;
@@ -515,6 +517,7 @@ ModelLoadRequest makeLoadRequest(const RunArgs &args, const NamedInputs &inputs,
   request.noKernels = args.noKernels;
   request.noFuse = args.noFuse;
   request.noFuseAttention = args.noFuseAttention;
+  request.bf16 = args.precision == "bf16";
   // --profile needs the schedule's predictions, so it imports anyway.
   request.noCache = args.noCache || args.profile;
   request.dims = args.dims;
@@ -529,7 +532,139 @@ ModelLoadRequest makeLoadRequest(const RunArgs &args, const NamedInputs &inputs,
 
 } // namespace
 
+namespace {
+
+/// A model ready to run: the executable (and, when it was compiled here,
+/// the context whose weights it uses), its bound inputs, how it was
+/// obtained ("imported in ...") and the schedule's predicted cycles.
+struct LoadedModel {
+  std::unique_ptr<mlir::MLIRContext> ctx;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  std::unique_ptr<Executable> exe;
+  std::vector<Tensor> bound;
+  std::string how;
+  llvm::StringMap<double> predicted;
+};
+
+/// Loads `request`'s model from the cache, or imports, schedules and
+/// compiles it; null after printing an error.
+std::unique_ptr<LoadedModel> loadModel(const RunArgs &args,
+                                       const ModelLoadRequest &request,
+                                       const NamedInputs &inputs,
+                                       const std::optional<Schedule> &file) {
+  Stopwatch clock;
+  auto loaded = std::make_unique<LoadedModel>();
+  // The second run of a model: nothing to import or compile.
+  std::string entry;
+  std::optional<ArtefactCache> cache = openModelCache(request, entry);
+  if (cache)
+    if (std::unique_ptr<Executable> exe =
+            lookupModelCache(request, *cache, entry)) {
+      if (!bindInputs(args, exe->getInputs(), inputs, loaded->bound))
+        return nullptr;
+      loaded->exe = std::move(exe);
+      loaded->how =
+          llvm::formatv("loaded from the cache in {0:f2} s", clock.seconds());
+      return loaded;
+    }
+
+  mlir::DialectRegistry registry;
+  registerRomacDialects(registry);
+  loaded->ctx = std::make_unique<mlir::MLIRContext>(registry);
+  DiagnosticPrinter printer(*loaded->ctx, "run");
+  std::optional<CompileProgress> progress(std::in_place, "run", args.model,
+                                          args.progressSeconds);
+  loaded->module = importForRun(args, inputs, *loaded->ctx);
+  if (!loaded->module)
+    return nullptr;
+  mlir::ModuleOp module = *loaded->module;
+  // The inputs are checked against the model before the (long) compile.
+  llvm::Expected<ModelSignature> signature = getModelSignature(module);
+  if (!signature) {
+    reportError("run",
+                llvm::createFileError(args.model, signature.takeError()));
+    return nullptr;
+  }
+  if (!bindInputs(args, signature->inputs, inputs, loaded->bound))
+    return nullptr;
+  double importSeconds = clock.seconds();
+  if (!args.noTile && !searchModelSchedule(request, module, &*progress))
+    return nullptr;
+  if (args.profile)
+    loaded->predicted = predictLayerCycles(args, file, module);
+  double searchSeconds = clock.seconds() - importSeconds;
+  llvm::Expected<std::unique_ptr<Executable>> exe =
+      compileModel(request, module, cache, entry, args.profile, &*progress);
+  progress.reset();
+  if (!exe) {
+    reportError("run", llvm::createFileError(args.model, exe.takeError()));
+    return nullptr;
+  }
+  loaded->exe = std::move(*exe);
+  loaded->how = llvm::formatv(
+      "imported in {0:f2} s, schedule in {1:f2} s, compiled in {2:f2} s",
+      importSeconds, searchSeconds,
+      clock.seconds() - importSeconds - searchSeconds);
+  return loaded;
+}
+
+/// --compare-fp32: runs the fp32 build of the model once on the same
+/// inputs and prints, per output, the cosine similarity and the errors of
+/// `outputs` against it; false when a cosine is below --min-cosine (or
+/// NaN).
+bool compareWithFp32(const RunArgs &args, const ModelLoadRequest &request,
+                     const NamedInputs &inputs,
+                     const std::optional<Schedule> &file,
+                     llvm::ArrayRef<Tensor> outputs) {
+  ModelLoadRequest fp32 = request;
+  fp32.bf16 = false;
+  std::unique_ptr<LoadedModel> reference = loadModel(args, fp32, inputs, file);
+  if (!reference)
+    return false;
+  std::vector<Tensor> want;
+  std::vector<const void *> in;
+  std::vector<void *> out;
+  for (const Tensor &t : reference->bound)
+    in.push_back(t.data());
+  for (const TensorSpec &spec : reference->exe->getOutputs()) {
+    want.emplace_back(spec.type, spec.shape);
+    out.push_back(want.back().data());
+  }
+  if (llvm::Error e = reference->exe->run(in, out)) {
+    reportError("run", std::move(e));
+    return false;
+  }
+  std::string minCosine;
+  llvm::raw_string_ostream(minCosine) << llvm::format("%.10g", args.minCosine);
+  bool ok = true;
+  for (auto [k, spec] : llvm::enumerate(reference->exe->getOutputs())) {
+    llvm::Expected<TensorDiff> diff = compareTensors(outputs[k], want[k]);
+    if (!diff) {
+      reportError("run", diff.takeError());
+      return false;
+    }
+    bool pass = diff->cosine >= args.minCosine;
+    ok &= pass;
+    double scale = diff->maxAbsExpected;
+    llvm::outs() << llvm::formatv(
+        "compare-fp32 {0}: cosine {1:f6}, max abs error {2:e2} ({3:e2} of "
+        "the largest |fp32| value {4:e2}), max rel error {5:e2}: {6}\n",
+        spec.name, diff->cosine, diff->maxAbsError,
+        scale > 0 ? diff->maxAbsError / scale : 0.0, scale, diff->maxRelError,
+        pass ? std::string("ok") : "BELOW --min-cosine " + minCosine);
+  }
+  return ok;
+}
+
+} // namespace
+
 int romac::driver::runModel(const RunArgs &args) {
+  if (args.compareFp32 && args.precision == "fp32") {
+    llvm::errs() << "romac run: error: --compare-fp32 compares a "
+                    "--precision bf16 run with the fp32 one; this run is "
+                    "fp32\n";
+    return kUsageError;
+  }
   if (!checkOutputDir(args))
     return kUsageError;
   std::optional<NamedInputs> inputs = readInputs(args);
@@ -542,59 +677,17 @@ int romac::driver::runModel(const RunArgs &args) {
       return reportError("run", read.takeError());
     scheduleFile = std::move(*read);
   }
-  Stopwatch clock;
-  // The second run of a model: nothing to import or compile.
   ModelLoadRequest request = makeLoadRequest(args, *inputs, scheduleFile);
-  std::string entry;
-  std::optional<ArtefactCache> cache = openModelCache(request, entry);
-  if (cache)
-    if (std::unique_ptr<Executable> exe =
-            lookupModelCache(request, *cache, entry)) {
-      std::vector<Tensor> bound;
-      if (!bindInputs(args, exe->getInputs(), *inputs, bound))
-        return 1;
-      return execute(
-          args, *exe, bound,
-          llvm::formatv("loaded from the cache in {0:f2} s", clock.seconds()),
-          {});
-    }
-
-  mlir::DialectRegistry registry;
-  registerRomacDialects(registry);
-  mlir::MLIRContext ctx(registry);
-  DiagnosticPrinter printer(ctx, "run");
-  std::optional<CompileProgress> progress(std::in_place, "run", args.model,
-                                          args.progressSeconds);
-  mlir::OwningOpRef<mlir::ModuleOp> module = importForRun(args, *inputs, ctx);
-  if (!module)
+  std::unique_ptr<LoadedModel> model =
+      loadModel(args, request, *inputs, scheduleFile);
+  if (!model)
     return 1;
-  // The inputs are checked against the model before the (long) compile.
-  llvm::Expected<ModelSignature> signature = getModelSignature(*module);
-  if (!signature)
-    return reportError(
-        "run", llvm::createFileError(args.model, signature.takeError()));
-  std::vector<Tensor> bound;
-  if (!bindInputs(args, signature->inputs, *inputs, bound))
-    return 1;
-  double importSeconds = clock.seconds();
-  if (!args.noTile && !searchModelSchedule(request, *module, &*progress))
-    return 1;
-  llvm::StringMap<double> predicted;
-  if (args.profile)
-    predicted = predictLayerCycles(args, scheduleFile, *module);
-  double searchSeconds = clock.seconds() - importSeconds;
-  llvm::Expected<std::unique_ptr<Executable>> exe =
-      compileModel(request, *module, cache, entry, args.profile, &*progress);
-  progress.reset();
-  if (!exe)
-    return reportError("run",
-                       llvm::createFileError(args.model, exe.takeError()));
-  return execute(args, **exe, bound,
-                 llvm::formatv("imported in {0:f2} s, schedule in {1:f2} s, "
-                               "compiled in {2:f2} s",
-                               importSeconds, searchSeconds,
-                               clock.seconds() - importSeconds - searchSeconds),
-                 predicted);
+  std::vector<Tensor> outputs;
+  int status = execute(args, *model->exe, model->bound, model->how,
+                       model->predicted, outputs);
+  if (status != 0 || !args.compareFp32)
+    return status;
+  return compareWithFp32(args, request, *inputs, scheduleFile, outputs) ? 0 : 1;
 }
 
 CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
@@ -620,6 +713,21 @@ CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
   run->add_flag("--no-fuse-attention", args.noFuseAttention,
                 "Keep attention as its two products and softmax, the scores "
                 "stored (for comparison; --no-fuse implies it)");
+  CLI::Option *precision =
+      run->add_option("--precision", args.precision,
+                      "fp32 (default), or bf16: the matmuls and convolutions "
+                      "round their operands to bfloat16 and sum in fp32 "
+                      "(AVX512-BF16 dot products where the CPU has them)")
+          ->check(CLI::IsMember({"fp32", "bf16"}));
+  run->add_flag("--compare-fp32", args.compareFp32,
+                "Also run the model in fp32 and print each output's cosine "
+                "similarity and errors against it; exit 1 when a cosine is "
+                "below --min-cosine (needs --precision bf16)")
+      ->needs(precision);
+  run->add_option("--min-cosine", args.minCosine,
+                  "The least cosine similarity --compare-fp32 accepts "
+                  "(default 0.999)")
+      ->check(CLI::Range(-1.0, 1.0));
   run->add_option("--schedule", args.schedule,
                   "Execute the tiling of this schedule JSON (romac compile "
                   "-o) instead of searching one")

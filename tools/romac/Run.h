@@ -29,6 +29,13 @@ struct RunArgs {
   double rtol = 1e-4, atol = 1e-5;
   bool noTile = false, noKernels = false, noFuse = false,
        noFuseAttention = false, force = false, profile = false;
+  /// --precision: "fp32", or "bf16" (bfloat16 products in the matmuls and
+  /// convolutions).
+  std::string precision = "fp32";
+  /// --compare-fp32: run the fp32 build of the model too and compare every
+  /// output with it; fail below --min-cosine.
+  bool compareFp32 = false;
+  double minCosine = 0.999;
   /// --no-cache: JIT-compile in this process, neither load nor store.
   bool noCache = false;
 };

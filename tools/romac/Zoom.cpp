@@ -412,7 +412,10 @@ CLI::App *romac::driver::addZoomCommand(CLI::App &app, ZoomArgs &args) {
       ->check(CLI::Range(1u, 240u));
   zoom->add_option("--init-image", args.initImage,
                    "PNG used as key frame 0 (resized, Lanczos as v8hid)");
-  zoom->add_option("--precision", args.precision, "fp32 (bf16: not yet)");
+  zoom->add_option("--precision", args.precision,
+                   "fp32 (default), or bf16: every graph's matmuls and "
+                   "convolutions with bfloat16 operands and fp32 sums (as "
+                   "romac run --precision bf16)");
   zoom->add_option("--target", args.target,
                    "Schedule the graphs for this target (default host)");
   zoom->add_option("--out", args.out,

@@ -55,10 +55,7 @@ std::optional<std::string> checkOptions(const ZoomArgs &args) {
     return "--mask-width " + std::to_string(args.maskWidth) +
            ": the mask width must be at least 1 and less than size/2 (" +
            std::to_string(args.size / 2) + ")";
-  if (args.precision == "bf16")
-    return std::string("--precision bf16: not supported yet (romac's runtime "
-                       "runs fp32 only)");
-  if (args.precision != "fp32")
+  if (args.precision != "fp32" && args.precision != "bf16")
     return "--precision " + args.precision + ": expected fp32 or bf16";
   if (llvm::Expected<SchedulerKind> kind = parseSchedulerKind(args.scheduler);
       !kind)

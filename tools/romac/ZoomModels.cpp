@@ -42,6 +42,7 @@ llvm::Expected<std::unique_ptr<Executable>> loadGraph(
   request.model = path;
   request.target = args.target;
   request.noCache = args.noCache;
+  request.bf16 = args.precision == "bf16";
   OnnxImportOptions options;
   for (const auto &[name, shape] : shapes) {
     std::string spec = name + "=";

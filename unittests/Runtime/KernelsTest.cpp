@@ -16,8 +16,10 @@
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -46,6 +48,22 @@ Desc makeView(std::vector<float> &data, int64_t offset,
   std::copy(sizes.begin(), sizes.end(), d.sizes);
   std::copy(strides.begin(), strides.end(), d.strides);
   return d;
+}
+
+/// `v` rounded to the nearest bfloat16, ties to even, NaN kept, denormals
+/// to zero (VCVTNEPS2BF16's rounding), by arithmetic on the value rather
+/// than on its bits: the reference of the `_bf16` kernels.
+float referenceBf16(float v) {
+  if (std::isnan(v) || std::isinf(v) || v == 0.0f)
+    return v;
+  if (std::abs(v) < std::numeric_limits<float>::min())
+    return std::copysign(0.0f, v);
+  int exponent;
+  double mantissa = std::frexp(double(v), &exponent); // |mantissa| in [0.5, 1)
+  // bfloat16 keeps 8 significant bits: round mantissa * 2^8 to an integer,
+  // ties to even (std::nearbyint in the default rounding mode).
+  double rounded = std::nearbyint(std::ldexp(mantissa, 8));
+  return float(std::ldexp(rounded, exponent - 8));
 }
 
 /// Max |a - b| / (1 + |b|) over all elements.
@@ -538,6 +556,189 @@ TEST_P(KernelsTest, AttentionWithoutKeysWritesZeros) {
     EXPECT_EQ(x, 0.0f);
 }
 
+TEST_P(KernelsTest, Bf16ProductsMatchProductsOfRoundedOperands) {
+  // Every `_bf16` entry point against a double sum of operands rounded to
+  // bfloat16 here (referenceBf16): the sums must be within fp32 rounding of
+  // it (as close as the fp32 kernels are to theirs), and far from the fp32
+  // product of the unrounded operands (a kernel that does not round
+  // fails). k around the pairs (odd k leaves half a
+  // pair) and across a block of 256 pairs; strided and transposed views;
+  // the fused epilogue's overwrite, scale and clamp; a constant filter
+  // packed once and reused.
+  auto check = [](const std::vector<float> &got,
+                  const std::vector<float> &wantBf16,
+                  const std::vector<float> &wantFp32, const std::string &what) {
+    EXPECT_LT(maxError(got, wantBf16), 1e-5) << what;
+    EXPECT_GT(maxError(got, wantFp32), 5e-4) << what;
+  };
+  for (int64_t m : {5, 13, 64})
+    for (int64_t n : {7, 33, 100})
+      for (int64_t k : {1, 2, 9, 300, 1101}) {
+        bool transA = m % 2 == 1, stridedB = n % 3 == 0;
+        std::vector<float> a = makeRandom(m * k, 51),
+                           b = makeRandom(k * n * 2, 52);
+        std::vector<float> start = makeRandom(m * n, 53);
+        std::vector<float> wantBf16 = start, wantFp32 = start;
+        int64_t bColStride = stridedB ? 2 : 1;
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j) {
+            double sum16 = 0, sum32 = 0;
+            for (int64_t kk = 0; kk < k; ++kk) {
+              float x = transA ? a[kk * m + i] : a[i * k + kk];
+              float y = b[kk * n * 2 + j * bColStride];
+              sum16 += double(referenceBf16(x)) * referenceBf16(y);
+              sum32 += double(x) * y;
+            }
+            // Fused: overwrite, scale 0.5, clamp to [-1, 2].
+            auto finish = [](double v) {
+              return float(std::min(std::max(0.5 * v, -1.0), 2.0));
+            };
+            wantBf16[i * n + j] = finish(sum16);
+            wantFp32[i * n + j] = finish(sum32);
+          }
+        auto av = transA ? makeView<RomacMemref2F32>(a, 0, {m, k}, {1, m})
+                         : makeView<RomacMemref2F32>(a, 0, {m, k}, {k, 1});
+        auto bv = makeView<RomacMemref2F32>(b, 0, {k, n}, {n * 2, bColStride});
+        std::vector<float> c(m * n, NAN);
+        auto cv = makeView<RomacMemref2F32>(c, 0, {m, n}, {n, 1});
+        _mlir_ciface_romac_matmul_fused_bf16(&av, &bv, &cv, 1, 0.5f, -1.0f,
+                                             2.0f);
+        std::string what = "matmul m=" + std::to_string(m) +
+                           " n=" + std::to_string(n) +
+                           " k=" + std::to_string(k);
+        if (k >= 9)
+          check(c, wantBf16, wantFp32, what);
+        else
+          EXPECT_LT(maxError(c, wantBf16), 1e-5) << what;
+        // The plain entry point accumulates onto C.
+        if (k == 300) {
+          c = start;
+          _mlir_ciface_romac_matmul_bf16(&av, &bv, &cv);
+          std::vector<float> want = start;
+          for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < n; ++j) {
+              double sum = start[i * n + j];
+              for (int64_t kk = 0; kk < k; ++kk)
+                sum += double(referenceBf16(transA ? a[kk * m + i]
+                                                   : a[i * k + kk])) *
+                       referenceBf16(b[kk * n * 2 + j * bColStride]);
+              want[i * n + j] = float(sum);
+            }
+          EXPECT_LT(maxError(c, want), 1e-5) << what << " (accumulating)";
+        }
+      }
+  // A batch_matmul of 3 and a strided convolution with a constant filter.
+  {
+    int64_t batch = 3, m = 20, n = 40, k = 77;
+    std::vector<float> a = makeRandom(batch * m * k, 54),
+                       b = makeRandom(batch * k * n, 55),
+                       c(batch * m * n, 0.0f), want16(c), want32(c);
+    for (int64_t x = 0; x < batch; ++x)
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double s16 = 0, s32 = 0;
+          for (int64_t kk = 0; kk < k; ++kk) {
+            float u = a[(x * m + i) * k + kk], v = b[(x * k + kk) * n + j];
+            s16 += double(referenceBf16(u)) * referenceBf16(v);
+            s32 += double(u) * v;
+          }
+          want16[(x * m + i) * n + j] = float(s16);
+          want32[(x * m + i) * n + j] = float(s32);
+        }
+    auto av = makeView<RomacMemref3F32>(a, 0, {batch, m, k}, {m * k, k, 1});
+    auto bv = makeView<RomacMemref3F32>(b, 0, {batch, k, n}, {k * n, n, 1});
+    auto cv = makeView<RomacMemref3F32>(c, 0, {batch, m, n}, {m * n, n, 1});
+    _mlir_ciface_romac_batch_matmul_bf16(&av, &bv, &cv);
+    check(c, want16, want32, "batch_matmul");
+  }
+  {
+    // 5 channels x 3 x 3 = 45 values per output: half a pair at the end,
+    // pairs across channels; stride 2 (every column its own run).
+    int64_t c = 5, h = 13, w = 21, f = 9, oh = 6, ow = 10;
+    std::vector<float> in = makeRandom(2 * c * h * w, 56),
+                       wt = makeRandom(f * c * 9, 57),
+                       out(2 * f * oh * ow, NAN), want16(out), want32(out);
+    for (int64_t nb = 0; nb < 2; ++nb)
+      for (int64_t ff = 0; ff < f; ++ff)
+        for (int64_t y = 0; y < oh; ++y)
+          for (int64_t x = 0; x < ow; ++x) {
+            double s16 = 0, s32 = 0;
+            for (int64_t cc = 0; cc < c; ++cc)
+              for (int64_t i = 0; i < 3; ++i)
+                for (int64_t j = 0; j < 3; ++j) {
+                  float u = in[((nb * c + cc) * h + 2 * y + i) * w + 2 * x + j];
+                  float v = wt[((ff * c + cc) * 3 + i) * 3 + j];
+                  s16 += double(referenceBf16(u)) * referenceBf16(v);
+                  s32 += double(u) * v;
+                }
+            want16[((nb * f + ff) * oh + y) * ow + x] = float(s16);
+            want32[((nb * f + ff) * oh + y) * ow + x] = float(s32);
+          }
+    auto iv = makeView<RomacMemref4F32>(in, 0, {2, c, h, w},
+                                        {c * h * w, h * w, w, 1});
+    auto wv = makeView<RomacMemref4F32>(wt, 0, {f, c, 3, 3}, {c * 9, 9, 3, 1});
+    auto ov = makeView<RomacMemref4F32>(out, 0, {2, f, oh, ow},
+                                        {f * oh * ow, oh * ow, ow, 1});
+    for (int constant : {0, 1, 1}) {
+      std::fill(out.begin(), out.end(), NAN);
+      _mlir_ciface_romac_conv2d_nchw_fchw_fused_bf16(&iv, &wv, &ov, 2, 2, 1, 1,
+                                                     constant, /*overwrite=*/1,
+                                                     1.0f, -INFINITY, INFINITY);
+      check(out, want16, want32,
+            "conv2d, constant filter " + std::to_string(constant));
+    }
+    clearPackedConstants();
+  }
+}
+
+TEST(KernelsBf16, RoundingMatchesTheReference) {
+  // The rounding the kernels use on every ISA (packing by scalar code and
+  // by VCVTNE2PS2BF16) against referenceBf16: a bf16 matmul of 1 x 1 x 1
+  // with B = 1 returns A rounded. Values at and around ties, denormals,
+  // the largest finite values, infinities.
+  std::vector<float> values = {1.0f,
+                               1.00390625f, // 1 + 2^-8: a tie, to even (1)
+                               1.01171875f, // 1 + 3 * 2^-8: a tie, to 1.015625
+                               1.0039063f,  // just above the tie: up
+                               -2.3456789f, 3.0e38f,
+                               -3.39e38f, // to the largest finite bfloat16
+                               3.4e38f,   // beyond it: to +inf
+                               1.0e-39f,  // denormal: to zero
+                               -1.0e-39f,   std::numeric_limits<float>::min(),
+                               INFINITY,    -INFINITY};
+  int saved = getNumThreads();
+  setNumThreads(1);
+  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Bf16}) {
+    if (!isSupported(isa))
+      continue;
+    Isa before = getIsa();
+    ASSERT_TRUE(setIsa(isa));
+    for (float value : values) {
+      // As A (packed by scalar code) and as B (packed by the vector path
+      // when the row has 16 or more columns).
+      std::vector<float> one = {1.0f}, b(32, value);
+      auto onev = makeView<RomacMemref2F32>(one, 0, {1, 1}, {1, 1});
+      // 8 rows of A (not thin) of which one is read.
+      std::vector<float> a8(8, value), c8(8 * 32, 0.0f);
+      auto a8v = makeView<RomacMemref2F32>(a8, 0, {8, 1}, {1, 1});
+      auto bv = makeView<RomacMemref2F32>(b, 0, {1, 32}, {32, 1});
+      auto c8v = makeView<RomacMemref2F32>(c8, 0, {8, 32}, {32, 1});
+      std::vector<float> ones(8, 1.0f);
+      auto onesv = makeView<RomacMemref2F32>(ones, 0, {8, 1}, {1, 1});
+      _mlir_ciface_romac_matmul_bf16(&a8v, &onev, &c8v); // only column 0
+      float want = referenceBf16(value);
+      // (A sum that starts at +0 loses the sign of a -0 product.)
+      EXPECT_EQ(c8[0], want) << getIsaName(isa) << " A=" << value;
+      std::fill(c8.begin(), c8.end(), 0.0f);
+      _mlir_ciface_romac_matmul_bf16(&onesv, &bv, &c8v);
+      for (int j = 0; j < 32; ++j)
+        EXPECT_EQ(c8[j], want) << getIsaName(isa) << " B=" << value;
+    }
+    setIsa(before);
+  }
+  setNumThreads(saved);
+}
+
 TEST_P(KernelsTest, AttentionPropagatesNanToItsRowOnly) {
   int64_t m = 60, n = 300, d = 8, dv = 20;
   std::vector<float> q = makeRandom(m * d, 41), k = makeRandom(n * d, 42),
@@ -555,7 +756,8 @@ TEST_P(KernelsTest, AttentionPropagatesNanToItsRowOnly) {
 
 INSTANTIATE_TEST_SUITE_P(
     EveryIsa, KernelsTest,
-    ::testing::Combine(::testing::Values(Isa::Scalar, Isa::Avx2, Isa::Avx512),
+    ::testing::Combine(::testing::Values(Isa::Scalar, Isa::Avx2, Isa::Avx512,
+                                         Isa::Avx512Bf16),
                        ::testing::Values(1, 2)),
     [](const auto &info) {
       return std::string(getIsaName(std::get<0>(info.param))) + "_" +
@@ -630,7 +832,12 @@ TEST(KernelsSymbols, EveryEntryPointIsListed) {
         "_mlir_ciface_romac_batch_matmul_f32",
         "_mlir_ciface_romac_conv2d_nchw_fchw_f32",
         "_mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32",
-        "_mlir_ciface_romac_attention_f32"})
+        "_mlir_ciface_romac_attention_f32", "_mlir_ciface_romac_matmul_bf16",
+        "_mlir_ciface_romac_matmul_fused_bf16",
+        "_mlir_ciface_romac_batch_matmul_bf16",
+        "_mlir_ciface_romac_batch_matmul_fused_bf16",
+        "_mlir_ciface_romac_conv2d_nchw_fchw_bf16",
+        "_mlir_ciface_romac_conv2d_nchw_fchw_fused_bf16"})
     EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
 }
 

@@ -235,6 +235,26 @@ TEST(CompareTest, IsCloseSemantics) {
   EXPECT_EQ(diff->mismatches, 0);
   EXPECT_EQ(diff->firstMismatch, -1);
   EXPECT_EQ(diff->maxAbsError, 0.0);
+
+  EXPECT_DOUBLE_EQ(diff->cosine, 1.0);
+}
+
+TEST(CompareTest, CosineSimilarityAndScale) {
+  // a . b = 1 + 5 + 16 = 22, |a| = sqrt(21), |b| = sqrt(23.25).
+  Tensor a = makeF64({1.0, 2.0, 0.0, -4.0});
+  Tensor b = makeF64({1.0, 2.5, 0.0, -4.0});
+  llvm::Expected<TensorDiff> diff = compareTensors(a, b);
+  ASSERT_TRUE(bool(diff));
+  EXPECT_NEAR(diff->cosine, 22.0 / std::sqrt(21.0 * 23.25), 1e-15);
+  EXPECT_DOUBLE_EQ(diff->maxAbsExpected, 4.0);
+  // Opposite directions, a zero against a non-zero, zeros, a NaN.
+  Tensor minusA = makeF64({-1.0, -2.0, 0.0, 4.0});
+  EXPECT_NEAR(compareTensors(a, minusA)->cosine, -1.0, 1e-15);
+  Tensor zeros = makeF64({0.0, 0.0, 0.0, 0.0});
+  EXPECT_EQ(compareTensors(zeros, a)->cosine, 0.0);
+  EXPECT_EQ(compareTensors(zeros, zeros)->cosine, 1.0);
+  Tensor withNaN = makeF64({1.0, kNaN, 0.0, -4.0});
+  EXPECT_TRUE(std::isnan(compareTensors(withNaN, a)->cosine));
 }
 
 TEST(CompareTest, TypesAndShapesMustMatch) {

@@ -82,6 +82,11 @@ struct CodegenPipelineOptions
       llvm::cl::desc("Vectorize the element-wise and reduction generics "
                      "(romac-vectorize); false leaves them to LLVM"),
       llvm::cl::init(true)};
+  Option<std::string> precision{
+      *this, "precision",
+      llvm::cl::desc("The products of the native kernels' matmuls and "
+                     "convolutions: fp32 or bf16 (romac-lower-to-kernels)"),
+      llvm::cl::init("fp32")};
   Option<bool> profile{*this, "profile",
                        llvm::cl::desc("Time every kernel (layer) through the "
                                       "runtime's profiling hooks"),

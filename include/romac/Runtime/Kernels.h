@@ -41,15 +41,19 @@ struct Symbol {
 /// number of entries. The JIT binds these names; shared libraries link them.
 const Symbol *getSymbols(int *count);
 
-/// The vector instruction sets the kernels are written for.
-enum class Isa { Scalar, Avx2, Avx512 };
+/// The vector instruction sets the kernels are written for, narrowest
+/// first. Avx512Bf16 is AVX-512 with AVX512-BF16's VDPBF16PS: its fp32
+/// kernels are Avx512's, and the `_bf16` GEMMs use the dot products (on the
+/// other ISAs they round the operands to bfloat16 and multiply in fp32).
+enum class Isa { Scalar, Avx2, Avx512, Avx512Bf16 };
 
-/// "scalar", "avx2" or "avx512".
+/// "scalar", "avx2", "avx512" or "avx512bf16".
 const char *getIsaName(Isa isa);
 /// Whether this CPU (and OS) can run `isa`.
 bool isSupported(Isa isa);
 /// The ISA the kernels use: the widest the host supports, unless
-/// ROMAC_KERNEL_ISA=scalar|avx2|avx512 or setIsa() asks for another.
+/// ROMAC_KERNEL_ISA=scalar|avx2|avx512|avx512bf16 or setIsa() asks for
+/// another.
 Isa getIsa();
 /// Forces `isa` (tests); false, with nothing changed, when the host lacks it.
 bool setIsa(Isa isa);
@@ -138,6 +142,39 @@ void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32(
     RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
     int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
     int64_t overwrite, float scale, float lo, float hi);
+
+/// The matmul, batch_matmul and convolution with bfloat16 products
+/// (`romac run --precision bf16`): the same operands, outputs and epilogues
+/// as the `_f32` kernels, but A and B are rounded to bfloat16 (nearest,
+/// ties to even; denormals to zero) and their products summed in fp32. With
+/// AVX512-BF16 the kernels pack them as bfloat16 pairs and multiply with
+/// VDPBF16PS (twice the fp32 FMA's multiply-adds per instruction); without
+/// it they round as they pack and multiply in fp32. A matmul of at most 4
+/// rows (the thin kernels) is computed in fp32.
+void _mlir_ciface_romac_matmul_bf16(RomacMemref2F32 *a, RomacMemref2F32 *b,
+                                    RomacMemref2F32 *c);
+void _mlir_ciface_romac_batch_matmul_bf16(RomacMemref3F32 *a,
+                                          RomacMemref3F32 *b,
+                                          RomacMemref3F32 *c);
+void _mlir_ciface_romac_conv2d_nchw_fchw_bf16(RomacMemref4F32 *in,
+                                              RomacMemref4F32 *w,
+                                              RomacMemref4F32 *out,
+                                              int64_t strideH, int64_t strideW,
+                                              int64_t dilH, int64_t dilW,
+                                              int64_t constantFilter);
+void _mlir_ciface_romac_matmul_fused_bf16(RomacMemref2F32 *a,
+                                          RomacMemref2F32 *b,
+                                          RomacMemref2F32 *c, int64_t overwrite,
+                                          float scale, float lo, float hi);
+void _mlir_ciface_romac_batch_matmul_fused_bf16(RomacMemref3F32 *a,
+                                                RomacMemref3F32 *b,
+                                                RomacMemref3F32 *c,
+                                                int64_t overwrite, float scale,
+                                                float lo, float hi);
+void _mlir_ciface_romac_conv2d_nchw_fchw_fused_bf16(
+    RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
+    int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
+    int64_t constantFilter, int64_t overwrite, float scale, float lo, float hi);
 
 /// o[b, i, c] = sum_j softmax_j(scale * sum_kk q[b, i, kk] * k[b, j, kk])
 ///   * v[b, j, c]

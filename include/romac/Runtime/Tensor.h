@@ -258,6 +258,12 @@ struct TensorDiff {
   int64_t mismatches = 0;
   /// The row-major index of the first of them, -1 when none.
   int64_t firstMismatch = -1;
+  /// The largest |expected| (finite elements), the scale of the errors.
+  double maxAbsExpected = 0;
+  /// Cosine similarity got . expected / (|got| |expected|) over the
+  /// elements, 1 when both are all zeros, 0 when only one is; NaN when an
+  /// element is NaN or infinite.
+  double cosine = 1;
 };
 
 /// Max abs / max rel error of `got` against `expected`, and the number of

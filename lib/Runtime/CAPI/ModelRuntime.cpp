@@ -544,7 +544,7 @@ ROMAC_EXPORT void romac_internal_set_profile_hooks(void (*enter)(int64_t),
 
 ROMAC_EXPORT int romac_internal_set_isa(const char *name) {
   using romac::kernels::Isa;
-  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512})
+  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Bf16})
     if (name && std::strcmp(name, romac::kernels::getIsaName(isa)) == 0)
       return romac::kernels::setIsa(isa) ? 1 : 0;
   return 0;

@@ -33,8 +33,43 @@
 #define ROMAC_LIB_RUNTIME_KERNELS_GEMM_H
 
 #include <cstdint>
+#include <cstring>
 
 namespace romac::kernels::detail {
+
+/// The bfloat16 nearest to `v` (ties to even), as its 16 bits: the upper
+/// half of the float's bits, rounded. As VCVTNEPS2BF16 does it: a NaN stays
+/// a (quiet) NaN and a denormal becomes a zero of its sign, so that packing
+/// by scalar code and by the vector instruction gives the same bits.
+inline uint16_t toBf16(float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, sizeof(bits));
+  if ((bits & 0x7f800000u) == 0x7f800000u && (bits & 0x007fffffu) != 0)
+    return static_cast<uint16_t>((bits >> 16) | 0x0040u);
+  if ((bits & 0x7f800000u) == 0)
+    return static_cast<uint16_t>((bits >> 16) & 0x8000u);
+  bits += 0x7fffu + ((bits >> 16) & 1u);
+  return static_cast<uint16_t>(bits >> 16);
+}
+
+/// `v` rounded to the nearest bfloat16 (toBf16), as a float.
+inline float roundToBf16(float v) {
+  uint32_t bits = uint32_t(toBf16(v)) << 16;
+  float out;
+  std::memcpy(&out, &bits, sizeof(out));
+  return out;
+}
+
+/// Two bfloat16s in one 32-bit element of a packed operand, as
+/// VDPBF16PS reads them: `even` (row 2q of the reduction) in the low half,
+/// `odd` (row 2q + 1) in the high half. Stored in a float slot, so that
+/// packed buffers keep one element type.
+inline float packBf16Pair(float even, float odd) {
+  uint32_t bits = uint32_t(toBf16(even)) | uint32_t(toBf16(odd)) << 16;
+  float out;
+  std::memcpy(&out, &bits, sizeof(out));
+  return out;
+}
 
 /// The register tile of a micro-kernel: mr rows of A times nv vectors of B.
 struct Tile {
@@ -58,11 +93,24 @@ struct Epilogue {
   Clamp clamp;
 };
 
+/// The precision of a contraction's products: fp32, or bfloat16 operands
+/// with fp32 sums (the `_bf16` entry points).
+enum class Precision { Fp32, Bf16 };
+
 /// One GEMM, C += A * B, with A already packed for `tile`.
+///
+/// In bfloat16 precision (romac_*_bf16, `romac run --precision bf16`) A
+/// and B are rounded to bfloat16 and the products summed in fp32. The
+/// kernels of an ISA with bfloat16 dot products (IsaKernels::kPack == 2)
+/// pack them as pairs of the reduction (packBf16Pair): "k" in their packed
+/// layouts, and in the k0/kLen of packBlock and runBlock, counts pairs,
+/// ceil(k / 2) of them. The fp32 kernels instead round B's values as they
+/// pack them (`roundBf16`) and get A packed from rounded values: the same
+/// operands, fp32 products.
 struct GemmProblem {
   int64_t m, n, k;
   Tile tile;
-  /// Packed A: ceil(m / mr) panels of k * mr floats.
+  /// Packed A: ceil(m / mr) panels of ceil(k / kPack) * mr elements.
   const float *packedA;
   /// B(kk, j) = b[kOffsets[kk] + colOffsets[j]].
   const float *b;
@@ -73,6 +121,8 @@ struct GemmProblem {
   const int64_t *cColOffsets;
   /// Overwrite, scale and clamp; null for plain accumulation.
   const Epilogue *epilogue = nullptr;
+  /// fp32 kernels: round B's values to bfloat16 as they are packed.
+  bool roundBf16 = false;
 };
 
 /// C += A * B for an A of at most kThinRows rows, read in place
@@ -161,6 +211,9 @@ constexpr int64_t mBlock = 128;
 struct IsaKernels {
   /// Floats per vector register.
   int vectorWidth;
+  /// Values of the reduction per element of a packed operand: 1 (fp32), or
+  /// 2 for bfloat16 pairs (getAvx512Bf16Kernels).
+  int kPack;
   /// The register tile for a GEMM `n` columns wide.
   Tile (*chooseTile)(int64_t n);
   /// C += A * B over the row panels [panelBegin, panelEnd) and the columns
@@ -194,14 +247,30 @@ struct IsaKernels {
 const IsaKernels &getScalarKernels();
 const IsaKernels &getAvx2Kernels();
 const IsaKernels &getAvx512Kernels();
+/// The GEMM of AVX512-BF16 (VDPBF16PS on bfloat16 pairs, kPack 2); it has
+/// no thin, depthwise or attention kernels (null): those stay fp32.
+const IsaKernels &getAvx512Bf16Kernels();
 
 /// The number of row panels of `m` rows for tile height `mr`.
 inline int64_t getNumPanels(int64_t m, int mr) { return (m + mr - 1) / mr; }
 
+/// Elements of a packed operand along a reduction of `k` values.
+inline int64_t getPackedDepth(int64_t k, int kPack) {
+  return (k + kPack - 1) / kPack;
+}
+
+/// How A is packed: fp32 (kPack 1, values rounded to bfloat16 when
+/// `roundBf16`) or bfloat16 pairs (kPack 2).
+struct PackFormat {
+  int kPack = 1;
+  bool roundBf16 = false;
+};
+
 /// Packs A(i, kk) = a[i * rowStride + colOffsets[kk]] (m x k) into `out`
-/// (getNumPanels(m, mr) * k * mr floats), rows past m zero.
+/// (getNumPanels(m, mr) * getPackedDepth(k, kPack) * mr elements), rows
+/// past m and a pair's missing second value zero.
 void packA(const float *a, int64_t m, int64_t k, int64_t rowStride,
-           const int64_t *colOffsets, int mr, float *out);
+           const int64_t *colOffsets, int mr, PackFormat format, float *out);
 
 /// Runs fn(ctx, begin, end) over [0, count) split into contiguous chunks,
 /// one per thread (the caller runs the first); returns when all are done.

@@ -20,6 +20,7 @@ struct Vec {
   using Reg = __m256;
   using Mask = __m256i;
   static constexpr int W = 8;
+  static constexpr int KPack = 1;
   static Reg zero() { return _mm256_setzero_ps(); }
   static Reg load(const float *p) { return _mm256_loadu_ps(p); }
   static Reg loadMasked(const float *p, Mask m) {
@@ -100,8 +101,8 @@ romac::kernels::detail::Tile chooseTile(int64_t n) {
 
 const romac::kernels::detail::IsaKernels &
 romac::kernels::detail::getAvx2Kernels() {
-  static const IsaKernels kernels = {Vec::W,       chooseTile,  runGemm,
-                                     packBlock,    runBlock,    runThin,
-                                     runDepthwise, runAttention};
+  static const IsaKernels kernels = {Vec::W,  Vec::KPack,   chooseTile,
+                                     runGemm, packBlock,    runBlock,
+                                     runThin, runDepthwise, runAttention};
   return kernels;
 }

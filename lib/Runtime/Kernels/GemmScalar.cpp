@@ -18,6 +18,7 @@ struct Vec {
   using Reg = float;
   using Mask = bool;
   static constexpr int W = 1;
+  static constexpr int KPack = 1;
   static Reg zero() { return 0.0f; }
   static Reg load(const float *p) { return *p; }
   static Reg loadMasked(const float *p, Mask m) { return m ? *p : 0.0f; }
@@ -64,8 +65,8 @@ romac::kernels::detail::Tile chooseTile(int64_t) { return {4, 8}; }
 
 const romac::kernels::detail::IsaKernels &
 romac::kernels::detail::getScalarKernels() {
-  static const IsaKernels kernels = {Vec::W,       chooseTile,  runGemm,
-                                     packBlock,    runBlock,    runThin,
-                                     runDepthwise, runAttention};
+  static const IsaKernels kernels = {Vec::W,  Vec::KPack,   chooseTile,
+                                     runGemm, packBlock,    runBlock,
+                                     runThin, runDepthwise, runAttention};
   return kernels;
 }

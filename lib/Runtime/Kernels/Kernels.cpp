@@ -1,4 +1,4 @@
-//===- Kernels.cpp - ISA choice, entry points, runtime symbols -*- C++ -*-===//
+//===- Kernels.cpp - ISA choice and the kernels' entry points -*- C++ -*-===//
 //
 // Part of romac, under the Apache License v2.0 with LLVM Exceptions.
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
@@ -15,8 +15,6 @@
 #include "romac/Runtime/Kernels.h"
 
 #include "Gemm.h"
-
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -37,8 +35,13 @@ using namespace romac::kernels::detail;
 
 namespace {
 
+/// Every ISA, narrowest first: each supports what the ones before it do.
+constexpr Isa kIsas[] = {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Bf16};
+
 Isa getBestIsa() {
   __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16"))
+    return Isa::Avx512Bf16;
   if (__builtin_cpu_supports("avx512f"))
     return Isa::Avx512;
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
@@ -48,7 +51,7 @@ Isa getBestIsa() {
 
 Isa getInitialIsa() {
   if (const char *env = std::getenv("ROMAC_KERNEL_ISA"))
-    for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512})
+    for (Isa isa : kIsas)
       if (std::strcmp(env, getIsaName(isa)) == 0 && isSupported(isa))
         return isa;
   return getBestIsa();
@@ -59,8 +62,10 @@ Isa &currentIsa() {
   return isa;
 }
 
+/// The fp32 kernels of the current ISA.
 const IsaKernels &getKernels() {
   switch (currentIsa()) {
+  case Isa::Avx512Bf16:
   case Isa::Avx512:
     return getAvx512Kernels();
   case Isa::Avx2:
@@ -71,10 +76,21 @@ const IsaKernels &getKernels() {
   return getScalarKernels();
 }
 
+/// The GEMM kernels for `precision`: bfloat16 pair dot products where the
+/// ISA has them, else the fp32 kernels (which then round B as they pack it,
+/// GemmProblem::roundBf16).
+const IsaKernels &getGemmKernels(Precision precision) {
+  if (precision == Precision::Bf16 && currentIsa() == Isa::Avx512Bf16)
+    return getAvx512Bf16Kernels();
+  return getKernels();
+}
+
 } // namespace
 
 const char *romac::kernels::getIsaName(Isa isa) {
   switch (isa) {
+  case Isa::Avx512Bf16:
+    return "avx512bf16";
   case Isa::Avx512:
     return "avx512";
   case Isa::Avx2:
@@ -86,10 +102,11 @@ const char *romac::kernels::getIsaName(Isa isa) {
 }
 
 bool romac::kernels::isSupported(Isa isa) {
-  Isa best = getBestIsa();
-  return isa == Isa::Scalar || isa == best ||
-         (isa == Isa::Avx2 && best == Isa::Avx512 &&
-          __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
+  // Every AVX-512 CPU has AVX2 and FMA but for Intel's Xeon Phi (AVX-512F
+  // without AVX2 is possible), so AVX2 is checked on its own.
+  if (isa == Isa::Avx2)
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return static_cast<int>(isa) <= static_cast<int>(getBestIsa());
 }
 
 Isa romac::kernels::getIsa() { return currentIsa(); }
@@ -107,8 +124,29 @@ bool romac::kernels::setIsa(Isa isa) {
 
 void romac::kernels::detail::packA(const float *a, int64_t m, int64_t k,
                                    int64_t rowStride, const int64_t *colOffsets,
-                                   int mr, float *out) {
+                                   int mr, PackFormat format, float *out) {
   int64_t panels = getNumPanels(m, mr);
+  if (format.kPack == 2) {
+    // Pairs of the reduction: element q of a row holds values 2q and 2q+1.
+    int64_t depth = getPackedDepth(k, 2);
+    for (int64_t p = 0; p < panels; ++p) {
+      float *panel = out + p * depth * mr;
+      int valid = static_cast<int>(std::min<int64_t>(mr, m - p * mr));
+      for (int64_t q = 0; q < depth; ++q) {
+        float *dst = panel + q * mr;
+        int r = 0;
+        for (; r < valid; ++r) {
+          const float *row = a + (p * mr + r) * rowStride;
+          dst[r] =
+              packBf16Pair(row[colOffsets[2 * q]],
+                           2 * q + 1 < k ? row[colOffsets[2 * q + 1]] : 0.0f);
+        }
+        for (; r < mr; ++r)
+          dst[r] = 0.0f;
+      }
+    }
+    return;
+  }
   std::vector<const float *> rows(mr);
   bool contiguous = k > 0 && colOffsets[k - 1] - colOffsets[0] == k - 1;
   for (int64_t kk = 1; contiguous && kk < k; ++kk)
@@ -124,7 +162,8 @@ void romac::kernels::detail::packA(const float *a, int64_t m, int64_t k,
       int64_t offset = contiguous ? colOffsets[0] + kk : colOffsets[kk];
       int r = 0;
       for (; r < valid; ++r)
-        dst[r] = rows[r][offset];
+        dst[r] =
+            format.roundBf16 ? roundToBf16(rows[r][offset]) : rows[r][offset];
       for (; r < mr; ++r)
         dst[r] = 0.0f;
     }
@@ -186,8 +225,9 @@ void runByPanels(const IsaKernels &isa, const GemmProblem &problem,
   } ctx{isa, problem, packed, 0, 0, 0, 0};
   for (ctx.j0 = 0; ctx.j0 < problem.n; ctx.j0 += nc) {
     ctx.nLen = std::min(nc, problem.n - ctx.j0);
-    for (ctx.k0 = 0; ctx.k0 < problem.k; ctx.k0 += kBlock) {
-      ctx.kLen = std::min(kBlock, problem.k - ctx.k0);
+    int64_t depth = getPackedDepth(problem.k, isa.kPack);
+    for (ctx.k0 = 0; ctx.k0 < depth; ctx.k0 += kBlock) {
+      ctx.kLen = std::min(kBlock, depth - ctx.k0);
       parallelFor((ctx.nLen + nr - 1) / nr,
                   [](void *c, int64_t begin, int64_t end) {
                     auto &x = *static_cast<Ctx *>(c);
@@ -259,24 +299,27 @@ struct PackedConstants {
 
 /// packA, its row panels shared out over the threads when `parallel`.
 void packAOnThreads(const float *a, int64_t m, int64_t k, int64_t rowStride,
-                    const int64_t *cols, int mr, float *out, bool parallel) {
+                    const int64_t *cols, int mr, PackFormat format, float *out,
+                    bool parallel) {
   int64_t panels = getNumPanels(m, mr);
   if (!parallel || panels < 2 || getNumThreads() == 1)
-    return packA(a, m, k, rowStride, cols, mr, out);
+    return packA(a, m, k, rowStride, cols, mr, format, out);
   struct Ctx {
     const float *a;
     int64_t m, k, rowStride;
     const int64_t *cols;
     int mr;
+    PackFormat format;
     float *out;
-  } ctx{a, m, k, rowStride, cols, mr, out};
+  } ctx{a, m, k, rowStride, cols, mr, format, out};
   parallelFor(
       panels,
       [](void *c, int64_t begin, int64_t end) {
         auto &x = *static_cast<Ctx *>(c);
         int64_t row0 = begin * x.mr;
         packA(x.a + row0 * x.rowStride, std::min(x.m, end * x.mr) - row0, x.k,
-              x.rowStride, x.cols, x.mr, x.out + begin * x.k * x.mr);
+              x.rowStride, x.cols, x.mr, x.format,
+              x.out + begin * getPackedDepth(x.k, x.format.kPack) * x.mr);
       },
       &ctx);
 }
@@ -286,16 +329,19 @@ void packAOnThreads(const float *a, int64_t m, int64_t k, int64_t rowStride,
 /// packed once per process and kept, keyed by its address and layout.
 const float *getPackedA(const float *a, int64_t m, int64_t k, int64_t rowStride,
                         const std::vector<int64_t> &cols, Tile tile,
-                        bool constant, std::vector<int64_t> layoutKey,
-                        bool parallel) {
-  int64_t floats = getNumPanels(m, tile.mr) * k * tile.mr;
+                        PackFormat format, bool constant,
+                        std::vector<int64_t> layoutKey, bool parallel) {
+  int64_t floats =
+      getNumPanels(m, tile.mr) * getPackedDepth(k, format.kPack) * tile.mr;
   if (!constant) {
     float *out = getThreadScratch(floats);
-    packAOnThreads(a, m, k, rowStride, cols.data(), tile.mr, out, parallel);
+    packAOnThreads(a, m, k, rowStride, cols.data(), tile.mr, format, out,
+                   parallel);
     return out;
   }
   layoutKey.insert(layoutKey.end(),
-                   {reinterpret_cast<int64_t>(a), m, k, rowStride, tile.mr});
+                   {reinterpret_cast<int64_t>(a), m, k, rowStride, tile.mr,
+                    format.kPack, format.roundBf16});
   // A few values as a fingerprint, against an address reused by another
   // model's weights after clearPackedConstants() was not called.
   for (int64_t i = 0; i < 8; ++i) {
@@ -310,8 +356,8 @@ const float *getPackedA(const float *a, int64_t m, int64_t k, int64_t rowStride,
   std::unique_ptr<Buffer> &packed = constants.cache[layoutKey];
   if (!packed) {
     packed = std::make_unique<Buffer>(floats);
-    packAOnThreads(a, m, k, rowStride, cols.data(), tile.mr, packed->data,
-                   parallel);
+    packAOnThreads(a, m, k, rowStride, cols.data(), tile.mr, format,
+                   packed->data, parallel);
   }
   return packed->data;
 }
@@ -380,12 +426,20 @@ bool runThinMatmul(const float *a, const int64_t aStrides[2], const float *b,
   return true;
 }
 
+/// The GEMM kernels for `precision`, and how A must be packed for them.
+std::pair<const IsaKernels *, PackFormat> getGemm(Precision precision) {
+  const IsaKernels &isa = getGemmKernels(precision);
+  return {&isa, PackFormat{isa.kPack,
+                           precision == Precision::Bf16 && isa.kPack == 1}};
+}
+
 /// C += A * B for one matrix product of strided views; `parallel` splits it
-/// over the threads.
+/// over the threads. A product thin enough for the thin kernels is computed
+/// in fp32 whatever the `precision` (they stream B once, unpacked).
 void matmul(const float *a, const int64_t aStrides[2], const float *b,
             const int64_t bStrides[2], float *c, const int64_t cStrides[2],
             int64_t m, int64_t n, int64_t k, bool parallel,
-            const Epilogue *epilogue) {
+            const Epilogue *epilogue, Precision precision) {
   if (m == 0 || n == 0)
     return;
   if (k == 0) {
@@ -403,13 +457,13 @@ void matmul(const float *a, const int64_t aStrides[2], const float *b,
   if (runThinMatmul(a, aStrides, b, bStrides, c, cStrides, m, n, k, parallel,
                     epilogue))
     return;
-  const IsaKernels &isa = getKernels();
-  Tile tile = isa.chooseTile(n);
+  auto [isa, format] = getGemm(precision);
+  Tile tile = isa->chooseTile(n);
   std::vector<int64_t> aOffsets = getRange(k, aStrides[1]),
                        kOffsets = getRange(k, bStrides[0]),
                        bColumns = getRange(n, bStrides[1]),
                        cColumns = getRange(n, cStrides[1]);
-  const float *packed = getPackedA(a, m, k, aStrides[0], aOffsets, tile,
+  const float *packed = getPackedA(a, m, k, aStrides[0], aOffsets, tile, format,
                                    /*constant=*/false, {}, parallel);
   GemmProblem problem{m,
                       n,
@@ -422,8 +476,9 @@ void matmul(const float *a, const int64_t aStrides[2], const float *b,
                       c,
                       cStrides[0],
                       cColumns.data(),
-                      epilogue};
-  run(isa, problem, parallel);
+                      epilogue,
+                      format.roundBf16};
+  run(*isa, problem, parallel);
 }
 
 } // namespace
@@ -456,10 +511,11 @@ const Epilogue *orNull(const std::optional<Epilogue> &epilogue) {
 }
 
 void batchMatmul(RomacMemref3F32 *a, RomacMemref3F32 *b, RomacMemref3F32 *c,
-                 const Epilogue *epilogue);
+                 const Epilogue *epilogue, Precision precision);
 void conv2d(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
             int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
-            int64_t constantFilter, const Epilogue *epilogue);
+            int64_t constantFilter, const Epilogue *epilogue,
+            Precision precision);
 void depthwiseConv2d(RomacMemref4F32 *in, RomacMemref3F32 *w,
                      RomacMemref4F32 *out, int64_t strideH, int64_t strideW,
                      int64_t dilH, int64_t dilW, const Epilogue *epilogue);
@@ -468,54 +524,60 @@ void attention(RomacMemref3F32 *q, RomacMemref3F32 *k, RomacMemref3F32 *v,
 
 } // namespace
 
-extern "C" void _mlir_ciface_romac_matmul_f32(RomacMemref2F32 *a,
-                                              RomacMemref2F32 *b,
-                                              RomacMemref2F32 *c) {
+namespace {
+
+void matmul2d(RomacMemref2F32 *a, RomacMemref2F32 *b, RomacMemref2F32 *c,
+              const Epilogue *epilogue, Precision precision) {
   matmul(a->aligned + a->offset, a->strides, b->aligned + b->offset, b->strides,
          c->aligned + c->offset, c->strides, c->sizes[0], c->sizes[1],
-         a->sizes[1], /*parallel=*/true, nullptr);
+         a->sizes[1], /*parallel=*/true, epilogue, precision);
 }
 
-extern "C" void
-_mlir_ciface_romac_matmul_fused_f32(RomacMemref2F32 *a, RomacMemref2F32 *b,
-                                    RomacMemref2F32 *c, int64_t overwrite,
-                                    float scale, float lo, float hi) {
-  std::optional<Epilogue> epilogue = getEpilogue(overwrite, scale, lo, hi);
-  matmul(a->aligned + a->offset, a->strides, b->aligned + b->offset, b->strides,
-         c->aligned + c->offset, c->strides, c->sizes[0], c->sizes[1],
-         a->sizes[1], /*parallel=*/true, orNull(epilogue));
-}
+} // namespace
 
-extern "C" void _mlir_ciface_romac_batch_matmul_f32(RomacMemref3F32 *a,
-                                                    RomacMemref3F32 *b,
-                                                    RomacMemref3F32 *c) {
-  batchMatmul(a, b, c, nullptr);
-}
+// The matmul, batch_matmul and convolution entry points, plain and fused,
+// in fp32 (`_f32`) and with bfloat16 products (`_bf16`, same operands).
+#define ROMAC_GEMM_ENTRY_POINTS(SUFFIX, PRECISION)                             \
+  extern "C" void _mlir_ciface_romac_matmul_##SUFFIX(                          \
+      RomacMemref2F32 *a, RomacMemref2F32 *b, RomacMemref2F32 *c) {            \
+    matmul2d(a, b, c, nullptr, PRECISION);                                     \
+  }                                                                            \
+  extern "C" void _mlir_ciface_romac_matmul_fused_##SUFFIX(                    \
+      RomacMemref2F32 *a, RomacMemref2F32 *b, RomacMemref2F32 *c,              \
+      int64_t overwrite, float scale, float lo, float hi) {                    \
+    std::optional<Epilogue> epilogue = getEpilogue(overwrite, scale, lo, hi);  \
+    matmul2d(a, b, c, orNull(epilogue), PRECISION);                            \
+  }                                                                            \
+  extern "C" void _mlir_ciface_romac_batch_matmul_##SUFFIX(                    \
+      RomacMemref3F32 *a, RomacMemref3F32 *b, RomacMemref3F32 *c) {            \
+    batchMatmul(a, b, c, nullptr, PRECISION);                                  \
+  }                                                                            \
+  extern "C" void _mlir_ciface_romac_batch_matmul_fused_##SUFFIX(              \
+      RomacMemref3F32 *a, RomacMemref3F32 *b, RomacMemref3F32 *c,              \
+      int64_t overwrite, float scale, float lo, float hi) {                    \
+    std::optional<Epilogue> epilogue = getEpilogue(overwrite, scale, lo, hi);  \
+    batchMatmul(a, b, c, orNull(epilogue), PRECISION);                         \
+  }                                                                            \
+  extern "C" void _mlir_ciface_romac_conv2d_nchw_fchw_##SUFFIX(                \
+      RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,           \
+      int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,            \
+      int64_t constantFilter) {                                                \
+    conv2d(in, w, out, strideH, strideW, dilH, dilW, constantFilter, nullptr,  \
+           PRECISION);                                                         \
+  }                                                                            \
+  extern "C" void _mlir_ciface_romac_conv2d_nchw_fchw_fused_##SUFFIX(          \
+      RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,           \
+      int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,            \
+      int64_t constantFilter, int64_t overwrite, float scale, float lo,        \
+      float hi) {                                                              \
+    std::optional<Epilogue> epilogue = getEpilogue(overwrite, scale, lo, hi);  \
+    conv2d(in, w, out, strideH, strideW, dilH, dilW, constantFilter,           \
+           orNull(epilogue), PRECISION);                                       \
+  }
 
-extern "C" void _mlir_ciface_romac_batch_matmul_fused_f32(
-    RomacMemref3F32 *a, RomacMemref3F32 *b, RomacMemref3F32 *c,
-    int64_t overwrite, float scale, float lo, float hi) {
-  std::optional<Epilogue> epilogue = getEpilogue(overwrite, scale, lo, hi);
-  batchMatmul(a, b, c, orNull(epilogue));
-}
-
-extern "C" void
-_mlir_ciface_romac_conv2d_nchw_fchw_f32(RomacMemref4F32 *in, RomacMemref4F32 *w,
-                                        RomacMemref4F32 *out, int64_t strideH,
-                                        int64_t strideW, int64_t dilH,
-                                        int64_t dilW, int64_t constantFilter) {
-  conv2d(in, w, out, strideH, strideW, dilH, dilW, constantFilter, nullptr);
-}
-
-extern "C" void _mlir_ciface_romac_conv2d_nchw_fchw_fused_f32(
-    RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
-    int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
-    int64_t constantFilter, int64_t overwrite, float scale, float lo,
-    float hi) {
-  std::optional<Epilogue> epilogue = getEpilogue(overwrite, scale, lo, hi);
-  conv2d(in, w, out, strideH, strideW, dilH, dilW, constantFilter,
-         orNull(epilogue));
-}
+ROMAC_GEMM_ENTRY_POINTS(f32, Precision::Fp32)
+ROMAC_GEMM_ENTRY_POINTS(bf16, Precision::Bf16)
+#undef ROMAC_GEMM_ENTRY_POINTS
 
 extern "C" void _mlir_ciface_romac_attention_f32(RomacMemref3F32 *q,
                                                  RomacMemref3F32 *k,
@@ -542,13 +604,14 @@ extern "C" void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32(
 namespace {
 
 void batchMatmul(RomacMemref3F32 *a, RomacMemref3F32 *b, RomacMemref3F32 *c,
-                 const Epilogue *epilogue) {
+                 const Epilogue *epilogue, Precision precision) {
   int64_t batch = c->sizes[0];
   auto one = [&](int64_t i, bool parallel) {
     matmul(a->aligned + a->offset + i * a->strides[0], a->strides + 1,
            b->aligned + b->offset + i * b->strides[0], b->strides + 1,
            c->aligned + c->offset + i * c->strides[0], c->strides + 1,
-           c->sizes[1], c->sizes[2], a->sizes[2], parallel, epilogue);
+           c->sizes[1], c->sizes[2], a->sizes[2], parallel, epilogue,
+           precision);
   };
   if (batch < getNumThreads()) {
     for (int64_t i = 0; i < batch; ++i)
@@ -684,7 +747,8 @@ void finishAll(RomacMemref4F32 *out, const Epilogue &epilogue) {
 /// window, found through the two offset tables (no im2col buffer).
 void conv2d(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
             int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
-            int64_t constantFilter, const Epilogue *epilogue) {
+            int64_t constantFilter, const Epilogue *epilogue,
+            Precision precision) {
   int64_t filters = w->sizes[0], channels = w->sizes[1], kh = w->sizes[2],
           kw = w->sizes[3];
   int64_t batch = out->sizes[0], oh = out->sizes[2], ow = out->sizes[3];
@@ -713,10 +777,10 @@ void conv2d(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
         cColumns[j] =
             b * out->strides[0] + y * out->strides[2] + x * out->strides[3];
       }
-  const IsaKernels &isa = getKernels();
-  Tile tile = isa.chooseTile(n);
+  auto [isa, format] = getGemm(precision);
+  Tile tile = isa->chooseTile(n);
   const float *packed = getPackedA(
-      w->aligned + w->offset, filters, k, w->strides[0], wOffsets, tile,
+      w->aligned + w->offset, filters, k, w->strides[0], wOffsets, tile, format,
       constantFilter != 0,
       {channels, kh, kw, w->strides[1], w->strides[2], w->strides[3]},
       /*parallel=*/true);
@@ -731,8 +795,9 @@ void conv2d(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
                       out->aligned + out->offset,
                       out->strides[1],
                       cColumns.data(),
-                      epilogue};
-  run(isa, problem, /*parallel=*/true);
+                      epilogue,
+                      format.roundBf16};
+  run(*isa, problem, /*parallel=*/true);
 }
 
 /// Each output plane (n, c) is its own input plane filtered by c's
@@ -792,193 +857,3 @@ void depthwiseConv2d(RomacMemref4F32 *in, RomacMemref3F32 *w,
 }
 
 } // namespace
-
-//===----------------------------------------------------------------------===//
-// memrefCopy and the symbol table
-//===----------------------------------------------------------------------===//
-
-namespace {
-
-/// An unranked memref: {rank, ranked descriptor*}; the ranked descriptor
-/// is {allocated, aligned, offset, sizes[rank], strides[rank]}.
-struct UnrankedDescriptor {
-  int64_t rank;
-  void *descriptor;
-};
-
-/// Copies the strided view `src` to `dst`; a run of elements contiguous in
-/// both is one memcpy.
-void copyStrided(int64_t elementSize, int64_t rank, const int64_t *sizes,
-                 const int64_t *srcStrides, const int64_t *dstStrides,
-                 const char *src, char *dst) {
-  if (rank == 0) {
-    std::memcpy(dst, src, elementSize);
-    return;
-  }
-  if (rank == 1) {
-    if (srcStrides[0] == 1 && dstStrides[0] == 1) {
-      std::memcpy(dst, src, sizes[0] * elementSize);
-      return;
-    }
-    for (int64_t i = 0; i < sizes[0]; ++i)
-      std::memcpy(dst + i * dstStrides[0] * elementSize,
-                  src + i * srcStrides[0] * elementSize, elementSize);
-    return;
-  }
-  for (int64_t i = 0; i < sizes[0]; ++i)
-    copyStrided(elementSize, rank - 1, sizes + 1, srcStrides + 1,
-                dstStrides + 1, src + i * srcStrides[0] * elementSize,
-                dst + i * dstStrides[0] * elementSize);
-}
-
-} // namespace
-
-/// The runtime function `memrefCopy(elementSize, src, dst)` that the LLVM
-/// lowering of memref.copy calls for non-contiguous copies.
-extern "C" void romacMemrefCopy(int64_t elementSize, UnrankedDescriptor *src,
-                                UnrankedDescriptor *dst) {
-  struct Header {
-    char *allocated;
-    char *aligned;
-    int64_t offset;
-  };
-  auto *s = static_cast<Header *>(src->descriptor);
-  auto *d = static_cast<Header *>(dst->descriptor);
-  int64_t rank = src->rank;
-  auto *sSizes = reinterpret_cast<const int64_t *>(s + 1);
-  auto *dSizes = reinterpret_cast<const int64_t *>(d + 1);
-  copyStrided(elementSize, rank, sSizes, sSizes + rank, dSizes + rank,
-              s->aligned + s->offset * elementSize,
-              d->aligned + d->offset * elementSize);
-}
-
-//===----------------------------------------------------------------------===//
-// Buffers of the generated code
-//===----------------------------------------------------------------------===//
-
-namespace {
-
-/// Every buffer carries this header in front of it; blocks are 64-byte
-/// aligned, so buffers are too.
-struct BufferHeader {
-  size_t capacity; // bytes mapped for a pooled block, 0 for malloc
-  char padding[56];
-};
-static_assert(sizeof(BufferHeader) == 64, "header keeps 64-byte alignment");
-
-/// Blocks of at least this many bytes come from the pool.
-constexpr size_t kPooledBytes = size_t(1) << 20;
-/// Pooled blocks are multiples of a huge page.
-constexpr size_t kHugePage = size_t(2) << 20;
-
-/// Freed large blocks, by size, for the next allocation of that size: the
-/// activations of one layer reuse the memory (and the mapped pages) of an
-/// earlier layer's, and a second run allocates nothing new. A fresh mapping
-/// page-faults on every 4 KiB page it touches, which costs seconds per
-/// gigabyte on a virtual machine.
-struct BufferPool {
-  static BufferPool &get() {
-    static BufferPool *pool = new BufferPool();
-    return *pool;
-  }
-  std::mutex mutex;
-  std::multimap<size_t, void *> free;
-};
-
-} // namespace
-
-/// The allocation function the LLVM lowering of memref.alloc calls
-/// (finalize-memref-to-llvm with use-generic-functions).
-extern "C" void *romacAlloc(size_t bytes) {
-  size_t total = bytes + sizeof(BufferHeader);
-  void *block = nullptr;
-  size_t capacity = 0;
-  if (total >= kPooledBytes) {
-    capacity = (total + kHugePage - 1) / kHugePage * kHugePage;
-    BufferPool &pool = BufferPool::get();
-    {
-      std::lock_guard<std::mutex> lock(pool.mutex);
-      auto it = pool.free.find(capacity);
-      if (it != pool.free.end()) {
-        block = it->second;
-        pool.free.erase(it);
-      }
-    }
-    if (!block) {
-      block = mmap(nullptr, capacity, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      if (block == MAP_FAILED)
-        return nullptr;
-      madvise(block, capacity, MADV_HUGEPAGE);
-    }
-  } else {
-    block = std::aligned_alloc(64, (total + 63) / 64 * 64);
-    if (!block)
-      return nullptr;
-  }
-  static_cast<BufferHeader *>(block)->capacity = capacity;
-  return static_cast<char *>(block) + sizeof(BufferHeader);
-}
-
-extern "C" void *romacAlignedAlloc(size_t alignment, size_t bytes) {
-  // Every buffer is 64-byte aligned (its block is, and so is the header);
-  // the code generator asks for no more.
-  if (alignment > 64)
-    return nullptr;
-  return romacAlloc(bytes);
-}
-
-extern "C" void romacFree(void *pointer) {
-  if (!pointer)
-    return;
-  void *block = static_cast<char *>(pointer) - sizeof(BufferHeader);
-  size_t capacity = static_cast<BufferHeader *>(block)->capacity;
-  if (capacity == 0) {
-    std::free(block);
-    return;
-  }
-  BufferPool &pool = BufferPool::get();
-  std::lock_guard<std::mutex> lock(pool.mutex);
-  pool.free.emplace(capacity, block);
-}
-
-void romac::kernels::releaseBufferPool() {
-  BufferPool &pool = BufferPool::get();
-  std::lock_guard<std::mutex> lock(pool.mutex);
-  for (auto &[capacity, block] : pool.free)
-    munmap(block, capacity);
-  pool.free.clear();
-}
-
-const Symbol *romac::kernels::getSymbols(int *count) {
-  static const Symbol symbols[] = {
-      {"memrefCopy", reinterpret_cast<void *>(&romacMemrefCopy)},
-      {"_mlir_memref_to_llvm_alloc", reinterpret_cast<void *>(&romacAlloc)},
-      {"_mlir_memref_to_llvm_aligned_alloc",
-       reinterpret_cast<void *>(&romacAlignedAlloc)},
-      {"_mlir_memref_to_llvm_free", reinterpret_cast<void *>(&romacFree)},
-      {"_mlir_ciface_romac_matmul_f32",
-       reinterpret_cast<void *>(&_mlir_ciface_romac_matmul_f32)},
-      {"_mlir_ciface_romac_batch_matmul_f32",
-       reinterpret_cast<void *>(&_mlir_ciface_romac_batch_matmul_f32)},
-      {"_mlir_ciface_romac_conv2d_nchw_fchw_f32",
-       reinterpret_cast<void *>(&_mlir_ciface_romac_conv2d_nchw_fchw_f32)},
-      {"_mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32",
-       reinterpret_cast<void *>(
-           &_mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32)},
-      {"_mlir_ciface_romac_matmul_fused_f32",
-       reinterpret_cast<void *>(&_mlir_ciface_romac_matmul_fused_f32)},
-      {"_mlir_ciface_romac_batch_matmul_fused_f32",
-       reinterpret_cast<void *>(&_mlir_ciface_romac_batch_matmul_fused_f32)},
-      {"_mlir_ciface_romac_conv2d_nchw_fchw_fused_f32",
-       reinterpret_cast<void *>(
-           &_mlir_ciface_romac_conv2d_nchw_fchw_fused_f32)},
-      {"_mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32",
-       reinterpret_cast<void *>(
-           &_mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32)},
-      {"_mlir_ciface_romac_attention_f32",
-       reinterpret_cast<void *>(&_mlir_ciface_romac_attention_f32)},
-  };
-  *count = sizeof(symbols) / sizeof(symbols[0]);
-  return symbols;
-}

@@ -1,0 +1,67 @@
+//===- GemmAvx512Bf16.cpp - the GEMM on bfloat16 pairs -------*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Compiled with -mavx512bf16 (lib/Runtime/Kernels/CMakeLists.txt); called
+// only when the host has AVX512-BF16 (Kernels.cpp checks CPUID) and a call
+// asks for bfloat16 precision. The loops are GemmMicro.inc's with the
+// AVX-512 tiles; what changes is the element of the packed operands and
+// the multiply-add:
+//  - A and B are packed as pairs of the reduction, two bfloat16s in 32 bits
+//    (Gemm.h's packBf16Pair: row 2q in the low half, 2q + 1 in the high);
+//  - "fma" is VDPBF16PS: each fp32 lane of the accumulator gets
+//    a(2q) * b(2q) + a(2q + 1) * b(2q + 1), so a register tile advances two
+//    steps of the reduction per instruction, at the same register count.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Gemm.h"
+
+#include "Avx512Vec.inc"
+
+namespace {
+struct Vec : Avx512Vec {
+  static constexpr int KPack = 2;
+  /// One 32-bit pair of A, in every lane.
+  static Reg broadcast(const float *p) {
+    uint32_t bits;
+    std::memcpy(&bits, p, sizeof(bits));
+    return _mm512_castsi512_ps(_mm512_set1_epi32(static_cast<int>(bits)));
+  }
+  /// acc + a(even) * b(even) + a(odd) * b(odd), per lane.
+  static Reg fma(Reg a, Reg b, Reg acc) {
+    return _mm512_dpbf16_ps(acc, (__m512bh)a, (__m512bh)b);
+  }
+  /// dst[t] = the pair (even[t], odd[t]) for t < n (odd null: zeros), 16
+  /// columns per conversion: VCVTNE2PS2BF16 rounds both rows into one
+  /// register (even in the low half), a permutation interleaves them.
+  static void packPairs(float *dst, const float *even, const float *odd,
+                        int64_t n) {
+    alignas(64) static constexpr uint16_t interleave[32] = {
+        0, 16, 1, 17, 2,  18, 3,  19, 4,  20, 5,  21, 6,  22, 7,  23,
+        8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
+    const __m512i order = _mm512_load_si512(interleave);
+    for (int64_t t = 0; t < n; t += W) {
+      Mask m = mask(n - t < W ? n - t : W);
+      Reg e = _mm512_maskz_loadu_ps(m, even + t);
+      Reg o = odd ? _mm512_maskz_loadu_ps(m, odd + t) : zero();
+      __m512i both = (__m512i)_mm512_cvtne2ps_pbh(o, e);
+      _mm512_mask_storeu_epi32(dst + t, m,
+                               _mm512_permutexvar_epi16(order, both));
+    }
+  }
+};
+} // namespace
+
+#include "GemmMicro.inc"
+
+const romac::kernels::detail::IsaKernels &
+romac::kernels::detail::getAvx512Bf16Kernels() {
+  static const IsaKernels kernels = {Vec::W,  Vec::KPack, chooseTile,
+                                     runGemm, packBlock,  runBlock,
+                                     nullptr, nullptr,    nullptr};
+  return kernels;
+}

@@ -1,0 +1,226 @@
+//===- Symbols.cpp - buffers, memrefCopy, runtime symbols ----*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// What generated code calls besides the kernels (Kernels.cpp): the buffer
+// allocation functions with their pool, the strided copy of memref.copy,
+// and the table of every runtime symbol by link name (getSymbols).
+//
+//===----------------------------------------------------------------------===//
+
+#include "romac/Runtime/Kernels.h"
+
+#include <sys/mman.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+
+using namespace romac::kernels;
+
+//===----------------------------------------------------------------------===//
+// memrefCopy and the symbol table
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// An unranked memref: {rank, ranked descriptor*}; the ranked descriptor
+/// is {allocated, aligned, offset, sizes[rank], strides[rank]}.
+struct UnrankedDescriptor {
+  int64_t rank;
+  void *descriptor;
+};
+
+/// Copies the strided view `src` to `dst`; a run of elements contiguous in
+/// both is one memcpy.
+void copyStrided(int64_t elementSize, int64_t rank, const int64_t *sizes,
+                 const int64_t *srcStrides, const int64_t *dstStrides,
+                 const char *src, char *dst) {
+  if (rank == 0) {
+    std::memcpy(dst, src, elementSize);
+    return;
+  }
+  if (rank == 1) {
+    if (srcStrides[0] == 1 && dstStrides[0] == 1) {
+      std::memcpy(dst, src, sizes[0] * elementSize);
+      return;
+    }
+    for (int64_t i = 0; i < sizes[0]; ++i)
+      std::memcpy(dst + i * dstStrides[0] * elementSize,
+                  src + i * srcStrides[0] * elementSize, elementSize);
+    return;
+  }
+  for (int64_t i = 0; i < sizes[0]; ++i)
+    copyStrided(elementSize, rank - 1, sizes + 1, srcStrides + 1,
+                dstStrides + 1, src + i * srcStrides[0] * elementSize,
+                dst + i * dstStrides[0] * elementSize);
+}
+
+} // namespace
+
+/// The runtime function `memrefCopy(elementSize, src, dst)` that the LLVM
+/// lowering of memref.copy calls for non-contiguous copies.
+extern "C" void romacMemrefCopy(int64_t elementSize, UnrankedDescriptor *src,
+                                UnrankedDescriptor *dst) {
+  struct Header {
+    char *allocated;
+    char *aligned;
+    int64_t offset;
+  };
+  auto *s = static_cast<Header *>(src->descriptor);
+  auto *d = static_cast<Header *>(dst->descriptor);
+  int64_t rank = src->rank;
+  auto *sSizes = reinterpret_cast<const int64_t *>(s + 1);
+  auto *dSizes = reinterpret_cast<const int64_t *>(d + 1);
+  copyStrided(elementSize, rank, sSizes, sSizes + rank, dSizes + rank,
+              s->aligned + s->offset * elementSize,
+              d->aligned + d->offset * elementSize);
+}
+
+//===----------------------------------------------------------------------===//
+// Buffers of the generated code
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Every buffer carries this header in front of it; blocks are 64-byte
+/// aligned, so buffers are too.
+struct BufferHeader {
+  size_t capacity; // bytes mapped for a pooled block, 0 for malloc
+  char padding[56];
+};
+static_assert(sizeof(BufferHeader) == 64, "header keeps 64-byte alignment");
+
+/// Blocks of at least this many bytes come from the pool.
+constexpr size_t kPooledBytes = size_t(1) << 20;
+/// Pooled blocks are multiples of a huge page.
+constexpr size_t kHugePage = size_t(2) << 20;
+
+/// Freed large blocks, by size, for the next allocation of that size: the
+/// activations of one layer reuse the memory (and the mapped pages) of an
+/// earlier layer's, and a second run allocates nothing new. A fresh mapping
+/// page-faults on every 4 KiB page it touches, which costs seconds per
+/// gigabyte on a virtual machine.
+struct BufferPool {
+  static BufferPool &get() {
+    static BufferPool *pool = new BufferPool();
+    return *pool;
+  }
+  std::mutex mutex;
+  std::multimap<size_t, void *> free;
+};
+
+} // namespace
+
+/// The allocation function the LLVM lowering of memref.alloc calls
+/// (finalize-memref-to-llvm with use-generic-functions).
+extern "C" void *romacAlloc(size_t bytes) {
+  size_t total = bytes + sizeof(BufferHeader);
+  void *block = nullptr;
+  size_t capacity = 0;
+  if (total >= kPooledBytes) {
+    capacity = (total + kHugePage - 1) / kHugePage * kHugePage;
+    BufferPool &pool = BufferPool::get();
+    {
+      std::lock_guard<std::mutex> lock(pool.mutex);
+      auto it = pool.free.find(capacity);
+      if (it != pool.free.end()) {
+        block = it->second;
+        pool.free.erase(it);
+      }
+    }
+    if (!block) {
+      block = mmap(nullptr, capacity, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (block == MAP_FAILED)
+        return nullptr;
+      madvise(block, capacity, MADV_HUGEPAGE);
+    }
+  } else {
+    block = std::aligned_alloc(64, (total + 63) / 64 * 64);
+    if (!block)
+      return nullptr;
+  }
+  static_cast<BufferHeader *>(block)->capacity = capacity;
+  return static_cast<char *>(block) + sizeof(BufferHeader);
+}
+
+extern "C" void *romacAlignedAlloc(size_t alignment, size_t bytes) {
+  // Every buffer is 64-byte aligned (its block is, and so is the header);
+  // the code generator asks for no more.
+  if (alignment > 64)
+    return nullptr;
+  return romacAlloc(bytes);
+}
+
+extern "C" void romacFree(void *pointer) {
+  if (!pointer)
+    return;
+  void *block = static_cast<char *>(pointer) - sizeof(BufferHeader);
+  size_t capacity = static_cast<BufferHeader *>(block)->capacity;
+  if (capacity == 0) {
+    std::free(block);
+    return;
+  }
+  BufferPool &pool = BufferPool::get();
+  std::lock_guard<std::mutex> lock(pool.mutex);
+  pool.free.emplace(capacity, block);
+}
+
+void romac::kernels::releaseBufferPool() {
+  BufferPool &pool = BufferPool::get();
+  std::lock_guard<std::mutex> lock(pool.mutex);
+  for (auto &[capacity, block] : pool.free)
+    munmap(block, capacity);
+  pool.free.clear();
+}
+
+const Symbol *romac::kernels::getSymbols(int *count) {
+  static const Symbol symbols[] = {
+      {"memrefCopy", reinterpret_cast<void *>(&romacMemrefCopy)},
+      {"_mlir_memref_to_llvm_alloc", reinterpret_cast<void *>(&romacAlloc)},
+      {"_mlir_memref_to_llvm_aligned_alloc",
+       reinterpret_cast<void *>(&romacAlignedAlloc)},
+      {"_mlir_memref_to_llvm_free", reinterpret_cast<void *>(&romacFree)},
+      {"_mlir_ciface_romac_matmul_f32",
+       reinterpret_cast<void *>(&_mlir_ciface_romac_matmul_f32)},
+      {"_mlir_ciface_romac_batch_matmul_f32",
+       reinterpret_cast<void *>(&_mlir_ciface_romac_batch_matmul_f32)},
+      {"_mlir_ciface_romac_conv2d_nchw_fchw_f32",
+       reinterpret_cast<void *>(&_mlir_ciface_romac_conv2d_nchw_fchw_f32)},
+      {"_mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32",
+       reinterpret_cast<void *>(
+           &_mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32)},
+      {"_mlir_ciface_romac_matmul_fused_f32",
+       reinterpret_cast<void *>(&_mlir_ciface_romac_matmul_fused_f32)},
+      {"_mlir_ciface_romac_batch_matmul_fused_f32",
+       reinterpret_cast<void *>(&_mlir_ciface_romac_batch_matmul_fused_f32)},
+      {"_mlir_ciface_romac_conv2d_nchw_fchw_fused_f32",
+       reinterpret_cast<void *>(
+           &_mlir_ciface_romac_conv2d_nchw_fchw_fused_f32)},
+      {"_mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32",
+       reinterpret_cast<void *>(
+           &_mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32)},
+      {"_mlir_ciface_romac_attention_f32",
+       reinterpret_cast<void *>(&_mlir_ciface_romac_attention_f32)},
+      {"_mlir_ciface_romac_matmul_bf16",
+       reinterpret_cast<void *>(&_mlir_ciface_romac_matmul_bf16)},
+      {"_mlir_ciface_romac_batch_matmul_bf16",
+       reinterpret_cast<void *>(&_mlir_ciface_romac_batch_matmul_bf16)},
+      {"_mlir_ciface_romac_conv2d_nchw_fchw_bf16",
+       reinterpret_cast<void *>(&_mlir_ciface_romac_conv2d_nchw_fchw_bf16)},
+      {"_mlir_ciface_romac_matmul_fused_bf16",
+       reinterpret_cast<void *>(&_mlir_ciface_romac_matmul_fused_bf16)},
+      {"_mlir_ciface_romac_batch_matmul_fused_bf16",
+       reinterpret_cast<void *>(&_mlir_ciface_romac_batch_matmul_fused_bf16)},
+      {"_mlir_ciface_romac_conv2d_nchw_fchw_fused_bf16",
+       reinterpret_cast<void *>(
+           &_mlir_ciface_romac_conv2d_nchw_fchw_fused_bf16)},
+  };
+  *count = sizeof(symbols) / sizeof(symbols[0]);
+  return symbols;
+}
