@@ -245,8 +245,8 @@ struct LowerToKernelsPass
                          << precision << "' (expected fp32 or bf16)";
       return signalPassFailure();
     }
-    // The matmuls' and convolutions' products; attention and the depthwise
-    // convolution stay fp32.
+    // The products of matmuls, convolutions and attention; the depthwise
+    // convolution stays fp32.
     StringRef gemm = precision == "bf16" ? "bf16" : "f32";
     SmallVector<linalg::LinalgOp> ops;
     module.walk([&](linalg::LinalgOp op) {
@@ -297,7 +297,7 @@ struct LowerToKernelsPass
             {strides[0], strides[1], dilations[0], dilations[1]});
       }
     }
-    // Attention: romac_attention_f32(q, k, v, o, scale).
+    // Attention: romac_attention_{f32,bf16}(q, k, v, o, scale).
     SmallVector<romac::AttentionOp> attentions;
     module.walk([&](romac::AttentionOp op) {
       if (op->getNumResults() == 0)
@@ -306,7 +306,7 @@ struct LowerToKernelsPass
     for (romac::AttentionOp op : attentions)
       replaceByCall(op,
                     getOrDeclareKernel(module, "romac_attention", {3, 3, 3, 3},
-                                       0, 1, false),
+                                       0, 1, false, gemm),
                     {}, {op.getScale().convertToFloat()});
     // What no kernel took gets its epilogue as loops of their own.
     module.walk([](linalg::LinalgOp op) {

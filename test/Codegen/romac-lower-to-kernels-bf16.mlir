@@ -2,20 +2,19 @@
 // RUN: not romac-opt %s --romac-lower-to-kernels=precision=fp16 2>&1 | FileCheck %s --check-prefix=BAD
 
 // With precision=bf16 the matmul, batch_matmul and convolution call the
-// `_bf16` kernels (plain and fused, the same operands); the depthwise
-// convolution and attention keep their fp32 kernels.
+// `_bf16` kernels (plain and fused, the same operands), and so does
+// attention; the depthwise convolution keeps its fp32 kernel.
 // CHECK-DAG: func.func private @romac_matmul_bf16(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>) attributes {llvm.emit_c_interface}
 // CHECK-DAG: func.func private @romac_batch_matmul_bf16(
 // CHECK-DAG: func.func private @romac_conv2d_nchw_fchw_fused_bf16({{.*}}, i64, i64, i64, i64, i64, i64, f32, f32, f32) attributes {llvm.emit_c_interface}
 // CHECK-DAG: func.func private @romac_depthwise_conv2d_nchw_chw_f32(
-// CHECK-DAG: func.func private @romac_attention_f32(
+// CHECK-DAG: func.func private @romac_attention_bf16(
 // CHECK-LABEL: func.func @layers
 // CHECK: call @romac_matmul_bf16(
 // CHECK: call @romac_batch_matmul_bf16(
 // CHECK: call @romac_conv2d_nchw_fchw_fused_bf16(
 // CHECK: call @romac_depthwise_conv2d_nchw_chw_f32(
-// CHECK: call @romac_attention_f32(
-// CHECK-NOT: _f32(
+// CHECK: call @romac_attention_bf16(
 // BAD: romac-lower-to-kernels: unknown precision 'fp16' (expected fp32 or bf16)
 func.func @layers(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32>,
                   %ba: memref<2x4x8xf32>, %bb: memref<2x8x16xf32>, %bc: memref<2x4x16xf32>,

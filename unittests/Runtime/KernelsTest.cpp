@@ -542,6 +542,50 @@ TEST_P(KernelsTest, AttentionMatchesNaiveSoftmax) {
     }
 }
 
+TEST_P(KernelsTest, Bf16AttentionMatchesSoftmaxOfRoundedOperands) {
+  // romac_attention_bf16 against a double-precision softmax of Q, K and V
+  // rounded here (referenceBf16): the kernel also rounds the probabilities,
+  // so the bound is bfloat16's (2^-8 relative). Odd depths and key counts
+  // leave half a pair; several key blocks rescale the running sums. Only
+  // with AVX512-BF16: elsewhere the bf16 entry point is the fp32 kernel.
+  struct Case {
+    int64_t batch, m, n, d, dv;
+    float scale;
+  };
+  for (Case t : {Case{1, 1, 1, 3, 1, 1.0f}, Case{2, 5, 7, 9, 17, 0.5f},
+                 Case{1, 50, 301, 40, 64, 4.0f}, Case{3, 97, 520, 15, 70, 1.0f},
+                 Case{2, 49, 77, 64, 40, 0.125f}}) {
+    int64_t b = t.batch, m = t.m, n = t.n, d = t.d, dv = t.dv;
+    std::vector<float> q = makeRandom(b * m * d, 61),
+                       k = makeRandom(b * n * d, 62),
+                       v = makeRandom(b * n * dv, 63);
+    auto rounded = [](std::vector<float> x) {
+      for (float &value : x)
+        value = referenceBf16(value);
+      return x;
+    };
+    std::vector<float> want = naiveAttention(
+        b, m, n, d, dv, t.scale, rounded(q), rounded(k), rounded(v));
+    std::vector<float> got(b * m * dv, NAN), fp32(b * m * dv, NAN);
+    auto qv = makeView<RomacMemref3F32>(q, 0, {b, m, d}, {m * d, d, 1});
+    auto kv = makeView<RomacMemref3F32>(k, 0, {b, n, d}, {n * d, d, 1});
+    auto vv = makeView<RomacMemref3F32>(v, 0, {b, n, dv}, {n * dv, dv, 1});
+    auto ov = makeView<RomacMemref3F32>(got, 0, {b, m, dv}, {m * dv, dv, 1});
+    auto fv = makeView<RomacMemref3F32>(fp32, 0, {b, m, dv}, {m * dv, dv, 1});
+    _mlir_ciface_romac_attention_bf16(&qv, &kv, &vv, &ov, t.scale);
+    _mlir_ciface_romac_attention_f32(&qv, &kv, &vv, &fv, t.scale);
+    std::string what = "batch=" + std::to_string(b) +
+                       " m=" + std::to_string(m) + " n=" + std::to_string(n) +
+                       " d=" + std::to_string(d);
+    if (getIsa() == Isa::Avx512Bf16) {
+      EXPECT_LT(maxError(got, want), 4e-3) << what;
+      EXPECT_NE(got, fp32) << what;
+    } else {
+      EXPECT_EQ(got, fp32) << what;
+    }
+  }
+}
+
 TEST_P(KernelsTest, AttentionWithoutKeysWritesZeros) {
   // N = 0: every product is an empty sum, as the unfused ops give.
   int64_t m = 5, d = 4, dv = 3;

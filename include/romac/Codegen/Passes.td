@@ -213,12 +213,12 @@ def RomacLowerToKernelsPass
     `out`; it has no loop lowering, so romac-fuse-attention runs only with
     this pass.
 
-    With `precision=bf16` the matmuls, batch_matmuls and convolutions call
-    the `_bf16` kernels instead (`@romac_matmul_bf16`, ...,
-    `@romac_conv2d_nchw_fchw_fused_bf16`): the same f32 operands and
-    results, but the kernels round A and B to bfloat16 and sum the products
-    in fp32 (AVX512-BF16's VDPBF16PS where the CPU has it). The depthwise
-    convolution and attention stay fp32.
+    With `precision=bf16` the matmuls, batch_matmuls, convolutions and
+    attentions call the `_bf16` kernels instead (`@romac_matmul_bf16`, ...,
+    `@romac_conv2d_nchw_fchw_fused_bf16`, `@romac_attention_bf16`): the
+    same f32 operands and results, but the kernels round their operands to
+    bfloat16 and sum the products in fp32 (AVX512-BF16's VDPBF16PS where
+    the CPU has it). The depthwise convolution stays fp32.
 
     Example:
 

@@ -184,6 +184,12 @@ void _mlir_ciface_romac_conv2d_nchw_fchw_fused_bf16(
 void _mlir_ciface_romac_attention_f32(RomacMemref3F32 *q, RomacMemref3F32 *k,
                                       RomacMemref3F32 *v, RomacMemref3F32 *o,
                                       float scale);
+/// The same with both products on bfloat16 operands (Q, K, V and the
+/// probabilities rounded; the softmax's scores, maxima and sums in fp32)
+/// where the CPU has AVX512-BF16, else exactly romac_attention_f32.
+void _mlir_ciface_romac_attention_bf16(RomacMemref3F32 *q, RomacMemref3F32 *k,
+                                       RomacMemref3F32 *v, RomacMemref3F32 *o,
+                                       float scale);
 /// The buffers of generated code (bound to MLIR's generic allocation
 /// functions `_mlir_memref_to_llvm_alloc` / `_aligned_alloc` / `_free`):
 /// 64-byte aligned; blocks of at least 1 MiB are kept in a pool after

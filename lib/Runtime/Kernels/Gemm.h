@@ -177,7 +177,7 @@ struct AttentionProblem {
   int64_t qBatchStride, qRowStride, qColStride;
   /// K_b^T and V_b packed whole by packBlock for `tile`, packedBatchStride
   /// floats apart: [strip][kk][nr] over d x n and [strip][j][nr] over
-  /// n x dv (columns past n, dv zero).
+  /// n x dv (columns past n, dv zero; kk and j count pairs with kPack 2).
   const float *packedKt, *packedV;
   int64_t packedBatchStride;
   /// O_b(i, c) = o[b * oBatchStride + i * oRowStride + c * oColStride],
@@ -247,8 +247,8 @@ struct IsaKernels {
 const IsaKernels &getScalarKernels();
 const IsaKernels &getAvx2Kernels();
 const IsaKernels &getAvx512Kernels();
-/// The GEMM of AVX512-BF16 (VDPBF16PS on bfloat16 pairs, kPack 2); it has
-/// no thin, depthwise or attention kernels (null): those stay fp32.
+/// The GEMM and the attention of AVX512-BF16 (VDPBF16PS on bfloat16 pairs,
+/// kPack 2); it has no thin or depthwise kernels (null): those stay fp32.
 const IsaKernels &getAvx512Bf16Kernels();
 
 /// The number of row panels of `m` rows for tile height `mr`.

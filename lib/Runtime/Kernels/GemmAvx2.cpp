@@ -28,6 +28,9 @@ struct Vec {
   }
   static Reg broadcast(const float *p) { return _mm256_broadcast_ss(p); }
   static Reg fma(Reg a, Reg b, Reg acc) { return _mm256_fmadd_ps(a, b, acc); }
+  /// The GEMM's multiply-add of packed elements: fma here (a bfloat16 pair
+  /// dot product in GemmAvx512Bf16.cpp).
+  static Reg madd(Reg a, Reg b, Reg acc) { return fma(a, b, acc); }
   static Reg add(Reg a, Reg b) { return _mm256_add_ps(a, b); }
   static Reg mul(Reg a, Reg b) { return _mm256_mul_ps(a, b); }
   static Reg sub(Reg a, Reg b) { return _mm256_sub_ps(a, b); }

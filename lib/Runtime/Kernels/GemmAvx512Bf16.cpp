@@ -31,8 +31,9 @@ struct Vec : Avx512Vec {
     std::memcpy(&bits, p, sizeof(bits));
     return _mm512_castsi512_ps(_mm512_set1_epi32(static_cast<int>(bits)));
   }
-  /// acc + a(even) * b(even) + a(odd) * b(odd), per lane.
-  static Reg fma(Reg a, Reg b, Reg acc) {
+  /// acc + a(even) * b(even) + a(odd) * b(odd), per lane (fma stays the
+  /// fp32 multiply-add, for the attention's softmax).
+  static Reg madd(Reg a, Reg b, Reg acc) {
     return _mm512_dpbf16_ps(acc, (__m512bh)a, (__m512bh)b);
   }
   /// dst[t] = the pair (even[t], odd[t]) for t < n (odd null: zeros), 16
@@ -53,15 +54,31 @@ struct Vec : Avx512Vec {
                                _mm512_permutexvar_epi16(order, both));
     }
   }
+  /// dst[t] = the pair (src[2t], src[2t + 1]) for t < ceil(n / 2), zero
+  /// past n: n consecutive floats rounded to n consecutive bfloat16s,
+  /// which is the pair layout (the even value in the low half).
+  static void packAdjacentPairs(float *dst, const float *src, int64_t n) {
+    for (int64_t t = 0; t < n; t += 2 * W) {
+      int64_t lo = n - t < W ? n - t : W;
+      int64_t hi = n - t - W < 0 ? 0 : n - t - W < W ? n - t - W : W;
+      Reg a = _mm512_maskz_loadu_ps(mask(lo), src + t);
+      Reg b = _mm512_maskz_loadu_ps(mask(hi), src + t + W);
+      __m512i both = (__m512i)_mm512_cvtne2ps_pbh(b, a);
+      _mm512_mask_storeu_epi32(dst + t / 2, mask((lo + hi + 1) / 2), both);
+    }
+  }
 };
 } // namespace
 
 #include "GemmMicro.inc"
 
+// The attention on bfloat16 pairs (uses GemmMicro.inc's helpers).
+#include "AttentionMicro.inc"
+
 const romac::kernels::detail::IsaKernels &
 romac::kernels::detail::getAvx512Bf16Kernels() {
   static const IsaKernels kernels = {Vec::W,  Vec::KPack, chooseTile,
                                      runGemm, packBlock,  runBlock,
-                                     nullptr, nullptr,    nullptr};
+                                     nullptr, nullptr,    runAttention};
   return kernels;
 }

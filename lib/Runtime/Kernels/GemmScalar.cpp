@@ -24,6 +24,9 @@ struct Vec {
   static Reg loadMasked(const float *p, Mask m) { return m ? *p : 0.0f; }
   static Reg broadcast(const float *p) { return *p; }
   static Reg fma(Reg a, Reg b, Reg acc) { return acc + a * b; }
+  /// The GEMM's multiply-add of packed elements: fma here (a bfloat16 pair
+  /// dot product in GemmAvx512Bf16.cpp).
+  static Reg madd(Reg a, Reg b, Reg acc) { return fma(a, b, acc); }
   static Reg add(Reg a, Reg b) { return a + b; }
   static Reg mul(Reg a, Reg b) { return a * b; }
   static Reg sub(Reg a, Reg b) { return a - b; }

@@ -520,7 +520,7 @@ void depthwiseConv2d(RomacMemref4F32 *in, RomacMemref3F32 *w,
                      RomacMemref4F32 *out, int64_t strideH, int64_t strideW,
                      int64_t dilH, int64_t dilW, const Epilogue *epilogue);
 void attention(RomacMemref3F32 *q, RomacMemref3F32 *k, RomacMemref3F32 *v,
-               RomacMemref3F32 *o, float scale);
+               RomacMemref3F32 *o, float scale, Precision precision);
 
 } // namespace
 
@@ -584,7 +584,15 @@ extern "C" void _mlir_ciface_romac_attention_f32(RomacMemref3F32 *q,
                                                  RomacMemref3F32 *v,
                                                  RomacMemref3F32 *o,
                                                  float scale) {
-  attention(q, k, v, o, scale);
+  attention(q, k, v, o, scale, Precision::Fp32);
+}
+
+extern "C" void _mlir_ciface_romac_attention_bf16(RomacMemref3F32 *q,
+                                                  RomacMemref3F32 *k,
+                                                  RomacMemref3F32 *v,
+                                                  RomacMemref3F32 *o,
+                                                  float scale) {
+  attention(q, k, v, o, scale, Precision::Bf16);
 }
 
 extern "C" void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32(
@@ -629,10 +637,12 @@ void batchMatmul(RomacMemref3F32 *a, RomacMemref3F32 *b, RomacMemref3F32 *c,
 
 /// The threads pack every batch element's K^T and V together (each a share
 /// of the strips), then share out the blocks of query rows of all of them:
-/// two synchronisations per call, whatever the batch.
+/// two synchronisations per call, whatever the batch. In bf16 both products
+/// run on bfloat16 pairs where the ISA has them (getGemmKernels), else in
+/// fp32.
 void attention(RomacMemref3F32 *q, RomacMemref3F32 *k, RomacMemref3F32 *v,
-               RomacMemref3F32 *o, float scale) {
-  const IsaKernels &isa = getKernels();
+               RomacMemref3F32 *o, float scale, Precision precision) {
+  const IsaKernels &isa = getGemmKernels(precision);
   int64_t batch = o->sizes[0], m = o->sizes[1], dv = o->sizes[2];
   int64_t n = k->sizes[1], d = k->sizes[2];
   if (batch == 0 || m == 0 || dv == 0)
@@ -649,7 +659,11 @@ void attention(RomacMemref3F32 *q, RomacMemref3F32 *k, RomacMemref3F32 *v,
   Tile tile = isa.chooseTile(dv);
   int64_t nr = int64_t(tile.nv) * isa.vectorWidth;
   int64_t ktStrips = (n + nr - 1) / nr, vStrips = (dv + nr - 1) / nr;
-  int64_t ktFloats = ktStrips * nr * d, perBatch = ktFloats + vStrips * nr * n;
+  // K^T's depth and V's keys in packed elements (pairs with kPack 2).
+  int64_t dPacked = getPackedDepth(d, isa.kPack);
+  int64_t nPacked = getPackedDepth(n, isa.kPack);
+  int64_t ktFloats = ktStrips * nr * dPacked,
+          perBatch = ktFloats + vStrips * nr * nPacked;
   float *packed = getThreadScratch(batch * perBatch, /*slot=*/1);
   // K^T(kk, j) = K(j, kk); V(j, c).
   std::vector<int64_t> depth = getRange(d, k->strides[2]);
@@ -700,18 +714,21 @@ void attention(RomacMemref3F32 *q, RomacMemref3F32 *k, RomacMemref3F32 *v,
                   ktEnd = std::min(last, x.ktStrips);
           if (ktBegin < ktEnd) {
             g.b = x.k->aligned + x.k->offset + b * x.k->strides[0];
+            g.k = p.d;
             g.kOffsets = x.depth.data();
             g.colOffsets = x.keyRows.data();
-            x.isa.packBlock(g, 0, p.d, 0, p.n, ktBegin, ktEnd, out);
+            x.isa.packBlock(g, 0, getPackedDepth(p.d, x.isa.kPack), 0, p.n,
+                            ktBegin, ktEnd, out);
           }
           int64_t vBegin = std::max(first, x.ktStrips) - x.ktStrips,
                   vEnd = std::max(last, x.ktStrips) - x.ktStrips;
           if (vBegin < vEnd) {
             g.b = x.v->aligned + x.v->offset + b * x.v->strides[0];
+            g.k = p.n;
             g.kOffsets = x.valueRows.data();
             g.colOffsets = x.valueCols.data();
-            x.isa.packBlock(g, 0, p.n, 0, p.dv, vBegin, vEnd,
-                            out + (p.packedV - p.packedKt));
+            x.isa.packBlock(g, 0, getPackedDepth(p.n, x.isa.kPack), 0, p.dv,
+                            vBegin, vEnd, out + (p.packedV - p.packedKt));
           }
           s += last - first;
         }

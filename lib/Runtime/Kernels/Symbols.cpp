@@ -207,6 +207,8 @@ const Symbol *romac::kernels::getSymbols(int *count) {
            &_mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32)},
       {"_mlir_ciface_romac_attention_f32",
        reinterpret_cast<void *>(&_mlir_ciface_romac_attention_f32)},
+      {"_mlir_ciface_romac_attention_bf16",
+       reinterpret_cast<void *>(&_mlir_ciface_romac_attention_bf16)},
       {"_mlir_ciface_romac_matmul_bf16",
        reinterpret_cast<void *>(&_mlir_ciface_romac_matmul_bf16)},
       {"_mlir_ciface_romac_batch_matmul_bf16",
