@@ -207,6 +207,18 @@ constexpr int64_t nBlock = 512;
 /// kBlock x mBlock floats (128 KiB) stay in L2.
 constexpr int64_t mBlock = 128;
 
+/// Elements of a packed operand along a reduction of `k` values.
+inline int64_t getPackedDepth(int64_t k, int kPack) {
+  return (k + kPack - 1) / kPack;
+}
+
+/// How A is packed: fp32 (kPack 1, values rounded to bfloat16 when
+/// `roundBf16`) or bfloat16 pairs (kPack 2).
+struct PackFormat {
+  int kPack = 1;
+  bool roundBf16 = false;
+};
+
 /// The kernels of one instruction set.
 struct IsaKernels {
   /// Floats per vector register.
@@ -231,6 +243,11 @@ struct IsaKernels {
   void (*runBlock)(const GemmProblem &problem, const float *packed, int64_t k0,
                    int64_t kLen, int64_t j0, int64_t nLen, int64_t panelBegin,
                    int64_t panelEnd);
+  /// detail::packA for this ISA's kernels (the bfloat16 kernels convert
+  /// contiguous rows with vector instructions).
+  void (*packA)(const float *a, int64_t m, int64_t k, int64_t rowStride,
+                const int64_t *colOffsets, int mr, PackFormat format,
+                float *out);
   /// C += A * B for a thin product, over the columns [colBegin, colEnd).
   void (*runThin)(const ThinProblem &problem, int64_t colBegin, int64_t colEnd);
   /// out += the depthwise convolution of one plane, output rows
@@ -253,18 +270,6 @@ const IsaKernels &getAvx512Bf16Kernels();
 
 /// The number of row panels of `m` rows for tile height `mr`.
 inline int64_t getNumPanels(int64_t m, int mr) { return (m + mr - 1) / mr; }
-
-/// Elements of a packed operand along a reduction of `k` values.
-inline int64_t getPackedDepth(int64_t k, int kPack) {
-  return (k + kPack - 1) / kPack;
-}
-
-/// How A is packed: fp32 (kPack 1, values rounded to bfloat16 when
-/// `roundBf16`) or bfloat16 pairs (kPack 2).
-struct PackFormat {
-  int kPack = 1;
-  bool roundBf16 = false;
-};
 
 /// Packs A(i, kk) = a[i * rowStride + colOffsets[kk]] (m x k) into `out`
 /// (getNumPanels(m, mr) * getPackedDepth(k, kPack) * mr elements), rows

@@ -104,8 +104,8 @@ romac::kernels::detail::Tile chooseTile(int64_t n) {
 
 const romac::kernels::detail::IsaKernels &
 romac::kernels::detail::getAvx2Kernels() {
-  static const IsaKernels kernels = {Vec::W,  Vec::KPack,   chooseTile,
-                                     runGemm, packBlock,    runBlock,
-                                     runThin, runDepthwise, runAttention};
+  static const IsaKernels kernels = {
+      Vec::W,   Vec::KPack, chooseTile, runGemm,      packBlock,
+      runBlock, packA,      runThin,    runDepthwise, runAttention};
   return kernels;
 }

@@ -29,8 +29,8 @@ struct Vec : Avx512Vec {};
 
 const romac::kernels::detail::IsaKernels &
 romac::kernels::detail::getAvx512Kernels() {
-  static const IsaKernels kernels = {Vec::W,  Vec::KPack,   chooseTile,
-                                     runGemm, packBlock,    runBlock,
-                                     runThin, runDepthwise, runAttention};
+  static const IsaKernels kernels = {
+      Vec::W,   Vec::KPack, chooseTile, runGemm,      packBlock,
+      runBlock, packA,      runThin,    runDepthwise, runAttention};
   return kernels;
 }

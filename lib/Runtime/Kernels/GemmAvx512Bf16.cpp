@@ -75,10 +75,54 @@ struct Vec : Avx512Vec {
 // The attention on bfloat16 pairs (uses GemmMicro.inc's helpers).
 #include "AttentionMicro.inc"
 
+namespace {
+
+using romac::kernels::detail::PackFormat;
+
+/// detail::packA into bfloat16 pairs: a panel's contiguous rows are
+/// converted by the vector instructions (packAdjacentPairs) a chunk of
+/// pairs at a time into a buffer, which is then stored transposed
+/// ([pair][row]); other layouts take the scalar detail::packA.
+void packAPairs(const float *a, int64_t m, int64_t k, int64_t rowStride,
+                const int64_t *colOffsets, int mr, PackFormat format,
+                float *out) {
+  bool contiguous = k > 0 && colOffsets[k - 1] - colOffsets[0] == k - 1;
+  for (int64_t kk = 1; contiguous && kk < k; ++kk)
+    contiguous = colOffsets[kk] == colOffsets[0] + kk;
+  constexpr int kMaxRows = 24; // the tallest tile (Avx512Vec.inc)
+  if (!contiguous || mr > kMaxRows)
+    return romac::kernels::detail::packA(a, m, k, rowStride, colOffsets, mr,
+                                         format, out);
+  constexpr int64_t chunk = 128; // pairs per row in the buffer (12 KiB)
+  alignas(64) float rows[kMaxRows * chunk];
+  int64_t depth = getPackedDepth(k, 2);
+  int64_t panels = romac::kernels::detail::getNumPanels(m, mr);
+  for (int64_t p = 0; p < panels; ++p) {
+    float *panel = out + p * depth * mr;
+    int valid = static_cast<int>(minOf(mr, m - p * mr));
+    for (int64_t q0 = 0; q0 < depth; q0 += chunk) {
+      int64_t pairs = minOf(chunk, depth - q0);
+      for (int r = 0; r < valid; ++r)
+        Vec::packAdjacentPairs(rows + r * chunk,
+                               a + (p * mr + r) * rowStride + colOffsets[0] +
+                                   2 * q0,
+                               minOf(2 * pairs, k - 2 * q0));
+      for (int r = valid; r < mr; ++r)
+        for (int64_t q = 0; q < pairs; ++q)
+          rows[r * chunk + q] = 0.0f;
+      for (int64_t q = 0; q < pairs; ++q)
+        for (int r = 0; r < mr; ++r)
+          panel[(q0 + q) * mr + r] = rows[r * chunk + q];
+    }
+  }
+}
+
+} // namespace
+
 const romac::kernels::detail::IsaKernels &
 romac::kernels::detail::getAvx512Bf16Kernels() {
-  static const IsaKernels kernels = {Vec::W,  Vec::KPack, chooseTile,
-                                     runGemm, packBlock,  runBlock,
-                                     nullptr, nullptr,    runAttention};
+  static const IsaKernels kernels = {
+      Vec::W,   Vec::KPack, chooseTile, runGemm, packBlock,
+      runBlock, packAPairs, nullptr,    nullptr, runAttention};
   return kernels;
 }

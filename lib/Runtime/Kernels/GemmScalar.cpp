@@ -68,8 +68,8 @@ romac::kernels::detail::Tile chooseTile(int64_t) { return {4, 8}; }
 
 const romac::kernels::detail::IsaKernels &
 romac::kernels::detail::getScalarKernels() {
-  static const IsaKernels kernels = {Vec::W,  Vec::KPack,   chooseTile,
-                                     runGemm, packBlock,    runBlock,
-                                     runThin, runDepthwise, runAttention};
+  static const IsaKernels kernels = {
+      Vec::W,   Vec::KPack, chooseTile, runGemm,      packBlock,
+      runBlock, packA,      runThin,    runDepthwise, runAttention};
   return kernels;
 }

@@ -298,28 +298,29 @@ struct PackedConstants {
 };
 
 /// packA, its row panels shared out over the threads when `parallel`.
-void packAOnThreads(const float *a, int64_t m, int64_t k, int64_t rowStride,
-                    const int64_t *cols, int mr, PackFormat format, float *out,
-                    bool parallel) {
+void packAOnThreads(const IsaKernels &isa, const float *a, int64_t m, int64_t k,
+                    int64_t rowStride, const int64_t *cols, int mr,
+                    PackFormat format, float *out, bool parallel) {
   int64_t panels = getNumPanels(m, mr);
   if (!parallel || panels < 2 || getNumThreads() == 1)
-    return packA(a, m, k, rowStride, cols, mr, format, out);
+    return isa.packA(a, m, k, rowStride, cols, mr, format, out);
   struct Ctx {
+    const IsaKernels &isa;
     const float *a;
     int64_t m, k, rowStride;
     const int64_t *cols;
     int mr;
     PackFormat format;
     float *out;
-  } ctx{a, m, k, rowStride, cols, mr, format, out};
+  } ctx{isa, a, m, k, rowStride, cols, mr, format, out};
   parallelFor(
       panels,
       [](void *c, int64_t begin, int64_t end) {
         auto &x = *static_cast<Ctx *>(c);
         int64_t row0 = begin * x.mr;
-        packA(x.a + row0 * x.rowStride, std::min(x.m, end * x.mr) - row0, x.k,
-              x.rowStride, x.cols, x.mr, x.format,
-              x.out + begin * getPackedDepth(x.k, x.format.kPack) * x.mr);
+        x.isa.packA(x.a + row0 * x.rowStride, std::min(x.m, end * x.mr) - row0,
+                    x.k, x.rowStride, x.cols, x.mr, x.format,
+                    x.out + begin * getPackedDepth(x.k, x.format.kPack) * x.mr);
       },
       &ctx);
 }
@@ -327,7 +328,8 @@ void packAOnThreads(const float *a, int64_t m, int64_t k, int64_t rowStride,
 /// A packed for `tile`: in this thread's scratch buffer, or, when the data
 /// is a constant (a weight: the same address always holds the same values),
 /// packed once per process and kept, keyed by its address and layout.
-const float *getPackedA(const float *a, int64_t m, int64_t k, int64_t rowStride,
+const float *getPackedA(const IsaKernels &isa, const float *a, int64_t m,
+                        int64_t k, int64_t rowStride,
                         const std::vector<int64_t> &cols, Tile tile,
                         PackFormat format, bool constant,
                         std::vector<int64_t> layoutKey, bool parallel) {
@@ -335,7 +337,7 @@ const float *getPackedA(const float *a, int64_t m, int64_t k, int64_t rowStride,
       getNumPanels(m, tile.mr) * getPackedDepth(k, format.kPack) * tile.mr;
   if (!constant) {
     float *out = getThreadScratch(floats);
-    packAOnThreads(a, m, k, rowStride, cols.data(), tile.mr, format, out,
+    packAOnThreads(isa, a, m, k, rowStride, cols.data(), tile.mr, format, out,
                    parallel);
     return out;
   }
@@ -356,7 +358,7 @@ const float *getPackedA(const float *a, int64_t m, int64_t k, int64_t rowStride,
   std::unique_ptr<Buffer> &packed = constants.cache[layoutKey];
   if (!packed) {
     packed = std::make_unique<Buffer>(floats);
-    packAOnThreads(a, m, k, rowStride, cols.data(), tile.mr, format,
+    packAOnThreads(isa, a, m, k, rowStride, cols.data(), tile.mr, format,
                    packed->data, parallel);
   }
   return packed->data;
@@ -463,8 +465,9 @@ void matmul(const float *a, const int64_t aStrides[2], const float *b,
                        kOffsets = getRange(k, bStrides[0]),
                        bColumns = getRange(n, bStrides[1]),
                        cColumns = getRange(n, cStrides[1]);
-  const float *packed = getPackedA(a, m, k, aStrides[0], aOffsets, tile, format,
-                                   /*constant=*/false, {}, parallel);
+  const float *packed =
+      getPackedA(*isa, a, m, k, aStrides[0], aOffsets, tile, format,
+                 /*constant=*/false, {}, parallel);
   GemmProblem problem{m,
                       n,
                       k,
@@ -797,8 +800,8 @@ void conv2d(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
   auto [isa, format] = getGemm(precision);
   Tile tile = isa->chooseTile(n);
   const float *packed = getPackedA(
-      w->aligned + w->offset, filters, k, w->strides[0], wOffsets, tile, format,
-      constantFilter != 0,
+      *isa, w->aligned + w->offset, filters, k, w->strides[0], wOffsets, tile,
+      format, constantFilter != 0,
       {channels, kh, kw, w->strides[1], w->strides[2], w->strides[3]},
       /*parallel=*/true);
   GemmProblem problem{filters,
