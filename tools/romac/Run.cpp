@@ -32,6 +32,7 @@
 
 #include "mlir/Pass/PassManager.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -398,8 +399,65 @@ llvm::StringMap<double> predictLayerCycles(const RunArgs &args,
   return cycles;
 }
 
-/// --profile: the time per layer over the runs next to the share of the
-/// contractions' cycles the schedule predicts, slowest first.
+/// The op of one layer's ONNX node name: its last part without a "_N"
+/// suffix ("/a/b/MatMul_1" is "MatMul").
+llvm::StringRef getLayerOp(llvm::StringRef name) {
+  llvm::StringRef op = name.contains('/') ? name.rsplit('/').second : name;
+  auto [base, suffix] = op.rsplit('_');
+  if (!suffix.empty() && llvm::all_of(suffix, llvm::isDigit))
+    op = base;
+  return op;
+}
+
+/// The op kind of a kernel for --profile's summary: its layer's op, or for
+/// a kernel of several layers ("A + B": a fused attention or element-wise
+/// chain) their distinct ops joined by "+" ("MatMul+MatMul" is an
+/// attention).
+std::string getOpKind(llvm::StringRef name) {
+  llvm::SmallVector<llvm::StringRef> layers;
+  name.split(layers, " + ");
+  // Node names are paths ("/a/b/Op"); other parts name the constants a
+  // fused chain reads (a norm's weight) and are left out.
+  if (llvm::any_of(layers, [](llvm::StringRef l) { return l.contains('/'); }))
+    llvm::erase_if(layers, [](llvm::StringRef l) { return !l.contains('/'); });
+  llvm::SmallVector<std::string> ops;
+  for (llvm::StringRef layer : layers) {
+    std::string op = getLayerOp(layer).str();
+    if (!llvm::is_contained(ops, op) || op == "MatMul")
+      ops.push_back(op);
+  }
+  std::string kind = llvm::join(ops, "+");
+  if (kind == "MatMul+MatMul")
+    return "attention (MatMul+MatMul)";
+  return kind.empty() ? "(unnamed)" : kind;
+}
+
+/// --profile's summary: the time per op kind, slowest first.
+void printProfileByOp(llvm::ArrayRef<KernelProfile> kernels, unsigned runs,
+                      double total) {
+  std::map<std::string, std::pair<double, int>> byOp;
+  for (const KernelProfile &k : kernels) {
+    auto &[seconds, count] = byOp[getOpKind(k.name)];
+    seconds += k.seconds;
+    ++count;
+  }
+  std::vector<std::pair<std::string, std::pair<double, int>>> sorted(
+      byOp.begin(), byOp.end());
+  llvm::stable_sort(sorted, [](const auto &a, const auto &b) {
+    return a.second.first > b.second.first;
+  });
+  llvm::raw_ostream &os = llvm::outs();
+  os << llvm::formatv("{0,-32} {1,8} {2,10} {3,7}\n", "op (kernels by name)",
+                      "kernels", "ms/run", "share");
+  for (const auto &[op, entry] : sorted)
+    os << llvm::formatv("{0,-32} {1,8} {2,10:f3} {3,6:f1}%\n", op, entry.second,
+                        1e3 * entry.first / runs,
+                        total > 0 ? 100 * entry.first / total : 0.0);
+}
+
+/// --profile: the time per op kind, then per layer over the runs next to
+/// the share of the contractions' cycles the schedule predicts, slowest
+/// first.
 void printProfile(llvm::ArrayRef<KernelProfile> kernels, unsigned runs,
                   const llvm::StringMap<double> &predicted) {
   // A kernel that computes several layers (a fused attention: "A + B") is
@@ -438,6 +496,7 @@ void printProfile(llvm::ArrayRef<KernelProfile> kernels, unsigned runs,
     os << llvm::formatv("; contractions {0:f1} % of the time",
                         percent(contractions, total));
   os << "\n";
+  printProfileByOp(kernels, runs, total);
   os << llvm::formatv("{0,-56} {1,10} {2,7} {3,10} {4,10}\n", "layer", "ms/run",
                       "share", "of contr.", "predicted");
   constexpr size_t kShown = 40;
