@@ -52,6 +52,7 @@ def plot(meta, graphs, png):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     names = list(dict.fromkeys(g for g, _ in graphs))
     precisions = [p for p in ("fp32", "bf16") if any(q == p for _, q in graphs)]
@@ -83,6 +84,9 @@ def plot(meta, graphs, png):
         top = max([top] + ratios + [v for _, v in marked])
     ax.axhline(1.0, color="gray", linewidth=0.8)
     ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%gx"))
+    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_yticks([0.25, 0.5, 1, 2, 4])
     ax.set_xticks(range(len(names)), names, rotation=20, ha="right")
     ax.set_ylabel("speed ratio (ort / romac)")
     ax.set_title(f"romac run vs onnxruntime (fp32), {meta['threads']} threads\n{meta['cpu']} "

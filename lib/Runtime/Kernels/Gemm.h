@@ -110,7 +110,10 @@ enum class Precision { Fp32, Bf16 };
 struct GemmProblem {
   int64_t m, n, k;
   Tile tile;
-  /// Packed A: ceil(m / mr) panels of ceil(k / kPack) * mr elements.
+  /// Packed A: ceil(m / mr) panels of ceil(k / kPack) * mr elements; or,
+  /// when aRowStride is not 0, A itself: A(i, kk) = packedA[i * aRowStride
+  /// + kk] (fp32 kernels only: an activation whose rows are contiguous is
+  /// read in place instead of copied per call).
   const float *packedA;
   /// B(kk, j) = b[kOffsets[kk] + colOffsets[j]].
   const float *b;
@@ -123,6 +126,8 @@ struct GemmProblem {
   const Epilogue *epilogue = nullptr;
   /// fp32 kernels: round B's values to bfloat16 as they are packed.
   bool roundBf16 = false;
+  /// Not 0: A is read in place with this row stride (packedA).
+  int64_t aRowStride = 0;
 };
 
 /// C += A * B for an A of at most kThinRows rows, read in place

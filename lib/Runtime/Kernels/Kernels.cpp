@@ -465,9 +465,16 @@ void matmul(const float *a, const int64_t aStrides[2], const float *b,
                        kOffsets = getRange(k, bStrides[0]),
                        bColumns = getRange(n, bStrides[1]),
                        cColumns = getRange(n, cStrides[1]);
+  // An fp32 A with contiguous rows is read in place by the 6-row tiles
+  // (packing it would copy all of A on every call: an 8192 x 1280
+  // activation, 10.5 million floats, for a 320-wide product); taller tiles
+  // and bfloat16 pack it.
+  bool inPlace = format.kPack == 1 && !format.roundBf16 && aStrides[1] == 1 &&
+                 aStrides[0] > 0 && tile.mr <= 6;
   const float *packed =
-      getPackedA(*isa, a, m, k, aStrides[0], aOffsets, tile, format,
-                 /*constant=*/false, {}, parallel);
+      inPlace ? a
+              : getPackedA(*isa, a, m, k, aStrides[0], aOffsets, tile, format,
+                           /*constant=*/false, {}, parallel);
   GemmProblem problem{m,
                       n,
                       k,
@@ -480,7 +487,8 @@ void matmul(const float *a, const int64_t aStrides[2], const float *b,
                       cStrides[0],
                       cColumns.data(),
                       epilogue,
-                      format.roundBf16};
+                      format.roundBf16,
+                      inPlace ? aStrides[0] : 0};
   run(*isa, problem, parallel);
 }
 
