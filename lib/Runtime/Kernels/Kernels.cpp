@@ -16,6 +16,8 @@
 
 #include "Gemm.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -325,6 +327,27 @@ void packAOnThreads(const IsaKernels &isa, const float *a, int64_t m, int64_t k,
       &ctx);
 }
 
+/// Asks the kernel to reclaim the whole pages of [data, data + floats): a
+/// weight that was just packed is read again only by the fingerprint of
+/// getPackedA, so its pages need not stay resident next to its packed copy
+/// (the full SD2 UNet's filters would count twice in the peak RSS).
+/// MADV_PAGEOUT keeps the contents (a file-backed page is dropped and read
+/// again from its file if touched; an anonymous one is swapped out, or
+/// kept without swap); where the kernel lacks it, nothing happens.
+void releasePages(const float *data, int64_t floats) {
+#ifdef MADV_PAGEOUT
+  constexpr uintptr_t page = 4096;
+  uintptr_t begin =
+      (reinterpret_cast<uintptr_t>(data) + page - 1) & ~(page - 1);
+  uintptr_t end = reinterpret_cast<uintptr_t>(data + floats) & ~(page - 1);
+  if (end > begin)
+    madvise(reinterpret_cast<void *>(begin), end - begin, MADV_PAGEOUT);
+#else
+  (void)data;
+  (void)floats;
+#endif
+}
+
 /// A packed for `tile`: in this thread's scratch buffer, or, when the data
 /// is a constant (a weight: the same address always holds the same values),
 /// packed once per process and kept, keyed by its address and layout.
@@ -360,6 +383,8 @@ const float *getPackedA(const IsaKernels &isa, const float *a, int64_t m,
     packed = std::make_unique<Buffer>(floats);
     packAOnThreads(isa, a, m, k, rowStride, cols.data(), tile.mr, format,
                    packed->data, parallel);
+    releasePages(a, (m - 1) * rowStride +
+                        *std::max_element(cols.begin(), cols.end()) + 1);
   }
   return packed->data;
 }
