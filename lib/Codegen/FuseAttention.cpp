@@ -367,6 +367,66 @@ std::optional<AttentionChain> matchAttention(linalg::LinalgOp root,
   return chain;
 }
 
+/// The [B, S, H, D] tensor that \p value ([B * H, S, D]) splits into heads:
+/// the tensor.collapse_shape [[0, 1], [2], [3]] of its linalg.transpose
+/// [0, 2, 1, 3] (the importer's Reshape and Transpose of a projection's
+/// output); null otherwise.
+Value getHeadsSource(Value value) {
+  auto collapse = value.getDefiningOp<tensor::CollapseShapeOp>();
+  if (!collapse || collapse.getSrcType().getRank() != 4 ||
+      collapse.getReassociationIndices() !=
+          SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}})
+    return {};
+  auto transpose = collapse.getSrc().getDefiningOp<linalg::TransposeOp>();
+  if (!transpose || transpose.getPermutation() != ArrayRef<int64_t>{0, 2, 1, 3})
+    return {};
+  return transpose.getInput();
+}
+
+/// An attention whose operands are heads split from [B, S, H, D] tensors
+/// and whose result is merged back into one: romac.attention takes them as
+/// they are (rank 4), and the splits and the merge go.
+struct HeadsForm {
+  Value query, key, value;
+  /// The merge: expand_shape [B * H, M, DV] -> [B, H, M, DV], then
+  /// linalg.transpose [0, 2, 1, 3], whose result the attention replaces.
+  Operation *expand, *transpose;
+};
+
+/// \p chain in the heads form, if all of Q, K and V are split from
+/// [B, S, H, D] tensors with one B and H and the result's only use is its
+/// merge into [B, M, H, DV].
+std::optional<HeadsForm> matchHeads(const AttentionChain &chain) {
+  HeadsForm heads;
+  heads.query = getHeadsSource(chain.query);
+  heads.key = getHeadsSource(chain.key);
+  heads.value = getHeadsSource(chain.value);
+  if (!heads.query || !heads.key || !heads.value || !chain.result.hasOneUse())
+    return std::nullopt;
+  auto expand = dyn_cast<tensor::ExpandShapeOp>(*chain.result.user_begin());
+  if (!expand || expand.getResultType().getRank() != 4 ||
+      expand.getReassociationIndices() !=
+          SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}} ||
+      !expand.getResult().hasOneUse())
+    return std::nullopt;
+  auto transpose =
+      dyn_cast<linalg::TransposeOp>(*expand.getResult().user_begin());
+  if (!transpose || transpose.getInput() != expand.getResult() ||
+      transpose.getPermutation() != ArrayRef<int64_t>{0, 2, 1, 3})
+    return std::nullopt;
+  auto shape = [](Value v) {
+    return cast<RankedTensorType>(v.getType()).getShape();
+  };
+  ArrayRef<int64_t> q = shape(heads.query), k = shape(heads.key),
+                    v = shape(heads.value), o = shape(transpose->getResult(0));
+  if (k[0] != q[0] || v[0] != q[0] || o[0] != q[0] || k[2] != q[2] ||
+      v[2] != q[2] || o[2] != q[2] || o[1] != q[1] || v[1] != k[1])
+    return std::nullopt;
+  heads.expand = expand;
+  heads.transpose = transpose;
+  return heads;
+}
+
 struct FuseAttentionPass
     : public romac::impl::RomacFuseAttentionPassBase<FuseAttentionPass> {
   using Base::Base;
@@ -396,28 +456,44 @@ struct FuseAttentionPass
                                   type.getElementType()),
             value, SmallVector<ReassociationIndices>{{0, 1}, {2}});
       };
-      Value query = as3D(chain.query), key = as3D(chain.key),
-            value = as3D(chain.value);
-      auto resultType = cast<RankedTensorType>(chain.result.getType());
-      SmallVector<int64_t> shape(resultType.getShape());
-      if (shape.size() == 2)
-        shape.insert(shape.begin(), 1);
-      auto type = RankedTensorType::get(shape, resultType.getElementType());
-      Value init =
-          tensor::EmptyOp::create(rewriter, at, shape, type.getElementType());
       // Both products' locations: the profile times the kernel as both
       // layers of the schedule.
       Location loc = rewriter.getFusedLoc(
           {chain.scores->getLoc(), chain.product->getLoc()});
-      Value result = romac::AttentionOp::create(
-                         rewriter, loc, TypeRange{type}, query, key, value,
-                         init, rewriter.getF32FloatAttr(chain.scale))
-                         ->getResult(0);
-      if (type != resultType)
-        result = tensor::CollapseShapeOp::create(
-            rewriter, at, resultType, result,
-            SmallVector<ReassociationIndices>{{0, 1}, {2}});
-      rewriter.replaceAllUsesWith(chain.result, result);
+      if (std::optional<HeadsForm> heads = matchHeads(chain)) {
+        // Rank 4: the heads stay where the projections put them.
+        rewriter.setInsertionPoint(heads->transpose);
+        Value merged = heads->transpose->getResult(0);
+        auto type = cast<RankedTensorType>(merged.getType());
+        Value init = tensor::EmptyOp::create(rewriter, at, type.getShape(),
+                                             type.getElementType());
+        Value result =
+            romac::AttentionOp::create(
+                rewriter, loc, TypeRange{type}, heads->query, heads->key,
+                heads->value, init, rewriter.getF32FloatAttr(chain.scale))
+                ->getResult(0);
+        rewriter.replaceAllUsesWith(merged, result);
+        chain.ops.append({heads->expand, heads->transpose});
+      } else {
+        Value query = as3D(chain.query), key = as3D(chain.key),
+              value = as3D(chain.value);
+        auto resultType = cast<RankedTensorType>(chain.result.getType());
+        SmallVector<int64_t> shape(resultType.getShape());
+        if (shape.size() == 2)
+          shape.insert(shape.begin(), 1);
+        auto type = RankedTensorType::get(shape, resultType.getElementType());
+        Value init =
+            tensor::EmptyOp::create(rewriter, at, shape, type.getElementType());
+        Value result = romac::AttentionOp::create(
+                           rewriter, loc, TypeRange{type}, query, key, value,
+                           init, rewriter.getF32FloatAttr(chain.scale))
+                           ->getResult(0);
+        if (type != resultType)
+          result = tensor::CollapseShapeOp::create(
+              rewriter, at, resultType, result,
+              SmallVector<ReassociationIndices>{{0, 1}, {2}});
+        rewriter.replaceAllUsesWith(chain.result, result);
+      }
       // Users before producers, so that each goes without uses (and no
       // later pass, romac-tile-by-schedule included, sees the products).
       // The fills, empty tensors, views and constants only the chain used

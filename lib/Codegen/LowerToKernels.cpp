@@ -297,17 +297,23 @@ struct LowerToKernelsPass
             {strides[0], strides[1], dilations[0], dilations[1]});
       }
     }
-    // Attention: romac_attention_{f32,bf16}(q, k, v, o, scale).
+    // Attention: romac_attention[_heads]_{f32,bf16}(q, k, v, o, scale).
     SmallVector<romac::AttentionOp> attentions;
     module.walk([&](romac::AttentionOp op) {
       if (op->getNumResults() == 0)
         attentions.push_back(op);
     });
-    for (romac::AttentionOp op : attentions)
+    for (romac::AttentionOp op : attentions) {
+      // Rank 4: the heads in the operands' layout (romac_attention_heads).
+      bool heads = cast<MemRefType>(op.getInit().getType()).getRank() == 4;
+      int64_t rank = heads ? 4 : 3;
       replaceByCall(op,
-                    getOrDeclareKernel(module, "romac_attention", {3, 3, 3, 3},
-                                       0, 1, false, gemm),
+                    getOrDeclareKernel(
+                        module,
+                        heads ? "romac_attention_heads" : "romac_attention",
+                        {rank, rank, rank, rank}, 0, 1, false, gemm),
                     {}, {op.getScale().convertToFloat()});
+    }
     // What no kernel took gets its epilogue as loops of their own.
     module.walk([](linalg::LinalgOp op) {
       if (std::optional<Fused> fused = getFused(op);

@@ -66,6 +66,90 @@ func.func @attention(%q: tensor<2x5x8xf32>, %k: tensor<2x7x8xf32>, %v: tensor<2x
 
 // -----
 
+// The heads split from [B, S, H * D] projections (the importer's reshape to
+// [B, S, H, D], transpose [0, 2, 1, 3], collapse to [B * H, S, D]) and the
+// result merged back: romac.attention reads the [B, S, H, D] views as they
+// are (rank 4) and writes the merged layout; no transpose is left.
+// CHECK-LABEL: func.func @heads
+// CHECK-SAME: (%[[Q:.*]]: tensor<1x5x16xf32>, %[[K:.*]]: tensor<1x7x16xf32>, %[[V:.*]]: tensor<1x7x6xf32>)
+// CHECK-DAG: %[[Q4:.*]] = tensor.expand_shape %[[Q]] {{\[}}[0], [1], [2, 3]] output_shape [1, 5, 2, 8]
+// CHECK-DAG: %[[K4:.*]] = tensor.expand_shape %[[K]] {{\[}}[0], [1], [2, 3]] output_shape [1, 7, 2, 8]
+// CHECK-DAG: %[[V4:.*]] = tensor.expand_shape %[[V]] {{\[}}[0], [1], [2, 3]] output_shape [1, 7, 2, 3]
+// CHECK: %[[O:.*]] = romac.attention ins(%[[Q4]], %[[K4]], %[[V4]] : tensor<1x5x2x8xf32>, tensor<1x7x2x8xf32>, tensor<1x7x2x3xf32>) outs(%{{.*}} : tensor<1x5x2x3xf32>) {scale = 0.353553{{[0-9]*}} : f32} -> tensor<1x5x2x3xf32>
+// CHECK: %[[M:.*]] = tensor.collapse_shape %[[O]] {{\[}}[0], [1], [2, 3]]
+// CHECK-NOT: linalg.transpose
+// CHECK: return %[[M]]
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#row = affine_map<(d0, d1, d2) -> (d0, d1, 0)>
+#red = affine_map<(d0, d1, d2) -> (d0, d1)>
+#scalar = affine_map<(d0, d1, d2) -> ()>
+func.func @heads(%qp: tensor<1x5x16xf32>, %kp: tensor<1x7x16xf32>, %vp: tensor<1x7x6xf32>) -> tensor<1x5x6xf32> {
+  %q4 = tensor.expand_shape %qp [[0], [1], [2, 3]] output_shape [1, 5, 2, 8] : tensor<1x5x16xf32> into tensor<1x5x2x8xf32>
+  %qt0 = tensor.empty() : tensor<1x2x5x8xf32>
+  %qt = linalg.transpose ins(%q4 : tensor<1x5x2x8xf32>) outs(%qt0 : tensor<1x2x5x8xf32>) permutation = [0, 2, 1, 3]
+  %q = tensor.collapse_shape %qt [[0, 1], [2], [3]] : tensor<1x2x5x8xf32> into tensor<2x5x8xf32>
+  %k4 = tensor.expand_shape %kp [[0], [1], [2, 3]] output_shape [1, 7, 2, 8] : tensor<1x7x16xf32> into tensor<1x7x2x8xf32>
+  %kt0 = tensor.empty() : tensor<1x2x7x8xf32>
+  %kt = linalg.transpose ins(%k4 : tensor<1x7x2x8xf32>) outs(%kt0 : tensor<1x2x7x8xf32>) permutation = [0, 2, 1, 3]
+  %k = tensor.collapse_shape %kt [[0, 1], [2], [3]] : tensor<1x2x7x8xf32> into tensor<2x7x8xf32>
+  %v4 = tensor.expand_shape %vp [[0], [1], [2, 3]] output_shape [1, 7, 2, 3] : tensor<1x7x6xf32> into tensor<1x7x2x3xf32>
+  %vt0 = tensor.empty() : tensor<1x2x7x3xf32>
+  %vt = linalg.transpose ins(%v4 : tensor<1x7x2x3xf32>) outs(%vt0 : tensor<1x2x7x3xf32>) permutation = [0, 2, 1, 3]
+  %v = tensor.collapse_shape %vt [[0, 1], [2], [3]] : tensor<1x2x7x3xf32> into tensor<2x7x3xf32>
+  %zero = arith.constant 0.0 : f32
+  %lowest = arith.constant -3.40282347E+38 : f32
+  %c = arith.constant dense<0.353553385> : tensor<f32>
+  %e0 = tensor.empty() : tensor<2x5x7xf32>
+  %f0 = linalg.fill ins(%zero : f32) outs(%e0 : tensor<2x5x7xf32>) -> tensor<2x5x7xf32>
+  %s = linalg.batch_matmul indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>] ins(%q, %k : tensor<2x5x8xf32>, tensor<2x7x8xf32>) outs(%f0 : tensor<2x5x7xf32>) -> tensor<2x5x7xf32>
+  %e1 = tensor.empty() : tensor<2x5x7xf32>
+  %x = linalg.generic {indexing_maps = [#id, #scalar, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s, %c : tensor<2x5x7xf32>, tensor<f32>) outs(%e1 : tensor<2x5x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.mulf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5x7xf32>
+  %e2 = tensor.empty() : tensor<2x5xf32>
+  %f2 = linalg.fill ins(%lowest : f32) outs(%e2 : tensor<2x5xf32>) -> tensor<2x5xf32>
+  %m = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x : tensor<2x5x7xf32>) outs(%f2 : tensor<2x5xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.maximumf %acc, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5xf32>
+  %m3 = tensor.expand_shape %m [[0], [1, 2]] output_shape [2, 5, 1] : tensor<2x5xf32> into tensor<2x5x1xf32>
+  %e3 = tensor.empty() : tensor<2x5x7xf32>
+  %ex = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x, %m3 : tensor<2x5x7xf32>, tensor<2x5x1xf32>) outs(%e3 : tensor<2x5x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %d = arith.subf %a, %b : f32
+    %r = math.exp %d : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5x7xf32>
+  %e4 = tensor.empty() : tensor<2x5xf32>
+  %f4 = linalg.fill ins(%zero : f32) outs(%e4 : tensor<2x5xf32>) -> tensor<2x5xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "parallel", "reduction"]} ins(%ex : tensor<2x5x7xf32>) outs(%f4 : tensor<2x5xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.addf %acc, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5xf32>
+  %sum3 = tensor.expand_shape %sum [[0], [1, 2]] output_shape [2, 5, 1] : tensor<2x5xf32> into tensor<2x5x1xf32>
+  %e5 = tensor.empty() : tensor<2x5x7xf32>
+  %p = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ex, %sum3 : tensor<2x5x7xf32>, tensor<2x5x1xf32>) outs(%e5 : tensor<2x5x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.divf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5x7xf32>
+  %e6 = tensor.empty() : tensor<2x5x3xf32>
+  %f6 = linalg.fill ins(%zero : f32) outs(%e6 : tensor<2x5x3xf32>) -> tensor<2x5x3xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<2x5x7xf32>, tensor<2x7x3xf32>) outs(%f6 : tensor<2x5x3xf32>) -> tensor<2x5x3xf32>
+  %oe = tensor.expand_shape %o [[0, 1], [2], [3]] output_shape [1, 2, 5, 3] : tensor<2x5x3xf32> into tensor<1x2x5x3xf32>
+  %ot0 = tensor.empty() : tensor<1x5x2x3xf32>
+  %ot = linalg.transpose ins(%oe : tensor<1x2x5x3xf32>) outs(%ot0 : tensor<1x5x2x3xf32>) permutation = [0, 2, 1, 3]
+  %merged = tensor.collapse_shape %ot [[0], [1], [2, 3]] : tensor<1x5x2x3xf32> into tensor<1x5x6xf32>
+  return %merged : tensor<1x5x6xf32>
+}
+
+
+// -----
+
 // No scale: 1.
 // CHECK-LABEL: func.func @unscaled
 // CHECK: romac.attention {{.*}} {scale = 1.000000e+00 : f32}

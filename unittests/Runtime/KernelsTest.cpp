@@ -586,6 +586,71 @@ TEST_P(KernelsTest, Bf16AttentionMatchesSoftmaxOfRoundedOperands) {
   }
 }
 
+TEST_P(KernelsTest, AttentionOverHeadsReadsTheProjectionsInPlace) {
+  // romac_attention_heads_*: q [B, M, H, D], k [B, N, H, D], v [B, N, H,
+  // DV] and o [B, M, H, DV], rows padded (a stride of H * D + 3): each
+  // (b, h) against a double softmax of that head's copy, and bit for bit
+  // the [B * H, S, D] kernel of the same precision on the split copies.
+  int64_t b = 2, m = 70, n = 300, h = 3, d = 9, dv = 20;
+  float scale = 0.75f;
+  int64_t qRow = h * d + 3, vRow = h * dv + 3;
+  std::vector<float> q = makeRandom(b * m * qRow, 71),
+                     k = makeRandom(b * n * qRow, 72),
+                     v = makeRandom(b * n * vRow, 73);
+  // The heads split: [B * H, S, D].
+  std::vector<float> qs(b * h * m * d), ks(b * h * n * d), vs(b * h * n * dv);
+  for (int64_t x = 0; x < b; ++x)
+    for (int64_t y = 0; y < h; ++y) {
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t c = 0; c < d; ++c)
+          qs[((x * h + y) * m + i) * d + c] = q[(x * m + i) * qRow + y * d + c];
+      for (int64_t j = 0; j < n; ++j) {
+        for (int64_t c = 0; c < d; ++c)
+          ks[((x * h + y) * n + j) * d + c] = k[(x * n + j) * qRow + y * d + c];
+        for (int64_t c = 0; c < dv; ++c)
+          vs[((x * h + y) * n + j) * dv + c] =
+              v[(x * n + j) * vRow + y * dv + c];
+      }
+    }
+  std::vector<float> want =
+      naiveAttention(b * h, m, n, d, dv, scale, qs, ks, vs);
+  auto q4 =
+      makeView<RomacMemref4F32>(q, 0, {b, m, h, d}, {m * qRow, qRow, d, 1});
+  auto k4 =
+      makeView<RomacMemref4F32>(k, 0, {b, n, h, d}, {n * qRow, qRow, d, 1});
+  auto v4 =
+      makeView<RomacMemref4F32>(v, 0, {b, n, h, dv}, {n * vRow, vRow, dv, 1});
+  auto q3 = makeView<RomacMemref3F32>(qs, 0, {b * h, m, d}, {m * d, d, 1});
+  auto k3 = makeView<RomacMemref3F32>(ks, 0, {b * h, n, d}, {n * d, d, 1});
+  auto v3 = makeView<RomacMemref3F32>(vs, 0, {b * h, n, dv}, {n * dv, dv, 1});
+  for (bool bf16 : {false, true}) {
+    std::vector<float> out(b * m * vRow, NAN), split(b * h * m * dv, NAN);
+    auto o4 = makeView<RomacMemref4F32>(out, 0, {b, m, h, dv},
+                                        {m * vRow, vRow, dv, 1});
+    auto o3 =
+        makeView<RomacMemref3F32>(split, 0, {b * h, m, dv}, {m * dv, dv, 1});
+    if (bf16) {
+      _mlir_ciface_romac_attention_heads_bf16(&q4, &k4, &v4, &o4, scale);
+      _mlir_ciface_romac_attention_bf16(&q3, &k3, &v3, &o3, scale);
+    } else {
+      _mlir_ciface_romac_attention_heads_f32(&q4, &k4, &v4, &o4, scale);
+      _mlir_ciface_romac_attention_f32(&q3, &k3, &v3, &o3, scale);
+    }
+    std::vector<float> got(b * h * m * dv);
+    for (int64_t x = 0; x < b; ++x)
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t c = 0; c < dv; ++c)
+            got[((x * h + y) * m + i) * dv + c] =
+                out[(x * m + i) * vRow + y * dv + c];
+    EXPECT_EQ(got, split) << (bf16 ? "bf16" : "fp32");
+    if (!bf16)
+      EXPECT_LT(maxError(got, want), 1e-5);
+    // The padding between rows is not written.
+    EXPECT_TRUE(std::isnan(out[h * dv])) << (bf16 ? "bf16" : "fp32");
+  }
+}
+
 TEST_P(KernelsTest, AttentionWithoutKeysWritesZeros) {
   // N = 0: every product is an empty sum, as the unfused ops give.
   int64_t m = 5, d = 4, dv = 3;

@@ -190,6 +190,21 @@ void _mlir_ciface_romac_attention_f32(RomacMemref3F32 *q, RomacMemref3F32 *k,
 void _mlir_ciface_romac_attention_bf16(RomacMemref3F32 *q, RomacMemref3F32 *k,
                                        RomacMemref3F32 *v, RomacMemref3F32 *o,
                                        float scale);
+/// The same two kernels with the heads in the operands' layout
+/// (romac.attention on rank-4 operands): q [B, M, H, D], k [B, N, H, D],
+/// v [B, N, H, DV], o [B, M, H, DV]; each (b, h) is one attention,
+/// o[b, i, h, c] = sum_j softmax_j(scale * sum_kk q[b, i, h, kk]
+/// * k[b, j, h, kk]) * v[b, j, h, c]. A projection's output [B, S, H * D]
+/// viewed as [B, S, H, D] is read in place, without the copies that split
+/// it into heads ([B * H, S, D]) and merge the result back.
+void _mlir_ciface_romac_attention_heads_f32(RomacMemref4F32 *q,
+                                            RomacMemref4F32 *k,
+                                            RomacMemref4F32 *v,
+                                            RomacMemref4F32 *o, float scale);
+void _mlir_ciface_romac_attention_heads_bf16(RomacMemref4F32 *q,
+                                             RomacMemref4F32 *k,
+                                             RomacMemref4F32 *v,
+                                             RomacMemref4F32 *o, float scale);
 /// The buffers of generated code (bound to MLIR's generic allocation
 /// functions `_mlir_memref_to_llvm_alloc` / `_aligned_alloc` / `_free`):
 /// 64-byte aligned; blocks of at least 1 MiB are kept in a pool after

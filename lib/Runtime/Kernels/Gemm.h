@@ -177,18 +177,22 @@ struct AttentionProblem {
   int64_t m, n, d, dv;
   /// The register tile of both products (chooseTile(dv)).
   Tile tile;
-  /// Q_b(i, kk) = q[b * qBatchStride + i * qRowStride + kk * qColStride].
+  /// Batch element b is head b % heads of sequence b / heads (heads 1: the
+  /// batch is the sequences).
+  int64_t heads;
+  /// Q_b(i, kk) = q[(b / heads) * qBatchStride + (b % heads) * qHeadStride
+  /// + i * qRowStride + kk * qColStride].
   const float *q;
-  int64_t qBatchStride, qRowStride, qColStride;
+  int64_t qBatchStride, qHeadStride, qRowStride, qColStride;
   /// K_b^T and V_b packed whole by packBlock for `tile`, packedBatchStride
   /// floats apart: [strip][kk][nr] over d x n and [strip][j][nr] over
   /// n x dv (columns past n, dv zero; kk and j count pairs with kPack 2).
   const float *packedKt, *packedV;
   int64_t packedBatchStride;
-  /// O_b(i, c) = o[b * oBatchStride + i * oRowStride + c * oColStride],
-  /// overwritten.
+  /// O_b(i, c) = o[(b / heads) * oBatchStride + (b % heads) * oHeadStride
+  /// + i * oRowStride + c * oColStride], overwritten.
   float *o;
-  int64_t oBatchStride, oRowStride, oColStride;
+  int64_t oBatchStride, oHeadStride, oRowStride, oColStride;
   float scale;
 };
 

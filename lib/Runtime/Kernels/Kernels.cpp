@@ -555,8 +555,13 @@ void conv2d(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
 void depthwiseConv2d(RomacMemref4F32 *in, RomacMemref3F32 *w,
                      RomacMemref4F32 *out, int64_t strideH, int64_t strideW,
                      int64_t dilH, int64_t dilW, const Epilogue *epilogue);
-void attention(RomacMemref3F32 *q, RomacMemref3F32 *k, RomacMemref3F32 *v,
-               RomacMemref3F32 *o, float scale, Precision precision);
+struct AttentionOperand;
+void attention(const AttentionOperand &q, const AttentionOperand &k,
+               const AttentionOperand &v, const AttentionOperand &o,
+               float scale, Precision precision);
+template <typename Memref>
+void attentionOf(Memref *q, Memref *k, Memref *v, Memref *o, float scale,
+                 Precision precision);
 
 } // namespace
 
@@ -620,7 +625,7 @@ extern "C" void _mlir_ciface_romac_attention_f32(RomacMemref3F32 *q,
                                                  RomacMemref3F32 *v,
                                                  RomacMemref3F32 *o,
                                                  float scale) {
-  attention(q, k, v, o, scale, Precision::Fp32);
+  attentionOf(q, k, v, o, scale, Precision::Fp32);
 }
 
 extern "C" void _mlir_ciface_romac_attention_bf16(RomacMemref3F32 *q,
@@ -628,7 +633,23 @@ extern "C" void _mlir_ciface_romac_attention_bf16(RomacMemref3F32 *q,
                                                   RomacMemref3F32 *v,
                                                   RomacMemref3F32 *o,
                                                   float scale) {
-  attention(q, k, v, o, scale, Precision::Bf16);
+  attentionOf(q, k, v, o, scale, Precision::Bf16);
+}
+
+extern "C" void _mlir_ciface_romac_attention_heads_f32(RomacMemref4F32 *q,
+                                                       RomacMemref4F32 *k,
+                                                       RomacMemref4F32 *v,
+                                                       RomacMemref4F32 *o,
+                                                       float scale) {
+  attentionOf(q, k, v, o, scale, Precision::Fp32);
+}
+
+extern "C" void _mlir_ciface_romac_attention_heads_bf16(RomacMemref4F32 *q,
+                                                        RomacMemref4F32 *k,
+                                                        RomacMemref4F32 *v,
+                                                        RomacMemref4F32 *o,
+                                                        float scale) {
+  attentionOf(q, k, v, o, scale, Precision::Bf16);
 }
 
 extern "C" void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32(
@@ -671,16 +692,40 @@ void batchMatmul(RomacMemref3F32 *a, RomacMemref3F32 *b, RomacMemref3F32 *c,
       &one);
 }
 
+/// One operand of an attention: rows x cols matrices, one per batch element
+/// b, which is head b % heads of sequence b / heads (a [B, S, D] memref:
+/// one head; a [B, S, H, D] one: B x H batch elements whose rows are H * D
+/// apart, the layout a projection's output has before its heads are split).
+struct AttentionOperand {
+  float *data;
+  int64_t batch, heads, rows, cols;
+  int64_t batchStride, headStride, rowStride, colStride;
+  explicit AttentionOperand(RomacMemref3F32 *m)
+      : data(m->aligned + m->offset), batch(m->sizes[0]), heads(1),
+        rows(m->sizes[1]), cols(m->sizes[2]), batchStride(m->strides[0]),
+        headStride(0), rowStride(m->strides[1]), colStride(m->strides[2]) {}
+  explicit AttentionOperand(RomacMemref4F32 *m)
+      : data(m->aligned + m->offset), batch(m->sizes[0] * m->sizes[2]),
+        heads(m->sizes[2]), rows(m->sizes[1]), cols(m->sizes[3]),
+        batchStride(m->strides[0]), headStride(m->strides[2]),
+        rowStride(m->strides[1]), colStride(m->strides[3]) {}
+  /// Batch element b's matrix.
+  float *at(int64_t b) const {
+    return data + b / heads * batchStride + b % heads * headStride;
+  }
+};
+
 /// The threads pack every batch element's K^T and V together (each a share
 /// of the strips), then share out the blocks of query rows of all of them:
 /// two synchronisations per call, whatever the batch. In bf16 both products
 /// run on bfloat16 pairs where the ISA has them (getGemmKernels), else in
 /// fp32.
-void attention(RomacMemref3F32 *q, RomacMemref3F32 *k, RomacMemref3F32 *v,
-               RomacMemref3F32 *o, float scale, Precision precision) {
+void attention(const AttentionOperand &q, const AttentionOperand &k,
+               const AttentionOperand &v, const AttentionOperand &o,
+               float scale, Precision precision) {
   const IsaKernels &isa = getGemmKernels(precision);
-  int64_t batch = o->sizes[0], m = o->sizes[1], dv = o->sizes[2];
-  int64_t n = k->sizes[1], d = k->sizes[2];
+  int64_t batch = o.batch, m = o.rows, dv = o.cols;
+  int64_t n = k.rows, d = k.cols;
   if (batch == 0 || m == 0 || dv == 0)
     return;
   if (n == 0) {
@@ -688,8 +733,7 @@ void attention(RomacMemref3F32 *q, RomacMemref3F32 *k, RomacMemref3F32 *v,
     for (int64_t b = 0; b < batch; ++b)
       for (int64_t i = 0; i < m; ++i)
         for (int64_t c = 0; c < dv; ++c)
-          o->aligned[o->offset + b * o->strides[0] + i * o->strides[1] +
-                     c * o->strides[2]] = 0.0f;
+          o.at(b)[i * o.rowStride + c * o.colStride] = 0.0f;
     return;
   }
   Tile tile = isa.chooseTile(dv);
@@ -702,31 +746,34 @@ void attention(RomacMemref3F32 *q, RomacMemref3F32 *k, RomacMemref3F32 *v,
           perBatch = ktFloats + vStrips * nr * nPacked;
   float *packed = getThreadScratch(batch * perBatch, /*slot=*/1);
   // K^T(kk, j) = K(j, kk); V(j, c).
-  std::vector<int64_t> depth = getRange(d, k->strides[2]);
-  std::vector<int64_t> keyRows = getRange(n, k->strides[1]);
-  std::vector<int64_t> valueRows = getRange(n, v->strides[1]);
-  std::vector<int64_t> valueCols = getRange(dv, v->strides[2]);
+  std::vector<int64_t> depth = getRange(d, k.colStride);
+  std::vector<int64_t> keyRows = getRange(n, k.rowStride);
+  std::vector<int64_t> valueRows = getRange(n, v.rowStride);
+  std::vector<int64_t> valueCols = getRange(dv, v.colStride);
   AttentionProblem problem{};
   problem.m = m;
   problem.n = n;
   problem.d = d;
   problem.dv = dv;
   problem.tile = tile;
-  problem.q = q->aligned + q->offset;
-  problem.qBatchStride = q->strides[0];
-  problem.qRowStride = q->strides[1];
-  problem.qColStride = q->strides[2];
+  problem.heads = q.heads;
+  problem.q = q.data;
+  problem.qBatchStride = q.batchStride;
+  problem.qHeadStride = q.headStride;
+  problem.qRowStride = q.rowStride;
+  problem.qColStride = q.colStride;
   problem.packedKt = packed;
   problem.packedV = packed + ktFloats;
   problem.packedBatchStride = perBatch;
-  problem.o = o->aligned + o->offset;
-  problem.oBatchStride = o->strides[0];
-  problem.oRowStride = o->strides[1];
-  problem.oColStride = o->strides[2];
+  problem.o = o.data;
+  problem.oBatchStride = o.batchStride;
+  problem.oHeadStride = o.headStride;
+  problem.oRowStride = o.rowStride;
+  problem.oColStride = o.colStride;
   problem.scale = scale;
   struct Ctx {
     const IsaKernels &isa;
-    RomacMemref3F32 *k, *v;
+    const AttentionOperand &k, &v;
     const std::vector<int64_t> &depth, &keyRows, &valueRows, &valueCols;
     const AttentionProblem &problem;
     float *packed;
@@ -749,7 +796,7 @@ void attention(RomacMemref3F32 *q, RomacMemref3F32 *k, RomacMemref3F32 *v,
           int64_t ktBegin = std::min(first, x.ktStrips),
                   ktEnd = std::min(last, x.ktStrips);
           if (ktBegin < ktEnd) {
-            g.b = x.k->aligned + x.k->offset + b * x.k->strides[0];
+            g.b = x.k.at(b);
             g.k = p.d;
             g.kOffsets = x.depth.data();
             g.colOffsets = x.keyRows.data();
@@ -759,7 +806,7 @@ void attention(RomacMemref3F32 *q, RomacMemref3F32 *k, RomacMemref3F32 *v,
           int64_t vBegin = std::max(first, x.ktStrips) - x.ktStrips,
                   vEnd = std::max(last, x.ktStrips) - x.ktStrips;
           if (vBegin < vEnd) {
-            g.b = x.v->aligned + x.v->offset + b * x.v->strides[0];
+            g.b = x.v.at(b);
             g.k = p.n;
             g.kOffsets = x.valueRows.data();
             g.colOffsets = x.valueCols.data();
@@ -777,6 +824,13 @@ void attention(RomacMemref3F32 *q, RomacMemref3F32 *k, RomacMemref3F32 *v,
         x.isa.runAttention(x.problem, begin, end);
       },
       &ctx);
+}
+
+template <typename Memref>
+void attentionOf(Memref *q, Memref *k, Memref *v, Memref *o, float scale,
+                 Precision precision) {
+  attention(AttentionOperand(q), AttentionOperand(k), AttentionOperand(v),
+            AttentionOperand(o), scale, precision);
 }
 
 /// Applies `epilogue` to every element of `out` (a filter of no weights

@@ -149,9 +149,17 @@ func.func @attention_mixed(%q: tensor<2x6x8xf32>, %k: tensor<2x9x8xf32>, %v: ten
 // -----
 
 func.func @attention_rank(%q: tensor<6x8xf32>, %k: tensor<2x9x8xf32>, %v: tensor<2x9x4xf32>, %o: tensor<2x6x4xf32>) -> tensor<2x6x4xf32> {
-  // expected-error @+1 {{query must be a static rank-3 f32 shape}}
+  // expected-error @+1 {{query must be a static rank-3 f32 shape (the operands are all rank 3 or all rank 4)}}
   %r = romac.attention ins(%q, %k, %v : tensor<6x8xf32>, tensor<2x9x8xf32>, tensor<2x9x4xf32>) outs(%o : tensor<2x6x4xf32>) {scale = 1.0 : f32} -> tensor<2x6x4xf32>
   return %r : tensor<2x6x4xf32>
+}
+
+// -----
+
+func.func @attention_heads_shapes(%q: tensor<2x6x3x8xf32>, %k: tensor<2x9x2x8xf32>, %v: tensor<2x9x3x4xf32>, %o: tensor<2x6x3x4xf32>) -> tensor<2x6x3x4xf32> {
+  // expected-error @+1 {{expects query [B, M, H, D], key [B, N, H, D], value [B, N, H, DV] and init [B, M, H, DV]; got [2, 6, 3, 8], [2, 9, 2, 8], [2, 9, 3, 4], [2, 6, 3, 4]}}
+  %r = romac.attention ins(%q, %k, %v : tensor<2x6x3x8xf32>, tensor<2x9x2x8xf32>, tensor<2x9x3x4xf32>) outs(%o : tensor<2x6x3x4xf32>) {scale = 1.0 : f32} -> tensor<2x6x3x4xf32>
+  return %r : tensor<2x6x3x4xf32>
 }
 
 // -----

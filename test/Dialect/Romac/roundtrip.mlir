@@ -29,4 +29,11 @@ module attributes {romac.target = #romac.target<"edge-npu-lpddr4">} {
     romac.attention ins(%qb, %kb, %vb : memref<2x6x8xf32>, memref<2x9x8xf32>, memref<2x9x4xf32>) outs(%ob : memref<2x6x4xf32>) {scale = 0.125 : f32}
     return %r : tensor<2x6x4xf32>
   }
+  // Rank 4: the heads in the operands' layout.
+  // CHECK-LABEL: func.func @attention_heads
+  // CHECK: romac.attention ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<2x6x3x8xf32>, tensor<2x9x3x8xf32>, tensor<2x9x3x4xf32>) outs(%{{.*}} : tensor<2x6x3x4xf32>) {scale = 1.250000e-01 : f32} -> tensor<2x6x3x4xf32>
+  func.func @attention_heads(%q: tensor<2x6x3x8xf32>, %k: tensor<2x9x3x8xf32>, %v: tensor<2x9x3x4xf32>, %o: tensor<2x6x3x4xf32>) -> tensor<2x6x3x4xf32> {
+    %r = romac.attention ins(%q, %k, %v : tensor<2x6x3x8xf32>, tensor<2x9x3x8xf32>, tensor<2x9x3x4xf32>) outs(%o : tensor<2x6x3x4xf32>) {scale = 0.125 : f32} -> tensor<2x6x3x4xf32>
+    return %r : tensor<2x6x3x4xf32>
+  }
 }

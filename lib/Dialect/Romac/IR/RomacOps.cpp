@@ -25,26 +25,41 @@ LogicalResult AttentionOp::verify() {
   Value operands[] = {getQuery(), getKey(), getValue(), getInit()};
   const char *names[] = {"query", "key", "value", "init"};
   bool tensors = isa<RankedTensorType>(getInit().getType());
+  auto initType = dyn_cast<ShapedType>(getInit().getType());
+  int64_t rank = initType && initType.hasRank() ? initType.getRank() : 3;
+  if (rank != 4)
+    rank = 3;
   SmallVector<ArrayRef<int64_t>> shapes;
   for (auto [value, name] : llvm::zip(operands, names)) {
     auto type = dyn_cast<ShapedType>(value.getType());
-    if (!type || !type.hasStaticShape() || type.getRank() != 3 ||
+    if (!type || !type.hasStaticShape() || type.getRank() != rank ||
         !type.getElementType().isF32())
-      return emitOpError() << name << " must be a static rank-3 f32 shape";
+      return emitOpError() << name << " must be a static rank-" << rank
+                           << " f32 shape (the operands are all rank 3 or "
+                              "all rank 4)";
     if (isa<RankedTensorType>(type) != tensors ||
         !isa<RankedTensorType, MemRefType>(type))
       return emitOpError("operands must be all tensors or all memrefs");
     shapes.push_back(type.getShape());
   }
   auto dims = [](ArrayRef<int64_t> s) {
-    return "[" + std::to_string(s[0]) + ", " + std::to_string(s[1]) + ", " +
-           std::to_string(s[2]) + "]";
+    std::string text = "[";
+    for (auto [i, d] : llvm::enumerate(s))
+      text += (i ? ", " : "") + std::to_string(d);
+    return text + "]";
   };
   ArrayRef<int64_t> q = shapes[0], k = shapes[1], v = shapes[2], o = shapes[3];
-  if (k[0] != q[0] || k[2] != q[2] || v[0] != q[0] || v[1] != k[1] ||
-      o[0] != q[0] || o[1] != q[1] || o[2] != v[2])
-    return emitOpError() << "expects query [B, M, D], key [B, N, D], value "
-                            "[B, N, DV] and init [B, M, DV]; got "
+  bool ok = k[0] == q[0] && v[0] == q[0] && o[0] == q[0] && v[1] == k[1] &&
+            o[1] == q[1] && k.back() == q.back() && o.back() == v.back();
+  if (rank == 4)
+    ok = ok && k[2] == q[2] && v[2] == q[2] && o[2] == q[2];
+  if (!ok)
+    return emitOpError() << (rank == 3
+                                 ? "expects query [B, M, D], key [B, N, D], "
+                                   "value [B, N, DV] and init [B, M, DV]; got "
+                                 : "expects query [B, M, H, D], key [B, N, H, "
+                                   "D], value [B, N, H, DV] and init [B, M, "
+                                   "H, DV]; got ")
                          << dims(q) << ", " << dims(k) << ", " << dims(v)
                          << ", " << dims(o);
   if (tensors != (getNumResults() == 1) ||

@@ -37,7 +37,18 @@ def Romac_AttentionOp : Romac_Op<"attention", [
 
     with query `[B, M, D]`, key `[B, N, D]`, value `[B, N, DV]` and the
     destination `[B, M, DV]`, all f32, all tensors (with one result, the
-    destination's type) or all memrefs (no result). The destination's
+    destination's type) or all memrefs (no result).
+
+    Rank 4 keeps the heads in the operands' layout: query `[B, M, H, D]`,
+    key `[B, N, H, D]`, value `[B, N, H, DV]`, destination `[B, M, H, DV]`,
+    and every (b, h) is one attention over its rows:
+
+      out[b, i, h, c] = sum_j softmax_j(scale * sum_k query[b, i, h, k]
+                        * key[b, j, h, k]) * value[b, j, h, c]
+
+    which is the layout of a projection's output `[B, S, H * D]` before the
+    importer's reshape and transpose split it into heads: the split and the
+    merge of the result need no copies. The destination's
     values are not read: it is overwritten. The softmax is the ONNX
     operator's (max subtracted, exp, divided by the sum); how it is computed
     is the lowering's: the runtime's kernel takes it online, block of keys by
