@@ -50,6 +50,17 @@ double median(std::vector<double> v) {
 constexpr int kChains = 12;
 constexpr int64_t kIterations = 20'000'000;
 
+/// Lane 0 of the sum of the accumulators (what the loops return, so that
+/// the compiler keeps them).
+__attribute__((target("avx512f"))) float firstLaneOfSum(const __m512 *acc) {
+  __m512 sum = acc[0];
+  for (int i = 1; i < kChains; ++i)
+    sum = _mm512_add_ps(sum, acc[i]);
+  float out[16];
+  _mm512_storeu_ps(out, sum);
+  return out[0];
+}
+
 __attribute__((target("avx512f"))) float fmaLoop(float seed) {
   __m512 acc[kChains];
   for (int i = 0; i < kChains; ++i)
@@ -58,12 +69,7 @@ __attribute__((target("avx512f"))) float fmaLoop(float seed) {
   for (int64_t it = 0; it < kIterations; ++it)
     for (int i = 0; i < kChains; ++i)
       acc[i] = _mm512_fmadd_ps(a, acc[i], b);
-  __m512 sum = acc[0];
-  for (int i = 1; i < kChains; ++i)
-    sum = _mm512_add_ps(sum, acc[i]);
-  float out[16];
-  _mm512_storeu_ps(out, sum);
-  return out[0];
+  return firstLaneOfSum(acc);
 }
 
 __attribute__((target("avx512f,avx512bf16"))) float dpbf16Loop(float seed) {
@@ -76,12 +82,7 @@ __attribute__((target("avx512f,avx512bf16"))) float dpbf16Loop(float seed) {
   for (int64_t it = 0; it < kIterations; ++it)
     for (int i = 0; i < kChains; ++i)
       acc[i] = _mm512_dpbf16_ps(acc[i], a, b);
-  __m512 sum = acc[0];
-  for (int i = 1; i < kChains; ++i)
-    sum = _mm512_add_ps(sum, acc[i]);
-  float out[16];
-  _mm512_storeu_ps(out, sum);
-  return out[0];
+  return firstLaneOfSum(acc);
 }
 
 /// GFLOP/s of `loop` on `threads` threads at once (one multiply-add = 2

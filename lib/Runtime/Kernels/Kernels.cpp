@@ -620,37 +620,20 @@ ROMAC_GEMM_ENTRY_POINTS(f32, Precision::Fp32)
 ROMAC_GEMM_ENTRY_POINTS(bf16, Precision::Bf16)
 #undef ROMAC_GEMM_ENTRY_POINTS
 
-extern "C" void _mlir_ciface_romac_attention_f32(RomacMemref3F32 *q,
-                                                 RomacMemref3F32 *k,
-                                                 RomacMemref3F32 *v,
-                                                 RomacMemref3F32 *o,
-                                                 float scale) {
-  attentionOf(q, k, v, o, scale, Precision::Fp32);
-}
-
-extern "C" void _mlir_ciface_romac_attention_bf16(RomacMemref3F32 *q,
-                                                  RomacMemref3F32 *k,
-                                                  RomacMemref3F32 *v,
-                                                  RomacMemref3F32 *o,
-                                                  float scale) {
-  attentionOf(q, k, v, o, scale, Precision::Bf16);
-}
-
-extern "C" void _mlir_ciface_romac_attention_heads_f32(RomacMemref4F32 *q,
-                                                       RomacMemref4F32 *k,
-                                                       RomacMemref4F32 *v,
-                                                       RomacMemref4F32 *o,
-                                                       float scale) {
-  attentionOf(q, k, v, o, scale, Precision::Fp32);
-}
-
-extern "C" void _mlir_ciface_romac_attention_heads_bf16(RomacMemref4F32 *q,
-                                                        RomacMemref4F32 *k,
-                                                        RomacMemref4F32 *v,
-                                                        RomacMemref4F32 *o,
-                                                        float scale) {
-  attentionOf(q, k, v, o, scale, Precision::Bf16);
-}
+// The attention entry points: [B, S, D] operands (`attention`) or the
+// heads in place, [B, S, H, D] (`attention_heads`); fp32 or bf16 products.
+#define ROMAC_ATTENTION_ENTRY_POINT(NAME, MEMREF, PRECISION)                   \
+  extern "C" void _mlir_ciface_romac_##NAME(MEMREF *q, MEMREF *k, MEMREF *v,   \
+                                            MEMREF *o, float scale) {          \
+    attentionOf(q, k, v, o, scale, PRECISION);                                 \
+  }
+ROMAC_ATTENTION_ENTRY_POINT(attention_f32, RomacMemref3F32, Precision::Fp32)
+ROMAC_ATTENTION_ENTRY_POINT(attention_bf16, RomacMemref3F32, Precision::Bf16)
+ROMAC_ATTENTION_ENTRY_POINT(attention_heads_f32, RomacMemref4F32,
+                            Precision::Fp32)
+ROMAC_ATTENTION_ENTRY_POINT(attention_heads_bf16, RomacMemref4F32,
+                            Precision::Bf16)
+#undef ROMAC_ATTENTION_ENTRY_POINT
 
 extern "C" void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32(
     RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
