@@ -57,8 +57,8 @@ llvm::Error romac::driver::checkLibraryOutputs(llvm::StringRef path,
 llvm::Error romac::driver::stageLibrary(const std::string &model,
                                         const OnnxImportOptions &importOptions,
                                         const Schedule &schedule,
-                                        const std::string &path, bool quiet,
-                                        OutputSet &outputs) {
+                                        const std::string &path, bool bf16,
+                                        bool quiet, OutputSet &outputs) {
   Stopwatch clock;
   mlir::DialectRegistry registry;
   registerRomacDialects(registry);
@@ -70,7 +70,9 @@ llvm::Error romac::driver::stageLibrary(const std::string &model,
     return makeStringError(model + ": cannot import the model again");
   if (llvm::Error e = attachSchedule(*module, schedule))
     return e;
-  llvm::Expected<CompiledObject> compiled = compileObject(*module);
+  ExecutableOptions options;
+  options.bf16 = bf16;
+  llvm::Expected<CompiledObject> compiled = compileObject(*module, options);
   if (!compiled)
     return llvm::createFileError(model, compiled.takeError());
 

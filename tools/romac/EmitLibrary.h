@@ -31,11 +31,12 @@ llvm::Error checkLibraryOutputs(llvm::StringRef path,
 /// compiles it for this CPU into a shared object with the C API of
 /// include/romac-c/romac.h and stages it as `path` and its weights as
 /// getLibraryWeightsPath(path) in `outputs` (committed with the other
-/// outputs). Prints one line unless `quiet`.
+/// outputs), its products in bfloat16 when `bf16`. Prints one line unless
+/// `quiet`.
 llvm::Error stageLibrary(const std::string &model,
                          const romac::OnnxImportOptions &importOptions,
                          const romac::Schedule &schedule,
-                         const std::string &path, bool quiet,
+                         const std::string &path, bool bf16, bool quiet,
                          romac::OutputSet &outputs);
 
 } // namespace romac::driver

@@ -5,8 +5,9 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The user-facing driver: `romac import|compile|inspect|run|cache|zoom|report|version`.
-// Each subcommand is a thin layer over the romac libraries.
+// The user-facing driver: `romac
+// import|compile|inspect|run|cache|zoom|report|version`. Each subcommand is a
+// thin layer over the romac libraries.
 //
 //===----------------------------------------------------------------------===//
 
@@ -189,8 +190,9 @@ llvm::Error verifyDistinctLayers(const romac::Schedule &schedule,
 struct CompileArgs {
   std::string model, output, target = "edge-npu-lpddr4";
   std::string objective = "energy", policy = "adaptive", emitMlir;
-  /// --emit-library: a shared object with the C API (EmitLibrary.cpp).
-  std::string emitLibrary;
+  /// --emit-library: a shared object with the C API (EmitLibrary.cpp),
+  /// its products in --precision (fp32 or bf16).
+  std::string emitLibrary, precision = "fp32";
   std::string dramMapping, dramTrace, traceLayer;
   bool dram = false, fuse = false;
   std::vector<std::string> dims, shapes, frozen;
@@ -576,9 +578,9 @@ int runCompile(const CompileArgs &args) {
   if (!args.quiet)
     romac::printScheduleTable(llvm::outs(), *schedule);
   if (!args.emitLibrary.empty())
-    if (llvm::Error e =
-            stageLibrary(args.model, setup->importOptions, *schedule,
-                         args.emitLibrary, args.quiet, outputs))
+    if (llvm::Error e = stageLibrary(
+            args.model, setup->importOptions, *schedule, args.emitLibrary,
+            args.precision == "bf16", args.quiet, outputs))
       return reportError("compile", std::move(e));
   return writeCompileOutputs(args, *setup, *schedule, dramCompile, *module,
                              outputs);
@@ -739,10 +741,18 @@ CLI::App *addCompileCommand(CLI::App &app, CompileArgs &args) {
                        "Prove every tiling with Z3 (coverage, capacity)");
   compileCmd->add_option("--emit-mlir", args.emitMlir,
                          "Also write the compiled IR (with #romac.mapping)");
-  compileCmd->add_option("--emit-library", args.emitLibrary,
-                         "Also write the model compiled for this CPU as a "
-                         "shared object with the C API of romac-c/romac.h, "
-                         "and its weights next to it (OUT.weights)");
+  CLI::Option *emitLibrary = compileCmd->add_option(
+      "--emit-library", args.emitLibrary,
+      "Also write the model compiled for this CPU as a shared object with "
+      "the C API of romac-c/romac.h, and its weights next to it "
+      "(OUT.weights)");
+  compileCmd
+      ->add_option("--precision", args.precision,
+                   "The --emit-library's matmuls, convolutions and "
+                   "attentions: fp32 (default) or bf16 (as romac run "
+                   "--precision)")
+      ->check(CLI::IsMember({"fp32", "bf16"}))
+      ->needs(emitLibrary);
   compileCmd->add_flag("-q,--quiet", args.quiet, "No table or progress lines");
   compileCmd->add_option("--dim", args.dims,
                          "Bind a symbolic dim: NAME=N (repeatable)");
