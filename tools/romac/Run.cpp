@@ -111,10 +111,11 @@ std::string missingInputMessage(llvm::StringRef name,
 }
 
 /// Pairs the model's inputs with the --input tensors (random ones for the
-/// rest with --random-inputs). Prints the error and returns false when a
-/// name is unknown or missing, or a type or shape differs.
+/// rest with --random-inputs): moved out of `given`, or copied with
+/// --compare-fp32, whose fp32 run binds them again. Prints the error and
+/// returns false when a name is unknown or missing, or a type or shape differs.
 bool bindInputs(const RunArgs &args, llvm::ArrayRef<TensorSpec> specs,
-                const NamedInputs &given, std::vector<Tensor> &bound) {
+                NamedInputs &given, std::vector<Tensor> &bound) {
   for (const std::string &name : given.names)
     if (llvm::none_of(specs,
                       [&](const TensorSpec &s) { return s.name == name; })) {
@@ -137,7 +138,7 @@ bool bindInputs(const RunArgs &args, llvm::ArrayRef<TensorSpec> specs,
           makeRandomTensor(spec.type, spec.shape, args.randomSeed + i));
       continue;
     }
-    const Tensor &t = it->second;
+    Tensor &t = it->second;
     if (t.getElementType() != spec.type ||
         t.getShape() != llvm::ArrayRef<int64_t>(spec.shape)) {
       llvm::errs() << "romac run: error: input '" << spec.name << "' is "
@@ -145,8 +146,7 @@ bool bindInputs(const RunArgs &args, llvm::ArrayRef<TensorSpec> specs,
                    << spec.str() << "; " << listSpecs("inputs", specs) << "\n";
       return false;
     }
-    // A copy: --compare-fp32 binds the inputs again for its fp32 run.
-    bound.push_back(t.clone());
+    bound.push_back(args.compareFp32 ? t.clone() : std::move(t));
   }
   return true;
 }
@@ -609,7 +609,7 @@ struct LoadedModel {
 /// compiles it; null after printing an error.
 std::unique_ptr<LoadedModel> loadModel(const RunArgs &args,
                                        const ModelLoadRequest &request,
-                                       const NamedInputs &inputs,
+                                       NamedInputs &inputs,
                                        const std::optional<Schedule> &file) {
   Stopwatch clock;
   auto loaded = std::make_unique<LoadedModel>();
@@ -672,8 +672,7 @@ std::unique_ptr<LoadedModel> loadModel(const RunArgs &args,
 /// `outputs` against it; false when a cosine is below --min-cosine (or
 /// NaN).
 bool compareWithFp32(const RunArgs &args, const ModelLoadRequest &request,
-                     const NamedInputs &inputs,
-                     const std::optional<Schedule> &file,
+                     NamedInputs &inputs, const std::optional<Schedule> &file,
                      llvm::ArrayRef<Tensor> outputs) {
   ModelLoadRequest fp32 = request;
   fp32.bf16 = false;
@@ -774,7 +773,8 @@ CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
                 "stored (for comparison; --no-fuse implies it)");
   CLI::Option *precision =
       run->add_option("--precision", args.precision,
-                      "fp32 (default), or bf16: the matmuls and convolutions "
+                      "fp32 (default), or bf16: the matmuls, convolutions and "
+                      "fused attention "
                       "round their operands to bfloat16 and sum in fp32 "
                       "(AVX512-BF16 dot products where the CPU has them)")
           ->check(CLI::IsMember({"fp32", "bf16"}));

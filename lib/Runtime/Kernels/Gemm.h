@@ -216,6 +216,17 @@ constexpr int64_t nBlock = 512;
 /// kBlock x mBlock floats (128 KiB) stay in L2.
 constexpr int64_t mBlock = 128;
 
+/// Whether offsets[0..n) are consecutive (offsets[0], offsets[0] + 1, ...):
+/// a contiguous row of A or run of C's columns.
+inline bool isConsecutive(const int64_t *offsets, int64_t n) {
+  if (n == 0 || offsets[n - 1] - offsets[0] != n - 1)
+    return false;
+  for (int64_t i = 1; i < n; ++i)
+    if (offsets[i] != offsets[0] + i)
+      return false;
+  return true;
+}
+
 /// Elements of a packed operand along a reduction of `k` values.
 inline int64_t getPackedDepth(int64_t k, int kPack) {
   return (k + kPack - 1) / kPack;

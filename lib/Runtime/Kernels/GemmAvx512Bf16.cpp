@@ -12,7 +12,8 @@
 // the multiply-add:
 //  - A and B are packed as pairs of the reduction, two bfloat16s in 32 bits
 //    (Gemm.h's packBf16Pair: row 2q in the low half, 2q + 1 in the high);
-//  - "fma" is VDPBF16PS: each fp32 lane of the accumulator gets
+//  - the multiply-add of packed elements (Vec::madd) is VDPBF16PS: each fp32
+//  lane of the accumulator gets
 //    a(2q) * b(2q) + a(2q + 1) * b(2q + 1), so a register tile advances two
 //    steps of the reduction per instruction, at the same register count.
 //
@@ -25,12 +26,7 @@
 namespace {
 struct Vec : Avx512Vec {
   static constexpr int KPack = 2;
-  /// One 32-bit pair of A, in every lane.
-  static Reg broadcast(const float *p) {
-    uint32_t bits;
-    std::memcpy(&bits, p, sizeof(bits));
-    return _mm512_castsi512_ps(_mm512_set1_epi32(static_cast<int>(bits)));
-  }
+  // broadcast() is Avx512Vec's: a 32-bit move, so a pair's bits are kept.
   /// acc + a(even) * b(even) + a(odd) * b(odd), per lane (fma stays the
   /// fp32 multiply-add, for the attention's softmax).
   static Reg madd(Reg a, Reg b, Reg acc) {
@@ -86,11 +82,8 @@ using romac::kernels::detail::PackFormat;
 void packAPairs(const float *a, int64_t m, int64_t k, int64_t rowStride,
                 const int64_t *colOffsets, int mr, PackFormat format,
                 float *out) {
-  bool contiguous = k > 0 && colOffsets[k - 1] - colOffsets[0] == k - 1;
-  for (int64_t kk = 1; contiguous && kk < k; ++kk)
-    contiguous = colOffsets[kk] == colOffsets[0] + kk;
   constexpr int kMaxRows = 24; // the tallest tile (Avx512Vec.inc)
-  if (!contiguous || mr > kMaxRows)
+  if (!romac::kernels::detail::isConsecutive(colOffsets, k) || mr > kMaxRows)
     return romac::kernels::detail::packA(a, m, k, rowStride, colOffsets, mr,
                                          format, out);
   constexpr int64_t chunk = 128; // pairs per row in the buffer (12 KiB)

@@ -150,9 +150,7 @@ void romac::kernels::detail::packA(const float *a, int64_t m, int64_t k,
     return;
   }
   std::vector<const float *> rows(mr);
-  bool contiguous = k > 0 && colOffsets[k - 1] - colOffsets[0] == k - 1;
-  for (int64_t kk = 1; contiguous && kk < k; ++kk)
-    contiguous = colOffsets[kk] == colOffsets[0] + kk;
+  bool contiguous = isConsecutive(colOffsets, k);
   for (int64_t p = 0; p < panels; ++p) {
     float *panel = out + p * k * mr;
     int valid = static_cast<int>(std::min<int64_t>(mr, m - p * mr));
