@@ -91,7 +91,8 @@ bool romac::isHtmlReportAvailable() { return sizeof(kChartJs) > 1; }
 
 llvm::Error romac::writeHtmlReport(llvm::raw_ostream &os,
                                    const ReportInput &base,
-                                   const ReportInput *other) {
+                                   const ReportInput *other,
+                                   const llvm::json::Value *plan) {
   if (!isHtmlReportAvailable())
     return llvm::createStringError(
         "this romac was built without Chart.js (install Debian's "
@@ -99,7 +100,7 @@ llvm::Error romac::writeHtmlReport(llvm::raw_ostream &os,
   std::string json;
   {
     llvm::raw_string_ostream js(json);
-    js << buildReportData(base, other);
+    js << buildReportData(base, other, plan);
   }
   std::string title = "romac report: " + base.schedule->model;
   if (other)

@@ -20,10 +20,12 @@
 
 #include "romac/CostModel/AccessCounts.h"
 #include "romac/Schedule/ScheduleReport.h"
+#include "romac/Support/Error.h"
 
 #include "llvm/ADT/STLExtras.h"
 
 #include <array>
+#include <cmath>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -361,13 +363,50 @@ Object comparisonData(const Schedule &base, const Schedule &other) {
 
 } // namespace
 
-Value romac::buildReportData(const ReportInput &base,
-                             const ReportInput *other) {
+Value romac::buildReportData(const ReportInput &base, const ReportInput *other,
+                             const Value *plan) {
   Object data{
       {"format", "romac-report"}, {"version", 1}, {"base", scheduleData(base)}};
   if (other) {
     data["other"] = scheduleData(*other);
     data["comparison"] = comparisonData(*base.schedule, *other->schedule);
   }
+  if (plan)
+    data["plan"] = *plan;
   return data;
+}
+
+llvm::Error romac::checkPlanData(const Value &plan, llvm::StringRef fileName) {
+  auto bad = [&](const llvm::Twine &why) {
+    return makeStringError(fileName + ": error: not a romac plan: " + why);
+  };
+  const Object *root = plan.getAsObject();
+  if (!root)
+    return bad("expected a JSON object");
+  if (root->getString("format") != llvm::StringRef("romac-plan"))
+    return bad("\"format\" is not \"romac-plan\"");
+  if (root->getInteger("version") != 1)
+    return bad("\"version\" is not 1");
+  if (!root->getObject("parameters"))
+    return bad("no \"parameters\" object");
+  const llvm::json::Array *levers = root->getArray("levers");
+  if (!levers || levers->empty())
+    return bad("no \"levers\" rows");
+  for (auto [i, value] : llvm::enumerate(*levers)) {
+    std::string where = "levers[" + std::to_string(i) + "]";
+    const Object *row = value.getAsObject();
+    if (!row || !row->getString("lever") || !row->getBoolean("modelled"))
+      return bad(where + " has no \"lever\" and \"modelled\"");
+    if (!*row->getBoolean("modelled"))
+      continue;
+    const Object *figures = row->getObject("per_video_frame");
+    if (!figures)
+      return bad(where + " is modelled but has no \"per_video_frame\"");
+    for (llvm::StringRef key : {"energy_mj", "time_ms", "fps", "fps_per_w"}) {
+      std::optional<double> v = figures->getNumber(key);
+      if (!v || !std::isfinite(*v) || *v < 0)
+        return bad(where + ".per_video_frame." + key + " is not a number >= 0");
+    }
+  }
+  return llvm::Error::success();
 }

@@ -151,6 +151,7 @@ private:
   bool checkAddressMapping(const YNode &node, StringRef path,
                            const DramConfig &dram);
   bool parseDvfs(const YNode &node, std::vector<DvfsPoint> &dvfs);
+  bool parseComputePower(const YNode &node, PowerConfig &power);
 
   struct Problem {
     Problem(unsigned line, unsigned column, std::string message)
@@ -442,7 +443,8 @@ static bool isValidTargetName(StringRef name) {
 bool TargetParser::parseTop(const YNode &root, Target &target) {
   static const KeySpec spec[] = {{"name", false},   {"description", false},
                                  {"compute", true}, {"memories", true},
-                                 {"dram", true},    {"dvfs", false}};
+                                 {"dram", true},    {"dvfs", false},
+                                 {"power", false}};
   Fields top;
   if (root.kind != YNode::Mapping)
     return fail(root.line, root.column,
@@ -472,6 +474,9 @@ bool TargetParser::parseTop(const YNode &root, Target &target) {
     return false;
   if (const YNode *dvfs = top.get("dvfs"))
     if (!parseDvfs(*dvfs, target.dvfs))
+      return false;
+  if (const YNode *power = top.get("power"))
+    if (!parseComputePower(*power, target.power))
       return false;
   return true;
 }
@@ -871,7 +876,8 @@ bool TargetParser::parseDvfs(const YNode &node, std::vector<DvfsPoint> &dvfs) {
     return failAtKey(node, "dvfs",
                      "expected at least one operating point (or leave dvfs "
                      "out)");
-  static const KeySpec spec[] = {{"frequency_mhz", true}, {"voltage", true}};
+  static const KeySpec spec[] = {
+      {"frequency_mhz", true}, {"voltage", true}, {"static_power_mw", false}};
   for (auto [index, item] : llvm::enumerate(node.children)) {
     std::string path = "dvfs[" + std::to_string(index) + "]";
     Fields fields;
@@ -883,6 +889,13 @@ bool TargetParser::parseDvfs(const YNode &node, std::vector<DvfsPoint> &dvfs) {
         !readDouble(*fields.get("voltage"), fields.pathOf("voltage"),
                     point.voltage, /*allowZero=*/false))
       return false;
+    if (const YNode *leak = fields.get("static_power_mw")) {
+      double mw = 0;
+      if (!readDouble(*leak, fields.pathOf("static_power_mw"), mw,
+                      /*allowZero=*/true))
+        return false;
+      point.staticPowerMW = mw;
+    }
     for (auto [previousIndex, previous] : llvm::enumerate(dvfs))
       if (previous.frequencyMHz == point.frequencyMHz)
         return fail(
@@ -891,6 +904,26 @@ bool TargetParser::parseDvfs(const YNode &node, std::vector<DvfsPoint> &dvfs) {
                 " MHz (also in dvfs[" + Twine(previousIndex) + "])");
     dvfs.push_back(point);
   }
+  return true;
+}
+
+bool TargetParser::parseComputePower(const YNode &node, PowerConfig &power) {
+  static const KeySpec spec[] = {{"static_power_mw", false},
+                                 {"dfs_switch_us", false}};
+  Fields fields;
+  if (!openMapping(node, "power", spec, fields))
+    return false;
+  if (const YNode *leak = fields.get("static_power_mw")) {
+    double mw = 0;
+    if (!readDouble(*leak, fields.pathOf("static_power_mw"), mw,
+                    /*allowZero=*/true))
+      return false;
+    power.staticPowerMW = mw;
+  }
+  if (const YNode *sw = fields.get("dfs_switch_us"))
+    if (!readDouble(*sw, fields.pathOf("dfs_switch_us"), power.dfsSwitchUs,
+                    /*allowZero=*/true))
+      return false;
   return true;
 }
 

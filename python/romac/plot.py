@@ -7,6 +7,13 @@ ROMANet's published savings as markers.
 
     PYTHONPATH=python /usr/bin/python3 -m romac.plot romanet CSV -o PNG
 
+``plan``: the lever chart of ``romac plan -o plan.json`` (docs/plan.md): per
+lever row its FPS/W (frames per joule) on a logarithmic axis, with FPS and
+the ratio to the baseline written on the bars; levers that are not modelled
+are drawn as gaps with their note.
+
+    PYTHONPATH=python /usr/bin/python3 -m romac.plot plan PLAN.json -o PNG
+
 Bad input (a missing file, a CSV without the expected columns or rows)
 prints one line on stderr and exits with status 2; the PNG is written to a
 temporary file and renamed.
@@ -170,6 +177,68 @@ def plot_romanet(csv_path, png_path):
         plt.close(fig)
 
 
+def read_plan(path):
+    """The lever rows of a romac plan JSON: [(lever, figures or None, note)]
+    and a title."""
+    import json
+    try:
+        with open(path) as f:
+            plan = json.load(f)
+    except OSError as e:
+        raise PlotError(f"{path}: cannot read ({e.strerror})")
+    except ValueError as e:
+        raise PlotError(f"{path}: invalid JSON ({e})")
+    if not isinstance(plan, dict) or plan.get("format") != "romac-plan":
+        raise PlotError(f"{path}: not a romac plan (format 'romac-plan')")
+    try:
+        rows = [(l["lever"], l.get("per_video_frame") if l["modelled"] else None,
+                 l.get("note", "")) for l in plan["levers"]]
+        params = plan["parameters"]
+        title = (f"romac plan on {params['target']}: "
+                 + (f"SD2 zoom {params['size']}x{params['size']}"
+                    if "model_dir" in params else
+                    os.path.basename(params.get("model", "model"))))
+    except (KeyError, TypeError) as e:
+        raise PlotError(f"{path}: missing field {e}")
+    if not rows or rows[0][1] is None:
+        raise PlotError(f"{path}: the baseline lever has no figures")
+    return rows, title
+
+
+def plot_plan(json_path, png_path):
+    rows, title = read_plan(json_path)
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    base = rows[0][1]["fps_per_w"]
+    fig, ax = plt.subplots(figsize=(10, 0.55 * len(rows) + 1.6))
+    ys = list(range(len(rows)))[::-1]
+    top = max(f["fps_per_w"] for _, f, _ in rows if f)
+    for y, (lever, f, note) in zip(ys, rows):
+        if f is None:
+            ax.text(base, y, f"  {note}", va="center", fontsize=8,
+                    color="#777777")
+            continue
+        ax.barh(y, f["fps_per_w"], color="#4c72b0" if y != ys[0] else
+                "#9e9e9e")
+        ax.text(f["fps_per_w"], y,
+                f"  {f['fps_per_w']:.3g} FPS/W, {f['fps']:.3g} FPS, "
+                f"{f['fps_per_w'] / base:.3g}x", va="center", fontsize=8)
+    ax.set_yticks(ys)
+    ax.set_yticklabels([lever for lever, _, _ in rows], fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlim(base / 2, top * 30)
+    ax.set_xlabel("FPS/W (video frames per joule), cumulative levers")
+    ax.set_title(title, fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    try:
+        save_png(fig, png_path)
+    finally:
+        plt.close(fig)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="romac.plot", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -177,10 +246,15 @@ def main(argv=None):
     p = sub.add_parser("romanet", help="the ROMANet comparison bar chart")
     p.add_argument("csv", help="CSV written by romac-romanet-table --csv")
     p.add_argument("-o", "--output", required=True, help="PNG to write")
+    p = sub.add_parser("plan", help="the lever chart of romac plan")
+    p.add_argument("json", help="JSON written by romac plan -o")
+    p.add_argument("-o", "--output", required=True, help="PNG to write")
     args = parser.parse_args(argv)
     try:
         if args.command == "romanet":
             plot_romanet(args.csv, args.output)
+        elif args.command == "plan":
+            plot_plan(args.json, args.output)
     except PlotError as e:
         print(f"romac.plot: error: {e}", file=sys.stderr)
         return 2

@@ -78,3 +78,41 @@ def test_bad_input(tmp_path, capsys):
     with pytest.raises(plot.PlotError, match="missing columns: target"):
         plot.read_results(str(path))
     assert not (tmp_path / "x.png").exists()
+
+
+def write_plan(path, levers):
+    import json
+    figures = lambda fpw: {"fps_per_w": fpw, "fps": fpw * 2}
+    path.write_text(json.dumps({
+        "format": "romac-plan", "version": 1,
+        "parameters": {"target": "t", "model": "m.onnx"},
+        "levers": [{"lever": name, "modelled": fpw is not None,
+                    **({"per_video_frame": figures(fpw)} if fpw else
+                       {"note": "not modelled yet (issue #15)"})}
+                   for name, fpw in levers]}))
+
+
+def test_plan_chart(tmp_path):
+    path = tmp_path / "plan.json"
+    write_plan(path, [("baseline", 1.0), ("+ fusion", 1.5), ("+ int8", None)])
+    rows, title = plot.read_plan(str(path))
+    assert [r[0] for r in rows] == ["baseline", "+ fusion", "+ int8"]
+    assert rows[2][1] is None and "issue #15" in rows[2][2]
+    assert title == "romac plan on t: m.onnx"
+    png = tmp_path / "plan.png"
+    assert plot.main(["plan", str(path), "-o", str(png)]) == 0
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_plan_bad_input(tmp_path, capsys):
+    path = tmp_path / "plan.json"
+    path.write_text('{"format": "romac-schedule"}')
+    assert plot.main(["plan", str(path), "-o", str(tmp_path / "x.png")]) == 2
+    assert "not a romac plan" in capsys.readouterr().err
+    write_plan(path, [("baseline", None)])
+    with pytest.raises(plot.PlotError, match="the baseline lever has no figures"):
+        plot.read_plan(str(path))
+    path.write_text("{")
+    with pytest.raises(plot.PlotError, match="invalid JSON"):
+        plot.read_plan(str(path))
+    assert not (tmp_path / "x.png").exists()

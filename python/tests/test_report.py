@@ -76,6 +76,7 @@ class Dom(html.parser.HTMLParser):
         self.canvases = []  # attribute dicts
         self.body = {}
         self.rows = 0
+        self.table_rows = {}  # table id -> rows of its body
         self.errors = ""
         self.scripts = 0
         self._stack = []
@@ -94,10 +95,13 @@ class Dom(html.parser.HTMLParser):
             self._in_errors = True
         elif tag == "table":
             self._stack.append(a.get("id"))
-        elif tag == "tbody" and self._stack and self._stack[-1] == "layer-table":
+        elif tag == "tbody" and self._stack:
             self._in_table_body = True
         elif tag == "tr" and self._in_table_body:
-            self.rows += 1
+            table = self._stack[-1]
+            self.table_rows[table] = self.table_rows.get(table, 0) + 1
+            if table == "layer-table":
+                self.rows += 1
 
     def handle_endtag(self, tag):
         if tag == "pre":
@@ -260,6 +264,38 @@ def test_report_fused_dram_schedule(romac, tmp_path):
     check_page(dom_text, stderr, len(schedule["layers"]), CHARTS)
     check_screenshot(shot)
     print(f"report {size} bytes, dump-dom {seconds:.2f} s")
+
+
+def test_report_with_plan(romac, tmp_path):
+    """romac report --plan: the lever chart and tables of romac plan's JSON,
+    with a model path that would be markup shown as text."""
+    need_chromium()
+    model = tmp_path / "alex<b>net.onnx"
+    shutil.copy(os.path.join(MODELS, "alexnet", "light", "model.onnx"), model)
+    schedule = compile_schedule(romac, str(model), tmp_path / "alex.json")
+    plan = tmp_path / "plan.json"
+    proc = subprocess.run([romac, "plan", "--model", str(model), "-q",
+                           "--power-cap-mw", "450", "-o", str(plan)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    with open(plan) as f:
+        levers = json.load(f)["levers"]
+    proc = subprocess.run([romac, "report", schedule, "--plan", str(plan),
+                           "-o", str(tmp_path / "plan.html")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    dom_text, stderr, _, shot = render(tmp_path, str(tmp_path / "plan.html"),
+                                       "plan")
+    with open(schedule) as f:
+        layers = len(json.load(f)["layers"])
+    dom = check_page(dom_text, stderr, layers,
+                     ("chart-split", "chart-energy", "chart-plan"))
+    assert dom.table_rows.get("plan-table") == len(levers)
+    # (c) DVFS, (a) the paper's rule, (b) romac under the cap.
+    assert dom.table_rows.get("plan-freq-table") == 3
+    assert "alex&lt;b&gt;net.onnx" in dom_text
+    assert "<b>net" not in dom_text
+    check_screenshot(shot)
 
 
 def test_report_bad_input_keeps_output(romac, tmp_path):

@@ -15,7 +15,7 @@
 namespace romac::driver {
 
 struct ReportArgs {
-  std::string schedule, other, output;
+  std::string schedule, other, output, plan;
 };
 
 /// Registers `romac report` and its flags.

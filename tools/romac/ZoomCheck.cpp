@@ -320,46 +320,6 @@ llvm::Error checkGraphs(const ZoomArgs &args, ZoomModelDir &dir) {
   return checkVae(graphs[2], graphs[3], args.modelDir, args.size);
 }
 
-llvm::Expected<ZoomModelDir> readModelDir(const ZoomArgs &args) {
-  ZoomModelDir dir;
-  llvm::StringRef root = args.modelDir;
-  if (!llvm::sys::fs::is_directory(root))
-    return makeStringError("--model-dir " + root + ": not a folder");
-  std::pair<std::string *, const char *> graphs[] = {
-      {&dir.textEncoder, "text_encoder"},
-      {&dir.unet, "unet"},
-      {&dir.vaeEncoder, "vae_encoder"},
-      {&dir.vaeDecoder, "vae_decoder"}};
-  for (auto &[path, part] : graphs) {
-    *path = (root + "/" + part + "/model.onnx").str();
-    if (!llvm::sys::fs::exists(*path))
-      return makeStringError("--model-dir " + root + ": no " + *path +
-                             " (expected text_encoder/, unet/, vae_encoder/ "
-                             "and vae_decoder/, each with model.onnx)");
-  }
-  if (llvm::Error e = checkGraphs(args, dir))
-    return std::move(e);
-  llvm::Expected<ClipTokenizer> tokenizer =
-      ClipTokenizer::loadModelDir(root, findShippedBpe());
-  if (!tokenizer)
-    return tokenizer.takeError();
-  dir.tokenizer.emplace(std::move(*tokenizer));
-  std::string schedulerPath = (root + "/scheduler/scheduler_config.json").str();
-  llvm::Expected<SchedulerConfig> config =
-      llvm::sys::fs::exists(schedulerPath)
-          ? SchedulerConfig::load(schedulerPath)
-          : SchedulerConfig::parse(kSd2SchedulerConfig,
-                                   "SD2's built-in scheduler_config.json");
-  if (!config)
-    return config.takeError();
-  dir.scheduler = *config;
-  llvm::Expected<int64_t> vocab = readVocabSize(root);
-  if (!vocab)
-    return vocab.takeError();
-  dir.vocabSize = *vocab;
-  return dir;
-}
-
 /// The seed of a resumed run when --seed is not given: the one zoom.json
 /// recorded. Checks that DIR/zoom.json's parameters are this run's.
 llvm::Error checkResume(const ZoomArgs &args, const PromptMap &prompts,
@@ -399,6 +359,46 @@ llvm::Error checkResume(const ZoomArgs &args, const PromptMap &prompts,
 }
 
 } // namespace
+
+llvm::Expected<ZoomModelDir> readModelDir(const ZoomArgs &args) {
+  ZoomModelDir dir;
+  llvm::StringRef root = args.modelDir;
+  if (!llvm::sys::fs::is_directory(root))
+    return makeStringError("--model-dir " + root + ": not a folder");
+  std::pair<std::string *, const char *> graphs[] = {
+      {&dir.textEncoder, "text_encoder"},
+      {&dir.unet, "unet"},
+      {&dir.vaeEncoder, "vae_encoder"},
+      {&dir.vaeDecoder, "vae_decoder"}};
+  for (auto &[path, part] : graphs) {
+    *path = (root + "/" + part + "/model.onnx").str();
+    if (!llvm::sys::fs::exists(*path))
+      return makeStringError("--model-dir " + root + ": no " + *path +
+                             " (expected text_encoder/, unet/, vae_encoder/ "
+                             "and vae_decoder/, each with model.onnx)");
+  }
+  if (llvm::Error e = checkGraphs(args, dir))
+    return std::move(e);
+  llvm::Expected<ClipTokenizer> tokenizer =
+      ClipTokenizer::loadModelDir(root, findShippedBpe());
+  if (!tokenizer)
+    return tokenizer.takeError();
+  dir.tokenizer.emplace(std::move(*tokenizer));
+  std::string schedulerPath = (root + "/scheduler/scheduler_config.json").str();
+  llvm::Expected<SchedulerConfig> config =
+      llvm::sys::fs::exists(schedulerPath)
+          ? SchedulerConfig::load(schedulerPath)
+          : SchedulerConfig::parse(kSd2SchedulerConfig,
+                                   "SD2's built-in scheduler_config.json");
+  if (!config)
+    return config.takeError();
+  dir.scheduler = *config;
+  llvm::Expected<int64_t> vocab = readVocabSize(root);
+  if (!vocab)
+    return vocab.takeError();
+  dir.vocabSize = *vocab;
+  return dir;
+}
 
 /// One usage error: "romac zoom: error: MESSAGE", status 2.
 int usage(const llvm::Twine &message) {

@@ -100,6 +100,10 @@ template <typename F> auto timed(double &slot, F &&f) {
 /// One usage error: "romac zoom: error: MESSAGE", status 2.
 int usage(const llvm::Twine &message);
 
+/// Finds the four graphs of --model-dir and checks that their declared
+/// inputs and outputs fit together and --size (also `romac plan`'s).
+llvm::Expected<ZoomModelDir> readModelDir(const ZoomArgs &args);
+
 /// The checks before any work; fills the prompts, model dir, init image.
 /// Returns 0, or the exit status after printing the error.
 int prepare(const ZoomArgs &args, PromptMap &prompts,

@@ -31,6 +31,7 @@
 #include "Driver.h"
 #include "EmitLibrary.h"
 #include "HostInfo.h"
+#include "Plan.h"
 #include "Report.h"
 #include "Run.h"
 #include "Version.h"
@@ -802,6 +803,8 @@ int main(int argc, char **argv) {
   CLI::App *zoomCmd = addZoomCommand(app, zoomArgs);
   ReportArgs reportArgs;
   CLI::App *reportCmd = addReportCommand(app, reportArgs);
+  PlanArgs planArgs;
+  CLI::App *planCmd = addPlanCommand(app, planArgs);
 
   auto *versionCmd = app.add_subcommand("version", "Print the romac version");
   app.set_version_flag("--version", romac::getVersionText,
@@ -860,5 +863,7 @@ int main(int argc, char **argv) {
     return checkStdout(runZoom(zoomArgs));
   if (reportCmd->parsed())
     return checkStdout(runReport(reportArgs));
+  if (planCmd->parsed())
+    return checkStdout(runPlan(planArgs));
   return kUsageError;
 }

@@ -182,7 +182,7 @@ TEST(TargetErrorTest, UnknownKeyListsAllowedKeys) {
             "write_energy_pj_per_byte, bandwidth_bytes_per_cycle)");
   EXPECT_EQ(errorOf(withLine(1, "name: test-target", "colour: red")),
             "t.yaml:1:1: error: colour: unknown key (allowed: name, "
-            "description, compute, memories, dram, dvfs)");
+            "description, compute, memories, dram, dvfs, power)");
   EXPECT_EQ(errorOf(withLine(6,
                              "  bytes_per_element: {input: 1, weight: 1, "
                              "output: 2}",
@@ -190,6 +190,38 @@ TEST(TargetErrorTest, UnknownKeyListsAllowedKeys) {
                              "psum: 2}")),
             "t.yaml:6:44: error: compute.bytes_per_element.psum: unknown key "
             "(allowed: input, weight, output)");
+}
+
+TEST(TargetErrorTest, PowerSection) {
+  // The optional compute-die power figures of `romac plan` (docs/plan.md).
+  std::string yaml = withLine(64, "  - {frequency_mhz: 500, voltage: 0.9}",
+                              "  - {frequency_mhz: 500, voltage: 0.9, "
+                              "static_power_mw: 40}\n"
+                              "power: {static_power_mw: 40, dfs_switch_us: 5}");
+  llvm::Expected<Target> t = parseTarget(yaml, "t.yaml");
+  ASSERT_TRUE(bool(t)) << llvm::toString(t.takeError());
+  EXPECT_FALSE(t->dvfs[0].staticPowerMW.has_value());
+  ASSERT_TRUE(t->dvfs[1].staticPowerMW.has_value());
+  EXPECT_DOUBLE_EQ(*t->dvfs[1].staticPowerMW, 40);
+  ASSERT_TRUE(t->power.staticPowerMW.has_value());
+  EXPECT_DOUBLE_EQ(*t->power.staticPowerMW, 40);
+  EXPECT_DOUBLE_EQ(t->power.dfsSwitchUs, 5);
+
+  EXPECT_EQ(errorOf(withLine(64, "  - {frequency_mhz: 500, voltage: 0.9}",
+                             "  - {frequency_mhz: 500, voltage: 0.9}\n"
+                             "power: {static_power_mw: -3}")),
+            "t.yaml:65:26: error: power.static_power_mw: must not be "
+            "negative, got -3");
+  EXPECT_EQ(errorOf(withLine(64, "  - {frequency_mhz: 500, voltage: 0.9}",
+                             "  - {frequency_mhz: 500, voltage: 0.9}\n"
+                             "power: {leakage: 3}")),
+            "t.yaml:65:9: error: power.leakage: unknown key (allowed: "
+            "static_power_mw, dfs_switch_us)");
+  EXPECT_EQ(errorOf(withLine(64, "  - {frequency_mhz: 500, voltage: 0.9}",
+                             "  - {frequency_mhz: 500, voltage: 0.9, "
+                             "static_power_mw: lots}")),
+            "t.yaml:64:57: error: dvfs[1].static_power_mw: expected a number, "
+            "got 'lots'");
 }
 
 TEST(TargetErrorTest, DuplicateKey) {

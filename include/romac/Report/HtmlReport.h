@@ -42,10 +42,12 @@ struct ReportInput {
 /// The data blob of a report: the totals, one entry per layer (energy
 /// split, DRAM traffic against its lower bound, row-buffer counts, buffer
 /// occupancy, the tiling), the fused groups and, with \p other, the layers
-/// matched by name with their ratios other / base. docs/report.md lists the
+/// matched by name with their ratios other / base, and with \p plan (a
+/// `romac plan -o` JSON) that plan as "plan". docs/report.md lists the
 /// keys.
 llvm::json::Value buildReportData(const ReportInput &base,
-                                  const ReportInput *other = nullptr);
+                                  const ReportInput *other = nullptr,
+                                  const llvm::json::Value *plan = nullptr);
 
 /// \p json made safe inside an HTML `<script>` element: `<`, `>`, `&`,
 /// U+2028 and U+2029 become `\uXXXX` escapes (JSON and JavaScript read them
@@ -61,7 +63,14 @@ bool isHtmlReportAvailable();
 /// template with the CSS, Chart.js, the data blob and the report script
 /// inlined. Fails only when isHtmlReportAvailable() is false.
 llvm::Error writeHtmlReport(llvm::raw_ostream &os, const ReportInput &base,
-                            const ReportInput *other = nullptr);
+                            const ReportInput *other = nullptr,
+                            const llvm::json::Value *plan = nullptr);
+
+/// Checks that \p plan is a `romac plan -o` JSON the report can draw
+/// (format, version, lever rows with their figures); the error names
+/// \p fileName.
+llvm::Error checkPlanData(const llvm::json::Value &plan,
+                          llvm::StringRef fileName);
 
 } // namespace romac
 

@@ -293,6 +293,18 @@ struct DramConfig {
 struct DvfsPoint {
   double frequencyMHz = 0;
   double voltage = 0;
+  /// Static (leakage) power of the compute die at this voltage, mW; unset
+  /// when the table does not give it (docs/plan.md says what is assumed).
+  std::optional<double> staticPowerMW;
+};
+
+/// The compute die's power figures besides its MAC and SRAM energies (the
+/// YAML `power` section, optional; docs/plan.md).
+struct PowerConfig {
+  /// Static power at the nominal operating point (compute.frequency_mhz), mW.
+  std::optional<double> staticPowerMW;
+  /// Time one change of operating point takes, µs (no work is done then).
+  double dfsSwitchUs = 0;
 };
 
 /// An accelerator target.
@@ -308,6 +320,8 @@ struct Target {
   DramConfig dram;
   /// Optional DVFS operating points, in file order.
   std::vector<DvfsPoint> dvfs;
+  /// Optional static power and frequency-switch time.
+  PowerConfig power;
 
   /// The buffer that holds \p operand, or nullptr (never for a loaded target).
   const OnChipMemory *getMemoryFor(OperandKind operand) const;

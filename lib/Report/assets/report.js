@@ -603,12 +603,95 @@
   }
 
   //===------------------------------------------------------------------===//
+  // Plan (romac report --plan)
+  //===------------------------------------------------------------------===//
+
+  function fillTable(id, header, rows) {
+    const table = document.getElementById(id);
+    const head = el('tr');
+    header.forEach(h => head.appendChild(el('th', null, h)));
+    table.tHead.appendChild(head);
+    rows.forEach(cells => {
+      const tr = el('tr');
+      cells.forEach(([v, num]) =>
+          tr.appendChild(el('td', num ? {class: 'num'} : null, v)));
+      table.tBodies[0].appendChild(tr);
+    });
+  }
+  function clocks(f) {
+    return Object.keys(f.steps_per_clock_mhz || {})
+        .map(mhz => mhz + ' MHz: ' + f.steps_per_clock_mhz[mhz]).join(', ');
+  }
+
+  function drawPlan() {
+    const plan = data.plan;
+    if (!plan) return;
+    document.getElementById('plan').hidden = false;
+    document.getElementById('nav-plan').hidden = false;
+    const p = plan.parameters;
+    const what = p.model_dir !== undefined
+        ? 'the SD2 zoom of ' + p.model_dir + ' at ' + p.size + 'x' + p.size +
+          ' (' + p.unet_calls_per_key_frame + ' UNet calls per key frame, ' +
+          p.video_frames + ' video frames)'
+        : p.model + ', one call per frame';
+    document.getElementById('plan-note').textContent =
+        'romac plan on ' + p.target + ': ' + what + '. Per video frame, ' +
+        'levers cumulative; FPS/W is video frames per joule (logarithmic ' +
+        'scale). A lever that is not modelled shows its note and no bar.';
+    const rows = plan.levers;
+    const base = rows[0].per_video_frame;
+    makeChart('chart-plan', {
+      type: 'bar',
+      data: {labels: rows.map((r, i) => (i + 1) + ' ' + r.lever),
+             datasets: [{label: 'FPS/W',
+                         data: rows.map(r => r.modelled ? r.per_video_frame.fps_per_w : null),
+                         backgroundColor: rows.map((r, i) => i === 0 ? COLORS.grey : COLORS.mac)}]},
+      options: {indexAxis: 'y',
+                scales: {x: {type: 'logarithmic',
+                             title: {display: true, text: 'FPS/W (video frames per joule)'}}},
+                plugins: {legend: {display: false}}}
+    }, 0, 0, 60 + 30 * rows.length);
+    fillTable('plan-table',
+              ['#', 'lever', 'energy mJ', 'time ms', 'FPS', 'power W', 'FPS/W',
+               'x baseline', 'battery h', 'clocks / note'],
+              rows.map((r, i) => {
+                const f = r.per_video_frame;
+                const tail = [f ? clocks(f) : '', r.note || '']
+                                 .filter(x => x).join('; ');
+                if (!f)
+                  return [[i + 1, 1], [r.lever, 0], ['-', 1], ['-', 1], ['-', 1],
+                          ['-', 1], ['-', 1], ['-', 1], ['-', 1], [tail, 0]];
+                return [[i + 1, 1], [r.lever, 0], [fmtNum(f.energy_mj, 2), 1],
+                        [fmtNum(f.time_ms, 2), 1], [fmtNum(f.fps, 4), 1],
+                        [fmtNum(f.power_w, 3), 1], [fmtNum(f.fps_per_w, 4), 1],
+                        [fmtNum(ratio(f.fps_per_w, base.fps_per_w), 2), 1],
+                        [fmtNum(f.battery_hours, 2), 1], [tail, 0]];
+              }));
+    const fp = plan.frequency_plans;
+    document.getElementById('plan-freq-note').textContent =
+        'On the work with every lever (' + (fp.bound || 'no plans') + '); ' +
+        'ratios against the first plan, one frequency for the network.' +
+        (fp.note ? ' ' + fp.note + '.' : '');
+    const first = fp.plans.length ? fp.plans[0] : null;
+    fillTable('plan-freq-table',
+              ['plan', 'FPS', 'FPS ratio', 'energy mJ', 'energy ratio',
+               'peak NPU mW', 'switches', 'clocks'],
+              fp.plans.map(q => [[q.rule, 0], [fmtNum(q.fps, 4), 1],
+                                 [fmtNum(ratio(q.fps, first.fps), 3), 1],
+                                 [fmtNum(q.energy_mj, 2), 1],
+                                 [fmtNum(ratio(q.energy_mj, first.energy_mj), 3), 1],
+                                 [fmtNum(q.peak_npu_power_mw), 1],
+                                 [fmtNum(q.switches, 1), 1], [clocks(q), 0]]));
+  }
+
+  //===------------------------------------------------------------------===//
 
   // Draw every section, timing each (data-timings on the body, in ms).
   const start = performance.now();
   const timings = [];
   [drawTotals, drawEnergyBars, drawTable, drawRowHits, drawDramBytes,
-   drawFusion, drawBuffers, drawTilingPicker, drawComparison].forEach(f => {
+   drawFusion, drawBuffers, drawTilingPicker, drawComparison, drawPlan]
+      .forEach(f => {
     const t0 = performance.now();
     f();
     timings.push(f.name + ' ' + (performance.now() - t0).toFixed(1));

@@ -1,0 +1,53 @@
+//===- Steps.h - the plan's steps from DRAM-aware schedules -----*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// What `romac plan` schedules (Power.h's steps), built from a graph's
+// DRAM-aware search result (one step per layer; with fusion one per fused
+// group and per layer outside a group), the row-major baseline the lever
+// table starts from, and the cost model of an interpolated video frame.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ROMAC_PLAN_STEPS_H
+#define ROMAC_PLAN_STEPS_H
+
+#include "romac/Dram/DramCost.h"
+#include "romac/Dram/Fusion.h"
+#include "romac/Plan/Power.h"
+#include "romac/Search/Search.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
+
+#include <vector>
+
+namespace romac::plan {
+
+/// The steps of \p result (layers of \p workloads), or of \p fusion's groups
+/// and ungrouped layers when given, at the nominal clock \p computeMHz.
+std::vector<Step> getSteps(llvm::ArrayRef<Workload> workloads,
+                           const DramSearchResult &result,
+                           const FusionResult *fusion, const DramParams &dram,
+                           double computeMHz);
+
+/// The lever table's baseline, SmartShuttle-like (docs/plan.md): per layer
+/// the reuse scheme and tiles that move the fewest DRAM bytes, among them
+/// the ones a row-major, RoBaRaCoCh-mapped DRAM serves best
+/// (refineTilingForDram(), the "tuned" baseline of
+/// docs/romanet-comparison.md), evaluated on that DRAM.
+llvm::Expected<DramSearchResult>
+searchRowMajorBaseline(llvm::ArrayRef<Workload> workloads,
+                       const CostTarget &target, const DramParams &dram,
+                       const SearchOptions &options);
+
+/// One interpolated video frame of \p size x \p size RGB pixels (v8hid's
+/// crop, resize and paste; docs/plan.md states the model).
+Step getInterpolationStep(const Target &target, int64_t size);
+
+} // namespace romac::plan
+
+#endif // ROMAC_PLAN_STEPS_H
