@@ -330,16 +330,35 @@ llvm::Expected<DramModel> romac::getDramModel(const DramParams &params,
 //===----------------------------------------------------------------------===//
 
 bool detail::isAdditive(DramObjective objective) {
-  return objective == DramObjective::DramEnergy ||
-         objective == DramObjective::Energy;
+  return objective != DramObjective::DramEDP && objective != DramObjective::EDP;
 }
 
 std::pair<double, double> detail::objectiveParts(DramObjective objective,
                                                  const CostBreakdown &cost) {
-  if (objective == DramObjective::DramEnergy ||
-      objective == DramObjective::DramEDP)
+  switch (objective) {
+  case DramObjective::DramEnergy:
+  case DramObjective::DramEDP:
     return {cost.dramEnergyPJ, cost.dramCycles};
+  case DramObjective::Latency:
+    return {cost.cycles, cost.cycles};
+  case DramObjective::DramAccesses:
+    return {static_cast<double>(cost.getDramBytes()), cost.cycles};
+  case DramObjective::Energy:
+  case DramObjective::EDP:
+    break;
+  }
   return {cost.totalEnergyPJ, cost.cycles};
+}
+
+void detail::addRelayout(DramObjective objective, const Relayout &r,
+                         double &energy, double &cycles) {
+  cycles += r.cycles;
+  if (objective == DramObjective::Latency)
+    energy += r.cycles;
+  else if (objective == DramObjective::DramAccesses)
+    energy += 2.0 * static_cast<double>(r.bytes); // read once, written once
+  else
+    energy += r.energyPJ;
 }
 
 double detail::objectiveValue(DramObjective objective, double energy,

@@ -536,8 +536,8 @@ llvm::Expected<DramSearchResult> DramSearch::run() {
                              dramOptions.engine);
     r.relayouts = plan.relayouts[i];
     auto [e, cy] = objectiveParts(dramOptions.objective, r.layer.cost);
-    e += r.getRelayoutEnergyPJ();
-    cy += r.getRelayoutCycles();
+    for (const Relayout &rl : r.relayouts)
+      addRelayout(dramOptions.objective, rl, e, cy);
     r.objective = objectiveValue(dramOptions.objective, e, cy);
     r.layer.objective = r.objective;
     r.candidates = candidates[u].size();

@@ -50,9 +50,16 @@ unsigned sharedWith(const Workload &workload, unsigned o);
 /// the sums).
 bool isAdditive(DramObjective objective);
 
-/// The (energy, cycles) pair an objective multiplies or sums.
+/// The (energy, cycles) pair an objective multiplies or sums (for latency
+/// and dram-accesses the first part is the cycles, the bytes).
 std::pair<double, double> objectiveParts(DramObjective objective,
                                          const CostBreakdown &cost);
+
+/// Adds re-layout \p r to the (energy, cycles) pair of \p objective: its
+/// cycles, and to the first part its energy (its cycles for latency, the
+/// bytes it moves for dram-accesses).
+void addRelayout(DramObjective objective, const Relayout &r, double &energy,
+                 double &cycles);
 
 /// The objective of (energy, cycles).
 double objectiveValue(DramObjective objective, double energy, double cycles);

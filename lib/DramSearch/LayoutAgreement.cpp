@@ -46,10 +46,8 @@ double DramSearch::networkObjective(const Plan &plan) const {
   double energy = 0, cycles = 0, sum = 0;
   for (auto [i, c] : llvm::enumerate(plan.choices)) {
     double e = c.energy, cy = c.cycles;
-    for (const Relayout &r : plan.relayouts[i]) {
-      e += r.energyPJ;
-      cy += r.cycles;
-    }
+    for (const Relayout &r : plan.relayouts[i])
+      addRelayout(dramOptions.objective, r, e, cy);
     energy += e;
     cycles += cy;
     sum += objectiveValue(dramOptions.objective, e, cy);
@@ -140,10 +138,8 @@ DramSearch::Plan DramSearch::planAgreement(unsigned m, bool screened) const {
     };
     auto total = [&](const Choice &c, ArrayRef<Relayout> rs) {
       double e = c.energy, cy = c.cycles;
-      for (const Relayout &r : rs) {
-        e += r.energyPJ;
-        cy += r.cycles;
-      }
+      for (const Relayout &r : rs)
+        addRelayout(dramOptions.objective, r, e, cy);
       return objectiveValue(dramOptions.objective, e, cy);
     };
 
@@ -249,8 +245,8 @@ romac::chargeRelayouts(const WorkloadGraph &graph, DramSearchResult &result,
       ++count;
     }
     auto [e, cy] = objectiveParts(objective, r.layer.cost);
-    e += r.getRelayoutEnergyPJ();
-    cy += r.getRelayoutCycles();
+    for (const Relayout &rl : r.relayouts)
+      addRelayout(objective, rl, e, cy);
     r.objective = objectiveValue(objective, e, cy);
     r.layer.objective = r.objective;
     energy += e;

@@ -80,12 +80,10 @@ static std::optional<TensorLayout> reshapeLayout(const TensorLayout &layout,
 namespace {
 
 /// The best way found to run one chain: the group (first, last and
-/// re-layouts are set when it is chosen) and its own DRAM energy.
+/// re-layouts are set when it is chosen) and its own DRAM cost (Fuser::score).
 struct GroupChoice : FusedGroup {
-  double energy = std::numeric_limits<double>::infinity();
-  bool valid() const {
-    return energy < std::numeric_limits<double>::infinity();
-  }
+  double score = std::numeric_limits<double>::infinity();
+  bool valid() const { return score < std::numeric_limits<double>::infinity(); }
 };
 
 /// The cost of an unfused layer with some operands reading tensors that
@@ -94,7 +92,7 @@ struct SingletonChoice {
   DramStats stats;
   LayerLayout layout;
   SmallVector<Relayout, 1> relayouts;
-  double energy = 0;
+  double score = 0;
 };
 
 class Fuser {
@@ -130,7 +128,11 @@ private:
   /// or not, input in its producer's layout or not); empty when nothing
   /// fits.
   SmallVector<GroupChoice, 4> evaluateGroup(unsigned i, unsigned j);
-  double relayoutEnergy(int64_t bytes);
+  /// The DRAM cost options.objective compares (FusionOptions::objective)
+  /// of \p stats and \p relayouts, and of a whole result.
+  double score(const DramStats &stats, ArrayRef<Relayout> relayouts) const;
+  double score(const FusionResult &result) const;
+  double relayoutScore(int64_t bytes);
   Relayout relayout(int64_t bytes);
   /// Layer i unfused, operands `adopt` reading tensors in the given layouts
   /// (group outputs): adopting them all, or paying a re-layout for each
@@ -268,7 +270,43 @@ Relayout Fuser::relayout(int64_t bytes) {
   return it->second;
 }
 
-double Fuser::relayoutEnergy(int64_t bytes) { return relayout(bytes).energyPJ; }
+double Fuser::score(const DramStats &stats,
+                    ArrayRef<Relayout> relayouts) const {
+  double s = 0;
+  switch (options.objective) {
+  case DramObjective::Latency:
+    // ns: DRAM cycles of tCK, re-layout cycles of the compute clock.
+    s = static_cast<double>(stats.cycles) * params.tCK;
+    for (const Relayout &r : relayouts)
+      s += r.cycles * 1000.0 / target.frequencyMHz;
+    return s;
+  case DramObjective::DramAccesses:
+    s = static_cast<double>(stats.bursts) *
+        static_cast<double>(params.geometry.getBytesPerBurst());
+    for (const Relayout &r : relayouts)
+      s += 2.0 * static_cast<double>(r.bytes);
+    return s;
+  default:
+    s = stats.energyPJ.getTotal();
+    for (const Relayout &r : relayouts)
+      s += r.energyPJ;
+    return s;
+  }
+}
+
+double Fuser::score(const FusionResult &result) const {
+  double s = 0;
+  for (const FusedGroup &g : result.groups)
+    s += score(g.stats, g.relayouts);
+  for (auto [i, l] : llvm::enumerate(result.layers))
+    if (result.groupOf[i] < 0)
+      s += score(l.stats, l.relayouts);
+  return s;
+}
+
+double Fuser::relayoutScore(int64_t bytes) {
+  return score(DramStats(), {relayout(bytes)});
+}
 
 SmallVector<GroupChoice, 4> Fuser::evaluateGroup(unsigned i, unsigned j) {
   SmallVector<RowBandLayer, 8> chain;
@@ -321,15 +359,15 @@ SmallVector<GroupChoice, 4> Fuser::evaluateGroup(unsigned i, unsigned j) {
           ++evaluations;
           DramStats stats =
               evaluateRowBandGroup(layers, chain, schedule, placement, model);
-          double e = stats.energyPJ.getTotal();
-          if (e < best.energy) {
+          double e = score(stats, {});
+          if (e < best.score) {
             best.schedule = schedule;
             best.counts = counts;
             best.rowsOutermost = ro;
             best.producerInput = fromProducer;
             best.placement = placement;
             best.stats = std::move(stats);
-            best.energy = e;
+            best.score = e;
           }
           if (resident)
             break; // streaming the weights only helps when they do not fit
@@ -366,10 +404,8 @@ Fuser::singleton(unsigned i,
     r.tensor = w.operands[o].tensor;
     pay.relayouts.push_back(std::move(r));
   }
-  auto total = [](SingletonChoice &c) {
-    c.energy = c.stats.energyPJ.getTotal();
-    for (const Relayout &r : c.relayouts)
-      c.energy += r.energyPJ;
+  auto total = [&](SingletonChoice &c) {
+    c.score = score(c.stats, c.relayouts);
   };
   total(pay);
   if (!differs)
@@ -397,15 +433,14 @@ Fuser::singleton(unsigned i,
   take.stats = model.evaluate(w, orig.layer.mapping, *layout);
   keptRelayouts(take);
   total(take);
-  return take.energy < pay.energy ? take : pay;
+  return take.score < pay.score ? take : pay;
 }
 
 double Fuser::singletonDelta(unsigned k, unsigned o,
                              const RowBandPlacement &placement) {
   std::pair<unsigned, const TensorLayout *> adopt[] = {{o, &placement.output}};
   const DramLayerResult &orig = unfused.layers[k];
-  return singleton(k, adopt).energy -
-         (orig.stats.energyPJ.getTotal() + orig.getRelayoutEnergyPJ());
+  return singleton(k, adopt).score - score(orig.stats, orig.relayouts);
 }
 
 FusionResult Fuser::run() {
@@ -450,13 +485,12 @@ FusionResult Fuser::run() {
         continue;
       // Layer i unfused.
       {
-        double c = unfused.layers[i].stats.energyPJ.getTotal() +
-                   unfused.layers[i].getRelayoutEnergyPJ();
+        double c = score(unfused.layers[i].stats, unfused.layers[i].relayouts);
         std::optional<unsigned> o = chainOperand(i);
         if (state != 0 && o) {
           std::pair<unsigned, const TensorLayout *> adopt[] = {
               {*o, &lastGroup(i, state).placement->output}};
-          c = singleton(i, adopt).energy;
+          c = singleton(i, adopt).score;
         }
         Cell &next = dp[i + 1][0];
         if (cell.cost + c < next.cost)
@@ -469,7 +503,7 @@ FusionResult Fuser::run() {
         if (it == groups.end())
           break;
         for (auto [v, g] : llvm::enumerate(it->second)) {
-          double c = g.energy;
+          double c = g.score;
           // Unfused readers of the group's output other than layer j + 1
           // (which the next step charges) adopt its layout or pay.
           for (auto [k, o] : consumers[j])
@@ -486,7 +520,7 @@ FusionResult Fuser::run() {
                       sameDataLayout(unfused.layers[p].layout.operands[po],
                                      g.placement->input);
             if (!agree)
-              c += relayoutEnergy(
+              c += relayoutScore(
                   static_cast<int64_t>(g.placement->input.getSizeBytes()));
           }
           Cell &next = dp[j + 1][g.rowsOutermost ? 2 : 1];
@@ -516,18 +550,21 @@ FusionResult Fuser::run() {
     std::reverse(segments.begin(), segments.end());
   }
 
-  // Exact accounting; then drop groups while that lowers the energy (the
+  // Exact accounting; then drop groups while that lowers the score (the
   // dynamic program's boundary charges are estimates), and never return
   // more than the unfused schedule costs.
   FusionResult best = account(segments);
+  double bestScore = score(best);
   for (bool improved = true; improved && !segments.empty();) {
     improved = false;
     for (size_t k = 0; k < segments.size(); ++k) {
       std::vector<Segment> fewer = segments;
       fewer.erase(fewer.begin() + k);
       FusionResult r = account(fewer);
-      if (r.energyPJ < best.energyPJ) {
+      double rScore = score(r);
+      if (rScore < bestScore) {
         best = std::move(r);
+        bestScore = rScore;
         segments = std::move(fewer);
         improved = true;
         break;
@@ -535,7 +572,7 @@ FusionResult Fuser::run() {
     }
   }
   FusionResult none = account({});
-  if (none.energyPJ <= best.energyPJ)
+  if (score(none) <= bestScore)
     best = std::move(none);
   best.evaluations = evaluations;
   return best;

@@ -230,8 +230,11 @@ void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s) {
   };
   dramColumns("hit%", "ACTs", "DRAM uJ");
   os << "model '" << s.model << "' on target '" << s.target.name
-     << "' (objective " << s.search.objective << ", policy " << s.search.policy
-     << ", refinements " << s.search.refinements << ")\n";
+     << "' (objective " << s.search.objective;
+  if (!s.search.dramObjective.empty())
+    os << ", DRAM-aware search minimising " << s.search.dramObjective;
+  os << ", policy " << s.search.policy << ", refinements "
+     << s.search.refinements << ")\n";
   row("layer", "op", "dims", "tiles (DRAM->SRAM)", "order", "reuse",
       "rows|cols", "DRAM in", "DRAM wt", "DRAM out", "energy uJ", "cycles",
       "util");

@@ -190,7 +190,9 @@ llvm::Error verifyDistinctLayers(const romac::Schedule &schedule,
 
 struct CompileArgs {
   std::string model, output, target = "edge-npu-lpddr4";
-  std::string objective = "energy", policy = "adaptive", emitMlir;
+  /// --objective (empty: not given, energy); --dram-objective (empty: the
+  /// --objective's when given, else dram-energy).
+  std::string objective, dramObjective, policy = "adaptive", emitMlir;
   /// --emit-library: a shared object with the C API (EmitLibrary.cpp),
   /// its products in --precision (fp32 or bf16).
   std::string emitLibrary, precision = "fp32";
@@ -204,7 +206,8 @@ struct CompileArgs {
 
   /// Whether the DRAM-aware search runs (--dram and every flag implying it).
   bool isDramAware() const {
-    return dram || fuse || !dramMapping.empty() || !dramTrace.empty();
+    return dram || fuse || !dramMapping.empty() || !dramTrace.empty() ||
+           !dramObjective.empty();
   }
 };
 
@@ -243,6 +246,8 @@ private:
 /// The compile flags, checked: what the import and the search need.
 struct CompileSetup {
   romac::Objective objective;
+  /// What the DRAM-aware search and fusion minimise.
+  romac::DramObjective dramObjective;
   romac::ReusePolicy policy;
   romac::Target target;
   romac::OnnxImportOptions importOptions;
@@ -261,12 +266,27 @@ bool checkTraceDirectory(const CompileArgs &args) {
 /// paths it checks. Prints the error and returns nothing on a bad flag.
 std::optional<CompileSetup> checkCompileFlags(const CompileArgs &args,
                                               romac::OutputSet &outputs) {
-  std::optional<romac::Objective> objective =
-      romac::symbolizeObjective(args.objective);
+  std::optional<romac::Objective> objective = romac::symbolizeObjective(
+      args.objective.empty() ? "energy" : args.objective);
   if (!objective) {
     llvm::errs() << "romac compile: error: unknown objective '"
                  << args.objective
                  << "' (expected energy, edp, latency or dram-accesses)\n";
+    return std::nullopt;
+  }
+  // The DRAM-aware search minimises --dram-objective, else the --objective
+  // given, else DRAM energy (docs/dram-model.md).
+  std::optional<romac::DramObjective> dramObjective =
+      romac::DramObjective::DramEnergy;
+  if (!args.dramObjective.empty())
+    dramObjective = romac::symbolizeDramObjective(args.dramObjective);
+  else if (!args.objective.empty())
+    dramObjective = romac::symbolizeDramObjective(args.objective);
+  if (!dramObjective) {
+    llvm::errs() << "romac compile: error: unknown DRAM objective '"
+                 << args.dramObjective
+                 << "' (expected dram-energy, dram-edp, energy, edp, latency "
+                    "or dram-accesses)\n";
     return std::nullopt;
   }
   std::optional<romac::ReusePolicy> policy =
@@ -307,7 +327,7 @@ std::optional<CompileSetup> checkCompileFlags(const CompileArgs &args,
       reportError("compile", std::move(e));
       return std::nullopt;
     }
-  return CompileSetup{*objective, *policy, std::move(*target),
+  return CompileSetup{*objective, *dramObjective, *policy, std::move(*target),
                       std::move(importOptions)};
 }
 
@@ -380,7 +400,8 @@ searchDramAware(const CompileArgs &args, const CompileSetup &setup,
                 std::optional<romac::DramCompile> &dramCompile) {
   romac::SearchOptions options = getSearchOptions(setup, ctx, progress);
   llvm::Expected<romac::DramCompile> compiled = romac::compileModuleDramAware(
-      module, setup.target, options, args.dramMapping, args.fuse);
+      module, setup.target, options, args.dramMapping, args.fuse,
+      setup.dramObjective);
   if (!compiled) {
     reportError("compile", compiled.takeError());
     return std::nullopt;
@@ -702,7 +723,13 @@ CLI::App *addCompileCommand(CLI::App &app, CompileArgs &args) {
   compileCmd->add_option("-o,--output", args.output,
                          "Write the schedule JSON here ('-' for stdout)");
   compileCmd->add_option("--objective", args.objective,
-                         "energy (default), edp, latency or dram-accesses");
+                         "energy (default), edp, latency or dram-accesses; "
+                         "the DRAM-aware search and fusion minimise it too");
+  compileCmd->add_option(
+      "--dram-objective", args.dramObjective,
+      "What the DRAM-aware search and fusion minimise when it must differ "
+      "from --objective: dram-energy (the default without --objective), "
+      "dram-edp, energy, edp, latency or dram-accesses; implies --dram");
   compileCmd->add_option("--policy", args.policy,
                          "adaptive (default), input-stationary, "
                          "weight-stationary or output-stationary");

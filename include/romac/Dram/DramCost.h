@@ -210,7 +210,11 @@ enum class DramObjective : uint8_t {
   /// The layer's total energy (MAC + SRAM + DRAM) with the row-buffer DRAM.
   Energy,
   /// Total energy × total cycles.
-  EDP
+  EDP,
+  /// Total cycles (compute and DRAM overlapped per tile step).
+  Latency,
+  /// Bytes moved between DRAM and the chip.
+  DramAccesses
 };
 
 /// The spellings of DramObjective (the one definition; EnumTable.h).
@@ -219,9 +223,12 @@ inline constexpr EnumName<DramObjective> kDramObjectiveNames[] = {
     {DramObjective::DramEDP, "dram-edp"},
     {DramObjective::Energy, "energy"},
     {DramObjective::EDP, "edp"},
+    {DramObjective::Latency, "latency"},
+    {DramObjective::DramAccesses, "dram-accesses"},
 };
 
-/// Returns "dram-energy", "dram-edp", "energy" or "edp".
+/// Returns "dram-energy", "dram-edp", "energy", "edp", "latency" or
+/// "dram-accesses".
 inline llvm::StringRef stringifyDramObjective(DramObjective objective) {
   return stringifyEnum(kDramObjectiveNames, objective);
 }

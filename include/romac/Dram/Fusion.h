@@ -245,6 +245,11 @@ struct FusionOptions {
   /// Limit the activation bytes on chip to this many (0: the target's
   /// buffers decide, RowBandCapacity::get()); for sensitivity studies.
   int64_t activationBytesLimit = 0;
+  /// What the groups are chosen by. Fusion changes only the DRAM side, so
+  /// the energy objectives (dram-energy, energy and both EDPs) compare DRAM
+  /// energy, latency the DRAM time, dram-accesses the bytes moved (whole
+  /// bursts) (docs/fusion.md).
+  DramObjective objective = DramObjective::DramEnergy;
 };
 
 /// A fused group of a network: layers [first, last] of the workload list.

@@ -201,10 +201,9 @@ llvm::Expected<Schedule> romac::buildSchedule(ModuleOp module,
   return makeSchedule(modelName, costTarget, workloads, results, options);
 }
 
-llvm::Expected<DramCompile>
-romac::compileModuleDramAware(ModuleOp module, const Target &target,
-                              const SearchOptions &options,
-                              llvm::StringRef addressMapping, bool fuse) {
+llvm::Expected<DramCompile> romac::compileModuleDramAware(
+    ModuleOp module, const Target &target, const SearchOptions &options,
+    llvm::StringRef addressMapping, bool fuse, DramObjective objective) {
   DramCompile c;
   c.contractions = collectContractions(module, target);
   // The graph's searched layers are the contractions in the same order,
@@ -213,6 +212,7 @@ romac::compileModuleDramAware(ModuleOp module, const Target &target,
       module, [&](Workload &w) { applyTargetPrecision(w, target); });
   c.workloads.assign(c.graph.getLayers().begin(), c.graph.getLayers().end());
   c.dramOptions.addressMapping = addressMapping.str();
+  c.dramOptions.objective = objective;
   llvm::Expected<DramSearchResult> result =
       searchLayersDramAware(c.graph, target, options, c.dramOptions);
   if (!result)
@@ -223,8 +223,10 @@ romac::compileModuleDramAware(ModuleOp module, const Target &target,
   llvm::Expected<DramParams> params = DramParams::get(target.dram);
   if (!params)
     return params.takeError();
-  llvm::Expected<FusionResult> fusion =
-      fuseLayersDram(c.graph, c.result, CostTarget::get(target), *params);
+  FusionOptions fusionOptions;
+  fusionOptions.objective = objective;
+  llvm::Expected<FusionResult> fusion = fuseLayersDram(
+      c.graph, c.result, CostTarget::get(target), *params, fusionOptions);
   if (!fusion)
     return fusion.takeError();
   c.fusion = std::move(*fusion);

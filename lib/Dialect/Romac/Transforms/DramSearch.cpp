@@ -39,7 +39,7 @@ struct DramSearchPass
       return signalPassFailure();
     }
     llvm::Expected<DramCompile> compiled = compileModuleDramAware(
-        module, setup->target, setup->options, mapping, fuse);
+        module, setup->target, setup->options, mapping, fuse, dramObjective);
     if (!compiled) {
       emitSearchError(collectContractions(module, setup->target),
                       compiled.takeError(), module, "romac-dram-search");

@@ -122,11 +122,12 @@ struct DramCompile {
 /// aliases of their sources, producers and consumers are SSA def-use edges)
 /// with the address mapping \p addressMapping (empty: chosen), then with
 /// \p fuse fuseLayersDram() (graph outputs and what ops without a workload
-/// read stay in DRAM).
+/// read stay in DRAM); both minimise \p objective.
 llvm::Expected<DramCompile>
 compileModuleDramAware(mlir::ModuleOp module, const Target &target,
                        const SearchOptions &options,
-                       llvm::StringRef addressMapping, bool fuse);
+                       llvm::StringRef addressMapping, bool fuse,
+                       DramObjective objective = DramObjective::DramEnergy);
 
 /// Records \p compile on its ops: `romac.mapping` (the DRAM-aware tiling),
 /// `romac.dram` (a dictionary: `address_mapping` and one `#romac.layout` per

@@ -10,6 +10,7 @@
 
 #include "romac/CostModel/Cost.h"
 #include "romac/Dialect/Romac/IR/RomacDialect.h"
+#include "romac/Dram/DramCost.h"
 #include "romac/Search/Search.h"
 #include "romac/Support/EnumTable.h"
 

@@ -132,6 +132,11 @@ def RomacDramSearchPass : Pass<"romac-dram-search", "::mlir::ModuleOp"> {
            "field order such as RoBaRaCoCh); empty: chosen">,
     Option<"fuse", "fuse", "bool", /*default=*/"false",
            "Fuse chains of convolutions (row bands, intermediates on chip)">,
+    Option<"dramObjective", "dram-objective", "::romac::DramObjective",
+           /*default=*/"::romac::DramObjective::DramEnergy",
+           "What the DRAM-aware search and fusion minimise: dram-energy, "
+           "dram-edp, energy, edp, latency or dram-accesses",
+           "::romac::enumClValues(::romac::kDramObjectiveNames)">,
   ];
 }
 
