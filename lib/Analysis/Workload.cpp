@@ -89,6 +89,81 @@ Operand::getDimComponents(unsigned numDims) const {
   return components;
 }
 
+std::optional<int64_t> Workload::getTouchedElements(unsigned o) const {
+  const Operand &op = operands[o];
+  constexpr int64_t kMaxPoints = int64_t(1) << 24;
+  int64_t total = 1;
+  for (const DimComponent &c : op.getDimComponents(dims.size())) {
+    // Walk every point of the component's loop dims (an odometer) and mark
+    // the tensor index tuple it reaches, when inside the tensor.
+    int64_t points = 1, cells = 1;
+    for (unsigned d : c.loopDims) {
+      points *= dims[d].bound;
+      if (points > kMaxPoints)
+        return std::nullopt;
+    }
+    for (unsigned t : c.tensorDims) {
+      cells *= op.extent[t];
+      if (cells > kMaxPoints * 16)
+        return std::nullopt;
+    }
+    std::vector<bool> touched(static_cast<size_t>(cells), false);
+    llvm::SmallVector<int64_t, 4> at(c.loopDims.size(), 0);
+    int64_t count = 0;
+    for (int64_t p = 0; p < points; ++p) {
+      int64_t cell = 0;
+      bool inside = true;
+      for (unsigned t : c.tensorDims) {
+        const IndexExpr &e = op.projection[t];
+        int64_t index = e.constant;
+        for (const AffineTerm &term : e.terms) {
+          auto pos = llvm::find(c.loopDims, term.dim) - c.loopDims.begin();
+          index += term.coeff * at[pos];
+        }
+        if (index < 0 || index >= op.extent[t]) {
+          inside = false;
+          break;
+        }
+        cell = cell * op.extent[t] + index;
+      }
+      if (inside && !touched[cell]) {
+        touched[cell] = true;
+        ++count;
+      }
+      for (size_t k = 0; k < at.size(); ++k) {
+        if (++at[k] < dims[c.loopDims[k]].bound)
+          break;
+        at[k] = 0;
+      }
+    }
+    total *= count;
+  }
+  return total;
+}
+
+int64_t Workload::getCompulsoryDramBytes() const {
+  // Per distinct tensor (name and shape) the largest touched count.
+  llvm::SmallVector<std::pair<unsigned, int64_t>, 4> tensors;
+  for (unsigned o = 0; o < operands.size(); ++o) {
+    std::optional<int64_t> n = getTouchedElements(o);
+    if (!n)
+      continue;
+    int64_t bytes = *n * operands[o].bytesPerElement;
+    auto same = llvm::find_if(tensors, [&](const auto &t) {
+      const Operand &a = operands[t.first], &b = operands[o];
+      return !a.tensor.empty() && a.tensor == b.tensor && a.extent == b.extent;
+    });
+    if (same == tensors.end())
+      tensors.push_back({o, bytes});
+    else
+      same->second = std::max(same->second, bytes);
+  }
+  int64_t total = 0;
+  for (const auto &t : tensors)
+    total += t.second;
+  return total;
+}
+
 int64_t Operand::getNumElements() const {
   int64_t n = 1;
   for (int64_t e : extent)

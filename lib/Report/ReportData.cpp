@@ -7,9 +7,9 @@
 //
 // Builds the JSON the report's script draws from. Every number is one the
 // schedule states or one the schedule library computes from it: the totals
-// (Schedule::getTotals()), each layer's DRAM lower bound (the access counts
-// of the untiled mapping: every tensor read and written once; a layer whose
-// windows skip tensor elements can be tiled below it, docs/report.md), its
+// (Schedule::getTotals()), each layer's DRAM lower bound (its compulsory
+// traffic, Workload::getCompulsoryDramBytes(): every touched element read
+// or written once, docs/dram-model.md), its
 // buffer occupancy (the access counts of its own mapping) and the layer
 // matching of `romac inspect --compare`. The script only formats and
 // divides; docs/report.md lists the keys.
@@ -135,8 +135,9 @@ Object tilingData(const LayerSchedule &l, const Schedule &s,
                 {"operands", std::move(operands)}};
 }
 
-/// The DRAM side of a layer: traffic per operand class, the untiled
-/// mapping's traffic (`lower_bound_bytes`), the row-buffer counts.
+/// The DRAM side of a layer: traffic per operand class, its compulsory
+/// traffic (`lower_bound_bytes`, Workload::getCompulsoryDramBytes()), the
+/// row-buffer counts.
 Object dramData(const LayerSchedule &l, const Schedule &s) {
   const Workload &w = l.workload;
   std::array<int64_t, kNumOperandClasses> read = {0, 0, 0}, write = {0, 0, 0};
@@ -151,7 +152,6 @@ Object dramData(const LayerSchedule &l, const Schedule &s) {
     readObj[name] = read[c];
     writeObj[name] = write[c];
   }
-  std::optional<AccessCounts> untiled = accessCounts(w, Mapping::untiled(w), s);
   Object breakdown;
   for (const auto &[name, pj] : l.cost.dram.energyBreakdownPJ)
     breakdown[name] = pj;
@@ -164,8 +164,7 @@ Object dramData(const LayerSchedule &l, const Schedule &s) {
                 {"read_bytes", std::move(readObj)},
                 {"write_bytes", std::move(writeObj)},
                 {"bytes", l.cost.getDramBytes()},
-                {"lower_bound_bytes",
-                 untiled ? Value(untiled->getTotalBytes()) : Value(nullptr)},
+                {"lower_bound_bytes", w.getCompulsoryDramBytes()},
                 {"cycles", l.cost.dramCycles},
                 {"bursts", optional(l.cost.dram.bursts)},
                 {"row_hits", optional(l.cost.dram.rowHits)},

@@ -35,6 +35,7 @@ ScheduleTotals Schedule::getTotals() const {
     t.macs += l.cost.macs;
     t.dramReadBytes += l.cost.dramReadBytes;
     t.dramWriteBytes += l.cost.dramWriteBytes;
+    t.dramLowerBoundBytes += l.workload.getCompulsoryDramBytes();
     t.macEnergyPJ += l.cost.macEnergyPJ;
     t.sramEnergyPJ += l.cost.sramEnergyPJ;
     t.dramEnergyPJ += l.cost.dramEnergyPJ;

@@ -368,6 +368,17 @@ bool readDramCosts(const json::Object &layer, json::Path layerPath,
     c.operands[o].dramWriteBytes = x;
     c.dramWriteBytes += x;
   }
+  // Derived from the workload: an edited value is an error.
+  if (const json::Value *lb = dram.get("lower_bound_bytes")) {
+    int64_t bound;
+    if (!fromJSON(*lb, bound, path.field("lower_bound_bytes")))
+      return false;
+    if (bound != w.getCompulsoryDramBytes())
+      return fail(path.field("lower_bound_bytes"),
+                  "is " + Twine(bound) +
+                      " but the layer's compulsory traffic is " +
+                      Twine(w.getCompulsoryDramBytes()));
+  }
   DramEstimate &d = c.dram;
   if (!m.map("cycles", c.dramCycles) ||
       !mapOptional(dram, path, "bursts", d.bursts) ||

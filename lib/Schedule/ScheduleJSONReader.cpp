@@ -295,6 +295,10 @@ bool checkDramTotals(const json::Object &totals, json::Path path,
                                            Twine(*expected));
     return true;
   };
+  // Optional (schedules before it lack it); when present it must add up.
+  if (dram->get("lower_bound_bytes") &&
+      !checkInt("lower_bound_bytes", t.dramLowerBoundBytes))
+    return false;
   for (auto [key, value] : {std::pair{StringRef("bursts"), t.bursts},
                             {StringRef("row_hits"), t.rowHits},
                             {StringRef("row_misses"), t.rowMisses},

@@ -229,6 +229,7 @@ void writeLayer(Writer &w, const Schedule &s, const LayerSchedule &l,
                    [&](unsigned o) { return opCost(o).dramReadBytes; });
       w.perOperand("write_bytes", wl,
                    [&](unsigned o) { return opCost(o).dramWriteBytes; });
+      w.integer("lower_bound_bytes", wl.getCompulsoryDramBytes());
       w.real("cycles", c.dramCycles);
       // Only what the DRAM model reports.
       if (c.dram.bursts)
@@ -354,6 +355,7 @@ void romac::writeScheduleJSON(llvm::raw_ostream &os, const Schedule &s) {
       w.object("dram", [&] {
         w.integer("read_bytes", t.dramReadBytes);
         w.integer("write_bytes", t.dramWriteBytes);
+        w.integer("lower_bound_bytes", t.dramLowerBoundBytes);
         // The row-buffer sums only when every layer has them.
         if (t.bursts) {
           w.real("cycles", t.dramCycles);

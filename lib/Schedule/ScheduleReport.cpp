@@ -215,12 +215,12 @@ void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s) {
   auto row = [&](StringRef name, StringRef op, StringRef dims, StringRef tiles,
                  StringRef order, StringRef reuse, StringRef spatial,
                  StringRef in, StringRef wt, StringRef out, StringRef energy,
-                 StringRef cycles, StringRef util) {
+                 StringRef cycles, StringRef util, StringRef bound) {
     os << llvm::formatv("{0} {1,-14} {2,-26} {3,-22} {4,-12} {5,-5} {6,-7} "
-                        "{7,10} {8,10} {9,10} {10,11} {11,12} {12,5}",
+                        "{7,10} {8,10} {9,10} {10,11} {11,12} {12,5} {13,6}",
                         padRight(fit(name, nw), nw), fit(op, 14), fit(dims, 26),
                         fit(tiles, 22), fit(order, 12), reuse, spatial, in, wt,
-                        out, energy, cycles, util);
+                        out, energy, cycles, util, bound);
     os << extra << "\n";
   };
   auto dramColumns = [&](StringRef hit, StringRef acts, StringRef dram) {
@@ -237,7 +237,7 @@ void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s) {
      << s.search.refinements << ")\n";
   row("layer", "op", "dims", "tiles (DRAM->SRAM)", "order", "reuse",
       "rows|cols", "DRAM in", "DRAM wt", "DRAM out", "energy uJ", "cycles",
-      "util");
+      "util", "xLB");
   for (const LayerSchedule &l : s.layers) {
     auto bytes = dramByClass(l);
     dramColumns(hitRate(l.cost.dram.rowHits, l.cost.dram.bursts),
@@ -246,7 +246,9 @@ void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s) {
         tilesString(l), orderString(l), reuseString(l.reuse), spatialString(l),
         formatBytes(bytes[0]), formatBytes(bytes[1]), formatBytes(bytes[2]),
         formatEnergy(l.cost.totalEnergyPJ), formatCycles(l.cost.cycles),
-        llvm::formatv("{0:f0}%", 100 * l.cost.utilization).str());
+        llvm::formatv("{0:f0}%", 100 * l.cost.utilization).str(),
+        formatRatio(static_cast<double>(l.cost.getDramBytes()),
+                    static_cast<double>(l.workload.getCompulsoryDramBytes())));
   }
   ScheduleTotals t = s.getTotals();
   std::array<int64_t, kNumOperandClasses> bytes = {0, 0, 0};
@@ -269,13 +271,16 @@ void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s) {
   row("total (" + std::to_string(s.layers.size()) + " layers)", "", "", "", "",
       "", "", formatBytes(bytes[0]), formatBytes(bytes[1]),
       formatBytes(bytes[2]), formatEnergy(t.totalEnergyPJ),
-      formatCycles(t.cycles), llvm::formatv("{0:f0}%", 100 * util).str());
-  os << llvm::formatv("energy: MAC {0} uJ, SRAM {1} uJ, DRAM {2} uJ; DRAM "
-                      "traffic {3} read, {4} written\n",
-                      formatEnergy(t.macEnergyPJ), formatEnergy(t.sramEnergyPJ),
-                      formatEnergy(t.dramEnergyPJ),
-                      formatBytes(t.dramReadBytes),
-                      formatBytes(t.dramWriteBytes));
+      formatCycles(t.cycles), llvm::formatv("{0:f0}%", 100 * util).str(),
+      formatRatio(static_cast<double>(t.dramReadBytes + t.dramWriteBytes),
+                  static_cast<double>(t.dramLowerBoundBytes)));
+  os << llvm::formatv(
+      "energy: MAC {0} uJ, SRAM {1} uJ, DRAM {2} uJ; DRAM "
+      "traffic {3} read, {4} written, lower bound {5} "
+      "(compulsory traffic, xLB = traffic / it)\n",
+      formatEnergy(t.macEnergyPJ), formatEnergy(t.sramEnergyPJ),
+      formatEnergy(t.dramEnergyPJ), formatBytes(t.dramReadBytes),
+      formatBytes(t.dramWriteBytes), formatBytes(t.dramLowerBoundBytes));
   if (rowStats) {
     os << llvm::formatv("DRAM (row-buffer model{0}): ",
                         s.layers.front().dram

@@ -9,7 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <limits>
+#include <random>
 
 using namespace romac;
 
@@ -348,6 +350,103 @@ TEST(WorkloadTest, StrMentionsEverything) {
   EXPECT_EQ(stringifyLoopKind(LoopKind::Reduction), "reduction");
   EXPECT_EQ(symbolizeOperandRole("readwrite"), OperandRole::ReadWrite);
   EXPECT_EQ(symbolizeOperandRole("write"), std::nullopt);
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Touched elements and the compulsory DRAM traffic (the lower bound)
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// The oracle, from the convolution's definition (not from the workload's
+/// projections): the input elements some output pixel's window reads, the
+/// weights, the outputs.
+struct ConvTouched {
+  int64_t input = 0, weight = 0, output = 0;
+};
+ConvTouched bruteForceConv(const romac::Conv2dSpec &s) {
+  int64_t p =
+      (s.h + s.padTop + s.padBottom - (s.r - 1) * s.dilationH - 1) / s.strideH +
+      1;
+  int64_t q =
+      (s.w + s.padLeft + s.padRight - (s.s - 1) * s.dilationW - 1) / s.strideW +
+      1;
+  std::vector<bool> rows(s.h, false), cols(s.w, false);
+  for (int64_t y = 0; y < p; ++y)
+    for (int64_t r = 0; r < s.r; ++r) {
+      int64_t h = y * s.strideH + r * s.dilationH - s.padTop;
+      if (h >= 0 && h < s.h)
+        rows[h] = true;
+    }
+  for (int64_t x = 0; x < q; ++x)
+    for (int64_t t = 0; t < s.s; ++t) {
+      int64_t w = x * s.strideW + t * s.dilationW - s.padLeft;
+      if (w >= 0 && w < s.w)
+        cols[w] = true;
+    }
+  ConvTouched c;
+  int64_t hs = std::count(rows.begin(), rows.end(), true);
+  int64_t ws = std::count(cols.begin(), cols.end(), true);
+  c.input = s.n * s.c * hs * ws;
+  c.weight = s.k * (s.c / s.groups) * s.r * s.s;
+  c.output = s.n * s.k * p * q;
+  return c;
+}
+
+TEST(WorkloadTest, TouchedElementsMatchTheConvolutionsDefinition) {
+  std::mt19937 rng(5);
+  auto pick = [&](int lo, int hi) {
+    return std::uniform_int_distribution<int>(lo, hi)(rng);
+  };
+  int strided = 0;
+  for (int trial = 0; trial < 200; ++trial) {
+    romac::Conv2dSpec s;
+    s.n = pick(1, 2);
+    s.c = pick(1, 4);
+    s.k = pick(1, 5);
+    s.h = pick(3, 20);
+    s.w = pick(3, 20);
+    s.r = pick(1, 3);
+    s.s = pick(1, 3);
+    s.strideH = pick(1, 5);
+    s.strideW = pick(1, 5);
+    s.dilationH = pick(1, 2);
+    s.dilationW = pick(1, 2);
+    s.padTop = pick(0, 2);
+    s.padBottom = pick(0, 2);
+    s.padLeft = pick(0, 2);
+    s.padRight = pick(0, 2);
+    if ((s.r - 1) * s.dilationH + 1 > s.h + s.padTop + s.padBottom ||
+        (s.s - 1) * s.dilationW + 1 > s.w + s.padLeft + s.padRight)
+      continue;
+    strided += s.strideH > (s.r - 1) * s.dilationH + 1;
+    llvm::Expected<romac::Workload> w = romac::Workload::conv2d(s);
+    ASSERT_TRUE(static_cast<bool>(w)) << llvm::toString(w.takeError());
+    ConvTouched want = bruteForceConv(s);
+    unsigned in = *w->findOperand("input"), wt = *w->findOperand("weight"),
+             out = *w->findOperand("output");
+    EXPECT_EQ(w->getTouchedElements(in), want.input) << w->str();
+    EXPECT_EQ(w->getTouchedElements(wt), want.weight);
+    EXPECT_EQ(w->getTouchedElements(out), want.output);
+    EXPECT_EQ(w->getCompulsoryDramBytes(), want.input * s.inputBytes +
+                                               want.weight * s.weightBytes +
+                                               want.output * s.outputBytes);
+  }
+  // Windows with gaps between them were among the cases.
+  EXPECT_GT(strided, 10);
+}
+
+TEST(WorkloadTest, CompulsoryBytesOfAMatmul) {
+  llvm::Expected<romac::Workload> w = romac::Workload::matmul(3, 5, 7, 2);
+  ASSERT_TRUE(static_cast<bool>(w));
+  EXPECT_EQ(w->getCompulsoryDramBytes(), 2 * (3 * 7 + 7 * 5 + 3 * 5));
+  // One tensor read through two operands counts once.
+  w->operands[1].tensor = w->operands[0].tensor;
+  w->operands[1].extent = w->operands[0].extent;
+  w->operands[1].projection = w->operands[0].projection;
+  EXPECT_EQ(w->getCompulsoryDramBytes(), 2 * (3 * 7 + 3 * 5));
 }
 
 } // namespace

@@ -223,6 +223,23 @@ struct Workload {
   /// count of a contraction). Requires a verified workload.
   int64_t getIterationCount() const;
 
+  /// Number of distinct elements of operand \p operand that the loop nest
+  /// touches: per independent component of its projection
+  /// (Operand::getDimComponents()) the index tuples inside the tensor that
+  /// some point of the component's loop dims reaches (padding is not
+  /// touched, windows with a stride larger than the kernel leave gaps), the
+  /// product over components. Nothing when a component has more than
+  /// 2^24 loop points (then no count is made).
+  std::optional<int64_t> getTouchedElements(unsigned operand) const;
+  /// A lower bound on the DRAM traffic of any schedule of the layer, in
+  /// bytes, whatever the buffer sizes: every touched element of a read
+  /// operand fetched once and every touched element of an output written
+  /// once (its compulsory traffic); operands that name the same tensor count
+  /// the larger of their touched sets once. An operand whose count is
+  /// unknown adds nothing, so the bound stays a bound. docs/dram-model.md,
+  /// "Lower bound".
+  int64_t getCompulsoryDramBytes() const;
+
   /// Prints tensor dim `tensorDim` of operand `operand` as in the schedule
   /// JSON: "N", "P*1+R*1-1", "G*4+C*1", "0".
   std::string projectionString(unsigned operand, unsigned tensorDim) const;

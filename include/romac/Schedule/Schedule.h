@@ -113,6 +113,9 @@ struct ScheduleTotals {
   /// Re-layouts over all layers and their energy (part of dramEnergyPJ).
   int64_t relayouts = 0;
   double relayoutEnergyPJ = 0;
+  /// Sum of the layers' compulsory DRAM traffic
+  /// (Workload::getCompulsoryDramBytes(): a lower bound for any schedule).
+  int64_t dramLowerBoundBytes = 0;
 };
 
 /// A chain of layers that runs fused (docs/fusion.md, FusedGroup): its band
