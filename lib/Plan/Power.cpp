@@ -160,6 +160,17 @@ llvm::Error capTooLow(llvm::ArrayRef<Segment> segments, const FlatStep &f,
       model.points[0].frequencyMHz));
 }
 
+/// The error of a deadline that even \p fastest misses: by how much.
+llvm::Error deadlineTooShort(const FrequencyPlan &fastest,
+                             const PowerModel &model, double deadlineNs) {
+  return makeStringError(llvm::formatv(
+      "--deadline-ms {0}: below the fastest plan ({1:f3} ms at {2:f0} MHz, "
+      "{3:f3} ms over)",
+      str(deadlineNs * 1e-6), fastest.latencyNs * 1e-6,
+      model.points.back().frequencyMHz,
+      (fastest.latencyNs - deadlineNs) * 1e-6));
+}
+
 } // namespace
 
 FrequencyPlan plan::evaluatePlan(llvm::ArrayRef<Segment> segments,
@@ -341,13 +352,8 @@ plan::planFixedUnderDeadline(llvm::ArrayRef<Segment> segments,
   }
   if (best)
     return std::move(*best);
-  FrequencyPlan fastest = planFixed(segments, model, model.points.size() - 1);
-  return makeStringError(llvm::formatv(
-      "--deadline-ms {0}: below the fastest plan ({1:f3} ms at {2:f0} MHz, "
-      "{3:f3} ms over)",
-      str(deadlineNs * 1e-6), fastest.latencyNs * 1e-6,
-      model.points.back().frequencyMHz,
-      (fastest.latencyNs - deadlineNs) * 1e-6));
+  return deadlineTooShort(planFixed(segments, model, model.points.size() - 1),
+                          model, deadlineNs);
 }
 
 llvm::Expected<FrequencyPlan>
@@ -358,12 +364,7 @@ plan::planMinEnergyUnderDeadline(llvm::ArrayRef<Segment> segments,
   // The fastest plan (every step at the top point) bounds what is possible.
   FrequencyPlan fastest = planFixed(segments, model, P - 1);
   if (fastest.latencyNs > deadlineNs)
-    return makeStringError(llvm::formatv(
-        "--deadline-ms {0}: below the fastest plan ({1:f3} ms at {2:f0} MHz, "
-        "{3:f3} ms over)",
-        str(deadlineNs * 1e-6), fastest.latencyNs * 1e-6,
-        model.points.back().frequencyMHz,
-        (fastest.latencyNs - deadlineNs) * 1e-6));
+    return deadlineTooShort(fastest, model, deadlineNs);
   std::vector<FlatStep> flat = flatten(segments);
   const size_t K = flat.size();
   if (K == 0) {

@@ -7,7 +7,9 @@
 
 #include "Driver.h"
 
+#include "romac/InitRomac.h"
 #include "romac/Support/OutputFile.h"
+#include "romac/Support/Parallel.h"
 
 #include "mlir/Parser/Parser.h"
 
@@ -62,6 +64,21 @@ bool romac::driver::parseImportFlags(const std::string &command,
     if (!check(options.addFrozenInput(f), "--freeze"))
       return false;
   return true;
+}
+
+std::unique_ptr<mlir::MLIRContext> romac::driver::makeSearchContext(
+    unsigned threads, std::unique_ptr<llvm::ThreadPoolInterface> &pool) {
+  if (threads > 1)
+    pool = romac::makeThreadPool(threads);
+  mlir::DialectRegistry registry;
+  romac::registerRomacDialects(registry);
+  auto ctx = std::make_unique<mlir::MLIRContext>(
+      registry, mlir::MLIRContext::Threading::DISABLED);
+  if (pool)
+    ctx->setThreadPool(*pool);
+  else if (threads == 0)
+    ctx->enableMultithreading();
+  return ctx;
 }
 
 /// Imports an ONNX model, or parses an .mlir file, into `ctx`.

@@ -22,9 +22,11 @@
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -87,6 +89,14 @@ bool checkOutputFolder(llvm::StringRef command, llvm::StringRef flag,
                        llvm::StringRef path, bool force);
 
 /// Imports an ONNX model, or parses an .mlir file, into `ctx`.
+/// A context with romac's dialects for a command that searches: \p threads
+/// 0 gives it its own pool (one thread per core), 1 none (the calling
+/// thread), N a pool of N threads made into \p pool, which must outlive
+/// the context.
+std::unique_ptr<mlir::MLIRContext>
+makeSearchContext(unsigned threads,
+                  std::unique_ptr<llvm::ThreadPoolInterface> &pool);
+
 mlir::OwningOpRef<mlir::ModuleOp>
 loadModel(const std::string &command, const std::string &path,
           const romac::OnnxImportOptions &options, mlir::MLIRContext &ctx);

@@ -701,8 +701,9 @@ int checkFlags(const PlanArgs &args) {
         !kind)
       return usage("--scheduler " + args.scheduler + ": " +
                    llvm::toString(kind.takeError()));
-  } else if (!args.dims.empty() || !args.shapes.empty()) {
-    // --dim / --shape bind the --model's inputs; checked on import.
+    if (!args.dims.empty() || !args.shapes.empty())
+      return usage("--dim and --shape bind the inputs of --model; "
+                   "--model-dir's graphs get the zoom's shapes");
   }
   return 0;
 }
@@ -864,15 +865,9 @@ int romac::driver::runPlan(const PlanArgs &args) {
       return reportError("plan", std::move(e));
 
   std::unique_ptr<llvm::ThreadPoolInterface> pool;
-  if (args.threads > 1)
-    pool = makeThreadPool(args.threads);
-  mlir::DialectRegistry registry;
-  registerRomacDialects(registry);
-  mlir::MLIRContext ctx(registry, mlir::MLIRContext::Threading::DISABLED);
-  if (pool)
-    ctx.setThreadPool(*pool);
-  else if (args.threads == 0)
-    ctx.enableMultithreading();
+  std::unique_ptr<mlir::MLIRContext> context =
+      makeSearchContext(args.threads, pool);
+  mlir::MLIRContext &ctx = *context;
   DiagnosticPrinter printer(ctx, "plan");
 
   ZoomShape shape;

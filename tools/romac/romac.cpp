@@ -548,15 +548,9 @@ int runCompile(const CompileArgs &args) {
   // 1 on the calling thread, N on a pool of N threads. The pool outlives the
   // context.
   std::unique_ptr<llvm::ThreadPoolInterface> pool;
-  if (args.threads > 1)
-    pool = romac::makeThreadPool(args.threads);
-  mlir::DialectRegistry registry;
-  romac::registerRomacDialects(registry);
-  mlir::MLIRContext ctx(registry, mlir::MLIRContext::Threading::DISABLED);
-  if (pool)
-    ctx.setThreadPool(*pool);
-  else if (args.threads == 0)
-    ctx.enableMultithreading();
+  std::unique_ptr<mlir::MLIRContext> context =
+      makeSearchContext(args.threads, pool);
+  mlir::MLIRContext &ctx = *context;
   DiagnosticPrinter printer(ctx, "compile");
   Stopwatch clock;
   mlir::OwningOpRef<mlir::ModuleOp> module =
