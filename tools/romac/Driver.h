@@ -88,7 +88,6 @@ bool parseImportFlags(const std::string &command,
 bool checkOutputFolder(llvm::StringRef command, llvm::StringRef flag,
                        llvm::StringRef path, bool force);
 
-/// Imports an ONNX model, or parses an .mlir file, into `ctx`.
 /// A context with romac's dialects for a command that searches: \p threads
 /// 0 gives it its own pool (one thread per core), 1 none (the calling
 /// thread), N a pool of N threads made into \p pool, which must outlive
@@ -97,6 +96,7 @@ std::unique_ptr<mlir::MLIRContext>
 makeSearchContext(unsigned threads,
                   std::unique_ptr<llvm::ThreadPoolInterface> &pool);
 
+/// Imports an ONNX model, or parses an .mlir file, into `ctx`.
 mlir::OwningOpRef<mlir::ModuleOp>
 loadModel(const std::string &command, const std::string &path,
           const romac::OnnxImportOptions &options, mlir::MLIRContext &ctx);
