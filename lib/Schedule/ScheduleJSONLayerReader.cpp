@@ -200,6 +200,36 @@ static bool fromJSON(const json::Value &v, Workload &w, json::Path path) {
 
 namespace {
 
+/// Every dim's tile loop of layer `l` (its DRAM level at `path`) covers
+/// [0, bound) exactly once: no gap, no overlap, no empty tile. (`romac
+/// inspect --verify` proves the same with Z3, point by point.)
+bool checkTileLoops(json::Path path, const LayerSchedule &l) {
+  const Workload &w = l.workload;
+  // A Path keeps a pointer to its parent: both stay named here.
+  json::Path counts = path.field("tile_count");
+  for (auto [d, t] : llvm::enumerate(l.loops)) {
+    int64_t bound = w.dims[d].bound;
+    json::Path at = counts.field(w.dims[d].name);
+    if (t.step < 1 || t.count < 1)
+      return fail(at, "tile count and step must be at least 1");
+    if (t.step > t.size)
+      return fail(at, "tiles of " + Twine(t.size) + " every " + Twine(t.step) +
+                          " leave gaps");
+    if (t.count > 1 && t.step < t.size)
+      return fail(at, "tiles of " + Twine(t.size) + " every " + Twine(t.step) +
+                          " overlap");
+    int64_t covered = (t.count - 1) * t.step + t.size;
+    if (covered < bound)
+      return fail(at, Twine(t.count) + " tiles of " + Twine(t.size) +
+                          " cover " + Twine(covered) + " of " + Twine(bound) +
+                          ": a gap");
+    if ((t.count - 1) * t.step >= bound)
+      return fail(at, Twine(t.count) + " tiles of " + Twine(t.size) + " for " +
+                          Twine(bound) + ": the last one is empty");
+  }
+  return true;
+}
+
 /// The DRAM level (`levels[i]` at `path`) of layer `l`, whose workload is
 /// read.
 bool readDramLevel(const json::Object &level, json::Path path,
@@ -258,7 +288,7 @@ bool readDramLevel(const json::Object &level, json::Path path,
   l.cost.operands.resize(w.operands.size());
   for (auto [o, f] : llvm::enumerate(footprints))
     l.cost.operands[o].tileBytes = f;
-  return true;
+  return checkTileLoops(path, l);
 }
 
 /// The PE-array level (`levels[i]` at `path`) of layer `l`.
@@ -672,8 +702,18 @@ bool detail::readLayer(const json::Value &v, json::Path path, const Schedule &s,
                                          stringifyOperandClass(cls) + " in '" +
                                          mem.name + "', not '" + buffer + "'");
   }
-  if (!readMapping(obj, path, l) || !readCosts(v, path, l) ||
-      !readDramInfo(obj, path, s, l) ||
+  if (!readMapping(obj, path, l))
+    return false;
+  // The tiles must fit the target's buffers, as the search made them
+  // (the cost model's footprints; twice with double buffering).
+  if (!s.target.memories.empty()) {
+    CostOptions co;
+    co.doubleBuffering = s.search.refinements == "double-buffering";
+    CostModel model(s.target, l.workload, co);
+    if (llvm::Error e = model.checkCapacity(l.mapping.tileSizes))
+      return fail(path.field("mapping"), llvm::toString(std::move(e)));
+  }
+  if (!readCosts(v, path, l) || !readDramInfo(obj, path, s, l) ||
       !mapOptional(obj, path, "fused_group", fusedGroup))
     return false;
   if (fusedGroup && *fusedGroup < 0)

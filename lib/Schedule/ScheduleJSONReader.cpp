@@ -23,6 +23,7 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -266,6 +267,44 @@ static bool fromJSON(const json::Value &v, ScheduleSearchInfo &info,
 //===----------------------------------------------------------------------===//
 
 namespace {
+
+/// Checks the sums of `totals` (at `path`: macs, energies, cycles) against
+/// the layers of `s`; reals to a relative 1e-9.
+bool checkTotals(const json::Object &totals, json::Path path,
+                 const Schedule &s) {
+  ScheduleTotals t = s.getTotals();
+  auto check = [&](json::Path at, const json::Value *x, double expected,
+                   bool integer) {
+    if (!x)
+      return fail(at, "missing");
+    double v;
+    if (integer) {
+      int64_t n;
+      if (!fromJSON(*x, n, at))
+        return false;
+      v = static_cast<double>(n);
+    } else if (!fromJSON(*x, v, at)) {
+      return false;
+    }
+    if (std::abs(v - expected) > 1e-9 * std::abs(expected) + 1e-6)
+      return fail(at, "is " + llvm::formatv("{0}", v).str() +
+                          " but the layers add up to " +
+                          llvm::formatv("{0}", expected).str());
+    return true;
+  };
+  const json::Object *energy = totals.getObject("energy_pj");
+  json::Path e = path.field("energy_pj");
+  return check(path.field("macs"), totals.get("macs"),
+               static_cast<double>(t.macs), true) &&
+         check(e.field("mac"), energy->get("mac"), t.macEnergyPJ, false) &&
+         check(e.field("sram"), energy->get("sram"), t.sramEnergyPJ, false) &&
+         check(e.field("dram"), energy->get("dram"), t.dramEnergyPJ, false) &&
+         check(e.field("total"), energy->get("total"), t.totalEnergyPJ,
+               false) &&
+         check(path.field("compute_cycles"), totals.get("compute_cycles"),
+               static_cast<double>(t.computeCycles), true) &&
+         check(path.field("cycles"), totals.get("cycles"), t.cycles, false);
+}
 
 /// Checks the DRAM sums of `totals` (at `path`) against the layers of `s`.
 bool checkDramTotals(const json::Object &totals, json::Path path,
@@ -562,14 +601,13 @@ static bool fromJSON(const json::Value &v, Schedule &s, json::Path path) {
                            (static_cast<double>(l.cost.computeCycles) *
                             static_cast<double>(s.target.rows * s.target.cols));
   }
-  // Totals are derived; only their presence and shape are checked.
+  // Totals are derived: they must be the sums of the layers.
   const json::Object *totals = getObject(*top, path, "totals");
   if (!totals)
     return false;
   json::Path totalsPath = path.field("totals");
-  int64_t macs;
-  json::ObjectMapper tm(*top->get("totals"), totalsPath);
-  return getObject(*totals, totalsPath, "energy_pj") && tm.map("macs", macs) &&
+  return getObject(*totals, totalsPath, "energy_pj") &&
+         checkTotals(*totals, totalsPath, s) &&
          checkDramTotals(*totals, totalsPath, s) &&
          readFusion(*top, path, s, fusedGroups);
 }

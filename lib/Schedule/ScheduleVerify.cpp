@@ -11,20 +11,45 @@
 
 #include "romac/Schedule/ScheduleVerify.h"
 #include "romac/Support/Error.h"
+#include "romac/Support/Parallel.h"
+
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <string>
+#include <vector>
 
 using namespace romac;
 
 llvm::Error romac::verifySchedule(const Schedule &schedule,
-                                  VerifyOptions options) {
+                                  VerifyOptions options,
+                                  llvm::ThreadPoolInterface *threadPool) {
   if (schedule.target.memories.empty())
     return makeStringError("schedule of '" + schedule.model +
                            "': the target '" + schedule.target.name +
                            "' has no buffers to verify against");
   if (schedule.search.refinements == "double-buffering")
     options.doubleBuffering = true;
-  for (const LayerSchedule &l : schedule.layers)
-    if (llvm::Error err =
+  // Identical (workload, tiling) pairs are proved once (the UNet repeats
+  // most of its blocks); the first failure in layer order is returned.
+  std::vector<const LayerSchedule *> distinct;
+  llvm::StringSet<> seen;
+  for (const LayerSchedule &l : schedule.layers) {
+    std::string key = l.workload.getCanonicalKey();
+    for (const TileLoop &t : l.loops)
+      key += llvm::formatv("|{0},{1},{2}", t.size, t.step, t.count).str();
+    if (seen.insert(key).second)
+      distinct.push_back(&l);
+  }
+  std::vector<std::string> errors(distinct.size());
+  parallelFor(threadPool, distinct.size(), [&](size_t i) {
+    const LayerSchedule &l = *distinct[i];
+    if (llvm::Error e =
             verifyTiling(l.workload, l.loops, schedule.target, options))
-      return err;
+      errors[i] = llvm::toString(std::move(e));
+  });
+  for (const std::string &e : errors)
+    if (!e.empty())
+      return makeStringError(e);
   return llvm::Error::success();
 }

@@ -22,6 +22,7 @@
 #include "romac/Schedule/ScheduleJSON.h"
 #include "romac/Schedule/ScheduleReport.h"
 #include "romac/Schedule/ScheduleTraces.h"
+#include "romac/Schedule/ScheduleVerify.h"
 #include "romac/Search/Search.h"
 #include "romac/Support/OutputFile.h"
 #include "romac/Support/Parallel.h"
@@ -157,35 +158,6 @@ int runImport(const ImportArgs &args) {
   if (llvm::Error e = outputs.commit())
     return reportError("import", std::move(e));
   return 0;
-}
-
-/// Proves every distinct (workload, tiling) of `schedule` with Z3, in
-/// parallel; identical layers (the UNet repeats most of its blocks) are
-/// proved once. The first failure in layer order is returned.
-llvm::Error verifyDistinctLayers(const romac::Schedule &schedule,
-                                 llvm::ThreadPoolInterface *threadPool) {
-  std::vector<const romac::LayerSchedule *> distinct;
-  llvm::StringSet<> seen;
-  for (const romac::LayerSchedule &l : schedule.layers) {
-    std::string key = l.workload.getCanonicalKey();
-    for (const romac::TileLoop &t : l.loops)
-      key += llvm::formatv("|{0},{1},{2}", t.size, t.step, t.count).str();
-    if (seen.insert(key).second)
-      distinct.push_back(&l);
-  }
-  romac::VerifyOptions options;
-  options.doubleBuffering = schedule.search.refinements == "double-buffering";
-  std::vector<std::string> errors(distinct.size());
-  romac::parallelFor(threadPool, distinct.size(), [&](size_t i) {
-    const romac::LayerSchedule &l = *distinct[i];
-    if (llvm::Error e =
-            romac::verifyTiling(l.workload, l.loops, schedule.target, options))
-      errors[i] = llvm::toString(std::move(e));
-  });
-  for (const std::string &e : errors)
-    if (!e.empty())
-      return llvm::createStringError(e.c_str());
-  return llvm::Error::success();
 }
 
 struct CompileArgs {
@@ -450,8 +422,8 @@ bool checkSchedule(const CompileArgs &args, const romac::Schedule &schedule,
   }
   if (!args.verify)
     return true;
-  if (llvm::Error e =
-          verifyDistinctLayers(schedule, romac::getSearchThreadPool(&ctx))) {
+  if (llvm::Error e = romac::verifySchedule(schedule, {},
+                                            romac::getSearchThreadPool(&ctx))) {
     llvm::errs() << "romac compile: error: the schedule does not verify: "
                  << llvm::toString(std::move(e)) << "\n";
     return false;
@@ -604,6 +576,7 @@ int runCompile(const CompileArgs &args) {
 
 struct InspectArgs {
   std::string schedule, layer, compare;
+  bool verify = false;
 };
 
 /// Prints one layer of a schedule in detail.
@@ -652,6 +625,21 @@ int runInspect(const InspectArgs &args) {
       romac::readScheduleFile(args.schedule);
   if (!schedule)
     return reportError("inspect", schedule.takeError());
+  if (args.verify) {
+    // Loading checked the tile counts, the buffers and the totals; Z3 proves
+    // each tiling point by point.
+    std::unique_ptr<llvm::ThreadPoolInterface> pool = romac::makeThreadPool(0);
+    if (llvm::Error e = romac::verifySchedule(*schedule, {}, pool.get())) {
+      llvm::errs() << "romac inspect: error: " << args.schedule
+                   << ": the schedule does not verify: "
+                   << llvm::toString(std::move(e)) << "\n";
+      return 1;
+    }
+    llvm::errs() << "romac inspect: " << args.schedule << ": Z3 proved every "
+                 << "tiling of its " << schedule->layers.size()
+                 << " layers covers its iteration space once and fits its "
+                    "buffers\n";
+  }
   if (!args.compare.empty()) {
     llvm::Expected<romac::Schedule> other =
         romac::readScheduleFile(args.compare);
@@ -795,6 +783,10 @@ CLI::App *addInspectCommand(CLI::App &app, InspectArgs &args) {
   inspectCmd->add_option("--layer", args.layer, "Print this layer in detail");
   inspectCmd->add_option("--compare", args.compare,
                          "Compare with this schedule (ratios other/base)");
+  inspectCmd->add_flag("--verify", args.verify,
+                       "Also prove every tiling with Z3 (coverage, capacity); "
+                       "loading already checks tile counts, buffers and "
+                       "totals");
   return inspectCmd;
 }
 

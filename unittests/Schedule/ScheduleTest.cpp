@@ -326,57 +326,92 @@ TEST(ScheduleTest, VerifyLoadedSchedules) {
   llvm::Error ok = verifySchedule(s);
   EXPECT_FALSE(static_cast<bool>(ok)) << llvm::toString(std::move(ok));
 
-  // A hand-edited tile count leaves iterations out.
-  Schedule gap = llvm::cantFail(
-      parseSchedule(editJSON(good,
-                             [](llvm::json::Object &r) {
-                               llvm::json::Object &level = dramLevel(r);
-                               (*level.getObject("tile"))["P"] = 28;
-                               (*level.getObject("tile_count"))["P"] = 1;
-                             }),
-                    "x.json"));
+  // Loading refuses a hand-edited tile count that leaves iterations out, a
+  // step that makes neighbours overlap and a tile larger than its buffer.
+  auto parseError = [&](auto edit) {
+    llvm::Expected<Schedule> r = parseSchedule(editJSON(good, edit), "x.json");
+    return r ? std::string("<loaded>") : llvm::toString(r.takeError());
+  };
+  auto fcLevel = [](llvm::json::Object &r) -> llvm::json::Object & {
+    return *(*(*r.getArray("layers"))[2]
+                  .getAsObject()
+                  ->getObject("mapping")
+                  ->getArray("levels"))[0]
+                .getAsObject();
+  };
+  EXPECT_EQ(parseError([](llvm::json::Object &r) {
+              llvm::json::Object &level = dramLevel(r);
+              (*level.getObject("tile"))["P"] = 28;
+              (*level.getObject("tile_count"))["P"] = 1;
+            }),
+            "x.json: error: layers[0].mapping.levels[0].tile_count.P: 1 tiles "
+            "of 28 cover 28 of 56: a gap");
+  EXPECT_EQ(
+      parseError([&](llvm::json::Object &r) {
+        auto &level = fcLevel(r);
+        level["tile"] = llvm::json::Object{{"M", 16}, {"N", 256}, {"K", 576}};
+        level["tile_count"] = llvm::json::Object{{"M", 98}, {"N", 1}, {"K", 1}};
+        level["step"] = llvm::json::Object{{"M", 8}};
+      }),
+      "x.json: error: layers[2].mapping.levels[0].tile_count.M: tiles "
+      "of 16 every 8 overlap");
+  EXPECT_EQ(
+      parseError([&](llvm::json::Object &r) {
+        auto &level = fcLevel(r);
+        level["tile"] = llvm::json::Object{{"M", 784}, {"N", 256}, {"K", 576}};
+        level.erase("tile_count");
+      }),
+      "x.json: error: layers[2].mapping: layer 'fc': the tiles of "
+      "'input' need 451584 bytes but buffer 'iBuff' holds 131072");
+
+  // Z3 proves the same of a tiling edited in memory (romac inspect
+  // --verify, romac compile --verify).
+  Schedule gap = s;
+  TileLoop &p = gap.layers[0].loops[*gap.layers[0].workload.findDim("P")];
+  p.size = 28;
+  p.step = 28;
+  p.count = 1;
   std::string msg = llvm::toString(verifySchedule(gap));
   EXPECT_EQ(msg.rfind("layer 'conv1': tile loop of dim 'P' leaves a gap", 0),
             0u)
       << msg;
-
-  // Steps smaller than the tile make neighbours overlap.
-  Schedule overlap = llvm::cantFail(parseSchedule(
-      editJSON(good,
-               [](llvm::json::Object &r) {
-                 auto &level = *(*(*r.getArray("layers"))[2]
-                                      .getAsObject()
-                                      ->getObject("mapping")
-                                      ->getArray("levels"))[0]
-                                    .getAsObject();
-                 level["tile"] =
-                     llvm::json::Object{{"M", 16}, {"N", 256}, {"K", 576}};
-                 level["tile_count"] =
-                     llvm::json::Object{{"M", 98}, {"N", 1}, {"K", 1}};
-                 level["step"] = llvm::json::Object{{"M", 8}};
-               }),
-      "x.json"));
+  Schedule overlap = s;
+  TileLoop &m =
+      overlap.layers[2].loops[*overlap.layers[2].workload.findDim("M")];
+  m.size = 16;
+  m.step = 8;
+  m.count = 98;
   msg = llvm::toString(verifySchedule(overlap));
   EXPECT_EQ(msg.rfind("layer 'fc': tile loop of dim 'M' overlaps", 0), 0u)
       << msg;
-
-  // A tile larger than its buffer (the file's own target).
-  Schedule big = llvm::cantFail(parseSchedule(
-      editJSON(good,
-               [](llvm::json::Object &r) {
-                 auto &level = *(*(*r.getArray("layers"))[2]
-                                      .getAsObject()
-                                      ->getObject("mapping")
-                                      ->getArray("levels"))[0]
-                                    .getAsObject();
-                 level["tile"] =
-                     llvm::json::Object{{"M", 784}, {"N", 256}, {"K", 576}};
-                 level.erase("tile_count");
-               }),
-      "x.json"));
+  Schedule big = s;
+  for (auto [d, t] : llvm::enumerate(big.layers[2].loops)) {
+    t.size = t.step = big.layers[2].workload.dims[d].bound;
+    t.count = 1;
+  }
   msg = llvm::toString(verifySchedule(big));
   EXPECT_EQ(msg, "layer 'fc': tiles do not fit buffer 'iBuff' (131072 bytes): "
                  "at tile (M=0, N=0, K=0) operand 'input' needs 451584 bytes");
+}
+
+TEST(ScheduleTest, LoadingChecksTheTotals) {
+  std::string good = scheduleToJSON(makeTestSchedule());
+  for (auto [key, sub] :
+       {std::pair{"energy_pj", "total"}, std::pair{"energy_pj", "sram"},
+        std::pair{"cycles", ""}, std::pair{"macs", ""}}) {
+    llvm::Expected<Schedule> r = parseSchedule(
+        editJSON(good,
+                 [&](llvm::json::Object &root) {
+                   llvm::json::Object &t = *root.getObject("totals");
+                   llvm::json::Value &v =
+                       sub[0] ? *t.getObject(key)->get(sub) : *t.get(key);
+                   v = *v.getAsNumber() * 2 + 1;
+                 }),
+        "x.json");
+    ASSERT_FALSE(static_cast<bool>(r)) << key << " " << sub;
+    std::string msg = llvm::toString(r.takeError());
+    EXPECT_NE(msg.find("but the layers add up to"), std::string::npos) << msg;
+  }
 }
 
 TEST(ScheduleTest, TableAndComparison) {

@@ -19,13 +19,18 @@
 
 #include "llvm/Support/Error.h"
 
+namespace llvm {
+class ThreadPoolInterface;
+} // namespace llvm
+
 namespace romac {
 
 /// Proves every layer's tiling with Z3 (verifyTiling()) against the
 /// schedule's target, with double buffering when the schedule was searched
-/// with it. The error names the layer.
-llvm::Error verifySchedule(const Schedule &schedule,
-                           VerifyOptions options = {});
+/// with it; identical layers once, on \p threadPool when given. The error
+/// (the first failing layer's) names the layer.
+llvm::Error verifySchedule(const Schedule &schedule, VerifyOptions options = {},
+                           llvm::ThreadPoolInterface *threadPool = nullptr);
 
 } // namespace romac
 
