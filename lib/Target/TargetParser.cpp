@@ -152,6 +152,10 @@ private:
                            const DramConfig &dram);
   bool parseDvfs(const YNode &node, std::vector<DvfsPoint> &dvfs);
   bool parseComputePower(const YNode &node, PowerConfig &power);
+  /// Reads the optional non-negative number `key` of \p fields into
+  /// \p out (left unset when the key is absent).
+  bool readOptionalDouble(const Fields &fields, StringRef key,
+                          std::optional<double> &out);
 
   struct Problem {
     Problem(unsigned line, unsigned column, std::string message)
@@ -889,13 +893,8 @@ bool TargetParser::parseDvfs(const YNode &node, std::vector<DvfsPoint> &dvfs) {
         !readDouble(*fields.get("voltage"), fields.pathOf("voltage"),
                     point.voltage, /*allowZero=*/false))
       return false;
-    if (const YNode *leak = fields.get("static_power_mw")) {
-      double mw = 0;
-      if (!readDouble(*leak, fields.pathOf("static_power_mw"), mw,
-                      /*allowZero=*/true))
-        return false;
-      point.staticPowerMW = mw;
-    }
+    if (!readOptionalDouble(fields, "static_power_mw", point.staticPowerMW))
+      return false;
     for (auto [previousIndex, previous] : llvm::enumerate(dvfs))
       if (previous.frequencyMHz == point.frequencyMHz)
         return fail(
@@ -907,19 +906,26 @@ bool TargetParser::parseDvfs(const YNode &node, std::vector<DvfsPoint> &dvfs) {
   return true;
 }
 
+bool TargetParser::readOptionalDouble(const Fields &fields, StringRef key,
+                                      std::optional<double> &out) {
+  const YNode *node = fields.get(key);
+  if (!node)
+    return true;
+  double value = 0;
+  if (!readDouble(*node, fields.pathOf(key), value, /*allowZero=*/true))
+    return false;
+  out = value;
+  return true;
+}
+
 bool TargetParser::parseComputePower(const YNode &node, PowerConfig &power) {
   static const KeySpec spec[] = {{"static_power_mw", false},
                                  {"dfs_switch_us", false}};
   Fields fields;
   if (!openMapping(node, "power", spec, fields))
     return false;
-  if (const YNode *leak = fields.get("static_power_mw")) {
-    double mw = 0;
-    if (!readDouble(*leak, fields.pathOf("static_power_mw"), mw,
-                    /*allowZero=*/true))
-      return false;
-    power.staticPowerMW = mw;
-  }
+  if (!readOptionalDouble(fields, "static_power_mw", power.staticPowerMW))
+    return false;
   if (const YNode *sw = fields.get("dfs_switch_us"))
     if (!readDouble(*sw, fields.pathOf("dfs_switch_us"), power.dfsSwitchUs,
                     /*allowZero=*/true))

@@ -255,29 +255,23 @@ llvm::Error compareFrequencyPlans(const PlanArgs &args,
   } else if (args.powerCapMW) {
     result.plansBound =
         llvm::formatv("power cap {0} mW", str(*args.powerCapMW)).str();
-    llvm::Expected<FrequencyPlan> dvfs =
-        planFixedUnderCap(last, power, *args.powerCapMW);
-    llvm::Expected<FrequencyPlan> paper =
-        planHighestUnderCap(last, power, *args.powerCapMW);
-    llvm::Expected<FrequencyPlan> best =
-        planMinLatencyUnderCap(last, power, *args.powerCapMW);
-    if (!dvfs)
-      return dvfs.takeError();
-    if (!paper)
-      return paper.takeError();
-    if (!best)
-      return best.takeError();
-    result.plans = {std::move(*dvfs), std::move(*paper), std::move(*best)};
+    for (auto planOf : {planFixedUnderCap, planHighestUnderCap,
+                        planMinLatencyUnderCap}) {
+      llvm::Expected<FrequencyPlan> p = planOf(last, power, *args.powerCapMW);
+      if (!p)
+        return p.takeError();
+      result.plans.push_back(std::move(*p));
+    }
   } else if (args.deadlineMs) {
     result.plansBound =
         llvm::formatv("deadline {0} ms per video frame", str(*args.deadlineMs))
             .str();
     llvm::Expected<FrequencyPlan> dvfs =
         planFixedUnderDeadline(last, power, *args.deadlineMs * 1e6);
-    llvm::Expected<FrequencyPlan> best =
-        planMinEnergyUnderDeadline(last, power, *args.deadlineMs * 1e6);
     if (!dvfs)
       return dvfs.takeError();
+    llvm::Expected<FrequencyPlan> best =
+        planMinEnergyUnderDeadline(last, power, *args.deadlineMs * 1e6);
     if (!best)
       return best.takeError();
     result.plans = {std::move(*dvfs), std::move(*best)};
