@@ -18,6 +18,7 @@
 
 #include "ScheduleJSONRead.h"
 
+#include "romac/Dram/Fusion.h"
 #include "romac/Schedule/ScheduleJSON.h"
 #include "romac/Support/Error.h"
 
@@ -430,6 +431,81 @@ bool readGroupSchedule(json::ObjectMapper &m, json::Path path,
   return true;
 }
 
+/// Fused group `g` (at `path`, read) must run as its band schedule says:
+/// its layers chain as row bands; band after band every layer produces its
+/// next rows, so that each output row of each layer is produced once; a
+/// layer's input rows (its halo included) were produced by the layer before
+/// it by then; the on-chip bytes the schedule holds are the ones stated and
+/// fit the target's buffers.
+bool checkGroupRuns(json::Path path, const Schedule &s,
+                    const ScheduleGroup &g) {
+  llvm::SmallVector<RowBandLayer, 8> chain;
+  for (unsigned i = g.first; i <= g.last; ++i) {
+    llvm::Expected<RowBandLayer> l = getRowBandLayer(s.layers[i].workload);
+    if (!l)
+      return fail(
+          path,
+          "layer " + Twine(i) + " ('" + s.layers[i].workload.name +
+              "') cannot run in row bands: " + llvm::toString(l.takeError()));
+    chain.push_back(*l);
+  }
+  if (llvm::Error e = verifyRowBandChain(chain))
+    return fail(path,
+                "its layers do not chain: " + llvm::toString(std::move(e)));
+  int64_t rows = chain.back().outputRows;
+  int64_t bands = (rows + g.bandRows - 1) / g.bandRows;
+  if (g.bands != bands)
+    return fail(path.field("bands"),
+                "is " + Twine(g.bands) + " but " + Twine(rows) +
+                    " output rows in bands of " + Twine(g.bandRows) + " are " +
+                    Twine(bands));
+  // Produced rows per layer so far; a step must continue where the layer
+  // stopped and read only rows its producer has made.
+  llvm::SmallVector<int64_t, 8> produced(chain.size(), 0);
+  std::string problem;
+  forEachRowBandStep(chain, g.bandRows, [&](const RowBandStep &step) {
+    if (!problem.empty() || step.isEmpty())
+      return;
+    unsigned k = step.position;
+    if (step.outLo != produced[k])
+      problem = "layer " + std::to_string(g.first + k) +
+                " produces rows from " + std::to_string(step.outLo) +
+                " in band " + std::to_string(step.band) + " but had made " +
+                std::to_string(produced[k]);
+    else if (k > 0 && step.inHi > produced[k - 1])
+      problem = "layer " + std::to_string(g.first + k) + " needs rows up to " +
+                std::to_string(step.inHi) + " in band " +
+                std::to_string(step.band) + " but its producer made " +
+                std::to_string(produced[k - 1]);
+    produced[k] = step.outHi;
+  });
+  for (auto [k, l] : llvm::enumerate(chain))
+    if (problem.empty() && produced[k] != l.outputRows)
+      problem = "layer " + std::to_string(g.first + k) + " produced " +
+                std::to_string(produced[k]) + " of its " +
+                std::to_string(l.outputRows) + " rows";
+  if (!problem.empty())
+    return fail(path, "the band schedule does not run: " + problem);
+  RowBandCounts counts = computeRowBandCounts(
+      chain, RowBandSchedule{g.bandRows, g.weightsResident});
+  json::Path onChip = path.field("on_chip_bytes");
+  if (counts.peakActivationBytes != g.peakActivationBytes)
+    return fail(onChip.field("activations"),
+                "is " + Twine(g.peakActivationBytes) +
+                    " but the band schedule holds " +
+                    Twine(counts.peakActivationBytes));
+  if (counts.weightBufferBytes != g.weightBufferBytes)
+    return fail(onChip.field("weights"), "is " + Twine(g.weightBufferBytes) +
+                                             " but the band schedule holds " +
+                                             Twine(counts.weightBufferBytes));
+  if (!s.target.memories.empty() &&
+      !RowBandCapacity::get(s.target).fits(counts))
+    return fail(onChip, Twine(counts.peakActivationBytes) + " activation and " +
+                            Twine(counts.weightBufferBytes) +
+                            " weight bytes do not fit the target's buffers");
+  return true;
+}
+
 /// Fused group `g` (at `path`) of `s`, whose layers are read.
 bool readGroup(const json::Value &v, json::Path path, const Schedule &s,
                ScheduleGroup &g) {
@@ -522,7 +598,8 @@ bool readFusion(const json::Object &top, json::Path path, Schedule &s,
   double groupEnergy = 0;
   for (auto [i, e] : llvm::enumerate(*groups)) {
     ScheduleGroup &g = f.groups.emplace_back();
-    if (!readGroup(e, groupsPath.index(i), s, g))
+    if (!readGroup(e, groupsPath.index(i), s, g) ||
+        !checkGroupRuns(groupsPath.index(i), s, g))
       return false;
     if (i > 0 && g.first <= f.groups[i - 1].last)
       return fail(groupsPath.index(i).field("first"),

@@ -327,12 +327,25 @@ TEST(ScheduleFusionTest, RoundTripIsByteIdentical) {
   const Fused &f = fused();
   Schedule empty = f.schedule;
   empty.fusion->groups.clear();
-  // The other spelling of both flags.
+  // The other spelling of the layout flags. (The weights mode changes the
+  // on-chip bytes, which loading recomputes: flipping it alone is refused.)
   Schedule flipped = f.schedule;
   for (ScheduleGroup &g : flipped.fusion->groups) {
-    g.weightsResident = !g.weightsResident;
     g.rowsOutermost = !g.rowsOutermost;
     g.producerInput = !g.producerInput;
+  }
+  if (!f.schedule.fusion->groups.empty()) {
+    Schedule weights = f.schedule;
+    ScheduleGroup &g = weights.fusion->groups.front();
+    g.weightsResident = !g.weightsResident;
+    llvm::Expected<Schedule> bad =
+        parseSchedule(scheduleToJSON(weights), "stem.json");
+    ASSERT_FALSE(static_cast<bool>(bad));
+    std::string msg = llvm::toString(bad.takeError());
+    EXPECT_NE(msg.find("fusion.groups[0].on_chip_bytes."), std::string::npos)
+        << msg;
+    EXPECT_NE(msg.find("but the band schedule holds"), std::string::npos)
+        << msg;
   }
   for (const Schedule &s : {f.schedule, empty, flipped}) {
     std::string text = scheduleToJSON(s);
