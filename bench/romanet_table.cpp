@@ -444,43 +444,25 @@ struct BaselineResults {
 /// mapping over their tiles: the configurations up to romanet+relayouts.
 llvm::Expected<BaselineResults> evaluateBaselines(const NetworkContext &nc) {
   const std::vector<Workload> &workloads = nc.imported.workloads;
-  DramModel conventional =
-      llvm::cantFail(getDramModel(nc.params, "RoBaRaCoCh"));
-  RowBufferDramModel transfers(conventional, DramPlacement(), DramEngine::Fast,
-                               DramEstimateKind::StreamingWithActivations);
   SearchOptions baseOptions;
   baseOptions.objective = Objective::DramAccesses;
   baseOptions.threadPool = nc.threadPool;
-  auto search =
-      [&](const SearchOptions &o) -> llvm::Expected<std::vector<LayerResult>> {
-    llvm::Expected<std::vector<LayerResult>> r =
-        searchLayers(workloads, nc.costTarget, o);
-    if (!r)
-      return makeStringError(llvm::Twine(nc.net.name) + ": " +
-                             llvm::toString(r.takeError()));
-    return r;
+  auto named = [&](llvm::Error e) {
+    return makeStringError(llvm::Twine(nc.net.name) + ": " +
+                           llvm::toString(std::move(e)));
   };
-  llvm::Expected<std::vector<LayerResult>> naive = search(baseOptions);
+  // Byte-minimal with the search's own tie-break (no transfer estimate).
+  llvm::Expected<std::vector<LayerResult>> naive =
+      searchLayers(workloads, nc.costTarget, baseOptions);
   if (!naive)
-    return naive.takeError();
-  baseOptions.cost.dramModel = &transfers;
-  llvm::Expected<std::vector<LayerResult>> base = search(baseOptions);
-  if (!base)
-    return base.takeError();
-  std::vector<LayerResult> tuned = *base;
-  {
-    RowBufferDramModel rowMajor(conventional);
-    llvm::StringMap<LayerResult> refined;
-    for (auto [w, r] : llvm::zip_equal(workloads, tuned)) {
-      auto [it, inserted] = refined.try_emplace(w.getCanonicalKey());
-      if (inserted)
-        it->second = refineTilingForDram(w, r, nc.costTarget, rowMajor,
-                                         baseOptions, DramObjective::DramEnergy,
-                                         r.cost.getDramBytes());
-      r.mapping = it->second.mapping;
-      r.reuse = it->second.reuse;
-    }
-  }
+    return named(naive.takeError());
+  llvm::Expected<RowMajorBaselineTilings> tilings =
+      searchRowMajorBaselineTilings(workloads, nc.costTarget, nc.params,
+                                    baseOptions);
+  if (!tilings)
+    return named(tilings.takeError());
+  const std::vector<LayerResult> &base = tilings->byteMinimal;
+  const std::vector<LayerResult> &tuned = tilings->tuned;
   auto evalFixed = [&](llvm::ArrayRef<LayerResult> tiles,
                        llvm::StringRef mapping, LayoutKind layout) {
     return llvm::cantFail(evaluateLayersDram(workloads, tiles, nc.costTarget,
@@ -489,13 +471,13 @@ llvm::Expected<BaselineResults> evaluateBaselines(const NetworkContext &nc) {
   };
 
   BaselineResults results;
-  results.baseline = evalFixed(*base, "RoBaRaCoCh", LayoutKind::RowMajor);
+  results.baseline = evalFixed(base, "RoBaRaCoCh", LayoutKind::RowMajor);
   nc.put(kBaseline, results.baseline);
   results.tunedBaseline = evalFixed(tuned, "RoBaRaCoCh", LayoutKind::RowMajor);
   nc.put(kTuned, results.tunedBaseline);
   nc.put(kNaive, evalFixed(*naive, "RoBaRaCoCh", LayoutKind::RowMajor));
   nc.put(kTunedAlt, evalFixed(tuned, "ChRaBaRoCo", LayoutKind::RowMajor));
-  results.romanet = evalFixed(*base, "romanet", LayoutKind::Blocked);
+  results.romanet = evalFixed(base, "romanet", LayoutKind::Blocked);
   nc.put(kRomanet, results.romanet);
   nc.put(kRomanetTuned, evalFixed(tuned, "romanet", LayoutKind::Blocked));
   llvm::cantFail(chargeRelayouts(nc.imported.graph, results.romanet,

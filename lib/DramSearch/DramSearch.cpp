@@ -590,6 +590,38 @@ romac::searchLayersDramAware(ArrayRef<Workload> workloads, const Target &target,
       target, options, dramOptions);
 }
 
+llvm::Expected<RowMajorBaselineTilings> romac::searchRowMajorBaselineTilings(
+    ArrayRef<Workload> workloads, const CostTarget &target,
+    const DramParams &dram, const SearchOptions &options) {
+  llvm::Expected<DramModel> conventional = getDramModel(dram, "RoBaRaCoCh");
+  if (!conventional)
+    return conventional.takeError();
+  RowBufferDramModel transfers(*conventional, DramPlacement(), DramEngine::Fast,
+                               DramEstimateKind::StreamingWithActivations);
+  SearchOptions base = options;
+  base.objective = Objective::DramAccesses;
+  base.cost.dramModel = &transfers;
+  llvm::Expected<std::vector<LayerResult>> tiles =
+      searchLayers(workloads, target, base);
+  if (!tiles)
+    return tiles.takeError();
+  RowMajorBaselineTilings out;
+  out.byteMinimal = *tiles;
+  out.tuned = std::move(*tiles);
+  RowBufferDramModel rowMajor(*conventional);
+  llvm::StringMap<LayerResult> refined;
+  for (auto [w, r] : llvm::zip_equal(workloads, out.tuned)) {
+    auto [it, inserted] = refined.try_emplace(w.getCanonicalKey());
+    if (inserted)
+      it->second =
+          refineTilingForDram(w, r, target, rowMajor, base,
+                              DramObjective::DramEnergy, r.cost.getDramBytes());
+    r.mapping = it->second.mapping;
+    r.reuse = it->second.reuse;
+  }
+  return out;
+}
+
 llvm::Expected<DramSearchResult> romac::evaluateLayersDram(
     ArrayRef<Workload> workloads, ArrayRef<LayerResult> results,
     const CostTarget &target, const DramParams &dram, StringRef addressMapping,

@@ -92,6 +92,16 @@ StepCost plan::evaluateStep(const Step &step, const PowerModel &model,
   return cost;
 }
 
+llvm::Error plan::checkPowerCap(const PowerModel &model, double capMW) {
+  const OperatingPoint &lowest = model.points.front();
+  if (capMW >= lowest.staticPowerMW)
+    return llvm::Error::success();
+  return makeStringError(llvm::formatv(
+      "--power-cap-mw {0}: below the static power of the lowest operating "
+      "point ({1:f1} mW at {2:f0} MHz)",
+      llvm::format("%g", capMW), lowest.staticPowerMW, lowest.frequencyMHz));
+}
+
 //===----------------------------------------------------------------------===//
 // Plans
 //===----------------------------------------------------------------------===//
@@ -112,15 +122,14 @@ StepCost switchCost(const PowerModel &model, unsigned point) {
 struct FlatStep {
   const Step *step;
   double count;
-  unsigned segment, index;
+  unsigned segment;
 };
 
 std::vector<FlatStep> flatten(llvm::ArrayRef<Segment> segments) {
   std::vector<FlatStep> flat;
   for (auto [s, seg] : llvm::enumerate(segments))
-    for (auto [i, step] : llvm::enumerate(seg.steps))
-      flat.push_back({&step, seg.count, static_cast<unsigned>(s),
-                      static_cast<unsigned>(i)});
+    for (const Step &step : seg.steps)
+      flat.push_back({&step, seg.count, static_cast<unsigned>(s)});
   return flat;
 }
 
@@ -139,25 +148,16 @@ std::vector<std::vector<unsigned>> unflatten(llvm::ArrayRef<Segment> segments,
 
 std::string mw(double x) { return llvm::formatv("{0:f1} mW", x).str(); }
 
-/// A number as the user would write it (no trailing zeros).
-std::string str(double x) {
-  return llvm::formatv("{0}", llvm::format("%g", x)).str();
-}
-
 /// The error of a step that no point fits under \p capMW.
 llvm::Error capTooLow(llvm::ArrayRef<Segment> segments, const FlatStep &f,
                       const PowerModel &model, double capMW) {
+  if (llvm::Error e = checkPowerCap(model, capMW))
+    return e;
   double lowest = evaluateStep(*f.step, model, 0).getNpuPowerMW();
-  if (capMW < model.points[0].staticPowerMW)
-    return makeStringError(llvm::formatv(
-        "--power-cap-mw {0}: below the static power of the lowest operating "
-        "point ({1} at {2:f0} MHz)",
-        str(capMW), mw(model.points[0].staticPowerMW),
-        model.points[0].frequencyMHz));
   return makeStringError(llvm::formatv(
       "--power-cap-mw {0}: {1} step '{2}' draws {3} even at {4:f0} MHz",
-      str(capMW), segments[f.segment].name, f.step->name, mw(lowest),
-      model.points[0].frequencyMHz));
+      llvm::format("%g", capMW), segments[f.segment].name, f.step->name,
+      mw(lowest), model.points[0].frequencyMHz));
 }
 
 /// The error of a deadline that even \p fastest misses: by how much.
@@ -166,7 +166,7 @@ llvm::Error deadlineTooShort(const FrequencyPlan &fastest,
   return makeStringError(llvm::formatv(
       "--deadline-ms {0}: below the fastest plan ({1:f3} ms at {2:f0} MHz, "
       "{3:f3} ms over)",
-      str(deadlineNs * 1e-6), fastest.latencyNs * 1e-6,
+      llvm::format("%g", deadlineNs * 1e-6), fastest.latencyNs * 1e-6,
       model.points.back().frequencyMHz,
       (fastest.latencyNs - deadlineNs) * 1e-6));
 }

@@ -7,10 +7,6 @@
 
 #include "romac/Plan/Steps.h"
 
-#include "romac/Support/Error.h"
-
-#include "llvm/ADT/StringMap.h"
-
 using namespace romac;
 using namespace romac::plan;
 
@@ -77,39 +73,6 @@ std::vector<Step> plan::getSteps(llvm::ArrayRef<Workload> workloads,
     steps.push_back(std::move(step));
   }
   return steps;
-}
-
-llvm::Expected<DramSearchResult>
-plan::searchRowMajorBaseline(llvm::ArrayRef<Workload> workloads,
-                             const CostTarget &target, const DramParams &dram,
-                             const SearchOptions &options) {
-  llvm::Expected<DramModel> conventional = getDramModel(dram, "RoBaRaCoCh");
-  if (!conventional)
-    return conventional.takeError();
-  // Byte-minimal tilings; among equal bytes the fewest transfers.
-  RowBufferDramModel transfers(*conventional, DramPlacement(), DramEngine::Fast,
-                               DramEstimateKind::StreamingWithActivations);
-  SearchOptions base = options;
-  base.objective = Objective::DramAccesses;
-  base.cost.dramModel = &transfers;
-  llvm::Expected<std::vector<LayerResult>> tiles =
-      searchLayers(workloads, target, base);
-  if (!tiles)
-    return tiles.takeError();
-  // The tie-break the row-major DRAM serves best, bytes capped.
-  RowBufferDramModel rowMajor(*conventional);
-  llvm::StringMap<LayerResult> refined;
-  for (auto [w, r] : llvm::zip_equal(workloads, *tiles)) {
-    auto [it, inserted] = refined.try_emplace(w.getCanonicalKey());
-    if (inserted)
-      it->second =
-          refineTilingForDram(w, r, target, rowMajor, base,
-                              DramObjective::DramEnergy, r.cost.getDramBytes());
-    r.mapping = it->second.mapping;
-    r.reuse = it->second.reuse;
-  }
-  return evaluateLayersDram(workloads, *tiles, target, dram, "RoBaRaCoCh",
-                            LayoutKind::RowMajor, base);
 }
 
 Step plan::getInterpolationStep(const Target &target, int64_t size) {

@@ -270,10 +270,9 @@ static bool fromJSON(const json::Value &v, ScheduleSearchInfo &info,
 namespace {
 
 /// Checks the sums of `totals` (at `path`: macs, energies, cycles) against
-/// the layers of `s`; reals to a relative 1e-9.
+/// `t`, the layers' sums; reals to a relative 1e-9.
 bool checkTotals(const json::Object &totals, json::Path path,
-                 const Schedule &s) {
-  ScheduleTotals t = s.getTotals();
+                 const ScheduleTotals &t) {
   auto check = [&](json::Path at, const json::Value *x, double expected,
                    bool integer) {
     if (!x)
@@ -307,9 +306,10 @@ bool checkTotals(const json::Object &totals, json::Path path,
          check(path.field("cycles"), totals.get("cycles"), t.cycles, false);
 }
 
-/// Checks the DRAM sums of `totals` (at `path`) against the layers of `s`.
+/// Checks the DRAM sums of `totals` (at `path`) against `t`, the layers'
+/// sums.
 bool checkDramTotals(const json::Object &totals, json::Path path,
-                     const Schedule &s) {
+                     const ScheduleTotals &t) {
   const json::Value *v = totals.get("dram");
   if (!v)
     return true;
@@ -317,7 +317,6 @@ bool checkDramTotals(const json::Object &totals, json::Path path,
   const json::Object *dram = v->getAsObject();
   if (!dram)
     return fail(dramPath, "expected an object");
-  ScheduleTotals t = s.getTotals();
   auto checkInt = [&](StringRef key, std::optional<int64_t> expected) {
     const json::Value *x = dram->get(key);
     if (!x && !expected)
@@ -683,9 +682,10 @@ static bool fromJSON(const json::Value &v, Schedule &s, json::Path path) {
   if (!totals)
     return false;
   json::Path totalsPath = path.field("totals");
+  ScheduleTotals t = s.getTotals();
   return getObject(*totals, totalsPath, "energy_pj") &&
-         checkTotals(*totals, totalsPath, s) &&
-         checkDramTotals(*totals, totalsPath, s) &&
+         checkTotals(*totals, totalsPath, t) &&
+         checkDramTotals(*totals, totalsPath, t) &&
          readFusion(*top, path, s, fusedGroups);
 }
 

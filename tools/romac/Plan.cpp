@@ -11,7 +11,7 @@
 //
 //  1. each graph is imported with the zoom's shapes and searched three ways:
 //     the SmartShuttle-like row-major baseline, romac's DRAM-aware search,
-//     and that with fusion (romac/Plan/Steps.h);
+//     and that with fusion (searchRowMajorBaselineTilings(), getSteps());
 //  2. the graphs' steps are weighted by their calls per video frame
 //     (every frame painted, or one key frame per --interp-frames);
 //  3. every lever row gets a frequency plan (romac/Plan/Power.h): the fixed
@@ -61,11 +61,6 @@ using namespace romac::plan;
 
 namespace {
 
-/// A number as the user would write it (no trailing zeros).
-std::string str(double x) {
-  return llvm::formatv("{0}", llvm::format("%g", x)).str();
-}
-
 //===----------------------------------------------------------------------===//
 // The graphs
 //===----------------------------------------------------------------------===//
@@ -106,8 +101,15 @@ compileGraph(llvm::StringRef name, const std::string &path,
     return makeStringError(path + ": " + llvm::toString(compiled.takeError()));
   CostTarget costTarget = CostTarget::get(target);
   DramParams dram = llvm::cantFail(DramParams::get(target.dram));
+  // The tuned SmartShuttle-like baseline on a row-major RoBaRaCoCh DRAM.
+  llvm::Expected<RowMajorBaselineTilings> tilings =
+      searchRowMajorBaselineTilings(compiled->workloads, costTarget, dram,
+                                    search);
+  if (!tilings)
+    return makeStringError(path + ": " + llvm::toString(tilings.takeError()));
   llvm::Expected<DramSearchResult> baseline =
-      searchRowMajorBaseline(compiled->workloads, costTarget, dram, search);
+      evaluateLayersDram(compiled->workloads, tilings->tuned, costTarget, dram,
+                         "RoBaRaCoCh", LayoutKind::RowMajor, search);
   if (!baseline)
     return makeStringError(path + ": " + llvm::toString(baseline.takeError()));
   GraphCosts g;
@@ -254,18 +256,19 @@ llvm::Error compareFrequencyPlans(const PlanArgs &args,
     result.plansNote = "the target has no dvfs table";
   } else if (args.powerCapMW) {
     result.plansBound =
-        llvm::formatv("power cap {0} mW", str(*args.powerCapMW)).str();
-    for (auto planOf : {planFixedUnderCap, planHighestUnderCap,
-                        planMinLatencyUnderCap}) {
+        llvm::formatv("power cap {0} mW", llvm::format("%g", *args.powerCapMW))
+            .str();
+    for (auto planOf :
+         {planFixedUnderCap, planHighestUnderCap, planMinLatencyUnderCap}) {
       llvm::Expected<FrequencyPlan> p = planOf(last, power, *args.powerCapMW);
       if (!p)
         return p.takeError();
       result.plans.push_back(std::move(*p));
     }
   } else if (args.deadlineMs) {
-    result.plansBound =
-        llvm::formatv("deadline {0} ms per video frame", str(*args.deadlineMs))
-            .str();
+    result.plansBound = llvm::formatv("deadline {0} ms per video frame",
+                                      llvm::format("%g", *args.deadlineMs))
+                            .str();
     llvm::Expected<FrequencyPlan> dvfs =
         planFixedUnderDeadline(last, power, *args.deadlineMs * 1e6);
     if (!dvfs)
@@ -317,33 +320,50 @@ llvm::Expected<PlanResult> planLevers(const PlanArgs &args,
     painted.calls = {1};
   }
 
+  // The work with every lever that applies; a deadline it cannot meet is
+  // an error before any plan is made.
+  const Period &all = !shape.zoom                               ? painted
+                      : shape.fewerStepsCalls < shape.unetCalls ? fewer
+                                                                : sparse;
+  std::vector<Segment> last = makeSegments(graphs, kFused, all, interpolation);
+  result.fastest = planFixed(last, power, power.points.size() - 1);
+  const double deadlineNs = args.deadlineMs
+                                ? *args.deadlineMs * 1e6
+                                : std::numeric_limits<double>::infinity();
+  if (result.fastest.latencyNs > deadlineNs)
+    return makeStringError(llvm::formatv(
+        "--deadline-ms {0}: below the fastest plan with every lever "
+        "({1:f3} ms per video frame at {2:f0} MHz, {3:f3} ms over)",
+        llvm::format("%g", *args.deadlineMs), result.fastest.latencyNs * 1e-6,
+        power.points.back().frequencyMHz,
+        (result.fastest.latencyNs - deadlineNs) * 1e-6));
+
+  // A row: the fixed clock, or (scaled) romac's optimum; a row that cannot
+  // meet the deadline says by how much.
   auto add = [&](std::string lever, Config config, const Period &period,
                  bool scaled) -> llvm::Error {
     std::vector<Segment> segments =
         makeSegments(graphs, config, period, interpolation);
-    llvm::Expected<FrequencyPlan> fixed = bounds.fixed(segments);
-    if (!fixed)
-      return fixed.takeError();
     LeverRow row;
     row.lever = std::move(lever);
-    row.plan = std::move(*fixed);
-    FrequencyPlan top = planFixed(segments, power, power.points.size() - 1);
-    if (scaled && args.deadlineMs && top.latencyNs > *args.deadlineMs * 1e6) {
-      // No plan meets the deadline: the fastest one, and by how much.
-      row.plan = std::move(top);
-    } else if (scaled) {
-      llvm::Expected<FrequencyPlan> best = bounds.scaled(segments);
-      if (!best)
-        return best.takeError();
-      row.plan = std::move(*best);
+    llvm::Expected<FrequencyPlan> plan = FrequencyPlan();
+    if (!scaled) {
+      plan = bounds.fixed(segments);
+    } else {
+      FrequencyPlan top = planFixed(segments, power, power.points.size() - 1);
+      if (top.latencyNs > deadlineNs)
+        plan = std::move(top);
+      else
+        plan = bounds.scaled(segments);
     }
-    if (args.deadlineMs && row.plan.latencyNs > *args.deadlineMs * 1e6 &&
-        row.note.empty())
-      row.note = llvm::formatv("misses the deadline by {0:f1} ms",
-                               row.plan.latencyNs * 1e-6 - *args.deadlineMs)
+    if (!plan)
+      return plan.takeError();
+    row.plan = std::move(*plan);
+    if (row.plan.latencyNs > deadlineNs)
+      row.note = llvm::formatv("misses the deadline by {0:f1} ms{1}",
+                               (row.plan.latencyNs - deadlineNs) * 1e-6,
+                               scaled ? " (at the top clock)" : "")
                      .str();
-    if (!row.note.empty() && scaled)
-      row.note += " (at the top clock)";
     result.rows.push_back(std::move(row));
     return llvm::Error::success();
   };
@@ -397,27 +417,7 @@ llvm::Expected<PlanResult> planLevers(const PlanArgs &args,
       return std::move(e);
   }
 
-  // The work with every lever that applies.
-  const Period &all = !shape.zoom                               ? painted
-                      : shape.fewerStepsCalls < shape.unetCalls ? fewer
-                                                                : sparse;
-  // The deadline must be reachable with every lever.
-  if (args.deadlineMs) {
-    std::vector<Segment> last =
-        makeSegments(graphs, kFused, all, interpolation);
-    FrequencyPlan fastest = planFixed(last, power, power.points.size() - 1);
-    if (fastest.latencyNs > *args.deadlineMs * 1e6)
-      return makeStringError(llvm::formatv(
-          "--deadline-ms {0}: below the fastest plan with every lever "
-          "({1:f3} ms per video frame at {2:f0} MHz, {3:f3} ms over)",
-          str(*args.deadlineMs), fastest.latencyNs * 1e-6,
-          power.points.back().frequencyMHz,
-          fastest.latencyNs * 1e-6 - *args.deadlineMs));
-  }
-
   // The three frequency plans on the last row's work.
-  std::vector<Segment> last = makeSegments(graphs, kFused, all, interpolation);
-  result.fastest = planFixed(last, power, power.points.size() - 1);
   if (llvm::Error e = compareFrequencyPlans(args, last, power, result))
     return std::move(e);
   return result;
@@ -846,13 +846,10 @@ int romac::driver::runPlan(const PlanArgs &args) {
         "plan", makeStringError(target->sourcePath +
                                 ": no dvfs table (--power-cap-mw and "
                                 "--deadline-ms plan the clock per layer)"));
-  if (args.powerCapMW && *args.powerCapMW < power->points[0].staticPowerMW)
-    return reportError(
-        "plan", makeStringError(llvm::formatv(
-                    "--power-cap-mw {0}: below the static power of the "
-                    "lowest operating point ({1:f1} mW at {2:f0} MHz)",
-                    str(*args.powerCapMW), power->points[0].staticPowerMW,
-                    power->points[0].frequencyMHz)));
+  // Before the graphs are searched: a cap below static power fits nothing.
+  if (args.powerCapMW)
+    if (llvm::Error e = checkPowerCap(*power, *args.powerCapMW))
+      return reportError("plan", std::move(e));
   OutputSet outputs;
   if (!args.output.empty() && args.output != "-")
     if (llvm::Error e = outputs.checkFile(args.output))

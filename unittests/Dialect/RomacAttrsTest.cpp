@@ -141,8 +141,10 @@ void expectSameTarget(const Target &a, const Target &b) {
                      pb.IDD5AB));
   ASSERT_EQ(a.dvfs.size(), b.dvfs.size());
   for (auto [pa2, pb2] : llvm::zip(a.dvfs, b.dvfs))
-    EXPECT_EQ(std::tie(pa2.frequencyMHz, pa2.voltage),
-              std::tie(pb2.frequencyMHz, pb2.voltage));
+    EXPECT_EQ(std::tie(pa2.frequencyMHz, pa2.voltage, pa2.staticPowerMW),
+              std::tie(pb2.frequencyMHz, pb2.voltage, pb2.staticPowerMW));
+  EXPECT_EQ(std::tie(a.power.staticPowerMW, a.power.dfsSwitchUs),
+            std::tie(b.power.staticPowerMW, b.power.dfsSwitchUs));
 }
 
 /// Every shipped target and the host's description survive the trip into

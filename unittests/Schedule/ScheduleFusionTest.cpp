@@ -334,7 +334,8 @@ TEST(ScheduleFusionTest, RoundTripIsByteIdentical) {
     g.rowsOutermost = !g.rowsOutermost;
     g.producerInput = !g.producerInput;
   }
-  if (!f.schedule.fusion->groups.empty()) {
+  ASSERT_FALSE(f.schedule.fusion->groups.empty());
+  {
     Schedule weights = f.schedule;
     ScheduleGroup &g = weights.fusion->groups.front();
     g.weightsResident = !g.weightsResident;

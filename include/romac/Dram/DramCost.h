@@ -451,6 +451,21 @@ refineTilingForDram(const Workload &workload, const LayerResult &start,
                     std::optional<int64_t> maxDramBytes,
                     unsigned maxRounds = 32);
 
+/// The tilings of the SmartShuttle-like row-major baselines
+/// (docs/romanet-comparison.md): `byteMinimal` has per layer the reuse scheme
+/// and tiles that move the fewest DRAM bytes, among equal bytes the fewest
+/// tile transfers (\p options with the `dram-accesses` objective and a
+/// RoBaRaCoCh transfer estimate); `tuned` has, among those byte-minimal
+/// tilings, the one a row-major RoBaRaCoCh DRAM serves best
+/// (refineTilingForDram() with the bytes capped; identical layers once).
+struct RowMajorBaselineTilings {
+  std::vector<LayerResult> byteMinimal, tuned;
+};
+llvm::Expected<RowMajorBaselineTilings>
+searchRowMajorBaselineTilings(llvm::ArrayRef<Workload> workloads,
+                              const CostTarget &target, const DramParams &dram,
+                              const SearchOptions &options);
+
 /// The charge of re-laying out a tensor of \p bytes bytes (read once, write
 /// once) under \p charge with \p model; energy in pJ, cycles in the compute
 /// clock of \p target.

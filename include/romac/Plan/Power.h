@@ -73,6 +73,10 @@ struct PowerModel {
   bool canScale() const { return points.size() > 1; }
 };
 
+/// An error when \p capMW is below the static power of the lowest
+/// operating point (no plan can meet it).
+llvm::Error checkPowerCap(const PowerModel &model, double capMW);
+
 /// A unit of work at the nominal operating point.
 struct Step {
   std::string name;

@@ -7,8 +7,8 @@
 //
 // What `romac plan` schedules (Power.h's steps), built from a graph's
 // DRAM-aware search result (one step per layer; with fusion one per fused
-// group and per layer outside a group), the row-major baseline the lever
-// table starts from, and the cost model of an interpolated video frame.
+// group and per layer outside a group), and the cost model of an
+// interpolated video frame.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,7 +18,6 @@
 #include "romac/Dram/DramCost.h"
 #include "romac/Dram/Fusion.h"
 #include "romac/Plan/Power.h"
-#include "romac/Search/Search.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
@@ -33,16 +32,6 @@ std::vector<Step> getSteps(llvm::ArrayRef<Workload> workloads,
                            const DramSearchResult &result,
                            const FusionResult *fusion, const DramParams &dram,
                            double computeMHz);
-
-/// The lever table's baseline, SmartShuttle-like (docs/plan.md): per layer
-/// the reuse scheme and tiles that move the fewest DRAM bytes, among them
-/// the ones a row-major, RoBaRaCoCh-mapped DRAM serves best
-/// (refineTilingForDram(), the "tuned" baseline of
-/// docs/romanet-comparison.md), evaluated on that DRAM.
-llvm::Expected<DramSearchResult>
-searchRowMajorBaseline(llvm::ArrayRef<Workload> workloads,
-                       const CostTarget &target, const DramParams &dram,
-                       const SearchOptions &options);
 
 /// One interpolated video frame of \p size x \p size RGB pixels (v8hid's
 /// crop, resize and paste; docs/plan.md states the model).
