@@ -23,6 +23,7 @@
 #include "romac/InitRomac.h"
 #include "romac/Runtime/ArtefactCache.h"
 #include "romac/Runtime/Executable.h"
+#include "romac/Runtime/Kernels.h"
 #include "romac/Runtime/Tensor.h"
 #include "romac/Schedule/ScheduleJSON.h"
 #include "romac/Support/Error.h"
@@ -725,6 +726,8 @@ int romac::driver::runModel(const RunArgs &args) {
   }
   if (!checkOutputDir(args))
     return kUsageError;
+  if (args.noWinograd)
+    romac::kernels::setWinograd(false);
   std::optional<NamedInputs> inputs = readInputs(args);
   if (!inputs)
     return 1;
@@ -771,6 +774,10 @@ CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
   run->add_flag("--no-fuse-attention", args.noFuseAttention,
                 "Keep attention as its two products and softmax, the scores "
                 "stored (for comparison; --no-fuse implies it)");
+  run->add_flag("--no-winograd", args.noWinograd,
+                "Compute every 3x3 convolution of stride 1 as the direct "
+                "GEMM instead of by Winograd's F(2x2, 3x3) (for comparison; "
+                "also ROMAC_WINOGRAD=0)");
   CLI::Option *precision =
       run->add_option("--precision", args.precision,
                       "fp32 (default), or bf16: the matmuls, convolutions and "

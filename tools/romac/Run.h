@@ -38,6 +38,8 @@ struct RunArgs {
   double minCosine = 0.999;
   /// --no-cache: JIT-compile in this process, neither load nor store.
   bool noCache = false;
+  /// --no-winograd: 3x3 convolutions by the direct GEMM only.
+  bool noWinograd = false;
 };
 
 /// Registers `romac run` and its flags.

@@ -322,6 +322,84 @@ double maxErrorWithNan(const std::vector<float> &a,
   return worst;
 }
 
+TEST_P(KernelsTest, WinogradConvMatchesNaiveLoops) {
+  // Stride-1 3x3 convolutions with a constant filter and at least 16
+  // channels and filters run by Winograd's F(2x2, 3x3): odd and even output
+  // sizes (a last tile half outside), several chunks of tile rows (the
+  // 40 x 150 case), batch 2, an input whose rows are padded, an output that
+  // is a view with padded rows; accumulating onto the output's values, and
+  // the fused epilogue overwriting a NaN output, scaling and clamping. The
+  // same calls with Winograd turned off give the direct GEMM's sums: both
+  // must match the double loop, and they must differ somewhere (so the
+  // Winograd path ran).
+  struct Case {
+    int64_t n, c, h, w, f;
+  };
+  for (Case t : {Case{1, 16, 6, 6, 16}, Case{2, 17, 9, 12, 19},
+                 Case{1, 24, 40, 150, 20}, Case{1, 32, 7, 35, 40}}) {
+    int64_t oh = t.h - 2, ow = t.w - 2, ldi = t.w + 5, ldo = ow + 3;
+    std::vector<float> in = makeRandom(t.n * t.c * t.h * ldi, 61),
+                       w = makeRandom(t.f * t.c * 9, 62);
+    std::vector<float> start = makeRandom(t.n * t.f * oh * ldo, 63);
+    std::vector<double> sums(start.size(), 0.0);
+    for (int64_t b = 0; b < t.n; ++b)
+      for (int64_t f = 0; f < t.f; ++f)
+        for (int64_t y = 0; y < oh; ++y)
+          for (int64_t x = 0; x < ow; ++x) {
+            double sum = 0;
+            for (int64_t c = 0; c < t.c; ++c)
+              for (int64_t i = 0; i < 3; ++i)
+                for (int64_t j = 0; j < 3; ++j)
+                  sum +=
+                      double(in[((b * t.c + c) * t.h + y + i) * ldi + x + j]) *
+                      w[((f * t.c + c) * 3 + i) * 3 + j];
+            sums[((b * t.f + f) * oh + y) * ldo + x] = sum;
+          }
+    auto iv = makeView<RomacMemref4F32>(in, 0, {t.n, t.c, t.h, t.w},
+                                        {t.c * t.h * ldi, t.h * ldi, ldi, 1});
+    auto wv =
+        makeView<RomacMemref4F32>(w, 0, {t.f, t.c, 3, 3}, {t.c * 9, 9, 3, 1});
+    std::vector<float> out;
+    auto ov = makeView<RomacMemref4F32>(out, 0, {t.n, t.f, oh, ow},
+                                        {t.f * oh * ldo, oh * ldo, ldo, 1});
+    for (bool fused : {false, true}) {
+      // Accumulate: out = start + conv. Fused: out = clamp(0.5 * conv) over
+      // a NaN start, with the padding columns kept.
+      std::vector<float> want(start.size());
+      std::vector<float> before = start;
+      for (size_t i = 0; i < start.size(); ++i) {
+        bool inside = int64_t(i % ldo) < ow;
+        if (fused && inside)
+          before[i] = NAN;
+        want[i] = !inside ? start[i]
+                  : fused ? clampNaive(float(0.5 * sums[i]), -1.0f, 2.0f)
+                          : float(start[i] + sums[i]);
+      }
+      std::vector<float> got[2];
+      for (bool winograd : {false, true}) {
+        setWinograd(winograd);
+        out = before;
+        ov.allocated = ov.aligned = out.data();
+        if (fused)
+          _mlir_ciface_romac_conv2d_nchw_fchw_fused_f32(
+              &iv, &wv, &ov, 1, 1, 1, 1, /*constantFilter=*/1,
+              /*overwrite=*/1, 0.5f, -1.0f, 2.0f);
+        else
+          _mlir_ciface_romac_conv2d_nchw_fchw_f32(&iv, &wv, &ov, 1, 1, 1, 1,
+                                                  /*constantFilter=*/1);
+        EXPECT_LT(maxErrorWithNan(out, want), 2e-5)
+            << "c=" << t.c << " f=" << t.f << " " << oh << "x" << ow
+            << " fused=" << fused << " winograd=" << winograd;
+        got[winograd] = out;
+      }
+      setWinograd(true);
+      EXPECT_NE(got[0], got[1])
+          << "c=" << t.c << " f=" << t.f << ": the Winograd path did not run";
+    }
+  }
+  clearPackedConstants();
+}
+
 TEST_P(KernelsTest, FusedKernelsMatchNaiveLoops) {
   // The `_fused` entry points, twice: accumulating onto an output that
   // starts with values (a folded bias) and clamping, then overwriting an

@@ -64,6 +64,13 @@ int getNumThreads();
 /// Sets the thread count (at least 1) for the calls that follow.
 void setNumThreads(int threads);
 
+/// Whether 3x3 convolutions of stride 1 with a weight as filter run by
+/// Winograd's F(2x2, 3x3) (2.25x fewer multiply-adds): yes, unless
+/// ROMAC_WINOGRAD=0 or setWinograd(false) says otherwise.
+bool isWinogradEnabled();
+/// Turns Winograd's convolutions on or off for the calls that follow.
+void setWinograd(bool enabled);
+
 /// Frees the packed copies of constant operands (weights) the kernels keep
 /// between calls. Call it when the memory holding weights is unmapped or
 /// reused (a compiled model is destroyed).

@@ -542,6 +542,10 @@ ROMAC_EXPORT void romac_internal_set_profile_hooks(void (*enter)(int64_t),
   profileExit = exit;
 }
 
+ROMAC_EXPORT void romac_internal_set_winograd(int enabled) {
+  romac::kernels::setWinograd(enabled != 0);
+}
+
 ROMAC_EXPORT int romac_internal_set_isa(const char *name) {
   using romac::kernels::Isa;
   for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Bf16})

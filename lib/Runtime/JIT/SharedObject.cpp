@@ -658,8 +658,13 @@ Executable::load(llvm::StringRef path, llvm::ArrayRef<const void *> weights,
     return makeStringError(path + ": not a romac model library (no symbol " +
                            missing + ")");
 
-  // The library's own copy of the kernels follows this process's choices.
+  // The library's own copy of the kernels follows this process's choices
+  // (a library from before romac_internal_set_winograd reads only
+  // ROMAC_WINOGRAD).
   setIsa(kernels::getIsaName(kernels::getIsa()));
+  if (auto setWinograd = reinterpret_cast<void (*)(int)>(
+          dlsym(handle, "romac_internal_set_winograd")))
+    setWinograd(kernels::isWinogradEnabled() ? 1 : 0);
   setThreads(kernels::getNumThreads());
   setHooks(&detail::romacProfileEnter, &detail::romacProfileExit);
   char *error = nullptr;

@@ -212,6 +212,38 @@ inline int64_t getAttentionBlocks(const AttentionProblem &p) {
 constexpr int64_t kBlock = 256;
 /// Columns of B packed at a time: kBlock x nBlock floats (512 KiB) in L2.
 constexpr int64_t nBlock = 512;
+/// One stride-1 3x3 convolution by Winograd's F(2x2, 3x3) (Kernels.cpp's
+/// winogradConv, WinogradMicro.inc): the output is cut into 2 x 2 tiles,
+/// tile (b, ty, tx) reading the 4 x 4 input window at (2ty, 2tx) of batch
+/// element b. A chunk of whole tile rows (rows r = b * tilesH + ty in
+/// [rowBegin, rowEnd)) goes through three steps: the input transform
+/// writes V (16 matrices of channels x chunk tiles), 16 GEMMs multiply
+/// the transformed filters U (filters x channels) by them into M (16
+/// matrices of filters x chunk tiles), and the output transform turns M
+/// into the tiles' outputs. Chunk tile t = (r - rowBegin) * tilesW + tx.
+struct WinogradProblem {
+  /// in(b, c, y, x) = in[b * inBatchStride + c * inChannelStride +
+  /// y * inRowStride + x] (rows contiguous), ih x iw; reads past it are 0.
+  const float *in;
+  int64_t inBatchStride, inChannelStride, inRowStride, ih, iw;
+  /// out(b, f, y, x), likewise, oh x ow (= ih - 2 x iw - 2).
+  float *out;
+  int64_t outBatchStride, outChannelStride, outRowStride, oh, ow;
+  int64_t channels, filters;
+  /// Tiles per column and per row of an output plane: ceil(oh / 2),
+  /// ceil(ow / 2).
+  int64_t tilesH, tilesW;
+  /// The chunk's tile rows.
+  int64_t rowBegin, rowEnd;
+  /// V[xi][c][t] = v[(xi * channels + c) * getChunkTiles() + t], and
+  /// M[xi][f][t] = m[(xi * filters + f) * getChunkTiles() + t], xi = 4i + j.
+  float *v, *m;
+  /// Overwrite, scale and clamp, applied as the outputs are stored; null:
+  /// the outputs are added to `out`.
+  const Epilogue *epilogue;
+  int64_t getChunkTiles() const { return (rowEnd - rowBegin) * tilesW; }
+};
+
 /// Rows of A that pass one packed panel of B while it is in L1: their
 /// kBlock x mBlock floats (128 KiB) stay in L2.
 constexpr int64_t mBlock = 128;
@@ -279,13 +311,22 @@ struct IsaKernels {
   /// (getAttentionBlocks per element).
   void (*runAttention)(const AttentionProblem &problem, int64_t blockBegin,
                        int64_t blockEnd);
+  /// Winograd's input transform of the channels [channelBegin, channelEnd)
+  /// of a chunk (V from the input) ...
+  void (*winogradInput)(const WinogradProblem &problem, int64_t channelBegin,
+                        int64_t channelEnd);
+  /// ... and its output transform of the filters [filterBegin, filterEnd)
+  /// (the output from M).
+  void (*winogradOutput)(const WinogradProblem &problem, int64_t filterBegin,
+                         int64_t filterEnd);
 };
 
 const IsaKernels &getScalarKernels();
 const IsaKernels &getAvx2Kernels();
 const IsaKernels &getAvx512Kernels();
 /// The GEMM and the attention of AVX512-BF16 (VDPBF16PS on bfloat16 pairs,
-/// kPack 2); it has no thin or depthwise kernels (null): those stay fp32.
+/// kPack 2); it has no thin, depthwise or Winograd transform kernels
+/// (null): those stay fp32.
 const IsaKernels &getAvx512Bf16Kernels();
 
 /// The number of row panels of `m` rows for tile height `mr`.

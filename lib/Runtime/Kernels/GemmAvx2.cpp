@@ -74,6 +74,13 @@ struct Vec {
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(pairs),
                                                   _MM_SHUFFLE(3, 1, 2, 0)));
   }
+  /// lo = a0 b0 a1 b1 a2 b2 a3 b3, hi = a4 b4 ... a7 b7.
+  static void interleave(Reg a, Reg b, Reg &lo, Reg &hi) {
+    // [a0 b0 a1 b1 | a4 b4 a5 b5] and [a2 b2 a3 b3 | a6 b6 a7 b7].
+    Reg low = _mm256_unpacklo_ps(a, b), high = _mm256_unpackhi_ps(a, b);
+    lo = _mm256_permute2f128_ps(low, high, 0x20);
+    hi = _mm256_permute2f128_ps(low, high, 0x31);
+  }
   static void store(float *p, Reg v) { _mm256_storeu_ps(p, v); }
   static void storeMasked(float *p, Reg v, Mask m) {
     _mm256_maskstore_ps(p, m, v);
@@ -93,6 +100,7 @@ struct Vec {
 #include "AttentionMicro.inc"
 #include "DepthwiseMicro.inc"
 #include "ThinMicro.inc"
+#include "WinogradMicro.inc"
 
 namespace {
 romac::kernels::detail::Tile chooseTile(int64_t n) {
@@ -105,7 +113,8 @@ romac::kernels::detail::Tile chooseTile(int64_t n) {
 const romac::kernels::detail::IsaKernels &
 romac::kernels::detail::getAvx2Kernels() {
   static const IsaKernels kernels = {
-      Vec::W,   Vec::KPack, chooseTile, runGemm,      packBlock,
-      runBlock, packA,      runThin,    runDepthwise, runAttention};
+      Vec::W,       Vec::KPack,   chooseTile,    runGemm,
+      packBlock,    runBlock,     packA,         runThin,
+      runDepthwise, runAttention, winogradInput, winogradOutput};
   return kernels;
 }

@@ -26,11 +26,13 @@ struct Vec : Avx512Vec {};
 #include "AttentionMicro.inc"
 #include "DepthwiseMicro.inc"
 #include "ThinMicro.inc"
+#include "WinogradMicro.inc"
 
 const romac::kernels::detail::IsaKernels &
 romac::kernels::detail::getAvx512Kernels() {
   static const IsaKernels kernels = {
-      Vec::W,   Vec::KPack, chooseTile, runGemm,      packBlock,
-      runBlock, packA,      runThin,    runDepthwise, runAttention};
+      Vec::W,       Vec::KPack,   chooseTile,    runGemm,
+      packBlock,    runBlock,     packA,         runThin,
+      runDepthwise, runAttention, winogradInput, winogradOutput};
   return kernels;
 }

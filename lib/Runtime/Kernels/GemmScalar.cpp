@@ -45,6 +45,10 @@ struct Vec {
   static Reg loadEvenMasked(const float *p, int64_t n) {
     return n > 0 ? *p : 0.0f;
   }
+  static void interleave(Reg a, Reg b, Reg &lo, Reg &hi) {
+    lo = a;
+    hi = b;
+  }
   static void store(float *p, Reg v) { *p = v; }
   static void storeMasked(float *p, Reg v, Mask m) {
     if (m)
@@ -61,6 +65,7 @@ struct Vec {
 #include "AttentionMicro.inc"
 #include "DepthwiseMicro.inc"
 #include "ThinMicro.inc"
+#include "WinogradMicro.inc"
 
 namespace {
 romac::kernels::detail::Tile chooseTile(int64_t) { return {4, 8}; }
@@ -69,7 +74,8 @@ romac::kernels::detail::Tile chooseTile(int64_t) { return {4, 8}; }
 const romac::kernels::detail::IsaKernels &
 romac::kernels::detail::getScalarKernels() {
   static const IsaKernels kernels = {
-      Vec::W,   Vec::KPack, chooseTile, runGemm,      packBlock,
-      runBlock, packA,      runThin,    runDepthwise, runAttention};
+      Vec::W,       Vec::KPack,   chooseTile,    runGemm,
+      packBlock,    runBlock,     packA,         runThin,
+      runDepthwise, runAttention, winogradInput, winogradOutput};
   return kernels;
 }

@@ -15,6 +15,7 @@
 #include "romac/Runtime/Kernels.h"
 
 #include "Gemm.h"
+#include "KernelsInternal.h"
 
 #include <sys/mman.h>
 
@@ -64,7 +65,10 @@ Isa &currentIsa() {
   return isa;
 }
 
-/// The fp32 kernels of the current ISA.
+} // namespace
+
+namespace romac::kernels::detail {
+
 const IsaKernels &getKernels() {
   switch (currentIsa()) {
   case Isa::Avx512Bf16:
@@ -87,7 +91,7 @@ const IsaKernels &getGemmKernels(Precision precision) {
   return getKernels();
 }
 
-} // namespace
+} // namespace romac::kernels::detail
 
 const char *romac::kernels::getIsaName(Isa isa) {
   switch (isa) {
@@ -170,7 +174,7 @@ void romac::kernels::detail::packA(const float *a, int64_t m, int64_t k,
   }
 }
 
-namespace {
+namespace romac::kernels::detail {
 
 /// min(max(v, lo), hi) of one float, NaN kept (both comparisons are false).
 float clampScalar(float v, float lo, float hi) {
@@ -184,22 +188,9 @@ void finish(float &v, const Epilogue &e) {
     v = clampScalar(v, e.clamp.lo, e.clamp.hi);
 }
 
-/// A float buffer on the heap, 64-byte aligned, uninitialised.
-struct Buffer {
-  explicit Buffer(int64_t floats)
-      : data(static_cast<float *>(std::aligned_alloc(
-            64, ((std::max<int64_t>(floats, 1) * 4 + 63) / 64) * 64))) {}
-  ~Buffer() { std::free(data); }
-  Buffer(const Buffer &) = delete;
-  Buffer &operator=(const Buffer &) = delete;
-  float *data;
-};
-
-/// A grow-only buffer per thread (a fresh allocation per call would
-/// page-fault on every call); `slot` 0 holds packed A, 1 a shared block of B.
-float *getThreadScratch(int64_t floats, unsigned slot = 0) {
-  static thread_local std::unique_ptr<Buffer> buffers[2];
-  static thread_local int64_t capacities[2] = {0, 0};
+float *getThreadScratch(int64_t floats, unsigned slot) {
+  static thread_local std::unique_ptr<Buffer> buffers[4];
+  static thread_local int64_t capacities[4] = {0, 0, 0, 0};
   if (capacities[slot] < floats) {
     buffers[slot] = std::make_unique<Buffer>(floats);
     capacities[slot] = floats;
@@ -295,18 +286,6 @@ void run(const IsaKernels &isa, const GemmProblem &problem, bool parallel) {
   runByPanels(isa, problem, panels);
 }
 
-/// The packed copies of constant operands, by address, layout and
-/// fingerprint.
-struct PackedConstants {
-  static PackedConstants &get() {
-    static PackedConstants constants;
-    return constants;
-  }
-  std::mutex mutex;
-  std::map<std::vector<int64_t>, std::unique_ptr<Buffer>> cache;
-};
-
-/// packA, its row panels shared out over the threads when `parallel`.
 void packAOnThreads(const IsaKernels &isa, const float *a, int64_t m, int64_t k,
                     int64_t rowStride, const int64_t *cols, int mr,
                     PackFormat format, float *out, bool parallel) {
@@ -355,6 +334,18 @@ void releasePages(const float *data, int64_t floats) {
 #endif
 }
 
+void appendFingerprint(std::vector<int64_t> &key, const float *a, int64_t m,
+                       int64_t k, int64_t rowStride,
+                       const std::vector<int64_t> &cols) {
+  for (int64_t i = 0; i < 8; ++i) {
+    int64_t row = (m - 1) * i / 7, col = (k - 1) * i / 7;
+    float value = a[row * rowStride + cols[col]];
+    int32_t bits;
+    std::memcpy(&bits, &value, sizeof(bits));
+    key.push_back(bits);
+  }
+}
+
 /// A packed for `tile`: in this thread's scratch buffer, or, when the data
 /// is a constant (a weight: the same address always holds the same values),
 /// packed once per process and kept, keyed by its address and layout.
@@ -374,15 +365,7 @@ const float *getPackedA(const IsaKernels &isa, const float *a, int64_t m,
   layoutKey.insert(layoutKey.end(),
                    {reinterpret_cast<int64_t>(a), m, k, rowStride, tile.mr,
                     format.kPack, format.roundBf16});
-  // A few values as a fingerprint, against an address reused by another
-  // model's weights after clearPackedConstants() was not called.
-  for (int64_t i = 0; i < 8; ++i) {
-    int64_t row = (m - 1) * i / 7, col = (k - 1) * i / 7;
-    float value = a[row * rowStride + cols[col]];
-    int32_t bits;
-    std::memcpy(&bits, &value, sizeof(bits));
-    layoutKey.push_back(bits);
-  }
+  appendFingerprint(layoutKey, a, m, k, rowStride, cols);
   PackedConstants &constants = PackedConstants::get();
   std::lock_guard<std::mutex> lock(constants.mutex);
   std::unique_ptr<Buffer> &packed = constants.cache[layoutKey];
@@ -396,7 +379,6 @@ const float *getPackedA(const IsaKernels &isa, const float *a, int64_t m,
   return packed->data;
 }
 
-/// Offsets start, start + stride, ... (n of them).
 std::vector<int64_t> getRange(int64_t n, int64_t stride) {
   std::vector<int64_t> offsets(n);
   for (int64_t i = 0; i < n; ++i)
@@ -460,7 +442,6 @@ bool runThinMatmul(const float *a, const int64_t aStrides[2], const float *b,
   return true;
 }
 
-/// The GEMM kernels for `precision`, and how A must be packed for them.
 std::pair<const IsaKernels *, PackFormat> getGemm(Precision precision) {
   const IsaKernels &isa = getGemmKernels(precision);
   return {&isa, PackFormat{isa.kPack,
@@ -524,7 +505,7 @@ void matmul(const float *a, const int64_t aStrides[2], const float *b,
   run(*isa, problem, parallel);
 }
 
-} // namespace
+} // namespace romac::kernels::detail
 
 void romac::kernels::clearPackedConstants() {
   PackedConstants &constants = PackedConstants::get();
@@ -857,6 +838,8 @@ void conv2d(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
       finishAll(out, *epilogue);
     return;
   }
+  if (useWinograd(in, w, out, strideH, strideW, dilH, dilW, constantFilter))
+    return winogradConv(in, w, out, epilogue, precision);
   std::vector<int64_t> wOffsets(k), kOffsets(k), bColumns(n), cColumns(n);
   for (int64_t c = 0, kk = 0; c < channels; ++c)
     for (int64_t y = 0; y < kh; ++y)

@@ -1,0 +1,100 @@
+//===- KernelsInternal.h - helpers shared by the kernel drivers -*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Internal to lib/Runtime/Kernels: what the drivers that turn entry-point
+// calls into GemmProblems share (Kernels.cpp, Winograd.cpp). Compiled
+// without any ISA flag: the ISA files see only Gemm.h.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ROMAC_LIB_RUNTIME_KERNELS_KERNELSINTERNAL_H
+#define ROMAC_LIB_RUNTIME_KERNELS_KERNELSINTERNAL_H
+
+#include "Gemm.h"
+
+#include "romac/Runtime/Kernels.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+namespace romac::kernels::detail {
+
+/// A float buffer on the heap, 64-byte aligned, uninitialised.
+struct Buffer {
+  explicit Buffer(int64_t floats)
+      : data(static_cast<float *>(std::aligned_alloc(
+            64, ((std::max<int64_t>(floats, 1) * 4 + 63) / 64) * 64))) {}
+  ~Buffer() { std::free(data); }
+  Buffer(const Buffer &) = delete;
+  Buffer &operator=(const Buffer &) = delete;
+  float *data;
+};
+
+/// The packed copies of constant operands, by address, layout and
+/// fingerprint (appendFingerprint); emptied by clearPackedConstants().
+struct PackedConstants {
+  static PackedConstants &get() {
+    static PackedConstants constants;
+    return constants;
+  }
+  std::mutex mutex;
+  std::map<std::vector<int64_t>, std::unique_ptr<Buffer>> cache;
+};
+
+/// The fp32 kernels of the current ISA.
+const IsaKernels &getKernels();
+
+/// The GEMM kernels for `precision`, and how A must be packed for them.
+std::pair<const IsaKernels *, PackFormat> getGemm(Precision precision);
+
+/// A grow-only buffer per thread (a fresh allocation per call would
+/// page-fault on every call); `slot` 0 holds packed A, 1 a shared block of
+/// B, 2 and 3 Winograd's V and M.
+float *getThreadScratch(int64_t floats, unsigned slot = 0);
+
+/// packA, its row panels shared out over the threads when `parallel`.
+void packAOnThreads(const IsaKernels &isa, const float *a, int64_t m, int64_t k,
+                    int64_t rowStride, const int64_t *cols, int mr,
+                    PackFormat format, float *out, bool parallel);
+
+/// Asks the OS to reclaim the whole pages of [data, data + floats), a
+/// weight that was just packed (its contents are kept).
+void releasePages(const float *data, int64_t floats);
+
+/// Appends a few values of the m x k matrix a[i * rowStride + cols[kk]] to
+/// `key`, as a fingerprint against an address reused by another model's
+/// weights after clearPackedConstants() was not called.
+void appendFingerprint(std::vector<int64_t> &key, const float *a, int64_t m,
+                       int64_t k, int64_t rowStride,
+                       const std::vector<int64_t> &cols);
+
+/// Offsets 0, stride, 2 * stride, ... (n of them).
+std::vector<int64_t> getRange(int64_t n, int64_t stride);
+
+/// C += A * B on this thread, or split over the threads when `parallel`.
+void run(const IsaKernels &isa, const GemmProblem &problem, bool parallel);
+
+/// Whether conv2d computes this convolution by winogradConv (Winograd.cpp):
+/// a stride-1, undilated 3x3 filter that is a weight, rows contiguous,
+/// enough channels and filters, and Winograd enabled (isWinogradEnabled).
+bool useWinograd(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
+                 int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
+                 int64_t constantFilter);
+
+/// out += conv(in, w) (then the epilogue) by Winograd's F(2x2, 3x3), for a
+/// convolution useWinograd() accepts.
+void winogradConv(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
+                  const Epilogue *epilogue, Precision precision);
+
+} // namespace romac::kernels::detail
+
+#endif // ROMAC_LIB_RUNTIME_KERNELS_KERNELSINTERNAL_H

@@ -1,0 +1,243 @@
+//===- Winograd.cpp - 3x3 convolutions by Winograd -------*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// conv2d (Kernels.cpp) hands a stride-1 3x3 convolution with a weight as
+// its filter to winogradConv: the filter transform U = G g G^T is computed
+// and packed once per process, and each chunk of output tiles runs the
+// input transform, 16 GEMMs and the output transform (Gemm.h's
+// WinogradProblem; the transforms are WinogradMicro.inc, per ISA).
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelsInternal.h"
+
+#include <cstring>
+#include <vector>
+
+using namespace romac::kernels;
+using namespace romac::kernels::detail;
+
+namespace {
+
+/// Whether the kernels compute 3x3 convolutions by Winograd's F(2x2, 3x3)
+/// where they can (isWinogradEnabled).
+bool &winogradEnabled() {
+  static bool enabled = [] {
+    const char *env = std::getenv("ROMAC_WINOGRAD");
+    return !(env && std::strcmp(env, "0") == 0);
+  }();
+  return enabled;
+}
+
+/// The transformed filter U = G g G^T of Winograd's F(2x2, 3x3) for every
+/// (filter, channel) of a constant 3x3 filter w, as 16 matrices U[xi]
+/// (filters x channels, xi = 4i + j) each packed as the A of a GEMM for
+/// `tile` (`stride` floats apart): computed once per process and kept,
+/// like getPackedA's constants.
+///
+///   G = |  1    0    0  |   so a row (a, b, c) of g becomes
+///       | 1/2  1/2  1/2 |   (a, (a + b + c) / 2, (a - b + c) / 2, c).
+///       | 1/2 -1/2  1/2 |
+///       |  0    0    1  |
+const float *getWinogradFilter(const IsaKernels &isa, RomacMemref4F32 *w,
+                               Tile tile, PackFormat format, int64_t stride) {
+  int64_t filters = w->sizes[0], channels = w->sizes[1];
+  const float *data = w->aligned + w->offset;
+  std::vector<int64_t> wOffsets;
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t y = 0; y < 3; ++y)
+      for (int64_t x = 0; x < 3; ++x)
+        wOffsets.push_back(c * w->strides[1] + y * w->strides[2] +
+                           x * w->strides[3]);
+  // -1: not any getPackedA layout key.
+  std::vector<int64_t> key = {-1,
+                              reinterpret_cast<int64_t>(data),
+                              filters,
+                              channels,
+                              w->strides[0],
+                              w->strides[1],
+                              w->strides[2],
+                              w->strides[3],
+                              tile.mr,
+                              format.kPack,
+                              format.roundBf16};
+  appendFingerprint(key, data, filters, channels * 9, w->strides[0], wOffsets);
+  PackedConstants &constants = PackedConstants::get();
+  std::lock_guard<std::mutex> lock(constants.mutex);
+  std::unique_ptr<Buffer> &packed = constants.cache[key];
+  if (packed)
+    return packed->data;
+  // u[xi][f][c], unpacked.
+  std::vector<float> u(16 * filters * channels);
+  auto transform = [](float a, float b, float c, float out[4]) {
+    out[0] = a;
+    out[1] = (a + b + c) * 0.5f;
+    out[2] = (a - b + c) * 0.5f;
+    out[3] = c;
+  };
+  for (int64_t f = 0; f < filters; ++f)
+    for (int64_t c = 0; c < channels; ++c) {
+      const float *g = data + f * w->strides[0];
+      const int64_t *at = wOffsets.data() + c * 9;
+      // Gg (4 x 3): G applied to each column of g.
+      float gg[4][3];
+      for (int x = 0; x < 3; ++x) {
+        float col[4];
+        transform(g[at[x]], g[at[3 + x]], g[at[6 + x]], col);
+        for (int i = 0; i < 4; ++i)
+          gg[i][x] = col[i];
+      }
+      for (int i = 0; i < 4; ++i) {
+        float row[4];
+        transform(gg[i][0], gg[i][1], gg[i][2], row);
+        for (int j = 0; j < 4; ++j)
+          u[((i * 4 + j) * filters + f) * channels + c] = row[j];
+      }
+    }
+  packed = std::make_unique<Buffer>(16 * stride);
+  std::vector<int64_t> cols = getRange(channels, 1);
+  for (int64_t xi = 0; xi < 16; ++xi)
+    packAOnThreads(isa, u.data() + xi * filters * channels, filters, channels,
+                   channels, cols.data(), tile.mr, format,
+                   packed->data + xi * stride, /*parallel=*/true);
+  releasePages(data, (filters - 1) * w->strides[0] + wOffsets.back() + 1);
+  return packed->data;
+}
+
+/// The fewest channels and filters of a Winograd convolution.
+constexpr int64_t kWinogradMinChannels = 16;
+
+/// The fewest tiles per chunk (unless the convolution has fewer): the
+/// columns of its GEMMs, over which each element of U is reused.
+constexpr int64_t kWinogradMinChunkTiles = 256;
+
+/// Floats of V and M together per chunk of a Winograd convolution: 12 MiB,
+/// so that a chunk's transforms and GEMMs work in the last-level cache.
+constexpr int64_t kWinogradChunkFloats = 3 << 20;
+
+} // namespace
+
+/// out += conv(in, w) by Winograd's F(2x2, 3x3) (Gemm.h's WinogradProblem)
+/// for a stride-1, undilated 3x3 convolution whose input and output rows
+/// are contiguous. Its 16 products per 2 x 2 outputs replace 36 (2.25x
+/// fewer multiply-adds); its rounding differs from the direct sum by a few
+/// units in the last place of the operands' magnitudes.
+void romac::kernels::detail::winogradConv(RomacMemref4F32 *in,
+                                          RomacMemref4F32 *w,
+                                          RomacMemref4F32 *out,
+                                          const Epilogue *epilogue,
+                                          Precision precision) {
+  const IsaKernels &transforms = getKernels();
+  auto [isa, format] = getGemm(precision);
+  WinogradProblem p{};
+  p.in = in->aligned + in->offset;
+  p.inBatchStride = in->strides[0];
+  p.inChannelStride = in->strides[1];
+  p.inRowStride = in->strides[2];
+  p.ih = in->sizes[2];
+  p.iw = in->sizes[3];
+  p.out = out->aligned + out->offset;
+  p.outBatchStride = out->strides[0];
+  p.outChannelStride = out->strides[1];
+  p.outRowStride = out->strides[2];
+  p.oh = out->sizes[2];
+  p.ow = out->sizes[3];
+  p.channels = w->sizes[1];
+  p.filters = w->sizes[0];
+  p.tilesH = (p.oh + 1) / 2;
+  p.tilesW = (p.ow + 1) / 2;
+  p.epilogue = epilogue;
+  int64_t rows = out->sizes[0] * p.tilesH;
+  // Whole tile rows per chunk, at least 64 tiles (one register tile's
+  // width), at most what fits kWinogradChunkFloats.
+  int64_t target =
+      std::max<int64_t>(kWinogradMinChunkTiles,
+                        kWinogradChunkFloats / (16 * (p.channels + p.filters)));
+  int64_t rowsPerChunk =
+      std::min(rows, std::max<int64_t>(1, target / p.tilesW));
+  int64_t chunkTiles = rowsPerChunk * p.tilesW;
+  Tile tile = isa->chooseTile(chunkTiles);
+  int64_t panels = getNumPanels(p.filters, tile.mr);
+  int64_t uStride = panels * getPackedDepth(p.channels, format.kPack) * tile.mr;
+  const float *u = getWinogradFilter(*isa, w, tile, format, uStride);
+  p.v = getThreadScratch(16 * p.channels * chunkTiles, /*slot=*/2);
+  p.m = getThreadScratch(16 * p.filters * chunkTiles, /*slot=*/3);
+  // The GEMMs store M (overwrite); the epilogue is the output transform's.
+  const Epilogue store{true, 1.0f, false, Clamp{0.0f, 0.0f}};
+  std::vector<int64_t> columns = getRange(chunkTiles, 1);
+  struct Ctx {
+    const IsaKernels &transforms, &isa;
+    WinogradProblem &p;
+    const float *u;
+    int64_t uStride, panels;
+    Tile tile;
+    PackFormat format;
+    const Epilogue &store;
+    std::vector<int64_t> kOffsets;
+    const std::vector<int64_t> &columns;
+  } ctx{transforms, *isa,   p,     u,  uStride, panels,
+        tile,       format, store, {}, columns};
+  for (p.rowBegin = 0; p.rowBegin < rows; p.rowBegin += rowsPerChunk) {
+    p.rowEnd = std::min(rows, p.rowBegin + rowsPerChunk);
+    ctx.kOffsets = getRange(p.channels, p.getChunkTiles());
+    parallelFor(
+        p.channels,
+        [](void *c, int64_t begin, int64_t end) {
+          auto &x = *static_cast<Ctx *>(c);
+          x.transforms.winogradInput(x.p, begin, end);
+        },
+        &ctx);
+    parallelFor(
+        16,
+        [](void *c, int64_t begin, int64_t end) {
+          auto &x = *static_cast<Ctx *>(c);
+          const WinogradProblem &p = x.p;
+          int64_t tiles = p.getChunkTiles();
+          for (int64_t xi = begin; xi < end; ++xi) {
+            GemmProblem g{p.filters,
+                          tiles,
+                          p.channels,
+                          x.tile,
+                          x.u + xi * x.uStride,
+                          p.v + xi * p.channels * tiles,
+                          x.kOffsets.data(),
+                          x.columns.data(),
+                          p.m + xi * p.filters * tiles,
+                          tiles,
+                          x.columns.data(),
+                          &x.store,
+                          x.format.roundBf16};
+            x.isa.run(g, 0, x.panels, 0, tiles);
+          }
+        },
+        &ctx);
+    parallelFor(
+        p.filters,
+        [](void *c, int64_t begin, int64_t end) {
+          auto &x = *static_cast<Ctx *>(c);
+          x.transforms.winogradOutput(x.p, begin, end);
+        },
+        &ctx);
+  }
+}
+
+bool romac::kernels::detail::useWinograd(RomacMemref4F32 *in,
+                                         RomacMemref4F32 *w,
+                                         RomacMemref4F32 *out, int64_t strideH,
+                                         int64_t strideW, int64_t dilH,
+                                         int64_t dilW, int64_t constantFilter) {
+  return winogradEnabled() && constantFilter && w->sizes[2] == 3 &&
+         w->sizes[3] == 3 && strideH == 1 && strideW == 1 && dilH == 1 &&
+         dilW == 1 && in->strides[3] == 1 && out->strides[3] == 1 &&
+         w->sizes[0] >= kWinogradMinChannels &&
+         w->sizes[1] >= kWinogradMinChannels && out->sizes[2] >= 4 &&
+         out->sizes[3] >= 4;
+}
+
+bool romac::kernels::isWinogradEnabled() { return winogradEnabled(); }
+
+void romac::kernels::setWinograd(bool enabled) { winogradEnabled() = enabled; }
