@@ -323,8 +323,10 @@ double maxErrorWithNan(const std::vector<float> &a,
 }
 
 TEST_P(KernelsTest, WinogradConvMatchesNaiveLoops) {
-  // Stride-1 3x3 convolutions with a constant filter and at least 16
-  // channels and filters run by Winograd's F(2x2, 3x3): odd and even output
+  // Stride-1 3x3 convolutions with a constant filter, at least 16 channels
+  // and filters and an output of 100 pixels run by Winograd's F(2x2, 3x3)
+  // (a 7x7 output does not, and matches the direct GEMM bit for bit): odd
+  // and even output
   // sizes (a last tile half outside), several chunks of tile rows (the
   // 40 x 150 case), batch 2, an input whose rows are padded, an output that
   // is a view with padded rows; accumulating onto the output's values, and
@@ -334,9 +336,11 @@ TEST_P(KernelsTest, WinogradConvMatchesNaiveLoops) {
   // Winograd path ran).
   struct Case {
     int64_t n, c, h, w, f;
+    bool winograd; // false: too few output pixels (the direct GEMM's sums)
   };
-  for (Case t : {Case{1, 16, 6, 6, 16}, Case{2, 17, 9, 12, 19},
-                 Case{1, 24, 40, 150, 20}, Case{1, 32, 7, 35, 40}}) {
+  for (Case t : {Case{1, 16, 12, 12, 16, true}, Case{2, 17, 13, 14, 19, true},
+                 Case{1, 24, 40, 150, 20, true}, Case{1, 32, 7, 35, 40, true},
+                 Case{2, 16, 9, 9, 16, false}}) {
     int64_t oh = t.h - 2, ow = t.w - 2, ldi = t.w + 5, ldo = ow + 3;
     std::vector<float> in = makeRandom(t.n * t.c * t.h * ldi, 61),
                        w = makeRandom(t.f * t.c * 9, 62);
@@ -393,8 +397,12 @@ TEST_P(KernelsTest, WinogradConvMatchesNaiveLoops) {
         got[winograd] = out;
       }
       setWinograd(true);
-      EXPECT_NE(got[0], got[1])
-          << "c=" << t.c << " f=" << t.f << ": the Winograd path did not run";
+      if (t.winograd)
+        EXPECT_NE(got[0], got[1])
+            << "c=" << t.c << " f=" << t.f << ": the Winograd path did not run";
+      else
+        EXPECT_EQ(got[0], got[1])
+            << "c=" << t.c << " f=" << t.f << ": a 7x7 output took Winograd";
     }
   }
   clearPackedConstants();

@@ -33,6 +33,14 @@ bool &winogradEnabled() {
   return enabled;
 }
 
+/// G (a b c)^T, one column (or row) of a 3x3 filter transformed.
+void applyG(float a, float b, float c, float out[4]) {
+  out[0] = a;
+  out[1] = (a + b + c) * 0.5f;
+  out[2] = (a - b + c) * 0.5f;
+  out[3] = c;
+}
+
 /// The transformed filter U = G g G^T of Winograd's F(2x2, 3x3) for every
 /// (filter, channel) of a constant 3x3 filter w, as 16 matrices U[xi]
 /// (filters x channels, xi = 4i + j) each packed as the A of a GEMM for
@@ -71,45 +79,71 @@ const float *getWinogradFilter(const IsaKernels &isa, RomacMemref4F32 *w,
   std::unique_ptr<Buffer> &packed = constants.cache[key];
   if (packed)
     return packed->data;
-  // u[xi][f][c], unpacked.
-  std::vector<float> u(16 * filters * channels);
-  auto transform = [](float a, float b, float c, float out[4]) {
-    out[0] = a;
-    out[1] = (a + b + c) * 0.5f;
-    out[2] = (a - b + c) * 0.5f;
-    out[3] = c;
-  };
-  for (int64_t f = 0; f < filters; ++f)
-    for (int64_t c = 0; c < channels; ++c) {
-      const float *g = data + f * w->strides[0];
-      const int64_t *at = wOffsets.data() + c * 9;
-      // Gg (4 x 3): G applied to each column of g.
-      float gg[4][3];
-      for (int x = 0; x < 3; ++x) {
-        float col[4];
-        transform(g[at[x]], g[at[3 + x]], g[at[6 + x]], col);
-        for (int i = 0; i < 4; ++i)
-          gg[i][x] = col[i];
-      }
-      for (int i = 0; i < 4; ++i) {
-        float row[4];
-        transform(gg[i][0], gg[i][1], gg[i][2], row);
-        for (int j = 0; j < 4; ++j)
-          u[((i * 4 + j) * filters + f) * channels + c] = row[j];
-      }
-    }
   packed = std::make_unique<Buffer>(16 * stride);
-  std::vector<int64_t> cols = getRange(channels, 1);
-  for (int64_t xi = 0; xi < 16; ++xi)
-    packAOnThreads(isa, u.data() + xi * filters * channels, filters, channels,
-                   channels, cols.data(), tile.mr, format,
-                   packed->data + xi * stride, /*parallel=*/true);
+  // Panel by panel of mr filters, on the threads: U of the panel's filters
+  // for all 16 xi (u[xi][r][c], a few KiB), then packed into each xi's A.
+  // Transforming all of U before packing would hold an unpacked copy (16/9
+  // of the filter: 210 MB for the UNet's 2560 -> 1280 filters) at once.
+  struct Ctx {
+    const IsaKernels &isa;
+    const float *data;
+    const std::vector<int64_t> &wOffsets, cols;
+    int64_t filterStride, filters, channels, stride;
+    Tile tile;
+    PackFormat format;
+    float *out;
+  } ctx{isa,           data,    wOffsets,    getRange(channels, 1),
+        w->strides[0], filters, channels,    stride,
+        tile,          format,  packed->data};
+  parallelFor(
+      getNumPanels(filters, tile.mr),
+      [](void *c, int64_t begin, int64_t end) {
+        auto &x = *static_cast<Ctx *>(c);
+        int mr = x.tile.mr;
+        std::vector<float> u(16 * mr * x.channels);
+        int64_t depth = getPackedDepth(x.channels, x.format.kPack);
+        for (int64_t panel = begin; panel < end; ++panel) {
+          int64_t rows = std::min<int64_t>(mr, x.filters - panel * mr);
+          for (int64_t r = 0; r < rows; ++r)
+            for (int64_t ch = 0; ch < x.channels; ++ch) {
+              const float *g = x.data + (panel * mr + r) * x.filterStride;
+              const int64_t *at = x.wOffsets.data() + ch * 9;
+              // Gg (4 x 3): G applied to each column of g.
+              float gg[4][3];
+              for (int col = 0; col < 3; ++col) {
+                float t[4];
+                applyG(g[at[col]], g[at[3 + col]], g[at[6 + col]], t);
+                for (int i = 0; i < 4; ++i)
+                  gg[i][col] = t[i];
+              }
+              for (int i = 0; i < 4; ++i) {
+                float t[4];
+                applyG(gg[i][0], gg[i][1], gg[i][2], t);
+                for (int j = 0; j < 4; ++j)
+                  u[((i * 4 + j) * mr + r) * x.channels + ch] = t[j];
+              }
+            }
+          for (int64_t xi = 0; xi < 16; ++xi)
+            x.isa.packA(u.data() + xi * mr * x.channels, rows, x.channels,
+                        x.channels, x.cols.data(), mr, x.format,
+                        x.out + xi * x.stride + panel * depth * mr);
+        }
+      },
+      &ctx);
   releasePages(data, (filters - 1) * w->strides[0] + wOffsets.back() + 1);
   return packed->data;
 }
 
 /// The fewest channels and filters of a Winograd convolution.
 constexpr int64_t kWinogradMinChannels = 16;
+
+/// The fewest output pixels per plane (and 4 rows and columns). A filter's
+/// transform U is 16/9 of its size and kept, while the gain is smallest on
+/// small planes: the full SD2 UNet's 8x8 level (1280 channels) gains 1.35-
+/// 1.4x per convolution there against 1.7-2.1x at 14x14 and above
+/// (romac-kernel-bench, docs/runtime.md), and its 1.0 GB of 3x3 filters
+/// would lift the UNet's peak RSS past issue #12's weights + 2 GiB.
+constexpr int64_t kWinogradMinPixels = 100;
 
 /// The fewest tiles per chunk (unless the convolution has fewer): the
 /// columns of its GEMMs, over which each element of U is reused.
@@ -235,7 +269,8 @@ bool romac::kernels::detail::useWinograd(RomacMemref4F32 *in,
          dilW == 1 && in->strides[3] == 1 && out->strides[3] == 1 &&
          w->sizes[0] >= kWinogradMinChannels &&
          w->sizes[1] >= kWinogradMinChannels && out->sizes[2] >= 4 &&
-         out->sizes[3] >= 4;
+         out->sizes[3] >= 4 &&
+         out->sizes[2] * out->sizes[3] >= kWinogradMinPixels;
 }
 
 bool romac::kernels::isWinogradEnabled() { return winogradEnabled(); }
