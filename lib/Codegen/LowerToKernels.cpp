@@ -259,10 +259,11 @@ struct LowerToKernelsPass
             op, linalg::MatmulOp::getDefaultIndexingMaps(&getContext()));
         if (!swapped)
           continue;
+        // B's packed copy is kept between calls when it is a weight.
         replaceByCall(op,
-                      getOrDeclareKernel(module, "romac_matmul", {2, 2, 2}, 0,
+                      getOrDeclareKernel(module, "romac_matmul", {2, 2, 2}, 1,
                                          0, getFused(op).has_value(), gemm),
-                      {}, {}, *swapped);
+                      {isConstantBuffer(op->getOperand(1))}, {}, *swapped);
       } else if (isa<linalg::BatchMatmulOp>(*op)) {
         auto swapped = getSwappedInputs(
             op, linalg::BatchMatmulOp::getDefaultIndexingMaps(&getContext()));
@@ -270,9 +271,9 @@ struct LowerToKernelsPass
           continue;
         replaceByCall(op,
                       getOrDeclareKernel(module, "romac_batch_matmul",
-                                         {3, 3, 3}, 0, 0,
+                                         {3, 3, 3}, 1, 0,
                                          getFused(op).has_value(), gemm),
-                      {}, {}, *swapped);
+                      {isConstantBuffer(op->getOperand(1))}, {}, *swapped);
       } else if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(*op)) {
         auto strides = llvm::to_vector(conv.getStrides().getValues<int64_t>());
         auto dilations =

@@ -4,7 +4,7 @@
 // With precision=bf16 the matmul, batch_matmul and convolution call the
 // `_bf16` kernels (plain and fused, the same operands), and so does
 // attention; the depthwise convolution keeps its fp32 kernel.
-// CHECK-DAG: func.func private @romac_matmul_bf16(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>) attributes {llvm.emit_c_interface}
+// CHECK-DAG: func.func private @romac_matmul_bf16(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i64) attributes {llvm.emit_c_interface}
 // CHECK-DAG: func.func private @romac_batch_matmul_bf16(
 // CHECK-DAG: func.func private @romac_conv2d_nchw_fchw_fused_bf16({{.*}}, i64, i64, i64, i64, i64, i64, f32, f32, f32) attributes {llvm.emit_c_interface}
 // CHECK-DAG: func.func private @romac_depthwise_conv2d_nchw_chw_f32(

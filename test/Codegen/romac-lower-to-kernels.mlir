@@ -4,14 +4,15 @@
 // the runtime kernels; each kernel is declared once, with the C interface
 // and fully dynamic strided memrefs, and the operands are cast to it.
 // CHECK-LABEL: module
-// CHECK-DAG: func.func private @romac_matmul_f32(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>) attributes {llvm.emit_c_interface}
+// CHECK-DAG: func.func private @romac_matmul_f32(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i64) attributes {llvm.emit_c_interface}
 // CHECK-DAG: func.func private @romac_batch_matmul_f32(
 // CHECK-DAG: func.func private @romac_conv2d_nchw_fchw_f32({{.*}}, i64, i64, i64, i64, i64) attributes {llvm.emit_c_interface}
 // CHECK-LABEL: func.func @layers
 // CHECK: %[[A:.*]] = memref.cast %arg0 : memref<4x8xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
 // CHECK: %[[B:.*]] = memref.cast %arg1
 // CHECK: %[[C:.*]] = memref.cast %arg2
-// CHECK: call @romac_matmul_f32(%[[A]], %[[B]], %[[C]])
+// CHECK: %[[NOTCONSTB:.*]] = arith.constant 0 : i64
+// CHECK-NEXT: call @romac_matmul_f32(%[[A]], %[[B]], %[[C]], %[[NOTCONSTB]])
 // CHECK: call @romac_matmul_f32(
 // CHECK: call @romac_batch_matmul_f32(
 // CHECK: %[[SH:.*]] = arith.constant 2 : i64
@@ -27,6 +28,10 @@
 // CHECK: arith.constant 3 : i64
 // CHECK-NEXT: %[[CONST:.*]] = arith.constant 1 : i64
 // CHECK-NEXT: call @romac_conv2d_nchw_fchw_f32(%{{.*}}, %[[WCAST]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[CONST]])
+// So is a matmul's B that is a constant global (its packed copy is kept).
+// CHECK: memref.get_global @weight
+// CHECK: %[[CONSTB:.*]] = arith.constant 1 : i64
+// CHECK-NEXT: call @romac_matmul_f32(%{{.*}}, %{{.*}}, %{{.*}}, %[[CONSTB]])
 // CHECK-NOT: linalg.matmul
 // CHECK-NOT: linalg.conv
 func.func @layers(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32>,
@@ -44,9 +49,12 @@ func.func @layers(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32
   %yt = memref.subview %y[0, 0, 0, 0] [1, 4, 4, 3] [1, 1, 1, 1] : memref<1x8x4x3xf32> to memref<1x4x4x3xf32, strided<[96, 12, 3, 1]>>
   linalg.conv_2d_nchw_fchw {strides = dense<[2, 1]> : tensor<2xi64>, dilations = dense<[1, 3]> : tensor<2xi64>}
     ins(%x, %gt : memref<1x3x9x9xf32>, memref<4x3x3x3xf32, strided<[27, 9, 3, 1]>>) outs(%yt : memref<1x4x4x3xf32, strided<[96, 12, 3, 1]>>)
+  %wb = memref.get_global @weight : memref<8x16xf32>
+  linalg.matmul ins(%a, %wb : memref<4x8xf32>, memref<8x16xf32>) outs(%c : memref<4x16xf32>)
   return
 }
 memref.global "private" constant @filter : memref<8x3x3x3xf32> = dense<1.0>
+memref.global "private" constant @weight : memref<8x16xf32> = dense<0.5>
 
 // -----
 

@@ -118,9 +118,15 @@ TEST_P(KernelsTest, MatmulStridedViewsMatchNaiveLoops) {
                          : makeView<RomacMemref2F32>(a, 0, {m, k}, {k, 1});
         auto bv = makeView<RomacMemref2F32>(b, 0, {k, n}, {n * 2, bColStride});
         auto cv = makeView<RomacMemref2F32>(c, n + 5 + 2, {m, n}, {n + 5, 1});
-        _mlir_ciface_romac_matmul_f32(&av, &bv, &cv);
-        EXPECT_LT(maxError(c, want), 1e-5)
-            << "m=" << m << " n=" << n << " k=" << k;
+        // B as a weight twice: packed ahead, then that copy reused.
+        std::vector<float> start = c;
+        for (int constant : {0, 1, 1}) {
+          c = start;
+          _mlir_ciface_romac_matmul_f32(&av, &bv, &cv, constant);
+          EXPECT_LT(maxError(c, want), 1e-5)
+              << "m=" << m << " n=" << n << " k=" << k
+              << " constantB=" << constant;
+        }
       }
 }
 
@@ -152,7 +158,8 @@ TEST_P(KernelsTest, ThinMatmulsMatchNaiveLoops) {
                         ? makeView<RomacMemref2F32>(b, 0, {k, n}, {1, k})
                         : makeView<RomacMemref2F32>(b, 0, {k, n}, {n, 1});
           auto cv = makeView<RomacMemref2F32>(c, 0, {m, n}, {ldc, cColStride});
-          _mlir_ciface_romac_matmul_f32(&av, &bv, &cv);
+          // A transposed weight (an FC layer's) stays thin, packed or not.
+          _mlir_ciface_romac_matmul_f32(&av, &bv, &cv, transposedB ? 1 : 0);
           EXPECT_LT(maxError(c, want), 1e-5)
               << "m=" << m << " n=" << n << " k=" << k
               << (transposedB ? " B=W^T" : " B row-major");
@@ -179,9 +186,13 @@ TEST_P(KernelsTest, BatchMatmulMatchesNaiveLoops) {
         auto av = makeView<RomacMemref3F32>(a, 0, {batch, m, k}, {m * k, k, 1});
         auto bv = makeView<RomacMemref3F32>(b, 0, {batch, k, n}, {k * n, n, 1});
         auto cv = makeView<RomacMemref3F32>(c, 0, {batch, m, n}, {m * n, n, 1});
-        _mlir_ciface_romac_batch_matmul_f32(&av, &bv, &cv);
-        EXPECT_LT(maxError(c, want), 1e-5)
-            << "batch=" << batch << " m=" << m << " n=" << n;
+        for (int constant : {0, 1}) {
+          std::fill(c.begin(), c.end(), 0.0f);
+          _mlir_ciface_romac_batch_matmul_f32(&av, &bv, &cv, constant);
+          EXPECT_LT(maxError(c, want), 1e-5)
+              << "batch=" << batch << " m=" << m << " n=" << n
+              << " constantB=" << constant;
+        }
       }
 }
 
@@ -397,12 +408,13 @@ TEST_P(KernelsTest, WinogradConvMatchesNaiveLoops) {
         got[winograd] = out;
       }
       setWinograd(true);
-      if (t.winograd)
+      if (t.winograd) {
         EXPECT_NE(got[0], got[1])
             << "c=" << t.c << " f=" << t.f << ": the Winograd path did not run";
-      else
+      } else {
         EXPECT_EQ(got[0], got[1])
             << "c=" << t.c << " f=" << t.f << ": a 7x7 output took Winograd";
+      }
     }
   }
   clearPackedConstants();
@@ -447,8 +459,8 @@ TEST_P(KernelsTest, FusedKernelsMatchNaiveLoops) {
           auto av = makeView<RomacMemref2F32>(a, 0, {m, k}, {k, 1});
           auto bv = makeView<RomacMemref2F32>(b, 0, {k, n}, {n, 1});
           auto cv = makeView<RomacMemref2F32>(c, 0, {m, n}, {n, 1});
-          _mlir_ciface_romac_matmul_fused_f32(&av, &bv, &cv, overwrite, scale,
-                                              lo, hi);
+          _mlir_ciface_romac_matmul_fused_f32(&av, &bv, &cv, 0, overwrite,
+                                              scale, lo, hi);
           EXPECT_LT(maxErrorWithNan(c, want), 1e-5)
               << "matmul m=" << m << " n=" << n << " k=" << k << what;
           if (overwrite)
@@ -456,10 +468,10 @@ TEST_P(KernelsTest, FusedKernelsMatchNaiveLoops) {
           // Nothing to do, (0, 1, -inf, +inf), is the plain kernel.
           std::vector<float> plain = makeRandom(m * n, 53), fused = plain;
           auto pv = makeView<RomacMemref2F32>(plain, 0, {m, n}, {n, 1});
-          _mlir_ciface_romac_matmul_f32(&av, &bv, &pv);
+          _mlir_ciface_romac_matmul_f32(&av, &bv, &pv, 0);
           auto fv = makeView<RomacMemref2F32>(fused, 0, {m, n}, {n, 1});
-          _mlir_ciface_romac_matmul_fused_f32(&av, &bv, &fv, 0, 1.0f, -INFINITY,
-                                              INFINITY);
+          _mlir_ciface_romac_matmul_fused_f32(&av, &bv, &fv, 0, 0, 1.0f,
+                                              -INFINITY, INFINITY);
           EXPECT_EQ(maxErrorWithNan(plain, fused), 0.0);
         }
 
@@ -481,8 +493,8 @@ TEST_P(KernelsTest, FusedKernelsMatchNaiveLoops) {
       auto av = makeView<RomacMemref3F32>(a, 0, {batch, m, k}, {m * k, k, 1});
       auto bv = makeView<RomacMemref3F32>(b, 0, {batch, k, n}, {k * n, n, 1});
       auto cv = makeView<RomacMemref3F32>(c, 0, {batch, m, n}, {m * n, n, 1});
-      _mlir_ciface_romac_batch_matmul_fused_f32(&av, &bv, &cv, overwrite, scale,
-                                                lo, hi);
+      _mlir_ciface_romac_batch_matmul_fused_f32(&av, &bv, &cv, 0, overwrite,
+                                                scale, lo, hi);
       EXPECT_LT(maxErrorWithNan(c, want), 1e-5) << "batch matmul" << what;
     }
 
@@ -796,7 +808,7 @@ TEST_P(KernelsTest, Bf16ProductsMatchProductsOfRoundedOperands) {
         auto bv = makeView<RomacMemref2F32>(b, 0, {k, n}, {n * 2, bColStride});
         std::vector<float> c(m * n, NAN);
         auto cv = makeView<RomacMemref2F32>(c, 0, {m, n}, {n, 1});
-        _mlir_ciface_romac_matmul_fused_bf16(&av, &bv, &cv, 1, 0.5f, -1.0f,
+        _mlir_ciface_romac_matmul_fused_bf16(&av, &bv, &cv, 0, 1, 0.5f, -1.0f,
                                              2.0f);
         std::string what = "matmul m=" + std::to_string(m) +
                            " n=" + std::to_string(n) +
@@ -808,7 +820,8 @@ TEST_P(KernelsTest, Bf16ProductsMatchProductsOfRoundedOperands) {
         // The plain entry point accumulates onto C.
         if (k == 300) {
           c = start;
-          _mlir_ciface_romac_matmul_bf16(&av, &bv, &cv);
+          // B as a weight: its pairs packed ahead.
+          _mlir_ciface_romac_matmul_bf16(&av, &bv, &cv, /*constantB=*/1);
           std::vector<float> want = start;
           for (int64_t i = 0; i < m; ++i)
             for (int64_t j = 0; j < n; ++j) {
@@ -843,7 +856,7 @@ TEST_P(KernelsTest, Bf16ProductsMatchProductsOfRoundedOperands) {
     auto av = makeView<RomacMemref3F32>(a, 0, {batch, m, k}, {m * k, k, 1});
     auto bv = makeView<RomacMemref3F32>(b, 0, {batch, k, n}, {k * n, n, 1});
     auto cv = makeView<RomacMemref3F32>(c, 0, {batch, m, n}, {m * n, n, 1});
-    _mlir_ciface_romac_batch_matmul_bf16(&av, &bv, &cv);
+    _mlir_ciface_romac_batch_matmul_bf16(&av, &bv, &cv, 0);
     check(c, want16, want32, "batch_matmul");
   }
   {
@@ -920,12 +933,12 @@ TEST(KernelsBf16, RoundingMatchesTheReference) {
       auto c8v = makeView<RomacMemref2F32>(c8, 0, {8, 32}, {32, 1});
       std::vector<float> ones(8, 1.0f);
       auto onesv = makeView<RomacMemref2F32>(ones, 0, {8, 1}, {1, 1});
-      _mlir_ciface_romac_matmul_bf16(&a8v, &onev, &c8v); // only column 0
+      _mlir_ciface_romac_matmul_bf16(&a8v, &onev, &c8v, 0); // only column 0
       float want = referenceBf16(value);
       // (A sum that starts at +0 loses the sign of a -0 product.)
       EXPECT_EQ(c8[0], want) << getIsaName(isa) << " A=" << value;
       std::fill(c8.begin(), c8.end(), 0.0f);
-      _mlir_ciface_romac_matmul_bf16(&onesv, &bv, &c8v);
+      _mlir_ciface_romac_matmul_bf16(&onesv, &bv, &c8v, 0);
       for (int j = 0; j < 32; ++j)
         EXPECT_EQ(c8[j], want) << getIsaName(isa) << " B=" << value;
     }
@@ -979,9 +992,14 @@ TEST(KernelsThreads, RowPanelSplitSharesEveryBlockOfB) {
   auto av = makeView<RomacMemref2F32>(a, 0, {m, k}, {k, 1});
   auto bv = makeView<RomacMemref2F32>(b, 0, {k, n}, {n * 2, 2});
   auto cv = makeView<RomacMemref2F32>(c, 0, {m, n}, {n, 1});
-  _mlir_ciface_romac_matmul_f32(&av, &bv, &cv);
+  // B packed per block by the threads, then packed ahead as a weight.
+  std::vector<float> start = c;
+  for (int constant : {0, 1}) {
+    c = start;
+    _mlir_ciface_romac_matmul_f32(&av, &bv, &cv, constant);
+    EXPECT_LT(maxError(c, want), 1e-4) << "constantB=" << constant;
+  }
   setNumThreads(saved);
-  EXPECT_LT(maxError(c, want), 1e-4);
 }
 
 TEST(KernelsConstantFilters, NewValuesAtTheSameAddressArePackedAgain) {

@@ -101,12 +101,16 @@ ROMAC_MEMREF_F32(3);
 ROMAC_MEMREF_F32(4);
 #undef ROMAC_MEMREF_F32
 
-/// C[m, n] += sum_k A[m, k] * B[k, n] (linalg.matmul on f32).
+/// C[m, n] += sum_k A[m, k] * B[k, n] (linalg.matmul on f32). When
+/// `constantB` is non-zero, `b` is a weight (the same address always holds
+/// the same values): it is packed once per process and reused by every
+/// later call.
 void _mlir_ciface_romac_matmul_f32(RomacMemref2F32 *a, RomacMemref2F32 *b,
-                                   RomacMemref2F32 *c);
-/// C[b, m, n] += sum_k A[b, m, k] * B[b, k, n] (linalg.batch_matmul).
+                                   RomacMemref2F32 *c, int64_t constantB);
+/// C[b, m, n] += sum_k A[b, m, k] * B[b, k, n] (linalg.batch_matmul);
+/// `constantB` as for the matmul.
 void _mlir_ciface_romac_batch_matmul_f32(RomacMemref3F32 *a, RomacMemref3F32 *b,
-                                         RomacMemref3F32 *c);
+                                         RomacMemref3F32 *c, int64_t constantB);
 /// out[n, f, oh, ow] += sum_{c, kh, kw} in[n, c, oh * strideH + kh * dilH,
 ///   ow * strideW + kw * dilW] * w[f, c, kh, kw]
 /// (linalg.conv_2d_nchw_fchw; padding is explicit in `in`). When
@@ -134,13 +138,12 @@ void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32(
 /// is complete, NaN kept. scale 1, lo = -inf and hi = +inf change nothing;
 /// ReLU is (0, +inf), ReLU6 (0, 6).
 void _mlir_ciface_romac_matmul_fused_f32(RomacMemref2F32 *a, RomacMemref2F32 *b,
-                                         RomacMemref2F32 *c, int64_t overwrite,
-                                         float scale, float lo, float hi);
-void _mlir_ciface_romac_batch_matmul_fused_f32(RomacMemref3F32 *a,
-                                               RomacMemref3F32 *b,
-                                               RomacMemref3F32 *c,
-                                               int64_t overwrite, float scale,
-                                               float lo, float hi);
+                                         RomacMemref2F32 *c, int64_t constantB,
+                                         int64_t overwrite, float scale,
+                                         float lo, float hi);
+void _mlir_ciface_romac_batch_matmul_fused_f32(
+    RomacMemref3F32 *a, RomacMemref3F32 *b, RomacMemref3F32 *c,
+    int64_t constantB, int64_t overwrite, float scale, float lo, float hi);
 void _mlir_ciface_romac_conv2d_nchw_fchw_fused_f32(
     RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
     int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
@@ -159,10 +162,11 @@ void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32(
 /// it they round as they pack and multiply in fp32. A matmul of at most 4
 /// rows (the thin kernels) is computed in fp32.
 void _mlir_ciface_romac_matmul_bf16(RomacMemref2F32 *a, RomacMemref2F32 *b,
-                                    RomacMemref2F32 *c);
+                                    RomacMemref2F32 *c, int64_t constantB);
 void _mlir_ciface_romac_batch_matmul_bf16(RomacMemref3F32 *a,
                                           RomacMemref3F32 *b,
-                                          RomacMemref3F32 *c);
+                                          RomacMemref3F32 *c,
+                                          int64_t constantB);
 void _mlir_ciface_romac_conv2d_nchw_fchw_bf16(RomacMemref4F32 *in,
                                               RomacMemref4F32 *w,
                                               RomacMemref4F32 *out,
@@ -171,13 +175,12 @@ void _mlir_ciface_romac_conv2d_nchw_fchw_bf16(RomacMemref4F32 *in,
                                               int64_t constantFilter);
 void _mlir_ciface_romac_matmul_fused_bf16(RomacMemref2F32 *a,
                                           RomacMemref2F32 *b,
-                                          RomacMemref2F32 *c, int64_t overwrite,
-                                          float scale, float lo, float hi);
-void _mlir_ciface_romac_batch_matmul_fused_bf16(RomacMemref3F32 *a,
-                                                RomacMemref3F32 *b,
-                                                RomacMemref3F32 *c,
-                                                int64_t overwrite, float scale,
-                                                float lo, float hi);
+                                          RomacMemref2F32 *c, int64_t constantB,
+                                          int64_t overwrite, float scale,
+                                          float lo, float hi);
+void _mlir_ciface_romac_batch_matmul_fused_bf16(
+    RomacMemref3F32 *a, RomacMemref3F32 *b, RomacMemref3F32 *c,
+    int64_t constantB, int64_t overwrite, float scale, float lo, float hi);
 void _mlir_ciface_romac_conv2d_nchw_fchw_fused_bf16(
     RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
     int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,

@@ -128,6 +128,12 @@ struct GemmProblem {
   bool roundBf16 = false;
   /// Not 0: A is read in place with this row stride (packedA).
   int64_t aRowStride = 0;
+  /// Not null: all of B packed ahead (a weight, packed once per process):
+  /// strip s of nr = tile.nv * vectorWidth columns at packedB + s * depth *
+  /// nr, as [kk][nr] over the whole depth (packBlock's layout with k0 = 0
+  /// and kLen = the depth), so that the kernels skip packing B. Column
+  /// ranges then start at whole strips.
+  const float *packedB = nullptr;
 };
 
 /// C += A * B for an A of at most kThinRows rows, read in place

@@ -6,9 +6,11 @@
 //===----------------------------------------------------------------------===//
 //
 // The C entry points generated code calls (Kernels.h) turn strided memref
-// views into GemmProblems (Gemm.h): A is packed once per call, B and C are
-// described by offset tables (any strides, a convolution's windows), and
-// the columns (or rows) are split over the threads.
+// views into GemmProblems (Gemm.h): A is packed once per call (a weight
+// once per process), B and C are described by offset tables (any strides,
+// a convolution's windows; a weight B is packed once per process), and the
+// columns (or rows) are split over the threads. The attention's driver is
+// Attention.cpp, Winograd's convolutions Winograd.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -82,9 +84,6 @@ const IsaKernels &getKernels() {
   return getScalarKernels();
 }
 
-/// The GEMM kernels for `precision`: bfloat16 pair dot products where the
-/// ISA has them, else the fp32 kernels (which then round B as they pack it,
-/// GemmProblem::roundBf16).
 const IsaKernels &getGemmKernels(Precision precision) {
   if (precision == Precision::Bf16 && currentIsa() == Isa::Avx512Bf16)
     return getAvx512Bf16Kernels();
@@ -219,13 +218,14 @@ void runByPanels(const IsaKernels &isa, const GemmProblem &problem,
     int64_t depth = getPackedDepth(problem.k, isa.kPack);
     for (ctx.k0 = 0; ctx.k0 < depth; ctx.k0 += kBlock) {
       ctx.kLen = std::min(kBlock, depth - ctx.k0);
-      parallelFor((ctx.nLen + nr - 1) / nr,
-                  [](void *c, int64_t begin, int64_t end) {
-                    auto &x = *static_cast<Ctx *>(c);
-                    x.isa.packBlock(x.problem, x.k0, x.kLen, x.j0, x.nLen,
-                                    begin, end, x.packed);
-                  },
-                  &ctx);
+      if (!problem.packedB)
+        parallelFor((ctx.nLen + nr - 1) / nr,
+                    [](void *c, int64_t begin, int64_t end) {
+                      auto &x = *static_cast<Ctx *>(c);
+                      x.isa.packBlock(x.problem, x.k0, x.kLen, x.j0, x.nLen,
+                                      begin, end, x.packed);
+                    },
+                    &ctx);
       parallelFor(
           panels,
           [](void *c, int64_t begin, int64_t end) {
@@ -271,7 +271,9 @@ void run(const IsaKernels &isa, const GemmProblem &problem, bool parallel) {
     return;
   }
   int64_t vectors = (problem.n + isa.vectorWidth - 1) / isa.vectorWidth;
-  if (blocks < 2 * threads && panels >= threads && vectors >= 4 * threads)
+  // (Not with B packed ahead: its strips are whole register tiles.)
+  if (blocks < 2 * threads && panels >= threads && vectors >= 4 * threads &&
+      !problem.packedB)
     ctx.nr = isa.vectorWidth;
   if (ctx.nr != nr || blocks >= 2 * threads || panels < threads) {
     parallelFor((problem.n + ctx.nr - 1) / ctx.nr,
@@ -448,13 +450,63 @@ std::pair<const IsaKernels *, PackFormat> getGemm(Precision precision) {
                            precision == Precision::Bf16 && isa.kPack == 1}};
 }
 
+/// All of `problem`'s B (a weight) packed ahead for its tile
+/// (GemmProblem::packedB), once per process and kept like a packed filter,
+/// keyed by its address, layout and fingerprint; the weight's own pages are
+/// handed back.
+const float *getPackedB(const IsaKernels &isa, const GemmProblem &problem,
+                        const int64_t bStrides[2], PackFormat format,
+                        bool parallel) {
+  int64_t nr = int64_t(problem.tile.nv) * isa.vectorWidth;
+  int64_t strips = (problem.n + nr - 1) / nr;
+  int64_t depth = getPackedDepth(problem.k, isa.kPack);
+  // -2: not any getPackedA or Winograd key.
+  std::vector<int64_t> key = {-2,
+                              reinterpret_cast<int64_t>(problem.b),
+                              problem.k,
+                              problem.n,
+                              bStrides[0],
+                              bStrides[1],
+                              nr,
+                              format.kPack,
+                              format.roundBf16};
+  // B^T's rows are B's columns: the fingerprint reads n x k values.
+  appendFingerprint(key, problem.b, problem.n, problem.k, bStrides[1],
+                    getRange(problem.k, bStrides[0]));
+  PackedConstants &constants = PackedConstants::get();
+  std::lock_guard<std::mutex> lock(constants.mutex);
+  std::unique_ptr<Buffer> &packed = constants.cache[key];
+  if (packed)
+    return packed->data;
+  packed = std::make_unique<Buffer>(strips * depth * nr);
+  struct Ctx {
+    const IsaKernels &isa;
+    const GemmProblem &problem;
+    int64_t depth;
+    float *out;
+  } ctx{isa, problem, depth, packed->data};
+  auto pack = [](void *c, int64_t begin, int64_t end) {
+    auto &x = *static_cast<Ctx *>(c);
+    x.isa.packBlock(x.problem, 0, x.depth, 0, x.problem.n, begin, end, x.out);
+  };
+  if (parallel)
+    parallelFor(strips, pack, &ctx);
+  else
+    pack(&ctx, 0, strips);
+  releasePages(problem.b, (problem.k - 1) * bStrides[0] +
+                              (problem.n - 1) * bStrides[1] + 1);
+  return packed->data;
+}
+
 /// C += A * B for one matrix product of strided views; `parallel` splits it
 /// over the threads. A product thin enough for the thin kernels is computed
 /// in fp32 whatever the `precision` (they stream B once, unpacked).
+/// `constantB`: B is a weight (packed ahead, getPackedB).
 void matmul(const float *a, const int64_t aStrides[2], const float *b,
             const int64_t bStrides[2], float *c, const int64_t cStrides[2],
             int64_t m, int64_t n, int64_t k, bool parallel,
-            const Epilogue *epilogue, Precision precision) {
+            const Epilogue *epilogue, Precision precision,
+            bool constantB = false) {
   if (m == 0 || n == 0)
     return;
   if (k == 0) {
@@ -502,6 +554,10 @@ void matmul(const float *a, const int64_t aStrides[2], const float *b,
                       epilogue,
                       format.roundBf16,
                       inPlace ? aStrides[0] : 0};
+  // A weight B with non-negative strides is packed once (a projection of
+  // the text encoder's 77 tokens would copy all of its weight per call).
+  if (constantB && bStrides[0] >= 0 && bStrides[1] >= 0)
+    problem.packedB = getPackedB(*isa, problem, bStrides, format, parallel);
   run(*isa, problem, parallel);
 }
 
@@ -535,7 +591,8 @@ const Epilogue *orNull(const std::optional<Epilogue> &epilogue) {
 }
 
 void batchMatmul(RomacMemref3F32 *a, RomacMemref3F32 *b, RomacMemref3F32 *c,
-                 const Epilogue *epilogue, Precision precision);
+                 int64_t constantB, const Epilogue *epilogue,
+                 Precision precision);
 void conv2d(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
             int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
             int64_t constantFilter, const Epilogue *epilogue,
@@ -543,23 +600,17 @@ void conv2d(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
 void depthwiseConv2d(RomacMemref4F32 *in, RomacMemref3F32 *w,
                      RomacMemref4F32 *out, int64_t strideH, int64_t strideW,
                      int64_t dilH, int64_t dilW, const Epilogue *epilogue);
-struct AttentionOperand;
-void attention(const AttentionOperand &q, const AttentionOperand &k,
-               const AttentionOperand &v, const AttentionOperand &o,
-               float scale, Precision precision);
-template <typename Memref>
-void attentionOf(Memref *q, Memref *k, Memref *v, Memref *o, float scale,
-                 Precision precision);
 
 } // namespace
 
 namespace {
 
 void matmul2d(RomacMemref2F32 *a, RomacMemref2F32 *b, RomacMemref2F32 *c,
-              const Epilogue *epilogue, Precision precision) {
+              int64_t constantB, const Epilogue *epilogue,
+              Precision precision) {
   matmul(a->aligned + a->offset, a->strides, b->aligned + b->offset, b->strides,
          c->aligned + c->offset, c->strides, c->sizes[0], c->sizes[1],
-         a->sizes[1], /*parallel=*/true, epilogue, precision);
+         a->sizes[1], /*parallel=*/true, epilogue, precision, constantB != 0);
 }
 
 } // namespace
@@ -568,24 +619,26 @@ void matmul2d(RomacMemref2F32 *a, RomacMemref2F32 *b, RomacMemref2F32 *c,
 // in fp32 (`_f32`) and with bfloat16 products (`_bf16`, same operands).
 #define ROMAC_GEMM_ENTRY_POINTS(SUFFIX, PRECISION)                             \
   extern "C" void _mlir_ciface_romac_matmul_##SUFFIX(                          \
-      RomacMemref2F32 *a, RomacMemref2F32 *b, RomacMemref2F32 *c) {            \
-    matmul2d(a, b, c, nullptr, PRECISION);                                     \
+      RomacMemref2F32 *a, RomacMemref2F32 *b, RomacMemref2F32 *c,              \
+      int64_t constantB) {                                                     \
+    matmul2d(a, b, c, constantB, nullptr, PRECISION);                          \
   }                                                                            \
   extern "C" void _mlir_ciface_romac_matmul_fused_##SUFFIX(                    \
       RomacMemref2F32 *a, RomacMemref2F32 *b, RomacMemref2F32 *c,              \
-      int64_t overwrite, float scale, float lo, float hi) {                    \
+      int64_t constantB, int64_t overwrite, float scale, float lo, float hi) { \
     std::optional<Epilogue> epilogue = getEpilogue(overwrite, scale, lo, hi);  \
-    matmul2d(a, b, c, orNull(epilogue), PRECISION);                            \
+    matmul2d(a, b, c, constantB, orNull(epilogue), PRECISION);                 \
   }                                                                            \
   extern "C" void _mlir_ciface_romac_batch_matmul_##SUFFIX(                    \
-      RomacMemref3F32 *a, RomacMemref3F32 *b, RomacMemref3F32 *c) {            \
-    batchMatmul(a, b, c, nullptr, PRECISION);                                  \
+      RomacMemref3F32 *a, RomacMemref3F32 *b, RomacMemref3F32 *c,              \
+      int64_t constantB) {                                                     \
+    batchMatmul(a, b, c, constantB, nullptr, PRECISION);                       \
   }                                                                            \
   extern "C" void _mlir_ciface_romac_batch_matmul_fused_##SUFFIX(              \
       RomacMemref3F32 *a, RomacMemref3F32 *b, RomacMemref3F32 *c,              \
-      int64_t overwrite, float scale, float lo, float hi) {                    \
+      int64_t constantB, int64_t overwrite, float scale, float lo, float hi) { \
     std::optional<Epilogue> epilogue = getEpilogue(overwrite, scale, lo, hi);  \
-    batchMatmul(a, b, c, orNull(epilogue), PRECISION);                         \
+    batchMatmul(a, b, c, constantB, orNull(epilogue), PRECISION);              \
   }                                                                            \
   extern "C" void _mlir_ciface_romac_conv2d_nchw_fchw_##SUFFIX(                \
       RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,           \
@@ -608,21 +661,6 @@ ROMAC_GEMM_ENTRY_POINTS(f32, Precision::Fp32)
 ROMAC_GEMM_ENTRY_POINTS(bf16, Precision::Bf16)
 #undef ROMAC_GEMM_ENTRY_POINTS
 
-// The attention entry points: [B, S, D] operands (`attention`) or the
-// heads in place, [B, S, H, D] (`attention_heads`); fp32 or bf16 products.
-#define ROMAC_ATTENTION_ENTRY_POINT(NAME, MEMREF, PRECISION)                   \
-  extern "C" void _mlir_ciface_romac_##NAME(MEMREF *q, MEMREF *k, MEMREF *v,   \
-                                            MEMREF *o, float scale) {          \
-    attentionOf(q, k, v, o, scale, PRECISION);                                 \
-  }
-ROMAC_ATTENTION_ENTRY_POINT(attention_f32, RomacMemref3F32, Precision::Fp32)
-ROMAC_ATTENTION_ENTRY_POINT(attention_bf16, RomacMemref3F32, Precision::Bf16)
-ROMAC_ATTENTION_ENTRY_POINT(attention_heads_f32, RomacMemref4F32,
-                            Precision::Fp32)
-ROMAC_ATTENTION_ENTRY_POINT(attention_heads_bf16, RomacMemref4F32,
-                            Precision::Bf16)
-#undef ROMAC_ATTENTION_ENTRY_POINT
-
 extern "C" void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32(
     RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
     int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW) {
@@ -640,14 +678,15 @@ extern "C" void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32(
 namespace {
 
 void batchMatmul(RomacMemref3F32 *a, RomacMemref3F32 *b, RomacMemref3F32 *c,
-                 const Epilogue *epilogue, Precision precision) {
+                 int64_t constantB, const Epilogue *epilogue,
+                 Precision precision) {
   int64_t batch = c->sizes[0];
   auto one = [&](int64_t i, bool parallel) {
     matmul(a->aligned + a->offset + i * a->strides[0], a->strides + 1,
            b->aligned + b->offset + i * b->strides[0], b->strides + 1,
            c->aligned + c->offset + i * c->strides[0], c->strides + 1,
-           c->sizes[1], c->sizes[2], a->sizes[2], parallel, epilogue,
-           precision);
+           c->sizes[1], c->sizes[2], a->sizes[2], parallel, epilogue, precision,
+           constantB != 0);
   };
   if (batch < getNumThreads()) {
     for (int64_t i = 0; i < batch; ++i)
@@ -661,147 +700,6 @@ void batchMatmul(RomacMemref3F32 *a, RomacMemref3F32 *b, RomacMemref3F32 *c,
           (*static_cast<decltype(one) *>(ctx))(i, /*parallel=*/false);
       },
       &one);
-}
-
-/// One operand of an attention: rows x cols matrices, one per batch element
-/// b, which is head b % heads of sequence b / heads (a [B, S, D] memref:
-/// one head; a [B, S, H, D] one: B x H batch elements whose rows are H * D
-/// apart, the layout a projection's output has before its heads are split).
-struct AttentionOperand {
-  float *data;
-  int64_t batch, heads, rows, cols;
-  int64_t batchStride, headStride, rowStride, colStride;
-  explicit AttentionOperand(RomacMemref3F32 *m)
-      : data(m->aligned + m->offset), batch(m->sizes[0]), heads(1),
-        rows(m->sizes[1]), cols(m->sizes[2]), batchStride(m->strides[0]),
-        headStride(0), rowStride(m->strides[1]), colStride(m->strides[2]) {}
-  explicit AttentionOperand(RomacMemref4F32 *m)
-      : data(m->aligned + m->offset), batch(m->sizes[0] * m->sizes[2]),
-        heads(m->sizes[2]), rows(m->sizes[1]), cols(m->sizes[3]),
-        batchStride(m->strides[0]), headStride(m->strides[2]),
-        rowStride(m->strides[1]), colStride(m->strides[3]) {}
-  /// Batch element b's matrix.
-  float *at(int64_t b) const {
-    return data + b / heads * batchStride + b % heads * headStride;
-  }
-};
-
-/// The threads pack every batch element's K^T and V together (each a share
-/// of the strips), then share out the blocks of query rows of all of them:
-/// two synchronisations per call, whatever the batch. In bf16 both products
-/// run on bfloat16 pairs where the ISA has them (getGemmKernels), else in
-/// fp32.
-void attention(const AttentionOperand &q, const AttentionOperand &k,
-               const AttentionOperand &v, const AttentionOperand &o,
-               float scale, Precision precision) {
-  const IsaKernels &isa = getGemmKernels(precision);
-  int64_t batch = o.batch, m = o.rows, dv = o.cols;
-  int64_t n = k.rows, d = k.cols;
-  if (batch == 0 || m == 0 || dv == 0)
-    return;
-  if (n == 0) {
-    // No keys: every product is an empty sum (the unfused ops give 0).
-    for (int64_t b = 0; b < batch; ++b)
-      for (int64_t i = 0; i < m; ++i)
-        for (int64_t c = 0; c < dv; ++c)
-          o.at(b)[i * o.rowStride + c * o.colStride] = 0.0f;
-    return;
-  }
-  Tile tile = isa.chooseTile(dv);
-  int64_t nr = int64_t(tile.nv) * isa.vectorWidth;
-  int64_t ktStrips = (n + nr - 1) / nr, vStrips = (dv + nr - 1) / nr;
-  // K^T's depth and V's keys in packed elements (pairs with kPack 2).
-  int64_t dPacked = getPackedDepth(d, isa.kPack);
-  int64_t nPacked = getPackedDepth(n, isa.kPack);
-  int64_t ktFloats = ktStrips * nr * dPacked,
-          perBatch = ktFloats + vStrips * nr * nPacked;
-  float *packed = getThreadScratch(batch * perBatch, /*slot=*/1);
-  // K^T(kk, j) = K(j, kk); V(j, c).
-  std::vector<int64_t> depth = getRange(d, k.colStride);
-  std::vector<int64_t> keyRows = getRange(n, k.rowStride);
-  std::vector<int64_t> valueRows = getRange(n, v.rowStride);
-  std::vector<int64_t> valueCols = getRange(dv, v.colStride);
-  AttentionProblem problem{};
-  problem.m = m;
-  problem.n = n;
-  problem.d = d;
-  problem.dv = dv;
-  problem.tile = tile;
-  problem.heads = q.heads;
-  problem.q = q.data;
-  problem.qBatchStride = q.batchStride;
-  problem.qHeadStride = q.headStride;
-  problem.qRowStride = q.rowStride;
-  problem.qColStride = q.colStride;
-  problem.packedKt = packed;
-  problem.packedV = packed + ktFloats;
-  problem.packedBatchStride = perBatch;
-  problem.o = o.data;
-  problem.oBatchStride = o.batchStride;
-  problem.oHeadStride = o.headStride;
-  problem.oRowStride = o.rowStride;
-  problem.oColStride = o.colStride;
-  problem.scale = scale;
-  struct Ctx {
-    const IsaKernels &isa;
-    const AttentionOperand &k, &v;
-    const std::vector<int64_t> &depth, &keyRows, &valueRows, &valueCols;
-    const AttentionProblem &problem;
-    float *packed;
-    int64_t ktStrips, vStrips;
-  } ctx{isa,       k,       v,      depth,    keyRows, valueRows,
-        valueCols, problem, packed, ktStrips, vStrips};
-  // Strip s of the flattened [batch][K^T strips, V strips].
-  parallelFor(
-      batch * (ktStrips + vStrips),
-      [](void *c, int64_t begin, int64_t end) {
-        auto &x = *static_cast<Ctx *>(c);
-        const AttentionProblem &p = x.problem;
-        int64_t strips = x.ktStrips + x.vStrips;
-        for (int64_t s = begin; s < end;) {
-          int64_t b = s / strips, first = s % strips;
-          int64_t last = std::min(strips, first + (end - s));
-          GemmProblem g{};
-          g.tile = p.tile;
-          float *out = x.packed + b * p.packedBatchStride;
-          int64_t ktBegin = std::min(first, x.ktStrips),
-                  ktEnd = std::min(last, x.ktStrips);
-          if (ktBegin < ktEnd) {
-            g.b = x.k.at(b);
-            g.k = p.d;
-            g.kOffsets = x.depth.data();
-            g.colOffsets = x.keyRows.data();
-            x.isa.packBlock(g, 0, getPackedDepth(p.d, x.isa.kPack), 0, p.n,
-                            ktBegin, ktEnd, out);
-          }
-          int64_t vBegin = std::max(first, x.ktStrips) - x.ktStrips,
-                  vEnd = std::max(last, x.ktStrips) - x.ktStrips;
-          if (vBegin < vEnd) {
-            g.b = x.v.at(b);
-            g.k = p.n;
-            g.kOffsets = x.valueRows.data();
-            g.colOffsets = x.valueCols.data();
-            x.isa.packBlock(g, 0, getPackedDepth(p.n, x.isa.kPack), 0, p.dv,
-                            vBegin, vEnd, out + (p.packedV - p.packedKt));
-          }
-          s += last - first;
-        }
-      },
-      &ctx);
-  parallelFor(
-      batch * getAttentionBlocks(problem),
-      [](void *c, int64_t begin, int64_t end) {
-        auto &x = *static_cast<Ctx *>(c);
-        x.isa.runAttention(x.problem, begin, end);
-      },
-      &ctx);
-}
-
-template <typename Memref>
-void attentionOf(Memref *q, Memref *k, Memref *v, Memref *o, float scale,
-                 Precision precision) {
-  attention(AttentionOperand(q), AttentionOperand(k), AttentionOperand(v),
-            AttentionOperand(o), scale, precision);
 }
 
 /// Applies `epilogue` to every element of `out` (a filter of no weights

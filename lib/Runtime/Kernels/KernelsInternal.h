@@ -53,6 +53,11 @@ struct PackedConstants {
 /// The fp32 kernels of the current ISA.
 const IsaKernels &getKernels();
 
+/// The GEMM kernels for `precision`: bfloat16 pair dot products where the
+/// ISA has them, else the fp32 kernels (which then round B as they pack it,
+/// GemmProblem::roundBf16).
+const IsaKernels &getGemmKernels(Precision precision);
+
 /// The GEMM kernels for `precision`, and how A must be packed for them.
 std::pair<const IsaKernels *, PackFormat> getGemm(Precision precision);
 
