@@ -186,8 +186,8 @@ void romac::kernels::detail::winogradConv(RomacMemref4F32 *in,
   p.tilesW = (p.ow + 1) / 2;
   p.epilogue = epilogue;
   int64_t rows = out->sizes[0] * p.tilesH;
-  // Whole tile rows per chunk, at least 64 tiles (one register tile's
-  // width), at most what fits kWinogradChunkFloats.
+  // Whole tile rows per chunk: what fits kWinogradChunkFloats, but at least
+  // kWinogradMinChunkTiles (the GEMMs' columns, over which U is reused).
   int64_t target =
       std::max<int64_t>(kWinogradMinChunkTiles,
                         kWinogradChunkFloats / (16 * (p.channels + p.filters)));
