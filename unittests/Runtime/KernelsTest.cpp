@@ -742,8 +742,9 @@ TEST_P(KernelsTest, AttentionOverHeadsReadsTheProjectionsInPlace) {
             got[((x * h + y) * m + i) * dv + c] =
                 out[(x * m + i) * vRow + y * dv + c];
     EXPECT_EQ(got, split) << (bf16 ? "bf16" : "fp32");
-    if (!bf16)
+    if (!bf16) {
       EXPECT_LT(maxError(got, want), 1e-5);
+    }
     // The padding between rows is not written.
     EXPECT_TRUE(std::isnan(out[h * dv])) << (bf16 ? "bf16" : "fp32");
   }
@@ -1025,6 +1026,49 @@ TEST(KernelsConstantFilters, NewValuesAtTheSameAddressArePackedAgain) {
   for (float &x : want)
     x = -2.0f * x;
   EXPECT_LT(maxError(second, want), 1e-5);
+  clearPackedConstants();
+}
+
+TEST(KernelsConstantOperands, AWeightIsPackedOnceAndReused) {
+  // A weight's packed copy (a matmul's B marked constant, a Winograd
+  // filter's transform U) is made on the first call and reused: a value
+  // changed outside the fingerprint at the same address does not reach a
+  // later call that says the operand is constant (the copy is what runs),
+  // while a call that says it is not sees the new value.
+  clearPackedConstants();
+  setWinograd(true);
+  int64_t m = 13, n = 100, k = 300;
+  std::vector<float> a = makeRandom(m * k, 31), b = makeRandom(k * n, 32);
+  auto av = makeView<RomacMemref2F32>(a, 0, {m, k}, {k, 1});
+  auto bv = makeView<RomacMemref2F32>(b, 0, {k, n}, {n, 1});
+  auto matmul = [&](int64_t constantB) {
+    std::vector<float> c(m * n, 0.0f);
+    auto cv = makeView<RomacMemref2F32>(c, 0, {m, n}, {n, 1});
+    _mlir_ciface_romac_matmul_f32(&av, &bv, &cv, constantB);
+    return c;
+  };
+  std::vector<float> first = matmul(1);
+  b[n] += 10.0f; // B(1, 0): not among the fingerprint's values
+  EXPECT_EQ(matmul(1), first) << "B was packed again";
+  EXPECT_NE(matmul(0), first);
+
+  std::vector<float> in = makeRandom(16 * 12 * 12, 33),
+                     w = makeRandom(16 * 16 * 9, 34);
+  auto iv =
+      makeView<RomacMemref4F32>(in, 0, {1, 16, 12, 12}, {2304, 144, 12, 1});
+  auto wv = makeView<RomacMemref4F32>(w, 0, {16, 16, 3, 3}, {144, 9, 3, 1});
+  auto conv = [&](int64_t constantFilter) {
+    std::vector<float> out(16 * 10 * 10, 0.0f);
+    auto ov =
+        makeView<RomacMemref4F32>(out, 0, {1, 16, 10, 10}, {1600, 100, 10, 1});
+    _mlir_ciface_romac_conv2d_nchw_fchw_f32(&iv, &wv, &ov, 1, 1, 1, 1,
+                                            constantFilter);
+    return out;
+  };
+  std::vector<float> once = conv(1); // 10x10: by Winograd
+  w[1] += 10.0f; // filter 0, channel 0, (0, 1): not in the fingerprint
+  EXPECT_EQ(conv(1), once) << "the filter was transformed again";
+  EXPECT_NE(conv(0), once);
   clearPackedConstants();
 }
 

@@ -639,6 +639,8 @@ Executable::load(llvm::StringRef path, llvm::ArrayRef<const void *> weights,
       lookup("romac_internal_set_profile_hooks"));
   auto setIsa =
       reinterpret_cast<RomacSetIsaFn>(lookup("romac_internal_set_isa"));
+  auto setWinograd =
+      reinterpret_cast<void (*)(int)>(lookup("romac_internal_set_winograd"));
   auto setThreads =
       reinterpret_cast<void (*)(int)>(lookup("romac_set_num_threads"));
   auto info =
@@ -658,13 +660,9 @@ Executable::load(llvm::StringRef path, llvm::ArrayRef<const void *> weights,
     return makeStringError(path + ": not a romac model library (no symbol " +
                            missing + ")");
 
-  // The library's own copy of the kernels follows this process's choices
-  // (a library from before romac_internal_set_winograd reads only
-  // ROMAC_WINOGRAD).
+  // The library's own copy of the kernels follows this process's choices.
   setIsa(kernels::getIsaName(kernels::getIsa()));
-  if (auto setWinograd = reinterpret_cast<void (*)(int)>(
-          dlsym(handle, "romac_internal_set_winograd")))
-    setWinograd(kernels::isWinogradEnabled() ? 1 : 0);
+  setWinograd(kernels::isWinogradEnabled() ? 1 : 0);
   setThreads(kernels::getNumThreads());
   setHooks(&detail::romacProfileEnter, &detail::romacProfileExit);
   char *error = nullptr;

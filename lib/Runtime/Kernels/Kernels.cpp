@@ -175,6 +175,8 @@ void romac::kernels::detail::packA(const float *a, int64_t m, int64_t k,
 
 namespace romac::kernels::detail {
 
+namespace {
+
 /// min(max(v, lo), hi) of one float, NaN kept (both comparisons are false).
 float clampScalar(float v, float lo, float hi) {
   return v < lo ? lo : v > hi ? hi : v;
@@ -187,6 +189,8 @@ void finish(float &v, const Epilogue &e) {
     v = clampScalar(v, e.clamp.lo, e.clamp.hi);
 }
 
+} // namespace
+
 float *getThreadScratch(int64_t floats, unsigned slot) {
   static thread_local std::unique_ptr<Buffer> buffers[4];
   static thread_local int64_t capacities[4] = {0, 0, 0, 0};
@@ -196,6 +200,8 @@ float *getThreadScratch(int64_t floats, unsigned slot) {
   }
   return buffers[slot]->data;
 }
+
+namespace {
 
 /// Runs `problem` by row panels on every thread, block of B by block of B:
 /// the threads first pack the block together (each a share of its
@@ -237,6 +243,8 @@ void runByPanels(const IsaKernels &isa, const GemmProblem &problem,
     }
   }
 }
+
+} // namespace
 
 /// Runs `problem` on every thread: by column blocks when there are enough
 /// columns, else by row panels; `parallel` false runs it on this thread.
@@ -348,6 +356,8 @@ void appendFingerprint(std::vector<int64_t> &key, const float *a, int64_t m,
   }
 }
 
+namespace {
+
 /// A packed for `tile`: in this thread's scratch buffer, or, when the data
 /// is a constant (a weight: the same address always holds the same values),
 /// packed once per process and kept, keyed by its address and layout.
@@ -381,12 +391,16 @@ const float *getPackedA(const IsaKernels &isa, const float *a, int64_t m,
   return packed->data;
 }
 
+} // namespace
+
 std::vector<int64_t> getRange(int64_t n, int64_t stride) {
   std::vector<int64_t> offsets(n);
   for (int64_t i = 0; i < n; ++i)
     offsets[i] = i * stride;
   return offsets;
 }
+
+namespace {
 
 /// C += A * B by the thin kernels when A has at most kThinRows rows and
 /// B's rows or columns are contiguous (C's columns too for the axpy form);
@@ -444,11 +458,15 @@ bool runThinMatmul(const float *a, const int64_t aStrides[2], const float *b,
   return true;
 }
 
+} // namespace
+
 std::pair<const IsaKernels *, PackFormat> getGemm(Precision precision) {
   const IsaKernels &isa = getGemmKernels(precision);
   return {&isa, PackFormat{isa.kPack,
                            precision == Precision::Bf16 && isa.kPack == 1}};
 }
+
+namespace {
 
 /// All of `problem`'s B (a weight) packed ahead for its tile
 /// (GemmProblem::packedB), once per process and kept like a packed filter,
@@ -560,6 +578,8 @@ void matmul(const float *a, const int64_t aStrides[2], const float *b,
     problem.packedB = getPackedB(*isa, problem, bStrides, format, parallel);
   run(*isa, problem, parallel);
 }
+
+} // namespace
 
 } // namespace romac::kernels::detail
 

@@ -204,7 +204,7 @@ void romac::kernels::detail::winogradConv(RomacMemref4F32 *in,
   const Epilogue store{true, 1.0f, false, Clamp{0.0f, 0.0f}};
   std::vector<int64_t> columns = getRange(chunkTiles, 1);
   struct Ctx {
-    const IsaKernels &transforms, &isa;
+    const IsaKernels &isa;
     WinogradProblem &p;
     const float *u;
     int64_t uStride, panels;
@@ -213,49 +213,46 @@ void romac::kernels::detail::winogradConv(RomacMemref4F32 *in,
     const Epilogue &store;
     std::vector<int64_t> kOffsets;
     const std::vector<int64_t> &columns;
-  } ctx{transforms, *isa,   p,     u,  uStride, panels,
-        tile,       format, store, {}, columns};
+    /// The transform the threads run next (input, then output).
+    void (*transform)(const WinogradProblem &, int64_t, int64_t);
+  } ctx{*isa, p, u, uStride, panels, tile, format, store, {}, columns, nullptr};
+  auto transform = [](void *c, int64_t begin, int64_t end) {
+    auto &x = *static_cast<Ctx *>(c);
+    x.transform(x.p, begin, end);
+  };
+  // GEMM xi: M[xi] = U[xi] * V[xi] (filters x channels times channels x
+  // tiles).
+  auto gemms = [](void *c, int64_t begin, int64_t end) {
+    auto &x = *static_cast<Ctx *>(c);
+    const WinogradProblem &p = x.p;
+    int64_t tiles = p.getChunkTiles();
+    for (int64_t xi = begin; xi < end; ++xi) {
+      GemmProblem g{p.filters,
+                    tiles,
+                    p.channels,
+                    x.tile,
+                    x.u + xi * x.uStride,
+                    p.v + xi * p.channels * tiles,
+                    x.kOffsets.data(),
+                    x.columns.data(),
+                    p.m + xi * p.filters * tiles,
+                    tiles,
+                    x.columns.data(),
+                    &x.store,
+                    x.format.roundBf16};
+      x.isa.run(g, 0, x.panels, 0, tiles);
+    }
+  };
+  // Per chunk the threads share out its channels (input transform), its 16
+  // GEMMs, then its filters (output transform).
   for (p.rowBegin = 0; p.rowBegin < rows; p.rowBegin += rowsPerChunk) {
     p.rowEnd = std::min(rows, p.rowBegin + rowsPerChunk);
     ctx.kOffsets = getRange(p.channels, p.getChunkTiles());
-    parallelFor(
-        p.channels,
-        [](void *c, int64_t begin, int64_t end) {
-          auto &x = *static_cast<Ctx *>(c);
-          x.transforms.winogradInput(x.p, begin, end);
-        },
-        &ctx);
-    parallelFor(
-        16,
-        [](void *c, int64_t begin, int64_t end) {
-          auto &x = *static_cast<Ctx *>(c);
-          const WinogradProblem &p = x.p;
-          int64_t tiles = p.getChunkTiles();
-          for (int64_t xi = begin; xi < end; ++xi) {
-            GemmProblem g{p.filters,
-                          tiles,
-                          p.channels,
-                          x.tile,
-                          x.u + xi * x.uStride,
-                          p.v + xi * p.channels * tiles,
-                          x.kOffsets.data(),
-                          x.columns.data(),
-                          p.m + xi * p.filters * tiles,
-                          tiles,
-                          x.columns.data(),
-                          &x.store,
-                          x.format.roundBf16};
-            x.isa.run(g, 0, x.panels, 0, tiles);
-          }
-        },
-        &ctx);
-    parallelFor(
-        p.filters,
-        [](void *c, int64_t begin, int64_t end) {
-          auto &x = *static_cast<Ctx *>(c);
-          x.transforms.winogradOutput(x.p, begin, end);
-        },
-        &ctx);
+    ctx.transform = transforms.winogradInput;
+    parallelFor(p.channels, transform, &ctx);
+    parallelFor(16, gemms, &ctx);
+    ctx.transform = transforms.winogradOutput;
+    parallelFor(p.filters, transform, &ctx);
   }
 }
 
