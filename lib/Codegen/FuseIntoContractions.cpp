@@ -123,26 +123,14 @@ bool matchChain(BlockArgument arg, bool epilogues, AdditiveConsumer &consumer) {
 }
 
 /// Whether the kernels take \p op with an epilogue (romac-lower-to-kernels
-/// passes `romac.overwrite`, `romac.scale` and `romac.clamp` to them) and
-/// its schedule leaves its sums whole: a reduction loop tiled by the
-/// schedule would scale and clamp partial sums, and overwrite the ones of
-/// the tiles before.
+/// passes `romac.overwrite`, `romac.scale` and `romac.clamp` to them). A
+/// reduction loop that the schedule tiles is fine: romac-tile-by-schedule
+/// keeps the overwrite to the reduction's first tile and the scale and
+/// clamp to its last.
 bool canFuseEpilogue(linalg::LinalgOp op) {
-  if (!isa<linalg::MatmulOp, linalg::BatchMatmulOp, linalg::Conv2DNchwFchwOp,
-           linalg::DepthwiseConv2DNchwChwOp>(op.getOperation()) ||
-      !getElementTypeOrSelf(op->getResult(0).getType()).isF32())
-    return false;
-  auto mapping = op->getAttrOfType<romac::MappingAttr>(
-      romac::RomacDialect::getMappingAttrName());
-  if (!mapping)
-    return true;
-  ArrayRef<int64_t> tiles = mapping.getTile().asArrayRef();
-  SmallVector<int64_t> bounds = op.getStaticLoopRanges();
-  for (auto [loop, type] : llvm::enumerate(op.getIteratorTypesArray()))
-    if (type == utils::IteratorType::reduction &&
-        (loop >= tiles.size() || tiles[loop] != bounds[loop]))
-      return false;
-  return true;
+  return isa<linalg::MatmulOp, linalg::BatchMatmulOp, linalg::Conv2DNchwFchwOp,
+             linalg::DepthwiseConv2DNchwChwOp>(op.getOperation()) &&
+         getElementTypeOrSelf(op->getResult(0).getType()).isF32();
 }
 
 std::optional<AdditiveConsumer> matchConsumer(linalg::LinalgOp contraction,

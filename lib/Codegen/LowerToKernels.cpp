@@ -6,8 +6,9 @@
 //===----------------------------------------------------------------------===//
 //
 // romac-lower-to-kernels: every f32 linalg.matmul, linalg.batch_matmul,
-// linalg.conv_2d_nchw_fchw and linalg.depthwise_conv_2d_nchw_chw on buffers
-// becomes a call of the runtime kernel that computes it
+// linalg.conv_2d_nchw_fchw, linalg.depthwise_conv_2d_nchw_chw and
+// linalg.pooling_nchw_max on buffers becomes a call of the runtime kernel
+// that computes it
 // (include/romac/Runtime/Kernels.h), and so does every romac.attention
 // (romac-fuse-attention). The operands are cast to fully dynamic strided
 // memrefs, so one declaration per kernel serves every tile shape.
@@ -131,17 +132,19 @@ bool isConstantBuffer(Value value) {
   return false;
 }
 
-/// Replaces `op` by a call of `kernel` on its operands (cast to the
-/// kernel's memref type; operand i as a transposed view where
-/// `swapped[i]`) followed by the i64 `scalars`, the f32 `floats` and the
-/// epilogue romac-fuse-into-contractions gave it.
+/// Replaces `op` by a call of `kernel` on its operands (or on `operands`
+/// when given; cast to the kernel's memref type; operand i as a transposed
+/// view where `swapped[i]`) followed by the i64 `scalars`, the f32
+/// `floats` and the epilogue romac-fuse-into-contractions gave it.
 void replaceByCall(Operation *op, func::FuncOp kernel,
                    ArrayRef<int64_t> scalars, ArrayRef<float> floats = {},
-                   ArrayRef<bool> swapped = {}) {
+                   ArrayRef<bool> swapped = {}, ValueRange operands = {}) {
   OpBuilder b(op);
   Location loc = op->getLoc();
   SmallVector<Value> args;
-  for (auto [i, operand] : llvm::enumerate(op->getOperands())) {
+  if (operands.empty())
+    operands = op->getOperands();
+  for (auto [i, operand] : llvm::enumerate(operands)) {
     Value view = operand;
     if (i < swapped.size() && swapped[i]) {
       // The operand is stored with its last two dims swapped
@@ -234,6 +237,65 @@ getSwappedInputs(linalg::LinalgOp op, ArrayRef<AffineMap> defaults) {
   return swapped;
 }
 
+/// A 2-D max pooling as the importer writes it (ONNX MaxPool): a
+/// linalg.generic over (n, c, oh, ow, kh, kw), the last two reductions,
+/// reading in(n, c, oh * sh + kh * dh, ow * sw + kw * dw) and a window
+/// operand (kh, kw) that only carries the window's shape, and maxing into
+/// out(n, c, oh, ow) with arith.maximumf. Returns kh, kw, sh, sw, dh, dw.
+std::optional<SmallVector<int64_t>> matchMaxPool(linalg::GenericOp op) {
+  if (op.getNumLoops() != 6 || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1)
+    return std::nullopt;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (unsigned loop = 0; loop < 6; ++loop)
+    if ((iterators[loop] == utils::IteratorType::reduction) != (loop >= 4))
+      return std::nullopt;
+  auto window = dyn_cast<MemRefType>(op.getDpsInputs()[1].getType());
+  if (!window || window.getRank() != 2 || !window.hasStaticShape())
+    return std::nullopt;
+  // The body: yield maximumf(out, in) (either order).
+  Block &body = op.getRegion().front();
+  if (body.getOperations().size() != 2)
+    return std::nullopt;
+  auto max = dyn_cast<arith::MaximumFOp>(body.front());
+  if (!max || body.getTerminator()->getOperand(0) != max.getResult())
+    return std::nullopt;
+  Value in = body.getArgument(0), out = body.getArgument(2);
+  if (!((max.getLhs() == out && max.getRhs() == in) ||
+        (max.getLhs() == in && max.getRhs() == out)))
+    return std::nullopt;
+  // The maps, rebuilt from the strides and dilations they imply.
+  MLIRContext *ctx = op.getContext();
+  AffineMap inMap = op.getIndexingMapsArray()[0];
+  if (inMap.getNumResults() != 4)
+    return std::nullopt;
+  auto coefficient = [&](AffineExpr expr, unsigned dim) -> int64_t {
+    SmallVector<AffineExpr> dims;
+    for (unsigned d = 0; d < 6; ++d)
+      dims.push_back(getAffineConstantExpr(d == dim ? 1 : 0, ctx));
+    auto value = dyn_cast<AffineConstantExpr>(
+        simplifyAffineExpr(expr.replaceDims(dims), 0, 0));
+    return value ? value.getValue() : 0;
+  };
+  int64_t sh = coefficient(inMap.getResult(2), 2);
+  int64_t dh = coefficient(inMap.getResult(2), 4);
+  int64_t sw = coefficient(inMap.getResult(3), 3);
+  int64_t dw = coefficient(inMap.getResult(3), 5);
+  if (sh < 1 || dh < 1 || sw < 1 || dw < 1)
+    return std::nullopt;
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineMap> expected = {
+      AffineMap::get(6, 0,
+                     {d(0), d(1), d(2) * sh + d(4) * dh, d(3) * sw + d(5) * dw},
+                     ctx),
+      AffineMap::get(6, 0, {d(4), d(5)}, ctx),
+      AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+  if (op.getIndexingMapsArray() != expected)
+    return std::nullopt;
+  return SmallVector<int64_t>{
+      window.getDimSize(0), window.getDimSize(1), sh, sw, dh, dw};
+}
+
 struct LowerToKernelsPass
     : public romac::impl::RomacLowerToKernelsPassBase<LowerToKernelsPass> {
   using Base::Base;
@@ -296,6 +358,29 @@ struct LowerToKernelsPass
             getOrDeclareKernel(module, "romac_depthwise_conv2d_nchw_chw",
                                {4, 3, 4}, 4, 0, getFused(op).has_value()),
             {strides[0], strides[1], dilations[0], dilations[1]});
+      } else if (auto generic = dyn_cast<linalg::GenericOp>(*op)) {
+        if (std::optional<SmallVector<int64_t>> pool = matchMaxPool(generic))
+          replaceByCall(
+              op,
+              getOrDeclareKernel(module, "romac_maxpool2d_nchw", {4, 4}, 6, 0,
+                                 false),
+              *pool, {}, {},
+              ValueRange{generic.getDpsInputs()[0], generic.getDpsInits()[0]});
+      } else if (auto pool = dyn_cast<linalg::PoolingNchwMaxOp>(*op)) {
+        // The window operand only carries its shape: kh and kw are passed.
+        auto window = cast<MemRefType>(pool.getInputs()[1].getType());
+        if (window.getRank() != 2 || !window.hasStaticShape())
+          continue;
+        auto strides = llvm::to_vector(pool.getStrides().getValues<int64_t>());
+        auto dilations =
+            llvm::to_vector(pool.getDilations().getValues<int64_t>());
+        replaceByCall(op,
+                      getOrDeclareKernel(module, "romac_maxpool2d_nchw", {4, 4},
+                                         6, 0, false),
+                      {window.getDimSize(0), window.getDimSize(1), strides[0],
+                       strides[1], dilations[0], dilations[1]},
+                      {}, {},
+                      ValueRange{pool.getInputs()[0], pool.getOutputs()[0]});
       }
     }
     // Attention: romac_attention[_heads]_{f32,bf16}(q, k, v, o, scale).

@@ -127,13 +127,17 @@ void romac::buildCodegenLLVMPipeline(OpPassManager &pm,
   pm.addPass(createSCFToControlFlowPass());
   if (options.approximateMath)
     pm.addPass(createRomacApproximateMathPass());
+  // Math first: what has no LLVM intrinsic (acosh, ...) becomes libm calls,
+  // on vectors one element at a time (vector.extract / insert, lowered
+  // next).
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
   // romac-vectorize's loads, stores and reductions; a vector's reduction is
   // a tree (reassociated), as the vectorizer meant it.
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.reassociateFPReductions = true;
   pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createUBToLLVMConversionPass());
   // Buffers come from the runtime's pool (Kernels.h: romacAlloc), which
   // reuses freed blocks instead of mapping fresh pages for every layer.
   FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;

@@ -5,11 +5,12 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// romac-vectorize: every linalg.generic left on buffers after the
+// romac-vectorize: every linalg.generic and fill left on buffers after the
 // contractions became kernel calls (element-wise chains, broadcasts, the
-// reductions of norms and softmax) is tiled to one vector along its
-// innermost loop and vectorized with upstream's linalg vectorizer (see
-// Passes.td).
+// reductions of norms and softmax, padded buffers' zeros) has its
+// contiguous innermost loops collapsed into one, is tiled to one vector
+// along that loop (its remainder one shorter vector) and vectorized with
+// upstream's linalg vectorizer (see Passes.td).
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +18,8 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
@@ -33,43 +36,177 @@ using namespace mlir;
 
 namespace {
 
-/// The vector length of `op` along its innermost loop: the largest multiple
-/// of `lanes` up to 4 * `lanes` that divides the loop's static bound (0 when
-/// none does, or when the op is not one this pass handles).
-int64_t getVectorLength(linalg::GenericOp op, int64_t lanes) {
+/// Whether every operand of \p op is a memref or a scalar, read through a
+/// projected permutation (no windows).
+bool hasPlainBuffers(linalg::GenericOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumLoops() == 0)
-    return 0;
+    return false;
+  return llvm::all_of(op->getOpOperands(), [&](OpOperand &operand) {
+    // Scalars (a fill's value) are broadcast. A vector of i1 is packed in
+    // bits where a buffer of i1 holds bytes: booleans stay loops.
+    Type type = operand.get().getType();
+    Type element = getElementTypeOrSelf(type);
+    if (!element.isIntOrFloat() || element.getIntOrFloatBitWidth() < 8)
+      return false;
+    return (isa<MemRefType>(type) || !isa<ShapedType>(type)) &&
+           op.getMatchingIndexingMap(&operand).isProjectedPermutation();
+  });
+}
+
+/// How many innermost loops of \p op can be one loop: all parallel and
+/// statically bounded, and every operand either walks all of them as its
+/// last dims, in order, contiguous in memory (a [C, H, W] activation), or
+/// none of them (a per-channel bias). 1 when no two can.
+unsigned getCollapsibleLoops(linalg::GenericOp op) {
+  unsigned loops = op.getNumLoops();
   SmallVector<int64_t> bounds = op.getStaticLoopRanges();
-  unsigned inner = bounds.size() - 1;
-  if (ShapedType::isDynamic(bounds[inner]))
-    return 0;
-  // Every operand either walks the innermost loop along its own last,
-  // contiguous dim, or does not depend on it (a broadcast, or the output of
-  // a reduction over it): the vector is one contiguous load or store.
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  unsigned best = 1;
+  for (unsigned count = 2; count <= loops; ++count) {
+    unsigned first = loops - count;
+    bool ok = true;
+    for (unsigned loop = first; loop < loops && ok; ++loop)
+      ok = iterators[loop] == utils::IteratorType::parallel &&
+           !ShapedType::isDynamic(bounds[loop]);
+    for (OpOperand &operand : op->getOpOperands()) {
+      if (!ok)
+        break;
+      AffineMap map = op.getMatchingIndexingMap(&operand);
+      unsigned uses = 0;
+      for (unsigned loop = first; loop < loops; ++loop)
+        uses += map.isFunctionOfDim(loop);
+      if (uses == 0)
+        continue;
+      unsigned results = map.getNumResults();
+      if (uses != count || results < count) {
+        ok = false;
+        break;
+      }
+      auto type = cast<MemRefType>(operand.get().getType());
+      int64_t offset;
+      SmallVector<int64_t> strides;
+      if (failed(type.getStridesAndOffset(strides, offset))) {
+        ok = false;
+        break;
+      }
+      for (unsigned i = 0; i < count && ok; ++i) {
+        unsigned result = results - count + i;
+        ok = map.getResult(result) ==
+             getAffineDimExpr(first + i, op.getContext());
+        // Row r + 1 starts where row r ends.
+        if (ok && i + 1 < count)
+          ok = !ShapedType::isDynamic(strides[result]) &&
+               !ShapedType::isDynamic(strides[result + 1]) &&
+               !type.isDynamicDim(result + 1) &&
+               strides[result] ==
+                   strides[result + 1] * type.getDimSize(result + 1);
+      }
+    }
+    if (!ok)
+      break;
+    best = count;
+  }
+  return best;
+}
+
+/// Whether every operand either walks the innermost loop along its own
+/// last, contiguous dim, or does not depend on it (a broadcast, or the
+/// output of a reduction over it): each vector is one contiguous load or
+/// store.
+bool isContiguousAlongInnermost(linalg::GenericOp op) {
+  unsigned inner = op.getNumLoops() - 1;
   for (OpOperand &operand : op->getOpOperands()) {
-    auto type = dyn_cast<MemRefType>(operand.get().getType());
-    if (!type)
-      return 0;
     AffineMap map = op.getMatchingIndexingMap(&operand);
-    if (!map.isProjectedPermutation())
-      return 0;
-    bool uses = map.isFunctionOfDim(inner);
-    if (!uses)
+    if (!map.isFunctionOfDim(inner))
       continue;
+    auto type = cast<MemRefType>(operand.get().getType());
     if (map.getNumResults() == 0 ||
         map.getResult(map.getNumResults() - 1) !=
             getAffineDimExpr(inner, op.getContext()))
-      return 0;
+      return false;
     int64_t offset;
     SmallVector<int64_t> strides;
     if (failed(type.getStridesAndOffset(strides, offset)) ||
         strides.back() != 1)
-      return 0;
+      return false;
   }
+  return true;
+}
+
+/// How the innermost loop of bound \p bound is cut into vectors.
+struct VectorSplit {
+  int64_t length = 0;    ///< lanes of each vector of the main part
+  int64_t remainder = 0; ///< the last elements, as one shorter vector
+};
+
+/// The largest multiple of `lanes` up to 4 * `lanes` that divides the main
+/// part (the bound less its remainder modulo `lanes`); a bound below
+/// `lanes` is one vector of its own length.
+VectorSplit getVectorSplit(int64_t bound, int64_t lanes) {
+  VectorSplit split;
+  split.remainder = bound % lanes;
+  int64_t main = bound - split.remainder;
+  if (main == 0)
+    return {bound, 0};
   for (int64_t length = 4 * lanes; length >= lanes; length -= lanes)
-    if (bounds[inner] % length == 0)
-      return length;
-  return 0;
+    if (main % length == 0)
+      return {length, split.remainder};
+  return split; // unreachable: lanes divides main
+}
+
+/// The least innermost bound that is vectorized.
+constexpr int64_t kMinVector = 4;
+
+/// Two copies of \p op, on [0, point) and [point, bound) of its innermost
+/// loop, in one scf.execute_region: each operand that walks that loop is
+/// viewed on its part. None when such an operand has a dynamic shape or the
+/// body reads its indices.
+std::optional<std::pair<linalg::GenericOp, linalg::GenericOp>>
+splitInnermost(RewriterBase &rewriter, linalg::GenericOp op, int64_t point) {
+  unsigned inner = op.getNumLoops() - 1;
+  int64_t bound = op.getStaticLoopRanges()[inner];
+  // A part's linalg.index would count from its own start.
+  if (op.hasIndexSemantics())
+    return std::nullopt;
+  for (OpOperand &operand : op->getOpOperands())
+    if (op.getMatchingIndexingMap(&operand).isFunctionOfDim(inner) &&
+        !cast<MemRefType>(operand.get().getType()).hasStaticShape())
+      return std::nullopt;
+  // Both parts in one region: one loop nest, outlined as one kernel.
+  rewriter.setInsertionPoint(op);
+  auto region =
+      scf::ExecuteRegionOp::create(rewriter, op.getLoc(), TypeRange{});
+  Block *body = rewriter.createBlock(&region.getRegion());
+  scf::YieldOp::create(rewriter, op.getLoc());
+  rewriter.setInsertionPointToStart(body);
+  auto makePart = [&](int64_t begin, int64_t size) {
+    SmallVector<Value> operands;
+    for (OpOperand &operand : op->getOpOperands()) {
+      Value value = operand.get();
+      if (op.getMatchingIndexingMap(&operand).isFunctionOfDim(inner)) {
+        auto type = cast<MemRefType>(value.getType());
+        SmallVector<OpFoldResult> offsets(type.getRank(),
+                                          rewriter.getIndexAttr(0));
+        SmallVector<OpFoldResult> strides(type.getRank(),
+                                          rewriter.getIndexAttr(1));
+        SmallVector<OpFoldResult> sizes;
+        for (int64_t size : type.getShape())
+          sizes.push_back(rewriter.getIndexAttr(size));
+        offsets.back() = rewriter.getIndexAttr(begin);
+        sizes.back() = rewriter.getIndexAttr(size);
+        value = memref::SubViewOp::create(rewriter, op.getLoc(), value, offsets,
+                                          sizes, strides);
+      }
+      operands.push_back(value);
+    }
+    Operation *part = rewriter.clone(*op);
+    part->setOperands(operands);
+    return cast<linalg::GenericOp>(part);
+  };
+  linalg::GenericOp first = makePart(0, point);
+  linalg::GenericOp second = makePart(point, bound - point);
+  rewriter.eraseOp(op);
+  return std::make_pair(first, second);
 }
 
 struct VectorizePass
@@ -81,42 +218,92 @@ struct VectorizePass
       getOperation().emitError("romac-vectorize: lanes must be at least 1");
       return signalPassFailure();
     }
-    SmallVector<std::pair<linalg::GenericOp, int64_t>> candidates;
-    getOperation().walk([&](linalg::GenericOp op) {
-      if (int64_t length = getVectorLength(op, lanes))
-        candidates.push_back({op, length});
-    });
     IRRewriter rewriter(&getContext());
-    for (auto [op, length] : candidates) {
-      // One vector of the innermost loop per tile; every other loop steps
-      // by one.
-      SmallVector<int64_t> vectorShape(op.getNumLoops(), 1);
-      vectorShape.back() = length;
+    // A fill (a padded buffer's zeros, a pool's -inf) is a generic too.
+    SmallVector<linalg::LinalgOp> fills;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (isa<linalg::FillOp, linalg::MapOp>(op.getOperation()) &&
+          op.hasPureBufferSemantics())
+        fills.push_back(op);
+    });
+    for (linalg::LinalgOp fill : fills) {
+      rewriter.setInsertionPoint(fill);
+      (void)linalg::generalizeNamedOp(rewriter, fill);
+    }
+
+    SmallVector<linalg::GenericOp> candidates;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (hasPlainBuffers(op))
+        candidates.push_back(op);
+    });
+    bool changed = false;
+    for (linalg::GenericOp op : candidates) {
       // The tiles have the op's body and maps, with static shapes: they
       // vectorize when the whole op would.
       if (failed(linalg::vectorizeOpPrecondition(op)))
         continue;
-      scf::SCFTilingOptions options;
-      options.setTileSizes(getAsIndexOpFoldResult(&getContext(), vectorShape));
-      rewriter.setInsertionPoint(op);
-      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(op.getOperation()), options);
-      if (failed(tiled))
-        continue;
-      rewriter.eraseOp(op);
-      for (Operation *tile : tiled->tiledOps) {
-        rewriter.setInsertionPoint(tile);
-        FailureOr<linalg::VectorizationResult> vectorized =
-            linalg::vectorize(rewriter, tile);
-        if (failed(vectorized)) {
-          tile->emitOpError("romac-vectorize: a tile passed the "
-                            "precondition but did not vectorize");
-          return signalPassFailure();
+      // [C, 7, 7] with a per-channel bias is [C, 49]: longer vectors.
+      if (unsigned count = getCollapsibleLoops(op); count > 1) {
+        unsigned loops = op.getNumLoops();
+        ReassociationIndices group;
+        for (unsigned loop = loops - count; loop < loops; ++loop)
+          group.push_back(loop);
+        rewriter.setInsertionPoint(op);
+        FailureOr<linalg::CollapseResult> collapsed =
+            linalg::collapseOpIterationDims(op, {group}, rewriter);
+        if (succeeded(collapsed)) {
+          rewriter.eraseOp(op);
+          op = cast<linalg::GenericOp>(collapsed->collapsedOp.getOperation());
         }
-        rewriter.eraseOp(tile);
+      }
+      int64_t bound = op.getStaticLoopRanges().back();
+      if (ShapedType::isDynamic(bound) || bound < kMinVector ||
+          !isContiguousAlongInnermost(op))
+        continue;
+      VectorSplit split = getVectorSplit(bound, lanes);
+      SmallVector<std::pair<linalg::GenericOp, int64_t>> parts = {
+          {op, split.length}};
+      if (split.remainder) {
+        // The main part in vectors of `length`, the rest as one vector.
+        std::optional<std::pair<linalg::GenericOp, linalg::GenericOp>> halves =
+            splitInnermost(rewriter, op, bound - split.remainder);
+        if (!halves)
+          continue;
+        parts = {{halves->first, split.length},
+                 {halves->second, split.remainder}};
+      }
+      for (auto [part, length] : parts) {
+        // A last element of its own stays a loop (a 0-d vector).
+        if (length == 1)
+          continue;
+        // One vector of the innermost loop per tile; every other loop
+        // steps by one.
+        SmallVector<int64_t> vectorShape(part.getNumLoops(), 1);
+        vectorShape.back() = length;
+        scf::SCFTilingOptions options;
+        options.setTileSizes(
+            getAsIndexOpFoldResult(&getContext(), vectorShape));
+        rewriter.setInsertionPoint(part);
+        FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+            rewriter, cast<TilingInterface>(part.getOperation()), options);
+        if (failed(tiled))
+          continue;
+        rewriter.eraseOp(part);
+        changed = true;
+        for (Operation *tile : tiled->tiledOps) {
+          rewriter.setInsertionPoint(tile);
+          FailureOr<linalg::VectorizationResult> vectorized =
+              linalg::vectorize(rewriter, tile);
+          if (failed(vectorized)) {
+            tile->emitOpError("romac-vectorize: a tile passed the "
+                              "precondition but did not vectorize");
+            return signalPassFailure();
+          }
+          rewriter.eraseOp(tile);
+        }
       }
     }
-    if (candidates.empty())
+    if (!changed)
       return;
 
     // One-dimensional vectors of loads and stores, and each reduction a

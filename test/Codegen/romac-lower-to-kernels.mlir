@@ -78,6 +78,74 @@ func.func @depthwise(%x: memref<1x3x9x9xf32>, %w: memref<3x3x3xf32>, %y: memref<
 
 // -----
 
+// A max pooling becomes the max-pooling kernel: input and output (the window
+// operand only gives its shape), then kh, kw, strides and dilations.
+// CHECK-LABEL: module
+// CHECK-DAG: func.func private @romac_maxpool2d_nchw_f32(memref<?x?x?x?xf32, strided<[?, ?, ?, ?], offset: ?>>, memref<?x?x?x?xf32, strided<[?, ?, ?, ?], offset: ?>>, i64, i64, i64, i64, i64, i64) attributes {llvm.emit_c_interface}
+// CHECK-LABEL: func.func @maxpool
+// CHECK: %[[IN:.*]] = memref.cast %arg0 : memref<1x4x13x13xf32> to memref<?x?x?x?xf32, strided<[?, ?, ?, ?], offset: ?>>
+// CHECK: %[[OUT:.*]] = memref.cast %arg2 : memref<1x4x6x4xf32> to memref<?x?x?x?xf32, strided<[?, ?, ?, ?], offset: ?>>
+// CHECK: %[[KH:.*]] = arith.constant 3 : i64
+// CHECK-NEXT: %[[KW:.*]] = arith.constant 2 : i64
+// CHECK-NEXT: %[[SH:.*]] = arith.constant 2 : i64
+// CHECK-NEXT: %[[SW:.*]] = arith.constant 3 : i64
+// CHECK-NEXT: %[[DH:.*]] = arith.constant 1 : i64
+// CHECK-NEXT: %[[DW:.*]] = arith.constant 1 : i64
+// CHECK-NEXT: call @romac_maxpool2d_nchw_f32(%[[IN]], %[[OUT]], %[[KH]], %[[KW]], %[[SH]], %[[SW]], %[[DH]], %[[DW]])
+// CHECK-NOT: linalg.pooling
+func.func @maxpool(%x: memref<1x4x13x13xf32>, %w: memref<3x2xf32>, %y: memref<1x4x6x4xf32>) {
+  linalg.pooling_nchw_max {strides = dense<[2, 3]> : tensor<2xi64>, dilations = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x4x13x13xf32>, memref<3x2xf32>) outs(%y : memref<1x4x6x4xf32>)
+  return
+}
+
+// -----
+
+// The importer's MaxPool (a linalg.generic with the pooling's maps and a
+// maximumf body) becomes the same kernel (here a dilation of 2 along the
+// columns); an average pooling (addf) and a max pooling whose input map is
+// not the importer's (its rows and columns swapped) stay generics.
+#in = affine_map<(n, c, h, w, kh, kw) -> (n, c, h * 2 + kh, w * 2 + kw * 2)>
+#in_t = affine_map<(n, c, h, w, kh, kw) -> (n, c, w * 2 + kw, h * 2 + kh)>
+#win = affine_map<(n, c, h, w, kh, kw) -> (kh, kw)>
+#out = affine_map<(n, c, h, w, kh, kw) -> (n, c, h, w)>
+// CHECK-LABEL: func.func @maxpool_generic
+// CHECK: %[[KH:.*]] = arith.constant 3 : i64
+// CHECK-NEXT: %[[KW:.*]] = arith.constant 3 : i64
+// CHECK-NEXT: %[[SH:.*]] = arith.constant 2 : i64
+// CHECK-NEXT: %[[SW:.*]] = arith.constant 2 : i64
+// CHECK-NEXT: %[[DH:.*]] = arith.constant 1 : i64
+// CHECK-NEXT: %[[DW:.*]] = arith.constant 2 : i64
+// CHECK-NEXT: call @romac_maxpool2d_nchw_f32(%{{.*}}, %{{.*}}, %[[KH]], %[[KW]], %[[SH]], %[[SW]], %[[DH]], %[[DW]])
+// CHECK: linalg.generic
+// CHECK: arith.addf
+// CHECK: linalg.generic
+// CHECK: arith.maximumf
+// CHECK-NOT: call
+func.func @maxpool_generic(%x: memref<1x4x13x13xf32>, %w: memref<3x3xf32>, %y: memref<1x4x6x5xf32>) {
+  linalg.generic {indexing_maps = [#in, #win, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %w : memref<1x4x13x13xf32>, memref<3x3xf32>) outs(%y : memref<1x4x6x5xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.maximumf %o, %a : f32
+    linalg.yield %m : f32
+  }
+  linalg.generic {indexing_maps = [#in, #win, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %w : memref<1x4x13x13xf32>, memref<3x3xf32>) outs(%y : memref<1x4x6x5xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.addf %o, %a : f32
+    linalg.yield %m : f32
+  }
+  linalg.generic {indexing_maps = [#in_t, #win, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %w : memref<1x4x13x13xf32>, memref<3x3xf32>) outs(%y : memref<1x4x6x5xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.maximumf %o, %a : f32
+    linalg.yield %m : f32
+  }
+  return
+}
+
+// -----
+
 // Other element types and tensors stay linalg ops for the loop lowering.
 // CHECK-LABEL: func.func @kept
 // CHECK-NOT: call

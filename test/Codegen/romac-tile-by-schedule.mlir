@@ -48,6 +48,65 @@ func.func @conv(%x: tensor<1x8x10x10xf32>, %w: tensor<16x8x3x3xf32>, %o: tensor<
 
 // -----
 
+// A fused epilogue under a tiled reduction (K by 4, from 0 to 12: tiles at 0, 4, 8):
+// only the first tile of K overwrites the output, only the last scales and clamps.
+// CHECK-LABEL: func.func @epilogue
+// CHECK: scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}}
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[K]], %[[C0]] : index
+// CHECK: %[[LAST:.*]] = arith.cmpi eq, %[[K]], %[[C8]] : index
+// CHECK: scf.if %[[FIRST]] -> (tensor<32x64xf32>)
+// CHECK:   scf.if %[[LAST]] -> (tensor<32x64xf32>)
+// CHECK:     linalg.matmul {romac.clamp = array<f32: 0.000000e+00, 6.000000e+00>, romac.overwrite, romac.scale = 5.000000e-01 : f32, romac.tiled_mapping
+// CHECK:   } else {
+// CHECK:     linalg.matmul {romac.overwrite, romac.tiled_mapping
+// CHECK: } else {
+// CHECK:   scf.if %[[LAST]] -> (tensor<32x64xf32>)
+// CHECK:     linalg.matmul {romac.clamp = array<f32: 0.000000e+00, 6.000000e+00>, romac.scale = 5.000000e-01 : f32, romac.tiled_mapping
+// CHECK:   } else {
+// CHECK:     linalg.matmul {romac.tiled_mapping
+func.func @epilogue(%a: tensor<32x12xf32>, %b: tensor<12x64xf32>, %c: tensor<32x64xf32>) -> tensor<32x64xf32> {
+  %0 = linalg.matmul {romac.overwrite, romac.scale = 0.5 : f32, romac.clamp = array<f32: 0.0, 6.0>, romac.mapping = #romac.mapping<reuse = output_stationary, tile = array<i64: 32, 64, 4>, order = array<i64: 0, 1, 2>>}
+         ins(%a, %b : tensor<32x12xf32>, tensor<12x64xf32>) outs(%c : tensor<32x64xf32>) -> tensor<32x64xf32>
+  return %0 : tensor<32x64xf32>
+}
+
+// -----
+
+// Only a clamp (the output starts as a bias): one scf.if on the last tile of C (C by 3
+// from 0 to 8: the last tile starts at 6 and is clipped); the tiled parallel loop (K by 8)
+// plays no part.
+// CHECK-LABEL: func.func @clamp_only
+// CHECK: scf.for
+// CHECK: scf.for %[[C:.*]] = %{{.*}} to %{{.*}} step %{{.*}}
+// CHECK: %[[C6:.*]] = arith.constant 6 : index
+// CHECK: %[[LAST:.*]] = arith.cmpi eq, %[[C]], %[[C6]] : index
+// CHECK-NOT: romac.overwrite
+// CHECK: scf.if %[[LAST]] -> (tensor<1x8x8x8xf32>)
+// CHECK:   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, romac.clamp
+// CHECK: } else {
+// CHECK:   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, romac.tiled_mapping
+func.func @clamp_only(%x: tensor<1x8x10x10xf32>, %w: tensor<16x8x3x3xf32>, %o: tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32> {
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>, romac.clamp = array<f32: 0.0, 0x7F800000>, romac.mapping = #romac.mapping<reuse = input_stationary, tile = array<i64: 1, 8, 8, 8, 3, 3, 3>, order = array<i64: 1, 4, 0, 2, 3, 5, 6>>}
+         ins(%x, %w : tensor<1x8x10x10xf32>, tensor<16x8x3x3xf32>) outs(%o : tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>
+  return %0 : tensor<1x16x8x8xf32>
+}
+
+// -----
+
+// Untiled reductions keep their epilogue as it is.
+// CHECK-LABEL: func.func @whole_reduction
+// CHECK-NOT: scf.if
+// CHECK: linalg.matmul {romac.overwrite, romac.tiled_mapping
+func.func @whole_reduction(%a: tensor<32x12xf32>, %b: tensor<12x64xf32>, %c: tensor<32x64xf32>) -> tensor<32x64xf32> {
+  %0 = linalg.matmul {romac.overwrite, romac.mapping = #romac.mapping<reuse = output_stationary, tile = array<i64: 8, 64, 12>, order = array<i64: 0, 1, 2>>}
+         ins(%a, %b : tensor<32x12xf32>, tensor<12x64xf32>) outs(%c : tensor<32x64xf32>) -> tensor<32x64xf32>
+  return %0 : tensor<32x64xf32>
+}
+
+// -----
+
 // A mapping for another op (a schedule of another model) is an error.
 func.func @wrong(%a: tensor<32x12xf32>, %b: tensor<12x64xf32>, %c: tensor<32x64xf32>) -> tensor<32x64xf32> {
   // expected-error @below {{'romac.mapping' has 7 tile sizes, the op has 3 loops}}

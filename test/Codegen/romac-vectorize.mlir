@@ -54,11 +54,8 @@ func.func @sub_exp(%x: memref<8x48xf32>, %m: memref<8xf32>, %b: memref<48xf32>, 
 }
 
 // Left to LLVM's loop vectorizer: a transposed operand (not contiguous along the innermost
-// loop), and an innermost bound that no multiple of 16 divides.
+// loop).
 // CHECK-LABEL: func.func @transposed
-// CHECK-NOT: vector.
-// CHECK: linalg.generic
-// CHECK-LABEL: func.func @odd
 // CHECK-NOT: vector.
 // CHECK: linalg.generic
 func.func @transposed(%x: memref<64x64xf32>, %y: memref<64x64xf32>) {
@@ -69,12 +66,87 @@ func.func @transposed(%x: memref<64x64xf32>, %y: memref<64x64xf32>) {
   }
   return
 }
+
+// An innermost bound that no multiple of 16 divides: contiguous rows are one loop
+// (4 x 77 = 308), its first 304 elements go in 16-lane vectors, the last 4 as one vector.
+// CHECK-LABEL: func.func @odd
+// CHECK: memref.collapse_shape %{{.*}} {{\[\[}}0, 1]] : memref<4x77xf32> into memref<308xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c304 step %c16
+// CHECK: arith.negf %{{.*}} : vector<16xf32>
+// CHECK: memref.subview %{{.*}}[304] [4] [1]
+// CHECK: arith.negf %{{.*}} : vector<4xf32>
+// CHECK-NOT: linalg.generic
 func.func @odd(%x: memref<4x77xf32>, %y: memref<4x77xf32>) {
   linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
       ins(%x : memref<4x77xf32>) outs(%y : memref<4x77xf32>) {
   ^bb0(%in: f32, %out: f32):
     %0 = arith.negf %in : f32
     linalg.yield %0 : f32
+  }
+  return
+}
+
+// A reduction over 77 columns (the text encoder's tokens): 64 lanes, then the last 13.
+// CHECK-LABEL: func.func @row_sum77
+// CHECK: vector.reduction <add>, %{{.*}}, %{{.*}} : vector<64xf32> into f32
+// CHECK: vector.reduction <add>, %{{.*}}, %{{.*}} : vector<13xf32> into f32
+// CHECK-NOT: linalg.generic
+func.func @row_sum77(%x: memref<8x77xf32>, %s: memref<8xf32>) {
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<8x77xf32>) outs(%s : memref<8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.addf %out, %in : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
+
+// A per-channel bias over 7 x 7 planes (MobileNet's last blocks): the plane is one loop of
+// 49, 48 lanes and a last element left as a loop; the bias is read once per channel and
+// splatted.
+// CHECK-LABEL: func.func @bias_7x7
+// CHECK: memref.collapse_shape %{{.*}} {{\[\[}}0], [1, 2]] : memref<24x7x7xf32> into memref<24x49xf32>
+// CHECK: vector.broadcast %{{.*}} : vector<f32> to vector<48xf32>
+// CHECK: %[[LAST:.*]] = memref.subview %{{.*}}[0, 48] [24, 1] [1, 1]
+// CHECK: linalg.generic {{.*}} outs(%[[LAST]]
+#c3 = affine_map<(d0, d1, d2) -> (d0)>
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @bias_7x7(%b: memref<24xf32>, %y: memref<24x7x7xf32>) {
+  linalg.generic {indexing_maps = [#c3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%b : memref<24xf32>) outs(%y : memref<24x7x7xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  return
+}
+
+// Rows of a view that are not contiguous stay rows: 7 lanes per row.
+// CHECK-LABEL: func.func @view_rows
+// CHECK-NOT: memref.collapse_shape
+// CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1
+// CHECK: vector.load %{{.*}} : memref<7xf32, {{.*}}>, vector<7xf32>
+func.func @view_rows(%x: memref<32x64xf32>, %y: memref<4x7xf32>) {
+  %v = memref.subview %x[0, 0] [4, 7] [1, 1] : memref<32x64xf32> to memref<4x7xf32, strided<[64, 1]>>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%v : memref<4x7xf32, strided<[64, 1]>>) outs(%y : memref<4x7xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  return
+}
+
+// Fills (linalg.fill, and linalg.map as tensor.pad's bufferization writes a padded
+// buffer's zeros) are vectorized like generics: one loop over the whole buffer.
+// CHECK-LABEL: func.func @fills
+// CHECK: memref.collapse_shape %{{.*}} {{\[\[}}0, 1, 2, 3]] : memref<1x144x58x58xf32> into memref<484416xf32>
+// CHECK: vector.store %{{.*}} : memref<64xf32, {{.*}}>, vector<64xf32>
+// CHECK: vector.store %{{.*}} : memref<64xf32, {{.*}}>, vector<64xf32>
+// CHECK-NOT: linalg.
+func.func @fills(%y: memref<1x144x58x58xf32>) {
+  %z = arith.constant 0.0 : f32
+  linalg.fill ins(%z : f32) outs(%y : memref<1x144x58x58xf32>)
+  linalg.map outs(%y : memref<1x144x58x58xf32>) (%init: f32) {
+    linalg.yield %z : f32
   }
   return
 }

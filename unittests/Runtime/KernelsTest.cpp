@@ -333,6 +333,71 @@ double maxErrorWithNan(const std::vector<float> &a,
   return worst;
 }
 
+TEST_P(KernelsTest, MaxPoolMatchesNaiveLoops) {
+  // The depthwise kernel's walk with max instead of the multiply-add: 2x2
+  // and 3x3 windows of strides 1, 2 (vectors) and 3 (scalar), a dilation,
+  // output widths around the vector widths, a padded output tile inside a
+  // larger buffer and a transposed-in-memory input (scalar path). The
+  // output starts as -inf or as random values (out = max(out, window));
+  // NaNs in the input and in the output's start must come out as NaN
+  // (arith.maximumf), wherever they sit in a window.
+  struct Case {
+    int64_t n, c, ih, iw, kh, kw, sh, sw, dh, dw;
+    bool transposedInput, fromLowest;
+  };
+  for (Case t : {Case{1, 3, 9, 9, 3, 3, 2, 2, 1, 1, false, true},
+                 Case{2, 5, 12, 70, 2, 2, 2, 2, 1, 1, false, true},
+                 Case{1, 4, 55, 55, 3, 3, 2, 2, 1, 1, false, true},
+                 Case{1, 2, 13, 13, 3, 3, 2, 2, 1, 1, false, false},
+                 Case{1, 2, 11, 37, 3, 3, 1, 1, 1, 1, false, false},
+                 Case{1, 3, 20, 66, 3, 3, 1, 1, 2, 2, false, true},
+                 Case{1, 2, 16, 40, 3, 2, 3, 3, 1, 1, false, true},
+                 Case{1, 2, 18, 34, 3, 3, 2, 2, 1, 1, true, true}}) {
+    int64_t oh = (t.ih - (t.kh - 1) * t.dh - 1) / t.sh + 1;
+    int64_t ow = (t.iw - (t.kw - 1) * t.dw - 1) / t.sw + 1;
+    std::vector<float> in = makeRandom(t.n * t.c * t.ih * t.iw, 51);
+    for (size_t i = 7; i < in.size(); i += 97)
+      in[i] = NAN;
+    int64_t ph = oh + 2, pw = ow + 3;
+    std::vector<float> out = makeRandom(t.n * t.c * ph * pw, 53);
+    if (t.fromLowest)
+      std::fill(out.begin(), out.end(), -INFINITY);
+    out[(ph / 2) * pw + pw / 2] = NAN; // inside the tile of plane 0
+    std::vector<float> want = out;
+    auto inAt = [&](int64_t n, int64_t c, int64_t y, int64_t x) {
+      int64_t plane = (n * t.c + c) * t.ih * t.iw;
+      return in[plane + (t.transposedInput ? x * t.ih + y : y * t.iw + x)];
+    };
+    for (int64_t n = 0; n < t.n; ++n)
+      for (int64_t c = 0; c < t.c; ++c)
+        for (int64_t y = 0; y < oh; ++y)
+          for (int64_t x = 0; x < ow; ++x) {
+            float &o = want[((n * t.c + c) * ph + y + 1) * pw + x + 2];
+            for (int64_t ky = 0; ky < t.kh; ++ky)
+              for (int64_t kx = 0; kx < t.kw; ++kx) {
+                float v =
+                    inAt(n, c, y * t.sh + ky * t.dh, x * t.sw + kx * t.dw);
+                o = std::isnan(o) || std::isnan(v) ? NAN : std::max(o, v);
+              }
+          }
+    int64_t plane = t.ih * t.iw;
+    auto iv = t.transposedInput
+                  ? makeView<RomacMemref4F32>(in, 0, {t.n, t.c, t.ih, t.iw},
+                                              {t.c * plane, plane, 1, t.ih})
+                  : makeView<RomacMemref4F32>(in, 0, {t.n, t.c, t.ih, t.iw},
+                                              {t.c * plane, plane, t.iw, 1});
+    auto ov = makeView<RomacMemref4F32>(out, pw + 2, {t.n, t.c, oh, ow},
+                                        {t.c * ph * pw, ph * pw, pw, 1});
+    _mlir_ciface_romac_maxpool2d_nchw_f32(&iv, &ov, t.kh, t.kw, t.sh, t.sw,
+                                          t.dh, t.dw);
+    // Maxima are inputs or old outputs: exact.
+    EXPECT_EQ(maxErrorWithNan(out, want), 0.0)
+        << "c=" << t.c << " " << t.ih << "x" << t.iw << " k=" << t.kh << "x"
+        << t.kw << " s=" << t.sh << "," << t.sw << " d=" << t.dh << "," << t.dw
+        << (t.transposedInput ? " transposed input" : "");
+  }
+}
+
 TEST_P(KernelsTest, WinogradConvMatchesNaiveLoops) {
   // Stride-1 3x3 convolutions with a constant filter, at least 16 channels
   // and filters and an output of 100 pixels run by Winograd's F(2x2, 3x3)
@@ -1089,6 +1154,7 @@ TEST(KernelsSymbols, EveryEntryPointIsListed) {
         "_mlir_ciface_romac_batch_matmul_f32",
         "_mlir_ciface_romac_conv2d_nchw_fchw_f32",
         "_mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32",
+        "_mlir_ciface_romac_maxpool2d_nchw_f32",
         "_mlir_ciface_romac_attention_f32", "_mlir_ciface_romac_matmul_bf16",
         "_mlir_ciface_romac_matmul_fused_bf16",
         "_mlir_ciface_romac_batch_matmul_bf16",

@@ -24,6 +24,14 @@ def RomacTileBySchedulePass
     the output tile, as the schedule counts them). The tiled op keeps the
     mapping, renamed `romac.tiled_mapping`, so a second run is a no-op.
 
+    A tile with a fused epilogue (romac-fuse-into-contractions:
+    `romac.overwrite`, `romac.scale`, `romac.clamp`) whose reduction loops
+    are tiled becomes an `scf.if` on whether its reduction tiles are the
+    first ones (every output element's first visit: only there may it
+    overwrite), of `scf.if`s on whether they are the last ones (its sums
+    complete: only there may it scale and clamp); each branch is a copy of
+    the tile with the part of its epilogue that holds there.
+
     The loop nest is exactly the one the cost model counted, so the schedule
     is proven by the outputs of the program that runs it.
 
@@ -52,17 +60,26 @@ def RomacVectorizePass
     element-wise chains (bias, activations, residual adds, the element-wise
     steps of norms and softmax, fused by romac-fuse-elementwise),
     broadcasts, and reductions (a norm's mean and variance, softmax's max
-    and sum). Each one whose every operand either walks the innermost loop
-    along its own contiguous last dim or does not depend on that loop (a
-    broadcast operand, or the output of a reduction over it) is tiled with
-    `scf.for` loops to tiles of one vector along the innermost loop (the
-    largest multiple of `lanes` up to 4 x `lanes` that divides the loop's
-    static bound) and 1 along every other loop, and each tile is vectorized
-    with upstream's linalg vectorizer (`vector.transfer_read`, arithmetic
-    on vectors, `vector.multi_reduction` for a reduction,
-    `vector.transfer_write`). The other generics (dynamic or indivisible
-    innermost bounds, transposed or strided operands, bodies the vectorizer
-    does not take) are left to LLVM's loop vectorizer.
+    and sum), and fills (`linalg.fill`, and the `linalg.map` of a padded
+    buffer's zeros, generalized first). Each one whose every operand is a
+    buffer or a scalar of 8 bits or more (a vector of i1 is packed in bits,
+    a buffer of i1 in bytes) read through a projected permutation is first
+    collapsed: its innermost parallel loops become one loop where every
+    operand walks them all as its last, contiguous dims or none of them (a
+    [C, 7, 7] output with a per-channel bias is [C, 49]). Then, when every
+    operand either walks the innermost loop along its own contiguous last
+    dim or does not depend on that loop (a broadcast operand, or the output
+    of a reduction over it), it is tiled with `scf.for` loops to tiles of
+    one vector along the innermost loop and 1 along every other loop, and
+    each tile is vectorized with upstream's linalg vectorizer
+    (`vector.transfer_read`, arithmetic on vectors, `vector.multi_reduction`
+    for a reduction, `vector.transfer_write`). The vector is the largest
+    multiple of `lanes` up to 4 x `lanes` that divides the loop's bound less
+    its remainder modulo `lanes`; the remainder (2 or more elements) is one
+    shorter vector, the two parts in one `scf.execute_region` (one kernel
+    when outlined). A bound below 4, dynamic shapes, transposed or strided
+    operands, a remainder of one element and a split body that reads its
+    indices (`linalg.index`) stay loops.
 
     This is what LLVM alone cannot do: a floating-point reduction loop is
     not reassociated, so softmax's row sums and a norm's statistics stayed
@@ -181,9 +198,9 @@ def RomacOutlineKernelsPass
 
 def RomacLowerToKernelsPass
     : Pass<"romac-lower-to-kernels", "::mlir::ModuleOp"> {
-  let summary = "Replace f32 matmul, batch_matmul, conv_2d_nchw_fchw and "
-                "depthwise_conv_2d_nchw_chw on buffers by calls of romac's "
-                "native kernels";
+  let summary = "Replace f32 matmul, batch_matmul, conv_2d_nchw_fchw, "
+                "depthwise_conv_2d_nchw_chw and pooling_nchw_max on buffers "
+                "by calls of romac's native kernels";
   let description = [{
     After bufferization, every `linalg.matmul`, `linalg.batch_matmul`,
     `linalg.conv_2d_nchw_fchw` and `linalg.depthwise_conv_2d_nchw_chw` on
@@ -195,7 +212,13 @@ def RomacLowerToKernelsPass
     strides and dilations as i64 operands and a last i64 that is 1 when the
     filter is a view of a constant `memref.global` (a weight, whose packed
     copy the kernel may keep between calls), or
-    `@romac_depthwise_conv2d_nchw_chw_f32` with the strides and dilations. The callees are declared
+    `@romac_depthwise_conv2d_nchw_chw_f32` with the strides and dilations.
+    A `linalg.pooling_nchw_max` on f32 memrefs with a static 2-D window, or
+    the `linalg.generic` the importer writes for ONNX's MaxPool (loops n, c,
+    oh, ow, kh, kw; the input read at (n, c, oh * sh + kh * dh, ow * sw +
+    kw * dw); `arith.maximumf` of the output and the input), becomes `@romac_maxpool2d_nchw_f32(in, out, kh, kw, strides,
+    dilations)` (the window operand only carries its shape; the kernel
+    maxes into the output, NaN kept, as `arith.maximumf` does). The callees are declared
     `llvm.emit_c_interface`, so they receive pointers to memref
     descriptors. Each kernel accumulates into its output, as the linalg op
     does.
@@ -218,7 +241,8 @@ def RomacLowerToKernelsPass
     `@romac_conv2d_nchw_fchw_fused_bf16`, `@romac_attention_bf16`): the
     same f32 operands and results, but the kernels round their operands to
     bfloat16 and sum the products in fp32 (AVX512-BF16's VDPBF16PS where
-    the CPU has it). The depthwise convolution stays fp32.
+    the CPU has it). The depthwise convolution and the max pooling stay
+    fp32.
 
     Example:
 
@@ -366,9 +390,11 @@ def RomacFuseIntoContractionsPass
     writes the sum instead of adding it to the output's old values, so the
     zero fill's pass and the kernel's read of the output are gone (the
     UNet's attention scores: 671 MB each). Only for a matmul, batch_matmul,
-    conv_2d_nchw_fchw or depthwise_conv_2d_nchw_chw on f32 whose
-    `romac.mapping` tiles no reduction loop (a tiled reduction would scale
-    and clamp partial sums, and overwrite the tiles before).
+    conv_2d_nchw_fchw or depthwise_conv_2d_nchw_chw on f32. Where its
+    `romac.mapping` tiles a reduction loop, romac-tile-by-schedule gives the
+    overwrite to the reduction's first tile only and the scale and clamp to
+    its last (partial sums are neither scaled nor clamped, and no tile
+    overwrites the sums of the tiles before it).
     Consumers that do anything else to the result (another activation, a
     scale) stay as they are.
 

@@ -130,6 +130,16 @@ void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32(
     RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
     int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW);
 
+/// out[n, c, oh, ow] = max(out[n, c, oh, ow], max_{kh, kw} in[n, c,
+///   oh * strideH + kh * dilH, ow * strideW + kw * dilW])
+/// over a kh x kw window (linalg.pooling_nchw_max: NaN when any operand
+/// is NaN; padding is explicit in `in`, the output starts as -inf).
+void _mlir_ciface_romac_maxpool2d_nchw_f32(RomacMemref4F32 *in,
+                                           RomacMemref4F32 *out, int64_t kh,
+                                           int64_t kw, int64_t strideH,
+                                           int64_t strideW, int64_t dilH,
+                                           int64_t dilW);
+
 /// The same four kernels with an epilogue fused into them
 /// (romac-fuse-into-contractions: `romac.overwrite`, `romac.scale`,
 /// `romac.clamp`): with `overwrite` non-zero the output's old values are

@@ -171,6 +171,9 @@ struct DepthwisePlane {
   /// Overwrite, scale and clamp, applied to each output as it is stored
   /// (a depthwise sum is complete there); null for plain accumulation.
   const Epilogue *epilogue = nullptr;
+  /// A max pooling instead: out(oy, ox) = max(out(oy, ox), the kh x kw
+  /// window's max), NaN kept; `w` and `epilogue` unused.
+  bool max = false;
 };
 
 /// One fused attention (AttentionMicro.inc): for every batch element b,
@@ -308,8 +311,8 @@ struct IsaKernels {
                 float *out);
   /// C += A * B for a thin product, over the columns [colBegin, colEnd).
   void (*runThin)(const ThinProblem &problem, int64_t colBegin, int64_t colEnd);
-  /// out += the depthwise convolution of one plane, output rows
-  /// [rowBegin, rowEnd).
+  /// out += the depthwise convolution of one plane (or its max pooling,
+  /// DepthwisePlane::max), output rows [rowBegin, rowEnd).
   void (*runDepthwise)(const DepthwisePlane &plane, int64_t rowBegin,
                        int64_t rowEnd);
   /// The attention of the query blocks [blockBegin, blockEnd) of

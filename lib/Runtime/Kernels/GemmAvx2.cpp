@@ -36,6 +36,12 @@ struct Vec {
   static Reg sub(Reg a, Reg b) { return _mm256_sub_ps(a, b); }
   /// b when either is NaN.
   static Reg max(Reg a, Reg b) { return _mm256_max_ps(a, b); }
+  /// max(acc, x), NaN when either is NaN (max pooling): max_ps(x, acc)
+  /// keeps a NaN acc, the blend a NaN x.
+  static Reg maxNaN(Reg acc, Reg x) {
+    return _mm256_blendv_ps(_mm256_max_ps(x, acc), x,
+                            _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+  }
   /// The nearest integer (ties to even), as a float.
   static Reg round(Reg v) {
     return _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);

@@ -32,6 +32,8 @@ struct Vec {
   static Reg sub(Reg a, Reg b) { return a - b; }
   /// b when either is NaN, as the vector ISAs' max.
   static Reg max(Reg a, Reg b) { return a > b ? a : b; }
+  /// max(acc, x), NaN when either is NaN (max pooling).
+  static Reg maxNaN(Reg acc, Reg x) { return x != x ? x : max(x, acc); }
   static Reg round(Reg v) { return __builtin_rintf(v); }
   static Reg scaleByPowerOf2(Reg v, Reg n) {
     return __builtin_ldexpf(v, static_cast<int>(n));

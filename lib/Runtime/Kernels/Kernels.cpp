@@ -620,6 +620,9 @@ void conv2d(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
 void depthwiseConv2d(RomacMemref4F32 *in, RomacMemref3F32 *w,
                      RomacMemref4F32 *out, int64_t strideH, int64_t strideW,
                      int64_t dilH, int64_t dilW, const Epilogue *epilogue);
+void filterPlanes(RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
+                  int64_t kh, int64_t kw, int64_t strideH, int64_t strideW,
+                  int64_t dilH, int64_t dilW, const Epilogue *epilogue);
 
 } // namespace
 
@@ -685,6 +688,12 @@ extern "C" void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32(
     RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
     int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW) {
   depthwiseConv2d(in, w, out, strideH, strideW, dilH, dilW, nullptr);
+}
+
+extern "C" void _mlir_ciface_romac_maxpool2d_nchw_f32(
+    RomacMemref4F32 *in, RomacMemref4F32 *out, int64_t kh, int64_t kw,
+    int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW) {
+  filterPlanes(in, nullptr, out, kh, kw, strideH, strideW, dilH, dilW, nullptr);
 }
 
 extern "C" void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32(
@@ -799,10 +808,11 @@ void conv2d(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
 }
 
 /// Each output plane (n, c) is its own input plane filtered by c's
-/// weights; the threads take blocks of output rows of the planes.
-void depthwiseConv2d(RomacMemref4F32 *in, RomacMemref3F32 *w,
-                     RomacMemref4F32 *out, int64_t strideH, int64_t strideW,
-                     int64_t dilH, int64_t dilW, const Epilogue *epilogue) {
+/// weights (or, with `w` null, max-pooled over kh x kw windows); the
+/// threads take blocks of output rows of the planes.
+void filterPlanes(RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
+                  int64_t kh, int64_t kw, int64_t strideH, int64_t strideW,
+                  int64_t dilH, int64_t dilW, const Epilogue *epilogue) {
   int64_t batch = out->sizes[0], channels = out->sizes[1], oh = out->sizes[2];
   if (batch == 0 || channels == 0 || oh == 0 || out->sizes[3] == 0)
     return;
@@ -810,11 +820,11 @@ void depthwiseConv2d(RomacMemref4F32 *in, RomacMemref3F32 *w,
     const IsaKernels &isa;
     RomacMemref4F32 *in, *out;
     RomacMemref3F32 *w;
-    int64_t strideH, strideW, dilH, dilW, channels, oh, rowsPerItem,
+    int64_t kh, kw, strideH, strideW, dilH, dilW, channels, oh, rowsPerItem,
         itemsPerPlane;
     const Epilogue *epilogue;
-  } ctx{getKernels(), in,       out, w, strideH, strideW, dilH,
-        dilW,         channels, oh,  0, 0,       epilogue};
+  } ctx{getKernels(), in,   out,      w,  kh, kw, strideH, strideW,
+        dilH,         dilW, channels, oh, 0,  0,  epilogue};
   // Blocks of 8 output rows: enough items for both threads on the small
   // planes of a network's last layers, whole rows for the vectors.
   ctx.rowsPerItem = 8;
@@ -828,30 +838,43 @@ void depthwiseConv2d(RomacMemref4F32 *in, RomacMemref3F32 *w,
           int64_t row0 = item % x.itemsPerPlane * x.rowsPerItem;
           int64_t n = plane / x.channels, ch = plane % x.channels;
           const RomacMemref4F32 &i = *x.in, &o = *x.out;
-          const RomacMemref3F32 &f = *x.w;
           DepthwisePlane p{
               i.aligned + i.offset + n * i.strides[0] + ch * i.strides[1],
               i.strides[2],
               i.strides[3],
               i.sizes[3],
-              f.aligned + f.offset + ch * f.strides[0],
-              f.strides[1],
-              f.strides[2],
+              nullptr,
+              0,
+              0,
               o.aligned + o.offset + n * o.strides[0] + ch * o.strides[1],
               o.strides[2],
               o.strides[3],
               o.sizes[3],
-              f.sizes[1],
-              f.sizes[2],
+              x.kh,
+              x.kw,
               x.strideH,
               x.strideW,
               x.dilH,
               x.dilW,
               x.epilogue};
+          if (const RomacMemref3F32 *f = x.w) {
+            p.w = f->aligned + f->offset + ch * f->strides[0];
+            p.wRowStride = f->strides[1];
+            p.wColStride = f->strides[2];
+          } else {
+            p.max = true;
+          }
           x.isa.runDepthwise(p, row0, std::min(x.oh, row0 + x.rowsPerItem));
         }
       },
       &ctx);
+}
+
+void depthwiseConv2d(RomacMemref4F32 *in, RomacMemref3F32 *w,
+                     RomacMemref4F32 *out, int64_t strideH, int64_t strideW,
+                     int64_t dilH, int64_t dilW, const Epilogue *epilogue) {
+  filterPlanes(in, w, out, w->sizes[1], w->sizes[2], strideH, strideW, dilH,
+               dilW, epilogue);
 }
 
 } // namespace

@@ -195,6 +195,8 @@ const Symbol *romac::kernels::getSymbols(int *count) {
       {"_mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32",
        reinterpret_cast<void *>(
            &_mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32)},
+      {"_mlir_ciface_romac_maxpool2d_nchw_f32",
+       reinterpret_cast<void *>(&_mlir_ciface_romac_maxpool2d_nchw_f32)},
       {"_mlir_ciface_romac_matmul_fused_f32",
        reinterpret_cast<void *>(&_mlir_ciface_romac_matmul_fused_f32)},
       {"_mlir_ciface_romac_batch_matmul_fused_f32",
