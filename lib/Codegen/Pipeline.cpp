@@ -114,11 +114,14 @@ void romac::buildCodegenBufferizePipeline(
   RomacOutlineKernelsPassOptions outline;
   outline.profile = options.profile;
   pm.addPass(createRomacOutlineKernelsPass(outline));
+  // 7. The element-wise kernels' loops split over the threads.
+  if (options.vectorize && options.parallelizeKernels)
+    pm.addPass(createRomacParallelizeKernelsPass());
 }
 
 void romac::buildCodegenLLVMPipeline(OpPassManager &pm,
                                      const CodegenPipelineOptions &options) {
-  // 7. Loops and the LLVM dialect.
+  // 8. Loops and the LLVM dialect.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

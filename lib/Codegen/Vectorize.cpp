@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "romac/Codegen/Passes.h"
+#include "romac/Dialect/Romac/IR/RomacDialect.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -209,6 +210,77 @@ splitInnermost(RewriterBase &rewriter, linalg::GenericOp op, int64_t point) {
   return std::make_pair(first, second);
 }
 
+/// \p op with every operand's unit dims that its map reads at constant 0
+/// (GroupNorm's [C, 1, 1] scale and shift, a [N, G, 1] mean) collapsed
+/// away, so that its map is a projected permutation; \p op itself when no
+/// operand has such dims.
+linalg::GenericOp dropConstantUnitDims(RewriterBase &rewriter,
+                                       linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics())
+    return op;
+  SmallVector<Value> operands;
+  SmallVector<AffineMap> maps;
+  bool changed = false;
+  rewriter.setInsertionPoint(op);
+  for (OpOperand &operand : op->getOpOperands()) {
+    Value value = operand.get();
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    auto type = dyn_cast<MemRefType>(value.getType());
+    SmallVector<bool> drop(map.getNumResults(), false);
+    bool any = false, all = true;
+    for (auto [i, expr] : llvm::enumerate(map.getResults())) {
+      auto constant = dyn_cast<AffineConstantExpr>(expr);
+      drop[i] = type && constant && constant.getValue() == 0 &&
+                type.getDimSize(i) == 1;
+      any |= drop[i];
+      all &= drop[i];
+    }
+    if (!any || all) {
+      operands.push_back(value);
+      maps.push_back(map);
+      continue;
+    }
+    // Each dropped dim joins the kept dim before it (or after it, at the
+    // front).
+    SmallVector<ReassociationIndices> groups;
+    SmallVector<AffineExpr> results;
+    ReassociationIndices leading;
+    for (auto [i, expr] : llvm::enumerate(map.getResults())) {
+      if (drop[i]) {
+        if (groups.empty())
+          leading.push_back(i);
+        else
+          groups.back().push_back(i);
+        continue;
+      }
+      ReassociationIndices group = leading;
+      leading.clear();
+      group.push_back(i);
+      groups.push_back(group);
+      results.push_back(expr);
+    }
+    value =
+        memref::CollapseShapeOp::create(rewriter, op.getLoc(), value, groups);
+    operands.push_back(value);
+    maps.push_back(AffineMap::get(map.getNumDims(), map.getNumSymbols(),
+                                  results, op.getContext()));
+    changed = true;
+  }
+  if (!changed)
+    return op;
+  unsigned numInputs = op.getNumDpsInputs();
+  auto generic =
+      linalg::GenericOp::create(rewriter, op.getLoc(), TypeRange{},
+                                ValueRange(operands).take_front(numInputs),
+                                ValueRange(operands).drop_front(numInputs),
+                                maps, op.getIteratorTypesArray());
+  generic->setDiscardableAttrs(op->getDiscardableAttrDictionary());
+  rewriter.inlineRegionBefore(op.getRegion(), generic.getRegion(),
+                              generic.getRegion().end());
+  rewriter.eraseOp(op);
+  return generic;
+}
+
 struct VectorizePass
     : public romac::impl::RomacVectorizePassBase<VectorizePass> {
   using Base::Base;
@@ -231,11 +303,12 @@ struct VectorizePass
       (void)linalg::generalizeNamedOp(rewriter, fill);
     }
 
-    SmallVector<linalg::GenericOp> candidates;
-    getOperation().walk([&](linalg::GenericOp op) {
-      if (hasPlainBuffers(op))
-        candidates.push_back(op);
-    });
+    SmallVector<linalg::GenericOp> generics, candidates;
+    getOperation().walk([&](linalg::GenericOp op) { generics.push_back(op); });
+    for (linalg::GenericOp op : generics)
+      if (linalg::GenericOp plain = dropConstantUnitDims(rewriter, op);
+          hasPlainBuffers(plain))
+        candidates.push_back(plain);
     bool changed = false;
     for (linalg::GenericOp op : candidates) {
       // The tiles have the op's body and maps, with static shapes: they
@@ -288,8 +361,17 @@ struct VectorizePass
             rewriter, cast<TilingInterface>(part.getOperation()), options);
         if (failed(tiled))
           continue;
+        SmallVector<utils::IteratorType> iterators =
+            part.getIteratorTypesArray();
         rewriter.eraseOp(part);
         changed = true;
+        // Each loop of a parallel dim may be split over the threads
+        // (romac-parallelize-kernels). The loops follow the dims.
+        if (parts.size() == 1 && tiled->loops.size() == iterators.size())
+          for (auto [loop, iterator] : llvm::zip(tiled->loops, iterators))
+            if (iterator == utils::IteratorType::parallel)
+              loop->setAttr(romac::RomacDialect::getParallelAttrName(),
+                            rewriter.getUnitAttr());
         for (Operation *tile : tiled->tiledOps) {
           rewriter.setInsertionPoint(tile);
           FailureOr<linalg::VectorizationResult> vectorized =

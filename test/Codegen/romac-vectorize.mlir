@@ -151,6 +151,33 @@ func.func @fills(%y: memref<1x144x58x58xf32>) {
   return
 }
 
+// GroupNorm's scale and shift ([C, 1, 1], read at constant 0 in their unit
+// dims) are viewed as [C]: the op vectorizes, its loops of parallel dims
+// are marked for romac-parallelize-kernels, and in the whole pipeline its
+// kernel (2 MiB of buffers) runs on the threads: the chunk's address goes to
+// the runtime's romac_parallel_for.
+// CHECK-LABEL: func.func @scale_shift
+// CHECK: memref.collapse_shape %{{.*}} {{\[\[}}0, 1, 2]] : memref<64x1x1xf32> into memref<64xf32>
+// CHECK: scf.for
+// CHECK: arith.mulf %{{.*}}, %{{.*}} : vector<64xf32>
+// CHECK: } {romac.parallel}
+// CHECK-NOT: linalg.generic
+// LLVM: llvm.func @romac_chunk_{{[0-9]+}}(%{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: i64)
+// LLVM: llvm.mlir.addressof @romac_chunk_
+// LLVM: llvm.call @romac_parallel_for
+#cs4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#c4 = affine_map<(d0, d1, d2, d3) -> (d1, 0, 0)>
+func.func @scale_shift(%x: memref<1x64x64x64xf32>, %g: memref<64x1x1xf32>, %b: memref<64x1x1xf32>, %y: memref<1x64x64x64xf32>) {
+  linalg.generic {indexing_maps = [#cs4, #c4, #c4, #cs4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %g, %b : memref<1x64x64x64xf32>, memref<64x1x1xf32>, memref<64x1x1xf32>) outs(%y : memref<1x64x64x64xf32>) {
+  ^bb0(%in: f32, %gg: f32, %bb: f32, %out: f32):
+    %0 = arith.mulf %in, %gg : f32
+    %1 = arith.addf %0, %bb : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
 // A vector of no lanes is refused.
 // RUN: not romac-opt %s --romac-vectorize=lanes=0 2>&1 | FileCheck %s --check-prefix=BAD
 // BAD: error: romac-vectorize: lanes must be at least 1

@@ -71,6 +71,8 @@ llvm::Expected<std::string> getCacheEntryName(const ModelLoadRequest &request,
   key.add("fuse", request.noFuse ? "0" : "1");
   key.add("fuse-attention",
           request.noFuse || request.noFuseAttention ? "0" : "1");
+  if (request.noParallelKernels)
+    key.add("parallel-kernels", "0");
   // Only bf16 adds an entry: the keys of fp32 models are as before.
   if (request.bf16)
     key.add("precision", "bf16");
@@ -198,6 +200,7 @@ llvm::Expected<std::unique_ptr<Executable>> romac::driver::compileModel(
   options.fuse = !request.noFuse;
   options.bf16 = request.bf16;
   options.fuseAttention = !request.noFuse && !request.noFuseAttention;
+  options.parallelKernels = !request.noParallelKernels;
   // The host's own schedule tiles attention's products for the last-level
   // cache; the fused kernel's blocks are finer. Another target's tiles, or
   // a schedule file's, are executed as they are.

@@ -49,7 +49,7 @@ struct ModelLoadRequest {
   std::string schedule;
   const Schedule *scheduleFile = nullptr;
   bool noTile = false, noKernels = false, noFuse = false,
-       noFuseAttention = false;
+       noFuseAttention = false, noParallelKernels = false;
   /// bfloat16 products in the matmuls and convolutions (--precision bf16).
   bool bf16 = false;
   /// Neither load from nor store in the artefact cache.

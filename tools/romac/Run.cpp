@@ -577,6 +577,7 @@ ModelLoadRequest makeLoadRequest(const RunArgs &args, const NamedInputs &inputs,
   request.noKernels = args.noKernels;
   request.noFuse = args.noFuse;
   request.noFuseAttention = args.noFuseAttention;
+  request.noParallelKernels = args.noParallelKernels;
   request.bf16 = args.precision == "bf16";
   // --profile needs the schedule's predictions, so it imports anyway.
   request.noCache = args.noCache || args.profile;
@@ -774,6 +775,10 @@ CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
   run->add_flag("--no-fuse-attention", args.noFuseAttention,
                 "Keep attention as its two products and softmax, the scores "
                 "stored (for comparison; --no-fuse implies it)");
+  run->add_flag("--no-parallel-kernels", args.noParallelKernels,
+                "Run the element-wise and reduction kernels (norms, "
+                "activations, adds, fills) on one thread; the matmuls and "
+                "convolutions keep both (for comparison)");
   run->add_flag("--no-winograd", args.noWinograd,
                 "Compute every 3x3 convolution of stride 1 as the direct "
                 "GEMM instead of by Winograd's F(2x2, 3x3) (for comparison; "

@@ -28,7 +28,8 @@ struct RunArgs {
   double progressSeconds = 5;
   double rtol = 1e-4, atol = 1e-5;
   bool noTile = false, noKernels = false, noFuse = false,
-       noFuseAttention = false, force = false, profile = false;
+       noFuseAttention = false, noParallelKernels = false, force = false,
+       profile = false;
   /// --precision: "fp32", or "bf16" (bfloat16 products in the matmuls and
   /// convolutions).
   std::string precision = "fp32";

@@ -82,6 +82,12 @@ struct CodegenPipelineOptions
       llvm::cl::desc("Vectorize the element-wise and reduction generics "
                      "(romac-vectorize); false leaves them to LLVM"),
       llvm::cl::init(true)};
+  Option<bool> parallelizeKernels{
+      *this, "parallelize-kernels",
+      llvm::cl::desc("Split the vectorized element-wise and reduction "
+                     "kernels over the runtime's threads "
+                     "(romac-parallelize-kernels)"),
+      llvm::cl::init(true)};
   Option<std::string> precision{
       *this, "precision",
       llvm::cl::desc("The products of the native kernels' matmuls and "

@@ -196,6 +196,45 @@ def RomacOutlineKernelsPass
   ];
 }
 
+def RomacParallelizeKernelsPass
+    : Pass<"romac-parallelize-kernels", "::mlir::ModuleOp"> {
+  let summary = "Run the kernels of element-wise and reduction ops on the "
+                "runtime's worker threads";
+  let description = [{
+    After romac-outline-kernels, a kernel (`@romac_kernel_K`) whose
+    arguments are statically shaped buffers of at least `min-bytes` in all,
+    and whose body is one loop nest (besides pure ops: constants, views)
+    that reaches, through loops of one iteration, a loop of several
+    iterations that romac-vectorize marked `romac.parallel` (a loop of one
+    of the op's parallel dims: its iterations write disjoint outputs), is
+    split over the threads:
+
+    - the kernel becomes `@romac_range_K`, with two more arguments, `begin`
+      and `end` (index): its loop runs iterations [begin, end) only;
+    - `@romac_chunk_K(ctx: !llvm.ptr, begin: i64, end: i64)` reads the
+      buffers (their memref descriptors) from the struct at `ctx` and calls
+      `@romac_range_K` on [begin, end);
+    - `@romac_kernel_K`, which the calls still name (so `@main`, its
+      profile hooks and its buffers' live ranges are as they were), puts
+      the struct on the stack, stores the descriptors into it and calls the
+      runtime's `romac_parallel_for(count, @romac_chunk_K, ctx)`
+      (Kernels.h), which gives each thread a contiguous range of the
+      `count` iterations (the calling thread takes the first).
+
+    The contractions already run on the threads inside their kernels; this
+    is for what romac-vectorize made of the rest (norms, activations,
+    residual adds, softmax's steps, fills), which ran on one core.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect"];
+  let options = [
+    Option<"minBytes", "min-bytes", "int64_t", /*default=*/"262144",
+           "The least bytes of buffers a kernel reads and writes for its "
+           "loop to be split over the threads">,
+  ];
+}
+
 def RomacLowerToKernelsPass
     : Pass<"romac-lower-to-kernels", "::mlir::ModuleOp"> {
   let summary = "Replace f32 matmul, batch_matmul, conv_2d_nchw_fchw, "

@@ -77,6 +77,9 @@ struct ExecutableOptions {
   /// finer than its last-level cache tiles).
   bool fuseAttention = true;
   bool attentionOverTiles = false;
+  /// The vectorized element-wise and reduction kernels split over the
+  /// threads (romac-parallelize-kernels).
+  bool parallelKernels = true;
   /// The products of the kernels' matmuls and convolutions: bfloat16
   /// operands with fp32 sums (`romac run --precision bf16`), or fp32.
   bool bf16 = false;

@@ -234,6 +234,13 @@ void _mlir_ciface_romac_attention_heads_bf16(RomacMemref4F32 *q,
 void *romacAlloc(size_t bytes);
 void *romacAlignedAlloc(size_t alignment, size_t bytes);
 void romacFree(void *pointer);
+
+/// fn(ctx, begin, end) over contiguous ranges that cover [0, count), on
+/// the kernels' worker threads (the caller takes the first range); returns
+/// when all are done. Generated code calls it for the element-wise kernels
+/// romac-parallelize-kernels splits (`@romac_chunk_K`).
+void romac_parallel_for(int64_t count, void (*fn)(void *, int64_t, int64_t),
+                        void *ctx);
 }
 
 #endif // ROMAC_RUNTIME_KERNELS_H

@@ -260,6 +260,7 @@ romac::lowerModule(ModuleOp module, const ExecutableOptions &options) {
   pipeline.fuseIntoContractions = options.fuse;
   pipeline.fuseAttention = options.fuseAttention;
   pipeline.attentionOverTiles = options.attentionOverTiles;
+  pipeline.parallelizeKernels = options.parallelKernels;
   pipeline.precision = options.bf16 ? "bf16" : "fp32";
   pipeline.profile = options.profile;
   PassManager bufferize(ctx);

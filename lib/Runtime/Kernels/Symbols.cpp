@@ -186,6 +186,7 @@ const Symbol *romac::kernels::getSymbols(int *count) {
       {"_mlir_memref_to_llvm_aligned_alloc",
        reinterpret_cast<void *>(&romacAlignedAlloc)},
       {"_mlir_memref_to_llvm_free", reinterpret_cast<void *>(&romacFree)},
+      {"romac_parallel_for", reinterpret_cast<void *>(&romac_parallel_for)},
       {"_mlir_ciface_romac_matmul_f32",
        reinterpret_cast<void *>(&_mlir_ciface_romac_matmul_f32)},
       {"_mlir_ciface_romac_batch_matmul_f32",

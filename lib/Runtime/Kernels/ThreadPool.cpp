@@ -176,3 +176,9 @@ void romac::kernels::detail::parallelFor(int64_t count,
                                          void *ctx) {
   Pool::get().run(count, fn, ctx);
 }
+
+extern "C" void romac_parallel_for(int64_t count,
+                                   void (*fn)(void *, int64_t, int64_t),
+                                   void *ctx) {
+  Pool::get().run(count, fn, ctx);
+}

@@ -10,6 +10,7 @@
 #include "romac/Dialect/Romac/IR/RomacOps.h"
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/TypeUtilities.h"
 
@@ -124,6 +125,12 @@ LogicalResult RomacDialect::verifyOperationAttribute(Operation *op,
             linalgOp.getDpsInitOperand(0)->get().getType())))
       return op->emitError()
              << "'" << name << "' needs a linalg op with one float output";
+    return success();
+  }
+  if (attr.getName() == getParallelAttrName()) {
+    if (!isa<UnitAttr>(attr.getValue()) || !isa<scf::ForOp>(op))
+      return op->emitError() << "'" << getParallelAttrName()
+                             << "' must be a unit attribute of an scf.for";
     return success();
   }
   return op->emitError() << "unknown romac attribute '"

@@ -98,6 +98,12 @@ def Romac_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getOverwriteAttrName() {
       return ::llvm::StringLiteral("romac.overwrite");
     }
+    /// Name of the unit attribute of an scf.for whose iterations are
+    /// independent (romac-vectorize marks the loops of an op's parallel
+    /// dims), which romac-parallelize-kernels may split over the threads.
+    static constexpr ::llvm::StringLiteral getParallelAttrName() {
+      return ::llvm::StringLiteral("romac.parallel");
+    }
   }];
 }
 
