@@ -281,6 +281,44 @@ linalg::GenericOp dropConstantUnitDims(RewriterBase &rewriter,
   return generic;
 }
 
+/// A generic that stays loops (a transpose, a gather through linalg.index:
+/// ONNX's Resize) and reads through projected permutations gets its first
+/// loop of several iterations, when that loop is parallel, as an scf.for of
+/// one iteration per step, marked for romac-parallelize-kernels; the rest
+/// stays the generic. Nothing for dynamic shapes.
+void tileForThreads(RewriterBase &rewriter, linalg::GenericOp op) {
+  // Projected permutations only: a tile's slice of a window or a reversed
+  // read (x * -2 + 19) is not what tileUsingSCF's slice computation makes.
+  if (!op.hasPureBufferSemantics() || op.getNumLoops() < 2 ||
+      !llvm::all_of(op.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isProjectedPermutation(); }))
+    return;
+  SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+  if (llvm::any_of(bounds, ShapedType::isDynamic))
+    return;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (unsigned dim = 0; dim < bounds.size(); ++dim) {
+    if (bounds[dim] < 2)
+      continue;
+    if (iterators[dim] != utils::IteratorType::parallel)
+      return;
+    SmallVector<int64_t> sizes(bounds.size(), 0);
+    sizes[dim] = 1;
+    scf::SCFTilingOptions options;
+    options.setTileSizes(getAsIndexOpFoldResult(op.getContext(), sizes));
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    if (failed(tiled))
+      return;
+    rewriter.eraseOp(op);
+    for (LoopLikeOpInterface loop : tiled->loops)
+      loop->setAttr(romac::RomacDialect::getParallelAttrName(),
+                    rewriter.getUnitAttr());
+    return;
+  }
+}
+
 struct VectorizePass
     : public romac::impl::RomacVectorizePassBase<VectorizePass> {
   using Base::Base;
@@ -291,10 +329,12 @@ struct VectorizePass
       return signalPassFailure();
     }
     IRRewriter rewriter(&getContext());
-    // A fill (a padded buffer's zeros, a pool's -inf) is a generic too.
+    // A fill (a padded buffer's zeros, a pool's -inf), a transpose and a
+    // broadcast are generics too.
     SmallVector<linalg::LinalgOp> fills;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (isa<linalg::FillOp, linalg::MapOp>(op.getOperation()) &&
+      if (isa<linalg::FillOp, linalg::MapOp, linalg::TransposeOp,
+              linalg::BroadcastOp>(op.getOperation()) &&
           op.hasPureBufferSemantics())
         fills.push_back(op);
     });
@@ -305,16 +345,21 @@ struct VectorizePass
 
     SmallVector<linalg::GenericOp> generics, candidates;
     getOperation().walk([&](linalg::GenericOp op) { generics.push_back(op); });
-    for (linalg::GenericOp op : generics)
-      if (linalg::GenericOp plain = dropConstantUnitDims(rewriter, op);
-          hasPlainBuffers(plain))
+    for (linalg::GenericOp op : generics) {
+      linalg::GenericOp plain = dropConstantUnitDims(rewriter, op);
+      if (hasPlainBuffers(plain))
         candidates.push_back(plain);
+      else
+        tileForThreads(rewriter, plain);
+    }
     bool changed = false;
     for (linalg::GenericOp op : candidates) {
       // The tiles have the op's body and maps, with static shapes: they
       // vectorize when the whole op would.
-      if (failed(linalg::vectorizeOpPrecondition(op)))
+      if (failed(linalg::vectorizeOpPrecondition(op))) {
+        tileForThreads(rewriter, op);
         continue;
+      }
       // [C, 7, 7] with a per-channel bias is [C, 49]: longer vectors.
       if (unsigned count = getCollapsibleLoops(op); count > 1) {
         unsigned loops = op.getNumLoops();
@@ -331,8 +376,10 @@ struct VectorizePass
       }
       int64_t bound = op.getStaticLoopRanges().back();
       if (ShapedType::isDynamic(bound) || bound < kMinVector ||
-          !isContiguousAlongInnermost(op))
+          !isContiguousAlongInnermost(op)) {
+        tileForThreads(rewriter, op);
         continue;
+      }
       VectorSplit split = getVectorSplit(bound, lanes);
       SmallVector<std::pair<linalg::GenericOp, int64_t>> parts = {
           {op, split.length}};
@@ -340,8 +387,10 @@ struct VectorizePass
         // The main part in vectors of `length`, the rest as one vector.
         std::optional<std::pair<linalg::GenericOp, linalg::GenericOp>> halves =
             splitInnermost(rewriter, op, bound - split.remainder);
-        if (!halves)
+        if (!halves) {
+          tileForThreads(rewriter, op);
           continue;
+        }
         parts = {{halves->first, split.length},
                  {halves->second, split.remainder}};
       }

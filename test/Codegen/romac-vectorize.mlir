@@ -54,10 +54,13 @@ func.func @sub_exp(%x: memref<8x48xf32>, %m: memref<8xf32>, %b: memref<48xf32>, 
 }
 
 // Left to LLVM's loop vectorizer: a transposed operand (not contiguous along the innermost
-// loop).
+// loop). Its first loop becomes an scf.for marked for romac-parallelize-kernels, around
+// the generic's rows.
 // CHECK-LABEL: func.func @transposed
 // CHECK-NOT: vector.
-// CHECK: linalg.generic
+// CHECK: scf.for %[[I:.*]] = %c0 to %c64 step %c1
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : memref<64x1xf32, {{.*}}>) outs(%{{.*}} : memref<1x64xf32, {{.*}}>)
+// CHECK: } {romac.parallel}
 func.func @transposed(%x: memref<64x64xf32>, %y: memref<64x64xf32>) {
   linalg.generic {indexing_maps = [#t, #id], iterator_types = ["parallel", "parallel"]}
       ins(%x : memref<64x64xf32>) outs(%y : memref<64x64xf32>) {

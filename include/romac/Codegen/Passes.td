@@ -79,7 +79,16 @@ def RomacVectorizePass
     shorter vector, the two parts in one `scf.execute_region` (one kernel
     when outlined). A bound below 4, dynamic shapes, transposed or strided
     operands, a remainder of one element and a split body that reads its
-    indices (`linalg.index`) stay loops.
+    indices (`linalg.index`) stay loops. (Transposes and broadcasts are
+    generalized first as well.)
+
+    Every loop this makes for a parallel dim is marked `romac.parallel`
+    (its iterations write disjoint outputs: romac-parallelize-kernels may
+    split it over the threads). A generic that stays loops and reads
+    through projected permutations (a transpose; a gather through
+    `linalg.index`, ONNX's Resize) gets its first loop of several
+    iterations, when that loop is parallel, as a marked `scf.for` of one
+    iteration per step around the rest of the generic.
 
     This is what LLVM alone cannot do: a floating-point reduction loop is
     not reassociated, so softmax's row sums and a norm's statistics stayed
