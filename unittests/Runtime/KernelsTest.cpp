@@ -249,66 +249,93 @@ TEST_P(KernelsTest, ConvMatchesNaiveLoops) {
   }
 }
 
+/// A plane-by-plane window op's shape (the depthwise convolution's and the
+/// max pooling's tests): its output is a tile at (1, 2) of planes
+/// (oh + 2) x (ow + 3) of a larger buffer; its input is stored row by row,
+/// or transposed in memory (the kernels' scalar path).
+struct WindowCase {
+  int64_t n, c, ih, iw, kh, kw, sh, sw, dh, dw;
+  bool transposedInput;
+  int64_t oh() const { return (ih - (kh - 1) * dh - 1) / sh + 1; }
+  int64_t ow() const { return (iw - (kw - 1) * dw - 1) / sw + 1; }
+  int64_t ph() const { return oh() + 2; }
+  int64_t pw() const { return ow() + 3; }
+
+  /// visit(output element of `out`, c, ky, kx, input value) for every
+  /// window element of every output, in order.
+  template <typename Visit>
+  void forEachWindow(const std::vector<float> &in, std::vector<float> &out,
+                     Visit visit) const {
+    for (int64_t b = 0; b < n; ++b)
+      for (int64_t ch = 0; ch < c; ++ch)
+        for (int64_t y = 0; y < oh(); ++y)
+          for (int64_t x = 0; x < ow(); ++x) {
+            float &o = out[((b * c + ch) * ph() + y + 1) * pw() + x + 2];
+            for (int64_t ky = 0; ky < kh; ++ky)
+              for (int64_t kx = 0; kx < kw; ++kx) {
+                int64_t yy = y * sh + ky * dh, xx = x * sw + kx * dw;
+                int64_t plane = (b * c + ch) * ih * iw;
+                visit(o, ch, ky, kx,
+                      in[plane +
+                         (transposedInput ? xx * ih + yy : yy * iw + xx)]);
+              }
+          }
+  }
+  RomacMemref4F32 inputView(std::vector<float> &in) const {
+    int64_t plane = ih * iw;
+    return transposedInput
+               ? makeView<RomacMemref4F32>(in, 0, {n, c, ih, iw},
+                                           {c * plane, plane, 1, ih})
+               : makeView<RomacMemref4F32>(in, 0, {n, c, ih, iw},
+                                           {c * plane, plane, iw, 1});
+  }
+  RomacMemref4F32 outputView(std::vector<float> &out) const {
+    return makeView<RomacMemref4F32>(out, pw() + 2, {n, c, oh(), ow()},
+                                     {c * ph() * pw(), ph() * pw(), pw(), 1});
+  }
+  std::string describe() const {
+    return "c=" + std::to_string(c) + " " + std::to_string(ih) + "x" +
+           std::to_string(iw) + " k=" + std::to_string(kh) + "x" +
+           std::to_string(kw) + " s=" + std::to_string(sh) + "," +
+           std::to_string(sw) + " d=" + std::to_string(dh) + "," +
+           std::to_string(dw) + (transposedInput ? " transposed input" : "");
+  }
+};
+
 TEST_P(KernelsTest, DepthwiseConvMatchesNaiveLoops) {
   // Strides 1, 2 (the vector paths) and 3 (scalar), dilations, 1x1 to 5x5
   // windows, output widths around the vector widths (rows narrower than a
   // vector; 16 outputs of stride 2 whose full load would overrun the input
   // row by one float), a padded output tile inside a larger buffer and a
   // transposed-in-memory input (scalar path).
-  struct Case {
-    int64_t n, c, ih, iw, kh, kw, sh, sw, dh, dw;
-    bool transposedInput;
-  };
-  for (Case t : {Case{1, 3, 9, 9, 3, 3, 1, 1, 1, 1, false},
-                 Case{2, 5, 12, 70, 3, 3, 1, 1, 1, 1, false},
-                 Case{1, 4, 40, 135, 3, 3, 2, 2, 1, 1, false},
-                 Case{1, 3, 29, 29, 3, 3, 2, 2, 1, 1, false},
-                 Case{1, 2, 9, 33, 3, 3, 2, 2, 1, 1, false},
-                 Case{1, 2, 11, 37, 5, 5, 2, 2, 1, 1, false},
-                 Case{1, 3, 20, 66, 3, 3, 1, 1, 2, 2, false},
-                 Case{1, 3, 17, 50, 1, 1, 1, 2, 1, 1, false},
-                 Case{1, 2, 16, 40, 3, 2, 3, 3, 1, 1, false},
-                 Case{1, 2, 18, 34, 3, 3, 1, 2, 1, 1, true}}) {
-    int64_t oh = (t.ih - (t.kh - 1) * t.dh - 1) / t.sh + 1;
-    int64_t ow = (t.iw - (t.kw - 1) * t.dw - 1) / t.sw + 1;
+  for (WindowCase t : {WindowCase{1, 3, 9, 9, 3, 3, 1, 1, 1, 1, false},
+                       WindowCase{2, 5, 12, 70, 3, 3, 1, 1, 1, 1, false},
+                       WindowCase{1, 4, 40, 135, 3, 3, 2, 2, 1, 1, false},
+                       WindowCase{1, 3, 29, 29, 3, 3, 2, 2, 1, 1, false},
+                       WindowCase{1, 2, 9, 33, 3, 3, 2, 2, 1, 1, false},
+                       WindowCase{1, 2, 11, 37, 5, 5, 2, 2, 1, 1, false},
+                       WindowCase{1, 3, 20, 66, 3, 3, 1, 1, 2, 2, false},
+                       WindowCase{1, 3, 17, 50, 1, 1, 1, 2, 1, 1, false},
+                       WindowCase{1, 2, 16, 40, 3, 2, 3, 3, 1, 1, false},
+                       WindowCase{1, 2, 18, 34, 3, 3, 1, 2, 1, 1, true}}) {
     std::vector<float> in = makeRandom(t.n * t.c * t.ih * t.iw, 41),
                        w = makeRandom(t.c * t.kh * t.kw, 42);
-    // The output is a tile at (1, 2) of planes (oh + 2) x (ow + 3).
-    int64_t ph = oh + 2, pw = ow + 3;
-    std::vector<float> out = makeRandom(t.n * t.c * ph * pw, 43);
+    std::vector<float> out = makeRandom(t.n * t.c * t.ph() * t.pw(), 43);
+    // Sums in double, added to the output's old value.
+    std::vector<double> sums(out.begin(), out.end());
     std::vector<float> want = out;
-    auto inAt = [&](int64_t n, int64_t c, int64_t y, int64_t x) {
-      int64_t plane = (n * t.c + c) * t.ih * t.iw;
-      return in[plane + (t.transposedInput ? x * t.ih + y : y * t.iw + x)];
-    };
-    for (int64_t n = 0; n < t.n; ++n)
-      for (int64_t c = 0; c < t.c; ++c)
-        for (int64_t y = 0; y < oh; ++y)
-          for (int64_t x = 0; x < ow; ++x) {
-            float &o = want[((n * t.c + c) * ph + y + 1) * pw + x + 2];
-            double sum = o;
-            for (int64_t ky = 0; ky < t.kh; ++ky)
-              for (int64_t kx = 0; kx < t.kw; ++kx)
-                sum += double(w[(c * t.kh + ky) * t.kw + kx]) *
-                       inAt(n, c, y * t.sh + ky * t.dh, x * t.sw + kx * t.dw);
-            o = float(sum);
-          }
-    int64_t plane = t.ih * t.iw;
-    auto iv = t.transposedInput
-                  ? makeView<RomacMemref4F32>(in, 0, {t.n, t.c, t.ih, t.iw},
-                                              {t.c * plane, plane, 1, t.ih})
-                  : makeView<RomacMemref4F32>(in, 0, {t.n, t.c, t.ih, t.iw},
-                                              {t.c * plane, plane, t.iw, 1});
+    t.forEachWindow(in, want,
+                    [&](float &o, int64_t c, int64_t ky, int64_t kx, float v) {
+                      double &sum = sums[&o - want.data()];
+                      sum += double(w[(c * t.kh + ky) * t.kw + kx]) * v;
+                      o = float(sum);
+                    });
+    RomacMemref4F32 iv = t.inputView(in), ov = t.outputView(out);
     auto wv = makeView<RomacMemref3F32>(w, 0, {t.c, t.kh, t.kw},
                                         {t.kh * t.kw, t.kw, 1});
-    auto ov = makeView<RomacMemref4F32>(out, pw + 2, {t.n, t.c, oh, ow},
-                                        {t.c * ph * pw, ph * pw, pw, 1});
     _mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32(&iv, &wv, &ov, t.sh, t.sw,
                                                      t.dh, t.dw);
-    EXPECT_LT(maxError(out, want), 1e-5)
-        << "c=" << t.c << " " << t.ih << "x" << t.iw << " k=" << t.kh << "x"
-        << t.kw << " s=" << t.sh << "," << t.sw << " d=" << t.dh << "," << t.dw
-        << (t.transposedInput ? " transposed input" : "");
+    EXPECT_LT(maxError(out, want), 1e-5) << t.describe();
   }
 }
 
@@ -342,59 +369,34 @@ TEST_P(KernelsTest, MaxPoolMatchesNaiveLoops) {
   // NaNs in the input and in the output's start must come out as NaN
   // (arith.maximumf), wherever they sit in a window.
   struct Case {
-    int64_t n, c, ih, iw, kh, kw, sh, sw, dh, dw;
-    bool transposedInput, fromLowest;
+    WindowCase window;
+    bool fromLowest;
   };
-  for (Case t : {Case{1, 3, 9, 9, 3, 3, 2, 2, 1, 1, false, true},
-                 Case{2, 5, 12, 70, 2, 2, 2, 2, 1, 1, false, true},
-                 Case{1, 4, 55, 55, 3, 3, 2, 2, 1, 1, false, true},
-                 Case{1, 2, 13, 13, 3, 3, 2, 2, 1, 1, false, false},
-                 Case{1, 2, 11, 37, 3, 3, 1, 1, 1, 1, false, false},
-                 Case{1, 3, 20, 66, 3, 3, 1, 1, 2, 2, false, true},
-                 Case{1, 2, 16, 40, 3, 2, 3, 3, 1, 1, false, true},
-                 Case{1, 2, 18, 34, 3, 3, 2, 2, 1, 1, true, true}}) {
-    int64_t oh = (t.ih - (t.kh - 1) * t.dh - 1) / t.sh + 1;
-    int64_t ow = (t.iw - (t.kw - 1) * t.dw - 1) / t.sw + 1;
+  for (Case x : {Case{{1, 3, 9, 9, 3, 3, 2, 2, 1, 1, false}, true},
+                 Case{{2, 5, 12, 70, 2, 2, 2, 2, 1, 1, false}, true},
+                 Case{{1, 4, 55, 55, 3, 3, 2, 2, 1, 1, false}, true},
+                 Case{{1, 2, 13, 13, 3, 3, 2, 2, 1, 1, false}, false},
+                 Case{{1, 2, 11, 37, 3, 3, 1, 1, 1, 1, false}, false},
+                 Case{{1, 3, 20, 66, 3, 3, 1, 1, 2, 2, false}, true},
+                 Case{{1, 2, 16, 40, 3, 2, 3, 3, 1, 1, false}, true},
+                 Case{{1, 2, 18, 34, 3, 3, 2, 2, 1, 1, true}, true}}) {
+    const WindowCase &t = x.window;
     std::vector<float> in = makeRandom(t.n * t.c * t.ih * t.iw, 51);
     for (size_t i = 7; i < in.size(); i += 97)
       in[i] = NAN;
-    int64_t ph = oh + 2, pw = ow + 3;
-    std::vector<float> out = makeRandom(t.n * t.c * ph * pw, 53);
-    if (t.fromLowest)
+    std::vector<float> out = makeRandom(t.n * t.c * t.ph() * t.pw(), 53);
+    if (x.fromLowest)
       std::fill(out.begin(), out.end(), -INFINITY);
-    out[(ph / 2) * pw + pw / 2] = NAN; // inside the tile of plane 0
+    out[(t.ph() / 2) * t.pw() + t.pw() / 2] = NAN; // inside plane 0's tile
     std::vector<float> want = out;
-    auto inAt = [&](int64_t n, int64_t c, int64_t y, int64_t x) {
-      int64_t plane = (n * t.c + c) * t.ih * t.iw;
-      return in[plane + (t.transposedInput ? x * t.ih + y : y * t.iw + x)];
-    };
-    for (int64_t n = 0; n < t.n; ++n)
-      for (int64_t c = 0; c < t.c; ++c)
-        for (int64_t y = 0; y < oh; ++y)
-          for (int64_t x = 0; x < ow; ++x) {
-            float &o = want[((n * t.c + c) * ph + y + 1) * pw + x + 2];
-            for (int64_t ky = 0; ky < t.kh; ++ky)
-              for (int64_t kx = 0; kx < t.kw; ++kx) {
-                float v =
-                    inAt(n, c, y * t.sh + ky * t.dh, x * t.sw + kx * t.dw);
-                o = std::isnan(o) || std::isnan(v) ? NAN : std::max(o, v);
-              }
-          }
-    int64_t plane = t.ih * t.iw;
-    auto iv = t.transposedInput
-                  ? makeView<RomacMemref4F32>(in, 0, {t.n, t.c, t.ih, t.iw},
-                                              {t.c * plane, plane, 1, t.ih})
-                  : makeView<RomacMemref4F32>(in, 0, {t.n, t.c, t.ih, t.iw},
-                                              {t.c * plane, plane, t.iw, 1});
-    auto ov = makeView<RomacMemref4F32>(out, pw + 2, {t.n, t.c, oh, ow},
-                                        {t.c * ph * pw, ph * pw, pw, 1});
+    t.forEachWindow(in, want, [](float &o, int64_t, int64_t, int64_t, float v) {
+      o = std::isnan(o) || std::isnan(v) ? NAN : std::max(o, v);
+    });
+    RomacMemref4F32 iv = t.inputView(in), ov = t.outputView(out);
     _mlir_ciface_romac_maxpool2d_nchw_f32(&iv, &ov, t.kh, t.kw, t.sh, t.sw,
                                           t.dh, t.dw);
     // Maxima are inputs or old outputs: exact.
-    EXPECT_EQ(maxErrorWithNan(out, want), 0.0)
-        << "c=" << t.c << " " << t.ih << "x" << t.iw << " k=" << t.kh << "x"
-        << t.kw << " s=" << t.sh << "," << t.sw << " d=" << t.dh << "," << t.dw
-        << (t.transposedInput ? " transposed input" : "");
+    EXPECT_EQ(maxErrorWithNan(out, want), 0.0) << t.describe();
   }
 }
 
