@@ -216,13 +216,27 @@ struct TileBySchedulePass
         return signalPassFailure();
       }
       rewriter.replaceOp(op, tiled->replacements);
-      Operation *tile =
-          tiled->tiledOps.size() == 1 ? tiled->tiledOps.front() : nullptr;
-      if (!tile || !(hasOverwrite(tile) || hasFinish(tile)))
+      bool reductionTiled = false;
+      for (auto [loop, iterator] : llvm::enumerate(iterators))
+        reductionTiled |= iterator == utils::IteratorType::reduction &&
+                          tiling->tileSizes[loop] != 0;
+      if (!reductionTiled || llvm::none_of(tiled->tiledOps, [](Operation *t) {
+            return hasOverwrite(t) || hasFinish(t);
+          }))
         continue;
-      if (auto ends =
-              getReductionEnds(rewriter, iterators, bounds, *tiling, *tiled))
-        splitEpilogue(rewriter, tile, ends->first, ends->second);
+      // Each tile of the reduction must know its place in it; an epilogue
+      // on every tile would overwrite or clamp partial sums.
+      std::optional<std::pair<Value, Value>> ends =
+          getReductionEnds(rewriter, iterators, bounds, *tiling, *tiled);
+      if (!ends) {
+        tiled->tiledOps.front()->emitError(
+            "romac-tile-by-schedule: the fused epilogue of a tiled reduction "
+            "cannot be placed (the tiling made no single tile in one loop "
+            "per tiled dim)");
+        return signalPassFailure();
+      }
+      splitEpilogue(rewriter, tiled->tiledOps.front(), ends->first,
+                    ends->second);
     }
   }
 };
