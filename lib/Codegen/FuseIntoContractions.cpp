@@ -21,7 +21,6 @@
 #include "romac/Codegen/Passes.h"
 
 #include "ConstantMatchers.h"
-#include "romac/Dialect/Romac/IR/RomacAttrs.h"
 #include "romac/Dialect/Romac/IR/RomacDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"

@@ -23,7 +23,9 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
 
 #include <cstring>
@@ -310,6 +312,17 @@ struct LowerToKernelsPass
     // The products of matmuls, convolutions and attention; the depthwise
     // convolution stays fp32.
     StringRef gemm = precision == "bf16" ? "bf16" : "f32";
+    // A named max pooling is the importer's generic: one matcher for both.
+    SmallVector<linalg::PoolingNchwMaxOp> pools;
+    module.walk([&](linalg::PoolingNchwMaxOp op) {
+      if (hasF32Buffers(op))
+        pools.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::PoolingNchwMaxOp pool : pools) {
+      rewriter.setInsertionPoint(pool);
+      (void)linalg::generalizeNamedOp(rewriter, pool);
+    }
     SmallVector<linalg::LinalgOp> ops;
     module.walk([&](linalg::LinalgOp op) {
       if (hasF32Buffers(op))
@@ -366,21 +379,6 @@ struct LowerToKernelsPass
                                  false),
               *pool, {}, {},
               ValueRange{generic.getDpsInputs()[0], generic.getDpsInits()[0]});
-      } else if (auto pool = dyn_cast<linalg::PoolingNchwMaxOp>(*op)) {
-        // The window operand only carries its shape: kh and kw are passed.
-        auto window = cast<MemRefType>(pool.getInputs()[1].getType());
-        if (window.getRank() != 2 || !window.hasStaticShape())
-          continue;
-        auto strides = llvm::to_vector(pool.getStrides().getValues<int64_t>());
-        auto dilations =
-            llvm::to_vector(pool.getDilations().getValues<int64_t>());
-        replaceByCall(op,
-                      getOrDeclareKernel(module, "romac_maxpool2d_nchw", {4, 4},
-                                         6, 0, false),
-                      {window.getDimSize(0), window.getDimSize(1), strides[0],
-                       strides[1], dilations[0], dilations[1]},
-                      {}, {},
-                      ValueRange{pool.getInputs()[0], pool.getOutputs()[0]});
       }
     }
     // Attention: romac_attention[_heads]_{f32,bf16}(q, k, v, o, scale).

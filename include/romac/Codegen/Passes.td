@@ -261,8 +261,9 @@ def RomacLowerToKernelsPass
     filter is a view of a constant `memref.global` (a weight, whose packed
     copy the kernel may keep between calls), or
     `@romac_depthwise_conv2d_nchw_chw_f32` with the strides and dilations.
-    A `linalg.pooling_nchw_max` on f32 memrefs with a static 2-D window, or
-    the `linalg.generic` the importer writes for ONNX's MaxPool (loops n, c,
+    A `linalg.pooling_nchw_max` on f32 memrefs with a static 2-D window
+    (generalized first), or the `linalg.generic` the importer writes for
+    ONNX's MaxPool (loops n, c,
     oh, ow, kh, kw; the input read at (n, c, oh * sh + kh * dh, ow * sw +
     kw * dw); `arith.maximumf` of the output and the input), becomes `@romac_maxpool2d_nchw_f32(in, out, kh, kw, strides,
     dilations)` (the window operand only carries its shape; the kernel
