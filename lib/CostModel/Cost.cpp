@@ -189,6 +189,11 @@ DramCostModel::getLinearRates(const CostTarget &) const {
 }
 
 std::optional<DramCostModel::LinearRates>
+DramCostModel::getLowerBoundRates(const CostTarget &target) const {
+  return getLinearRates(target);
+}
+
+std::optional<DramCostModel::LinearRates>
 FlatDramModel::getLinearRates(const CostTarget &target) const {
   LinearRates rates;
   rates.readPJPerByte = target.dramFlatPJPerBit * 8;

@@ -38,6 +38,8 @@
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
+#include <map>
+#include <string>
 #include <vector>
 
 using namespace romac;
@@ -154,10 +156,12 @@ DramModel DramModel::withPolicy(PagePolicy policy) const {
 }
 
 DramStats DramModel::evaluate(const Workload &workload, const Mapping &mapping,
-                              const LayerLayout &layout,
-                              DramEngine engine) const {
-  return engine == DramEngine::Replay ? replay(workload, mapping, layout)
-                                      : evaluateFast(workload, mapping, layout);
+                              const LayerLayout &layout, DramEngine engine,
+                              DramTileCache *cache,
+                              uint64_t maxActivates) const {
+  return engine == DramEngine::Replay
+             ? replay(workload, mapping, layout)
+             : evaluateFast(workload, mapping, layout, cache, maxActivates);
 }
 
 llvm::Expected<DramStats> DramModel::evaluateChecked(const Workload &workload,
@@ -263,17 +267,34 @@ public:
   explicit SummaryBuilder(const AddressMapping &mapping);
 
   /// Adds the bursts [first, first + count) in order.
-  void addRange(uint64_t first, uint64_t count);
+  void addRange(uint64_t first, uint64_t count) {
+    // Inline: a range that continues the pending chunk (most ranges of a
+    // row-major tile's rows).
+    uint64_t chunk = pendingX >> chunkBits;
+    if (pendingN != 0 && (first >> chunkBits) == chunk &&
+        ((first + count - 1) >> chunkBits) == chunk) {
+      bursts += count;
+      pendingN += count;
+      return;
+    }
+    addRangeSlow(first, count);
+  }
   /// Appends the summary of everything added since the last finish() to
   /// \p banks and \p channels and resets the builder. Returns the bursts.
   uint64_t finish(std::vector<BankEntry> &banks,
                   std::vector<ChannelEntry> &channels);
 
 private:
+  void addRangeSlow(uint64_t first, uint64_t count);
   /// Adds the aligned block of 2^k bursts at \p x.
   void addBlock(uint64_t x, unsigned k);
-  /// Adds \p n bursts from \p x that lie in one chunk (one bank and row).
+  /// Adds \p n bursts from \p x that lie in one chunk (one bank and row):
+  /// held as pending while the next ranges continue in the same chunk
+  /// (bursts of one row in a row are merged exactly like one range: the
+  /// gaps between them are never seen by the row buffer).
   void addChunk(uint64_t x, uint64_t n);
+  /// Merges the pending chunk into the bank and channel states.
+  void flushChunk();
   void mergeBank(uint64_t bank, uint64_t firstRow, uint64_t lastRow,
                  uint64_t bursts, uint64_t hits, uint64_t conflicts,
                  uint64_t groups);
@@ -303,6 +324,8 @@ private:
   std::vector<ChannelState> channelState;
   std::vector<uint32_t> touchedBanks, touchedChannels;
   uint64_t bursts = 0;
+  /// The pending chunk: its first burst and number of bursts (0: none).
+  uint64_t pendingX = 0, pendingN = 0;
 };
 
 SummaryBuilder::SummaryBuilder(const AddressMapping &mapping)
@@ -375,7 +398,7 @@ SummaryBuilder::SummaryBuilder(const AddressMapping &mapping)
   }
 }
 
-void SummaryBuilder::addRange(uint64_t first, uint64_t count) {
+void SummaryBuilder::addRangeSlow(uint64_t first, uint64_t count) {
   uint64_t x = first, end = first + count;
   unsigned maxK = blocks.size() - 1;
   uint64_t chunkMask = (uint64_t(1) << chunkBits) - 1;
@@ -448,13 +471,27 @@ void SummaryBuilder::mergeChannel(uint64_t firstBank, uint64_t firstRow,
 
 void SummaryBuilder::addChunk(uint64_t x, uint64_t n) {
   bursts += n;
-  uint64_t b = mapping.getBankIndex(x);
-  uint64_t row = mapping.getRow(x);
-  mergeBank(b, row, row, n, n - 1, 0, 1);
-  mergeChannel(b, row, b, row, n, n - 1, 0);
+  if (pendingN != 0 && (x >> chunkBits) == (pendingX >> chunkBits)) {
+    pendingN += n;
+    return;
+  }
+  flushChunk();
+  pendingX = x;
+  pendingN = n;
+}
+
+void SummaryBuilder::flushChunk() {
+  if (pendingN == 0)
+    return;
+  uint64_t b = mapping.getBankIndex(pendingX);
+  uint64_t row = mapping.getRow(pendingX);
+  mergeBank(b, row, row, pendingN, pendingN - 1, 0, 1);
+  mergeChannel(b, row, b, row, pendingN, pendingN - 1, 0);
+  pendingN = 0;
 }
 
 void SummaryBuilder::addBlock(uint64_t x, unsigned k) {
+  flushChunk();
   const BlockInfo &info = blocks[k];
   bursts += uint64_t(1) << k;
   uint64_t firstRow = mapping.getRow(x);
@@ -485,6 +522,7 @@ void SummaryBuilder::addBlock(uint64_t x, unsigned k) {
 
 uint64_t SummaryBuilder::finish(std::vector<BankEntry> &banks,
                                 std::vector<ChannelEntry> &channels) {
+  flushChunk();
   for (uint32_t b : touchedBanks) {
     BankState &s = bankState[b];
     const ChannelState &ch = channelState[b >> channelShift];
@@ -521,7 +559,7 @@ uint64_t SummaryBuilder::finish(std::vector<BankEntry> &banks,
   return result;
 }
 
-/// A tile summary in the arenas.
+/// A tile summary in its arenas.
 struct TileSummary {
   uint32_t bankBegin = 0, bankEnd = 0, channelBegin = 0, channelEnd = 0;
   uint64_t bursts = 0;
@@ -529,11 +567,48 @@ struct TileSummary {
   bool built = false;
 };
 
+/// Tile summaries with the arenas they point into.
+struct SummaryStore {
+  std::vector<TileSummary> tiles;
+  std::vector<BankEntry> banks;
+  std::vector<ChannelEntry> channels;
+};
+
 /// Most bank entries the fast engine caches for one evaluation (about
-/// 64 MiB); later tiles are summarised again at every transfer.
+/// 64 MiB); later tiles are summarised again at every transfer. A
+/// DramTileCache holds as many.
 constexpr size_t kCacheBudget = size_t(1) << 20;
 /// Most distinct tiles of one operand the engine keeps a slot for.
 constexpr int64_t kMaxCachedTiles = int64_t(1) << 20;
+
+} // namespace
+
+struct romac::DramTileCache::Impl {
+  /// What the summaries are of.
+  const AddressMapping *mapping = nullptr;
+  const Workload *workload = nullptr;
+  SmallVector<int64_t, 8> tileSizes;
+  /// Per "operand index/layout": the summaries of its tiles.
+  std::map<std::string, SummaryStore> operands;
+  size_t bankEntries = 0;
+
+  /// Starts over unless the cache is of this (mapping, workload, tiling).
+  void prepare(const AddressMapping &m, const Workload &w, const Mapping &t) {
+    if (mapping == &m && workload == &w &&
+        ArrayRef<int64_t>(tileSizes) == ArrayRef<int64_t>(t.tileSizes))
+      return;
+    mapping = &m;
+    workload = &w;
+    tileSizes.assign(t.tileSizes.begin(), t.tileSizes.end());
+    operands.clear();
+    bankEntries = 0;
+  }
+};
+
+romac::DramTileCache::DramTileCache() : impl(std::make_unique<Impl>()) {}
+romac::DramTileCache::~DramTileCache() = default;
+
+namespace {
 
 /// What the fast engine knows about one operand during an evaluation.
 struct FastOperand {
@@ -544,30 +619,41 @@ struct FastOperand {
   SmallVector<int64_t, 8> stride;
   int64_t distinct = 1;
   bool readWrite = false;
-  bool cached = false;
-  std::vector<TileSummary> tiles;
+  /// Summaries kept: in `local` (a tile transferred more than once) or in
+  /// a DramTileCache (`store` points at either; null: none kept).
+  SummaryStore local;
+  SummaryStore *store = nullptr;
+  bool shared = false;
   std::vector<bool> visited;
   int64_t current = 0;
 };
 
 /// One run of the fast engine (DramModel::evaluateFast()): walks the tile
 /// loops, summarises each operand tile's bursts per bank and channel once
-/// (cached when the tile is transferred again) and applies the summaries to
-/// the row-buffer state.
+/// (kept when the tile is transferred again, or in the DramTileCache) and
+/// applies the summaries to the row-buffer state.
 class FastEvaluation {
 public:
   FastEvaluation(const DramParams &params, const AddressMapping &mapping,
                  const Workload &workload, const Mapping &tiling,
-                 const LayerLayout &layout)
+                 const LayerLayout &layout, DramTileCache *cache,
+                 uint64_t maxActivates)
       : mapping(mapping), workload(workload), tiling(tiling), layout(layout),
         numDims(workload.dims.size()), numOps(workload.operands.size()),
         burstBits(mapping.getBurstOffsetBits()), state(params, mapping),
-        builder(mapping), tileIndex(numDims, 0) {}
+        builder(mapping), tileIndex(numDims, 0),
+        cache(cache ? &cache->getImpl() : nullptr), maxActivates(maxActivates) {
+  }
 
   DramStats run() {
     initOperands();
     stats.operands.resize(numOps);
-    walk();
+    if (!walk()) {
+      // The counts so far (the rows left open stay open).
+      stats.truncated = true;
+      state.computeStats(stats);
+      return std::move(stats);
+    }
     state.finish();
     state.computeStats(stats);
     finishOperands(stats, mapping.getGeometry().getBytesPerBurst());
@@ -576,12 +662,13 @@ public:
 
 private:
   void initOperands();
-  /// Summarises tile `id` of operand `o` into the arenas.
-  void build(unsigned o, int64_t id, TileSummary &summary);
+  /// Summarises tile `id` of operand `o` into `store`'s arenas.
+  void build(unsigned o, int64_t id, SummaryStore &store, TileSummary &summary);
   /// Reads or writes tile `id` of operand `o`.
   void transfer(unsigned o, int64_t id, bool write);
   /// The tile loops in order: every operand transfer of the schedule.
-  void walk();
+  /// false: stopped past `maxActivates`.
+  bool walk();
 
   const AddressMapping &mapping;
   const Workload &workload;
@@ -591,8 +678,10 @@ private:
   unsigned burstBits;
   RowBufferState state;
   SummaryBuilder builder;
-  std::vector<BankEntry> bankArena;
-  std::vector<ChannelEntry> channelArena;
+  /// The arenas of summaries that are not kept.
+  SummaryStore scratch;
+  /// Bank entries kept in the operands' local stores.
+  size_t localEntries = 0;
   DramStats stats;
   SmallVector<int64_t, 8> numTiles;
   /// The loops that move, outermost first.
@@ -600,6 +689,8 @@ private:
   std::vector<FastOperand> ops;
   SmallVector<int64_t, 8> tileIndex;
   SmallVector<int64_t, 4> lo, size;
+  DramTileCache::Impl *cache;
+  uint64_t maxActivates;
 };
 
 void FastEvaluation::initOperands() {
@@ -609,6 +700,8 @@ void FastEvaluation::initOperands() {
   for (unsigned d : tiling.order)
     if (numTiles[d] > 1)
       loops.push_back(d);
+  if (cache)
+    cache->prepare(mapping, workload, tiling);
   ops.resize(numOps);
   for (size_t o = 0; o < numOps; ++o) {
     FastOperand &info = ops[o];
@@ -624,20 +717,34 @@ void FastEvaluation::initOperands() {
     for (auto [p, d] : llvm::enumerate(loops))
       if (info.stride[d] != 0)
         info.last = p;
-    // Cache when a tile is transferred more than once: revisited (read
-    // operands are fetched again, read-write ones read back and written).
+    if (info.readWrite)
+      info.visited.assign(info.distinct, false);
+    if (info.distinct > kMaxCachedTiles)
+      continue;
+    if (cache) {
+      // Kept across evaluations: every tile.
+      SummaryStore &store =
+          cache->operands[std::to_string(o) + layout.operands[o].str()];
+      store.tiles.resize(info.distinct);
+      info.store = &store;
+      info.shared = true;
+      continue;
+    }
+    // Kept in this evaluation when a tile is transferred more than once:
+    // revisited (read operands are fetched again, read-write ones read back
+    // and written).
     int64_t visits = 1;
     for (int p = 0; p <= info.last; ++p)
       visits *= numTiles[loops[p]];
-    info.cached = info.distinct <= kMaxCachedTiles && visits > info.distinct;
-    if (info.cached)
-      info.tiles.resize(info.distinct);
-    if (info.readWrite)
-      info.visited.assign(info.distinct, false);
+    if (visits > info.distinct) {
+      info.local.tiles.resize(info.distinct);
+      info.store = &info.local;
+    }
   }
 }
 
-void FastEvaluation::build(unsigned o, int64_t id, TileSummary &summary) {
+void FastEvaluation::build(unsigned o, int64_t id, SummaryStore &store,
+                           TileSummary &summary) {
   // Decode the tile id into loop tile indices.
   const FastOperand &info = ops[o];
   for (size_t d = 0; d < numDims; ++d)
@@ -648,14 +755,23 @@ void FastEvaluation::build(unsigned o, int64_t id, TileSummary &summary) {
   size.resize(rank);
   int64_t elements =
       getTileBox(workload, tiling.tileSizes, o, tileIndex, lo, size);
-  summary.bankBegin = bankArena.size();
-  summary.channelBegin = channelArena.size();
-  forEachBurstRange(
-      layout.operands[o], lo, size, burstBits,
-      [&](uint64_t first, uint64_t count) { builder.addRange(first, count); });
-  summary.bursts = builder.finish(bankArena, channelArena);
-  summary.bankEnd = bankArena.size();
-  summary.channelEnd = channelArena.size();
+  summary.bankBegin = store.banks.size();
+  summary.channelBegin = store.channels.size();
+  // forEachBurstRange(), with the runs of a group merged inline.
+  auto sink = [&](uint64_t first, uint64_t count) {
+    builder.addRange(first, count);
+  };
+  BurstRangeMerger<decltype(sink)> merger(burstBits, sink);
+  layout.operands[o].forEachRunGroup(
+      lo, size,
+      [&](uint64_t addr, uint64_t bytes, uint64_t count, uint64_t stride) {
+        for (uint64_t i = 0; i < count; ++i, addr += stride)
+          merger.add(addr, bytes);
+      });
+  merger.finish();
+  summary.bursts = builder.finish(store.banks, store.channels);
+  summary.bankEnd = store.banks.size();
+  summary.channelEnd = store.channels.size();
   summary.usefulBytes =
       static_cast<uint64_t>(elements) * workload.operands[o].bytesPerElement;
   summary.built = true;
@@ -663,20 +779,30 @@ void FastEvaluation::build(unsigned o, int64_t id, TileSummary &summary) {
 
 void FastEvaluation::transfer(unsigned o, int64_t id, bool write) {
   FastOperand &info = ops[o];
+  // Where the summary lives: kept in the operand's store while the budget
+  // lasts, else in the scratch arenas until the transfer is applied.
   TileSummary local;
   TileSummary *summary = &local;
-  bool keep = false;
-  if (info.cached) {
-    summary = &info.tiles[id];
-    keep = summary->built || bankArena.size() < kCacheBudget;
+  SummaryStore *store = &scratch;
+  if (info.store) {
+    TileSummary &kept = info.store->tiles[id];
+    size_t &used = info.shared ? cache->bankEntries : localEntries;
+    if (kept.built || used < kCacheBudget) {
+      summary = &kept;
+      store = info.store;
+      if (!kept.built) {
+        size_t before = store->banks.size();
+        build(o, id, *store, kept);
+        used += store->banks.size() - before;
+      }
+    }
   }
-  size_t bankMark = bankArena.size(), channelMark = channelArena.size();
   if (!summary->built)
-    build(o, id, *summary);
+    build(o, id, scratch, *summary);
   state.applyTile(
-      ArrayRef(bankArena).slice(summary->bankBegin,
-                                summary->bankEnd - summary->bankBegin),
-      ArrayRef(channelArena)
+      ArrayRef(store->banks)
+          .slice(summary->bankBegin, summary->bankEnd - summary->bankBegin),
+      ArrayRef(store->channels)
           .slice(summary->channelBegin,
                  summary->channelEnd - summary->channelBegin),
       summary->bursts, write);
@@ -690,14 +816,13 @@ void FastEvaluation::transfer(unsigned o, int64_t id, bool write) {
     op.readBursts += summary->bursts;
     op.usefulReadBytes += summary->usefulBytes;
   }
-  if (!keep) {
-    summary->built = false;
-    bankArena.resize(bankMark);
-    channelArena.resize(channelMark);
+  if (store == &scratch) {
+    scratch.banks.clear();
+    scratch.channels.clear();
   }
 }
 
-void FastEvaluation::walk() {
+bool FastEvaluation::walk() {
   // The first step: every operand's first tile.
   SmallVector<int64_t, 8> idx(numDims, 0);
   for (size_t o = 0; o < numOps; ++o) {
@@ -718,6 +843,8 @@ void FastEvaluation::walk() {
     }
     if (k < 0)
       break;
+    if (state.counters.acts > maxActivates)
+      return false;
     for (size_t o = 0; o < numOps; ++o)
       if (ops[o].readWrite && ops[o].last >= k)
         transfer(o, ops[o].current, /*write=*/true);
@@ -741,12 +868,17 @@ void FastEvaluation::walk() {
   for (size_t o = 0; o < numOps; ++o)
     if (ops[o].readWrite)
       transfer(o, ops[o].current, /*write=*/true);
+  return true;
 }
 
 } // namespace
 
 DramStats DramModel::evaluateFast(const Workload &workload,
                                   const Mapping &tiling,
-                                  const LayerLayout &layout) const {
-  return FastEvaluation(params, mapping, workload, tiling, layout).run();
+                                  const LayerLayout &layout,
+                                  DramTileCache *cache,
+                                  uint64_t maxActivates) const {
+  return FastEvaluation(params, mapping, workload, tiling, layout, cache,
+                        maxActivates)
+      .run();
 }

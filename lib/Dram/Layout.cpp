@@ -152,7 +152,7 @@ uint64_t TensorLayout::getAddress(ArrayRef<int64_t> index) const {
 
 void TensorLayout::runsInBlock(
     ArrayRef<int64_t> blockIdx, ArrayRef<int64_t> lo, ArrayRef<int64_t> hi,
-    llvm::function_ref<void(uint64_t, uint64_t)> fn) const {
+    llvm::function_ref<void(uint64_t, uint64_t, uint64_t, uint64_t)> fn) const {
   // `lo` / `hi` are inclusive element ranges relative to the block start.
   size_t rank = order.size();
   SmallVector<int64_t, 4> blockExtent(rank);
@@ -170,7 +170,7 @@ void TensorLayout::runsInBlock(
   for (size_t d = 0; d < rank; ++d)
     start += lo[d] * stride[d];
   if (rank == 0) {
-    fn(start, bytesPerElement);
+    fn(start, bytesPerElement, 1, bytesPerElement + 1);
     return;
   }
   // Merge inner dims the box covers fully into one run.
@@ -182,11 +182,20 @@ void TensorLayout::runsInBlock(
     runElems *= hi[order[pos]] - lo[order[pos]] + 1;
   }
   uint64_t runBytes = runElems * bytesPerElement;
-  // Odometer over the positions outside the run, innermost last.
+  // The position just outside the run makes the groups (its dim is not
+  // covered fully, so its stride exceeds the run); an odometer walks the
+  // positions outside it, innermost last.
+  uint64_t count = 1, groupStride = runBytes + 1;
+  if (pos > 0) {
+    --pos;
+    unsigned d = order[pos];
+    count = hi[d] - lo[d] + 1;
+    groupStride = stride[d];
+  }
   SmallVector<int64_t, 4> idx(pos, 0);
   uint64_t addr = start;
   while (true) {
-    fn(addr, runBytes);
+    fn(addr, runBytes, count, groupStride);
     size_t i = pos;
     for (; i-- > 0;) {
       unsigned d = order[i];
@@ -205,6 +214,29 @@ void TensorLayout::runsInBlock(
 void TensorLayout::forEachRun(
     ArrayRef<int64_t> lo, ArrayRef<int64_t> size,
     llvm::function_ref<void(uint64_t, uint64_t)> fn) const {
+  // Coalesce runs that touch (neighbouring blocks).
+  uint64_t pendingAddr = 0, pendingBytes = 0;
+  forEachRunGroup(
+      lo, size,
+      [&](uint64_t addr, uint64_t bytes, uint64_t count, uint64_t stride) {
+        for (uint64_t i = 0; i < count; ++i, addr += stride) {
+          if (pendingBytes != 0 && pendingAddr + pendingBytes == addr) {
+            pendingBytes += bytes;
+            continue;
+          }
+          if (pendingBytes != 0)
+            fn(pendingAddr, pendingBytes);
+          pendingAddr = addr;
+          pendingBytes = bytes;
+        }
+      });
+  if (pendingBytes != 0)
+    fn(pendingAddr, pendingBytes);
+}
+
+void TensorLayout::forEachRunGroup(
+    ArrayRef<int64_t> lo, ArrayRef<int64_t> size,
+    llvm::function_ref<void(uint64_t, uint64_t, uint64_t, uint64_t)> fn) const {
   size_t rank = order.size();
   assert(lo.size() == rank && size.size() == rank && "one range per dim");
   for (size_t d = 0; d < rank; ++d) {
@@ -212,19 +244,6 @@ void TensorLayout::forEachRun(
       return;
     assert(lo[d] >= 0 && lo[d] + size[d] <= extent[d] && "box out of range");
   }
-  // Coalesce runs that touch (neighbouring blocks).
-  uint64_t pendingAddr = 0, pendingBytes = 0;
-  auto emit = [&](uint64_t addr, uint64_t bytes) {
-    if (pendingBytes != 0 && pendingAddr + pendingBytes == addr) {
-      pendingBytes += bytes;
-      return;
-    }
-    if (pendingBytes != 0)
-      fn(pendingAddr, pendingBytes);
-    pendingAddr = addr;
-    pendingBytes = bytes;
-  };
-
   SmallVector<int64_t, 4> first(rank), last(rank), bidx(rank), blo(rank),
       bhi(rank);
   for (size_t d = 0; d < rank; ++d) {
@@ -240,7 +259,7 @@ void TensorLayout::forEachRun(
                         std::min(start + block[d], extent[d]) - 1) -
                start;
     }
-    runsInBlock(bidx, blo, bhi, emit);
+    runsInBlock(bidx, blo, bhi, fn);
     // Next block in block order (the layout's dim order).
     size_t i = rank;
     for (; i-- > 0;) {
@@ -252,8 +271,6 @@ void TensorLayout::forEachRun(
     if (i == static_cast<size_t>(-1))
       break;
   }
-  if (pendingBytes != 0)
-    fn(pendingAddr, pendingBytes);
 }
 
 uint64_t TensorLayout::countRuns(ArrayRef<int64_t> lo,

@@ -113,27 +113,15 @@ void romac::forEachTileTransfer(
 void romac::forEachBurstRange(const TensorLayout &layout, ArrayRef<int64_t> lo,
                               ArrayRef<int64_t> size, unsigned burstOffsetBits,
                               llvm::function_ref<void(uint64_t, uint64_t)> fn) {
-  bool any = false;
-  uint64_t first = 0, next = 0; // pending range [first, next)
-  layout.forEachRun(lo, size, [&](uint64_t addr, uint64_t bytes) {
-    uint64_t f = addr >> burstOffsetBits;
-    uint64_t l = (addr + bytes - 1) >> burstOffsetBits;
-    if (any && f < next)
-      f = next; // the burst is shared with the previous run
-    if (f > l)
-      return;
-    if (any && f == next) {
-      next = l + 1;
-      return;
-    }
-    if (any)
-      fn(first, next - first);
-    first = f;
-    next = l + 1;
-    any = true;
-  });
-  if (any)
-    fn(first, next - first);
+  BurstRangeMerger<llvm::function_ref<void(uint64_t, uint64_t)>> merger(
+      burstOffsetBits, fn);
+  layout.forEachRunGroup(
+      lo, size,
+      [&](uint64_t addr, uint64_t bytes, uint64_t count, uint64_t stride) {
+        for (uint64_t i = 0; i < count; ++i, addr += stride)
+          merger.add(addr, bytes);
+      });
+  merger.finish();
 }
 
 void romac::forEachBurst(

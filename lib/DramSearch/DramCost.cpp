@@ -23,6 +23,7 @@
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
+#include <set>
 
 using namespace romac;
 using namespace romac::detail;
@@ -257,7 +258,7 @@ RowBufferDramModel::getStats(const Workload &workload,
   llvm::Expected<LayerLayout> layout = getLayout(workload, mapping);
   if (!layout)
     return layout.takeError();
-  return model.evaluate(workload, mapping, *layout, engine);
+  return model.evaluate(workload, mapping, *layout, engine, tileCache);
 }
 
 DramEstimate RowBufferDramModel::evaluate(const CostTarget &target,
@@ -445,14 +446,25 @@ LayerResult romac::refineTilingForDram(
     auto [e, cy] = objectiveParts(objective, c);
     return objectiveValue(objective, e, cy);
   };
+  // A lower bound of every neighbour's objective: its cost with the DRAM at
+  // the streaming rate (never above the row-buffer model's numbers), so a
+  // neighbour whose bound does not beat the best is never replayed.
+  RowBufferDramModel streaming(dram.getModel(), dram.getPlacement(),
+                               dram.getEngine());
+  detail::EstimateOnly streamingEstimate(streaming);
+  CostOptions lowerOptions = options.cost;
+  lowerOptions.dramModel = &streamingEstimate;
+  CostModel lower(target, workload, lowerOptions);
   LayerResult best = start;
   best.cost = costOf(best.mapping);
   double bestValue = value(best.cost);
   unsigned numDims = workload.dims.size();
+  // Tilings tried: the best only improves, so one that lost once loses again.
+  std::set<SmallVector<int64_t, 8>> tried = {best.mapping.tileSizes};
   auto consider = [&](SmallVector<int64_t, 8> tiles, bool &improved) {
     for (auto [d, t] : llvm::enumerate(tiles))
       t = std::clamp<int64_t>(t, 1, workload.dims[d].bound);
-    if (tiles == best.mapping.tileSizes)
+    if (!tried.insert(tiles).second)
       return;
     if (llvm::Error err = model.checkCapacity(tiles)) {
       llvm::consumeError(std::move(err));
@@ -467,6 +479,8 @@ LayerResult romac::refineTilingForDram(
       if (counts.overflow || counts.getTotalBytes() > *maxDramBytes)
         return;
     }
+    if (value(lower.compute(m, start.spatial)) > bestValue)
+      return;
     CostBreakdown c = costOf(m);
     double v = value(c);
     if (v < bestValue) {

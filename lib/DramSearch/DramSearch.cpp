@@ -163,10 +163,15 @@ llvm::Error DramSearch::generateCandidates() {
   for (auto [u, r] : llvm::enumerate(*first))
     add(u, r);
 
-  RowBufferDramModel streaming(models.front());
-  RowBufferDramModel withActivations(
+  // The searches' results are candidates only: every candidate is replayed
+  // under every placement later, so their own costs are estimates (a
+  // replay of each would cost as much as the search).
+  RowBufferDramModel streamingReplay(models.front());
+  RowBufferDramModel withActivationsReplay(
       models.front(), DramPlacement(), dramOptions.engine,
       DramEstimateKind::StreamingWithActivations);
+  EstimateOnly streaming(streamingReplay);
+  EstimateOnly withActivations(withActivationsReplay);
   SmallVector<ReusePolicy, 4> policies;
   if (options.policy != ReusePolicy::Adaptive)
     policies.push_back(options.policy);
@@ -240,6 +245,82 @@ LayerLayout DramSearch::getLayout(size_t i, const Choice &c,
       workloads[i], candidates[uniqueOf[i]][c.candidate].mapping));
 }
 
+namespace {
+/// About the work of replaying `mapping`: every tile visit's contiguous
+/// runs in a row-major layout (the first tile's, per operand).
+double getReplayRuns(const Workload &w, const Mapping &mapping,
+                     const CostInputs &inputs) {
+  double runs = 0;
+  SmallVector<int64_t, 8> first(w.dims.size(), 0);
+  for (auto [o, op] : llvm::enumerate(w.operands)) {
+    SmallVector<int64_t, 4> lo(op.extent.size()), size(op.extent.size());
+    getTileBox(w, mapping.tileSizes, o, first, lo, size);
+    llvm::Expected<TensorLayout> rowMajor =
+        TensorLayout::getRowMajor(op.extent, op.bytesPerElement, 0);
+    if (!rowMajor) {
+      llvm::consumeError(rowMajor.takeError());
+      continue;
+    }
+    uint64_t tileRuns = rowMajor->countRuns(lo, size);
+    runs += static_cast<double>(tileRuns) *
+            static_cast<double>(inputs.operands[o].visits);
+  }
+  return runs;
+}
+
+/// A DRAM model that answers one known estimate (a replay's).
+class KnownDram : public DramCostModel {
+public:
+  explicit KnownDram(DramEstimate est) : est(std::move(est)) {}
+  StringRef getName() const override { return "row-buffer"; }
+  DramEstimate estimate(const CostTarget &, const Workload &,
+                        const DramTraffic &) const override {
+    return est;
+  }
+
+private:
+  DramEstimate est;
+};
+} // namespace
+
+std::optional<CostBreakdown>
+DramSearch::replay(unsigned u, unsigned ci, const DramModel &model,
+                   const DramPlacement &placement, const CostInputs &inputs,
+                   DramTileCache &tileCache, uint64_t maxActivates) const {
+  const Workload &w = workloads[firstOf[u]];
+  const Mapping &mapping = candidates[u][ci].mapping;
+  RowBufferDramModel adapter(model, placement, dramOptions.engine);
+  CostOptions co = options.cost;
+  llvm::Expected<LayerLayout> layout = adapter.getLayout(w, mapping);
+  if (!layout) {
+    // RowBufferDramModel's answer to a failed placement.
+    llvm::consumeError(layout.takeError());
+    co.dramModel = &adapter;
+    return CostModel(target, w, co).evaluate(inputs, &mapping);
+  }
+  std::string key = std::to_string(&model - models.data()) + "/" +
+                    std::to_string(u) + "/" + std::to_string(ci);
+  for (const TensorLayout &l : layout->operands)
+    key += "/" + l.str();
+  {
+    std::lock_guard<std::mutex> lock(replayMutex);
+    auto it = replays.find(key);
+    if (it != replays.end())
+      return it->second;
+  }
+  DramStats stats = model.evaluate(w, mapping, *layout, dramOptions.engine,
+                                   &tileCache, maxActivates);
+  if (stats.truncated)
+    return std::nullopt;
+  KnownDram known(
+      makeDramEstimate(stats, model.getParams(), target.frequencyMHz));
+  co.dramModel = &known;
+  CostBreakdown cost = CostModel(target, w, co).evaluate(inputs, &mapping);
+  std::lock_guard<std::mutex> lock(replayMutex);
+  replays.try_emplace(key, cost);
+  return cost;
+}
+
 std::vector<Choice>
 DramSearch::evaluate(unsigned u, const DramModel &model,
                      ArrayRef<std::optional<TensorLayout>> fixed,
@@ -269,8 +350,11 @@ DramSearch::evaluate(unsigned u, const DramModel &model,
     double bound;
     unsigned index;
     CostInputs inputs;
+    /// The replay's work: row-major runs of every transfer.
+    double runs = 0;
   };
   std::vector<Item> items;
+  double fewestRuns = std::numeric_limits<double>::infinity();
   for (auto [ci, cand] : llvm::enumerate(candidates[u])) {
     if (screened && !llvm::is_contained(screen[u], ci))
       continue;
@@ -278,15 +362,35 @@ DramSearch::evaluate(unsigned u, const DramModel &model,
     CostInputs inputs = plain.getInputs(cand.mapping, ac, cand.spatial);
     auto [e, cy] =
         objectiveParts(dramOptions.objective, lower.evaluate(inputs));
-    items.push_back({objectiveValue(dramOptions.objective, e, cy),
-                     static_cast<unsigned>(ci), std::move(inputs)});
+    Item item{objectiveValue(dramOptions.objective, e, cy),
+              static_cast<unsigned>(ci), std::move(inputs)};
+    item.runs = getReplayRuns(w, cand.mapping, item.inputs);
+    fewestRuns = std::min(fewestRuns, item.runs);
+    items.push_back(std::move(item));
   }
-  llvm::stable_sort(
-      items, [](const Item &a, const Item &b) { return a.bound < b.bound; });
+  // In the order of the bounds, except that a candidate whose replay walks
+  // far more runs than the lightest one comes after the light ones: a
+  // light best found first stops the heavy replays early (the activation
+  // limit below). The order never changes the result, only the work.
+  auto heavy = [&](const Item &item) { return item.runs > 16 * fewestRuns; };
+  llvm::stable_sort(items, [&](const Item &a, const Item &b) {
+    if (heavy(a) != heavy(b))
+      return heavy(b);
+    return a.bound < b.bound;
+  });
+  // Every activation adds its ACT + PRE energy to the bound (the
+  // streaming estimate counts none), so with an energy objective a replay
+  // past `(best - bound) / energy` activations cannot win.
+  double actEnergy = model.getParams().getActPreEnergyPJ();
+  bool actLimit =
+      actEnergy > 0 && (dramOptions.objective == DramObjective::DramEnergy ||
+                        dramOptions.objective == DramObjective::Energy);
   for (const Item &item : items) {
     unsigned ci = item.index;
     const Candidate &cand = candidates[u][ci];
     unsigned allowed = cand.blockable & ~fixedMask;
+    // The masks share the summaries of the operands they lay out alike.
+    DramTileCache tileCache;
     for (unsigned mask = 0; mask < numMasks; ++mask) {
       if (mask & ~allowed)
         continue;
@@ -304,13 +408,18 @@ DramSearch::evaluate(unsigned u, const DramModel &model,
       c.candidate = ci;
       c.mask = mask;
       c.fixed.assign(fixed.begin(), fixed.end());
-      DramPlacement placement = getPlacement(c);
-      RowBufferDramModel adapter(model, placement, dramOptions.engine);
-      CostOptions co = base;
-      co.dramModel = &adapter;
-      CostModel cm(target, w, co);
-      c.cost = cm.evaluate(item.inputs, &cand.mapping);
+      uint64_t maxActivates = UINT64_MAX;
+      if (actLimit && slot.valid) {
+        double acts = (slot.objective * (1 + 1e-9) - item.bound) / actEnergy;
+        if (acts < 1e18)
+          maxActivates = static_cast<uint64_t>(std::max(acts, 0.0));
+      }
+      std::optional<CostBreakdown> cost = replay(
+          u, ci, model, getPlacement(c), item.inputs, tileCache, maxActivates);
       ++evaluations;
+      if (!cost)
+        continue; // past the limit: worse than the slot's best
+      c.cost = std::move(*cost);
       auto [e, cy] = objectiveParts(dramOptions.objective, c.cost);
       c.energy = e;
       c.cycles = cy;

@@ -17,13 +17,15 @@
 #include "romac/Analysis/WorkloadGraph.h"
 #include "romac/Dram/DramCost.h"
 
+#include "romac/Support/Parallel.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
-#include "romac/Support/Parallel.h"
+#include "llvm/ADT/StringMap.h"
 
 #include <functional>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -64,6 +66,29 @@ void addRelayout(DramObjective objective, const Relayout &r, double &energy,
 /// The objective of (energy, cycles).
 double objectiveValue(DramObjective objective, double energy, double cycles);
 
+/// A DRAM model's estimate, also as its evaluate(): for searches whose
+/// results are only candidates, and for bounds (a Streaming
+/// RowBufferDramModel's estimate is a lower bound of its evaluate()).
+class EstimateOnly : public DramCostModel {
+public:
+  explicit EstimateOnly(const DramCostModel &inner) : inner(inner) {}
+  llvm::StringRef getName() const override { return inner.getName(); }
+  DramEstimate estimate(const CostTarget &target, const Workload &workload,
+                        const DramTraffic &traffic) const override {
+    return inner.estimate(target, workload, traffic);
+  }
+  std::optional<LinearRates>
+  getLinearRates(const CostTarget &target) const override {
+    return inner.getLinearRates(target);
+  }
+  std::optional<LinearRates>
+  getLowerBoundRates(const CostTarget &target) const override {
+    return inner.getLowerBoundRates(target);
+  }
+
+private:
+  const DramCostModel &inner;
+};
 
 //===----------------------------------------------------------------------===//
 // The search
@@ -150,6 +175,16 @@ private:
   std::vector<LayerResult> refine(const Plan &plan, const DramModel &model,
                                   llvm::ArrayRef<DramPlacement> placements,
                                   llvm::ArrayRef<unsigned> jobs) const;
+  /// The cost of candidate `ci` of unique workload `u` replayed under
+  /// `model` and `placement`. Memoised by the placed layouts: the network
+  /// plans re-evaluate adoptions whose layouts equal ones the free choices
+  /// evaluated.
+  /// With `maxActivates`, std::nullopt when the replay makes more row
+  /// activations (it stops there).
+  std::optional<CostBreakdown>
+  replay(unsigned u, unsigned ci, const DramModel &model,
+         const DramPlacement &placement, const CostInputs &inputs,
+         DramTileCache &tileCache, uint64_t maxActivates = UINT64_MAX) const;
   /// The placement of a choice.
   DramPlacement getPlacement(const Choice &c) const;
   /// The layouts of a choice of layer `i`.
@@ -188,6 +223,10 @@ private:
   /// (what the other mappings are screened with).
   std::vector<llvm::SmallVector<unsigned, 8>> screen;
   std::vector<std::vector<unsigned>> evaluationsOf;
+  /// replay()'s memo: "mapping/workload/candidate/layouts" -> cost.
+  mutable std::mutex replayMutex;
+  mutable llvm::StringMap<CostBreakdown> replays;
+
   /// producers[i][o] = the (layer, operand) that wrote operand o's tensor.
   std::vector<llvm::SmallVector<OperandRef, 3>> producers;
   /// consumed[i][o]: operand o of layer i is read by a later layer.

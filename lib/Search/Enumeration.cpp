@@ -54,7 +54,7 @@ public:
   }
 
   void run() {
-    if (s.options.objective == Objective::Energy) {
+    if (s.energyLike()) {
       // The MACs and the least array energy with every loop at its fewest
       // array steps (lowerBound()'s EDP terms with nothing chosen).
       double cc, array;
@@ -75,7 +75,8 @@ private:
   /// The least compute cycles and array energy over every spatial option
   /// and every completion of the units before `level`.
   void arrayLowerBound(unsigned level, double &bestCC, double &bestArray);
-  /// macEnergy + the least array energy of any tiling (Energy only).
+  /// macEnergy + the least array energy of any tiling (Energy and
+  /// DramAccesses).
   double energyFloor = 0;
   /// The objective every result must beat: the best found by any chunk of
   /// this layer. Pruning only what is strictly worse keeps the result
@@ -101,8 +102,31 @@ private:
       return false;
     if (s.cycleObjective())
       return lowerBound(level) > getBound() * (1 + 1e-9);
-    return s.options.objective == Objective::Energy &&
-           energyLowerBound(level) > getBound() * (1 + 1e-9);
+    if (s.options.objective == Objective::Energy)
+      return energyLowerBound(level) > getBound() * (1 + 1e-9);
+    return beyondBytes(bytesLowerBound(level),
+                       [&] { return energyLowerBound(level); });
+  }
+  /// A lower bound of the DRAM bytes over every completion of the units
+  /// before `level`: every operand's footprint sum moved once.
+  double bytesLowerBound(unsigned level) const {
+    double bytes = 0;
+    for (unsigned o = 0; o < s.numOps; ++o)
+      bytes += static_cast<double>(sum[level * s.numOps + o]) *
+               static_cast<double>(s.minRestSum[level * s.numOps + o]) *
+               static_cast<double>(s.bytesPerElement[o]);
+    return bytes;
+  }
+  /// For the dram-accesses objective: whether candidates with at least
+  /// `bytes` DRAM bytes and at least `energy()` pJ cannot precede the best
+  /// (more bytes than the bound, or as many bytes as the best and more
+  /// energy: the tie-break of compareNumbers()).
+  template <typename EnergyFn>
+  bool beyondBytes(double bytes, EnergyFn energy) const {
+    if (bytes > getBound() * (1 + 1e-9))
+      return true;
+    return best.valid && bytes >= best.objective &&
+           energy() > best.energy * (1 + 1e-9);
   }
   /// A lower bound of the energy over every completion of the units before
   /// `level`: the MACs, the least array energy of any tiling (energyFloor)
@@ -131,8 +155,12 @@ private:
   /// `entry`, into `inputs.operands` (footprints `f`, footprint sums `sm`).
   void setOrderInputs(const OrderEntry &entry, ArrayRef<int64_t> f,
                       ArrayRef<int64_t> sm);
-  /// A lower bound of the cycle objective for the order of the current
-  /// `inputs` (the leaf's least compute cycles and array energy given).
+  /// The DRAM bytes of the order of the current `inputs` (the
+  /// dram-accesses objective, exactly).
+  double getOrderBytes() const;
+  /// A lower bound of the objective for the order of the current `inputs`
+  /// (the leaf's least compute cycles and array energy given; for
+  /// dram-accesses, of its energy).
   double getOrderBound(double leafCC, double leafArray) const;
   /// Costs `chosen` with the order of `entry` and keeps the best.
   void costChoices(const OrderEntry &entry);
@@ -435,6 +463,13 @@ void Worker::setOrderInputs(const OrderEntry &entry, ArrayRef<int64_t> f,
   }
 }
 
+double Worker::getOrderBytes() const {
+  double bytes = 0;
+  for (const OperandCostInputs &in : inputs.operands)
+    bytes += static_cast<double>(in.dramReadBytes + in.dramWriteBytes);
+  return bytes;
+}
+
 double Worker::getOrderBound(double leafCC, double leafArray) const {
   // cycles >= max(compute, DRAM time); energy >= MACs + array + traffic.
   double bytes = 0, traffic = 0;
@@ -446,7 +481,7 @@ double Worker::getOrderBound(double leafCC, double leafArray) const {
                                                   : in.dramReadBytes) *
                s.trafficPJPerByte[o];
   }
-  if (s.options.objective == Objective::Energy)
+  if (s.energyLike())
     return s.macEnergy + leafArray + traffic;
   double bound = std::max(leafCC, bytes * s.cyclesPerByte);
   if (s.options.objective == Objective::EDP)
@@ -501,8 +536,8 @@ void Worker::leaf(unsigned level) {
   // options.
   double limit = getBound() * (1 + 1e-9);
   bool energy = s.options.objective == Objective::Energy;
-  bool bounded = (s.cycleObjective() || energy) &&
-                 limit < std::numeric_limits<double>::infinity();
+  bool accesses = s.options.objective == Objective::DramAccesses;
+  bool bounded = limit < std::numeric_limits<double>::infinity();
   double leafCC = std::numeric_limits<double>::infinity(), leafArray = leafCC;
   bool spatialChosen = false;
   auto chooseSpatialOnce = [&] {
@@ -516,7 +551,7 @@ void Worker::leaf(unsigned level) {
         leafArray = std::min(leafArray, s.model.getArrayEnergyPJ(sp.access));
       }
   };
-  if (!energy)
+  if (!energy && !accesses)
     chooseSpatialOnce();
 
   inputs.steps = steps;
@@ -529,11 +564,19 @@ void Worker::leaf(unsigned level) {
   }
   for (const OrderEntry &entry : orders) {
     setOrderInputs(entry, f, sm);
+    if (accesses && bounded && beyondBytes(getOrderBytes(), [&] {
+          return getOrderBound(0, energyFloor - s.macEnergy);
+        }))
+      continue;
     if (energy && bounded &&
         getOrderBound(0, energyFloor - s.macEnergy) > limit)
       continue;
     chooseSpatialOnce();
-    if (bounded && getOrderBound(leafCC, leafArray) > limit)
+    if (bounded &&
+        (accesses
+             ? beyondBytes(getOrderBytes(),
+                           [&] { return getOrderBound(leafCC, leafArray); })
+             : getOrderBound(leafCC, leafArray) > limit))
       continue;
     costChoices(entry);
   }

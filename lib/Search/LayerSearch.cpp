@@ -529,8 +529,10 @@ llvm::Error LayerSearch::prepare() {
     spatialBase.push_back(base);
   }
 
+  // The bounds' DRAM rates (the model's linear rates, or rates its
+  // estimates never undercut).
   std::optional<DramCostModel::LinearRates> rates =
-      options.cost.getDramModel().getLinearRates(target);
+      options.cost.getDramModel().getLowerBoundRates(target);
   macEnergy = static_cast<double>(macs) * target.macEnergyPJ;
   for (unsigned o = 0; o < numOps; ++o) {
     const CostMemory &mem = target.memories[memOf[o]];

@@ -194,7 +194,7 @@ LayerLayout randomLayout(Rng &rng, const Workload &w, const Mapping &m) {
 
 struct Coverage {
   int cases = 0, withConflicts = 0, withHits = 0, policiesDiffer = 0,
-      withWrites = 0, withReadBacks = 0;
+      withWrites = 0, withReadBacks = 0, truncated = 0;
   uint64_t bursts = 0, maxBursts = 0;
 };
 
@@ -211,6 +211,31 @@ void checkCase(const DramModel &model, const Workload &w, const Mapping &m,
     ASSERT_EQ(replay, fast)
         << what << " policy " << stringifyPagePolicy(policy).str()
         << "\nreplay: " << replay.str() << "\nfast:   " << fast.str();
+    // Tile summaries kept from an evaluation with other layouts (the last
+    // operand row-major) change nothing; nor does a second use.
+    DramTileCache cache;
+    LayerLayout other = layout;
+    const TensorLayout &last = layout.operands.back();
+    other.operands.back() = llvm::cantFail(TensorLayout::getRowMajor(
+        last.getExtent(), last.getBytesPerElement(), last.getBase()));
+    withPolicy.evaluate(w, m, other, DramEngine::Fast, &cache);
+    for (int use = 0; use < 2; ++use)
+      ASSERT_EQ(replay,
+                withPolicy.evaluate(w, m, layout, DramEngine::Fast, &cache))
+          << what << " with a tile cache, use " << use;
+    // An activation limit stops the walk only past it, and changes nothing
+    // when the evaluation ends within it.
+    for (uint64_t limit : {replay.activates / 2, replay.activates}) {
+      DramStats cut =
+          withPolicy.evaluate(w, m, layout, DramEngine::Fast, nullptr, limit);
+      if (cut.truncated) {
+        ASSERT_GT(replay.activates, limit) << what;
+        ASSERT_GT(cut.activates, limit) << what;
+        ++coverage.truncated;
+      } else {
+        ASSERT_EQ(replay, cut) << what << " limit " << limit;
+      }
+    }
     ASSERT_EQ(replay.activates, replay.precharges) << what;
     ASSERT_EQ(replay.bursts,
               replay.rowHits + replay.rowMisses + replay.rowConflicts);
@@ -274,6 +299,7 @@ TEST(DramRandomTest, FastEqualsReplayOnSmallGeometries) {
   EXPECT_GE(coverage.policiesDiffer, coverage.cases / 4);
   EXPECT_GE(coverage.withWrites, coverage.cases / 2);
   EXPECT_GE(coverage.withReadBacks, 50);
+  EXPECT_GE(coverage.truncated, coverage.cases / 4);
 }
 
 TEST(DramRandomTest, FastEqualsReplayOnShippedTargets) {

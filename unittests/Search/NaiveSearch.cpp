@@ -88,10 +88,17 @@ NaiveResult romac::test::naiveSearch(const Workload &workload,
             double value = summary.getObjective(kObjectives[i]);
             for (size_t p = 0; p < kPolicies.size(); ++p) {
               NaiveBest &b = result.best[i][p];
-              if (!allowed[p] || (b.valid && !(value < b.objective)))
+              // dram-accesses ties are broken by the energy, like the
+              // search does; the others keep the first.
+              bool better =
+                  !b.valid || value < b.objective ||
+                  (kObjectives[i] == Objective::DramAccesses &&
+                   value == b.objective && summary.energyPJ < b.energy);
+              if (!allowed[p] || !better)
                 continue;
               b.valid = true;
               b.objective = value;
+              b.energy = summary.energyPJ;
               b.mapping = mapping;
               b.spatial = spatials[s];
             }

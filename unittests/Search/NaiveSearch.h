@@ -33,6 +33,9 @@ inline constexpr std::array<ReusePolicy, 4> kPolicies = {
 struct NaiveBest {
   bool valid = false;
   double objective = 0;
+  /// Its energy: for dram-accesses the least among the fewest bytes (the
+  /// search's tie-break).
+  double energy = 0;
   Mapping mapping;
   SpatialMapping spatial;
 };

@@ -264,6 +264,12 @@ public:
   };
   virtual std::optional<LinearRates>
   getLinearRates(const CostTarget &target) const;
+  /// Rates whose linear estimate of any traffic never exceeds estimate()
+  /// or evaluate() of it: the search's bounds. getLinearRates() unless
+  /// overridden; std::nullopt when there are none (the bounds then leave
+  /// the DRAM out).
+  virtual std::optional<LinearRates>
+  getLowerBoundRates(const CostTarget &target) const;
 };
 
 /// The flat model: `flatPJPerBit` x 8 per byte read or written, and bytes /

@@ -156,6 +156,12 @@ public:
   /// StreamingWithActivations so that the search calls estimate().
   std::optional<LinearRates>
   getLinearRates(const CostTarget &target) const override;
+  /// The streaming rates, for either estimate kind: both estimates and
+  /// evaluate() are at least the streaming cost.
+  std::optional<LinearRates>
+  getLowerBoundRates(const CostTarget &target) const override {
+    return getStreamingRates(target);
+  }
   /// The streaming rates of the model's DRAM.
   LinearRates getStreamingRates(const CostTarget &target) const;
 
@@ -165,6 +171,10 @@ public:
   /// The layouts evaluate() uses.
   llvm::Expected<LayerLayout> getLayout(const Workload &workload,
                                         const Mapping &mapping) const;
+
+  /// Tile summaries to keep across this model's evaluations of one tiling
+  /// (not owned; results never depend on it).
+  void setTileCache(DramTileCache *cache) { tileCache = cache; }
 
   const DramModel &getModel() const { return model; }
   const DramPlacement &getPlacement() const { return placement; }
@@ -176,6 +186,7 @@ private:
   DramPlacement placement;
   DramEngine engine;
   DramEstimateKind estimateKind;
+  DramTileCache *tileCache = nullptr;
 };
 
 //===----------------------------------------------------------------------===//

@@ -46,6 +46,7 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace romac {
@@ -87,6 +88,9 @@ struct DramStats {
   DramEnergy energyPJ;
   /// One entry per operand, in `Workload::operands` order.
   llvm::SmallVector<DramOperandStats, 3> operands;
+  /// The evaluation stopped early, past its activation limit (see
+  /// DramModel::evaluate()): the numbers are partial.
+  bool truncated = false;
 
   /// Whether every count (not cycles or energy) is equal.
   bool countsEqual(const DramStats &other) const;
@@ -100,6 +104,27 @@ struct DramStats {
 
 /// Which implementation computes DramStats.
 enum class DramEngine : uint8_t { Replay, Fast };
+
+/// Tile summaries the fast engine keeps across evaluations of one tiling
+/// under one address mapping: an operand whose layout is the same in two
+/// evaluations (the search tries each tiling with several layouts of the
+/// other operands) has the same summary of every tile. Results never
+/// depend on it; it holds at most about 64 MiB and starts over when asked
+/// for another (workload, tiling, mapping). Not thread-safe: one per
+/// thread.
+class DramTileCache {
+public:
+  DramTileCache();
+  ~DramTileCache();
+  DramTileCache(const DramTileCache &) = delete;
+  DramTileCache &operator=(const DramTileCache &) = delete;
+
+  struct Impl;
+  Impl &getImpl() { return *impl; }
+
+private:
+  std::unique_ptr<Impl> impl;
+};
 
 /// The DRAM model of one target DRAM under one address mapping. Cheap to
 /// copy; evaluate() is const and may be called from several threads.
@@ -125,9 +150,15 @@ public:
   /// placed by \p layout: the entry point of the search's DRAM cost. The
   /// workload, the mapping and the layout must be valid and the layout must
   /// fit the DRAM (see evaluateChecked()).
+  /// With the fast engine, \p cache keeps tile summaries across calls, and
+  /// the walk stops (DramStats::truncated) as soon as it has made more than
+  /// \p maxActivates row activations: a search that knows how many make a
+  /// candidate lose stops replaying it there.
   DramStats evaluate(const Workload &workload, const Mapping &mapping,
                      const LayerLayout &layout,
-                     DramEngine engine = DramEngine::Fast) const;
+                     DramEngine engine = DramEngine::Fast,
+                     DramTileCache *cache = nullptr,
+                     uint64_t maxActivates = UINT64_MAX) const;
   /// evaluate() after checking the workload, the mapping, the layout and
   /// that every tensor lies inside the DRAM's capacity.
   llvm::Expected<DramStats>
@@ -144,7 +175,8 @@ private:
   DramStats replay(const Workload &workload, const Mapping &mapping,
                    const LayerLayout &layout) const;
   DramStats evaluateFast(const Workload &workload, const Mapping &mapping,
-                         const LayerLayout &layout) const;
+                         const LayerLayout &layout, DramTileCache *cache,
+                         uint64_t maxActivates) const;
 
   DramParams params;
   AddressMapping mapping;

@@ -93,6 +93,15 @@ public:
   /// increasing address order. Nothing when some size is 0.
   void forEachRun(llvm::ArrayRef<int64_t> lo, llvm::ArrayRef<int64_t> size,
                   llvm::function_ref<void(uint64_t, uint64_t)> fn) const;
+  /// forEachRun() in groups, for hot loops: \p fn(address, bytes, count,
+  /// stride) stands for the `count` runs of `bytes` at `address + i *
+  /// stride` (stride > bytes). Groups come in increasing address order; the
+  /// last run of a group may touch the next group's first (forEachRun()
+  /// merges them).
+  void forEachRunGroup(
+      llvm::ArrayRef<int64_t> lo, llvm::ArrayRef<int64_t> size,
+      llvm::function_ref<void(uint64_t, uint64_t, uint64_t, uint64_t)> fn)
+      const;
   /// Number of runs forEachRun() reports for the box.
   uint64_t countRuns(llvm::ArrayRef<int64_t> lo,
                      llvm::ArrayRef<int64_t> size) const;
@@ -102,9 +111,11 @@ public:
 
 private:
   TensorLayout() = default;
-  void runsInBlock(llvm::ArrayRef<int64_t> blockIdx, llvm::ArrayRef<int64_t> lo,
-                   llvm::ArrayRef<int64_t> hi,
-                   llvm::function_ref<void(uint64_t, uint64_t)> fn) const;
+  void
+  runsInBlock(llvm::ArrayRef<int64_t> blockIdx, llvm::ArrayRef<int64_t> lo,
+              llvm::ArrayRef<int64_t> hi,
+              llvm::function_ref<void(uint64_t, uint64_t, uint64_t, uint64_t)>
+                  fn) const;
   uint64_t getBlockOffset(llvm::ArrayRef<int64_t> blockIdx) const;
 
   LayoutKind kind = LayoutKind::RowMajor;

@@ -84,6 +84,46 @@ void forEachBurst(
     unsigned burstOffsetBits, llvm::function_ref<void(const DramRequest &)> fn,
     llvm::function_ref<void(const TileTransfer &)> onTransfer = nullptr);
 
+/// Turns byte runs given in increasing address order into ranges of
+/// consecutive bursts, a burst shared by neighbouring runs counted once:
+/// forEachBurstRange()'s merging, inline for hot loops. \p Sink is called as
+/// sink(firstBurst, numBursts).
+template <typename Sink> class BurstRangeMerger {
+public:
+  BurstRangeMerger(unsigned burstOffsetBits, Sink &sink)
+      : burstOffsetBits(burstOffsetBits), sink(sink) {}
+
+  void add(uint64_t addr, uint64_t bytes) {
+    uint64_t f = addr >> burstOffsetBits;
+    uint64_t l = (addr + bytes - 1) >> burstOffsetBits;
+    if (any && f < next)
+      f = next; // the burst is shared with the previous run
+    if (f > l)
+      return;
+    if (any && f == next) {
+      next = l + 1;
+      return;
+    }
+    if (any)
+      sink(first, next - first);
+    first = f;
+    next = l + 1;
+    any = true;
+  }
+  /// Reports the pending range.
+  void finish() {
+    if (any)
+      sink(first, next - first);
+    any = false;
+  }
+
+private:
+  unsigned burstOffsetBits;
+  Sink &sink;
+  bool any = false;
+  uint64_t first = 0, next = 0; // pending range [first, next)
+};
+
 /// Calls \p fn(firstBurst, numBursts) for every range of consecutive bursts
 /// one transfer of box `[lo, lo + size)` of \p layout moves, in order, with
 /// the bursts shared by neighbouring runs counted once.
