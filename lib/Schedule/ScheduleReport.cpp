@@ -14,6 +14,7 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -44,9 +45,23 @@ std::string formatBytes(int64_t bytes) {
   return llvm::formatv("{0:f1} {1}", v, units[u]).str();
 }
 
-/// pJ -> "12.345 uJ".
-std::string formatEnergy(double pj) {
-  return llvm::formatv("{0:f3}", pj * 1e-6).str();
+/// pJ -> "0.0123" (mJ).
+std::string formatMilliJoules(double pj) {
+  return llvm::formatv("{0:f4}", pj * 1e-9).str();
+}
+
+/// Compute cycles -> "1.234" (ms at the target's clock).
+std::string formatMilliseconds(double cycles, const CostTarget &target) {
+  if (target.frequencyMHz <= 0)
+    return "-";
+  return llvm::formatv("{0:f3}", cycles / (target.frequencyMHz * 1e3)).str();
+}
+
+/// part / whole -> "12.3%".
+std::string formatShare(double part, double whole) {
+  if (whole <= 0)
+    return "-";
+  return llvm::formatv("{0:f1}%", 100 * part / whole).str();
 }
 
 std::string formatCycles(double cycles) {
@@ -71,6 +86,16 @@ std::string fit(StringRef s, size_t width) {
   if (s.size() <= width)
     return s.str();
   return "..." + s.take_back(width - 3).str();
+}
+
+/// Shortens long layer names in the middle, keeping a quarter of the width
+/// from the start (which part of the network) and the rest from the end
+/// (which block and op): "/decoder...ks.3/resnets.0/conv_shortcut/Conv".
+std::string fitName(StringRef s, size_t width) {
+  if (s.size() <= width)
+    return s.str();
+  size_t head = (width - 3) / 4;
+  return s.take_front(head).str() + "..." + s.take_back(width - 3 - head).str();
 }
 
 std::string dimsString(const Workload &w) {
@@ -162,7 +187,7 @@ size_t nameWidth(const Schedule &s) {
   size_t width = 7 + std::to_string(s.layers.size()).size() + 8;
   for (const LayerSchedule &l : s.layers)
     width = std::max(width, l.workload.name.size());
-  return std::min<size_t>(width, 36);
+  return std::min<size_t>(width, 44);
 }
 
 /// The fused groups, one line each, and the network's DRAM energy and
@@ -176,7 +201,7 @@ void printFusion(llvm::raw_ostream &os, const Schedule &s,
   for (auto [g, group] : llvm::enumerate(f.groups))
     os << llvm::formatv(
         "fused group {0}: layers {1}..{2} ({3} layers), band {4} rows x {5} "
-        "bands, weights {6}, {7}, DRAM {8} uJ, saves {9} of intermediates, "
+        "bands, weights {6}, {7}, DRAM {8} mJ, saves {9} of intermediates, "
         "peak on-chip {10} activations + {11} weights\n",
         g, name(group.first), name(group.last),
         group.last >= group.first ? group.last - group.first + 1 : 0,
@@ -184,7 +209,7 @@ void printFusion(llvm::raw_ostream &os, const Schedule &s,
         stringifyGroupWeights(group.weightsResident),
         stringifyGroupLayout(group.rowsOutermost).str() +
             (group.producerInput ? " (input in its producer's layout)" : ""),
-        formatEnergy(group.dramEnergyPJ), formatBytes(group.savedBytes),
+        formatMilliJoules(group.dramEnergyPJ), formatBytes(group.savedBytes),
         formatBytes(group.peakActivationBytes),
         formatBytes(group.weightBufferBytes));
   // The unfused DRAM time: the layers' and their re-layouts' (as the fused
@@ -195,32 +220,45 @@ void printFusion(llvm::raw_ostream &os, const Schedule &s,
       for (const Relayout &r : l.dram->relayouts)
         unfusedCycles += r.cycles;
   os << llvm::formatv(
-      "fusion ({0} group{1}): DRAM {2} uJ, {3} DRAM cycles; unfused {4} uJ, "
+      "fusion ({0} group{1}): DRAM {2} mJ, {3} DRAM cycles; unfused {4} mJ, "
       "{5} DRAM cycles; fused / unfused {6} (energy), {7} (cycles)\n",
       f.groups.size(), f.groups.size() == 1 ? "" : "s",
-      formatEnergy(f.dramEnergyPJ), formatCycles(f.dramCycles),
-      formatEnergy(t.dramEnergyPJ), formatCycles(unfusedCycles),
+      formatMilliJoules(f.dramEnergyPJ), formatCycles(f.dramCycles),
+      formatMilliJoules(t.dramEnergyPJ), formatCycles(unfusedCycles),
       formatRatio(f.dramEnergyPJ, t.dramEnergyPJ),
       formatRatio(f.dramCycles, unfusedCycles));
 }
 
 } // namespace
 
-void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s) {
+std::optional<ScheduleSort> romac::parseScheduleSort(StringRef name) {
+  return llvm::StringSwitch<std::optional<ScheduleSort>>(name)
+      .Case("order", ScheduleSort::Order)
+      .Case("energy", ScheduleSort::Energy)
+      .Case("latency", ScheduleSort::Latency)
+      .Case("dram", ScheduleSort::Dram)
+      .Default(std::nullopt);
+}
+
+void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s,
+                               const ScheduleTableOptions &options) {
   size_t nw = nameWidth(s);
   bool rowStats = hasRowStats(s);
+  ScheduleTotals t = s.getTotals();
   // The row-buffer columns (row-hit rate, activations, DRAM energy) of a
   // row, or nothing without row-buffer statistics.
   std::string extra;
   auto row = [&](StringRef name, StringRef op, StringRef dims, StringRef tiles,
                  StringRef order, StringRef reuse, StringRef spatial,
                  StringRef in, StringRef wt, StringRef out, StringRef energy,
-                 StringRef cycles, StringRef util, StringRef bound) {
+                 StringRef share, StringRef ms, StringRef util,
+                 StringRef bound) {
     os << llvm::formatv("{0} {1,-14} {2,-26} {3,-22} {4,-12} {5,-5} {6,-7} "
-                        "{7,10} {8,10} {9,10} {10,11} {11,12} {12,5} {13,6}",
-                        padRight(fit(name, nw), nw), fit(op, 14), fit(dims, 26),
-                        fit(tiles, 22), fit(order, 12), reuse, spatial, in, wt,
-                        out, energy, cycles, util, bound);
+                        "{7,10} {8,10} {9,10} {10,11} {11,6} {12,10} {13,5} "
+                        "{14,6}",
+                        padRight(fitName(name, nw), nw), fit(op, 14),
+                        fit(dims, 26), fit(tiles, 22), fit(order, 12), reuse,
+                        spatial, in, wt, out, energy, share, ms, util, bound);
     os << extra << "\n";
   };
   auto dramColumns = [&](StringRef hit, StringRef acts, StringRef dram) {
@@ -228,7 +266,7 @@ void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s) {
                 ? llvm::formatv(" {0,6} {1,10} {2,11}", hit, acts, dram).str()
                 : std::string();
   };
-  dramColumns("hit%", "ACTs", "DRAM uJ");
+  dramColumns("hit%", "ACTs", "DRAM mJ");
   os << "model '" << s.model << "' on target '" << s.target.name
      << "' (objective " << s.search.objective;
   if (!s.search.dramObjective.empty())
@@ -236,21 +274,46 @@ void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s) {
   os << ", policy " << s.search.policy << ", refinements "
      << s.search.refinements << ")\n";
   row("layer", "op", "dims", "tiles (DRAM->SRAM)", "order", "reuse",
-      "rows|cols", "DRAM in", "DRAM wt", "DRAM out", "energy uJ", "cycles",
+      "rows|cols", "DRAM in", "DRAM wt", "DRAM out", "energy mJ", "share", "ms",
       "util", "xLB");
-  for (const LayerSchedule &l : s.layers) {
+  std::vector<size_t> order(s.layers.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  auto key = [&](size_t i, ScheduleSort by) -> double {
+    const CostBreakdown &c = s.layers[i].cost;
+    switch (by) {
+    case ScheduleSort::Order:
+      return 0;
+    case ScheduleSort::Energy:
+      return c.totalEnergyPJ;
+    case ScheduleSort::Latency:
+      return c.cycles;
+    case ScheduleSort::Dram:
+      return static_cast<double>(c.getDramBytes());
+    }
+    return 0;
+  };
+  // Largest first; ties in the network's order.
+  auto sortBy = [&](std::vector<size_t> &v, ScheduleSort by) {
+    llvm::stable_sort(
+        v, [&](size_t a, size_t b) { return key(a, by) > key(b, by); });
+  };
+  sortBy(order, options.sort);
+  for (size_t i : order) {
+    const LayerSchedule &l = s.layers[i];
     auto bytes = dramByClass(l);
     dramColumns(hitRate(l.cost.dram.rowHits, l.cost.dram.bursts),
-                activations(l), formatEnergy(l.cost.dramEnergyPJ));
+                activations(l), formatMilliJoules(l.cost.dramEnergyPJ));
     row(l.workload.name, stringifyOpKind(l.workload.op), dimsString(l.workload),
         tilesString(l), orderString(l), reuseString(l.reuse), spatialString(l),
         formatBytes(bytes[0]), formatBytes(bytes[1]), formatBytes(bytes[2]),
-        formatEnergy(l.cost.totalEnergyPJ), formatCycles(l.cost.cycles),
+        formatMilliJoules(l.cost.totalEnergyPJ),
+        formatShare(l.cost.totalEnergyPJ, t.totalEnergyPJ),
+        formatMilliseconds(l.cost.cycles, s.target),
         llvm::formatv("{0:f0}%", 100 * l.cost.utilization).str(),
         formatRatio(static_cast<double>(l.cost.getDramBytes()),
                     static_cast<double>(l.workload.getCompulsoryDramBytes())));
   }
-  ScheduleTotals t = s.getTotals();
   std::array<int64_t, kNumOperandClasses> bytes = {0, 0, 0};
   for (const LayerSchedule &l : s.layers) {
     auto b = dramByClass(l);
@@ -267,20 +330,50 @@ void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s) {
               : t.rowMisses && t.rowConflicts
                   ? std::to_string(*t.rowMisses + *t.rowConflicts)
                   : std::string("-"),
-              formatEnergy(t.dramEnergyPJ));
+              formatMilliJoules(t.dramEnergyPJ));
   row("total (" + std::to_string(s.layers.size()) + " layers)", "", "", "", "",
       "", "", formatBytes(bytes[0]), formatBytes(bytes[1]),
-      formatBytes(bytes[2]), formatEnergy(t.totalEnergyPJ),
-      formatCycles(t.cycles), llvm::formatv("{0:f0}%", 100 * util).str(),
+      formatBytes(bytes[2]), formatMilliJoules(t.totalEnergyPJ),
+      formatShare(t.totalEnergyPJ, t.totalEnergyPJ),
+      formatMilliseconds(t.cycles, s.target),
+      llvm::formatv("{0:f0}%", 100 * util).str(),
       formatRatio(static_cast<double>(t.dramReadBytes + t.dramWriteBytes),
                   static_cast<double>(t.dramLowerBoundBytes)));
+  // The summary.
   os << llvm::formatv(
-      "energy: MAC {0} uJ, SRAM {1} uJ, DRAM {2} uJ; DRAM "
-      "traffic {3} read, {4} written, lower bound {5} "
-      "(compulsory traffic, xLB = traffic / it)\n",
-      formatEnergy(t.macEnergyPJ), formatEnergy(t.sramEnergyPJ),
-      formatEnergy(t.dramEnergyPJ), formatBytes(t.dramReadBytes),
-      formatBytes(t.dramWriteBytes), formatBytes(t.dramLowerBoundBytes));
+      "summary: {0} mJ, {1} ms at {2:f0} MHz; MAC {3} mJ ({4}), SRAM {5} mJ "
+      "({6}), DRAM {7} mJ ({8}); DRAM traffic {9} read, {10} written, lower "
+      "bound {11} (compulsory traffic, xLB = traffic / it)\n",
+      formatMilliJoules(t.totalEnergyPJ),
+      formatMilliseconds(t.cycles, s.target), s.target.frequencyMHz,
+      formatMilliJoules(t.macEnergyPJ),
+      formatShare(t.macEnergyPJ, t.totalEnergyPJ),
+      formatMilliJoules(t.sramEnergyPJ),
+      formatShare(t.sramEnergyPJ, t.totalEnergyPJ),
+      formatMilliJoules(t.dramEnergyPJ),
+      formatShare(t.dramEnergyPJ, t.totalEnergyPJ),
+      formatBytes(t.dramReadBytes), formatBytes(t.dramWriteBytes),
+      formatBytes(t.dramLowerBoundBytes));
+  if (options.top > 0 && !s.layers.empty()) {
+    std::vector<size_t> top(s.layers.size());
+    for (size_t i = 0; i < top.size(); ++i)
+      top[i] = i;
+    sortBy(top, ScheduleSort::Energy);
+    top.resize(std::min<size_t>(top.size(), options.top));
+    double covered = 0;
+    for (size_t i : top)
+      covered += s.layers[i].cost.totalEnergyPJ;
+    os << llvm::formatv("top {0} layers by energy ({1} of it):\n", top.size(),
+                        formatShare(covered, t.totalEnergyPJ));
+    for (auto [rank, i] : llvm::enumerate(top)) {
+      const LayerSchedule &l = s.layers[i];
+      os << llvm::formatv("  {0,2}. {1} {2,10} mJ {3,6} {4,10} ms\n", rank + 1,
+                          padRight(fitName(l.workload.name, 48), 48),
+                          formatMilliJoules(l.cost.totalEnergyPJ),
+                          formatShare(l.cost.totalEnergyPJ, t.totalEnergyPJ),
+                          formatMilliseconds(l.cost.cycles, s.target));
+    }
+  }
   if (rowStats) {
     os << llvm::formatv("DRAM (row-buffer model{0}): ",
                         s.layers.front().dram
@@ -292,17 +385,17 @@ void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s) {
                           "conflicts",
                           *t.bursts, *t.rowHits, *t.rowMisses, *t.rowConflicts);
     for (const auto &[name, pj] : t.dramEnergyBreakdownPJ)
-      os << "; " << name << " " << formatEnergy(pj) << " uJ";
+      os << "; " << name << " " << formatMilliJoules(pj) << " mJ";
     if (t.relayouts)
-      os << llvm::formatv("; {0} re-layouts {1} uJ", t.relayouts,
-                          formatEnergy(t.relayoutEnergyPJ));
+      os << llvm::formatv("; {0} re-layouts {1} mJ", t.relayouts,
+                          formatMilliJoules(t.relayoutEnergyPJ));
     os << "\n";
   }
   if (s.fusion)
     printFusion(os, s, *s.fusion, t);
   os << "reuse: IS/WS/OS input/weight/output stationary, I+W etc. several "
         "classes fetched once per tile; rows|cols: dims unrolled on the "
-        "MAC array";
+        "MAC array; share: of the total energy";
   if (rowStats)
     os << "; hit%: row-buffer hits / bursts, ACTs: row activations";
   os << "\n";
@@ -340,8 +433,8 @@ void romac::printScheduleComparison(llvm::raw_ostream &os, const Schedule &base,
                  StringRef c2, StringRef cr) {
     os << llvm::formatv("{0} {1,11} {2,11} {3,7} {4,10} {5,10} {6,7} {7,12} "
                         "{8,12} {9,7}",
-                        padRight(fit(name, nw), nw), e1, e2, er, d1, d2, dr, c1,
-                        c2, cr);
+                        padRight(fitName(name, nw), nw), e1, e2, er, d1, d2, dr,
+                        c1, c2, cr);
     os << extra << "\n";
   };
   // DRAM energy of each with the ratio, row-hit rates.
@@ -352,12 +445,12 @@ void romac::printScheduleComparison(llvm::raw_ostream &os, const Schedule &base,
                            .str()
                      : std::string();
   };
-  dramColumns("DRAM uJ", "other", "ratio", "hit%", "other");
+  dramColumns("DRAM mJ", "other", "ratio", "hit%", "other");
   os << "base:  '" << base.model << "' on '" << base.target.name << "' ("
      << base.search.objective << ", " << base.search.policy << ")\n";
   os << "other: '" << other.model << "' on '" << other.target.name << "' ("
      << other.search.objective << ", " << other.search.policy << ")\n";
-  row("layer", "energy uJ", "other", "ratio", "DRAM", "other", "ratio",
+  row("layer", "energy mJ", "other", "ratio", "DRAM", "other", "ratio",
       "cycles", "other", "ratio");
   std::vector<std::optional<size_t>> matches = matchScheduleLayers(base, other);
   std::vector<bool> used(other.layers.size(), false);
@@ -372,8 +465,8 @@ void romac::printScheduleComparison(llvm::raw_ostream &os, const Schedule &base,
     }
     used[*match] = true;
     const LayerSchedule &r = other.layers[*match];
-    dramColumns(formatEnergy(l.cost.dramEnergyPJ),
-                formatEnergy(r.cost.dramEnergyPJ),
+    dramColumns(formatMilliJoules(l.cost.dramEnergyPJ),
+                formatMilliJoules(r.cost.dramEnergyPJ),
                 formatRatio(r.cost.dramEnergyPJ, l.cost.dramEnergyPJ),
                 hitRate(l.cost.dram.rowHits, l.cost.dram.bursts),
                 hitRate(r.cost.dram.rowHits, r.cost.dram.bursts));
@@ -386,8 +479,8 @@ void romac::printScheduleComparison(llvm::raw_ostream &os, const Schedule &base,
         *bursts += *layer->cost.dram.bursts;
       }
     }
-    row(l.workload.name, formatEnergy(l.cost.totalEnergyPJ),
-        formatEnergy(r.cost.totalEnergyPJ),
+    row(l.workload.name, formatMilliJoules(l.cost.totalEnergyPJ),
+        formatMilliJoules(r.cost.totalEnergyPJ),
         formatRatio(r.cost.totalEnergyPJ, l.cost.totalEnergyPJ),
         formatBytes(l.cost.getDramBytes()), formatBytes(r.cost.getDramBytes()),
         formatRatio(static_cast<double>(r.cost.getDramBytes()),
@@ -401,9 +494,9 @@ void romac::printScheduleComparison(llvm::raw_ostream &os, const Schedule &base,
     c1 += l.cost.cycles;
     c2 += r.cost.cycles;
   }
-  dramColumns(formatEnergy(q1), formatEnergy(q2), formatRatio(q2, q1),
+  dramColumns(formatMilliJoules(q1), formatMilliJoules(q2), formatRatio(q2, q1),
               hitRate(h1, b1), hitRate(h2, b2));
-  row("total (matched)", formatEnergy(e1), formatEnergy(e2),
+  row("total (matched)", formatMilliJoules(e1), formatMilliJoules(e2),
       formatRatio(e2, e1), formatBytes(d1), formatBytes(d2),
       formatRatio(static_cast<double>(d2), static_cast<double>(d1)),
       formatCycles(c1), formatCycles(c2), formatRatio(c2, c1));

@@ -160,6 +160,30 @@ int runImport(const ImportArgs &args) {
   return 0;
 }
 
+/// --sort / --top of the tables of compile and inspect.
+struct TableArgs {
+  std::string sort = "order";
+  unsigned top = 10;
+
+  romac::ScheduleTableOptions get() const {
+    romac::ScheduleTableOptions options;
+    options.sort = *romac::parseScheduleSort(sort);
+    options.top = top;
+    return options;
+  }
+};
+
+/// Declares --sort and --top on `cmd`.
+void addTableOptions(CLI::App *cmd, TableArgs &args) {
+  cmd->add_option("--sort", args.sort,
+                  "Order of the table's layers: order (the network's, "
+                  "default), energy, latency or dram (bytes), largest first")
+      ->check(CLI::IsMember({"order", "energy", "latency", "dram"}));
+  cmd->add_option("--top", args.top,
+                  "Layers with the most energy listed after the totals "
+                  "(default 10; 0: none)");
+}
+
 struct CompileArgs {
   std::string model, output, target = "edge-npu-lpddr4";
   /// --objective (empty: not given, energy); --dram-objective (empty: the
@@ -175,6 +199,7 @@ struct CompileArgs {
   /// Seconds between the search's progress lines (0: after every layer).
   double progressSeconds = 5;
   bool verify = false, quiet = false, force = false;
+  TableArgs table;
 
   /// Whether the DRAM-aware search runs (--dram and every flag implying it).
   bool isDramAware() const {
@@ -564,7 +589,7 @@ int runCompile(const CompileArgs &args) {
   if (!checkSchedule(args, *schedule, ctx, clock))
     return 1;
   if (!args.quiet)
-    romac::printScheduleTable(llvm::outs(), *schedule);
+    romac::printScheduleTable(llvm::outs(), *schedule, args.table.get());
   if (!args.emitLibrary.empty())
     if (llvm::Error e = stageLibrary(
             args.model, setup->importOptions, *schedule, args.emitLibrary,
@@ -577,6 +602,7 @@ int runCompile(const CompileArgs &args) {
 struct InspectArgs {
   std::string schedule, layer, compare;
   bool verify = false;
+  TableArgs table;
 };
 
 /// Prints one layer of a schedule in detail.
@@ -658,7 +684,7 @@ int runInspect(const InspectArgs &args) {
                  << ": no layer named '" << args.layer << "'\n";
     return 1;
   }
-  romac::printScheduleTable(llvm::outs(), *schedule);
+  romac::printScheduleTable(llvm::outs(), *schedule, args.table.get());
   return 0;
 }
 
@@ -764,6 +790,7 @@ CLI::App *addCompileCommand(CLI::App &app, CompileArgs &args) {
       ->check(CLI::IsMember({"fp32", "bf16"}))
       ->needs(emitLibrary);
   compileCmd->add_flag("-q,--quiet", args.quiet, "No table or progress lines");
+  addTableOptions(compileCmd, args.table);
   compileCmd->add_option("--dim", args.dims,
                          "Bind a symbolic dim: NAME=N (repeatable)");
   compileCmd->add_option("--shape", args.shapes,
@@ -787,6 +814,7 @@ CLI::App *addInspectCommand(CLI::App &app, InspectArgs &args) {
                        "Also prove every tiling with Z3 (coverage, capacity); "
                        "loading already checks tile counts, buffers and "
                        "totals");
+  addTableOptions(inspectCmd, args.table);
   return inspectCmd;
 }
 

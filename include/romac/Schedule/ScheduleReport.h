@@ -16,7 +16,10 @@
 
 #include "romac/Schedule/Schedule.h"
 
+#include "llvm/ADT/StringRef.h"
+
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -26,11 +29,36 @@ class raw_ostream;
 
 namespace romac {
 
-/// One line per layer (name, op, dims, tiles, order, reuse, spatial
-/// unrolling, DRAM bytes per operand class, energy, cycles, array
-/// utilisation) and a totals line; with row-buffer statistics also the
-/// row-hit rate, the row activations and the DRAM energy.
-void printScheduleTable(llvm::raw_ostream &os, const Schedule &schedule);
+/// The order of the table's layer lines.
+enum class ScheduleSort : uint8_t {
+  /// The network's order.
+  Order,
+  /// Most energy first.
+  Energy,
+  /// Longest first.
+  Latency,
+  /// Most DRAM bytes first.
+  Dram
+};
+/// "order", "energy", "latency" or "dram".
+std::optional<ScheduleSort> parseScheduleSort(llvm::StringRef name);
+
+/// What printScheduleTable() shows.
+struct ScheduleTableOptions {
+  ScheduleSort sort = ScheduleSort::Order;
+  /// Layers the summary lists, most energy first (0: no list).
+  unsigned top = 10;
+};
+
+/// One line per layer (name shortened in the middle, op, dims, tiles,
+/// order, reuse, spatial unrolling, DRAM bytes per operand class, energy in
+/// mJ and its share of the total, latency in ms, array utilisation, traffic
+/// over its lower bound) and a totals line; with row-buffer statistics also
+/// the row-hit rate, the row activations and the DRAM energy. Then a
+/// summary: the totals, the split between MAC, SRAM and DRAM energy, and
+/// the `top` layers with the most energy.
+void printScheduleTable(llvm::raw_ostream &os, const Schedule &schedule,
+                        const ScheduleTableOptions &options = {});
 
 /// Matches the layers of \p other to those of \p base by name (a name used
 /// several times matches in order): entry i is the index in `other.layers`
