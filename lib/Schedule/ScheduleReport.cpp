@@ -190,6 +190,68 @@ size_t nameWidth(const Schedule &s) {
   return std::min<size_t>(width, 44);
 }
 
+/// The layers' indices in the order of `by`: largest first, ties (and
+/// ScheduleSort::Order) in the network's order.
+std::vector<size_t> sortLayers(const Schedule &s, ScheduleSort by) {
+  std::vector<size_t> order(s.layers.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  auto key = [&](size_t i) -> double {
+    const CostBreakdown &c = s.layers[i].cost;
+    switch (by) {
+    case ScheduleSort::Order:
+      return 0;
+    case ScheduleSort::Energy:
+      return c.totalEnergyPJ;
+    case ScheduleSort::Latency:
+      return c.cycles;
+    case ScheduleSort::Dram:
+      return static_cast<double>(c.getDramBytes());
+    }
+    return 0;
+  };
+  llvm::stable_sort(order, [&](size_t a, size_t b) { return key(a) > key(b); });
+  return order;
+}
+
+/// The summary after the totals: energy and latency, the MAC / SRAM /
+/// DRAM split, the traffic, and the `options.top` layers by energy.
+void printSummary(llvm::raw_ostream &os, const Schedule &s,
+                  const ScheduleTotals &t,
+                  const ScheduleTableOptions &options) {
+  os << llvm::formatv(
+      "summary: {0} mJ, {1} ms at {2:f0} MHz; MAC {3} mJ ({4}), SRAM {5} mJ "
+      "({6}), DRAM {7} mJ ({8}); DRAM traffic {9} read, {10} written, lower "
+      "bound {11} (compulsory traffic, xLB = traffic / it)\n",
+      formatMilliJoules(t.totalEnergyPJ),
+      formatMilliseconds(t.cycles, s.target), s.target.frequencyMHz,
+      formatMilliJoules(t.macEnergyPJ),
+      formatShare(t.macEnergyPJ, t.totalEnergyPJ),
+      formatMilliJoules(t.sramEnergyPJ),
+      formatShare(t.sramEnergyPJ, t.totalEnergyPJ),
+      formatMilliJoules(t.dramEnergyPJ),
+      formatShare(t.dramEnergyPJ, t.totalEnergyPJ),
+      formatBytes(t.dramReadBytes), formatBytes(t.dramWriteBytes),
+      formatBytes(t.dramLowerBoundBytes));
+  if (options.top == 0 || s.layers.empty())
+    return;
+  std::vector<size_t> top = sortLayers(s, ScheduleSort::Energy);
+  top.resize(std::min<size_t>(top.size(), options.top));
+  double covered = 0;
+  for (size_t i : top)
+    covered += s.layers[i].cost.totalEnergyPJ;
+  os << llvm::formatv("top {0} layers by energy ({1} of it):\n", top.size(),
+                      formatShare(covered, t.totalEnergyPJ));
+  for (auto [rank, i] : llvm::enumerate(top)) {
+    const LayerSchedule &l = s.layers[i];
+    os << llvm::formatv("  {0,2}. {1} {2,10} mJ {3,6} {4,10} ms\n", rank + 1,
+                        padRight(fitName(l.workload.name, 48), 48),
+                        formatMilliJoules(l.cost.totalEnergyPJ),
+                        formatShare(l.cost.totalEnergyPJ, t.totalEnergyPJ),
+                        formatMilliseconds(l.cost.cycles, s.target));
+  }
+}
+
 /// The fused groups, one line each, and the network's DRAM energy and
 /// cycles with them against the unfused layers (`t`).
 void printFusion(llvm::raw_ostream &os, const Schedule &s,
@@ -276,30 +338,7 @@ void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s,
   row("layer", "op", "dims", "tiles (DRAM->SRAM)", "order", "reuse",
       "rows|cols", "DRAM in", "DRAM wt", "DRAM out", "energy mJ", "share", "ms",
       "util", "xLB");
-  std::vector<size_t> order(s.layers.size());
-  for (size_t i = 0; i < order.size(); ++i)
-    order[i] = i;
-  auto key = [&](size_t i, ScheduleSort by) -> double {
-    const CostBreakdown &c = s.layers[i].cost;
-    switch (by) {
-    case ScheduleSort::Order:
-      return 0;
-    case ScheduleSort::Energy:
-      return c.totalEnergyPJ;
-    case ScheduleSort::Latency:
-      return c.cycles;
-    case ScheduleSort::Dram:
-      return static_cast<double>(c.getDramBytes());
-    }
-    return 0;
-  };
-  // Largest first; ties in the network's order.
-  auto sortBy = [&](std::vector<size_t> &v, ScheduleSort by) {
-    llvm::stable_sort(
-        v, [&](size_t a, size_t b) { return key(a, by) > key(b, by); });
-  };
-  sortBy(order, options.sort);
-  for (size_t i : order) {
+  for (size_t i : sortLayers(s, options.sort)) {
     const LayerSchedule &l = s.layers[i];
     auto bytes = dramByClass(l);
     dramColumns(hitRate(l.cost.dram.rowHits, l.cost.dram.bursts),
@@ -339,41 +378,7 @@ void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s,
       llvm::formatv("{0:f0}%", 100 * util).str(),
       formatRatio(static_cast<double>(t.dramReadBytes + t.dramWriteBytes),
                   static_cast<double>(t.dramLowerBoundBytes)));
-  // The summary.
-  os << llvm::formatv(
-      "summary: {0} mJ, {1} ms at {2:f0} MHz; MAC {3} mJ ({4}), SRAM {5} mJ "
-      "({6}), DRAM {7} mJ ({8}); DRAM traffic {9} read, {10} written, lower "
-      "bound {11} (compulsory traffic, xLB = traffic / it)\n",
-      formatMilliJoules(t.totalEnergyPJ),
-      formatMilliseconds(t.cycles, s.target), s.target.frequencyMHz,
-      formatMilliJoules(t.macEnergyPJ),
-      formatShare(t.macEnergyPJ, t.totalEnergyPJ),
-      formatMilliJoules(t.sramEnergyPJ),
-      formatShare(t.sramEnergyPJ, t.totalEnergyPJ),
-      formatMilliJoules(t.dramEnergyPJ),
-      formatShare(t.dramEnergyPJ, t.totalEnergyPJ),
-      formatBytes(t.dramReadBytes), formatBytes(t.dramWriteBytes),
-      formatBytes(t.dramLowerBoundBytes));
-  if (options.top > 0 && !s.layers.empty()) {
-    std::vector<size_t> top(s.layers.size());
-    for (size_t i = 0; i < top.size(); ++i)
-      top[i] = i;
-    sortBy(top, ScheduleSort::Energy);
-    top.resize(std::min<size_t>(top.size(), options.top));
-    double covered = 0;
-    for (size_t i : top)
-      covered += s.layers[i].cost.totalEnergyPJ;
-    os << llvm::formatv("top {0} layers by energy ({1} of it):\n", top.size(),
-                        formatShare(covered, t.totalEnergyPJ));
-    for (auto [rank, i] : llvm::enumerate(top)) {
-      const LayerSchedule &l = s.layers[i];
-      os << llvm::formatv("  {0,2}. {1} {2,10} mJ {3,6} {4,10} ms\n", rank + 1,
-                          padRight(fitName(l.workload.name, 48), 48),
-                          formatMilliJoules(l.cost.totalEnergyPJ),
-                          formatShare(l.cost.totalEnergyPJ, t.totalEnergyPJ),
-                          formatMilliseconds(l.cost.cycles, s.target));
-    }
-  }
+  printSummary(os, s, t, options);
   if (rowStats) {
     os << llvm::formatv("DRAM (row-buffer model{0}): ",
                         s.layers.front().dram
@@ -500,6 +505,35 @@ void romac::printScheduleComparison(llvm::raw_ostream &os, const Schedule &base,
       formatRatio(e2, e1), formatBytes(d1), formatBytes(d2),
       formatRatio(static_cast<double>(d2), static_cast<double>(d1)),
       formatCycles(c1), formatCycles(c2), formatRatio(c2, c1));
+  // Fusion changes the network's DRAM traffic, not the layers' lines: the
+  // whole network's DRAM energy and cycles with each side's fused groups.
+  if (base.fusion || other.fusion) {
+    auto fused = [](const Schedule &s) {
+      ScheduleTotals t = s.getTotals();
+      if (!s.fusion) {
+        // The layers' DRAM time and their re-layouts' (as a fused figure
+        // counts them; the energy already holds the re-layouts').
+        double cycles = t.dramCycles;
+        for (const LayerSchedule &l : s.layers)
+          if (l.dram)
+            for (const Relayout &r : l.dram->relayouts)
+              cycles += r.cycles;
+        return std::tuple{t.dramEnergyPJ, cycles, std::string("no fusion")};
+      }
+      size_t n = s.fusion->groups.size();
+      return std::tuple{s.fusion->dramEnergyPJ, s.fusion->dramCycles,
+                        std::to_string(n) + " fused group" +
+                            (n == 1 ? "" : "s")};
+    };
+    auto [be, bc, bw] = fused(base);
+    auto [oe, oc, ow] = fused(other);
+    os << llvm::formatv(
+        "network DRAM with fusion (all layers): base {0} mJ, {1} DRAM cycles "
+        "({2}); other {3} mJ, {4} DRAM cycles ({5}); ratio {6} (energy), {7} "
+        "(cycles)\n",
+        formatMilliJoules(be), formatCycles(bc), bw, formatMilliJoules(oe),
+        formatCycles(oc), ow, formatRatio(oe, be), formatRatio(oc, bc));
+  }
   for (const std::string &n : onlyBase)
     os << "only in base: " << n << "\n";
   for (auto [j, l] : llvm::enumerate(other.layers))

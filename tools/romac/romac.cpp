@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "romac/CostModel/AccessCounts.h"
 #include "romac/Dialect/Romac/Analysis/ScheduleBuilder.h"
 #include "romac/Dialect/Romac/Transforms/Passes.h"
 #include "romac/Dram/DramCost.h"
@@ -635,15 +636,53 @@ void printLayerDetail(llvm::raw_ostream &os, const romac::LayerSchedule &l) {
                       l.cost.dramEnergyPJ, l.cost.totalEnergyPJ);
   os << llvm::formatv("  cycles {0:f0} (compute {1}, DRAM {2:f0})\n",
                       l.cost.cycles, l.cost.computeCycles, l.cost.dramCycles);
+  // Tile visits and distinct tiles follow from the tiling (a saved schedule
+  // does not store them): the access counts of docs/access-counts.md.
+  romac::AccessCounts counts = romac::computeAccessCounts(w, l.mapping);
   os << "  per operand: DRAM read/write bytes, SRAM read/write bytes, tile "
-        "bytes, tile visits\n";
-  for (auto [k, c] : llvm::enumerate(l.cost.operands))
-    if (k < w.operands.size())
-      os << llvm::formatv("    {0,-8} {1,12} {2,12} {3,12} {4,12} {5,10} "
-                          "{6,8}\n",
-                          w.operands[k].name, c.dramReadBytes, c.dramWriteBytes,
-                          c.sramReadBytes, c.sramWriteBytes, c.tileBytes,
-                          c.visits);
+        "bytes, tile visits, distinct tiles\n";
+  for (auto [k, c] : llvm::enumerate(l.cost.operands)) {
+    if (k >= w.operands.size())
+      continue;
+    int64_t visits = 0, distinct = 0;
+    if (!counts.overflow && k < counts.operands.size()) {
+      visits = counts.operands[k].visits;
+      distinct = counts.operands[k].distinctTiles;
+    }
+    os << llvm::formatv("    {0,-8} {1,12} {2,12} {3,12} {4,12} {5,10} "
+                        "{6,8} {7,8}\n",
+                        w.operands[k].name, c.dramReadBytes, c.dramWriteBytes,
+                        c.sramReadBytes, c.sramWriteBytes, c.tileBytes, visits,
+                        distinct);
+  }
+  const romac::DramEstimate &d = l.cost.dram;
+  if (d.bursts && d.rowHits && d.rowMisses && d.rowConflicts) {
+    os << llvm::formatv(
+        "  DRAM (row-buffer model{0}): {1} bursts, {2} row hits ({3:f1}%), "
+        "{4} misses, {5} conflicts",
+        l.dram ? ", mapping " + l.dram->addressMapping : std::string(),
+        *d.bursts, *d.rowHits,
+        *d.bursts ? 100.0 * static_cast<double>(*d.rowHits) /
+                        static_cast<double>(*d.bursts)
+                  : 0.0,
+        *d.rowMisses, *d.rowConflicts);
+    if (l.dram)
+      os << ", " << l.dram->activates << " activations";
+    os << "\n  DRAM energy pJ:";
+    for (const auto &[name, pj] : d.energyBreakdownPJ)
+      os << llvm::formatv(" {0} {1:f0}", name, pj);
+    os << llvm::formatv(", total {0:f0}; DRAM cycles {1:f0}\n", d.energyPJ,
+                        d.cycles);
+  }
+  if (l.dram) {
+    for (auto [k, layout] : llvm::enumerate(l.dram->layout.operands))
+      if (k < w.operands.size())
+        os << "  layout " << w.operands[k].name << ": " << layout.str() << "\n";
+    for (const romac::Relayout &r : l.dram->relayouts)
+      os << llvm::formatv("  re-layout of '{0}' (written by '{1}'): {2} "
+                          "bytes, {3:f0} pJ, {4:f0} cycles\n",
+                          r.tensor, r.producer, r.bytes, r.energyPJ, r.cycles);
+  }
 }
 
 int runInspect(const InspectArgs &args) {

@@ -344,7 +344,7 @@ TEST(ScheduleDramTest, ReportsShowRowBufferColumns) {
   std::string table;
   llvm::raw_string_ostream os(table);
   printScheduleTable(os, s);
-  for (const char *needle : {"hit%", "ACTs", "DRAM uJ", "1 re-layouts",
+  for (const char *needle : {"hit%", "ACTs", "DRAM mJ", "1 re-layouts",
                              "DRAM (row-buffer model, mapping drmap)"})
     EXPECT_NE(table.find(needle), std::string::npos) << needle << "\n" << table;
   // The totals line states the activations of both layers.
@@ -357,7 +357,7 @@ TEST(ScheduleDramTest, ReportsShowRowBufferColumns) {
   std::string cmp;
   llvm::raw_string_ostream cs(cmp);
   printScheduleComparison(cs, s, other);
-  EXPECT_NE(cmp.find("DRAM uJ"), std::string::npos) << cmp;
+  EXPECT_NE(cmp.find("DRAM mJ"), std::string::npos) << cmp;
   EXPECT_NE(cmp.find("hit%"), std::string::npos) << cmp;
 
   // Without row-buffer statistics the columns are not printed.

@@ -516,7 +516,7 @@ TEST(ScheduleFusionTest, TableShowsTheGroups) {
       std::to_string(g0.bandRows) + " rows x " + std::to_string(g0.bands) +
       " bands, weights " + (g0.weightsResident ? "resident" : "streamed") +
       ", " + (g0.rowsOutermost ? "rows-outermost" : "row-major") + ", DRAM " +
-      llvm::formatv("{0:f3}", g0.dramEnergyPJ * 1e-6).str() + " uJ, saves ";
+      llvm::formatv("{0:f4}", g0.dramEnergyPJ * 1e-9).str() + " mJ, saves ";
   EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
   EXPECT_NE(text.find(" of intermediates, peak on-chip "), std::string::npos)
       << text;
@@ -524,10 +524,10 @@ TEST(ScheduleFusionTest, TableShowsTheGroups) {
   std::string network =
       "fusion (" + std::to_string(s.fusion->groups.size()) +
       (s.fusion->groups.size() == 1 ? " group" : " groups") + "): DRAM " +
-      llvm::formatv("{0:f3}", s.fusion->dramEnergyPJ * 1e-6).str() + " uJ, " +
+      llvm::formatv("{0:f4}", s.fusion->dramEnergyPJ * 1e-9).str() + " mJ, " +
       std::to_string(std::llround(s.fusion->dramCycles)) +
       " DRAM cycles; unfused " +
-      llvm::formatv("{0:f3}", t.dramEnergyPJ * 1e-6).str() + " uJ, ";
+      llvm::formatv("{0:f4}", t.dramEnergyPJ * 1e-9).str() + " mJ, ";
   EXPECT_NE(text.find(network), std::string::npos) << network << "\n" << text;
   std::string ratio =
       "fused / unfused " +
@@ -549,6 +549,31 @@ TEST(ScheduleFusionTest, TableShowsTheGroups) {
   stripped.pop_back();
   EXPECT_EQ(stripped, plainText);
   EXPECT_NE(stripped.size(), text.size());
+
+  // The comparison of the unfused schedule with the fused one states the
+  // network's DRAM energy with fusion on each side and their ratio (the
+  // layers' own lines are the same on both sides).
+  std::string cmp;
+  llvm::raw_string_ostream cs(cmp);
+  printScheduleComparison(cs, plain, s);
+  std::string fusedLine = "network DRAM with fusion (all layers): base " +
+                          llvm::formatv("{0:f4}", t.dramEnergyPJ * 1e-9).str() +
+                          " mJ, ";
+  EXPECT_NE(cmp.find(fusedLine), std::string::npos) << fusedLine << cmp;
+  std::string otherSide =
+      "(no fusion); other " +
+      llvm::formatv("{0:f4}", s.fusion->dramEnergyPJ * 1e-9).str() + " mJ, " +
+      std::to_string(std::llround(s.fusion->dramCycles)) + " DRAM cycles (" +
+      std::to_string(s.fusion->groups.size()) + " fused group" +
+      (s.fusion->groups.size() == 1 ? "" : "s") + "); ratio " +
+      llvm::formatv("{0:f3}", s.fusion->dramEnergyPJ / t.dramEnergyPJ).str() +
+      " (energy)";
+  EXPECT_NE(cmp.find(otherSide), std::string::npos) << otherSide << cmp;
+  // Two schedules without fusion have no such line.
+  std::string none;
+  llvm::raw_string_ostream ns(none);
+  printScheduleComparison(ns, plain, plain);
+  EXPECT_EQ(none.find("with fusion"), std::string::npos) << none;
 }
 
 } // namespace

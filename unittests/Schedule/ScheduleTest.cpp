@@ -25,6 +25,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "JsonEdit.h"
 
 using namespace romac;
@@ -425,9 +427,8 @@ TEST(ScheduleTest, TableAndComparison) {
                         0),
             0u)
       << table;
-  for (const char *needle :
-       {"conv1", "dw", "fc", "attn", "total (4 layers)", "energy uJ",
-        "K64 C3 P56 Q56 R3 S3", "energy: MAC "})
+  for (const char *needle : {"conv1", "dw", "fc", "attn", "total (4 layers)",
+                             "energy mJ", "K64 C3 P56 Q56 R3 S3", "summary: "})
     EXPECT_NE(table.find(needle), std::string::npos) << needle << "\n" << table;
 
   Schedule other = s;
@@ -439,6 +440,94 @@ TEST(ScheduleTest, TableAndComparison) {
   EXPECT_NE(cmp.find("2.000"), std::string::npos) << cmp;
   EXPECT_NE(cmp.find("only in base: attn"), std::string::npos) << cmp;
   EXPECT_NE(cmp.find("total (matched)"), std::string::npos) << cmp;
+}
+
+/// The lines of `text` that start with one of `names` (followed by a
+/// space), as the index of the name, in order.
+std::vector<size_t> layerLines(const std::string &text,
+                               llvm::ArrayRef<std::string> names) {
+  std::vector<size_t> out;
+  llvm::SmallVector<llvm::StringRef, 32> lines;
+  llvm::StringRef(text).split(lines, '\n');
+  for (llvm::StringRef line : lines)
+    for (auto [i, n] : llvm::enumerate(names))
+      if (line.starts_with(n + " "))
+        out.push_back(i);
+  return out;
+}
+
+TEST(ScheduleTest, TableUnitsSortAndTop) {
+  Schedule s = makeTestSchedule();
+  ScheduleTotals t = s.getTotals();
+  std::vector<std::string> names;
+  for (const LayerSchedule &l : s.layers)
+    names.push_back(l.workload.name);
+  auto print = [&](ScheduleTableOptions options) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    printScheduleTable(os, s, options);
+    return text;
+  };
+  // Energy in mJ with its share, latency in ms at the target's clock, per
+  // layer and in the summary (computed here from the costs).
+  std::string text = print({});
+  for (const LayerSchedule &l : s.layers) {
+    std::string cells =
+        llvm::formatv("{0:f4} {1,6} {2,10}", l.cost.totalEnergyPJ * 1e-9,
+                      llvm::formatv("{0:f1}%", 100 * l.cost.totalEnergyPJ /
+                                                   t.totalEnergyPJ)
+                          .str(),
+                      llvm::formatv("{0:f3}", l.cost.cycles /
+                                                  (s.target.frequencyMHz * 1e3))
+                          .str())
+            .str();
+    EXPECT_NE(text.find(cells), std::string::npos) << cells << "\n" << text;
+  }
+  std::string summary =
+      llvm::formatv("summary: {0:f4} mJ, {1:f3} ms at {2:f0} MHz; MAC {3:f4} "
+                    "mJ ({4:f1}%)",
+                    t.totalEnergyPJ * 1e-9,
+                    t.cycles / (s.target.frequencyMHz * 1e3),
+                    s.target.frequencyMHz, t.macEnergyPJ * 1e-9,
+                    100 * t.macEnergyPJ / t.totalEnergyPJ)
+          .str();
+  EXPECT_NE(text.find(summary), std::string::npos) << summary << "\n" << text;
+  // The network's order by default; the top list by energy.
+  std::vector<size_t> byEnergy(s.layers.size());
+  for (size_t i = 0; i < byEnergy.size(); ++i)
+    byEnergy[i] = i;
+  std::stable_sort(byEnergy.begin(), byEnergy.end(), [&](size_t a, size_t b) {
+    return s.layers[a].cost.totalEnergyPJ > s.layers[b].cost.totalEnergyPJ;
+  });
+  ASSERT_NE(byEnergy, std::vector<size_t>({0, 1, 2, 3})) << "a weak case";
+  EXPECT_EQ(layerLines(text, names), std::vector<size_t>({0, 1, 2, 3}));
+  EXPECT_NE(text.find("top 4 layers by energy (100.0% of it):\n   1. " +
+                      names[byEnergy[0]]),
+            std::string::npos)
+      << text;
+  // --sort energy, --top 2.
+  ScheduleTableOptions sorted;
+  sorted.sort = ScheduleSort::Energy;
+  sorted.top = 2;
+  text = print(sorted);
+  EXPECT_EQ(layerLines(text, names), byEnergy) << text;
+  EXPECT_NE(text.find("top 2 layers by energy"), std::string::npos) << text;
+  EXPECT_NE(text.find("   2. " + names[byEnergy[1]]), std::string::npos);
+  EXPECT_EQ(text.find("   3. "), std::string::npos) << text;
+  // --top 0: no list.
+  ScheduleTableOptions none;
+  none.top = 0;
+  EXPECT_EQ(print(none).find("top "), std::string::npos);
+  EXPECT_EQ(parseScheduleSort("latency"), ScheduleSort::Latency);
+  EXPECT_FALSE(parseScheduleSort("size"));
+
+  // A long name keeps its start and its end.
+  s.layers[0].workload.name = "/decoder/up_blocks.3/resnets.0/attentions.12/"
+                              "transformer_blocks.0/conv_shortcut/Conv";
+  text = print({});
+  EXPECT_NE(text.find("\n/decoder/u...mer_blocks.0/conv_shortcut/Conv "),
+            std::string::npos)
+      << text;
 }
 
 } // namespace
