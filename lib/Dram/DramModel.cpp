@@ -227,15 +227,25 @@ DramStats DramModel::replay(const Workload &workload, const Mapping &tiling,
 }
 
 DramStats DramModel::replayBursts(ArrayRef<DramRequest> requests) const {
+  return replayBurstStream(
+      [&](llvm::function_ref<void(const DramRequest &)> sink) {
+        for (const DramRequest &request : requests)
+          sink(request);
+      });
+}
+
+DramStats DramModel::replayBurstStream(
+    llvm::function_ref<void(llvm::function_ref<void(const DramRequest &)>)>
+        produce) const {
   RowBufferState state(params, mapping);
   DramStats stats;
-  for (const DramRequest &request : requests) {
+  produce([&](const DramRequest &request) {
     if (request.operand >= stats.operands.size())
       stats.operands.resize(request.operand + 1);
     state.access(request.burst, request.isWrite);
     DramOperandStats &op = stats.operands[request.operand];
     (request.isWrite ? op.writeBursts : op.readBursts) += 1;
-  }
+  });
   state.finish();
   state.computeStats(stats);
   finishOperands(stats, mapping.getGeometry().getBytesPerBurst());

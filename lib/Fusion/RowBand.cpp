@@ -438,11 +438,11 @@ DramStats romac::evaluateRowBandGroup(ArrayRef<const Workload *> layers,
                                       const RowBandSchedule &schedule,
                                       const RowBandPlacement &placement,
                                       const DramModel &model) {
-  std::vector<DramRequest> requests;
-  forEachRowBandBurst(layers, chain, schedule, placement,
-                      model.getMapping().getBurstOffsetBits(),
-                      [&](const DramRequest &r) { requests.push_back(r); });
-  DramStats stats = model.replayBursts(requests);
+  DramStats stats = model.replayBurstStream(
+      [&](llvm::function_ref<void(const DramRequest &)> sink) {
+        forEachRowBandBurst(layers, chain, schedule, placement,
+                            model.getMapping().getBurstOffsetBits(), sink);
+      });
   stats.operands.resize(3);
   RowBandCounts counts = computeRowBandCounts(chain, schedule);
   stats.operands[0].usefulReadBytes = counts.inputReadBytes;

@@ -170,6 +170,11 @@ public:
   /// from all banks precharged; the stream's operands index `operands` of
   /// the result (sized to the largest index + 1).
   DramStats replayBursts(llvm::ArrayRef<DramRequest> requests) const;
+  /// replayBursts() of the requests \p produce passes to its sink, one at a
+  /// time (a long stream is never stored).
+  DramStats replayBurstStream(
+      llvm::function_ref<void(llvm::function_ref<void(const DramRequest &)>)>
+          produce) const;
 
 private:
   DramStats replay(const Workload &workload, const Mapping &mapping,
