@@ -594,22 +594,21 @@ constexpr int64_t kMaxCachedTiles = int64_t(1) << 20;
 } // namespace
 
 struct romac::DramTileCache::Impl {
-  /// What the summaries are of.
-  const AddressMapping *mapping = nullptr;
-  const Workload *workload = nullptr;
-  SmallVector<int64_t, 8> tileSizes;
+  /// What the summaries are of: the address mapping, the workload's
+  /// canonical key and the tile sizes.
+  std::string identity;
   /// Per "operand index/layout": the summaries of its tiles.
   std::map<std::string, SummaryStore> operands;
   size_t bankEntries = 0;
 
   /// Starts over unless the cache is of this (mapping, workload, tiling).
   void prepare(const AddressMapping &m, const Workload &w, const Mapping &t) {
-    if (mapping == &m && workload == &w &&
-        ArrayRef<int64_t>(tileSizes) == ArrayRef<int64_t>(t.tileSizes))
+    std::string id = m.str() + "|" + w.getCanonicalKey() + "|";
+    for (int64_t size : t.tileSizes)
+      id += std::to_string(size) + ",";
+    if (id == identity)
       return;
-    mapping = &m;
-    workload = &w;
-    tileSizes.assign(t.tileSizes.begin(), t.tileSizes.end());
+    identity = std::move(id);
     operands.clear();
     bankEntries = 0;
   }
@@ -767,18 +766,10 @@ void FastEvaluation::build(unsigned o, int64_t id, SummaryStore &store,
       getTileBox(workload, tiling.tileSizes, o, tileIndex, lo, size);
   summary.bankBegin = store.banks.size();
   summary.channelBegin = store.channels.size();
-  // forEachBurstRange(), with the runs of a group merged inline.
   auto sink = [&](uint64_t first, uint64_t count) {
     builder.addRange(first, count);
   };
-  BurstRangeMerger<decltype(sink)> merger(burstBits, sink);
-  layout.operands[o].forEachRunGroup(
-      lo, size,
-      [&](uint64_t addr, uint64_t bytes, uint64_t count, uint64_t stride) {
-        for (uint64_t i = 0; i < count; ++i, addr += stride)
-          merger.add(addr, bytes);
-      });
-  merger.finish();
+  forEachBurstRangeInline(layout.operands[o], lo, size, burstBits, sink);
   summary.bursts = builder.finish(store.banks, store.channels);
   summary.bankEnd = store.banks.size();
   summary.channelEnd = store.channels.size();

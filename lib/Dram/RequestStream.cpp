@@ -113,15 +113,7 @@ void romac::forEachTileTransfer(
 void romac::forEachBurstRange(const TensorLayout &layout, ArrayRef<int64_t> lo,
                               ArrayRef<int64_t> size, unsigned burstOffsetBits,
                               llvm::function_ref<void(uint64_t, uint64_t)> fn) {
-  BurstRangeMerger<llvm::function_ref<void(uint64_t, uint64_t)>> merger(
-      burstOffsetBits, fn);
-  layout.forEachRunGroup(
-      lo, size,
-      [&](uint64_t addr, uint64_t bytes, uint64_t count, uint64_t stride) {
-        for (uint64_t i = 0; i < count; ++i, addr += stride)
-          merger.add(addr, bytes);
-      });
-  merger.finish();
+  forEachBurstRangeInline(layout, lo, size, burstOffsetBits, fn);
 }
 
 void romac::forEachBurst(

@@ -124,6 +124,28 @@ llvm::Error DramSearch::collectUnique() {
   return llvm::Error::success();
 }
 
+/// About the work of replaying `mapping`: every tile visit's contiguous
+/// runs in a row-major layout (the first tile's, per operand).
+static double getReplayRuns(const Workload &w, const Mapping &mapping) {
+  AccessCounts counts = computeAccessCounts(w, mapping);
+  double runs = 0;
+  SmallVector<int64_t, 8> first(w.dims.size(), 0);
+  for (auto [o, op] : llvm::enumerate(w.operands)) {
+    SmallVector<int64_t, 4> lo(op.extent.size()), size(op.extent.size());
+    getTileBox(w, mapping.tileSizes, o, first, lo, size);
+    llvm::Expected<TensorLayout> rowMajor =
+        TensorLayout::getRowMajor(op.extent, op.bytesPerElement, 0);
+    if (!rowMajor) {
+      llvm::consumeError(rowMajor.takeError());
+      continue;
+    }
+    uint64_t tileRuns = rowMajor->countRuns(lo, size);
+    runs += static_cast<double>(tileRuns) *
+            static_cast<double>(counts.operands[o].visits);
+  }
+  return runs;
+}
+
 llvm::Error DramSearch::generateCandidates() {
   size_t numUnique = firstOf.size();
   std::vector<Workload> unique;
@@ -150,6 +172,7 @@ llvm::Error DramSearch::generateCandidates() {
     for (unsigned o = 0; o < w.operands.size(); ++o)
       if (sharedWith(w, o) == o && blockedDiffers(w, r.mapping, o))
         c.blockable |= 1u << o;
+    c.replayRuns = getReplayRuns(w, r.mapping);
     candidates[u].push_back(std::move(c));
   };
 
@@ -246,28 +269,6 @@ LayerLayout DramSearch::getLayout(size_t i, const Choice &c,
 }
 
 namespace {
-/// About the work of replaying `mapping`: every tile visit's contiguous
-/// runs in a row-major layout (the first tile's, per operand).
-double getReplayRuns(const Workload &w, const Mapping &mapping,
-                     const CostInputs &inputs) {
-  double runs = 0;
-  SmallVector<int64_t, 8> first(w.dims.size(), 0);
-  for (auto [o, op] : llvm::enumerate(w.operands)) {
-    SmallVector<int64_t, 4> lo(op.extent.size()), size(op.extent.size());
-    getTileBox(w, mapping.tileSizes, o, first, lo, size);
-    llvm::Expected<TensorLayout> rowMajor =
-        TensorLayout::getRowMajor(op.extent, op.bytesPerElement, 0);
-    if (!rowMajor) {
-      llvm::consumeError(rowMajor.takeError());
-      continue;
-    }
-    uint64_t tileRuns = rowMajor->countRuns(lo, size);
-    runs += static_cast<double>(tileRuns) *
-            static_cast<double>(inputs.operands[o].visits);
-  }
-  return runs;
-}
-
 /// A DRAM model that answers one known estimate (a replay's).
 class KnownDram : public DramCostModel {
 public:
@@ -350,8 +351,6 @@ DramSearch::evaluate(unsigned u, const DramModel &model,
     double bound;
     unsigned index;
     CostInputs inputs;
-    /// The replay's work: row-major runs of every transfer.
-    double runs = 0;
   };
   std::vector<Item> items;
   double fewestRuns = std::numeric_limits<double>::infinity();
@@ -362,17 +361,17 @@ DramSearch::evaluate(unsigned u, const DramModel &model,
     CostInputs inputs = plain.getInputs(cand.mapping, ac, cand.spatial);
     auto [e, cy] =
         objectiveParts(dramOptions.objective, lower.evaluate(inputs));
-    Item item{objectiveValue(dramOptions.objective, e, cy),
-              static_cast<unsigned>(ci), std::move(inputs)};
-    item.runs = getReplayRuns(w, cand.mapping, item.inputs);
-    fewestRuns = std::min(fewestRuns, item.runs);
-    items.push_back(std::move(item));
+    items.push_back({objectiveValue(dramOptions.objective, e, cy),
+                     static_cast<unsigned>(ci), std::move(inputs)});
+    fewestRuns = std::min(fewestRuns, cand.replayRuns);
   }
   // In the order of the bounds, except that a candidate whose replay walks
   // far more runs than the lightest one comes after the light ones: a
   // light best found first stops the heavy replays early (the activation
   // limit below). The order never changes the result, only the work.
-  auto heavy = [&](const Item &item) { return item.runs > 16 * fewestRuns; };
+  auto heavy = [&](const Item &item) {
+    return candidates[u][item.index].replayRuns > 16 * fewestRuns;
+  };
   llvm::stable_sort(items, [&](const Item &a, const Item &b) {
     if (heavy(a) != heavy(b))
       return heavy(b);

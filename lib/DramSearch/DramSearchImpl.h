@@ -105,6 +105,9 @@ struct Candidate {
   /// Bit o: operand o has a blocked layout that differs from row-major
   /// (and is not a second use of an earlier operand's tensor).
   unsigned blockable = 0;
+  /// About the work of replaying it: the row-major runs of every tile
+  /// visit (evaluate() replays heavy candidates after light ones).
+  double replayRuns = 0;
 };
 
 /// The best (candidate, layout mask) found for one workload.

@@ -112,9 +112,7 @@ private:
   double bytesLowerBound(unsigned level) const {
     double bytes = 0;
     for (unsigned o = 0; o < s.numOps; ++o)
-      bytes += static_cast<double>(sum[level * s.numOps + o]) *
-               static_cast<double>(s.minRestSum[level * s.numOps + o]) *
-               static_cast<double>(s.bytesPerElement[o]);
+      bytes += minSumBytes(level, o);
     return bytes;
   }
   /// For the dram-accesses objective: whether candidates with at least
@@ -133,12 +131,20 @@ private:
   /// and every operand's footprint sum moved once, each byte costed its
   /// DRAM and buffer-fill energy. Every other addend of the energy is >= 0.
   double energyLowerBound(unsigned level) const {
-    double traffic = energyFloor;
+    return energyFloor + trafficLowerBound(level);
+  }
+  /// Every operand's smallest footprint sum at `level`, in bytes.
+  double minSumBytes(unsigned level, unsigned o) const {
+    return static_cast<double>(sum[level * s.numOps + o]) *
+           static_cast<double>(s.minRestSum[level * s.numOps + o]) *
+           static_cast<double>(s.bytesPerElement[o]);
+  }
+  /// The traffic's least energy over every completion of the units before
+  /// `level`: every operand's footprint sum moved once.
+  double trafficLowerBound(unsigned level) const {
+    double traffic = 0;
     for (unsigned o = 0; o < s.numOps; ++o)
-      traffic += static_cast<double>(sum[level * s.numOps + o]) *
-                 static_cast<double>(s.minRestSum[level * s.numOps + o]) *
-                 static_cast<double>(s.bytesPerElement[o]) *
-                 s.trafficPJPerByte[o];
+      traffic += minSumBytes(level, o) * s.trafficPJPerByte[o];
     return traffic;
   }
   void descend(unsigned level);
@@ -316,22 +322,13 @@ double Worker::lowerBound(unsigned level) {
   // cycles >= compute cycles and >= DRAM cycles (docs/search.md); energy >=
   // MACs + the array's accesses + every operand's footprint sum moved once.
   // Unassigned dims take their fewest array steps and smallest sums.
-  unsigned ops = s.numOps;
   bool edp = s.options.objective == Objective::EDP;
   double bestCC, bestArray;
   arrayLowerBound(level, bestCC, bestArray);
-  double bytes = 0, traffic = 0;
-  for (unsigned o = 0; o < ops; ++o) {
-    double minSum = static_cast<double>(sum[level * ops + o]) *
-                    static_cast<double>(s.minRestSum[level * ops + o]) *
-                    static_cast<double>(s.bytesPerElement[o]);
-    bytes += minSum;
-    traffic += minSum * s.trafficPJPerByte[o];
-  }
-  double cycles = std::max(bestCC, bytes * s.cyclesPerByte);
+  double cycles = std::max(bestCC, bytesLowerBound(level) * s.cyclesPerByte);
   if (!edp)
     return cycles;
-  return (s.macEnergy + bestArray + traffic) * cycles;
+  return (s.macEnergy + bestArray + trafficLowerBound(level)) * cycles;
 }
 
 const std::vector<OrderEntry> &Worker::getOrders(uint32_t mask) {

@@ -124,6 +124,23 @@ private:
   uint64_t first = 0, next = 0; // pending range [first, next)
 };
 
+/// forEachBurstRange() with \p sink inlined (hot loops): sink(firstBurst,
+/// numBursts) for every range of consecutive bursts of the box.
+template <typename Sink>
+void forEachBurstRangeInline(const TensorLayout &layout,
+                             llvm::ArrayRef<int64_t> lo,
+                             llvm::ArrayRef<int64_t> size,
+                             unsigned burstOffsetBits, Sink &sink) {
+  BurstRangeMerger<Sink> merger(burstOffsetBits, sink);
+  layout.forEachRunGroup(
+      lo, size,
+      [&](uint64_t addr, uint64_t bytes, uint64_t count, uint64_t stride) {
+        for (uint64_t i = 0; i < count; ++i, addr += stride)
+          merger.add(addr, bytes);
+      });
+  merger.finish();
+}
+
 /// Calls \p fn(firstBurst, numBursts) for every range of consecutive bursts
 /// one transfer of box `[lo, lo + size)` of \p layout moves, in order, with
 /// the bursts shared by neighbouring runs counted once.
