@@ -118,9 +118,7 @@ void WorkloadGraphBuilder::addLayer(Workload workload,
   graph.layerTensors.emplace_back(tensors.begin(), tensors.end());
 }
 
-/// The operand whose tensor \p w's single read-write operand is an
-/// element-wise alias of (see WorkloadGraphBuilder::addStreamingLayer()).
-static std::optional<unsigned> getElementwiseSource(const Workload &w,
+std::optional<unsigned> romac::getElementwiseSource(const Workload &w,
                                                     ArrayRef<TensorId> ids) {
   const Operand *out = nullptr;
   unsigned outputs = 0, outIndex = 0;

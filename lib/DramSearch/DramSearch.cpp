@@ -615,7 +615,9 @@ llvm::Expected<DramSearchResult> DramSearch::run() {
   }
   result.mappingObjectives = std::move(mappingObjectives);
   Plan &plan = plans[bestM];
-  if (plan.choices.empty())
+  // A network without contractions (its streaming layers are costed
+  // apart) has nothing to place.
+  if (plan.choices.empty() && !workloads.empty())
     return makeStringError("no layer placement satisfies the layout options");
   result.addressMapping = mappingNames[bestM];
   result.adopted = plan.adopted;

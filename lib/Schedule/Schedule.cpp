@@ -29,8 +29,8 @@ double LayerDramInfo::getRelayoutEnergyPJ() const {
 
 ScheduleTotals Schedule::getTotals() const {
   ScheduleTotals t;
-  bool allStats = !layers.empty(), allInfo = !layers.empty(),
-       allParts = !layers.empty();
+  bool any = !layers.empty() || !streaming.empty();
+  bool allStats = any, allInfo = any, allParts = any;
   for (const LayerSchedule &l : layers) {
     t.macs += l.cost.macs;
     t.dramReadBytes += l.cost.dramReadBytes;
@@ -69,21 +69,64 @@ ScheduleTotals Schedule::getTotals() const {
       t.relayoutEnergyPJ += l.dram->getRelayoutEnergyPJ();
     }
   }
+  for (const StreamingLayerSchedule &l : streaming) {
+    const CostBreakdown &c = l.cost;
+    ++t.streamingLayers;
+    t.fusedStreamingLayers += l.fusion != StreamingFusion::None;
+    t.streamingOps += l.traffic.ops;
+    t.streamingDramEnergyPJ += c.dramEnergyPJ;
+    t.streamingDramCycles += c.dramCycles;
+    t.dramReadBytes += c.dramReadBytes;
+    t.dramWriteBytes += c.dramWriteBytes;
+    t.dramLowerBoundBytes += c.getDramBytes();
+    t.macEnergyPJ += c.macEnergyPJ;
+    t.sramEnergyPJ += c.sramEnergyPJ;
+    t.dramEnergyPJ += c.dramEnergyPJ;
+    t.totalEnergyPJ += c.totalEnergyPJ;
+    t.computeCycles += c.computeCycles;
+    t.cycles += c.cycles;
+    t.dramCycles += c.dramCycles;
+    const DramEstimate &d = c.dram;
+    allStats &= d.bursts && d.rowHits && d.rowMisses && d.rowConflicts;
+    allInfo &= l.activates.has_value();
+    // A streaming layer's DRAM energy by kind joins the layers' when it has
+    // the same kinds.
+    if (!allParts || d.energyBreakdownPJ.empty() ||
+        (!t.dramEnergyBreakdownPJ.empty() &&
+         d.energyBreakdownPJ.size() != t.dramEnergyBreakdownPJ.size())) {
+      allParts = false;
+      continue;
+    }
+    if (t.dramEnergyBreakdownPJ.empty())
+      for (const auto &[name, pj] : d.energyBreakdownPJ)
+        t.dramEnergyBreakdownPJ.push_back({name, 0});
+    for (auto [sum, part] :
+         llvm::zip_equal(t.dramEnergyBreakdownPJ, d.energyBreakdownPJ)) {
+      allParts &= sum.first == part.first;
+      sum.second += part.second;
+    }
+  }
   if (!allParts)
     t.dramEnergyBreakdownPJ.clear();
   if (allStats) {
     t.bursts = t.rowHits = t.rowMisses = t.rowConflicts = 0;
-    for (const LayerSchedule &l : layers) {
-      *t.bursts += *l.cost.dram.bursts;
-      *t.rowHits += *l.cost.dram.rowHits;
-      *t.rowMisses += *l.cost.dram.rowMisses;
-      *t.rowConflicts += *l.cost.dram.rowConflicts;
-    }
+    auto add = [&](const DramEstimate &d) {
+      *t.bursts += *d.bursts;
+      *t.rowHits += *d.rowHits;
+      *t.rowMisses += *d.rowMisses;
+      *t.rowConflicts += *d.rowConflicts;
+    };
+    for (const LayerSchedule &l : layers)
+      add(l.cost.dram);
+    for (const StreamingLayerSchedule &l : streaming)
+      add(l.cost.dram);
   }
   if (allInfo) {
     t.activates = 0;
     for (const LayerSchedule &l : layers)
       *t.activates += l.dram->activates;
+    for (const StreamingLayerSchedule &l : streaming)
+      *t.activates += *l.activates;
   }
   return t;
 }

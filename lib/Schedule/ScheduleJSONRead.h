@@ -71,6 +71,11 @@ bool readLayer(const llvm::json::Value &v, llvm::json::Path path,
                const Schedule &s, LayerSchedule &l,
                std::optional<int64_t> &fusedGroup);
 
+/// The optional `streaming_layers` of the schedule object \p top (at
+/// \p path) into `s.streaming`, after its layers.
+bool readStreamingLayers(const llvm::json::Object &top, llvm::json::Path path,
+                         Schedule &s);
+
 } // namespace romac::detail
 
 #endif // ROMAC_LIB_SCHEDULE_SCHEDULEJSONREAD_H

@@ -677,6 +677,8 @@ static bool fromJSON(const json::Value &v, Schedule &s, json::Path path) {
                            (static_cast<double>(l.cost.computeCycles) *
                             static_cast<double>(s.target.rows * s.target.cols));
   }
+  if (!readStreamingLayers(*top, path, s))
+    return false;
   // Totals are derived: they must be the sums of the layers.
   const json::Object *totals = getObject(*top, path, "totals");
   if (!totals)

@@ -279,6 +279,56 @@ void writeLayer(Writer &w, const Schedule &s, const LayerSchedule &l,
   });
 }
 
+/// One streaming layer.
+void writeStreamingLayer(Writer &w, const StreamingLayerSchedule &l) {
+  const CostBreakdown &c = l.cost;
+  const StreamingTraffic &t = l.traffic;
+  w.j.object([&] {
+    w.string("name", l.name);
+    w.string("op", stringifyOpKind(l.op));
+    w.string("mlir_op", l.mlirOp);
+    w.integer("position", l.position);
+    w.string("fusion", stringifyStreamingFusion(l.fusion));
+    if (l.fusion != StreamingFusion::None)
+      w.string("fused_into", l.fusedInto);
+    w.integer("elements", t.elements);
+    w.integer("ops", t.ops);
+    w.object("dram", [&] {
+      w.string("model", c.dramModel);
+      w.integer("input_read_bytes", t.dramInputBytes);
+      w.integer("weight_read_bytes", t.dramWeightBytes);
+      w.integer("write_bytes", t.dramWriteBytes);
+      w.real("cycles", c.dramCycles);
+      if (c.dram.bursts) {
+        w.integer("bursts", *c.dram.bursts);
+        w.integer("row_hits", *c.dram.rowHits);
+        w.integer("row_misses", *c.dram.rowMisses);
+        w.integer("row_conflicts", *c.dram.rowConflicts);
+      }
+      if (l.activates)
+        w.integer("activates", *l.activates);
+      if (!c.dram.energyBreakdownPJ.empty())
+        w.object("energy_pj", [&] {
+          for (const auto &[name, pj] : c.dram.energyBreakdownPJ)
+            w.real(name, pj);
+        });
+    });
+    w.object("sram", [&] {
+      w.integer("input_read_bytes", t.sramInputBytes);
+      w.integer("weight_read_bytes", t.sramWeightBytes);
+      w.integer("output_write_bytes", t.sramOutputBytes);
+    });
+    w.object("energy_pj", [&] {
+      w.real("ops", c.macEnergyPJ);
+      w.real("sram", c.sramEnergyPJ);
+      w.real("dram", c.dramEnergyPJ);
+      w.real("total", c.totalEnergyPJ);
+    });
+    w.integer("compute_cycles", c.computeCycles);
+    w.real("cycles", c.cycles);
+  });
+}
+
 /// The `fusion` section.
 void writeFusion(Writer &w, const Schedule &s, const ScheduleFusion &f) {
   auto layerName = [&](unsigned i) {
@@ -348,9 +398,18 @@ void romac::writeScheduleJSON(llvm::raw_ostream &os, const Schedule &s) {
       for (auto [l, g] : llvm::zip_equal(s.layers, groupOf))
         writeLayer(w, s, l, g);
     });
+    if (!s.streaming.empty())
+      w.array("streaming_layers", [&] {
+        for (const StreamingLayerSchedule &l : s.streaming)
+          writeStreamingLayer(w, l);
+      });
     ScheduleTotals t = s.getTotals();
     w.object("totals", [&] {
       w.integer("layers", static_cast<int64_t>(s.layers.size()));
+      if (!s.streaming.empty()) {
+        w.integer("streaming_layers", t.streamingLayers);
+        w.integer("streaming_ops", t.streamingOps);
+      }
       w.integer("macs", t.macs);
       w.object("dram", [&] {
         w.integer("read_bytes", t.dramReadBytes);

@@ -156,9 +156,13 @@ std::array<int64_t, kNumOperandClasses> dramByClass(const LayerSchedule &l) {
 
 /// Whether some layer has row-buffer statistics.
 bool hasRowStats(const Schedule &s) {
-  return llvm::any_of(s.layers, [](const LayerSchedule &l) {
-    return l.cost.dram.bursts.has_value();
-  });
+  return llvm::any_of(s.layers,
+                      [](const LayerSchedule &l) {
+                        return l.cost.dram.bursts.has_value();
+                      }) ||
+         llvm::any_of(s.streaming, [](const StreamingLayerSchedule &l) {
+           return l.cost.dram.bursts.has_value();
+         });
 }
 
 /// "97.5" (percent), or "-" when unknown.
@@ -182,22 +186,56 @@ std::string activations(const LayerSchedule &l) {
   return "-";
 }
 
+/// "total (8 layers)", "total (8 layers + 12 streaming)".
+std::string totalLabel(const Schedule &s) {
+  std::string label = "total (" + std::to_string(s.layers.size()) + " layers";
+  if (!s.streaming.empty())
+    label += " + " + std::to_string(s.streaming.size()) + " streaming";
+  return label + ")";
+}
+
 size_t nameWidth(const Schedule &s) {
   // Wide enough for "total (N layers)" and "total (matched)".
   size_t width = 7 + std::to_string(s.layers.size()).size() + 8;
+  if (!s.streaming.empty())
+    width = std::max(width, totalLabel(s).size());
   for (const LayerSchedule &l : s.layers)
     width = std::max(width, l.workload.name.size());
+  for (const StreamingLayerSchedule &l : s.streaming)
+    width = std::max(width, l.name.size());
   return std::min<size_t>(width, 44);
 }
 
-/// The layers' indices in the order of `by`: largest first, ties (and
-/// ScheduleSort::Order) in the network's order.
-std::vector<size_t> sortLayers(const Schedule &s, ScheduleSort by) {
-  std::vector<size_t> order(s.layers.size());
-  for (size_t i = 0; i < order.size(); ++i)
-    order[i] = i;
-  auto key = [&](size_t i) -> double {
-    const CostBreakdown &c = s.layers[i].cost;
+/// A row of the table: contraction layer `index` or streaming layer
+/// `index`.
+struct RowRef {
+  bool streaming = false;
+  size_t index = 0;
+};
+
+const CostBreakdown &rowCost(const Schedule &s, RowRef r) {
+  return r.streaming ? s.streaming[r.index].cost : s.layers[r.index].cost;
+}
+StringRef rowName(const Schedule &s, RowRef r) {
+  return r.streaming ? StringRef(s.streaming[r.index].name)
+                     : StringRef(s.layers[r.index].workload.name);
+}
+
+/// Every layer, contractions and streaming layers, in the order of `by`:
+/// largest first, ties (and ScheduleSort::Order) in the network's order.
+std::vector<RowRef> sortLayers(const Schedule &s, ScheduleSort by) {
+  std::vector<RowRef> order;
+  size_t next = 0;
+  for (size_t i = 0; i <= s.layers.size(); ++i) {
+    for (; next < s.streaming.size() && s.streaming[next].position <= i; ++next)
+      order.push_back({true, next});
+    if (i < s.layers.size())
+      order.push_back({false, i});
+  }
+  for (; next < s.streaming.size(); ++next)
+    order.push_back({true, next});
+  auto key = [&](RowRef r) -> double {
+    const CostBreakdown &c = rowCost(s, r);
     switch (by) {
     case ScheduleSort::Order:
       return 0;
@@ -210,7 +248,7 @@ std::vector<size_t> sortLayers(const Schedule &s, ScheduleSort by) {
     }
     return 0;
   };
-  llvm::stable_sort(order, [&](size_t a, size_t b) { return key(a) > key(b); });
+  llvm::stable_sort(order, [&](RowRef a, RowRef b) { return key(a) > key(b); });
   return order;
 }
 
@@ -220,7 +258,8 @@ void printSummary(llvm::raw_ostream &os, const Schedule &s,
                   const ScheduleTotals &t,
                   const ScheduleTableOptions &options) {
   os << llvm::formatv(
-      "summary: {0} mJ, {1} ms at {2:f0} MHz; MAC {3} mJ ({4}), SRAM {5} mJ "
+      "summary: {0} mJ, {1} ms at {2:f0} MHz; compute {3} mJ ({4}), SRAM {5} "
+      "mJ "
       "({6}), DRAM {7} mJ ({8}); DRAM traffic {9} read, {10} written, lower "
       "bound {11} (compulsory traffic, xLB = traffic / it)\n",
       formatMilliJoules(t.totalEnergyPJ),
@@ -233,22 +272,36 @@ void printSummary(llvm::raw_ostream &os, const Schedule &s,
       formatShare(t.dramEnergyPJ, t.totalEnergyPJ),
       formatBytes(t.dramReadBytes), formatBytes(t.dramWriteBytes),
       formatBytes(t.dramLowerBoundBytes));
-  if (options.top == 0 || s.layers.empty())
+  if (t.streamingLayers > 0) {
+    double energy = 0, cycles = 0;
+    for (const StreamingLayerSchedule &l : s.streaming) {
+      energy += l.cost.totalEnergyPJ;
+      cycles += l.cost.cycles;
+    }
+    os << llvm::formatv(
+        "streaming layers: {0} ({1} fused into another layer's tiles), {2} "
+        "mJ ({3}), {4} ms; their DRAM {5} mJ\n",
+        t.streamingLayers, t.fusedStreamingLayers, formatMilliJoules(energy),
+        formatShare(energy, t.totalEnergyPJ),
+        formatMilliseconds(cycles, s.target),
+        formatMilliJoules(t.streamingDramEnergyPJ));
+  }
+  if (options.top == 0 || (s.layers.empty() && s.streaming.empty()))
     return;
-  std::vector<size_t> top = sortLayers(s, ScheduleSort::Energy);
+  std::vector<RowRef> top = sortLayers(s, ScheduleSort::Energy);
   top.resize(std::min<size_t>(top.size(), options.top));
   double covered = 0;
-  for (size_t i : top)
-    covered += s.layers[i].cost.totalEnergyPJ;
+  for (RowRef r : top)
+    covered += rowCost(s, r).totalEnergyPJ;
   os << llvm::formatv("top {0} layers by energy ({1} of it):\n", top.size(),
                       formatShare(covered, t.totalEnergyPJ));
-  for (auto [rank, i] : llvm::enumerate(top)) {
-    const LayerSchedule &l = s.layers[i];
+  for (auto [rank, r] : llvm::enumerate(top)) {
+    const CostBreakdown &c = rowCost(s, r);
     os << llvm::formatv("  {0,2}. {1} {2,10} mJ {3,6} {4,10} ms\n", rank + 1,
-                        padRight(fitName(l.workload.name, 48), 48),
-                        formatMilliJoules(l.cost.totalEnergyPJ),
-                        formatShare(l.cost.totalEnergyPJ, t.totalEnergyPJ),
-                        formatMilliseconds(l.cost.cycles, s.target));
+                        padRight(fitName(rowName(s, r), 48), 48),
+                        formatMilliJoules(c.totalEnergyPJ),
+                        formatShare(c.totalEnergyPJ, t.totalEnergyPJ),
+                        formatMilliseconds(c.cycles, s.target));
   }
 }
 
@@ -281,14 +334,17 @@ void printFusion(llvm::raw_ostream &os, const Schedule &s,
     if (l.dram)
       for (const Relayout &r : l.dram->relayouts)
         unfusedCycles += r.cycles;
+  // The streaming layers' DRAM traffic is the same either way.
+  double fusedEnergy = f.dramEnergyPJ + t.streamingDramEnergyPJ,
+         fusedCycles = f.dramCycles + t.streamingDramCycles;
   os << llvm::formatv(
       "fusion ({0} group{1}): DRAM {2} mJ, {3} DRAM cycles; unfused {4} mJ, "
       "{5} DRAM cycles; fused / unfused {6} (energy), {7} (cycles)\n",
       f.groups.size(), f.groups.size() == 1 ? "" : "s",
-      formatMilliJoules(f.dramEnergyPJ), formatCycles(f.dramCycles),
+      formatMilliJoules(fusedEnergy), formatCycles(fusedCycles),
       formatMilliJoules(t.dramEnergyPJ), formatCycles(unfusedCycles),
-      formatRatio(f.dramEnergyPJ, t.dramEnergyPJ),
-      formatRatio(f.dramCycles, unfusedCycles));
+      formatRatio(fusedEnergy, t.dramEnergyPJ),
+      formatRatio(fusedCycles, unfusedCycles));
 }
 
 } // namespace
@@ -338,8 +394,28 @@ void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s,
   row("layer", "op", "dims", "tiles (DRAM->SRAM)", "order", "reuse",
       "rows|cols", "DRAM in", "DRAM wt", "DRAM out", "energy mJ", "share", "ms",
       "util", "xLB");
-  for (size_t i : sortLayers(s, options.sort)) {
-    const LayerSchedule &l = s.layers[i];
+  for (RowRef r : sortLayers(s, options.sort)) {
+    if (r.streaming) {
+      const StreamingLayerSchedule &l = s.streaming[r.index];
+      dramColumns(hitRate(l.cost.dram.rowHits, l.cost.dram.bursts),
+                  l.activates ? std::to_string(*l.activates) : "-",
+                  formatMilliJoules(l.cost.dramEnergyPJ));
+      row(l.name, stringifyOpKind(l.op),
+          std::to_string(l.traffic.elements) + " points",
+          l.fusion == StreamingFusion::None ? std::string("streamed")
+                                            : "into " + fit(l.fusedInto, 17),
+          l.fusion == StreamingFusion::None
+              ? StringRef("-")
+              : stringifyStreamingFusion(l.fusion),
+          "-", "-", formatBytes(l.traffic.dramInputBytes),
+          formatBytes(l.traffic.dramWeightBytes),
+          formatBytes(l.traffic.dramWriteBytes),
+          formatMilliJoules(l.cost.totalEnergyPJ),
+          formatShare(l.cost.totalEnergyPJ, t.totalEnergyPJ),
+          formatMilliseconds(l.cost.cycles, s.target), "-", "-");
+      continue;
+    }
+    const LayerSchedule &l = s.layers[r.index];
     auto bytes = dramByClass(l);
     dramColumns(hitRate(l.cost.dram.rowHits, l.cost.dram.bursts),
                 activations(l), formatMilliJoules(l.cost.dramEnergyPJ));
@@ -359,6 +435,11 @@ void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s,
     for (unsigned c = 0; c < kNumOperandClasses; ++c)
       bytes[c] += b[c];
   }
+  for (const StreamingLayerSchedule &l : s.streaming) {
+    bytes[0] += l.traffic.dramInputBytes;
+    bytes[1] += l.traffic.dramWeightBytes;
+    bytes[2] += l.traffic.dramWriteBytes;
+  }
   double util = t.computeCycles > 0
                     ? static_cast<double>(t.macs) /
                           (static_cast<double>(t.computeCycles) *
@@ -370,9 +451,9 @@ void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s,
                   ? std::to_string(*t.rowMisses + *t.rowConflicts)
                   : std::string("-"),
               formatMilliJoules(t.dramEnergyPJ));
-  row("total (" + std::to_string(s.layers.size()) + " layers)", "", "", "", "",
-      "", "", formatBytes(bytes[0]), formatBytes(bytes[1]),
-      formatBytes(bytes[2]), formatMilliJoules(t.totalEnergyPJ),
+  row(totalLabel(s), "", "", "", "", "", "", formatBytes(bytes[0]),
+      formatBytes(bytes[1]), formatBytes(bytes[2]),
+      formatMilliJoules(t.totalEnergyPJ),
       formatShare(t.totalEnergyPJ, t.totalEnergyPJ),
       formatMilliseconds(t.cycles, s.target),
       llvm::formatv("{0:f0}%", 100 * util).str(),
@@ -381,7 +462,7 @@ void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s,
   printSummary(os, s, t, options);
   if (rowStats) {
     os << llvm::formatv("DRAM (row-buffer model{0}): ",
-                        s.layers.front().dram
+                        !s.layers.empty() && s.layers.front().dram
                             ? ", mapping " +
                                   s.layers.front().dram->addressMapping
                             : std::string());
@@ -521,7 +602,8 @@ void romac::printScheduleComparison(llvm::raw_ostream &os, const Schedule &base,
         return std::tuple{t.dramEnergyPJ, cycles, std::string("no fusion")};
       }
       size_t n = s.fusion->groups.size();
-      return std::tuple{s.fusion->dramEnergyPJ, s.fusion->dramCycles,
+      return std::tuple{s.fusion->dramEnergyPJ + t.streamingDramEnergyPJ,
+                        s.fusion->dramCycles + t.streamingDramCycles,
                         std::to_string(n) + " fused group" +
                             (n == 1 ? "" : "s")};
     };

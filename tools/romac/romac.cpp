@@ -13,6 +13,7 @@
 
 #include "romac/CostModel/AccessCounts.h"
 #include "romac/Dialect/Romac/Analysis/ScheduleBuilder.h"
+#include "romac/Dialect/Romac/Analysis/StreamingLayers.h"
 #include "romac/Dialect/Romac/Transforms/Passes.h"
 #include "romac/Dram/DramCost.h"
 #include "romac/Dram/DramParams.h"
@@ -415,6 +416,21 @@ searchDramAware(const CompileArgs &args, const CompileSetup &setup,
     llvm::errs() << llvm::formatv(
         "romac compile: DRAM-aware search done ({0:f2} s total)\n",
         clock.seconds());
+  // The other ops, through the row-buffer model under the search's mapping.
+  llvm::Expected<romac::DramModel> rowBuffer = romac::DramModel::get(
+      setup.target.dram, dramCompile->result.addressMapping);
+  if (!rowBuffer) {
+    reportError("compile", rowBuffer.takeError());
+    return std::nullopt;
+  }
+  double before = clock.seconds();
+  schedule.streaming =
+      romac::collectStreamingLayers(module, setup.target, &*rowBuffer);
+  if (!args.quiet)
+    llvm::errs() << llvm::formatv("romac compile: costed {0} streaming layers "
+                                  "in {1:f2} s ({2:f2} s total)\n",
+                                  schedule.streaming.size(),
+                                  clock.seconds() - before, clock.seconds());
   const std::optional<romac::FusionResult> &fused = dramCompile->fusion;
   if (!fused)
     return schedule;

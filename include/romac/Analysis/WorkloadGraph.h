@@ -85,6 +85,14 @@ struct TensorEdge {
   TensorId tensor = 0;
 };
 
+/// The operand whose tensor the single read-write operand of \p w (a
+/// streaming layer whose operands hold the tensors \p ids) is an element-wise
+/// alias of: the first read operand of another tensor with the output's
+/// extent and projection (ReLU's input, a residual add's first input);
+/// std::nullopt for none (a contraction never has one).
+std::optional<unsigned> getElementwiseSource(const Workload &w,
+                                             llvm::ArrayRef<TensorId> ids);
+
 class WorkloadGraphBuilder;
 
 /// Searched layers, streaming layers and the tensors between them (see the

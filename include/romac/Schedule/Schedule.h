@@ -25,6 +25,7 @@
 #include "romac/CostModel/Cost.h"
 #include "romac/CostModel/Mapping.h"
 #include "romac/Dram/DramCost.h"
+#include "romac/Dram/DramModel.h"
 #include "romac/Dram/DramParams.h"
 #include "romac/Dram/Fusion.h"
 #include "romac/Dram/Layout.h"
@@ -81,6 +82,85 @@ struct LayerSchedule {
 };
 
 /// How the schedule was searched.
+/// How a streaming layer runs (docs/streaming-layers.md): as a pass of its
+/// own over whole tensors, or fused into another layer's tiles.
+enum class StreamingFusion {
+  /// Reads every input from DRAM once and writes its output once.
+  None,
+  /// Applied to the output tiles of the layer that produces its element-wise
+  /// source (bias, activation, residual add after a convolution): the source
+  /// is never read back and its own output is what that layer writes.
+  Epilogue,
+  /// Applied as the layer that reads its output loads its tiles (the
+  /// element-wise part of a norm before a convolution): its output is never
+  /// written and the reader fetches its source instead.
+  Prologue,
+};
+
+inline constexpr EnumName<StreamingFusion> kStreamingFusionNames[] = {
+    {StreamingFusion::None, "none"},
+    {StreamingFusion::Epilogue, "epilogue"},
+    {StreamingFusion::Prologue, "prologue"},
+};
+
+inline llvm::StringRef stringifyStreamingFusion(StreamingFusion f) {
+  return stringifyEnum(kStreamingFusionNames, f);
+}
+inline std::optional<StreamingFusion>
+symbolizeStreamingFusion(llvm::StringRef name) {
+  return symbolizeEnum(kStreamingFusionNames, name);
+}
+
+/// What a streaming layer moves and computes, before it is costed; bytes in
+/// the target's data types (docs/streaming-layers.md).
+struct StreamingTraffic {
+  /// Points of the iteration space (the output's elements for an op without
+  /// a loop nest) and arithmetic ops (points x ops of the body).
+  int64_t elements = 0, ops = 0;
+  /// DRAM bytes read from activations and from constants (weights), and
+  /// written.
+  int64_t dramInputBytes = 0, dramWeightBytes = 0, dramWriteBytes = 0;
+  /// Bytes the compute reads from the input and weight buffers and writes
+  /// to the output buffer (one access per operand and point; an output once
+  /// per element).
+  int64_t sramInputBytes = 0, sramWeightBytes = 0, sramOutputBytes = 0;
+};
+
+/// One op other than a contraction (element-wise, reduction, norm part,
+/// softmax part, pooling, data movement): not tiled by the search, costed
+/// as what it moves and computes (costStreamingLayer()).
+struct StreamingLayerSchedule {
+  std::string name;
+  /// Elementwise, Reduction or Other (no loop nest: concat, gather, ...).
+  OpKind op = OpKind::Other;
+  /// The MLIR operation ("linalg.generic", "tensor.concat").
+  std::string mlirOp;
+  /// Contraction layers before it in program order (where the table shows
+  /// it).
+  unsigned position = 0;
+  StreamingFusion fusion = StreamingFusion::None;
+  /// The layer it is fused into (a contraction or an unfused streaming
+  /// layer), by name; empty when not fused.
+  std::string fusedInto;
+  StreamingTraffic traffic;
+  /// Costs: macEnergyPJ is the ops' energy, `macs` stays 0, `operands` is
+  /// empty.
+  CostBreakdown cost;
+  /// Row activations, when the row-buffer model costed it.
+  std::optional<int64_t> activates;
+};
+
+/// Costs \p traffic on \p target: ops x the target's MAC energy, the SRAM
+/// accesses (fills from DRAM and drains to it included) at the buffers'
+/// energies, and the DRAM traffic with the flat model, or, given \p rowBuffer,
+/// as one sequential read stream and one sequential write stream through the
+/// row-buffer model. Cycles are the larger of compute (ops over the array's
+/// PEs) and DRAM time. Sets \p activates with the row-buffer model.
+CostBreakdown costStreamingLayer(const StreamingTraffic &traffic,
+                                 const CostTarget &target,
+                                 const DramModel *rowBuffer,
+                                 std::optional<int64_t> *activates = nullptr);
+
 struct ScheduleSearchInfo {
   std::string objective = "energy";
   std::string policy = "adaptive";
@@ -114,8 +194,14 @@ struct ScheduleTotals {
   int64_t relayouts = 0;
   double relayoutEnergyPJ = 0;
   /// Sum of the layers' compulsory DRAM traffic
-  /// (Workload::getCompulsoryDramBytes(): a lower bound for any schedule).
+  /// (Workload::getCompulsoryDramBytes(): a lower bound for any schedule),
+  /// and the streaming layers' traffic (they have no other choice).
   int64_t dramLowerBoundBytes = 0;
+  /// The streaming layers (included in every sum above): how many, how many
+  /// of them are fused, their arithmetic ops, and their DRAM energy and
+  /// busy time.
+  int64_t streamingLayers = 0, fusedStreamingLayers = 0, streamingOps = 0;
+  double streamingDramEnergyPJ = 0, streamingDramCycles = 0;
 };
 
 /// A chain of layers that runs fused (docs/fusion.md, FusedGroup): its band
@@ -173,6 +259,9 @@ struct Schedule {
   CostTarget target;
   ScheduleSearchInfo search;
   std::vector<LayerSchedule> layers;
+  /// Every other op that moves data, in program order (empty in a schedule
+  /// written before romac costed them).
+  std::vector<StreamingLayerSchedule> streaming;
   /// Set when chains of layers were fused (`romac compile --fuse`).
   std::optional<ScheduleFusion> fusion;
 

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "romac/Dialect/Romac/Analysis/ScheduleBuilder.h"
+#include "romac/Dialect/Romac/Analysis/StreamingLayers.h"
 #include "romac/Dialect/Romac/IR/RomacAttrs.h"
 #include "romac/Dialect/Romac/IR/RomacDialect.h"
 #include "romac/Support/Error.h"
@@ -198,7 +199,10 @@ llvm::Expected<Schedule> romac::buildSchedule(ModuleOp module,
     workloads.push_back(layer.workload);
     results.push_back(std::move(*r));
   }
-  return makeSchedule(modelName, costTarget, workloads, results, options);
+  Schedule schedule =
+      makeSchedule(modelName, costTarget, workloads, results, options);
+  schedule.streaming = collectStreamingLayers(module, target);
+  return schedule;
 }
 
 llvm::Expected<DramCompile> romac::compileModuleDramAware(

@@ -1,0 +1,282 @@
+//===- StreamingLayers.cpp - the streaming layers of a module --*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Finds what every streaming layer moves and which layer it is fused into
+// (docs/streaming-layers.md), then costs it (costStreamingLayer()).
+//
+//===----------------------------------------------------------------------===//
+
+#include "romac/Dialect/Romac/Analysis/StreamingLayers.h"
+#include "romac/Dialect/Romac/Analysis/LinalgWorkload.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SetVector.h"
+
+using namespace mlir;
+using namespace romac;
+
+namespace {
+
+/// The ops that read the data \p v holds, looking through reshapes and pads
+/// (views of the same data).
+void collectReaders(Value v, llvm::SetVector<Operation *> &readers) {
+  for (OpOperand &use : v.getUses()) {
+    Operation *user = use.getOwner();
+    if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp, tensor::PadOp>(
+            user) &&
+        use.getOperandNumber() == 0) {
+      for (Value r : user->getResults())
+        collectReaders(r, readers);
+      continue;
+    }
+    readers.insert(user);
+  }
+}
+
+/// The only op reading the data of \p v, or null when none or several do.
+Operation *getSingleReader(Value v) {
+  llvm::SetVector<Operation *> readers;
+  collectReaders(getTensorRoot(v), readers);
+  return readers.size() == 1 ? readers.front() : nullptr;
+}
+
+int64_t elementsOf(Type type) {
+  auto t = dyn_cast<RankedTensorType>(type);
+  return t && t.hasStaticShape() ? t.getNumElements() : 0;
+}
+
+/// One function's layers, with how each streaming layer is fused.
+class FunctionStreaming {
+public:
+  FunctionStreaming(func::FuncOp func, const Target &target)
+      : layers(collectLayers(func)), target(target) {
+    for (auto [i, l] : llvm::enumerate(layers))
+      index[l.op] = static_cast<int>(i);
+    attachedTo.assign(layers.size(), -1);
+    fusion.assign(layers.size(), StreamingFusion::None);
+    source.resize(layers.size());
+    constant.assign(layers.size(), false);
+    for (auto [i, l] : llvm::enumerate(layers)) {
+      source[i] = findSource(l);
+      constant[i] =
+          l.kind == LayerKind::Streaming &&
+          llvm::all_of(getReads(l), [&](Value v) { return isConstant(v); });
+    }
+    for (size_t i = 0; i < layers.size(); ++i)
+      tryEpilogue(i);
+    for (size_t i = layers.size(); i-- > 0;)
+      tryPrologue(i);
+  }
+
+  /// Appends the function's streaming layers, contraction positions
+  /// counted from \p position.
+  void append(std::vector<StreamingLayerSchedule> &out, unsigned &position,
+              const CostTarget &costTarget, const DramModel *rowBuffer) const;
+
+private:
+  bool isElementwise(size_t i) const {
+    return layers[i].kind == LayerKind::Streaming &&
+           layers[i].workload.op == OpKind::Elementwise;
+  }
+  /// The data layer \p l reads (roots of its tensor operands; no inits).
+  static llvm::SetVector<Value> getReads(const Layer &l);
+  /// Whether \p v holds data known when compiling: a constant, or what a
+  /// streaming layer computes from constants alone (a weight's transpose).
+  bool isConstant(Value v) const {
+    Value root = getTensorRoot(v);
+    if (root.getDefiningOp<arith::ConstantOp>())
+      return true;
+    auto it =
+        root.getDefiningOp() ? index.find(root.getDefiningOp()) : index.end();
+    return it != index.end() && constant[it->second];
+  }
+  /// The element-wise source operand of layer \p l (getElementwiseSource()).
+  std::optional<unsigned> findSource(const Layer &l) const;
+  /// The layer reading its output first (epilogue) or its source last.
+  void tryEpilogue(size_t i);
+  void tryPrologue(size_t i);
+  /// The unfused layer that layer \p i is finally fused into.
+  size_t getHost(size_t i) const;
+  StreamingTraffic getTraffic(size_t i) const;
+  uint64_t bytesOf(OperandKind kind) const {
+    return target.compute.getBytesPerElement(kind);
+  }
+
+  std::vector<Layer> layers;
+  const Target &target;
+  llvm::DenseMap<Operation *, int> index;
+  /// The layer each fused streaming layer is applied to (-1: unfused).
+  std::vector<int> attachedTo;
+  std::vector<StreamingFusion> fusion;
+  std::vector<std::optional<unsigned>> source;
+  /// Streaming layers that read constants only: the compiler computes them
+  /// once (folding), so they are not layers that run.
+  std::vector<bool> constant;
+};
+
+llvm::SetVector<Value> FunctionStreaming::getReads(const Layer &l) {
+  llvm::SetVector<Value> reads;
+  if (!l.workload.dims.empty()) {
+    for (auto [o, op] : llvm::enumerate(l.workload.operands))
+      if (op.role == OperandRole::Read)
+        reads.insert(getTensorRoot(l.values[o]));
+    return reads;
+  }
+  for (Value in : l.op->getOperands())
+    if (isa<RankedTensorType>(in.getType()) &&
+        !in.getDefiningOp<tensor::EmptyOp>() &&
+        !in.getDefiningOp<linalg::FillOp>())
+      reads.insert(getTensorRoot(in));
+  return reads;
+}
+
+std::optional<unsigned> FunctionStreaming::findSource(const Layer &l) const {
+  if (l.kind != LayerKind::Streaming || l.workload.op != OpKind::Elementwise)
+    return std::nullopt;
+  // Operands holding the same data get the same id.
+  llvm::DenseMap<Value, TensorId> ids;
+  llvm::SmallVector<TensorId, 3> operandIds;
+  for (Value v : l.values)
+    operandIds.push_back(
+        ids.try_emplace(getTensorRoot(v), static_cast<TensorId>(ids.size()))
+            .first->second);
+  return getElementwiseSource(l.workload, operandIds);
+}
+
+void FunctionStreaming::tryEpilogue(size_t i) {
+  if (!isElementwise(i) || !source[i])
+    return;
+  // The source's producer writes it only for this layer.
+  Value src = getTensorRoot(layers[i].values[*source[i]]);
+  Operation *def = src.getDefiningOp();
+  auto it = def ? index.find(def) : index.end();
+  if (it == index.end() || constant[it->second] ||
+      getSingleReader(src) != layers[i].op)
+    return;
+  attachedTo[i] = it->second;
+  fusion[i] = StreamingFusion::Epilogue;
+}
+
+void FunctionStreaming::tryPrologue(size_t i) {
+  if (!isElementwise(i) || !source[i] || fusion[i] != StreamingFusion::None ||
+      layers[i].op->getNumResults() != 1)
+    return;
+  // Its output is read by one layer with a loop nest, which does not apply
+  // itself to this layer's output.
+  Operation *reader = getSingleReader(layers[i].op->getResult(0));
+  auto it = reader ? index.find(reader) : index.end();
+  if (it == index.end() || layers[it->second].workload.dims.empty() ||
+      attachedTo[it->second] == static_cast<int>(i))
+    return;
+  attachedTo[i] = it->second;
+  fusion[i] = StreamingFusion::Prologue;
+}
+
+size_t FunctionStreaming::getHost(size_t i) const {
+  // Epilogues point backwards and prologues forwards, and no layer points
+  // at a layer pointing back at it, so the chain ends; the bound is a guard.
+  for (size_t steps = 0; attachedTo[i] >= 0 && steps < layers.size(); ++steps)
+    i = static_cast<size_t>(attachedTo[i]);
+  return i;
+}
+
+StreamingTraffic FunctionStreaming::getTraffic(size_t i) const {
+  const Layer &l = layers[i];
+  StreamingTraffic t;
+  uint64_t inBytes = bytesOf(OperandKind::Input),
+           wtBytes = bytesOf(OperandKind::Weight),
+           outBytes = bytesOf(OperandKind::Output);
+  if (l.workload.dims.empty()) {
+    // No loop nest: every distinct tensor read once, the results written
+    // once, each element through the buffers once.
+    for (Value in : getReads(l))
+      (isConstant(in) ? t.dramWeightBytes : t.dramInputBytes) +=
+          elementsOf(in.getType()) *
+          static_cast<int64_t>(isConstant(in) ? wtBytes : inBytes);
+    for (Value out : l.op->getResults()) {
+      t.elements += elementsOf(out.getType());
+      t.dramWriteBytes += elementsOf(out.getType()) * outBytes;
+    }
+    t.sramInputBytes = t.dramInputBytes;
+    t.sramWeightBytes = t.dramWeightBytes;
+    t.sramOutputBytes = t.dramWriteBytes;
+    return t;
+  }
+  const Workload &w = l.workload;
+  t.elements = 1;
+  for (const LoopDim &d : w.dims)
+    t.elements *= d.bound;
+  int64_t bodyOps = 0;
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(l.op))
+    bodyOps =
+        static_cast<int64_t>(linalgOp.getBlock()->getOperations().size()) -
+        1; // the yield
+  t.ops = t.elements * bodyOps;
+  StreamingFusion f = fusion[i];
+  llvm::DenseSet<Value> counted;
+  if (f != StreamingFusion::None) // the source stays on chip
+    counted.insert(getTensorRoot(l.values[*source[i]]));
+  for (auto [o, op] : llvm::enumerate(w.operands)) {
+    int64_t elements = op.getNumElements();
+    if (op.role == OperandRole::ReadWrite) {
+      t.sramOutputBytes += elements * outBytes;
+      if (f == StreamingFusion::None)
+        t.dramWriteBytes += elements * outBytes;
+      continue;
+    }
+    bool constant = isConstant(l.values[o]);
+    (constant ? t.sramWeightBytes : t.sramInputBytes) +=
+        t.elements * static_cast<int64_t>(constant ? wtBytes : inBytes);
+    if (counted.insert(getTensorRoot(l.values[o])).second)
+      (constant ? t.dramWeightBytes : t.dramInputBytes) +=
+          elements * static_cast<int64_t>(constant ? wtBytes : inBytes);
+  }
+  return t;
+}
+
+void FunctionStreaming::append(std::vector<StreamingLayerSchedule> &out,
+                               unsigned &position, const CostTarget &costTarget,
+                               const DramModel *rowBuffer) const {
+  for (auto [i, l] : llvm::enumerate(layers)) {
+    if (l.kind == LayerKind::Contraction) {
+      ++position;
+      continue;
+    }
+    if (constant[i])
+      continue;
+    StreamingLayerSchedule &s = out.emplace_back();
+    s.name = l.workload.name;
+    s.op = l.workload.op;
+    s.mlirOp = l.op->getName().getStringRef().str();
+    s.position = position;
+    s.fusion = fusion[i];
+    if (s.fusion != StreamingFusion::None)
+      s.fusedInto = layers[getHost(i)].workload.name;
+    s.traffic = getTraffic(i);
+    s.cost = costStreamingLayer(s.traffic, costTarget, rowBuffer, &s.activates);
+  }
+}
+
+} // namespace
+
+std::vector<StreamingLayerSchedule>
+romac::collectStreamingLayers(ModuleOp module, const Target &target,
+                              const DramModel *rowBuffer) {
+  std::vector<StreamingLayerSchedule> out;
+  CostTarget costTarget = CostTarget::get(target);
+  unsigned position = 0;
+  for (auto func : module.getOps<func::FuncOp>())
+    FunctionStreaming(func, target)
+        .append(out, position, costTarget, rowBuffer);
+  return out;
+}

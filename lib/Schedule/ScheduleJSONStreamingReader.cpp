@@ -1,0 +1,220 @@
+//===- ScheduleJSONStreamingReader.cpp - streaming layers ------*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// readStreamingLayers(): the `streaming_layers` of a schedule file
+// (docs/schedule-format.md). What follows from the traffic (the ops' and
+// the SRAM energy, compute cycles, the total) must agree with it, so an
+// edited number is an error, not a silently wrong table.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ScheduleJSONRead.h"
+
+#include "romac/Schedule/ScheduleJSON.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringSet.h"
+
+#include <cmath>
+
+using namespace romac;
+using namespace romac::detail;
+namespace json = llvm::json;
+using llvm::StringRef;
+using llvm::Twine;
+
+namespace {
+
+bool mismatch(json::Path path, double stated, double derived, StringRef from) {
+  return fail(path, "is " + formatScheduleReal(stated) + " but " + from +
+                        " give " + formatScheduleReal(derived));
+}
+
+/// The `dram` object of a streaming layer.
+bool readStreamingDram(const json::Value &v, json::Path path,
+                       StreamingLayerSchedule &l) {
+  json::ObjectMapper m(v, path);
+  StreamingTraffic &t = l.traffic;
+  CostBreakdown &c = l.cost;
+  if (!m || !m.map("model", c.dramModel) ||
+      !mapNonNegative(m, path, "input_read_bytes", t.dramInputBytes) ||
+      !mapNonNegative(m, path, "weight_read_bytes", t.dramWeightBytes) ||
+      !mapNonNegative(m, path, "write_bytes", t.dramWriteBytes) ||
+      !mapNonNegative(m, path, "cycles", c.dramCycles))
+    return false;
+  const json::Object &o = *v.getAsObject();
+  DramEstimate &d = c.dram;
+  if (!mapOptional(o, path, "bursts", d.bursts) ||
+      !mapOptional(o, path, "row_hits", d.rowHits) ||
+      !mapOptional(o, path, "row_misses", d.rowMisses) ||
+      !mapOptional(o, path, "row_conflicts", d.rowConflicts) ||
+      !mapOptional(o, path, "activates", l.activates))
+    return false;
+  bool any = d.bursts || d.rowHits || d.rowMisses || d.rowConflicts;
+  bool all = d.bursts && d.rowHits && d.rowMisses && d.rowConflicts;
+  if (any && !all)
+    return fail(path, "bursts, row_hits, row_misses and row_conflicts go "
+                      "together");
+  if (all && *d.rowHits + *d.rowMisses + *d.rowConflicts != *d.bursts)
+    return fail(path.field("bursts"),
+                "is " + Twine(*d.bursts) +
+                    " but row hits + misses + conflicts are " +
+                    Twine(*d.rowHits + *d.rowMisses + *d.rowConflicts));
+  d.cycles = c.dramCycles;
+  c.dramReadBytes = t.dramInputBytes + t.dramWeightBytes;
+  c.dramWriteBytes = t.dramWriteBytes;
+  const json::Value *parts = o.get("energy_pj");
+  if (!parts)
+    return true;
+  json::Path partsPath = path.field("energy_pj");
+  const json::Object *obj = parts->getAsObject();
+  if (!obj)
+    return fail(partsPath, "expected an object");
+  for (const auto &kv : *obj)
+    if (!llvm::is_contained(kDramEnergyKinds, StringRef(kv.first)))
+      return fail(partsPath.field(kv.first), "unknown DRAM energy kind");
+  for (StringRef kind : kDramEnergyKinds)
+    if (const json::Value *e = obj->get(kind)) {
+      double pj;
+      if (!fromJSON(*e, pj, partsPath.field(kind)))
+        return false;
+      if (!(pj >= 0) || !std::isfinite(pj))
+        return fail(partsPath.field(kind),
+                    "must be a finite non-negative number");
+      d.energyBreakdownPJ.push_back({kind.str(), pj});
+    }
+  return true;
+}
+
+/// The energies and cycles of a streaming layer, checked against what its
+/// traffic gives on the schedule's target.
+bool readStreamingCosts(const json::Object &o, json::ObjectMapper &layer,
+                        json::Path path, const Schedule &s,
+                        StreamingLayerSchedule &l) {
+  CostBreakdown &c = l.cost;
+  const json::Value *e = getMember(o, path, "energy_pj");
+  if (!e)
+    return false;
+  json::Path ep = path.field("energy_pj");
+  json::ObjectMapper m(*e, ep);
+  if (!m || !mapNonNegative(m, ep, "ops", c.macEnergyPJ) ||
+      !mapNonNegative(m, ep, "sram", c.sramEnergyPJ) ||
+      !mapNonNegative(m, ep, "dram", c.dramEnergyPJ) ||
+      !mapNonNegative(m, ep, "total", c.totalEnergyPJ) ||
+      !mapNonNegative(layer, path, "compute_cycles", c.computeCycles) ||
+      !mapNonNegative(layer, path, "cycles", c.cycles))
+    return false;
+  c.dram.energyPJ = c.dramEnergyPJ;
+  // What the traffic determines.
+  CostBreakdown derived = costStreamingLayer(l.traffic, s.target, nullptr);
+  if (!nearlyEqual(c.macEnergyPJ, derived.macEnergyPJ))
+    return mismatch(ep.field("ops"), c.macEnergyPJ, derived.macEnergyPJ,
+                    "its ops and the target's MAC energy");
+  if (!nearlyEqual(c.sramEnergyPJ, derived.sramEnergyPJ))
+    return mismatch(ep.field("sram"), c.sramEnergyPJ, derived.sramEnergyPJ,
+                    "its SRAM and DRAM bytes and the target's buffers");
+  double sum = c.macEnergyPJ + c.sramEnergyPJ + c.dramEnergyPJ;
+  if (!nearlyEqual(c.totalEnergyPJ, sum))
+    return mismatch(ep.field("total"), c.totalEnergyPJ, sum,
+                    "ops + sram + dram");
+  if (c.computeCycles != derived.computeCycles)
+    return mismatch(path.field("compute_cycles"),
+                    static_cast<double>(c.computeCycles),
+                    static_cast<double>(derived.computeCycles),
+                    "its ops over the array's PEs");
+  double expected =
+      std::max(static_cast<double>(c.computeCycles), c.dramCycles);
+  if (!nearlyEqual(c.cycles, expected))
+    return mismatch(path.field("cycles"), c.cycles, expected,
+                    "the larger of compute and DRAM cycles");
+  return true;
+}
+
+bool readStreamingLayer(const json::Value &v, json::Path path,
+                        const Schedule &s, StreamingLayerSchedule &l) {
+  json::ObjectMapper m(v, path);
+  std::string op, fusion;
+  int64_t position = 0;
+  StreamingTraffic &t = l.traffic;
+  if (!m || !m.map("name", l.name) || !m.map("op", op) ||
+      !m.map("mlir_op", l.mlirOp) ||
+      !mapNonNegative(m, path, "position", position) ||
+      !m.map("fusion", fusion) ||
+      !mapNonNegative(m, path, "elements", t.elements) ||
+      !mapNonNegative(m, path, "ops", t.ops))
+    return false;
+  if (l.name.empty())
+    return fail(path.field("name"), "must not be empty");
+  std::optional<OpKind> kind = symbolizeOpKind(op);
+  if (!kind || (*kind != OpKind::Elementwise && *kind != OpKind::Reduction &&
+                *kind != OpKind::Other))
+    return fail(path.field("op"),
+                "expected \"elementwise\", \"reduction\" or \"other\"");
+  l.op = *kind;
+  if (position > static_cast<int64_t>(s.layers.size()))
+    return fail(path.field("position"), "is " + Twine(position) +
+                                            " but the schedule has " +
+                                            Twine(s.layers.size()) + " layers");
+  l.position = static_cast<unsigned>(position);
+  std::optional<StreamingFusion> f = symbolizeStreamingFusion(fusion);
+  if (!f)
+    return fail(path.field("fusion"),
+                "expected \"none\", \"epilogue\" or \"prologue\"");
+  l.fusion = *f;
+  const json::Object &o = *v.getAsObject();
+  if (l.fusion != StreamingFusion::None && !m.map("fused_into", l.fusedInto))
+    return false;
+  if (l.fusion == StreamingFusion::None && o.get("fused_into"))
+    return fail(path.field("fused_into"), "given but the layer is not fused");
+  const json::Value *dram = getMember(o, path, "dram");
+  const json::Value *sram = getMember(o, path, "sram");
+  if (!dram || !readStreamingDram(*dram, path.field("dram"), l) || !sram)
+    return false;
+  json::Path sp = path.field("sram");
+  json::ObjectMapper sm(*sram, sp);
+  if (!sm || !mapNonNegative(sm, sp, "input_read_bytes", t.sramInputBytes) ||
+      !mapNonNegative(sm, sp, "weight_read_bytes", t.sramWeightBytes) ||
+      !mapNonNegative(sm, sp, "output_write_bytes", t.sramOutputBytes))
+    return false;
+  return readStreamingCosts(o, m, path, s, l);
+}
+
+} // namespace
+
+bool romac::detail::readStreamingLayers(const json::Object &top,
+                                        json::Path path, Schedule &s) {
+  const json::Value *v = top.get("streaming_layers");
+  if (!v)
+    return true; // written before streaming layers were costed
+  const json::Array *layers = v->getAsArray();
+  json::Path lp = path.field("streaming_layers");
+  if (!layers)
+    return fail(lp, "expected an array");
+  for (auto [i, e] : llvm::enumerate(*layers)) {
+    StreamingLayerSchedule &l = s.streaming.emplace_back();
+    if (!readStreamingLayer(e, lp.index(i), s, l))
+      return false;
+    if (i > 0 && l.position < s.streaming[i - 1].position)
+      return fail(lp.index(i).field("position"),
+                  "is " + Twine(l.position) +
+                      ", before the previous "
+                      "streaming layer's " +
+                      Twine(s.streaming[i - 1].position) +
+                      " (they are in program order)");
+  }
+  // A fused layer names a layer of the schedule.
+  llvm::StringSet<> names;
+  for (const LayerSchedule &l : s.layers)
+    names.insert(l.workload.name);
+  for (const StreamingLayerSchedule &l : s.streaming)
+    names.insert(l.name);
+  for (auto [i, l] : llvm::enumerate(s.streaming))
+    if (l.fusion != StreamingFusion::None && !names.contains(l.fusedInto))
+      return fail(lp.index(i).field("fused_into"),
+                  "names no layer of the schedule: '" + l.fusedInto + "'");
+  return true;
+}

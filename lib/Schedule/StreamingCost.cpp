@@ -1,0 +1,110 @@
+//===- StreamingCost.cpp - the cost of a streaming layer -------*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// A streaming layer (element-wise, reduction, data movement) is not tiled by
+// the search: it passes over whole tensors, so its cost follows from what it
+// moves and computes (docs/streaming-layers.md).
+//
+//===----------------------------------------------------------------------===//
+
+#include "romac/Schedule/Schedule.h"
+
+#include <algorithm>
+
+using namespace romac;
+
+namespace {
+
+/// The DRAM traffic of a streaming layer through the row-buffer model: its
+/// reads as one sequential stream, then its writes as another, each in a
+/// fresh row-aligned region (the copy of computeRelayoutCharge() with
+/// unequal sides). Nothing when the model cannot place them.
+std::optional<DramStats> streamThroughRowBuffer(int64_t readBytes,
+                                                int64_t writeBytes,
+                                                const DramModel &model) {
+  Workload stream;
+  stream.name = "stream";
+  stream.op = OpKind::Copy;
+  for (auto [name, bytes, role] :
+       {std::tuple{"src", readBytes, OperandRole::Read},
+        std::tuple{"dst", writeBytes, OperandRole::ReadWrite}}) {
+    if (bytes <= 0)
+      continue;
+    unsigned dim = static_cast<unsigned>(stream.dims.size());
+    stream.dims.push_back(
+        {std::string(name) + "_bytes", bytes, LoopKind::Parallel});
+    Operand &op = stream.operands.emplace_back();
+    op.name = name;
+    op.tensor = name;
+    op.role = role;
+    op.bytesPerElement = 1;
+    op.projection.push_back(IndexExpr{{AffineTerm{dim, 1}}, 0});
+    op.extent.push_back(bytes);
+  }
+  if (llvm::Error e = stream.verify()) {
+    llvm::consumeError(std::move(e));
+    return std::nullopt;
+  }
+  Mapping untiled = Mapping::untiled(stream);
+  llvm::Expected<LayerLayout> layout =
+      placeOperands(stream, untiled, DramPlacement(), model.getParams());
+  if (!layout) {
+    llvm::consumeError(layout.takeError());
+    return std::nullopt;
+  }
+  return model.evaluate(stream, untiled, *layout, DramEngine::Fast);
+}
+
+} // namespace
+
+CostBreakdown romac::costStreamingLayer(const StreamingTraffic &traffic,
+                                        const CostTarget &target,
+                                        const DramModel *rowBuffer,
+                                        std::optional<int64_t> *activates) {
+  CostBreakdown c;
+  const StreamingTraffic &t = traffic;
+  c.macEnergyPJ = static_cast<double>(t.ops) * target.macEnergyPJ;
+  // Each buffer: the compute's accesses, plus what DRAM fills and drains.
+  auto sram = [&](OperandClass cls, int64_t reads, int64_t writes) {
+    const CostMemory &m = target.getMemory(cls);
+    return static_cast<double>(reads) * m.readPJPerByte +
+           static_cast<double>(writes) * m.writePJPerByte;
+  };
+  c.sramEnergyPJ =
+      sram(OperandClass::Input, t.sramInputBytes, t.dramInputBytes) +
+      sram(OperandClass::Weight, t.sramWeightBytes, t.dramWeightBytes) +
+      sram(OperandClass::Output, t.dramWriteBytes, t.sramOutputBytes);
+  c.dramReadBytes = t.dramInputBytes + t.dramWeightBytes;
+  c.dramWriteBytes = t.dramWriteBytes;
+  std::optional<DramStats> stats;
+  if (rowBuffer && c.getDramBytes() == 0)
+    stats = DramStats(); // no traffic: every count zero
+  else if (rowBuffer)
+    stats =
+        streamThroughRowBuffer(c.dramReadBytes, c.dramWriteBytes, *rowBuffer);
+  if (stats) {
+    c.dram =
+        makeDramEstimate(*stats, rowBuffer->getParams(), target.frequencyMHz);
+    c.dramModel = "row-buffer";
+    if (activates)
+      *activates = static_cast<int64_t>(stats->activates);
+  } else {
+    DramTraffic flat;
+    DramOperandTraffic &o = flat.operands.emplace_back();
+    o.readBytes = c.dramReadBytes;
+    o.writeBytes = c.dramWriteBytes;
+    c.dram = getFlatDramModel().estimate(target, Workload(), flat);
+    c.dramModel = "flat";
+  }
+  c.dramEnergyPJ = c.dram.energyPJ;
+  c.dramCycles = c.dram.cycles;
+  int64_t pes = std::max<int64_t>(1, target.rows * target.cols);
+  c.computeCycles = (t.ops + pes - 1) / pes;
+  c.cycles = std::max(static_cast<double>(c.computeCycles), c.dramCycles);
+  c.totalEnergyPJ = c.macEnergyPJ + c.sramEnergyPJ + c.dramEnergyPJ;
+  return c;
+}
