@@ -131,6 +131,20 @@ ScheduleTotals Schedule::getTotals() const {
   return t;
 }
 
+std::pair<double, double> Schedule::getFusedDram() const {
+  assert(fusion && "a fused schedule");
+  double energy = fusion->dramEnergyPJ, cycles = fusion->dramCycles;
+  for (const StreamingLayerSchedule &l : streaming) {
+    energy += l.cost.dramEnergyPJ;
+    cycles += l.cost.dramCycles;
+  }
+  for (const AttentionGroup &g : attention) {
+    energy -= g.unfusedDramEnergyPJ - g.dramEnergyPJ;
+    cycles -= g.unfusedDramCycles - g.dramCycles;
+  }
+  return {energy, cycles};
+}
+
 Schedule romac::makeSchedule(StringRef model, const CostTarget &target,
                              ArrayRef<Workload> workloads,
                              ArrayRef<LayerResult> results,

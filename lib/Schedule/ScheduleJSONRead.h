@@ -76,6 +76,11 @@ bool readLayer(const llvm::json::Value &v, llvm::json::Path path,
 bool readStreamingLayers(const llvm::json::Object &top, llvm::json::Path path,
                          Schedule &s);
 
+/// The optional `attention_fusion` of \p top into `s.attention`, after the
+/// layers, the streaming layers and the fusion section.
+bool readAttentionGroups(const llvm::json::Object &top, llvm::json::Path path,
+                         Schedule &s);
+
 } // namespace romac::detail
 
 #endif // ROMAC_LIB_SCHEDULE_SCHEDULEJSONREAD_H

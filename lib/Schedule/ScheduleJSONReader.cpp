@@ -688,7 +688,8 @@ static bool fromJSON(const json::Value &v, Schedule &s, json::Path path) {
   return getObject(*totals, totalsPath, "energy_pj") &&
          checkTotals(*totals, totalsPath, t) &&
          checkDramTotals(*totals, totalsPath, t) &&
-         readFusion(*top, path, s, fusedGroups);
+         readFusion(*top, path, s, fusedGroups) &&
+         readAttentionGroups(*top, path, s);
 }
 
 } // namespace romac

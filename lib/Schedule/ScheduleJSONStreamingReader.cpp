@@ -183,7 +183,138 @@ bool readStreamingLayer(const json::Value &v, json::Path path,
   return readStreamingCosts(o, m, path, s, l);
 }
 
+/// `obj[key]`, an object, into the named non-negative integers.
+bool readIntegers(
+    const json::Object &obj, json::Path path, StringRef key,
+    std::initializer_list<std::pair<llvm::StringLiteral, int64_t *>> fields) {
+  const json::Value *v = getMember(obj, path, key);
+  if (!v)
+    return false;
+  json::Path p = path.field(key);
+  json::ObjectMapper m(*v, p);
+  if (!m)
+    return false;
+  for (auto [name, out] : fields)
+    if (!mapNonNegative(m, p, name, *out))
+      return false;
+  return true;
+}
+
+/// One fused attention, checked against the layers it covers.
+bool readAttentionGroup(const json::Value &v, json::Path path,
+                        const Schedule &s, AttentionGroup &g) {
+  const json::Object *o = v.getAsObject();
+  if (!o)
+    return fail(path, "expected an object");
+  json::ObjectMapper m(v, path);
+  int64_t scores = 0, output = 0;
+  AttentionShape &a = g.shape;
+  if (!mapNonNegative(m, path, "scores", scores) ||
+      !mapNonNegative(m, path, "output", output) ||
+      !m.map("streaming", g.streaming) ||
+      !readIntegers(*o, path, "shape",
+                    {{"batch", &a.batch},
+                     {"queries", &a.queries},
+                     {"keys", &a.keys},
+                     {"head_dim", &a.headDim},
+                     {"value_dim", &a.valueDim}}) ||
+      !readIntegers(*o, path, "bytes_per_element",
+                    {{"query", &a.queryBytes},
+                     {"key", &a.keyBytes},
+                     {"value", &a.valueBytes},
+                     {"score", &a.scoreBytes},
+                     {"output", &a.outputBytes}}) ||
+      !readIntegers(
+          *o, path, "tiles",
+          {{"queries", &g.tiles.queryRows}, {"keys", &g.tiles.keyCols}}) ||
+      !readIntegers(*o, path, "dram",
+                    {{"read_bytes", &g.dramReadBytes},
+                     {"write_bytes", &g.dramWriteBytes}}) ||
+      !readIntegers(*o, path, "unfused_dram", {{"bytes", &g.unfusedDramBytes}}))
+    return false;
+  for (auto [key, energy, cycles] :
+       {std::tuple{StringRef("dram"), &g.dramEnergyPJ, &g.dramCycles},
+        std::tuple{StringRef("unfused_dram"), &g.unfusedDramEnergyPJ,
+                   &g.unfusedDramCycles}}) {
+    json::ObjectMapper dm(*o->get(key), path.field(key));
+    if (!mapNonNegative(dm, path.field(key), "energy_pj", *energy) ||
+        !mapNonNegative(dm, path.field(key), "cycles", *cycles))
+      return false;
+  }
+  if (scores >= output || output >= static_cast<int64_t>(s.layers.size()))
+    return fail(path.field("output"), "is " + Twine(output) +
+                                          ": the products are layers scores < "
+                                          "output < " +
+                                          Twine(s.layers.size()));
+  g.scores = static_cast<unsigned>(scores);
+  g.output = static_cast<unsigned>(output);
+  if (g.streaming.empty() || !llvm::is_sorted(g.streaming) ||
+      g.streaming.back() >= s.streaming.size())
+    return fail(path.field("streaming"),
+                "expected the ascending positions of streaming layers (the "
+                "schedule has " +
+                    Twine(s.streaming.size()) + ")");
+  for (int64_t x :
+       {a.batch, a.queries, a.keys, a.headDim, a.valueDim, a.queryBytes,
+        a.keyBytes, a.valueBytes, a.scoreBytes, a.outputBytes})
+    if (x <= 0)
+      return fail(path.field("shape"), "sizes and bytes must be positive");
+  // The tiles fit and the bytes are theirs; the unfused figures are the
+  // layers'.
+  if (g.tiles.queryRows < 1 || g.tiles.queryRows > a.queries ||
+      g.tiles.keyCols < 1 || g.tiles.keyCols > a.keys)
+    return fail(path.field("tiles"), "out of the attention's bounds");
+  llvm::SmallVector<int64_t, 3> bytes =
+      getAttentionBufferBytes(a, g.tiles, s.target);
+  for (auto [i, mem] : llvm::enumerate(s.target.memories))
+    if (bytes[i] > mem.capacityBytes)
+      return fail(path.field("tiles"),
+                  "need " + Twine(bytes[i]) + " bytes of '" + mem.name +
+                      "', which holds " + Twine(mem.capacityBytes));
+  StreamingTraffic t = getFusedAttentionTraffic(a, g.tiles);
+  if (t.dramInputBytes + t.dramWeightBytes != g.dramReadBytes ||
+      t.dramWriteBytes != g.dramWriteBytes)
+    return fail(path.field("dram"),
+                "read_bytes and write_bytes are not the tiles' (" +
+                    Twine(t.dramInputBytes + t.dramWeightBytes) + ", " +
+                    Twine(t.dramWriteBytes) + ")");
+  int64_t unfusedBytes = 0;
+  double unfusedEnergy = 0;
+  auto add = [&](const CostBreakdown &c) {
+    unfusedBytes += c.getDramBytes();
+    unfusedEnergy += c.dramEnergyPJ;
+  };
+  add(s.layers[g.scores].cost);
+  add(s.layers[g.output].cost);
+  for (unsigned j : g.streaming)
+    add(s.streaming[j].cost);
+  if (unfusedBytes != g.unfusedDramBytes ||
+      !nearlyEqual(unfusedEnergy, g.unfusedDramEnergyPJ))
+    return fail(path.field("unfused_dram"),
+                "is not the DRAM of the layers it covers (" +
+                    Twine(unfusedBytes) + " bytes, " +
+                    formatScheduleReal(unfusedEnergy) + " pJ)");
+  return true;
+}
+
 } // namespace
+
+bool romac::detail::readAttentionGroups(const json::Object &top,
+                                        json::Path path, Schedule &s) {
+  const json::Value *v = top.get("attention_fusion");
+  if (!v)
+    return true;
+  const json::Array *groups = v->getAsArray();
+  json::Path gp = path.field("attention_fusion");
+  if (!groups)
+    return fail(gp, "expected an array");
+  if (!s.fusion)
+    return fail(gp, "given without a fusion section");
+  for (auto [i, e] : llvm::enumerate(*groups))
+    if (!readAttentionGroup(e, gp.index(i), s, s.attention.emplace_back()))
+      return false;
+  return true;
+}
 
 bool romac::detail::readStreamingLayers(const json::Object &top,
                                         json::Path path, Schedule &s) {

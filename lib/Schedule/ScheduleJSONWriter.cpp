@@ -329,6 +329,59 @@ void writeStreamingLayer(Writer &w, const StreamingLayerSchedule &l) {
   });
 }
 
+/// The `attention_fusion` array.
+void writeAttention(Writer &w, const Schedule &s) {
+  w.array("attention_fusion", [&] {
+    for (const AttentionGroup &g : s.attention)
+      w.j.object([&] {
+        w.integer("scores", g.scores);
+        w.integer("output", g.output);
+        w.string("scores_layer",
+                 g.scores < s.layers.size()
+                     ? StringRef(s.layers[g.scores].workload.name)
+                     : StringRef());
+        w.string("output_layer",
+                 g.output < s.layers.size()
+                     ? StringRef(s.layers[g.output].workload.name)
+                     : StringRef());
+        w.array("streaming", [&] {
+          for (unsigned j : g.streaming)
+            w.j.value(j);
+        });
+        const AttentionShape &a = g.shape;
+        w.object("shape", [&] {
+          w.integer("batch", a.batch);
+          w.integer("queries", a.queries);
+          w.integer("keys", a.keys);
+          w.integer("head_dim", a.headDim);
+          w.integer("value_dim", a.valueDim);
+        });
+        w.object("bytes_per_element", [&] {
+          w.integer("query", a.queryBytes);
+          w.integer("key", a.keyBytes);
+          w.integer("value", a.valueBytes);
+          w.integer("score", a.scoreBytes);
+          w.integer("output", a.outputBytes);
+        });
+        w.object("tiles", [&] {
+          w.integer("queries", g.tiles.queryRows);
+          w.integer("keys", g.tiles.keyCols);
+        });
+        w.object("dram", [&] {
+          w.integer("read_bytes", g.dramReadBytes);
+          w.integer("write_bytes", g.dramWriteBytes);
+          w.real("energy_pj", g.dramEnergyPJ);
+          w.real("cycles", g.dramCycles);
+        });
+        w.object("unfused_dram", [&] {
+          w.integer("bytes", g.unfusedDramBytes);
+          w.real("energy_pj", g.unfusedDramEnergyPJ);
+          w.real("cycles", g.unfusedDramCycles);
+        });
+      });
+  });
+}
+
 /// The `fusion` section.
 void writeFusion(Writer &w, const Schedule &s, const ScheduleFusion &f) {
   auto layerName = [&](unsigned i) {
@@ -446,6 +499,8 @@ void romac::writeScheduleJSON(llvm::raw_ostream &os, const Schedule &s) {
     });
     if (s.fusion)
       writeFusion(w, s, *s.fusion);
+    if (!s.attention.empty())
+      writeAttention(w, s);
   });
   os << "\n";
 }

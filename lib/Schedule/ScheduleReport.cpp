@@ -334,13 +334,38 @@ void printFusion(llvm::raw_ostream &os, const Schedule &s,
     if (l.dram)
       for (const Relayout &r : l.dram->relayouts)
         unfusedCycles += r.cycles;
+  if (!s.attention.empty()) {
+    double fused = 0, unfused = 0;
+    int64_t saved = 0, minRows = INT64_MAX, maxRows = 0;
+    for (const AttentionGroup &g : s.attention) {
+      fused += g.dramEnergyPJ;
+      unfused += g.unfusedDramEnergyPJ;
+      saved += g.unfusedDramBytes - g.dramReadBytes - g.dramWriteBytes;
+      minRows = std::min(minRows, g.tiles.queryRows);
+      maxRows = std::max(maxRows, g.tiles.queryRows);
+    }
+    os << llvm::formatv(
+        "fused attention ({0} group{1}: Q K^T, softmax and . V in tiles of "
+        "{2} queries): DRAM {3} mJ, unfused {4} mJ; saves {5} of DRAM "
+        "traffic\n",
+        s.attention.size(), s.attention.size() == 1 ? "" : "s",
+        minRows == maxRows
+            ? std::to_string(minRows)
+            : std::to_string(minRows) + "-" + std::to_string(maxRows),
+        formatMilliJoules(fused), formatMilliJoules(unfused),
+        formatBytes(saved));
+  }
   // The streaming layers' DRAM traffic is the same either way.
-  double fusedEnergy = f.dramEnergyPJ + t.streamingDramEnergyPJ,
-         fusedCycles = f.dramCycles + t.streamingDramCycles;
+  auto [fusedEnergy, fusedCycles] = s.getFusedDram();
   os << llvm::formatv(
       "fusion ({0} group{1}): DRAM {2} mJ, {3} DRAM cycles; unfused {4} mJ, "
       "{5} DRAM cycles; fused / unfused {6} (energy), {7} (cycles)\n",
-      f.groups.size(), f.groups.size() == 1 ? "" : "s",
+      f.groups.size(),
+      (f.groups.size() == 1 ? "" : "s") +
+          (s.attention.empty()
+               ? std::string()
+               : " and " + std::to_string(s.attention.size()) + " attention" +
+                     (s.attention.size() == 1 ? "" : "s")),
       formatMilliJoules(fusedEnergy), formatCycles(fusedCycles),
       formatMilliJoules(t.dramEnergyPJ), formatCycles(unfusedCycles),
       formatRatio(fusedEnergy, t.dramEnergyPJ),
@@ -602,8 +627,8 @@ void romac::printScheduleComparison(llvm::raw_ostream &os, const Schedule &base,
         return std::tuple{t.dramEnergyPJ, cycles, std::string("no fusion")};
       }
       size_t n = s.fusion->groups.size();
-      return std::tuple{s.fusion->dramEnergyPJ + t.streamingDramEnergyPJ,
-                        s.fusion->dramCycles + t.streamingDramCycles,
+      auto [energy, cycles] = s.getFusedDram();
+      return std::tuple{energy, cycles,
                         std::to_string(n) + " fused group" +
                             (n == 1 ? "" : "s")};
     };

@@ -437,6 +437,8 @@ searchDramAware(const CompileArgs &args, const CompileSetup &setup,
   schedule.fusion = romac::makeScheduleFusion(
       *fused, llvm::cantFail(romac::DramParams::get(setup.target.dram)),
       costTarget.frequencyMHz);
+  schedule.attention =
+      romac::findAttentionGroups(module, setup.target, schedule, &*rowBuffer);
   if (!args.quiet) {
     unsigned fusedLayers = 0;
     for (const romac::FusedGroup &g : fused->groups)
@@ -446,6 +448,11 @@ searchDramAware(const CompileArgs &args, const CompileSetup &setup,
         "s total)\n",
         fusedLayers, dramCompile->workloads.size(), fused->groups.size(),
         clock.seconds());
+    if (!schedule.attention.empty())
+      llvm::errs() << llvm::formatv(
+          "romac compile: {0} attentions costed fused (Q K^T, softmax, . V "
+          "in query tiles)\n",
+          schedule.attention.size());
   }
   return schedule;
 }

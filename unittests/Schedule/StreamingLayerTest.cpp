@@ -118,6 +118,61 @@ TEST(StreamingLayerTest, RowBufferStreamsEveryBurstOnce) {
   EXPECT_EQ(none.dramEnergyPJ, 0);
 }
 
+TEST(StreamingLayerTest, AttentionTilesAreTheLargestThatFit) {
+  // Small buffers so that the bounds bind; every (query rows, key block)
+  // pair is tried.
+  CostTarget c = npu().cost;
+  c.memories[c.memoryOf[static_cast<unsigned>(OperandClass::Input)]]
+      .capacityBytes = 700;
+  c.memories[c.memoryOf[static_cast<unsigned>(OperandClass::Weight)]]
+      .capacityBytes = 900;
+  c.memories[c.memoryOf[static_cast<unsigned>(OperandClass::Output)]]
+      .capacityBytes = 1500;
+  for (int64_t d : {4, 16, 48})
+    for (int64_t scoreBytes : {1, 4}) {
+      AttentionShape a;
+      a.batch = 3;
+      a.queries = 50;
+      a.keys = 37;
+      a.headDim = d;
+      a.valueDim = 8;
+      a.scoreBytes = scoreBytes;
+      a.outputBytes = 2;
+      AttentionTiles best{0, 0};
+      for (int64_t br = 1; br <= a.queries; ++br)
+        for (int64_t bc = 1; bc <= a.keys; ++bc) {
+          // Each tile's bytes, summed per buffer by hand.
+          bool fits = br * d * a.queryBytes <= 700 &&
+                      bc * (d * a.keyBytes + 8 * a.valueBytes) <= 900 &&
+                      br * bc * scoreBytes + br * 8 * 2 + 2 * br * 2 <= 1500;
+          if (fits && (br > best.queryRows ||
+                       (br == best.queryRows && bc > best.keyCols)))
+            best = {br, bc};
+        }
+      AttentionTiles got = chooseAttentionTiles(a, c);
+      EXPECT_EQ(got.queryRows, best.queryRows) << d << " " << scoreBytes;
+      EXPECT_EQ(got.keyCols, best.keyCols) << d << " " << scoreBytes;
+      if (best.queryRows == 0)
+        continue;
+      // The traffic of the loop nest, walked: per head and query tile, the
+      // tile's queries, every key and value block, the tile's outputs.
+      int64_t reads = 0, writes = 0;
+      for (int64_t h = 0; h < a.batch; ++h)
+        for (int64_t q = 0; q < a.queries; q += got.queryRows) {
+          int64_t rows = std::min(got.queryRows, a.queries - q);
+          reads += rows * d * a.queryBytes;
+          for (int64_t k = 0; k < a.keys; k += got.keyCols) {
+            int64_t cols = std::min(got.keyCols, a.keys - k);
+            reads += cols * (d * a.keyBytes + 8 * a.valueBytes);
+          }
+          writes += rows * 8 * a.outputBytes;
+        }
+      StreamingTraffic t = getFusedAttentionTraffic(a, got);
+      EXPECT_EQ(t.dramInputBytes + t.dramWeightBytes, reads);
+      EXPECT_EQ(t.dramWriteBytes, writes);
+    }
+}
+
 /// A schedule of one matmul with a fused bias before a streamed softmax-like
 /// reduction.
 Schedule scheduleWithStreaming() {

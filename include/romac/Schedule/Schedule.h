@@ -161,6 +161,59 @@ CostBreakdown costStreamingLayer(const StreamingTraffic &traffic,
                                  const DramModel *rowBuffer,
                                  std::optional<int64_t> *activates = nullptr);
 
+/// The sizes of one attention: softmax(Q Kᵀ) V over `batch` heads, and the
+/// bytes per element of its tensors (the products' operands').
+struct AttentionShape {
+  int64_t batch = 1, queries = 1, keys = 1, headDim = 1, valueDim = 1;
+  int64_t queryBytes = 1, keyBytes = 1, valueBytes = 1, scoreBytes = 1,
+          outputBytes = 1;
+};
+
+/// The tiles of a fused attention: `queryRows` queries at a time stay on
+/// chip while the keys and values stream past in blocks of `keyCols`.
+struct AttentionTiles {
+  int64_t queryRows = 0, keyCols = 0;
+};
+
+/// The on-chip bytes \p tiles need in each of \p target's buffers: the
+/// query tile in the input buffer, a key and a value block in the weight
+/// buffer, the score tile, the output accumulator and two statistics per
+/// query (the running max and sum of the online softmax) in the output
+/// buffer.
+llvm::SmallVector<int64_t, 3> getAttentionBufferBytes(const AttentionShape &a,
+                                                      AttentionTiles tiles,
+                                                      const CostTarget &target);
+
+/// The fused attention's tiles: the most query rows whose data fits the
+/// target's buffers (fewer passes over the keys and values), then the
+/// largest key block; {0, 0} when not even one query and one key fit.
+AttentionTiles chooseAttentionTiles(const AttentionShape &a,
+                                    const CostTarget &target);
+
+/// The DRAM traffic of the fused attention with \p tiles: every query and
+/// output once, the keys and values once per query tile (input, weight and
+/// write bytes of the result; nothing else set).
+StreamingTraffic getFusedAttentionTraffic(const AttentionShape &a,
+                                          AttentionTiles tiles);
+
+/// One attention costed as one fused, tiled computation (`romac compile
+/// --fuse`; docs/streaming-layers.md): the scores never reach DRAM.
+struct AttentionGroup {
+  /// Positions in Schedule::layers of the two products (Q Kᵀ, then · V) and
+  /// in Schedule::streaming of the layers between them (scale, softmax).
+  unsigned scores = 0, output = 0;
+  std::vector<unsigned> streaming;
+  AttentionShape shape;
+  AttentionTiles tiles;
+  /// Fused: the DRAM bytes (getFusedAttentionTraffic()), energy (pJ) and
+  /// busy time (compute cycles).
+  int64_t dramReadBytes = 0, dramWriteBytes = 0;
+  double dramEnergyPJ = 0, dramCycles = 0;
+  /// The same three layers' DRAM unfused (as their entries state them).
+  int64_t unfusedDramBytes = 0;
+  double unfusedDramEnergyPJ = 0, unfusedDramCycles = 0;
+};
+
 struct ScheduleSearchInfo {
   std::string objective = "energy";
   std::string policy = "adaptive";
@@ -264,8 +317,16 @@ struct Schedule {
   std::vector<StreamingLayerSchedule> streaming;
   /// Set when chains of layers were fused (`romac compile --fuse`).
   std::optional<ScheduleFusion> fusion;
+  /// Attentions costed fused (`romac compile --fuse`); their layers' own
+  /// entries stay the unfused ones.
+  std::vector<AttentionGroup> attention;
 
   ScheduleTotals getTotals() const;
+  /// The network's DRAM energy (pJ) and DRAM busy time (compute cycles) as
+  /// it runs fused: the fused groups' figure (`fusion`, the contractions),
+  /// the streaming layers', less what every fused attention saves. Requires
+  /// `fusion`.
+  std::pair<double, double> getFusedDram() const;
   /// Per layer, the index in `fusion->groups` of the group covering it, or
   /// -1 (every layer -1 without a fusion section).
   std::vector<int> getFusedGroupOfLayers() const;

@@ -12,6 +12,7 @@
 
 #include "romac/Dialect/Romac/Analysis/StreamingLayers.h"
 #include "romac/Dialect/Romac/Analysis/LinalgWorkload.h"
+#include "romac/Dialect/Romac/Analysis/ScheduleBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -72,6 +73,14 @@ public:
           l.kind == LayerKind::Streaming &&
           llvm::all_of(getReads(l), [&](Value v) { return isConstant(v); });
     }
+    // Each layer's place in its kind's list of the schedule.
+    unsigned contractions = 0, streams = 0;
+    for (auto [i, l] : llvm::enumerate(layers))
+      localIndex.push_back(l.kind == LayerKind::Contraction ? contractions++
+                           : constant[i]                    ? -1
+                                                            : streams++);
+    numContractions = contractions;
+    numStreaming = streams;
     for (size_t i = 0; i < layers.size(); ++i)
       tryEpilogue(i);
     for (size_t i = layers.size(); i-- > 0;)
@@ -83,7 +92,23 @@ public:
   void append(std::vector<StreamingLayerSchedule> &out, unsigned &position,
               const CostTarget &costTarget, const DramModel *rowBuffer) const;
 
+  /// Appends the attentions that can run fused (findAttentionGroups()),
+  /// this function's layers starting at \p contractionBase and
+  /// \p streamingBase in \p schedule.
+  void appendAttention(std::vector<AttentionGroup> &out,
+                       unsigned contractionBase, unsigned streamingBase,
+                       const Schedule &schedule,
+                       const DramModel *rowBuffer) const;
+
+  unsigned numContractions = 0, numStreaming = 0;
+
 private:
+  /// The streaming layers between contraction \p a (Q Kᵀ) and the one
+  /// contraction that reads what they make (· V), which is returned; -1
+  /// when \p a is not the start of such an attention.
+  int findAttention(size_t a, llvm::SetVector<size_t> &region) const;
+  std::optional<AttentionShape> getAttentionShape(size_t a, size_t b) const;
+
   bool isElementwise(size_t i) const {
     return layers[i].kind == LayerKind::Streaming &&
            layers[i].workload.op == OpKind::Elementwise;
@@ -122,6 +147,9 @@ private:
   /// Streaming layers that read constants only: the compiler computes them
   /// once (folding), so they are not layers that run.
   std::vector<bool> constant;
+  /// Per layer its index among the schedule's contractions or streaming
+  /// layers of this function (-1 for a constant one).
+  std::vector<int> localIndex;
 };
 
 llvm::SetVector<Value> FunctionStreaming::getReads(const Layer &l) {
@@ -267,7 +295,161 @@ void FunctionStreaming::append(std::vector<StreamingLayerSchedule> &out,
   }
 }
 
+int FunctionStreaming::findAttention(size_t a,
+                                     llvm::SetVector<size_t> &region) const {
+  OpKind kind = layers[a].workload.op;
+  if (kind != OpKind::BatchMatmul && kind != OpKind::Matmul)
+    return -1;
+  // Everything that reads the scores, transitively through streaming
+  // layers, up to the one contraction that reads the result.
+  llvm::DenseSet<Value> inside;
+  llvm::SmallVector<Value> work = {layers[a].op->getResult(0)};
+  inside.insert(getTensorRoot(work.front()));
+  int b = -1;
+  while (!work.empty()) {
+    llvm::SetVector<Operation *> readers;
+    collectReaders(getTensorRoot(work.pop_back_val()), readers);
+    for (Operation *r : readers) {
+      auto it = index.find(r);
+      if (it == index.end())
+        return -1; // a result of the function, an op without a layer
+      size_t j = static_cast<size_t>(it->second);
+      if (layers[j].kind == LayerKind::Contraction) {
+        if (j == a || (b >= 0 && static_cast<size_t>(b) != j))
+          return -1;
+        b = static_cast<int>(j);
+        continue;
+      }
+      if (!region.insert(j))
+        continue;
+      if (region.size() > 16)
+        return -1; // not an attention's softmax
+      for (Value v : layers[j].op->getResults()) {
+        inside.insert(getTensorRoot(v));
+        work.push_back(v);
+      }
+    }
+  }
+  // A softmax has reductions (its max and sum over the keys); an MLP's
+  // bias and activation between two products do not.
+  if (b < 0 || llvm::none_of(region, [&](size_t j) {
+        return layers[j].workload.op == OpKind::Reduction;
+      }))
+    return -1;
+  // The region reads nothing else but constants, and · V reads its result
+  // as its first operand only.
+  for (size_t j : region)
+    for (Value v : getReads(layers[j]))
+      if (!inside.contains(v) && !isConstant(v))
+        return -1;
+  const Layer &pv = layers[b];
+  for (auto [o, op] : llvm::enumerate(pv.workload.operands))
+    if (op.role == OperandRole::Read &&
+        inside.contains(getTensorRoot(pv.values[o])) != (o == 0))
+      return -1;
+  return b;
+}
+
+std::optional<AttentionShape>
+FunctionStreaming::getAttentionShape(size_t a, size_t b) const {
+  // The target's data types, as the search sees the products.
+  Workload qk = layers[a].workload, pv = layers[b].workload;
+  applyTargetPrecision(qk, target);
+  applyTargetPrecision(pv, target);
+  auto bound = [](const Workload &w, llvm::StringRef name,
+                  int64_t absent) -> std::optional<int64_t> {
+    for (const LoopDim &d : w.dims)
+      if (d.name == name)
+        return d.bound;
+    return absent > 0 ? std::optional<int64_t>(absent) : std::nullopt;
+  };
+  std::optional<int64_t> batch = bound(qk, "B", 1), m = bound(qk, "M", 0),
+                         n = bound(qk, "N", 0), k = bound(qk, "K", 0),
+                         batch2 = bound(pv, "B", 1), m2 = bound(pv, "M", 0),
+                         dv = bound(pv, "N", 0), k2 = bound(pv, "K", 0);
+  if (!m || !n || !k || !dv || !m2 || !k2 || *batch != *batch2 || *m != *m2 ||
+      *n != *k2 || qk.operands.size() != 3 || pv.operands.size() != 3)
+    return std::nullopt;
+  AttentionShape s;
+  s.batch = *batch;
+  s.queries = *m;
+  s.keys = *n;
+  s.headDim = *k;
+  s.valueDim = *dv;
+  s.queryBytes = qk.operands[0].bytesPerElement;
+  s.keyBytes = qk.operands[1].bytesPerElement;
+  s.scoreBytes = qk.operands[2].bytesPerElement;
+  s.valueBytes = pv.operands[1].bytesPerElement;
+  s.outputBytes = pv.operands[2].bytesPerElement;
+  return s;
+}
+
+void FunctionStreaming::appendAttention(std::vector<AttentionGroup> &out,
+                                        unsigned contractionBase,
+                                        unsigned streamingBase,
+                                        const Schedule &schedule,
+                                        const DramModel *rowBuffer) const {
+  for (size_t a = 0; a < layers.size(); ++a) {
+    if (layers[a].kind != LayerKind::Contraction)
+      continue;
+    llvm::SetVector<size_t> region;
+    int b = findAttention(a, region);
+    std::optional<AttentionShape> shape =
+        b >= 0 ? getAttentionShape(a, b) : std::nullopt;
+    if (!shape)
+      continue;
+    AttentionGroup g;
+    g.scores = contractionBase + localIndex[a];
+    g.output = contractionBase + localIndex[b];
+    if (g.output >= schedule.layers.size())
+      continue;
+    for (size_t j : region)
+      g.streaming.push_back(streamingBase + localIndex[j]);
+    llvm::sort(g.streaming);
+    if (g.streaming.back() >= schedule.streaming.size())
+      continue;
+    g.shape = *shape;
+    g.tiles = chooseAttentionTiles(g.shape, schedule.target);
+    if (g.tiles.queryRows == 0)
+      continue;
+    StreamingTraffic t = getFusedAttentionTraffic(g.shape, g.tiles);
+    CostBreakdown c = costStreamingLayer(t, schedule.target, rowBuffer);
+    g.dramReadBytes = c.dramReadBytes;
+    g.dramWriteBytes = c.dramWriteBytes;
+    g.dramEnergyPJ = c.dramEnergyPJ;
+    g.dramCycles = c.dramCycles;
+    auto addUnfused = [&](const CostBreakdown &u) {
+      g.unfusedDramBytes += u.getDramBytes();
+      g.unfusedDramEnergyPJ += u.dramEnergyPJ;
+      g.unfusedDramCycles += u.dramCycles;
+    };
+    addUnfused(schedule.layers[g.scores].cost);
+    addUnfused(schedule.layers[g.output].cost);
+    for (unsigned j : g.streaming)
+      addUnfused(schedule.streaming[j].cost);
+    // Fused only where it saves DRAM energy (tiny buffers re-read the keys
+    // and values too often).
+    if (g.dramEnergyPJ < g.unfusedDramEnergyPJ)
+      out.push_back(std::move(g));
+  }
+}
+
 } // namespace
+
+std::vector<AttentionGroup>
+romac::findAttentionGroups(ModuleOp module, const Target &target,
+                           const Schedule &schedule,
+                           const DramModel *rowBuffer) {
+  std::vector<AttentionGroup> out;
+  unsigned contractions = 0, streams = 0;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    FunctionStreaming f(func, target);
+    f.appendAttention(out, contractions, streams, schedule, rowBuffer);
+    contractions += f.numContractions;
+    streams += f.numStreaming;
+  }
+  return out;
+}
 
 std::vector<StreamingLayerSchedule>
 romac::collectStreamingLayers(ModuleOp module, const Target &target,

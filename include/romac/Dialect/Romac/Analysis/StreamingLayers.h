@@ -32,6 +32,19 @@ std::vector<StreamingLayerSchedule>
 collectStreamingLayers(mlir::ModuleOp module, const Target &target,
                        const DramModel *rowBuffer = nullptr);
 
+/// The attentions of \p module that can run as one fused, tiled
+/// computation: a batch_matmul or matmul Q Kᵀ whose scores only streaming
+/// layers read (a scale, a softmax; constants aside), transitively, up to
+/// one contraction that reads their result as its first operand (· V).
+/// \p schedule is the module's (its layers and streaming layers in
+/// collectLayers() order): the groups index it, their unfused DRAM is its
+/// entries', their fused DRAM streams through \p rowBuffer (flat without).
+/// Groups whose fused DRAM energy is not lower are left out.
+std::vector<AttentionGroup>
+findAttentionGroups(mlir::ModuleOp module, const Target &target,
+                    const Schedule &schedule,
+                    const DramModel *rowBuffer = nullptr);
+
 } // namespace romac
 
 #endif // ROMAC_DIALECT_ROMAC_ANALYSIS_STREAMINGLAYERS_H
