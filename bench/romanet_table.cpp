@@ -44,7 +44,8 @@
 // CSV is written atomically (romac/Support/OutputFile.h).
 //
 // --fusion-pool-kib N limits the on-chip activation pool fused groups may
-// use (default: the target's input and output buffers).
+// use (default: the target's input buffers, and its output buffers when it
+// pools them: `activation_buffers_pooled`).
 //
 //===----------------------------------------------------------------------===//
 
@@ -297,8 +298,9 @@ const char kHelp[] =
     "  --layers              print every layer and fused group\n"
     "  --fusion-pool-kib N   the on-chip activation pool of fused groups in "
     "KiB\n"
-    "                        (N >= 1; default: the target's input and output "
-    "buffers)\n"
+    "                        (N >= 1; default: the target's input buffers, "
+    "with\n"
+    "                        its output buffers when it pools them)\n"
     "  -h, --help            print this help\n";
 
 /// Parses the value \p text of \p flag as an integer in [\p min, \p max].

@@ -34,6 +34,7 @@ CostTarget CostTarget::get(const Target &target) {
   result.frequencyMHz = target.compute.frequencyMHz;
   result.macEnergyPJ = target.compute.macEnergyPJ;
   result.packBytesPerCycle = target.compute.packBytesPerCycle;
+  result.activationBuffersPooled = target.activationBuffersPooled;
   for (const OnChipMemory &mem : target.memories) {
     CostMemory &m = result.memories.emplace_back();
     m.name = mem.name;

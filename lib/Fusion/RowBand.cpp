@@ -284,7 +284,10 @@ RowBandCounts romac::computeRowBandCounts(ArrayRef<RowBandLayer> chain,
 RowBandCapacity RowBandCapacity::get(const CostTarget &target) {
   RowBandCapacity cap;
   for (const CostMemory &m : target.memories) {
-    bool act = m.holds(OperandClass::Input) || m.holds(OperandClass::Output);
+    // Activation rows live where the layers read their inputs; the output
+    // buffers join them only when the target pools the two.
+    bool act = m.holds(OperandClass::Input) || (m.holds(OperandClass::Output) &&
+                                                target.activationBuffersPooled);
     bool weight = m.holds(OperandClass::Weight);
     if (act && weight)
       cap.sharedBytes += m.capacityBytes;

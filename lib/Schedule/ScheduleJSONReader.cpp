@@ -199,8 +199,10 @@ static bool fromJSON(const json::Value &v, CostMemory &mem, json::Path path) {
 static bool fromJSON(const json::Value &v, CostTarget &t, json::Path path) {
   json::ObjectMapper m(v, path);
   t.description.clear();
+  t.activationBuffersPooled = false;
   if (!m || !m.map("name", t.name) ||
-      !m.mapOptional("description", t.description))
+      !m.mapOptional("description", t.description) ||
+      !m.mapOptional("activation_buffers_pooled", t.activationBuffersPooled))
     return false;
   // The rest is optional: a schedule may name its target only.
   const json::Object &obj = *v.getAsObject();

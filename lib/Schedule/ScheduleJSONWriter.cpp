@@ -90,6 +90,8 @@ void writeTarget(Writer &w, const CostTarget &t) {
       if (t.packBytesPerCycle > 0)
         w.real("pack_bytes_per_cycle", t.packBytesPerCycle);
     });
+    if (t.activationBuffersPooled)
+      w.j.attribute("activation_buffers_pooled", true);
     w.array("memories", [&] {
       for (const CostMemory &m : t.memories)
         w.j.object([&] {

@@ -137,6 +137,7 @@ private:
   bool readDouble(const YNode &node, StringRef path, double &out,
                   bool allowZero);
   bool readString(const YNode &node, StringRef path, std::string &out);
+  bool readBool(const YNode &node, StringRef path, bool &out);
 
   //===--- sections -------------------------------------------------------===//
 
@@ -434,6 +435,15 @@ bool TargetParser::readString(const YNode &node, StringRef path,
   return true;
 }
 
+bool TargetParser::readBool(const YNode &node, StringRef path, bool &out) {
+  if (!expectScalar(node, path, "true or false"))
+    return false;
+  if (node.value != "true" && node.value != "false")
+    return fail(node, path, "expected true or false, got '" + node.value + "'");
+  out = node.value == "true";
+  return true;
+}
+
 //===----------------------------------------------------------------------===//
 // Sections
 //===----------------------------------------------------------------------===//
@@ -445,10 +455,11 @@ static bool isValidTargetName(StringRef name) {
 }
 
 bool TargetParser::parseTop(const YNode &root, Target &target) {
-  static const KeySpec spec[] = {{"name", false},   {"description", false},
-                                 {"compute", true}, {"memories", true},
-                                 {"dram", true},    {"dvfs", false},
-                                 {"power", false}};
+  static const KeySpec spec[] = {
+      {"name", false},   {"description", false},
+      {"compute", true}, {"memories", true},
+      {"dram", true},    {"dvfs", false},
+      {"power", false},  {"activation_buffers_pooled", false}};
   Fields top;
   if (root.kind != YNode::Mapping)
     return fail(root.line, root.column,
@@ -476,6 +487,10 @@ bool TargetParser::parseTop(const YNode &root, Target &target) {
       !parseMemories(*top.get("memories"), target.memories) ||
       !parseDram(*top.get("dram"), target.dram))
     return false;
+  if (const YNode *pooled = top.get("activation_buffers_pooled"))
+    if (!readBool(*pooled, "activation_buffers_pooled",
+                  target.activationBuffersPooled))
+      return false;
   if (const YNode *dvfs = top.get("dvfs"))
     if (!parseDvfs(*dvfs, target.dvfs))
       return false;

@@ -228,9 +228,14 @@ TEST(FusionNetworkTest, GroupTracesRepeatTheGroups) {
 }
 
 TEST(FusionNetworkTest, CapacityFromTheTargetsBuffers) {
-  // Separate buffers: inputs and outputs pool, the weight buffer apart.
-  RowBandCapacity ddr3 =
-      RowBandCapacity::get(loadTestTarget("romanet-ddr3").cost);
+  // Separate buffers: the activation rows fit the input buffer, the weights
+  // the weight buffer; the output buffer joins the input buffer only when
+  // the target says they are pooled.
+  CostTarget separate = loadTestTarget("romanet-ddr3").cost;
+  EXPECT_FALSE(separate.activationBuffersPooled);
+  EXPECT_EQ(RowBandCapacity::get(separate).activationBytes, 64 * 1024);
+  separate.activationBuffersPooled = true;
+  RowBandCapacity ddr3 = RowBandCapacity::get(separate);
   EXPECT_EQ(ddr3.activationBytes, 128 * 1024);
   EXPECT_EQ(ddr3.weightBytes, 64 * 1024);
   EXPECT_EQ(ddr3.sharedBytes, 0);

@@ -182,7 +182,14 @@ TEST(TargetErrorTest, UnknownKeyListsAllowedKeys) {
             "write_energy_pj_per_byte, bandwidth_bytes_per_cycle)");
   EXPECT_EQ(errorOf(withLine(1, "name: test-target", "colour: red")),
             "t.yaml:1:1: error: colour: unknown key (allowed: name, "
-            "description, compute, memories, dram, dvfs, power)");
+            "description, compute, memories, dram, dvfs, power, "
+            "activation_buffers_pooled)");
+  // A flag is true or false.
+  EXPECT_EQ(errorOf(withLine(1, "name: test-target",
+                             "name: test-target\nactivation_buffers_pooled: "
+                             "yes")),
+            "t.yaml:2:28: error: activation_buffers_pooled: expected true or "
+            "false, got 'yes'");
   EXPECT_EQ(errorOf(withLine(6,
                              "  bytes_per_element: {input: 1, weight: 1, "
                              "output: 2}",

@@ -111,6 +111,8 @@ struct CostTarget {
   /// Bytes per cycle at which every operand tile is copied at each tile step
   /// (0: none; the target's `compute.pack_bytes_per_cycle`).
   double packBytesPerCycle = 0;
+  /// Target::activationBuffersPooled.
+  bool activationBuffersPooled = false;
   /// On-chip buffers; every class is held by exactly one of them.
   llvm::SmallVector<CostMemory, 3> memories;
   /// Index into `memories` of the buffer holding each class.

@@ -322,6 +322,11 @@ struct Target {
   std::vector<DvfsPoint> dvfs;
   /// Optional static power and frequency-switch time.
   PowerConfig power;
+  /// The buffers holding inputs and those holding outputs may together hold
+  /// a fused group's activation rows (the array reads its inputs from either:
+  /// ping-pong between layers); YAML `activation_buffers_pooled`, default
+  /// false: a fused group's activations must fit the input buffers.
+  bool activationBuffersPooled = false;
 
   /// The buffer that holds \p operand, or nullptr (never for a loaded target).
   const OnChipMemory *getMemoryFor(OperandKind operand) const;
