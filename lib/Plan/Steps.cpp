@@ -7,6 +7,8 @@
 
 #include "romac/Plan/Steps.h"
 
+#include "llvm/ADT/StringMap.h"
+
 using namespace romac;
 using namespace romac::plan;
 
@@ -32,35 +34,27 @@ void addCompute(Step &step, const LayerResult &layer) {
   step.onChipPJ += layer.cost.macEnergyPJ + layer.cost.sramEnergyPJ;
 }
 
-} // namespace
-
-std::vector<Step> plan::getSteps(llvm::ArrayRef<Workload> workloads,
-                                 const DramSearchResult &result,
-                                 const FusionResult *fusion,
-                                 const DramParams &dram, double computeMHz) {
-  std::vector<Step> steps;
-  if (!fusion) {
-    for (auto [w, l] : llvm::zip_equal(workloads, result.layers)) {
-      Step step;
-      step.name = w.name;
-      addCompute(step, l.layer);
-      addDram(step, l.stats, l.relayouts, dram, computeMHz);
-      steps.push_back(std::move(step));
-    }
-    return steps;
-  }
-  // A group's layers keep their tilings' compute; its DRAM is the group's.
+/// The contractions' steps, each with the index of its first contraction;
+/// the layers in \p noDram keep their compute but not their DRAM.
+std::vector<std::pair<unsigned, Step>>
+getContractionSteps(llvm::ArrayRef<Workload> workloads,
+                    const DramSearchResult &result, const FusionResult *fusion,
+                    const std::vector<bool> &noDram, const DramParams &dram,
+                    double computeMHz) {
+  std::vector<std::pair<unsigned, Step>> steps;
   for (size_t i = 0; i < workloads.size(); ++i) {
-    int g = fusion->groupOf[i];
+    int g = fusion ? fusion->groupOf[i] : -1;
     if (g < 0) {
-      const DramLayerResult &l = fusion->layers[i];
+      const DramLayerResult &l = fusion ? fusion->layers[i] : result.layers[i];
       Step step;
       step.name = workloads[i].name;
       addCompute(step, l.layer);
-      addDram(step, l.stats, l.relayouts, dram, computeMHz);
-      steps.push_back(std::move(step));
+      if (!noDram[i])
+        addDram(step, l.stats, l.relayouts, dram, computeMHz);
+      steps.push_back({static_cast<unsigned>(i), std::move(step)});
       continue;
     }
+    // A group's layers keep their tilings' compute; its DRAM is the group's.
     const FusedGroup &group = fusion->groups[g];
     if (i != group.first)
       continue;
@@ -70,7 +64,98 @@ std::vector<Step> plan::getSteps(llvm::ArrayRef<Workload> workloads,
     for (unsigned j = group.first; j <= group.last; ++j)
       addCompute(step, fusion->layers[j].layer);
     addDram(step, group.stats, group.relayouts, dram, computeMHz);
+    steps.push_back({static_cast<unsigned>(i), std::move(step)});
+  }
+  return steps;
+}
+
+/// A streaming layer's step (its DRAM unless \p withDram is false).
+Step getStreamingStep(const StreamingLayerSchedule &l, bool withDram,
+                      double computeMHz) {
+  Step step;
+  step.name = l.name;
+  step.computeCycles = static_cast<double>(l.cost.computeCycles);
+  step.onChipPJ = l.cost.macEnergyPJ + l.cost.sramEnergyPJ;
+  if (!withDram)
+    return step;
+  // Background and refresh over the busy time, the rest access energy.
+  double background = 0;
+  for (const auto &[kind, pj] : l.cost.dram.energyBreakdownPJ)
+    if (kind == "background" || kind == "refresh")
+      background += pj;
+  step.dramBusyBackgroundPJ = background;
+  step.dramAccessPJ = l.cost.dramEnergyPJ - background;
+  step.dramBusyNs = l.cost.dramCycles * 1000.0 / computeMHz;
+  return step;
+}
+
+} // namespace
+
+std::vector<Step> plan::getSteps(llvm::ArrayRef<Workload> workloads,
+                                 const DramSearchResult &result,
+                                 const FusionResult *fusion,
+                                 const DramParams &dram, double computeMHz) {
+  return getNetworkSteps(workloads, result, fusion, {}, {}, dram, computeMHz);
+}
+
+std::vector<Step>
+plan::getNetworkSteps(llvm::ArrayRef<Workload> workloads,
+                      const DramSearchResult &result,
+                      const FusionResult *fusion,
+                      llvm::ArrayRef<StreamingLayerSchedule> streaming,
+                      llvm::ArrayRef<AttentionGroup> attention,
+                      const DramParams &dram, double computeMHz) {
+  // A fused attention's DRAM replaces its products' and softmax's.
+  std::vector<bool> noDram(workloads.size(), false),
+      noStreamDram(streaming.size(), false);
+  for (const AttentionGroup &g : attention) {
+    noDram[g.scores] = noDram[g.output] = true;
+    for (unsigned j : g.streaming)
+      noStreamDram[j] = true;
+  }
+  std::vector<std::pair<unsigned, Step>> contractions =
+      getContractionSteps(workloads, result, fusion, noDram, dram, computeMHz);
+  for (const AttentionGroup &g : attention)
+    for (auto &[first, step] : contractions)
+      if (first == g.scores) {
+        step.dramAccessPJ += g.dramEnergyPJ;
+        step.dramBusyNs += g.dramCycles * 1000.0 / computeMHz;
+      }
+  // Program order: an unfused streaming layer before the contraction it
+  // precedes. A fused one runs in its host's tiles: its compute, on-chip
+  // energy and DRAM join the host's step.
+  std::vector<Step> steps;
+  llvm::StringMap<size_t> stepOf;
+  auto emit = [&](const StreamingLayerSchedule &l, bool withDram) {
+    if (l.fusion == StreamingFusion::None) {
+      stepOf[l.name] = steps.size();
+      steps.push_back(getStreamingStep(l, withDram, computeMHz));
+    }
+  };
+  size_t next = 0;
+  for (auto &[first, step] : contractions) {
+    for (; next < streaming.size() && streaming[next].position <= first; ++next)
+      emit(streaming[next], !noStreamDram[next]);
+    // Every layer of a fused group maps to the group's step.
+    int g = fusion ? fusion->groupOf[first] : -1;
+    unsigned last = g < 0 ? first : fusion->groups[g].last;
+    for (unsigned i = first; i <= last; ++i)
+      stepOf[workloads[i].name] = steps.size();
     steps.push_back(std::move(step));
+  }
+  for (; next < streaming.size(); ++next)
+    emit(streaming[next], !noStreamDram[next]);
+  for (auto [j, l] : llvm::enumerate(streaming)) {
+    auto host = stepOf.find(l.fusedInto);
+    if (l.fusion == StreamingFusion::None || host == stepOf.end())
+      continue;
+    Step extra = getStreamingStep(l, !noStreamDram[j], computeMHz);
+    Step &h = steps[host->second];
+    h.computeCycles += extra.computeCycles;
+    h.onChipPJ += extra.onChipPJ;
+    h.dramAccessPJ += extra.dramAccessPJ;
+    h.dramBusyBackgroundPJ += extra.dramBusyBackgroundPJ;
+    h.dramBusyNs += extra.dramBusyNs;
   }
   return steps;
 }

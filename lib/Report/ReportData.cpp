@@ -235,6 +235,9 @@ Object totalsData(const Schedule &s, const ScheduleTotals &t,
   for (const auto &[name, pj] : t.dramEnergyBreakdownPJ)
     breakdown[name] = pj;
   return Object{{"layers", static_cast<int64_t>(s.layers.size())},
+                {"streaming_layers", t.streamingLayers},
+                {"streaming_ops", t.streamingOps},
+                {"streaming_dram_energy_pj", t.streamingDramEnergyPJ},
                 {"macs", t.macs},
                 {"energy_pj", Object{{"mac", t.macEnergyPJ},
                                      {"sram", t.sramEnergyPJ},
@@ -280,10 +283,14 @@ Object fusionData(const Schedule &s, const ScheduleFusion &f,
                {"dram_cycles", g.dramCycles},
                {"bursts", g.bursts},
                {"row_hits", g.rowHits}});
+  // The whole network's DRAM as it runs fused: the groups', the streaming
+  // layers' and the fused attentions' (Schedule::getFusedDram()).
+  auto [dramEnergy, dramCycles] = s.getFusedDram();
   return Object{
-      {"dram_energy_pj", f.dramEnergyPJ},
-      {"dram_cycles", f.dramCycles},
-      {"total_energy_pj", t.totalEnergyPJ - t.dramEnergyPJ + f.dramEnergyPJ},
+      {"dram_energy_pj", dramEnergy},
+      {"dram_cycles", dramCycles},
+      {"total_energy_pj", t.totalEnergyPJ - t.dramEnergyPJ + dramEnergy},
+      {"attentions", static_cast<int64_t>(s.attention.size())},
       {"groups", std::move(groups)}};
 }
 
@@ -293,14 +300,11 @@ Object scheduleData(const ReportInput &in) {
   ScheduleTotals t = s.getTotals();
   std::vector<int> groups = s.getFusedGroupOfLayers();
   Array layers;
-  int64_t lowerBound = 0;
-  for (auto [i, l] : llvm::enumerate(s.layers)) {
-    Object layer = layerData(l, s, groups[i]);
-    if (std::optional<int64_t> lb =
-            layer.getObject("dram")->getInteger("lower_bound_bytes"))
-      lowerBound += *lb;
-    layers.push_back(std::move(layer));
-  }
+  for (auto [i, l] : llvm::enumerate(s.layers))
+    layers.push_back(layerData(l, s, groups[i]));
+  // The streaming layers' traffic is part of the totals and of the bound
+  // (ScheduleTotals::dramLowerBoundBytes).
+  int64_t lowerBound = t.dramLowerBoundBytes;
   Object out{{"label", in.label},
              {"model", s.model},
              {"target", targetData(s.target)},

@@ -371,52 +371,15 @@ bool readMapping(const json::Object &layer, json::Path layerPath,
 // Costs
 //===----------------------------------------------------------------------===//
 
-/// The layer's `dram` section (at `layerPath`) without the DRAM placement:
-/// model, bytes per operand, cycles, row-buffer counts, energy by kind.
-bool readDramCosts(const json::Object &layer, json::Path layerPath,
-                   LayerSchedule &l) {
-  const Workload &w = l.workload;
-  CostBreakdown &c = l.cost;
-  const json::Value *v = getMember(layer, layerPath, "dram");
-  if (!v)
-    return false;
-  json::Path path = layerPath.field("dram");
-  json::ObjectMapper m(*v, path);
-  if (!m || !m.map("model", c.dramModel))
-    return false;
-  const json::Object &dram = *v->getAsObject();
-  llvm::SmallVector<int64_t, 4> values;
-  if (!readPerOperand(dram, path, "read_bytes", w, values))
-    return false;
-  for (auto [o, x] : llvm::enumerate(values)) {
-    c.operands[o].dramReadBytes = x;
-    c.dramReadBytes += x;
-  }
-  if (!readPerOperand(dram, path, "write_bytes", w, values))
-    return false;
-  for (auto [o, x] : llvm::enumerate(values)) {
-    c.operands[o].dramWriteBytes = x;
-    c.dramWriteBytes += x;
-  }
-  // Derived from the workload: an edited value is an error.
-  if (const json::Value *lb = dram.get("lower_bound_bytes")) {
-    int64_t bound;
-    if (!fromJSON(*lb, bound, path.field("lower_bound_bytes")))
-      return false;
-    if (bound != w.getCompulsoryDramBytes())
-      return fail(path.field("lower_bound_bytes"),
-                  "is " + Twine(bound) +
-                      " but the layer's compulsory traffic is " +
-                      Twine(w.getCompulsoryDramBytes()));
-  }
-  DramEstimate &d = c.dram;
-  if (!m.map("cycles", c.dramCycles) ||
-      !mapOptional(dram, path, "bursts", d.bursts) ||
+} // namespace
+
+bool detail::readRowBufferEstimate(const json::Object &dram, json::Path path,
+                                   DramEstimate &d) {
+  if (!mapOptional(dram, path, "bursts", d.bursts) ||
       !mapOptional(dram, path, "row_hits", d.rowHits) ||
       !mapOptional(dram, path, "row_misses", d.rowMisses) ||
       !mapOptional(dram, path, "row_conflicts", d.rowConflicts))
     return false;
-  d.cycles = c.dramCycles;
   // Row-buffer counts come together and add up.
   bool any = d.bursts || d.rowHits || d.rowMisses || d.rowConflicts;
   bool all = d.bursts && d.rowHits && d.rowMisses && d.rowConflicts;
@@ -462,6 +425,53 @@ bool readDramCosts(const json::Object &layer, json::Path layerPath,
                   "must be a finite non-negative number");
     d.energyBreakdownPJ.push_back({kind.str(), pj});
   }
+  return true;
+}
+
+namespace {
+
+/// The layer's `dram` section (at `layerPath`) without the DRAM placement:
+/// model, bytes per operand, cycles, row-buffer counts, energy by kind.
+bool readDramCosts(const json::Object &layer, json::Path layerPath,
+                   LayerSchedule &l) {
+  const Workload &w = l.workload;
+  CostBreakdown &c = l.cost;
+  const json::Value *v = getMember(layer, layerPath, "dram");
+  if (!v)
+    return false;
+  json::Path path = layerPath.field("dram");
+  json::ObjectMapper m(*v, path);
+  if (!m || !m.map("model", c.dramModel))
+    return false;
+  const json::Object &dram = *v->getAsObject();
+  llvm::SmallVector<int64_t, 4> values;
+  if (!readPerOperand(dram, path, "read_bytes", w, values))
+    return false;
+  for (auto [o, x] : llvm::enumerate(values)) {
+    c.operands[o].dramReadBytes = x;
+    c.dramReadBytes += x;
+  }
+  if (!readPerOperand(dram, path, "write_bytes", w, values))
+    return false;
+  for (auto [o, x] : llvm::enumerate(values)) {
+    c.operands[o].dramWriteBytes = x;
+    c.dramWriteBytes += x;
+  }
+  // Derived from the workload: an edited value is an error.
+  if (const json::Value *lb = dram.get("lower_bound_bytes")) {
+    int64_t bound;
+    if (!fromJSON(*lb, bound, path.field("lower_bound_bytes")))
+      return false;
+    if (bound != w.getCompulsoryDramBytes())
+      return fail(path.field("lower_bound_bytes"),
+                  "is " + Twine(bound) +
+                      " but the layer's compulsory traffic is " +
+                      Twine(w.getCompulsoryDramBytes()));
+  }
+  if (!m.map("cycles", c.dramCycles) ||
+      !readRowBufferEstimate(dram, path, c.dram))
+    return false;
+  c.dram.cycles = c.dramCycles;
   return true;
 }
 

@@ -71,6 +71,12 @@ bool readLayer(const llvm::json::Value &v, llvm::json::Path path,
                const Schedule &s, LayerSchedule &l,
                std::optional<int64_t> &fusedGroup);
 
+/// The row-buffer counts of a `dram` object (\p dram at \p path):
+/// `bursts`, `row_hits`, `row_misses`, `row_conflicts` (all or none, adding
+/// up) and the optional `energy_pj` by kind.
+bool readRowBufferEstimate(const llvm::json::Object &dram,
+                           llvm::json::Path path, DramEstimate &d);
+
 /// The optional `streaming_layers` of the schedule object \p top (at
 /// \p path) into `s.streaming`, after its layers.
 bool readStreamingLayers(const llvm::json::Object &top, llvm::json::Path path,

@@ -47,46 +47,12 @@ bool readStreamingDram(const json::Value &v, json::Path path,
       !mapNonNegative(m, path, "cycles", c.dramCycles))
     return false;
   const json::Object &o = *v.getAsObject();
-  DramEstimate &d = c.dram;
-  if (!mapOptional(o, path, "bursts", d.bursts) ||
-      !mapOptional(o, path, "row_hits", d.rowHits) ||
-      !mapOptional(o, path, "row_misses", d.rowMisses) ||
-      !mapOptional(o, path, "row_conflicts", d.rowConflicts) ||
-      !mapOptional(o, path, "activates", l.activates))
+  if (!mapOptional(o, path, "activates", l.activates) ||
+      !readRowBufferEstimate(o, path, c.dram))
     return false;
-  bool any = d.bursts || d.rowHits || d.rowMisses || d.rowConflicts;
-  bool all = d.bursts && d.rowHits && d.rowMisses && d.rowConflicts;
-  if (any && !all)
-    return fail(path, "bursts, row_hits, row_misses and row_conflicts go "
-                      "together");
-  if (all && *d.rowHits + *d.rowMisses + *d.rowConflicts != *d.bursts)
-    return fail(path.field("bursts"),
-                "is " + Twine(*d.bursts) +
-                    " but row hits + misses + conflicts are " +
-                    Twine(*d.rowHits + *d.rowMisses + *d.rowConflicts));
-  d.cycles = c.dramCycles;
+  c.dram.cycles = c.dramCycles;
   c.dramReadBytes = t.dramInputBytes + t.dramWeightBytes;
   c.dramWriteBytes = t.dramWriteBytes;
-  const json::Value *parts = o.get("energy_pj");
-  if (!parts)
-    return true;
-  json::Path partsPath = path.field("energy_pj");
-  const json::Object *obj = parts->getAsObject();
-  if (!obj)
-    return fail(partsPath, "expected an object");
-  for (const auto &kv : *obj)
-    if (!llvm::is_contained(kDramEnergyKinds, StringRef(kv.first)))
-      return fail(partsPath.field(kv.first), "unknown DRAM energy kind");
-  for (StringRef kind : kDramEnergyKinds)
-    if (const json::Value *e = obj->get(kind)) {
-      double pj;
-      if (!fromJSON(*e, pj, partsPath.field(kind)))
-        return false;
-      if (!(pj >= 0) || !std::isfinite(pj))
-        return fail(partsPath.field(kind),
-                    "must be a finite non-negative number");
-      d.energyBreakdownPJ.push_back({kind.str(), pj});
-    }
   return true;
 }
 
@@ -125,7 +91,7 @@ bool readStreamingCosts(const json::Object &o, json::ObjectMapper &layer,
     return mismatch(path.field("compute_cycles"),
                     static_cast<double>(c.computeCycles),
                     static_cast<double>(derived.computeCycles),
-                    "its ops over the array's PEs");
+                    "its ops and buffer accesses");
   double expected =
       std::max(static_cast<double>(c.computeCycles), c.dramCycles);
   if (!nearlyEqual(c.cycles, expected))

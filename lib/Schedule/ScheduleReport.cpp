@@ -512,6 +512,54 @@ void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s,
   os << "\n";
 }
 
+void romac::printStreamingLayerDetail(llvm::raw_ostream &os,
+                                      const StreamingLayerSchedule &l) {
+  const StreamingTraffic &t = l.traffic;
+  const CostBreakdown &c = l.cost;
+  os << "streaming layer '" << l.name << "' (" << stringifyOpKind(l.op) << ", "
+     << l.mlirOp << ")\n";
+  if (l.fusion == StreamingFusion::None)
+    os << "  streamed: reads its inputs from DRAM and writes its output\n";
+  else
+    os << "  fused into '" << l.fusedInto << "' ("
+       << stringifyStreamingFusion(l.fusion) << ")\n";
+  os << llvm::formatv("  points {0}, ops {1}\n", t.elements, t.ops);
+  os << llvm::formatv("  DRAM bytes: input {0}, weight {1}, written {2} ({3} "
+                      "model)\n",
+                      t.dramInputBytes, t.dramWeightBytes, t.dramWriteBytes,
+                      c.dramModel);
+  os << llvm::formatv("  SRAM bytes: input read {0}, weight read {1}, output "
+                      "written {2}\n",
+                      t.sramInputBytes, t.sramWeightBytes, t.sramOutputBytes);
+  if (c.dram.bursts)
+    os << llvm::formatv("  row buffer: {0} bursts, {1} hits, {2} misses, {3} "
+                        "conflicts, {4} activations\n",
+                        *c.dram.bursts, *c.dram.rowHits, *c.dram.rowMisses,
+                        *c.dram.rowConflicts, l.activates.value_or(0));
+  os << llvm::formatv("  energy pJ: ops {0:f0}, SRAM {1:f0}, DRAM {2:f0}, "
+                      "total {3:f0}\n",
+                      c.macEnergyPJ, c.sramEnergyPJ, c.dramEnergyPJ,
+                      c.totalEnergyPJ);
+  os << llvm::formatv("  cycles {0:f0} (compute {1}, DRAM {2:f0})\n", c.cycles,
+                      c.computeCycles, c.dramCycles);
+}
+
+void romac::printStreamingLayersFusedInto(llvm::raw_ostream &os,
+                                          const Schedule &s, StringRef name) {
+  std::vector<const StreamingLayerSchedule *> fused;
+  for (const StreamingLayerSchedule &l : s.streaming)
+    if (l.fusion != StreamingFusion::None && l.fusedInto == name)
+      fused.push_back(&l);
+  if (fused.empty())
+    return;
+  os << "  streaming layers fused into it: " << fused.size() << "\n";
+  for (const StreamingLayerSchedule *l : fused)
+    os << llvm::formatv("    {0} ({1}, {2}): {3} mJ\n", l->name,
+                        stringifyOpKind(l->op),
+                        stringifyStreamingFusion(l->fusion),
+                        formatMilliJoules(l->cost.totalEnergyPJ));
+}
+
 std::vector<std::optional<size_t>>
 romac::matchScheduleLayers(const Schedule &base, const Schedule &other) {
   // A name used several times matches in order.

@@ -14,6 +14,7 @@
 #include "romac/Schedule/Schedule.h"
 
 #include <algorithm>
+#include <cmath>
 
 using namespace romac;
 
@@ -61,6 +62,23 @@ std::optional<DramStats> streamThroughRowBuffer(int64_t readBytes,
 
 } // namespace
 
+double romac::getStreamingSramCycles(const StreamingTraffic &t,
+                                     const CostTarget &target) {
+  llvm::SmallVector<double, 3> bytes(target.memories.size(), 0);
+  auto add = [&](OperandClass cls, int64_t b) {
+    bytes[target.memoryOf[static_cast<unsigned>(cls)]] +=
+        static_cast<double>(b);
+  };
+  add(OperandClass::Input, t.sramInputBytes + t.dramInputBytes);
+  add(OperandClass::Weight, t.sramWeightBytes + t.dramWeightBytes);
+  add(OperandClass::Output, t.sramOutputBytes + t.dramWriteBytes);
+  double cycles = 0;
+  for (auto [m, mem] : llvm::enumerate(target.memories))
+    if (mem.bandwidthBytesPerCycle > 0)
+      cycles = std::max(cycles, bytes[m] / mem.bandwidthBytesPerCycle);
+  return cycles;
+}
+
 CostBreakdown romac::costStreamingLayer(const StreamingTraffic &traffic,
                                         const CostTarget &target,
                                         const DramModel *rowBuffer,
@@ -102,8 +120,12 @@ CostBreakdown romac::costStreamingLayer(const StreamingTraffic &traffic,
   }
   c.dramEnergyPJ = c.dram.energyPJ;
   c.dramCycles = c.dram.cycles;
+  // The array and the buffers run at the compute clock: the ops over the
+  // PEs, or the busiest buffer's accesses over its bandwidth.
   int64_t pes = std::max<int64_t>(1, target.rows * target.cols);
-  c.computeCycles = (t.ops + pes - 1) / pes;
+  c.computeCycles = std::max(
+      (t.ops + pes - 1) / pes,
+      static_cast<int64_t>(std::ceil(getStreamingSramCycles(traffic, target))));
   c.cycles = std::max(static_cast<double>(c.computeCycles), c.dramCycles);
   c.totalEnergyPJ = c.macEnergyPJ + c.sramEnergyPJ + c.dramEnergyPJ;
   return c;

@@ -29,6 +29,7 @@
 #include "ZoomInternal.h"
 
 #include "romac/Dialect/Romac/Analysis/ScheduleBuilder.h"
+#include "romac/Dialect/Romac/Analysis/StreamingLayers.h"
 #include "romac/Dialect/Romac/Transforms/Passes.h"
 #include "romac/Dram/DramParams.h"
 #include "romac/InitRomac.h"
@@ -72,7 +73,7 @@ enum Config { kBaseline = 0, kRomac, kFused, kNumConfigs };
 struct GraphCosts {
   std::string name, path;
   std::vector<Step> steps[kNumConfigs];
-  size_t layers = 0, groups = 0;
+  size_t layers = 0, groups = 0, streamingLayers = 0, attentions = 0;
 };
 
 /// Imports \p path with \p options, runs the compile pipeline up to the
@@ -112,23 +113,46 @@ compileGraph(llvm::StringRef name, const std::string &path,
                          "RoBaRaCoCh", LayoutKind::RowMajor, search);
   if (!baseline)
     return makeStringError(path + ": " + llvm::toString(baseline.takeError()));
+  // Every other op (docs/streaming-layers.md): through the baseline's
+  // RoBaRaCoCh DRAM or the search's mapping; with fusion the attentions run
+  // fused too.
+  llvm::Expected<DramModel> baseDram =
+      DramModel::get(target.dram, "RoBaRaCoCh");
+  llvm::Expected<DramModel> romacDram =
+      DramModel::get(target.dram, compiled->result.addressMapping);
+  if (!baseDram || !romacDram)
+    return makeStringError(path + ": " +
+                           llvm::toString(baseDram ? romacDram.takeError()
+                                                   : baseDram.takeError()));
+  std::vector<StreamingLayerSchedule> baseStreaming =
+      collectStreamingLayers(*module, target, &*baseDram);
+  Schedule schedule =
+      makeSchedule(name, costTarget, compiled->workloads, compiled->result,
+                   search, compiled->dramOptions);
+  schedule.streaming = collectStreamingLayers(*module, target, &*romacDram);
+  std::vector<AttentionGroup> attention =
+      findAttentionGroups(*module, target, schedule, &*romacDram);
   GraphCosts g;
   g.name = name.str();
   g.path = path;
   g.layers = compiled->workloads.size();
+  g.streamingLayers = schedule.streaming.size();
+  g.attentions = attention.size();
   double mhz = costTarget.frequencyMHz;
-  g.steps[kBaseline] =
-      getSteps(compiled->workloads, *baseline, nullptr, dram, mhz);
-  g.steps[kRomac] =
-      getSteps(compiled->workloads, compiled->result, nullptr, dram, mhz);
-  g.steps[kFused] = getSteps(compiled->workloads, compiled->result,
-                             &*compiled->fusion, dram, mhz);
+  g.steps[kBaseline] = getNetworkSteps(compiled->workloads, *baseline, nullptr,
+                                       baseStreaming, {}, dram, mhz);
+  g.steps[kRomac] = getNetworkSteps(compiled->workloads, compiled->result,
+                                    nullptr, schedule.streaming, {}, dram, mhz);
+  g.steps[kFused] =
+      getNetworkSteps(compiled->workloads, compiled->result, &*compiled->fusion,
+                      schedule.streaming, attention, dram, mhz);
   g.groups = compiled->fusion->groups.size();
   if (!args.quiet)
     llvm::errs() << llvm::formatv(
         "romac plan: {0}: {1} contractions searched three ways, {2} fused "
-        "groups ({3:f1} s)\n",
-        name, g.layers, g.groups, clock.seconds());
+        "groups, {3} streaming layers, {4} attentions fused ({5:f1} s)\n",
+        name, g.layers, g.groups, g.streamingLayers, g.attentions,
+        clock.seconds());
   return g;
 }
 
@@ -590,12 +614,14 @@ llvm::json::Value toJSON(const PlanArgs &args, const PlanResult &r,
           {"time_ms", nominal.latencyNs * 1e-6},
           {"steps", static_cast<int64_t>(g.steps[c].size())}};
     }
-    graphArray.push_back(
-        llvm::json::Object{{"name", g.name},
-                           {"path", g.path},
-                           {"contractions", static_cast<int64_t>(g.layers)},
-                           {"fused_groups", static_cast<int64_t>(g.groups)},
-                           {"per_call_at_nominal_clock", std::move(perCall)}});
+    graphArray.push_back(llvm::json::Object{
+        {"name", g.name},
+        {"path", g.path},
+        {"contractions", static_cast<int64_t>(g.layers)},
+        {"fused_groups", static_cast<int64_t>(g.groups)},
+        {"streaming_layers", static_cast<int64_t>(g.streamingLayers)},
+        {"fused_attentions", static_cast<int64_t>(g.attentions)},
+        {"per_call_at_nominal_clock", std::move(perCall)}});
   }
   llvm::json::Array levers;
   for (const LeverRow &row : r.rows) {

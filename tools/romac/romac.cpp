@@ -740,6 +740,13 @@ int runInspect(const InspectArgs &args) {
     for (const romac::LayerSchedule &l : schedule->layers)
       if (l.workload.name == args.layer) {
         printLayerDetail(llvm::outs(), l);
+        romac::printStreamingLayersFusedInto(llvm::outs(), *schedule,
+                                             args.layer);
+        return 0;
+      }
+    for (const romac::StreamingLayerSchedule &l : schedule->streaming)
+      if (l.name == args.layer) {
+        romac::printStreamingLayerDetail(llvm::outs(), l);
         return 0;
       }
     llvm::errs() << "romac inspect: error: " << args.schedule

@@ -18,6 +18,7 @@
 #include "romac/Dram/DramCost.h"
 #include "romac/Dram/Fusion.h"
 #include "romac/Plan/Power.h"
+#include "romac/Schedule/Schedule.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
@@ -32,6 +33,17 @@ std::vector<Step> getSteps(llvm::ArrayRef<Workload> workloads,
                            const DramSearchResult &result,
                            const FusionResult *fusion, const DramParams &dram,
                            double computeMHz);
+
+/// getSteps() with the graph's other ops: one step per streaming layer
+/// (docs/streaming-layers.md), in program order among the contractions' steps;
+/// a fused attention's DRAM (\p attention) replaces its products' and
+/// softmax's, charged to the step of its first product.
+std::vector<Step>
+getNetworkSteps(llvm::ArrayRef<Workload> workloads,
+                const DramSearchResult &result, const FusionResult *fusion,
+                llvm::ArrayRef<StreamingLayerSchedule> streaming,
+                llvm::ArrayRef<AttentionGroup> attention,
+                const DramParams &dram, double computeMHz);
 
 /// One interpolated video frame of \p size x \p size RGB pixels (v8hid's
 /// crop, resize and paste; docs/plan.md states the model).

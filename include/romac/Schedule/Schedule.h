@@ -150,12 +150,19 @@ struct StreamingLayerSchedule {
   std::optional<int64_t> activates;
 };
 
+/// The cycles the busiest buffer needs for \p traffic's SRAM accesses (the
+/// compute's and the DRAM fills and drains) at its bandwidth.
+double getStreamingSramCycles(const StreamingTraffic &traffic,
+                              const CostTarget &target);
+
 /// Costs \p traffic on \p target: ops x the target's MAC energy, the SRAM
 /// accesses (fills from DRAM and drains to it included) at the buffers'
 /// energies, and the DRAM traffic with the flat model, or, given \p rowBuffer,
 /// as one sequential read stream and one sequential write stream through the
-/// row-buffer model. Cycles are the larger of compute (ops over the array's
-/// PEs) and DRAM time. Sets \p activates with the row-buffer model.
+/// row-buffer model. Compute cycles are the larger of the ops over the
+/// array's PEs and the busiest buffer's time (getStreamingSramCycles()),
+/// cycles the larger of those and the DRAM time. Sets \p activates with the
+/// row-buffer model.
 CostBreakdown costStreamingLayer(const StreamingTraffic &traffic,
                                  const CostTarget &target,
                                  const DramModel *rowBuffer,

@@ -60,6 +60,17 @@ struct ScheduleTableOptions {
 void printScheduleTable(llvm::raw_ostream &os, const Schedule &schedule,
                         const ScheduleTableOptions &options = {});
 
+/// `romac inspect --layer NAME` for a streaming layer: its op, fusion,
+/// traffic, energy and cycles (docs/streaming-layers.md).
+void printStreamingLayerDetail(llvm::raw_ostream &os,
+                               const StreamingLayerSchedule &layer);
+
+/// The streaming layers fused into layer \p name (one line each, nothing
+/// when none), for `romac inspect --layer NAME`.
+void printStreamingLayersFusedInto(llvm::raw_ostream &os,
+                                   const Schedule &schedule,
+                                   llvm::StringRef name);
+
 /// Matches the layers of \p other to those of \p base by name (a name used
 /// several times matches in order): entry i is the index in `other.layers`
 /// of base layer i's match, or none. printScheduleComparison() and the HTML

@@ -136,9 +136,9 @@
     const cards = document.getElementById('totals-cards');
     const e = t.energy_pj;
     card(cards, 'Energy', fmtEnergy(e.total),
-         'MAC ' + fmtNum(100 * e.mac / e.total, 1) + '%, SRAM ' +
-         fmtNum(100 * e.sram / e.total, 1) + '%, DRAM ' +
-         fmtNum(100 * e.dram / e.total, 1) + '%');
+         'compute ' + fmtNum(100 * e.mac / e.total, 1) + '%, SRAM ' +
+             fmtNum(100 * e.sram / e.total, 1) + '%, DRAM ' +
+             fmtNum(100 * e.dram / e.total, 1) + '%');
     card(cards, 'Latency', fmtNum(t.latency_ms, 3) + ' ms',
          fmtNum(t.cycles) + ' cycles (compute ' + fmtNum(t.compute_cycles) +
          ')');
@@ -146,7 +146,9 @@
          fmtBytes(t.dram_read_bytes) + ' read, ' +
          fmtBytes(t.dram_write_bytes) + ' written; lower bound ' +
          fmtBytes(t.dram_lower_bound_bytes));
-    card(cards, 'MAC energy', fmtEnergy(e.mac), fmtNum(t.macs) + ' MACs');
+    card(cards, 'Compute energy', fmtEnergy(e.mac),
+         fmtNum(t.macs) + ' MACs, ' + fmtNum(t.streaming_ops) + ' ops of ' +
+             fmtNum(t.streaming_layers) + ' streaming layers');
     card(cards, 'SRAM energy', fmtEnergy(e.sram));
     card(cards, 'DRAM energy', fmtEnergy(e.dram),
          Object.entries(t.dram_energy_pj)
@@ -155,14 +157,17 @@
       card(cards, 'Row-hit rate', fmtNum(hitRate(t), 1) + '%',
            fmtNum(t.bursts) + ' bursts, ' + fmtNum(t.activates) +
            ' activations');
-    const splits = [['MAC', e.mac, COLORS.mac], ['SRAM', e.sram, COLORS.sram],
-                    ['DRAM', e.dram, COLORS.dram]];
+    const splits = [
+      [ 'compute', e.mac, COLORS.mac ], [ 'SRAM', e.sram, COLORS.sram ],
+      [ 'DRAM', e.dram, COLORS.dram ]
+    ];
     const labels = ['unfused'];
     if (base.fusion) {
       const f = base.fusion;
       card(cards, 'Fused: DRAM energy', fmtEnergy(f.dram_energy_pj),
-           f.groups.length + ' groups; unfused ' + fmtEnergy(e.dram) +
-           ' (x' + fmtNum(ratio(f.dram_energy_pj, e.dram), 3) + ')');
+           f.groups.length + ' groups, ' + f.attentions +
+               ' attentions; unfused ' + fmtEnergy(e.dram) + ' (x' +
+               fmtNum(ratio(f.dram_energy_pj, e.dram), 3) + ')');
       card(cards, 'Fused: total energy', fmtEnergy(f.total_energy_pj),
            'MAC + SRAM + fused DRAM; x' +
            fmtNum(ratio(f.total_energy_pj, e.total), 3) + ' of unfused');
