@@ -305,6 +305,22 @@ Object scheduleData(const ReportInput &in) {
   // The streaming layers' traffic is part of the totals and of the bound
   // (ScheduleTotals::dramLowerBoundBytes).
   int64_t lowerBound = t.dramLowerBoundBytes;
+  Array streaming;
+  for (const StreamingLayerSchedule &l : s.streaming)
+    streaming.push_back(
+        Object{{"name", l.name},
+               {"op", stringifyOpKind(l.op)},
+               {"fusion", stringifyStreamingFusion(l.fusion)},
+               {"fused_into", l.fusedInto},
+               {"elements", l.traffic.elements},
+               {"ops", l.traffic.ops},
+               {"dram_read_bytes", l.cost.dramReadBytes},
+               {"dram_write_bytes", l.cost.dramWriteBytes},
+               {"energy_pj", Object{{"ops", l.cost.macEnergyPJ},
+                                    {"sram", l.cost.sramEnergyPJ},
+                                    {"dram", l.cost.dramEnergyPJ},
+                                    {"total", l.cost.totalEnergyPJ}}},
+               {"cycles", l.cost.cycles}});
   Object out{{"label", in.label},
              {"model", s.model},
              {"target", targetData(s.target)},
@@ -313,7 +329,8 @@ Object scheduleData(const ReportInput &in) {
                                {"refinements", s.search.refinements},
                                {"dram_objective", s.search.dramObjective}}},
              {"totals", totalsData(s, t, lowerBound)},
-             {"layers", std::move(layers)}};
+             {"layers", std::move(layers)},
+             {"streaming", std::move(streaming)}};
   if (s.fusion)
     out["fusion"] = fusionData(s, *s.fusion, t);
   return out;

@@ -261,7 +261,12 @@ def test_report_fused_dram_schedule(romac, tmp_path):
     # Self-contained: no external script, style sheet or image.
     assert not re.search(r"<(script|img|link|iframe)[^>]*\s(src|href)=", page)
     dom_text, stderr, seconds, shot = render(tmp_path, report, "mobilenet-v1")
-    check_page(dom_text, stderr, len(schedule["layers"]), CHARTS)
+    dom = check_page(dom_text, stderr, len(schedule["layers"]), CHARTS)
+    # One row per streaming layer (its biases, ReLUs, the pooling, ...).
+    streaming = len(schedule["streaming_layers"])
+    assert streaming > 0
+    assert dom.table_rows.get("streaming-table") == streaming
+    assert "fused into another layer" in dom_text
     check_screenshot(shot)
     print(f"report {size} bytes, dump-dom {seconds:.2f} s")
 

@@ -690,17 +690,55 @@
   }
 
   //===------------------------------------------------------------------===//
+  // Streaming layers (docs/streaming-layers.md)
+  //===------------------------------------------------------------------===//
+
+  function drawStreaming() {
+    const layers = base.streaming || [];
+    const total = base.totals.energy_pj.total;
+    const fused = layers.filter(l => l.fusion !== 'none').length;
+    const energy = layers.reduce((a, l) => a + l.energy_pj.total, 0);
+    document.getElementById('streaming-note').textContent =
+        layers.length
+            ? layers.length + ' ops other than the contractions (' + fused +
+                  ' fused into another layer\'s tiles): ' + fmtEnergy(energy) +
+                  ', ' + fmtNum(100 * energy / total, 1) +
+                  '% of the energy, in the totals above. Program order.'
+            : 'No streaming layers in this schedule (written before romac ' +
+                  'costed them, or a network of contractions only).';
+    fillTable(
+        'streaming-table',
+        [
+          '#', 'name', 'op', 'runs', 'points', 'DRAM read', 'DRAM written',
+          'energy', 'share'
+        ],
+        layers.map(
+            (l, i) => [
+                [ i, 1 ], [ l.name, 0 ], [ l.op, 0 ],
+                [
+                  l.fusion === 'none' ? 'streamed'
+                                      : l.fusion + ' of ' + l.fused_into,
+                  0
+                ],
+                [ fmtNum(l.elements), 1 ], [ fmtBytes(l.dram_read_bytes), 1 ],
+                [ fmtBytes(l.dram_write_bytes), 1 ],
+                [ fmtEnergy(l.energy_pj.total), 1 ],
+                [ fmtNum(100 * l.energy_pj.total / total, 2) + '%', 1 ]]));
+  }
+
+  //===------------------------------------------------------------------===//
 
   // Draw every section, timing each (data-timings on the body, in ms).
   const start = performance.now();
   const timings = [];
-  [drawTotals, drawEnergyBars, drawTable, drawRowHits, drawDramBytes,
-   drawFusion, drawBuffers, drawTilingPicker, drawComparison, drawPlan]
+  [drawTotals, drawEnergyBars, drawTable, drawStreaming, drawRowHits,
+   drawDramBytes, drawFusion, drawBuffers, drawTilingPicker, drawComparison,
+   drawPlan]
       .forEach(f => {
-    const t0 = performance.now();
-    f();
-    timings.push(f.name + ' ' + (performance.now() - t0).toFixed(1));
-  });
+        const t0 = performance.now();
+        f();
+        timings.push(f.name + ' ' + (performance.now() - t0).toFixed(1));
+      });
   timings.push('markDrawn ' + markMs.toFixed(1));
   document.body.setAttribute('data-timings', timings.join(', '));
   document.body.setAttribute('data-render-ms',
