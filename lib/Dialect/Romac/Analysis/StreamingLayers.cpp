@@ -127,7 +127,10 @@ private:
   }
   /// The element-wise source operand of layer \p l (getElementwiseSource()).
   std::optional<unsigned> findSource(const Layer &l) const;
-  /// The layer reading its output first (epilogue) or its source last.
+  /// Fuses element-wise layer \p i into the producer of its source
+  /// (epilogue; in program order, so the producer's own fusion is known) or
+  /// into the one reader of its output (prologue; in reverse order), where
+  /// docs/streaming-layers.md's rules allow.
   void tryEpilogue(size_t i);
   void tryPrologue(size_t i);
   /// The unfused layer that layer \p i is finally fused into.
