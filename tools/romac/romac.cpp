@@ -788,8 +788,9 @@ CLI::App *addImportCommand(CLI::App &app, ImportArgs &args) {
 /// Declares `romac compile` and its flags, bound to `args`.
 CLI::App *addCompileCommand(CLI::App &app, CompileArgs &args) {
   CLI::App *compileCmd = app.add_subcommand(
-      "compile", "Search the tiling of every layer of a model for a target, "
-                 "print the per-layer table and write the schedule");
+      "compile", "Search the tiling of every contraction of a model for a "
+                 "target, cost every other op as a streaming layer, print "
+                 "the per-layer table and write the schedule");
   compileCmd
       ->add_option("model", args.model,
                    "ONNX model (any encoding) or an .mlir file")
