@@ -367,6 +367,47 @@ double detail::objectiveValue(DramObjective objective, double energy,
   return isAdditive(objective) ? energy : energy * cycles;
 }
 
+std::optional<DramStats> romac::evaluateStreams(int64_t readBytes,
+                                                int64_t writeBytes,
+                                                const DramModel &model) {
+  // An untiled workload: each side one operand with a dim of its own, so
+  // the single tile step fetches the whole source and writes back the whole
+  // destination.
+  Workload stream;
+  stream.name = "stream";
+  stream.op = OpKind::Copy;
+  for (auto [name, bytes, role] :
+       {std::tuple{"src", readBytes, OperandRole::Read},
+        std::tuple{"dst", writeBytes, OperandRole::ReadWrite}}) {
+    if (bytes <= 0)
+      continue;
+    unsigned dim = static_cast<unsigned>(stream.dims.size());
+    stream.dims.push_back(
+        {std::string(name) + "_bytes", bytes, LoopKind::Parallel});
+    Operand &op = stream.operands.emplace_back();
+    op.name = name;
+    op.tensor = name;
+    op.role = role;
+    op.bytesPerElement = 1;
+    op.projection.push_back(IndexExpr{{AffineTerm{dim, 1}}, 0});
+    op.extent.push_back(bytes);
+  }
+  if (stream.operands.empty())
+    return DramStats();
+  if (llvm::Error e = stream.verify()) {
+    llvm::consumeError(std::move(e));
+    return std::nullopt;
+  }
+  Mapping untiled = Mapping::untiled(stream);
+  llvm::Expected<LayerLayout> layout =
+      placeOperands(stream, untiled, DramPlacement(), model.getParams());
+  if (!layout) {
+    llvm::consumeError(layout.takeError());
+    return std::nullopt;
+  }
+  return model.evaluate(stream, untiled, *layout, DramEngine::Fast);
+}
+
 Relayout romac::computeRelayoutCharge(int64_t bytes, RelayoutCharge charge,
                                       const DramModel &model,
                                       const CostTarget &target) {
@@ -382,30 +423,12 @@ Relayout romac::computeRelayoutCharge(int64_t bytes, RelayoutCharge charge,
   }
   // A copy: the whole tensor read as one sequential stream, then written as
   // one sequential stream to a new place.
-  Workload copy;
-  copy.name = "relayout";
-  copy.op = OpKind::Copy;
-  copy.dims.push_back({"E", bytes, LoopKind::Parallel});
-  for (auto [name, role] : {std::pair{"src", OperandRole::Read},
-                            std::pair{"dst", OperandRole::ReadWrite}}) {
-    Operand &op = copy.operands.emplace_back();
-    op.name = name;
-    op.tensor = name;
-    op.role = role;
-    op.bytesPerElement = 1;
-    op.projection.push_back(IndexExpr{{AffineTerm{0, 1}}, 0});
-    op.extent.push_back(bytes);
-  }
-  Mapping untiled = Mapping::untiled(copy);
-  llvm::Expected<LayerLayout> layout =
-      placeOperands(copy, untiled, DramPlacement(), model.getParams());
-  if (!layout) {
-    llvm::consumeError(layout.takeError());
+  std::optional<DramStats> stats = evaluateStreams(bytes, bytes, model);
+  if (!stats)
     return computeRelayoutCharge(bytes, RelayoutCharge::Flat, model, target);
-  }
-  DramStats stats = model.evaluate(copy, untiled, *layout, DramEngine::Fast);
-  r.energyPJ = stats.energyPJ.getTotal();
-  r.cycles = dramToComputeCycles(static_cast<double>(stats.cycles),
+  DramStats &s = *stats;
+  r.energyPJ = s.energyPJ.getTotal();
+  r.cycles = dramToComputeCycles(static_cast<double>(s.cycles),
                                  model.getParams(), target.frequencyMHz);
   return r;
 }

@@ -31,54 +31,10 @@ ScheduleTotals Schedule::getTotals() const {
   ScheduleTotals t;
   bool any = !layers.empty() || !streaming.empty();
   bool allStats = any, allInfo = any, allParts = any;
-  for (const LayerSchedule &l : layers) {
-    t.macs += l.cost.macs;
-    t.dramReadBytes += l.cost.dramReadBytes;
-    t.dramWriteBytes += l.cost.dramWriteBytes;
-    t.dramLowerBoundBytes += l.workload.getCompulsoryDramBytes();
-    t.macEnergyPJ += l.cost.macEnergyPJ;
-    t.sramEnergyPJ += l.cost.sramEnergyPJ;
-    t.dramEnergyPJ += l.cost.dramEnergyPJ;
-    t.totalEnergyPJ += l.cost.totalEnergyPJ;
-    t.computeCycles += l.cost.computeCycles;
-    t.cycles += l.cost.cycles;
-    t.dramCycles += l.cost.dramCycles;
-    const DramEstimate &d = l.cost.dram;
-    allStats &= d.bursts && d.rowHits && d.rowMisses && d.rowConflicts;
-    allInfo &= l.dram.has_value();
-    // The same kinds in the same order in every layer.
-    if (allParts && !d.energyBreakdownPJ.empty() &&
-        (t.dramEnergyBreakdownPJ.empty() ||
-         t.dramEnergyBreakdownPJ.size() == d.energyBreakdownPJ.size())) {
-      if (t.dramEnergyBreakdownPJ.empty())
-        for (const auto &[name, pj] : d.energyBreakdownPJ)
-          t.dramEnergyBreakdownPJ.push_back({name, 0});
-      for (auto [sum, part] :
-           llvm::zip_equal(t.dramEnergyBreakdownPJ, d.energyBreakdownPJ)) {
-        if (sum.first != part.first) {
-          allParts = false;
-          break;
-        }
-        sum.second += part.second;
-      }
-    } else {
-      allParts = false;
-    }
-    if (l.dram) {
-      t.relayouts += static_cast<int64_t>(l.dram->relayouts.size());
-      t.relayoutEnergyPJ += l.dram->getRelayoutEnergyPJ();
-    }
-  }
-  for (const StreamingLayerSchedule &l : streaming) {
-    const CostBreakdown &c = l.cost;
-    ++t.streamingLayers;
-    t.fusedStreamingLayers += l.fusion != StreamingFusion::None;
-    t.streamingOps += l.traffic.ops;
-    t.streamingDramEnergyPJ += c.dramEnergyPJ;
-    t.streamingDramCycles += c.dramCycles;
+  // What every layer, contraction or streaming, adds.
+  auto add = [&](const CostBreakdown &c, bool hasActivates) {
     t.dramReadBytes += c.dramReadBytes;
     t.dramWriteBytes += c.dramWriteBytes;
-    t.dramLowerBoundBytes += c.getDramBytes();
     t.macEnergyPJ += c.macEnergyPJ;
     t.sramEnergyPJ += c.sramEnergyPJ;
     t.dramEnergyPJ += c.dramEnergyPJ;
@@ -88,14 +44,13 @@ ScheduleTotals Schedule::getTotals() const {
     t.dramCycles += c.dramCycles;
     const DramEstimate &d = c.dram;
     allStats &= d.bursts && d.rowHits && d.rowMisses && d.rowConflicts;
-    allInfo &= l.activates.has_value();
-    // A streaming layer's DRAM energy by kind joins the layers' when it has
-    // the same kinds.
+    allInfo &= hasActivates;
+    // The same kinds in the same order in every layer.
     if (!allParts || d.energyBreakdownPJ.empty() ||
         (!t.dramEnergyBreakdownPJ.empty() &&
-         d.energyBreakdownPJ.size() != t.dramEnergyBreakdownPJ.size())) {
+         t.dramEnergyBreakdownPJ.size() != d.energyBreakdownPJ.size())) {
       allParts = false;
-      continue;
+      return;
     }
     if (t.dramEnergyBreakdownPJ.empty())
       for (const auto &[name, pj] : d.energyBreakdownPJ)
@@ -105,21 +60,40 @@ ScheduleTotals Schedule::getTotals() const {
       allParts &= sum.first == part.first;
       sum.second += part.second;
     }
+  };
+  for (const LayerSchedule &l : layers) {
+    add(l.cost, l.dram.has_value());
+    t.macs += l.cost.macs;
+    t.dramLowerBoundBytes += l.workload.getCompulsoryDramBytes();
+    if (l.dram) {
+      t.relayouts += static_cast<int64_t>(l.dram->relayouts.size());
+      t.relayoutEnergyPJ += l.dram->getRelayoutEnergyPJ();
+    }
+  }
+  for (const StreamingLayerSchedule &l : streaming) {
+    add(l.cost, l.activates.has_value());
+    ++t.streamingLayers;
+    t.fusedStreamingLayers += l.fusion != StreamingFusion::None;
+    t.streamingOps += l.traffic.ops;
+    t.streamingDramEnergyPJ += l.cost.dramEnergyPJ;
+    t.streamingDramCycles += l.cost.dramCycles;
+    // A streaming layer has no other choice: its traffic is its bound.
+    t.dramLowerBoundBytes += l.cost.getDramBytes();
   }
   if (!allParts)
     t.dramEnergyBreakdownPJ.clear();
   if (allStats) {
     t.bursts = t.rowHits = t.rowMisses = t.rowConflicts = 0;
-    auto add = [&](const DramEstimate &d) {
+    auto addCounts = [&](const DramEstimate &d) {
       *t.bursts += *d.bursts;
       *t.rowHits += *d.rowHits;
       *t.rowMisses += *d.rowMisses;
       *t.rowConflicts += *d.rowConflicts;
     };
     for (const LayerSchedule &l : layers)
-      add(l.cost.dram);
+      addCounts(l.cost.dram);
     for (const StreamingLayerSchedule &l : streaming)
-      add(l.cost.dram);
+      addCounts(l.cost.dram);
   }
   if (allInfo) {
     t.activates = 0;

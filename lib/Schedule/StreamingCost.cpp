@@ -18,50 +18,6 @@
 
 using namespace romac;
 
-namespace {
-
-/// The DRAM traffic of a streaming layer through the row-buffer model: its
-/// reads as one sequential stream, then its writes as another, each in a
-/// fresh row-aligned region (the copy of computeRelayoutCharge() with
-/// unequal sides). Nothing when the model cannot place them.
-std::optional<DramStats> streamThroughRowBuffer(int64_t readBytes,
-                                                int64_t writeBytes,
-                                                const DramModel &model) {
-  Workload stream;
-  stream.name = "stream";
-  stream.op = OpKind::Copy;
-  for (auto [name, bytes, role] :
-       {std::tuple{"src", readBytes, OperandRole::Read},
-        std::tuple{"dst", writeBytes, OperandRole::ReadWrite}}) {
-    if (bytes <= 0)
-      continue;
-    unsigned dim = static_cast<unsigned>(stream.dims.size());
-    stream.dims.push_back(
-        {std::string(name) + "_bytes", bytes, LoopKind::Parallel});
-    Operand &op = stream.operands.emplace_back();
-    op.name = name;
-    op.tensor = name;
-    op.role = role;
-    op.bytesPerElement = 1;
-    op.projection.push_back(IndexExpr{{AffineTerm{dim, 1}}, 0});
-    op.extent.push_back(bytes);
-  }
-  if (llvm::Error e = stream.verify()) {
-    llvm::consumeError(std::move(e));
-    return std::nullopt;
-  }
-  Mapping untiled = Mapping::untiled(stream);
-  llvm::Expected<LayerLayout> layout =
-      placeOperands(stream, untiled, DramPlacement(), model.getParams());
-  if (!layout) {
-    llvm::consumeError(layout.takeError());
-    return std::nullopt;
-  }
-  return model.evaluate(stream, untiled, *layout, DramEngine::Fast);
-}
-
-} // namespace
-
 double romac::getStreamingSramCycles(const StreamingTraffic &t,
                                      const CostTarget &target) {
   llvm::SmallVector<double, 3> bytes(target.memories.size(), 0);
@@ -99,11 +55,8 @@ CostBreakdown romac::costStreamingLayer(const StreamingTraffic &traffic,
   c.dramReadBytes = t.dramInputBytes + t.dramWeightBytes;
   c.dramWriteBytes = t.dramWriteBytes;
   std::optional<DramStats> stats;
-  if (rowBuffer && c.getDramBytes() == 0)
-    stats = DramStats(); // no traffic: every count zero
-  else if (rowBuffer)
-    stats =
-        streamThroughRowBuffer(c.dramReadBytes, c.dramWriteBytes, *rowBuffer);
+  if (rowBuffer)
+    stats = evaluateStreams(c.dramReadBytes, c.dramWriteBytes, *rowBuffer);
   if (stats) {
     c.dram =
         makeDramEstimate(*stats, rowBuffer->getParams(), target.frequencyMHz);

@@ -124,14 +124,15 @@ compileGraph(llvm::StringRef name, const std::string &path,
     return makeStringError(path + ": " +
                            llvm::toString(baseDram ? romacDram.takeError()
                                                    : baseDram.takeError()));
+  StreamingAnalysis streaming(*module, target);
   std::vector<StreamingLayerSchedule> baseStreaming =
-      collectStreamingLayers(*module, target, &*baseDram);
+      streaming.costLayers(&*baseDram);
   Schedule schedule =
       makeSchedule(name, costTarget, compiled->workloads, compiled->result,
                    search, compiled->dramOptions);
-  schedule.streaming = collectStreamingLayers(*module, target, &*romacDram);
+  schedule.streaming = streaming.costLayers(&*romacDram);
   std::vector<AttentionGroup> attention =
-      findAttentionGroups(*module, target, schedule, &*romacDram);
+      streaming.findAttentionGroups(schedule, &*romacDram);
   GraphCosts g;
   g.name = name.str();
   g.path = path;

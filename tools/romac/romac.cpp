@@ -424,8 +424,8 @@ searchDramAware(const CompileArgs &args, const CompileSetup &setup,
     return std::nullopt;
   }
   double before = clock.seconds();
-  schedule.streaming =
-      romac::collectStreamingLayers(module, setup.target, &*rowBuffer);
+  romac::StreamingAnalysis streaming(module, setup.target);
+  schedule.streaming = streaming.costLayers(&*rowBuffer);
   if (!args.quiet)
     llvm::errs() << llvm::formatv("romac compile: costed {0} streaming layers "
                                   "in {1:f2} s ({2:f2} s total)\n",
@@ -437,8 +437,7 @@ searchDramAware(const CompileArgs &args, const CompileSetup &setup,
   schedule.fusion = romac::makeScheduleFusion(
       *fused, llvm::cantFail(romac::DramParams::get(setup.target.dram)),
       costTarget.frequencyMHz);
-  schedule.attention =
-      romac::findAttentionGroups(module, setup.target, schedule, &*rowBuffer);
+  schedule.attention = streaming.findAttentionGroups(schedule, &*rowBuffer);
   if (!args.quiet) {
     unsigned fusedLayers = 0;
     for (const romac::FusedGroup &g : fused->groups)

@@ -477,9 +477,17 @@ searchRowMajorBaselineTilings(llvm::ArrayRef<Workload> workloads,
                               const CostTarget &target, const DramParams &dram,
                               const SearchOptions &options);
 
+/// \p readBytes read as one sequential stream, then \p writeBytes written
+/// as another, each from the row boundary of a fresh region, through
+/// \p model's row buffers (all banks precharged first; a re-layout's copy, a
+/// streaming layer's traffic). Zero counts without bytes; nothing when the
+/// streams cannot be placed (they overflow the DRAM).
+std::optional<DramStats> evaluateStreams(int64_t readBytes, int64_t writeBytes,
+                                         const DramModel &model);
+
 /// The charge of re-laying out a tensor of \p bytes bytes (read once, write
-/// once) under \p charge with \p model; energy in pJ, cycles in the compute
-/// clock of \p target.
+/// once: evaluateStreams()) under \p charge with \p model; energy in pJ, cycles
+/// in the compute clock of \p target.
 Relayout computeRelayoutCharge(int64_t bytes, RelayoutCharge charge,
                                const DramModel &model,
                                const CostTarget &target);

@@ -224,22 +224,28 @@ size_t FunctionStreaming::getHost(size_t i) const {
 StreamingTraffic FunctionStreaming::getTraffic(size_t i) const {
   const Layer &l = layers[i];
   StreamingTraffic t;
-  uint64_t inBytes = bytesOf(OperandKind::Input),
-           wtBytes = bytesOf(OperandKind::Weight),
-           outBytes = bytesOf(OperandKind::Output);
+  int64_t outBytes = static_cast<int64_t>(bytesOf(OperandKind::Output));
+  // A read of \p elements elements of \p v into the input buffer, or the
+  // weight buffer for a constant.
+  auto addRead = [&](Value v, int64_t elements, bool dram, bool sram) {
+    bool weight = isConstant(v);
+    int64_t bytes =
+        elements * static_cast<int64_t>(bytesOf(weight ? OperandKind::Weight
+                                                       : OperandKind::Input));
+    if (dram)
+      (weight ? t.dramWeightBytes : t.dramInputBytes) += bytes;
+    if (sram)
+      (weight ? t.sramWeightBytes : t.sramInputBytes) += bytes;
+  };
   if (l.workload.dims.empty()) {
     // No loop nest: every distinct tensor read once, the results written
     // once, each element through the buffers once.
     for (Value in : getReads(l))
-      (isConstant(in) ? t.dramWeightBytes : t.dramInputBytes) +=
-          elementsOf(in.getType()) *
-          static_cast<int64_t>(isConstant(in) ? wtBytes : inBytes);
+      addRead(in, elementsOf(in.getType()), true, true);
     for (Value out : l.op->getResults()) {
       t.elements += elementsOf(out.getType());
       t.dramWriteBytes += elementsOf(out.getType()) * outBytes;
     }
-    t.sramInputBytes = t.dramInputBytes;
-    t.sramWeightBytes = t.dramWeightBytes;
     t.sramOutputBytes = t.dramWriteBytes;
     return t;
   }
@@ -265,12 +271,11 @@ StreamingTraffic FunctionStreaming::getTraffic(size_t i) const {
         t.dramWriteBytes += elements * outBytes;
       continue;
     }
-    bool constant = isConstant(l.values[o]);
-    (constant ? t.sramWeightBytes : t.sramInputBytes) +=
-        t.elements * static_cast<int64_t>(constant ? wtBytes : inBytes);
+    // Every point reads the operand from its buffer; DRAM gives each
+    // distinct tensor once.
+    addRead(l.values[o], t.elements, false, true);
     if (counted.insert(getTensorRoot(l.values[o])).second)
-      (constant ? t.dramWeightBytes : t.dramInputBytes) +=
-          elements * static_cast<int64_t>(constant ? wtBytes : inBytes);
+      addRead(l.values[o], elements, true, false);
   }
   return t;
 }
@@ -439,14 +444,35 @@ void FunctionStreaming::appendAttention(std::vector<AttentionGroup> &out,
 
 } // namespace
 
+struct StreamingAnalysis::Impl {
+  CostTarget costTarget;
+  std::vector<FunctionStreaming> functions;
+};
+
+StreamingAnalysis::StreamingAnalysis(ModuleOp module, const Target &target)
+    : impl(std::make_unique<Impl>()) {
+  impl->costTarget = CostTarget::get(target);
+  for (auto func : module.getOps<func::FuncOp>())
+    impl->functions.emplace_back(func, target);
+}
+
+StreamingAnalysis::~StreamingAnalysis() = default;
+
+std::vector<StreamingLayerSchedule>
+StreamingAnalysis::costLayers(const DramModel *rowBuffer) const {
+  std::vector<StreamingLayerSchedule> out;
+  unsigned position = 0;
+  for (const FunctionStreaming &f : impl->functions)
+    f.append(out, position, impl->costTarget, rowBuffer);
+  return out;
+}
+
 std::vector<AttentionGroup>
-romac::findAttentionGroups(ModuleOp module, const Target &target,
-                           const Schedule &schedule,
-                           const DramModel *rowBuffer) {
+StreamingAnalysis::findAttentionGroups(const Schedule &schedule,
+                                       const DramModel *rowBuffer) const {
   std::vector<AttentionGroup> out;
   unsigned contractions = 0, streams = 0;
-  for (auto func : module.getOps<func::FuncOp>()) {
-    FunctionStreaming f(func, target);
+  for (const FunctionStreaming &f : impl->functions) {
     f.appendAttention(out, contractions, streams, schedule, rowBuffer);
     contractions += f.numContractions;
     streams += f.numStreaming;
@@ -457,11 +483,5 @@ romac::findAttentionGroups(ModuleOp module, const Target &target,
 std::vector<StreamingLayerSchedule>
 romac::collectStreamingLayers(ModuleOp module, const Target &target,
                               const DramModel *rowBuffer) {
-  std::vector<StreamingLayerSchedule> out;
-  CostTarget costTarget = CostTarget::get(target);
-  unsigned position = 0;
-  for (auto func : module.getOps<func::FuncOp>())
-    FunctionStreaming(func, target)
-        .append(out, position, costTarget, rowBuffer);
-  return out;
+  return StreamingAnalysis(module, target).costLayers(rowBuffer);
 }
