@@ -11,6 +11,7 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Support/xxhash.h"
@@ -148,7 +149,7 @@ int64_t Workload::getCompulsoryDramBytes() const {
     std::optional<int64_t> n = getTouchedElements(o);
     if (!n)
       continue;
-    int64_t bytes = *n * operands[o].bytesPerElement;
+    int64_t bytes = operands[o].getStorageBytes(*n);
     auto same = llvm::find_if(tensors, [&](const auto &t) {
       const Operand &a = operands[t.first], &b = operands[o];
       return !a.tensor.empty() && a.tensor == b.tensor && a.extent == b.extent;
@@ -169,6 +170,15 @@ int64_t Operand::getNumElements() const {
   for (int64_t e : extent)
     n *= e;
   return n;
+}
+
+int64_t Operand::getStorageBytes(int64_t elements) const {
+  // In 128 bits, saturated at INT64_MAX like the search's products.
+  __int128 bytes =
+      storageBits16
+          ? (static_cast<__int128>(elements) * storageBits16 + 127) / 128
+          : static_cast<__int128>(elements) * bytesPerElement;
+  return bytes > INT64_MAX ? INT64_MAX : static_cast<int64_t>(bytes);
 }
 
 /// Prints a signed 64-bit magnitude without negating INT64_MIN.
@@ -392,9 +402,13 @@ std::string Workload::getCanonicalKey() const {
       },
       ",");
   os << "]";
+  if (macFraction != 1)
+    os << "m" << llvm::format("%.17g", macFraction);
   for (const Operand &op : operands) {
-    os << (op.role == OperandRole::Read ? "|r" : "|rw") << op.bytesPerElement
-       << "[";
+    os << (op.role == OperandRole::Read ? "|r" : "|rw") << op.bytesPerElement;
+    if (op.storageBits16)
+      os << "s" << op.storageBits16;
+    os << "[";
     llvm::interleave(
         op.projection, os,
         [&](const IndexExpr &e) {
@@ -429,7 +443,10 @@ std::string Workload::str() const {
   os << "\n";
   for (const Operand &o : operands) {
     os << "  " << o.name << " '" << o.tensor << "' "
-       << stringifyOperandRole(o.role) << " " << o.bytesPerElement << "B [";
+       << stringifyOperandRole(o.role) << " " << o.bytesPerElement << "B";
+    if (o.storageBits16)
+      os << " (stored " << o.storageBits16 / 16.0 << " bits)";
+    os << " [";
     llvm::interleaveComma(o.projection, os, [&](const IndexExpr &e) {
       os << projectionString(e);
     });

@@ -77,7 +77,7 @@ WorkloadGraph WorkloadGraph::fromTensorNames(std::vector<Workload> layers,
   auto tensorsOf = [&](const Workload &w) {
     llvm::SmallVector<TensorId, 3> out;
     for (const Operand &op : w.operands)
-      out.push_back(idOf(op.tensor, op.getNumElements() * op.bytesPerElement));
+      out.push_back(idOf(op.tensor, op.getStorageBytes(op.getNumElements())));
     return out;
   };
   for (Workload &w : layers) {

@@ -339,11 +339,13 @@ AccessCountModel::compute(const Mapping &mapping,
     }
 
     c.tileElements = maxTile;
-    c.tileBytes = maxTile * op.bytesPerElement;
+    c.tileBytes = op.getStorageBytes(maxTile);
     c.bufferBytes =
         options.doubleBuffering ? ck.mul(c.tileBytes, 2) : c.tileBytes;
-    c.readBytes = ck.mul(c.readElements, op.bytesPerElement);
-    c.writeBytes = ck.mul(c.writeElements, op.bytesPerElement);
+    c.readBytes = op.getStorageBytes(c.readElements);
+    c.writeBytes = op.getStorageBytes(c.writeElements);
+    if (c.readBytes == INT64_MAX || c.writeBytes == INT64_MAX)
+      ck.overflow = true;
 
     result.readElements = ck.add(result.readElements, c.readElements);
     result.writeElements = ck.add(result.writeElements, c.writeElements);
@@ -389,6 +391,6 @@ int64_t romac::footprintElements(const Workload &workload,
 
 int64_t romac::footprintBytes(const Workload &workload,
                               ArrayRef<int64_t> tileSizes, unsigned operand) {
-  return footprintElements(workload, tileSizes, operand) *
-         workload.operands[operand].bytesPerElement;
+  return workload.operands[operand].getStorageBytes(
+      footprintElements(workload, tileSizes, operand));
 }

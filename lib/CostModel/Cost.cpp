@@ -250,8 +250,7 @@ CostModel::CostModel(const CostTarget &target, const Workload &workload,
     double perByte = op.role == OperandRole::ReadWrite
                          ? m.readPJPerByte + m.writePJPerByte
                          : m.readPJPerByte;
-    arrayPJPerAccess.push_back(static_cast<double>(op.bytesPerElement) *
-                               perByte);
+    arrayPJPerAccess.push_back(op.getStorageBytesPerElement() * perByte);
   }
   linear = options.getDramModel().getLinearRates(target);
   bytesPerCycle = target.getDramBytesPerCycle();
@@ -368,7 +367,8 @@ CostSummary CostModel::combine(const CostInputs &in, double dramEnergyPJ,
                                double &sramEnergyPJ) const {
   // Energy. The array term enters as one addend, so the total is monotone
   // in it (the search ranks spatial mappings by it).
-  macEnergyPJ = static_cast<double>(in.macs) * target.macEnergyPJ;
+  macEnergyPJ =
+      static_cast<double>(in.macs) * target.macEnergyPJ * workload.macFraction;
   double fillEnergy = 0;
   SmallVector<int64_t, 4> accesses;
   int64_t dramBytes = 0;
@@ -484,7 +484,7 @@ CostBreakdown CostModel::evaluate(const CostInputs &inputs,
     c.arrayAccesses = in.arrayAccesses;
     c.tileBytes = in.tileBytes;
     c.visits = in.visits;
-    int64_t arrayBytes = in.arrayAccesses * op.bytesPerElement;
+    int64_t arrayBytes = op.getStorageBytes(in.arrayAccesses);
     if (op.role == OperandRole::ReadWrite) {
       c.sramReadBytes = arrayBytes + in.dramWriteBytes;
       c.sramWriteBytes = arrayBytes + in.dramReadBytes;
@@ -511,7 +511,7 @@ CostModel::getBufferBytes(ArrayRef<int64_t> tileSizes) const {
   SmallVector<int64_t, 3> bytes(target.memories.size(), 0);
   for (auto [o, op] : llvm::enumerate(workload.operands)) {
     int64_t tile =
-        countModel->getFootprintElements(tileSizes, o) * op.bytesPerElement;
+        op.getStorageBytes(countModel->getFootprintElements(tileSizes, o));
     bytes[memoryIndex[o]] += options.doubleBuffering ? 2 * tile : tile;
   }
   return bytes;

@@ -35,6 +35,9 @@ CostTarget CostTarget::get(const Target &target) {
   result.macEnergyPJ = target.compute.macEnergyPJ;
   result.packBytesPerCycle = target.compute.packBytesPerCycle;
   result.activationBuffersPooled = target.activationBuffersPooled;
+  result.compression = target.compression.getFlags();
+  if (!target.compression.empty())
+    result.weightFormat = target.weightFormat.str();
   for (const OnChipMemory &mem : target.memories) {
     CostMemory &m = result.memories.emplace_back();
     m.name = mem.name;

@@ -210,8 +210,8 @@ DramStats DramModel::replay(const Workload &workload, const Mapping &tiling,
       },
       [&](const TileTransfer &t) {
         DramOperandStats &op = stats.operands[t.operand];
-        uint64_t bytes = static_cast<uint64_t>(t.elements) *
-                         workload.operands[t.operand].bytesPerElement;
+        uint64_t bytes = static_cast<uint64_t>(
+            workload.operands[t.operand].getStorageBytes(t.elements));
         if (t.isWrite) {
           ++op.writeTransfers;
           op.usefulWriteBytes += bytes;
@@ -774,7 +774,7 @@ void FastEvaluation::build(unsigned o, int64_t id, SummaryStore &store,
   summary.bankEnd = store.banks.size();
   summary.channelEnd = store.channels.size();
   summary.usefulBytes =
-      static_cast<uint64_t>(elements) * workload.operands[o].bytesPerElement;
+      static_cast<uint64_t>(workload.operands[o].getStorageBytes(elements));
   summary.built = true;
 }
 

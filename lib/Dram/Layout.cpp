@@ -29,14 +29,16 @@ using llvm::StringRef;
 
 /// Checks the shape, the element size and the dim order, and computes the
 /// size in bytes.
-static llvm::Error checkShape(ArrayRef<int64_t> extent, int64_t bytesPerElement,
+static llvm::Error checkShape(ArrayRef<int64_t> extent, ElementSize element,
                               uint64_t base, ArrayRef<unsigned> dimOrder,
                               SmallVector<unsigned, 4> &order,
                               uint64_t &sizeBytes) {
-  if (bytesPerElement <= 0)
+  if (element.bytes <= 0)
     return makeStringError("layout: bytes per element must be positive, got " +
-                           llvm::Twine(bytesPerElement));
-  uint64_t size = static_cast<uint64_t>(bytesPerElement);
+                           llvm::Twine(element.bytes));
+  // A compressed tensor's size is counted in sixteenths of a bit first.
+  uint64_t size =
+      element.bits16 ? element.bits16 : static_cast<uint64_t>(element.bytes);
   for (int64_t e : extent) {
     if (e <= 0)
       return makeStringError("layout: extents must be positive, got " +
@@ -46,6 +48,8 @@ static llvm::Error checkShape(ArrayRef<int64_t> extent, int64_t bytesPerElement,
     if (overflow)
       return makeStringError("layout: the tensor size overflows 64 bits");
   }
+  if (element.bits16)
+    size = llvm::divideCeil(size, 128);
   bool overflow = false;
   (void)llvm::SaturatingAdd(base, size, &overflow);
   if (overflow)
@@ -74,26 +78,27 @@ static llvm::Error checkShape(ArrayRef<int64_t> extent, int64_t bytesPerElement,
 }
 
 llvm::Expected<TensorLayout>
-TensorLayout::getRowMajor(ArrayRef<int64_t> extent, int64_t bytesPerElement,
+TensorLayout::getRowMajor(ArrayRef<int64_t> extent, ElementSize elementSize,
                           uint64_t base, ArrayRef<unsigned> dimOrder) {
   TensorLayout layout;
-  if (llvm::Error err = checkShape(extent, bytesPerElement, base, dimOrder,
+  if (llvm::Error err = checkShape(extent, elementSize, base, dimOrder,
                                    layout.order, layout.sizeBytes))
     return std::move(err);
   layout.kind = LayoutKind::RowMajor;
   layout.base = base;
-  layout.bytesPerElement = bytesPerElement;
+  layout.bytesPerElement = elementSize.bytes;
+  layout.bits16 = elementSize.bits16;
   layout.extent.assign(extent.begin(), extent.end());
   layout.block.assign(extent.begin(), extent.end());
   return layout;
 }
 
 llvm::Expected<TensorLayout>
-TensorLayout::getBlocked(ArrayRef<int64_t> extent, int64_t bytesPerElement,
+TensorLayout::getBlocked(ArrayRef<int64_t> extent, ElementSize elementSize,
                          uint64_t base, ArrayRef<int64_t> blockSizes,
                          ArrayRef<unsigned> dimOrder) {
   TensorLayout layout;
-  if (llvm::Error err = checkShape(extent, bytesPerElement, base, dimOrder,
+  if (llvm::Error err = checkShape(extent, elementSize, base, dimOrder,
                                    layout.order, layout.sizeBytes))
     return std::move(err);
   if (blockSizes.size() != extent.size())
@@ -106,7 +111,8 @@ TensorLayout::getBlocked(ArrayRef<int64_t> extent, int64_t bytesPerElement,
                              " is not in [1, " + llvm::Twine(e) + "]");
   layout.kind = LayoutKind::Blocked;
   layout.base = base;
-  layout.bytesPerElement = bytesPerElement;
+  layout.bytesPerElement = elementSize.bytes;
+  layout.bits16 = elementSize.bits16;
   layout.extent.assign(extent.begin(), extent.end());
   layout.block.assign(blockSizes.begin(), blockSizes.end());
   return layout;
@@ -147,7 +153,14 @@ uint64_t TensorLayout::getAddress(ArrayRef<int64_t> index) const {
     offset = offset * blockExtent[d] + inBlock[d];
   if (kind == LayoutKind::Blocked)
     offset += getBlockOffset(blockIdx);
-  return base + offset * bytesPerElement;
+  return base + toBytes(offset);
+}
+
+uint64_t TensorLayout::toBytes(uint64_t elements) const {
+  if (!bits16)
+    return elements * bytesPerElement;
+  return static_cast<uint64_t>(static_cast<unsigned __int128>(elements) *
+                               bits16 / 128);
 }
 
 void TensorLayout::runsInBlock(
@@ -159,18 +172,31 @@ void TensorLayout::runsInBlock(
   SmallVector<uint64_t, 4> stride(rank);
   for (size_t d = 0; d < rank; ++d)
     blockExtent[d] = std::min(block[d], extent[d] - blockIdx[d] * block[d]);
-  uint64_t s = bytesPerElement;
+  // Plain elements: strides and addresses in bytes. Compressed ones: in
+  // elements, each run turned into bytes as it is reported (emit()).
+  uint64_t unit = bits16 ? 1 : bytesPerElement;
+  uint64_t s = unit;
   for (size_t i = rank; i-- > 0;) {
     stride[order[i]] = s;
     s *= blockExtent[order[i]];
   }
-  uint64_t start = base;
+  uint64_t start = bits16 ? 0 : base;
   if (kind == LayoutKind::Blocked)
-    start += getBlockOffset(blockIdx) * bytesPerElement;
+    start += getBlockOffset(blockIdx) * unit;
   for (size_t d = 0; d < rank; ++d)
     start += lo[d] * stride[d];
+  auto emit = [&](uint64_t addr, uint64_t runBytes, uint64_t count,
+                  uint64_t groupStride) {
+    if (!bits16)
+      return fn(addr, runBytes, count, groupStride);
+    for (uint64_t i = 0; i < count; ++i, addr += groupStride) {
+      uint64_t first = toBytes(addr), end = toBytes(addr + runBytes);
+      if (end > first)
+        fn(base + first, end - first, 1, end - first + 1);
+    }
+  };
   if (rank == 0) {
-    fn(start, bytesPerElement, 1, bytesPerElement + 1);
+    emit(start, unit, 1, unit + 1);
     return;
   }
   // Merge inner dims the box covers fully into one run.
@@ -181,7 +207,7 @@ void TensorLayout::runsInBlock(
     --pos;
     runElems *= hi[order[pos]] - lo[order[pos]] + 1;
   }
-  uint64_t runBytes = runElems * bytesPerElement;
+  uint64_t runBytes = runElems * unit;
   // The position just outside the run makes the groups (its dim is not
   // covered fully, so its stride exceeds the run); an odometer walks the
   // positions outside it, innermost last.
@@ -195,7 +221,7 @@ void TensorLayout::runsInBlock(
   SmallVector<int64_t, 4> idx(pos, 0);
   uint64_t addr = start;
   while (true) {
-    fn(addr, runBytes, count, groupStride);
+    emit(addr, runBytes, count, groupStride);
     size_t i = pos;
     for (; i-- > 0;) {
       unsigned d = order[i];
@@ -308,7 +334,7 @@ llvm::Error LayerLayout::verify(const Workload &workload) const {
   for (auto [i, layout] : llvm::enumerate(operands)) {
     const Operand &op = workload.operands[i];
     if (ArrayRef<int64_t>(op.extent) != layout.getExtent() ||
-        op.bytesPerElement != layout.getBytesPerElement())
+        ElementSize::of(op) != layout.getElementSize())
       return makeStringError("layout of operand '" + op.name + "' of '" +
                              workload.name +
                              "' does not match its shape or "
@@ -366,7 +392,7 @@ romac::makeLayerLayout(const Workload &workload, const Mapping &mapping,
                          workload.operands.begin() + i),
         [&](const Operand &other) { return other.tensor == op.tensor; });
     if (same != workload.operands.begin() + i && same->extent == op.extent &&
-        same->bytesPerElement == op.bytesPerElement) {
+        ElementSize::of(*same) == ElementSize::of(op)) {
       result.operands.push_back(
           result.operands[same - workload.operands.begin()]);
       continue;
@@ -374,8 +400,8 @@ romac::makeLayerLayout(const Workload &workload, const Mapping &mapping,
     uint64_t addr = llvm::alignTo(next, align);
     llvm::Expected<TensorLayout> layout =
         options.kind == LayoutKind::RowMajor
-            ? TensorLayout::getRowMajor(op.extent, op.bytesPerElement, addr)
-            : TensorLayout::getBlocked(op.extent, op.bytesPerElement, addr,
+            ? TensorLayout::getRowMajor(op.extent, ElementSize::of(op), addr)
+            : TensorLayout::getBlocked(op.extent, ElementSize::of(op), addr,
                                        getTileBlockSizes(workload, mapping, i));
     if (!layout)
       return layout.takeError();

@@ -110,8 +110,8 @@ romac::writeTraces(const DramModel &model, const Workload &workload,
         if (writer.full())
           return;
         DramOperandStats &op = writer.getStats().operands[t.operand];
-        uint64_t bytes = static_cast<uint64_t>(t.elements) *
-                         workload.operands[t.operand].bytesPerElement;
+        uint64_t bytes = static_cast<uint64_t>(
+            workload.operands[t.operand].getStorageBytes(t.elements));
         if (t.isWrite) {
           ++op.writeTransfers;
           op.usefulWriteBytes += bytes;

@@ -99,14 +99,14 @@ bool romac::sameDataLayout(const TensorLayout &a, const TensorLayout &b) {
   return a.getKind() == b.getKind() && a.getExtent() == b.getExtent() &&
          a.getBlockSizes() == b.getBlockSizes() &&
          a.getDimOrder() == b.getDimOrder() &&
-         a.getBytesPerElement() == b.getBytesPerElement();
+         a.getElementSize() == b.getElementSize();
 }
 
 bool detail::blockedDiffers(const Workload &workload, const Mapping &mapping,
                             unsigned o) {
   const Operand &op = workload.operands[o];
   llvm::Expected<TensorLayout> layout =
-      TensorLayout::getBlocked(op.extent, op.bytesPerElement, 0,
+      TensorLayout::getBlocked(op.extent, ElementSize::of(op), 0,
                                getTileBlockSizes(workload, mapping, o));
   if (!layout) {
     llvm::consumeError(layout.takeError());
@@ -120,7 +120,7 @@ unsigned detail::sharedWith(const Workload &workload, unsigned o) {
   for (unsigned i = 0; i < o; ++i) {
     const Operand &other = workload.operands[i];
     if (other.tensor == op.tensor && other.extent == op.extent &&
-        other.bytesPerElement == op.bytesPerElement)
+        ElementSize::of(other) == ElementSize::of(op))
       return i;
   }
   return o;
@@ -155,21 +155,21 @@ llvm::Expected<LayerLayout> romac::placeOperands(const Workload &workload,
       if (fixed) {
         const TensorLayout &f = **fixed;
         if (f.getExtent() != ArrayRef<int64_t>(op.extent) ||
-            f.getBytesPerElement() != op.bytesPerElement)
+            f.getElementSize() != ElementSize::of(op))
           return makeLayerError(workload.name,
                                 "placement of '" + workload.name +
                                     "': the fixed layout of operand '" +
                                     op.name + "' does not match its shape");
         return f.getKind() == LayoutKind::RowMajor
-                   ? TensorLayout::getRowMajor(op.extent, op.bytesPerElement,
+                   ? TensorLayout::getRowMajor(op.extent, ElementSize::of(op),
                                                addr, f.getDimOrder())
-                   : TensorLayout::getBlocked(op.extent, op.bytesPerElement,
+                   : TensorLayout::getBlocked(op.extent, ElementSize::of(op),
                                               addr, f.getBlockSizes(),
                                               f.getDimOrder());
       }
       if (placement.getKind(i) == LayoutKind::RowMajor)
-        return TensorLayout::getRowMajor(op.extent, op.bytesPerElement, addr);
-      return TensorLayout::getBlocked(op.extent, op.bytesPerElement, addr,
+        return TensorLayout::getRowMajor(op.extent, ElementSize::of(op), addr);
+      return TensorLayout::getBlocked(op.extent, ElementSize::of(op), addr,
                                       getTileBlockSizes(workload, mapping, i));
     }();
     if (!layout)

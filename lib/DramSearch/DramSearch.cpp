@@ -69,8 +69,8 @@ static llvm::Error checkFitsDram(ArrayRef<Workload> workloads,
   for (auto [i, w] : llvm::enumerate(workloads)) {
     uint64_t end = 0;
     for (auto [o, op] : llvm::enumerate(w.operands)) {
-      uint64_t bytes = static_cast<uint64_t>(op.getNumElements()) *
-                       static_cast<uint64_t>(op.bytesPerElement);
+      uint64_t bytes =
+          static_cast<uint64_t>(op.getStorageBytes(op.getNumElements()));
       if (graph && op.role == OperandRole::Read) {
         TensorId t = graph->getTensorOf(i, o);
         if (graph->getTensor(t).resident)
@@ -134,7 +134,7 @@ static double getReplayRuns(const Workload &w, const Mapping &mapping) {
     SmallVector<int64_t, 4> lo(op.extent.size()), size(op.extent.size());
     getTileBox(w, mapping.tileSizes, o, first, lo, size);
     llvm::Expected<TensorLayout> rowMajor =
-        TensorLayout::getRowMajor(op.extent, op.bytesPerElement, 0);
+        TensorLayout::getRowMajor(op.extent, ElementSize::of(op), 0);
     if (!rowMajor) {
       llvm::consumeError(rowMajor.takeError());
       continue;

@@ -164,7 +164,7 @@ DramSearch::Plan DramSearch::planAgreement(unsigned m, bool screened) const {
           auto [p, po] = producers[i][o];
           const TensorLayout &written = layouts[p].operands[po];
           if (written.getExtent() != ArrayRef<int64_t>(w.operands[o].extent) ||
-              written.getBytesPerElement() != w.operands[o].bytesPerElement) {
+              written.getElementSize() != ElementSize::of(w.operands[o])) {
             possible = false;
             break;
           }

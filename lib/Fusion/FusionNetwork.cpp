@@ -50,11 +50,10 @@ double FusedGroup::getEnergyPJ() const {
 static TensorLayout rebase(const TensorLayout &layout, uint64_t base) {
   if (layout.getKind() == LayoutKind::Blocked)
     return llvm::cantFail(TensorLayout::getBlocked(
-        layout.getExtent(), layout.getBytesPerElement(), base,
+        layout.getExtent(), layout.getElementSize(), base,
         layout.getBlockSizes(), layout.getDimOrder()));
-  return llvm::cantFail(TensorLayout::getRowMajor(layout.getExtent(),
-                                                  layout.getBytesPerElement(),
-                                                  base, layout.getDimOrder()));
+  return llvm::cantFail(TensorLayout::getRowMajor(
+      layout.getExtent(), layout.getElementSize(), base, layout.getDimOrder()));
 }
 
 /// \p layout for a tensor of shape \p extent (a reshape of it): itself when
@@ -65,11 +64,11 @@ static std::optional<TensorLayout> reshapeLayout(const TensorLayout &layout,
   if (layout.getExtent() == extent)
     return layout;
   TensorLayout identity = llvm::cantFail(TensorLayout::getRowMajor(
-      layout.getExtent(), layout.getBytesPerElement(), layout.getBase()));
+      layout.getExtent(), layout.getElementSize(), layout.getBase()));
   if (!sameDataLayout(layout, identity))
     return std::nullopt;
   llvm::Expected<TensorLayout> l = TensorLayout::getRowMajor(
-      extent, layout.getBytesPerElement(), layout.getBase());
+      extent, layout.getElementSize(), layout.getBase());
   if (!l) {
     llvm::consumeError(l.takeError());
     return std::nullopt;

@@ -123,7 +123,7 @@ llvm::Expected<RowBandLayer> romac::getRowBandLayer(const Workload &w) {
         output.getNumElements() / rb.outputRows * output.bytesPerElement;
     for (auto [o, op] : llvm::enumerate(w.operands))
       if (static_cast<int>(o) != in && static_cast<int>(o) != out)
-        rb.weightBytes += op.getNumElements() * op.bytesPerElement;
+        rb.weightBytes += op.getStorageBytes(op.getNumElements());
     // One filter: the weights of one output channel, i.e. divided by every
     // parallel dim other than the rows that indexes the output and them
     // (K of a conv; C and the multiplier of a depthwise one; G and K of a
@@ -132,7 +132,7 @@ llvm::Expected<RowBandLayer> romac::getRowBandLayer(const Workload &w) {
     for (auto [o, op] : llvm::enumerate(w.operands)) {
       if (static_cast<int>(o) == in || static_cast<int>(o) == out)
         continue;
-      int64_t bytes = op.getNumElements() * op.bytesPerElement;
+      int64_t bytes = op.getStorageBytes(op.getNumElements());
       for (auto [k, dim] : llvm::enumerate(w.dims))
         if (k != p && dim.kind == LoopKind::Parallel && output.isIndexedBy(k) &&
             op.isIndexedBy(k))
@@ -356,7 +356,7 @@ romac::placeRowBandGroup(ArrayRef<const Workload *> layers,
     if (rowDim && rowsOutermost)
       order = rowsOutermostOrder(op.extent, *rowDim);
     llvm::Expected<TensorLayout> l =
-        TensorLayout::getRowMajor(op.extent, op.bytesPerElement, next, order);
+        TensorLayout::getRowMajor(op.extent, ElementSize::of(op), next, order);
     if (l)
       next += l->getSizeBytes();
     return l;

@@ -20,6 +20,8 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/JSON.h"
 
+#include "llvm/Support/FormatVariadic.h"
+
 #include <cmath>
 #include <optional>
 #include <string>
@@ -129,8 +131,21 @@ static bool readOperand(const json::Value &v, json::Path path,
   op.role = *r;
   std::vector<std::string> projection;
   if (!m.map("bytes_per_element", op.bytesPerElement) ||
+      !m.mapOptional("constant", op.constant) ||
       !m.map("projection", projection))
     return false;
+  // A compressed operand: its average bits in memory, a multiple of 1/16.
+  std::optional<double> bits;
+  if (!m.mapOptional("stored_bits_per_element", bits))
+    return false;
+  if (bits) {
+    double x16 = *bits * 16;
+    if (!(x16 >= 1 && x16 <= 1024 && x16 == std::round(x16)))
+      return fail(path.field("stored_bits_per_element"),
+                  "expected a positive multiple of 1/16 bit up to 64, got " +
+                      llvm::formatv("{0}", *bits).str());
+    op.storageBits16 = static_cast<uint32_t>(x16);
+  }
   for (auto [j, text] : llvm::enumerate(projection)) {
     llvm::Expected<IndexExpr> expr = w.parseProjection(text);
     if (!expr)
@@ -155,6 +170,16 @@ static bool fromJSON(const json::Value &v, Workload &w, json::Path path) {
     return fail(path.field("op"), "unknown op \"" + op + "\"; expected " +
                                       listEnumNames(kOpKindNames));
   w.op = *kind;
+  std::optional<double> macFraction;
+  if (!m.mapOptional("mac_fraction", macFraction))
+    return false;
+  if (macFraction) {
+    if (!(*macFraction > 0 && *macFraction <= 1))
+      return fail(path.field("mac_fraction"),
+                  "expected a fraction in (0, 1], got " +
+                      llvm::formatv("{0}", *macFraction).str());
+    w.macFraction = *macFraction;
+  }
   const json::Object &obj = *v.getAsObject();
   const json::Array *loops = getArray(obj, path, "loops");
   if (!loops)
@@ -558,9 +583,9 @@ bool readTensorLayout(const json::Value &v, json::Path path, const Operand &op,
     return false;
   llvm::Expected<TensorLayout> t =
       *kind == LayoutKind::RowMajor
-          ? TensorLayout::getRowMajor(op.extent, op.bytesPerElement,
+          ? TensorLayout::getRowMajor(op.extent, ElementSize::of(op),
                                       static_cast<uint64_t>(base), order)
-          : TensorLayout::getBlocked(op.extent, op.bytesPerElement,
+          : TensorLayout::getBlocked(op.extent, ElementSize::of(op),
                                      static_cast<uint64_t>(base), blocks,
                                      order);
   if (!t)

@@ -204,6 +204,14 @@ static bool fromJSON(const json::Value &v, CostTarget &t, json::Path path) {
       !m.mapOptional("description", t.description) ||
       !m.mapOptional("activation_buffers_pooled", t.activationBuffersPooled))
     return false;
+  t.compression.clear();
+  t.weightFormat.clear();
+  if (const json::Value *c = v.getAsObject()->get("compression")) {
+    json::ObjectMapper cm(*c, path.field("compression"));
+    if (!cm || !cm.map("flags", t.compression) ||
+        !cm.map("weight_format", t.weightFormat))
+      return false;
+  }
   // The rest is optional: a schedule may name its target only.
   const json::Object &obj = *v.getAsObject();
   if (const json::Value *array = obj.get("array")) {

@@ -92,6 +92,11 @@ void writeTarget(Writer &w, const CostTarget &t) {
     });
     if (t.activationBuffersPooled)
       w.j.attribute("activation_buffers_pooled", true);
+    if (!t.compression.empty())
+      w.object("compression", [&] {
+        w.string("flags", t.compression);
+        w.string("weight_format", t.weightFormat);
+      });
     w.array("memories", [&] {
       for (const CostMemory &m : t.memories)
         w.j.object([&] {
@@ -155,6 +160,8 @@ void writeLayer(Writer &w, const Schedule &s, const LayerSchedule &l,
     if (group >= 0)
       w.integer("fused_group", group);
     w.perDim("dims", wl, [&](unsigned d) { return wl.dims[d].bound; });
+    if (wl.macFraction != 1)
+      w.real("mac_fraction", wl.macFraction);
     w.array("loops", [&] {
       for (const LoopDim &d : wl.dims)
         w.j.object([&] {
@@ -169,7 +176,13 @@ void writeLayer(Writer &w, const Schedule &s, const LayerSchedule &l,
           w.string("name", op.name);
           w.string("tensor", op.tensor);
           w.string("role", stringifyOperandRole(op.role));
+          if (op.constant)
+            w.j.attribute("constant", true);
           w.integer("bytes_per_element", op.bytesPerElement);
+          if (op.isCompressed()) {
+            w.string("format", s.target.weightFormat);
+            w.real("stored_bits_per_element", op.storageBits16 / 16.0);
+          }
           OperandClass cls = classifyOperand(wl, o);
           w.string("buffer", s.target.memoryOf[static_cast<unsigned>(cls)] <
                                      s.target.memories.size()

@@ -416,6 +416,24 @@ void romac::printScheduleTable(llvm::raw_ostream &os, const Schedule &s,
     os << ", DRAM-aware search minimising " << s.search.dramObjective;
   os << ", policy " << s.search.policy << ", refinements "
      << s.search.refinements << ")\n";
+  if (!s.target.compression.empty()) {
+    // What the compressed weights take in memory (each tensor once).
+    int64_t stored = 0, weights = 0;
+    for (const LayerSchedule &l : s.layers)
+      for (const Operand &op : l.workload.operands)
+        if (op.isCompressed()) {
+          weights += op.getNumElements();
+          stored += op.getStorageBytes(op.getNumElements());
+        }
+    os << "compression: " << s.target.compression << "; constant weights "
+       << s.target.weightFormat;
+    if (weights > 0)
+      os << llvm::formatv(", {0:f2} bits each, {1} in all",
+                          8.0 * static_cast<double>(stored) /
+                              static_cast<double>(weights),
+                          formatBytes(stored));
+    os << "\n";
+  }
   row("layer", "op", "dims", "tiles (DRAM->SRAM)", "order", "reuse",
       "rows|cols", "DRAM in", "DRAM wt", "DRAM out", "energy mJ", "share", "ms",
       "util", "xLB");

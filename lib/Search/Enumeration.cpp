@@ -137,7 +137,7 @@ private:
   double minSumBytes(unsigned level, unsigned o) const {
     return static_cast<double>(sum[level * s.numOps + o]) *
            static_cast<double>(s.minRestSum[level * s.numOps + o]) *
-           static_cast<double>(s.bytesPerElement[o]);
+           s.storageBytesPerElement[o];
   }
   /// The traffic's least energy over every completion of the units before
   /// `level`: every operand's footprint sum moved once.
@@ -148,6 +148,10 @@ private:
     return traffic;
   }
   void descend(unsigned level);
+  /// The largest tile in [lo, hi] of pure dim \p d whose operands in buffer
+  /// \p m fit beside \p irr bytes, when a compressed operand depends on d.
+  int64_t largestCompressedFit(unsigned level, unsigned d, unsigned m,
+                               int64_t irr, int64_t lo, int64_t hi) const;
   void descendFront(unsigned level);
   /// Costs the full tile vector reached at `level`: every loop-order class
   /// with the spatial mappings worth trying.
@@ -199,9 +203,9 @@ bool Worker::fits(unsigned level, ArrayRef<int64_t> f) const {
   // Bytes per buffer with the remaining units at their smallest.
   SmallVector<int64_t, 3> need(s.target.memories.size(), 0);
   for (unsigned o = 0; o < s.numOps; ++o)
-    need[s.memOf[o]] = satAdd(
-        need[s.memOf[o]], satMul(satMul(f[o], s.minRest[level * s.numOps + o]),
-                                 s.bufferBytesPerElement[o]));
+    need[s.memOf[o]] =
+        satAdd(need[s.memOf[o]],
+               s.bufferBytes(o, satMul(f[o], s.minRest[level * s.numOps + o])));
   for (auto [m, mem] : llvm::enumerate(s.target.memories))
     if (need[m] > mem.capacityBytes)
       return false;
@@ -245,6 +249,31 @@ void Worker::descend(unsigned level) {
   }
 }
 
+int64_t Worker::largestCompressedFit(unsigned level, unsigned d, unsigned m,
+                                     int64_t irr, int64_t lo,
+                                     int64_t hi) const {
+  // A compressed operand's bytes are rounded up per tile, so t tiles of the
+  // same footprint may take fewer bytes than t times one: bisect the exact
+  // bytes between a tile known to fit (`lo`, from the linear bound) and `hi`.
+  unsigned ops = s.numOps;
+  const int64_t *prevFoot = &foot[level * ops];
+  auto fits = [&](int64_t t) {
+    int64_t need = irr;
+    for (unsigned o = 0; o < ops; ++o)
+      if (s.memOf[o] == m && (s.relMask[o] & (1u << d)))
+        need = satAdd(need, s.bufferBytes(o, satMul(prevFoot[o], t)));
+    return need <= s.target.memories[m].capacityBytes;
+  };
+  while (lo < hi) {
+    int64_t mid = lo + (hi - lo + 1) / 2;
+    if (fits(mid))
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  return lo;
+}
+
 void Worker::descendFront(unsigned level) {
   // The last unit is one pure dim d: its footprint factor is the tile for
   // the operands indexed by d and 1 otherwise, so the largest tile that fits
@@ -258,19 +287,26 @@ void Worker::descendFront(unsigned level) {
   int64_t tmax = b;
   for (auto [m, mem] : llvm::enumerate(s.target.memories)) {
     int64_t rel = 0, irr = 0;
+    bool relCompressed = false;
     for (unsigned o = 0; o < ops; ++o) {
       if (s.memOf[o] != m)
         continue;
-      int64_t bytes = satMul(prevFoot[o], s.bufferBytesPerElement[o]);
-      if (s.relMask[o] & (1u << d))
+      int64_t bytes = s.bufferBytes(o, prevFoot[o]);
+      if (s.relMask[o] & (1u << d)) {
         rel = satAdd(rel, bytes);
-      else
+        relCompressed |= s.compressed[o];
+      } else {
         irr = satAdd(irr, bytes);
+      }
     }
     if (irr > mem.capacityBytes)
       return;
-    if (rel > 0)
-      tmax = std::min(tmax, (mem.capacityBytes - irr) / rel);
+    if (rel == 0)
+      continue;
+    int64_t fit = (mem.capacityBytes - irr) / rel;
+    if (relCompressed && fit < tmax)
+      fit = largestCompressedFit(level, d, m, irr, fit, tmax);
+    tmax = std::min(tmax, fit);
   }
   if (tmax < 1)
     return;
@@ -448,15 +484,15 @@ void Worker::setOrderInputs(const OrderEntry &entry, ArrayRef<int64_t> f,
     OperandCostInputs &in = inputs.operands[o];
     int64_t elems = satMul(m, sm[o]);
     if (s.readWrite[o]) {
-      in.dramWriteBytes = satMul(elems, s.bytesPerElement[o]);
-      in.dramReadBytes = satMul(satMul(m - 1, sm[o]), s.bytesPerElement[o]);
+      in.dramWriteBytes = s.storageBytes(o, elems);
+      in.dramReadBytes = s.storageBytes(o, satMul(m - 1, sm[o]));
     } else {
-      in.dramReadBytes = satMul(elems, s.bytesPerElement[o]);
+      in.dramReadBytes = s.storageBytes(o, elems);
       in.dramWriteBytes = 0;
     }
     in.visits = v;
     in.distinctTiles = v / m;
-    in.tileBytes = satMul(f[o], s.bytesPerElement[o]);
+    in.tileBytes = s.storageBytes(o, f[o]);
   }
 }
 

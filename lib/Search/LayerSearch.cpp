@@ -507,12 +507,13 @@ llvm::Error LayerSearch::prepare() {
         mask |= 1u << d;
     relMask.push_back(mask);
     bytesPerElement.push_back(op.bytesPerElement);
-    bufferBytesPerElement.push_back(op.bytesPerElement *
-                                    (options.cost.doubleBuffering ? 2 : 1));
+    storageBytesPerElement.push_back(op.getStorageBytesPerElement());
+    compressed.push_back(op.isCompressed());
     memOf.push_back(model.getMemoryIndex(o));
     readWrite.push_back(op.role == OperandRole::ReadWrite);
     classes.push_back(model.getOperandClass(o));
   }
+  bufferCopies = options.cost.doubleBuffering ? 2 : 1;
   analyseComponents();
   buildUnits();
 
@@ -533,7 +534,8 @@ llvm::Error LayerSearch::prepare() {
   // estimates never undercut).
   std::optional<DramCostModel::LinearRates> rates =
       options.cost.getDramModel().getLowerBoundRates(target);
-  macEnergy = static_cast<double>(macs) * target.macEnergyPJ;
+  macEnergy =
+      static_cast<double>(macs) * target.macEnergyPJ * workload.macFraction;
   for (unsigned o = 0; o < numOps; ++o) {
     const CostMemory &mem = target.memories[memOf[o]];
     double dram = 0;
@@ -551,8 +553,7 @@ llvm::Error LayerSearch::prepare() {
     for (unsigned o = 0; o < numOps; ++o) {
       if (memOf[o] != m)
         continue;
-      need = satAdd(need, satMul(satMul(constFoot[o], minRest[o]),
-                                 bufferBytesPerElement[o]));
+      need = satAdd(need, bufferBytes(o, satMul(constFoot[o], minRest[o])));
       names += (names.empty() ? "'" : ", '") + workload.operands[o].name + "'";
     }
     if (need > mem.capacityBytes)
@@ -650,7 +651,11 @@ LayerSearch::computeOrders(uint32_t mask, ArrayRef<int64_t> counts) const {
     e.order.append(p.path.rbegin(), p.path.rend());
     entries.push_back(std::move(e));
   }
-  if ((energyLike() || model.hasLinearDram()) &&
+  // A compressed operand's bytes are rounded up once per count, so its
+  // visits do not all move the same bytes and cycles may fall with more of
+  // them: the dominance below holds for energy only then.
+  bool compressedOps = llvm::is_contained(compressed, true);
+  if ((energyLike() || (model.hasLinearDram() && !compressedOps)) &&
       options.debugMode == SearchDebugMode::None) {
     // Energy only grows with every operand's visits and revisits, and so do
     // cycles when DRAM time is linear in bytes (each visit of an operand

@@ -188,6 +188,16 @@ private:
   }
   /// Latency and EDP use the branch and bound.
   bool cycleObjective() const { return !energyLike(); }
+  /// Bytes \p elements of operand \p o take in memory (Operand::
+  /// getStorageBytes(), with the plain case inline for the hot loops).
+  int64_t storageBytes(unsigned o, int64_t elements) const {
+    return compressed[o] ? workload.operands[o].getStorageBytes(elements)
+                         : satMul(elements, bytesPerElement[o]);
+  }
+  /// Buffer bytes of a tile of \p elements of operand \p o (its copies).
+  int64_t bufferBytes(unsigned o, int64_t elements) const {
+    return satMul(storageBytes(o, elements), bufferCopies);
+  }
 
   const Workload &workload;
   const CostTarget &target;
@@ -198,9 +208,15 @@ private:
   SmallVector<int64_t, 8> bound;
   /// Per operand: bit d set when the operand depends on dim d.
   SmallVector<uint32_t, 4> relMask;
-  /// Per operand: bytes per element times 2 with double buffering.
-  SmallVector<int64_t, 4> bufferBytesPerElement;
+  /// Per operand: bytes per element of the values (what a kernel packs).
   SmallVector<int64_t, 4> bytesPerElement;
+  /// Per operand: average bytes per element in memory (compressed weights
+  /// take fewer; Operand::getStorageBytesPerElement()).
+  SmallVector<double, 4> storageBytesPerElement;
+  /// Per operand: whether it is stored compressed.
+  SmallVector<bool, 4> compressed;
+  /// Buffer copies of every tile: 2 with double buffering, else 1.
+  int64_t bufferCopies = 1;
   SmallVector<unsigned, 4> memOf;
   SmallVector<bool, 4> readWrite;
   SmallVector<OperandClass, 4> classes;

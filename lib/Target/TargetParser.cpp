@@ -17,7 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "romac/Target/Target.h"
+#include "TargetParserImpl.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
@@ -35,143 +35,7 @@
 using namespace llvm;
 using namespace romac;
 
-namespace {
-
-//===----------------------------------------------------------------------===//
-// Owned YAML tree
-//===----------------------------------------------------------------------===//
-
-/// A YAML node with its position; mapping keys are plain scalars.
-struct YNode {
-  enum Kind { Null, Scalar, Mapping, Sequence };
-  Kind kind = Null;
-  /// Scalar text (unquoted, escapes resolved).
-  std::string value;
-  /// 1-based position of the node; for an empty value, of its key.
-  unsigned line = 0, column = 0;
-  /// Position of the key this node is the value of (0 when none).
-  unsigned keyLine = 0, keyColumn = 0;
-  /// Mapping keys (scalars) and values, or sequence items (in `children`).
-  std::vector<YNode> keys;
-  std::vector<YNode> children;
-
-  StringRef describeKind() const {
-    switch (kind) {
-    case Null:
-      return "an empty value";
-    case Scalar:
-      return "a scalar";
-    case Mapping:
-      return "a mapping";
-    case Sequence:
-      return "a sequence";
-    }
-    return "a node";
-  }
-};
-
-/// Allowed and required keys of one mapping.
-struct KeySpec {
-  StringRef name;
-  bool required;
-};
-
-/// A mapping whose keys were checked against a KeySpec list.
-struct Fields {
-  const YNode *node = nullptr;
-  std::string path;
-  StringMap<const YNode *> values;
-
-  const YNode *get(StringRef key) const { return values.lookup(key); }
-  std::string pathOf(StringRef key) const {
-    return path.empty() ? key.str() : path + "." + key.str();
-  }
-};
-
-//===----------------------------------------------------------------------===//
-// Parser
-//===----------------------------------------------------------------------===//
-
-class TargetParser {
-public:
-  TargetParser(StringRef text, StringRef fileName)
-      : text(text), fileName(fileName) {}
-
-  Expected<Target> parse();
-
-private:
-  //===--- errors ---------------------------------------------------------===//
-
-  /// Records the first error; always returns false.
-  bool fail(unsigned line, unsigned column, const Twine &message) {
-    if (!error)
-      error.emplace(line, column, message.str());
-    return false;
-  }
-  bool fail(const YNode &node, StringRef path, const Twine &problem) {
-    return fail(node.line, node.column, path + ": " + problem);
-  }
-  /// Position to report a problem about \p node as a whole (its key when it
-  /// has one: that is where a user looks for a mapping).
-  bool failAtKey(const YNode &node, StringRef path, const Twine &problem) {
-    if (node.keyLine)
-      return fail(node.keyLine, node.keyColumn, path + ": " + problem);
-    return fail(node, path, problem);
-  }
-
-  //===--- YAML to YNode --------------------------------------------------===//
-
-  bool readYaml(YNode &root, bool &empty);
-  bool convert(yaml::Node *node, YNode &out);
-  void setPosition(yaml::Node *node, YNode &out);
-
-  //===--- typed readers --------------------------------------------------===//
-
-  bool openMapping(const YNode &node, StringRef path, ArrayRef<KeySpec> spec,
-                   Fields &out);
-  bool expectScalar(const YNode &node, StringRef path, StringRef what);
-  bool readUInt(const YNode &node, StringRef path, uint64_t &out,
-                bool allowZero = false);
-  bool readPowerOfTwo(const YNode &node, StringRef path, uint64_t &out);
-  bool readByteCount(const YNode &node, StringRef path, uint64_t &out);
-  bool readDouble(const YNode &node, StringRef path, double &out,
-                  bool allowZero);
-  bool readString(const YNode &node, StringRef path, std::string &out);
-  bool readBool(const YNode &node, StringRef path, bool &out);
-
-  //===--- sections -------------------------------------------------------===//
-
-  bool parseTop(const YNode &root, Target &target);
-  bool parseCompute(const YNode &node, ComputeArray &compute);
-  bool parseMemories(const YNode &node, std::vector<OnChipMemory> &memories);
-  bool parseMemory(const YNode &node, StringRef path, OnChipMemory &memory,
-                   const YNode *&nameNode, const YNode *&holdsNode);
-  bool parseDram(const YNode &node, DramConfig &dram);
-  bool parseTiming(const YNode &node, StringRef path, DramTiming &timing);
-  bool parsePower(const YNode &node, StringRef path, DramPower &power);
-  bool checkAddressMapping(const YNode &node, StringRef path,
-                           const DramConfig &dram);
-  bool parseDvfs(const YNode &node, std::vector<DvfsPoint> &dvfs);
-  bool parseComputePower(const YNode &node, PowerConfig &power);
-  /// Reads the optional non-negative number `key` of \p fields into
-  /// \p out (left unset when the key is absent).
-  bool readOptionalDouble(const Fields &fields, StringRef key,
-                          std::optional<double> &out);
-
-  struct Problem {
-    Problem(unsigned line, unsigned column, std::string message)
-        : line(line), column(column), message(std::move(message)) {}
-    unsigned line, column;
-    std::string message;
-  };
-
-  StringRef text;
-  StringRef fileName;
-  SourceMgr sourceMgr;
-  std::optional<Problem> error;
-};
-
-} // namespace
+using namespace romac::target_parser;
 
 //===----------------------------------------------------------------------===//
 // YAML to YNode
@@ -456,10 +320,11 @@ static bool isValidTargetName(StringRef name) {
 
 bool TargetParser::parseTop(const YNode &root, Target &target) {
   static const KeySpec spec[] = {
-      {"name", false},   {"description", false},
-      {"compute", true}, {"memories", true},
-      {"dram", true},    {"dvfs", false},
-      {"power", false},  {"activation_buffers_pooled", false}};
+      {"name", false},       {"description", false},
+      {"compute", true},     {"memories", true},
+      {"dram", true},        {"dvfs", false},
+      {"power", false},      {"activation_buffers_pooled", false},
+      {"compression", false}};
   Fields top;
   if (root.kind != YNode::Mapping)
     return fail(root.line, root.column,
@@ -497,6 +362,10 @@ bool TargetParser::parseTop(const YNode &root, Target &target) {
   if (const YNode *power = top.get("power"))
     if (!parseComputePower(*power, target.power))
       return false;
+  target.weightFormat = WeightFormat::get(
+      {}, target.compute.getBytesPerElement(OperandKind::Weight));
+  if (const YNode *compression = top.get("compression"))
+    return parseCompression(*compression, target);
   return true;
 }
 
@@ -506,7 +375,9 @@ bool TargetParser::parseCompute(const YNode &node, ComputeArray &compute) {
                                  {"frequency_mhz", true},
                                  {"bytes_per_element", true},
                                  {"mac_energy_pj", true},
-                                 {"pack_bytes_per_cycle", false}};
+                                 {"pack_bytes_per_cycle", false},
+                                 {"mac_energy_pj_by_precision", false},
+                                 {"skips_zero_operands", false}};
   Fields fields;
   if (!openMapping(node, "compute", spec, fields) ||
       !readUInt(*fields.get("rows"), fields.pathOf("rows"), compute.rows) ||
@@ -534,6 +405,14 @@ bool TargetParser::parseCompute(const YNode &node, ComputeArray &compute) {
       return fail(value, types.pathOf(key),
                   "must be 1, 2, 4 or 8, got " + Twine(bytes));
   }
+  if (const YNode *table = fields.get("mac_energy_pj_by_precision"))
+    if (!parseMacEnergies(*table, fields.pathOf("mac_energy_pj_by_precision"),
+                          compute))
+      return false;
+  if (const YNode *skips = fields.get("skips_zero_operands"))
+    if (!readBool(*skips, fields.pathOf("skips_zero_operands"),
+                  compute.skipsZeroOperands))
+      return false;
   if (const YNode *pack = fields.get("pack_bytes_per_cycle"))
     if (!readDouble(*pack, fields.pathOf("pack_bytes_per_cycle"),
                     compute.packBytesPerCycle, /*allowZero=*/true))

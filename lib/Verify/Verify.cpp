@@ -223,7 +223,11 @@ llvm::Error Verifier::checkCapacity(unsigned memory) {
       fp = fp * z3::ite(chi >= clo, chi - clo + 1, val(0));
     }
     footprints.push_back(fp);
-    total = total + val(op.bytesPerElement * mult) * fp;
+    // A compressed operand's bytes: its bits rounded up to bytes.
+    total = total + (op.storageBits16
+                         ? (fp * val(op.storageBits16) + val(127)) / val(128)
+                         : val(op.bytesPerElement) * fp) *
+                        val(mult);
   }
   solver.add(total > val(mem.capacityBytes));
   llvm::Expected<std::optional<z3::model>> m =
@@ -244,8 +248,9 @@ llvm::Error Verifier::checkCapacity(unsigned memory) {
   os << ")";
   int64_t sum = 0;
   for (auto [k, o] : llvm::enumerate(held)) {
-    int64_t bytes = evalInt(**m, footprints[k]) *
-                    workload.operands[o].bytesPerElement * mult;
+    int64_t bytes =
+        workload.operands[o].getStorageBytes(evalInt(**m, footprints[k])) *
+        mult;
     sum += bytes;
     os << (k ? ", " : " ") << "operand '" << workload.operands[o].name
        << "' needs " << bytes;

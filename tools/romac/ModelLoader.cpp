@@ -76,6 +76,8 @@ llvm::Expected<std::string> getCacheEntryName(const ModelLoadRequest &request,
   // Only bf16 adds an entry: the keys of fp32 models are as before.
   if (request.bf16)
     key.add("precision", "bf16");
+  if (!request.compression.empty())
+    key.add("compression", request.compression.getFlags());
   key.add("opt", std::to_string(ExecutableOptions().optLevel));
   for (const std::string &d : request.dims)
     key.add("dim", d);

@@ -20,6 +20,7 @@
 #include "romac/Runtime/ArtefactCache.h"
 #include "romac/Runtime/Executable.h"
 #include "romac/Schedule/Schedule.h"
+#include "romac/Target/Compression.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -52,6 +53,9 @@ struct ModelLoadRequest {
        noFuseAttention = false, noParallelKernels = false;
   /// bfloat16 products in the matmuls and convolutions (--precision bf16).
   bool bf16 = false;
+  /// The weights as compressed (romac run --quantize ...;
+  /// compressModuleWeights()).
+  Compression compression;
   /// Neither load from nor store in the artefact cache.
   bool noCache = false;
   /// --dim / --shape flags as given (NAME=N, NAME=D0xD1...): in the key.

@@ -9,9 +9,11 @@
 // Energy, time and performance per watt of the whole zoom pipeline (or of
 // one model) on a target, lever by lever (docs/plan.md):
 //
-//  1. each graph is imported with the zoom's shapes and searched three ways:
+//  1. each graph is imported with the zoom's shapes and searched six ways:
 //     the SmartShuttle-like row-major baseline, romac's DRAM-aware search,
-//     and that with fusion (searchRowMajorBaselineTilings(), getSteps());
+//     that with fusion (searchRowMajorBaselineTilings(), getSteps()), and
+//     that with int4 weights, then 16 shared weights, then 2:4 pruning
+//     (the target compiled for them, romac/Target/Compression.h);
 //  2. the graphs' steps are weighted by their calls per video frame
 //     (every frame painted, or one key frame per --interp-frames);
 //  3. every lever row gets a frequency plan (romac/Plan/Power.h): the fixed
@@ -66,10 +68,33 @@ namespace {
 // The graphs
 //===----------------------------------------------------------------------===//
 
-/// The three schedules the lever table compares.
-enum Config { kBaseline = 0, kRomac, kFused, kNumConfigs };
+/// The schedules the lever table compares: the baseline, romac's, fused,
+/// and fused with the compression levers added one by one (int4 weights,
+/// then 16 shared weights, then 2:4 pruning; docs/compression.md).
+enum Config {
+  kBaseline = 0,
+  kRomac,
+  kFused,
+  kInt4,
+  kShared,
+  kPruned,
+  kNumConfigs
+};
 
-/// One graph, searched three ways.
+/// The compression of each configuration from kInt4 on.
+Compression getLeverCompression(Config config) {
+  Compression c;
+  c.quantize = Precision{4, 8};
+  if (config >= kShared)
+    c.sharedWeights = 16;
+  if (config >= kPruned) {
+    c.sparsity = Sparsity::TwoFour;
+    c.pruneRatio = 0.5;
+  }
+  return c;
+}
+
+/// One graph, searched every way of Config.
 struct GraphCosts {
   std::string name, path;
   std::vector<Step> steps[kNumConfigs];
@@ -148,9 +173,31 @@ compileGraph(llvm::StringRef name, const std::string &path,
       getNetworkSteps(compiled->workloads, compiled->result, &*compiled->fusion,
                       schedule.streaming, attention, dram, mhz);
   g.groups = compiled->fusion->groups.size();
+  // The compression levers: the same module, searched and fused again with
+  // the target compiled for them (its weights' bytes, its MAC energy).
+  for (Config c : {kInt4, kShared, kPruned}) {
+    Target compressed = target;
+    if (llvm::Error e = applyCompression(compressed, getLeverCompression(c)))
+      return std::move(e);
+    llvm::Expected<DramCompile> run =
+        compileModuleDramAware(*module, compressed, search, "", /*fuse=*/true);
+    if (!run)
+      return makeStringError(path + ": " + llvm::toString(run.takeError()));
+    llvm::Expected<DramModel> model =
+        DramModel::get(compressed.dram, run->result.addressMapping);
+    if (!model)
+      return makeStringError(path + ": " + llvm::toString(model.takeError()));
+    StreamingAnalysis analysis(*module, compressed);
+    Schedule s = makeSchedule(name, CostTarget::get(compressed), run->workloads,
+                              run->result, search, run->dramOptions);
+    s.streaming = analysis.costLayers(&*model);
+    g.steps[c] =
+        getNetworkSteps(run->workloads, run->result, &*run->fusion, s.streaming,
+                        analysis.findAttentionGroups(s, &*model), dram, mhz);
+  }
   if (!args.quiet)
     llvm::errs() << llvm::formatv(
-        "romac plan: {0}: {1} contractions searched three ways, {2} fused "
+        "romac plan: {0}: {1} contractions searched six ways, {2} fused "
         "groups, {3} streaming layers, {4} attentions fused ({5:f1} s)\n",
         name, g.layers, g.groups, g.streamingLayers, g.attentions,
         clock.seconds());
@@ -350,7 +397,7 @@ llvm::Expected<PlanResult> planLevers(const PlanArgs &args,
   const Period &all = !shape.zoom                               ? painted
                       : shape.fewerStepsCalls < shape.unetCalls ? fewer
                                                                 : sparse;
-  std::vector<Segment> last = makeSegments(graphs, kFused, all, interpolation);
+  std::vector<Segment> last = makeSegments(graphs, kPruned, all, interpolation);
   result.fastest = planFixed(last, power, power.points.size() - 1);
   const double deadlineNs = args.deadlineMs
                                 ? *args.deadlineMs * 1e6
@@ -411,13 +458,16 @@ llvm::Expected<PlanResult> planLevers(const PlanArgs &args,
     return std::move(e);
   if (llvm::Error e = add("+ fusion", kFused, painted, false))
     return std::move(e);
-  const char *compression = "not modelled yet (issue #15)";
-  notModelled("+ int8, then int4", compression);
-  notModelled("+ weight sharing", compression);
-  notModelled("+ pruning", compression);
+  for (auto [lever, config] :
+       {std::pair{"+ int8, then int4 (w4a8: int4 weights, int8 activations)",
+                  kInt4},
+        {"+ weight sharing (16 per layer)", kShared},
+        {"+ pruning (2:4)", kPruned}})
+    if (llvm::Error e = add(lever, config, painted, false))
+      return std::move(e);
   if (canScale) {
     if (llvm::Error e =
-            add("+ layer-wise frequency scaling", kFused, painted, true))
+            add("+ layer-wise frequency scaling", kPruned, painted, true))
       return std::move(e);
   } else {
     notModelled("+ layer-wise frequency scaling",
@@ -428,7 +478,7 @@ llvm::Expected<PlanResult> planLevers(const PlanArgs &args,
                                           "per {0} frames)",
                                           args.interpFrames)
                                 .str(),
-                            kFused, sparse, canScale))
+                            kPruned, sparse, canScale))
       return std::move(e);
     std::string lever = llvm::formatv("+ fewer steps (DPM-Solver++ at 20: "
                                       "{0} UNet calls)",
@@ -438,7 +488,7 @@ llvm::Expected<PlanResult> planLevers(const PlanArgs &args,
       notModelled(lever, llvm::formatv("not applicable: a key frame already "
                                        "takes {0} UNet calls",
                                        shape.unetCalls));
-    else if (llvm::Error e = add(lever, kFused, fewer, canScale))
+    else if (llvm::Error e = add(lever, kPruned, fewer, canScale))
       return std::move(e);
   }
 
@@ -605,7 +655,12 @@ llvm::json::Value toJSON(const PlanArgs &args, const PlanResult &r,
   llvm::json::Array graphArray;
   for (const GraphCosts &g : graphs) {
     llvm::json::Object perCall;
-    const char *names[kNumConfigs] = {"baseline", "romac", "romac+fusion"};
+    const char *names[kNumConfigs] = {"baseline",
+                                      "romac",
+                                      "romac+fusion",
+                                      "romac+fusion+w4a8",
+                                      "romac+fusion+w4a8+k16",
+                                      "romac+fusion+w4a8+k16+2:4"};
     for (unsigned c = 0; c < kNumConfigs; ++c) {
       Segment s;
       s.steps = g.steps[c];

@@ -18,6 +18,7 @@
 #include "ModelLoader.h"
 
 #include "romac/Dialect/Romac/Analysis/ScheduleBuilder.h"
+#include "romac/Dialect/Romac/Transforms/CompressWeights.h"
 #include "romac/Dialect/Romac/Transforms/Passes.h"
 #include "romac/Import/ONNX.h"
 #include "romac/InitRomac.h"
@@ -607,6 +608,32 @@ struct LoadedModel {
   llvm::StringMap<double> predicted;
 };
 
+/// --quantize / --weight-sharing / --prune: the weights as compressed
+/// (docs/compression.md, "Running compressed"), with a line saying what
+/// changed; false after printing an error.
+bool compressWeights(const ModelLoadRequest &request, mlir::ModuleOp module) {
+  if (request.compression.empty())
+    return true;
+  llvm::Expected<CompressedWeightsStats> stats =
+      compressModuleWeights(module, request.compression);
+  if (!stats) {
+    reportError("run", llvm::createFileError(request.model, stats.takeError()));
+    return false;
+  }
+  llvm::errs() << llvm::formatv(
+      "romac run: {0}: {1}: {2} weight tensors ({3} weights, {4:f1} % zero)"
+      "{5}; activations stay fp32\n",
+      request.model, request.compression.getFlags(), stats->tensors,
+      stats->weights,
+      stats->weights ? 100.0 * stats->zeros / stats->weights : 0.0,
+      stats->skipped ? llvm::formatv(", {0} not a plain f32 constant (left "
+                                     "as they are)",
+                                     stats->skipped)
+                           .str()
+                     : std::string());
+  return true;
+}
+
 /// Loads `request`'s model from the cache, or imports, schedules and
 /// compiles it; null after printing an error.
 std::unique_ptr<LoadedModel> loadModel(const RunArgs &args,
@@ -648,6 +675,8 @@ std::unique_ptr<LoadedModel> loadModel(const RunArgs &args,
   }
   if (!bindInputs(args, signature->inputs, inputs, loaded->bound))
     return nullptr;
+  if (!compressWeights(request, module))
+    return nullptr;
   double importSeconds = clock.seconds();
   if (!args.noTile && !searchModelSchedule(request, module, &*progress))
     return nullptr;
@@ -678,6 +707,7 @@ bool compareWithFp32(const RunArgs &args, const ModelLoadRequest &request,
                      llvm::ArrayRef<Tensor> outputs) {
   ModelLoadRequest fp32 = request;
   fp32.bf16 = false;
+  fp32.compression = Compression();
   std::unique_ptr<LoadedModel> reference = loadModel(args, fp32, inputs, file);
   if (!reference)
     return false;
@@ -719,10 +749,17 @@ bool compareWithFp32(const RunArgs &args, const ModelLoadRequest &request,
 } // namespace
 
 int romac::driver::runModel(const RunArgs &args) {
-  if (args.compareFp32 && args.precision == "fp32") {
+  llvm::Expected<Compression> compression =
+      parseCompressionFlags(args.compression);
+  if (!compression) {
+    reportError("run", compression.takeError());
+    return kUsageError;
+  }
+  if (args.compareFp32 && args.precision == "fp32" && compression->empty()) {
     llvm::errs() << "romac run: error: --compare-fp32 compares a "
-                    "--precision bf16 run with the fp32 one; this run is "
-                    "fp32\n";
+                    "--precision bf16 or a compressed run (--quantize, "
+                    "--weight-sharing, --prune) with the fp32 one; this run "
+                    "is fp32\n";
     return kUsageError;
   }
   if (!checkOutputDir(args))
@@ -740,6 +777,7 @@ int romac::driver::runModel(const RunArgs &args) {
     scheduleFile = std::move(*read);
   }
   ModelLoadRequest request = makeLoadRequest(args, *inputs, scheduleFile);
+  request.compression = *compression;
   std::unique_ptr<LoadedModel> model =
       loadModel(args, request, *inputs, scheduleFile);
   if (!model)
@@ -783,18 +821,18 @@ CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
                 "Compute every 3x3 convolution of stride 1 as the direct "
                 "GEMM instead of by Winograd's F(2x2, 3x3) (for comparison; "
                 "also ROMAC_WINOGRAD=0)");
-  CLI::Option *precision =
-      run->add_option("--precision", args.precision,
-                      "fp32 (default), or bf16: the matmuls, convolutions and "
-                      "fused attention "
-                      "round their operands to bfloat16 and sum in fp32 "
-                      "(AVX512-BF16 dot products where the CPU has them)")
-          ->check(CLI::IsMember({"fp32", "bf16"}));
+  run->add_option("--precision", args.precision,
+                  "fp32 (default), or bf16: the matmuls, convolutions and "
+                  "fused attention "
+                  "round their operands to bfloat16 and sum in fp32 "
+                  "(AVX512-BF16 dot products where the CPU has them)")
+      ->check(CLI::IsMember({"fp32", "bf16"}));
   run->add_flag("--compare-fp32", args.compareFp32,
                 "Also run the model in fp32 and print each output's cosine "
                 "similarity and errors against it; exit 1 when a cosine is "
-                "below --min-cosine (needs --precision bf16)")
-      ->needs(precision);
+                "below --min-cosine (needs --precision bf16 or a "
+                "compression flag)");
+  addCompressionFlags(run, args.compression);
   run->add_option("--min-cosine", args.minCosine,
                   "The least cosine similarity --compare-fp32 accepts "
                   "(default 0.999)")

@@ -8,6 +8,8 @@
 #ifndef ROMAC_TOOLS_ROMAC_RUN_H
 #define ROMAC_TOOLS_ROMAC_RUN_H
 
+#include "CompressionFlags.h"
+
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
@@ -41,6 +43,8 @@ struct RunArgs {
   bool noCache = false;
   /// --no-winograd: 3x3 convolutions by the direct GEMM only.
   bool noWinograd = false;
+  /// --quantize / --weight-sharing / --prune: run the compressed weights.
+  CompressionArgs compression;
 };
 
 /// Registers `romac run` and its flags.

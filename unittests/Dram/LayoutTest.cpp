@@ -215,6 +215,82 @@ TEST(LayoutTest, RandomLayoutsAgainstElementEnumeration) {
   }
 }
 
+TEST(LayoutTest, CompressedLayoutsAgainstBitEnumeration) {
+  // A compressed tensor (ElementSize::bits16) stores element p of the
+  // storage order in sixteenth-bits [p * b, (p + 1) * b); a byte belongs to
+  // the run holding its last bit. The storage order comes from the same
+  // layout with one-byte elements (checked above against enumeration).
+  Rng rng(4096);
+  const uint32_t kBits16[] = {8, 16, 40, 64, 80, 106, 128, 200, 264};
+  for (int iter = 0; iter < 300; ++iter) {
+    int rank = rng.range(1, 4);
+    std::vector<int64_t> extent(rank), blocks(rank);
+    std::vector<unsigned> order(rank);
+    for (int d = 0; d < rank; ++d) {
+      extent[d] = rng.range(1, 9);
+      blocks[d] = rng.range(1, extent[d]);
+      order[d] = d;
+    }
+    for (int d = rank; d > 1; --d)
+      std::swap(order[d - 1], order[rng.range(0, d - 1)]);
+    uint32_t b = kBits16[rng.range(0, std::size(kBits16) - 1)];
+    uint64_t base = rng.range(0, 1000);
+    bool isBlocked = rng.coin();
+    auto make = [&](ElementSize size, uint64_t at) {
+      llvm::Expected<TensorLayout> l =
+          isBlocked ? TensorLayout::getBlocked(extent, size, at, blocks, order)
+                    : TensorLayout::getRowMajor(extent, size, at, order);
+      EXPECT_TRUE(static_cast<bool>(l)) << llvm::toString(l.takeError());
+      return std::move(*l);
+    };
+    TensorLayout positions = make(1, 0);
+    TensorLayout l = make(ElementSize(1, b), base);
+    int64_t elements = 1;
+    for (int64_t e : extent)
+      elements *= e;
+    ASSERT_EQ(l.getSizeBytes(), (uint64_t(elements) * b + 127) / 128);
+    // Storage position -> index.
+    std::vector<std::vector<int64_t>> indexAt(elements);
+    std::vector<int64_t> idx(rank, 0);
+    for (int64_t n = 0; n < elements; ++n) {
+      int64_t r = n;
+      for (int d = rank - 1; d >= 0; --d) {
+        idx[d] = r % extent[d];
+        r /= extent[d];
+      }
+      indexAt[positions.getAddress(idx)] = idx;
+    }
+    for (int box = 0; box < 5; ++box) {
+      std::vector<int64_t> lo(rank), size(rank);
+      for (int d = 0; d < rank; ++d) {
+        lo[d] = rng.range(0, extent[d] - 1);
+        size[d] = rng.range(1, extent[d] - lo[d]);
+      }
+      std::set<uint64_t> expected;
+      for (uint64_t k = 0; k < l.getSizeBytes(); ++k) {
+        uint64_t p = (128 * k + 127) / b;
+        if (p >= static_cast<uint64_t>(elements))
+          continue; // the padding bits after the last element
+        bool inside = true;
+        for (int d = 0; d < rank; ++d)
+          inside &= indexAt[p][d] >= lo[d] && indexAt[p][d] < lo[d] + size[d];
+        if (inside)
+          expected.insert(base + k);
+      }
+      std::set<uint64_t> got;
+      uint64_t prevEnd = 0;
+      for (auto [a, n] : runsOf(l, lo, size)) {
+        ASSERT_GT(n, 0u);
+        ASSERT_GE(a, prevEnd) << "runs must be ascending";
+        prevEnd = a + n;
+        for (uint64_t x = a; x < a + n; ++x)
+          got.insert(x);
+      }
+      ASSERT_EQ(got, expected) << l.str() << " bits16 " << b;
+    }
+  }
+}
+
 TEST(LayoutTest, TileBoxMatchesPointProjection) {
   // A strided, dilated, padded convolution: boxes are the bounding ranges of
   // the projected iteration points, clipped to the tensor.

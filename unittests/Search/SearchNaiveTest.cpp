@@ -294,6 +294,26 @@ TEST(SearchNaiveTest, MatchesWholeSpaceEnumerationWhenTilesArePacked) {
   }
 }
 
+TEST(SearchNaiveTest, MatchesWholeSpaceEnumerationWithCompressedWeights) {
+  // Compressed weights (issue #15): an operand's bytes are its elements x
+  // its average bits, rounded up per count, so buffer footprints are not
+  // linear in the tiles (the last pure dim's front bisects them) and the
+  // MACs of a pruned layer may cost a fraction of their energy.
+  std::vector<Case> cases = randomCases(/*seed=*/1515, /*count=*/400,
+                                        /*maxSpace=*/12000);
+  const uint32_t kBits16[] = {8, 16, 40, 64, 80, 106, 264};
+  Rng rng(1516);
+  for (Case &c : cases) {
+    for (auto [o, op] : llvm::enumerate(c.workload.operands))
+      if (o != 0 && op.role == OperandRole::Read)
+        op.storageBits16 = kBits16[rng.range(0, std::size(kBits16) - 1)];
+    if (rng.coin())
+      c.workload.macFraction = 0.5;
+    compareWithNaive(c.workload, c.target, naiveSearch(c.workload, c.target),
+                     SearchDebugMode::None, /*report=*/true);
+  }
+}
+
 TEST(SearchNaiveTest, HarnessCatchesUnsoundPruning) {
   std::vector<Case> cases = randomCases(/*seed=*/77, /*count=*/60,
                                         /*maxSpace=*/3000);

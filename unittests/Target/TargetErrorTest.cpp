@@ -183,7 +183,7 @@ TEST(TargetErrorTest, UnknownKeyListsAllowedKeys) {
   EXPECT_EQ(errorOf(withLine(1, "name: test-target", "colour: red")),
             "t.yaml:1:1: error: colour: unknown key (allowed: name, "
             "description, compute, memories, dram, dvfs, power, "
-            "activation_buffers_pooled)");
+            "activation_buffers_pooled, compression)");
   // A flag is true or false.
   EXPECT_EQ(errorOf(withLine(1, "name: test-target",
                              "name: test-target\nactivation_buffers_pooled: "

@@ -163,11 +163,19 @@ struct Operand {
   /// The ONNX value name of the tensor.
   std::string tensor;
   OperandRole role = OperandRole::Read;
+  /// Bytes of one element's value (the data type).
   int64_t bytesPerElement = 1;
   /// One index expression per tensor dim.
   llvm::SmallVector<IndexExpr, 4> projection;
   /// The static tensor shape; `projection.size() == extent.size()`.
   llvm::SmallVector<int64_t, 4> extent;
+  /// Whether the tensor is known when compiling (a weight): only such
+  /// operands are compressed (romac/Target/Compression.h).
+  bool constant = false;
+  /// Bits one element takes in memory, in sixteenths of a bit, when the
+  /// tensor is stored compressed (its weight format's average, the codebook
+  /// included); 0: plain values of bytesPerElement bytes.
+  uint32_t storageBits16 = 0;
 
   /// Whether loop dim `dim` occurs (with a non-zero coefficient) in the
   /// projection, i.e. whether changing it changes the operand's tile.
@@ -179,6 +187,16 @@ struct Operand {
   /// Number of tensor elements (product of the extents). Requires a verified
   /// workload (which guarantees that it does not overflow).
   int64_t getNumElements() const;
+  /// Bytes \p elements take in memory (buffers and DRAM): elements x
+  /// bytesPerElement, or elements x storageBits16 / 128 rounded up.
+  int64_t getStorageBytes(int64_t elements) const;
+  /// Average bytes per element in memory.
+  double getStorageBytesPerElement() const {
+    return storageBits16 ? storageBits16 / 128.0
+                         : static_cast<double>(bytesPerElement);
+  }
+  /// Whether elements are stored compressed (storageBits16 set).
+  bool isCompressed() const { return storageBits16 != 0; }
 };
 
 /// Sizes of a 2-D convolution in ONNX terms (NCHW input, KCRS weight). The
@@ -204,6 +222,9 @@ struct Workload {
   OpKind op = OpKind::Generic;
   llvm::SmallVector<LoopDim, 8> dims;
   llvm::SmallVector<Operand, 3> operands;
+  /// The fraction of the MACs the array performs: the weights' density when
+  /// the array skips zero weights (Target's skips_zero_operands), else 1.
+  double macFraction = 1;
 
   /// Checks the invariants every consumer relies on: dim names unique and
   /// non-empty, bounds > 0, per operand a projection of the same arity as the

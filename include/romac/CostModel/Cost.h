@@ -113,6 +113,10 @@ struct CostTarget {
   double packBytesPerCycle = 0;
   /// Target::activationBuffersPooled.
   bool activationBuffersPooled = false;
+  /// The compression compiled with, as flags (Compression::getFlags(); ""
+  /// for none), and the constant weights' format (WeightFormat::str()).
+  std::string compression;
+  std::string weightFormat;
   /// On-chip buffers; every class is held by exactly one of them.
   llvm::SmallVector<CostMemory, 3> memories;
   /// Index into `memories` of the buffer holding each class.

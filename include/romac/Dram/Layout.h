@@ -58,6 +58,30 @@ inline std::optional<LayoutKind> symbolizeLayoutKind(llvm::StringRef name) {
   return symbolizeEnum(kLayoutKindNames, name);
 }
 
+/// The memory size of one element of a tensor: whole bytes, or, for a
+/// compressed tensor (Operand::storageBits16), an average number of bits in
+/// sixteenths. A compressed tensor's elements are laid out as if each took
+/// that many bits: a run of elements covers the bytes in which its first
+/// bits lie (docs/compression.md).
+struct ElementSize {
+  /// Bytes of one value.
+  int64_t bytes = 1;
+  /// Sixteenths of a bit in memory; 0: `bytes` whole bytes.
+  uint32_t bits16 = 0;
+
+  /// Plain elements of \p bytes bytes (implicit: most tensors are plain).
+  ElementSize(int64_t bytes) : bytes(bytes) {}
+  ElementSize(int64_t bytes, uint32_t bits16) : bytes(bytes), bits16(bits16) {}
+  /// The size of \p op's elements.
+  static ElementSize of(const Operand &op) {
+    return {op.bytesPerElement, op.storageBits16};
+  }
+  bool operator==(const ElementSize &other) const {
+    return bytes == other.bytes && bits16 == other.bits16;
+  }
+  bool operator!=(const ElementSize &other) const { return !(*this == other); }
+};
+
 /// The DRAM placement of one tensor.
 class TensorLayout {
 public:
@@ -65,21 +89,23 @@ public:
   /// tensor dims outermost first (the last one is contiguous); empty means
   /// the identity order.
   static llvm::Expected<TensorLayout>
-  getRowMajor(llvm::ArrayRef<int64_t> extent, int64_t bytesPerElement,
+  getRowMajor(llvm::ArrayRef<int64_t> extent, ElementSize elementSize,
               uint64_t base, llvm::ArrayRef<unsigned> dimOrder = {});
   /// A tile-blocked layout with blocks of \p blockSizes elements per tensor
   /// dim (each in [1, extent]); \p dimOrder orders both the blocks and the
   /// elements inside a block.
   static llvm::Expected<TensorLayout>
-  getBlocked(llvm::ArrayRef<int64_t> extent, int64_t bytesPerElement,
+  getBlocked(llvm::ArrayRef<int64_t> extent, ElementSize elementSize,
              uint64_t base, llvm::ArrayRef<int64_t> blockSizes,
              llvm::ArrayRef<unsigned> dimOrder = {});
 
   LayoutKind getKind() const { return kind; }
   uint64_t getBase() const { return base; }
-  /// Bytes the tensor occupies: elements × bytes per element.
+  /// Bytes the tensor occupies: elements × bytes per element (a compressed
+  /// tensor's bits rounded up to bytes).
   uint64_t getSizeBytes() const { return sizeBytes; }
   int64_t getBytesPerElement() const { return bytesPerElement; }
+  ElementSize getElementSize() const { return {bytesPerElement, bits16}; }
   llvm::ArrayRef<int64_t> getExtent() const { return extent; }
   llvm::ArrayRef<unsigned> getDimOrder() const { return order; }
   /// Block sizes (the extents for a row-major layout).
@@ -117,11 +143,16 @@ private:
               llvm::function_ref<void(uint64_t, uint64_t, uint64_t, uint64_t)>
                   fn) const;
   uint64_t getBlockOffset(llvm::ArrayRef<int64_t> blockIdx) const;
+  /// The byte offset of element offset \p elements (exact for plain
+  /// elements; the byte of its first bit for compressed ones).
+  uint64_t toBytes(uint64_t elements) const;
 
   LayoutKind kind = LayoutKind::RowMajor;
   uint64_t base = 0;
   uint64_t sizeBytes = 0;
   int64_t bytesPerElement = 1;
+  /// ElementSize::bits16.
+  uint32_t bits16 = 0;
   llvm::SmallVector<int64_t, 4> extent;
   llvm::SmallVector<int64_t, 4> block;
   /// Tensor dims, outermost first.

@@ -17,6 +17,7 @@
 #define ROMAC_TARGET_TARGET_H
 
 #include "romac/Support/EnumTable.h"
+#include "romac/Target/Compression.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -74,8 +75,15 @@ struct ComputeArray {
   /// Bytes per element of each operand (the data types), indexed by
   /// OperandKind.
   std::array<uint64_t, kNumOperands> bytesPerElement = {0, 0, 0};
-  /// Energy of one MAC in pJ.
+  /// Energy of one MAC in pJ (of the compiled precision when `compression`
+  /// quantizes: the entry of macEnergyByPrecision).
   double macEnergyPJ = 0;
+  /// MAC energies per precision ("w4a8" -> pJ), in file order; the YAML
+  /// `mac_energy_pj_by_precision` (optional).
+  std::vector<std::pair<std::string, double>> macEnergyByPrecision;
+  /// Whether the array skips a MAC whose weight is zero (no energy for a
+  /// pruned weight's MACs); YAML `skips_zero_operands`, default false.
+  bool skipsZeroOperands = false;
   /// Bytes per cycle at which every operand tile of a tile step passes
   /// between the buffer and the compute units' own copies (a CPU kernel call
   /// packs its input and weight tiles and loads and stores its output tile);
@@ -327,12 +335,28 @@ struct Target {
   /// ping-pong between layers); YAML `activation_buffers_pooled`, default
   /// false: a fused group's activations must fit the input buffers.
   bool activationBuffersPooled = false;
+  /// The compression the network is compiled with (the YAML `compression`
+  /// section; `romac compile --quantize/--weight-sharing/--prune`). The
+  /// parser applies it: `compute`'s bytes per element and MAC energy are
+  /// those of the compressed types.
+  Compression compression;
+  /// The format of constant weights (plain values of the weight type when
+  /// nothing is compressed).
+  WeightFormat weightFormat;
 
   /// The buffer that holds \p operand, or nullptr (never for a loaded target).
   const OnChipMemory *getMemoryFor(OperandKind operand) const;
   /// The buffer called \p memoryName, or nullptr.
   const OnChipMemory *findMemory(llvm::StringRef memoryName) const;
 };
+
+/// Compiles \p target for \p compression: the operands' bytes per element
+/// become the quantized types' (a 4-bit weight is held in a byte as a value;
+/// its storage is the WeightFormat's), the MAC energy the
+/// `mac_energy_pj_by_precision` entry of the precision, and `compression`
+/// and `weightFormat` are set. Fails, changing nothing, when the target has
+/// no MAC energy for the precision or is already compressed.
+llvm::Error applyCompression(Target &target, const Compression &compression);
 
 //===----------------------------------------------------------------------===//
 // Loading

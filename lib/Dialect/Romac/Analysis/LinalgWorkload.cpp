@@ -47,6 +47,24 @@ bool isFoldedPad(Operation *op) {
   });
 }
 
+/// Whether \p v is known when compiling: a constant, seen through reshapes
+/// and pads, or what a linalg op computes from such values alone (a weight's
+/// transpose or broadcast). Only these are weights a compressor can encode.
+bool isCompileTimeConstant(Value v, unsigned depth = 0) {
+  Operation *def = v.getDefiningOp();
+  if (!def || depth > 8)
+    return false;
+  if (isa<arith::ConstantOp>(def))
+    return true;
+  if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp, tensor::PadOp>(def))
+    return isCompileTimeConstant(def->getOperand(0), depth + 1);
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(def);
+  return linalgOp && linalgOp.getNumDpsInputs() > 0 &&
+         llvm::all_of(linalgOp.getDpsInputs(), [&](Value in) {
+           return isCompileTimeConstant(in, depth + 1);
+         });
+}
+
 /// Ops that move no data: constants, inits, reshapes and folded pads.
 bool isFree(Operation *op) {
   return isa<func::FuncOp, func::ReturnOp, arith::ConstantOp, tensor::EmptyOp,
@@ -240,6 +258,7 @@ romac::workloadFromLinalg(linalg::LinalgOp op, const NameTable &names,
     // An init is written back tile by tile and, when a reduction loop sits
     // outside its tile, read back: readwrite in the access-count contract.
     o.role = isInit ? OperandRole::ReadWrite : OperandRole::Read;
+    o.constant = !isInit && isCompileTimeConstant(v);
     // Fold a tensor.pad producer: index - low pad into the unpadded tensor.
     SmallVector<int64_t> lowPad;
     if (auto pad = v.getDefiningOp<tensor::PadOp>(); pad && !isInit) {

@@ -18,10 +18,30 @@ using namespace mlir;
 using namespace romac;
 
 void romac::applyTargetPrecision(Workload &workload, const Target &target) {
+  const WeightFormat &format = target.weightFormat;
+  const Compression &compression = target.compression;
+  workload.macFraction = 1;
   for (unsigned i = 0; i < workload.operands.size(); ++i) {
+    Operand &op = workload.operands[i];
     auto cls = static_cast<OperandKind>(classifyOperand(workload, i));
-    workload.operands[i].bytesPerElement =
+    // A product of two activations (attention's keys and values) takes the
+    // activations' type when the network is quantized.
+    bool weight = cls == OperandKind::Weight && op.constant;
+    if (cls == OperandKind::Weight && !op.constant && compression.quantize)
+      cls = OperandKind::Input;
+    op.bytesPerElement =
         static_cast<int64_t>(target.compute.getBytesPerElement(cls));
+    op.storageBits16 = 0;
+    if (!weight || compression.empty() || format.isPlain())
+      continue;
+    // The format's bits plus the layer's codebook, spread over its weights.
+    int64_t n = op.getNumElements();
+    unsigned __int128 bits =
+        static_cast<unsigned __int128>(n) * format.getBits16() +
+        format.getCodebookBytes() * 128;
+    op.storageBits16 = static_cast<uint32_t>((bits + n - 1) / n);
+    if (target.compute.skipsZeroOperands && format.sparsity != Sparsity::Dense)
+      workload.macFraction = format.density;
   }
 }
 

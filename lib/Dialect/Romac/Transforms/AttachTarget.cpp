@@ -49,13 +49,35 @@ struct AttachTargetPass
       return target.takeError();
     llvm::Expected<TargetAttr> attr =
         TargetAttr::getFromYaml(&getContext(), targetName, source->yaml);
-    if (!attr || attr->getDescription().get("name"))
+    bool compressed = !quantize.empty() || weightSharing || !prune.empty();
+    if (!attr || (attr->getDescription().get("name") && !compressed))
       return attr;
     // A file without `name` is named after itself; keep that name.
+    MLIRContext *ctx = &getContext();
     NamedAttrList description(attr->getDescription());
-    description.set("name", StringAttr::get(&getContext(), target->name));
-    return TargetAttr::get(&getContext(), targetName,
-                           description.getDictionary(&getContext()));
+    description.set("name", StringAttr::get(ctx, target->name));
+    if (compressed) {
+      NamedAttrList compression;
+      if (!quantize.empty())
+        compression.set("quantize", StringAttr::get(ctx, quantize));
+      if (weightSharing)
+        compression.set("weight_sharing",
+                        IntegerAttr::get(IntegerType::get(ctx, 64),
+                                         static_cast<int64_t>(weightSharing)));
+      if (!prune.empty())
+        compression.set("prune", StringAttr::get(ctx, prune));
+      description.set("compression", compression.getDictionary(ctx));
+    }
+    auto result =
+        TargetAttr::get(ctx, targetName, description.getDictionary(ctx));
+    if (!compressed)
+      return result;
+    // Validate the compressed description the way later stages read it.
+    llvm::Expected<Target> check =
+        parseTarget(result.getDescriptionYaml(), "target '" + targetName + "'");
+    if (!check)
+      return check.takeError();
+    return result;
   }
 };
 } // namespace

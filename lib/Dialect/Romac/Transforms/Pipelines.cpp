@@ -23,6 +23,9 @@ void romac::buildCompilePipeline(OpPassManager &pm,
                                  const CompilePipelineOptions &options) {
   RomacAttachTargetPassOptions attach;
   attach.targetName = options.target;
+  attach.quantize = options.quantize;
+  attach.weightSharing = options.weightSharing;
+  attach.prune = options.prune;
   pm.addPass(createRomacAttachTargetPass(attach));
   // Normalize: fold constants and simplify the imported program.
   pm.addPass(createCanonicalizerPass());

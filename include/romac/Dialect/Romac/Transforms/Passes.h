@@ -72,6 +72,16 @@ struct CompilePipelineOptions
   Option<bool> fuse{*this, "fuse",
                     llvm::cl::desc("search=dram: fuse chains of convolutions"),
                     llvm::cl::init(false)};
+  Option<std::string> quantize{*this, "quantize",
+                               llvm::cl::desc("w8a8, w8a16, w4a16 or w4a8"),
+                               llvm::cl::init("")};
+  Option<unsigned> weightSharing{
+      *this, "weight-sharing",
+      llvm::cl::desc("K shared weights per layer (0: none)"),
+      llvm::cl::init(0)};
+  Option<std::string> prune{*this, "prune",
+                            llvm::cl::desc("a ratio in (0, 1), or 2:4"),
+                            llvm::cl::init("")};
 };
 
 /// Adds the stages of `romac compile` to `pm`, in order. This is the one

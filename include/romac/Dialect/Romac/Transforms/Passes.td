@@ -21,6 +21,10 @@ def RomacAttachTargetPass : Pass<"romac-attach-target", "::mlir::ModuleOp"> {
     An existing `romac.target` is replaced. A malformed name, an unknown
     target or an invalid description is an error that names it.
 
+    `quantize`, `weight-sharing` and `prune` add a `compression` section to
+    the description (docs/compression.md): the target as compiled for
+    quantized, shared or pruned weights.
+
     Example:
 
     ```mlir
@@ -36,6 +40,41 @@ def RomacAttachTargetPass : Pass<"romac-attach-target", "::mlir::ModuleOp"> {
   let options = [
     Option<"targetName", "target", "std::string", /*default=*/"\"edge-npu-lpddr4\"",
            "Name of the target description (a file in targets/ or a path)">,
+    Option<"quantize", "quantize", "std::string", /*default=*/"\"\"",
+           "Quantize to w8a8, w8a16, w4a16 or w4a8 (docs/compression.md)">,
+    Option<"weightSharing", "weight-sharing", "unsigned", /*default=*/"0",
+           "Share K weights per layer (a power of two >= 2; 0: none)">,
+    Option<"prune", "prune", "std::string", /*default=*/"\"\"",
+           "Prune a ratio in (0, 1) of the weights by magnitude, or 2:4">,
+  ];
+}
+
+def RomacCompressWeightsPass : Pass<"romac-compress-weights", "::mlir::ModuleOp"> {
+  let summary = "Replace every contraction's constant weight by what its compressed form stands for";
+  let description = [{
+    What a compressed network computes, in f32 (docs/compression.md,
+    "Running compressed"): each contraction's constant weight, traced back
+    through transposes and reshapes, is pruned (`prune`: a ratio by
+    magnitude over the layer, or 2:4 along the reduction), shared
+    (`weight-sharing`: k-means of the kept weights into K centroids) and
+    quantized (`quantize`: symmetric per output channel to the spec's weight
+    bits, or the shared codebook per tensor). `romac run --quantize ...`
+    runs it to measure a lever's output error. Activations are unchanged.
+
+    Example:
+
+    ```mlir
+    // romac-opt --romac-compress-weights="quantize=w4a8 prune=2:4"
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+  let options = [
+    Option<"quantize", "quantize", "std::string", /*default=*/"\"\"",
+           "w8a8, w8a16, w4a16 or w4a8 (the weight bits are used)">,
+    Option<"weightSharing", "weight-sharing", "unsigned", /*default=*/"0",
+           "K shared weights per layer (0: none)">,
+    Option<"prune", "prune", "std::string", /*default=*/"\"\"",
+           "a ratio in (0, 1) by magnitude, or 2:4">,
   ];
 }
 

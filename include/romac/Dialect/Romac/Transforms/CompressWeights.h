@@ -1,0 +1,56 @@
+//===- CompressWeights.h - compressed weights for execution -----*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// What a compressed network computes, in the module's own float type: every
+// contraction's constant weight replaced by the values its compressed form
+// stands for (docs/compression.md, "Running compressed"). Pruned weights are
+// zero, shared ones their k-means centroid, quantized ones their symmetric
+// code times its scale (per output channel; the codebook per layer when
+// weights are also shared). `romac run --quantize/--weight-sharing/--prune`
+// and the `romac-compress-weights` pass use it, so that the output error of
+// a lever is measured on the real network.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ROMAC_DIALECT_ROMAC_TRANSFORMS_COMPRESSWEIGHTS_H
+#define ROMAC_DIALECT_ROMAC_TRANSFORMS_COMPRESSWEIGHTS_H
+
+#include "romac/Target/Compression.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+
+namespace romac {
+
+/// What compressModuleWeights() did.
+struct CompressedWeightsStats {
+  /// Contractions whose weight was compressed, and its elements in all.
+  int64_t tensors = 0;
+  int64_t weights = 0;
+  /// Of those, weights that are zero afterwards (pruned, or zero before).
+  int64_t zeros = 0;
+  /// Contractions with a constant weight that is not a plain f32 constant
+  /// seen through transposes and reshapes (left as they are).
+  int64_t skipped = 0;
+};
+
+/// Replaces, in every function of \p module, each contraction's constant f32
+/// weight by what \p compression stores (docs/compression.md): pruning by
+/// magnitude over the layer (or 2:4 along the reduction, in the weight's
+/// channel-major order), then k-means sharing of the kept weights (its K
+/// centroids quantized per tensor when \p compression also quantizes), else
+/// symmetric per-output-channel quantization. A constant read by several
+/// ops is copied for the contraction. Activations are not changed.
+llvm::Expected<CompressedWeightsStats>
+compressModuleWeights(mlir::ModuleOp module, const Compression &compression);
+
+} // namespace romac
+
+#endif // ROMAC_DIALECT_ROMAC_TRANSFORMS_COMPRESSWEIGHTS_H

@@ -1,0 +1,325 @@
+//===- CompressWeights.cpp - compressed weights for execution ---*- C++ -*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// compressModuleWeights() and the `romac-compress-weights` pass. A
+// contraction's weight operand is traced back through linalg.transpose and
+// reshapes to its arith.constant; the constant's elements are gathered into
+// the weight's channel-major order (output channels x reduction, as the
+// contraction indexes it), transformed by the algorithms of
+// romac/Compression/WeightTransforms.h, and scattered into a new constant.
+//
+//===----------------------------------------------------------------------===//
+
+#include "romac/Dialect/Romac/Transforms/CompressWeights.h"
+#include "romac/Compression/WeightTransforms.h"
+#include "romac/CostModel/Cost.h"
+#include "romac/Dialect/Romac/Analysis/LinalgWorkload.h"
+#include "romac/Dialect/Romac/Transforms/Passes.h"
+#include "romac/Support/Error.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include <cmath>
+#include <numeric>
+
+namespace romac {
+#define GEN_PASS_DEF_ROMACCOMPRESSWEIGHTSPASS
+#include "romac/Dialect/Romac/Transforms/Passes.h.inc"
+} // namespace romac
+
+using namespace mlir;
+using namespace romac;
+
+namespace {
+
+/// A weight seen from its contraction: the constant, the view ops between
+/// them (from the constant towards the contraction) and the operand that
+/// reads the constant.
+struct WeightChain {
+  arith::ConstantOp constant;
+  SmallVector<Operation *, 2> views;
+  OpOperand *use = nullptr;
+};
+
+/// Traces \p operand's value back to a constant through transposes and
+/// reshapes; std::nullopt when anything else produces it.
+std::optional<WeightChain> traceWeight(OpOperand &operand) {
+  WeightChain chain;
+  OpOperand *use = &operand;
+  while (true) {
+    Operation *def = use->get().getDefiningOp();
+    if (auto cst = dyn_cast_or_null<arith::ConstantOp>(def)) {
+      chain.constant = cst;
+      chain.use = use;
+      std::reverse(chain.views.begin(), chain.views.end());
+      return chain;
+    }
+    if (!isa_and_nonnull<linalg::TransposeOp, tensor::ExpandShapeOp,
+                         tensor::CollapseShapeOp>(def))
+      return std::nullopt;
+    chain.views.push_back(def);
+    use = &def->getOpOperand(0);
+  }
+}
+
+/// Row-major strides of \p shape.
+SmallVector<int64_t> getStrides(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (size_t d = shape.size(); d-- > 1;)
+    strides[d - 1] = strides[d] * shape[d];
+  return strides;
+}
+
+/// For every element of the weight as the contraction reads it (row-major
+/// over its shape), the index of the constant element it is.
+std::vector<int64_t> getSourceIndex(const WeightChain &chain) {
+  arith::ConstantOp cst = chain.constant;
+  auto type = cast<RankedTensorType>(cst.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  std::vector<int64_t> source(type.getNumElements());
+  std::iota(source.begin(), source.end(), 0);
+  for (Operation *view : chain.views) {
+    auto result = cast<RankedTensorType>(view->getResult(0).getType());
+    auto transpose = dyn_cast<linalg::TransposeOp>(view);
+    if (transpose) {
+      // Output dim i is input dim perm[i].
+      ArrayRef<int64_t> perm = transpose.getPermutation();
+      SmallVector<int64_t> inStrides = getStrides(shape);
+      SmallVector<int64_t> outShape(result.getShape());
+      std::vector<int64_t> next(source.size());
+      SmallVector<int64_t> idx(outShape.size(), 0);
+      for (size_t j = 0; j < next.size(); ++j) {
+        int64_t in = 0;
+        for (size_t i = 0; i < idx.size(); ++i)
+          in += idx[i] * inStrides[perm[i]];
+        next[j] = source[in];
+        for (size_t i = idx.size(); i-- > 0;)
+          if (++idx[i] < outShape[i])
+            break;
+          else
+            idx[i] = 0;
+      }
+      source = std::move(next);
+    }
+    // A reshape keeps the row-major order.
+    shape.assign(result.getShape().begin(), result.getShape().end());
+  }
+  return source;
+}
+
+/// The constant's f32 values, or nothing for another type or no data.
+std::optional<std::vector<float>> readFloats(arith::ConstantOp cst) {
+  auto type = dyn_cast<RankedTensorType>(cst.getType());
+  if (!type || !type.getElementType().isF32())
+    return std::nullopt;
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(cst.getValue())) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() !=
+                     static_cast<size_t>(type.getNumElements()) * 4)
+      return std::nullopt;
+    const char *data = blob->getData().data();
+    std::vector<float> values(type.getNumElements());
+    std::memcpy(values.data(), data, values.size() * sizeof(float));
+    return values;
+  }
+  if (auto dense = dyn_cast<DenseElementsAttr>(cst.getValue())) {
+    auto range = dense.getValues<float>();
+    return std::vector<float>(range.begin(), range.end());
+  }
+  return std::nullopt;
+}
+
+/// Applies \p c to \p g, laid out channels x reduction (`red` elements per
+/// channel, the reduction contiguous).
+llvm::Error compressGathered(std::vector<float> &g, int64_t channels,
+                             int64_t red, const Compression &c) {
+  std::vector<bool> kept(g.size(), true);
+  if (c.sparsity == Sparsity::TwoFour)
+    kept = prune2of4(g, red);
+  else if (c.sparsity == Sparsity::Unstructured)
+    kept = pruneByMagnitude(g, c.pruneRatio);
+  unsigned bits = c.quantize ? c.quantize->weightBits : 0;
+  if (c.sharedWeights) {
+    // k-means over the kept weights; the pruned stay zero.
+    std::vector<float> values;
+    for (size_t i = 0; i < g.size(); ++i)
+      if (kept[i])
+        values.push_back(g[i]);
+    if (values.empty())
+      return llvm::Error::success();
+    llvm::Expected<SharedWeights> shared =
+        shareWeights(values, c.sharedWeights);
+    if (!shared)
+      return shared.takeError();
+    if (bits) {
+      // The codebook holds `bits`-bit values, one scale per layer.
+      float maxAbs = 0;
+      for (float v : shared->centroids)
+        maxAbs = std::max(maxAbs, std::fabs(v));
+      fakeQuantizePerTensor(shared->centroids, getSymmetricScale(maxAbs, bits),
+                            bits);
+    }
+    std::vector<float> decoded = shared->decode();
+    size_t k = 0;
+    for (size_t i = 0; i < g.size(); ++i)
+      if (kept[i])
+        g[i] = decoded[k++];
+    return llvm::Error::success();
+  }
+  if (bits)
+    fakeQuantizePerChannel(g, channels, bits);
+  return llvm::Error::success();
+}
+
+/// Compresses the weight of one contraction layer; false when it is not a
+/// traceable f32 constant.
+llvm::Expected<bool> compressLayer(const Layer &layer, const Compression &c,
+                                   CompressedWeightsStats &stats) {
+  const Workload &w = layer.workload;
+  std::optional<unsigned> weight;
+  for (unsigned o = 0; o < w.operands.size(); ++o)
+    if (w.operands[o].constant && classifyOperand(w, o) == OperandClass::Weight)
+      weight = o;
+  if (!weight)
+    return false;
+  // The operand of the layer's op that reads the weight.
+  OpOperand *operand = nullptr;
+  for (OpOperand &use : layer.op->getOpOperands())
+    if (getTensorRoot(use.get()) == getTensorRoot(layer.values[*weight]) ||
+        use.get() == layer.values[*weight])
+      operand = &use;
+  std::optional<WeightChain> chain =
+      operand ? traceWeight(*operand) : std::nullopt;
+  std::optional<std::vector<float>> data =
+      chain ? readFloats(chain->constant) : std::nullopt;
+  if (!data)
+    return false;
+  // The weight's dims as the contraction reads it: channels are the dims
+  // indexed by a parallel loop that also indexes the output.
+  auto viewType = cast<RankedTensorType>(chain->use->get().getType());
+  if (chain->views.size())
+    viewType =
+        cast<RankedTensorType>(chain->views.back()->getResult(0).getType());
+  ArrayRef<int64_t> shape = viewType.getShape();
+  const Operand &op = w.operands[*weight];
+  if (op.extent.size() != shape.size() || !llvm::equal(op.extent, shape))
+    return false;
+  const Operand &out = w.operands.back();
+  SmallVector<bool> isChannel(shape.size(), false);
+  for (auto [d, expr] : llvm::enumerate(op.projection))
+    for (const AffineTerm &t : expr.terms)
+      if (w.dims[t.dim].kind == LoopKind::Parallel && out.isIndexedBy(t.dim))
+        isChannel[d] = true;
+  int64_t channels = 1, red = 1;
+  for (auto [d, e] : llvm::enumerate(shape))
+    (isChannel[d] ? channels : red) *= e;
+  std::vector<int64_t> source = getSourceIndex(*chain);
+  // Gather: element j of the view goes to (channel, reduction) position.
+  SmallVector<int64_t> idx(shape.size(), 0);
+  std::vector<int64_t> position(source.size());
+  for (size_t j = 0; j < source.size(); ++j) {
+    int64_t ch = 0, r = 0;
+    for (size_t d = 0; d < shape.size(); ++d)
+      (isChannel[d] ? ch : r) = (isChannel[d] ? ch : r) * shape[d] + idx[d];
+    position[j] = ch * red + r;
+    for (size_t d = shape.size(); d-- > 0;)
+      if (++idx[d] < shape[d])
+        break;
+      else
+        idx[d] = 0;
+  }
+  std::vector<float> g(source.size());
+  for (size_t j = 0; j < source.size(); ++j)
+    g[position[j]] = (*data)[source[j]];
+  if (llvm::Error e = compressGathered(g, channels, red, c))
+    return std::move(e);
+  std::vector<float> result(data->size());
+  for (size_t j = 0; j < source.size(); ++j)
+    result[source[j]] = g[position[j]];
+
+  // A new constant for this use (another reader keeps the old values).
+  arith::ConstantOp cst = chain->constant;
+  OpBuilder builder(cst);
+  auto type = cast<RankedTensorType>(cst.getType());
+  std::string key = w.name + ".weight.compressed";
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(cst.getValue()))
+    key = res.getRawHandle().getKey().str() + ".compressed";
+  auto attr = DenseResourceElementsAttr::get(
+      type, key,
+      HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<float>(result)));
+  auto replacement = arith::ConstantOp::create(builder, cst.getLoc(), attr);
+  chain->use->set(replacement);
+  if (cst->use_empty())
+    cst->erase();
+  ++stats.tensors;
+  stats.weights += static_cast<int64_t>(result.size());
+  stats.zeros += llvm::count(result, 0.0f);
+  return true;
+}
+
+struct CompressWeightsPass
+    : public romac::impl::RomacCompressWeightsPassBase<CompressWeightsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    Compression c;
+    auto fail = [&](llvm::Error e) {
+      getOperation().emitError()
+          << "romac-compress-weights: " << llvm::toString(std::move(e));
+      signalPassFailure();
+    };
+    if (!quantize.empty()) {
+      llvm::Expected<Precision> p = parsePrecision(quantize);
+      if (!p)
+        return fail(p.takeError());
+      c.quantize = *p;
+    }
+    if (weightSharing) {
+      llvm::Expected<unsigned> k =
+          parseWeightSharing(std::to_string(weightSharing));
+      if (!k)
+        return fail(k.takeError());
+      c.sharedWeights = *k;
+    }
+    if (!prune.empty())
+      if (llvm::Error e = parsePrune(prune, c))
+        return fail(std::move(e));
+    if (llvm::Expected<CompressedWeightsStats> s =
+            compressModuleWeights(getOperation(), c);
+        !s)
+      return fail(s.takeError());
+  }
+};
+
+} // namespace
+
+llvm::Expected<CompressedWeightsStats>
+romac::compressModuleWeights(ModuleOp module, const Compression &compression) {
+  CompressedWeightsStats stats;
+  if (compression.empty())
+    return stats;
+  for (auto func : module.getOps<func::FuncOp>())
+    for (const Layer &layer : collectLayers(func)) {
+      if (layer.kind != LayerKind::Contraction)
+        continue;
+      llvm::Expected<bool> done = compressLayer(layer, compression, stats);
+      if (!done)
+        return done.takeError();
+      bool constantWeight = llvm::any_of(
+          layer.workload.operands, [](const Operand &o) { return o.constant; });
+      if (!*done && constantWeight)
+        ++stats.skipped;
+    }
+  return stats;
+}
