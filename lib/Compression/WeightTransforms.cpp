@@ -238,8 +238,8 @@ void sortCentroids(SharedWeights &shared) {
 
 } // namespace
 
-Expected<SharedWeights> romac::shareWeights(ArrayRef<float> weights,
-                                            unsigned k) {
+Expected<SharedWeights> romac::shareWeights(ArrayRef<float> weights, unsigned k,
+                                            size_t maxFit) {
   if (k < 2 || !isPowerOf2_32(k))
     return createStringError(
         inconvertibleErrorCode(),
@@ -254,13 +254,33 @@ Expected<SharedWeights> romac::shareWeights(ArrayRef<float> weights,
   constexpr unsigned kMaxIterations = 100;
   SharedWeights shared;
   shared.indexBits = Log2_32(k);
-  shared.centroids = linearInit(weights, k);
-  shared.indices.assign(weights.size(), 0);
-  assignNearest(weights, shared.centroids, shared.indices);
+  // Too many weights: fit on an evenly strided sample, the first weight and
+  // every `stride`-th after it (with the smallest and largest weights kept
+  // for the linear initialisation), then assign every weight.
+  std::vector<float> sample;
+  ArrayRef<float> fit = weights;
+  if (maxFit >= 2 && weights.size() > maxFit) {
+    size_t stride = (weights.size() + maxFit - 1) / maxFit;
+    for (size_t i = 0; i < weights.size(); i += stride)
+      sample.push_back(weights[i]);
+    auto [minIt, maxIt] = std::minmax_element(weights.begin(), weights.end());
+    sample.push_back(*minIt);
+    sample.push_back(*maxIt);
+    fit = sample;
+  }
+  shared.centroids = linearInit(fit, k);
+  std::vector<uint16_t> fitIndices(fit.size(), 0);
+  assignNearest(fit, shared.centroids, fitIndices);
   for (unsigned iteration = 0; iteration < kMaxIterations; ++iteration) {
-    updateCentroids(weights, shared.indices, shared.centroids);
-    if (!assignNearest(weights, shared.centroids, shared.indices))
+    updateCentroids(fit, fitIndices, shared.centroids);
+    if (!assignNearest(fit, shared.centroids, fitIndices))
       break;
+  }
+  if (sample.empty()) {
+    shared.indices = std::move(fitIndices);
+  } else {
+    shared.indices.assign(weights.size(), 0);
+    assignNearest(weights, shared.centroids, shared.indices);
   }
   sortCentroids(shared);
   return shared;

@@ -172,6 +172,7 @@ const llvm::StringMap<OpConverter> &romac::onnximport::opRegistry() {
     appendResizeOps(ops);
     appendContractionOps(ops);
     appendNormReduceOps(ops);
+    appendQuantizeOps(ops);
     llvm::StringMap<OpConverter> map;
     for (OpConverter &c : ops)
       map.try_emplace(c.opType, std::move(c));

@@ -160,6 +160,18 @@ void appendTensorOps(std::vector<OpConverter> &ops);
 void appendResizeOps(std::vector<OpConverter> &ops);
 void appendContractionOps(std::vector<OpConverter> &ops);
 void appendNormReduceOps(std::vector<OpConverter> &ops);
+void appendQuantizeOps(std::vector<OpConverter> &ops);
+
+/// ONNX Conv of `x` [N, C, D...] and `w` [M, C/group, K...] with the node's
+/// kernel_shape, strides, dilations, pads, auto_pad and group, plus `bias`
+/// [M] when given (OpsContraction.cpp; QLinearConv and ConvInteger reuse it
+/// on f32 operands). Shape errors are reported through `nc`.
+mlir::FailureOr<mlir::Value> buildConv(NodeContext &nc, mlir::Value x,
+                                       mlir::Value w, mlir::Value bias);
+/// ONNX MatMul of `a` and `b` (numpy batching and broadcasting, 1-D
+/// operands); shape errors are reported through `nc`.
+mlir::FailureOr<mlir::Value> buildMatMul(NodeContext &nc, mlir::Value a,
+                                         mlir::Value b);
 
 /// The registry, built once.
 const llvm::StringMap<OpConverter> &opRegistry();

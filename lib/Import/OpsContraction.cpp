@@ -10,7 +10,8 @@
 // batch_matmul) and linalg.generic otherwise. Padding is an explicit
 // tensor.pad producer so that the workload analysis can fold it into the
 // sliding-window projection. Pooling is a linalg.generic with window
-// reduction loops.
+// reduction loops. buildConv and buildMatMul also serve the quantized
+// contractions (OpsQuantize.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -142,13 +143,15 @@ Value genericConv(OpBuilder &b, Location loc, Value x, Value w,
   return op.getResult(0);
 }
 
-LogicalResult convertConv(NodeContext &nc) {
-  ArrayRef<int64_t> xs = nc.inputShape(0), ws = nc.inputShape(1);
+} // namespace
+
+FailureOr<Value> romac::onnximport::buildConv(NodeContext &nc, Value x, Value w,
+                                              Value bias) {
+  ArrayRef<int64_t> xs = cast<RankedTensorType>(x.getType()).getShape();
+  ArrayRef<int64_t> ws = cast<RankedTensorType>(w.getType()).getShape();
   if (xs.size() < 3 || ws.size() != xs.size())
     return nc.fail("input " + shapeString(xs) + " and weight " +
                    shapeString(ws) + " must have the same rank >= 3");
-  if (!isFloatType(nc.inputOnnxType(0)))
-    return nc.fail("only floating-point convolutions are supported");
   int64_t k = xs.size() - 2, n = xs[0], c = xs[1], m = ws[0];
   int64_t group = nc.attrInt("group", 1);
   if (group <= 0 || c % group != 0 || m % group != 0 || ws[1] != c / group)
@@ -159,9 +162,6 @@ LogicalResult convertConv(NodeContext &nc) {
     return nc.fail("kernel_shape does not match the weight's shape");
   auto win = computeWindow(nc, xs.drop_front(2), kernel, /*ceilMode=*/false);
   if (failed(win))
-    return failure();
-  Value x = nc.input(0), w = nc.input(1);
-  if (!x || !w)
     return failure();
   Type elem = cast<RankedTensorType>(x.getType()).getElementType();
   OpBuilder &b = nc.b;
@@ -230,13 +230,11 @@ LogicalResult convertConv(NodeContext &nc) {
     }
     y = reshapeTensor(b, loc, y, outShape);
   }
-  if (nc.hasInput(2)) {
-    Value bias = nc.input(2);
-    if (!bias)
-      return failure();
-    if (nc.inputShape(2) != ArrayRef<int64_t>{m})
-      return nc.fail("bias " + shapeString(nc.inputShape(2)) +
-                     " does not match " + Twine(m) + " output channels");
+  if (bias) {
+    ArrayRef<int64_t> bs = cast<RankedTensorType>(bias.getType()).getShape();
+    if (bs != ArrayRef<int64_t>{m})
+      return nc.fail("bias " + shapeString(bs) + " does not match " + Twine(m) +
+                     " output channels");
     SmallVector<SmallVector<int64_t>> dims = {{}, {1}};
     for (int64_t d = 0; d < k + 2; ++d)
       dims[0].push_back(d);
@@ -245,7 +243,23 @@ LogicalResult convertConv(NodeContext &nc) {
                       return arith::AddFOp::create(nb, l, a[0], a[1]);
                     });
   }
-  nc.setResult(0, y, nc.inputOnnxType(0));
+  return y;
+}
+
+namespace {
+
+LogicalResult convertConv(NodeContext &nc) {
+  if (!isFloatType(nc.inputOnnxType(0)))
+    return nc.fail("only floating-point convolutions are supported");
+  Value x = nc.input(0), w = nc.input(1), bias;
+  if (!x || !w)
+    return failure();
+  if (nc.hasInput(2) && !(bias = nc.input(2)))
+    return failure();
+  FailureOr<Value> y = buildConv(nc, x, w, bias);
+  if (failed(y))
+    return failure();
+  nc.setResult(0, *y, nc.inputOnnxType(0));
   return success();
 }
 
@@ -321,13 +335,15 @@ LogicalResult convertGemm(NodeContext &nc) {
   return success();
 }
 
-LogicalResult convertMatMul(NodeContext &nc) {
-  SmallVector<int64_t> as(nc.inputShape(0)), bs(nc.inputShape(1));
+} // namespace
+
+FailureOr<Value> romac::onnximport::buildMatMul(NodeContext &nc, Value a,
+                                                Value bm) {
+  ArrayRef<int64_t> aShape = cast<RankedTensorType>(a.getType()).getShape();
+  ArrayRef<int64_t> bShape = cast<RankedTensorType>(bm.getType()).getShape();
+  SmallVector<int64_t> as(aShape), bs(bShape);
   if (as.empty() || bs.empty())
     return nc.fail("operands must have rank >= 1");
-  Value a = nc.input(0), bm = nc.input(1);
-  if (!a || !bm)
-    return failure();
   Type elem = cast<RankedTensorType>(a.getType()).getElementType();
   OpBuilder &b = nc.b;
   Location loc = nc.loc;
@@ -343,8 +359,8 @@ LogicalResult convertMatMul(NodeContext &nc) {
   int64_t m = as[as.size() - 2], k = as.back(), kb = bs[bs.size() - 2],
           n = bs.back();
   if (k != kb)
-    return nc.fail("inner dims differ: " + shapeString(nc.inputShape(0)) +
-                   " x " + shapeString(nc.inputShape(1)));
+    return nc.fail("inner dims differ: " + shapeString(aShape) + " x " +
+                   shapeString(bShape));
   ArrayRef<int64_t> abatch = ArrayRef<int64_t>(as).drop_back(2);
   ArrayRef<int64_t> bbatch = ArrayRef<int64_t>(bs).drop_back(2);
   auto batch = broadcastShapes({abatch, bbatch});
@@ -389,8 +405,19 @@ LogicalResult convertMatMul(NodeContext &nc) {
     finalShape.push_back(m);
   if (!vecB)
     finalShape.push_back(n);
-  y = reshapeTensor(b, loc, y, finalShape);
-  nc.setResult(0, y, nc.inputOnnxType(0));
+  return reshapeTensor(b, loc, y, finalShape);
+}
+
+namespace {
+
+LogicalResult convertMatMul(NodeContext &nc) {
+  Value a = nc.input(0), bm = nc.input(1);
+  if (!a || !bm)
+    return failure();
+  FailureOr<Value> y = buildMatMul(nc, a, bm);
+  if (failed(y))
+    return failure();
+  nc.setResult(0, *y, nc.inputOnnxType(0));
   return success();
 }
 

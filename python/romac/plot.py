@@ -14,6 +14,14 @@ are drawn as gaps with their note.
 
     PYTHONPATH=python /usr/bin/python3 -m romac.plot plan PLAN.json -o PNG
 
+``compression``: from ``bench/compression_table.py``'s JSON
+(docs/compression.md), per model the total energy of each lever relative to
+the uncompressed schedule against the least cosine similarity of its
+outputs to the fp32 run: what each lever costs in accuracy for what it
+saves.
+
+    PYTHONPATH=python /usr/bin/python3 -m romac.plot compression TABLE.json -o PNG
+
 Bad input (a missing file, a CSV without the expected columns or rows)
 prints one line on stderr and exits with status 2; the PNG is written to a
 temporary file and renamed.
@@ -239,6 +247,67 @@ def plot_plan(json_path, png_path):
         plt.close(fig)
 
 
+def read_compression(paths):
+    """The rows of compression_table.py JSONs: {model: [(lever, relative
+    total energy, least cosine)]}, levers without a run left out."""
+    import json
+    models = {}
+    for path in paths:
+        try:
+            with open(path) as f:
+                table = json.load(f)
+        except OSError as e:
+            raise PlotError(f"{path}: cannot read ({e.strerror})")
+        except ValueError as e:
+            raise PlotError(f"{path}: invalid JSON ({e})")
+        try:
+            for name, levers in table["models"].items():
+                base = levers["none"]["total_mj"]
+                rows = models.setdefault(name, [])
+                for lever, r in levers.items():
+                    if lever == "none" or not r.get("outputs"):
+                        continue
+                    rows.append((lever, r["total_mj"] / base,
+                                 min(o["cosine"] for o in r["outputs"])))
+        except (KeyError, TypeError, AttributeError) as e:
+            raise PlotError(f"{path}: not a compression table (missing {e})")
+    if not any(models.values()):
+        raise PlotError("no lever with a measured error in "
+                        + ", ".join(paths))
+    return models
+
+
+def plot_compression(json_paths, png_path):
+    models = read_compression(json_paths)
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 6))
+    markers = "os^vDP*X"
+    for i, (name, rows) in enumerate(models.items()):
+        xs = [e for _, e, _ in rows]
+        ys = [1 - c for _, _, c in rows]
+        ax.scatter(xs, ys, marker=markers[i % len(markers)], label=name)
+        for lever, x, y in zip((l for l, _, _ in rows), xs, ys):
+            ax.annotate(lever, (x, y), fontsize=6, xytext=(3, 2),
+                        textcoords="offset points")
+    ax.set_yscale("log")
+    ax.set_xlabel("total energy relative to the uncompressed schedule "
+                  "(romac compile --dram)")
+    ax.set_ylabel("1 - cosine similarity to fp32 (romac run, random "
+                  "weights)")
+    ax.set_title("compression levers: energy against output error",
+                 fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    try:
+        save_png(fig, png_path)
+    finally:
+        plt.close(fig)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="romac.plot", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -249,12 +318,19 @@ def main(argv=None):
     p = sub.add_parser("plan", help="the lever chart of romac plan")
     p.add_argument("json", help="JSON written by romac plan -o")
     p.add_argument("-o", "--output", required=True, help="PNG to write")
+    p = sub.add_parser("compression",
+                       help="energy against error of the compression levers")
+    p.add_argument("tables", nargs="+",
+                   help="JSON written by bench/compression_table.py")
+    p.add_argument("-o", "--output", required=True, help="PNG to write")
     args = parser.parse_args(argv)
     try:
         if args.command == "romanet":
             plot_romanet(args.csv, args.output)
         elif args.command == "plan":
             plot_plan(args.json, args.output)
+        elif args.command == "compression":
+            plot_compression(args.tables, args.output)
     except PlotError as e:
         print(f"romac.plot: error: {e}", file=sys.stderr)
         return 2

@@ -116,3 +116,25 @@ def test_plan_bad_input(tmp_path, capsys):
     with pytest.raises(plot.PlotError, match="invalid JSON"):
         plot.read_plan(str(path))
     assert not (tmp_path / "x.png").exists()
+
+
+def test_compression_chart(tmp_path, capsys):
+    import json
+    path = tmp_path / "table.json"
+    table = {"models": {"net": {
+        "none": {"total_mj": 4.0, "outputs": []},
+        "int4": {"total_mj": 2.0, "outputs": [{"cosine": 0.99},
+                                               {"cosine": 0.98}]},
+        "k16": {"total_mj": 3.0},
+    }}}
+    path.write_text(json.dumps(table))
+    models = plot.read_compression([str(path)])
+    # Relative energy and the least cosine; a lever without a run is left out.
+    assert models == {"net": [("int4", 0.5, 0.98)]}
+    png = tmp_path / "c.png"
+    assert plot.main(["compression", str(path), "-o", str(png)]) == 0
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    path.write_text('{"models": {"net": {"int4": {"total_mj": 1}}}}')
+    assert plot.main(["compression", str(path), "-o", str(tmp_path / "x.png")]) == 2
+    assert "not a compression table" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()

@@ -77,7 +77,8 @@ llvm::Expected<std::string> getCacheEntryName(const ModelLoadRequest &request,
   if (request.bf16)
     key.add("precision", "bf16");
   if (!request.compression.empty())
-    key.add("compression", request.compression.getFlags());
+    key.add("compression",
+            request.compression.getFlags() + " (weights and activations)");
   key.add("opt", std::to_string(ExecutableOptions().optLevel));
   for (const std::string &d : request.dims)
     key.add("dim", d);

@@ -620,9 +620,15 @@ bool compressWeights(const ModelLoadRequest &request, mlir::ModuleOp module) {
     reportError("run", llvm::createFileError(request.model, stats.takeError()));
     return false;
   }
+  int64_t activations = 0;
+  unsigned activationBits = 0;
+  if (request.compression.quantize) {
+    activationBits = request.compression.quantize->activationBits;
+    activations = quantizeModuleActivations(module, activationBits);
+  }
   llvm::errs() << llvm::formatv(
       "romac run: {0}: {1}: {2} weight tensors ({3} weights, {4:f1} % zero)"
-      "{5}; activations stay fp32\n",
+      "{5}; {6}\n",
       request.model, request.compression.getFlags(), stats->tensors,
       stats->weights,
       stats->weights ? 100.0 * stats->zeros / stats->weights : 0.0,
@@ -630,7 +636,12 @@ bool compressWeights(const ModelLoadRequest &request, mlir::ModuleOp module) {
                                      "as they are)",
                                      stats->skipped)
                            .str()
-                     : std::string());
+                     : std::string(),
+      activationBits ? llvm::formatv("{0} activations rounded to {1} bits per "
+                                     "tensor (scales from their own max |x|)",
+                                     activations, activationBits)
+                           .str()
+                     : std::string("activations stay fp32"));
   return true;
 }
 

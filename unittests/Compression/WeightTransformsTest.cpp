@@ -307,6 +307,37 @@ TEST(ShareWeightsTest, IsDeterministic) {
   EXPECT_EQ(a->indices, b->indices);
 }
 
+TEST(ShareWeightsTest, LargeLayersFitOnASample) {
+  // 200000 weights fitted on about 4096: the centroids are the k-means of
+  // the strided sample (checked by running the unsampled k-means on that
+  // sample), every weight of the layer takes its nearest centroid.
+  std::vector<float> weights = randomWeights(200000, 21);
+  const size_t maxFit = 4096;
+  llvm::Expected<SharedWeights> got = shareWeights(weights, 8, maxFit);
+  ASSERT_TRUE(static_cast<bool>(got));
+  size_t stride = (weights.size() + maxFit - 1) / maxFit;
+  std::vector<float> sample;
+  for (size_t i = 0; i < weights.size(); i += stride)
+    sample.push_back(weights[i]);
+  sample.push_back(*std::min_element(weights.begin(), weights.end()));
+  sample.push_back(*std::max_element(weights.begin(), weights.end()));
+  llvm::Expected<SharedWeights> fit = shareWeights(sample, 8);
+  ASSERT_TRUE(static_cast<bool>(fit));
+  EXPECT_EQ(got->centroids, fit->centroids);
+  ASSERT_EQ(got->indices.size(), weights.size());
+  for (size_t i = 0; i < weights.size(); ++i) {
+    double own =
+        std::fabs(double(weights[i]) - double(got->centroids[got->indices[i]]));
+    for (float c : got->centroids)
+      ASSERT_LE(own, std::fabs(double(weights[i]) - double(c)) + 1e-7) << i;
+  }
+  // Below the limit nothing is sampled.
+  llvm::Expected<SharedWeights> small = shareWeights(sample, 8, maxFit * 2);
+  ASSERT_TRUE(static_cast<bool>(small));
+  EXPECT_EQ(small->centroids, fit->centroids);
+  EXPECT_EQ(small->indices, fit->indices);
+}
+
 //===----------------------------------------------------------------------===//
 // Magnitude pruning
 //===----------------------------------------------------------------------===//

@@ -24,6 +24,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <tuple>
 
 using namespace romac;
 using namespace romac::test;
@@ -144,19 +145,30 @@ TEST(LayoutTest, LayoutErrors) {
 /// Random layouts: every element has its own byte range inside
 /// [base, base + size), and the runs of random boxes are exactly the bytes
 /// of the box's elements, ascending, disjoint and maximal.
+/// A random tensor of rank 1-4 with extents up to \p maxExtent, block sizes
+/// and a dim order.
+std::tuple<std::vector<int64_t>, std::vector<int64_t>, std::vector<unsigned>>
+randomShape(Rng &rng, int64_t maxExtent) {
+  int rank = rng.range(1, 4);
+  std::vector<int64_t> extent(rank), blocks(rank);
+  std::vector<unsigned> order(rank);
+  for (int d = 0; d < rank; ++d) {
+    extent[d] = rng.range(1, maxExtent);
+    blocks[d] = rng.range(1, extent[d]);
+    order[d] = d;
+  }
+  for (int d = rank; d > 1; --d)
+    std::swap(order[d - 1], order[rng.range(0, d - 1)]);
+  return {extent, blocks, order};
+}
+
 TEST(LayoutTest, RandomLayoutsAgainstElementEnumeration) {
   Rng rng(2024);
   for (int iter = 0; iter < 300; ++iter) {
-    int rank = rng.range(1, 4);
-    std::vector<int64_t> extent(rank), blocks(rank);
-    std::vector<unsigned> order(rank);
-    for (int d = 0; d < rank; ++d) {
-      extent[d] = rng.range(1, 7);
-      blocks[d] = rng.range(1, extent[d]);
-      order[d] = d;
-    }
-    for (int d = rank; d > 1; --d)
-      std::swap(order[d - 1], order[rng.range(0, d - 1)]);
+    std::vector<int64_t> extent, blocks;
+    std::vector<unsigned> order;
+    std::tie(extent, blocks, order) = randomShape(rng, 7);
+    int rank = static_cast<int>(extent.size());
     int64_t bpe = rng.coin() ? 1 : rng.range(1, 4);
     uint64_t base = rng.range(0, 1000);
     TensorLayout l = rng.coin() ? blocked(extent, bpe, base, blocks, order)
@@ -223,16 +235,10 @@ TEST(LayoutTest, CompressedLayoutsAgainstBitEnumeration) {
   Rng rng(4096);
   const uint32_t kBits16[] = {8, 16, 40, 64, 80, 106, 128, 200, 264};
   for (int iter = 0; iter < 300; ++iter) {
-    int rank = rng.range(1, 4);
-    std::vector<int64_t> extent(rank), blocks(rank);
-    std::vector<unsigned> order(rank);
-    for (int d = 0; d < rank; ++d) {
-      extent[d] = rng.range(1, 9);
-      blocks[d] = rng.range(1, extent[d]);
-      order[d] = d;
-    }
-    for (int d = rank; d > 1; --d)
-      std::swap(order[d - 1], order[rng.range(0, d - 1)]);
+    std::vector<int64_t> extent, blocks;
+    std::vector<unsigned> order;
+    std::tie(extent, blocks, order) = randomShape(rng, 9);
+    int rank = static_cast<int>(extent.size());
     uint32_t b = kBits16[rng.range(0, std::size(kBits16) - 1)];
     uint64_t base = rng.range(0, 1000);
     bool isBlocked = rng.coin();

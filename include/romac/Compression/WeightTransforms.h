@@ -118,9 +118,15 @@ struct SharedWeights {
 /// centroid, ties to the lower index; an empty cluster keeps its centroid.
 /// The centroids are returned ascending. `k` must be a power of two in
 /// [2, kMaxSharedWeights], else the error says so; the weights must be
-/// finite.
-llvm::Expected<SharedWeights> shareWeights(llvm::ArrayRef<float> weights,
-                                           unsigned k);
+/// finite. With more than \p maxFit weights (and maxFit >= 2) the centroids
+/// are fitted on an evenly strided sample of about maxFit of them (the first
+/// weight and every ceil(n / maxFit)-th after it, plus the smallest and the
+/// largest), then every weight takes its nearest centroid: a layer of
+/// millions of weights then takes seconds, not minutes, and its centroids
+/// are the sample's k-means, not exactly the means of all their weights.
+llvm::Expected<SharedWeights>
+shareWeights(llvm::ArrayRef<float> weights, unsigned k,
+             size_t maxFit = static_cast<size_t>(-1));
 
 //===----------------------------------------------------------------------===//
 // Pruning

@@ -18,8 +18,15 @@ uncompressed run's W with plain Python, independently of romac's code:
                 of its weights (a k-means fixed point);
   int4-codebook the distinct values lie on one int4 grid, s * [-7, 7].
 
+With `--quantize wXaY` the activations are rounded too: `check-act` takes
+a non-identity X, the weights W' of the identity run with the same lever,
+and checks Y = q(X) W' with q the per-tensor symmetric Y-bit rounding
+(scale max |X| / (2^(Y-1) - 1), half to even) of docs/compression.md.
+
 Usage: check-compressed.py write X.npy
+       check-compressed.py write-x X.npy
        check-compressed.py check PLAIN.npy COMPRESSED.npy SPEC...
+       check-compressed.py check-act W.npy X.npy Y.npy BITS
 """
 import math
 import struct
@@ -124,7 +131,37 @@ def check_codebook_grid(c):
         assert abs(v / s - round(v / s)) < 1e-4 and abs(round(v / s)) <= 7, v
 
 
+def x_values():
+    return [[((i * 7 + j * 13) % 29 - 14) / 9.0 for j in range(N)]
+            for i in range(N)]
+
+
+def check_act(w, x, y, bits):
+    q = 2 ** (bits - 1) - 1
+    s = max(abs(v) for r in x for v in r) / q
+    xq = [[max(-q, min(q, round(v / s))) * s for v in r] for r in x]
+    top = max(abs(v) for r in y for v in r)
+    for i in range(N):
+        for n in range(N):
+            want = sum(xq[i][k] * w[k][n] for k in range(N))
+            assert abs(y[i][n] - want) <= 1e-5 * top, ("act", i, n, y[i][n],
+                                                      want)
+    # The rounding is visible: the fp32 product differs.
+    exact = [[sum(x[i][k] * w[k][n] for k in range(N)) for n in range(N)]
+             for i in range(N)]
+    assert any(abs(exact[i][n] - y[i][n]) > 1e-5 * top
+               for i in range(N) for n in range(N)), "activations not rounded"
+
+
 def main():
+    if sys.argv[1] == "write-x":
+        write_npy(sys.argv[2], x_values())
+        return
+    if sys.argv[1] == "check-act":
+        check_act(read_npy(sys.argv[2]), read_npy(sys.argv[3]),
+                  read_npy(sys.argv[4]), int(sys.argv[5]))
+        print("activations ok")
+        return
     if sys.argv[1] == "write":
         write_npy(sys.argv[2], [[1.0 if i == j else 0.0 for j in range(N)]
                                 for i in range(N)])

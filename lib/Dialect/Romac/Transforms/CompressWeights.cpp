@@ -24,12 +24,14 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include <cfloat>
 #include <cmath>
 #include <numeric>
 
@@ -42,6 +44,9 @@ using namespace mlir;
 using namespace romac;
 
 namespace {
+
+/// The most weights a layer's k-means is fitted on (shareWeights()).
+constexpr size_t kMaxFitWeights = size_t(1) << 16;
 
 /// A weight seen from its contraction: the constant, the view ops between
 /// them (from the constant towards the contraction) and the operand that
@@ -159,7 +164,7 @@ llvm::Error compressGathered(std::vector<float> &g, int64_t channels,
     if (values.empty())
       return llvm::Error::success();
     llvm::Expected<SharedWeights> shared =
-        shareWeights(values, c.sharedWeights);
+        shareWeights(values, c.sharedWeights, kMaxFitWeights);
     if (!shared)
       return shared.takeError();
     if (bits) {
@@ -268,6 +273,63 @@ llvm::Expected<bool> compressLayer(const Layer &layer, const Compression &c,
   return true;
 }
 
+/// max |x| over every element of \p x, as a tensor<f32>.
+Value buildAbsMax(OpBuilder &b, Location loc, Value x) {
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  MLIRContext *ctx = b.getContext();
+  Type f32 = b.getF32Type();
+  Value empty = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{}, f32);
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+  Value init =
+      linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
+          .getResult(0);
+  SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
+                                 AffineMap::get(rank, 0, {}, ctx)};
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::reduction);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{init.getType()}, ValueRange{x}, ValueRange{init},
+             maps, iters,
+             [](OpBuilder &nb, Location l, ValueRange a) {
+               Value abs = math::AbsFOp::create(nb, l, a[0]);
+               Value max = arith::MaximumFOp::create(nb, l, a[1], abs);
+               linalg::YieldOp::create(nb, l, ValueRange{max});
+             })
+      .getResult(0);
+}
+
+/// \p x rounded to symmetric `bits`-bit codes with the one scale
+/// max(amax, FLT_MIN) / qmax: clamp(roundeven(x / s), -qmax, qmax) * s.
+Value buildFakeQuant(OpBuilder &b, Location loc, Value x, Value amax,
+                     unsigned bits) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  MLIRContext *ctx = b.getContext();
+  Value init =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
+                                 AffineMap::get(rank, 0, {}, ctx),
+                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  double qmax = static_cast<double>((int64_t(1) << (bits - 1)) - 1);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, ValueRange{x, amax}, ValueRange{init},
+             maps, iters,
+             [qmax](OpBuilder &nb, Location l, ValueRange a) {
+               auto cst = [&](double v) {
+                 return arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(v));
+               };
+               Value m = arith::MaximumFOp::create(nb, l, a[1], cst(FLT_MIN));
+               Value scale = arith::DivFOp::create(nb, l, m, cst(qmax));
+               Value q = arith::DivFOp::create(nb, l, a[0], scale);
+               q = math::RoundEvenOp::create(nb, l, q);
+               q = arith::MinimumFOp::create(nb, l, q, cst(qmax));
+               q = arith::MaximumFOp::create(nb, l, q, cst(-qmax));
+               Value y = arith::MulFOp::create(nb, l, q, scale);
+               linalg::YieldOp::create(nb, l, ValueRange{y});
+             })
+      .getResult(0);
+}
+
 struct CompressWeightsPass
     : public romac::impl::RomacCompressWeightsPassBase<CompressWeightsPass> {
   using Base::Base;
@@ -299,10 +361,55 @@ struct CompressWeightsPass
             compressModuleWeights(getOperation(), c);
         !s)
       return fail(s.takeError());
+    if (c.quantize)
+      quantizeModuleActivations(getOperation(), c.quantize->activationBits);
   }
 };
 
 } // namespace
+
+int64_t romac::quantizeModuleActivations(ModuleOp module, unsigned bits) {
+  int64_t count = 0;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    // One quantized copy per activation, however many layers read it.
+    llvm::DenseMap<Value, Value> quantized;
+    for (const Layer &layer : collectLayers(func)) {
+      const Workload &w = layer.workload;
+      if (layer.kind != LayerKind::Contraction ||
+          !llvm::any_of(w.operands,
+                        [](const Operand &o) { return o.constant; }))
+        continue;
+      auto op = cast<linalg::LinalgOp>(layer.op);
+      for (OpOperand *input : op.getDpsInputOperands()) {
+        // Through a padding, to the data it pads (its zeros stay zero).
+        OpOperand *use = input;
+        if (auto pad = input->get().getDefiningOp<tensor::PadOp>())
+          use = &pad.getSourceMutable();
+        Value x = use->get();
+        auto type = dyn_cast<RankedTensorType>(x.getType());
+        if (!type || !type.getElementType().isF32() ||
+            getTensorRoot(x).getDefiningOp<arith::ConstantOp>())
+          continue;
+        // Constants (weights) are the weights' business.
+        bool constant = false;
+        for (auto [o, v] : llvm::enumerate(layer.values))
+          if (w.operands[o].constant && getTensorRoot(v) == getTensorRoot(x))
+            constant = true;
+        if (constant)
+          continue;
+        Value &q = quantized[x];
+        if (!q) {
+          OpBuilder b(use->getOwner());
+          Location loc = use->getOwner()->getLoc();
+          q = buildFakeQuant(b, loc, x, buildAbsMax(b, loc, x), bits);
+          ++count;
+        }
+        use->set(q);
+      }
+    }
+  }
+  return count;
+}
 
 llvm::Expected<CompressedWeightsStats>
 romac::compressModuleWeights(ModuleOp module, const Compression &compression) {

@@ -12,7 +12,8 @@
 // code times its scale (per output channel; the codebook per layer when
 // weights are also shared). `romac run --quantize/--weight-sharing/--prune`
 // and the `romac-compress-weights` pass use it, so that the output error of
-// a lever is measured on the real network.
+// a lever is measured on the real network. quantizeModuleActivations()
+// does the same for the activations `--quantize wXaY` rounds to Y bits.
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,9 +48,19 @@ struct CompressedWeightsStats {
 /// channel-major order), then k-means sharing of the kept weights (its K
 /// centroids quantized per tensor when \p compression also quantizes), else
 /// symmetric per-output-channel quantization. A constant read by several
-/// ops is copied for the contraction. Activations are not changed.
+/// ops is copied for the contraction. Activations are not changed (see
+/// quantizeModuleActivations()).
 llvm::Expected<CompressedWeightsStats>
 compressModuleWeights(mlir::ModuleOp module, const Compression &compression);
+
+/// Rounds the activations every contraction with a constant weight reads to
+/// symmetric \p bits-bit codes, one scale per tensor from its own max |x|
+/// at run time (dynamic quantization: what calibrating on this input would
+/// give), computed in f32: each such input (before its padding) goes through
+/// a max-|x| reduction and clamp(roundeven(x / s), -q, q) * s. Products of
+/// two activations (attention) are left as they are. Returns the number of
+/// activations quantized.
+int64_t quantizeModuleActivations(mlir::ModuleOp module, unsigned bits);
 
 } // namespace romac
 

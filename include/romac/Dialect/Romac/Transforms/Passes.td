@@ -58,8 +58,10 @@ def RomacCompressWeightsPass : Pass<"romac-compress-weights", "::mlir::ModuleOp"
     magnitude over the layer, or 2:4 along the reduction), shared
     (`weight-sharing`: k-means of the kept weights into K centroids) and
     quantized (`quantize`: symmetric per output channel to the spec's weight
-    bits, or the shared codebook per tensor). `romac run --quantize ...`
-    runs it to measure a lever's output error. Activations are unchanged.
+    bits, or the shared codebook per tensor); with `quantize` the
+    activations the weighted contractions read are rounded to the spec's
+    activation bits, one scale per tensor from its own max |x| at run time.
+    `romac run --quantize ...` runs it to measure a lever's output error.
 
     Example:
 
@@ -67,7 +69,10 @@ def RomacCompressWeightsPass : Pass<"romac-compress-weights", "::mlir::ModuleOp"
     // romac-opt --romac-compress-weights="quantize=w4a8 prune=2:4"
     ```
   }];
-  let dependentDialects = ["::mlir::arith::ArithDialect"];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect"];
   let options = [
     Option<"quantize", "quantize", "std::string", /*default=*/"\"\"",
            "w8a8, w8a16, w4a16 or w4a8 (the weight bits are used)">,
