@@ -162,6 +162,17 @@ randomShape(Rng &rng, int64_t maxExtent) {
   return {extent, blocks, order};
 }
 
+/// A random non-empty box [lo, lo + size) inside \p extent.
+std::pair<std::vector<int64_t>, std::vector<int64_t>>
+randomBox(Rng &rng, const std::vector<int64_t> &extent) {
+  std::vector<int64_t> lo(extent.size()), size(extent.size());
+  for (size_t d = 0; d < extent.size(); ++d) {
+    lo[d] = rng.range(0, extent[d] - 1);
+    size[d] = rng.range(1, extent[d] - lo[d]);
+  }
+  return {lo, size};
+}
+
 TEST(LayoutTest, RandomLayoutsAgainstElementEnumeration) {
   Rng rng(2024);
   for (int iter = 0; iter < 300; ++iter) {
@@ -194,11 +205,8 @@ TEST(LayoutTest, RandomLayoutsAgainstElementEnumeration) {
     ASSERT_EQ(byAddress.size(), static_cast<size_t>(elements));
 
     for (int box = 0; box < 5; ++box) {
-      std::vector<int64_t> lo(rank), size(rank);
-      for (int d = 0; d < rank; ++d) {
-        lo[d] = rng.range(0, extent[d] - 1);
-        size[d] = rng.range(1, extent[d] - lo[d]);
-      }
+      std::vector<int64_t> lo, size;
+      std::tie(lo, size) = randomBox(rng, extent);
       std::set<uint64_t> expected;
       for (auto &[a, index] : byAddress) {
         bool inside = true;
@@ -267,11 +275,8 @@ TEST(LayoutTest, CompressedLayoutsAgainstBitEnumeration) {
       indexAt[positions.getAddress(idx)] = idx;
     }
     for (int box = 0; box < 5; ++box) {
-      std::vector<int64_t> lo(rank), size(rank);
-      for (int d = 0; d < rank; ++d) {
-        lo[d] = rng.range(0, extent[d] - 1);
-        size[d] = rng.range(1, extent[d] - lo[d]);
-      }
+      std::vector<int64_t> lo, size;
+      std::tie(lo, size) = randomBox(rng, extent);
       std::set<uint64_t> expected;
       for (uint64_t k = 0; k < l.getSizeBytes(); ++k) {
         uint64_t p = (128 * k + 127) / b;
