@@ -259,20 +259,29 @@ Value toInt32(OpBuilder &b, Location loc, Value v) {
                      });
 }
 
+/// The scale (input 1) and zero point (input 2) of a QuantizeLinear or
+/// DequantizeLinear whose data has shape \p xs, checked: the scale a float,
+/// the zero point of type \p zpType (matching \p dataName's, if named), both
+/// per tensor or along the node's axis.
+FailureOr<std::pair<QParam, QParam>>
+readQdqParams(NodeContext &nc, ArrayRef<int64_t> xs, StringRef scaleName,
+              StringRef zpName, OnnxType zpType, StringRef dataName) {
+  auto axis = quantAxis(nc, xs.size());
+  if (failed(axis) || failed(checkScale(nc, 1, scaleName)) ||
+      failed(checkZeroPoint(nc, 2, zpName, zpType, dataName)))
+    return failure();
+  return readParams(nc, {1, scaleName, xs, *axis}, {2, zpName, xs, *axis});
+}
+
 LogicalResult convertQuantizeLinear(NodeContext &nc) {
   OnnxType xType = nc.inputOnnxType(0);
   if (!isFloatType(xType) && xType != kI32)
     return nc.fail("x must be a float type or int32, got " + typeName(xType));
-  ArrayRef<int64_t> xs = nc.inputShape(0);
-  auto axis = quantAxis(nc, xs.size());
-  if (failed(axis) || failed(checkScale(nc, 1, "y_scale")) ||
-      failed(checkZeroPoint(nc, 2, "y_zero_point", kU8, "")))
-    return failure();
-  OnnxType outType = nc.hasInput(2) ? nc.inputOnnxType(2) : kU8;
   auto params =
-      readParams(nc, {1, "y_scale", xs, *axis}, {2, "y_zero_point", xs, *axis});
+      readQdqParams(nc, nc.inputShape(0), "y_scale", "y_zero_point", kU8, "");
   if (failed(params))
     return failure();
+  OnnxType outType = nc.hasInput(2) ? nc.inputOnnxType(2) : kU8;
   auto &[scale, zp] = *params;
   Value x = nc.input(0);
   if (!x)
@@ -288,13 +297,8 @@ LogicalResult convertDequantizeLinear(NodeContext &nc) {
   OnnxType xType = nc.inputOnnxType(0);
   if (!isInt8Type(xType) && xType != kI32)
     return nc.fail("x must be int8, uint8 or int32, got " + typeName(xType));
-  ArrayRef<int64_t> xs = nc.inputShape(0);
-  auto axis = quantAxis(nc, xs.size());
-  if (failed(axis) || failed(checkScale(nc, 1, "x_scale")) ||
-      failed(checkZeroPoint(nc, 2, "x_zero_point", xType, "x")))
-    return failure();
-  auto params =
-      readParams(nc, {1, "x_scale", xs, *axis}, {2, "x_zero_point", xs, *axis});
+  auto params = readQdqParams(nc, nc.inputShape(0), "x_scale", "x_zero_point",
+                              xType, "x");
   if (failed(params))
     return failure();
   auto &[scale, zp] = *params;
