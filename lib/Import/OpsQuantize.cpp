@@ -386,21 +386,22 @@ std::optional<int64_t> colAxis(ArrayRef<int64_t> s) {
   return s.size() >= 2 ? std::optional<int64_t>(s.size() - 1) : std::nullopt;
 }
 
-/// MatMulInteger (A, B, a_zero_point, b_zero_point) and the integer part of
-/// QLinearMatMul: inputs `a` and `b` minus zero points `azp`, `bzp`
-/// (a per row, b per column), multiplied in f32.
-FailureOr<Value> integerMatMul(NodeContext &nc, unsigned a, unsigned b,
-                               unsigned azp, unsigned bzp,
-                               ArrayRef<StringRef> names) {
+/// The two integer operands `a` and `b` of a contraction (named names[0],
+/// names[1]) minus their zero points (inputs `azp`, `bzp`, named names[2],
+/// names[3], per tensor or along `aAxis` / `bAxis`), in f32; types checked.
+FailureOr<std::pair<Value, Value>>
+operandsWithoutZeroPoints(NodeContext &nc, unsigned a, unsigned b, unsigned azp,
+                          unsigned bzp, ArrayRef<StringRef> names,
+                          std::optional<int64_t> aAxis,
+                          std::optional<int64_t> bAxis) {
   if (failed(checkInt8Data(nc, a, names[0])) ||
       failed(checkInt8Data(nc, b, names[1])) ||
       failed(
           checkZeroPoint(nc, azp, names[2], nc.inputOnnxType(a), names[0])) ||
       failed(checkZeroPoint(nc, bzp, names[3], nc.inputOnnxType(b), names[1])))
     return failure();
-  ArrayRef<int64_t> as = nc.inputShape(a), bs = nc.inputShape(b);
-  auto zps = readParams(nc, {azp, names[2], as, rowAxis(as)},
-                        {bzp, names[3], bs, colAxis(bs)});
+  auto zps = readParams(nc, {azp, names[2], nc.inputShape(a), aAxis},
+                        {bzp, names[3], nc.inputShape(b), bAxis});
   if (failed(zps))
     return failure();
   auto fa = zeroPointRemoved(nc, a, zps->first);
@@ -409,7 +410,21 @@ FailureOr<Value> integerMatMul(NodeContext &nc, unsigned a, unsigned b,
   auto fb = zeroPointRemoved(nc, b, zps->second);
   if (failed(fb))
     return failure();
-  return buildMatMul(nc, *fa, *fb);
+  return std::make_pair(*fa, *fb);
+}
+
+/// MatMulInteger (A, B, a_zero_point, b_zero_point) and the integer part of
+/// QLinearMatMul: inputs `a` and `b` minus zero points `azp`, `bzp`
+/// (a per row, b per column), multiplied in f32.
+FailureOr<Value> integerMatMul(NodeContext &nc, unsigned a, unsigned b,
+                               unsigned azp, unsigned bzp,
+                               ArrayRef<StringRef> names) {
+  auto f = operandsWithoutZeroPoints(nc, a, b, azp, bzp, names,
+                                     rowAxis(nc.inputShape(a)),
+                                     colAxis(nc.inputShape(b)));
+  if (failed(f))
+    return failure();
+  return buildMatMul(nc, f->first, f->second);
 }
 
 LogicalResult convertMatMulInteger(NodeContext &nc) {
@@ -466,23 +481,12 @@ LogicalResult convertQLinearMatMul(NodeContext &nc) {
 /// (per tensor or per output channel), convolved in f32.
 FailureOr<Value> integerConv(NodeContext &nc, unsigned x, unsigned w,
                              unsigned xzp, unsigned wzp) {
-  if (failed(checkInt8Data(nc, x, "x")) || failed(checkInt8Data(nc, w, "w")) ||
-      failed(
-          checkZeroPoint(nc, xzp, "x_zero_point", nc.inputOnnxType(x), "x")) ||
-      failed(checkZeroPoint(nc, wzp, "w_zero_point", nc.inputOnnxType(w), "w")))
+  auto f = operandsWithoutZeroPoints(nc, x, w, xzp, wzp,
+                                     {"x", "w", "x_zero_point", "w_zero_point"},
+                                     std::nullopt, 0);
+  if (failed(f))
     return failure();
-  ArrayRef<int64_t> xs = nc.inputShape(x), ws = nc.inputShape(w);
-  auto zps = readParams(nc, {xzp, "x_zero_point", xs, std::nullopt},
-                        {wzp, "w_zero_point", ws, 0});
-  if (failed(zps))
-    return failure();
-  auto fx = zeroPointRemoved(nc, x, zps->first);
-  if (failed(fx))
-    return failure();
-  auto fw = zeroPointRemoved(nc, w, zps->second);
-  if (failed(fw))
-    return failure();
-  return buildConv(nc, *fx, *fw, Value());
+  return buildConv(nc, f->first, f->second, Value());
 }
 
 LogicalResult convertConvInteger(NodeContext &nc) {

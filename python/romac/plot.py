@@ -185,17 +185,22 @@ def plot_romanet(csv_path, png_path):
         plt.close(fig)
 
 
-def read_plan(path):
-    """The lever rows of a romac plan JSON: [(lever, figures or None, note)]
-    and a title."""
+def load_json(path):
+    """The JSON document of \p path, or a PlotError naming the problem."""
     import json
     try:
         with open(path) as f:
-            plan = json.load(f)
+            return json.load(f)
     except OSError as e:
         raise PlotError(f"{path}: cannot read ({e.strerror})")
     except ValueError as e:
         raise PlotError(f"{path}: invalid JSON ({e})")
+
+
+def read_plan(path):
+    """The lever rows of a romac plan JSON: [(lever, figures or None, note)]
+    and a title."""
+    plan = load_json(path)
     if not isinstance(plan, dict) or plan.get("format") != "romac-plan":
         raise PlotError(f"{path}: not a romac plan (format 'romac-plan')")
     try:
@@ -250,16 +255,9 @@ def plot_plan(json_path, png_path):
 def read_compression(paths):
     """The rows of compression_table.py JSONs: {model: [(lever, relative
     total energy, least cosine)]}, levers without a run left out."""
-    import json
     models = {}
     for path in paths:
-        try:
-            with open(path) as f:
-                table = json.load(f)
-        except OSError as e:
-            raise PlotError(f"{path}: cannot read ({e.strerror})")
-        except ValueError as e:
-            raise PlotError(f"{path}: invalid JSON ({e})")
+        table = load_json(path)
         try:
             for name, levers in table["models"].items():
                 base = levers["none"]["total_mj"]

@@ -201,8 +201,7 @@ llvm::Expected<bool> compressLayer(const Layer &layer, const Compression &c,
   // The operand of the layer's op that reads the weight.
   OpOperand *operand = nullptr;
   for (OpOperand &use : layer.op->getOpOperands())
-    if (getTensorRoot(use.get()) == getTensorRoot(layer.values[*weight]) ||
-        use.get() == layer.values[*weight])
+    if (getTensorRoot(use.get()) == getTensorRoot(layer.values[*weight]))
       operand = &use;
   std::optional<WeightChain> chain =
       operand ? traceWeight(*operand) : std::nullopt;
@@ -212,11 +211,8 @@ llvm::Expected<bool> compressLayer(const Layer &layer, const Compression &c,
     return false;
   // The weight's dims as the contraction reads it: channels are the dims
   // indexed by a parallel loop that also indexes the output.
-  auto viewType = cast<RankedTensorType>(chain->use->get().getType());
-  if (chain->views.size())
-    viewType =
-        cast<RankedTensorType>(chain->views.back()->getResult(0).getType());
-  ArrayRef<int64_t> shape = viewType.getShape();
+  ArrayRef<int64_t> shape =
+      cast<RankedTensorType>(operand->get().getType()).getShape();
   const Operand &op = w.operands[*weight];
   if (op.extent.size() != shape.size() || !llvm::equal(op.extent, shape))
     return false;
