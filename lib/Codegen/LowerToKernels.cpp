@@ -86,12 +86,28 @@ std::optional<Fused> getFused(Operation *op) {
   return fused;
 }
 
+/// The products of \p op: "i8" when its weight and its activations hold
+/// codes of at most 8 bits (romac.weight_code_bits and
+/// romac.activation_code_bits, a quantized run), else \p gemm.
+StringRef getProducts(Operation *op, StringRef gemm) {
+  auto bits = [&](StringRef name) {
+    auto attr = op->getAttrOfType<IntegerAttr>(name);
+    return attr ? attr.getInt() : 0;
+  };
+  int64_t weight = bits(romac::RomacDialect::getWeightCodeBitsAttrName());
+  int64_t activation =
+      bits(romac::RomacDialect::getActivationCodeBitsAttrName());
+  if (weight > 0 && weight <= 8 && activation > 0 && activation <= 8)
+    return "i8";
+  return gemm;
+}
+
 /// The kernel `baseName[_fused]_precision` with memref operands of
 /// \p ranks, then \p numScalars i64 and \p numFloats f32 operands, declared
 /// once in \p module; with \p fused its `_fused` variant (after the
 /// scalars: i64 overwrite, f32 scale, f32 lo, f32 hi). \p precision is the
-/// products' ("f32", or "bf16" for the GEMMs of `precision=bf16`); every
-/// operand is f32 either way.
+/// products' ("f32", "bf16" for the GEMMs of `precision=bf16`, "i8" for
+/// those of integer codes); every operand is f32 either way.
 func::FuncOp getOrDeclareKernel(ModuleOp module, StringRef baseName,
                                 ArrayRef<int64_t> ranks, unsigned numScalars,
                                 unsigned numFloats, bool fused,
@@ -337,7 +353,8 @@ struct LowerToKernelsPass
         // B's packed copy is kept between calls when it is a weight.
         replaceByCall(op,
                       getOrDeclareKernel(module, "romac_matmul", {2, 2, 2}, 1,
-                                         0, getFused(op).has_value(), gemm),
+                                         0, getFused(op).has_value(),
+                                         getProducts(op, gemm)),
                       {isConstantBuffer(op->getOperand(1))}, {}, *swapped);
       } else if (isa<linalg::BatchMatmulOp>(*op)) {
         auto swapped = getSwappedInputs(
@@ -357,9 +374,9 @@ struct LowerToKernelsPass
         // weight.
         int64_t constantFilter = isConstantBuffer(conv.getInputs()[1]);
         replaceByCall(op,
-                      getOrDeclareKernel(module, "romac_conv2d_nchw_fchw",
-                                         {4, 4, 4}, 5, 0,
-                                         getFused(op).has_value(), gemm),
+                      getOrDeclareKernel(
+                          module, "romac_conv2d_nchw_fchw", {4, 4, 4}, 5, 0,
+                          getFused(op).has_value(), getProducts(op, gemm)),
                       {strides[0], strides[1], dilations[0], dilations[1],
                        constantFilter});
       } else if (auto conv = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(*op)) {

@@ -1148,7 +1148,8 @@ TEST(KernelsSymbols, EveryEntryPointIsListed) {
     names.push_back(symbols[i].name);
   }
   for (const char *name :
-       {"memrefCopy", "_mlir_ciface_romac_matmul_f32",
+       {"memrefCopy",
+        "_mlir_ciface_romac_matmul_f32",
         "_mlir_ciface_romac_matmul_fused_f32",
         "_mlir_ciface_romac_batch_matmul_fused_f32",
         "_mlir_ciface_romac_conv2d_nchw_fchw_fused_f32",
@@ -1157,12 +1158,17 @@ TEST(KernelsSymbols, EveryEntryPointIsListed) {
         "_mlir_ciface_romac_conv2d_nchw_fchw_f32",
         "_mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32",
         "_mlir_ciface_romac_maxpool2d_nchw_f32",
-        "_mlir_ciface_romac_attention_f32", "_mlir_ciface_romac_matmul_bf16",
+        "_mlir_ciface_romac_attention_f32",
+        "_mlir_ciface_romac_matmul_bf16",
         "_mlir_ciface_romac_matmul_fused_bf16",
         "_mlir_ciface_romac_batch_matmul_bf16",
         "_mlir_ciface_romac_batch_matmul_fused_bf16",
         "_mlir_ciface_romac_conv2d_nchw_fchw_bf16",
-        "_mlir_ciface_romac_conv2d_nchw_fchw_fused_bf16"})
+        "_mlir_ciface_romac_conv2d_nchw_fchw_fused_bf16",
+        "_mlir_ciface_romac_matmul_i8",
+        "_mlir_ciface_romac_matmul_fused_i8",
+        "_mlir_ciface_romac_conv2d_nchw_fchw_i8",
+        "_mlir_ciface_romac_conv2d_nchw_fchw_fused_i8"})
     EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
 }
 

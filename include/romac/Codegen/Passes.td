@@ -293,6 +293,14 @@ def RomacLowerToKernelsPass
     the CPU has it). The depthwise convolution and the max pooling stay
     fp32.
 
+    A matmul or convolution whose weight and activations hold integer codes
+    of at most 8 bits (`romac.weight_code_bits` and
+    `romac.activation_code_bits`, set by romac::compressModuleWeights and
+    quantizeModuleActivations for `--quantize w8a8|w4a8`) calls the `_i8`
+    kernels (`@romac_matmul_i8`, `@romac_conv2d_nchw_fchw_fused_i8`, ...),
+    whatever the precision: exact int32 sums of byte products on
+    AVX512-VNNI, the fp32 kernels elsewhere.
+
     Example:
 
     ```mlir

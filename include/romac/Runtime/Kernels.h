@@ -58,6 +58,10 @@ Isa getIsa();
 /// Forces `isa` (tests); false, with nothing changed, when the host lacks it.
 bool setIsa(Isa isa);
 
+/// Whether the `_i8` entry points multiply integer codes as bytes with
+/// AVX512-VNNI's VPDPBUSD: the CPU has it and the ISA in use is AVX-512
+/// (setIsa(Isa::Avx2) turns it off); otherwise they run the fp32 kernels.
+bool hasInt8DotProducts();
 /// Threads a kernel splits its work over: ROMAC_NUM_THREADS, else the
 /// number of CPUs this process may run on.
 int getNumThreads();
@@ -196,6 +200,31 @@ void _mlir_ciface_romac_conv2d_nchw_fchw_fused_bf16(
     int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
     int64_t constantFilter, int64_t overwrite, float scale, float lo, float hi);
 
+/// The matmul and convolution of a quantized run (`romac run --quantize
+/// w8a8|w4a8`, romac-lower-to-kernels on ops marked `romac.integer_codes`):
+/// the same operands, outputs and epilogues as the `_f32` kernels, but A's
+/// and B's values are integer codes (rounded to the nearest integer and
+/// saturated to [-128, 127] if they are not). Where hasInt8DotProducts(),
+/// the codes are packed as bytes and their products summed exactly in
+/// int32, then converted to float once per output; otherwise, and for a
+/// matmul of at most 4 rows or a reduction of 65,536 values or more, these
+/// are the `_f32` kernels (the same sums in fp32).
+void _mlir_ciface_romac_matmul_i8(RomacMemref2F32 *a, RomacMemref2F32 *b,
+                                  RomacMemref2F32 *c, int64_t constantB);
+void _mlir_ciface_romac_matmul_fused_i8(RomacMemref2F32 *a, RomacMemref2F32 *b,
+                                        RomacMemref2F32 *c, int64_t constantB,
+                                        int64_t overwrite, float scale,
+                                        float lo, float hi);
+void _mlir_ciface_romac_conv2d_nchw_fchw_i8(RomacMemref4F32 *in,
+                                            RomacMemref4F32 *w,
+                                            RomacMemref4F32 *out,
+                                            int64_t strideH, int64_t strideW,
+                                            int64_t dilH, int64_t dilW,
+                                            int64_t constantFilter);
+void _mlir_ciface_romac_conv2d_nchw_fchw_fused_i8(
+    RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
+    int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
+    int64_t constantFilter, int64_t overwrite, float scale, float lo, float hi);
 /// o[b, i, c] = sum_j softmax_j(scale * sum_kk q[b, i, kk] * k[b, j, kk])
 ///   * v[b, j, c]
 /// (romac.attention, romac-fuse-attention): scaled dot-product attention

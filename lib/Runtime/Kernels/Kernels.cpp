@@ -593,18 +593,18 @@ void romac::kernels::clearPackedConstants() {
 // Entry points
 //===----------------------------------------------------------------------===//
 
-namespace {
-
-/// The epilogue of the `_fused` entry points; none when it changes nothing
-/// (no overwrite, scale 1, clamp to (-inf, +inf)).
-std::optional<Epilogue> getEpilogue(int64_t overwrite, float scale, float lo,
-                                    float hi) {
+std::optional<Epilogue> romac::kernels::detail::getEpilogue(int64_t overwrite,
+                                                            float scale,
+                                                            float lo,
+                                                            float hi) {
   constexpr float inf = std::numeric_limits<float>::infinity();
   bool hasClamp = !(lo == -inf && hi == inf);
   if (!overwrite && scale == 1.0f && !hasClamp)
     return std::nullopt;
   return Epilogue{overwrite != 0, scale, hasClamp, Clamp{lo, hi}};
 }
+
+namespace {
 
 const Epilogue *orNull(const std::optional<Epilogue> &epilogue) {
   return epilogue ? &*epilogue : nullptr;

@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -49,6 +50,11 @@ struct PackedConstants {
   std::mutex mutex;
   std::map<std::vector<int64_t>, std::unique_ptr<Buffer>> cache;
 };
+
+/// The epilogue of the `_fused` entry points' scalars; none when it
+/// changes nothing (no overwrite, scale 1, clamp to (-inf, +inf)).
+std::optional<Epilogue> getEpilogue(int64_t overwrite, float scale, float lo,
+                                    float hi);
 
 /// The fp32 kernels of the current ISA.
 const IsaKernels &getKernels();

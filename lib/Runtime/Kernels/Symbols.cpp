@@ -229,6 +229,14 @@ const Symbol *romac::kernels::getSymbols(int *count) {
       {"_mlir_ciface_romac_conv2d_nchw_fchw_fused_bf16",
        reinterpret_cast<void *>(
            &_mlir_ciface_romac_conv2d_nchw_fchw_fused_bf16)},
+      {"_mlir_ciface_romac_matmul_i8",
+       reinterpret_cast<void *>(&_mlir_ciface_romac_matmul_i8)},
+      {"_mlir_ciface_romac_matmul_fused_i8",
+       reinterpret_cast<void *>(&_mlir_ciface_romac_matmul_fused_i8)},
+      {"_mlir_ciface_romac_conv2d_nchw_fchw_i8",
+       reinterpret_cast<void *>(&_mlir_ciface_romac_conv2d_nchw_fchw_i8)},
+      {"_mlir_ciface_romac_conv2d_nchw_fchw_fused_i8",
+       reinterpret_cast<void *>(&_mlir_ciface_romac_conv2d_nchw_fchw_fused_i8)},
   };
   *count = sizeof(symbols) / sizeof(symbols[0]);
   return symbols;

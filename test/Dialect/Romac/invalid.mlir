@@ -169,3 +169,19 @@ func.func @attention_no_result(%q: tensor<2x6x8xf32>, %k: tensor<2x9x8xf32>, %v:
   romac.attention ins(%q, %k, %v : tensor<2x6x8xf32>, tensor<2x9x8xf32>, tensor<2x9x4xf32>) outs(%o : tensor<2x6x4xf32>) {scale = 1.0 : f32}
   return
 }
+
+// -----
+
+func.func @code_bits_out_of_range(%a: memref<4x4xf32>) {
+  // expected-error @+1 {{'romac.weight_code_bits' must be an i64 in [2, 16] on a linalg op}}
+  linalg.matmul {romac.weight_code_bits = 32 : i64} ins(%a, %a : memref<4x4xf32>, memref<4x4xf32>) outs(%a : memref<4x4xf32>)
+  return
+}
+
+// -----
+
+func.func @code_bits_not_i64(%a: memref<4x4xf32>) {
+  // expected-error @+1 {{'romac.activation_code_bits' must be an i64 in [2, 16] on a linalg op}}
+  linalg.matmul {romac.activation_code_bits = 8 : i32} ins(%a, %a : memref<4x4xf32>, memref<4x4xf32>) outs(%a : memref<4x4xf32>)
+  return
+}

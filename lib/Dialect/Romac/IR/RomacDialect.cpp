@@ -101,6 +101,15 @@ LogicalResult RomacDialect::verifyOperationAttribute(Operation *op,
                              << "' must be a non-negative i64";
     return success();
   }
+  if (attr.getName() == getWeightCodeBitsAttrName() ||
+      attr.getName() == getActivationCodeBitsAttrName()) {
+    auto bits = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!bits || !bits.getType().isInteger(64) || bits.getInt() < 2 ||
+        bits.getInt() > 16 || !isa<linalg::LinalgOp>(op))
+      return op->emitError() << "'" << attr.getName().getValue()
+                             << "' must be an i64 in [2, 16] on a linalg op";
+    return success();
+  }
   if (attr.getName() == getClampAttrName() ||
       attr.getName() == getScaleAttrName() ||
       attr.getName() == getOverwriteAttrName()) {

@@ -18,6 +18,7 @@
 #include "romac/Compression/WeightTransforms.h"
 #include "romac/CostModel/Cost.h"
 #include "romac/Dialect/Romac/Analysis/LinalgWorkload.h"
+#include "romac/Dialect/Romac/IR/RomacDialect.h"
 #include "romac/Dialect/Romac/Transforms/Passes.h"
 #include "romac/Support/Error.h"
 
@@ -146,9 +147,13 @@ std::optional<std::vector<float>> readFloats(arith::ConstantOp cst) {
 }
 
 /// Applies \p c to \p g, laid out channels x reduction (`red` elements per
-/// channel, the reduction contiguous).
+/// channel, the reduction contiguous). When \p c quantizes, \p g holds the
+/// integer codes afterwards and \p scales one scale per channel (the
+/// codebook's one scale for every channel when weights are also shared):
+/// weight = code * scale.
 llvm::Error compressGathered(std::vector<float> &g, int64_t channels,
-                             int64_t red, const Compression &c) {
+                             int64_t red, const Compression &c,
+                             std::vector<float> &scales) {
   std::vector<bool> kept(g.size(), true);
   if (c.sparsity == Sparsity::TwoFour)
     kept = prune2of4(g, red);
@@ -172,8 +177,12 @@ llvm::Error compressGathered(std::vector<float> &g, int64_t channels,
       float maxAbs = 0;
       for (float v : shared->centroids)
         maxAbs = std::max(maxAbs, std::fabs(v));
-      fakeQuantizePerTensor(shared->centroids, getSymmetricScale(maxAbs, bits),
-                            bits);
+      float scale = getSymmetricScale(maxAbs, bits);
+      fakeQuantizePerTensor(shared->centroids, scale, bits);
+      // The centroids as codes (exact: they are codes times the scale).
+      for (float &v : shared->centroids)
+        v = std::round(v / scale);
+      scales.assign(channels, scale);
     }
     std::vector<float> decoded = shared->decode();
     size_t k = 0;
@@ -182,9 +191,94 @@ llvm::Error compressGathered(std::vector<float> &g, int64_t channels,
         g[i] = decoded[k++];
     return llvm::Error::success();
   }
-  if (bits)
-    fakeQuantizePerChannel(g, channels, bits);
+  if (bits) {
+    QuantizedTensor q = quantizeSymmetricPerChannel(g, channels, bits);
+    for (size_t i = 0; i < g.size(); ++i)
+      g[i] = q.values[i];
+    scales = std::move(q.scales);
+  }
   return llvm::Error::success();
+}
+
+/// Whether \p init is a tensor of zeros (linalg.fill of 0).
+bool isZeroFill(Value init) {
+  auto fill = init.getDefiningOp<linalg::FillOp>();
+  if (!fill)
+    return false;
+  auto cst = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
+  auto value = cst ? dyn_cast<FloatAttr>(cst.getValue()) : FloatAttr();
+  return value && value.getValue().isZero();
+}
+
+} // namespace
+
+void romac::rescaleContraction(
+    Operation *contraction, Value factor, AffineMap factorMap,
+    function_ref<Value(OpBuilder &, Location, Value)> toMultiplier) {
+  auto op = cast<linalg::LinalgOp>(contraction);
+  Value result = op->getResult(0);
+  auto type = cast<RankedTensorType>(result.getType());
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  // The sum starts from zeros; an initial value is added after the scale.
+  OpOperand *initOperand = op.getDpsInitOperand(0);
+  Value init = initOperand->get();
+  bool addInit = !isZeroFill(init);
+  if (addInit) {
+    Value empty =
+        tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+    initOperand->set(
+        linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
+            .getResult(0));
+  }
+  b.setInsertionPointAfter(op);
+  int64_t rank = type.getRank();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
+  SmallVector<Value> inputs = {result, factor};
+  SmallVector<AffineMap> maps = {identity, factorMap};
+  if (addInit) {
+    inputs.push_back(init);
+    maps.push_back(identity);
+  }
+  maps.push_back(identity);
+  Value empty =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{type}, inputs, ValueRange{empty}, maps, iters,
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        Value y = arith::MulFOp::create(nb, l, a[0], toMultiplier(nb, l, a[1]));
+        if (addInit)
+          y = arith::AddFOp::create(nb, l, y, a[2]);
+        linalg::YieldOp::create(nb, l, ValueRange{y});
+      });
+  result.replaceAllUsesExcept(generic.getResult(0), generic);
+}
+
+namespace {
+
+/// For each dim of the weight read through \p weightUse that is a channel
+/// (\p isChannel), the dim of \p op's result that the same loop indexes,
+/// as a map from the result's dims; std::nullopt when a channel dim is not
+/// one loop that the result is indexed by.
+std::optional<AffineMap> getChannelMap(linalg::LinalgOp op,
+                                       OpOperand *weightUse,
+                                       ArrayRef<bool> isChannel) {
+  AffineMap weightMap = op.getMatchingIndexingMap(weightUse);
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  SmallVector<AffineExpr> exprs;
+  for (auto [d, channel] : llvm::enumerate(isChannel)) {
+    if (!channel)
+      continue;
+    auto loop = dyn_cast<AffineDimExpr>(weightMap.getResult(d));
+    std::optional<unsigned> pos =
+        loop ? outMap.getResultPosition(loop) : std::nullopt;
+    if (!pos)
+      return std::nullopt;
+    exprs.push_back(getAffineDimExpr(*pos, op.getContext()));
+  }
+  return AffineMap::get(outMap.getNumResults(), 0, exprs, op.getContext());
 }
 
 /// Compresses the weight of one contraction layer; false when it is not a
@@ -243,8 +337,20 @@ llvm::Expected<bool> compressLayer(const Layer &layer, const Compression &c,
   std::vector<float> g(source.size());
   for (size_t j = 0; j < source.size(); ++j)
     g[position[j]] = (*data)[source[j]];
-  if (llvm::Error e = compressGathered(g, channels, red, c))
+  std::vector<float> scales;
+  if (llvm::Error e = compressGathered(g, channels, red, c, scales))
     return std::move(e);
+  // Quantized: the constant holds the codes and the result is multiplied by
+  // the channels' scales, where the result has the channels' dims; else
+  // (and for a layer without them) it holds the values the codes stand for.
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(layer.op);
+  std::optional<AffineMap> channelMap;
+  if (!scales.empty() && linalgOp && linalgOp->getNumResults() == 1 &&
+      linalgOp.getNumDpsInits() == 1)
+    channelMap = getChannelMap(linalgOp, operand, isChannel);
+  if (!scales.empty() && !channelMap)
+    for (size_t i = 0; i < g.size(); ++i)
+      g[i] *= scales[i / red];
   std::vector<float> result(data->size());
   for (size_t j = 0; j < source.size(); ++j)
     result[source[j]] = g[position[j]];
@@ -263,6 +369,21 @@ llvm::Expected<bool> compressLayer(const Layer &layer, const Compression &c,
   chain->use->set(replacement);
   if (cst->use_empty())
     cst->erase();
+  if (channelMap) {
+    SmallVector<int64_t> scaleShape;
+    for (auto [d, e] : llvm::enumerate(shape))
+      if (isChannel[d])
+        scaleShape.push_back(e);
+    OpBuilder sb(layer.op);
+    auto scaleType = RankedTensorType::get(scaleShape, sb.getF32Type());
+    Value scaleTensor = arith::ConstantOp::create(
+        sb, layer.op->getLoc(),
+        DenseElementsAttr::get(scaleType, ArrayRef<float>(scales)));
+    rescaleContraction(layer.op, scaleTensor, *channelMap,
+                       [](OpBuilder &, Location, Value s) { return s; });
+    layer.op->setAttr(RomacDialect::getWeightCodeBitsAttrName(),
+                      sb.getI64IntegerAttr(c.quantize->weightBits));
+  }
   ++stats.tensors;
   stats.weights += static_cast<int64_t>(result.size());
   stats.zeros += llvm::count(result, 0.0f);
@@ -293,10 +414,21 @@ Value buildAbsMax(OpBuilder &b, Location loc, Value x) {
       .getResult(0);
 }
 
-/// \p x rounded to symmetric `bits`-bit codes with the one scale
-/// max(amax, FLT_MIN) / qmax: clamp(roundeven(x / s), -qmax, qmax) * s.
-Value buildFakeQuant(OpBuilder &b, Location loc, Value x, Value amax,
-                     unsigned bits) {
+/// The scale of symmetric `bits`-bit codes of a tensor of largest
+/// magnitude \p amax: max(amax, FLT_MIN) / qmax.
+Value buildScale(OpBuilder &b, Location l, Value amax, unsigned bits) {
+  double qmax = static_cast<double>((int64_t(1) << (bits - 1)) - 1);
+  auto cst = [&](double v) {
+    return arith::ConstantOp::create(b, l, b.getF32FloatAttr(v));
+  };
+  Value m = arith::MaximumFOp::create(b, l, amax, cst(FLT_MIN));
+  return arith::DivFOp::create(b, l, m, cst(qmax));
+}
+
+/// \p x as symmetric `bits`-bit codes with the one scale s of its max |x|
+/// \p amax (buildScale): clamp(roundeven(x / s), -qmax, qmax).
+Value buildCodes(OpBuilder &b, Location loc, Value x, Value amax,
+                 unsigned bits) {
   auto type = cast<RankedTensorType>(x.getType());
   int64_t rank = type.getRank();
   MLIRContext *ctx = b.getContext();
@@ -310,18 +442,16 @@ Value buildFakeQuant(OpBuilder &b, Location loc, Value x, Value amax,
   return linalg::GenericOp::create(
              b, loc, TypeRange{type}, ValueRange{x, amax}, ValueRange{init},
              maps, iters,
-             [qmax](OpBuilder &nb, Location l, ValueRange a) {
+             [qmax, bits](OpBuilder &nb, Location l, ValueRange a) {
                auto cst = [&](double v) {
                  return arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(v));
                };
-               Value m = arith::MaximumFOp::create(nb, l, a[1], cst(FLT_MIN));
-               Value scale = arith::DivFOp::create(nb, l, m, cst(qmax));
+               Value scale = buildScale(nb, l, a[1], bits);
                Value q = arith::DivFOp::create(nb, l, a[0], scale);
                q = math::RoundEvenOp::create(nb, l, q);
                q = arith::MinimumFOp::create(nb, l, q, cst(qmax));
                q = arith::MaximumFOp::create(nb, l, q, cst(-qmax));
-               Value y = arith::MulFOp::create(nb, l, q, scale);
-               linalg::YieldOp::create(nb, l, ValueRange{y});
+               linalg::YieldOp::create(nb, l, ValueRange{q});
              })
       .getResult(0);
 }
@@ -367,8 +497,9 @@ struct CompressWeightsPass
 int64_t romac::quantizeModuleActivations(ModuleOp module, unsigned bits) {
   int64_t count = 0;
   for (auto func : module.getOps<func::FuncOp>()) {
-    // One quantized copy per activation, however many layers read it.
-    llvm::DenseMap<Value, Value> quantized;
+    // One copy of codes per activation, however many layers read it, and
+    // its max |x|.
+    llvm::DenseMap<Value, std::pair<Value, Value>> quantized;
     for (const Layer &layer : collectLayers(func)) {
       const Workload &w = layer.workload;
       if (layer.kind != LayerKind::Contraction ||
@@ -376,32 +507,53 @@ int64_t romac::quantizeModuleActivations(ModuleOp module, unsigned bits) {
                         [](const Operand &o) { return o.constant; }))
         continue;
       auto op = cast<linalg::LinalgOp>(layer.op);
+      if (op->getNumResults() != 1 || op.getNumDpsInits() != 1)
+        continue;
+      SmallVector<Value> scales;
+      bool allCodes = true;
       for (OpOperand *input : op.getDpsInputOperands()) {
         // Through a padding, to the data it pads (its zeros stay zero).
         OpOperand *use = input;
         if (auto pad = input->get().getDefiningOp<tensor::PadOp>())
           use = &pad.getSourceMutable();
         Value x = use->get();
-        auto type = dyn_cast<RankedTensorType>(x.getType());
-        if (!type || !type.getElementType().isF32() ||
-            getTensorRoot(x).getDefiningOp<arith::ConstantOp>())
-          continue;
         // Constants (weights) are the weights' business.
+        if (getTensorRoot(x).getDefiningOp<arith::ConstantOp>())
+          continue;
+        auto type = dyn_cast<RankedTensorType>(x.getType());
+        if (!type || !type.getElementType().isF32()) {
+          allCodes = false;
+          continue;
+        }
         bool constant = false;
         for (auto [o, v] : llvm::enumerate(layer.values))
           if (w.operands[o].constant && getTensorRoot(v) == getTensorRoot(x))
             constant = true;
         if (constant)
           continue;
-        Value &q = quantized[x];
-        if (!q) {
+        auto &[codes, amax] = quantized[x];
+        if (!codes) {
           OpBuilder b(use->getOwner());
           Location loc = use->getOwner()->getLoc();
-          q = buildFakeQuant(b, loc, x, buildAbsMax(b, loc, x), bits);
+          amax = buildAbsMax(b, loc, x);
+          codes = buildCodes(b, loc, x, amax, bits);
           ++count;
         }
-        use->set(q);
+        use->set(codes);
+        scales.push_back(amax);
       }
+      // The sum of products of codes times each code's scale.
+      MLIRContext *ctx = module.getContext();
+      AffineMap scalar = AffineMap::get(
+          cast<ShapedType>(op->getResult(0).getType()).getRank(), 0, {}, ctx);
+      for (Value amax : scales)
+        rescaleContraction(op, amax, scalar,
+                           [bits](OpBuilder &b, Location l, Value m) {
+                             return buildScale(b, l, m, bits);
+                           });
+      if (!scales.empty() && allCodes)
+        op->setAttr(RomacDialect::getActivationCodeBitsAttrName(),
+                    IntegerAttr::get(IntegerType::get(ctx, 64), bits));
     }
   }
   return count;

@@ -98,6 +98,16 @@ def Romac_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getOverwriteAttrName() {
       return ::llvm::StringLiteral("romac.overwrite");
     }
+    /// Names of the op attributes (i64) of a contraction whose weight and
+    /// whose activations hold integer codes of that many bits
+    /// (romac::compressModuleWeights, quantizeModuleActivations): with
+    /// both at most 8, romac-lower-to-kernels calls the `_i8` kernels.
+    static constexpr ::llvm::StringLiteral getWeightCodeBitsAttrName() {
+      return ::llvm::StringLiteral("romac.weight_code_bits");
+    }
+    static constexpr ::llvm::StringLiteral getActivationCodeBitsAttrName() {
+      return ::llvm::StringLiteral("romac.activation_code_bits");
+    }
     /// Name of the unit attribute of an scf.for whose iterations are
     /// independent (romac-vectorize marks the loops of an op's parallel
     /// dims), which romac-parallelize-kernels may split over the threads.

@@ -5,15 +5,20 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// What a compressed network computes, in the module's own float type: every
-// contraction's constant weight replaced by the values its compressed form
-// stands for (docs/compression.md, "Running compressed"). Pruned weights are
-// zero, shared ones their k-means centroid, quantized ones their symmetric
-// code times its scale (per output channel; the codebook per layer when
-// weights are also shared). `romac run --quantize/--weight-sharing/--prune`
-// and the `romac-compress-weights` pass use it, so that the output error of
-// a lever is measured on the real network. quantizeModuleActivations()
-// does the same for the activations `--quantize wXaY` rounds to Y bits.
+// What a compressed network computes, in the module's own float type
+// (docs/compression.md, "Running compressed"). Every contraction's constant
+// weight is replaced by its compressed form: pruned weights are zero, shared
+// ones their k-means centroid; quantized ones are stored as their symmetric
+// integer codes, and the contraction's result is multiplied by the scales
+// (per output channel; the codebook's one scale when weights are also
+// shared). quantizeModuleActivations() turns the activations `--quantize
+// wXaY` rounds to Y bits into codes the same way, so that a quantized
+// contraction is a sum of products of integer codes, which the runtime
+// computes in int8 where it can (romac_*_i8, marked by the attributes
+// romac.weight_code_bits and romac.activation_code_bits). `romac run
+// --quantize/--weight-sharing/--prune` and the `romac-compress-weights`
+// pass use it, so that the output error of a lever is measured on the real
+// network.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,6 +27,7 @@
 
 #include "romac/Target/Compression.h"
 
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 
 #include "llvm/Support/Error.h"
@@ -47,8 +53,11 @@ struct CompressedWeightsStats {
 /// magnitude over the layer (or 2:4 along the reduction, in the weight's
 /// channel-major order), then k-means sharing of the kept weights (its K
 /// centroids quantized per tensor when \p compression also quantizes), else
-/// symmetric per-output-channel quantization. A constant read by several
-/// ops is copied for the contraction. Activations are not changed (see
+/// symmetric per-output-channel quantization. A quantized weight holds its
+/// codes, and its contraction's result is multiplied by their scales
+/// (rescaleContraction(); a weight whose output channels are not dims of
+/// the result holds code * scale instead). A constant read by several ops
+/// is copied for the contraction. Activations are not changed (see
 /// quantizeModuleActivations()).
 llvm::Expected<CompressedWeightsStats>
 compressModuleWeights(mlir::ModuleOp module, const Compression &compression);
@@ -57,10 +66,23 @@ compressModuleWeights(mlir::ModuleOp module, const Compression &compression);
 /// symmetric \p bits-bit codes, one scale per tensor from its own max |x|
 /// at run time (dynamic quantization: what calibrating on this input would
 /// give), computed in f32: each such input (before its padding) goes through
-/// a max-|x| reduction and clamp(roundeven(x / s), -q, q) * s. Products of
-/// two activations (attention) are left as they are. Returns the number of
-/// activations quantized.
+/// a max-|x| reduction s = max(max |x|, FLT_MIN) / q and becomes
+/// clamp(roundeven(x / s), -q, q), q = 2^(bits-1) - 1; the contraction's
+/// result is multiplied by s. Products of two activations (attention) are
+/// left as they are. Returns the number of activations quantized.
 int64_t quantizeModuleActivations(mlir::ModuleOp module, unsigned bits);
+
+/// Multiplies the result of \p contraction (a linalg op with one result)
+/// by toMultiplier(element of \p factor), the factor indexed from the
+/// result's dims by \p factorMap, in a linalg.generic that every former
+/// user of the result reads instead. A contraction whose initial value is
+/// not zeros starts from zeros, and that value is added after the
+/// multiplication.
+void rescaleContraction(mlir::Operation *contraction, mlir::Value factor,
+                        mlir::AffineMap factorMap,
+                        llvm::function_ref<mlir::Value(
+                            mlir::OpBuilder &, mlir::Location, mlir::Value)>
+                            toMultiplier);
 
 } // namespace romac
 

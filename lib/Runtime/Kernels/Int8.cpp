@@ -1,0 +1,325 @@
+//===- Int8.cpp - the `_i8` entry points: GEMMs on integer codes -*- C++
+//-*-===//
+//
+// Part of romac, under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// A quantized run (`romac run --quantize w8a8|w4a8`) holds its weights and
+// the activations they multiply as integer codes in float tensors, the
+// scales applied after the product (romac::quantizeModuleActivations); the
+// lowering calls these entry points for those products. With AVX512-VNNI
+// they pack the codes into bytes and multiply them exactly in int32
+// (GemmAvx512Vnni.cpp, Int8Gemm.h); without it, or for a product the int8
+// GEMM does not take (a thin one, or a reduction too deep for int32), they
+// are the fp32 entry points, which compute the same sums in fp32.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Int8Gemm.h"
+#include "KernelsInternal.h"
+
+#include <cstring>
+
+using namespace romac::kernels;
+using namespace romac::kernels::detail;
+
+bool romac::kernels::hasInt8DotProducts() {
+  static const bool vnni = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512vnni") != 0;
+  }();
+  return vnni && static_cast<int>(getIsa()) >= static_cast<int>(Isa::Avx512);
+}
+
+namespace {
+
+/// The deepest reduction whose sums of products of codes fit int32:
+/// k * 128 * 255 < 2^31 (Int8Gemm.h).
+constexpr int64_t kMaxInt8Depth = 65536;
+
+int64_t getInt8Depth(int64_t k) { return (k + 3) / 4; }
+
+int64_t getInt8Panels(int64_t m) { return (m + kInt8Rows - 1) / kInt8Rows; }
+
+/// int32s of a packed A and its corrections (Int8Gemm::packedA, then
+/// corrections, one buffer).
+int64_t getPackedAWords(int64_t m, int64_t k) {
+  int64_t panels = getInt8Panels(m);
+  return panels * kInt8Rows * getInt8Depth(k) + panels * kInt8Rows;
+}
+
+/// Packs A(i, kk) = a[i * rowStride + cols[kk]] and its corrections into
+/// `out` on every thread.
+void packA8(const float *a, int64_t m, int64_t k, int64_t rowStride,
+            const std::vector<int64_t> &cols, int32_t *out) {
+  struct Ctx {
+    const float *a;
+    int64_t m, k, rowStride;
+    const int64_t *cols;
+    int32_t *packed, *corrections;
+  } ctx{a,
+        m,
+        k,
+        rowStride,
+        cols.data(),
+        out,
+        out + getInt8Panels(m) * kInt8Rows * getInt8Depth(k)};
+  parallelFor(
+      getInt8Panels(m),
+      [](void *c, int64_t begin, int64_t end) {
+        auto &x = *static_cast<Ctx *>(c);
+        packInt8A(x.a, x.m, x.k, x.rowStride, x.cols, x.packed, x.corrections,
+                  begin, end);
+      },
+      &ctx);
+}
+
+/// A packed: in this thread's scratch, or, for a weight (`constant`), once
+/// per process and kept like the fp32 kernels' packed weights (keyed by
+/// address, layout and fingerprint; -3 tags an int8 A).
+const int32_t *getPackedA8(const float *a, int64_t m, int64_t k,
+                           int64_t rowStride, const std::vector<int64_t> &cols,
+                           bool constant, std::vector<int64_t> layoutKey) {
+  int64_t words = getPackedAWords(m, k);
+  if (!constant) {
+    auto *out = reinterpret_cast<int32_t *>(getThreadScratch(words, 0));
+    packA8(a, m, k, rowStride, cols, out);
+    return out;
+  }
+  layoutKey.insert(layoutKey.begin(), -3);
+  layoutKey.insert(layoutKey.end(),
+                   {reinterpret_cast<int64_t>(a), m, k, rowStride});
+  appendFingerprint(layoutKey, a, m, k, rowStride, cols);
+  PackedConstants &constants = PackedConstants::get();
+  std::lock_guard<std::mutex> lock(constants.mutex);
+  std::unique_ptr<Buffer> &packed = constants.cache[layoutKey];
+  if (!packed) {
+    packed = std::make_unique<Buffer>(words);
+    packA8(a, m, k, rowStride, cols, reinterpret_cast<int32_t *>(packed->data));
+  }
+  return reinterpret_cast<const int32_t *>(packed->data);
+}
+
+/// All of g's B (a weight) packed once per process and kept (-4 tags an
+/// int8 B; its key as getPackedA8's).
+const int32_t *getPackedB8(const Int8Gemm &g, const int64_t bStrides[2]) {
+  int64_t strips = (g.n + kInt8Cols - 1) / kInt8Cols;
+  std::vector<int64_t> key = {
+      -4, reinterpret_cast<int64_t>(g.b), g.k, g.n, bStrides[0], bStrides[1]};
+  appendFingerprint(key, g.b, g.n, g.k, bStrides[1],
+                    getRange(g.k, bStrides[0]));
+  PackedConstants &constants = PackedConstants::get();
+  std::lock_guard<std::mutex> lock(constants.mutex);
+  std::unique_ptr<Buffer> &packed = constants.cache[key];
+  if (!packed) {
+    packed = std::make_unique<Buffer>(strips * getInt8Depth(g.k) * kInt8Cols);
+    struct Ctx {
+      const Int8Gemm &g;
+      int32_t *out;
+    } ctx{g, reinterpret_cast<int32_t *>(packed->data)};
+    parallelFor(
+        strips,
+        [](void *c, int64_t begin, int64_t end) {
+          auto &x = *static_cast<Ctx *>(c);
+          packInt8B(x.g, begin, end,
+                    x.out + begin * getInt8Depth(x.g.k) * kInt8Cols);
+        },
+        &ctx);
+  }
+  return reinterpret_cast<const int32_t *>(packed->data);
+}
+
+/// Runs `g` on every thread: blocks of B's strips (at most 2 MiB packed,
+/// shared by the threads, which pack them together unless B is packed
+/// ahead), each multiplied by A's panels, the work cut into (strip, chunk
+/// of panels) items, enough of them for every thread.
+void runInt8Gemm(const Int8Gemm &g) {
+  int64_t depth = getInt8Depth(g.k);
+  int64_t strips = (g.n + kInt8Cols - 1) / kInt8Cols;
+  int64_t panels = getInt8Panels(g.m);
+  int64_t stripWords = depth * kInt8Cols;
+  int64_t blockStrips =
+      g.packedB ? strips
+                : std::max<int64_t>(
+                      1, std::min<int64_t>(strips, (2 << 20) / 4 / stripWords));
+  int32_t *block = g.packedB ? nullptr
+                             : reinterpret_cast<int32_t *>(getThreadScratch(
+                                   blockStrips * stripWords, 1));
+  struct Ctx {
+    const Int8Gemm &g;
+    const int32_t *packed;
+    int32_t *block;
+    int64_t s0, chunks, chunkPanels, panels, stripWords;
+  } ctx{g, nullptr, block, 0, 1, panels, panels, stripWords};
+  int threads = getNumThreads();
+  for (ctx.s0 = 0; ctx.s0 < strips; ctx.s0 += blockStrips) {
+    int64_t count = std::min(blockStrips, strips - ctx.s0);
+    if (g.packedB) {
+      ctx.packed = g.packedB + ctx.s0 * stripWords;
+    } else {
+      parallelFor(
+          count,
+          [](void *c, int64_t begin, int64_t end) {
+            auto &x = *static_cast<Ctx *>(c);
+            packInt8B(x.g, x.s0 + begin, x.s0 + end,
+                      x.block + begin * x.stripWords);
+          },
+          &ctx);
+      ctx.packed = block;
+    }
+    // Halve the chunks of panels until every thread has a few items.
+    ctx.chunkPanels = panels;
+    ctx.chunks = 1;
+    while (count * ctx.chunks < 4 * threads && ctx.chunkPanels > 1) {
+      ctx.chunkPanels = (ctx.chunkPanels + 1) / 2;
+      ctx.chunks = (panels + ctx.chunkPanels - 1) / ctx.chunkPanels;
+    }
+    parallelFor(
+        count * ctx.chunks,
+        [](void *c, int64_t begin, int64_t end) {
+          auto &x = *static_cast<Ctx *>(c);
+          for (int64_t item = begin; item < end; ++item) {
+            int64_t s = item / x.chunks, chunk = item % x.chunks;
+            runInt8(x.g, x.packed + s * x.stripWords, x.s0 + s, x.s0 + s + 1,
+                    chunk * x.chunkPanels,
+                    std::min(x.panels, (chunk + 1) * x.chunkPanels));
+          }
+        },
+        &ctx);
+  }
+}
+
+/// Whether the int8 GEMM takes an m x n x k product.
+bool takesInt8(int64_t m, int64_t n, int64_t k) {
+  return hasInt8DotProducts() && m > kThinRows && n > 0 && k > 0 &&
+         k < kMaxInt8Depth;
+}
+
+/// C (+)= A * B of romac_matmul_i8; false when the int8 GEMM does not take
+/// it.
+bool matmulInt8(RomacMemref2F32 *a, RomacMemref2F32 *b, RomacMemref2F32 *c,
+                int64_t constantB, const std::optional<Epilogue> &epilogue) {
+  int64_t m = c->sizes[0], n = c->sizes[1], k = a->sizes[1];
+  if (!takesInt8(m, n, k))
+    return false;
+  const float *bData = b->aligned + b->offset;
+  std::vector<int64_t> kOffsets = getRange(k, b->strides[0]),
+                       bColumns = getRange(n, b->strides[1]),
+                       cColumns = getRange(n, c->strides[1]);
+  Int8Gemm g{m,
+             n,
+             k,
+             nullptr,
+             nullptr,
+             bData,
+             kOffsets.data(),
+             bColumns.data(),
+             nullptr,
+             c->aligned + c->offset,
+             c->strides[0],
+             cColumns.data(),
+             epilogue ? &*epilogue : nullptr};
+  const int32_t *packed =
+      getPackedA8(a->aligned + a->offset, m, k, a->strides[0],
+                  getRange(k, a->strides[1]), /*constant=*/false, {});
+  g.packedA = packed;
+  g.corrections = packed + getInt8Panels(m) * kInt8Rows * getInt8Depth(k);
+  if (constantB && b->strides[0] >= 0 && b->strides[1] >= 0)
+    g.packedB = getPackedB8(g, b->strides);
+  runInt8Gemm(g);
+  return true;
+}
+
+/// out (+)= conv(in, w) of romac_conv2d_nchw_fchw_i8, as conv2d's GEMM
+/// (Kernels.cpp: M = filters, K = (channel, kh, kw), N = output pixels);
+/// false when the int8 GEMM does not take it.
+bool conv2dInt8(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
+                int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
+                int64_t constantFilter,
+                const std::optional<Epilogue> &epilogue) {
+  int64_t filters = w->sizes[0], channels = w->sizes[1], kh = w->sizes[2],
+          kw = w->sizes[3];
+  int64_t batch = out->sizes[0], oh = out->sizes[2], ow = out->sizes[3];
+  int64_t k = channels * kh * kw, n = batch * oh * ow;
+  if (!takesInt8(filters, n, k))
+    return false;
+  std::vector<int64_t> wOffsets(k), kOffsets(k), bColumns(n), cColumns(n);
+  for (int64_t c = 0, kk = 0; c < channels; ++c)
+    for (int64_t y = 0; y < kh; ++y)
+      for (int64_t x = 0; x < kw; ++x, ++kk) {
+        wOffsets[kk] =
+            c * w->strides[1] + y * w->strides[2] + x * w->strides[3];
+        kOffsets[kk] = c * in->strides[1] + y * dilH * in->strides[2] +
+                       x * dilW * in->strides[3];
+      }
+  for (int64_t b = 0, j = 0; b < batch; ++b)
+    for (int64_t y = 0; y < oh; ++y)
+      for (int64_t x = 0; x < ow; ++x, ++j) {
+        bColumns[j] = b * in->strides[0] + y * strideH * in->strides[2] +
+                      x * strideW * in->strides[3];
+        cColumns[j] =
+            b * out->strides[0] + y * out->strides[2] + x * out->strides[3];
+      }
+  const int32_t *packed = getPackedA8(
+      w->aligned + w->offset, filters, k, w->strides[0], wOffsets,
+      constantFilter != 0,
+      {channels, kh, kw, w->strides[1], w->strides[2], w->strides[3]});
+  Int8Gemm g{filters,
+             n,
+             k,
+             packed,
+             packed + getInt8Panels(filters) * kInt8Rows * getInt8Depth(k),
+             in->aligned + in->offset,
+             kOffsets.data(),
+             bColumns.data(),
+             nullptr,
+             out->aligned + out->offset,
+             out->strides[1],
+             cColumns.data(),
+             epilogue ? &*epilogue : nullptr};
+  runInt8Gemm(g);
+  return true;
+}
+
+} // namespace
+
+extern "C" void _mlir_ciface_romac_matmul_i8(RomacMemref2F32 *a,
+                                             RomacMemref2F32 *b,
+                                             RomacMemref2F32 *c,
+                                             int64_t constantB) {
+  if (!matmulInt8(a, b, c, constantB, std::nullopt))
+    _mlir_ciface_romac_matmul_f32(a, b, c, constantB);
+}
+
+extern "C" void _mlir_ciface_romac_matmul_fused_i8(
+    RomacMemref2F32 *a, RomacMemref2F32 *b, RomacMemref2F32 *c,
+    int64_t constantB, int64_t overwrite, float scale, float lo, float hi) {
+  if (!matmulInt8(a, b, c, constantB, getEpilogue(overwrite, scale, lo, hi)))
+    _mlir_ciface_romac_matmul_fused_f32(a, b, c, constantB, overwrite, scale,
+                                        lo, hi);
+}
+
+extern "C" void
+_mlir_ciface_romac_conv2d_nchw_fchw_i8(RomacMemref4F32 *in, RomacMemref4F32 *w,
+                                       RomacMemref4F32 *out, int64_t strideH,
+                                       int64_t strideW, int64_t dilH,
+                                       int64_t dilW, int64_t constantFilter) {
+  if (!conv2dInt8(in, w, out, strideH, strideW, dilH, dilW, constantFilter,
+                  std::nullopt))
+    _mlir_ciface_romac_conv2d_nchw_fchw_f32(in, w, out, strideH, strideW, dilH,
+                                            dilW, constantFilter);
+}
+
+extern "C" void _mlir_ciface_romac_conv2d_nchw_fchw_fused_i8(
+    RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
+    int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
+    int64_t constantFilter, int64_t overwrite, float scale, float lo,
+    float hi) {
+  if (!conv2dInt8(in, w, out, strideH, strideW, dilH, dilW, constantFilter,
+                  getEpilogue(overwrite, scale, lo, hi)))
+    _mlir_ciface_romac_conv2d_nchw_fchw_fused_f32(in, w, out, strideH, strideW,
+                                                  dilH, dilW, constantFilter,
+                                                  overwrite, scale, lo, hi);
+}
