@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Run.h"
+#include "Calibrate.h"
 
 #include "Driver.h"
 #include "ModelLoader.h"
@@ -580,8 +581,9 @@ ModelLoadRequest makeLoadRequest(const RunArgs &args, const NamedInputs &inputs,
   request.noFuseAttention = args.noFuseAttention;
   request.noParallelKernels = args.noParallelKernels;
   request.bf16 = args.precision == "bf16";
-  // --profile needs the schedule's predictions, so it imports anyway.
-  request.noCache = args.noCache || args.profile;
+  // --profile needs the schedule's predictions, so it imports anyway; a
+  // calibrated model depends on its calibration inputs too.
+  request.noCache = args.noCache || args.profile || isCalibrated(args);
   request.dims = args.dims;
   request.shapes = args.shapes;
   std::vector<std::string> names = inputs.names;
@@ -609,9 +611,11 @@ struct LoadedModel {
 };
 
 /// --quantize / --weight-sharing / --prune: the weights as compressed
-/// (docs/compression.md, "Running compressed"), with a line saying what
-/// changed; false after printing an error.
-bool compressWeights(const ModelLoadRequest &request, mlir::ModuleOp module) {
+/// (docs/compression.md, "Running compressed") and the activations as
+/// codes (their scales calibrated with --calibrate), with a line saying
+/// what changed; false after printing an error.
+bool compressWeights(const RunArgs &args, const ModelLoadRequest &request,
+                     mlir::ModuleOp module) {
   if (request.compression.empty())
     return true;
   llvm::Expected<CompressedWeightsStats> stats =
@@ -622,9 +626,29 @@ bool compressWeights(const ModelLoadRequest &request, mlir::ModuleOp module) {
   }
   int64_t activations = 0;
   unsigned activationBits = 0;
+  std::string scales = "scales from their own max |x|";
   if (request.compression.quantize) {
     activationBits = request.compression.quantize->activationBits;
-    activations = quantizeModuleActivations(module, activationBits);
+    std::vector<float> calibrated;
+    if (isCalibrated(args)) {
+      llvm::Expected<std::vector<float>> maxima =
+          calibrateActivations(args, request, module);
+      if (!maxima) {
+        reportError("run", maxima.takeError());
+        return false;
+      }
+      calibrated = std::move(*maxima);
+      scales = args.calibrateSeed >= 0
+                   ? "scales calibrated on seeded inputs"
+                   : "scales calibrated on " + args.calibrateDir;
+    }
+    llvm::Expected<int64_t> n =
+        quantizeModuleActivations(module, activationBits, calibrated);
+    if (!n) {
+      reportError("run", llvm::createFileError(request.model, n.takeError()));
+      return false;
+    }
+    activations = *n;
   }
   llvm::errs() << llvm::formatv(
       "romac run: {0}: {1}: {2} weight tensors ({3} weights, {4:f1} % zero)"
@@ -638,8 +662,8 @@ bool compressWeights(const ModelLoadRequest &request, mlir::ModuleOp module) {
                            .str()
                      : std::string(),
       activationBits ? llvm::formatv("{0} activations rounded to {1} bits per "
-                                     "tensor (scales from their own max |x|)",
-                                     activations, activationBits)
+                                     "tensor ({2})",
+                                     activations, activationBits, scales)
                            .str()
                      : std::string("activations stay fp32"));
   return true;
@@ -686,7 +710,7 @@ std::unique_ptr<LoadedModel> loadModel(const RunArgs &args,
   }
   if (!bindInputs(args, signature->inputs, inputs, loaded->bound))
     return nullptr;
-  if (!compressWeights(request, module))
+  if (!compressWeights(args, request, module))
     return nullptr;
   double importSeconds = clock.seconds();
   if (!args.noTile && !searchModelSchedule(request, module, &*progress))
@@ -773,6 +797,11 @@ int romac::driver::runModel(const RunArgs &args) {
                     "is fp32\n";
     return kUsageError;
   }
+  if (isCalibrated(args) && !compression->quantize) {
+    llvm::errs() << "romac run: error: --calibrate and --calibrate-seed set "
+                    "the scales of quantized activations; give --quantize\n";
+    return kUsageError;
+  }
   if (!checkOutputDir(args))
     return kUsageError;
   if (args.noWinograd)
@@ -844,6 +873,17 @@ CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
                 "below --min-cosine (needs --precision bf16 or a "
                 "compression flag)");
   addCompressionFlags(run, args.compression);
+  CLI::Option *calibrate = run->add_option(
+      "--calibrate", args.calibrateDir,
+      "With --quantize: static activation scales, each activation's max |x| "
+      "over runs on the inputs in this folder (NAME.npy, NAME.pb or "
+      "input_K.pb; one set per subfolder when it has subfolders) instead of "
+      "its own max at run time");
+  run->add_option("--calibrate-seed", args.calibrateSeed,
+                  "With --quantize: static activation scales measured on "
+                  "seeded random inputs")
+      ->check(CLI::NonNegativeNumber)
+      ->excludes(calibrate);
   run->add_option("--min-cosine", args.minCosine,
                   "The least cosine similarity --compare-fp32 accepts "
                   "(default 0.999)")

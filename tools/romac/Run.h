@@ -45,6 +45,11 @@ struct RunArgs {
   bool noWinograd = false;
   /// --quantize / --weight-sharing / --prune: run the compressed weights.
   CompressionArgs compression;
+  /// --calibrate DIR / --calibrate-seed SEED: static activation scales,
+  /// measured on these inputs (Calibrate.h), instead of each tensor's own
+  /// max |x| at run time.
+  std::string calibrateDir;
+  int64_t calibrateSeed = -1;
 };
 
 /// Registers `romac run` and its flags.

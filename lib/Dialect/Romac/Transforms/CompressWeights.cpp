@@ -32,6 +32,8 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include "llvm/ADT/DenseSet.h"
+
 #include <cfloat>
 #include <cmath>
 #include <numeric>
@@ -488,54 +490,95 @@ struct CompressWeightsPass
         !s)
       return fail(s.takeError());
     if (c.quantize)
-      quantizeModuleActivations(getOperation(), c.quantize->activationBits);
+      if (llvm::Expected<int64_t> n = quantizeModuleActivations(
+              getOperation(), c.quantize->activationBits);
+          !n)
+        return fail(n.takeError());
   }
 };
 
 } // namespace
 
-int64_t romac::quantizeModuleActivations(ModuleOp module, unsigned bits) {
+namespace {
+
+/// A contraction with a constant weight and the activations it reads, as
+/// quantizeModuleActivations() rounds them: per f32 input that is not a
+/// constant, the operand that holds its data (the padding's source for a
+/// padded input); `allF32` is false when an input is neither.
+struct ActivationReader {
+  linalg::LinalgOp op;
+  SmallVector<OpOperand *> uses;
+  bool allF32 = true;
+};
+
+/// The contractions of \p func whose activations are quantized, in order.
+SmallVector<ActivationReader> collectActivationReaders(func::FuncOp func) {
+  SmallVector<ActivationReader> readers;
+  for (const Layer &layer : collectLayers(func)) {
+    const Workload &w = layer.workload;
+    if (layer.kind != LayerKind::Contraction ||
+        !llvm::any_of(w.operands, [](const Operand &o) { return o.constant; }))
+      continue;
+    auto op = cast<linalg::LinalgOp>(layer.op);
+    if (op->getNumResults() != 1 || op.getNumDpsInits() != 1)
+      continue;
+    ActivationReader reader{op, {}, true};
+    for (OpOperand *input : op.getDpsInputOperands()) {
+      // Through a padding, to the data it pads (its zeros stay zero).
+      OpOperand *use = input;
+      if (auto pad = input->get().getDefiningOp<tensor::PadOp>())
+        use = &pad.getSourceMutable();
+      Value x = use->get();
+      // Constants (weights) are the weights' business.
+      if (getTensorRoot(x).getDefiningOp<arith::ConstantOp>() ||
+          llvm::any_of(llvm::enumerate(layer.values), [&](auto ov) {
+            return w.operands[ov.index()].constant &&
+                   getTensorRoot(ov.value()) == getTensorRoot(x);
+          }))
+        continue;
+      auto type = dyn_cast<RankedTensorType>(x.getType());
+      if (!type || !type.getElementType().isF32()) {
+        reader.allF32 = false;
+        continue;
+      }
+      reader.uses.push_back(use);
+    }
+    readers.push_back(std::move(reader));
+  }
+  return readers;
+}
+
+} // namespace
+
+llvm::Expected<int64_t>
+romac::quantizeModuleActivations(ModuleOp module, unsigned bits,
+                                 ArrayRef<float> calibrated) {
   int64_t count = 0;
+  MLIRContext *ctx = module.getContext();
   for (auto func : module.getOps<func::FuncOp>()) {
     // One copy of codes per activation, however many layers read it, and
     // its max |x|.
     llvm::DenseMap<Value, std::pair<Value, Value>> quantized;
-    for (const Layer &layer : collectLayers(func)) {
-      const Workload &w = layer.workload;
-      if (layer.kind != LayerKind::Contraction ||
-          !llvm::any_of(w.operands,
-                        [](const Operand &o) { return o.constant; }))
-        continue;
-      auto op = cast<linalg::LinalgOp>(layer.op);
-      if (op->getNumResults() != 1 || op.getNumDpsInits() != 1)
-        continue;
+    for (ActivationReader &reader : collectActivationReaders(func)) {
+      linalg::LinalgOp op = reader.op;
       SmallVector<Value> scales;
-      bool allCodes = true;
-      for (OpOperand *input : op.getDpsInputOperands()) {
-        // Through a padding, to the data it pads (its zeros stay zero).
-        OpOperand *use = input;
-        if (auto pad = input->get().getDefiningOp<tensor::PadOp>())
-          use = &pad.getSourceMutable();
+      for (OpOperand *use : reader.uses) {
         Value x = use->get();
-        // Constants (weights) are the weights' business.
-        if (getTensorRoot(x).getDefiningOp<arith::ConstantOp>())
-          continue;
-        auto type = dyn_cast<RankedTensorType>(x.getType());
-        if (!type || !type.getElementType().isF32()) {
-          allCodes = false;
-          continue;
-        }
-        bool constant = false;
-        for (auto [o, v] : llvm::enumerate(layer.values))
-          if (w.operands[o].constant && getTensorRoot(v) == getTensorRoot(x))
-            constant = true;
-        if (constant)
-          continue;
         auto &[codes, amax] = quantized[x];
         if (!codes) {
           OpBuilder b(use->getOwner());
           Location loc = use->getOwner()->getLoc();
-          amax = buildAbsMax(b, loc, x);
+          if (calibrated.empty()) {
+            amax = buildAbsMax(b, loc, x);
+          } else {
+            if (count >= static_cast<int64_t>(calibrated.size()))
+              return makeStringError(
+                  "calibration: more activations to quantize than the " +
+                  Twine(calibrated.size()) + " calibrated");
+            auto scalar = RankedTensorType::get({}, b.getF32Type());
+            amax = arith::ConstantOp::create(
+                b, loc, DenseElementsAttr::get(scalar, calibrated[count]));
+          }
           codes = buildCodes(b, loc, x, amax, bits);
           ++count;
         }
@@ -543,7 +586,6 @@ int64_t romac::quantizeModuleActivations(ModuleOp module, unsigned bits) {
         scales.push_back(amax);
       }
       // The sum of products of codes times each code's scale.
-      MLIRContext *ctx = module.getContext();
       AffineMap scalar = AffineMap::get(
           cast<ShapedType>(op->getResult(0).getType()).getRank(), 0, {}, ctx);
       for (Value amax : scales)
@@ -551,10 +593,47 @@ int64_t romac::quantizeModuleActivations(ModuleOp module, unsigned bits) {
                            [bits](OpBuilder &b, Location l, Value m) {
                              return buildScale(b, l, m, bits);
                            });
-      if (!scales.empty() && allCodes)
+      if (!scales.empty() && reader.allF32)
         op->setAttr(RomacDialect::getActivationCodeBitsAttrName(),
                     IntegerAttr::get(IntegerType::get(ctx, 64), bits));
     }
+  }
+  if (!calibrated.empty() && count != static_cast<int64_t>(calibrated.size()))
+    return makeStringError("calibration: " + Twine(count) +
+                           " activations to quantize but " +
+                           Twine(calibrated.size()) + " calibrated");
+  return count;
+}
+
+llvm::Expected<int64_t> romac::addActivationProbes(ModuleOp module) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main || main.isExternal())
+    return makeStringError("the module has no function @main to run");
+  int64_t count = 0;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    SmallVector<Value> probes;
+    llvm::DenseSet<Value> seen;
+    for (ActivationReader &reader : collectActivationReaders(func))
+      for (OpOperand *use : reader.uses) {
+        Value x = use->get();
+        if (!seen.insert(x).second)
+          continue;
+        OpBuilder b(use->getOwner());
+        probes.push_back(buildAbsMax(b, use->getOwner()->getLoc(), x));
+      }
+    count += static_cast<int64_t>(probes.size());
+    if (probes.empty())
+      continue;
+    if (func != main)
+      return makeStringError("calibration: @" + func.getName() +
+                             " quantizes activations, but only @main runs");
+    auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
+    ret.getOperandsMutable().append(probes);
+    SmallVector<Type> results(func.getFunctionType().getResults());
+    for (Value p : probes)
+      results.push_back(p.getType());
+    func.setType(FunctionType::get(
+        module.getContext(), func.getFunctionType().getInputs(), results));
   }
   return count;
 }

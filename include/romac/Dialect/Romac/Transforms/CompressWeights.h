@@ -69,8 +69,21 @@ compressModuleWeights(mlir::ModuleOp module, const Compression &compression);
 /// a max-|x| reduction s = max(max |x|, FLT_MIN) / q and becomes
 /// clamp(roundeven(x / s), -q, q), q = 2^(bits-1) - 1; the contraction's
 /// result is multiplied by s. Products of two activations (attention) are
-/// left as they are. Returns the number of activations quantized.
-int64_t quantizeModuleActivations(mlir::ModuleOp module, unsigned bits);
+/// left as they are. With \p calibrated (static quantization: `romac run
+/// --calibrate`), the i-th activation quantized takes calibrated[i] as its
+/// max |x| instead, a constant: one per activation, in the order
+/// addActivationProbes() measures them, else the error says how many
+/// differ. Returns the number of activations quantized.
+llvm::Expected<int64_t>
+quantizeModuleActivations(mlir::ModuleOp module, unsigned bits,
+                          llvm::ArrayRef<float> calibrated = {});
+
+/// Appends to @main's results the max |x| (a tensor<f32>) of every
+/// activation quantizeModuleActivations() would quantize, in its order, so
+/// that runs of the module on calibration inputs measure them. Returns
+/// their number; an error when another function would quantize one (only
+/// @main runs) or there is no @main.
+llvm::Expected<int64_t> addActivationProbes(mlir::ModuleOp module);
 
 /// Multiplies the result of \p contraction (a linalg op with one result)
 /// by toMultiplier(element of \p factor), the factor indexed from the

@@ -1,0 +1,28 @@
+"""Writes a float32 .npy of the given shape with seeded values in [-scale, scale].
+
+Usage: write-npy.py OUT.npy SHAPE SEED [SCALE]   (SHAPE like 1x4x8x8)
+"""
+import random
+import struct
+import sys
+
+
+def main():
+    path, shape = sys.argv[1], [int(d) for d in sys.argv[2].split("x")]
+    rng = random.Random(int(sys.argv[3]))
+    scale = float(sys.argv[4]) if len(sys.argv) > 4 else 1.0
+    count = 1
+    for d in shape:
+        count *= d
+    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % (
+        "".join("%d, " % d for d in shape))
+    header += " " * (63 - (10 + len(header)) % 64) + "\n"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)))
+        f.write(header.encode())
+        f.write(struct.pack("<%df" % count,
+                            *(rng.uniform(-scale, scale) for _ in range(count))))
+
+
+if __name__ == "__main__":
+    main()
