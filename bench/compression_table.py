@@ -10,12 +10,15 @@ and 2:4 pruning, combinations) it records
   - what `romac run LEVER --compare-fp32` measures on this CPU: the median
     time of --runs runs (after one warm-up) and, per output, the cosine
     similarity and the max abs / relative error against the fp32 run, on
-    seeded random inputs.
+    seeded random inputs; for the levers that quantize, once with dynamic
+    activation scales and once with static ones (--calibrate-seed, on other
+    seeded inputs than the run's).
 
 Usage:
   bench/compression_table.py [--build build] [--cnn-models DIR]
       [--sd2-models DIR] [--target edge-npu-lpddr4] [--models a,b,...]
-      [--levers none,int8,...] [--runs 3] [--no-run] [-o OUT_PREFIX]
+      [--levers none,int8,...] [--runs 3] [--no-run] [--calibrate-seed 2]
+      [-o OUT_PREFIX]
 
 Writes OUT_PREFIX.md (the table) and OUT_PREFIX.json (every number).
 """
@@ -94,10 +97,10 @@ def compile_row(args, path, dims, lever, work):
     }
 
 
-def run_row(args, path, dims, lever):
+def run_row(args, path, dims, lever, extra=()):
     cmd = [os.path.join(args.build, "bin", "romac"), "run", path,
            "--random-inputs", "1", "--repeat", str(args.runs + 1)] + dims + \
-        LEVERS[lever]
+        LEVERS[lever] + list(extra)
     if lever != "none":
         cmd += ["--compare-fp32", "--min-cosine", "0"]
     p = subprocess.run(cmd, check=True, capture_output=True, text=True)
@@ -134,6 +137,10 @@ def main():
     ap.add_argument("--levers", default=",".join(LEVERS))
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--no-run", action="store_true")
+    ap.add_argument("--calibrate-seed", type=int, default=2,
+                    help="also run each quantizing lever with static "
+                    "activation scales calibrated on seeded inputs (not the "
+                    "run's own, seed 1); -1: dynamic scales only")
     ap.add_argument("-o", default="build/compression-table")
     args = ap.parse_args()
     levers = args.levers.split(",")
@@ -157,25 +164,40 @@ def main():
             row = compile_row(args, path, dims, lever, work)
             if not args.no_run:
                 row.update(run_row(args, path, dims, lever))
+                if "--quantize" in LEVERS[lever] and args.calibrate_seed >= 0:
+                    static = run_row(args, path, dims, lever,
+                                     ["--calibrate-seed",
+                                      str(args.calibrate_seed)])
+                    row["static_run_ms"] = static["run_ms"]
+                    row["static_outputs"] = static["outputs"]
             rows[lever] = row
             # After every row, so that a long run keeps what it measured.
             json.dump(result, open(args.o + ".json", "w"), indent=1)
     json.dump(result, open(args.o + ".json", "w"), indent=1)
     lines = ["| model | lever | weights | DRAM | DRAM mJ | total mJ | "
-             "predicted ms | run ms | min cosine | max error / max |fp32| |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "predicted ms | run ms | min cosine | max error / max |fp32| "
+             "| run ms, static | min cosine, static |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+
+    def fmt_ms(v):
+        return "%.1f" % v if v is not None else "-"
+
+    def fmt_cos(outs):
+        return "%.6f" % min(o["cosine"] for o in outs) if outs else "-"
+
     for name, rows in result["models"].items():
         for lever, r in rows.items():
             outs = r.get("outputs", [])
-            cos = "%.6f" % min(o["cosine"] for o in outs) if outs else "-"
             rel = ("%.2e" % max(o["max_abs_of_max"] for o in outs)
                    if outs else "-")
-            run = "%.1f" % r["run_ms"] if r.get("run_ms") is not None else "-"
             lines.append("| %s | %s | %s | %s | %.3f | %.3f | %.3f | %s | %s "
-                         "| %s |" % (name, lever, mib(r["weight_bytes"]),
-                                     mib(r["dram_bytes"]), r["dram_mj"],
-                                     r["total_mj"], r["latency_ms"], run, cos,
-                                     rel))
+                         "| %s | %s | %s |" % (
+                             name, lever, mib(r["weight_bytes"]),
+                             mib(r["dram_bytes"]), r["dram_mj"], r["total_mj"],
+                             r["latency_ms"], fmt_ms(r.get("run_ms")),
+                             fmt_cos(outs), rel,
+                             fmt_ms(r.get("static_run_ms")),
+                             fmt_cos(r.get("static_outputs", []))))
     open(args.o + ".md", "w").write("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -6,12 +6,13 @@
 //===----------------------------------------------------------------------===//
 //
 // romac-kernel-bench [--runs N] [--threads N]: measures the CPU's peak
-// multiply-add rate itself (a loop of independent FMAs, and of VDPBF16PS
-// where the CPU has AVX512-BF16), then times the SD2 UNet's large 3x3
-// convolutions and matmuls (batch 2, 64x64 latents) through romac's kernel
-// entry points in fp32 and bf16 (the convolutions by the direct GEMM and by
-// Winograd's F(2x2, 3x3)), and prints GFLOP/s and the share of the peak as
-// a markdown table (medians of N runs). Docs: docs/benchmarks.md.
+// multiply-add rate itself (a loop of independent FMAs, of VDPBF16PS where
+// the CPU has AVX512-BF16, of VPDPBUSD where it has AVX512-VNNI), then
+// times the SD2 UNet's large 3x3 convolutions and matmuls (batch 2, 64x64
+// latents) through romac's kernel entry points in fp32, bf16 (the
+// convolutions by the direct GEMM and by Winograd's F(2x2, 3x3)) and int8
+// codes (direct), and prints GFLOP/s (GOP/s for int8) and the share of the
+// peak as a markdown table (medians of N runs). Docs: docs/benchmarks.md.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,6 +22,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -86,8 +88,22 @@ __attribute__((target("avx512f,avx512bf16"))) float dpbf16Loop(float seed) {
   return firstLaneOfSum(acc);
 }
 
+__attribute__((target("avx512f,avx512vnni"))) float dpbusdLoop(float seed) {
+  __m512i acc[kChains];
+  for (int i = 0; i < kChains; ++i)
+    acc[i] = _mm512_set1_epi32(static_cast<int>(seed) * i);
+  __m512i a = _mm512_set1_epi8(3), b = _mm512_set1_epi8(-2);
+  for (int64_t it = 0; it < kIterations; ++it)
+    for (int i = 0; i < kChains; ++i)
+      acc[i] = _mm512_dpbusd_epi32(acc[i], a, b);
+  __m512 f[kChains];
+  for (int i = 0; i < kChains; ++i)
+    f[i] = _mm512_cvtepi32_ps(acc[i]);
+  return firstLaneOfSum(f);
+}
+
 /// GFLOP/s of `loop` on `threads` threads at once (one multiply-add = 2
-/// flops; a VDPBF16PS lane does two).
+/// flops; a VDPBF16PS lane does two, a VPDPBUSD lane four).
 double measurePeak(float (*loop)(float), double flopsPerLanePerOp,
                    int threads) {
   std::vector<std::thread> pool;
@@ -138,37 +154,52 @@ struct Shape {
   }
 };
 
-/// Median seconds of `runs` calls of `shape` in fp32 or bf16.
-double timeShape(const Shape &s, bool bf16, int runs) {
+/// The products of a timed call: fp32, bf16 or int8 codes.
+enum class Products { Fp32, Bf16, Int8 };
+
+/// Random operands; integer codes in [-127, 127] for int8.
+std::vector<float> makeOperand(size_t n, unsigned seed, Products products) {
+  std::vector<float> v = makeRandom(n, seed);
+  if (products == Products::Int8)
+    for (float &x : v)
+      x = std::nearbyint(x * 127.0f);
+  return v;
+}
+
+/// Median seconds of `runs` calls of `shape` with `products`.
+double timeShape(const Shape &s, Products products, int runs) {
   std::vector<double> times;
+  bool bf16 = products == Products::Bf16, int8 = products == Products::Int8;
   if (s.conv) {
-    std::vector<float> in = makeRandom(s.batch * s.cin * (s.h + 2) * (s.w + 2),
-                                       1),
-                       w = makeRandom(s.cout * s.cin * 9, 2),
+    std::vector<float> in = makeOperand(s.batch * s.cin * (s.h + 2) * (s.w + 2),
+                                        1, products),
+                       w = makeOperand(s.cout * s.cin * 9, 2, products),
                        out(s.batch * s.cout * s.h * s.w);
     auto iv = view<RomacMemref4F32>(in, {s.batch, s.cin, s.h + 2, s.w + 2});
     auto wv = view<RomacMemref4F32>(w, {s.cout, s.cin, 3, 3});
     auto ov = view<RomacMemref4F32>(out, {s.batch, s.cout, s.h, s.w});
     for (int r = 0; r <= runs; ++r) { // the first packs the filter: not timed
       auto start = Clock::now();
-      (bf16 ? _mlir_ciface_romac_conv2d_nchw_fchw_fused_bf16
-            : _mlir_ciface_romac_conv2d_nchw_fchw_fused_f32)(
+      (int8   ? _mlir_ciface_romac_conv2d_nchw_fchw_fused_i8
+       : bf16 ? _mlir_ciface_romac_conv2d_nchw_fchw_fused_bf16
+              : _mlir_ciface_romac_conv2d_nchw_fchw_fused_f32)(
           &iv, &wv, &ov, 1, 1, 1, 1, /*constantFilter=*/1, /*overwrite=*/1,
           1.0f, -INFINITY, INFINITY);
       if (r > 0)
         times.push_back(secondsSince(start));
     }
   } else {
-    std::vector<float> a = makeRandom(s.m * s.k, 3),
-                       b = makeRandom(s.k * s.n, 4), c(s.m * s.n);
+    std::vector<float> a = makeOperand(s.m * s.k, 3, products),
+                       b = makeOperand(s.k * s.n, 4, products), c(s.m * s.n);
     auto av = view<RomacMemref2F32>(a, {s.m, s.k});
     auto bv = view<RomacMemref2F32>(b, {s.k, s.n});
     auto cv = view<RomacMemref2F32>(c, {s.m, s.n});
     // B is a weight, as in the models: the first call packs it, untimed.
     for (int r = 0; r <= runs; ++r) {
       auto start = Clock::now();
-      (bf16 ? _mlir_ciface_romac_matmul_fused_bf16
-            : _mlir_ciface_romac_matmul_fused_f32)(
+      (int8   ? _mlir_ciface_romac_matmul_fused_i8
+       : bf16 ? _mlir_ciface_romac_matmul_fused_bf16
+              : _mlir_ciface_romac_matmul_fused_f32)(
           &av, &bv, &cv, /*constantB=*/1, /*overwrite=*/1, 1.0f, -INFINITY,
           INFINITY);
       if (r > 0)
@@ -218,6 +249,8 @@ int main(int argc, char **argv) {
               cpuName().c_str(), getIsaName(getIsa()), threads, runs);
   double fp32Peak = measurePeak(fmaLoop, 2.0, threads);
   double bf16Peak = hasBf16 ? measurePeak(dpbf16Loop, 4.0, threads) : 0.0;
+  bool hasInt8 = hasInt8DotProducts();
+  double int8Peak = hasInt8 ? measurePeak(dpbusdLoop, 8.0, threads) : 0.0;
   std::printf("| peak (%d thread(s)) | GFLOP/s |\n|---|---:|\n", threads);
   std::printf("| fp32 FMA (VFMADD, zmm) | %.0f |\n", fp32Peak);
   if (hasBf16)
@@ -225,6 +258,12 @@ int main(int argc, char **argv) {
   else
     std::printf("| bf16 dot product | (no AVX512-BF16: bf16 kernels round "
                 "and multiply in fp32) |\n");
+  if (hasInt8)
+    std::printf("| int8 dot product (VPDPBUSD, zmm), GOP/s | %.0f |\n",
+                int8Peak);
+  else
+    std::printf("| int8 dot product | (no AVX512-VNNI: the int8 entry points "
+                "are the fp32 kernels) |\n");
   std::printf("\n");
 
   const Shape shapes[] = {
@@ -241,8 +280,9 @@ int main(int argc, char **argv) {
       {"matmul 77x4096 * 4096x1024", false, 0, 0, 0, 0, 0, 77, 1024, 4096},
   };
   std::printf("| layer | fp32 ms | fp32 GFLOP/s | %% of fp32 peak | bf16 ms | "
-              "bf16 GFLOP/s | %% of bf16 peak | bf16 speedup |\n");
-  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+              "bf16 GFLOP/s | %% of bf16 peak | bf16 speedup | int8 ms | "
+              "int8 GOP/s | %% of int8 peak | int8 speedup |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   // The 3x3 convolutions twice: the direct GEMM, then Winograd's F(2x2,
   // 3x3), whose GFLOP/s count the direct multiply-adds (so it can pass the
   // peak). The kernels keep planes under 100 output pixels direct (the 8x8
@@ -252,17 +292,32 @@ int main(int argc, char **argv) {
       if (winograd && (!s.conv || s.h * s.w < 100))
         continue;
       setWinograd(winograd);
-      double t32 = timeShape(s, false, runs), t16 = timeShape(s, true, runs);
+      double t32 = timeShape(s, Products::Fp32, runs),
+             t16 = timeShape(s, Products::Bf16, runs);
       double g32 = s.flops() / t32 / 1e9, g16 = s.flops() / t16 / 1e9;
+      // int8 codes never take Winograd (its transforms are not integer).
+      std::string int8Cells = "- | - | - | -";
+      if (!winograd) {
+        double t8 = timeShape(s, Products::Int8, runs),
+               g8 = s.flops() / t8 / 1e9;
+        char cells[128];
+        std::snprintf(
+            cells, sizeof(cells), "%.1f | %.0f | %s | %.2fx", t8 * 1e3, g8,
+            hasInt8 ? (std::to_string(int(100 * g8 / int8Peak + 0.5)) + " %")
+                          .c_str()
+                    : "-",
+            t32 / t8);
+        int8Cells = cells;
+      }
       std::string name = std::string(s.name) +
                          (s.conv ? winograd ? " (Winograd)" : " (direct)" : "");
       std::printf(
-          "| %s | %.1f | %.0f | %.0f %% | %.1f | %.0f | %s | %.2fx |\n",
+          "| %s | %.1f | %.0f | %.0f %% | %.1f | %.0f | %s | %.2fx | %s |\n",
           name.c_str(), t32 * 1e3, g32, 100 * g32 / fp32Peak, t16 * 1e3, g16,
           hasBf16
               ? (std::to_string(int(100 * g16 / bf16Peak + 0.5)) + " %").c_str()
               : "-",
-          t32 / t16);
+          t32 / t16, int8Cells.c_str());
       std::fflush(stdout);
     }
   setWinograd(true);

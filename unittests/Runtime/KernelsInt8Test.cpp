@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "MemrefView.h"
 #include "romac/Runtime/Kernels.h"
 
 #include "gtest/gtest.h"
@@ -27,6 +28,7 @@
 #include <vector>
 
 using namespace romac::kernels;
+using romac::test::makeView;
 
 namespace {
 
@@ -45,18 +47,6 @@ std::vector<float> makeCodes(size_t n, int limit, unsigned seed) {
 double code(float v) {
   double r = std::nearbyint(double(v));
   return r < -128 ? -128 : r > 127 ? 127 : r;
-}
-
-template <typename Desc>
-Desc view(std::vector<float> &data, int64_t offset,
-          std::initializer_list<int64_t> sizes,
-          std::initializer_list<int64_t> strides) {
-  Desc d{};
-  d.allocated = d.aligned = data.data();
-  d.offset = offset;
-  std::copy(sizes.begin(), sizes.end(), d.sizes);
-  std::copy(strides.begin(), strides.end(), d.strides);
-  return d;
 }
 
 /// The stored value of an output: (old + the exact sum rounded to float),
@@ -106,10 +96,10 @@ TEST_P(Int8KernelsTest, MatmulIsExactOnEveryShapeAndView) {
             float &w = want[(i + 1) * ldc + j + 2];
             w = expected(w, sum, false, 1, -kInf, kInf);
           }
-        auto av = transA ? view<RomacMemref2F32>(a, 0, {m, k}, {1, m})
-                         : view<RomacMemref2F32>(a, 0, {m, k}, {k, 1});
-        auto bv = view<RomacMemref2F32>(b, 0, {k, n}, {n * 2, bCol});
-        auto cv = view<RomacMemref2F32>(c, ldc + 2, {m, n}, {ldc, 1});
+        auto av = transA ? makeView<RomacMemref2F32>(a, 0, {m, k}, {1, m})
+                         : makeView<RomacMemref2F32>(a, 0, {m, k}, {k, 1});
+        auto bv = makeView<RomacMemref2F32>(b, 0, {k, n}, {n * 2, bCol});
+        auto cv = makeView<RomacMemref2F32>(c, ldc + 2, {m, n}, {ldc, 1});
         _mlir_ciface_romac_matmul_i8(&av, &bv, &cv, /*constantB=*/0);
         ASSERT_EQ(c, want) << m << "x" << n << "x" << k;
       }
@@ -137,9 +127,9 @@ TEST_P(Int8KernelsTest, ConstantWeightsArePackedOnceAndEpiloguesApply) {
           sum += code(a[i * k + kk]) * double(b[kk * n + j]);
         want[i * n + j] = expected(0, sum, true, scale, lo, hi);
       }
-    auto av = view<RomacMemref2F32>(a, 0, {m, k}, {k, 1});
-    auto bv = view<RomacMemref2F32>(b, 0, {k, n}, {n, 1});
-    auto cv = view<RomacMemref2F32>(c, 0, {m, n}, {n, 1});
+    auto av = makeView<RomacMemref2F32>(a, 0, {m, k}, {k, 1});
+    auto bv = makeView<RomacMemref2F32>(b, 0, {k, n}, {n, 1});
+    auto cv = makeView<RomacMemref2F32>(c, 0, {m, n}, {n, 1});
     _mlir_ciface_romac_matmul_fused_i8(&av, &bv, &cv, /*constantB=*/1,
                                        /*overwrite=*/1, scale, lo, hi);
     ASSERT_EQ(c, want) << "pass " << pass;
@@ -156,9 +146,9 @@ TEST_P(Int8KernelsTest, ConstantWeightsArePackedOnceAndEpiloguesApply) {
         sum += code(a[i * k + kk]) * double(b[kk * n + j]);
       want[i * n + j] = expected(0, sum, false, 1, -kInf, kInf);
     }
-  auto av = view<RomacMemref2F32>(a, 0, {m, k}, {k, 1});
-  auto bv = view<RomacMemref2F32>(b, 0, {k, n}, {n, 1});
-  auto cv = view<RomacMemref2F32>(c, 0, {m, n}, {n, 1});
+  auto av = makeView<RomacMemref2F32>(a, 0, {m, k}, {k, 1});
+  auto bv = makeView<RomacMemref2F32>(b, 0, {k, n}, {n, 1});
+  auto cv = makeView<RomacMemref2F32>(c, 0, {m, n}, {n, 1});
   _mlir_ciface_romac_matmul_i8(&av, &bv, &cv, /*constantB=*/1);
   EXPECT_EQ(c, want);
   clearPackedConstants();
@@ -213,14 +203,15 @@ TEST_P(Int8KernelsTest, ConvolutionIsExactWithStridesAndDilations) {
       std::vector<float> want =
           referenceConv(in, w, out, t.batch, t.channels, t.ih, t.iw, t.filters,
                         t.kh, t.kw, t.stride, t.dil, constant);
-      auto iv = view<RomacMemref4F32>(
+      auto iv = makeView<RomacMemref4F32>(
           in, 0, {t.batch, t.channels, t.ih, t.iw},
           {t.channels * t.ih * t.iw, t.ih * t.iw, t.iw, 1});
-      auto wv = view<RomacMemref4F32>(
+      auto wv = makeView<RomacMemref4F32>(
           w, 0, {t.filters, t.channels, t.kh, t.kw},
           {t.channels * t.kh * t.kw, t.kh * t.kw, t.kw, 1});
-      auto ov = view<RomacMemref4F32>(out, 0, {t.batch, t.filters, oh, ow},
-                                      {t.filters * oh * ow, oh * ow, ow, 1});
+      auto ov =
+          makeView<RomacMemref4F32>(out, 0, {t.batch, t.filters, oh, ow},
+                                    {t.filters * oh * ow, oh * ow, ow, 1});
       // ReLU as the epilogue; overwrite with the packed-once filter.
       _mlir_ciface_romac_conv2d_nchw_fchw_fused_i8(
           &iv, &wv, &ov, t.stride, t.stride, t.dil, t.dil, constant,
@@ -245,9 +236,9 @@ TEST_P(Int8KernelsTest, WithoutVnniTheFp32KernelsComputeTheSameSums) {
       int64_t n = 90, k = 200;
       std::vector<float> a = makeCodes(m * k, 127, 10),
                          b = makeCodes(k * n, 127, 11), c(m * n, 1.0f);
-      auto av = view<RomacMemref2F32>(a, 0, {m, k}, {k, 1});
-      auto bv = view<RomacMemref2F32>(b, 0, {k, n}, {n, 1});
-      auto cv = view<RomacMemref2F32>(c, 0, {m, n}, {n, 1});
+      auto av = makeView<RomacMemref2F32>(a, 0, {m, k}, {k, 1});
+      auto bv = makeView<RomacMemref2F32>(b, 0, {k, n}, {n, 1});
+      auto cv = makeView<RomacMemref2F32>(c, 0, {m, n}, {n, 1});
       _mlir_ciface_romac_matmul_i8(&av, &bv, &cv, 0);
       for (int64_t i = 0; i < m; ++i)
         for (int64_t j = 0; j < n; ++j) {

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "romac/Runtime/Kernels.h"
+#include "MemrefView.h"
 
 #include "gtest/gtest.h"
 
@@ -25,6 +26,7 @@
 #include <vector>
 
 using namespace romac::kernels;
+using romac::test::makeView;
 
 namespace {
 
@@ -35,19 +37,6 @@ std::vector<float> makeRandom(size_t n, unsigned seed) {
   for (float &x : v)
     x = dist(rng);
   return v;
-}
-
-/// A strided view of `data` of rank N.
-template <typename Desc>
-Desc makeView(std::vector<float> &data, int64_t offset,
-              std::initializer_list<int64_t> sizes,
-              std::initializer_list<int64_t> strides) {
-  Desc d{};
-  d.allocated = d.aligned = data.data();
-  d.offset = offset;
-  std::copy(sizes.begin(), sizes.end(), d.sizes);
-  std::copy(strides.begin(), strides.end(), d.strides);
-  return d;
 }
 
 /// `v` rounded to the nearest bfloat16, ties to even, NaN kept, denormals

@@ -245,25 +245,9 @@ bool conv2dInt8(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
   int64_t k = channels * kh * kw, n = batch * oh * ow;
   if (!takesInt8(filters, n, k))
     return false;
-  std::vector<int64_t> wOffsets(k), kOffsets(k), bColumns(n), cColumns(n);
-  for (int64_t c = 0, kk = 0; c < channels; ++c)
-    for (int64_t y = 0; y < kh; ++y)
-      for (int64_t x = 0; x < kw; ++x, ++kk) {
-        wOffsets[kk] =
-            c * w->strides[1] + y * w->strides[2] + x * w->strides[3];
-        kOffsets[kk] = c * in->strides[1] + y * dilH * in->strides[2] +
-                       x * dilW * in->strides[3];
-      }
-  for (int64_t b = 0, j = 0; b < batch; ++b)
-    for (int64_t y = 0; y < oh; ++y)
-      for (int64_t x = 0; x < ow; ++x, ++j) {
-        bColumns[j] = b * in->strides[0] + y * strideH * in->strides[2] +
-                      x * strideW * in->strides[3];
-        cColumns[j] =
-            b * out->strides[0] + y * out->strides[2] + x * out->strides[3];
-      }
+  ConvOffsets offsets(in, w, out, strideH, strideW, dilH, dilW);
   const int32_t *packed = getPackedA8(
-      w->aligned + w->offset, filters, k, w->strides[0], wOffsets,
+      w->aligned + w->offset, filters, k, w->strides[0], offsets.filter,
       constantFilter != 0,
       {channels, kh, kw, w->strides[1], w->strides[2], w->strides[3]});
   Int8Gemm g{filters,
@@ -272,12 +256,12 @@ bool conv2dInt8(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
              packed,
              packed + getInt8Panels(filters) * kInt8Rows * getInt8Depth(k),
              in->aligned + in->offset,
-             kOffsets.data(),
-             bColumns.data(),
+             offsets.input.data(),
+             offsets.inputColumns.data(),
              nullptr,
              out->aligned + out->offset,
              out->strides[1],
-             cColumns.data(),
+             offsets.outputColumns.data(),
              epilogue ? &*epilogue : nullptr};
   runInt8Gemm(g);
   return true;

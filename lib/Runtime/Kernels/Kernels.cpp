@@ -393,6 +393,33 @@ const float *getPackedA(const IsaKernels &isa, const float *a, int64_t m,
 
 } // namespace
 
+ConvOffsets::ConvOffsets(const RomacMemref4F32 *in, const RomacMemref4F32 *w,
+                         const RomacMemref4F32 *out, int64_t strideH,
+                         int64_t strideW, int64_t dilH, int64_t dilW) {
+  int64_t channels = w->sizes[1], kh = w->sizes[2], kw = w->sizes[3];
+  int64_t batch = out->sizes[0], oh = out->sizes[2], ow = out->sizes[3];
+  int64_t k = channels * kh * kw, n = batch * oh * ow;
+  filter.resize(k);
+  input.resize(k);
+  inputColumns.resize(n);
+  outputColumns.resize(n);
+  for (int64_t c = 0, kk = 0; c < channels; ++c)
+    for (int64_t y = 0; y < kh; ++y)
+      for (int64_t x = 0; x < kw; ++x, ++kk) {
+        filter[kk] = c * w->strides[1] + y * w->strides[2] + x * w->strides[3];
+        input[kk] = c * in->strides[1] + y * dilH * in->strides[2] +
+                    x * dilW * in->strides[3];
+      }
+  for (int64_t b = 0, j = 0; b < batch; ++b)
+    for (int64_t y = 0; y < oh; ++y)
+      for (int64_t x = 0; x < ow; ++x, ++j) {
+        inputColumns[j] = b * in->strides[0] + y * strideH * in->strides[2] +
+                          x * strideW * in->strides[3];
+        outputColumns[j] =
+            b * out->strides[0] + y * out->strides[2] + x * out->strides[3];
+      }
+}
+
 std::vector<int64_t> getRange(int64_t n, int64_t stride) {
   std::vector<int64_t> offsets(n);
   for (int64_t i = 0; i < n; ++i)
@@ -767,23 +794,8 @@ void conv2d(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
   }
   if (useWinograd(in, w, out, strideH, strideW, dilH, dilW, constantFilter))
     return winogradConv(in, w, out, epilogue, precision);
-  std::vector<int64_t> wOffsets(k), kOffsets(k), bColumns(n), cColumns(n);
-  for (int64_t c = 0, kk = 0; c < channels; ++c)
-    for (int64_t y = 0; y < kh; ++y)
-      for (int64_t x = 0; x < kw; ++x, ++kk) {
-        wOffsets[kk] =
-            c * w->strides[1] + y * w->strides[2] + x * w->strides[3];
-        kOffsets[kk] = c * in->strides[1] + y * dilH * in->strides[2] +
-                       x * dilW * in->strides[3];
-      }
-  for (int64_t b = 0, j = 0; b < batch; ++b)
-    for (int64_t y = 0; y < oh; ++y)
-      for (int64_t x = 0; x < ow; ++x, ++j) {
-        bColumns[j] = b * in->strides[0] + y * strideH * in->strides[2] +
-                      x * strideW * in->strides[3];
-        cColumns[j] =
-            b * out->strides[0] + y * out->strides[2] + x * out->strides[3];
-      }
+  ConvOffsets offsets(in, w, out, strideH, strideW, dilH, dilW);
+  auto &[wOffsets, kOffsets, bColumns, cColumns] = offsets;
   auto [isa, format] = getGemm(precision);
   Tile tile = isa->chooseTile(n);
   const float *packed = getPackedA(

@@ -88,6 +88,18 @@ void appendFingerprint(std::vector<int64_t> &key, const float *a, int64_t m,
                        int64_t k, int64_t rowStride,
                        const std::vector<int64_t> &cols);
 
+/// A convolution as one GEMM (M = filters, K = (channel, kh, kw), N =
+/// output pixels (n, oh, ow)), its offset tables: A(f, kk) = w[f *
+/// w.strides[0] + filter[kk]], B(kk, j) = in[input[kk] + inputColumns[j]]
+/// (the input value under the window, no im2col buffer), C(f, j) = out[f *
+/// out.strides[1] + outputColumns[j]].
+struct ConvOffsets {
+  ConvOffsets(const RomacMemref4F32 *in, const RomacMemref4F32 *w,
+              const RomacMemref4F32 *out, int64_t strideH, int64_t strideW,
+              int64_t dilH, int64_t dilW);
+  std::vector<int64_t> filter, input, inputColumns, outputColumns;
+};
+
 /// Offsets 0, stride, 2 * stride, ... (n of them).
 std::vector<int64_t> getRange(int64_t n, int64_t stride);
 
