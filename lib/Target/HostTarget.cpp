@@ -11,7 +11,8 @@
 //
 //  - compute: rows = fp32 lanes of a vector register, cols = FMA units per
 //    core x cores; fp32 operands; the core clock; every operand tile is
-//    copied once per kernel call (at half the buffer's bandwidth);
+//    copied once per kernel call (at half the buffer's bandwidth); a MAC
+//    energy per quantized precision from the same 45 nm figures;
 //  - memories: one buffer, one core's share of the chosen data cache (the
 //    last level by default), holding all three operands, as a cache does;
 //  - dram: the DDR4-3200 channel of targets/simba-like.yaml.
@@ -166,6 +167,13 @@ std::string romac::getHostTargetYaml(const HostCpu &cpu, unsigned cacheLevel) {
   os << "  bytes_per_element: {input: 4, weight: 4, output: 4}   # fp32\n";
   os << "  mac_energy_pj: " << format("%g", kFmaEnergyPJ)
      << "   # fp32 FMA, 45 nm (Horowitz, ISSCC 2014)\n";
+  // The quantized precisions (--quantize): an 8-bit multiply (0.2 pJ) and
+  // a 32-bit accumulate (0.1 pJ), 45 nm (the same paper), the multiply
+  // scaling with the product of the operands' widths, as for the shipped
+  // targets.
+  os << "  mac_energy_pj_by_precision: {w8a8: 0.3, w4a8: 0.2, w8a16: 0.5, "
+        "w4a16: 0.3}   # 8-bit multiply 0.2 pJ x (weight bits x activation "
+        "bits / 64) + 32-bit add 0.1 pJ, 45 nm (Horowitz)\n";
 
   // An L1 feeds two vector loads per cycle; the levels below it one line.
   double bandwidth = !cache              ? 0

@@ -15,6 +15,7 @@
 #include "Driver.h"
 
 #include "romac/Dialect/Romac/Analysis/ScheduleBuilder.h"
+#include "romac/Dialect/Romac/Transforms/CompressWeights.h"
 #include "romac/Dialect/Romac/Transforms/Passes.h"
 #include "romac/InitRomac.h"
 #include "romac/Support/Error.h"
@@ -224,6 +225,10 @@ romac::driver::predictModelSchedule(const ModelLoadRequest &request,
   llvm::Expected<Target> target = loadTarget(request.target);
   if (!target)
     return target.takeError();
+  // The target's costs with the compressed bytes and MAC energy.
+  if (!request.compression.empty())
+    if (llvm::Error e = applyCompression(*target, request.compression))
+      return std::move(e);
   llvm::Expected<Schedule> schedule =
       buildSchedule(module, request.model, *target, SearchOptions());
   if (!schedule)
@@ -329,6 +334,19 @@ romac::driver::loadExecutable(const ModelLoadRequest &request,
     if (!p)
       return llvm::createFileError(request.model, p.takeError());
     *prediction = *p;
+  }
+  // The graph as compressed (the weights; the activations with dynamic
+  // scales), as `romac run` runs it.
+  if (!exe && !request.compression.empty()) {
+    if (llvm::Expected<CompressedWeightsStats> stats =
+            compressModuleWeights(**module, request.compression);
+        !stats)
+      return llvm::createFileError(request.model, stats.takeError());
+    if (request.compression.quantize)
+      if (llvm::Expected<int64_t> n = quantizeModuleActivations(
+              **module, request.compression.quantize->activationBits);
+          !n)
+        return llvm::createFileError(request.model, n.takeError());
   }
   if (!exe) {
     llvm::Expected<std::unique_ptr<Executable>> compiled = compileModel(

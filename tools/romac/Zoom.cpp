@@ -416,6 +416,7 @@ CLI::App *romac::driver::addZoomCommand(CLI::App &app, ZoomArgs &args) {
                    "fp32 (default), or bf16: every graph's matmuls and "
                    "convolutions with bfloat16 operands and fp32 sums (as "
                    "romac run --precision bf16)");
+  addCompressionFlags(zoom, args.compression);
   zoom->add_option("--target", args.target,
                    "Schedule the graphs for this target (default host)");
   zoom->add_option("--out", args.out,

@@ -8,6 +8,8 @@
 #ifndef ROMAC_TOOLS_ROMAC_ZOOM_H
 #define ROMAC_TOOLS_ROMAC_ZOOM_H
 
+#include "CompressionFlags.h"
+
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
@@ -31,6 +33,9 @@ struct ZoomArgs {
   /// latents and decoded floats as .npy under OUT/tensors (debugging and
   /// the comparison with python/romac/zoom_reference.py).
   bool dumpTensors = false;
+  /// --quantize / --weight-sharing / --prune: every graph runs compressed,
+  /// as `romac run` does with dynamic activation scales (CompressionFlags.h).
+  CompressionArgs compression;
 };
 
 /// Registers `romac zoom` and its flags.

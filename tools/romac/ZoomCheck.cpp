@@ -57,6 +57,9 @@ std::optional<std::string> checkOptions(const ZoomArgs &args) {
            std::to_string(args.size / 2) + ")";
   if (args.precision != "fp32" && args.precision != "bf16")
     return "--precision " + args.precision + ": expected fp32 or bf16";
+  if (llvm::Expected<Compression> c = parseCompressionFlags(args.compression);
+      !c)
+    return llvm::toString(c.takeError());
   if (llvm::Expected<SchedulerKind> kind = parseSchedulerKind(args.scheduler);
       !kind)
     return "--scheduler: " + llvm::toString(kind.takeError());
@@ -419,21 +422,28 @@ llvm::json::Object describeParameters(const ZoomArgs &args,
   for (const auto &[k, text] : prompts)
     promptList.push_back(
         llvm::json::Object{{"key_frame", k}, {"prompt", text}});
-  return llvm::json::Object{{"model_dir", args.modelDir},
-                            {"prompts", std::move(promptList)},
-                            {"negative_prompt", args.negativePrompt},
-                            {"steps", args.steps},
-                            {"guidance", args.guidance},
-                            {"scheduler", args.scheduler},
-                            {"seed", std::to_string(seed)},
-                            {"size", args.size},
-                            {"outpaint_steps", args.outpaintSteps},
-                            {"mask_width", args.maskWidth},
-                            {"interp_frames", args.interpFrames},
-                            {"fps", args.fps},
-                            {"init_image", args.initImage},
-                            {"precision", args.precision},
-                            {"target", args.target}};
+  llvm::json::Object parameters{{"model_dir", args.modelDir},
+                                {"prompts", std::move(promptList)},
+                                {"negative_prompt", args.negativePrompt},
+                                {"steps", args.steps},
+                                {"guidance", args.guidance},
+                                {"scheduler", args.scheduler},
+                                {"seed", std::to_string(seed)},
+                                {"size", args.size},
+                                {"outpaint_steps", args.outpaintSteps},
+                                {"mask_width", args.maskWidth},
+                                {"interp_frames", args.interpFrames},
+                                {"fps", args.fps},
+                                {"init_image", args.initImage},
+                                {"precision", args.precision},
+                                {"target", args.target}};
+  // Only when given: the zoom.json of an uncompressed run (and its
+  // --resume) is as before the flags existed.
+  std::string compression =
+      llvm::cantFail(parseCompressionFlags(args.compression)).getFlags();
+  if (!compression.empty())
+    parameters["compression"] = compression;
+  return parameters;
 }
 
 /// Writes \p value to \p path through a temporary file renamed over it.

@@ -43,6 +43,8 @@ llvm::Expected<std::unique_ptr<Executable>> loadGraph(
   request.target = args.target;
   request.noCache = args.noCache;
   request.bf16 = args.precision == "bf16";
+  // checkOptions() parsed the flags already.
+  request.compression = llvm::cantFail(parseCompressionFlags(args.compression));
   OnnxImportOptions options;
   for (const auto &[name, shape] : shapes) {
     std::string spec = name + "=";
