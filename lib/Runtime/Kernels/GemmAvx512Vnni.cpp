@@ -63,10 +63,11 @@ bool consecutive(const int64_t *offsets, int64_t n) {
   return true;
 }
 
-/// One row of A packed: row[q * kInt8Rows] holds codes 4q..4q+3 as signed
-/// bytes; returns the sum of the codes.
+/// One row of A packed: out[q * step] holds codes 4q..4q+3 as signed
+/// bytes (step kInt8Rows in a panel, 1 row by row); returns the sum of the
+/// codes.
 int32_t packRow(const float *row, int64_t k, const int64_t *colOffsets,
-                bool contiguous, int32_t *out) {
+                bool contiguous, int64_t step, int32_t *out) {
   int32_t sum = 0;
   int64_t depth = getDepth(k), q = 0;
   if (contiguous) {
@@ -76,10 +77,14 @@ int32_t packRow(const float *row, int64_t k, const int64_t *colOffsets,
     for (; 4 * q + 16 <= k; q += 4) {
       __m512i codes = toCodes(_mm512_loadu_ps(p + 4 * q));
       sums = _mm512_add_epi32(sums, codes);
-      _mm_store_si128(reinterpret_cast<__m128i *>(words),
-                      _mm512_maskz_cvtepi32_epi8(0xffff, codes));
+      __m128i bytes = _mm512_maskz_cvtepi32_epi8(0xffff, codes);
+      if (step == 1) {
+        _mm_storeu_si128(reinterpret_cast<__m128i *>(out + q), bytes);
+        continue;
+      }
+      _mm_store_si128(reinterpret_cast<__m128i *>(words), bytes);
       for (int u = 0; u < 4; ++u)
-        out[(q + u) * kInt8Rows] = words[u];
+        out[(q + u) * step] = words[u];
     }
     alignas(64) int32_t lanes[16];
     _mm512_store_si512(lanes, sums);
@@ -94,7 +99,7 @@ int32_t packRow(const float *row, int64_t k, const int64_t *colOffsets,
       sum += code;
       word |= uint32_t(uint8_t(int8_t(code))) << (8 * t);
     }
-    out[q * kInt8Rows] = static_cast<int32_t>(word);
+    out[q * step] = static_cast<int32_t>(word);
   }
   return sum;
 }
@@ -137,6 +142,7 @@ int getColumnRuns(const int64_t *cCols, int64_t cols, ColumnRun *runs) {
 /// panel's row corrections subtracted in int32. `c` is the tile's first
 /// row, C(r, j) = c[r * ldc + cCols[j]] (cCols relative to the strip),
 /// stored run by run of contiguous columns (masked vector accesses).
+template <bool RowsOfA>
 void microKernel(int64_t depth, const int32_t *a, const int32_t *b,
                  const int32_t *corrections, int rows, float *c, int64_t ldc,
                  const ColumnRun *runs, int numRuns, const Epilogue *e) {
@@ -153,7 +159,8 @@ void microKernel(int64_t depth, const int32_t *a, const int32_t *b,
       bv[v] = _mm512_load_si512(b + q * kInt8Cols + 16 * v);
 #pragma GCC unroll 32
     for (int r = 0; r < kInt8Rows; ++r) {
-      __m512i av = _mm512_set1_epi32(a[q * kInt8Rows + r]);
+      __m512i av =
+          _mm512_set1_epi32(RowsOfA ? a[r * depth + q] : a[q * kInt8Rows + r]);
 #pragma GCC unroll 4
       for (int v = 0; v < kVectors; ++v)
         acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], bv[v], av);
@@ -199,21 +206,25 @@ void romac::kernels::detail::packInt8A(const float *a, int64_t m, int64_t k,
                                        int64_t rowStride,
                                        const int64_t *colOffsets,
                                        int32_t *packed, int32_t *corrections,
-                                       int64_t panelBegin, int64_t panelEnd) {
+                                       int64_t panelBegin, int64_t panelEnd,
+                                       bool rows) {
   int64_t depth = getDepth(k);
   bool contiguous = consecutive(colOffsets, k);
+  // Row r of a panel: its first element and the step between its q.
+  int64_t rowStep = rows ? depth : 1, qStep = rows ? 1 : kInt8Rows;
   for (int64_t p = panelBegin; p < panelEnd; ++p) {
     int32_t *panel = packed + p * depth * kInt8Rows;
     for (int r = 0; r < kInt8Rows; ++r) {
       int64_t i = p * kInt8Rows + r;
+      int32_t *out = panel + r * rowStep;
       if (i >= m) {
         for (int64_t q = 0; q < depth; ++q)
-          panel[q * kInt8Rows + r] = 0;
+          out[q * qStep] = 0;
         corrections[i] = 0;
         continue;
       }
       corrections[i] = 128 * packRow(a + i * rowStride, k, colOffsets,
-                                     contiguous, panel + r);
+                                     contiguous, qStep, out);
     }
   }
 }
@@ -283,10 +294,13 @@ void romac::kernels::detail::runInt8(const Int8Gemm &g, const int32_t *packedB,
     int numRuns = getColumnRuns(g.cColOffsets + j0, cols, runs);
     for (int64_t p = panelBegin; p < panelEnd; ++p) {
       int64_t i0 = p * kInt8Rows;
-      microKernel(depth, g.packedA + p * depth * kInt8Rows, strip,
-                  g.corrections + i0,
-                  static_cast<int>(minOf(kInt8Rows, g.m - i0)),
-                  g.c + i0 * g.ldc, g.ldc, runs, numRuns, g.epilogue);
+      (g.aRows
+           ? microKernel<true>
+           : microKernel<false>)(depth, g.packedA + p * depth * kInt8Rows,
+                                 strip, g.corrections + i0,
+                                 static_cast<int>(minOf(kInt8Rows, g.m - i0)),
+                                 g.c + i0 * g.ldc, g.ldc, runs, numRuns,
+                                 g.epilogue);
     }
   }
 }

@@ -51,41 +51,44 @@ int64_t getPackedAWords(int64_t m, int64_t k) {
 }
 
 /// Packs A(i, kk) = a[i * rowStride + cols[kk]] and its corrections into
-/// `out` on every thread.
+/// `out` on every thread, row by row or panel by panel (`rows`).
 void packA8(const float *a, int64_t m, int64_t k, int64_t rowStride,
-            const std::vector<int64_t> &cols, int32_t *out) {
+            const std::vector<int64_t> &cols, int32_t *out, bool rows) {
   struct Ctx {
     const float *a;
     int64_t m, k, rowStride;
     const int64_t *cols;
     int32_t *packed, *corrections;
+    bool rows;
   } ctx{a,
         m,
         k,
         rowStride,
         cols.data(),
         out,
-        out + getInt8Panels(m) * kInt8Rows * getInt8Depth(k)};
+        out + getInt8Panels(m) * kInt8Rows * getInt8Depth(k),
+        rows};
   parallelFor(
       getInt8Panels(m),
       [](void *c, int64_t begin, int64_t end) {
         auto &x = *static_cast<Ctx *>(c);
         packInt8A(x.a, x.m, x.k, x.rowStride, x.cols, x.packed, x.corrections,
-                  begin, end);
+                  begin, end, x.rows);
       },
       &ctx);
 }
 
-/// A packed: in this thread's scratch, or, for a weight (`constant`), once
-/// per process and kept like the fp32 kernels' packed weights (keyed by
-/// address, layout and fingerprint; -3 tags an int8 A).
+/// A packed: row by row in this thread's scratch (a row of an activation
+/// is converted without a transposition), or, for a weight (`constant`),
+/// panel by panel once per process and kept like the fp32 kernels' packed
+/// weights (keyed by address, layout and fingerprint; -3 tags an int8 A).
 const int32_t *getPackedA8(const float *a, int64_t m, int64_t k,
                            int64_t rowStride, const std::vector<int64_t> &cols,
                            bool constant, std::vector<int64_t> layoutKey) {
   int64_t words = getPackedAWords(m, k);
   if (!constant) {
     auto *out = reinterpret_cast<int32_t *>(getThreadScratch(words, 0));
-    packA8(a, m, k, rowStride, cols, out);
+    packA8(a, m, k, rowStride, cols, out, /*rows=*/true);
     return out;
   }
   layoutKey.insert(layoutKey.begin(), -3);
@@ -97,7 +100,8 @@ const int32_t *getPackedA8(const float *a, int64_t m, int64_t k,
   std::unique_ptr<Buffer> &packed = constants.cache[layoutKey];
   if (!packed) {
     packed = std::make_unique<Buffer>(words);
-    packA8(a, m, k, rowStride, cols, reinterpret_cast<int32_t *>(packed->data));
+    packA8(a, m, k, rowStride, cols, reinterpret_cast<int32_t *>(packed->data),
+           /*rows=*/false);
   }
   return reinterpret_cast<const int32_t *>(packed->data);
 }
@@ -133,8 +137,8 @@ const int32_t *getPackedB8(const Int8Gemm &g, const int64_t bStrides[2]) {
 
 /// Runs `g` on every thread: blocks of B's strips (at most 2 MiB packed,
 /// shared by the threads, which pack them together unless B is packed
-/// ahead), each multiplied by A's panels, the work cut into (strip, chunk
-/// of panels) items, enough of them for every thread.
+/// ahead), each multiplied by A's panels, the work cut into (chunk of
+/// panels, strip) items, enough of them for every thread.
 void runInt8Gemm(const Int8Gemm &g) {
   int64_t depth = getInt8Depth(g.k);
   int64_t strips = (g.n + kInt8Cols - 1) / kInt8Cols;
@@ -151,8 +155,8 @@ void runInt8Gemm(const Int8Gemm &g) {
     const Int8Gemm &g;
     const int32_t *packed;
     int32_t *block;
-    int64_t s0, chunks, chunkPanels, panels, stripWords;
-  } ctx{g, nullptr, block, 0, 1, panels, panels, stripWords};
+    int64_t s0, chunks, chunkPanels, panels, stripWords, count;
+  } ctx{g, nullptr, block, 0, 1, panels, panels, stripWords, 0};
   int threads = getNumThreads();
   for (ctx.s0 = 0; ctx.s0 < strips; ctx.s0 += blockStrips) {
     int64_t count = std::min(blockStrips, strips - ctx.s0);
@@ -169,19 +173,24 @@ void runInt8Gemm(const Int8Gemm &g) {
           &ctx);
       ctx.packed = block;
     }
-    // Halve the chunks of panels until every thread has a few items.
-    ctx.chunkPanels = panels;
-    ctx.chunks = 1;
+    // Chunks of A's panels of about 128 KiB, which stay in L2 while every
+    // strip of the block passes them (one strip in L1 at a time), halved
+    // until every thread has a few items. The items go chunk by chunk, so
+    // that a thread's run of items reuses its chunk.
+    ctx.chunkPanels = std::max<int64_t>(
+        1, std::min<int64_t>(panels, (128 << 10) / (4 * kInt8Rows * depth)));
+    ctx.chunks = (panels + ctx.chunkPanels - 1) / ctx.chunkPanels;
     while (count * ctx.chunks < 4 * threads && ctx.chunkPanels > 1) {
       ctx.chunkPanels = (ctx.chunkPanels + 1) / 2;
       ctx.chunks = (panels + ctx.chunkPanels - 1) / ctx.chunkPanels;
     }
+    ctx.count = count;
     parallelFor(
         count * ctx.chunks,
         [](void *c, int64_t begin, int64_t end) {
           auto &x = *static_cast<Ctx *>(c);
           for (int64_t item = begin; item < end; ++item) {
-            int64_t s = item / x.chunks, chunk = item % x.chunks;
+            int64_t chunk = item / x.count, s = item % x.count;
             runInt8(x.g, x.packed + s * x.stripWords, x.s0 + s, x.s0 + s + 1,
                     chunk * x.chunkPanels,
                     std::min(x.panels, (chunk + 1) * x.chunkPanels));
@@ -213,6 +222,7 @@ bool matmulInt8(RomacMemref2F32 *a, RomacMemref2F32 *b, RomacMemref2F32 *c,
              k,
              nullptr,
              nullptr,
+             /*aRows=*/true,
              bData,
              kOffsets.data(),
              bColumns.data(),
@@ -255,6 +265,7 @@ bool conv2dInt8(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
              k,
              packed,
              packed + getInt8Panels(filters) * kInt8Rows * getInt8Depth(k),
+             /*aRows=*/constantFilter == 0,
              in->aligned + in->offset,
              offsets.input.data(),
              offsets.inputColumns.data(),

@@ -40,8 +40,9 @@ constexpr int kInt8Cols = 64;
 /// One GEMM C (+)= A * B on integer codes (values outside [-128, 127] are
 /// saturated, fractions rounded to the nearest integer).
 ///  - A: ceil(m / kInt8Rows) panels of depth = ceil(k / 4) int32s per row,
-///    [panel][q][row], each holding A(i, 4q + t) as a signed byte t (zero
-///    past m and k); `corrections[i]` = 128 * sum_k A(i, k).
+///    [panel][q][row] (or, with `aRows`, row by row: [row][q]), each
+///    holding A(i, 4q + t) as a signed byte t (zero past m and k);
+///    `corrections[i]` = 128 * sum_k A(i, k).
 ///  - B(kk, j) = b[kOffsets[kk] + colOffsets[j]], packed per strip of
 ///    kInt8Cols columns as [q][column], byte t = B(4q + t, j) + 128; or all
 ///    of it packed ahead (`packedB`, strip s at packedB + s * depth *
@@ -52,6 +53,8 @@ struct Int8Gemm {
   int64_t m, n, k;
   const int32_t *packedA;
   const int32_t *corrections;
+  /// A packed row by row (packInt8A's `rows`), not panel by panel.
+  bool aRows;
   const float *b;
   const int64_t *kOffsets, *colOffsets;
   const int32_t *packedB;
@@ -62,10 +65,13 @@ struct Int8Gemm {
 };
 
 /// Packs the row panels [panelBegin, panelEnd) of A(i, kk) = a[i *
-/// rowStride + colOffsets[kk]] (m x k) and their rows' corrections.
+/// rowStride + colOffsets[kk]] (m x k) and their rows' corrections; with
+/// `rows`, each row's codes contiguous ([row][q]: a contiguous row of A is
+/// converted 16 values to 16 bytes at a time, no transposition), else
+/// [panel][q][row].
 void packInt8A(const float *a, int64_t m, int64_t k, int64_t rowStride,
                const int64_t *colOffsets, int32_t *packed, int32_t *corrections,
-               int64_t panelBegin, int64_t panelEnd);
+               int64_t panelBegin, int64_t panelEnd, bool rows);
 
 /// Packs the strips [stripBegin, stripEnd) of g's B into `out` ([strip][q]
 /// [column], as Int8Gemm::packedB).
