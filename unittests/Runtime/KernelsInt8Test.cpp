@@ -222,10 +222,38 @@ TEST_P(Int8KernelsTest, ConvolutionIsExactWithStridesAndDilations) {
   clearPackedConstants();
 }
 
+TEST_P(Int8KernelsTest, ThinProductsOfAWeightAreExact) {
+  if (skipWithoutVnni())
+    GTEST_SKIP() << "this host has no AVX512-VNNI";
+  // A fully connected layer at batch 1 to 4: the weight's bytes packed once,
+  // the rows of A padded to a register tile.
+  for (int64_t m : {1, 2, 4})
+    for (int64_t n : {10, 100}) {
+      int64_t k = 777;
+      std::vector<float> a = makeCodes(m * k, 127, 12),
+                         b = makeCodes(k * n, 127, 13), c(m * n, 2.0f),
+                         want = c;
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double sum = 0;
+          for (int64_t kk = 0; kk < k; ++kk)
+            sum += double(a[i * k + kk]) * b[kk * n + j];
+          want[i * n + j] =
+              expected(want[i * n + j], sum, false, 1, -kInf, kInf);
+        }
+      auto av = makeView<RomacMemref2F32>(a, 0, {m, k}, {k, 1});
+      auto bv = makeView<RomacMemref2F32>(b, 0, {k, n}, {n, 1});
+      auto cv = makeView<RomacMemref2F32>(c, 0, {m, n}, {n, 1});
+      _mlir_ciface_romac_matmul_i8(&av, &bv, &cv, /*constantB=*/1);
+      ASSERT_EQ(c, want) << m << " rows, " << n << " columns";
+    }
+  clearPackedConstants();
+}
+
 TEST_P(Int8KernelsTest, WithoutVnniTheFp32KernelsComputeTheSameSums) {
   // On the AVX2 ISA (or where the CPU has no VNNI, and for thin products
-  // everywhere) the `_i8` entry points are the fp32 kernels: sums of the
-  // same products, to fp32 rounding.
+  // of a B that is not a weight everywhere) the `_i8` entry points are the
+  // fp32 kernels: sums of the same products, to fp32 rounding.
   for (bool avx2 : {false, true}) {
     if (avx2 && !setIsa(Isa::Avx2))
       continue;

@@ -207,8 +207,9 @@ void _mlir_ciface_romac_conv2d_nchw_fchw_fused_bf16(
 /// saturated to [-128, 127] if they are not). Where hasInt8DotProducts(),
 /// the codes are packed as bytes and their products summed exactly in
 /// int32, then converted to float once per output; otherwise, and for a
-/// matmul of at most 4 rows or a reduction of 65,536 values or more, these
-/// are the `_f32` kernels (the same sums in fp32).
+/// matmul of at most 4 rows whose B is not a weight (`constantB` 0) or a
+/// reduction of 65,536 values or more, these are the `_f32` kernels (the
+/// same sums in fp32).
 void _mlir_ciface_romac_matmul_i8(RomacMemref2F32 *a, RomacMemref2F32 *b,
                                   RomacMemref2F32 *c, int64_t constantB);
 void _mlir_ciface_romac_matmul_fused_i8(RomacMemref2F32 *a, RomacMemref2F32 *b,

@@ -200,10 +200,14 @@ void runInt8Gemm(const Int8Gemm &g) {
   }
 }
 
-/// Whether the int8 GEMM takes an m x n x k product.
-bool takesInt8(int64_t m, int64_t n, int64_t k) {
-  return hasInt8DotProducts() && m > kThinRows && n > 0 && k > 0 &&
-         k < kMaxInt8Depth;
+/// Whether the int8 GEMM takes an m x n x k product. A thin one (at most
+/// kThinRows rows) only when B is a weight packed once (`packedOnce`): its
+/// bytes are then read once per call, a quarter of the fp32 thin kernels'
+/// floats (a fully connected layer at batch 1 is bound by them), while
+/// packing B per call would cost more than the product.
+bool takesInt8(int64_t m, int64_t n, int64_t k, bool packedOnce) {
+  return hasInt8DotProducts() && (m > kThinRows || packedOnce) && m > 0 &&
+         n > 0 && k > 0 && k < kMaxInt8Depth;
 }
 
 /// C (+)= A * B of romac_matmul_i8; false when the int8 GEMM does not take
@@ -211,7 +215,8 @@ bool takesInt8(int64_t m, int64_t n, int64_t k) {
 bool matmulInt8(RomacMemref2F32 *a, RomacMemref2F32 *b, RomacMemref2F32 *c,
                 int64_t constantB, const std::optional<Epilogue> &epilogue) {
   int64_t m = c->sizes[0], n = c->sizes[1], k = a->sizes[1];
-  if (!takesInt8(m, n, k))
+  bool packB = constantB && b->strides[0] >= 0 && b->strides[1] >= 0;
+  if (!takesInt8(m, n, k, packB))
     return false;
   const float *bData = b->aligned + b->offset;
   std::vector<int64_t> kOffsets = getRange(k, b->strides[0]),
@@ -236,7 +241,7 @@ bool matmulInt8(RomacMemref2F32 *a, RomacMemref2F32 *b, RomacMemref2F32 *c,
                   getRange(k, a->strides[1]), /*constant=*/false, {});
   g.packedA = packed;
   g.corrections = packed + getInt8Panels(m) * kInt8Rows * getInt8Depth(k);
-  if (constantB && b->strides[0] >= 0 && b->strides[1] >= 0)
+  if (packB)
     g.packedB = getPackedB8(g, b->strides);
   runInt8Gemm(g);
   return true;
@@ -253,7 +258,7 @@ bool conv2dInt8(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
           kw = w->sizes[3];
   int64_t batch = out->sizes[0], oh = out->sizes[2], ow = out->sizes[3];
   int64_t k = channels * kh * kw, n = batch * oh * ow;
-  if (!takesInt8(filters, n, k))
+  if (!takesInt8(filters, n, k, /*packedOnce=*/false))
     return false;
   ConvOffsets offsets(in, w, out, strideH, strideW, dilH, dilW);
   const int32_t *packed = getPackedA8(
