@@ -15,6 +15,8 @@
 
 #include "llvm/Support/Error.h"
 
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace romac::driver {
@@ -35,6 +37,12 @@ bool isCalibrated(const RunArgs &args);
 llvm::Expected<std::vector<float>>
 calibrateActivations(const RunArgs &args, const ModelLoadRequest &request,
                      mlir::ModuleOp module);
+
+/// What the calibration inputs are, for the artefact cache's key: the seed,
+/// or a digest of every file under --calibrate DIR (their relative paths
+/// and bytes); std::nullopt when DIR cannot be read (the run then compiles
+/// afresh and calibrateActivations() reports the problem).
+std::optional<std::string> getCalibrationKey(const RunArgs &args);
 
 } // namespace romac::driver
 

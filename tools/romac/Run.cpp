@@ -581,9 +581,8 @@ ModelLoadRequest makeLoadRequest(const RunArgs &args, const NamedInputs &inputs,
   request.noFuseAttention = args.noFuseAttention;
   request.noParallelKernels = args.noParallelKernels;
   request.bf16 = args.precision == "bf16";
-  // --profile needs the schedule's predictions, so it imports anyway; a
-  // calibrated model depends on its calibration inputs too.
-  request.noCache = args.noCache || args.profile || isCalibrated(args);
+  // --profile needs the schedule's predictions, so it imports anyway.
+  request.noCache = args.noCache || args.profile;
   request.dims = args.dims;
   request.shapes = args.shapes;
   std::vector<std::string> names = inputs.names;
@@ -591,6 +590,13 @@ ModelLoadRequest makeLoadRequest(const RunArgs &args, const NamedInputs &inputs,
   for (const std::string &name : names)
     request.inputKeys.push_back(
         name + " " + inputs.tensors.find(name)->second.getTypeString());
+  // A calibrated model depends on its calibration inputs.
+  if (isCalibrated(args)) {
+    if (std::optional<std::string> key = getCalibrationKey(args))
+      request.inputKeys.push_back(*key);
+    else
+      request.noCache = true;
+  }
   return request;
 }
 
