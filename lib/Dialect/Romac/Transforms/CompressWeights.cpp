@@ -202,6 +202,24 @@ llvm::Error compressGathered(std::vector<float> &g, int64_t channels,
   return llvm::Error::success();
 }
 
+/// \p loc named after its ONNX node with \p suffix ("/a/Conv" becomes
+/// "/a/Conv/Dequantize"), so that the ops quantization adds are layers of
+/// their own in schedules and profiles, not namesakes of the contraction.
+Location withSuffix(Location loc, StringRef suffix) {
+  std::string name;
+  loc->walk([&](Location l) {
+    if (auto named = dyn_cast<NameLoc>(l)) {
+      name = named.getName().str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  if (name.empty())
+    return loc;
+  return NameLoc::get(StringAttr::get(loc->getContext(), name + "/" + suffix),
+                      loc);
+}
+
 /// Whether \p init is a tensor of zeros (linalg.fill of 0).
 bool isZeroFill(Value init) {
   auto fill = init.getDefiningOp<linalg::FillOp>();
@@ -235,6 +253,7 @@ void romac::rescaleContraction(
             .getResult(0));
   }
   b.setInsertionPointAfter(op);
+  loc = withSuffix(loc, "Dequantize");
   int64_t rank = type.getRank();
   AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
   SmallVector<Value> inputs = {result, factor};
@@ -569,7 +588,7 @@ romac::quantizeModuleActivations(ModuleOp module, unsigned bits,
           OpBuilder b(use->getOwner());
           Location loc = use->getOwner()->getLoc();
           if (calibrated.empty()) {
-            amax = buildAbsMax(b, loc, x);
+            amax = buildAbsMax(b, withSuffix(loc, "ActivationMax"), x);
           } else {
             if (count >= static_cast<int64_t>(calibrated.size()))
               return makeStringError(
@@ -579,7 +598,8 @@ romac::quantizeModuleActivations(ModuleOp module, unsigned bits,
             amax = arith::ConstantOp::create(
                 b, loc, DenseElementsAttr::get(scalar, calibrated[count]));
           }
-          codes = buildCodes(b, loc, x, amax, bits);
+          codes = buildCodes(b, withSuffix(loc, "QuantizeActivation"), x, amax,
+                             bits);
           ++count;
         }
         use->set(codes);
