@@ -444,34 +444,59 @@ FailureOr<OnnxType> requantType(NodeContext &nc, unsigned idx) {
   return nc.hasInput(idx) ? nc.inputOnnxType(idx) : kU8;
 }
 
+/// The parameters of a QLinear op: its operands' scales (inputs 1 and 4)
+/// and its output's scale and zero point (inputs 6 and 7, per tensor).
+struct QLinearParams {
+  QParam sa, sb, sy, zy;
+};
+
+/// Checks a QLinear op's scales and output zero point (before its integer
+/// product is built).
+FailureOr<OnnxType> checkQLinear(NodeContext &nc, StringRef aScale,
+                                 StringRef bScale) {
+  auto outType = requantType(nc, 7);
+  if (failed(outType) || failed(checkScale(nc, 1, aScale)) ||
+      failed(checkScale(nc, 4, bScale)))
+    return failure();
+  return *outType;
+}
+
+/// Reads the parameters checkQLinear() checked; \p acc is the product.
+FailureOr<QLinearParams> readQLinear(NodeContext &nc, const ParamSpec &a,
+                                     const ParamSpec &b, Value acc) {
+  auto in = readParams(nc, a, b);
+  if (failed(in))
+    return failure();
+  ArrayRef<int64_t> ys = cast<RankedTensorType>(acc.getType()).getShape();
+  auto out = readParams(nc, {6, "y_scale", ys, std::nullopt},
+                        {7, "y_zero_point", ys, std::nullopt});
+  if (failed(out))
+    return failure();
+  return QLinearParams{in->first, in->second, out->first, out->second};
+}
+
 LogicalResult convertQLinearMatMul(NodeContext &nc) {
   ArrayRef<int64_t> as = nc.inputShape(0), bs = nc.inputShape(3);
-  auto outType = requantType(nc, 7);
-  if (failed(outType) || failed(checkScale(nc, 1, "a_scale")) ||
-      failed(checkScale(nc, 4, "b_scale")))
+  auto outType = checkQLinear(nc, "a_scale", "b_scale");
+  if (failed(outType))
     return failure();
   auto acc =
       integerMatMul(nc, 0, 3, 2, 5, {"a", "b", "a_zero_point", "b_zero_point"});
   if (failed(acc))
     return failure();
-  auto in = readParams(nc, {1, "a_scale", as, rowAxis(as)},
-                       {4, "b_scale", bs, colAxis(bs)});
-  ArrayRef<int64_t> ys = cast<RankedTensorType>(acc->getType()).getShape();
-  auto out = failed(in) ? FailureOr<std::pair<QParam, QParam>>(failure())
-                        : readParams(nc, {6, "y_scale", ys, std::nullopt},
-                                     {7, "y_zero_point", ys, std::nullopt});
-  if (failed(out))
+  auto q = readQLinear(nc, {1, "a_scale", as, rowAxis(as)},
+                       {4, "b_scale", bs, colAxis(bs)}, *acc);
+  if (failed(q))
     return failure();
-  const QParam *sa = &in->first, *sb = &in->second, *sy = &out->first,
-               *zy = &out->second;
+  ArrayRef<int64_t> ys = cast<RankedTensorType>(acc->getType()).getShape();
   // A's rows are the output's second-to-last dim (its last when B is 1-D),
   // B's columns its last.
   int64_t rank = ys.size();
   int64_t rowDim = bs.size() == 1 ? rank - 1 : rank - 2;
-  SmallVector<Mapped> factors = {mapParam(*sa, rowDim),
-                                 mapParam(*sb, rank - 1)};
+  SmallVector<Mapped> factors = {mapParam(q->sa, rowDim),
+                                 mapParam(q->sb, rank - 1)};
   Value y = quantizeTensor(nc.b, nc.loc, *acc, kF32, factors, Mapped(),
-                           mapParam(*sy, -1), mapParam(*zy, -1), *outType);
+                           mapParam(q->sy, -1), mapParam(q->zy, -1), *outType);
   nc.setResult(0, y, *outType);
   return success();
 }
@@ -499,9 +524,8 @@ LogicalResult convertConvInteger(NodeContext &nc) {
 
 LogicalResult convertQLinearConv(NodeContext &nc) {
   ArrayRef<int64_t> xs = nc.inputShape(0), ws = nc.inputShape(3);
-  auto outType = requantType(nc, 7);
-  if (failed(outType) || failed(checkScale(nc, 1, "x_scale")) ||
-      failed(checkScale(nc, 4, "w_scale")))
+  auto outType = checkQLinear(nc, "x_scale", "w_scale");
+  if (failed(outType))
     return failure();
   if (nc.hasInput(8)) {
     OnnxType bt = nc.inputOnnxType(8);
@@ -516,16 +540,10 @@ LogicalResult convertQLinearConv(NodeContext &nc) {
   auto acc = integerConv(nc, 0, 3, 2, 5);
   if (failed(acc))
     return failure();
-  auto in =
-      readParams(nc, {1, "x_scale", xs, std::nullopt}, {4, "w_scale", ws, 0});
-  ArrayRef<int64_t> ys = cast<RankedTensorType>(acc->getType()).getShape();
-  auto out = failed(in) ? FailureOr<std::pair<QParam, QParam>>(failure())
-                        : readParams(nc, {6, "y_scale", ys, std::nullopt},
-                                     {7, "y_zero_point", ys, std::nullopt});
-  if (failed(out))
+  auto q = readQLinear(nc, {1, "x_scale", xs, std::nullopt},
+                       {4, "w_scale", ws, 0}, *acc);
+  if (failed(q))
     return failure();
-  const QParam *sx = &in->first, *sw = &in->second, *sy = &out->first,
-               *zy = &out->second;
   // The bias (scale x_scale * w_scale, zero point 0) adds to the sums; the
   // weight's channel axis is the output's dim 1.
   Mapped bias;
@@ -535,9 +553,9 @@ LogicalResult convertQLinearConv(NodeContext &nc) {
       return failure();
     bias.dims = {1};
   }
-  SmallVector<Mapped> factors = {mapParam(*sx, -1), mapParam(*sw, 1)};
+  SmallVector<Mapped> factors = {mapParam(q->sa, -1), mapParam(q->sb, 1)};
   Value y = quantizeTensor(nc.b, nc.loc, *acc, kF32, factors, bias,
-                           mapParam(*sy, -1), mapParam(*zy, -1), *outType);
+                           mapParam(q->sy, -1), mapParam(q->zy, -1), *outType);
   nc.setResult(0, y, *outType);
   return success();
 }
