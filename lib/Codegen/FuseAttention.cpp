@@ -14,8 +14,8 @@
 
 #include "romac/Codegen/Passes.h"
 
-#include "ConstantMatchers.h"
 #include "MatmulMaps.h"
+#include "romac/Dialect/Romac/Analysis/ConstantMatchers.h"
 #include "romac/Dialect/Romac/IR/RomacAttrs.h"
 #include "romac/Dialect/Romac/IR/RomacOps.h"
 

@@ -20,7 +20,7 @@
 
 #include "romac/Codegen/Passes.h"
 
-#include "ConstantMatchers.h"
+#include "romac/Dialect/Romac/Analysis/ConstantMatchers.h"
 #include "romac/Dialect/Romac/IR/RomacDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"

@@ -95,15 +95,15 @@ const int32_t *getPackedA8(const float *a, int64_t m, int64_t k,
   layoutKey.insert(layoutKey.end(),
                    {reinterpret_cast<int64_t>(a), m, k, rowStride});
   appendFingerprint(layoutKey, a, m, k, rowStride, cols);
-  PackedConstants &constants = PackedConstants::get();
-  std::lock_guard<std::mutex> lock(constants.mutex);
-  std::unique_ptr<Buffer> &packed = constants.cache[layoutKey];
-  if (!packed) {
-    packed = std::make_unique<Buffer>(words);
-    packA8(a, m, k, rowStride, cols, reinterpret_cast<int32_t *>(packed->data),
-           /*rows=*/false);
-  }
-  return reinterpret_cast<const int32_t *>(packed->data);
+  // The weight's pages are handed back once its bytes are packed, as the
+  // fp32 kernels do with theirs.
+  return reinterpret_cast<const int32_t *>(
+      getPackedConstant(layoutKey, words, [&](float *out) {
+        packA8(a, m, k, rowStride, cols, reinterpret_cast<int32_t *>(out),
+               /*rows=*/false);
+        releasePages(a, (m - 1) * rowStride +
+                            *std::max_element(cols.begin(), cols.end()) + 1);
+      }));
 }
 
 /// All of g's B (a weight) packed once per process and kept (-4 tags an
@@ -114,25 +114,23 @@ const int32_t *getPackedB8(const Int8Gemm &g, const int64_t bStrides[2]) {
       -4, reinterpret_cast<int64_t>(g.b), g.k, g.n, bStrides[0], bStrides[1]};
   appendFingerprint(key, g.b, g.n, g.k, bStrides[1],
                     getRange(g.k, bStrides[0]));
-  PackedConstants &constants = PackedConstants::get();
-  std::lock_guard<std::mutex> lock(constants.mutex);
-  std::unique_ptr<Buffer> &packed = constants.cache[key];
-  if (!packed) {
-    packed = std::make_unique<Buffer>(strips * getInt8Depth(g.k) * kInt8Cols);
-    struct Ctx {
-      const Int8Gemm &g;
-      int32_t *out;
-    } ctx{g, reinterpret_cast<int32_t *>(packed->data)};
-    parallelFor(
-        strips,
-        [](void *c, int64_t begin, int64_t end) {
-          auto &x = *static_cast<Ctx *>(c);
-          packInt8B(x.g, begin, end,
-                    x.out + begin * getInt8Depth(x.g.k) * kInt8Cols);
-        },
-        &ctx);
-  }
-  return reinterpret_cast<const int32_t *>(packed->data);
+  return reinterpret_cast<const int32_t *>(getPackedConstant(
+      key, strips * getInt8Depth(g.k) * kInt8Cols, [&](float *out) {
+        struct Ctx {
+          const Int8Gemm &g;
+          int32_t *out;
+        } ctx{g, reinterpret_cast<int32_t *>(out)};
+        parallelFor(
+            strips,
+            [](void *c, int64_t begin, int64_t end) {
+              auto &x = *static_cast<Ctx *>(c);
+              packInt8B(x.g, begin, end,
+                        x.out + begin * getInt8Depth(x.g.k) * kInt8Cols);
+            },
+            &ctx);
+        releasePages(g.b,
+                     (g.k - 1) * bStrides[0] + (g.n - 1) * bStrides[1] + 1);
+      }));
 }
 
 /// Runs `g` on every thread: blocks of B's strips (at most 2 MiB packed,

@@ -378,17 +378,12 @@ const float *getPackedA(const IsaKernels &isa, const float *a, int64_t m,
                    {reinterpret_cast<int64_t>(a), m, k, rowStride, tile.mr,
                     format.kPack, format.roundBf16});
   appendFingerprint(layoutKey, a, m, k, rowStride, cols);
-  PackedConstants &constants = PackedConstants::get();
-  std::lock_guard<std::mutex> lock(constants.mutex);
-  std::unique_ptr<Buffer> &packed = constants.cache[layoutKey];
-  if (!packed) {
-    packed = std::make_unique<Buffer>(floats);
-    packAOnThreads(isa, a, m, k, rowStride, cols.data(), tile.mr, format,
-                   packed->data, parallel);
+  return getPackedConstant(layoutKey, floats, [&](float *out) {
+    packAOnThreads(isa, a, m, k, rowStride, cols.data(), tile.mr, format, out,
+                   parallel);
     releasePages(a, (m - 1) * rowStride +
                         *std::max_element(cols.begin(), cols.end()) + 1);
-  }
-  return packed->data;
+  });
 }
 
 } // namespace
@@ -518,29 +513,24 @@ const float *getPackedB(const IsaKernels &isa, const GemmProblem &problem,
   // B^T's rows are B's columns: the fingerprint reads n x k values.
   appendFingerprint(key, problem.b, problem.n, problem.k, bStrides[1],
                     getRange(problem.k, bStrides[0]));
-  PackedConstants &constants = PackedConstants::get();
-  std::lock_guard<std::mutex> lock(constants.mutex);
-  std::unique_ptr<Buffer> &packed = constants.cache[key];
-  if (packed)
-    return packed->data;
-  packed = std::make_unique<Buffer>(strips * depth * nr);
-  struct Ctx {
-    const IsaKernels &isa;
-    const GemmProblem &problem;
-    int64_t depth;
-    float *out;
-  } ctx{isa, problem, depth, packed->data};
-  auto pack = [](void *c, int64_t begin, int64_t end) {
-    auto &x = *static_cast<Ctx *>(c);
-    x.isa.packBlock(x.problem, 0, x.depth, 0, x.problem.n, begin, end, x.out);
-  };
-  if (parallel)
-    parallelFor(strips, pack, &ctx);
-  else
-    pack(&ctx, 0, strips);
-  releasePages(problem.b, (problem.k - 1) * bStrides[0] +
-                              (problem.n - 1) * bStrides[1] + 1);
-  return packed->data;
+  return getPackedConstant(key, strips * depth * nr, [&](float *out) {
+    struct Ctx {
+      const IsaKernels &isa;
+      const GemmProblem &problem;
+      int64_t depth;
+      float *out;
+    } ctx{isa, problem, depth, out};
+    auto pack = [](void *c, int64_t begin, int64_t end) {
+      auto &x = *static_cast<Ctx *>(c);
+      x.isa.packBlock(x.problem, 0, x.depth, 0, x.problem.n, begin, end, x.out);
+    };
+    if (parallel)
+      parallelFor(strips, pack, &ctx);
+    else
+      pack(&ctx, 0, strips);
+    releasePages(problem.b, (problem.k - 1) * bStrides[0] +
+                                (problem.n - 1) * bStrides[1] + 1);
+  });
 }
 
 /// C += A * B for one matrix product of strided views; `parallel` splits it

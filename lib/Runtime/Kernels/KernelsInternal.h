@@ -56,6 +56,23 @@ struct PackedConstants {
 std::optional<Epilogue> getEpilogue(int64_t overwrite, float scale, float lo,
                                     float hi);
 
+/// The packed copy of a constant operand (a weight) under `key` (its
+/// address, layout and fingerprint, appendFingerprint): made once by
+/// pack(out), into a buffer of `floats` floats, and kept until
+/// clearPackedConstants().
+template <typename Pack>
+float *getPackedConstant(const std::vector<int64_t> &key, int64_t floats,
+                         Pack pack) {
+  PackedConstants &constants = PackedConstants::get();
+  std::lock_guard<std::mutex> lock(constants.mutex);
+  std::unique_ptr<Buffer> &packed = constants.cache[key];
+  if (!packed) {
+    packed = std::make_unique<Buffer>(floats);
+    pack(packed->data);
+  }
+  return packed->data;
+}
+
 /// The fp32 kernels of the current ISA.
 const IsaKernels &getKernels();
 

@@ -74,64 +74,59 @@ const float *getWinogradFilter(const IsaKernels &isa, RomacMemref4F32 *w,
                               format.kPack,
                               format.roundBf16};
   appendFingerprint(key, data, filters, channels * 9, w->strides[0], wOffsets);
-  PackedConstants &constants = PackedConstants::get();
-  std::lock_guard<std::mutex> lock(constants.mutex);
-  std::unique_ptr<Buffer> &packed = constants.cache[key];
-  if (packed)
-    return packed->data;
-  packed = std::make_unique<Buffer>(16 * stride);
-  // Panel by panel of mr filters, on the threads: U of the panel's filters
-  // for all 16 xi (u[xi][r][c], a few KiB), then packed into each xi's A.
-  // Transforming all of U before packing would hold an unpacked copy (16/9
-  // of the filter: 210 MB for the UNet's 2560 -> 1280 filters) at once.
-  struct Ctx {
-    const IsaKernels &isa;
-    const float *data;
-    const std::vector<int64_t> &wOffsets, cols;
-    int64_t filterStride, filters, channels, stride;
-    Tile tile;
-    PackFormat format;
-    float *out;
-  } ctx{isa,           data,    wOffsets,    getRange(channels, 1),
-        w->strides[0], filters, channels,    stride,
-        tile,          format,  packed->data};
-  parallelFor(
-      getNumPanels(filters, tile.mr),
-      [](void *c, int64_t begin, int64_t end) {
-        auto &x = *static_cast<Ctx *>(c);
-        int mr = x.tile.mr;
-        std::vector<float> u(16 * mr * x.channels);
-        int64_t depth = getPackedDepth(x.channels, x.format.kPack);
-        for (int64_t panel = begin; panel < end; ++panel) {
-          int64_t rows = std::min<int64_t>(mr, x.filters - panel * mr);
-          for (int64_t r = 0; r < rows; ++r)
-            for (int64_t ch = 0; ch < x.channels; ++ch) {
-              const float *g = x.data + (panel * mr + r) * x.filterStride;
-              const int64_t *at = x.wOffsets.data() + ch * 9;
-              // Gg (4 x 3): G applied to each column of g.
-              float gg[4][3];
-              for (int col = 0; col < 3; ++col) {
-                float t[4];
-                applyG(g[at[col]], g[at[3 + col]], g[at[6 + col]], t);
-                for (int i = 0; i < 4; ++i)
-                  gg[i][col] = t[i];
+  return getPackedConstant(key, 16 * stride, [&](float *out) {
+    // Panel by panel of mr filters, on the threads: U of the panel's filters
+    // for all 16 xi (u[xi][r][c], a few KiB), then packed into each xi's A.
+    // Transforming all of U before packing would hold an unpacked copy (16/9
+    // of the filter: 210 MB for the UNet's 2560 -> 1280 filters) at once.
+    struct Ctx {
+      const IsaKernels &isa;
+      const float *data;
+      const std::vector<int64_t> &wOffsets, cols;
+      int64_t filterStride, filters, channels, stride;
+      Tile tile;
+      PackFormat format;
+      float *out;
+    } ctx{isa,           data,    wOffsets, getRange(channels, 1),
+          w->strides[0], filters, channels, stride,
+          tile,          format,  out};
+    parallelFor(
+        getNumPanels(filters, tile.mr),
+        [](void *c, int64_t begin, int64_t end) {
+          auto &x = *static_cast<Ctx *>(c);
+          int mr = x.tile.mr;
+          std::vector<float> u(16 * mr * x.channels);
+          int64_t depth = getPackedDepth(x.channels, x.format.kPack);
+          for (int64_t panel = begin; panel < end; ++panel) {
+            int64_t rows = std::min<int64_t>(mr, x.filters - panel * mr);
+            for (int64_t r = 0; r < rows; ++r)
+              for (int64_t ch = 0; ch < x.channels; ++ch) {
+                const float *g = x.data + (panel * mr + r) * x.filterStride;
+                const int64_t *at = x.wOffsets.data() + ch * 9;
+                // Gg (4 x 3): G applied to each column of g.
+                float gg[4][3];
+                for (int col = 0; col < 3; ++col) {
+                  float t[4];
+                  applyG(g[at[col]], g[at[3 + col]], g[at[6 + col]], t);
+                  for (int i = 0; i < 4; ++i)
+                    gg[i][col] = t[i];
+                }
+                for (int i = 0; i < 4; ++i) {
+                  float t[4];
+                  applyG(gg[i][0], gg[i][1], gg[i][2], t);
+                  for (int j = 0; j < 4; ++j)
+                    u[((i * 4 + j) * mr + r) * x.channels + ch] = t[j];
+                }
               }
-              for (int i = 0; i < 4; ++i) {
-                float t[4];
-                applyG(gg[i][0], gg[i][1], gg[i][2], t);
-                for (int j = 0; j < 4; ++j)
-                  u[((i * 4 + j) * mr + r) * x.channels + ch] = t[j];
-              }
-            }
-          for (int64_t xi = 0; xi < 16; ++xi)
-            x.isa.packA(u.data() + xi * mr * x.channels, rows, x.channels,
-                        x.channels, x.cols.data(), mr, x.format,
-                        x.out + xi * x.stride + panel * depth * mr);
-        }
-      },
-      &ctx);
-  releasePages(data, (filters - 1) * w->strides[0] + wOffsets.back() + 1);
-  return packed->data;
+            for (int64_t xi = 0; xi < 16; ++xi)
+              x.isa.packA(u.data() + xi * mr * x.channels, rows, x.channels,
+                          x.channels, x.cols.data(), mr, x.format,
+                          x.out + xi * x.stride + panel * depth * mr);
+          }
+        },
+        &ctx);
+    releasePages(data, (filters - 1) * w->strides[0] + wOffsets.back() + 1);
+  });
 }
 
 /// The fewest channels and filters of a Winograd convolution.

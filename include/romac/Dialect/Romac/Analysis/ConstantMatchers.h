@@ -5,14 +5,14 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Internal to lib/Codegen: the one definition of "an f32 constant" and "an
-// output that starts as zeros" that romac-fuse-into-contractions and
-// romac-fuse-attention match.
+// The one definition of "an f32 constant" and "an output that starts as
+// zeros" that romac-fuse-into-contractions, romac-fuse-attention and the
+// quantization of contractions (CompressWeights.h) match.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef ROMAC_LIB_CODEGEN_CONSTANTMATCHERS_H
-#define ROMAC_LIB_CODEGEN_CONSTANTMATCHERS_H
+#ifndef ROMAC_DIALECT_ROMAC_ANALYSIS_CONSTANTMATCHERS_H
+#define ROMAC_DIALECT_ROMAC_ANALYSIS_CONSTANTMATCHERS_H
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -56,4 +56,4 @@ inline bool isZeroFill(mlir::Value init) {
 
 } // namespace romac
 
-#endif // ROMAC_LIB_CODEGEN_CONSTANTMATCHERS_H
+#endif // ROMAC_DIALECT_ROMAC_ANALYSIS_CONSTANTMATCHERS_H
