@@ -32,18 +32,14 @@ import math
 import struct
 import sys
 
+import npy_file
+
 N = 16
 
 
 def write_npy(path, rows):
-    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }" % (
-        len(rows), len(rows[0]))
-    header += " " * (63 - (10 + len(header)) % 64) + "\n"
-    with open(path, "wb") as f:
-        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)))
-        f.write(header.encode())
-        for r in rows:
-            f.write(struct.pack("<%df" % len(r), *r))
+    npy_file.write_npy(path, (len(rows), len(rows[0])),
+                       [v for r in rows for v in r])
 
 
 def read_npy(path):
