@@ -67,11 +67,13 @@ readSample(llvm::StringRef dir, llvm::ArrayRef<TensorSpec> specs) {
   std::vector<Tensor> tensors;
   for (auto [k, spec] : llvm::enumerate(specs)) {
     std::string path;
-    for (std::string file : {spec.name + ".npy", spec.name + ".pb",
-                             "input_" + std::to_string(k) + ".pb"}) {
+    std::vector<std::string> files = {"input_" + std::to_string(k) + ".pb"};
+    if (!spec.name.empty())
+      files.insert(files.begin(), {spec.name + ".npy", spec.name + ".pb"});
+    for (const std::string &file : files) {
       llvm::SmallString<256> candidate(dir);
       llvm::sys::path::append(candidate, file);
-      if (!spec.name.empty() && llvm::sys::fs::is_regular_file(candidate)) {
+      if (llvm::sys::fs::is_regular_file(candidate)) {
         path = candidate.str().str();
         break;
       }
