@@ -250,6 +250,111 @@ TEST_P(Int8KernelsTest, ThinProductsOfAWeightAreExact) {
   clearPackedConstants();
 }
 
+/// Random draws from `book` (a weight with only these codes: int4's, or a
+/// codebook of shared weights) as floats.
+std::vector<float> drawFrom(const std::vector<int> &book, size_t n,
+                            unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<size_t> pick(0, book.size() - 1);
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = static_cast<float>(book[pick(rng)]);
+  return v;
+}
+
+/// A 16-entry codebook without zero (the pads of the packed weight then
+/// hold a value the table lacks), and the same with a 17th entry.
+const std::vector<int> kBook16 = {-128, -97, -60, -33, -9, -4, -1,  3,
+                                  6,    13,  27,  44,  70, 99, 120, 127};
+
+std::vector<int> withSeventeenth() {
+  std::vector<int> book = kBook16;
+  book.push_back(50);
+  return book;
+}
+
+TEST_P(Int8KernelsTest, WeightsOfAtMost16CodesAreKeptAs4BitIndices) {
+  if (skipWithoutVnni())
+    GTEST_SKIP() << "this host has no AVX512-VNNI";
+  // A weight whose codes take at most 16 values is packed as 4-bit indices
+  // into a table (half the bytes) and decoded inside the GEMM; with 17
+  // values it stays in bytes. Both must give the exact sums.
+  struct Conv {
+    int64_t batch, channels, ih, iw, filters, kh, kw, stride;
+  };
+  // A's panels: ragged (70 filters), 81 and 27 deep (neither a whole
+  // number of 64 bytes per panel), one output strip (every thread decodes
+  // chunks of a few panels) and many (a thread's strips reuse its chunk).
+  for (Conv t : {Conv{1, 9, 7, 7, 70, 3, 3, 1}, Conv{2, 3, 40, 40, 70, 3, 3, 1},
+                 Conv{1, 64, 12, 12, 200, 1, 1, 1}}) {
+    int64_t oh = (t.ih - t.kh) / t.stride + 1,
+            ow = (t.iw - t.kw) / t.stride + 1;
+    int64_t bytes[2] = {0, 0};
+    for (int book = 0; book < 2; ++book) {
+      std::vector<float> in = makeCodes(t.batch * t.channels * t.ih * t.iw, 127,
+                                        21),
+                         w = drawFrom(book ? withSeventeenth() : kBook16,
+                                      t.filters * t.channels * t.kh * t.kw, 22),
+                         out = makeCodes(t.batch * t.filters * oh * ow, 50, 23);
+      std::vector<float> want =
+          referenceConv(in, w, out, t.batch, t.channels, t.ih, t.iw, t.filters,
+                        t.kh, t.kw, t.stride, 1, /*overwrite=*/false);
+      auto iv = makeView<RomacMemref4F32>(
+          in, 0, {t.batch, t.channels, t.ih, t.iw},
+          {t.channels * t.ih * t.iw, t.ih * t.iw, t.iw, 1});
+      auto wv = makeView<RomacMemref4F32>(
+          w, 0, {t.filters, t.channels, t.kh, t.kw},
+          {t.channels * t.kh * t.kw, t.kh * t.kw, t.kw, 1});
+      auto ov =
+          makeView<RomacMemref4F32>(out, 0, {t.batch, t.filters, oh, ow},
+                                    {t.filters * oh * ow, oh * ow, ow, 1});
+      clearPackedConstants();
+      _mlir_ciface_romac_conv2d_nchw_fchw_fused_i8(
+          &iv, &wv, &ov, t.stride, t.stride, 1, 1, 1, 0, 1.0f, 0.0f, kInf);
+      ASSERT_EQ(out, want) << t.channels << "->" << t.filters << ", "
+                           << (book ? 17 : 16) << " codes";
+      bytes[book] = getPackedConstantBytes();
+    }
+    // Half the bytes of the codes, plus the corrections, a header and each
+    // panel's indices rounded up to 64 bytes (the 27-deep panels' 84 bytes
+    // take 128: there the saving is smaller).
+    int64_t depth = t.channels * t.kh * t.kw, codes = t.filters * depth;
+    EXPECT_GE(bytes[1], codes);
+    EXPECT_LT(bytes[0], depth < 64 ? bytes[1] * 4 / 5 : bytes[1] * 3 / 5)
+        << t.channels << "->" << t.filters;
+  }
+  // B a weight: a thin product and a wide one, 301 deep (pads past k and
+  // past the last column).
+  for (int64_t m : {3, 40}) {
+    int64_t n = 200, k = 301;
+    int64_t bytes[2] = {0, 0};
+    for (int book = 0; book < 2; ++book) {
+      std::vector<float> a = makeCodes(m * k, 127, 24),
+                         b = drawFrom(book ? withSeventeenth() : kBook16, k * n,
+                                      25),
+                         c(m * n, 1.0f), want = c;
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double sum = 0;
+          for (int64_t kk = 0; kk < k; ++kk)
+            sum += double(a[i * k + kk]) * b[kk * n + j];
+          want[i * n + j] =
+              expected(want[i * n + j], sum, false, 1, -kInf, kInf);
+        }
+      auto av = makeView<RomacMemref2F32>(a, 0, {m, k}, {k, 1});
+      auto bv = makeView<RomacMemref2F32>(b, 0, {k, n}, {n, 1});
+      auto cv = makeView<RomacMemref2F32>(c, 0, {m, n}, {n, 1});
+      clearPackedConstants();
+      _mlir_ciface_romac_matmul_i8(&av, &bv, &cv, /*constantB=*/1);
+      ASSERT_EQ(c, want) << m << " rows, " << (book ? 17 : 16) << " codes";
+      bytes[book] = getPackedConstantBytes();
+    }
+    EXPECT_GE(bytes[1], k * n);
+    EXPECT_LT(bytes[0], bytes[1] * 6 / 10) << m << " rows";
+  }
+  clearPackedConstants();
+}
+
 TEST_P(Int8KernelsTest, WithoutVnniTheFp32KernelsComputeTheSameSums) {
   // On the AVX2 ISA (or where the CPU has no VNNI, and for thin products
   // of a B that is not a weight everywhere) the `_i8` entry points are the

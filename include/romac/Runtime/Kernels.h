@@ -75,6 +75,10 @@ bool isWinogradEnabled();
 /// Turns Winograd's convolutions on or off for the calls that follow.
 void setWinograd(bool enabled);
 
+/// The bytes of the packed copies of constant operands (weights) the
+/// kernels keep between calls.
+int64_t getPackedConstantBytes();
+
 /// Frees the packed copies of constant operands (weights) the kernels keep
 /// between calls. Call it when the memory holding weights is unmapped or
 /// reused (a compiled model is destroyed).

@@ -138,29 +138,67 @@ int getColumnRuns(const int64_t *cCols, int64_t cols, ColumnRun *runs) {
   return count;
 }
 
+/// The 128 bytes that 64 bytes of 4-bit indices encode (Int8Gemm.h's
+/// decodeNibbles), as two vectors: VPSHUFB looks each index up in
+/// `lookup`, the table copied into every 128-bit lane. (Whole 64-byte
+/// loads: masked halves that cross a cache line made a thin product
+/// slower than its int8 bytes.)
+inline void decode128(const uint8_t *in, __m512i lookup, __m512i &first,
+                      __m512i &second) {
+  const __m512i low = _mm512_set1_epi8(0x0f);
+  __m512i x = _mm512_loadu_si512(in);
+  __m512i lo = _mm512_and_si512(x, low);
+  __m512i hi = _mm512_and_si512(_mm512_srli_epi16(x, 4), low);
+  // The low halves of bytes 0..31, then their high halves; then 32..63's.
+  first = _mm512_shuffle_epi8(lookup,
+                              _mm512_maskz_shuffle_i64x2(0xff, lo, hi, 0x44));
+  second = _mm512_shuffle_epi8(lookup,
+                               _mm512_maskz_shuffle_i64x2(0xff, lo, hi, 0xee));
+}
+
+inline __m512i getLookup(const uint8_t *table) {
+  return _mm512_maskz_broadcast_i32x4(
+      0xffff, _mm_loadu_si128(reinterpret_cast<const __m128i *>(table)));
+}
+
 /// The register tile: C[0..rows, 0..cols) (+)= A-panel * B-strip, the
-/// panel's row corrections subtracted in int32. `c` is the tile's first
-/// row, C(r, j) = c[r * ldc + cCols[j]] (cCols relative to the strip),
-/// stored run by run of contiguous columns (masked vector accesses).
-template <bool RowsOfA>
+/// panel's row corrections subtracted in int32, for a panel of `Rows`
+/// rows (rows <= Rows; fewer accumulators for a thin product or the last
+/// panel). `c` is the tile's first row, C(r, j) = c[r * ldc + cCols[j]]
+/// (cCols relative to the strip), stored run by run of contiguous columns
+/// (masked vector accesses). With NibblesOfB, `b` is the strip as 4-bit
+/// indices into `bTable`, decoded here as each step of the reduction loads
+/// it (a thin product reads each strip once: decoding it into a buffer
+/// first would write and read it once more).
+template <bool RowsOfA, bool NibblesOfB, int Rows>
 void microKernel(int64_t depth, const int32_t *a, const int32_t *b,
-                 const int32_t *corrections, int rows, float *c, int64_t ldc,
-                 const ColumnRun *runs, int numRuns, const Epilogue *e) {
-  __m512i acc[kInt8Rows][kVectors];
+                 const uint8_t *bTable, const int32_t *corrections, int rows,
+                 float *c, int64_t ldc, const ColumnRun *runs, int numRuns,
+                 const Epilogue *e) {
+  __m512i acc[Rows][kVectors];
 #pragma GCC unroll 32
-  for (int r = 0; r < kInt8Rows; ++r)
+  for (int r = 0; r < Rows; ++r)
 #pragma GCC unroll 4
     for (int v = 0; v < kVectors; ++v)
       acc[r][v] = _mm512_setzero_si512();
+  __m512i lookup = NibblesOfB ? getLookup(bTable) : _mm512_setzero_si512();
   for (int64_t q = 0; q < depth; ++q) {
     __m512i bv[kVectors];
+    if (NibblesOfB) {
+      const auto *row =
+          reinterpret_cast<const uint8_t *>(b) + q * 2 * kInt8Cols;
+#pragma GCC unroll 2
+      for (int v = 0; v < kVectors; v += 2)
+        decode128(row + 32 * v, lookup, bv[v], bv[v + 1]);
+    } else {
 #pragma GCC unroll 4
-    for (int v = 0; v < kVectors; ++v)
-      bv[v] = _mm512_load_si512(b + q * kInt8Cols + 16 * v);
+      for (int v = 0; v < kVectors; ++v)
+        bv[v] = _mm512_load_si512(b + q * kInt8Cols + 16 * v);
+    }
 #pragma GCC unroll 32
-    for (int r = 0; r < kInt8Rows; ++r) {
-      __m512i av =
-          _mm512_set1_epi32(RowsOfA ? a[r * depth + q] : a[q * kInt8Rows + r]);
+    for (int r = 0; r < Rows; ++r) {
+      int32_t word = RowsOfA ? a[r * depth + q] : a[q * kInt8Rows + r];
+      __m512i av = _mm512_set1_epi32(word);
 #pragma GCC unroll 4
       for (int v = 0; v < kVectors; ++v)
         acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], bv[v], av);
@@ -168,9 +206,9 @@ void microKernel(int64_t depth, const int32_t *a, const int32_t *b,
   }
   // The sums leave the registers with constant indices only (indexing the
   // accumulators by `rows` would keep them in memory in the loop above).
-  alignas(64) int32_t sums[kInt8Rows][kInt8Cols];
+  alignas(64) int32_t sums[Rows][kInt8Cols];
 #pragma GCC unroll 32
-  for (int r = 0; r < kInt8Rows; ++r)
+  for (int r = 0; r < Rows; ++r)
 #pragma GCC unroll 4
     for (int v = 0; v < kVectors; ++v)
       _mm512_store_si512(sums[r] + 16 * v, acc[r][v]);
@@ -273,7 +311,10 @@ void romac::kernels::detail::packInt8B(const Int8Gemm &g, int64_t stripBegin,
             }
             codes = toCodes(x);
           }
-          codes = _mm512_add_epi32(codes, offset); // [0, 255]
+          // B + 128 in [0, 255]; 0 past k, where A's byte may be any value
+          // (a weight's pad as stored, Int8.cpp) and adds nothing.
+          if (kk < g.k)
+            codes = _mm512_add_epi32(codes, offset);
           word = _mm512_or_si512(word,
                                  _mm512_maskz_slli_epi32(0xffff, codes, 8 * t));
         }
@@ -283,24 +324,66 @@ void romac::kernels::detail::packInt8B(const Int8Gemm &g, int64_t stripBegin,
   }
 }
 
-void romac::kernels::detail::runInt8(const Int8Gemm &g, const int32_t *packedB,
-                                     int64_t stripBegin, int64_t stripEnd,
-                                     int64_t panelBegin, int64_t panelEnd) {
+namespace {
+
+using MicroKernel = void (*)(int64_t, const int32_t *, const int32_t *,
+                             const uint8_t *, const int32_t *, int, float *,
+                             int64_t, const ColumnRun *, int, const Epilogue *);
+
+template <bool RowsOfA, bool NibblesOfB> MicroKernel getMicroKernel(int rows) {
+  switch (rows) {
+  case 1:
+    return microKernel<RowsOfA, NibblesOfB, 1>;
+  case 2:
+    return microKernel<RowsOfA, NibblesOfB, 2>;
+  case 3:
+    return microKernel<RowsOfA, NibblesOfB, 3>;
+  case 4:
+    return microKernel<RowsOfA, NibblesOfB, 4>;
+  case 5:
+    return microKernel<RowsOfA, NibblesOfB, 5>;
+  default:
+    return microKernel<RowsOfA, NibblesOfB, kInt8Rows>;
+  }
+}
+
+/// The register tile for a panel of `rows` rows.
+MicroKernel getMicroKernel(bool rowsOfA, bool nibblesOfB, int rows) {
+  if (rowsOfA)
+    return nibblesOfB ? getMicroKernel<true, true>(rows)
+                      : getMicroKernel<true, false>(rows);
+  return nibblesOfB ? getMicroKernel<false, true>(rows)
+                    : getMicroKernel<false, false>(rows);
+}
+
+} // namespace
+
+void romac::kernels::detail::runInt8(const Int8Gemm &g, const int32_t *panels,
+                                     const int32_t *strip, bool stripNibbles,
+                                     int64_t s, int64_t panelBegin,
+                                     int64_t panelEnd) {
   int64_t depth = getDepth(g.k);
-  for (int64_t s = stripBegin; s < stripEnd; ++s) {
-    const int32_t *strip = packedB + (s - stripBegin) * depth * kInt8Cols;
-    int64_t j0 = s * kInt8Cols, cols = minOf(kInt8Cols, g.n - j0);
-    ColumnRun runs[kInt8Cols];
-    int numRuns = getColumnRuns(g.cColOffsets + j0, cols, runs);
-    for (int64_t p = panelBegin; p < panelEnd; ++p) {
-      int64_t i0 = p * kInt8Rows;
-      (g.aRows
-           ? microKernel<true>
-           : microKernel<false>)(depth, g.packedA + p * depth * kInt8Rows,
-                                 strip, g.corrections + i0,
-                                 static_cast<int>(minOf(kInt8Rows, g.m - i0)),
-                                 g.c + i0 * g.ldc, g.ldc, runs, numRuns,
-                                 g.epilogue);
-    }
+  int64_t j0 = s * kInt8Cols, cols = minOf(kInt8Cols, g.n - j0);
+  ColumnRun runs[kInt8Cols];
+  int numRuns = getColumnRuns(g.cColOffsets + j0, cols, runs);
+  for (int64_t p = panelBegin; p < panelEnd; ++p) {
+    int64_t i0 = p * kInt8Rows;
+    int rows = static_cast<int>(minOf(kInt8Rows, g.m - i0));
+    getMicroKernel(g.aRows, stripNibbles,
+                   rows)(depth, panels + (p - panelBegin) * depth * kInt8Rows,
+                         strip, g.bTable, g.corrections + i0, rows,
+                         g.c + i0 * g.ldc, g.ldc, runs, numRuns, g.epilogue);
+  }
+}
+
+void romac::kernels::detail::decodeNibbles(const uint8_t *in, int64_t bytes,
+                                           const uint8_t *table, void *out) {
+  __m512i lookup = getLookup(table);
+  auto *dst = static_cast<uint8_t *>(out);
+  for (int64_t i = 0; i < bytes; i += 128) {
+    __m512i first, second;
+    decode128(in + i / 2, lookup, first, second);
+    _mm512_storeu_si512(dst + i, first);
+    _mm512_storeu_si512(dst + i + 64, second);
   }
 }

@@ -192,8 +192,8 @@ void finish(float &v, const Epilogue &e) {
 } // namespace
 
 float *getThreadScratch(int64_t floats, unsigned slot) {
-  static thread_local std::unique_ptr<Buffer> buffers[4];
-  static thread_local int64_t capacities[4] = {0, 0, 0, 0};
+  static thread_local std::unique_ptr<Buffer> buffers[6];
+  static thread_local int64_t capacities[6] = {};
   if (capacities[slot] < floats) {
     buffers[slot] = std::make_unique<Buffer>(floats);
     capacities[slot] = floats;
@@ -599,6 +599,15 @@ void matmul(const float *a, const int64_t aStrides[2], const float *b,
 } // namespace
 
 } // namespace romac::kernels::detail
+
+int64_t romac::kernels::getPackedConstantBytes() {
+  PackedConstants &constants = PackedConstants::get();
+  std::lock_guard<std::mutex> lock(constants.mutex);
+  int64_t bytes = 0;
+  for (const auto &entry : constants.cache)
+    bytes += entry.second->bytes;
+  return bytes;
+}
 
 void romac::kernels::clearPackedConstants() {
   PackedConstants &constants = PackedConstants::get();

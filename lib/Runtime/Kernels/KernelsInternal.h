@@ -32,11 +32,12 @@ namespace romac::kernels::detail {
 /// A float buffer on the heap, 64-byte aligned, uninitialised.
 struct Buffer {
   explicit Buffer(int64_t floats)
-      : data(static_cast<float *>(std::aligned_alloc(
-            64, ((std::max<int64_t>(floats, 1) * 4 + 63) / 64) * 64))) {}
+      : bytes(((std::max<int64_t>(floats, 1) * 4 + 63) / 64) * 64),
+        data(static_cast<float *>(std::aligned_alloc(64, bytes))) {}
   ~Buffer() { std::free(data); }
   Buffer(const Buffer &) = delete;
   Buffer &operator=(const Buffer &) = delete;
+  int64_t bytes;
   float *data;
 };
 
@@ -56,6 +57,19 @@ struct PackedConstants {
 std::optional<Epilogue> getEpilogue(int64_t overwrite, float scale, float lo,
                                     float hi);
 
+/// The packed copy of a constant operand under `key` as getPackedConstant,
+/// for a copy whose size is known only once it is packed: make() returns
+/// the buffer.
+template <typename Make>
+float *getPackedConstantMade(const std::vector<int64_t> &key, Make make) {
+  PackedConstants &constants = PackedConstants::get();
+  std::lock_guard<std::mutex> lock(constants.mutex);
+  std::unique_ptr<Buffer> &packed = constants.cache[key];
+  if (!packed)
+    packed = make();
+  return packed->data;
+}
+
 /// The packed copy of a constant operand (a weight) under `key` (its
 /// address, layout and fingerprint, appendFingerprint): made once by
 /// pack(out), into a buffer of `floats` floats, and kept until
@@ -63,14 +77,11 @@ std::optional<Epilogue> getEpilogue(int64_t overwrite, float scale, float lo,
 template <typename Pack>
 float *getPackedConstant(const std::vector<int64_t> &key, int64_t floats,
                          Pack pack) {
-  PackedConstants &constants = PackedConstants::get();
-  std::lock_guard<std::mutex> lock(constants.mutex);
-  std::unique_ptr<Buffer> &packed = constants.cache[key];
-  if (!packed) {
-    packed = std::make_unique<Buffer>(floats);
+  return getPackedConstantMade(key, [&] {
+    auto packed = std::make_unique<Buffer>(floats);
     pack(packed->data);
-  }
-  return packed->data;
+    return packed;
+  });
 }
 
 /// The fp32 kernels of the current ISA.
@@ -86,7 +97,8 @@ std::pair<const IsaKernels *, PackFormat> getGemm(Precision precision);
 
 /// A grow-only buffer per thread (a fresh allocation per call would
 /// page-fault on every call); `slot` 0 holds packed A, 1 a shared block of
-/// B, 2 and 3 Winograd's V and M.
+/// B, 2 and 3 Winograd's V and M, 4 and 5 the int8 GEMM's decoded panels
+/// of A and strip of B (Int8.cpp).
 float *getThreadScratch(int64_t floats, unsigned slot = 0);
 
 /// packA, its row panels shared out over the threads when `parallel`.
