@@ -437,6 +437,17 @@ struct VectorizePass
     if (!changed)
       return;
 
+    // A reduction over unit dims only (a [red, par] generic's tile of 1 x
+    // N: a max over rows into a vector of partial maxima) is the
+    // element-wise op of its combiner, folded before the lowering below
+    // would take it apart lane by lane.
+    {
+      RewritePatternSet folds(&getContext());
+      vector::MultiDimReductionOp::getCanonicalizationPatterns(folds,
+                                                               &getContext());
+      if (failed(applyPatternsGreedily(getOperation(), std::move(folds))))
+        return signalPassFailure();
+    }
     // One-dimensional vectors of loads and stores, and each reduction a
     // vector.reduction (a tree when lowered with reassociation), as
     // convert-vector-to-llvm takes them: the tiles are 1 x ... x 1 x N.

@@ -181,6 +181,27 @@ func.func @scale_shift(%x: memref<1x64x64x64xf32>, %g: memref<64x1x1xf32>, %b: m
   return
 }
 
+// A max over rows into a vector of partial maxima (the first half of a
+// quantized activation's max |x|, romac-compress-weights): each step is a
+// max of two vectors, not a reduction taken apart lane by lane.
+// CHECK-LABEL: func.func @column_max
+// CHECK: scf.for %{{.*}} = %c0 to %c96 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c1024 step %c64
+// CHECK: %[[A:.*]] = math.absf %{{.*}} : vector<64xf32>
+// CHECK: arith.maximumf %{{.*}}, %[[A]] : vector<64xf32>
+// CHECK-NOT: vector.extract
+// CHECK: return
+func.func @column_max(%x: memref<96x1024xf32>, %m: memref<1024xf32>) {
+  linalg.generic {indexing_maps = [#id, #col], iterator_types = ["reduction", "parallel"]}
+      ins(%x : memref<96x1024xf32>) outs(%m : memref<1024xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = math.absf %in : f32
+    %1 = arith.maximumf %out, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
 // A vector of no lanes is refused.
 // RUN: not romac-opt %s --romac-vectorize=lanes=0 2>&1 | FileCheck %s --check-prefix=BAD
 // BAD: error: romac-vectorize: lanes must be at least 1
