@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Gemm.h"
 #include "romac/Runtime/Kernels.h"
 
 #include <sys/mman.h>
@@ -60,6 +61,49 @@ void copyStrided(int64_t elementSize, int64_t rank, const int64_t *sizes,
                 dst + i * dstStrides[0] * elementSize);
 }
 
+/// The copies at least this large are split over the threads.
+constexpr int64_t kParallelCopyBytes = 256 << 10;
+
+/// copyStrided with its outermost dim of more than one element split over
+/// the threads when it moves at least kParallelCopyBytes (a convolution's
+/// input copied into its zero-padded buffer: one core would copy while the
+/// other waits).
+void copyStridedOnThreads(int64_t elementSize, int64_t rank,
+                          const int64_t *sizes, const int64_t *srcStrides,
+                          const int64_t *dstStrides, const char *src,
+                          char *dst) {
+  int64_t bytes = elementSize, dim = -1;
+  for (int64_t d = 0; d < rank; ++d) {
+    bytes *= sizes[d];
+    if (dim < 0 && sizes[d] > 1)
+      dim = d;
+  }
+  if (dim < 0 || bytes < kParallelCopyBytes ||
+      romac::kernels::getNumThreads() == 1)
+    return copyStrided(elementSize, rank, sizes, srcStrides, dstStrides, src,
+                       dst);
+  struct Job {
+    int64_t elementSize, rank, dim;
+    const int64_t *sizes, *srcStrides, *dstStrides;
+    const char *src;
+    char *dst;
+  } job{elementSize, rank, dim, sizes, srcStrides, dstStrides, src, dst};
+  romac::kernels::detail::parallelFor(
+      sizes[dim],
+      [](void *c, int64_t begin, int64_t end) {
+        auto &j = *static_cast<Job *>(c);
+        // Dims before `dim` have one element: the chunk is [begin, end) of
+        // `dim` and all of the dims after it.
+        int64_t es = j.elementSize, inner = j.dim + 1;
+        for (int64_t i = begin; i < end; ++i)
+          copyStrided(es, j.rank - inner, j.sizes + inner, j.srcStrides + inner,
+                      j.dstStrides + inner,
+                      j.src + i * j.srcStrides[j.dim] * es,
+                      j.dst + i * j.dstStrides[j.dim] * es);
+      },
+      &job);
+}
+
 } // namespace
 
 /// The runtime function `memrefCopy(elementSize, src, dst)` that the LLVM
@@ -76,9 +120,9 @@ extern "C" void romacMemrefCopy(int64_t elementSize, UnrankedDescriptor *src,
   int64_t rank = src->rank;
   auto *sSizes = reinterpret_cast<const int64_t *>(s + 1);
   auto *dSizes = reinterpret_cast<const int64_t *>(d + 1);
-  copyStrided(elementSize, rank, sSizes, sSizes + rank, dSizes + rank,
-              s->aligned + s->offset * elementSize,
-              d->aligned + d->offset * elementSize);
+  copyStridedOnThreads(elementSize, rank, sSizes, sSizes + rank, dSizes + rank,
+                       s->aligned + s->offset * elementSize,
+                       d->aligned + d->offset * elementSize);
 }
 
 //===----------------------------------------------------------------------===//

@@ -9,7 +9,8 @@
 // each take one contiguous chunk of a kernel's outermost loop; the calling
 // thread runs the first chunk. Generated code is single-threaded, so only
 // one parallelFor runs at a time (a mutex makes concurrent callers from
-// other threads take turns rather than race).
+// other threads take turns rather than race; a chunk's own parallelFor
+// runs on its thread).
 //
 //===----------------------------------------------------------------------===//
 
@@ -72,12 +73,18 @@ public:
   int threads = getDefaultThreads();
 
   void run(int64_t count, void (*fn)(void *, int64_t, int64_t), void *ctx) {
-    std::lock_guard<std::mutex> serial(callMutex);
+    // A chunk that asks for threads again (a copy inside a parallel loop)
+    // runs its loop itself: the workers are taken, and callMutex is held.
+    if (insideChunk) {
+      fn(ctx, 0, count);
+      return;
+    }
     int64_t chunks = std::min<int64_t>({threads, count, kMaxChunks});
     if (chunks <= 1) {
       fn(ctx, 0, count);
       return;
     }
+    std::lock_guard<std::mutex> serial(callMutex);
     startWorkers(static_cast<int>(chunks) - 1);
     {
       std::lock_guard<std::mutex> lock(mutex);
@@ -112,9 +119,14 @@ private:
   void runChunk(int64_t chunk) {
     int64_t begin = job.count * chunk / job.chunks;
     int64_t end = job.count * (chunk + 1) / job.chunks;
+    insideChunk = true;
     if (begin < end)
       job.fn(job.ctx, begin, end);
+    insideChunk = false;
   }
+
+  /// Whether this thread is running a chunk of a job.
+  static thread_local bool insideChunk;
 
   void startWorkers(int needed) {
     while (static_cast<int>(workers.size()) < needed) {
@@ -162,6 +174,8 @@ private:
   /// (job number << 16) | chunks of the current job.
   std::atomic<uint64_t> ticket{0};
 };
+
+thread_local bool Pool::insideChunk = false;
 
 } // namespace
 
