@@ -60,6 +60,21 @@ float expected(float old, double sum, bool overwrite, float scale, float lo,
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
+/// c + A * B of row-major m x k codes A and k x n B: each output's exact
+/// sum rounded to float once and added (no epilogue).
+std::vector<float> addProduct(const std::vector<float> &a,
+                              const std::vector<float> &b, std::vector<float> c,
+                              int64_t m, int64_t n, int64_t k) {
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      double sum = 0;
+      for (int64_t kk = 0; kk < k; ++kk)
+        sum += code(a[i * k + kk]) * double(b[kk * n + j]);
+      c[i * n + j] = expected(c[i * n + j], sum, false, 1, -kInf, kInf);
+    }
+  return c;
+}
+
 struct Int8KernelsTest : public ::testing::TestWithParam<int> {
   void SetUp() override {
     savedThreads = getNumThreads();
@@ -154,6 +169,13 @@ TEST_P(Int8KernelsTest, ConstantWeightsArePackedOnceAndEpiloguesApply) {
   clearPackedConstants();
 }
 
+/// A contiguous n x c x h x w view of \p v.
+RomacMemref4F32 nchwView(std::vector<float> &v, int64_t n, int64_t c, int64_t h,
+                         int64_t w) {
+  return makeView<RomacMemref4F32>(v, 0, {n, c, h, w},
+                                   {c * h * w, h * w, w, 1});
+}
+
 /// out[n, f, y, x] (+)= sum in[n, c, y * s + ky * d, x * s + kx * d] *
 /// w[f, c, ky, kx], exactly.
 std::vector<float> referenceConv(const std::vector<float> &in,
@@ -203,15 +225,9 @@ TEST_P(Int8KernelsTest, ConvolutionIsExactWithStridesAndDilations) {
       std::vector<float> want =
           referenceConv(in, w, out, t.batch, t.channels, t.ih, t.iw, t.filters,
                         t.kh, t.kw, t.stride, t.dil, constant);
-      auto iv = makeView<RomacMemref4F32>(
-          in, 0, {t.batch, t.channels, t.ih, t.iw},
-          {t.channels * t.ih * t.iw, t.ih * t.iw, t.iw, 1});
-      auto wv = makeView<RomacMemref4F32>(
-          w, 0, {t.filters, t.channels, t.kh, t.kw},
-          {t.channels * t.kh * t.kw, t.kh * t.kw, t.kw, 1});
-      auto ov =
-          makeView<RomacMemref4F32>(out, 0, {t.batch, t.filters, oh, ow},
-                                    {t.filters * oh * ow, oh * ow, ow, 1});
+      auto iv = nchwView(in, t.batch, t.channels, t.ih, t.iw);
+      auto wv = nchwView(w, t.filters, t.channels, t.kh, t.kw);
+      auto ov = nchwView(out, t.batch, t.filters, oh, ow);
       // ReLU as the epilogue; overwrite with the packed-once filter.
       _mlir_ciface_romac_conv2d_nchw_fchw_fused_i8(
           &iv, &wv, &ov, t.stride, t.stride, t.dil, t.dil, constant,
@@ -231,16 +247,8 @@ TEST_P(Int8KernelsTest, ThinProductsOfAWeightAreExact) {
     for (int64_t n : {10, 100}) {
       int64_t k = 777;
       std::vector<float> a = makeCodes(m * k, 127, 12),
-                         b = makeCodes(k * n, 127, 13), c(m * n, 2.0f),
-                         want = c;
-      for (int64_t i = 0; i < m; ++i)
-        for (int64_t j = 0; j < n; ++j) {
-          double sum = 0;
-          for (int64_t kk = 0; kk < k; ++kk)
-            sum += double(a[i * k + kk]) * b[kk * n + j];
-          want[i * n + j] =
-              expected(want[i * n + j], sum, false, 1, -kInf, kInf);
-        }
+                         b = makeCodes(k * n, 127, 13), c(m * n, 2.0f);
+      std::vector<float> want = addProduct(a, b, c, m, n, k);
       auto av = makeView<RomacMemref2F32>(a, 0, {m, k}, {k, 1});
       auto bv = makeView<RomacMemref2F32>(b, 0, {k, n}, {n, 1});
       auto cv = makeView<RomacMemref2F32>(c, 0, {m, n}, {n, 1});
@@ -299,15 +307,9 @@ TEST_P(Int8KernelsTest, WeightsOfAtMost16CodesAreKeptAs4BitIndices) {
       std::vector<float> want =
           referenceConv(in, w, out, t.batch, t.channels, t.ih, t.iw, t.filters,
                         t.kh, t.kw, t.stride, 1, /*overwrite=*/false);
-      auto iv = makeView<RomacMemref4F32>(
-          in, 0, {t.batch, t.channels, t.ih, t.iw},
-          {t.channels * t.ih * t.iw, t.ih * t.iw, t.iw, 1});
-      auto wv = makeView<RomacMemref4F32>(
-          w, 0, {t.filters, t.channels, t.kh, t.kw},
-          {t.channels * t.kh * t.kw, t.kh * t.kw, t.kw, 1});
-      auto ov =
-          makeView<RomacMemref4F32>(out, 0, {t.batch, t.filters, oh, ow},
-                                    {t.filters * oh * ow, oh * ow, ow, 1});
+      auto iv = nchwView(in, t.batch, t.channels, t.ih, t.iw);
+      auto wv = nchwView(w, t.filters, t.channels, t.kh, t.kw);
+      auto ov = nchwView(out, t.batch, t.filters, oh, ow);
       clearPackedConstants();
       _mlir_ciface_romac_conv2d_nchw_fchw_fused_i8(
           &iv, &wv, &ov, t.stride, t.stride, 1, 1, 1, 0, 1.0f, 0.0f, kInf);
@@ -332,15 +334,8 @@ TEST_P(Int8KernelsTest, WeightsOfAtMost16CodesAreKeptAs4BitIndices) {
       std::vector<float> a = makeCodes(m * k, 127, 24),
                          b = drawFrom(book ? withSeventeenth() : kBook16, k * n,
                                       25),
-                         c(m * n, 1.0f), want = c;
-      for (int64_t i = 0; i < m; ++i)
-        for (int64_t j = 0; j < n; ++j) {
-          double sum = 0;
-          for (int64_t kk = 0; kk < k; ++kk)
-            sum += double(a[i * k + kk]) * b[kk * n + j];
-          want[i * n + j] =
-              expected(want[i * n + j], sum, false, 1, -kInf, kInf);
-        }
+                         c(m * n, 1.0f);
+      std::vector<float> want = addProduct(a, b, c, m, n, k);
       auto av = makeView<RomacMemref2F32>(a, 0, {m, k}, {k, 1});
       auto bv = makeView<RomacMemref2F32>(b, 0, {k, n}, {n, 1});
       auto cv = makeView<RomacMemref2F32>(c, 0, {m, n}, {n, 1});
