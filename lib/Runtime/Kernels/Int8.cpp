@@ -428,7 +428,9 @@ bool conv2dInt8(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
   int64_t k = channels * kh * kw, n = batch * oh * ow;
   if (!takesInt8(filters, n, k, /*packedOnce=*/false))
     return false;
-  ConvOffsets offsets(in, w, out, strideH, strideW, dilH, dilW);
+  std::shared_ptr<const ConvOffsets> kept =
+      getConvOffsets(in, w, out, strideH, strideW, dilH, dilW);
+  const ConvOffsets &offsets = *kept;
   Int8Gemm g{filters,
              n,
              k,

@@ -415,6 +415,30 @@ ConvOffsets::ConvOffsets(const RomacMemref4F32 *in, const RomacMemref4F32 *w,
       }
 }
 
+std::shared_ptr<const ConvOffsets>
+getConvOffsets(const RomacMemref4F32 *in, const RomacMemref4F32 *w,
+               const RomacMemref4F32 *out, int64_t strideH, int64_t strideW,
+               int64_t dilH, int64_t dilW) {
+  constexpr size_t kMaxKept = 512;
+  static std::mutex mutex;
+  static std::map<std::vector<int64_t>, std::shared_ptr<const ConvOffsets>>
+      kept;
+  std::vector<int64_t> key = {strideH, strideW, dilH, dilW};
+  for (const RomacMemref4F32 *m : {in, w, out})
+    key.insert(key.end(),
+               {m->sizes[0], m->sizes[1], m->sizes[2], m->sizes[3],
+                m->strides[0], m->strides[1], m->strides[2], m->strides[3]});
+  std::lock_guard<std::mutex> lock(mutex);
+  if (auto it = kept.find(key); it != kept.end())
+    return it->second;
+  if (kept.size() >= kMaxKept)
+    kept.clear();
+  auto offsets = std::make_shared<const ConvOffsets>(in, w, out, strideH,
+                                                     strideW, dilH, dilW);
+  kept.emplace(std::move(key), offsets);
+  return offsets;
+}
+
 std::vector<int64_t> getRange(int64_t n, int64_t stride) {
   std::vector<int64_t> offsets(n);
   for (int64_t i = 0; i < n; ++i)
@@ -793,8 +817,9 @@ void conv2d(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
   }
   if (useWinograd(in, w, out, strideH, strideW, dilH, dilW, constantFilter))
     return winogradConv(in, w, out, epilogue, precision);
-  ConvOffsets offsets(in, w, out, strideH, strideW, dilH, dilW);
-  auto &[wOffsets, kOffsets, bColumns, cColumns] = offsets;
+  std::shared_ptr<const ConvOffsets> offsets =
+      getConvOffsets(in, w, out, strideH, strideW, dilH, dilW);
+  const auto &[wOffsets, kOffsets, bColumns, cColumns] = *offsets;
   auto [isa, format] = getGemm(precision);
   Tile tile = isa->chooseTile(n);
   const float *packed = getPackedA(
