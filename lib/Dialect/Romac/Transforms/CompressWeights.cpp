@@ -223,9 +223,8 @@ Location withSuffix(Location loc, StringRef suffix) {
 
 } // namespace
 
-void romac::rescaleContraction(
-    Operation *contraction, Value factor, AffineMap factorMap,
-    function_ref<Value(OpBuilder &, Location, Value)> toMultiplier) {
+void romac::rescaleContraction(Operation *contraction, Value factor,
+                               AffineMap factorMap) {
   auto op = cast<linalg::LinalgOp>(contraction);
   Value result = op->getResult(0);
   auto type = cast<RankedTensorType>(result.getType());
@@ -260,7 +259,7 @@ void romac::rescaleContraction(
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{type}, inputs, ValueRange{empty}, maps, iters,
       [&](OpBuilder &nb, Location l, ValueRange a) {
-        Value y = arith::MulFOp::create(nb, l, a[0], toMultiplier(nb, l, a[1]));
+        Value y = arith::MulFOp::create(nb, l, a[0], a[1]);
         if (addInit)
           y = arith::AddFOp::create(nb, l, y, a[2]);
         linalg::YieldOp::create(nb, l, ValueRange{y});
@@ -394,8 +393,7 @@ llvm::Expected<bool> compressLayer(const Layer &layer, const Compression &c,
     Value scaleTensor = arith::ConstantOp::create(
         sb, layer.op->getLoc(),
         DenseElementsAttr::get(scaleType, ArrayRef<float>(scales)));
-    rescaleContraction(layer.op, scaleTensor, *channelMap,
-                       [](OpBuilder &, Location, Value s) { return s; });
+    rescaleContraction(layer.op, scaleTensor, *channelMap);
     layer.op->setAttr(RomacDialect::getWeightCodeBitsAttrName(),
                       sb.getI64IntegerAttr(c.quantize->weightBits));
   }
@@ -405,9 +403,9 @@ llvm::Expected<bool> compressLayer(const Layer &layer, const Compression &c,
   return true;
 }
 
-/// The largest value (of |value| with \p abs) of \p x over its dims from
-/// \p keptFrom on... kept: a tensor of x's dims [keptFrom, rank), each the
-/// maximum over the dims before it (a 0-d tensor for keptFrom = rank).
+/// The maximum of \p x (of |x| with \p abs) over its dims before \p
+/// keptFrom: a tensor of x's dims [keptFrom, rank), 0-d for keptFrom =
+/// rank.
 Value buildMaxOverLeadingDims(OpBuilder &b, Location loc, Value x,
                               int64_t keptFrom, bool abs) {
   auto type = cast<RankedTensorType>(x.getType());
@@ -474,26 +472,30 @@ Value buildScale(OpBuilder &b, Location l, Value amax, unsigned bits) {
   return arith::DivFOp::create(b, l, m, cst(qmax));
 }
 
-/// \p x as symmetric `bits`-bit codes with the one scale s of its max |x|
-/// \p amax (buildScale): clamp(roundeven(x / s), -qmax, qmax). s is
-/// computed once, as a 0-d tensor, not once per value.
-Value buildCodes(OpBuilder &b, Location loc, Value x, Value amax,
+/// The scale of symmetric `bits`-bit codes of a tensor of largest
+/// magnitude \p amax (a 0-d tensor), as a 0-d tensor (buildScale): computed
+/// once, not once per value of the passes that use it.
+Value buildScaleTensor(OpBuilder &b, Location loc, Value amax, unsigned bits) {
+  auto scalar = cast<RankedTensorType>(amax.getType());
+  AffineMap none = AffineMap::get(0, 0, {}, b.getContext());
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{scalar}, ValueRange{amax},
+             ValueRange{tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{},
+                                                scalar.getElementType())},
+             ArrayRef<AffineMap>{none, none}, ArrayRef<utils::IteratorType>{},
+             [bits](OpBuilder &nb, Location l, ValueRange a) {
+               linalg::YieldOp::create(nb, l, buildScale(nb, l, a[0], bits));
+             })
+      .getResult(0);
+}
+
+/// \p x as symmetric `bits`-bit codes with the scale \p scale (a 0-d
+/// tensor, buildScaleTensor): clamp(roundeven(x / scale), -qmax, qmax).
+Value buildCodes(OpBuilder &b, Location loc, Value x, Value scale,
                  unsigned bits) {
   auto type = cast<RankedTensorType>(x.getType());
   int64_t rank = type.getRank();
   MLIRContext *ctx = b.getContext();
-  auto scalar = RankedTensorType::get({}, type.getElementType());
-  AffineMap none = AffineMap::get(0, 0, {}, ctx);
-  Value scale =
-      linalg::GenericOp::create(
-          b, loc, TypeRange{scalar}, ValueRange{amax},
-          ValueRange{tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{},
-                                             type.getElementType())},
-          ArrayRef<AffineMap>{none, none}, ArrayRef<utils::IteratorType>{},
-          [bits](OpBuilder &nb, Location l, ValueRange a) {
-            linalg::YieldOp::create(nb, l, buildScale(nb, l, a[0], bits));
-          })
-          .getResult(0);
   Value init =
       tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
   SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
@@ -616,17 +618,18 @@ romac::quantizeModuleActivations(ModuleOp module, unsigned bits,
   MLIRContext *ctx = module.getContext();
   for (auto func : module.getOps<func::FuncOp>()) {
     // One copy of codes per activation, however many layers read it, and
-    // its max |x|.
+    // its scale.
     llvm::DenseMap<Value, std::pair<Value, Value>> quantized;
     for (ActivationReader &reader : collectActivationReaders(func)) {
       linalg::LinalgOp op = reader.op;
       SmallVector<Value> scales;
       for (OpOperand *use : reader.uses) {
         Value x = use->get();
-        auto &[codes, amax] = quantized[x];
+        auto &[codes, scale] = quantized[x];
         if (!codes) {
           OpBuilder b(use->getOwner());
           Location loc = use->getOwner()->getLoc();
+          Value amax;
           if (calibrated.empty()) {
             amax = buildAbsMax(b, withSuffix(loc, "ActivationMax"), x);
           } else {
@@ -638,21 +641,20 @@ romac::quantizeModuleActivations(ModuleOp module, unsigned bits,
             amax = arith::ConstantOp::create(
                 b, loc, DenseElementsAttr::get(scalar, calibrated[count]));
           }
-          codes = buildCodes(b, withSuffix(loc, "QuantizeActivation"), x, amax,
+          scale = buildScaleTensor(b, withSuffix(loc, "ActivationScale"), amax,
+                                   bits);
+          codes = buildCodes(b, withSuffix(loc, "QuantizeActivation"), x, scale,
                              bits);
           ++count;
         }
         use->set(codes);
-        scales.push_back(amax);
+        scales.push_back(scale);
       }
       // The sum of products of codes times each code's scale.
       AffineMap scalar = AffineMap::get(
           cast<ShapedType>(op->getResult(0).getType()).getRank(), 0, {}, ctx);
-      for (Value amax : scales)
-        rescaleContraction(op, amax, scalar,
-                           [bits](OpBuilder &b, Location l, Value m) {
-                             return buildScale(b, l, m, bits);
-                           });
+      for (Value scale : scales)
+        rescaleContraction(op, scale, scalar);
       if (!scales.empty() && reader.allF32)
         op->setAttr(RomacDialect::getActivationCodeBitsAttrName(),
                     IntegerAttr::get(IntegerType::get(ctx, 64), bits));

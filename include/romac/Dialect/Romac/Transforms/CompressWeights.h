@@ -86,16 +86,12 @@ quantizeModuleActivations(mlir::ModuleOp module, unsigned bits,
 llvm::Expected<int64_t> addActivationProbes(mlir::ModuleOp module);
 
 /// Multiplies the result of \p contraction (a linalg op with one result)
-/// by toMultiplier(element of \p factor), the factor indexed from the
-/// result's dims by \p factorMap, in a linalg.generic that every former
-/// user of the result reads instead. A contraction whose initial value is
-/// not zeros starts from zeros, and that value is added after the
-/// multiplication.
+/// by \p factor, indexed from the result's dims by \p factorMap, in a
+/// linalg.generic that every former user of the result reads instead. A
+/// contraction whose initial value is not zeros starts from zeros, and
+/// that value is added after the multiplication.
 void rescaleContraction(mlir::Operation *contraction, mlir::Value factor,
-                        mlir::AffineMap factorMap,
-                        llvm::function_ref<mlir::Value(
-                            mlir::OpBuilder &, mlir::Location, mlir::Value)>
-                            toMultiplier);
+                        mlir::AffineMap factorMap);
 
 } // namespace romac
 
