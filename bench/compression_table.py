@@ -99,7 +99,8 @@ def compile_row(args, path, dims, lever, work):
 
 def run_row(args, path, dims, lever, extra=()):
     cmd = [os.path.join(args.build, "bin", "romac"), "run", path,
-           "--random-inputs", "1", "--repeat", str(args.runs + 1)] + dims + \
+           "--random-inputs", "1", "--warmup", "1", "--repeat",
+           str(args.runs)] + dims + \
         LEVERS[lever] + list(extra)
     if lever != "none":
         cmd += ["--compare-fp32", "--min-cosine", "0"]
