@@ -137,7 +137,7 @@ def mib(b):
 def render(result):
     """The markdown table of a result (main's JSON)."""
     lines = ["| model | lever | weights | DRAM | DRAM mJ | total mJ | "
-             "predicted ms | run ms | min cosine | max error / max |fp32| "
+             "predicted ms | run ms | min cosine | max error / max \\|fp32\\| "
              "| run ms, static | min cosine, static |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
 
