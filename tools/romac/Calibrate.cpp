@@ -21,12 +21,9 @@
 #include "romac/Runtime/Tensor.h"
 #include "romac/Support/Error.h"
 
-#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/xxhash.h"
 
 #include <algorithm>
 #include <cmath>
@@ -97,37 +94,20 @@ readSample(llvm::StringRef dir, llvm::ArrayRef<TensorSpec> specs) {
 
 } // namespace
 
-std::optional<std::string>
-romac::driver::getCalibrationKey(const RunArgs &args) {
-  if (args.calibrateSeed >= 0)
-    return "calibrate-seed " + std::to_string(args.calibrateSeed);
-  if (!llvm::sys::fs::is_directory(args.calibrateDir))
+std::optional<std::vector<std::string>>
+romac::driver::getCalibrationFiles(llvm::StringRef dir) {
+  if (!llvm::sys::fs::is_directory(dir))
     return std::nullopt;
   std::vector<std::string> files;
   std::error_code ec;
-  for (llvm::sys::fs::recursive_directory_iterator it(args.calibrateDir, ec),
-       end;
+  for (llvm::sys::fs::recursive_directory_iterator it(dir, ec), end;
        it != end && !ec; it.increment(ec))
     if (llvm::sys::fs::is_regular_file(it->path()))
       files.push_back(it->path());
   if (ec)
     return std::nullopt;
   std::sort(files.begin(), files.end());
-  uint64_t digest = 0;
-  for (const std::string &file : files) {
-    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-        llvm::MemoryBuffer::getFile(file);
-    if (!buffer)
-      return std::nullopt;
-    llvm::StringRef relative =
-        llvm::StringRef(file).drop_front(args.calibrateDir.size());
-    digest = llvm::xxh3_64bits(
-        (llvm::Twine(digest) + ":" + relative + ":" +
-         llvm::Twine(llvm::xxh3_64bits((*buffer)->getBuffer())))
-            .str());
-  }
-  return "calibrate " + std::to_string(files.size()) + " files " +
-         llvm::utohexstr(digest);
+  return files;
 }
 
 llvm::Expected<std::vector<float>>

@@ -38,11 +38,12 @@ llvm::Expected<std::vector<float>>
 calibrateActivations(const RunArgs &args, const ModelLoadRequest &request,
                      mlir::ModuleOp module);
 
-/// What the calibration inputs are, for the artefact cache's key: the seed,
-/// or a digest of every file under --calibrate DIR (their relative paths
-/// and bytes); std::nullopt when DIR cannot be read (the run then compiles
-/// afresh and calibrateActivations() reports the problem).
-std::optional<std::string> getCalibrationKey(const RunArgs &args);
+/// Every file under --calibrate DIR, sorted: the artefact cache's key
+/// holds their paths and content hashes (ModelLoadRequest::keyFiles);
+/// std::nullopt when DIR cannot be listed (the run then compiles afresh
+/// and calibrateActivations() reports the problem).
+std::optional<std::vector<std::string>>
+getCalibrationFiles(llvm::StringRef dir);
 
 } // namespace romac::driver
 

@@ -87,6 +87,12 @@ llvm::Expected<std::string> getCacheEntryName(const ModelLoadRequest &request,
     key.add("shape", s);
   for (const std::string &input : request.inputKeys)
     key.add("input", input);
+  for (const std::string &file : request.keyFiles) {
+    llvm::Expected<std::string> hash = cache.hashFile(file);
+    if (!hash)
+      return hash.takeError();
+    key.add("file", file + " " + *hash);
+  }
   return cache.getEntryName(key);
 }
 

@@ -63,6 +63,11 @@ struct ModelLoadRequest {
   /// More key entries "input" (`romac run`: "NAME TYPE" of each given
   /// input, sorted).
   std::vector<std::string> inputKeys;
+  /// Files whose contents the compiled model depends on (`romac run
+  /// --calibrate DIR`'s inputs): each one's path and content hash
+  /// (ArtefactCache::hashFile, remembered while the file is unchanged) are
+  /// key entries.
+  std::vector<std::string> keyFiles;
 };
 
 /// The cache of compiled models, unless `request.noCache` or it cannot be

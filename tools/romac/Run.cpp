@@ -591,9 +591,13 @@ ModelLoadRequest makeLoadRequest(const RunArgs &args, const NamedInputs &inputs,
     request.inputKeys.push_back(
         name + " " + inputs.tensors.find(name)->second.getTypeString());
   // A calibrated model depends on its calibration inputs.
-  if (isCalibrated(args)) {
-    if (std::optional<std::string> key = getCalibrationKey(args))
-      request.inputKeys.push_back(*key);
+  if (args.calibrateSeed >= 0) {
+    request.inputKeys.push_back("calibrate-seed " +
+                                std::to_string(args.calibrateSeed));
+  } else if (isCalibrated(args)) {
+    if (std::optional<std::vector<std::string>> files =
+            getCalibrationFiles(args.calibrateDir))
+      request.keyFiles = std::move(*files);
     else
       request.noCache = true;
   }
