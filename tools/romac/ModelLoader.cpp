@@ -24,6 +24,7 @@
 
 #include "mlir/Pass/PassManager.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -94,6 +95,39 @@ llvm::Expected<std::string> getCacheEntryName(const ModelLoadRequest &request,
     key.add("file", file + " " + *hash);
   }
   return cache.getEntryName(key);
+}
+
+/// The cache entry's about.txt: the model and what it was compiled with, as
+/// `romac cache list` shows it.
+std::string describeRequest(const ModelLoadRequest &request) {
+  llvm::SmallVector<std::string> parts;
+  if (!request.schedule.empty())
+    parts.push_back("schedule " + request.schedule);
+  else if (request.noTile)
+    parts.push_back("untiled");
+  else
+    parts.push_back("target " + request.target);
+  if (request.bf16)
+    parts.push_back("bf16");
+  if (!request.compression.empty())
+    parts.push_back(request.compression.getFlags());
+  if (request.noKernels)
+    parts.push_back("--no-kernels");
+  if (request.noFuse)
+    parts.push_back("--no-fuse");
+  else if (request.noFuseAttention)
+    parts.push_back("--no-fuse-attention");
+  if (request.noParallelKernels)
+    parts.push_back("--no-parallel-kernels");
+  for (const std::string &d : request.dims)
+    parts.push_back("--dim " + d);
+  for (const std::string &s : request.shapes)
+    parts.push_back("--shape " + s);
+  std::string model = request.model;
+  llvm::SmallString<256> absolute(model);
+  if (!llvm::sys::fs::make_absolute(absolute))
+    model = absolute.str().str();
+  return model + " (" + llvm::join(parts, ", ") + ")";
 }
 
 } // namespace
@@ -222,7 +256,7 @@ llvm::Expected<std::unique_ptr<Executable>> romac::driver::compileModel(
   llvm::Expected<CompiledObject> compiled = compileObject(module, options);
   if (!compiled)
     return compiled.takeError();
-  return cache->store(entry, *compiled);
+  return cache->store(entry, *compiled, describeRequest(request));
 }
 
 llvm::Expected<SchedulePrediction>

@@ -948,36 +948,3 @@ CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
   run->add_option("--shape", args.shapes, "Fix an input shape: NAME=D0xD1x...");
   return run;
 }
-
-CLI::App *romac::driver::addCacheCommand(CLI::App &app, CacheArgs &args) {
-  CLI::App *cache = app.add_subcommand(
-      "cache", "The artefact cache of compiled models (romac run): print "
-               "its folder or empty it");
-  cache
-      ->add_option("action", args.action,
-                   "dir: print the folder ($ROMAC_CACHE_DIR, else "
-                   "$XDG_CACHE_HOME/romac, else ~/.cache/romac); clear: "
-                   "remove every entry")
-      ->required()
-      ->check(CLI::IsMember({"dir", "clear"}));
-  return cache;
-}
-
-int romac::driver::runCache(const CacheArgs &args) {
-  ArtefactCache cache(ArtefactCache::getDefaultDirectory());
-  if (cache.getDirectory().empty()) {
-    llvm::errs() << "romac cache: error: no cache folder: set "
-                    "ROMAC_CACHE_DIR or HOME\n";
-    return 1;
-  }
-  if (args.action == "dir") {
-    llvm::outs() << cache.getDirectory() << "\n";
-    return 0;
-  }
-  llvm::Expected<unsigned> removed = cache.clear();
-  if (!removed)
-    return reportError("cache", removed.takeError());
-  llvm::outs() << "romac cache: removed " << *removed << " entries from "
-               << cache.getDirectory() << "\n";
-  return 0;
-}

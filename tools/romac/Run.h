@@ -58,9 +58,12 @@ CLI::App *addRunCommand(CLI::App &app, RunArgs &args);
 /// Runs `romac run`; returns the exit status.
 int runModel(const RunArgs &args);
 
-/// `romac cache dir|clear`: where the artefact cache lives; empty it.
+/// `romac cache dir|list|clear|max-size [SIZE]`: where the artefact cache
+/// lives, what it holds, empty it, cap its size (CacheCommand.cpp).
 struct CacheArgs {
   std::string action;
+  /// max-size's SIZE ("" prints the cap).
+  std::string size;
 };
 
 /// Registers `romac cache`.

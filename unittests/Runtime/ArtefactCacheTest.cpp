@@ -30,6 +30,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <ctime>
+
 using namespace mlir;
 using namespace romac;
 
@@ -199,6 +204,148 @@ TEST(ArtefactCache, StoredModelsLoadAndCorruptOnesAreRebuilt) {
   ASSERT_TRUE(bool(cleared));
   EXPECT_EQ(*cleared, 1u);
   EXPECT_FALSE(llvm::sys::fs::exists(dir / "cache/v1"));
+}
+
+TEST(ArtefactCache, SizesParseAndPrint) {
+  auto parse = [](llvm::StringRef text) -> int64_t {
+    llvm::Expected<uint64_t> size = ArtefactCache::parseSize(text);
+    if (!size) {
+      llvm::consumeError(size.takeError());
+      return -1;
+    }
+    return static_cast<int64_t>(*size);
+  };
+  EXPECT_EQ(parse("0"), 0);
+  EXPECT_EQ(parse("4096"), 4096);
+  EXPECT_EQ(parse("512M"), int64_t(512) << 20);
+  EXPECT_EQ(parse("20G"), int64_t(20) << 30);
+  EXPECT_EQ(parse(" 20 gib\n"), int64_t(20) << 30);
+  EXPECT_EQ(parse("1.5GiB"), int64_t(3) << 29);
+  EXPECT_EQ(parse("2t"), int64_t(2) << 40);
+  EXPECT_EQ(parse("3kb"), 3072);
+  for (llvm::StringRef bad : {"", "G", "-1G", "1.5x", "1e3", "20 G B", "1..2"})
+    EXPECT_EQ(parse(bad), -1) << bad.str();
+  auto error = ArtefactCache::parseSize("1.5x");
+  ASSERT_FALSE(bool(error));
+  EXPECT_EQ(llvm::toString(error.takeError()),
+            "'1.5x' is not a size (unknown unit 'x'; e.g. 20G, 512M, 1.5GiB, "
+            "or 0 for no limit)");
+  EXPECT_EQ(ArtefactCache::formatSize(1023), "1023 B");
+  EXPECT_EQ(ArtefactCache::formatSize(1536), "1.5 KiB");
+  EXPECT_EQ(ArtefactCache::formatSize(uint64_t(20) << 30), "20.0 GiB");
+}
+
+TEST(ArtefactCache, LeastRecentlyUsedEntriesGoFirst) {
+  TempDir dir;
+  ArtefactCache cache(dir / "cache");
+  ASSERT_FALSE(bool(cache.checkUsable()));
+  // The size cap: the default, then the folder's file; an environment
+  // variable would override both (not set in this test's process unless the
+  // user set it: then skip the default's check).
+  std::string source;
+  bool envSet = std::getenv("ROMAC_CACHE_MAX_SIZE") != nullptr;
+  if (!envSet) {
+    auto limit = cache.getMaxSize(&source);
+    ASSERT_TRUE(bool(limit));
+    EXPECT_EQ(*limit, ArtefactCache::kDefaultMaxSize);
+    EXPECT_EQ(source, "the default");
+    ASSERT_FALSE(bool(cache.setMaxSize(0)));
+    limit = cache.getMaxSize(&source);
+    ASSERT_TRUE(bool(limit));
+    EXPECT_EQ(*limit, 0u);
+    EXPECT_EQ(source, dir / "cache/max-size");
+    writeFile(dir / "cache/max-size", "lots");
+    limit = cache.getMaxSize();
+    ASSERT_FALSE(bool(limit));
+    EXPECT_EQ(llvm::toString(limit.takeError()),
+              "'" + dir / "cache/max-size" +
+                  "': 'lots' is not a size (no number; e.g. 20G, 512M, "
+                  "1.5GiB, or 0 for no limit)");
+    EXPECT_TRUE(bool(cache.checkUsable())) << "a bad cap makes it unusable";
+    ASSERT_FALSE(bool(cache.setMaxSize(0)));
+  }
+
+  DialectRegistry registry;
+  registerRomacDialects(registry);
+  MLIRContext ctx(registry);
+  std::vector<float> w;
+  OwningOpRef<ModuleOp> module = parseWeightedMatmul(ctx, w);
+  ASSERT_TRUE(module);
+  auto compiled = compileObject(*module);
+  ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+  // Three entries used at known times: a two hours ago, b one hour ago, c
+  // now.
+  for (const char *name : {"a", "b", "c"}) {
+    auto stored = cache.store(name, *compiled, std::string("model ") + name);
+    ASSERT_TRUE(stored && *stored);
+  }
+  auto setUsed = [&](const char *name, int hoursAgo) {
+    std::string path = dir / ("cache/v1/entries/" + std::string(name));
+    auto t = std::chrono::system_clock::now() - std::chrono::hours(hoursAgo);
+    struct timespec times[2];
+    times[0].tv_sec = times[1].tv_sec = std::chrono::system_clock::to_time_t(t);
+    times[0].tv_nsec = times[1].tv_nsec = 0;
+    ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+  };
+  setUsed("a", 2);
+  setUsed("b", 1);
+  auto names = [&] {
+    std::vector<std::string> out;
+    auto entries = cache.listEntries();
+    EXPECT_TRUE(bool(entries));
+    if (entries)
+      for (const CacheEntryInfo &e : *entries)
+        out.push_back(e.name + ":" + e.about);
+    return out;
+  };
+  EXPECT_EQ(names(),
+            (std::vector<std::string>{"c:model c", "b:model b", "a:model a"}));
+  // A hit is a use: a becomes the most recent.
+  std::string note;
+  auto hit = cache.lookup("a", &note);
+  ASSERT_TRUE(hit && *hit);
+  EXPECT_EQ(names(),
+            (std::vector<std::string>{"a:model a", "c:model c", "b:model b"}));
+  auto entries = cache.listEntries();
+  ASSERT_TRUE(bool(entries));
+  uint64_t one = (*entries)[0].bytes;
+  EXPECT_GT(one, 1000u);
+  for (const CacheEntryInfo &e : *entries)
+    EXPECT_EQ(e.bytes, one) << "the same model in each entry";
+
+  // Room for two entries: the least recently used one (b) goes.
+  auto trimmed = cache.trim(2 * one);
+  ASSERT_TRUE(bool(trimmed));
+  EXPECT_EQ(trimmed->entries, 1u);
+  EXPECT_EQ(trimmed->bytes, one);
+  EXPECT_EQ(names(), (std::vector<std::string>{"a:model a", "c:model c"}));
+  // No cap: nothing goes. A cap below one entry: all but `keep` go.
+  trimmed = cache.trim(0);
+  ASSERT_TRUE(trimmed && trimmed->entries == 0);
+  trimmed = cache.trim(1, "a");
+  ASSERT_TRUE(trimmed && trimmed->entries == 1);
+  EXPECT_EQ(names(), (std::vector<std::string>{"a:model a"}));
+
+  // store() trims to the cap and keeps the entry it stored, even when that
+  // entry alone exceeds it. A staging folder older than a day goes too.
+  if (!envSet) {
+    ASSERT_FALSE(bool(cache.setMaxSize(one)));
+    ASSERT_FALSE(llvm::sys::fs::create_directories(dir / "cache/v1/tmp/old"));
+    ASSERT_FALSE(llvm::sys::fs::create_directories(dir / "cache/v1/tmp/new"));
+    std::string old = dir / "cache/v1/tmp/old";
+    struct timespec times[2] = {{0, 0}, {0, 0}};
+    times[0].tv_sec = times[1].tv_sec = std::time(nullptr) - 2 * 24 * 3600;
+    ASSERT_EQ(::utimensat(AT_FDCWD, old.c_str(), times, 0), 0);
+    auto stored = cache.store("d", *compiled);
+    ASSERT_TRUE(stored && *stored);
+    EXPECT_EQ(names(), (std::vector<std::string>{"d:"}));
+    EXPECT_FALSE(llvm::sys::fs::exists(old));
+    EXPECT_TRUE(llvm::sys::fs::exists(dir / "cache/v1/tmp/new"));
+    // clear() keeps the cap.
+    ASSERT_TRUE(bool(cache.clear()));
+    auto limit = cache.getMaxSize();
+    ASSERT_TRUE(limit && *limit == one);
+  }
 }
 
 TEST(ArtefactCache, LibraryWithPackedWeights) {

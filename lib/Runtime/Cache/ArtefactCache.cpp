@@ -29,9 +29,11 @@
 #include "llvm/Support/xxhash.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 
@@ -222,7 +224,169 @@ llvm::Expected<const void *> span(const llvm::MemoryBuffer &buffer,
   return static_cast<const void *>(buffer.getBufferStart() + offset);
 }
 
+/// Sets the modification time of `path` to now (an entry's last use);
+/// failures are ignored (a read-only cache still loads).
+void touch(const std::string &path) {
+  ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
+}
+
+/// The bytes of the regular files under `dir`.
+uint64_t folderBytes(const std::string &dir) {
+  uint64_t bytes = 0;
+  std::error_code ec;
+  for (llvm::sys::fs::recursive_directory_iterator it(dir, ec), end;
+       !ec && it != end; it.increment(ec)) {
+    struct stat st;
+    if (::lstat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode))
+      bytes += st.st_size;
+  }
+  return bytes;
+}
+
+std::chrono::system_clock::time_point
+modificationTime(const std::string &path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)
+    return {};
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::seconds(st.st_mtim.tv_sec) +
+          std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
+}
+
 } // namespace
+
+llvm::Expected<uint64_t> ArtefactCache::parseSize(llvm::StringRef text) {
+  llvm::StringRef t = text.trim();
+  auto bad = [&](const llvm::Twine &why) {
+    return makeStringError("'" + t + "' is not a size (" + why +
+                           "; e.g. 20G, 512M, 1.5GiB, or 0 for no limit)");
+  };
+  size_t digits = t.find_first_not_of("0123456789.");
+  llvm::StringRef number = t.take_front(digits),
+                  unit = t.drop_front(number.size()).trim();
+  double value;
+  if (number.empty() || number.getAsDouble(value) || !(value >= 0))
+    return bad("no number");
+  static const std::pair<llvm::StringRef, int> units[] = {
+      {"", 0},    {"b", 0},  {"k", 1},   {"kb", 1}, {"kib", 1},
+      {"m", 2},   {"mb", 2}, {"mib", 2}, {"g", 3},  {"gb", 3},
+      {"gib", 3}, {"t", 4},  {"tb", 4},  {"tib", 4}};
+  std::string lower = unit.lower();
+  const auto *found =
+      llvm::find_if(units, [&](const auto &u) { return u.first == lower; });
+  if (found == std::end(units))
+    return bad("unknown unit '" + unit + "'");
+  double bytes = value * std::pow(1024.0, found->second);
+  if (bytes >= 18e18)
+    return bad("too large");
+  return static_cast<uint64_t>(std::llround(bytes));
+}
+
+std::string ArtefactCache::formatSize(uint64_t bytes) {
+  static const char *units[] = {"KiB", "MiB", "GiB", "TiB"};
+  if (bytes < 1024)
+    return llvm::formatv("{0} B", bytes).str();
+  double value = bytes / 1024.0;
+  int u = 0;
+  while (value >= 1024 && u < 3) {
+    value /= 1024;
+    ++u;
+  }
+  return llvm::formatv("{0:f1} {1}", value, units[u]).str();
+}
+
+llvm::Expected<uint64_t> ArtefactCache::getMaxSize(std::string *source) const {
+  if (const char *env = std::getenv("ROMAC_CACHE_MAX_SIZE"); env && *env) {
+    if (source)
+      *source = "ROMAC_CACHE_MAX_SIZE";
+    llvm::Expected<uint64_t> size = parseSize(env);
+    if (!size)
+      return makeStringError("ROMAC_CACHE_MAX_SIZE: " +
+                             llvm::toString(size.takeError()));
+    return size;
+  }
+  std::string file = directory + "/max-size";
+  auto text = llvm::MemoryBuffer::getFile(file);
+  if (!text) {
+    if (source)
+      *source = "the default";
+    return kDefaultMaxSize;
+  }
+  if (source)
+    *source = file;
+  llvm::Expected<uint64_t> size = parseSize((*text)->getBuffer());
+  if (!size)
+    return llvm::createFileError(file, size.takeError());
+  return size;
+}
+
+llvm::Error ArtefactCache::setMaxSize(uint64_t bytes) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(directory))
+    return llvm::createFileError(directory, ec);
+  return writeAtomically(directory + "/max-size", std::to_string(bytes) + "\n");
+}
+
+llvm::Expected<std::vector<CacheEntryInfo>> ArtefactCache::listEntries() const {
+  std::vector<CacheEntryInfo> entries;
+  std::string root = directory + "/v1/entries";
+  if (!llvm::sys::fs::is_directory(root))
+    return entries;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(root, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (!llvm::sys::fs::is_directory(it->path()))
+      continue;
+    CacheEntryInfo info;
+    info.name = llvm::sys::path::filename(it->path()).str();
+    info.bytes = folderBytes(it->path());
+    info.lastUsed = modificationTime(it->path());
+    if (auto about = llvm::MemoryBuffer::getFile(it->path() + "/about.txt"))
+      info.about = (*about)->getBuffer().split('\n').first.str();
+    entries.push_back(std::move(info));
+  }
+  if (ec)
+    return llvm::createFileError(root, ec);
+  // Most recent first; equal times by name, so the order is the same on
+  // every call.
+  llvm::sort(entries, [](const CacheEntryInfo &a, const CacheEntryInfo &b) {
+    return a.lastUsed != b.lastUsed ? a.lastUsed > b.lastUsed : a.name < b.name;
+  });
+  return entries;
+}
+
+llvm::Expected<CacheTrimResult> ArtefactCache::trim(uint64_t limit,
+                                                    llvm::StringRef keep) {
+  CacheTrimResult result;
+  // Staging folders of processes that died while storing.
+  std::error_code ec;
+  auto dayAgo = std::chrono::system_clock::now() - std::chrono::hours(24);
+  for (llvm::sys::fs::directory_iterator it(directory + "/v1/tmp", ec), end;
+       !ec && it != end; it.increment(ec))
+    if (modificationTime(it->path()) < dayAgo)
+      llvm::sys::fs::remove_directories(it->path());
+  if (limit == 0)
+    return result;
+  llvm::Expected<std::vector<CacheEntryInfo>> entries = listEntries();
+  if (!entries)
+    return entries.takeError();
+  uint64_t total = 0;
+  for (const CacheEntryInfo &e : *entries)
+    total += e.bytes;
+  for (const CacheEntryInfo &e : llvm::reverse(*entries)) {
+    if (total <= limit)
+      break;
+    if (e.name == keep)
+      continue;
+    if (std::error_code rm = llvm::sys::fs::remove_directories(
+            directory + "/v1/entries/" + e.name))
+      return llvm::createFileError(directory + "/v1/entries/" + e.name, rm);
+    total -= e.bytes;
+    ++result.entries;
+    result.bytes += e.bytes;
+  }
+  return result;
+}
 
 void ArtefactKey::add(llvm::StringRef name, llvm::StringRef value) {
   text += name.str() + " " + value.str() + "\n";
@@ -250,6 +414,9 @@ llvm::Error ArtefactCache::checkUsable() {
   if (llvm::sys::fs::access(directory + "/v1/entries",
                             llvm::sys::fs::AccessMode::Write))
     return makeStringError(directory + ": the cache folder is not writable");
+  llvm::Expected<uint64_t> limit = getMaxSize();
+  if (!limit)
+    return limit.takeError();
   return llvm::Error::success();
 }
 
@@ -381,11 +548,13 @@ ArtefactCache::lookup(llvm::StringRef name, std::string *note) {
     llvm::sys::fs::remove_directories(dir);
     return nullptr;
   }
+  touch(dir);
   return Executable::load(dir + "/model.so", weights, std::move(keepAlive));
 }
 
 llvm::Expected<std::unique_ptr<Executable>>
-ArtefactCache::store(llvm::StringRef name, const CompiledObject &compiled) {
+ArtefactCache::store(llvm::StringRef name, const CompiledObject &compiled,
+                     llvm::StringRef about) {
   if (llvm::Error e = checkUsable())
     return std::move(e);
   llvm::SmallString<256> staging;
@@ -431,6 +600,10 @@ ArtefactCache::store(llvm::StringRef name, const CompiledObject &compiled) {
       return std::move(e);
   if (llvm::Error e = writeAtomically(stage + "/entry.txt", printEntry(entry)))
     return std::move(e);
+  if (!about.empty())
+    if (llvm::Error e = writeAtomically(stage + "/about.txt",
+                                        about.split('\n').first.str() + "\n"))
+      return std::move(e);
 
   // Into place. An entry of that name that verifies (another process put it
   // there since our lookup) is as good as ours; one that does not is
@@ -447,6 +620,15 @@ ArtefactCache::store(llvm::StringRef name, const CompiledObject &compiled) {
     if (std::error_code ec = llvm::sys::fs::rename(stage, dir))
       return llvm::createFileError(dir, ec);
   }
+  touch(dir);
+  // Room for the new entry. A failure to trim leaves a cache too big, which
+  // is no reason to fail the run.
+  llvm::Expected<uint64_t> limit = getMaxSize();
+  if (!limit)
+    return limit.takeError();
+  llvm::Expected<CacheTrimResult> trimmed = trim(*limit, name);
+  if (!trimmed)
+    llvm::consumeError(trimmed.takeError());
   std::string note;
   llvm::Expected<std::unique_ptr<Executable>> exe = lookup(name, &note);
   if (exe && !*exe)
