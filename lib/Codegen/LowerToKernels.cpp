@@ -27,6 +27,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include <cstring>
 #include <limits>
@@ -314,6 +315,82 @@ std::optional<SmallVector<int64_t>> matchMaxPool(linalg::GenericOp op) {
       window.getDimSize(0), window.getDimSize(1), sh, sw, dh, dw};
 }
 
+/// Whether `value` is the constant +0.0 or -0.0 (x + either is x, but for
+/// the sign of a zero).
+bool isZeroConstant(Value value) {
+  auto constant = value.getDefiningOp<arith::ConstantOp>();
+  auto attr = constant ? dyn_cast<FloatAttr>(constant.getValue()) : nullptr;
+  return attr && attr.getValue().isZero();
+}
+
+/// The per-channel bias the output of the convolution `op` starts as: the
+/// linalg.generic before it that writes bias[c] (or bias[c] + 0.0) to every
+/// element of that very buffer, c being its dim 1, with only ops without
+/// memory effects between the two. romac-fuse-into-contractions makes the
+/// bias a convolution's start this way; the kernel can add it instead.
+linalg::GenericOp matchBiasStart(linalg::LinalgOp op) {
+  Value out = op.getDpsInitOperand(0)->get();
+  Operation *prev = op->getPrevNode();
+  while (prev && isMemoryEffectFree(prev))
+    prev = prev->getPrevNode();
+  auto generic = dyn_cast_or_null<linalg::GenericOp>(prev);
+  if (!generic || generic.getNumDpsInputs() != 1 ||
+      generic.getNumDpsInits() != 1 || generic.getDpsInits()[0] != out ||
+      !generic.hasPureBufferSemantics() ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      generic.getNumLoops() != 4)
+    return nullptr;
+  auto biasType = dyn_cast<MemRefType>(generic.getDpsInputs()[0].getType());
+  if (!biasType || biasType.getRank() != 1 ||
+      !biasType.getElementType().isF32())
+    return nullptr;
+  MLIRContext *ctx = op->getContext();
+  SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+  if (maps[1] != AffineMap::getMultiDimIdentityMap(4, ctx) ||
+      maps[0] != AffineMap::get(4, 0, getAffineDimExpr(1, ctx)))
+    return nullptr;
+  // The body: yield %in, or yield %in + 0.0.
+  Block &body = generic.getRegion().front();
+  Value in = body.getArgument(0);
+  Value yielded = body.getTerminator()->getOperand(0);
+  if (yielded == in)
+    return generic;
+  auto add = yielded.getDefiningOp<arith::AddFOp>();
+  if (!add || add->getBlock() != &body || body.getOperations().size() != 2)
+    return nullptr;
+  if ((add.getLhs() == in && isZeroConstant(add.getRhs())) ||
+      (add.getRhs() == in && isZeroConstant(add.getLhs())))
+    return generic;
+  return nullptr;
+}
+
+/// Every convolution (f32 or bf16 products) and depthwise convolution whose
+/// output starts as its bias broadcast (matchBiasStart), mapped to the
+/// bias: the broadcast is erased and the op overwrites its output, so the
+/// `_bias_fused` kernel adds the bias as it stores (the output is not
+/// written with the bias first and read back).
+llvm::DenseMap<Operation *, Value> takeBiasStarts(ModuleOp module,
+                                                  StringRef gemm) {
+  llvm::DenseMap<Operation *, Value> biases;
+  SmallVector<linalg::GenericOp> broadcasts;
+  module.walk([&](linalg::LinalgOp op) {
+    bool conv =
+        isa<linalg::Conv2DNchwFchwOp>(*op) && getProducts(op, gemm) != "i8";
+    if (!hasF32Buffers(op) ||
+        !(conv || isa<linalg::DepthwiseConv2DNchwChwOp>(*op)))
+      return;
+    if (linalg::GenericOp broadcast = matchBiasStart(op)) {
+      biases[op] = broadcast.getDpsInputs()[0];
+      broadcasts.push_back(broadcast);
+      op->setAttr(romac::RomacDialect::getOverwriteAttrName(),
+                  UnitAttr::get(op->getContext()));
+    }
+  });
+  for (linalg::GenericOp broadcast : broadcasts)
+    broadcast.erase();
+  return biases;
+}
+
 struct LowerToKernelsPass
     : public romac::impl::RomacLowerToKernelsPassBase<LowerToKernelsPass> {
   using Base::Base;
@@ -339,6 +416,7 @@ struct LowerToKernelsPass
       rewriter.setInsertionPoint(pool);
       (void)linalg::generalizeNamedOp(rewriter, pool);
     }
+    llvm::DenseMap<Operation *, Value> biases = takeBiasStarts(module, gemm);
     SmallVector<linalg::LinalgOp> ops;
     module.walk([&](linalg::LinalgOp op) {
       if (hasF32Buffers(op))
@@ -373,21 +451,51 @@ struct LowerToKernelsPass
         // The filter's packed copy is kept between calls when it is a
         // weight.
         int64_t constantFilter = isConstantBuffer(conv.getInputs()[1]);
+        SmallVector<int64_t> scalars = {strides[0], strides[1], dilations[0],
+                                        dilations[1], constantFilter};
+        if (Value bias = biases.lookup(op)) {
+          replaceByCall(op,
+                        getOrDeclareKernel(
+                            module, "romac_conv2d_nchw_fchw_bias", {4, 4, 4, 1},
+                            5, 0, true, getProducts(op, gemm)),
+                        scalars, {}, {},
+                        ValueRange{conv.getInputs()[0], conv.getInputs()[1],
+                                   conv.getOutputs()[0], bias});
+          continue;
+        }
         replaceByCall(op,
                       getOrDeclareKernel(
                           module, "romac_conv2d_nchw_fchw", {4, 4, 4}, 5, 0,
                           getFused(op).has_value(), getProducts(op, gemm)),
-                      {strides[0], strides[1], dilations[0], dilations[1],
-                       constantFilter});
+                      scalars);
       } else if (auto conv = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(*op)) {
         auto strides = llvm::to_vector(conv.getStrides().getValues<int64_t>());
         auto dilations =
             llvm::to_vector(conv.getDilations().getValues<int64_t>());
-        replaceByCall(
-            op,
-            getOrDeclareKernel(module, "romac_depthwise_conv2d_nchw_chw",
-                               {4, 3, 4}, 4, 0, getFused(op).has_value()),
-            {strides[0], strides[1], dilations[0], dilations[1]});
+        SmallVector<int64_t> scalars = {strides[0], strides[1], dilations[0],
+                                        dilations[1]};
+        // An implicitly padded input (romac-implicit-pads): the kernel
+        // that pads.
+        auto pad = op->getAttrOfType<DenseI64ArrayAttr>(
+            romac::RomacDialect::getInputPadAttrName());
+        if (pad)
+          scalars.append(pad.asArrayRef().begin(), pad.asArrayRef().end());
+        std::string name = pad ? "romac_depthwise_conv2d_nchw_chw_padded"
+                               : "romac_depthwise_conv2d_nchw_chw";
+        if (Value bias = biases.lookup(op)) {
+          replaceByCall(op,
+                        getOrDeclareKernel(module, name + "_bias", {4, 3, 4, 1},
+                                           scalars.size(), 0, true),
+                        scalars, {}, {},
+                        ValueRange{conv.getInputs()[0], conv.getInputs()[1],
+                                   conv.getOutputs()[0], bias});
+          continue;
+        }
+        replaceByCall(op,
+                      getOrDeclareKernel(module, name, {4, 3, 4},
+                                         scalars.size(), 0,
+                                         getFused(op).has_value()),
+                      scalars);
       } else if (auto generic = dyn_cast<linalg::GenericOp>(*op)) {
         if (std::optional<SmallVector<int64_t>> pool = matchMaxPool(generic))
           replaceByCall(
@@ -415,6 +523,17 @@ struct LowerToKernelsPass
                         {rank, rank, rank, rank}, 0, 1, false, gemm),
                     {}, {op.getScale().convertToFloat()});
     }
+    // An implicitly padded input means nothing to the loop lowering.
+    WalkResult padded = module.walk([](Operation *op) {
+      if (!op->hasAttr(romac::RomacDialect::getInputPadAttrName()))
+        return WalkResult::advance();
+      op->emitError() << "romac-lower-to-kernels: an op with "
+                      << romac::RomacDialect::getInputPadAttrName()
+                      << " that no kernel computes";
+      return WalkResult::interrupt();
+    });
+    if (padded.wasInterrupted())
+      return signalPassFailure();
     // What no kernel took gets its epilogue as loops of their own.
     module.walk([](linalg::LinalgOp op) {
       if (std::optional<Fused> fused = getFused(op);

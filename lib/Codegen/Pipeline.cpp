@@ -84,6 +84,9 @@ void romac::buildCodegenBufferizePipeline(
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::buildBufferDeallocationPipeline(pm);
+  // A depthwise convolution reads its input unpadded; the kernel pads.
+  if (options.kernels)
+    pm.addNestedPass<func::FuncOp>(createRomacImplicitPadsPass());
   // Memory follows liveness: each buffer is freed after its last use, not
   // at the end of @main.
   pm.addNestedPass<func::FuncOp>(createRomacEarlyDeallocPass());

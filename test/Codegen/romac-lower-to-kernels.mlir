@@ -229,3 +229,65 @@ func.func @attention(%q: memref<2x6x8xf32>, %k: memref<2x9x8xf32>, %v: memref<2x
   romac.attention ins(%q, %k, %v : memref<2x6x8xf32>, memref<2x9x8xf32>, memref<2x9x4xf32>) outs(%o : memref<2x6x4xf32>) {scale = 0.125 : f32}
   return
 }
+
+// -----
+
+// A convolution whose output starts as its bias broadcast (the generic
+// romac-fuse-into-contractions leaves before it): the broadcast is gone and
+// the `_bias_fused` kernel adds the bias and overwrites the output (1),
+// with the convolution's own epilogue (scale 1, clamp to [0, 6]). So for
+// a depthwise convolution. A broadcast with a memory write between it and
+// the convolution, or one that adds something else, stays.
+// CHECK-LABEL: func.func @bias_start
+// CHECK-NOT: linalg.generic
+// CHECK: %[[B:.*]] = memref.cast %arg2 : memref<8xf32> to memref<?xf32, strided<[?], offset: ?>>
+// CHECK: %[[CONSTANT:.*]] = arith.constant 0 : i64
+// CHECK-NEXT: %[[ONE:.*]] = arith.constant 1 : i64
+// CHECK-NEXT: %[[SCALE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT: %[[LO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT: %[[HI:.*]] = arith.constant 6.000000e+00 : f32
+// CHECK-NEXT: call @romac_conv2d_nchw_fchw_bias_fused_f32(%{{.*}}, %{{.*}}, %{{.*}}, %[[B]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[CONSTANT]], %[[ONE]], %[[SCALE]], %[[LO]], %[[HI]])
+// CHECK: call @romac_depthwise_conv2d_nchw_chw_bias_fused_f32(
+func.func @bias_start(%x: memref<1x3x6x6xf32>, %w: memref<8x3x3x3xf32>, %b: memref<8xf32>, %y: memref<1x8x4x4xf32>, %dw: memref<8x3x3xf32>, %z: memref<1x8x2x2xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d1)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%b : memref<8xf32>) outs(%y : memref<1x8x4x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %zero : f32
+    linalg.yield %s : f32
+  }
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>, romac.clamp = array<f32: 0.0, 6.0>}
+    ins(%x, %w : memref<1x3x6x6xf32>, memref<8x3x3x3xf32>) outs(%y : memref<1x8x4x4xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d1)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%b : memref<8xf32>) outs(%z : memref<1x8x2x2xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%y, %dw : memref<1x8x4x4xf32>, memref<8x3x3xf32>) outs(%z : memref<1x8x2x2xf32>)
+  return
+}
+
+// CHECK-LABEL: func.func @bias_start_kept
+// CHECK: linalg.generic
+// CHECK: linalg.fill
+// CHECK: call @romac_conv2d_nchw_fchw_f32(
+// CHECK: linalg.generic
+// CHECK: arith.mulf
+// CHECK: call @romac_conv2d_nchw_fchw_f32(
+func.func @bias_start_kept(%x: memref<1x3x6x6xf32>, %w: memref<8x3x3x3xf32>, %b: memref<8xf32>, %y: memref<1x8x4x4xf32>, %t: memref<4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d1)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%b : memref<8xf32>) outs(%y : memref<1x8x4x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.fill ins(%zero : f32) outs(%t : memref<4xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x3x6x6xf32>, memref<8x3x3x3xf32>) outs(%y : memref<1x8x4x4xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d1)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%b : memref<8xf32>) outs(%y : memref<1x8x4x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.mulf %in, %out : f32
+    linalg.yield %s : f32
+  }
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x3x6x6xf32>, memref<8x3x3x3xf32>) outs(%y : memref<1x8x4x4xf32>)
+  return
+}

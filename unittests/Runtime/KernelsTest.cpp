@@ -328,9 +328,174 @@ TEST_P(KernelsTest, DepthwiseConvMatchesNaiveLoops) {
   }
 }
 
+TEST_P(KernelsTest, DepthwiseConvPadsImplicitly) {
+  // romac-implicit-pads: the kernel reads the unpadded input and treats
+  // rows and columns outside it as zeros. 3x3 with stride 1 or 2 takes the
+  // ISA's flattened kernel (narrow and wide rows, odd widths, padding only
+  // below and right, several row blocks of a tall plane); 5x5, a dilation
+  // and a transposed-in-memory input take the copy per block. The output
+  // is a tile at (1, 2) of larger planes; plain accumulation, then the
+  // fused epilogue (overwrite, scale, clamp).
+  struct Case {
+    int64_t n, c, ih, iw, oh, ow, k, s, d, top, left;
+    bool transposedInput;
+  };
+  for (Case t : {Case{1, 3, 7, 7, 7, 7, 3, 1, 1, 1, 1, false},
+                 Case{2, 5, 14, 17, 14, 17, 3, 1, 1, 1, 1, false},
+                 Case{1, 2, 56, 56, 56, 56, 3, 1, 1, 1, 1, false},
+                 Case{1, 2, 300, 40, 300, 40, 3, 1, 1, 1, 1, false},
+                 Case{1, 3, 28, 28, 14, 14, 3, 2, 1, 1, 1, false},
+                 Case{1, 2, 15, 29, 8, 15, 3, 2, 1, 1, 1, false},
+                 Case{1, 2, 13, 13, 7, 7, 3, 2, 1, 0, 0, false},
+                 Case{1, 2, 112, 112, 56, 56, 3, 2, 1, 1, 1, false},
+                 Case{1, 2, 11, 11, 11, 11, 5, 1, 1, 2, 2, false},
+                 Case{1, 2, 12, 20, 12, 20, 3, 1, 2, 2, 2, false},
+                 Case{1, 3, 9, 9, 9, 9, 3, 1, 1, 1, 1, true}}) {
+    std::string what =
+        "c=" + std::to_string(t.c) + " " + std::to_string(t.ih) + "x" +
+        std::to_string(t.iw) + " k=" + std::to_string(t.k) +
+        " s=" + std::to_string(t.s) + " d=" + std::to_string(t.d) +
+        " pad=" + std::to_string(t.top) + "," + std::to_string(t.left) +
+        (t.transposedInput ? " transposed" : "");
+    std::vector<float> in = makeRandom(t.n * t.c * t.ih * t.iw, 51),
+                       w = makeRandom(t.c * t.k * t.k, 52);
+    int64_t ph = t.oh + 2, pw = t.ow + 3, plane = t.ih * t.iw;
+    auto at = [&](int64_t b, int64_t ch, int64_t y, int64_t x) -> double {
+      if (y < 0 || y >= t.ih || x < 0 || x >= t.iw)
+        return 0.0;
+      int64_t base = (b * t.c + ch) * plane;
+      return in[base + (t.transposedInput ? x * t.ih + y : y * t.iw + x)];
+    };
+    auto iv = t.transposedInput
+                  ? makeView<RomacMemref4F32>(in, 0, {t.n, t.c, t.ih, t.iw},
+                                              {t.c * plane, plane, 1, t.ih})
+                  : makeView<RomacMemref4F32>(in, 0, {t.n, t.c, t.ih, t.iw},
+                                              {t.c * plane, plane, t.iw, 1});
+    auto wv =
+        makeView<RomacMemref3F32>(w, 0, {t.c, t.k, t.k}, {t.k * t.k, t.k, 1});
+    for (bool fused : {false, true}) {
+      std::vector<float> out = makeRandom(t.n * t.c * ph * pw, 53);
+      std::vector<float> want = out;
+      for (int64_t b = 0; b < t.n; ++b)
+        for (int64_t ch = 0; ch < t.c; ++ch)
+          for (int64_t y = 0; y < t.oh; ++y)
+            for (int64_t x = 0; x < t.ow; ++x) {
+              double sum = 0;
+              for (int64_t ky = 0; ky < t.k; ++ky)
+                for (int64_t kx = 0; kx < t.k; ++kx)
+                  sum += double(w[(ch * t.k + ky) * t.k + kx]) *
+                         at(b, ch, y * t.s + ky * t.d - t.top,
+                            x * t.s + kx * t.d - t.left);
+              float &o = want[((b * t.c + ch) * ph + y + 1) * pw + x + 2];
+              o = fused ? std::min(std::max(float(0.5 * sum), -0.25f), 0.25f)
+                        : float(o + sum);
+            }
+      auto ov = makeView<RomacMemref4F32>(out, pw + 2, {t.n, t.c, t.oh, t.ow},
+                                          {t.c * ph * pw, ph * pw, pw, 1});
+      if (fused)
+        _mlir_ciface_romac_depthwise_conv2d_nchw_chw_padded_fused_f32(
+            &iv, &wv, &ov, t.s, t.s, t.d, t.d, t.top, t.left, 1, 0.5f, -0.25f,
+            0.25f);
+      else
+        _mlir_ciface_romac_depthwise_conv2d_nchw_chw_padded_f32(
+            &iv, &wv, &ov, t.s, t.s, t.d, t.d, t.top, t.left);
+      EXPECT_LT(maxError(out, want), 1e-5) << what << (fused ? " fused" : "");
+    }
+  }
+}
+
 /// min(max(v, lo), hi), NaN kept: the activation the `_clamp` kernels fuse.
 float clampNaive(float v, float lo, float hi) {
   return std::isnan(v) ? v : std::min(std::max(v, lo), hi);
+}
+
+TEST_P(KernelsTest, ConvolutionsAddTheirBias) {
+  // The `_bias_fused` kernels: out = clamp(scale * ((overwrite ? 0 : out)
+  // + bias[c] + sum)). Convolutions through the direct GEMM (a 1x1, a
+  // strided 3x3 whose output rows are padded, so tiles span rows, batch 2)
+  // and through Winograd (3x3, stride 1, 16 channels: the output starts as
+  // the bias); depthwise convolutions with an explicit input and with an
+  // implicitly padded one (3x3 stride 1 and 2, 5x5). Overwriting a NaN
+  // output (the padding columns kept) and accumulating onto it.
+  constexpr float inf = std::numeric_limits<float>::infinity();
+  struct Case {
+    int64_t n, c, h, w, f, k, s, pad;
+    bool depthwise;
+  };
+  for (Case t : {Case{1, 24, 14, 14, 40, 1, 1, 0, false},
+                 Case{2, 5, 15, 15, 7, 3, 2, 0, false},
+                 Case{1, 16, 12, 12, 16, 3, 1, 0, false},
+                 Case{1, 6, 9, 20, 6, 3, 1, 0, true},
+                 Case{2, 3, 14, 14, 3, 3, 1, 1, true},
+                 Case{1, 4, 15, 15, 4, 3, 2, 1, true},
+                 Case{1, 2, 11, 11, 2, 5, 1, 2, true}}) {
+    std::string what =
+        std::string(t.depthwise ? "depthwise" : "conv") +
+        " c=" + std::to_string(t.c) + " k=" + std::to_string(t.k) +
+        " s=" + std::to_string(t.s) + " pad=" + std::to_string(t.pad);
+    int64_t oh = (t.h + 2 * t.pad - t.k) / t.s + 1,
+            ow = (t.w + 2 * t.pad - t.k) / t.s + 1, ldo = ow + 3;
+    int64_t perFilter = t.depthwise ? 1 : t.c;
+    std::vector<float> in = makeRandom(t.n * t.c * t.h * t.w, 71),
+                       w = makeRandom(t.f * perFilter * t.k * t.k, 72),
+                       bias = makeRandom(t.f, 73),
+                       start = makeRandom(t.n * t.f * oh * ldo, 74);
+    std::vector<double> sums(start.size(), 0.0);
+    for (int64_t b = 0; b < t.n; ++b)
+      for (int64_t f = 0; f < t.f; ++f)
+        for (int64_t y = 0; y < oh; ++y)
+          for (int64_t x = 0; x < ow; ++x) {
+            double sum = 0;
+            for (int64_t c = 0; c < perFilter; ++c)
+              for (int64_t i = 0; i < t.k; ++i)
+                for (int64_t j = 0; j < t.k; ++j) {
+                  int64_t yy = y * t.s + i - t.pad, xx = x * t.s + j - t.pad;
+                  if (yy < 0 || yy >= t.h || xx < 0 || xx >= t.w)
+                    continue;
+                  int64_t ch = t.depthwise ? f : c;
+                  sum += double(in[((b * t.c + ch) * t.h + yy) * t.w + xx]) *
+                         w[((f * perFilter + c) * t.k + i) * t.k + j];
+                }
+            sums[((b * t.f + f) * oh + y) * ldo + x] = sum + bias[f];
+          }
+    auto iv = makeView<RomacMemref4F32>(in, 0, {t.n, t.c, t.h, t.w},
+                                        {t.c * t.h * t.w, t.h * t.w, t.w, 1});
+    auto bv = makeView<RomacMemref1F32>(bias, 0, {t.f}, {1});
+    for (bool overwrite : {true, false}) {
+      float scale = overwrite ? 0.5f : 1.0f, lo = overwrite ? -1.0f : -inf,
+            hi = overwrite ? 2.0f : inf;
+      std::vector<float> out = start, want(start.size());
+      for (size_t i = 0; i < start.size(); ++i) {
+        bool inside = int64_t(i % ldo) < ow;
+        if (overwrite && inside)
+          out[i] = NAN;
+        want[i] = !inside     ? start[i]
+                  : overwrite ? clampNaive(float(0.5 * sums[i]), lo, hi)
+                              : float(start[i] + sums[i]);
+      }
+      auto ov = makeView<RomacMemref4F32>(out, 0, {t.n, t.f, oh, ow},
+                                          {t.f * oh * ldo, oh * ldo, ldo, 1});
+      if (!t.depthwise) {
+        auto wv = makeView<RomacMemref4F32>(
+            w, 0, {t.f, t.c, t.k, t.k}, {t.c * t.k * t.k, t.k * t.k, t.k, 1});
+        _mlir_ciface_romac_conv2d_nchw_fchw_bias_fused_f32(
+            &iv, &wv, &ov, &bv, t.s, t.s, 1, 1, /*constantFilter=*/1, overwrite,
+            scale, lo, hi);
+      } else {
+        auto wv = makeView<RomacMemref3F32>(w, 0, {t.f, t.k, t.k},
+                                            {t.k * t.k, t.k, 1});
+        if (t.pad)
+          _mlir_ciface_romac_depthwise_conv2d_nchw_chw_padded_bias_fused_f32(
+              &iv, &wv, &ov, &bv, t.s, t.s, 1, 1, t.pad, t.pad, overwrite,
+              scale, lo, hi);
+        else
+          _mlir_ciface_romac_depthwise_conv2d_nchw_chw_bias_fused_f32(
+              &iv, &wv, &ov, &bv, t.s, t.s, 1, 1, overwrite, scale, lo, hi);
+      }
+      EXPECT_LT(maxError(out, want), 2e-5)
+          << what << (overwrite ? " overwrite" : " accumulate");
+    }
+  }
 }
 
 /// maxError() where a NaN must meet a NaN (and counts as equal to it).
@@ -1146,6 +1311,12 @@ TEST(KernelsSymbols, EveryEntryPointIsListed) {
         "_mlir_ciface_romac_batch_matmul_f32",
         "_mlir_ciface_romac_conv2d_nchw_fchw_f32",
         "_mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32",
+        "_mlir_ciface_romac_depthwise_conv2d_nchw_chw_padded_f32",
+        "_mlir_ciface_romac_depthwise_conv2d_nchw_chw_padded_fused_f32",
+        "_mlir_ciface_romac_conv2d_nchw_fchw_bias_fused_f32",
+        "_mlir_ciface_romac_conv2d_nchw_fchw_bias_fused_bf16",
+        "_mlir_ciface_romac_depthwise_conv2d_nchw_chw_bias_fused_f32",
+        "_mlir_ciface_romac_depthwise_conv2d_nchw_chw_padded_bias_fused_f32",
         "_mlir_ciface_romac_maxpool2d_nchw_f32",
         "_mlir_ciface_romac_attention_f32",
         "_mlir_ciface_romac_matmul_bf16",

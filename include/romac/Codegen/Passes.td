@@ -477,6 +477,44 @@ def RomacFuseIntoContractionsPass
                            "::mlir::arith::ArithDialect"];
 }
 
+def RomacImplicitPadsPass
+    : Pass<"romac-implicit-pads", "::mlir::func::FuncOp"> {
+  let summary = "A depthwise convolution reads the source of its zero-padded "
+                "input copy; the kernel pads implicitly";
+  let description = [{
+    On buffers, a `tensor.pad` with zeros is an allocation filled with
+    zeros (`linalg.fill` or `linalg.map`) and a `memref.copy` of the source
+    into a subview of its interior. When such a buffer is read by one
+    `linalg.depthwise_conv_2d_nchw_chw` and nothing else, in one block, the
+    pad covers only rows and columns (offsets [0, 0, top, left], all of the
+    batch and channels, unit strides), and nothing may write the source
+    between the copy and the convolution, the convolution reads the source
+    (cast to a fully dynamic strided memref: its static shapes no longer
+    relate input and output) and gets `romac.input_pad = array<i64: top,
+    left>`; the fill, the copy and the buffer are erased.
+    romac-lower-to-kernels calls `@romac_depthwise_conv2d_nchw_chw_padded`
+    for it, whose kernel treats rows and columns outside the input as zeros.
+    The attribute changes what the op computes, so this pass runs only in
+    the pipeline that lowers to the kernels, just before the deallocations
+    are moved (the source now lives until the convolution).
+
+    Example:
+
+    ```mlir
+    %p = memref.alloc() : memref<1x8x10x10xf32>
+    linalg.fill ins(%zero : f32) outs(%p : memref<1x8x10x10xf32>)
+    %i = memref.subview %p[0, 0, 1, 1] [1, 8, 8, 8] [1, 1, 1, 1]
+    memref.copy %x, %i
+    linalg.depthwise_conv_2d_nchw_chw ins(%p, %w) outs(%y)
+    // becomes
+    %c = memref.cast %x : ... to memref<?x?x?x?xf32, strided<[?, ?, ?, ?], offset: ?>>
+    linalg.depthwise_conv_2d_nchw_chw {romac.input_pad = array<i64: 1, 1>}
+        ins(%c, %w) outs(%y)
+    ```
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def RomacEarlyDeallocPass
     : Pass<"romac-early-dealloc", "::mlir::func::FuncOp"> {
   let summary = "Move each buffer's dealloc to just after its last use";

@@ -104,6 +104,7 @@ extern "C" {
     int64_t sizes[N];                                                          \
     int64_t strides[N];                                                        \
   }
+ROMAC_MEMREF_F32(1);
 ROMAC_MEMREF_F32(2);
 ROMAC_MEMREF_F32(3);
 ROMAC_MEMREF_F32(4);
@@ -170,6 +171,49 @@ void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32(
     RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
     int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
     int64_t overwrite, float scale, float lo, float hi);
+
+/// The depthwise convolution of an implicitly zero-padded input
+/// (romac-implicit-pads): `in` is the unpadded input, and the window of
+/// output (oh, ow) starts at input row oh * strideH - padTop and column
+/// ow * strideW - padLeft; rows and columns outside `in` are zeros. The
+/// output's sizes say how far the padding reaches down and right. Plain
+/// and with the fused epilogue above.
+void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_padded_f32(
+    RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
+    int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
+    int64_t padTop, int64_t padLeft);
+void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_padded_fused_f32(
+    RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
+    int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
+    int64_t padTop, int64_t padLeft, int64_t overwrite, float scale, float lo,
+    float hi);
+
+/// The convolutions with a bias fused (romac-lower-to-kernels, when the
+/// output starts as a per-channel bias broadcast): the `_fused` kernels'
+/// operands and epilogue, and `bias` (one float per output channel) is
+/// added to each output once, with its first block of the reduction, so
+/// the output is neither written with the bias first nor read back: out =
+/// min(max(scale * ((overwrite ? 0 : out) + bias[c] + sum), lo), hi).
+/// `_bf16`: bfloat16 products, as the conv2d_bf16 kernels.
+void _mlir_ciface_romac_conv2d_nchw_fchw_bias_fused_f32(
+    RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
+    RomacMemref1F32 *bias, int64_t strideH, int64_t strideW, int64_t dilH,
+    int64_t dilW, int64_t constantFilter, int64_t overwrite, float scale,
+    float lo, float hi);
+void _mlir_ciface_romac_conv2d_nchw_fchw_bias_fused_bf16(
+    RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
+    RomacMemref1F32 *bias, int64_t strideH, int64_t strideW, int64_t dilH,
+    int64_t dilW, int64_t constantFilter, int64_t overwrite, float scale,
+    float lo, float hi);
+void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_bias_fused_f32(
+    RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
+    RomacMemref1F32 *bias, int64_t strideH, int64_t strideW, int64_t dilH,
+    int64_t dilW, int64_t overwrite, float scale, float lo, float hi);
+void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_padded_bias_fused_f32(
+    RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
+    RomacMemref1F32 *bias, int64_t strideH, int64_t strideW, int64_t dilH,
+    int64_t dilW, int64_t padTop, int64_t padLeft, int64_t overwrite,
+    float scale, float lo, float hi);
 
 /// The matmul, batch_matmul and convolution with bfloat16 products
 /// (`romac run --precision bf16`): the same operands, outputs and epilogues

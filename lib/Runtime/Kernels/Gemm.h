@@ -85,12 +85,18 @@ struct Clamp {
 
 /// What a fused kernel does besides C += A * B (romac-fuse-into-contractions):
 /// `overwrite` ignores C's old values (C = A * B: no zero fill, no read of
-/// C); then C = clamp(scale * C) where the last block of k is stored.
+/// C); `bias` adds bias[i * biasStride] to row i (an output channel) once,
+/// with the first block of k (the bias the output would otherwise start
+/// as: no pass that writes it, no read of it); then C = clamp(scale * C)
+/// where the last block of k is stored. In a depthwise plane's epilogue
+/// (DepthwisePlane, PaddedDepthwise) `bias` points at the plane's own.
 struct Epilogue {
   bool overwrite;
   float scale;
   bool hasClamp;
   Clamp clamp;
+  const float *bias = nullptr;
+  int64_t biasStride = 0;
 };
 
 /// The precision of a contraction's products: fp32, or bfloat16 operands
@@ -175,6 +181,50 @@ struct DepthwisePlane {
   /// window's max), NaN kept; `w` and `epilogue` unused.
   bool max = false;
 };
+
+/// A block of output rows of a 3x3 depthwise convolution, stride 1 or 2,
+/// dilation 1, of an implicitly zero-padded input plane
+/// (DepthwiseMicro.inc, runDepthwisePadded3x3): out(oy, ox) [+]= sum
+/// w(ky, kx) * in(oy * stride + ky - padTop, ox * stride + kx - padLeft),
+/// zero outside the input. Rows and columns of `in` and `out` are
+/// contiguous. The rows are copied into `scratch` with their zeros so that
+/// every output row, however narrow, continues the previous one: the
+/// vectors run over the flattened block, not row by row, and a stride of 2
+/// reads rows and columns split by parity, so every tap is a plain load.
+struct PaddedDepthwise {
+  const float *in;
+  int64_t inRowStride, inHeight, inWidth;
+  const float *w;
+  int64_t wRowStride, wColStride;
+  float *out;
+  int64_t outRowStride, ow, stride, padTop, padLeft;
+  /// Overwrite, scale and clamp as DepthwisePlane's; null: accumulate.
+  const Epilogue *epilogue;
+  /// getPaddedDepthwiseScratch(ow, rows, stride) floats.
+  float *scratch;
+};
+
+/// The flattened pitch of a block's rows: each output row of ow outputs
+/// continues the previous one after 2 (stride 1) or 1 (stride 2) outputs
+/// that are computed and dropped.
+inline int64_t getPaddedDepthwisePitch(int64_t ow, int64_t stride) {
+  return stride == 1 ? ow + 2 : ow + 1;
+}
+
+/// The floats PaddedDepthwise::scratch holds for `rows` output rows: the
+/// copied input (one array for stride 1; four arrays, rows and columns by
+/// parity, for stride 2) and the flattened sums, each
+/// with room for a vector's overrun.
+inline int64_t getPaddedDepthwiseScratch(int64_t ow, int64_t rows,
+                                         int64_t stride) {
+  constexpr int64_t kSlack = 64;
+  int64_t pitch = getPaddedDepthwisePitch(ow, stride);
+  int64_t array = (rows + 2) * pitch + kSlack;
+  int64_t sums = rows * pitch + kSlack;
+  if (stride == 1)
+    return array + sums;
+  return 4 * array + sums;
+}
 
 /// One fused attention (AttentionMicro.inc): for every batch element b,
 /// O_b(i, c) = sum_j softmax_j(scale * sum_kk Q_b(i, kk) K_b(j, kk)) V_b(j, c)
@@ -315,6 +365,10 @@ struct IsaKernels {
   /// DepthwisePlane::max), output rows [rowBegin, rowEnd).
   void (*runDepthwise)(const DepthwisePlane &plane, int64_t rowBegin,
                        int64_t rowEnd);
+  /// PaddedDepthwise's output rows [rowBegin, rowEnd); null where the ISA
+  /// has no such kernel (bfloat16).
+  void (*runDepthwisePadded3x3)(const PaddedDepthwise &p, int64_t rowBegin,
+                                int64_t rowEnd);
   /// The attention of the query blocks [blockBegin, blockEnd) of
   /// kAttentionRows rows, numbered over all batch elements
   /// (getAttentionBlocks per element).

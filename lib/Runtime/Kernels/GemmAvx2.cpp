@@ -96,6 +96,20 @@ struct Vec {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(valid)),
                               _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   }
+  /// Lanes [lo, hi), 0 <= lo <= hi <= W.
+  static Mask maskRange(int64_t lo, int64_t hi) {
+    return _mm256_andnot_si256(mask(lo), mask(hi));
+  }
+  /// even = a0 a2 a4 a6 b0 b2 b4 b6, odd = a1 a3 ... b7.
+  static void deinterleave(Reg a, Reg b, Reg &even, Reg &odd) {
+    // [a0 a2 b0 b2 | a4 a6 b4 b6], then 64-bit lanes 0, 2, 1, 3.
+    __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    __m256 o = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+    even = _mm256_castpd_ps(
+        _mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
+    odd = _mm256_castpd_ps(
+        _mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0)));
+  }
 };
 } // namespace
 
@@ -118,9 +132,12 @@ romac::kernels::detail::Tile chooseTile(int64_t n) {
 
 const romac::kernels::detail::IsaKernels &
 romac::kernels::detail::getAvx2Kernels() {
-  static const IsaKernels kernels = {
-      Vec::W,       Vec::KPack,   chooseTile,    runGemm,
-      packBlock,    runBlock,     packA,         runThin,
-      runDepthwise, runAttention, winogradInput, winogradOutput};
+  static const IsaKernels kernels = {Vec::W,        Vec::KPack,
+                                     chooseTile,    runGemm,
+                                     packBlock,     runBlock,
+                                     packA,         runThin,
+                                     runDepthwise,  runDepthwisePadded3x3,
+                                     runAttention,  winogradInput,
+                                     winogradOutput};
   return kernels;
 }

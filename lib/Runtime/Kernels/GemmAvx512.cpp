@@ -30,9 +30,12 @@ struct Vec : Avx512Vec {};
 
 const romac::kernels::detail::IsaKernels &
 romac::kernels::detail::getAvx512Kernels() {
-  static const IsaKernels kernels = {
-      Vec::W,       Vec::KPack,   chooseTile,    runGemm,
-      packBlock,    runBlock,     packA,         runThin,
-      runDepthwise, runAttention, winogradInput, winogradOutput};
+  static const IsaKernels kernels = {Vec::W,        Vec::KPack,
+                                     chooseTile,    runGemm,
+                                     packBlock,     runBlock,
+                                     packA,         runThin,
+                                     runDepthwise,  runDepthwisePadded3x3,
+                                     runAttention,  winogradInput,
+                                     winogradOutput};
   return kernels;
 }

@@ -115,7 +115,8 @@ void packAPairs(const float *a, int64_t m, int64_t k, int64_t rowStride,
 const romac::kernels::detail::IsaKernels &
 romac::kernels::detail::getAvx512Bf16Kernels() {
   static const IsaKernels kernels = {
-      Vec::W,     Vec::KPack, chooseTile, runGemm,      packBlock, runBlock,
-      packAPairs, nullptr,    nullptr,    runAttention, nullptr,   nullptr};
+      Vec::W,       Vec::KPack, chooseTile, runGemm, packBlock,
+      runBlock,     packAPairs, nullptr,    nullptr, nullptr,
+      runAttention, nullptr,    nullptr};
   return kernels;
 }

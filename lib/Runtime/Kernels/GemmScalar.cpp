@@ -57,6 +57,11 @@ struct Vec {
       *p = v;
   }
   static Mask mask(int64_t valid) { return valid > 0; }
+  static Mask maskRange(int64_t lo, int64_t hi) { return lo == 0 && hi > 0; }
+  static void deinterleave(Reg a, Reg b, Reg &even, Reg &odd) {
+    even = a;
+    odd = b;
+  }
 };
 } // namespace
 
@@ -75,9 +80,12 @@ romac::kernels::detail::Tile chooseTile(int64_t) { return {4, 8}; }
 
 const romac::kernels::detail::IsaKernels &
 romac::kernels::detail::getScalarKernels() {
-  static const IsaKernels kernels = {
-      Vec::W,       Vec::KPack,   chooseTile,    runGemm,
-      packBlock,    runBlock,     packA,         runThin,
-      runDepthwise, runAttention, winogradInput, winogradOutput};
+  static const IsaKernels kernels = {Vec::W,        Vec::KPack,
+                                     chooseTile,    runGemm,
+                                     packBlock,     runBlock,
+                                     packA,         runThin,
+                                     runDepthwise,  runDepthwisePadded3x3,
+                                     runAttention,  winogradInput,
+                                     winogradOutput};
   return kernels;
 }

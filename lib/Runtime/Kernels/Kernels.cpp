@@ -10,7 +10,8 @@
 // once per process), B and C are described by offset tables (any strides,
 // a convolution's windows; a weight B is packed once per process), and the
 // columns (or rows) are split over the threads. The attention's driver is
-// Attention.cpp, Winograd's convolutions Winograd.cpp.
+// Attention.cpp, Winograd's convolutions Winograd.cpp, the depthwise
+// convolutions' and max pooling's Depthwise.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -654,6 +655,17 @@ std::optional<Epilogue> romac::kernels::detail::getEpilogue(int64_t overwrite,
   return Epilogue{overwrite != 0, scale, hasClamp, Clamp{lo, hi}};
 }
 
+Epilogue romac::kernels::detail::getBiasEpilogue(const RomacMemref1F32 *bias,
+                                                 int64_t overwrite, float scale,
+                                                 float lo, float hi) {
+  constexpr float inf = std::numeric_limits<float>::infinity();
+  Epilogue epilogue = getEpilogue(overwrite, scale, lo, hi)
+                          .value_or(Epilogue{false, 1.0f, false, {-inf, inf}});
+  epilogue.bias = bias->aligned + bias->offset;
+  epilogue.biasStride = bias->strides[0];
+  return epilogue;
+}
+
 namespace {
 
 const Epilogue *orNull(const std::optional<Epilogue> &epilogue) {
@@ -667,12 +679,6 @@ void conv2d(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
             int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
             int64_t constantFilter, const Epilogue *epilogue,
             Precision precision);
-void depthwiseConv2d(RomacMemref4F32 *in, RomacMemref3F32 *w,
-                     RomacMemref4F32 *out, int64_t strideH, int64_t strideW,
-                     int64_t dilH, int64_t dilW, const Epilogue *epilogue);
-void filterPlanes(RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
-                  int64_t kh, int64_t kw, int64_t strideH, int64_t strideW,
-                  int64_t dilH, int64_t dilW, const Epilogue *epilogue);
 
 } // namespace
 
@@ -728,31 +734,20 @@ void matmul2d(RomacMemref2F32 *a, RomacMemref2F32 *b, RomacMemref2F32 *c,
     std::optional<Epilogue> epilogue = getEpilogue(overwrite, scale, lo, hi);  \
     conv2d(in, w, out, strideH, strideW, dilH, dilW, constantFilter,           \
            orNull(epilogue), PRECISION);                                       \
+  }                                                                            \
+  extern "C" void _mlir_ciface_romac_conv2d_nchw_fchw_bias_fused_##SUFFIX(     \
+      RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,           \
+      RomacMemref1F32 *bias, int64_t strideH, int64_t strideW, int64_t dilH,   \
+      int64_t dilW, int64_t constantFilter, int64_t overwrite, float scale,    \
+      float lo, float hi) {                                                    \
+    Epilogue epilogue = getBiasEpilogue(bias, overwrite, scale, lo, hi);       \
+    conv2d(in, w, out, strideH, strideW, dilH, dilW, constantFilter,           \
+           &epilogue, PRECISION);                                              \
   }
 
 ROMAC_GEMM_ENTRY_POINTS(f32, Precision::Fp32)
 ROMAC_GEMM_ENTRY_POINTS(bf16, Precision::Bf16)
 #undef ROMAC_GEMM_ENTRY_POINTS
-
-extern "C" void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_f32(
-    RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
-    int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW) {
-  depthwiseConv2d(in, w, out, strideH, strideW, dilH, dilW, nullptr);
-}
-
-extern "C" void _mlir_ciface_romac_maxpool2d_nchw_f32(
-    RomacMemref4F32 *in, RomacMemref4F32 *out, int64_t kh, int64_t kw,
-    int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW) {
-  filterPlanes(in, nullptr, out, kh, kw, strideH, strideW, dilH, dilW, nullptr);
-}
-
-extern "C" void _mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32(
-    RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
-    int64_t strideH, int64_t strideW, int64_t dilH, int64_t dilW,
-    int64_t overwrite, float scale, float lo, float hi) {
-  std::optional<Epilogue> epilogue = getEpilogue(overwrite, scale, lo, hi);
-  depthwiseConv2d(in, w, out, strideH, strideW, dilH, dilW, orNull(epilogue));
-}
 
 namespace {
 
@@ -793,6 +788,8 @@ void finishAll(RomacMemref4F32 *out, const Epilogue &epilogue) {
                                   x * out->strides[3]];
           if (epilogue.overwrite)
             v = 0.0f;
+          if (epilogue.bias)
+            v += epilogue.bias[c * epilogue.biasStride];
           finish(v, epilogue);
         }
 }
@@ -841,76 +838,6 @@ void conv2d(RomacMemref4F32 *in, RomacMemref4F32 *w, RomacMemref4F32 *out,
                       epilogue,
                       format.roundBf16};
   run(*isa, problem, /*parallel=*/true);
-}
-
-/// Each output plane (n, c) is its own input plane filtered by c's
-/// weights (or, with `w` null, max-pooled over kh x kw windows); the
-/// threads take blocks of output rows of the planes.
-void filterPlanes(RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
-                  int64_t kh, int64_t kw, int64_t strideH, int64_t strideW,
-                  int64_t dilH, int64_t dilW, const Epilogue *epilogue) {
-  int64_t batch = out->sizes[0], channels = out->sizes[1], oh = out->sizes[2];
-  if (batch == 0 || channels == 0 || oh == 0 || out->sizes[3] == 0)
-    return;
-  struct Ctx {
-    const IsaKernels &isa;
-    RomacMemref4F32 *in, *out;
-    RomacMemref3F32 *w;
-    int64_t kh, kw, strideH, strideW, dilH, dilW, channels, oh, rowsPerItem,
-        itemsPerPlane;
-    const Epilogue *epilogue;
-  } ctx{getKernels(), in,   out,      w,  kh, kw, strideH, strideW,
-        dilH,         dilW, channels, oh, 0,  0,  epilogue};
-  // Blocks of 8 output rows: enough items for both threads on the small
-  // planes of a network's last layers, whole rows for the vectors.
-  ctx.rowsPerItem = 8;
-  ctx.itemsPerPlane = (oh + ctx.rowsPerItem - 1) / ctx.rowsPerItem;
-  parallelFor(
-      batch * channels * ctx.itemsPerPlane,
-      [](void *c, int64_t begin, int64_t end) {
-        auto &x = *static_cast<Ctx *>(c);
-        for (int64_t item = begin; item < end; ++item) {
-          int64_t plane = item / x.itemsPerPlane;
-          int64_t row0 = item % x.itemsPerPlane * x.rowsPerItem;
-          int64_t n = plane / x.channels, ch = plane % x.channels;
-          const RomacMemref4F32 &i = *x.in, &o = *x.out;
-          DepthwisePlane p{
-              i.aligned + i.offset + n * i.strides[0] + ch * i.strides[1],
-              i.strides[2],
-              i.strides[3],
-              i.sizes[3],
-              nullptr,
-              0,
-              0,
-              o.aligned + o.offset + n * o.strides[0] + ch * o.strides[1],
-              o.strides[2],
-              o.strides[3],
-              o.sizes[3],
-              x.kh,
-              x.kw,
-              x.strideH,
-              x.strideW,
-              x.dilH,
-              x.dilW,
-              x.epilogue};
-          if (const RomacMemref3F32 *f = x.w) {
-            p.w = f->aligned + f->offset + ch * f->strides[0];
-            p.wRowStride = f->strides[1];
-            p.wColStride = f->strides[2];
-          } else {
-            p.max = true;
-          }
-          x.isa.runDepthwise(p, row0, std::min(x.oh, row0 + x.rowsPerItem));
-        }
-      },
-      &ctx);
-}
-
-void depthwiseConv2d(RomacMemref4F32 *in, RomacMemref3F32 *w,
-                     RomacMemref4F32 *out, int64_t strideH, int64_t strideW,
-                     int64_t dilH, int64_t dilW, const Epilogue *epilogue) {
-  filterPlanes(in, w, out, w->sizes[1], w->sizes[2], strideH, strideW, dilH,
-               dilW, epilogue);
 }
 
 } // namespace

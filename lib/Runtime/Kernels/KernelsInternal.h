@@ -57,6 +57,11 @@ struct PackedConstants {
 std::optional<Epilogue> getEpilogue(int64_t overwrite, float scale, float lo,
                                     float hi);
 
+/// The epilogue of the `_bias_fused` entry points: getEpilogue's, adding
+/// bias[i] to output channel i.
+Epilogue getBiasEpilogue(const RomacMemref1F32 *bias, int64_t overwrite,
+                         float scale, float lo, float hi);
+
 /// The packed copy of a constant operand under `key` as getPackedConstant,
 /// for a copy whose size is known only once it is packed: make() returns
 /// the buffer.

@@ -252,6 +252,24 @@ const Symbol *romac::kernels::getSymbols(int *count) {
       {"_mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32",
        reinterpret_cast<void *>(
            &_mlir_ciface_romac_depthwise_conv2d_nchw_chw_fused_f32)},
+      {"_mlir_ciface_romac_depthwise_conv2d_nchw_chw_padded_f32",
+       reinterpret_cast<void *>(
+           &_mlir_ciface_romac_depthwise_conv2d_nchw_chw_padded_f32)},
+      {"_mlir_ciface_romac_depthwise_conv2d_nchw_chw_padded_fused_f32",
+       reinterpret_cast<void *>(
+           &_mlir_ciface_romac_depthwise_conv2d_nchw_chw_padded_fused_f32)},
+      {"_mlir_ciface_romac_conv2d_nchw_fchw_bias_fused_f32",
+       reinterpret_cast<void *>(
+           &_mlir_ciface_romac_conv2d_nchw_fchw_bias_fused_f32)},
+      {"_mlir_ciface_romac_conv2d_nchw_fchw_bias_fused_bf16",
+       reinterpret_cast<void *>(
+           &_mlir_ciface_romac_conv2d_nchw_fchw_bias_fused_bf16)},
+      {"_mlir_ciface_romac_depthwise_conv2d_nchw_chw_bias_fused_f32",
+       reinterpret_cast<void *>(
+           &_mlir_ciface_romac_depthwise_conv2d_nchw_chw_bias_fused_f32)},
+      {"_mlir_ciface_romac_depthwise_conv2d_nchw_chw_padded_bias_fused_f32",
+       reinterpret_cast<void *>(
+           &_mlir_ciface_romac_depthwise_conv2d_nchw_chw_padded_bias_fused_f32)},
       {"_mlir_ciface_romac_attention_f32",
        reinterpret_cast<void *>(&_mlir_ciface_romac_attention_f32)},
       {"_mlir_ciface_romac_attention_bf16",

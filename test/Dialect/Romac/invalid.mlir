@@ -185,3 +185,19 @@ func.func @code_bits_not_i64(%a: memref<4x4xf32>) {
   linalg.matmul {romac.activation_code_bits = 8 : i32} ins(%a, %a : memref<4x4xf32>, memref<4x4xf32>) outs(%a : memref<4x4xf32>)
   return
 }
+
+// -----
+
+func.func @input_pad_on_a_matmul(%a: memref<4x4xf32>) {
+  // expected-error @+1 {{'romac.input_pad' must be array<i64: top, left>, both non-negative, of a linalg.depthwise_conv_2d_nchw_chw}}
+  linalg.matmul {romac.input_pad = array<i64: 1, 1>} ins(%a, %a : memref<4x4xf32>, memref<4x4xf32>) outs(%a : memref<4x4xf32>)
+  return
+}
+
+// -----
+
+func.func @input_pad_negative(%x: memref<?x?x?x?xf32>, %w: memref<2x3x3xf32>, %y: memref<1x2x4x4xf32>) {
+  // expected-error @+1 {{'romac.input_pad' must be array<i64: top, left>, both non-negative, of a linalg.depthwise_conv_2d_nchw_chw}}
+  linalg.depthwise_conv_2d_nchw_chw {romac.input_pad = array<i64: -1, 1>, dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : memref<?x?x?x?xf32>, memref<2x3x3xf32>) outs(%y : memref<1x2x4x4xf32>)
+  return
+}

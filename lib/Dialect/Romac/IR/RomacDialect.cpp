@@ -136,6 +136,16 @@ LogicalResult RomacDialect::verifyOperationAttribute(Operation *op,
              << "'" << name << "' needs a linalg op with one float output";
     return success();
   }
+  if (attr.getName() == getInputPadAttrName()) {
+    auto pad = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
+    if (!pad || pad.size() != 2 || pad[0] < 0 || pad[1] < 0 ||
+        op->getName().getStringRef() != "linalg.depthwise_conv_2d_nchw_chw")
+      return op->emitError()
+             << "'" << getInputPadAttrName()
+             << "' must be array<i64: top, left>, both non-negative, of a "
+                "linalg.depthwise_conv_2d_nchw_chw";
+    return success();
+  }
   if (attr.getName() == getParallelAttrName()) {
     if (!isa<UnitAttr>(attr.getValue()) || !isa<scf::ForOp>(op))
       return op->emitError() << "'" << getParallelAttrName()

@@ -98,6 +98,14 @@ def Romac_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getOverwriteAttrName() {
       return ::llvm::StringLiteral("romac.overwrite");
     }
+    /// Name of the op attribute (array<i64: top, left>) of a depthwise
+    /// convolution on buffers whose input is implicitly zero-padded
+    /// (romac-implicit-pads): its window starts `top` rows above and `left`
+    /// columns left of the input, which it reads unpadded; only
+    /// romac-lower-to-kernels knows it, so the pass runs only before it.
+    static constexpr ::llvm::StringLiteral getInputPadAttrName() {
+      return ::llvm::StringLiteral("romac.input_pad");
+    }
     /// Names of the op attributes (i64) of a contraction whose weight and
     /// whose activations hold integer codes of that many bits
     /// (romac::compressModuleWeights, quantizeModuleActivations): with
