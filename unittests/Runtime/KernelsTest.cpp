@@ -193,7 +193,11 @@ TEST_P(KernelsTest, ConvMatchesNaiveLoops) {
                  Case{2, 5, 11, 20, 13, 3, 3, 2, 2, 1, 1},
                  Case{1, 4, 12, 40, 7, 3, 2, 1, 1, 2, 2},
                  Case{1, 16, 6, 6, 30, 1, 1, 1, 1, 1, 1},
-                 Case{1, 2, 10, 70, 3, 5, 5, 1, 3, 1, 1}}) {
+                 Case{1, 2, 10, 70, 3, 5, 5, 1, 3, 1, 1},
+                 // Stride 2 along rows of 37 and 40 outputs: B's columns
+                 // are packed by even-lane loads, whole and masked.
+                 Case{1, 3, 9, 75, 8, 3, 3, 2, 2, 1, 1},
+                 Case{1, 4, 5, 80, 9, 1, 1, 1, 2, 1, 1}}) {
     int64_t oh = (t.h - t.dh * (t.kh - 1) - 1) / t.sh + 1;
     int64_t ow = (t.w - t.dw * (t.kw - 1) - 1) / t.sw + 1;
     std::vector<float> in = makeRandom(t.n * t.c * t.h * t.w, 6),
