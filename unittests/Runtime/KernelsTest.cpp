@@ -197,7 +197,9 @@ TEST_P(KernelsTest, ConvMatchesNaiveLoops) {
                  // Stride 2 along rows of 37 and 40 outputs: B's columns
                  // are packed by even-lane loads, whole and masked.
                  Case{1, 3, 9, 75, 8, 3, 3, 2, 2, 1, 1},
-                 Case{1, 4, 5, 80, 9, 1, 1, 1, 2, 1, 1}}) {
+                 Case{1, 4, 5, 80, 9, 1, 1, 1, 2, 1, 1},
+                 // Stride 4 (gathers): 11x11 windows, rows of 18 outputs.
+                 Case{1, 3, 15, 79, 5, 11, 11, 4, 4, 1, 1}}) {
     int64_t oh = (t.h - t.dh * (t.kh - 1) - 1) / t.sh + 1;
     int64_t ow = (t.w - t.dw * (t.kw - 1) - 1) / t.sw + 1;
     std::vector<float> in = makeRandom(t.n * t.c * t.h * t.w, 6),

@@ -96,6 +96,13 @@ struct Vec {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(valid)),
                               _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   }
+  /// p[0], p[step], ..., p[7 step] (a gather: no other float is read).
+  static Reg loadStrided(const float *p, int64_t step) {
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_i32gather_ps(
+        p, _mm256_mullo_epi32(lanes, _mm256_set1_epi32(static_cast<int>(step))),
+        4);
+  }
   /// Lanes [lo, hi), 0 <= lo <= hi <= W.
   static Mask maskRange(int64_t lo, int64_t hi) {
     return _mm256_andnot_si256(mask(lo), mask(hi));
