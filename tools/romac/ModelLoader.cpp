@@ -256,7 +256,13 @@ llvm::Expected<std::unique_ptr<Executable>> romac::driver::compileModel(
   llvm::Expected<CompiledObject> compiled = compileObject(module, options);
   if (!compiled)
     return compiled.takeError();
-  return cache->store(entry, *compiled, describeRequest(request));
+  std::string tooLarge;
+  llvm::Expected<std::unique_ptr<Executable>> stored =
+      cache->store(entry, *compiled, describeRequest(request), &tooLarge);
+  if (stored && !tooLarge.empty())
+    llvm::errs() << "romac " << request.command << ": note: " << tooLarge
+                 << "\n";
+  return stored;
 }
 
 llvm::Expected<SchedulePrediction>

@@ -122,10 +122,11 @@ public:
   /// Stores `compiled` as the entry `name` (weights that lie in a memory-
   /// mapped file are referenced there, the others packed) with `about` as
   /// its description, trims the cache to getMaxSize() (keeping this entry),
-  /// then loads it.
+  /// then loads it. `note`, when given, says so when the entry alone is
+  /// larger than the cap (it stays until the next store).
   llvm::Expected<std::unique_ptr<Executable>>
   store(llvm::StringRef name, const CompiledObject &compiled,
-        llvm::StringRef about = "");
+        llvm::StringRef about = "", std::string *note = nullptr);
 
   /// Removes every entry and remembered hash; returns how many entries.
   llvm::Expected<unsigned> clear();

@@ -554,7 +554,7 @@ ArtefactCache::lookup(llvm::StringRef name, std::string *note) {
 
 llvm::Expected<std::unique_ptr<Executable>>
 ArtefactCache::store(llvm::StringRef name, const CompiledObject &compiled,
-                     llvm::StringRef about) {
+                     llvm::StringRef about, std::string *tooLarge) {
   if (llvm::Error e = checkUsable())
     return std::move(e);
   llvm::SmallString<256> staging;
@@ -629,6 +629,12 @@ ArtefactCache::store(llvm::StringRef name, const CompiledObject &compiled,
   llvm::Expected<CacheTrimResult> trimmed = trim(*limit, name);
   if (!trimmed)
     llvm::consumeError(trimmed.takeError());
+  if (uint64_t bytes = folderBytes(dir); tooLarge && *limit && bytes > *limit)
+    *tooLarge = "the compiled model takes " + formatSize(bytes) +
+                ", more than the artefact cache's limit (" +
+                formatSize(*limit) +
+                "): it stays only until the next model is stored (romac "
+                "cache max-size)";
   std::string note;
   llvm::Expected<std::unique_ptr<Executable>> exe = lookup(name, &note);
   if (exe && !*exe)
