@@ -16,12 +16,15 @@
 
 #include "romac/Codegen/Passes.h"
 
+#include "KernelOperands.h"
+
 #include "romac/Dialect/Romac/IR/RomacDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
@@ -34,24 +37,18 @@ using namespace mlir;
 
 namespace {
 
-/// Whether `value` is the constant +0.0.
-bool isPositiveZero(Value value) {
-  auto constant = value.getDefiningOp<arith::ConstantOp>();
-  auto attr = constant ? dyn_cast<FloatAttr>(constant.getValue()) : nullptr;
-  return attr && attr.getValue().isPosZero();
-}
-
 /// Whether `op` writes +0.0 to every element of `buffer`: linalg.fill of
 /// the constant, or a linalg.map without inputs that yields it.
 bool isZeroFill(Operation *op, Value buffer) {
   if (auto fill = dyn_cast<linalg::FillOp>(op))
     return fill.getOutputs()[0] == buffer && fill.hasPureBufferSemantics() &&
-           isPositiveZero(fill.getInputs()[0]);
+           matchPattern(fill.getInputs()[0], m_PosZeroFloat());
   if (auto map = dyn_cast<linalg::MapOp>(op)) {
     if (!map.getInputs().empty() || map.getInit() != buffer)
       return false;
     auto yield = cast<linalg::YieldOp>(map.getMapper().front().getTerminator());
-    return yield.getNumOperands() == 1 && isPositiveZero(yield.getOperand(0));
+    return yield.getNumOperands() == 1 &&
+           matchPattern(yield.getOperand(0), m_PosZeroFloat());
   }
   return false;
 }
@@ -172,13 +169,6 @@ matchPaddedCopy(linalg::DepthwiseConv2DNchwChwOp conv) {
   return match;
 }
 
-/// memref<?x...x?xf32, strided<[?, ...], offset: ?>> of `rank`.
-MemRefType getAnyStridedType(MLIRContext *ctx, int64_t rank) {
-  SmallVector<int64_t> dynamic(rank, ShapedType::kDynamic);
-  auto layout = StridedLayoutAttr::get(ctx, ShapedType::kDynamic, dynamic);
-  return MemRefType::get(dynamic, Float32Type::get(ctx), layout);
-}
-
 struct ImplicitPadsPass
     : romac::impl::RomacImplicitPadsPassBase<ImplicitPadsPass> {
   void runOnOperation() override {
@@ -195,9 +185,9 @@ struct ImplicitPadsPass
       // The source, fully dynamic: the op's static shapes no longer
       // relate its input to its output (the padding is implicit).
       OpBuilder b(conv);
-      Value input = memref::CastOp::create(b, conv.getLoc(),
-                                           getAnyStridedType(b.getContext(), 4),
-                                           match->copy.getSource());
+      Value input = memref::CastOp::create(
+          b, conv.getLoc(), romac::getAnyStridedType(b.getContext(), 4),
+          match->copy.getSource());
       conv->setOperand(0, input);
       conv->setAttr(romac::RomacDialect::getInputPadAttrName(),
                     b.getDenseI64ArrayAttr({match->top, match->left}));

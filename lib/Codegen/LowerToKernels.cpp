@@ -17,6 +17,7 @@
 
 #include "romac/Codegen/Passes.h"
 
+#include "KernelOperands.h"
 #include "MatmulMaps.h"
 #include "romac/Dialect/Romac/IR/RomacDialect.h"
 #include "romac/Dialect/Romac/IR/RomacOps.h"
@@ -25,6 +26,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -40,13 +42,6 @@ namespace romac {
 using namespace mlir;
 
 namespace {
-
-/// memref<?x...x?xf32, strided<[?, ...], offset: ?>> of `rank`.
-MemRefType getAnyStridedType(MLIRContext *ctx, int64_t rank) {
-  SmallVector<int64_t> dynamic(rank, ShapedType::kDynamic);
-  auto layout = StridedLayoutAttr::get(ctx, ShapedType::kDynamic, dynamic);
-  return MemRefType::get(dynamic, Float32Type::get(ctx), layout);
-}
 
 /// Whether every operand of `op` is an f32 memref.
 bool hasF32Buffers(linalg::LinalgOp op) {
@@ -119,7 +114,7 @@ func::FuncOp getOrDeclareKernel(ModuleOp module, StringRef baseName,
   MLIRContext *ctx = module.getContext();
   SmallVector<Type> inputs;
   for (int64_t rank : ranks)
-    inputs.push_back(getAnyStridedType(ctx, rank));
+    inputs.push_back(romac::getAnyStridedType(ctx, rank));
   inputs.append(numScalars, IntegerType::get(ctx, 64));
   inputs.append(numFloats, Float32Type::get(ctx));
   if (fused) {
@@ -315,14 +310,6 @@ std::optional<SmallVector<int64_t>> matchMaxPool(linalg::GenericOp op) {
       window.getDimSize(0), window.getDimSize(1), sh, sw, dh, dw};
 }
 
-/// Whether `value` is the constant +0.0 or -0.0 (x + either is x, but for
-/// the sign of a zero).
-bool isZeroConstant(Value value) {
-  auto constant = value.getDefiningOp<arith::ConstantOp>();
-  auto attr = constant ? dyn_cast<FloatAttr>(constant.getValue()) : nullptr;
-  return attr && attr.getValue().isZero();
-}
-
 /// The per-channel bias the output of the convolution `op` starts as: the
 /// linalg.generic before it that writes bias[c] (or bias[c] + 0.0) to every
 /// element of that very buffer, c being its dim 1, with only ops without
@@ -349,7 +336,8 @@ linalg::GenericOp matchBiasStart(linalg::LinalgOp op) {
   if (maps[1] != AffineMap::getMultiDimIdentityMap(4, ctx) ||
       maps[0] != AffineMap::get(4, 0, getAffineDimExpr(1, ctx)))
     return nullptr;
-  // The body: yield %in, or yield %in + 0.0.
+  // The body: yield %in, or yield %in + 0.0 (either zero: x + 0.0 is x
+  // but for the sign of a zero).
   Block &body = generic.getRegion().front();
   Value in = body.getArgument(0);
   Value yielded = body.getTerminator()->getOperand(0);
@@ -358,8 +346,8 @@ linalg::GenericOp matchBiasStart(linalg::LinalgOp op) {
   auto add = yielded.getDefiningOp<arith::AddFOp>();
   if (!add || add->getBlock() != &body || body.getOperations().size() != 2)
     return nullptr;
-  if ((add.getLhs() == in && isZeroConstant(add.getRhs())) ||
-      (add.getRhs() == in && isZeroConstant(add.getLhs())))
+  if ((add.getLhs() == in && matchPattern(add.getRhs(), m_AnyZeroFloat())) ||
+      (add.getRhs() == in && matchPattern(add.getLhs(), m_AnyZeroFloat())))
     return generic;
   return nullptr;
 }
