@@ -41,125 +41,100 @@ const Epilogue *forPlane(const Epilogue *epilogue, int64_t ch,
   return &storage;
 }
 
-/// A 3x3 depthwise convolution, stride 1 or 2, of an implicitly padded
-/// input (filterPlanes) by blocks of rows of its planes.
-void depthwisePadded3x3(RomacMemref4F32 *in, RomacMemref3F32 *w,
-                        RomacMemref4F32 *out, int64_t stride, int64_t padTop,
-                        int64_t padLeft, const Epilogue *epilogue) {
-  struct Ctx {
-    const IsaKernels &isa;
-    RomacMemref4F32 *in, *out;
-    RomacMemref3F32 *w;
-    int64_t stride, padTop, padLeft, channels, oh, rowsPerItem, itemsPerPlane;
-    const Epilogue *epilogue;
-  } ctx{getKernels(),  in, out, w,       stride, padTop, padLeft, out->sizes[1],
-        out->sizes[2], 0,  0,   epilogue};
-  int64_t pitch = getPaddedDepthwisePitch(out->sizes[3], stride);
-  ctx.rowsPerItem = std::clamp<int64_t>(4096 / pitch, 1, ctx.oh);
-  ctx.itemsPerPlane = (ctx.oh + ctx.rowsPerItem - 1) / ctx.rowsPerItem;
-  parallelFor(
-      out->sizes[0] * ctx.channels * ctx.itemsPerPlane,
-      [](void *c, int64_t begin, int64_t end) {
-        auto &x = *static_cast<Ctx *>(c);
-        const RomacMemref4F32 &i = *x.in, &o = *x.out;
-        const RomacMemref3F32 &f = *x.w;
-        int64_t ow = o.sizes[3];
-        float *scratch = getThreadScratch(
-            getPaddedDepthwiseScratch(ow, x.rowsPerItem, x.stride));
-        for (int64_t item = begin; item < end; ++item) {
-          int64_t plane = item / x.itemsPerPlane;
-          int64_t row0 = item % x.itemsPerPlane * x.rowsPerItem;
-          int64_t n = plane / x.channels, ch = plane % x.channels;
-          PaddedDepthwise p{
-              i.aligned + i.offset + n * i.strides[0] + ch * i.strides[1],
-              i.strides[2],
-              i.sizes[2],
-              i.sizes[3],
-              f.aligned + f.offset + ch * f.strides[0],
-              f.strides[1],
-              f.strides[2],
-              o.aligned + o.offset + n * o.strides[0] + ch * o.strides[1],
-              o.strides[2],
-              ow,
-              x.stride,
-              x.padTop,
-              x.padLeft,
-              x.epilogue,
-              scratch};
-          Epilogue planeEpilogue;
-          p.epilogue = forPlane(x.epilogue, ch, planeEpilogue);
-          x.isa.runDepthwisePadded3x3(p, row0,
-                                      std::min(x.oh, row0 + x.rowsPerItem));
-        }
-      },
-      &ctx);
-}
-
 /// Each output plane (n, c) is its own input plane filtered by c's
 /// weights (or, with `w` null, max-pooled over kh x kw windows); the
 /// threads take blocks of output rows of the planes. With padding (padTop,
 /// padLeft: the window's first row and column lie that far above and left
-/// of the input; rows and columns outside it are zeros), each block first
-/// copies the input rows it reads into the thread's buffer with the zeros
-/// around them, so the vector loops run as on an explicitly padded input
-/// and no padded copy of the whole input is written to memory.
+/// of the input; rows and columns outside it are zeros) no padded copy of
+/// the whole input is written to memory: a 3x3 window of stride 1 or 2
+/// takes the ISA's flattened kernel (runDepthwisePadded3x3, which copies
+/// each block's rows with their zeros itself); any other window has each
+/// block's input rows copied here with the zeros around them, and the row
+/// kernel runs on that copy as on an explicitly padded input.
 void filterPlanes(RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
                   int64_t kh, int64_t kw, int64_t strideH, int64_t strideW,
                   int64_t dilH, int64_t dilW, const Epilogue *epilogue,
                   int64_t padTop, int64_t padLeft) {
-  int64_t batch = out->sizes[0], channels = out->sizes[1], oh = out->sizes[2];
-  if (batch == 0 || channels == 0 || oh == 0 || out->sizes[3] == 0)
+  int64_t batch = out->sizes[0], channels = out->sizes[1], oh = out->sizes[2],
+          ow = out->sizes[3];
+  if (batch == 0 || channels == 0 || oh == 0 || ow == 0)
     return;
   struct Ctx {
     const IsaKernels &isa;
     RomacMemref4F32 *in, *out;
     RomacMemref3F32 *w;
     int64_t kh, kw, strideH, strideW, dilH, dilW, channels, oh, rowsPerItem,
-        itemsPerPlane, padTop, padLeft, pitch;
+        itemsPerPlane, padTop, padLeft;
+    /// The row kernel's padded copy of a block's rows: its row pitch (0:
+    /// the input is read in place).
+    int64_t pitch;
+    /// Whether the ISA's flattened 3x3 kernel computes the blocks.
+    bool flattened;
     const Epilogue *epilogue;
-  } ctx{getKernels(), in,       out, w, kh, kw,     strideH, strideW, dilH,
-        dilW,         channels, oh,  0, 0,  padTop, padLeft, 0,       epilogue};
-  // Blocks of 8 output rows: enough items for both threads on the small
-  // planes of a network's last layers, whole rows for the vectors.
-  ctx.rowsPerItem = 8;
-  ctx.itemsPerPlane = (oh + ctx.rowsPerItem - 1) / ctx.rowsPerItem;
+  } ctx{getKernels(), in,      out,  w,        kh,      kw, strideH,
+        strideW,      dilH,    dilW, channels, oh,      0,  0,
+        padTop,       padLeft, 0,    false,    epilogue};
   bool padded = padTop != 0 || padLeft != 0 ||
                 (oh - 1) * strideH + (kh - 1) * dilH >= in->sizes[2] ||
-                (out->sizes[3] - 1) * strideW + (kw - 1) * dilW >= in->sizes[3];
-  // The common case, 3x3 with stride 1 or 2: the ISA's padded kernel, on
-  // blocks of about 4096 flattened outputs (runDepthwisePadded3x3).
-  if (padded && w && kh == 3 && kw == 3 && dilH == 1 && dilW == 1 &&
-      strideH == strideW && (strideH == 1 || strideH == 2) &&
-      in->strides[3] == 1 && out->strides[3] == 1 &&
-      ctx.isa.runDepthwisePadded3x3)
-    return depthwisePadded3x3(in, w, out, strideH, padTop, padLeft, epilogue);
-  // Any other padded window: each block's input rows are copied with their
-  // zeros, every column the windows read and one more (a stride of 2
-  // loads one float past its last), rounded up to whole vectors of 16 so
-  // that no output needs a masked load.
-  if (padded)
-    ctx.pitch =
-        ((out->sizes[3] - 1) * strideW + (kw - 1) * dilW + 2 + 15) / 16 * 16;
+                (ow - 1) * strideW + (kw - 1) * dilW >= in->sizes[3];
+  ctx.flattened = padded && w && kh == 3 && kw == 3 && dilH == 1 && dilW == 1 &&
+                  strideH == strideW && (strideH == 1 || strideH == 2) &&
+                  in->strides[3] == 1 && out->strides[3] == 1 &&
+                  ctx.isa.runDepthwisePadded3x3;
+  if (ctx.flattened) {
+    // Blocks of about 4096 flattened outputs.
+    ctx.rowsPerItem =
+        std::clamp<int64_t>(4096 / getPaddedDepthwisePitch(ow, strideH), 1, oh);
+  } else {
+    // Blocks of 8 output rows: enough items for both threads on the small
+    // planes of a network's last layers, whole rows for the vectors.
+    ctx.rowsPerItem = 8;
+    // A padded copy holds every column the windows read and one more (a
+    // stride of 2 loads one float past its last), rounded up to whole
+    // vectors of 16 so that no output needs a masked load.
+    if (padded)
+      ctx.pitch = ((ow - 1) * strideW + (kw - 1) * dilW + 2 + 15) / 16 * 16;
+  }
+  ctx.itemsPerPlane = (oh + ctx.rowsPerItem - 1) / ctx.rowsPerItem;
   parallelFor(
       batch * channels * ctx.itemsPerPlane,
       [](void *c, int64_t begin, int64_t end) {
         auto &x = *static_cast<Ctx *>(c);
+        const RomacMemref4F32 &i = *x.in, &o = *x.out;
+        float *scratch = x.flattened
+                             ? getThreadScratch(getPaddedDepthwiseScratch(
+                                   o.sizes[3], x.rowsPerItem, x.strideH))
+                             : nullptr;
         for (int64_t item = begin; item < end; ++item) {
           int64_t plane = item / x.itemsPerPlane;
           int64_t row0 = item % x.itemsPerPlane * x.rowsPerItem;
           int64_t rows = std::min(x.oh - row0, x.rowsPerItem);
           int64_t n = plane / x.channels, ch = plane % x.channels;
-          const RomacMemref4F32 &i = *x.in, &o = *x.out;
-          DepthwisePlane p{i.aligned + i.offset + n * i.strides[0] +
-                               ch * i.strides[1],
+          const float *input =
+              i.aligned + i.offset + n * i.strides[0] + ch * i.strides[1];
+          float *output =
+              o.aligned + o.offset + n * o.strides[0] + ch * o.strides[1];
+          const float *weights =
+              x.w ? x.w->aligned + x.w->offset + ch * x.w->strides[0] : nullptr;
+          Epilogue planeEpilogue;
+          const Epilogue *epilogue = forPlane(x.epilogue, ch, planeEpilogue);
+          if (x.flattened) {
+            PaddedDepthwise p{input,           i.strides[2], i.sizes[2],
+                              i.sizes[3],      weights,      x.w->strides[1],
+                              x.w->strides[2], output,       o.strides[2],
+                              o.sizes[3],      x.strideH,    x.padTop,
+                              x.padLeft,       epilogue,     scratch};
+            x.isa.runDepthwisePadded3x3(p, row0, row0 + rows);
+            continue;
+          }
+          DepthwisePlane p{input,
                            i.strides[2],
                            i.strides[3],
                            i.sizes[3],
-                           nullptr,
-                           0,
-                           0,
-                           o.aligned + o.offset + n * o.strides[0] +
-                               ch * o.strides[1] + row0 * o.strides[2],
+                           weights,
+                           x.w ? x.w->strides[1] : 0,
+                           x.w ? x.w->strides[2] : 0,
+                           output + row0 * o.strides[2],
                            o.strides[2],
                            o.strides[3],
                            o.sizes[3],
@@ -169,7 +144,8 @@ void filterPlanes(RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
                            x.strideW,
                            x.dilH,
                            x.dilW,
-                           x.epilogue};
+                           epilogue,
+                           /*max=*/!x.w};
           if (x.pitch) {
             // The block's input rows y0 .. y0 + count - 1 (any of them
             // outside the input: zeros) into this thread's buffer.
@@ -187,7 +163,7 @@ void filterPlanes(RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
               }
               std::fill(dst, dst + x.padLeft, 0.0f);
               std::fill(dst + x.padLeft + width, dst + x.pitch, 0.0f);
-              const float *src = p.in + y * p.inRowStride;
+              const float *src = input + y * p.inRowStride;
               if (p.inColStride == 1) {
                 std::memcpy(dst + x.padLeft, src, width * sizeof(float));
                 continue;
@@ -202,15 +178,6 @@ void filterPlanes(RomacMemref4F32 *in, RomacMemref3F32 *w, RomacMemref4F32 *out,
           } else {
             p.in += row0 * x.strideH * p.inRowStride;
           }
-          if (const RomacMemref3F32 *f = x.w) {
-            p.w = f->aligned + f->offset + ch * f->strides[0];
-            p.wRowStride = f->strides[1];
-            p.wColStride = f->strides[2];
-          } else {
-            p.max = true;
-          }
-          Epilogue planeEpilogue;
-          p.epilogue = forPlane(x.epilogue, ch, planeEpilogue);
           x.isa.runDepthwise(p, 0, rows);
         }
       },

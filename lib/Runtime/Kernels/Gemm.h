@@ -215,15 +215,22 @@ inline int64_t getPaddedDepthwisePitch(int64_t ow, int64_t stride) {
 /// copied input (one array for stride 1; four arrays, rows and columns by
 /// parity, for stride 2) and the flattened sums, each
 /// with room for a vector's overrun.
+/// The floats past an array of PaddedDepthwise::scratch that the last
+/// vectors of a block read (kept zero) or write.
+constexpr int64_t kPaddedDepthwiseSlack = 64;
+
+/// The floats of one array of copied input rows in PaddedDepthwise::scratch
+/// for `rows` output rows (rows + 2 rows of `pitch`, and the slack).
+inline int64_t getPaddedDepthwiseArray(int64_t rows, int64_t pitch) {
+  return (rows + 2) * pitch + kPaddedDepthwiseSlack;
+}
+
 inline int64_t getPaddedDepthwiseScratch(int64_t ow, int64_t rows,
                                          int64_t stride) {
-  constexpr int64_t kSlack = 64;
   int64_t pitch = getPaddedDepthwisePitch(ow, stride);
-  int64_t array = (rows + 2) * pitch + kSlack;
-  int64_t sums = rows * pitch + kSlack;
-  if (stride == 1)
-    return array + sums;
-  return 4 * array + sums;
+  int64_t array = getPaddedDepthwiseArray(rows, pitch);
+  int64_t sums = rows * pitch + kPaddedDepthwiseSlack;
+  return (stride == 1 ? 1 : 4) * array + sums;
 }
 
 /// One fused attention (AttentionMicro.inc): for every batch element b,
