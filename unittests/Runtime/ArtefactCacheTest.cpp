@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 
 #include <ctime>
+#include <optional>
 
 using namespace mlir;
 using namespace romac;
@@ -143,6 +144,28 @@ OwningOpRef<ModuleOp> parseWeightedMatmul(MLIRContext &ctx,
   return parseSourceString<ModuleOp>(source, &ctx);
 }
 
+/// The weighted matmul compiled to objects (compileObject), with the
+/// context its module lives in.
+struct CompiledMatmul {
+  static DialectRegistry romacDialects() {
+    DialectRegistry registry;
+    registerRomacDialects(registry);
+    return registry;
+  }
+  MLIRContext ctx{romacDialects()};
+  std::vector<float> w;
+  OwningOpRef<ModuleOp> module;
+  std::optional<CompiledObject> compiled;
+};
+
+void compileMatmul(CompiledMatmul &m) {
+  m.module = parseWeightedMatmul(m.ctx, m.w);
+  ASSERT_TRUE(m.module);
+  auto compiled = compileObject(*m.module);
+  ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+  m.compiled = std::move(*compiled);
+}
+
 /// Runs `exe` on a random x and checks y against plain loops.
 void expectMatmul(Executable &exe, const std::vector<float> &w) {
   ASSERT_EQ(exe.getInputs().size(), 1u);
@@ -165,14 +188,10 @@ TEST(ArtefactCache, StoredModelsLoadAndCorruptOnesAreRebuilt) {
   TempDir dir;
   ArtefactCache cache(dir / "cache");
   ASSERT_FALSE(bool(cache.checkUsable()));
-  DialectRegistry registry;
-  registerRomacDialects(registry);
-  MLIRContext ctx(registry);
-  std::vector<float> w;
-  OwningOpRef<ModuleOp> module = parseWeightedMatmul(ctx, w);
-  ASSERT_TRUE(module);
-  auto compiled = compileObject(*module);
-  ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+  CompiledMatmul m;
+  ASSERT_NO_FATAL_FAILURE(compileMatmul(m));
+  const std::vector<float> &w = m.w;
+  std::optional<CompiledObject> &compiled = m.compiled;
   ASSERT_EQ(compiled->weights.size(), 1u);
 
   std::string note;
@@ -265,14 +284,10 @@ TEST(ArtefactCache, LeastRecentlyUsedEntriesGoFirst) {
     ASSERT_FALSE(bool(cache.setMaxSize(0)));
   }
 
-  DialectRegistry registry;
-  registerRomacDialects(registry);
-  MLIRContext ctx(registry);
-  std::vector<float> w;
-  OwningOpRef<ModuleOp> module = parseWeightedMatmul(ctx, w);
-  ASSERT_TRUE(module);
-  auto compiled = compileObject(*module);
-  ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+  CompiledMatmul m;
+  ASSERT_NO_FATAL_FAILURE(compileMatmul(m));
+  const std::vector<float> &w = m.w;
+  std::optional<CompiledObject> &compiled = m.compiled;
   // Three entries used at known times: a two hours ago, b one hour ago, c
   // now.
   for (const char *name : {"a", "b", "c"}) {
@@ -324,6 +339,7 @@ TEST(ArtefactCache, LeastRecentlyUsedEntriesGoFirst) {
   ASSERT_TRUE(trimmed && trimmed->entries == 0);
   trimmed = cache.trim(1, "a");
   ASSERT_TRUE(trimmed && trimmed->entries == 1);
+  EXPECT_EQ(trimmed->keptBytes, one) << "the kept entry's size";
   EXPECT_EQ(names(), (std::vector<std::string>{"a:model a"}));
 
   // store() trims to the cap and keeps the entry it stored, even when that
@@ -352,14 +368,10 @@ TEST(ArtefactCache, LibraryWithPackedWeights) {
   // The --emit-library path without the cache: a shared object and a packed
   // weights file; load() binds the weights read back from that file.
   TempDir dir;
-  DialectRegistry registry;
-  registerRomacDialects(registry);
-  MLIRContext ctx(registry);
-  std::vector<float> w;
-  OwningOpRef<ModuleOp> module = parseWeightedMatmul(ctx, w);
-  ASSERT_TRUE(module);
-  auto compiled = compileObject(*module);
-  ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+  CompiledMatmul m;
+  ASSERT_NO_FATAL_FAILURE(compileMatmul(m));
+  const std::vector<float> &w = m.w;
+  std::optional<CompiledObject> &compiled = m.compiled;
   ASSERT_FALSE(bool(linkSharedObject(compiled->objects, dir / "m.so")));
   ASSERT_FALSE(bool(writeWeightsFile(*compiled, dir / "m.weights")));
   auto buffer = llvm::MemoryBuffer::getFile(dir / "m.weights");

@@ -78,6 +78,8 @@ struct CacheEntryInfo {
 struct CacheTrimResult {
   unsigned entries = 0;
   uint64_t bytes = 0;
+  /// The bytes of the entry trim() kept (0 when it listed no entries).
+  uint64_t keptBytes = 0;
 };
 
 class ArtefactCache {
@@ -140,7 +142,10 @@ public:
   llvm::Error setMaxSize(uint64_t bytes);
 
   /// Every entry, the most recently used first.
-  llvm::Expected<std::vector<CacheEntryInfo>> listEntries() const;
+  /// `readAbout` false leaves CacheEntryInfo::about empty (trim() needs
+  /// only sizes and times).
+  llvm::Expected<std::vector<CacheEntryInfo>>
+  listEntries(bool readAbout = true) const;
 
   /// Removes the least recently used entries (never `keep`) until the
   /// entries take at most `limit` bytes (0: no cap), and staging folders
@@ -149,6 +154,9 @@ public:
                                        llvm::StringRef keep = "");
 
 private:
+  /// Creates the folder and checks that it is writable.
+  llvm::Error checkFolder();
+
   std::string directory;
 };
 

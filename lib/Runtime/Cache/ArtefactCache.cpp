@@ -327,7 +327,8 @@ llvm::Error ArtefactCache::setMaxSize(uint64_t bytes) {
   return writeAtomically(directory + "/max-size", std::to_string(bytes) + "\n");
 }
 
-llvm::Expected<std::vector<CacheEntryInfo>> ArtefactCache::listEntries() const {
+llvm::Expected<std::vector<CacheEntryInfo>>
+ArtefactCache::listEntries(bool readAbout) const {
   std::vector<CacheEntryInfo> entries;
   std::string root = directory + "/v1/entries";
   if (!llvm::sys::fs::is_directory(root))
@@ -341,8 +342,9 @@ llvm::Expected<std::vector<CacheEntryInfo>> ArtefactCache::listEntries() const {
     info.name = llvm::sys::path::filename(it->path()).str();
     info.bytes = folderBytes(it->path());
     info.lastUsed = modificationTime(it->path());
-    if (auto about = llvm::MemoryBuffer::getFile(it->path() + "/about.txt"))
-      info.about = (*about)->getBuffer().split('\n').first.str();
+    if (readAbout)
+      if (auto about = llvm::MemoryBuffer::getFile(it->path() + "/about.txt"))
+        info.about = (*about)->getBuffer().split('\n').first.str();
     entries.push_back(std::move(info));
   }
   if (ec)
@@ -367,12 +369,16 @@ llvm::Expected<CacheTrimResult> ArtefactCache::trim(uint64_t limit,
       llvm::sys::fs::remove_directories(it->path());
   if (limit == 0)
     return result;
-  llvm::Expected<std::vector<CacheEntryInfo>> entries = listEntries();
+  llvm::Expected<std::vector<CacheEntryInfo>> entries =
+      listEntries(/*readAbout=*/false);
   if (!entries)
     return entries.takeError();
   uint64_t total = 0;
-  for (const CacheEntryInfo &e : *entries)
+  for (const CacheEntryInfo &e : *entries) {
     total += e.bytes;
+    if (e.name == keep)
+      result.keptBytes = e.bytes;
+  }
   for (const CacheEntryInfo &e : llvm::reverse(*entries)) {
     if (total <= limit)
       break;
@@ -406,6 +412,15 @@ ArtefactCache::ArtefactCache(std::string directory)
     : directory(std::move(directory)) {}
 
 llvm::Error ArtefactCache::checkUsable() {
+  if (llvm::Error e = checkFolder())
+    return e;
+  llvm::Expected<uint64_t> limit = getMaxSize();
+  if (!limit)
+    return limit.takeError();
+  return llvm::Error::success();
+}
+
+llvm::Error ArtefactCache::checkFolder() {
   if (directory.empty())
     return makeStringError("no cache folder: set ROMAC_CACHE_DIR or HOME");
   for (const char *sub : {"/v1/entries", "/v1/stat", "/v1/tmp"})
@@ -414,9 +429,6 @@ llvm::Error ArtefactCache::checkUsable() {
   if (llvm::sys::fs::access(directory + "/v1/entries",
                             llvm::sys::fs::AccessMode::Write))
     return makeStringError(directory + ": the cache folder is not writable");
-  llvm::Expected<uint64_t> limit = getMaxSize();
-  if (!limit)
-    return limit.takeError();
   return llvm::Error::success();
 }
 
@@ -555,8 +567,12 @@ ArtefactCache::lookup(llvm::StringRef name, std::string *note) {
 llvm::Expected<std::unique_ptr<Executable>>
 ArtefactCache::store(llvm::StringRef name, const CompiledObject &compiled,
                      llvm::StringRef about, std::string *tooLarge) {
-  if (llvm::Error e = checkUsable())
+  if (llvm::Error e = checkFolder())
     return std::move(e);
+  // The cap, read once, before anything is written.
+  llvm::Expected<uint64_t> limit = getMaxSize();
+  if (!limit)
+    return limit.takeError();
   llvm::SmallString<256> staging;
   if (std::error_code ec = llvm::sys::fs::createUniqueDirectory(
           directory + "/v1/tmp/entry", staging))
@@ -623,13 +639,11 @@ ArtefactCache::store(llvm::StringRef name, const CompiledObject &compiled,
   touch(dir);
   // Room for the new entry. A failure to trim leaves a cache too big, which
   // is no reason to fail the run.
-  llvm::Expected<uint64_t> limit = getMaxSize();
-  if (!limit)
-    return limit.takeError();
   llvm::Expected<CacheTrimResult> trimmed = trim(*limit, name);
   if (!trimmed)
     llvm::consumeError(trimmed.takeError());
-  if (uint64_t bytes = folderBytes(dir); tooLarge && *limit && bytes > *limit)
+  else if (uint64_t bytes = trimmed->keptBytes;
+           tooLarge && *limit && bytes > *limit)
     *tooLarge = "the compiled model takes " + formatSize(bytes) +
                 ", more than the artefact cache's limit (" +
                 formatSize(*limit) +
