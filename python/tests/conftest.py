@@ -2,7 +2,9 @@
 
 import glob
 import os
+import shutil
 import sys
+import tempfile
 
 import pytest
 
@@ -22,6 +24,23 @@ torch.set_num_threads(1)
 FIXTURE_SEED = 0  # the seed models/README.md documents
 SD2_COMPONENTS = ("text_encoder", "unet", "vae_encoder", "vae_decoder")
 CNNS = ("mobilenet-v1", "mobilenet-v2", "vgg16", "alexnet")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_artefact_cache():
+    """Every ``romac`` the tests start caches into a folder of its own, removed at the end.
+
+    Without it the suite's models (the zoo's VGG-16 alone is 528 MiB compiled) went into the
+    user's ~/.cache/romac on every run and pushed their own entries out of its size cap."""
+    saved = os.environ.get("ROMAC_CACHE_DIR")
+    folder = tempfile.mkdtemp(prefix="romac-test-cache-")
+    os.environ["ROMAC_CACHE_DIR"] = folder
+    yield folder
+    if saved is None:
+        del os.environ["ROMAC_CACHE_DIR"]
+    else:
+        os.environ["ROMAC_CACHE_DIR"] = saved
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def find_built(relpath, target):
