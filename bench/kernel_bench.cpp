@@ -98,7 +98,7 @@ __attribute__((target("avx512f,avx512vnni"))) float dpbusdLoop(float seed) {
       acc[i] = _mm512_dpbusd_epi32(acc[i], a, b);
   __m512 f[kChains];
   for (int i = 0; i < kChains; ++i)
-    f[i] = _mm512_cvtepi32_ps(acc[i]);
+    f[i] = _mm512_maskz_cvtepi32_ps(0xffff, acc[i]); // (GCC 12: no warning)
   return firstLaneOfSum(f);
 }
 
@@ -283,18 +283,27 @@ int main(int argc, char **argv) {
               "bf16 GFLOP/s | %% of bf16 peak | bf16 speedup | int8 ms | "
               "int8 GOP/s | %% of int8 peak | int8 speedup |\n");
   std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-  // The 3x3 convolutions twice: the direct GEMM, then Winograd's F(2x2,
-  // 3x3), whose GFLOP/s count the direct multiply-adds (so it can pass the
-  // peak). The kernels keep planes under 100 output pixels direct (the 8x8
-  // layer; docs/runtime.md), so those get one row.
+  // The 3x3 convolutions three times: the direct GEMM, then Winograd's
+  // F(2x2, 3x3) and F(4x4, 3x3), whose GFLOP/s count the direct
+  // multiply-adds (so they can pass the peak). The kernels keep planes under
+  // 100 output pixels direct (the 8x8 layer; docs/runtime.md), so those get
+  // one row. F(4x4) is timed with fp32 products only: the kernels never
+  // take it for bfloat16 products (its rounding; docs/runtime.md); the
+  // kernels' own choice (WinogradMode::Auto) takes it for fp32 on planes of
+  // at least 24 x 24.
+  const WinogradMode modes[] = {WinogradMode::Off, WinogradMode::F2x2,
+                                WinogradMode::F4x4};
   for (const Shape &s : shapes)
-    for (bool winograd : {false, true}) {
+    for (WinogradMode mode : modes) {
+      bool winograd = mode != WinogradMode::Off;
       if (winograd && (!s.conv || s.h * s.w < 100))
         continue;
-      setWinograd(winograd);
+      setWinogradMode(mode);
+      bool f4 = mode == WinogradMode::F4x4;
       double t32 = timeShape(s, Products::Fp32, runs),
-             t16 = timeShape(s, Products::Bf16, runs);
-      double g32 = s.flops() / t32 / 1e9, g16 = s.flops() / t16 / 1e9;
+             t16 = f4 ? 0.0 : timeShape(s, Products::Bf16, runs);
+      double g32 = s.flops() / t32 / 1e9,
+             g16 = f4 ? 0.0 : s.flops() / t16 / 1e9;
       // int8 codes never take Winograd (its transforms are not integer).
       std::string int8Cells = "- | - | - | -";
       if (!winograd) {
@@ -309,17 +318,25 @@ int main(int argc, char **argv) {
             t32 / t8);
         int8Cells = cells;
       }
-      std::string name = std::string(s.name) +
-                         (s.conv ? winograd ? " (Winograd)" : " (direct)" : "");
-      std::printf(
-          "| %s | %.1f | %.0f | %.0f %% | %.1f | %.0f | %s | %.2fx | %s |\n",
-          name.c_str(), t32 * 1e3, g32, 100 * g32 / fp32Peak, t16 * 1e3, g16,
-          hasBf16
-              ? (std::to_string(int(100 * g16 / bf16Peak + 0.5)) + " %").c_str()
-              : "-",
-          t32 / t16, int8Cells.c_str());
+      std::string name =
+          std::string(s.name) + (!s.conv    ? ""
+                                 : f4       ? " (Winograd F(4x4))"
+                                 : winograd ? " (Winograd F(2x2))"
+                                            : " (direct)");
+      char bf16Cells[128] = "- | - | - | -";
+      if (!f4)
+        std::snprintf(
+            bf16Cells, sizeof(bf16Cells), "%.1f | %.0f | %s | %.2fx", t16 * 1e3,
+            g16,
+            hasBf16 ? (std::to_string(int(100 * g16 / bf16Peak + 0.5)) + " %")
+                          .c_str()
+                    : "-",
+            t32 / t16);
+      std::printf("| %s | %.1f | %.0f | %.0f %% | %s | %s |\n", name.c_str(),
+                  t32 * 1e3, g32, 100 * g32 / fp32Peak, bf16Cells,
+                  int8Cells.c_str());
       std::fflush(stdout);
     }
-  setWinograd(true);
+  setWinogradMode(WinogradMode::Auto);
   return 0;
 }

@@ -111,7 +111,6 @@ TEST_P(CopyTest, AParallelLoopInsideAChunkRunsOnItsThread) {
   romac_parallel_for(
       8,
       [](void *c, int64_t begin, int64_t end) {
-        auto &x = *static_cast<Ctx *>(c);
         for (int64_t i = begin; i < end; ++i)
           romac_parallel_for(
               100,

@@ -563,22 +563,23 @@ TEST_P(KernelsTest, MaxPoolMatchesNaiveLoops) {
 TEST_P(KernelsTest, WinogradConvMatchesNaiveLoops) {
   // Stride-1 3x3 convolutions with a constant filter, at least 16 channels
   // and filters and an output of 100 pixels run by Winograd's F(2x2, 3x3)
-  // (a 7x7 output does not, and matches the direct GEMM bit for bit): odd
-  // and even output
-  // sizes (a last tile half outside), several chunks of tile rows (the
-  // 40 x 150 case), batch 2, an input whose rows are padded, an output that
-  // is a view with padded rows; accumulating onto the output's values, and
-  // the fused epilogue overwriting a NaN output, scaling and clamping. The
-  // same calls with Winograd turned off give the direct GEMM's sums: both
-  // must match the double loop, and they must differ somewhere (so the
-  // Winograd path ran).
+  // or F(4x4, 3x3) (a 7x7 output does not, and matches the direct GEMM bit
+  // for bit): output sizes that leave a last tile partly outside (for
+  // F(4x4): 1, 2 and 3 of its 4 rows or columns), several chunks of tile
+  // rows (the 40 x 150 case), a row of tiles longer than a vector and
+  // ending in a partial one, batch 2, an input whose rows are padded, an
+  // output that is a view with padded rows; accumulating onto the output's
+  // values, and the fused epilogue overwriting a NaN output, scaling and
+  // clamping. The same calls with Winograd off (the direct GEMM's sums),
+  // F(2x2) and F(4x4) must each match the double loop, and the three must
+  // differ somewhere (so each path ran).
   struct Case {
     int64_t n, c, h, w, f;
     bool winograd; // false: too few output pixels (the direct GEMM's sums)
   };
   for (Case t : {Case{1, 16, 12, 12, 16, true}, Case{2, 17, 13, 14, 19, true},
                  Case{1, 24, 40, 150, 20, true}, Case{1, 32, 7, 35, 40, true},
-                 Case{2, 16, 9, 9, 16, false}}) {
+                 Case{1, 16, 27, 29, 17, true}, Case{2, 16, 9, 9, 16, false}}) {
     int64_t oh = t.h - 2, ow = t.w - 2, ldi = t.w + 5, ldo = ow + 3;
     std::vector<float> in = makeRandom(t.n * t.c * t.h * ldi, 61),
                        w = makeRandom(t.f * t.c * 9, 62);
@@ -617,9 +618,11 @@ TEST_P(KernelsTest, WinogradConvMatchesNaiveLoops) {
                   : fused ? clampNaive(float(0.5 * sums[i]), -1.0f, 2.0f)
                           : float(start[i] + sums[i]);
       }
-      std::vector<float> got[2];
-      for (bool winograd : {false, true}) {
-        setWinograd(winograd);
+      std::vector<float> got[3];
+      const WinogradMode modes[3] = {WinogradMode::Off, WinogradMode::F2x2,
+                                     WinogradMode::F4x4};
+      for (int mode = 0; mode < 3; ++mode) {
+        setWinogradMode(modes[mode]);
         out = before;
         ov.allocated = ov.aligned = out.data();
         if (fused)
@@ -629,18 +632,29 @@ TEST_P(KernelsTest, WinogradConvMatchesNaiveLoops) {
         else
           _mlir_ciface_romac_conv2d_nchw_fchw_f32(&iv, &wv, &ov, 1, 1, 1, 1,
                                                   /*constantFilter=*/1);
-        EXPECT_LT(maxErrorWithNan(out, want), 2e-5)
+        // F(4x4)'s larger transform coefficients (up to 8) round about
+        // 10x more than F(2x2)'s: 2.4e-5 to 4.6e-5 here, on sums of up to
+        // 288 products of values in [-1, 1].
+        double tolerance = modes[mode] == WinogradMode::F4x4 ? 1e-4 : 2e-5;
+        EXPECT_LT(maxErrorWithNan(out, want), tolerance)
             << "c=" << t.c << " f=" << t.f << " " << oh << "x" << ow
-            << " fused=" << fused << " winograd=" << winograd;
-        got[winograd] = out;
+            << " fused=" << fused << " mode=" << static_cast<int>(modes[mode]);
+        got[mode] = out;
       }
-      setWinograd(true);
+      setWinogradMode(WinogradMode::Auto);
+      for (int mode : {1, 2}) {
+        if (t.winograd) {
+          EXPECT_NE(got[0], got[mode])
+              << "c=" << t.c << " f=" << t.f << " mode "
+              << static_cast<int>(modes[mode]) << ": Winograd did not run";
+        } else {
+          EXPECT_EQ(got[0], got[mode])
+              << "c=" << t.c << " f=" << t.f << ": a 7x7 output took Winograd";
+        }
+      }
       if (t.winograd) {
-        EXPECT_NE(got[0], got[1])
-            << "c=" << t.c << " f=" << t.f << ": the Winograd path did not run";
-      } else {
-        EXPECT_EQ(got[0], got[1])
-            << "c=" << t.c << " f=" << t.f << ": a 7x7 output took Winograd";
+        EXPECT_NE(got[1], got[2]) << "c=" << t.c << " f=" << t.f
+                                  << ": F(2x2) and F(4x4) gave the same sums";
       }
     }
   }

@@ -68,11 +68,21 @@ int getNumThreads();
 /// Sets the thread count (at least 1) for the calls that follow.
 void setNumThreads(int threads);
 
-/// Whether 3x3 convolutions of stride 1 with a weight as filter run by
-/// Winograd's F(2x2, 3x3) (2.25x fewer multiply-adds): yes, unless
-/// ROMAC_WINOGRAD=0 or setWinograd(false) says otherwise.
+/// How 3x3 convolutions of stride 1 with a weight as filter are computed:
+/// directly (Off), or by Winograd's minimal filtering F(2x2, 3x3) (2.25x
+/// fewer multiply-adds) or F(4x4, 3x3) (4x fewer). Auto, the default, takes
+/// F(4x4, 3x3) for fp32 products and F(2x2, 3x3) for bfloat16 products
+/// (whose rounding of the transformed operands F(4x4)'s larger
+/// coefficients amplify about 7x). ROMAC_WINOGRAD=0, 2 or 4 sets Off,
+/// F2x2 or F4x4 for the process; the values are the ABI of the model
+/// library's romac_internal_set_winograd.
+enum class WinogradMode { Off = 0, Auto = 1, F2x2 = 2, F4x4 = 4 };
+WinogradMode getWinogradMode();
+/// Sets the mode for the calls that follow.
+void setWinogradMode(WinogradMode mode);
+/// getWinogradMode() != Off.
 bool isWinogradEnabled();
-/// Turns Winograd's convolutions on or off for the calls that follow.
+/// setWinogradMode(Auto) or (Off).
 void setWinograd(bool enabled);
 
 /// The bytes of the packed copies of constant operands (weights) the

@@ -542,8 +542,14 @@ ROMAC_EXPORT void romac_internal_set_profile_hooks(void (*enter)(int64_t),
   profileExit = exit;
 }
 
-ROMAC_EXPORT void romac_internal_set_winograd(int enabled) {
-  romac::kernels::setWinograd(enabled != 0);
+/// `mode` is a romac::kernels::WinogradMode (0 off, 1 auto, 2 or 4 the
+/// tile side); anything else is auto.
+ROMAC_EXPORT void romac_internal_set_winograd(int mode) {
+  using romac::kernels::WinogradMode;
+  WinogradMode m = WinogradMode::Auto;
+  if (mode == 0 || mode == 2 || mode == 4)
+    m = static_cast<WinogradMode>(mode);
+  romac::kernels::setWinogradMode(m);
 }
 
 ROMAC_EXPORT int romac_internal_set_isa(const char *name) {

@@ -662,7 +662,7 @@ Executable::load(llvm::StringRef path, llvm::ArrayRef<const void *> weights,
 
   // The library's own copy of the kernels follows this process's choices.
   setIsa(kernels::getIsaName(kernels::getIsa()));
-  setWinograd(kernels::isWinogradEnabled() ? 1 : 0);
+  setWinograd(static_cast<int>(kernels::getWinogradMode()));
   setThreads(kernels::getNumThreads());
   setHooks(&detail::romacProfileEnter, &detail::romacProfileExit);
   char *error = nullptr;

@@ -278,15 +278,16 @@ inline int64_t getAttentionBlocks(const AttentionProblem &p) {
 constexpr int64_t kBlock = 256;
 /// Columns of B packed at a time: kBlock x nBlock floats (512 KiB) in L2.
 constexpr int64_t nBlock = 512;
-/// One stride-1 3x3 convolution by Winograd's F(2x2, 3x3) (Kernels.cpp's
-/// winogradConv, WinogradMicro.inc): the output is cut into 2 x 2 tiles,
-/// tile (b, ty, tx) reading the 4 x 4 input window at (2ty, 2tx) of batch
-/// element b. A chunk of whole tile rows (rows r = b * tilesH + ty in
-/// [rowBegin, rowEnd)) goes through three steps: the input transform
-/// writes V (16 matrices of channels x chunk tiles), 16 GEMMs multiply
-/// the transformed filters U (filters x channels) by them into M (16
-/// matrices of filters x chunk tiles), and the output transform turns M
-/// into the tiles' outputs. Chunk tile t = (r - rowBegin) * tilesW + tx.
+/// One stride-1 3x3 convolution by Winograd's minimal filtering F(m x m,
+/// 3x3), m = 2 or 4 (Kernels.cpp's winogradConv, WinogradMicro.inc): the
+/// output is cut into m x m tiles, tile (b, ty, tx) reading the (m + 2) x
+/// (m + 2) input window at (m ty, m tx) of batch element b. A chunk of whole
+/// tile rows (rows r = b * tilesH + ty in [rowBegin, rowEnd)) goes through
+/// three steps: the input transform writes V ((m + 2)^2 matrices of
+/// channels x chunk tiles), as many GEMMs multiply the transformed filters
+/// U (filters x channels) by them into M ((m + 2)^2 matrices of filters x
+/// chunk tiles), and the output transform turns M into the tiles' outputs.
+/// Chunk tile t = (r - rowBegin) * tilesW + tx.
 struct WinogradProblem {
   /// in(b, c, y, x) = in[b * inBatchStride + c * inChannelStride +
   /// y * inRowStride + x] (rows contiguous), ih x iw; reads past it are 0.
@@ -296,18 +297,23 @@ struct WinogradProblem {
   float *out;
   int64_t outBatchStride, outChannelStride, outRowStride, oh, ow;
   int64_t channels, filters;
-  /// Tiles per column and per row of an output plane: ceil(oh / 2),
-  /// ceil(ow / 2).
+  /// m: outputs per side of a tile, 2 (F(2x2, 3x3)) or 4 (F(4x4, 3x3)).
+  int64_t tileSide;
+  /// Tiles per column and per row of an output plane: ceil(oh / m),
+  /// ceil(ow / m).
   int64_t tilesH, tilesW;
   /// The chunk's tile rows.
   int64_t rowBegin, rowEnd;
   /// V[xi][c][t] = v[(xi * channels + c) * getChunkTiles() + t], and
-  /// M[xi][f][t] = m[(xi * filters + f) * getChunkTiles() + t], xi = 4i + j.
+  /// M[xi][f][t] = m[(xi * filters + f) * getChunkTiles() + t], xi =
+  /// (m + 2) i + j.
   float *v, *m;
   /// Overwrite, scale and clamp, applied as the outputs are stored; null:
   /// the outputs are added to `out`.
   const Epilogue *epilogue;
   int64_t getChunkTiles() const { return (rowEnd - rowBegin) * tilesW; }
+  /// (m + 2)^2: the matrices of V, U and M (the GEMMs per chunk).
+  int64_t getTransforms() const { return (tileSide + 2) * (tileSide + 2); }
 };
 
 /// Rows of A that pass one packed panel of B while it is in L1: their

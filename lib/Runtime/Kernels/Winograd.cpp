@@ -6,10 +6,12 @@
 //===----------------------------------------------------------------------===//
 //
 // conv2d (Kernels.cpp) hands a stride-1 3x3 convolution with a weight as
-// its filter to winogradConv: the filter transform U = G g G^T is computed
-// and packed once per process, and each chunk of output tiles runs the
-// input transform, 16 GEMMs and the output transform (Gemm.h's
-// WinogradProblem; the transforms are WinogradMicro.inc, per ISA).
+// its filter to winogradConv: the filter transform U = G g G^T of F(m x m,
+// 3x3) is computed and packed once per process, and each chunk of output
+// tiles runs the input transform, (m + 2)^2 GEMMs and the output transform
+// (Gemm.h's WinogradProblem; the transforms are WinogradMicro.inc, per
+// ISA). m is 4 for fp32 products and 2 for bfloat16 products
+// (WinogradMode::Auto).
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,36 +25,56 @@ using namespace romac::kernels::detail;
 
 namespace {
 
-/// Whether the kernels compute 3x3 convolutions by Winograd's F(2x2, 3x3)
-/// where they can (isWinogradEnabled).
-bool &winogradEnabled() {
-  static bool enabled = [] {
+/// How the kernels compute 3x3 convolutions (WinogradMode): ROMAC_WINOGRAD
+/// (0, 2 or 4), else Auto.
+WinogradMode &winogradMode() {
+  static WinogradMode mode = [] {
     const char *env = std::getenv("ROMAC_WINOGRAD");
-    return !(env && std::strcmp(env, "0") == 0);
+    if (env && std::strcmp(env, "0") == 0)
+      return WinogradMode::Off;
+    if (env && std::strcmp(env, "2") == 0)
+      return WinogradMode::F2x2;
+    if (env && std::strcmp(env, "4") == 0)
+      return WinogradMode::F4x4;
+    return WinogradMode::Auto;
   }();
-  return enabled;
+  return mode;
 }
 
-/// G (a b c)^T, one column (or row) of a 3x3 filter transformed.
-void applyG(float a, float b, float c, float out[4]) {
-  out[0] = a;
-  out[1] = (a + b + c) * 0.5f;
-  out[2] = (a - b + c) * 0.5f;
-  out[3] = c;
-}
-
-/// The transformed filter U = G g G^T of Winograd's F(2x2, 3x3) for every
-/// (filter, channel) of a constant 3x3 filter w, as 16 matrices U[xi]
-/// (filters x channels, xi = 4i + j) each packed as the A of a GEMM for
-/// `tile` (`stride` floats apart): computed once per process and kept,
-/// like getPackedA's constants.
+/// G (a b c)^T, one column (or row) of a 3x3 filter transformed for
+/// F(m x m, 3x3) (m + 2 values):
 ///
-///   G = |  1    0    0  |   so a row (a, b, c) of g becomes
-///       | 1/2  1/2  1/2 |   (a, (a + b + c) / 2, (a - b + c) / 2, c).
-///       | 1/2 -1/2  1/2 |
-///       |  0    0    1  |
+///   m = 2: G = |  1    0    0  |   m = 4: G = |  1/4    0     0  |
+///              | 1/2  1/2  1/2 |              | -1/6  -1/6  -1/6 |
+///              | 1/2 -1/2  1/2 |              | -1/6   1/6  -1/6 |
+///              |  0    0    1  |              | 1/24  1/12   1/6 |
+///                                             | 1/24 -1/12   1/6 |
+///                                             |   0     0     1  |
+void applyG(int64_t side, float a, float b, float c, float out[6]) {
+  if (side == 2) {
+    out[0] = a;
+    out[1] = (a + b + c) * 0.5f;
+    out[2] = (a - b + c) * 0.5f;
+    out[3] = c;
+    return;
+  }
+  out[0] = a * 0.25f;
+  out[1] = -(a + b + c) / 6.0f;
+  out[2] = -(a - b + c) / 6.0f;
+  out[3] = (a + 2.0f * b + 4.0f * c) / 24.0f;
+  out[4] = (a - 2.0f * b + 4.0f * c) / 24.0f;
+  out[5] = c;
+}
+
+/// The transformed filter U = G g G^T of Winograd's F(side x side, 3x3) for
+/// every (filter, channel) of a constant 3x3 filter w, as (side + 2)^2
+/// matrices U[xi] (filters x channels, xi = (side + 2) i + j) each packed
+/// as the A of a GEMM for `tile` (`stride` floats apart): computed once per
+/// process and kept, like getPackedA's constants.
 const float *getWinogradFilter(const IsaKernels &isa, RomacMemref4F32 *w,
-                               Tile tile, PackFormat format, int64_t stride) {
+                               int64_t side, Tile tile, PackFormat format,
+                               int64_t stride) {
+  int64_t window = side + 2, transforms = window * window;
   int64_t filters = w->sizes[0], channels = w->sizes[1];
   const float *data = w->aligned + w->offset;
   std::vector<int64_t> wOffsets;
@@ -61,41 +83,38 @@ const float *getWinogradFilter(const IsaKernels &isa, RomacMemref4F32 *w,
       for (int64_t x = 0; x < 3; ++x)
         wOffsets.push_back(c * w->strides[1] + y * w->strides[2] +
                            x * w->strides[3]);
-  // -1: not any getPackedA layout key.
-  std::vector<int64_t> key = {-1,
-                              reinterpret_cast<int64_t>(data),
-                              filters,
-                              channels,
-                              w->strides[0],
-                              w->strides[1],
-                              w->strides[2],
-                              w->strides[3],
-                              tile.mr,
-                              format.kPack,
+  // -side: not any getPackedA layout key.
+  std::vector<int64_t> key = {-side,           reinterpret_cast<int64_t>(data),
+                              filters,         channels,
+                              w->strides[0],   w->strides[1],
+                              w->strides[2],   w->strides[3],
+                              tile.mr,         format.kPack,
                               format.roundBf16};
   appendFingerprint(key, data, filters, channels * 9, w->strides[0], wOffsets);
-  return getPackedConstant(key, 16 * stride, [&](float *out) {
+  return getPackedConstant(key, transforms * stride, [&](float *out) {
     // Panel by panel of mr filters, on the threads: U of the panel's filters
-    // for all 16 xi (u[xi][r][c], a few KiB), then packed into each xi's A.
+    // for every xi (u[xi][r][c], a few KiB), then packed into each xi's A.
     // Transforming all of U before packing would hold an unpacked copy (16/9
-    // of the filter: 210 MB for the UNet's 2560 -> 1280 filters) at once.
+    // or 36/9 of the filter: 210 MB for the UNet's 2560 -> 1280 filters in
+    // F(2x2)) at once.
     struct Ctx {
       const IsaKernels &isa;
       const float *data;
       const std::vector<int64_t> &wOffsets, cols;
-      int64_t filterStride, filters, channels, stride;
+      int64_t filterStride, filters, channels, stride, side;
       Tile tile;
       PackFormat format;
       float *out;
     } ctx{isa,           data,    wOffsets, getRange(channels, 1),
           w->strides[0], filters, channels, stride,
-          tile,          format,  out};
+          side,          tile,    format,   out};
     parallelFor(
         getNumPanels(filters, tile.mr),
         [](void *c, int64_t begin, int64_t end) {
           auto &x = *static_cast<Ctx *>(c);
           int mr = x.tile.mr;
-          std::vector<float> u(16 * mr * x.channels);
+          int64_t window = x.side + 2, transforms = window * window;
+          std::vector<float> u(transforms * mr * x.channels);
           int64_t depth = getPackedDepth(x.channels, x.format.kPack);
           for (int64_t panel = begin; panel < end; ++panel) {
             int64_t rows = std::min<int64_t>(mr, x.filters - panel * mr);
@@ -103,22 +122,22 @@ const float *getWinogradFilter(const IsaKernels &isa, RomacMemref4F32 *w,
               for (int64_t ch = 0; ch < x.channels; ++ch) {
                 const float *g = x.data + (panel * mr + r) * x.filterStride;
                 const int64_t *at = x.wOffsets.data() + ch * 9;
-                // Gg (4 x 3): G applied to each column of g.
-                float gg[4][3];
+                // Gg (window x 3): G applied to each column of g.
+                float gg[6][3];
                 for (int col = 0; col < 3; ++col) {
-                  float t[4];
-                  applyG(g[at[col]], g[at[3 + col]], g[at[6 + col]], t);
-                  for (int i = 0; i < 4; ++i)
+                  float t[6];
+                  applyG(x.side, g[at[col]], g[at[3 + col]], g[at[6 + col]], t);
+                  for (int64_t i = 0; i < window; ++i)
                     gg[i][col] = t[i];
                 }
-                for (int i = 0; i < 4; ++i) {
-                  float t[4];
-                  applyG(gg[i][0], gg[i][1], gg[i][2], t);
-                  for (int j = 0; j < 4; ++j)
-                    u[((i * 4 + j) * mr + r) * x.channels + ch] = t[j];
+                for (int64_t i = 0; i < window; ++i) {
+                  float t[6];
+                  applyG(x.side, gg[i][0], gg[i][1], gg[i][2], t);
+                  for (int64_t j = 0; j < window; ++j)
+                    u[((i * window + j) * mr + r) * x.channels + ch] = t[j];
                 }
               }
-            for (int64_t xi = 0; xi < 16; ++xi)
+            for (int64_t xi = 0; xi < transforms; ++xi)
               x.isa.packA(u.data() + xi * mr * x.channels, rows, x.channels,
                           x.channels, x.cols.data(), mr, x.format,
                           x.out + xi * x.stride + panel * depth * mr);
@@ -148,13 +167,43 @@ constexpr int64_t kWinogradMinChunkTiles = 256;
 /// so that a chunk's transforms and GEMMs work in the last-level cache.
 constexpr int64_t kWinogradChunkFloats = 3 << 20;
 
+/// The fewest output pixels per plane for F(4x4, 3x3) in WinogradMode::Auto.
+/// romac-kernel-bench and alternating runs on 2 threads (fp32, Zen 5): F(4x4)
+/// took 0.58x F(2x2)'s time at 2x320 64x64, 0.68x at 2x640 32x32, 0.72x at
+/// 512 28x28 and 0.68x at 128 256x256, but 1.05x at 2x1280 16x16, 1.29x at
+/// 512 14x14 and 1.11x at 384 13x13: on small planes the few tiles do not
+/// pay for reading U, 36/16 of F(2x2)'s.
+constexpr int64_t kWinogradMinPixels4 = 24 * 24;
+
+/// The side m of Winograd's tiles for an oh x ow output with products in
+/// `precision`: 4 for fp32 on planes of kWinogradMinPixels4, else 2. Not 4
+/// for bfloat16: the rounding of V and U to bfloat16, amplified by F(4x4)'s
+/// coefficients up to 8, gave 2.5e-2 relative RMS error on a 320-channel
+/// convolution, against 3.7e-3 for F(2x2) and 2.3e-3 direct (numpy, random
+/// inputs; with fp32 products 3.9e-7 and 5.4e-8). The mode may force m.
+int64_t getWinogradSide(Precision precision, PackFormat format, int64_t oh,
+                        int64_t ow) {
+  switch (winogradMode()) {
+  case WinogradMode::F2x2:
+    return 2;
+  case WinogradMode::F4x4:
+    return 4;
+  default:
+    return precision == Precision::Fp32 && !format.roundBf16 &&
+                   oh * ow >= kWinogradMinPixels4
+               ? 4
+               : 2;
+  }
+}
+
 } // namespace
 
-/// out += conv(in, w) by Winograd's F(2x2, 3x3) (Gemm.h's WinogradProblem)
-/// for a stride-1, undilated 3x3 convolution whose input and output rows
-/// are contiguous. Its 16 products per 2 x 2 outputs replace 36 (2.25x
-/// fewer multiply-adds); its rounding differs from the direct sum by a few
-/// units in the last place of the operands' magnitudes.
+/// out += conv(in, w) by Winograd's F(m x m, 3x3) (Gemm.h's
+/// WinogradProblem) for a stride-1, undilated 3x3 convolution whose input
+/// and output rows are contiguous. Its (m + 2)^2 products per m x m outputs
+/// replace 9 m^2 (2.25x fewer multiply-adds for m = 2, 4x for m = 4); its
+/// rounding differs from the direct sum's by a few units in the last place
+/// of the operands' magnitudes (about 10x more for m = 4).
 void romac::kernels::detail::winogradConv(RomacMemref4F32 *in,
                                           RomacMemref4F32 *w,
                                           RomacMemref4F32 *out,
@@ -177,24 +226,27 @@ void romac::kernels::detail::winogradConv(RomacMemref4F32 *in,
   p.ow = out->sizes[3];
   p.channels = w->sizes[1];
   p.filters = w->sizes[0];
-  p.tilesH = (p.oh + 1) / 2;
-  p.tilesW = (p.ow + 1) / 2;
+  p.tileSide = getWinogradSide(precision, format, p.oh, p.ow);
+  p.tilesH = (p.oh + p.tileSide - 1) / p.tileSide;
+  p.tilesW = (p.ow + p.tileSide - 1) / p.tileSide;
   p.epilogue = epilogue;
+  int64_t count = p.getTransforms();
   int64_t rows = out->sizes[0] * p.tilesH;
   // Whole tile rows per chunk: what fits kWinogradChunkFloats, but at least
   // kWinogradMinChunkTiles (the GEMMs' columns, over which U is reused).
-  int64_t target =
-      std::max<int64_t>(kWinogradMinChunkTiles,
-                        kWinogradChunkFloats / (16 * (p.channels + p.filters)));
+  int64_t target = std::max<int64_t>(kWinogradMinChunkTiles,
+                                     kWinogradChunkFloats /
+                                         (count * (p.channels + p.filters)));
   int64_t rowsPerChunk =
       std::min(rows, std::max<int64_t>(1, target / p.tilesW));
   int64_t chunkTiles = rowsPerChunk * p.tilesW;
   Tile tile = isa->chooseTile(chunkTiles);
   int64_t panels = getNumPanels(p.filters, tile.mr);
   int64_t uStride = panels * getPackedDepth(p.channels, format.kPack) * tile.mr;
-  const float *u = getWinogradFilter(*isa, w, tile, format, uStride);
-  p.v = getThreadScratch(16 * p.channels * chunkTiles, /*slot=*/2);
-  p.m = getThreadScratch(16 * p.filters * chunkTiles, /*slot=*/3);
+  const float *u =
+      getWinogradFilter(*isa, w, p.tileSide, tile, format, uStride);
+  p.v = getThreadScratch(count * p.channels * chunkTiles, /*slot=*/2);
+  p.m = getThreadScratch(count * p.filters * chunkTiles, /*slot=*/3);
   // The GEMMs store M (overwrite); the epilogue is the output transform's.
   const Epilogue store{true, 1.0f, false, Clamp{0.0f, 0.0f}};
   std::vector<int64_t> columns = getRange(chunkTiles, 1);
@@ -238,14 +290,14 @@ void romac::kernels::detail::winogradConv(RomacMemref4F32 *in,
       x.isa.run(g, 0, x.panels, 0, tiles);
     }
   };
-  // Per chunk the threads share out its channels (input transform), its 16
+  // Per chunk the threads share out its channels (input transform), its
   // GEMMs, then its filters (output transform).
   for (p.rowBegin = 0; p.rowBegin < rows; p.rowBegin += rowsPerChunk) {
     p.rowEnd = std::min(rows, p.rowBegin + rowsPerChunk);
     ctx.kOffsets = getRange(p.channels, p.getChunkTiles());
     ctx.transform = transforms.winogradInput;
     parallelFor(p.channels, transform, &ctx);
-    parallelFor(16, gemms, &ctx);
+    parallelFor(count, gemms, &ctx);
     ctx.transform = transforms.winogradOutput;
     parallelFor(p.filters, transform, &ctx);
   }
@@ -256,15 +308,25 @@ bool romac::kernels::detail::useWinograd(RomacMemref4F32 *in,
                                          RomacMemref4F32 *out, int64_t strideH,
                                          int64_t strideW, int64_t dilH,
                                          int64_t dilW, int64_t constantFilter) {
-  return winogradEnabled() && constantFilter && w->sizes[2] == 3 &&
-         w->sizes[3] == 3 && strideH == 1 && strideW == 1 && dilH == 1 &&
-         dilW == 1 && in->strides[3] == 1 && out->strides[3] == 1 &&
-         w->sizes[0] >= kWinogradMinChannels &&
+  return winogradMode() != WinogradMode::Off && constantFilter &&
+         w->sizes[2] == 3 && w->sizes[3] == 3 && strideH == 1 && strideW == 1 &&
+         dilH == 1 && dilW == 1 && in->strides[3] == 1 &&
+         out->strides[3] == 1 && w->sizes[0] >= kWinogradMinChannels &&
          w->sizes[1] >= kWinogradMinChannels && out->sizes[2] >= 4 &&
          out->sizes[3] >= 4 &&
          out->sizes[2] * out->sizes[3] >= kWinogradMinPixels;
 }
 
-bool romac::kernels::isWinogradEnabled() { return winogradEnabled(); }
+WinogradMode romac::kernels::getWinogradMode() { return winogradMode(); }
 
-void romac::kernels::setWinograd(bool enabled) { winogradEnabled() = enabled; }
+void romac::kernels::setWinogradMode(WinogradMode mode) {
+  winogradMode() = mode;
+}
+
+bool romac::kernels::isWinogradEnabled() {
+  return winogradMode() != WinogradMode::Off;
+}
+
+void romac::kernels::setWinograd(bool enabled) {
+  winogradMode() = enabled ? WinogradMode::Auto : WinogradMode::Off;
+}
