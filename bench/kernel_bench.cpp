@@ -10,8 +10,8 @@
 // the CPU has AVX512-BF16, of VPDPBUSD where it has AVX512-VNNI), then
 // times the SD2 UNet's large 3x3 convolutions and matmuls (batch 2, 64x64
 // latents) through romac's kernel entry points in fp32, bf16 (the
-// convolutions by the direct GEMM and by Winograd's F(2x2, 3x3)) and int8
-// codes (direct), and prints GFLOP/s (GOP/s for int8) and the share of the
+// convolutions by the direct GEMM and by Winograd's F(2x2, 3x3); in fp32
+// also F(4x4, 3x3)) and int8 codes (direct), and prints GFLOP/s (GOP/s for int8) and the share of the
 // peak as a markdown table (medians of N runs). Docs: docs/benchmarks.md.
 //
 //===----------------------------------------------------------------------===//

@@ -869,8 +869,9 @@ CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
                 "convolutions keep both (for comparison)");
   run->add_flag("--no-winograd", args.noWinograd,
                 "Compute every 3x3 convolution of stride 1 as the direct "
-                "GEMM instead of by Winograd's F(2x2, 3x3) (for comparison; "
-                "also ROMAC_WINOGRAD=0)");
+                "GEMM instead of by Winograd's F(4x4, 3x3) or F(2x2, 3x3) "
+                "(for comparison; also ROMAC_WINOGRAD=0; =2 or =4 forces "
+                "one of the two)");
   run->add_option("--precision", args.precision,
                   "fp32 (default), or bf16: the matmuls, convolutions and "
                   "fused attention "
