@@ -43,6 +43,7 @@
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
+#include <malloc.h>
 #include <map>
 #include <optional>
 
@@ -618,6 +619,21 @@ struct LoadedModel {
   std::vector<Tensor> bound;
   std::string how;
   llvm::StringMap<double> predicted;
+  /// Whether `exe` was loaded from an artefact cache entry (just stored or
+  /// found): then it needs neither `module` nor `ctx`.
+  bool fromCache = false;
+
+  /// Frees the compiler's memory before the model runs: the imported module
+  /// and its context, then the heap pages they and the compile left free
+  /// (glibc keeps them otherwise: the full SD2 UNet's fp32 run peaked at
+  /// 0.43 GiB more RSS after a compile than from the cache).
+  void releaseCompiler() {
+    if (!fromCache || !ctx)
+      return;
+    module = nullptr;
+    ctx.reset();
+    malloc_trim(0);
+  }
 };
 
 /// --quantize / --weight-sharing / --prune: the weights as compressed
@@ -696,6 +712,7 @@ std::unique_ptr<LoadedModel> loadModel(const RunArgs &args,
       if (!bindInputs(args, exe->getInputs(), inputs, loaded->bound))
         return nullptr;
       loaded->exe = std::move(exe);
+      loaded->fromCache = true;
       loaded->how =
           llvm::formatv("loaded from the cache in {0:f2} s", clock.seconds());
       return loaded;
@@ -736,6 +753,7 @@ std::unique_ptr<LoadedModel> loadModel(const RunArgs &args,
     return nullptr;
   }
   loaded->exe = std::move(*exe);
+  loaded->fromCache = cache.has_value();
   loaded->how = llvm::formatv(
       "imported in {0:f2} s, schedule in {1:f2} s, compiled in {2:f2} s",
       importSeconds, searchSeconds,
@@ -756,6 +774,7 @@ bool compareWithFp32(const RunArgs &args, const ModelLoadRequest &request,
   std::unique_ptr<LoadedModel> reference = loadModel(args, fp32, inputs, file);
   if (!reference)
     return false;
+  reference->releaseCompiler();
   std::vector<Tensor> want;
   std::vector<const void *> in;
   std::vector<void *> out;
@@ -832,6 +851,7 @@ int romac::driver::runModel(const RunArgs &args) {
       loadModel(args, request, *inputs, scheduleFile);
   if (!model)
     return 1;
+  model->releaseCompiler();
   std::vector<Tensor> outputs;
   int status = execute(args, *model->exe, model->bound, model->how,
                        model->predicted, outputs);

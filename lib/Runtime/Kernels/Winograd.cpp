@@ -175,14 +175,24 @@ constexpr int64_t kWinogradChunkFloats = 3 << 20;
 /// pay for reading U, 36/16 of F(2x2)'s.
 constexpr int64_t kWinogradMinPixels4 = 24 * 24;
 
-/// The side m of Winograd's tiles for an oh x ow output with products in
-/// `precision`: 4 for fp32 on planes of kWinogradMinPixels4, else 2. Not 4
+/// The most floats of one filter's F(4x4) transform U (36 per filter and
+/// channel, 4x the filter, against 16/9 of it for F(2x2)) in
+/// WinogradMode::Auto: 64 MiB, a 640 -> 640 filter's (36 * 409,600 floats)
+/// but not a 960 -> 640 one's. Without it F(4x4) on all of the full SD2
+/// UNet's 64x64 and 32x32 levels kept 0.7 GB more of U than F(2x2), and its
+/// fp32 run (compile included) peaked at 5.56 GiB RSS, past issue #12's
+/// bound (3.22 GiB of weights + 2 GiB).
+constexpr int64_t kWinogradMaxU4Floats = 16 << 20;
+
+/// The side m of Winograd's tiles for an oh x ow output of `filters` x
+/// `channels` with products in `precision`: 4 for fp32 on planes of
+/// kWinogradMinPixels4 with a U of at most kWinogradMaxU4Floats, else 2. Not 4
 /// for bfloat16: the rounding of V and U to bfloat16, amplified by F(4x4)'s
 /// coefficients up to 8, gave 2.5e-2 relative RMS error on a 320-channel
 /// convolution, against 3.7e-3 for F(2x2) and 2.3e-3 direct (numpy, random
 /// inputs; with fp32 products 3.9e-7 and 5.4e-8). The mode may force m.
 int64_t getWinogradSide(Precision precision, PackFormat format, int64_t oh,
-                        int64_t ow) {
+                        int64_t ow, int64_t filters, int64_t channels) {
   switch (winogradMode()) {
   case WinogradMode::F2x2:
     return 2;
@@ -190,7 +200,8 @@ int64_t getWinogradSide(Precision precision, PackFormat format, int64_t oh,
     return 4;
   default:
     return precision == Precision::Fp32 && !format.roundBf16 &&
-                   oh * ow >= kWinogradMinPixels4
+                   oh * ow >= kWinogradMinPixels4 &&
+                   36 * filters * channels <= kWinogradMaxU4Floats
                ? 4
                : 2;
   }
@@ -226,7 +237,8 @@ void romac::kernels::detail::winogradConv(RomacMemref4F32 *in,
   p.ow = out->sizes[3];
   p.channels = w->sizes[1];
   p.filters = w->sizes[0];
-  p.tileSide = getWinogradSide(precision, format, p.oh, p.ow);
+  p.tileSide =
+      getWinogradSide(precision, format, p.oh, p.ow, p.filters, p.channels);
   p.tilesH = (p.oh + p.tileSide - 1) / p.tileSide;
   p.tilesW = (p.ow + p.tileSide - 1) / p.tileSide;
   p.epilogue = epilogue;
