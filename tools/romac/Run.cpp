@@ -896,7 +896,9 @@ CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
                   "fp32 (default), or bf16: the matmuls, convolutions and "
                   "fused attention "
                   "round their operands to bfloat16 and sum in fp32 "
-                  "(AVX512-BF16 dot products where the CPU has them)")
+                  "(AVX512-BF16 dot products where the CPU has them; 3x3 "
+                  "convolutions of at most 384 channels on planes of 24x24 "
+                  "and more stay fp32: Winograd's F(4x4) is faster there)")
       ->check(CLI::IsMember({"fp32", "bf16"}));
   run->add_flag("--compare-fp32", args.compareFp32,
                 "Also run the model in fp32 and print each output's cosine "

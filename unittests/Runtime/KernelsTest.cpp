@@ -661,6 +661,56 @@ TEST_P(KernelsTest, WinogradConvMatchesNaiveLoops) {
   clearPackedConstants();
 }
 
+TEST_P(KernelsTest, WinogradAutoChoosesTheTileByPrecisionAndSize) {
+  // WinogradMode::Auto's choice, seen through bit-identical outputs: fp32
+  // takes F(4x4) on a 24x24 output and F(2x2) on a 10x10 one; bfloat16
+  // products take F(4x4) in fp32 (the fp32 entry's sums) with at most 384
+  // channels and filters on a 24x24 output, and F(2x2) in bfloat16 with
+  // more channels.
+  struct Case {
+    int64_t c, h;      // channels (= filters), input rows and columns
+    bool bf16;         // the call asks for bfloat16 products
+    WinogradMode same; // the forced mode Auto must match
+    bool sameAsFp32;   // ... called through the fp32 entry point
+  };
+  for (Case t : {Case{16, 26, false, WinogradMode::F4x4, true},
+                 Case{16, 12, false, WinogradMode::F2x2, true},
+                 Case{16, 26, true, WinogradMode::F4x4, true},
+                 Case{400, 26, true, WinogradMode::F2x2, false}}) {
+    int64_t o = t.h - 2;
+    std::vector<float> in = makeRandom(t.c * t.h * t.h, 71),
+                       w = makeRandom(t.c * t.c * 9, 72);
+    auto iv = makeView<RomacMemref4F32>(in, 0, {1, t.c, t.h, t.h},
+                                        {t.c * t.h * t.h, t.h * t.h, t.h, 1});
+    auto wv =
+        makeView<RomacMemref4F32>(w, 0, {t.c, t.c, 3, 3}, {t.c * 9, 9, 3, 1});
+    auto run = [&](WinogradMode mode, bool bf16) {
+      setWinogradMode(mode);
+      std::vector<float> out(t.c * o * o, 0.0f);
+      auto ov = makeView<RomacMemref4F32>(out, 0, {1, t.c, o, o},
+                                          {t.c * o * o, o * o, o, 1});
+      if (bf16)
+        _mlir_ciface_romac_conv2d_nchw_fchw_bf16(&iv, &wv, &ov, 1, 1, 1, 1,
+                                                 /*constantFilter=*/1);
+      else
+        _mlir_ciface_romac_conv2d_nchw_fchw_f32(&iv, &wv, &ov, 1, 1, 1, 1,
+                                                /*constantFilter=*/1);
+      return out;
+    };
+    std::vector<float> automatic = run(WinogradMode::Auto, t.bf16);
+    std::vector<float> forced = run(t.same, t.bf16 && !t.sameAsFp32);
+    std::vector<float> other = run(
+        t.same == WinogradMode::F4x4 ? WinogradMode::F2x2 : WinogradMode::F4x4,
+        t.bf16 && !t.sameAsFp32);
+    setWinogradMode(WinogradMode::Auto);
+    EXPECT_EQ(automatic, forced)
+        << "c=" << t.c << " " << o << "x" << o << " bf16=" << t.bf16;
+    EXPECT_NE(automatic, other)
+        << "c=" << t.c << " " << o << "x" << o << " bf16=" << t.bf16;
+  }
+  clearPackedConstants();
+}
+
 TEST_P(KernelsTest, FusedKernelsMatchNaiveLoops) {
   // The `_fused` entry points, twice: accumulating onto an output that
   // starts with values (a folded bias) and clamping, then overwriting an

@@ -71,9 +71,13 @@ void setNumThreads(int threads);
 /// How 3x3 convolutions of stride 1 with a weight as filter are computed:
 /// directly (Off), or by Winograd's minimal filtering F(2x2, 3x3) (2.25x
 /// fewer multiply-adds) or F(4x4, 3x3) (4x fewer). Auto, the default, takes
-/// F(4x4, 3x3) for fp32 products and F(2x2, 3x3) for bfloat16 products
-/// (whose rounding of the transformed operands F(4x4)'s larger
-/// coefficients amplify about 7x). ROMAC_WINOGRAD=0, 2 or 4 sets Off,
+/// F(4x4, 3x3) for fp32 products on planes of at least 24x24 (unless its
+/// transformed filter would pass 64 MiB) and F(2x2, 3x3) otherwise; a
+/// convolution asking for bfloat16 products never takes F(4x4) in bfloat16
+/// (F(4x4)'s larger coefficients amplify the rounding of the transformed
+/// operands about 7x), but with at most 384 channels and filters on such a
+/// plane it is computed by F(4x4) in fp32, faster there than F(2x2) in
+/// bfloat16 (Winograd.cpp). ROMAC_WINOGRAD=0, 2 or 4 sets Off,
 /// F2x2 or F4x4 for the process; the values are the ABI of the model
 /// library's romac_internal_set_winograd.
 enum class WinogradMode { Off = 0, Auto = 1, F2x2 = 2, F4x4 = 4 };

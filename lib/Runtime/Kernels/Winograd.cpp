@@ -184,27 +184,53 @@ constexpr int64_t kWinogradMinPixels4 = 24 * 24;
 /// bound (3.22 GiB of weights + 2 GiB).
 constexpr int64_t kWinogradMaxU4Floats = 16 << 20;
 
-/// The side m of Winograd's tiles for an oh x ow output of `filters` x
-/// `channels` with products in `precision`: 4 for fp32 on planes of
-/// kWinogradMinPixels4 with a U of at most kWinogradMaxU4Floats, else 2. Not 4
-/// for bfloat16: the rounding of V and U to bfloat16, amplified by F(4x4)'s
+/// The most channels and filters for which WinogradMode::Auto computes a
+/// convolution with bfloat16 products by F(4x4) in fp32 instead of F(2x2)
+/// in bfloat16 (on planes of kWinogradMinPixels4): there its transforms,
+/// not its products, take most of the time, and F(4x4) moves 36/64 of
+/// F(2x2)'s data per output. Measured on 2 threads (Zen 5), F(2x2) in
+/// bfloat16 against F(4x4) in fp32: 20.8 vs 17.1 ms at 2x320 64x64, 38.9 vs
+/// 33.4 at 128 256x256, 26.4 vs 21.7 at 256 128x128, 12.8 vs 9.7 at 64
+/// 224x224; but 16.7 vs 17.2 at 2x640 32x32, 19.8 vs 19.1 at 512 64x64,
+/// 5.4 vs 5.4 at 256 56x56.
+constexpr int64_t kWinogradMaxChannelsFp32For16 = 384;
+
+/// How winogradConv computes one convolution: the tile side m and the
+/// precision of the products.
+struct WinogradChoice {
+  int64_t side;
+  Precision precision;
+};
+
+/// The choice for an oh x ow output of `filters` x `channels` asked for in
+/// `precision`. fp32: F(4x4) on planes of kWinogradMinPixels4 with a U of
+/// at most kWinogradMaxU4Floats, else F(2x2). bfloat16: never F(4x4) in
+/// bfloat16, as the rounding of V and U to bfloat16, amplified by F(4x4)'s
 /// coefficients up to 8, gave 2.5e-2 relative RMS error on a 320-channel
 /// convolution, against 3.7e-3 for F(2x2) and 2.3e-3 direct (numpy, random
-/// inputs; with fp32 products 3.9e-7 and 5.4e-8). The mode may force m.
-int64_t getWinogradSide(Precision precision, PackFormat format, int64_t oh,
-                        int64_t ow, int64_t filters, int64_t channels) {
+/// inputs; with fp32 products 3.9e-7 and 5.4e-8); F(4x4) in fp32 (more
+/// accurate, and faster) with at most kWinogradMaxChannelsFp32For16
+/// channels and filters on planes of kWinogradMinPixels4, else F(2x2) in
+/// bfloat16. A forced mode keeps the precision.
+WinogradChoice chooseWinograd(Precision precision, int64_t oh, int64_t ow,
+                              int64_t filters, int64_t channels) {
   switch (winogradMode()) {
   case WinogradMode::F2x2:
-    return 2;
+    return {2, precision};
   case WinogradMode::F4x4:
-    return 4;
+    return {4, precision};
   default:
-    return precision == Precision::Fp32 && !format.roundBf16 &&
-                   oh * ow >= kWinogradMinPixels4 &&
-                   36 * filters * channels <= kWinogradMaxU4Floats
-               ? 4
-               : 2;
+    break;
   }
+  bool largePlane = oh * ow >= kWinogradMinPixels4;
+  if (precision == Precision::Fp32)
+    return {largePlane && 36 * filters * channels <= kWinogradMaxU4Floats ? 4
+                                                                          : 2,
+            precision};
+  if (largePlane && filters <= kWinogradMaxChannelsFp32For16 &&
+      channels <= kWinogradMaxChannelsFp32For16)
+    return {4, Precision::Fp32};
+  return {2, precision};
 }
 
 } // namespace
@@ -221,7 +247,9 @@ void romac::kernels::detail::winogradConv(RomacMemref4F32 *in,
                                           const Epilogue *epilogue,
                                           Precision precision) {
   const IsaKernels &transforms = getKernels();
-  auto [isa, format] = getGemm(precision);
+  WinogradChoice choice = chooseWinograd(
+      precision, out->sizes[2], out->sizes[3], w->sizes[0], w->sizes[1]);
+  auto [isa, format] = getGemm(choice.precision);
   WinogradProblem p{};
   p.in = in->aligned + in->offset;
   p.inBatchStride = in->strides[0];
@@ -237,8 +265,7 @@ void romac::kernels::detail::winogradConv(RomacMemref4F32 *in,
   p.ow = out->sizes[3];
   p.channels = w->sizes[1];
   p.filters = w->sizes[0];
-  p.tileSide =
-      getWinogradSide(precision, format, p.oh, p.ow, p.filters, p.channels);
+  p.tileSide = choice.side;
   p.tilesH = (p.oh + p.tileSide - 1) / p.tileSide;
   p.tilesW = (p.ow + p.tileSide - 1) / p.tileSide;
   p.epilogue = epilogue;
