@@ -10,8 +10,8 @@
 // 3x3) is computed and packed once per process, and each chunk of output
 // tiles runs the input transform, (m + 2)^2 GEMMs and the output transform
 // (Gemm.h's WinogradProblem; the transforms are WinogradMicro.inc, per
-// ISA). m is 4 for fp32 products and 2 for bfloat16 products
-// (WinogradMode::Auto).
+// ISA). chooseWinograd picks m (2 or 4) and the products' precision per
+// convolution.
 //
 //===----------------------------------------------------------------------===//
 
