@@ -107,6 +107,12 @@ struct Vec {
   static Mask maskRange(int64_t lo, int64_t hi) {
     return _mm256_andnot_si256(mask(lo), mask(hi));
   }
+  /// v1 v2 ... v7 next: the lanes shifted down by one, `next` last.
+  static Reg shiftIn(Reg v, float next) {
+    Reg rotated =
+        _mm256_permutevar8x32_ps(v, _mm256_setr_epi32(1, 2, 3, 4, 5, 6, 7, 0));
+    return _mm256_blend_ps(rotated, _mm256_set1_ps(next), 0x80);
+  }
   /// even = a0 a2 a4 a6 b0 b2 b4 b6, odd = a1 a3 ... b7.
   static void deinterleave(Reg a, Reg b, Reg &even, Reg &odd) {
     // [a0 a2 b0 b2 | a4 a6 b4 b6], then 64-bit lanes 0, 2, 1, 3.

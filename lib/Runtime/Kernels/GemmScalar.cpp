@@ -59,6 +59,7 @@ struct Vec {
   static Mask mask(int64_t valid) { return valid > 0; }
   static Mask maskRange(int64_t lo, int64_t hi) { return lo == 0 && hi > 0; }
   static Reg loadStrided(const float *p, int64_t) { return *p; }
+  static Reg shiftIn(Reg, float next) { return next; }
   static void deinterleave(Reg a, Reg b, Reg &even, Reg &odd) {
     even = a;
     odd = b;
