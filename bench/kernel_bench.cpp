@@ -300,40 +300,33 @@ int main(int argc, char **argv) {
         continue;
       setWinogradMode(mode);
       bool f4 = mode == WinogradMode::F4x4;
-      double t32 = timeShape(s, Products::Fp32, runs),
-             t16 = f4 ? 0.0 : timeShape(s, Products::Bf16, runs);
-      double g32 = s.flops() / t32 / 1e9,
-             g16 = f4 ? 0.0 : s.flops() / t16 / 1e9;
+      double t32 = timeShape(s, Products::Fp32, runs);
+      double g32 = s.flops() / t32 / 1e9;
+      // The four cells of one precision (ms, rate, share of its peak where
+      // the CPU has the instruction, speed-up over fp32), or dashes.
+      auto cells = [&](bool timed, Products products, double peak,
+                       bool hasPeak) -> std::string {
+        if (!timed)
+          return "- | - | - | -";
+        double t = timeShape(s, products, runs), g = s.flops() / t / 1e9;
+        std::string share =
+            hasPeak ? std::to_string(int(100 * g / peak + 0.5)) + " %" : "-";
+        char text[128];
+        std::snprintf(text, sizeof(text), "%.1f | %.0f | %s | %.2fx", t * 1e3,
+                      g, share.c_str(), t32 / t);
+        return text;
+      };
+      std::string bf16Cells = cells(!f4, Products::Bf16, bf16Peak, hasBf16);
       // int8 codes never take Winograd (its transforms are not integer).
-      std::string int8Cells = "- | - | - | -";
-      if (!winograd) {
-        double t8 = timeShape(s, Products::Int8, runs),
-               g8 = s.flops() / t8 / 1e9;
-        char cells[128];
-        std::snprintf(
-            cells, sizeof(cells), "%.1f | %.0f | %s | %.2fx", t8 * 1e3, g8,
-            hasInt8 ? (std::to_string(int(100 * g8 / int8Peak + 0.5)) + " %")
-                          .c_str()
-                    : "-",
-            t32 / t8);
-        int8Cells = cells;
-      }
+      std::string int8Cells =
+          cells(!winograd, Products::Int8, int8Peak, hasInt8);
       std::string name =
           std::string(s.name) + (!s.conv    ? ""
                                  : f4       ? " (Winograd F(4x4))"
                                  : winograd ? " (Winograd F(2x2))"
                                             : " (direct)");
-      char bf16Cells[128] = "- | - | - | -";
-      if (!f4)
-        std::snprintf(
-            bf16Cells, sizeof(bf16Cells), "%.1f | %.0f | %s | %.2fx", t16 * 1e3,
-            g16,
-            hasBf16 ? (std::to_string(int(100 * g16 / bf16Peak + 0.5)) + " %")
-                          .c_str()
-                    : "-",
-            t32 / t16);
       std::printf("| %s | %.1f | %.0f | %.0f %% | %s | %s |\n", name.c_str(),
-                  t32 * 1e3, g32, 100 * g32 / fp32Peak, bf16Cells,
+                  t32 * 1e3, g32, 100 * g32 / fp32Peak, bf16Cells.c_str(),
                   int8Cells.c_str());
       std::fflush(stdout);
     }
