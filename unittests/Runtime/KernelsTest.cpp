@@ -415,6 +415,34 @@ float clampNaive(float v, float lo, float hi) {
   return std::isnan(v) ? v : std::min(std::max(v, lo), hi);
 }
 
+/// A 2-D convolution's input (n x c planes of h x w, rows `ldi` floats
+/// apart, planes h * ldi apart), its filter (f x (depthwise ? 1 : c) x k x
+/// k, contiguous), stride and zero padding on every side.
+struct NaiveConv {
+  int64_t c, h, w, ldi, k, s, pad;
+  bool depthwise;
+};
+
+/// The double sum of output (b, f, y, x) of `g`: the tests' oracle for the
+/// convolution kernels (no code of theirs).
+double naiveConvSum(const NaiveConv &g, const std::vector<float> &in,
+                    const std::vector<float> &w, int64_t b, int64_t f,
+                    int64_t y, int64_t x) {
+  int64_t perFilter = g.depthwise ? 1 : g.c;
+  double sum = 0;
+  for (int64_t c = 0; c < perFilter; ++c)
+    for (int64_t i = 0; i < g.k; ++i)
+      for (int64_t j = 0; j < g.k; ++j) {
+        int64_t yy = y * g.s + i - g.pad, xx = x * g.s + j - g.pad;
+        if (yy < 0 || yy >= g.h || xx < 0 || xx >= g.w)
+          continue;
+        int64_t ch = g.depthwise ? f : c;
+        sum += double(in[((b * g.c + ch) * g.h + yy) * g.ldi + xx]) *
+               w[((f * perFilter + c) * g.k + i) * g.k + j];
+      }
+  return sum;
+}
+
 TEST_P(KernelsTest, ConvolutionsAddTheirBias) {
   // The `_bias_fused` kernels: out = clamp(scale * ((overwrite ? 0 : out)
   // + bias[c] + sum)). Convolutions through the direct GEMM (a 1x1, a
@@ -447,23 +475,13 @@ TEST_P(KernelsTest, ConvolutionsAddTheirBias) {
                        bias = makeRandom(t.f, 73),
                        start = makeRandom(t.n * t.f * oh * ldo, 74);
     std::vector<double> sums(start.size(), 0.0);
+    NaiveConv g{t.c, t.h, t.w, t.w, t.k, t.s, t.pad, t.depthwise};
     for (int64_t b = 0; b < t.n; ++b)
       for (int64_t f = 0; f < t.f; ++f)
         for (int64_t y = 0; y < oh; ++y)
-          for (int64_t x = 0; x < ow; ++x) {
-            double sum = 0;
-            for (int64_t c = 0; c < perFilter; ++c)
-              for (int64_t i = 0; i < t.k; ++i)
-                for (int64_t j = 0; j < t.k; ++j) {
-                  int64_t yy = y * t.s + i - t.pad, xx = x * t.s + j - t.pad;
-                  if (yy < 0 || yy >= t.h || xx < 0 || xx >= t.w)
-                    continue;
-                  int64_t ch = t.depthwise ? f : c;
-                  sum += double(in[((b * t.c + ch) * t.h + yy) * t.w + xx]) *
-                         w[((f * perFilter + c) * t.k + i) * t.k + j];
-                }
-            sums[((b * t.f + f) * oh + y) * ldo + x] = sum + bias[f];
-          }
+          for (int64_t x = 0; x < ow; ++x)
+            sums[((b * t.f + f) * oh + y) * ldo + x] =
+                naiveConvSum(g, in, w, b, f, y, x) + bias[f];
     auto iv = makeView<RomacMemref4F32>(in, 0, {t.n, t.c, t.h, t.w},
                                         {t.c * t.h * t.w, t.h * t.w, t.w, 1});
     auto bv = makeView<RomacMemref1F32>(bias, 0, {t.f}, {1});
@@ -585,19 +603,13 @@ TEST_P(KernelsTest, WinogradConvMatchesNaiveLoops) {
                        w = makeRandom(t.f * t.c * 9, 62);
     std::vector<float> start = makeRandom(t.n * t.f * oh * ldo, 63);
     std::vector<double> sums(start.size(), 0.0);
+    NaiveConv g{t.c, t.h, t.w, ldi, 3, 1, 0, false};
     for (int64_t b = 0; b < t.n; ++b)
       for (int64_t f = 0; f < t.f; ++f)
         for (int64_t y = 0; y < oh; ++y)
-          for (int64_t x = 0; x < ow; ++x) {
-            double sum = 0;
-            for (int64_t c = 0; c < t.c; ++c)
-              for (int64_t i = 0; i < 3; ++i)
-                for (int64_t j = 0; j < 3; ++j)
-                  sum +=
-                      double(in[((b * t.c + c) * t.h + y + i) * ldi + x + j]) *
-                      w[((f * t.c + c) * 3 + i) * 3 + j];
-            sums[((b * t.f + f) * oh + y) * ldo + x] = sum;
-          }
+          for (int64_t x = 0; x < ow; ++x)
+            sums[((b * t.f + f) * oh + y) * ldo + x] =
+                naiveConvSum(g, in, w, b, f, y, x);
     auto iv = makeView<RomacMemref4F32>(in, 0, {t.n, t.c, t.h, t.w},
                                         {t.c * t.h * ldi, t.h * ldi, ldi, 1});
     auto wv =
