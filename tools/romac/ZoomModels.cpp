@@ -58,9 +58,14 @@ llvm::Expected<std::unique_ptr<Executable>> loadGraph(
   Stopwatch clock;
   llvm::Expected<std::unique_ptr<Executable>> exe =
       loadExecutable(request, options, &prediction);
-  if (exe)
-    llvm::errs() << llvm::formatv("romac zoom: {0}: ready in {1:f1} s\n", path,
-                                  clock.seconds());
+  if (!exe)
+    return exe.takeError();
+  // Every weight packed now, in the load stage, not by the first key
+  // frame's calls (as onnxruntime packs them when it creates a session).
+  if (llvm::Error e = (*exe)->packWeights())
+    return makeStringError(path + ": " + llvm::toString(std::move(e)));
+  llvm::errs() << llvm::formatv("romac zoom: {0}: ready in {1:f1} s\n", path,
+                                clock.seconds());
   return exe;
 }
 

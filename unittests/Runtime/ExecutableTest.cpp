@@ -7,13 +7,15 @@
 //===----------------------------------------------------------------------===//
 //
 // Executable compiles small modules (a tiled matmul, a matmul on a weight
-// that the runtime binds by symbol) and runs them; the outputs are checked
-// against plain loops written here, in double precision.
+// that the runtime binds by symbol, its weight packed ahead) and runs
+// them; the outputs are checked against plain loops written here, in
+// double precision.
 //
 //===----------------------------------------------------------------------===//
 
 #include "romac/Runtime/Executable.h"
 #include "romac/InitRomac.h"
+#include "romac/Runtime/Kernels.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -119,6 +121,50 @@ TEST(Executable, WeightsAreBoundBySymbol) {
   std::vector<double> ref =
       referenceMatmul(x.dataAs<float>(), w.data(), 3, 8, 16);
   for (int64_t i = 0; i < 3 * 8; ++i)
+    ASSERT_NEAR(y.dataAs<float>()[i], ref[i], 1e-5) << "element " << i;
+}
+
+TEST(Executable, PackWeightsPacksAheadOfTheFirstRun) {
+  // A 16x8 weight times a 32x16 input (rows enough for the packed-B
+  // GEMM): packWeights() packs it without computing; the run that follows
+  // packs nothing more and is right.
+  std::string values;
+  std::vector<float> w(16 * 8);
+  for (int i = 0; i < 16 * 8; ++i) {
+    w[i] = 0.125f * (i % 11) - 0.5f;
+    values += (i ? ", " : "") + llvm::formatv("{0:e}", w[i]).str();
+  }
+  std::string source = R"mlir(
+    func.func @main(%x: tensor<32x16xf32> {onnx.name = "x"}) -> tensor<32x8xf32> {
+      %w = arith.constant dense<[)mlir" +
+                       values + R"mlir(]> : tensor<128xf32>
+      %w2 = tensor.expand_shape %w [[0, 1]] output_shape [16, 8] : tensor<128xf32> into tensor<16x8xf32>
+      %zero = arith.constant 0.0 : f32
+      %e = tensor.empty() : tensor<32x8xf32>
+      %init = linalg.fill ins(%zero : f32) outs(%e : tensor<32x8xf32>) -> tensor<32x8xf32>
+      %y = linalg.matmul ins(%x, %w2 : tensor<32x16xf32>, tensor<16x8xf32>)
+           outs(%init : tensor<32x8xf32>) -> tensor<32x8xf32>
+      return %y : tensor<32x8xf32>
+    })mlir";
+  DialectRegistry registry;
+  registerRomacDialects(registry);
+  MLIRContext ctx(registry);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &ctx);
+  ASSERT_TRUE(module);
+  auto exe = Executable::compile(*module);
+  ASSERT_TRUE(bool(exe)) << llvm::toString(exe.takeError());
+  kernels::clearPackedConstants();
+  ASSERT_FALSE(bool((*exe)->packWeights()));
+  EXPECT_FALSE(kernels::isPackingPass());
+  int64_t packed = kernels::getPackedConstantBytes();
+  EXPECT_GT(packed, 0);
+  Tensor x = makeRandomTensor(ElementType::F32, {32, 16}, 4);
+  Tensor y(ElementType::F32, {32, 8});
+  ASSERT_FALSE(bool((*exe)->run({x.data()}, {y.data()})));
+  EXPECT_EQ(kernels::getPackedConstantBytes(), packed);
+  std::vector<double> ref =
+      referenceMatmul(x.dataAs<float>(), w.data(), 32, 8, 16);
+  for (int64_t i = 0; i < 32 * 8; ++i)
     ASSERT_NEAR(y.dataAs<float>()[i], ref[i], 1e-5) << "element " << i;
 }
 

@@ -163,6 +163,13 @@ public:
   /// getOutputs()[i] (dense row-major buffers of the spec's size).
   llvm::Error run(llvm::ArrayRef<const void *> in, llvm::ArrayRef<void *> out);
 
+  /// Packs every weight into the kernels' layouts now (a run on zeroed
+  /// inputs in the kernels' packing pass, Kernels.h: no arithmetic in the
+  /// contractions), so that the first run() costs what the later ones do.
+  /// A library built before the packing pass existed packs on its first
+  /// run() instead.
+  llvm::Error packWeights();
+
   /// Bytes of weights bound by symbol (not copied into the code).
   int64_t getWeightBytes() const { return weightBytes; }
 
@@ -176,6 +183,8 @@ private:
   Executable();
   llvm::Error runLibrary(llvm::ArrayRef<const void *> in,
                          llvm::ArrayRef<void *> out);
+  /// False (and nothing set) for a library without the packing pass.
+  bool setLibraryPackingPass(bool on);
 
   std::unique_ptr<mlir::ExecutionEngine> engine;
   void (*entry)(void **) = nullptr;

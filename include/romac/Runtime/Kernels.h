@@ -89,6 +89,16 @@ bool isWinogradEnabled();
 /// setWinogradMode(Auto) or (Off).
 void setWinograd(bool enabled);
 
+/// The packing pass. While it is on, the contractions (matmuls,
+/// convolutions, depthwise convolutions, attention) pack their constant
+/// operands (weights) into the copies the kernels keep between calls, and
+/// skip their arithmetic: their outputs keep whatever they held. One run of
+/// a model with it on (Executable::packWeights) packs every weight before
+/// the first real run, as a load step. Process-wide; a model library's own
+/// copy of the kernels follows romac_internal_set_packing_pass.
+void setPackingPass(bool on);
+bool isPackingPass();
+
 /// The bytes of the packed copies of constant operands (weights) the
 /// kernels keep between calls.
 int64_t getPackedConstantBytes();

@@ -552,6 +552,12 @@ ROMAC_EXPORT void romac_internal_set_winograd(int mode) {
   romac::kernels::setWinogradMode(m);
 }
 
+/// Turns the library's kernels' packing pass on (non-zero) or off
+/// (romac::kernels::setPackingPass).
+ROMAC_EXPORT void romac_internal_set_packing_pass(int on) {
+  romac::kernels::setPackingPass(on != 0);
+}
+
 ROMAC_EXPORT int romac_internal_set_isa(const char *name) {
   using romac::kernels::Isa;
   for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Bf16})

@@ -444,6 +444,34 @@ llvm::Error Executable::run(llvm::ArrayRef<const void *> in,
   return llvm::Error::success();
 }
 
+llvm::Error Executable::packWeights() {
+  if (library && !setLibraryPackingPass(false))
+    return llvm::Error::success();
+  std::vector<Tensor> buffers;
+  std::vector<const void *> in;
+  std::vector<void *> out;
+  for (const TensorSpec &spec : inputs) {
+    buffers.emplace_back(spec.type, spec.shape);
+    std::memset(buffers.back().data(), 0, buffers.back().getNumBytes());
+    in.push_back(buffers.back().data());
+  }
+  for (const TensorSpec &spec : outputs) {
+    buffers.emplace_back(spec.type, spec.shape);
+    out.push_back(buffers.back().data());
+  }
+  auto setPass = [&](bool on) {
+    if (!library)
+      kernels::setPackingPass(on);
+    else
+      setLibraryPackingPass(on);
+  };
+  setPass(true);
+  llvm::Error e = run(in, out);
+  setPass(false);
+  resetProfile();
+  return e;
+}
+
 void Executable::resetProfile() {
   for (KernelProfile &k : kernels) {
     k.seconds = 0;

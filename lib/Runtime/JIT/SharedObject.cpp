@@ -598,6 +598,8 @@ struct Executable::Library {
   RomacRunBuffersFn runBuffers = nullptr;
   void (*destroy)(romac_model *) = nullptr;
   void (*freeError)(char *) = nullptr;
+  /// romac_internal_set_packing_pass; null in a library older than it.
+  void (*setPackingPass)(int) = nullptr;
 
   ~Library() {
     if (model)
@@ -656,6 +658,8 @@ Executable::load(llvm::StringRef path, llvm::ArrayRef<const void *> weights,
       reinterpret_cast<void (*)(romac_model *)>(lookup("romac_model_destroy"));
   library->freeError =
       reinterpret_cast<void (*)(char *)>(lookup("romac_free_error"));
+  library->setPackingPass = reinterpret_cast<void (*)(int)>(
+      dlsym(handle, "romac_internal_set_packing_pass"));
   if (!missing.empty())
     return makeStringError(path + ": not a romac model library (no symbol " +
                            missing + ")");
@@ -700,6 +704,13 @@ Executable::load(llvm::StringRef path, llvm::ArrayRef<const void *> weights,
   exe->library = std::move(library);
   exe->keepAlive = std::move(keepAlive);
   return exe;
+}
+
+bool Executable::setLibraryPackingPass(bool on) {
+  if (!library->setPackingPass)
+    return false;
+  library->setPackingPass(on ? 1 : 0);
+  return true;
 }
 
 llvm::Error Executable::runLibrary(llvm::ArrayRef<const void *> in,

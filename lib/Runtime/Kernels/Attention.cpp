@@ -158,6 +158,8 @@ void attention(const AttentionOperand &q, const AttentionOperand &k,
 template <typename Memref>
 void attentionOf(Memref *q, Memref *k, Memref *v, Memref *o, float scale,
                  Precision precision) {
+  if (isPackingPass())
+    return; // no constant operand
   attention(AttentionOperand(q), AttentionOperand(k), AttentionOperand(v),
             AttentionOperand(o), scale, precision);
 }

@@ -198,15 +198,18 @@ void packA8For(Int8Gemm &g, const float *a, int64_t rowStride,
   layoutKey.insert(layoutKey.begin(), -3);
   layoutKey.insert(layoutKey.end(),
                    {reinterpret_cast<int64_t>(a), m, k, rowStride});
-  appendFingerprint(layoutKey, a, m, k, rowStride, cols);
+  FingerprintSamples samples =
+      appendFingerprint(layoutKey, a, m, k, rowStride, cols);
   // The weight's pages are handed back once its bytes are packed, as the
   // fp32 kernels do with theirs.
   const float *stored = getPackedConstantMade(layoutKey, [&] {
     Buffer buffer(words);
     auto *packed = reinterpret_cast<int32_t *>(buffer.data);
     packA8(a, m, k, rowStride, cols, packed, /*rows=*/false);
-    releasePages(a, (m - 1) * rowStride +
-                        *std::max_element(cols.begin(), cols.end()) + 1);
+    releasePages(a,
+                 (m - 1) * rowStride +
+                     *std::max_element(cols.begin(), cols.end()) + 1,
+                 samples);
     // Byte i of a panel: word i / 4 = q * kInt8Rows + row, code 4q + i % 4.
     auto isCode = [&](int64_t panel, int64_t i) {
       int64_t word = i / 4;
@@ -232,8 +235,8 @@ void packB8Ahead(Int8Gemm &g, const int64_t bStrides[2]) {
   int64_t stripWords = getInt8Depth(g.k) * kInt8Cols;
   std::vector<int64_t> key = {
       -4, reinterpret_cast<int64_t>(g.b), g.k, g.n, bStrides[0], bStrides[1]};
-  appendFingerprint(key, g.b, g.n, g.k, bStrides[1],
-                    getRange(g.k, bStrides[0]));
+  FingerprintSamples samples = appendFingerprint(
+      key, g.b, g.n, g.k, bStrides[1], getRange(g.k, bStrides[0]));
   const float *stored = getPackedConstantMade(key, [&] {
     Buffer buffer(strips * stripWords); // packInt8B's stores are aligned
     auto *packed = reinterpret_cast<int32_t *>(buffer.data);
@@ -249,7 +252,8 @@ void packB8Ahead(Int8Gemm &g, const int64_t bStrides[2]) {
                     x.out + begin * getInt8Depth(x.g.k) * kInt8Cols);
         },
         &ctx);
-    releasePages(g.b, (g.k - 1) * bStrides[0] + (g.n - 1) * bStrides[1] + 1);
+    releasePages(g.b, (g.k - 1) * bStrides[0] + (g.n - 1) * bStrides[1] + 1,
+                 samples);
     // Byte i of a strip: word i / 4 = q * kInt8Cols + column, code 4q + i % 4.
     auto isCode = [&](int64_t strip, int64_t i) {
       int64_t word = i / 4;
@@ -275,6 +279,8 @@ constexpr int64_t kDecodeInTile = 2;
 /// as indices is decoded into each thread's scratch: a chunk of A's panels
 /// when the thread's items reach it, a strip of B per item.
 void runInt8Gemm(const Int8Gemm &g) {
+  if (isPackingPass())
+    return;
   int64_t depth = getInt8Depth(g.k);
   int64_t strips = (g.n + kInt8Cols - 1) / kInt8Cols;
   int64_t panels = getInt8Panels(g.m);

@@ -23,6 +23,8 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -250,6 +252,8 @@ void runByPanels(const IsaKernels &isa, const GemmProblem &problem,
 /// Runs `problem` on every thread: by column blocks when there are enough
 /// columns, else by row panels; `parallel` false runs it on this thread.
 void run(const IsaKernels &isa, const GemmProblem &problem, bool parallel) {
+  if (isPackingPass())
+    return;
   int64_t panels = getNumPanels(problem.m, problem.tile.mr);
   int64_t nr = int64_t(problem.tile.nv) * isa.vectorWidth;
   int threads = parallel ? getNumThreads() : 1;
@@ -327,34 +331,55 @@ void packAOnThreads(const IsaKernels &isa, const float *a, int64_t m, int64_t k,
 /// Asks the kernel to reclaim the whole pages of [data, data + floats): a
 /// weight that was just packed is read again only by the fingerprint of
 /// getPackedA, so its pages need not stay resident next to its packed copy
-/// (the full SD2 UNet's filters would count twice in the peak RSS).
+/// (the full SD2 UNet's filters would count twice in the peak RSS). The
+/// pages of the fingerprint's samples stay: every call reads them, and a
+/// file-backed page reclaimed is read again from the disk (the text
+/// encoder's first run after its weights were packed took 4x its time).
 /// MADV_PAGEOUT keeps the contents (a file-backed page is dropped and read
 /// again from its file if touched; an anonymous one is swapped out, or
 /// kept without swap); where the kernel lacks it, nothing happens.
-void releasePages(const float *data, int64_t floats) {
+void releasePages(const float *data, int64_t floats,
+                  const FingerprintSamples &kept) {
 #ifdef MADV_PAGEOUT
   constexpr uintptr_t page = 4096;
   uintptr_t begin =
       (reinterpret_cast<uintptr_t>(data) + page - 1) & ~(page - 1);
   uintptr_t end = reinterpret_cast<uintptr_t>(data + floats) & ~(page - 1);
+  std::array<uintptr_t, std::tuple_size_v<FingerprintSamples>> keptPages;
+  for (size_t i = 0; i < kept.size(); ++i)
+    keptPages[i] = reinterpret_cast<uintptr_t>(kept[i]) & ~(page - 1);
+  std::sort(keptPages.begin(), keptPages.end());
+  // The runs of pages between the kept ones.
+  for (uintptr_t keptPage : keptPages) {
+    if (keptPage < begin)
+      continue;
+    if (keptPage >= end)
+      break;
+    if (keptPage > begin)
+      madvise(reinterpret_cast<void *>(begin), keptPage - begin, MADV_PAGEOUT);
+    begin = keptPage + page;
+  }
   if (end > begin)
     madvise(reinterpret_cast<void *>(begin), end - begin, MADV_PAGEOUT);
 #else
   (void)data;
   (void)floats;
+  (void)kept;
 #endif
 }
 
-void appendFingerprint(std::vector<int64_t> &key, const float *a, int64_t m,
-                       int64_t k, int64_t rowStride,
-                       const std::vector<int64_t> &cols) {
-  for (int64_t i = 0; i < 8; ++i) {
+FingerprintSamples appendFingerprint(std::vector<int64_t> &key, const float *a,
+                                     int64_t m, int64_t k, int64_t rowStride,
+                                     const std::vector<int64_t> &cols) {
+  FingerprintSamples samples;
+  for (int64_t i = 0; i < int64_t(samples.size()); ++i) {
     int64_t row = (m - 1) * i / 7, col = (k - 1) * i / 7;
-    float value = a[row * rowStride + cols[col]];
+    samples[i] = &a[row * rowStride + cols[col]];
     int32_t bits;
-    std::memcpy(&bits, &value, sizeof(bits));
+    std::memcpy(&bits, samples[i], sizeof(bits));
     key.push_back(bits);
   }
+  return samples;
 }
 
 namespace {
@@ -378,12 +403,15 @@ const float *getPackedA(const IsaKernels &isa, const float *a, int64_t m,
   layoutKey.insert(layoutKey.end(),
                    {reinterpret_cast<int64_t>(a), m, k, rowStride, tile.mr,
                     format.kPack, format.roundBf16});
-  appendFingerprint(layoutKey, a, m, k, rowStride, cols);
+  FingerprintSamples samples =
+      appendFingerprint(layoutKey, a, m, k, rowStride, cols);
   return getPackedConstant(layoutKey, floats, [&](float *out) {
     packAOnThreads(isa, a, m, k, rowStride, cols.data(), tile.mr, format, out,
                    parallel);
-    releasePages(a, (m - 1) * rowStride +
-                        *std::max_element(cols.begin(), cols.end()) + 1);
+    releasePages(a,
+                 (m - 1) * rowStride +
+                     *std::max_element(cols.begin(), cols.end()) + 1,
+                 samples);
   });
 }
 
@@ -461,6 +489,8 @@ bool runThinMatmul(const float *a, const int64_t aStrides[2], const float *b,
   bool axpy = bStrides[1] == 1 && cStrides[1] == 1;
   if (m > kThinRows || (!dot && !axpy))
     return false;
+  if (isPackingPass())
+    return true; // nothing of it is packed ahead
   ThinProblem problem{m,           n,           k, a,           aStrides[0], b,
                       bStrides[0], bStrides[1], c, cStrides[0], cStrides[1]};
   if (aStrides[1] != 1) {
@@ -536,8 +566,9 @@ const float *getPackedB(const IsaKernels &isa, const GemmProblem &problem,
                               format.kPack,
                               format.roundBf16};
   // B^T's rows are B's columns: the fingerprint reads n x k values.
-  appendFingerprint(key, problem.b, problem.n, problem.k, bStrides[1],
-                    getRange(problem.k, bStrides[0]));
+  FingerprintSamples samples =
+      appendFingerprint(key, problem.b, problem.n, problem.k, bStrides[1],
+                        getRange(problem.k, bStrides[0]));
   return getPackedConstant(key, strips * depth * nr, [&](float *out) {
     struct Ctx {
       const IsaKernels &isa;
@@ -553,8 +584,10 @@ const float *getPackedB(const IsaKernels &isa, const GemmProblem &problem,
       parallelFor(strips, pack, &ctx);
     else
       pack(&ctx, 0, strips);
-    releasePages(problem.b, (problem.k - 1) * bStrides[0] +
-                                (problem.n - 1) * bStrides[1] + 1);
+    releasePages(problem.b,
+                 (problem.k - 1) * bStrides[0] + (problem.n - 1) * bStrides[1] +
+                     1,
+                 samples);
   });
 }
 
@@ -624,6 +657,14 @@ void matmul(const float *a, const int64_t aStrides[2], const float *b,
 } // namespace
 
 } // namespace romac::kernels::detail
+
+namespace {
+std::atomic<bool> packingPass{false};
+} // namespace
+
+void romac::kernels::setPackingPass(bool on) { packingPass = on; }
+
+bool romac::kernels::isPackingPass() { return packingPass; }
 
 int64_t romac::kernels::getPackedConstantBytes() {
   PackedConstants &constants = PackedConstants::get();

@@ -19,6 +19,7 @@
 #include "romac/Runtime/Kernels.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -111,16 +112,22 @@ void packAOnThreads(const IsaKernels &isa, const float *a, int64_t m, int64_t k,
                     int64_t rowStride, const int64_t *cols, int mr,
                     PackFormat format, float *out, bool parallel);
 
-/// Asks the OS to reclaim the whole pages of [data, data + floats), a
-/// weight that was just packed (its contents are kept).
-void releasePages(const float *data, int64_t floats);
+/// Where the values of a weight's fingerprint are (appendFingerprint).
+using FingerprintSamples = std::array<const float *, 8>;
 
 /// Appends a few values of the m x k matrix a[i * rowStride + cols[kk]] to
 /// `key`, as a fingerprint against an address reused by another model's
-/// weights after clearPackedConstants() was not called.
-void appendFingerprint(std::vector<int64_t> &key, const float *a, int64_t m,
-                       int64_t k, int64_t rowStride,
-                       const std::vector<int64_t> &cols);
+/// weights after clearPackedConstants() was not called; returns where they
+/// are.
+FingerprintSamples appendFingerprint(std::vector<int64_t> &key, const float *a,
+                                     int64_t m, int64_t k, int64_t rowStride,
+                                     const std::vector<int64_t> &cols);
+
+/// Asks the OS to reclaim the whole pages of [data, data + floats), a
+/// weight that was just packed (its contents are kept), but the pages of
+/// its fingerprint's samples, which every later call reads.
+void releasePages(const float *data, int64_t floats,
+                  const FingerprintSamples &kept);
 
 /// A convolution as one GEMM (M = filters, K = (channel, kh, kw), N =
 /// output pixels (n, oh, ow)), its offset tables: A(f, kk) = w[f *

@@ -90,7 +90,8 @@ const float *getWinogradFilter(const IsaKernels &isa, RomacMemref4F32 *w,
                               w->strides[2],   w->strides[3],
                               tile.mr,         format.kPack,
                               format.roundBf16};
-  appendFingerprint(key, data, filters, channels * 9, w->strides[0], wOffsets);
+  FingerprintSamples samples = appendFingerprint(
+      key, data, filters, channels * 9, w->strides[0], wOffsets);
   return getPackedConstant(key, transforms * stride, [&](float *out) {
     // Panel by panel of mr filters, on the threads: U of the panel's filters
     // for every xi (u[xi][r][c], a few KiB), then packed into each xi's A.
@@ -144,7 +145,8 @@ const float *getWinogradFilter(const IsaKernels &isa, RomacMemref4F32 *w,
           }
         },
         &ctx);
-    releasePages(data, (filters - 1) * w->strides[0] + wOffsets.back() + 1);
+    releasePages(data, (filters - 1) * w->strides[0] + wOffsets.back() + 1,
+                 samples);
   });
 }
 
@@ -284,6 +286,8 @@ void romac::kernels::detail::winogradConv(RomacMemref4F32 *in,
   int64_t uStride = panels * getPackedDepth(p.channels, format.kPack) * tile.mr;
   const float *u =
       getWinogradFilter(*isa, w, p.tileSide, tile, format, uStride);
+  if (isPackingPass())
+    return;
   p.v = getThreadScratch(count * p.channels * chunkTiles, /*slot=*/2);
   p.m = getThreadScratch(count * p.filters * chunkTiles, /*slot=*/3);
   // The GEMMs store M (overwrite); the epilogue is the output transform's.
