@@ -107,7 +107,12 @@ int romac_model_output_info(const romac_model *model, int index,
 int romac_model_set_input(romac_model *model, const char *name,
                           const void *data, size_t bytes, char **error);
 
-/** Runs the model on the inputs set so far (unset inputs hold zeros). */
+/**
+ * Runs the model on the inputs set so far (unset inputs hold zeros). An
+ * index the model computes from its inputs outside the tensor it reads (a
+ * Gather's index out of range) makes it return 0 with an error; the
+ * outputs are then undefined.
+ */
 int romac_model_run(romac_model *model, char **error);
 
 /**

@@ -39,7 +39,11 @@ void romac::buildCodegenPipeline(OpPassManager &pm,
 
 void romac::buildCodegenBufferizePipeline(
     OpPassManager &pm, const CodegenPipelineOptions &options) {
-  // 0. Transposed matmul operands are read through the op's indexing map,
+  // 0. An index computed from the data (a Gather's) is checked before it
+  //    is read at: out of range, the run fails instead of reading outside
+  //    its tensor.
+  pm.addPass(createRomacCheckIndicesPass());
+  //    Transposed matmul operands are read through the op's indexing map,
   //    not copied (a Gemm's transposed weights, attention's K^T).
   if (options.kernels)
     pm.addPass(createRomacFoldTransposesPass());

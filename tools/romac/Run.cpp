@@ -542,18 +542,20 @@ int execute(const RunArgs &args, Executable &exe,
   // buffers).
   Stopwatch packClock;
   if (llvm::Error e = exe.packWeights())
-    return reportError("run", std::move(e));
+    return reportError("run", llvm::createFileError(args.model, std::move(e)));
   std::string loaded = llvm::formatv("{0}, weights packed in {1:f2} s", how,
                                      packClock.seconds());
   for (unsigned r = 0; r < args.warmup; ++r)
     if (llvm::Error e = exe.run(in, out))
-      return reportError("run", std::move(e));
+      return reportError("run",
+                         llvm::createFileError(args.model, std::move(e)));
   exe.resetProfile();
   std::vector<double> times;
   for (unsigned r = 0; r < std::max(1u, args.repeat); ++r) {
     Stopwatch runClock;
     if (llvm::Error e = exe.run(in, out))
-      return reportError("run", std::move(e));
+      return reportError("run",
+                         llvm::createFileError(args.model, std::move(e)));
     times.push_back(runClock.seconds());
   }
   std::vector<double> sorted = times;
@@ -791,7 +793,7 @@ bool compareWithFp32(const RunArgs &args, const ModelLoadRequest &request,
     out.push_back(want.back().data());
   }
   if (llvm::Error e = reference->exe->run(in, out)) {
-    reportError("run", std::move(e));
+    reportError("run", llvm::createFileError(args.model, std::move(e)));
     return false;
   }
   std::string minCosine;

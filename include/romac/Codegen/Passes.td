@@ -598,6 +598,43 @@ def RomacPlanArenaPass
   ];
 }
 
+def RomacCheckIndicesPass
+    : Pass<"romac-check-indices", "::mlir::ModuleOp"> {
+  let summary = "Check every index computed from the data before a "
+                "tensor.extract reads at it";
+  let description = [{
+    A `tensor.extract` whose index depends on the data (a Gather's
+    indices, read from an input of the linalg.generic that is not a
+    constant) would read outside its tensor when the data holds an index
+    out of range: undefined behaviour, in practice a crash or garbage. Each
+    such index goes through `romac_check_index(index, size)` (Kernels.h),
+    which returns it when it lies in [0, size) and otherwise returns 0 (a
+    safe index) and records it, so the run ends with an error naming the
+    index and the axis size. An index that is ONNX's wrap of a negative
+    one, `select(x < 0, x + size, x)` (the importer's Gather), is checked
+    as x in [-size, size) and wrapped by the call (`wraps` = 1), so the
+    error names the index the data holds. Indices built only from `linalg.index`,
+    constants and constant inputs (Resize's index tables, a constant
+    Gather's) are left alone: they are in range by construction.
+
+    Example:
+
+    ```mlir
+    %i = arith.index_cast %id : i64 to index
+    %v = tensor.extract %table[%i, %j] : tensor<49408x1024xf32>
+    // becomes
+    %c = arith.constant 49408 : i64
+    %k = arith.index_cast %i : index to i64
+    %w = arith.constant 0 : i64
+    %ok = func.call @romac_check_index(%k, %c, %w) : (i64, i64, i64) -> i64
+    %i2 = arith.index_cast %ok : i64 to index
+    %v = tensor.extract %table[%i2, %j] : tensor<49408x1024xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 def RomacFoldTransposesPass
     : Pass<"romac-fold-transposes", "::mlir::ModuleOp"> {
   let summary = "Fold a transpose of a matmul's operand into its indexing "

@@ -28,6 +28,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace romac::kernels {
 
@@ -98,6 +99,11 @@ void setWinograd(bool enabled);
 /// copy of the kernels follows romac_internal_set_packing_pass.
 void setPackingPass(bool on);
 bool isPackingPass();
+
+/// The error of the first out-of-range index romac_check_index saw since
+/// the last call ("an index computed from the data is ..."), and forgets
+/// it; empty when there was none. Checked after every run.
+std::string takeIndexError();
 
 /// The bytes of the packed copies of constant operands (weights) the
 /// kernels keep between calls.
@@ -343,6 +349,15 @@ void romacFree(void *pointer);
 /// romac-parallelize-kernels splits (`@romac_chunk_K`).
 void romac_parallel_for(int64_t count, void (*fn)(void *, int64_t, int64_t),
                         void *ctx);
+
+/// An index that generated code computed from the data (romac-check-indices:
+/// a Gather's indices) and is about to read an axis of `size` elements at:
+/// returned as it is when in [0, size) (with `wraps`, ONNX's negative
+/// indices in [-size, 0) count from the end: index + size); otherwise 0, a
+/// safe index, and the first such index since the last takeIndexError() is
+/// recorded, so the run fails with an error instead of reading outside its
+/// tensor.
+int64_t romac_check_index(int64_t index, int64_t size, int64_t wraps);
 }
 
 #endif // ROMAC_RUNTIME_KERNELS_H

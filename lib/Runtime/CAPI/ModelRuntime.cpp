@@ -485,6 +485,10 @@ ROMAC_EXPORT int romac_model_run(romac_model *model, char **error) {
   for (TensorSlot &t : model->outputs)
     out.push_back(t.buffer);
   callEntry(*model, in.data(), out.data());
+  // The packing pass's values are not the data's: its indices may be any.
+  if (std::string bad = romac::kernels::takeIndexError();
+      !bad.empty() && !romac::kernels::isPackingPass())
+    return fail(error, bad);
   return 1;
 }
 
@@ -533,6 +537,10 @@ ROMAC_EXPORT int romac_internal_run_buffers(romac_model *model,
   if (!model)
     return fail(error, "no model");
   callEntry(*model, in, out);
+  // The packing pass's values are not the data's: its indices may be any.
+  if (std::string bad = romac::kernels::takeIndexError();
+      !bad.empty() && !romac::kernels::isPackingPass())
+    return fail(error, bad);
   return 1;
 }
 

@@ -16,10 +16,12 @@
 
 #include <sys/mman.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <string>
 
 using namespace romac::kernels;
 
@@ -223,6 +225,58 @@ void romac::kernels::releaseBufferPool() {
   pool.free.clear();
 }
 
+//===----------------------------------------------------------------------===//
+// Indices computed from the data
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// The first out-of-range index since the last takeIndexError(); any thread
+/// of a parallel element-wise kernel may record it.
+struct IndexError {
+  static IndexError &get() {
+    static IndexError error;
+    return error;
+  }
+  std::atomic<bool> seen{false};
+  std::mutex mutex;
+  int64_t index = 0, size = 0;
+};
+
+} // namespace
+
+extern "C" int64_t romac_check_index(int64_t index, int64_t size,
+                                     int64_t wraps) {
+  if (index >= 0 && index < size)
+    return index;
+  if (wraps && index < 0 && index >= -size)
+    return index + size;
+  IndexError &error = IndexError::get();
+  if (!error.seen.load(std::memory_order_relaxed)) {
+    std::lock_guard<std::mutex> lock(error.mutex);
+    if (!error.seen) {
+      error.index = index;
+      error.size = size;
+      error.seen = true;
+    }
+  }
+  return 0;
+}
+
+std::string romac::kernels::takeIndexError() {
+  IndexError &error = IndexError::get();
+  if (!error.seen)
+    return {};
+  std::lock_guard<std::mutex> lock(error.mutex);
+  std::string message =
+      "an index computed from the data is " + std::to_string(error.index) +
+      ", outside the " + std::to_string(error.size) +
+      " entries of the axis it reads (a Gather's indices must lie in [-" +
+      std::to_string(error.size) + ", " + std::to_string(error.size) + "))";
+  error.seen = false;
+  return message;
+}
+
 const Symbol *romac::kernels::getSymbols(int *count) {
   static const Symbol symbols[] = {
       {"memrefCopy", reinterpret_cast<void *>(&romacMemrefCopy)},
@@ -231,6 +285,7 @@ const Symbol *romac::kernels::getSymbols(int *count) {
        reinterpret_cast<void *>(&romacAlignedAlloc)},
       {"_mlir_memref_to_llvm_free", reinterpret_cast<void *>(&romacFree)},
       {"romac_parallel_for", reinterpret_cast<void *>(&romac_parallel_for)},
+      {"romac_check_index", reinterpret_cast<void *>(&romac_check_index)},
       {"_mlir_ciface_romac_matmul_f32",
        reinterpret_cast<void *>(&_mlir_ciface_romac_matmul_f32)},
       {"_mlir_ciface_romac_batch_matmul_f32",
