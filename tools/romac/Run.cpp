@@ -52,6 +52,12 @@ using namespace romac::driver;
 
 namespace {
 
+/// What the schedule predicts for one contraction layer (--profile).
+struct LayerPrediction {
+  double cycles = 0;
+  int64_t macs = 0;
+};
+
 /// The --input tensors by name, in the order given.
 struct NamedInputs {
   std::vector<std::string> names;
@@ -376,13 +382,13 @@ bool checkOutputDir(const RunArgs &args) {
          checkOutputFolder("run", "--output-dir", args.outputDir, args.force);
 }
 
-/// The cycles the schedule predicts per contraction layer, by name: from
-/// --schedule, or costed from the module's mappings for --target. Empty
-/// when neither applies (--no-tile) or the costing fails.
-llvm::StringMap<double> predictLayerCycles(const RunArgs &args,
-                                           const std::optional<Schedule> &file,
-                                           mlir::ModuleOp module) {
-  llvm::StringMap<double> cycles;
+/// The cycles and MACs the schedule predicts per contraction layer, by
+/// name: from --schedule, or costed from the module's mappings for
+/// --target. Empty when neither applies (--no-tile) or the costing fails.
+llvm::StringMap<LayerPrediction>
+predictLayerCycles(const RunArgs &args, const std::optional<Schedule> &file,
+                   mlir::ModuleOp module) {
+  llvm::StringMap<LayerPrediction> cycles;
   std::optional<Schedule> built;
   const Schedule *schedule = file ? &*file : nullptr;
   if (!schedule && !args.noTile) {
@@ -399,7 +405,7 @@ llvm::StringMap<double> predictLayerCycles(const RunArgs &args,
   }
   if (schedule)
     for (const LayerSchedule &l : schedule->layers)
-      cycles[l.workload.name] = l.cost.cycles;
+      cycles[l.workload.name] = {l.cost.cycles, l.cost.macs};
   return cycles;
 }
 
@@ -436,62 +442,116 @@ std::string getOpKind(llvm::StringRef name) {
   return kind.empty() ? "(unnamed)" : kind;
 }
 
-/// --profile's summary: the time per op kind, slowest first.
-void printProfileByOp(llvm::ArrayRef<KernelProfile> kernels, unsigned runs,
-                      double total) {
-  std::map<std::string, std::pair<double, int>> byOp;
+/// A layer's time over the runs: the kernels of its name summed (a tiled
+/// layer's pieces, its padding copy), and what the schedule predicts for it.
+struct LayerTime {
+  std::string name;
+  double seconds = 0;
+  int kernels = 0;
+  /// The schedule's cycles and MACs, summed over the layers of a fused
+  /// kernel ("A + B"); none for a layer the schedule does not know.
+  std::optional<LayerPrediction> predicted;
+  /// Whether every layer of the name is a contraction the schedule knows
+  /// (an attention's two products): then the kernel does their MACs. An
+  /// element-wise chain named after the contraction it starts (a residual
+  /// "Div + .../Conv" that the convolution then adds onto) does not.
+  bool allPredicted = false;
+};
+
+/// The kernels grouped by name, slowest first.
+std::vector<LayerTime>
+getLayerTimes(llvm::ArrayRef<KernelProfile> kernels,
+              const llvm::StringMap<LayerPrediction> &predicted) {
+  std::map<std::string, LayerTime> byName;
   for (const KernelProfile &k : kernels) {
-    auto &[seconds, count] = byOp[getOpKind(k.name)];
-    seconds += k.seconds;
-    ++count;
+    LayerTime &t = byName[k.name];
+    t.name = k.name;
+    t.seconds += k.seconds;
+    ++t.kernels;
   }
-  std::vector<std::pair<std::string, std::pair<double, int>>> sorted(
-      byOp.begin(), byOp.end());
+  std::vector<LayerTime> layers;
+  for (auto &[name, t] : byName) {
+    llvm::SmallVector<llvm::StringRef> parts;
+    llvm::StringRef(name).split(parts, " + ");
+    t.allPredicted = true;
+    for (llvm::StringRef part : parts) {
+      auto it = predicted.find(part);
+      if (it == predicted.end()) {
+        t.allPredicted = false;
+        continue;
+      }
+      if (!t.predicted)
+        t.predicted.emplace();
+      t.predicted->cycles += it->second.cycles;
+      t.predicted->macs += it->second.macs;
+    }
+    layers.push_back(std::move(t));
+  }
+  llvm::stable_sort(layers, [](const LayerTime &a, const LayerTime &b) {
+    return a.seconds > b.seconds;
+  });
+  return layers;
+}
+
+/// "GFLOP/s" of `macs` multiply-adds per run done in `seconds` over
+/// `runs` runs, or "-".
+std::string formatGflops(std::optional<int64_t> macs, double seconds,
+                         unsigned runs) {
+  if (!macs || *macs == 0 || seconds <= 0)
+    return "-";
+  return llvm::formatv("{0:f0}", 2.0 * double(*macs) * runs / seconds / 1e9);
+}
+
+/// --profile's summary: the time per op kind, slowest first, with the
+/// contractions' GFLOP/s (2 x the MACs of their layers, direct-equivalent:
+/// a Winograd convolution counts the multiply-adds of the direct one).
+void printProfileByOp(llvm::ArrayRef<LayerTime> layers, unsigned runs,
+                      double total) {
+  struct OpTime {
+    double seconds = 0;
+    int kernels = 0;
+    std::optional<int64_t> macs;
+  };
+  std::map<std::string, OpTime> byOp;
+  for (const LayerTime &l : layers) {
+    OpTime &op = byOp[getOpKind(l.name)];
+    op.seconds += l.seconds;
+    op.kernels += l.kernels;
+    if (l.predicted && l.allPredicted)
+      op.macs = op.macs.value_or(0) + l.predicted->macs;
+  }
+  std::vector<std::pair<std::string, OpTime>> sorted(byOp.begin(), byOp.end());
   llvm::stable_sort(sorted, [](const auto &a, const auto &b) {
-    return a.second.first > b.second.first;
+    return a.second.seconds > b.second.seconds;
   });
   llvm::raw_ostream &os = llvm::outs();
-  os << llvm::formatv("{0,-32} {1,8} {2,10} {3,7}\n", "op (kernels by name)",
-                      "kernels", "ms/run", "share");
+  os << llvm::formatv("{0,-32} {1,8} {2,10} {3,7} {4,9}\n",
+                      "op (kernels by name)", "kernels", "ms/run", "share",
+                      "GFLOP/s");
   for (const auto &[op, entry] : sorted)
-    os << llvm::formatv("{0,-32} {1,8} {2,10:f3} {3,6:f1}%\n", op, entry.second,
-                        1e3 * entry.first / runs,
-                        total > 0 ? 100 * entry.first / total : 0.0);
+    os << llvm::formatv("{0,-32} {1,8} {2,10:f3} {3,6:f1}% {4,9}\n", op,
+                        entry.kernels, 1e3 * entry.seconds / runs,
+                        total > 0 ? 100 * entry.seconds / total : 0.0,
+                        formatGflops(entry.macs, entry.seconds, runs));
 }
 
 /// --profile: the time per op kind, then per layer over the runs next to
-/// the share of the contractions' cycles the schedule predicts, slowest
-/// first.
+/// the share of the contractions' cycles the schedule predicts and the
+/// GFLOP/s it ran at, slowest first.
 void printProfile(llvm::ArrayRef<KernelProfile> kernels, unsigned runs,
-                  const llvm::StringMap<double> &predicted) {
-  // A kernel that computes several layers (a fused attention: "A + B") is
-  // predicted the sum of theirs; std::nullopt for no scheduled layer.
-  auto predict = [&](const std::string &name) -> std::optional<double> {
-    llvm::SmallVector<llvm::StringRef> layers;
-    llvm::StringRef(name).split(layers, " + ");
-    std::optional<double> sum;
-    for (llvm::StringRef layer : layers)
-      if (auto it = predicted.find(layer); it != predicted.end())
-        sum = sum.value_or(0.0) + it->second;
-    return sum;
-  };
+                  const llvm::StringMap<LayerPrediction> &predicted) {
+  std::vector<LayerTime> layers = getLayerTimes(kernels, predicted);
   double total = 0, contractions = 0, predictedTotal = 0;
-  for (const KernelProfile &k : kernels) {
-    total += k.seconds;
-    if (predict(k.name))
-      contractions += k.seconds;
+  for (const LayerTime &l : layers) {
+    total += l.seconds;
+    if (l.predicted)
+      contractions += l.seconds;
   }
   for (const auto &entry : predicted)
-    predictedTotal += entry.getValue();
+    predictedTotal += entry.getValue().cycles;
   auto percent = [](double part, double whole) {
     return whole > 0 ? 100 * part / whole : 0.0;
   };
-  std::vector<const KernelProfile *> sorted;
-  for (const KernelProfile &k : kernels)
-    sorted.push_back(&k);
-  llvm::stable_sort(sorted, [](const KernelProfile *a, const KernelProfile *b) {
-    return a->seconds > b->seconds;
-  });
   llvm::raw_ostream &os = llvm::outs();
   // Without a schedule (--no-tile) no layer is known as a contraction.
   os << llvm::formatv("profile: {0} kernels, {1:f2} ms per run", kernels.size(),
@@ -500,25 +560,28 @@ void printProfile(llvm::ArrayRef<KernelProfile> kernels, unsigned runs,
     os << llvm::formatv("; contractions {0:f1} % of the time",
                         percent(contractions, total));
   os << "\n";
-  printProfileByOp(kernels, runs, total);
-  os << llvm::formatv("{0,-56} {1,10} {2,7} {3,10} {4,10}\n", "layer", "ms/run",
-                      "share", "of contr.", "predicted");
+  printProfileByOp(layers, runs, total);
+  os << llvm::formatv("{0,-56} {1,10} {2,7} {3,10} {4,10} {5,9}\n", "layer",
+                      "ms/run", "share", "of contr.", "predicted", "GFLOP/s");
   constexpr size_t kShown = 40;
-  for (auto [n, k] : llvm::enumerate(sorted)) {
+  for (auto [n, l] : llvm::enumerate(layers)) {
     if (n == kShown) {
-      os << "... " << sorted.size() - kShown << " more kernels\n";
+      os << "... " << layers.size() - kShown << " more layers\n";
       break;
     }
-    std::optional<double> cycles = predict(k->name);
     std::string contr = "-", pred = "-";
-    if (cycles) {
-      contr = llvm::formatv("{0:f1}%", percent(k->seconds, contractions));
-      pred = llvm::formatv("{0:f1}%", percent(*cycles, predictedTotal));
+    std::optional<int64_t> macs;
+    if (l.predicted) {
+      contr = llvm::formatv("{0:f1}%", percent(l.seconds, contractions));
+      pred = llvm::formatv("{0:f1}%",
+                           percent(l.predicted->cycles, predictedTotal));
+      if (l.allPredicted)
+        macs = l.predicted->macs;
     }
-    os << llvm::formatv("{0,-56} {1,10:f3} {2,6:f1}% {3,10} {4,10}\n",
-                        k->name.empty() ? std::string("(unnamed)") : k->name,
-                        1e3 * k->seconds / runs, percent(k->seconds, total),
-                        contr, pred);
+    os << llvm::formatv("{0,-56} {1,10:f3} {2,6:f1}% {3,10} {4,10} {5,9}\n",
+                        l.name.empty() ? std::string("(unnamed)") : l.name,
+                        1e3 * l.seconds / runs, percent(l.seconds, total),
+                        contr, pred, formatGflops(macs, l.seconds, runs));
   }
 }
 
@@ -527,7 +590,7 @@ void printProfile(llvm::ArrayRef<KernelProfile> kernels, unsigned runs,
 /// outputs; returns the exit status.
 int execute(const RunArgs &args, Executable &exe,
             const std::vector<Tensor> &bound, const std::string &how,
-            const llvm::StringMap<double> &predicted,
+            const llvm::StringMap<LayerPrediction> &predicted,
             std::vector<Tensor> &outputs) {
   for (const TensorSpec &spec : exe.getOutputs())
     outputs.emplace_back(spec.type, spec.shape);
@@ -626,7 +689,7 @@ struct LoadedModel {
   std::unique_ptr<Executable> exe;
   std::vector<Tensor> bound;
   std::string how;
-  llvm::StringMap<double> predicted;
+  llvm::StringMap<LayerPrediction> predicted;
   /// Whether `exe` was loaded from an artefact cache entry (just stored or
   /// found): then it needs neither `module` nor `ctx`.
   bool fromCache = false;
@@ -973,8 +1036,10 @@ CLI::App *romac::driver::addRunCommand(CLI::App &app, RunArgs &args) {
                 "Compile the model in this process (JIT) instead of loading "
                 "it from, or storing it in, the artefact cache");
   run->add_flag("--profile", args.profile,
-                "Print the time per layer next to the share of the "
-                "contractions' cycles the schedule predicts");
+                "Print the time per op kind and per layer next to the "
+                "share of the contractions' cycles the schedule predicts "
+                "and the GFLOP/s of each contraction (2 x its MACs per "
+                "second)");
   run->add_option("--dim", args.dims, "Bind a symbolic dim: NAME=N");
   run->add_option("--shape", args.shapes, "Fix an input shape: NAME=D0xD1x...");
   return run;
