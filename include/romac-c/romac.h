@@ -38,7 +38,7 @@ extern "C" {
 #endif
 
 /** The version of this API; romac_api_version() returns the library's. */
-#define ROMAC_API_VERSION 1
+#define ROMAC_API_VERSION 2
 
 /** Element types of inputs and outputs (NumPy's names: romac_dtype_name). */
 typedef enum romac_dtype {
@@ -86,6 +86,14 @@ const char *romac_dtype_name(romac_dtype dtype);
  * an error.
  */
 romac_model *romac_model_create(const char *weights_path, char **error);
+
+/**
+ * Packs every weight into the layouts of the kernels now (API version 2),
+ * so that the first romac_model_run() costs what the later ones do; without
+ * it the first run packs them. It runs the model once with the kernels'
+ * arithmetic skipped: the outputs are then undefined until the next run.
+ */
+int romac_model_pack_weights(romac_model *model, char **error);
 
 /** Releases the model (null is allowed). */
 void romac_model_destroy(romac_model *model);

@@ -492,6 +492,23 @@ ROMAC_EXPORT int romac_model_run(romac_model *model, char **error) {
   return 1;
 }
 
+ROMAC_EXPORT int romac_model_pack_weights(romac_model *model, char **error) {
+  if (!model)
+    return fail(error, "romac_model_pack_weights: no model");
+  std::vector<const void *> in;
+  std::vector<void *> out;
+  for (TensorSlot &t : model->inputs)
+    in.push_back(t.buffer);
+  for (TensorSlot &t : model->outputs)
+    out.push_back(t.buffer);
+  romac::kernels::setPackingPass(true);
+  callEntry(*model, in.data(), out.data());
+  romac::kernels::setPackingPass(false);
+  // The packing pass's values are not the data's: its indices may be any.
+  (void)romac::kernels::takeIndexError();
+  return 1;
+}
+
 ROMAC_EXPORT int romac_model_get_output(const romac_model *model,
                                         const char *name, void *data,
                                         size_t bytes, char **error) {

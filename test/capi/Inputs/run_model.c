@@ -9,9 +9,10 @@
 |* but romac-c/romac.h, as an application would be:                           *|
 |*   run_model OUT_DIR NAME=FILE.npy...                                       *|
 |* prints the model's inputs and outputs, sets every input from its .npy      *|
-|* file, runs, writes every output as OUT_DIR/NAME.npy, then checks that the  *|
-|* API's errors come back as messages (a wrong name, a wrong size, a weights  *|
-|* file that is missing or of another model) and prints "ok".                 *|
+|* file, packs the weights, runs, writes every output as OUT_DIR/NAME.npy,    *|
+|* then checks that the API's errors come back as messages (a wrong name, a   *|
+|* wrong size, a weights file that is missing or of another model) and prints *|
+|* "ok".                                                                      *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 
@@ -172,6 +173,8 @@ int main(int argc, char **argv) {
       return failed("romac_model_set_input", error);
     free(data);
   }
+  if (!romac_model_pack_weights(model, &error))
+    return failed("romac_model_pack_weights", error);
   if (!romac_model_run(model, &error))
     return failed("romac_model_run", error);
   for (i = 0; i < romac_model_num_outputs(model); ++i) {
