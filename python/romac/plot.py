@@ -186,7 +186,7 @@ def plot_romanet(csv_path, png_path):
 
 
 def load_json(path):
-    """The JSON document of \p path, or a PlotError naming the problem."""
+    """The JSON document of `path`, or a PlotError naming the problem."""
     import json
     try:
         with open(path) as f:
