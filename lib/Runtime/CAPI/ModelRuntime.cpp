@@ -378,6 +378,27 @@ void callEntry(const romac_model &model, const void *const *in,
   romac_model_entry(args.data());
 }
 
+/// callEntry() on the model's own input and output buffers.
+void callEntryOnSlots(romac_model &model) {
+  std::vector<const void *> in;
+  std::vector<void *> out;
+  for (TensorSlot &t : model.inputs)
+    in.push_back(t.buffer);
+  for (TensorSlot &t : model.outputs)
+    out.push_back(t.buffer);
+  callEntry(model, in.data(), out.data());
+}
+
+/// After a run: 1, or 0 with the error of the first index out of range
+/// the run computed from its data (romac-check-indices). None in the
+/// packing pass, whose values are not the data's.
+int checkIndices(char **error) {
+  std::string bad = romac::kernels::takeIndexError();
+  if (bad.empty() || romac::kernels::isPackingPass())
+    return 1;
+  return fail(error, bad);
+}
+
 } // namespace
 
 // The hooks generated code calls around every kernel with --profile.
@@ -478,35 +499,18 @@ ROMAC_EXPORT int romac_model_set_input(romac_model *model, const char *name,
 ROMAC_EXPORT int romac_model_run(romac_model *model, char **error) {
   if (!model)
     return fail(error, "romac_model_run: no model");
-  std::vector<const void *> in;
-  std::vector<void *> out;
-  for (TensorSlot &t : model->inputs)
-    in.push_back(t.buffer);
-  for (TensorSlot &t : model->outputs)
-    out.push_back(t.buffer);
-  callEntry(*model, in.data(), out.data());
-  // The packing pass's values are not the data's: its indices may be any.
-  if (std::string bad = romac::kernels::takeIndexError();
-      !bad.empty() && !romac::kernels::isPackingPass())
-    return fail(error, bad);
-  return 1;
+  callEntryOnSlots(*model);
+  return checkIndices(error);
 }
 
 ROMAC_EXPORT int romac_model_pack_weights(romac_model *model, char **error) {
   if (!model)
     return fail(error, "romac_model_pack_weights: no model");
-  std::vector<const void *> in;
-  std::vector<void *> out;
-  for (TensorSlot &t : model->inputs)
-    in.push_back(t.buffer);
-  for (TensorSlot &t : model->outputs)
-    out.push_back(t.buffer);
   romac::kernels::setPackingPass(true);
-  callEntry(*model, in.data(), out.data());
+  callEntryOnSlots(*model);
+  int ok = checkIndices(error);
   romac::kernels::setPackingPass(false);
-  // The packing pass's values are not the data's: its indices may be any.
-  (void)romac::kernels::takeIndexError();
-  return 1;
+  return ok;
 }
 
 ROMAC_EXPORT int romac_model_get_output(const romac_model *model,
@@ -554,11 +558,7 @@ ROMAC_EXPORT int romac_internal_run_buffers(romac_model *model,
   if (!model)
     return fail(error, "no model");
   callEntry(*model, in, out);
-  // The packing pass's values are not the data's: its indices may be any.
-  if (std::string bad = romac::kernels::takeIndexError();
-      !bad.empty() && !romac::kernels::isPackingPass())
-    return fail(error, bad);
-  return 1;
+  return checkIndices(error);
 }
 
 ROMAC_EXPORT void romac_internal_set_profile_hooks(void (*enter)(int64_t),
