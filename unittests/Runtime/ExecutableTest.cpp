@@ -25,6 +25,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 
 using namespace mlir;
 using namespace romac;
@@ -85,87 +86,99 @@ void runTiledMatmul(bool tile) {
 TEST(Executable, TiledMatmulMatchesPlainLoops) { runTiledMatmul(true); }
 TEST(Executable, UntiledMatmulMatchesPlainLoops) { runTiledMatmul(false); }
 
+/// `@main(x: rows x 16) = x * w` with w a 16x8 constant of the values
+/// `value(i)` (not a splat: it becomes a weight bound by symbol).
+std::string getWeightMatmul(int64_t rows, std::vector<float> &w,
+                            float (*value)(int)) {
+  std::string values;
+  w.resize(16 * 8);
+  for (int i = 0; i < 16 * 8; ++i) {
+    w[i] = value(i);
+    values += (i ? ", " : "") + llvm::formatv("{0:e}", w[i]).str();
+  }
+  std::string x = llvm::formatv("tensor<{0}x16xf32>", rows).str(),
+              y = llvm::formatv("tensor<{0}x8xf32>", rows).str();
+  return R"mlir(
+    func.func @main(%x: )mlir" +
+         x + R"mlir( {onnx.name = "x"}) -> )mlir" + y + R"mlir( {
+      %w = arith.constant dense<[)mlir" +
+         values + R"mlir(]> : tensor<128xf32>
+      %w2 = tensor.expand_shape %w [[0, 1]] output_shape [16, 8] : tensor<128xf32> into tensor<16x8xf32>
+      %zero = arith.constant 0.0 : f32
+      %e = tensor.empty() : )mlir" +
+         y + R"mlir(
+      %init = linalg.fill ins(%zero : f32) outs(%e : )mlir" +
+         y + ") -> " + y + R"mlir(
+      %y = linalg.matmul ins(%x, %w2 : )mlir" +
+         x + R"mlir(, tensor<16x8xf32>)
+           outs(%init : )mlir" +
+         y + ") -> " + y + R"mlir(
+      return %y : )mlir" +
+         y + R"mlir(
+    })mlir";
+}
+
+/// getWeightMatmul(rows, value) compiled (JIT), with its weight and the
+/// context that holds it.
+struct WeightMatmul {
+  WeightMatmul(int64_t rows, float (*value)(int)) : rows(rows) {
+    DialectRegistry registry;
+    registerRomacDialects(registry);
+    ctx = std::make_unique<MLIRContext>(registry);
+    module =
+        parseSourceString<ModuleOp>(getWeightMatmul(rows, w, value), &*ctx);
+    EXPECT_TRUE(module);
+    if (!module)
+      return;
+    auto compiled = Executable::compile(*module);
+    if (!compiled) {
+      ADD_FAILURE() << llvm::toString(compiled.takeError());
+      return;
+    }
+    exe = std::move(*compiled);
+  }
+
+  /// Runs it on seeded values and compares with double loops.
+  void expectRight(unsigned seed) {
+    Tensor x = makeRandomTensor(ElementType::F32, {rows, 16}, seed);
+    Tensor y(ElementType::F32, {rows, 8});
+    ASSERT_FALSE(bool(exe->run({x.data()}, {y.data()})));
+    std::vector<double> ref =
+        referenceMatmul(x.dataAs<float>(), w.data(), rows, 8, 16);
+    for (int64_t i = 0; i < rows * 8; ++i)
+      ASSERT_NEAR(y.dataAs<float>()[i], ref[i], 1e-5) << "element " << i;
+  }
+
+  int64_t rows;
+  std::vector<float> w;
+  std::unique_ptr<MLIRContext> ctx;
+  OwningOpRef<ModuleOp> module;
+  std::unique_ptr<Executable> exe;
+};
+
 TEST(Executable, WeightsAreBoundBySymbol) {
   // A 16x8 weight (512 bytes, not a splat) becomes an external symbol bound
   // to the data the module holds.
-  std::string values;
-  std::vector<float> w(16 * 8);
-  for (int i = 0; i < 16 * 8; ++i) {
-    w[i] = 0.25f * (i % 7) - 0.5f;
-    values += (i ? ", " : "") + llvm::formatv("{0:e}", w[i]).str();
-  }
-  std::string source = R"mlir(
-    func.func @main(%x: tensor<3x16xf32> {onnx.name = "x"}) -> tensor<3x8xf32> {
-      %w = arith.constant dense<[)mlir" +
-                       values + R"mlir(]> : tensor<128xf32>
-      %w2 = tensor.expand_shape %w [[0, 1]] output_shape [16, 8] : tensor<128xf32> into tensor<16x8xf32>
-      %zero = arith.constant 0.0 : f32
-      %e = tensor.empty() : tensor<3x8xf32>
-      %init = linalg.fill ins(%zero : f32) outs(%e : tensor<3x8xf32>) -> tensor<3x8xf32>
-      %y = linalg.matmul ins(%x, %w2 : tensor<3x16xf32>, tensor<16x8xf32>)
-           outs(%init : tensor<3x8xf32>) -> tensor<3x8xf32>
-      return %y : tensor<3x8xf32>
-    })mlir";
-  DialectRegistry registry;
-  registerRomacDialects(registry);
-  MLIRContext ctx(registry);
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &ctx);
-  ASSERT_TRUE(module);
-  auto exe = Executable::compile(*module);
-  ASSERT_TRUE(bool(exe)) << llvm::toString(exe.takeError());
-  EXPECT_EQ((*exe)->getWeightBytes(), 512);
-  EXPECT_EQ((*exe)->getOutputs()[0].str(), "output_0: float32[3, 8]");
-  Tensor x = makeRandomTensor(ElementType::F32, {3, 16}, 3);
-  Tensor y(ElementType::F32, {3, 8});
-  ASSERT_FALSE(bool((*exe)->run({x.data()}, {y.data()})));
-  std::vector<double> ref =
-      referenceMatmul(x.dataAs<float>(), w.data(), 3, 8, 16);
-  for (int64_t i = 0; i < 3 * 8; ++i)
-    ASSERT_NEAR(y.dataAs<float>()[i], ref[i], 1e-5) << "element " << i;
+  WeightMatmul m(3, [](int i) { return 0.25f * (i % 7) - 0.5f; });
+  ASSERT_TRUE(m.exe);
+  EXPECT_EQ(m.exe->getWeightBytes(), 512);
+  EXPECT_EQ(m.exe->getOutputs()[0].str(), "output_0: float32[3, 8]");
+  m.expectRight(3);
 }
 
 TEST(Executable, PackWeightsPacksAheadOfTheFirstRun) {
   // A 16x8 weight times a 32x16 input (rows enough for the packed-B
   // GEMM): packWeights() packs it without computing; the run that follows
   // packs nothing more and is right.
-  std::string values;
-  std::vector<float> w(16 * 8);
-  for (int i = 0; i < 16 * 8; ++i) {
-    w[i] = 0.125f * (i % 11) - 0.5f;
-    values += (i ? ", " : "") + llvm::formatv("{0:e}", w[i]).str();
-  }
-  std::string source = R"mlir(
-    func.func @main(%x: tensor<32x16xf32> {onnx.name = "x"}) -> tensor<32x8xf32> {
-      %w = arith.constant dense<[)mlir" +
-                       values + R"mlir(]> : tensor<128xf32>
-      %w2 = tensor.expand_shape %w [[0, 1]] output_shape [16, 8] : tensor<128xf32> into tensor<16x8xf32>
-      %zero = arith.constant 0.0 : f32
-      %e = tensor.empty() : tensor<32x8xf32>
-      %init = linalg.fill ins(%zero : f32) outs(%e : tensor<32x8xf32>) -> tensor<32x8xf32>
-      %y = linalg.matmul ins(%x, %w2 : tensor<32x16xf32>, tensor<16x8xf32>)
-           outs(%init : tensor<32x8xf32>) -> tensor<32x8xf32>
-      return %y : tensor<32x8xf32>
-    })mlir";
-  DialectRegistry registry;
-  registerRomacDialects(registry);
-  MLIRContext ctx(registry);
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &ctx);
-  ASSERT_TRUE(module);
-  auto exe = Executable::compile(*module);
-  ASSERT_TRUE(bool(exe)) << llvm::toString(exe.takeError());
+  WeightMatmul m(32, [](int i) { return 0.125f * (i % 11) - 0.5f; });
+  ASSERT_TRUE(m.exe);
   kernels::clearPackedConstants();
-  ASSERT_FALSE(bool((*exe)->packWeights()));
+  ASSERT_FALSE(bool(m.exe->packWeights()));
   EXPECT_FALSE(kernels::isPackingPass());
   int64_t packed = kernels::getPackedConstantBytes();
   EXPECT_GT(packed, 0);
-  Tensor x = makeRandomTensor(ElementType::F32, {32, 16}, 4);
-  Tensor y(ElementType::F32, {32, 8});
-  ASSERT_FALSE(bool((*exe)->run({x.data()}, {y.data()})));
+  m.expectRight(4);
   EXPECT_EQ(kernels::getPackedConstantBytes(), packed);
-  std::vector<double> ref =
-      referenceMatmul(x.dataAs<float>(), w.data(), 32, 8, 16);
-  for (int64_t i = 0; i < 32 * 8; ++i)
-    ASSERT_NEAR(y.dataAs<float>()[i], ref[i], 1e-5) << "element " << i;
 }
 
 TEST(Executable, SignatureErrors) {

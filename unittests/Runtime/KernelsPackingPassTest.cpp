@@ -12,49 +12,32 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "KernelsTestSupport.h"
 #include "MemrefView.h"
 #include "romac/Runtime/Kernels.h"
 
 #include "gtest/gtest.h"
 
 #include <functional>
-#include <random>
 #include <string>
 #include <vector>
 
 using namespace romac::kernels;
+using romac::test::makeRandom;
 using romac::test::makeView;
 
 namespace {
 
-std::vector<float> makeRandom(size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = dist(rng);
-  return v;
-}
-
-struct PackingPassTest : public ::testing::TestWithParam<std::tuple<Isa, int>> {
+struct PackingPassTest : romac::test::IsaThreadsTest {
   void SetUp() override {
-    auto [isa, threads] = GetParam();
-    if (!isSupported(isa))
-      GTEST_SKIP() << "this host has no " << getIsaName(isa);
-    savedIsa = getIsa();
-    savedThreads = getNumThreads();
-    ASSERT_TRUE(setIsa(isa));
-    setNumThreads(threads);
+    IsaThreadsTest::SetUp();
     clearPackedConstants();
   }
   void TearDown() override {
     setPackingPass(false);
     clearPackedConstants();
-    setIsa(savedIsa);
-    setNumThreads(savedThreads);
+    IsaThreadsTest::TearDown();
   }
-  Isa savedIsa = Isa::Scalar;
-  int savedThreads = 1;
 };
 
 /// One contraction: `call` computes into `out` (which starts as
@@ -190,14 +173,6 @@ TEST_P(PackingPassTest, PacksTheWeightsAndComputesNothing) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    EveryIsa, PackingPassTest,
-    ::testing::Combine(::testing::Values(Isa::Scalar, Isa::Avx2, Isa::Avx512,
-                                         Isa::Avx512Bf16),
-                       ::testing::Values(1, 2)),
-    [](const auto &info) {
-      return std::string(getIsaName(std::get<0>(info.param))) + "_" +
-             std::to_string(std::get<1>(info.param)) + "threads";
-    });
+ROMAC_INSTANTIATE_EVERY_ISA_AND_THREADS(PackingPassTest);
 
 } // namespace

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "romac/Runtime/Kernels.h"
+#include "KernelsTestSupport.h"
 #include "MemrefView.h"
 
 #include "gtest/gtest.h"
@@ -26,18 +27,10 @@
 #include <vector>
 
 using namespace romac::kernels;
+using romac::test::makeRandom;
 using romac::test::makeView;
 
 namespace {
-
-std::vector<float> makeRandom(size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = dist(rng);
-  return v;
-}
 
 /// `v` rounded to the nearest bfloat16, ties to even, NaN kept, denormals
 /// to zero (VCVTNEPS2BF16's rounding), by arithmetic on the value rather
@@ -64,23 +57,7 @@ double maxError(const std::vector<float> &a, const std::vector<float> &b) {
   return worst;
 }
 
-struct KernelsTest : public ::testing::TestWithParam<std::tuple<Isa, int>> {
-  void SetUp() override {
-    auto [isa, threads] = GetParam();
-    if (!isSupported(isa))
-      GTEST_SKIP() << "this host has no " << getIsaName(isa);
-    savedIsa = getIsa();
-    savedThreads = getNumThreads();
-    ASSERT_TRUE(setIsa(isa));
-    setNumThreads(threads);
-  }
-  void TearDown() override {
-    setIsa(savedIsa);
-    setNumThreads(savedThreads);
-  }
-  Isa savedIsa = Isa::Scalar;
-  int savedThreads = 1;
-};
+struct KernelsTest : romac::test::IsaThreadsTest {};
 
 TEST_P(KernelsTest, MatmulStridedViewsMatchNaiveLoops) {
   // Sizes around every register tile's edges; A is a transposed view for
@@ -1266,15 +1243,7 @@ TEST_P(KernelsTest, AttentionPropagatesNanToItsRowOnly) {
       EXPECT_EQ(std::isnan(out[i * dv + c]), i == 50) << i << ", " << c;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    EveryIsa, KernelsTest,
-    ::testing::Combine(::testing::Values(Isa::Scalar, Isa::Avx2, Isa::Avx512,
-                                         Isa::Avx512Bf16),
-                       ::testing::Values(1, 2)),
-    [](const auto &info) {
-      return std::string(getIsaName(std::get<0>(info.param))) + "_" +
-             std::to_string(std::get<1>(info.param)) + "threads";
-    });
+ROMAC_INSTANTIATE_EVERY_ISA_AND_THREADS(KernelsTest);
 
 TEST(KernelsThreads, RowPanelSplitSharesEveryBlockOfB) {
   // With many threads and few column blocks the threads split A's row
