@@ -50,6 +50,11 @@ struct Vec : Avx512Vec {
                                _mm512_permutexvar_epi16(order, both));
     }
   }
+  /// The 2W values lo, hi (lo first) as W pairs of adjacent values at dst,
+  /// packAdjacentPairs' layout.
+  static void storeAdjacentPairs(float *dst, Reg lo, Reg hi) {
+    _mm512_storeu_si512(dst, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+  }
   /// dst[t] = the pair (src[2t], src[2t + 1]) for t < ceil(n / 2), zero
   /// past n: n consecutive floats rounded to n consecutive bfloat16s,
   /// which is the pair layout (the even value in the low half).
