@@ -80,6 +80,31 @@ namespace {
 
 using romac::kernels::detail::PackFormat;
 
+/// out[q * MR + r] = rows[r * chunk + q] for q < pairs, r < MR: a panel's
+/// rows of pairs into the panel's layout, MR a constant so that the
+/// compiler keeps the MR rows' streams in registers.
+template <int MR>
+void transposeRowsOf(const float *rows, int64_t chunk, int64_t pairs,
+                     float *out) {
+  for (int64_t q = 0; q < pairs; ++q)
+#pragma GCC unroll 24
+    for (int r = 0; r < MR; ++r)
+      out[q * MR + r] = rows[r * chunk + q];
+}
+
+/// transposeRowsOf for the tiles' heights (ROMAC_TILES), else by a loop.
+void transposeRows(const float *rows, int64_t chunk, int64_t pairs, int mr,
+                   float *out) {
+#define X(MR, NV)                                                              \
+  if (mr == MR)                                                                \
+    return transposeRowsOf<MR>(rows, chunk, pairs, out);
+  ROMAC_TILES
+#undef X
+  for (int64_t q = 0; q < pairs; ++q)
+    for (int r = 0; r < mr; ++r)
+      out[q * mr + r] = rows[r * chunk + q];
+}
+
 /// detail::packA into bfloat16 pairs: a panel's contiguous rows are
 /// converted by the vector instructions (packAdjacentPairs) a chunk of
 /// pairs at a time into a buffer, which is then stored transposed
@@ -108,9 +133,7 @@ void packAPairs(const float *a, int64_t m, int64_t k, int64_t rowStride,
       for (int r = valid; r < mr; ++r)
         for (int64_t q = 0; q < pairs; ++q)
           rows[r * chunk + q] = 0.0f;
-      for (int64_t q = 0; q < pairs; ++q)
-        for (int r = 0; r < mr; ++r)
-          panel[(q0 + q) * mr + r] = rows[r * chunk + q];
+      transposeRows(rows, chunk, pairs, mr, panel + q0 * mr);
     }
   }
 }
