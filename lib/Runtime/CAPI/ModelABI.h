@@ -56,6 +56,44 @@ constexpr const char *kManifestHeader = "romac-model 1";
 constexpr char kWeightsMagic[8] = {'R', 'O', 'M', 'A', 'C', 'W', 'T', '1'};
 constexpr uint64_t kWeightsAlignment = 64;
 
+/// Sets the `count` elements of type `dtype` (a romac_dtype, numbered as
+/// romac::ElementType) at `data` to one: the inputs of the packing pass
+/// (Executable::packWeights, romac_model_pack_weights). Ones rather than
+/// zeros: an integer divisor or modulus taken from an input must not be
+/// zero (x86's IDIV traps), and an index of one is checked like any other.
+inline void fillWithOnes(void *data, int dtype, uint64_t count) {
+  auto fill = [&](auto one) {
+    auto *p = static_cast<decltype(one) *>(data);
+    for (uint64_t i = 0; i < count; ++i)
+      p[i] = one;
+  };
+  switch (dtype) {
+  case 0:
+    return fill(1.0f);
+  case 1:
+    return fill(1.0);
+  case 2:
+    return fill(uint16_t(0x3C00)); // float16 1.0
+  case 3:
+    return fill(uint16_t(0x3F80)); // bfloat16 1.0
+  case 4:
+  case 5:
+  case 9:
+    return fill(uint8_t(1));
+  case 6:
+  case 10:
+    return fill(uint16_t(1));
+  case 7:
+  case 11:
+    return fill(uint32_t(1));
+  case 8:
+  case 12:
+    return fill(uint64_t(1));
+  default:
+    return;
+  }
+}
+
 } // namespace romac::abi
 
 // The internal entry points romac itself calls (dlsym) besides the public

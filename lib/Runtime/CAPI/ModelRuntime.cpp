@@ -506,8 +506,20 @@ ROMAC_EXPORT int romac_model_run(romac_model *model, char **error) {
 ROMAC_EXPORT int romac_model_pack_weights(romac_model *model, char **error) {
   if (!model)
     return fail(error, "romac_model_pack_weights: no model");
+  // Its own inputs of ones (ModelABI.h), the model's left as they are.
+  std::vector<std::vector<char>> ones;
+  std::vector<const void *> in;
+  std::vector<void *> out;
+  for (TensorSlot &t : model->inputs) {
+    ones.emplace_back(t.bytes);
+    romac::abi::fillWithOnes(ones.back().data(), t.dtype,
+                             t.bytes / kDtypeBytes[t.dtype]);
+    in.push_back(ones.back().data());
+  }
+  for (TensorSlot &t : model->outputs)
+    out.push_back(t.buffer);
   romac::kernels::setPackingPass(true);
-  callEntryOnSlots(*model);
+  callEntry(*model, in.data(), out.data());
   int ok = checkIndices(error);
   romac::kernels::setPackingPass(false);
   return ok;

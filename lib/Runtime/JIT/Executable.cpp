@@ -8,6 +8,7 @@
 #include "romac/Runtime/Executable.h"
 #include "romac/Runtime/Kernels.h"
 
+#include "../CAPI/ModelABI.h"
 #include "Lowering.h"
 
 #include "romac/Codegen/Passes.h"
@@ -456,7 +457,8 @@ llvm::Error Executable::packWeights() {
   std::vector<void *> out;
   for (const TensorSpec &spec : inputs) {
     buffers.emplace_back(spec.type, spec.shape);
-    std::memset(buffers.back().data(), 0, buffers.back().getNumBytes());
+    abi::fillWithOnes(buffers.back().data(), static_cast<int>(spec.type),
+                      buffers.back().getNumElements());
     in.push_back(buffers.back().data());
   }
   for (const TensorSpec &spec : outputs) {
