@@ -8,8 +8,10 @@
 //
 // romac-check-indices: every index of a tensor.extract that depends on the
 // data (a Gather's indices) goes through the runtime's romac_check_index,
-// so an index out of range fails the run with an error instead of reading
-// outside the tensor (bad input must never crash romac).
+// and every integer divisor that does through romac_check_divisor, so an
+// index out of range or a division by zero fails the run with an error
+// instead of reading outside the tensor or trapping (bad input must never
+// crash romac).
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,6 +35,7 @@ using namespace mlir;
 namespace {
 
 constexpr llvm::StringLiteral kCheckIndex = "romac_check_index";
+constexpr llvm::StringLiteral kCheckDivisor = "romac_check_divisor";
 
 /// Whether `value` may depend on the data: on a block argument of a
 /// linalg.generic that stands for a non-constant operand (or its output),
@@ -78,6 +81,43 @@ func::FuncOp getCheckIndex(ModuleOp module) {
   return f;
 }
 
+/// `func.func private @romac_check_divisor(i64) -> i64`, declared once.
+func::FuncOp getCheckDivisor(ModuleOp module) {
+  if (auto f = module.lookupSymbol<func::FuncOp>(kCheckDivisor))
+    return f;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  Type i64 = b.getI64Type();
+  auto f = func::FuncOp::create(b, module.getLoc(), kCheckDivisor,
+                                b.getFunctionType({i64}, {i64}));
+  f.setPrivate();
+  return f;
+}
+
+/// Puts the divisor of `op` (an integer division or remainder whose
+/// divisor depends on the data) through romac_check_divisor, widened to
+/// i64 and narrowed back (signed ops sign-extend, unsigned zero-extend).
+void checkDivisor(Operation *op, ModuleOp module) {
+  Value divisor = op->getOperand(1);
+  auto type = dyn_cast<IntegerType>(divisor.getType());
+  if (!type || !dependsOnData(divisor))
+    return;
+  OpBuilder b(op);
+  Location loc = op->getLoc();
+  Type i64 = b.getI64Type();
+  bool isUnsigned = isa<arith::DivUIOp, arith::RemUIOp>(op);
+  Value wide = divisor;
+  if (type.getWidth() < 64)
+    wide = isUnsigned
+               ? arith::ExtUIOp::create(b, loc, i64, divisor).getResult()
+               : arith::ExtSIOp::create(b, loc, i64, divisor).getResult();
+  Value checked =
+      func::CallOp::create(b, loc, getCheckDivisor(module), ValueRange{wide})
+          .getResult(0);
+  if (type.getWidth() < 64)
+    checked = arith::TruncIOp::create(b, loc, type, checked);
+  op->setOperand(1, checked);
+}
+
 /// The index `x` when `index` is ONNX's wrap of a negative index into an
 /// axis of `size` entries, select(x < 0, x + size, x) (the importer's
 /// Gather): checking x itself names the index the data holds.
@@ -101,6 +141,14 @@ struct CheckIndicesPass
     : public romac::impl::RomacCheckIndicesPassBase<CheckIndicesPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    SmallVector<Operation *> divisions;
+    module.walk([&](Operation *op) {
+      if (isa<arith::DivSIOp, arith::DivUIOp, arith::RemSIOp, arith::RemUIOp,
+              arith::CeilDivSIOp, arith::FloorDivSIOp>(op))
+        divisions.push_back(op);
+    });
+    for (Operation *op : divisions)
+      checkDivisor(op, module);
     SmallVector<tensor::ExtractOp> extracts;
     module.walk([&](tensor::ExtractOp op) { extracts.push_back(op); });
     for (tensor::ExtractOp op : extracts) {

@@ -2,9 +2,11 @@
 
 // The importer's Gather: the index read from the data (%in) and wrapped
 // when negative is checked as the data holds it, in [-5, 5) (wraps = 1);
-// the column from linalg.index is not checked. One declaration.
-// CHECK: func.func private @romac_check_index(i64, i64, i64) -> i64
-// CHECK-NOT: func.func private @romac_check_index
+// the column from linalg.index is not checked. One declaration of each
+// check (the divisors' below).
+// CHECK-DAG: func.func private @romac_check_index(i64, i64, i64) -> i64
+// CHECK-DAG: func.func private @romac_check_divisor(i64) -> i64
+// CHECK-NOT: func.func private @romac_check_
 // CHECK-LABEL: func.func @gather
 // CHECK: ^bb0(%[[IN:.*]]: i64, %{{.*}}: f32):
 // CHECK: %[[X:.*]] = arith.index_cast %[[IN]] : i64 to index
@@ -80,4 +82,32 @@ func.func @in_range(%t: tensor<6xf32>) -> (tensor<8xf32>, tensor<6xf32>) {
     linalg.yield %v : f32
   } -> tensor<6xf32>
   return %pad, %up : tensor<8xf32>, tensor<6xf32>
+}
+
+// An integer division and remainder by a divisor from the data: the
+// divisor goes through romac_check_divisor (an i32 sign-extended and
+// truncated back; unsigned zero-extended); a constant divisor does not.
+// CHECK-LABEL: func.func @divide
+// CHECK: ^bb0(%[[A:.*]]: i32, %[[B:.*]]: i32, %{{.*}}: i32):
+// CHECK: %[[W:.*]] = arith.extsi %[[B]] : i32 to i64
+// CHECK: %[[C:.*]] = func.call @romac_check_divisor(%[[W]]) : (i64) -> i64
+// CHECK: %[[N:.*]] = arith.trunci %[[C]] : i64 to i32
+// CHECK: arith.divsi %[[A]], %[[N]] : i32
+// CHECK: %[[U:.*]] = arith.extui %[[B]] : i32 to i64
+// CHECK: func.call @romac_check_divisor(%[[U]])
+// CHECK: arith.remui
+// CHECK-NOT: romac_check_divisor
+// CHECK: arith.divsi %{{.*}}, %c3_i32 : i32
+// CHECK: linalg.yield
+func.func @divide(%a: tensor<4xi32>, %b: tensor<4xi32>) -> tensor<4xi32> {
+  %e = tensor.empty() : tensor<4xi32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%a, %b : tensor<4xi32>, tensor<4xi32>) outs(%e : tensor<4xi32>) {
+  ^bb0(%x: i32, %y: i32, %out: i32):
+    %q = arith.divsi %x, %y : i32
+    %m = arith.remui %q, %y : i32
+    %c3 = arith.constant 3 : i32
+    %t = arith.divsi %m, %c3 : i32
+    linalg.yield %t : i32
+  } -> tensor<4xi32>
+  return %r : tensor<4xi32>
 }

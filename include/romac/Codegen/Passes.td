@@ -600,8 +600,8 @@ def RomacPlanArenaPass
 
 def RomacCheckIndicesPass
     : Pass<"romac-check-indices", "::mlir::ModuleOp"> {
-  let summary = "Check every index computed from the data before a "
-                "tensor.extract reads at it";
+  let summary = "Check every index a tensor.extract reads at and every "
+                "integer divisor that are computed from the data";
   let description = [{
     A `tensor.extract` whose index depends on the data (a Gather's
     indices, read from an input of the linalg.generic that is not a
@@ -616,6 +616,12 @@ def RomacCheckIndicesPass
     error names the index the data holds. Indices built only from `linalg.index`,
     constants and constant inputs (Resize's index tables, a constant
     Gather's) are left alone: they are in range by construction.
+
+    Likewise an integer division or remainder (`arith.divsi`, `divui`,
+    `remsi`, `remui`, `ceildivsi`, `floordivsi`) whose divisor depends on
+    the data: its divisor goes through `romac_check_divisor(d)`, which
+    returns d when it is not zero and otherwise 1, recording the error (a
+    zero divisor traps on x86 and ends the process).
 
     Example:
 

@@ -163,8 +163,8 @@ public:
   /// getOutputs()[i] (dense row-major buffers of the spec's size).
   llvm::Error run(llvm::ArrayRef<const void *> in, llvm::ArrayRef<void *> out);
 
-  /// Packs every weight into the kernels' layouts now (a run on zeroed
-  /// inputs in the kernels' packing pass, Kernels.h: no arithmetic in the
+  /// Packs every weight into the kernels' layouts now (a run on inputs of
+  /// ones in the kernels' packing pass, Kernels.h: no arithmetic in the
   /// contractions), so that the first run() costs what the later ones do.
   /// A library built before the packing pass existed packs on its first
   /// run() instead.

@@ -100,10 +100,11 @@ void setWinograd(bool enabled);
 void setPackingPass(bool on);
 bool isPackingPass();
 
-/// The error of the first out-of-range index romac_check_index saw since
-/// the last call ("an index computed from the data is ..."), and forgets
-/// it; empty when there was none. Checked after every run.
-std::string takeIndexError();
+/// The error of the first bad value romac_check_index or
+/// romac_check_divisor saw since the last call ("an index computed from
+/// the data is ..."), and forgets it; empty when there was none. Checked
+/// after every run.
+std::string takeDataError();
 
 /// The bytes of the packed copies of constant operands (weights) the
 /// kernels keep between calls.
@@ -354,10 +355,14 @@ void romac_parallel_for(int64_t count, void (*fn)(void *, int64_t, int64_t),
 /// a Gather's indices) and is about to read an axis of `size` elements at:
 /// returned as it is when in [0, size) (with `wraps`, ONNX's negative
 /// indices in [-size, 0) count from the end: index + size); otherwise 0, a
-/// safe index, and the first such index since the last takeIndexError() is
+/// safe index, and the first such index since the last takeDataError() is
 /// recorded, so the run fails with an error instead of reading outside its
 /// tensor.
 int64_t romac_check_index(int64_t index, int64_t size, int64_t wraps);
+/// An integer divisor (or modulus) computed from the data
+/// (romac-check-indices): returned as it is when not zero; zero, which
+/// IDIV traps on, becomes 1 and is recorded like a bad index.
+int64_t romac_check_divisor(int64_t divisor);
 }
 
 #endif // ROMAC_RUNTIME_KERNELS_H

@@ -393,7 +393,7 @@ void callEntryOnSlots(romac_model &model) {
 /// the run computed from its data (romac-check-indices). None in the
 /// packing pass, whose values are not the data's.
 int checkIndices(char **error) {
-  std::string bad = romac::kernels::takeIndexError();
+  std::string bad = romac::kernels::takeDataError();
   if (bad.empty() || romac::kernels::isPackingPass())
     return 1;
   return fail(error, bad);

@@ -443,7 +443,7 @@ llvm::Error Executable::run(llvm::ArrayRef<const void *> in,
   entry(args.data());
   activeProfile = nullptr;
   // The packing pass's values are not the data's: its indices may be any.
-  if (std::string bad = kernels::takeIndexError();
+  if (std::string bad = kernels::takeDataError();
       !bad.empty() && !kernels::isPackingPass())
     return makeStringError(bad);
   return llvm::Error::success();

@@ -231,16 +231,27 @@ void romac::kernels::releaseBufferPool() {
 
 namespace {
 
-/// The first out-of-range index since the last takeIndexError(); any thread
-/// of a parallel element-wise kernel may record it.
-struct IndexError {
-  static IndexError &get() {
-    static IndexError error;
+/// The first bad value generated code computed from the data since the
+/// last takeDataError() (an index out of range, a zero divisor); any
+/// thread of a parallel element-wise kernel may record it.
+struct DataError {
+  static DataError &get() {
+    static DataError error;
     return error;
+  }
+  /// Records `describe()` unless an error is recorded already.
+  template <typename Describe> void record(Describe describe) {
+    if (seen.load(std::memory_order_relaxed))
+      return;
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!seen) {
+      message = describe();
+      seen = true;
+    }
   }
   std::atomic<bool> seen{false};
   std::mutex mutex;
-  int64_t index = 0, size = 0;
+  std::string message;
 };
 
 } // namespace
@@ -251,30 +262,32 @@ extern "C" int64_t romac_check_index(int64_t index, int64_t size,
     return index;
   if (wraps && index < 0 && index >= -size)
     return index + size;
-  IndexError &error = IndexError::get();
-  if (!error.seen.load(std::memory_order_relaxed)) {
-    std::lock_guard<std::mutex> lock(error.mutex);
-    if (!error.seen) {
-      error.index = index;
-      error.size = size;
-      error.seen = true;
-    }
-  }
+  DataError::get().record([&] {
+    return "an index computed from the data is " + std::to_string(index) +
+           ", outside the " + std::to_string(size) +
+           " entries of the axis it reads (a Gather's indices must lie in [-" +
+           std::to_string(size) + ", " + std::to_string(size) + "))";
+  });
   return 0;
 }
 
-std::string romac::kernels::takeIndexError() {
-  IndexError &error = IndexError::get();
+extern "C" int64_t romac_check_divisor(int64_t divisor) {
+  if (divisor != 0)
+    return divisor;
+  DataError::get().record([] {
+    return std::string("an integer divisor computed from the data is 0 (an "
+                       "integer Div or Mod by zero)");
+  });
+  return 1;
+}
+
+std::string romac::kernels::takeDataError() {
+  DataError &error = DataError::get();
   if (!error.seen)
     return {};
   std::lock_guard<std::mutex> lock(error.mutex);
-  std::string message =
-      "an index computed from the data is " + std::to_string(error.index) +
-      ", outside the " + std::to_string(error.size) +
-      " entries of the axis it reads (a Gather's indices must lie in [-" +
-      std::to_string(error.size) + ", " + std::to_string(error.size) + "))";
   error.seen = false;
-  return message;
+  return std::move(error.message);
 }
 
 const Symbol *romac::kernels::getSymbols(int *count) {
@@ -286,6 +299,7 @@ const Symbol *romac::kernels::getSymbols(int *count) {
       {"_mlir_memref_to_llvm_free", reinterpret_cast<void *>(&romacFree)},
       {"romac_parallel_for", reinterpret_cast<void *>(&romac_parallel_for)},
       {"romac_check_index", reinterpret_cast<void *>(&romac_check_index)},
+      {"romac_check_divisor", reinterpret_cast<void *>(&romac_check_divisor)},
       {"_mlir_ciface_romac_matmul_f32",
        reinterpret_cast<void *>(&_mlir_ciface_romac_matmul_f32)},
       {"_mlir_ciface_romac_batch_matmul_f32",
