@@ -68,27 +68,15 @@ bool dependsOnData(Value value) {
   return false;
 }
 
-/// `func.func private @romac_check_index(i64, i64, i64) -> i64`, declared
-/// once.
-func::FuncOp getCheckIndex(ModuleOp module) {
-  if (auto f = module.lookupSymbol<func::FuncOp>(kCheckIndex))
+/// `func.func private @NAME(i64 x args) -> i64`, declared once (the
+/// runtime's romac_check_index and romac_check_divisor).
+func::FuncOp getCheckFunction(ModuleOp module, StringRef name, unsigned args) {
+  if (auto f = module.lookupSymbol<func::FuncOp>(name))
     return f;
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-  Type i64 = b.getI64Type();
-  auto f = func::FuncOp::create(b, module.getLoc(), kCheckIndex,
-                                b.getFunctionType({i64, i64, i64}, {i64}));
-  f.setPrivate();
-  return f;
-}
-
-/// `func.func private @romac_check_divisor(i64) -> i64`, declared once.
-func::FuncOp getCheckDivisor(ModuleOp module) {
-  if (auto f = module.lookupSymbol<func::FuncOp>(kCheckDivisor))
-    return f;
-  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-  Type i64 = b.getI64Type();
-  auto f = func::FuncOp::create(b, module.getLoc(), kCheckDivisor,
-                                b.getFunctionType({i64}, {i64}));
+  SmallVector<Type> i64s(args, b.getI64Type());
+  auto f = func::FuncOp::create(b, module.getLoc(), name,
+                                b.getFunctionType(i64s, {b.getI64Type()}));
   f.setPrivate();
   return f;
 }
@@ -111,7 +99,8 @@ void checkDivisor(Operation *op, ModuleOp module) {
                ? arith::ExtUIOp::create(b, loc, i64, divisor).getResult()
                : arith::ExtSIOp::create(b, loc, i64, divisor).getResult();
   Value checked =
-      func::CallOp::create(b, loc, getCheckDivisor(module), ValueRange{wide})
+      func::CallOp::create(b, loc, getCheckFunction(module, kCheckDivisor, 1),
+                           ValueRange{wide})
           .getResult(0);
   if (type.getWidth() < 64)
     checked = arith::TruncIOp::create(b, loc, type, checked);
@@ -174,8 +163,9 @@ struct CheckIndicesPass
             arith::IndexCastOp::create(b, loc, i64, wrapped ? wrapped : index);
         Value wraps =
             arith::ConstantIntOp::create(b, loc, i64, wrapped ? 1 : 0);
-        Value checked = func::CallOp::create(b, loc, getCheckIndex(module),
-                                             ValueRange{asI64, size, wraps})
+        Value checked = func::CallOp::create(
+                            b, loc, getCheckFunction(module, kCheckIndex, 3),
+                            ValueRange{asI64, size, wraps})
                             .getResult(0);
         op->setOperand(1 + d, arith::IndexCastOp::create(
                                   b, loc, b.getIndexType(), checked));
