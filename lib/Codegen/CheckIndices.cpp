@@ -1,5 +1,4 @@
-//===- CheckIndices.cpp - indices computed from the data, checked -*- C++
-//-*-===//
+//===- CheckIndices.cpp - indices and divisors from the data --*- C++ -*-===//
 //
 // Part of romac, under the Apache License v2.0 with LLVM Exceptions.
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception

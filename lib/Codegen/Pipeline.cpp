@@ -39,9 +39,9 @@ void romac::buildCodegenPipeline(OpPassManager &pm,
 
 void romac::buildCodegenBufferizePipeline(
     OpPassManager &pm, const CodegenPipelineOptions &options) {
-  // 0. An index computed from the data (a Gather's) is checked before it
-  //    is read at: out of range, the run fails instead of reading outside
-  //    its tensor.
+  // 0. An index (a Gather's) or integer divisor computed from the data is
+  //    checked before it is used: out of range or zero, the run fails
+  //    instead of reading outside its tensor or trapping.
   pm.addPass(createRomacCheckIndicesPass());
   //    Transposed matmul operands are read through the op's indexing map,
   //    not copied (a Gemm's transposed weights, attention's K^T).

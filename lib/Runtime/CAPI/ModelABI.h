@@ -44,6 +44,9 @@
 #ifndef ROMAC_LIB_RUNTIME_CAPI_MODELABI_H
 #define ROMAC_LIB_RUNTIME_CAPI_MODELABI_H
 
+#include "romac-c/romac.h"
+
+#include <cstddef>
 #include <cstdint>
 
 namespace romac::abi {
@@ -56,7 +59,11 @@ constexpr const char *kManifestHeader = "romac-model 1";
 constexpr char kWeightsMagic[8] = {'R', 'O', 'M', 'A', 'C', 'W', 'T', '1'};
 constexpr uint64_t kWeightsAlignment = 64;
 
-/// Sets the `count` elements of type `dtype` (a romac_dtype, numbered as
+/// The bytes of one element of each romac_dtype.
+constexpr size_t kDtypeBytes[] = {4, 8, 2, 2, 1, 1, 2, 4, 8, 1, 2, 4, 8};
+constexpr int kNumDtypes = sizeof(kDtypeBytes) / sizeof(kDtypeBytes[0]);
+
+/// Sets the `count` elements of type `dtype` (romac_dtype, numbered as
 /// romac::ElementType) at `data` to one: the inputs of the packing pass
 /// (Executable::packWeights, romac_model_pack_weights). Ones rather than
 /// zeros: an integer divisor or modulus taken from an input must not be
@@ -68,29 +75,25 @@ inline void fillWithOnes(void *data, int dtype, uint64_t count) {
       p[i] = one;
   };
   switch (dtype) {
-  case 0:
+  case ROMAC_DTYPE_FLOAT32:
     return fill(1.0f);
-  case 1:
+  case ROMAC_DTYPE_FLOAT64:
     return fill(1.0);
-  case 2:
-    return fill(uint16_t(0x3C00)); // float16 1.0
-  case 3:
-    return fill(uint16_t(0x3F80)); // bfloat16 1.0
-  case 4:
-  case 5:
-  case 9:
-    return fill(uint8_t(1));
-  case 6:
-  case 10:
-    return fill(uint16_t(1));
-  case 7:
-  case 11:
-    return fill(uint32_t(1));
-  case 8:
-  case 12:
-    return fill(uint64_t(1));
-  default:
-    return;
+  case ROMAC_DTYPE_FLOAT16:
+    return fill(uint16_t(0x3C00));
+  case ROMAC_DTYPE_BFLOAT16:
+    return fill(uint16_t(0x3F80));
+  default: // integers and bool: the element's size says which
+    switch (kDtypeBytes[dtype]) {
+    case 1:
+      return fill(uint8_t(1));
+    case 2:
+      return fill(uint16_t(1));
+    case 4:
+      return fill(uint32_t(1));
+    default:
+      return fill(uint64_t(1));
+    }
   }
 }
 

@@ -61,8 +61,6 @@ struct Manifest {
 const char *const kDtypeNames[] = {
     "float32", "float64", "float16", "bfloat16", "int8",   "uint8", "int16",
     "int32",   "int64",   "bool",    "uint16",   "uint32", "uint64"};
-const size_t kDtypeBytes[] = {4, 8, 2, 2, 1, 1, 2, 4, 8, 1, 2, 4, 8};
-constexpr int kNumDtypes = sizeof(kDtypeBytes) / sizeof(kDtypeBytes[0]);
 
 /// Stores `message` for the caller; returns 0 (the failing status).
 int fail(char **error, const std::string &message) {
@@ -94,10 +92,10 @@ bool parseTensor(const char *text, TensorSlot &slot) {
   if (std::sscanf(text, "%31s %d%n", dtype, &rank, &used) != 2 || rank < 0)
     return false;
   int d = 0;
-  for (; d < kNumDtypes; ++d)
+  for (; d < romac::abi::kNumDtypes; ++d)
     if (std::strcmp(dtype, kDtypeNames[d]) == 0)
       break;
-  if (d == kNumDtypes)
+  if (d == romac::abi::kNumDtypes)
     return false;
   slot.dtype = static_cast<romac_dtype>(d);
   text += used;
@@ -113,7 +111,7 @@ bool parseTensor(const char *text, TensorSlot &slot) {
   if (*text != ' ')
     return false;
   slot.name = unescape(text + 1);
-  slot.bytes = elements * kDtypeBytes[d];
+  slot.bytes = elements * romac::abi::kDtypeBytes[d];
   return true;
 }
 
@@ -389,10 +387,11 @@ void callEntryOnSlots(romac_model &model) {
   callEntry(model, in.data(), out.data());
 }
 
-/// After a run: 1, or 0 with the error of the first index out of range
-/// the run computed from its data (romac-check-indices). None in the
-/// packing pass, whose values are not the data's.
-int checkIndices(char **error) {
+/// After a run: 1, or 0 with the error of the first bad value (an index
+/// out of range, a zero divisor) the run computed from its data
+/// (romac-check-indices). None in the packing pass, whose values are not
+/// the data's.
+int checkDataError(char **error) {
   std::string bad = romac::kernels::takeDataError();
   if (bad.empty() || romac::kernels::isPackingPass())
     return 1;
@@ -420,7 +419,7 @@ ROMAC_EXPORT int romac_api_version(void) { return ROMAC_API_VERSION; }
 
 ROMAC_EXPORT const char *romac_dtype_name(romac_dtype dtype) {
   int d = static_cast<int>(dtype);
-  return d >= 0 && d < kNumDtypes ? kDtypeNames[d] : "?";
+  return d >= 0 && d < romac::abi::kNumDtypes ? kDtypeNames[d] : "?";
 }
 
 ROMAC_EXPORT romac_model *romac_model_create(const char *weights_path,
@@ -500,7 +499,7 @@ ROMAC_EXPORT int romac_model_run(romac_model *model, char **error) {
   if (!model)
     return fail(error, "romac_model_run: no model");
   callEntryOnSlots(*model);
-  return checkIndices(error);
+  return checkDataError(error);
 }
 
 ROMAC_EXPORT int romac_model_pack_weights(romac_model *model, char **error) {
@@ -513,14 +512,14 @@ ROMAC_EXPORT int romac_model_pack_weights(romac_model *model, char **error) {
   for (TensorSlot &t : model->inputs) {
     ones.emplace_back(t.bytes);
     romac::abi::fillWithOnes(ones.back().data(), t.dtype,
-                             t.bytes / kDtypeBytes[t.dtype]);
+                             t.bytes / romac::abi::kDtypeBytes[t.dtype]);
     in.push_back(ones.back().data());
   }
   for (TensorSlot &t : model->outputs)
     out.push_back(t.buffer);
   romac::kernels::setPackingPass(true);
   callEntry(*model, in.data(), out.data());
-  int ok = checkIndices(error);
+  int ok = checkDataError(error);
   romac::kernels::setPackingPass(false);
   return ok;
 }
@@ -570,7 +569,7 @@ ROMAC_EXPORT int romac_internal_run_buffers(romac_model *model,
   if (!model)
     return fail(error, "no model");
   callEntry(*model, in, out);
-  return checkIndices(error);
+  return checkDataError(error);
 }
 
 ROMAC_EXPORT void romac_internal_set_profile_hooks(void (*enter)(int64_t),

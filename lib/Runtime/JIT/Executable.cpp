@@ -442,7 +442,7 @@ llvm::Error Executable::run(llvm::ArrayRef<const void *> in,
   activeProfile = profile ? &kernels : nullptr;
   entry(args.data());
   activeProfile = nullptr;
-  // The packing pass's values are not the data's: its indices may be any.
+  // The packing pass's values are not the data's: no error of theirs.
   if (std::string bad = kernels::takeDataError();
       !bad.empty() && !kernels::isPackingPass())
     return makeStringError(bad);
@@ -450,7 +450,15 @@ llvm::Error Executable::run(llvm::ArrayRef<const void *> in,
 }
 
 llvm::Error Executable::packWeights() {
-  if (library && !setLibraryPackingPass(false))
+  // The JIT's kernels are this process's; a library has its own copy (and
+  // one built before the packing pass packs on its first run instead).
+  auto setPass = [&](bool on) {
+    if (library)
+      return setLibraryPackingPass(on);
+    kernels::setPackingPass(on);
+    return true;
+  };
+  if (!setPass(true))
     return llvm::Error::success();
   std::vector<Tensor> buffers;
   std::vector<const void *> in;
@@ -465,13 +473,6 @@ llvm::Error Executable::packWeights() {
     buffers.emplace_back(spec.type, spec.shape);
     out.push_back(buffers.back().data());
   }
-  auto setPass = [&](bool on) {
-    if (!library)
-      kernels::setPackingPass(on);
-    else
-      setLibraryPackingPass(on);
-  };
-  setPass(true);
   llvm::Error e = run(in, out);
   setPass(false);
   resetProfile();
