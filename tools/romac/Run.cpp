@@ -381,9 +381,9 @@ bool checkOutputDir(const RunArgs &args) {
 /// name: from --schedule, or costed from the module's mappings for
 /// --target. Empty when neither applies (--no-tile) or the costing fails.
 llvm::StringMap<LayerPrediction>
-predictLayerCycles(const RunArgs &args, const std::optional<Schedule> &file,
-                   mlir::ModuleOp module) {
-  llvm::StringMap<LayerPrediction> cycles;
+predictLayers(const RunArgs &args, const std::optional<Schedule> &file,
+              mlir::ModuleOp module) {
+  llvm::StringMap<LayerPrediction> predicted;
   std::optional<Schedule> built;
   const Schedule *schedule = file ? &*file : nullptr;
   if (!schedule && !args.noTile) {
@@ -393,15 +393,15 @@ predictLayerCycles(const RunArgs &args, const std::optional<Schedule> &file,
                : llvm::Expected<Schedule>(target.takeError());
     if (!s) {
       llvm::consumeError(s.takeError());
-      return cycles;
+      return predicted;
     }
     built = std::move(*s);
     schedule = &*built;
   }
   if (schedule)
     for (const LayerSchedule &l : schedule->layers)
-      cycles[l.workload.name] = {l.cost.cycles, l.cost.macs};
-  return cycles;
+      predicted[l.workload.name] = {l.cost.cycles, l.cost.macs};
+  return predicted;
 }
 
 /// Runs `exe` on `bound` (--repeat times) into `outputs`, prints the times
@@ -633,7 +633,7 @@ std::unique_ptr<LoadedModel> loadModel(const RunArgs &args,
   if (!args.noTile && !searchModelSchedule(request, module, &*progress))
     return nullptr;
   if (args.profile)
-    loaded->predicted = predictLayerCycles(args, file, module);
+    loaded->predicted = predictLayers(args, file, module);
   double searchSeconds = clock.seconds() - importSeconds;
   llvm::Expected<std::unique_ptr<Executable>> exe =
       compileModel(request, module, cache, entry, args.profile, &*progress);
