@@ -11,11 +11,14 @@
 // applies a summary of the transfer to the same state. The outcome of a burst
 // depends only on the previous burst of its bank (open page) or of its
 // channel (closed page, and the bank-group/direction timing slots), so a
-// transfer is fully described by, per bank, its first and last row and the
-// hits/conflicts between its own consecutive bursts, and per channel, its
-// first and last (bank, row) and the same-bank-group pairs and key changes
-// inside. The summary of a tile is built once from its burst ranges and
-// cached (a tile is transferred many times).
+// transfer is fully described by, per bank, its first and last row, the
+// hits/conflicts between its own consecutive bursts and (for the rows a
+// refresh closes) the positions of its first and last burst and the
+// distance its hits span; per channel, its first and last (bank, row), the
+// same-bank-group pairs and key changes inside; and its channel runs (the
+// first and the last, which may join the runs around it, and the excess of
+// those in between). The summary of a tile is built once from its burst
+// ranges and cached (a tile is transferred many times).
 //
 // Building a summary splits each burst range into aligned power-of-two
 // blocks. Inside an aligned block of 2^k bursts the low k address bits take
@@ -32,6 +35,7 @@
 #include "romac/Dram/DramModel.h"
 
 #include "RowBufferState.h"
+#include "SummaryBuilder.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -96,7 +100,8 @@ bool DramStats::countsEqual(const DramStats &o) const {
   return bursts == o.bursts && reads == o.reads && writes == o.writes &&
          rowHits == o.rowHits && rowMisses == o.rowMisses &&
          rowConflicts == o.rowConflicts && activates == o.activates &&
-         precharges == o.precharges && operands == o.operands;
+         precharges == o.precharges && refreshCloses == o.refreshCloses &&
+         serialBursts == o.serialBursts && operands == o.operands;
 }
 
 bool DramStats::operator==(const DramStats &o) const {
@@ -116,11 +121,13 @@ double DramStats::getHitRate() const {
 std::string DramStats::str() const {
   return llvm::formatv(
       "bursts={0} (rd {1}, wr {2}) hits={3} misses={4} conflicts={5} "
-      "act={6} pre={7} cycles={8} energy_pj{{act_pre={9:f1} rd_wr={10:f1} "
-      "background={11:f1} refresh={12:f1}}",
+      "act={6} pre={7} (refresh closes {13}) cycles={8} (serial bursts "
+      "{14}) "
+      "energy_pj{{act_pre={9:f1} rd_wr={10:f1} background={11:f1} "
+      "refresh={12:f1}}",
       bursts, reads, writes, rowHits, rowMisses, rowConflicts, activates,
       precharges, cycles, energyPJ.actPre, energyPJ.rdWr, energyPJ.background,
-      energyPJ.refresh);
+      energyPJ.refresh, refreshCloses, serialBursts);
 }
 
 //===----------------------------------------------------------------------===//
@@ -253,326 +260,16 @@ DramStats DramModel::replayBurstStream(
 }
 
 //===----------------------------------------------------------------------===//
-// The fast engine: tile summaries
+// The fast engine: tile summaries (SummaryBuilder.h) kept and applied
 //===----------------------------------------------------------------------===//
 
 namespace {
-
-/// What an aligned block of 2^k bursts does, per bank and per channel it
-/// touches (every bank / channel of the block behaves alike).
-struct BlockInfo {
-  /// Burst-address bits below k that select a bank (Ch, Ra, Bg, Ba), a
-  /// channel, a bank within the channel (Ra, Bg, Ba), or a row.
-  uint64_t bankMask = 0, channelMask = 0, bankInChannelMask = 0, rowMask = 0;
-  /// Per bank: bursts, hits and conflicts between its consecutive bursts,
-  /// and groups (maximal runs of one key in the channel's sequence).
-  uint64_t bankBursts = 1, bankHits = 0, bankConflicts = 0, bankGroups = 1;
-  /// Per channel: bursts, consecutive pairs in one bank group, key changes.
-  uint64_t channelBursts = 1, samePairs = 0, breaks = 0;
-};
-
-/// Builds tile summaries from burst ranges.
-class SummaryBuilder {
-public:
-  explicit SummaryBuilder(const AddressMapping &mapping);
-
-  /// Adds the bursts [first, first + count) in order.
-  void addRange(uint64_t first, uint64_t count) {
-    // Inline: a range that continues the pending chunk (most ranges of a
-    // row-major tile's rows).
-    uint64_t chunk = pendingX >> chunkBits;
-    if (pendingN != 0 && (first >> chunkBits) == chunk &&
-        ((first + count - 1) >> chunkBits) == chunk) {
-      bursts += count;
-      pendingN += count;
-      return;
-    }
-    addRangeSlow(first, count);
-  }
-  /// Appends the summary of everything added since the last finish() to
-  /// \p banks and \p channels and resets the builder. Returns the bursts.
-  uint64_t finish(std::vector<BankEntry> &banks,
-                  std::vector<ChannelEntry> &channels);
-
-private:
-  void addRangeSlow(uint64_t first, uint64_t count);
-  /// Adds the aligned block of 2^k bursts at \p x.
-  void addBlock(uint64_t x, unsigned k);
-  /// Adds \p n bursts from \p x that lie in one chunk (one bank and row):
-  /// held as pending while the next ranges continue in the same chunk
-  /// (bursts of one row in a row are merged exactly like one range: the
-  /// gaps between them are never seen by the row buffer).
-  void addChunk(uint64_t x, uint64_t n);
-  /// Merges the pending chunk into the bank and channel states.
-  void flushChunk();
-  void mergeBank(uint64_t bank, uint64_t firstRow, uint64_t lastRow,
-                 uint64_t bursts, uint64_t hits, uint64_t conflicts,
-                 uint64_t groups);
-  void mergeChannel(uint64_t firstBank, uint64_t firstRow, uint64_t lastBank,
-                    uint64_t lastRow, uint64_t bursts, uint64_t samePairs,
-                    uint64_t breaks);
-
-  const AddressMapping &mapping;
-  /// log2 of the banks per channel and per bank group (powers of two).
-  unsigned channelShift, groupShift;
-  /// Number of low burst-address bits that are column bits: an aligned
-  /// chunk of 2^chunkBits bursts lies in one bank and row.
-  unsigned chunkBits = 0;
-  std::vector<BlockInfo> blocks;
-
-  struct BankState {
-    bool touched = false;
-    uint64_t firstRow = 0, lastRow = 0, bursts = 0, hits = 0, conflicts = 0;
-    int64_t groups = 0;
-  };
-  struct ChannelState {
-    bool touched = false;
-    uint64_t firstBank = 0, firstRow = 0, lastBank = 0, lastRow = 0;
-    uint64_t bursts = 0, samePairs = 0, breaks = 0;
-  };
-  std::vector<BankState> bankState;
-  std::vector<ChannelState> channelState;
-  std::vector<uint32_t> touchedBanks, touchedChannels;
-  uint64_t bursts = 0;
-  /// The pending chunk: its first burst and number of bursts (0: none).
-  uint64_t pendingX = 0, pendingN = 0;
-};
-
-SummaryBuilder::SummaryBuilder(const AddressMapping &mapping)
-    : mapping(mapping) {
-  const DramGeometry &g = mapping.getGeometry();
-  channelShift = llvm::Log2_64(g.ranks * g.getBanksPerRank());
-  groupShift = llvm::Log2_64(g.banksPerGroup);
-  bankState.resize(g.getTotalBanks());
-  channelState.resize(g.channels);
-
-  ArrayRef<DramField> bits = mapping.getBitFields();
-  while (chunkBits < bits.size() && bits[chunkBits] == DramField::Column)
-    ++chunkBits;
-  blocks.resize(bits.size() + 1);
-  for (size_t k = 1; k <= bits.size(); ++k) {
-    const BlockInfo &half = blocks[k - 1];
-    BlockInfo &b = blocks[k];
-    b = half;
-    DramField field = bits[k - 1];
-    uint64_t bit = uint64_t(1) << (k - 1);
-    bool rowsBelow = half.rowMask != 0;
-    // Ra / Bg bits below: the bank-group key of a block's last burst differs
-    // from the next block's first.
-    uint64_t groupKeyMask = 0;
-    for (size_t i = 0; i + 1 < k; ++i)
-      if (bits[i] == DramField::Rank || bits[i] == DramField::BankGroup)
-        groupKeyMask |= uint64_t(1) << i;
-    bool groupKeyBelow = groupKeyMask != 0;
-    bool keyBelow = half.bankInChannelMask != 0 || rowsBelow;
-    switch (field) {
-    case DramField::Channel:
-      b.bankMask |= bit;
-      b.channelMask |= bit;
-      break;
-    case DramField::Rank:
-    case DramField::BankGroup:
-      b.bankMask |= bit;
-      b.bankInChannelMask |= bit;
-      b.channelBursts = 2 * half.channelBursts;
-      b.samePairs = 2 * half.samePairs;
-      b.breaks = 2 * half.breaks + 1;
-      break;
-    case DramField::Bank:
-      b.bankMask |= bit;
-      b.bankInChannelMask |= bit;
-      b.channelBursts = 2 * half.channelBursts;
-      b.samePairs = 2 * half.samePairs + (groupKeyBelow ? 0 : 1);
-      b.breaks = 2 * half.breaks + 1;
-      break;
-    case DramField::Row:
-      b.rowMask |= bit;
-      b.bankBursts = 2 * half.bankBursts;
-      b.bankHits = 2 * half.bankHits;
-      b.bankConflicts = 2 * half.bankConflicts + 1;
-      b.bankGroups = 2 * half.bankGroups;
-      b.channelBursts = 2 * half.channelBursts;
-      b.samePairs = 2 * half.samePairs + (groupKeyBelow ? 0 : 1);
-      b.breaks = 2 * half.breaks + 1;
-      break;
-    case DramField::Column:
-      b.bankBursts = 2 * half.bankBursts;
-      b.bankHits = 2 * half.bankHits + (rowsBelow ? 0 : 1);
-      b.bankConflicts = 2 * half.bankConflicts + (rowsBelow ? 1 : 0);
-      b.bankGroups = 2 * half.bankGroups - (keyBelow ? 0 : 1);
-      b.channelBursts = 2 * half.channelBursts;
-      b.samePairs = 2 * half.samePairs + (groupKeyBelow ? 0 : 1);
-      b.breaks = 2 * half.breaks + (keyBelow ? 1 : 0);
-      break;
-    }
-  }
-}
-
-void SummaryBuilder::addRangeSlow(uint64_t first, uint64_t count) {
-  uint64_t x = first, end = first + count;
-  unsigned maxK = blocks.size() - 1;
-  uint64_t chunkMask = (uint64_t(1) << chunkBits) - 1;
-  while (x < end) {
-    // Bursts inside one chunk (one bank and row): no block decomposition.
-    uint64_t chunkEnd = (x | chunkMask) + 1;
-    if ((x & chunkMask) != 0 || end < chunkEnd) {
-      uint64_t n = std::min(end, chunkEnd) - x;
-      addChunk(x, n);
-      x += n;
-      continue;
-    }
-    unsigned k = x == 0 ? maxK : std::min<unsigned>(llvm::countr_zero(x), maxK);
-    k = std::min<unsigned>(k, llvm::Log2_64(end - x));
-    addBlock(x, k);
-    x += uint64_t(1) << k;
-  }
-}
-
-void SummaryBuilder::mergeBank(uint64_t b, uint64_t firstRow, uint64_t lastRow,
-                               uint64_t n, uint64_t hits, uint64_t conflicts,
-                               uint64_t groups) {
-  BankState &s = bankState[b];
-  if (!s.touched) {
-    s.touched = true;
-    touchedBanks.push_back(b);
-    s.firstRow = firstRow;
-    s.bursts = n;
-    s.hits = hits;
-    s.conflicts = conflicts;
-    s.groups = groups;
-  } else {
-    (s.lastRow == firstRow ? s.hits : s.conflicts) += 1;
-    s.bursts += n;
-    s.hits += hits;
-    s.conflicts += conflicts;
-    s.groups += groups;
-  }
-  s.lastRow = lastRow;
-}
-
-void SummaryBuilder::mergeChannel(uint64_t firstBank, uint64_t firstRow,
-                                  uint64_t lastBank, uint64_t lastRow,
-                                  uint64_t n, uint64_t samePairs,
-                                  uint64_t breaks) {
-  uint64_t c = firstBank >> channelShift;
-  ChannelState &s = channelState[c];
-  if (!s.touched) {
-    s.touched = true;
-    touchedChannels.push_back(c);
-    s.firstBank = firstBank;
-    s.firstRow = firstRow;
-    s.bursts = n;
-    s.samePairs = samePairs;
-    s.breaks = breaks;
-  } else {
-    if (s.lastBank >> groupShift == firstBank >> groupShift)
-      ++s.samePairs;
-    if (s.lastBank == firstBank && s.lastRow == firstRow)
-      --bankState[firstBank].groups; // the group goes on
-    else
-      ++s.breaks;
-    s.bursts += n;
-    s.samePairs += samePairs;
-    s.breaks += breaks;
-  }
-  s.lastBank = lastBank;
-  s.lastRow = lastRow;
-}
-
-void SummaryBuilder::addChunk(uint64_t x, uint64_t n) {
-  bursts += n;
-  if (pendingN != 0 && (x >> chunkBits) == (pendingX >> chunkBits)) {
-    pendingN += n;
-    return;
-  }
-  flushChunk();
-  pendingX = x;
-  pendingN = n;
-}
-
-void SummaryBuilder::flushChunk() {
-  if (pendingN == 0)
-    return;
-  uint64_t b = mapping.getBankIndex(pendingX);
-  uint64_t row = mapping.getRow(pendingX);
-  mergeBank(b, row, row, pendingN, pendingN - 1, 0, 1);
-  mergeChannel(b, row, b, row, pendingN, pendingN - 1, 0);
-  pendingN = 0;
-}
-
-void SummaryBuilder::addBlock(uint64_t x, unsigned k) {
-  flushChunk();
-  const BlockInfo &info = blocks[k];
-  bursts += uint64_t(1) << k;
-  uint64_t firstRow = mapping.getRow(x);
-  uint64_t lastRow = info.rowMask ? mapping.getRow(x | info.rowMask) : firstRow;
-
-  // Every bank the block touches: every value of its low bank bits.
-  uint64_t mask = info.bankMask, sub = 0;
-  do {
-    mergeBank(mapping.getBankIndex(x | sub), firstRow, lastRow, info.bankBursts,
-              info.bankHits, info.bankConflicts, info.bankGroups);
-    sub = (sub - mask) & mask;
-  } while (sub != 0);
-
-  // Every channel the block touches.
-  mask = info.channelMask;
-  sub = 0;
-  do {
-    uint64_t y = x | sub;
-    uint64_t firstBank = mapping.getBankIndex(y);
-    uint64_t lastBank = info.bankInChannelMask
-                            ? mapping.getBankIndex(y | info.bankInChannelMask)
-                            : firstBank;
-    mergeChannel(firstBank, firstRow, lastBank, lastRow, info.channelBursts,
-                 info.samePairs, info.breaks);
-    sub = (sub - mask) & mask;
-  } while (sub != 0);
-}
-
-uint64_t SummaryBuilder::finish(std::vector<BankEntry> &banks,
-                                std::vector<ChannelEntry> &channels) {
-  flushChunk();
-  for (uint32_t b : touchedBanks) {
-    BankState &s = bankState[b];
-    const ChannelState &ch = channelState[b >> channelShift];
-    BankEntry e;
-    e.bank = b;
-    e.firstRow = s.firstRow;
-    e.lastRow = s.lastRow;
-    e.bursts = s.bursts;
-    e.hits = s.hits;
-    e.conflicts = s.conflicts;
-    e.closedActs = s.groups - (ch.firstBank == b ? 1 : 0);
-    e.closedPres = s.groups - (ch.lastBank == b ? 1 : 0);
-    banks.push_back(e);
-    s = BankState();
-  }
-  for (uint32_t c : touchedChannels) {
-    ChannelState &s = channelState[c];
-    ChannelEntry e;
-    e.channel = c;
-    e.firstBank = s.firstBank;
-    e.firstRow = s.firstRow;
-    e.lastBank = s.lastBank;
-    e.lastRow = s.lastRow;
-    e.bursts = s.bursts;
-    e.samePairs = s.samePairs;
-    e.breaks = s.breaks;
-    channels.push_back(e);
-    s = ChannelState();
-  }
-  touchedBanks.clear();
-  touchedChannels.clear();
-  uint64_t result = bursts;
-  bursts = 0;
-  return result;
-}
 
 /// A tile summary in its arenas.
 struct TileSummary {
   uint32_t bankBegin = 0, bankEnd = 0, channelBegin = 0, channelEnd = 0;
   uint64_t bursts = 0;
+  TransferRuns runs;
   uint64_t usefulBytes = 0;
   bool built = false;
 };
@@ -601,9 +298,12 @@ struct romac::DramTileCache::Impl {
   std::map<std::string, SummaryStore> operands;
   size_t bankEntries = 0;
 
-  /// Starts over unless the cache is of this (mapping, workload, tiling).
-  void prepare(const AddressMapping &m, const Workload &w, const Mapping &t) {
-    std::string id = m.str() + "|" + w.getCanonicalKey() + "|";
+  /// Starts over unless the cache is of this (mapping, controller queue,
+  /// workload, tiling).
+  void prepare(const AddressMapping &m, uint64_t queue, const Workload &w,
+               const Mapping &t) {
+    std::string id =
+        m.str() + "|" + std::to_string(queue) + "|" + w.getCanonicalKey() + "|";
     for (int64_t size : t.tileSizes)
       id += std::to_string(size) + ",";
     if (id == identity)
@@ -649,8 +349,9 @@ public:
                  uint64_t maxActivates)
       : mapping(mapping), workload(workload), tiling(tiling), layout(layout),
         numDims(workload.dims.size()), numOps(workload.operands.size()),
-        burstBits(mapping.getBurstOffsetBits()), state(params, mapping),
-        builder(mapping), tileIndex(numDims, 0),
+        burstBits(mapping.getBurstOffsetBits()),
+        controllerQueue(params.controllerQueue), state(params, mapping),
+        builder(mapping, params.controllerQueue), tileIndex(numDims, 0),
         cache(cache ? &cache->getImpl() : nullptr), maxActivates(maxActivates) {
   }
 
@@ -685,6 +386,7 @@ private:
   const LayerLayout &layout;
   size_t numDims, numOps;
   unsigned burstBits;
+  uint64_t controllerQueue;
   RowBufferState state;
   SummaryBuilder builder;
   /// The arenas of summaries that are not kept.
@@ -710,7 +412,7 @@ void FastEvaluation::initOperands() {
     if (numTiles[d] > 1)
       loops.push_back(d);
   if (cache)
-    cache->prepare(mapping, workload, tiling);
+    cache->prepare(mapping, controllerQueue, workload, tiling);
   ops.resize(numOps);
   for (size_t o = 0; o < numOps; ++o) {
     FastOperand &info = ops[o];
@@ -770,7 +472,7 @@ void FastEvaluation::build(unsigned o, int64_t id, SummaryStore &store,
     builder.addRange(first, count);
   };
   forEachBurstRangeInline(layout.operands[o], lo, size, burstBits, sink);
-  summary.bursts = builder.finish(store.banks, store.channels);
+  summary.bursts = builder.finish(store.banks, store.channels, summary.runs);
   summary.bankEnd = store.banks.size();
   summary.channelEnd = store.channels.size();
   summary.usefulBytes =
@@ -806,7 +508,7 @@ void FastEvaluation::transfer(unsigned o, int64_t id, bool write) {
       ArrayRef(store->channels)
           .slice(summary->channelBegin,
                  summary->channelEnd - summary->channelBegin),
-      summary->bursts, write);
+      summary->runs, summary->bursts, write);
   DramOperandStats &op = stats.operands[o];
   if (write) {
     ++op.writeTransfers;

@@ -59,6 +59,7 @@ llvm::Expected<DramParams> DramParams::get(const DramConfig &config) {
   p.IDD4W = power.IDD4W;
   p.IDD5AB = power.IDD5AB;
   p.addressMapping = config.addressMapping;
+  p.controllerQueue = config.controllerQueue;
   return p;
 }
 

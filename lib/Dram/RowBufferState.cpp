@@ -10,6 +10,7 @@
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
+#include <cmath>
 
 using namespace romac;
 using namespace romac::detail;
@@ -51,6 +52,7 @@ RowBufferState::RowBufferState(const DramParams &params,
   counters.channels.resize(g.channels);
   openRow.assign(banks, -1);
   lastWrite.assign(banks, 0);
+  lastPos.assign(banks, 0);
   chLastBank.assign(g.channels, -1);
   chLastRow.assign(g.channels, 0);
   chLastWrite.assign(g.channels, 0);
@@ -69,6 +71,7 @@ void RowBufferState::access(uint64_t burst, bool write) {
       ++bank.acts;
     } else if (static_cast<uint64_t>(openRow[b]) == row) {
       ++counters.hits;
+      bank.hitSpan += position - lastPos[b];
     } else {
       ++counters.conflicts;
       ++counters.pres;
@@ -78,6 +81,7 @@ void RowBufferState::access(uint64_t burst, bool write) {
     }
     openRow[b] = static_cast<int64_t>(row);
     lastWrite[b] = write;
+    lastPos[b] = position;
   } else {
     if (chLastBank[c] == static_cast<int64_t>(b) && chLastRow[c] == row) {
       ++counters.hits;
@@ -102,11 +106,29 @@ void RowBufferState::access(uint64_t burst, bool write) {
   chLastBank[c] = static_cast<int64_t>(b);
   chLastRow[c] = row;
   chLastWrite[c] = write;
+  ++position;
+  addToRun(c, 1);
+}
+
+void RowBufferState::addToRun(uint64_t c, uint64_t n) {
+  if (runChannel == static_cast<int64_t>(c)) {
+    runLength += n;
+    return;
+  }
+  endRun(counters);
+  runChannel = static_cast<int64_t>(c);
+  runLength = n;
+}
+
+void RowBufferState::endRun(Counters &k) const {
+  if (runChannel >= 0 && runLength > params.controllerQueue)
+    k.channels[runChannel].excess += runLength - params.controllerQueue;
 }
 
 void RowBufferState::applyTile(llvm::ArrayRef<BankEntry> banks,
                                llvm::ArrayRef<ChannelEntry> channels,
-                               uint64_t bursts, bool write) {
+                               const TransferRuns &runs, uint64_t bursts,
+                               bool write) {
   (write ? counters.writes : counters.reads) += bursts;
   uint64_t tail = timing.tail(write);
   if (open) {
@@ -119,6 +141,7 @@ void RowBufferState::applyTile(llvm::ArrayRef<BankEntry> banks,
         ++bank.acts;
       } else if (static_cast<uint64_t>(openRow[b]) == e.firstRow) {
         ++counters.hits;
+        bank.hitSpan += position + e.firstPos - lastPos[b];
       } else {
         ++counters.conflicts;
         ++counters.pres;
@@ -133,8 +156,10 @@ void RowBufferState::applyTile(llvm::ArrayRef<BankEntry> banks,
       bank.acts += e.conflicts;
       bank.tails += e.conflicts * tail;
       bank.bursts += e.bursts;
+      bank.hitSpan += e.hitSpan;
       openRow[b] = static_cast<int64_t>(e.lastRow);
       lastWrite[b] = write;
+      lastPos[b] = position + e.lastPos;
     }
   } else {
     for (const BankEntry &e : banks) {
@@ -176,9 +201,19 @@ void RowBufferState::applyTile(llvm::ArrayRef<BankEntry> banks,
     channel.slots +=
         e.samePairs * sameSlot + (e.bursts - 1 - e.samePairs) * otherSlot;
     channel.bursts += e.bursts;
+    channel.excess += e.excess;
     chLastBank[c] = static_cast<int64_t>(e.lastBank);
     chLastRow[c] = e.lastRow;
     chLastWrite[c] = write;
+  }
+  position += bursts;
+  if (bursts == 0)
+    return; // a tile in the padding: no run
+  addToRun(runs.firstChannel, runs.firstLength);
+  if (!runs.single) {
+    endRun(counters);
+    runChannel = static_cast<int64_t>(runs.lastChannel);
+    runLength = runs.lastLength;
   }
 }
 
@@ -202,28 +237,22 @@ void RowBufferState::finish() {
   }
 }
 
-void RowBufferState::computeStats(DramStats &stats) const {
-  const Counters &k = counters;
+uint64_t RowBufferState::rawCycles(const Counters &k,
+                                   std::vector<uint64_t> &rankActs,
+                                   std::vector<uint64_t> &rankOpen) const {
+  // Per channel the busiest resource — the data bus (column slots), a bank
+  // (activations and their accesses), the activation window of a rank —
+  // plus the latency of the first access; channels run in parallel.
   const DramParams &p = params;
   const DramGeometry &g = mapping.getGeometry();
-  stats.reads = k.reads;
-  stats.writes = k.writes;
-  stats.bursts = k.reads + k.writes;
-  stats.rowHits = k.hits;
-  stats.rowMisses = k.misses;
-  stats.rowConflicts = k.conflicts;
-  stats.activates = k.acts;
-  stats.precharges = k.pres;
-
-  // Cycles: per channel the busiest resource — the data bus (column slots),
-  // a bank (activations and their accesses), the activation window of a
-  // rank — plus the latency of the first access; channels run in parallel.
   uint64_t burstCycles = p.getBurstCycles();
   uint64_t columnGap = std::max(burstCycles, p.tCCD_L);
   uint64_t banksPerRank = g.getBanksPerRank();
-  uint64_t ranks = g.channels * g.ranks;
-  std::vector<uint64_t> rankActs(ranks, 0), rankOpen(ranks, 0);
+  rankActs.assign(g.channels * g.ranks, 0);
+  rankOpen.assign(g.channels * g.ranks, 0);
   uint64_t raw = 0;
+  // The channels' excess bursts, one after another.
+  double serial = 0;
   for (uint64_t c = 0; c < g.channels; ++c) {
     const ChannelCounters &channel = k.channels[c];
     if (channel.bursts == 0)
@@ -245,17 +274,78 @@ void RowBufferState::computeStats(DramStats &stats) const {
     for (uint64_t r = c * g.ranks; r < (c + 1) * g.ranks; ++r)
       busy = std::max({busy, rankActs[r] * p.tRRD_S, rankActs[r] * p.tFAW / 4});
     raw = std::max(raw, busy + p.tRCD + p.CL);
+    serial += static_cast<double>(channel.excess) * static_cast<double>(busy) /
+              static_cast<double>(channel.bursts);
   }
-  // Refresh takes tRFC of every tREFI.
+  if (g.channels > 1 && serial > 0)
+    raw = std::max(raw,
+                   static_cast<uint64_t>(std::llround(serial)) + p.tRCD + p.CL);
+  return raw;
+}
+
+/// \p raw cycles plus the refreshes' stalls (tRFC of every tREFI).
+static uint64_t withRefreshStalls(const DramParams &p, uint64_t raw) {
   uint64_t refreshStalls = p.tREFI > p.tRFC ? raw / (p.tREFI - p.tRFC) : 0;
-  stats.cycles = raw + refreshStalls * p.tRFC;
+  return raw + refreshStalls * p.tRFC;
+}
+
+void RowBufferState::computeStats(DramStats &stats) const {
+  const DramParams &p = params;
+  const DramGeometry &g = mapping.getGeometry();
+  Counters k = counters;
+  endRun(k);
+  std::vector<uint64_t> rankActs, rankOpen;
+  uint64_t cycles = withRefreshStalls(p, rawCycles(k, rankActs, rankOpen));
+
+  // Open page: the rows the refreshes close. A refresh at a time spread
+  // evenly over the layer finds bank b holding a row its next burst hits
+  // with probability hitSpan / bursts; each rank is refreshed cycles /
+  // tREFI times. Expected closes, rounded cumulatively over the banks so
+  // that they add up to the rounded total; each turns a hit into a miss
+  // (its ACT, and the refresh's precharge).
+  uint64_t closes = 0;
+  if (open && p.tREFI != 0 && position != 0) {
+    double refreshes =
+        static_cast<double>(cycles) / static_cast<double>(p.tREFI);
+    double expected = 0;
+    for (BankCounters &bank : k.banks) {
+      expected += refreshes * static_cast<double>(bank.hitSpan) /
+                  static_cast<double>(position);
+      uint64_t upTo = static_cast<uint64_t>(std::llround(expected));
+      uint64_t mine = std::min(upTo - closes, bank.bursts - bank.acts);
+      bank.acts += mine;
+      closes += mine;
+    }
+    k.hits -= closes;
+    k.misses += closes;
+    k.acts += closes;
+    k.pres += closes;
+    if (closes != 0)
+      cycles = withRefreshStalls(p, rawCycles(k, rankActs, rankOpen));
+  }
+
+  stats.reads = k.reads;
+  stats.writes = k.writes;
+  stats.bursts = k.reads + k.writes;
+  stats.rowHits = k.hits;
+  stats.rowMisses = k.misses;
+  stats.rowConflicts = k.conflicts;
+  stats.activates = k.acts;
+  stats.precharges = k.pres;
+  stats.refreshCloses = closes;
+  stats.serialBursts = 0;
+  if (g.channels > 1)
+    for (const ChannelCounters &channel : k.channels)
+      stats.serialBursts += channel.excess;
+  stats.cycles = cycles;
 
   // Energy (DRAMPower): commands, then standby and refresh of every rank.
+  uint64_t ranks = g.channels * g.ranks;
   DramEnergy &e = stats.energyPJ;
   e.actPre = static_cast<double>(k.acts) * p.getActPreEnergyPJ();
   e.rdWr = static_cast<double>(k.reads) * p.getReadBurstEnergyPJ() +
            static_cast<double>(k.writes) * p.getWriteBurstEnergyPJ();
-  double cycles = static_cast<double>(stats.cycles);
+  double cyclesD = static_cast<double>(cycles);
   e.background = 0;
   for (uint64_t r = 0; r < ranks; ++r) {
     // Open page keeps a row open from the first activation on; closed page
@@ -263,12 +353,13 @@ void RowBufferState::computeStats(DramStats &stats) const {
     double active = 0;
     if (rankActs[r] > 0)
       active =
-          open ? cycles : std::min(cycles, static_cast<double>(rankOpen[r]));
-    e.background += active * p.getActiveStandbyEnergyPJPerCycle() +
-                    (cycles - active) * p.getPrechargeStandbyEnergyPJPerCycle();
+          open ? cyclesD : std::min(cyclesD, static_cast<double>(rankOpen[r]));
+    e.background +=
+        active * p.getActiveStandbyEnergyPJPerCycle() +
+        (cyclesD - active) * p.getPrechargeStandbyEnergyPJPerCycle();
   }
   e.refresh = p.tREFI == 0
                   ? 0
                   : static_cast<double>(ranks) * p.getRefreshEnergyPJ() *
-                        cycles / static_cast<double>(p.tREFI);
+                        cyclesD / static_cast<double>(p.tREFI);
 }

@@ -32,6 +32,11 @@ struct BankCounters {
   /// Cycles from the last column command of each activation to its PRE
   /// (tRTP after a read, CWL + BL/2 + tWR after a write), summed.
   uint64_t tails = 0;
+  /// Open page: over the pairs of consecutive bursts of the bank that hit
+  /// the open row, the distance between them in the layer's burst stream,
+  /// summed: how long the bank holds a row its next burst hits (what a
+  /// refresh in that time closes; see computeStats()).
+  uint64_t hitSpan = 0;
 };
 
 /// What the model counts per channel.
@@ -39,6 +44,11 @@ struct ChannelCounters {
   uint64_t bursts = 0;
   /// Cycles between consecutive column commands, summed (see slot()).
   uint64_t slots = 0;
+  /// Bursts past the first DramParams::controllerQueue of each run (a
+  /// maximal sequence of consecutive bursts of the stream to this channel):
+  /// issued in order, they wait for this channel while the other channels
+  /// have nothing left queued.
+  uint64_t excess = 0;
 };
 
 /// Counters both engines fill identically.
@@ -58,6 +68,9 @@ struct BankEntry {
   /// Open page: hits and conflicts between consecutive bursts of the bank
   /// inside the transfer.
   uint64_t hits = 0, conflicts = 0;
+  /// Open page: the positions of the bank's first and last burst in the
+  /// transfer's stream, and BankCounters::hitSpan inside the transfer.
+  uint64_t firstPos = 0, lastPos = 0, hitSpan = 0;
   /// Closed page: activations and precharges inside the transfer (groups of
   /// the bank that do not start / end the transfer's sequence on the
   /// channel).
@@ -73,6 +86,18 @@ struct ChannelEntry {
   uint64_t samePairs = 0;
   /// Consecutive bursts of the channel to another bank or row.
   uint64_t breaks = 0;
+  /// ChannelCounters::excess of the runs that start and end inside the
+  /// transfer.
+  uint64_t excess = 0;
+};
+
+/// The channel runs of one tile transfer: its first and last (the same
+/// when the transfer stays on one channel), which may continue the runs
+/// around it.
+struct TransferRuns {
+  uint64_t firstChannel = 0, firstLength = 0;
+  uint64_t lastChannel = 0, lastLength = 0;
+  bool single = true;
 };
 
 /// Per-pair timing of the data path.
@@ -101,12 +126,20 @@ public:
   /// One tile transfer summarised by \p banks and \p channels (the fast
   /// engine).
   void applyTile(llvm::ArrayRef<BankEntry> banks,
-                 llvm::ArrayRef<ChannelEntry> channels, uint64_t bursts,
-                 bool write);
+                 llvm::ArrayRef<ChannelEntry> channels,
+                 const TransferRuns &runs, uint64_t bursts, bool write);
   /// Precharges the rows left open.
   void finish();
 
   /// Fills the counts, cycles and energy of \p stats (not its operands).
+  /// The cycles are at least those of the channel runs' excess bursts
+  /// (ChannelCounters::excess) one after another, each at its channel's
+  /// average cycles per burst: the in-order issue of a finite queue.
+  /// Open page: a refresh precharges every bank of its rank, so a hit whose
+  /// row a refresh closed in between is a miss (DramStats::refreshCloses):
+  /// the refreshes of a rank (cycles / tREFI, at times spread evenly over
+  /// the layer) close, per bank, hitSpan / bursts rows that its next burst
+  /// would have hit.
   void computeStats(DramStats &stats) const;
 
   Counters counters;
@@ -119,10 +152,26 @@ private:
   uint64_t banksPerChannel;
   /// log2 of the banks per channel and per bank group (powers of two).
   unsigned channelShift, groupShift;
-  // Per bank: the open row (-1: precharged) and whether the last access was
-  // a write.
+  /// Cycles of \p k by the resource-occupancy model, refresh excluded;
+  /// fills the activations of every rank.
+  uint64_t rawCycles(const Counters &k, std::vector<uint64_t> &rankActs,
+                     std::vector<uint64_t> &rankOpen) const;
+
+  // Per bank: the open row (-1: precharged), whether the last access was a
+  // write and the position of the last access in the burst stream.
   std::vector<int64_t> openRow;
   std::vector<uint8_t> lastWrite;
+  std::vector<uint64_t> lastPos;
+  /// Bursts so far: the position of the next one in the stream.
+  uint64_t position = 0;
+  /// The channel run in progress (-1: none yet) and its bursts.
+  int64_t runChannel = -1;
+  uint64_t runLength = 0;
+  /// Extends the run in progress by \p n bursts to channel \p c, or ends
+  /// it and starts one.
+  void addToRun(uint64_t c, uint64_t n);
+  /// Ends the run in progress: its excess goes to \p k's channel.
+  void endRun(Counters &k) const;
   // Per channel: the last burst's bank (-1: none yet), row and direction.
   std::vector<int64_t> chLastBank;
   std::vector<uint64_t> chLastRow;

@@ -218,7 +218,7 @@ llvm::Error romac::writeDramsim3Ini(llvm::raw_ostream &os,
      << "row_buf_policy = "
      << (p.policy == PagePolicy::Open ? "OPEN_PAGE" : "CLOSE_PAGE") << "\n"
      << "cmd_queue_size = 8\n"
-     << "trans_queue_size = 32\n";
+     << "trans_queue_size = " << p.controllerQueue << "\n";
   os << "\n[other]\n"
      << "epoch_period = 100000\n"
      << "output_level = 1\n";
@@ -260,6 +260,8 @@ void romac::writeTraceSummary(llvm::raw_ostream &os, const DramModel &model,
     j.attribute("row_conflicts", static_cast<int64_t>(s.rowConflicts));
     j.attribute("activates", static_cast<int64_t>(s.activates));
     j.attribute("precharges", static_cast<int64_t>(s.precharges));
+    j.attribute("refresh_closes", static_cast<int64_t>(s.refreshCloses));
+    j.attribute("serial_bursts", static_cast<int64_t>(s.serialBursts));
     j.attribute("cycles", static_cast<int64_t>(s.cycles));
     j.attributeObject("energy_pj", [&] {
       j.attribute("act_pre", s.energyPJ.actPre);

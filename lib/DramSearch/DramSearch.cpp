@@ -653,8 +653,21 @@ llvm::Expected<DramSearchResult> DramSearch::run() {
     r.candidates = candidates[u].size();
     r.evaluations = evaluationsOf[bestM][u];
   });
-  for (const DramLayerResult &r : result.layers)
+  // The chosen mapping's objective is the refined result's (refinement
+  // never makes a layer worse, and may make it better than planned).
+  double energy = 0, cycles = 0, sum = 0;
+  for (const DramLayerResult &r : result.layers) {
     result.relayouts += r.relayouts.size();
+    auto [e, cy] = objectiveParts(dramOptions.objective, r.layer.cost);
+    for (const Relayout &rl : r.relayouts)
+      addRelayout(dramOptions.objective, rl, e, cy);
+    energy += e;
+    cycles += cy;
+    sum += r.objective;
+  }
+  if (!result.layers.empty())
+    result.mappingObjectives[bestM].second =
+        isAdditive(dramOptions.objective) ? sum : energy * cycles;
   return result;
 }
 

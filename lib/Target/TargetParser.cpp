@@ -682,6 +682,7 @@ bool TargetParser::parseDram(const YNode &node, DramConfig &dram) {
                                  {"page_policy", true},
                                  {"address_mapping", true},
                                  {"flat_energy_pj_per_bit", true},
+                                 {"controller_queue", false},
                                  {"timing", true},
                                  {"power", true}};
   Fields fields;
@@ -756,6 +757,11 @@ bool TargetParser::parseDram(const YNode &node, DramConfig &dram) {
                   dram.addressMapping) ||
       !checkAddressMapping(mapping, fields.pathOf("address_mapping"), dram))
     return false;
+
+  if (const YNode *queue = fields.get("controller_queue"))
+    if (!readUInt(*queue, fields.pathOf("controller_queue"),
+                  dram.controllerQueue))
+      return false;
 
   return readDouble(*fields.get("flat_energy_pj_per_bit"),
                     fields.pathOf("flat_energy_pj_per_bit"),

@@ -55,6 +55,7 @@ DramParams randomParams(Rng &rng, const DramParams &ddr3) {
   p.tWTR_L = p.tWTR_S + rng.range(0, 4);
   p.tREFI = rng.range(300, 2000);
   p.tRFC = rng.range(20, 200);
+  p.controllerQueue = rng.range(1, 16);
   return p;
 }
 
@@ -194,7 +195,8 @@ LayerLayout randomLayout(Rng &rng, const Workload &w, const Mapping &m) {
 
 struct Coverage {
   int cases = 0, withConflicts = 0, withHits = 0, policiesDiffer = 0,
-      withWrites = 0, withReadBacks = 0, truncated = 0;
+      withWrites = 0, withReadBacks = 0, truncated = 0, withRefreshCloses = 0,
+      queueBound = 0;
   uint64_t bursts = 0, maxBursts = 0;
 };
 
@@ -259,6 +261,14 @@ void checkCase(const DramModel &model, const Workload &w, const Mapping &m,
   coverage.maxBursts = std::max(coverage.maxBursts, open[0].bursts);
   coverage.withConflicts += open[0].rowConflicts > 0;
   coverage.withHits += open[0].rowHits > 0;
+  coverage.withRefreshCloses += open[0].refreshCloses > 0;
+  // Cases whose cycles the channel runs' excess sets (an unbounded queue
+  // gives fewer).
+  DramParams unbounded = model.getParams();
+  unbounded.controllerQueue = uint64_t(1) << 40;
+  coverage.queueBound += DramModel(unbounded, model.getMapping())
+                             .evaluate(w, m, layout, DramEngine::Replay)
+                             .cycles < open[0].cycles;
   coverage.policiesDiffer += !open[0].countsEqual(open[1]);
   coverage.withWrites += open[0].writes > 0;
 }
@@ -289,14 +299,18 @@ TEST(DramRandomTest, FastEqualsReplayOnSmallGeometries) {
   }
   // The cases exercise what the engines must get right.
   std::printf("%d cases, %llu bursts (largest %llu), %d with conflicts, "
-              "%d where the policies differ\n",
+              "%d where the policies differ, %d with refresh closes, %d "
+              "bound by the controller queue\n",
               coverage.cases, (unsigned long long)coverage.bursts,
               (unsigned long long)coverage.maxBursts, coverage.withConflicts,
-              coverage.policiesDiffer);
+              coverage.policiesDiffer, coverage.withRefreshCloses,
+              coverage.queueBound);
   EXPECT_GE(coverage.cases, 1400);
   EXPECT_GE(coverage.withConflicts, coverage.cases / 4);
   EXPECT_GE(coverage.withHits, coverage.cases / 2);
   EXPECT_GE(coverage.policiesDiffer, coverage.cases / 4);
+  EXPECT_GE(coverage.withRefreshCloses, coverage.cases / 4);
+  EXPECT_GE(coverage.queueBound, coverage.cases / 12);
   EXPECT_GE(coverage.withWrites, coverage.cases / 2);
   EXPECT_GE(coverage.withReadBacks, 50);
   EXPECT_GE(coverage.truncated, coverage.cases / 4);

@@ -175,19 +175,22 @@ TEST(TraceTest, Dramsim3Ini) {
                                "channels = 1\n",
                                "bus_width = 64\n",
                                "address_mapping = chrabgrobaco\n",
+                               "trans_queue_size = 32\n",
                                "row_buf_policy = OPEN_PAGE\n"})
     EXPECT_TRUE(llvm::StringRef(text).contains(line)) << line.str() << text;
 
-  // A closed-page LPDDR4 with two channels.
+  // A closed-page LPDDR4 with two channels and 12-request queues.
   DramParams params = getTargetParams("edge-npu-lpddr4");
   params.policy = PagePolicy::Closed;
+  params.controllerQueue = 12;
   DramModel lp(params, *AddressMapping::get(params.geometry, "drmap"));
   text.clear();
   ASSERT_FALSE(llvm::errorToBool(writeDramsim3Ini(os, lp)));
   for (llvm::StringRef line :
        {"protocol = LPDDR4\n", "bankgroups = 2\n", "banks_per_group = 4\n",
         "channels = 2\n", "bus_width = 32\n", "channel_size = 2048\n",
-        "address_mapping = rarochbgbaco\n", "row_buf_policy = CLOSE_PAGE\n"})
+        "address_mapping = rarochbgbaco\n", "row_buf_policy = CLOSE_PAGE\n",
+        "trans_queue_size = 12\n"})
     EXPECT_TRUE(llvm::StringRef(text).contains(line)) << line.str() << text;
 
   // A scrambled mapping has no DRAMsim3 spelling.

@@ -174,7 +174,8 @@ TEST(TargetErrorTest, UnknownKeyListsAllowedKeys) {
             "t.yaml:29:3: error: dram.bank: unknown key (allowed: standard, "
             "channels, ranks, chips_per_rank, device_width, bank_groups, "
             "banks_per_group, rows, columns, burst_length, page_policy, "
-            "address_mapping, flat_energy_pj_per_bit, timing, power)");
+            "address_mapping, flat_energy_pj_per_bit, controller_queue, "
+            "timing, power)");
   EXPECT_EQ(errorOf(withLine(12, "    read_energy_pj_per_byte: 1",
                              "    read_energy_pj: 1")),
             "t.yaml:12:5: error: memories[0].read_energy_pj: unknown key "
@@ -280,6 +281,16 @@ TEST(TargetErrorTest, NotANumber) {
 TEST(TargetErrorTest, Negative) {
   EXPECT_EQ(errorOf(withLine(24, "  ranks: 2", "  ranks: -2")),
             "t.yaml:24:10: error: dram.ranks: must be positive, got -2");
+  EXPECT_EQ(errorOf(withLine(34, "  flat_energy_pj_per_bit: 70",
+                             "  flat_energy_pj_per_bit: 70\n"
+                             "  controller_queue: 0")),
+            "t.yaml:35:21: error: dram.controller_queue: must be positive, "
+            "got 0");
+  EXPECT_EQ(errorOf(withLine(34, "  flat_energy_pj_per_bit: 70",
+                             "  flat_energy_pj_per_bit: 70\n"
+                             "  controller_queue: many")),
+            "t.yaml:35:21: error: dram.controller_queue: expected an "
+            "integer, got 'many'");
   EXPECT_EQ(
       errorOf(withLine(7, "  mac_energy_pj: 0.2", "  mac_energy_pj: -0.2")),
       "t.yaml:7:18: error: compute.mac_energy_pj: must not be "

@@ -112,6 +112,7 @@ TEST(TargetTest, RomanetDdr3) {
   EXPECT_DOUBLE_EQ(d.power.IDD0, 55);
   EXPECT_DOUBLE_EQ(d.power.IDD5AB, 235);
   EXPECT_DOUBLE_EQ(d.flatEnergyPJPerBit, 70);
+  EXPECT_EQ(d.controllerQueue, 32u); // the default
   EXPECT_TRUE(t.dvfs.empty());
 }
 
@@ -153,6 +154,7 @@ TEST(TargetTest, EdgeNpuLpddr4) {
   // 2 channels x 4 bytes x 2 transfers per 0.83 ns.
   EXPECT_NEAR(d.getPeakBandwidthGBps(), 2 * 4 * 2 / 0.83, 1e-9);
   EXPECT_DOUBLE_EQ(d.flatEnergyPJPerBit, 8);
+  EXPECT_EQ(d.controllerQueue, 32u);
   EXPECT_EQ(d.timing.tRC, 47u);
   EXPECT_DOUBLE_EQ(d.power.IDD4R, 243);
 

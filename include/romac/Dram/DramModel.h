@@ -82,6 +82,15 @@ struct DramStats {
   uint64_t bursts = 0, reads = 0, writes = 0;
   uint64_t rowHits = 0, rowMisses = 0, rowConflicts = 0;
   uint64_t activates = 0, precharges = 0;
+  /// Open page: bursts that would hit their bank's open row but find it
+  /// closed by a refresh (counted as misses, with their ACT and the
+  /// refresh's precharge; an expected count, see docs/dram-model.md).
+  uint64_t refreshCloses = 0;
+  /// Several channels: bursts past the controller queue's depth in runs of
+  /// consecutive bursts to one channel. The accelerator issues in order, so
+  /// while they wait for their channel the other channels idle; the cycles
+  /// are at least these bursts one after another (docs/dram-model.md).
+  uint64_t serialBursts = 0;
   /// DRAM cycles (of tCK) the traffic takes, refresh included.
   uint64_t cycles = 0;
   /// Energy in pJ.

@@ -48,6 +48,8 @@ struct DramParams {
 
   /// The target's default address mapping (`address_mapping`).
   std::string addressMapping;
+  /// Requests each channel's controller queues (DramConfig::controllerQueue).
+  uint64_t controllerQueue = 32;
 
   /// The parameters of \p config (geometry validated).
   static llvm::Expected<DramParams> get(const DramConfig &config);

@@ -266,6 +266,11 @@ struct DramConfig {
   std::string addressMapping;
   /// Flat DRAM access energy in pJ per bit, for the flat cost model.
   double flatEnergyPJPerBit = 0;
+  /// Requests each channel's controller queues (`controller_queue`). The
+  /// accelerator issues its bursts in order, so a run of more consecutive
+  /// bursts to one channel stalls the issue while the other channels drain
+  /// what they hold (docs/dram-model.md).
+  uint64_t controllerQueue = 32;
 
   // Derived values. They use 64-bit arithmetic and saturate at UINT64_MAX on
   // overflow; a loaded target never saturates (the loader checks).
