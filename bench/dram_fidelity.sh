@@ -14,6 +14,8 @@
 # ACTs, cycles and energy (median and worst), and issue #14's goals.
 #   - AlexNet, VGG-16, MobileNet-v1 (light) on romanet-ddr3, --dram and --fuse;
 #   - the same on edge-npu-lpddr4 under each of the six --dram-mapping values;
+#   - AlexNet and MobileNet-v1 on bench/targets/romanet-ddr4-2x2.yaml (2
+#     channels x 2 ranks of DDR4) under romanet, RoBaRaCoCh and RoCoRaBaCh;
 #   - five SD2 UNet layers (light export, 64x64 latents, batch 2) on
 #     edge-npu-lpddr4: a 3x3 convolution, attention QK^T and its cross
 #     attention, a 1x1 convolution and the feed-forward matmul.
@@ -61,6 +63,13 @@ for net in "${nets[@]}"; do
       --dram-mapping "$mapping"
   done
 done
+for net in alexnet mobilenet-v1; do
+  for mapping in romanet RoBaRaCoCh RoCoRaBaCh; do
+    traces "ddr4x2-$mapping-$net" "$ROOT/models/$net/light/model.onnx" \
+      --target "$ROOT/bench/targets/romanet-ddr4-2x2.yaml" \
+      --dram-mapping "$mapping"
+  done
+done
 unet=$ROOT/models/sd2-inpainting/light/unet/model.onnx
 block=/down_blocks.0/attentions.0/transformer_blocks.0
 for layer in /down_blocks.0/resnets.0/conv1/Conv "$block/attn1/MatMul" \
@@ -73,4 +82,13 @@ done
 
 echo
 echo "DRAMsim3 against romac, $(date -u +%Y-%m-%d), $(git -C "$ROOT" rev-parse --short HEAD)"
-/usr/bin/python3 "$ROOT/bench/dram_fidelity_table.py" --markdown "$OUT"/*.sim/results.json
+echo "issue #14's traces (its goals over them):"
+issue=()
+for f in "$OUT"/*.sim/results.json; do
+  case $(basename "$(dirname "$f")") in ddr4x2-*) ;; *) issue+=("$f") ;; esac
+done
+/usr/bin/python3 "$ROOT/bench/dram_fidelity_table.py" --markdown "${issue[@]}"
+echo
+echo "romanet-ddr4-2x2 (2 channels x 2 ranks of DDR4):"
+/usr/bin/python3 "$ROOT/bench/dram_fidelity_table.py" --markdown --no-goals \
+  "$OUT"/ddr4x2-*.sim/results.json

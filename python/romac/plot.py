@@ -61,8 +61,9 @@ class PlotError(Exception):
 
 
 def read_results(path):
-    """Rows of the CSV as {network: {config: row}} in file order, plus the
-    network order and each network's target."""
+    """Rows of the CSV as {(network, target): {config: row}} in file order,
+    plus that order and each key's target (a network compared on several
+    targets is one bar group per target)."""
     try:
         with open(path, newline="") as f:
             reader = csv.DictReader(f)
@@ -75,7 +76,7 @@ def read_results(path):
         raise PlotError(f"{path}: {e.strerror}") from None
     results, order, targets = {}, [], {}
     for i, row in enumerate(rows, start=2):
-        net = row["network"]
+        net = (row["network"], row["target"])
         if net not in results:
             results[net] = {}
             order.append(net)
@@ -92,7 +93,8 @@ def read_results(path):
     for net in order:
         for config, _ in ("baseline", None), *ENERGY_BARS:
             if config not in results[net]:
-                raise PlotError(f"{path}: network '{net}' has no '{config}' row")
+                raise PlotError(f"{path}: network '{net[0]}' on '{net[1]}' has "
+                                f"no '{config}' row")
     return results, order, targets
 
 
@@ -138,7 +140,7 @@ def plot_romanet(csv_path, png_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(11, 8.5), sharex=True)
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(max(11, 1.35 * len(order)), 8.5), sharex=True)
     n = len(order)
     width = 0.8 / len(ENERGY_BARS)
     xs = range(n)
@@ -176,7 +178,7 @@ def plot_romanet(csv_path, png_path):
     ax2.set_ylim(-10, 600)
     ax2.grid(axis="y", alpha=0.3)
     ax2.set_xticks(list(xs))
-    ax2.set_xticklabels([f"{net}\n({targets[net]})" for net in order],
+    ax2.set_xticklabels([f"{net[0]}\n({targets[net]})" for net in order],
                         fontsize=8)
     fig.tight_layout()
     try:

@@ -10,7 +10,7 @@ CONFIGS = ("baseline", "baseline-tuned", "romanet", "romac", "romac+fusion",
            "floor")
 
 
-def write_csv(path, networks, drop=None):
+def write_csv(path, networks, drop=None, target="t"):
     fields = ["network", "target", "config", "dram_energy_uj", "dram_cycles",
               "published_saving_pct"]
     with open(path, "w", newline="") as f:
@@ -21,7 +21,7 @@ def write_csv(path, networks, drop=None):
                 if (net, config) == drop:
                     continue
                 energy, cycles = values[config]
-                w.writerow({"network": net, "target": "t", "config": config,
+                w.writerow({"network": net, "target": target, "config": config,
                             "dram_energy_uj": energy, "dram_cycles": cycles,
                             "published_saving_pct": published})
 
@@ -40,8 +40,8 @@ def test_relative_values(tmp_path):
     path = tmp_path / "r.csv"
     write_csv(path, NETWORKS)
     results, order, targets = plot.read_results(str(path))
-    assert order == ["AlexNet", "UNet"]
-    assert targets["UNet"] == "t"
+    assert order == [("AlexNet", "t"), ("UNet", "t")]
+    assert targets[("UNet", "t")] == "t"
     energy, throughput = plot.relative(results, order)
     assert energy["romac"] == [0.5, 0.5]
     assert energy["floor"] == [0.4, 0.45]
@@ -50,6 +50,22 @@ def test_relative_values(tmp_path):
     assert energy["romac+fusion"] == [0.3, 0.5]
     assert throughput["romac+fusion"] == [pytest.approx(300.0),
                                           pytest.approx(-20.0)]
+
+
+def test_one_network_on_two_targets_is_two_groups(tmp_path):
+    path = tmp_path / "r.csv"
+    write_csv(path, NETWORKS[:1])
+    other = tmp_path / "other.csv"
+    halved = [(net, published, {c: (e / 2, cy) for c, (e, cy) in v.items()})
+              for net, published, v in NETWORKS[:1]]
+    write_csv(other, halved, target="u")
+    with open(path, "a") as f:
+        f.write("".join(other.read_text().splitlines(True)[1:]))
+    results, order, targets = plot.read_results(str(path))
+    assert order == [("AlexNet", "t"), ("AlexNet", "u")]
+    assert targets[("AlexNet", "u")] == "u"
+    assert results[("AlexNet", "t")]["romac"]["dram_energy_uj"] == 50
+    assert results[("AlexNet", "u")]["romac"]["dram_energy_uj"] == 25
 
 
 def test_writes_png(tmp_path):
@@ -71,7 +87,8 @@ def test_bad_input(tmp_path, capsys):
 
     path = tmp_path / "r.csv"
     write_csv(path, NETWORKS, drop=("UNet", "romac"))
-    with pytest.raises(plot.PlotError, match="network 'UNet' has no 'romac' row"):
+    with pytest.raises(plot.PlotError,
+                       match="network 'UNet' on 't' has no 'romac' row"):
         plot.read_results(str(path))
 
     path.write_text("network,config\nA,baseline\n")

@@ -249,6 +249,10 @@ TEST(TraceTest, LayerTraceFilesAreWrittenAtomically) {
   EXPECT_EQ(obj->getInteger("row_conflicts"),
             static_cast<int64_t>(stats.rowConflicts));
   EXPECT_EQ(obj->getInteger("cycles"), static_cast<int64_t>(stats.cycles));
+  EXPECT_EQ(obj->getInteger("refresh_closes"),
+            static_cast<int64_t>(stats.refreshCloses));
+  EXPECT_EQ(obj->getInteger("serial_bursts"),
+            static_cast<int64_t>(stats.serialBursts));
   const llvm::json::Object *energy = obj->getObject("energy_pj");
   ASSERT_NE(energy, nullptr);
   EXPECT_NEAR(*energy->getNumber("total"), stats.energyPJ.getTotal(), 1e-3);
