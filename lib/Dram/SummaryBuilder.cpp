@@ -7,6 +7,7 @@
 
 #include "SummaryBuilder.h"
 
+#include "llvm/Support/Compiler.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
@@ -111,42 +112,40 @@ void SummaryBuilder::addRangeSlow(uint64_t first, uint64_t count) {
   }
 }
 
-void SummaryBuilder::mergeBank(uint64_t b, uint64_t firstRow, uint64_t lastRow,
-                               uint64_t n, uint64_t hits, uint64_t conflicts,
-                               uint64_t groups, uint64_t firstPos,
-                               uint64_t lastPos, uint64_t hitSpan) {
+LLVM_ATTRIBUTE_ALWAYS_INLINE void
+SummaryBuilder::mergeBank(uint64_t b, const BankPiece &piece) {
   BankState &s = bankState[b];
   if (!s.touched) {
     s.touched = true;
     touchedBanks.push_back(b);
-    s.firstRow = firstRow;
-    s.bursts = n;
-    s.hits = hits;
-    s.conflicts = conflicts;
-    s.groups = groups;
-    s.firstPos = firstPos;
-    s.hitSpan = hitSpan;
+    s.firstRow = piece.firstRow;
+    s.bursts = piece.bursts;
+    s.hits = piece.hits;
+    s.conflicts = piece.conflicts;
+    s.groups = piece.groups;
+    s.firstPos = piece.firstPos;
+    s.hitSpan = piece.hitSpan;
   } else {
-    if (s.lastRow == firstRow) {
+    if (s.lastRow == piece.firstRow) {
       s.hits += 1;
-      s.hitSpan += firstPos - s.lastPos;
+      s.hitSpan += piece.firstPos - s.lastPos;
     } else {
       s.conflicts += 1;
     }
-    s.bursts += n;
-    s.hits += hits;
-    s.conflicts += conflicts;
-    s.groups += groups;
-    s.hitSpan += hitSpan;
+    s.bursts += piece.bursts;
+    s.hits += piece.hits;
+    s.conflicts += piece.conflicts;
+    s.groups += piece.groups;
+    s.hitSpan += piece.hitSpan;
   }
-  s.lastRow = lastRow;
-  s.lastPos = lastPos;
+  s.lastRow = piece.lastRow;
+  s.lastPos = piece.lastPos;
 }
 
-void SummaryBuilder::mergeChannel(uint64_t firstBank, uint64_t firstRow,
-                                  uint64_t lastBank, uint64_t lastRow,
-                                  uint64_t n, uint64_t samePairs,
-                                  uint64_t breaks) {
+LLVM_ATTRIBUTE_ALWAYS_INLINE void
+SummaryBuilder::mergeChannel(uint64_t firstBank, uint64_t firstRow,
+                             uint64_t lastBank, uint64_t lastRow, uint64_t n,
+                             uint64_t samePairs, uint64_t breaks) {
   uint64_t c = firstBank >> channelShift;
   ChannelState &s = channelState[c];
   if (!s.touched) {
@@ -172,7 +171,8 @@ void SummaryBuilder::mergeChannel(uint64_t firstBank, uint64_t firstRow,
   s.lastRow = lastRow;
 }
 
-void SummaryBuilder::addToRun(uint64_t c, uint64_t n) {
+LLVM_ATTRIBUTE_ALWAYS_INLINE void SummaryBuilder::addToRun(uint64_t c,
+                                                           uint64_t n) {
   if (runChannel == static_cast<int64_t>(c)) {
     runLength += n;
     return;
@@ -182,7 +182,7 @@ void SummaryBuilder::addToRun(uint64_t c, uint64_t n) {
   runLength = n;
 }
 
-void SummaryBuilder::endRun() {
+LLVM_ATTRIBUTE_ALWAYS_INLINE void SummaryBuilder::endRun() {
   if (runChannel < 0)
     return;
   if (!firstRunEnded) {
@@ -195,7 +195,8 @@ void SummaryBuilder::endRun() {
   runChannel = -1;
 }
 
-void SummaryBuilder::addChunk(uint64_t x, uint64_t n) {
+LLVM_ATTRIBUTE_ALWAYS_INLINE void SummaryBuilder::addChunk(uint64_t x,
+                                                           uint64_t n) {
   bursts += n;
   if (pendingN != 0 && (x >> chunkBits) == (pendingX >> chunkBits)) {
     pendingN += n;
@@ -207,19 +208,20 @@ void SummaryBuilder::addChunk(uint64_t x, uint64_t n) {
   pendingPos = bursts - n;
 }
 
-void SummaryBuilder::flushChunk() {
+LLVM_ATTRIBUTE_ALWAYS_INLINE void SummaryBuilder::flushChunk() {
   if (pendingN == 0)
     return;
   uint64_t b = mapping.getBankIndex(pendingX);
   uint64_t row = mapping.getRow(pendingX);
-  mergeBank(b, row, row, pendingN, pendingN - 1, 0, 1, pendingPos,
-            pendingPos + pendingN - 1, pendingN - 1);
+  mergeBank(b, {row, row, pendingN, pendingN - 1, 0, 1, pendingPos,
+                pendingPos + pendingN - 1, pendingN - 1});
   mergeChannel(b, row, b, row, pendingN, pendingN - 1, 0);
   addToRun(b >> channelShift, pendingN);
   pendingN = 0;
 }
 
-void SummaryBuilder::addBlock(uint64_t x, unsigned k) {
+LLVM_ATTRIBUTE_ALWAYS_INLINE void SummaryBuilder::addBlock(uint64_t x,
+                                                           unsigned k) {
   flushChunk();
   const BlockInfo &info = blocks[k];
   uint64_t pos = bursts;
@@ -231,9 +233,10 @@ void SummaryBuilder::addBlock(uint64_t x, unsigned k) {
   // Every bank the block touches: every value of its low bank bits.
   uint64_t mask = info.bankMask, sub = 0;
   do {
-    mergeBank(mapping.getBankIndex(x | sub), firstRow, lastRow, info.bankBursts,
-              info.bankHits, info.bankConflicts, info.bankGroups, pos + sub,
-              pos + (sub | others), info.bankHitSpan);
+    mergeBank(mapping.getBankIndex(x | sub),
+              {firstRow, lastRow, info.bankBursts, info.bankHits,
+               info.bankConflicts, info.bankGroups, pos + sub,
+               pos + (sub | others), info.bankHitSpan});
     sub = (sub - mask) & mask;
   } while (sub != 0);
 

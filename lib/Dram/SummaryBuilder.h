@@ -76,11 +76,15 @@ private:
   void addChunk(uint64_t x, uint64_t n);
   /// Merges the pending chunk into the bank and channel states.
   void flushChunk();
-  /// Positions are in the transfer's stream.
-  void mergeBank(uint64_t bank, uint64_t firstRow, uint64_t lastRow,
-                 uint64_t bursts, uint64_t hits, uint64_t conflicts,
-                 uint64_t groups, uint64_t firstPos, uint64_t lastPos,
-                 uint64_t hitSpan);
+  /// What a chunk or a block does to one bank: its first and last row, its
+  /// bursts, the hits and conflicts between them, its groups (see
+  /// BlockInfo), the positions of its first and last burst in the
+  /// transfer's stream and its hit span.
+  struct BankPiece {
+    uint64_t firstRow, lastRow, bursts, hits, conflicts, groups;
+    uint64_t firstPos, lastPos, hitSpan;
+  };
+  void mergeBank(uint64_t bank, const BankPiece &piece);
   void mergeChannel(uint64_t firstBank, uint64_t firstRow, uint64_t lastBank,
                     uint64_t lastRow, uint64_t bursts, uint64_t samePairs,
                     uint64_t breaks);
