@@ -62,6 +62,7 @@ void RowBufferState::access(uint64_t burst, bool write) {
   uint64_t b = mapping.getBankIndex(burst);
   uint64_t row = mapping.getRow(burst);
   uint64_t c = b >> channelShift;
+  uint64_t position = getPosition();
   (write ? counters.writes : counters.reads) += 1;
   BankCounters &bank = counters.banks[b];
   if (open) {
@@ -106,29 +107,16 @@ void RowBufferState::access(uint64_t burst, bool write) {
   chLastBank[c] = static_cast<int64_t>(b);
   chLastRow[c] = row;
   chLastWrite[c] = write;
-  ++position;
-  addToRun(c, 1);
-}
-
-void RowBufferState::addToRun(uint64_t c, uint64_t n) {
-  if (runChannel == static_cast<int64_t>(c)) {
-    runLength += n;
-    return;
-  }
-  endRun(counters);
-  runChannel = static_cast<int64_t>(c);
-  runLength = n;
-}
-
-void RowBufferState::endRun(Counters &k) const {
-  if (runChannel >= 0 && runLength > params.controllerQueue)
-    k.channels[runChannel].excess += runLength - params.controllerQueue;
+  run.add(c, 1, [&](uint64_t ch, uint64_t length) {
+    addExcess(counters, ch, length);
+  });
 }
 
 void RowBufferState::applyTile(llvm::ArrayRef<BankEntry> banks,
                                llvm::ArrayRef<ChannelEntry> channels,
                                const TransferRuns &runs, uint64_t bursts,
                                bool write) {
+  uint64_t position = getPosition();
   (write ? counters.writes : counters.reads) += bursts;
   uint64_t tail = timing.tail(write);
   if (open) {
@@ -206,14 +194,14 @@ void RowBufferState::applyTile(llvm::ArrayRef<BankEntry> banks,
     chLastRow[c] = e.lastRow;
     chLastWrite[c] = write;
   }
-  position += bursts;
-  if (bursts == 0)
-    return; // a tile in the padding: no run
-  addToRun(runs.firstChannel, runs.firstLength);
-  if (!runs.single) {
-    endRun(counters);
-    runChannel = static_cast<int64_t>(runs.lastChannel);
-    runLength = runs.lastLength;
+  auto end = [&](uint64_t ch, uint64_t length) {
+    addExcess(counters, ch, length);
+  };
+  run.add(runs.first.channel, runs.first.length, end);
+  if (runs.first.length != bursts) {
+    // The first run ended inside the transfer; the last one goes on.
+    end(static_cast<uint64_t>(run.channel), run.length);
+    run = runs.last;
   }
 }
 
@@ -293,7 +281,8 @@ void RowBufferState::computeStats(DramStats &stats) const {
   const DramParams &p = params;
   const DramGeometry &g = mapping.getGeometry();
   Counters k = counters;
-  endRun(k);
+  if (run.channel >= 0)
+    addExcess(k, static_cast<uint64_t>(run.channel), run.length);
   std::vector<uint64_t> rankActs, rankOpen;
   uint64_t cycles = withRefreshStalls(p, rawCycles(k, rankActs, rankOpen));
 
@@ -304,6 +293,7 @@ void RowBufferState::computeStats(DramStats &stats) const {
   // that they add up to the rounded total; each turns a hit into a miss
   // (its ACT, and the refresh's precharge).
   uint64_t closes = 0;
+  uint64_t position = getPosition();
   if (open && p.tREFI != 0 && position != 0) {
     double refreshes =
         static_cast<double>(cycles) / static_cast<double>(p.tREFI);

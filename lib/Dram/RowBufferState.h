@@ -91,13 +91,40 @@ struct ChannelEntry {
   uint64_t excess = 0;
 };
 
-/// The channel runs of one tile transfer: its first and last (the same
-/// when the transfer stays on one channel), which may continue the runs
-/// around it.
+/// A run of consecutive bursts of the stream to one channel, in progress
+/// (both engines count the runs: ChannelCounters::excess).
+struct ChannelRun {
+  int64_t channel = -1; ///< -1: none
+  uint64_t length = 0;
+
+  /// Adds \p n bursts to channel \p c: extends the run, or ends it (calls
+  /// \p end with its channel and length, when there is one) and starts one.
+  /// No bursts change nothing.
+  template <typename End> void add(uint64_t c, uint64_t n, End end) {
+    if (n == 0)
+      return;
+    if (channel == static_cast<int64_t>(c)) {
+      length += n;
+      return;
+    }
+    if (channel >= 0)
+      end(static_cast<uint64_t>(channel), length);
+    channel = static_cast<int64_t>(c);
+    length = n;
+  }
+};
+
+/// The bursts of a run of \p length past a controller queue of \p queue
+/// requests.
+inline uint64_t getRunExcess(uint64_t length, uint64_t queue) {
+  return length > queue ? length - queue : 0;
+}
+
+/// The channel runs of one tile transfer: its first and its last, which may
+/// continue the runs around it; one run (first == last) when the first
+/// holds all of the transfer's bursts.
 struct TransferRuns {
-  uint64_t firstChannel = 0, firstLength = 0;
-  uint64_t lastChannel = 0, lastLength = 0;
-  bool single = true;
+  ChannelRun first, last;
 };
 
 /// Per-pair timing of the data path.
@@ -163,15 +190,13 @@ private:
   std::vector<uint8_t> lastWrite;
   std::vector<uint64_t> lastPos;
   /// Bursts so far: the position of the next one in the stream.
-  uint64_t position = 0;
-  /// The channel run in progress (-1: none yet) and its bursts.
-  int64_t runChannel = -1;
-  uint64_t runLength = 0;
-  /// Extends the run in progress by \p n bursts to channel \p c, or ends
-  /// it and starts one.
-  void addToRun(uint64_t c, uint64_t n);
-  /// Ends the run in progress: its excess goes to \p k's channel.
-  void endRun(Counters &k) const;
+  uint64_t getPosition() const { return counters.reads + counters.writes; }
+  /// The channel run in progress.
+  ChannelRun run;
+  /// Adds the excess of a run of \p length bursts to channel \p c of \p k.
+  void addExcess(Counters &k, uint64_t c, uint64_t length) const {
+    k.channels[c].excess += getRunExcess(length, params.controllerQueue);
+  }
   // Per channel: the last burst's bank (-1: none yet), row and direction.
   std::vector<int64_t> chLastBank;
   std::vector<uint64_t> chLastRow;

@@ -173,26 +173,15 @@ SummaryBuilder::mergeChannel(uint64_t firstBank, uint64_t firstRow,
 
 LLVM_ATTRIBUTE_ALWAYS_INLINE void SummaryBuilder::addToRun(uint64_t c,
                                                            uint64_t n) {
-  if (runChannel == static_cast<int64_t>(c)) {
-    runLength += n;
-    return;
-  }
-  endRun();
-  runChannel = static_cast<int64_t>(c);
-  runLength = n;
+  run.add(c, n, [&](uint64_t ch, uint64_t length) { runEnded(ch, length); });
 }
 
-LLVM_ATTRIBUTE_ALWAYS_INLINE void SummaryBuilder::endRun() {
-  if (runChannel < 0)
-    return;
-  if (!firstRunEnded) {
-    firstRunEnded = true;
-    firstRunChannel = static_cast<uint64_t>(runChannel);
-    firstRunLength = runLength;
-  } else if (runLength > controllerQueue) {
-    channelState[runChannel].excess += runLength - controllerQueue;
-  }
-  runChannel = -1;
+LLVM_ATTRIBUTE_ALWAYS_INLINE void SummaryBuilder::runEnded(uint64_t c,
+                                                           uint64_t length) {
+  if (firstRun.channel < 0)
+    firstRun = {static_cast<int64_t>(c), length};
+  else
+    channelState[c].excess += getRunExcess(length, controllerQueue);
 }
 
 LLVM_ATTRIBUTE_ALWAYS_INLINE void SummaryBuilder::addChunk(uint64_t x,
@@ -267,33 +256,27 @@ LLVM_ATTRIBUTE_ALWAYS_INLINE void SummaryBuilder::addBlock(uint64_t x,
   uint64_t perChannel = (uint64_t(1) << (k - c0)) >> llvm::popcount(mask);
   uint64_t lastChannel = mapping.getBankIndex(x | mask) >> channelShift;
   addToRun(firstChannel, length);
-  endRun();
-  if (length > controllerQueue) {
+  runEnded(static_cast<uint64_t>(run.channel), run.length);
+  if (uint64_t excess = getRunExcess(length, controllerQueue)) {
     sub = 0;
     do {
       uint64_t c = mapping.getBankIndex(x | sub) >> channelShift;
       uint64_t middle =
           perChannel - (c == firstChannel ? 1 : 0) - (c == lastChannel ? 1 : 0);
-      channelState[c].excess += middle * (length - controllerQueue);
+      channelState[c].excess += middle * excess;
       sub = (sub - mask) & mask;
     } while (sub != 0);
   }
-  runChannel = static_cast<int64_t>(lastChannel);
-  runLength = length;
+  run = {static_cast<int64_t>(lastChannel), length};
 }
 
 uint64_t SummaryBuilder::finish(std::vector<BankEntry> &banks,
                                 std::vector<ChannelEntry> &channels,
                                 TransferRuns &runs) {
   flushChunk();
-  runs.single = !firstRunEnded;
-  runs.lastChannel = runChannel < 0 ? 0 : static_cast<uint64_t>(runChannel);
-  runs.lastLength = runLength;
-  runs.firstChannel = firstRunEnded ? firstRunChannel : runs.lastChannel;
-  runs.firstLength = firstRunEnded ? firstRunLength : runs.lastLength;
-  runChannel = -1;
-  runLength = 0;
-  firstRunEnded = false;
+  runs.last = run;
+  runs.first = firstRun.channel < 0 ? run : firstRun;
+  run = firstRun = ChannelRun();
   for (uint32_t b : touchedBanks) {
     BankState &s = bankState[b];
     const ChannelState &ch = channelState[b >> channelShift];

@@ -88,13 +88,12 @@ private:
   void mergeChannel(uint64_t firstBank, uint64_t firstRow, uint64_t lastBank,
                     uint64_t lastRow, uint64_t bursts, uint64_t samePairs,
                     uint64_t breaks);
-  /// The channel runs: extends the run in progress by \p n bursts to
-  /// channel \p c, or ends it and starts one.
+  /// The channel runs: adds \p n bursts to channel \p c (ChannelRun::add).
   void addToRun(uint64_t c, uint64_t n);
-  /// Ends the run in progress: the transfer's first run is kept apart (it
-  /// may continue the run before the transfer), a later one adds its excess
-  /// to its channel.
-  void endRun();
+  /// A run of \p length bursts to channel \p c ended: the transfer's first
+  /// run is kept apart (it may continue the run before the transfer), a
+  /// later one adds its excess to its channel.
+  void runEnded(uint64_t c, uint64_t length);
 
   const AddressMapping &mapping;
   uint64_t controllerQueue;
@@ -123,12 +122,9 @@ private:
   /// The pending chunk: its first burst, number of bursts (0: none) and
   /// position in the transfer's stream.
   uint64_t pendingX = 0, pendingN = 0, pendingPos = 0;
-  /// The channel run in progress (-1: none), and the transfer's first run
-  /// once a later one has started.
-  int64_t runChannel = -1;
-  uint64_t runLength = 0;
-  bool firstRunEnded = false;
-  uint64_t firstRunChannel = 0, firstRunLength = 0;
+  /// The channel run in progress, and the transfer's first run once it
+  /// has ended (channel -1 before).
+  ChannelRun run, firstRun;
 };
 
 } // namespace romac::detail

@@ -367,6 +367,26 @@ double detail::objectiveValue(DramObjective objective, double energy,
   return isAdditive(objective) ? energy : energy * cycles;
 }
 
+std::pair<double, double> detail::getLayerParts(DramObjective objective,
+                                                const DramLayerResult &r) {
+  auto [energy, cycles] = objectiveParts(objective, r.layer.cost);
+  for (const Relayout &rl : r.relayouts)
+    addRelayout(objective, rl, energy, cycles);
+  return {energy, cycles};
+}
+
+double detail::getNetworkObjective(DramObjective objective,
+                                   ArrayRef<DramLayerResult> layers) {
+  double energy = 0, cycles = 0, sum = 0;
+  for (const DramLayerResult &r : layers) {
+    auto [e, cy] = getLayerParts(objective, r);
+    energy += e;
+    cycles += cy;
+    sum += objectiveValue(objective, e, cy);
+  }
+  return isAdditive(objective) ? sum : energy * cycles;
+}
+
 std::optional<DramStats> romac::evaluateStreams(int64_t readBytes,
                                                 int64_t writeBytes,
                                                 const DramModel &model) {

@@ -645,29 +645,19 @@ llvm::Expected<DramSearchResult> DramSearch::run() {
     r.stats = model.evaluate(workloads[i], r.layer.mapping, r.layout,
                              dramOptions.engine);
     r.relayouts = plan.relayouts[i];
-    auto [e, cy] = objectiveParts(dramOptions.objective, r.layer.cost);
-    for (const Relayout &rl : r.relayouts)
-      addRelayout(dramOptions.objective, rl, e, cy);
+    auto [e, cy] = getLayerParts(dramOptions.objective, r);
     r.objective = objectiveValue(dramOptions.objective, e, cy);
     r.layer.objective = r.objective;
     r.candidates = candidates[u].size();
     r.evaluations = evaluationsOf[bestM][u];
   });
+  for (const DramLayerResult &r : result.layers)
+    result.relayouts += r.relayouts.size();
   // The chosen mapping's objective is the refined result's (refinement
   // never makes a layer worse, and may make it better than planned).
-  double energy = 0, cycles = 0, sum = 0;
-  for (const DramLayerResult &r : result.layers) {
-    result.relayouts += r.relayouts.size();
-    auto [e, cy] = objectiveParts(dramOptions.objective, r.layer.cost);
-    for (const Relayout &rl : r.relayouts)
-      addRelayout(dramOptions.objective, rl, e, cy);
-    energy += e;
-    cycles += cy;
-    sum += r.objective;
-  }
   if (!result.layers.empty())
     result.mappingObjectives[bestM].second =
-        isAdditive(dramOptions.objective) ? sum : energy * cycles;
+        getNetworkObjective(dramOptions.objective, result.layers);
   return result;
 }
 
@@ -799,16 +789,10 @@ llvm::Expected<DramSearchResult> romac::evaluateLayersDram(
     r.candidates = 1;
     r.evaluations = 1;
   });
-  double energy = 0, cycles = 0, sum = 0;
-  for (auto [i, r] : llvm::enumerate(out.layers)) {
-    if (!errors[i].empty())
-      return makeStringError(errors[i]);
-    auto [e, cy] = objectiveParts(objective, r.layer.cost);
-    energy += e;
-    cycles += cy;
-    sum += r.objective;
-  }
+  for (const std::string &error : errors)
+    if (!error.empty())
+      return makeStringError(error);
   out.mappingObjectives.push_back(
-      {out.addressMapping, isAdditive(objective) ? sum : energy * cycles});
+      {out.addressMapping, getNetworkObjective(objective, out.layers)});
   return out;
 }

@@ -66,6 +66,16 @@ void addRelayout(DramObjective objective, const Relayout &r, double &energy,
 /// The objective of (energy, cycles).
 double objectiveValue(DramObjective objective, double energy, double cycles);
 
+/// The (energy, cycles) pair of \p objective for layer \p r: its cost and
+/// its re-layouts.
+std::pair<double, double> getLayerParts(DramObjective objective,
+                                        const DramLayerResult &r);
+
+/// The network objective of \p layers: the sum of their objectives, or
+/// energy x cycles of the sums.
+double getNetworkObjective(DramObjective objective,
+                           llvm::ArrayRef<DramLayerResult> layers);
+
 /// A DRAM model's estimate, also as its evaluate(): for searches whose
 /// results are only candidates, and for bounds (a Streaming
 /// RowBufferDramModel's estimate is a lower bound of its evaluate()).

@@ -215,7 +215,6 @@ romac::chargeRelayouts(const WorkloadGraph &graph, DramSearchResult &result,
     return model.takeError();
   std::map<int64_t, Relayout> charges;
   unsigned count = 0;
-  double energy = 0, cycles = 0, sum = 0;
   for (auto [i, w] : llvm::enumerate(workloads)) {
     DramLayerResult &r = result.layers[i];
     if (r.layout.operands.size() != w.operands.size())
@@ -244,18 +243,13 @@ romac::chargeRelayouts(const WorkloadGraph &graph, DramSearchResult &result,
       r.relayouts.push_back(std::move(rl));
       ++count;
     }
-    auto [e, cy] = objectiveParts(objective, r.layer.cost);
-    for (const Relayout &rl : r.relayouts)
-      addRelayout(objective, rl, e, cy);
+    auto [e, cy] = getLayerParts(objective, r);
     r.objective = objectiveValue(objective, e, cy);
     r.layer.objective = r.objective;
-    energy += e;
-    cycles += cy;
-    sum += r.objective;
   }
   result.relayouts = count;
   result.mappingObjectives.assign(
       1,
-      {result.addressMapping, isAdditive(objective) ? sum : energy * cycles});
+      {result.addressMapping, getNetworkObjective(objective, result.layers)});
   return count;
 }

@@ -298,3 +298,34 @@ TEST(TraceTest, LayerTraceFilesAreWrittenAtomically) {
 }
 
 } // namespace
+
+TEST(TraceTest, SummaryCarriesRefreshClosesAndSerialBursts) {
+  // Two LPDDR4 channels with 16-request queues under "RoBaChCo" (a row's 64
+  // bursts, then the other channel), 64 Ki sequential bursts: runs of 64 put
+  // 48 bursts each past the queue, and the stream spans enough refreshes to
+  // close rows.
+  DramParams params = getTargetParams("edge-npu-lpddr4");
+  params.controllerQueue = 16;
+  DramModel m(params,
+              llvm::cantFail(AddressMapping::get(params.geometry, "RoBaChCo")));
+  TraceSummary summary;
+  summary.stats = m.replayBurstStream(
+      [](llvm::function_ref<void(const DramRequest &)> sink) {
+        for (uint64_t b = 0; b < 65536; ++b)
+          sink({b, 0, false});
+      });
+  ASSERT_EQ(summary.stats.serialBursts, 1024u * 48);
+  ASSERT_GT(summary.stats.refreshCloses, 0u);
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  writeTraceSummary(os, m, "stream", {"input"}, summary);
+  llvm::Expected<llvm::json::Value> json = llvm::json::parse(text);
+  ASSERT_TRUE(static_cast<bool>(json)) << llvm::toString(json.takeError());
+  const llvm::json::Object *obj = json->getAsObject();
+  ASSERT_NE(obj, nullptr);
+  EXPECT_EQ(obj->getInteger("serial_bursts"), 1024 * 48);
+  EXPECT_EQ(obj->getInteger("refresh_closes"),
+            static_cast<int64_t>(summary.stats.refreshCloses));
+  EXPECT_EQ(obj->getInteger("activates"),
+            static_cast<int64_t>(summary.stats.activates));
+}
